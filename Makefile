@@ -1,0 +1,63 @@
+# Two commands for a new user: `make run` and `make test`. Everything else here serves them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+export PYTHONDONTWRITEBYTECODE := 1
+# `make run` is a local, development run: DEBUG on unless the environment says otherwise.
+RUN_ENV := DEBUG=$${DEBUG:-true}
+
+.PHONY: help run test setup install lint migrate demo lock db-stop clean
+
+help:
+	@echo "make run    set everything up and start web + worker + beat on http://127.0.0.1:8000"
+	@echo "make test   set everything up, then ruff, the migrations check and the whole test suite"
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(PY) || { py=$$(scripts/find-python) && echo "Creating $(VENV) with $$py" && $$py -m venv $(VENV); }
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+install: $(STAMP)
+
+# Database and demo data; every step is idempotent.
+setup: install
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py createcachetable
+	$(RUN_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(RUN_ENV) $(PY) manage.py seed_demo
+
+run: setup
+	@$(RUN_ENV) $(PY) manage.py demo_logins
+	@trap '$(PY) manage.py embedded_db stop' EXIT; \
+		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(RUN_ENV) $(VENV)/bin/honcho start -f Procfile
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# The test settings use their own embedded PostgreSQL (unless DATABASE_URL is set), stopped at the end.
+test: install lint
+	scripts/ensure-chromium
+	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
+		DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run && \
+		$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: setup
+
+# Refresh requirements.lock from pyproject.toml's pins (needs the package index).
+lock:
+	rm -rf .lock-venv && $$(scripts/find-python) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	.lock-venv/bin/pip freeze --exclude-editable --disable-pip-version-check | grep -v '^-e' > requirements.lock
+	rm -rf .lock-venv
+
+db-stop: install
+	$(PY) manage.py embedded_db stop
+
+clean: 
+	-$(PY) manage.py embedded_db stop
+	rm -rf $(VENV) .data staticfiles

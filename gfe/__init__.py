@@ -1,0 +1,1 @@
+"""Good Faith Exam routing, requests, clearances per service and the clearer workflow."""

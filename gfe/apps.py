@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GfeConfig(AppConfig):
+    name = "gfe"
+    verbose_name = "GFE management"

@@ -1,0 +1,1 @@
+"""The supplier catalog, model-specific pricing, orders and their review."""

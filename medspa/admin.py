@@ -1,0 +1,274 @@
+"""Django admin: how Portrait staff operate every medspa. Scopes are off here (TenantMiddleware)."""
+
+import pghistory.models
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.html import format_html
+
+from medspa import services
+from medspa.models import (
+    Invitation,
+    Medspa,
+    Membership,
+    Patient,
+    PatientAccessLog,
+    ProviderLicence,
+    ProviderProfile,
+    User,
+)
+
+
+class InputFilter(admin.SimpleListFilter):
+    """A list filter that takes free text (an email, an id) instead of offering choices."""
+
+    template = "admin/input_filter.html"
+
+    def lookups(self, request, model_admin):
+        return [("", "")]  # Django renders a filter only when it has a lookup
+
+    def choices(self, changelist):
+        query = changelist.get_filters_params()
+        query.pop(self.parameter_name, None)
+        yield {
+            "query_parts": [(k, v) for k, values in query.items() for v in values],
+            "value": self.value() or "",
+        }
+
+
+class ActorEmailFilter(InputFilter):
+    title = "user (email)"
+    parameter_name = "actor"
+    user_path = "pgh_context__user"
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        ids = list(User.objects.filter(email__icontains=self.value().strip()).values_list("pk", flat=True))
+        return queryset.filter(**{f"{self.user_path}__in": ids})
+
+
+class PatientIdFilter(InputFilter):
+    title = "patient (id)"
+    parameter_name = "patient"
+    patient_path = "pgh_obj_id"
+
+    def queryset(self, request, queryset):
+        value = (self.value() or "").strip()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(**{self.patient_path: int(value)})
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AuditEventAdmin(ReadOnlyAdmin):
+    """Write audit of one tracked model: every insert / update / delete with its context."""
+
+    list_display = ["pgh_created_at", "pgh_label", "pgh_obj_id", "actor", "impersonator", "ip", "request_id"]
+    list_filter = [("pgh_created_at", admin.DateFieldListFilter), "pgh_label", ActorEmailFilter]
+    date_hierarchy = "pgh_created_at"
+    list_per_page = 50
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if self.model._meta.get_field("pgh_obj").related_model is Patient:
+            filters.append(PatientIdFilter)
+        return filters
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("-pgh_created_at")
+
+    def _user(self, user_id):
+        if not user_id:
+            return "—"
+        cache = getattr(self, "_users", None)
+        if cache is None:
+            cache = self._users = {}
+        if user_id not in cache:
+            cache[user_id] = (
+                User.objects.filter(pk=user_id).values_list("email", flat=True).first() or user_id
+            )
+        return cache[user_id]
+
+    @admin.display(description="user")
+    def actor(self, obj):
+        return self._user((obj.pgh_context or {}).get("user"))
+
+    @admin.display(description="on behalf of / masquerading")
+    def impersonator(self, obj):
+        return self._user((obj.pgh_context or {}).get("impersonator"))
+
+    @admin.display(description="IP")
+    def ip(self, obj):
+        return (obj.pgh_context or {}).get("ip") or "—"
+
+    @admin.display(description="request")
+    def request_id(self, obj):
+        return (obj.pgh_context or {}).get("request_id") or "—"
+
+
+for model in apps.get_app_config("medspa").get_models():
+    if issubclass(model, pghistory.models.Event):
+        admin.site.register(model, AuditEventAdmin)
+
+
+class PatientAccessPatientFilter(PatientIdFilter):
+    patient_path = "patient_id"
+
+
+class PatientAccessActorFilter(ActorEmailFilter):
+    user_path = "actor_id"
+
+
+@admin.register(PatientAccessLog)
+class PatientAccessLogAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "patient", "actor", "impersonator", "viewed", "ip", "medspa"]
+    list_filter = [
+        ("created_at", admin.DateFieldListFilter),
+        PatientAccessPatientFilter,
+        PatientAccessActorFilter,
+        "medspa",
+    ]
+    search_fields = ["patient__last_name", "patient__first_name", "actor__email", "viewed", "request_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["patient", "actor", "impersonator", "medspa"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = ["user", "is_admin", "is_provider", "is_coordinator", "is_active"]
+
+
+@admin.register(Medspa)
+class MedspaAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "business_model", "keeps_coordinator", "time_zone", "created_at"]
+    list_filter = ["business_model", "keeps_coordinator", "addon_charting", "addon_marketing"]
+    search_fields = ["name", "slug", "dba"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "time_zone", "dba"]}),
+        ("Business model", {"fields": ["business_model", "flex_revenue_split_percent", "keeps_coordinator"]}),
+        ("Add-ons", {"fields": ["addon_charting", "addon_marketing"]}),
+        (
+            "Commercial shipping address",
+            {
+                "fields": [
+                    "shipping_line1",
+                    "shipping_line2",
+                    "shipping_city",
+                    "shipping_state",
+                    "shipping_postal_code",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
+    add_form = AdminUserCreationForm
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_staff", "is_active", "date_joined", "last_login"]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password", "full_name"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})
+    ]
+    actions = ["deactivate"]
+
+    @admin.action(description="Deactivate the selected users (ends their sessions now)")
+    def deactivate(self, request, queryset):
+        for user in queryset:
+            services.user_deactivate(user=user)
+        self.message_user(request, f"{queryset.count()} user(s) deactivated; their sessions have ended.")
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "medspa", "is_admin", "is_provider", "is_coordinator", "is_active"]
+    list_filter = ["is_admin", "is_provider", "is_coordinator", "is_active", "medspa"]
+    search_fields = ["user__email", "user__full_name", "medspa__name"]
+    autocomplete_fields = ["user", "medspa"]
+    list_select_related = ["user", "medspa"]
+
+
+class ProviderLicenceInline(admin.TabularInline):
+    model = ProviderLicence
+    extra = 0
+    fields = ["number", "state", "expires_on", "medspa"]
+
+
+@admin.register(ProviderProfile)
+class ProviderProfileAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "medspa", "credential", "position", "can_clear_gfe", "headshot_preview"]
+    list_filter = ["credential", "can_clear_gfe", "medspa"]
+    search_fields = ["membership__user__email", "membership__user__full_name"]
+    autocomplete_fields = ["membership", "medspa"]
+    list_select_related = ["membership__user", "medspa"]
+    inlines = [ProviderLicenceInline]
+
+    @admin.display(description="headshot")
+    def headshot_preview(self, obj):
+        return format_html("✓") if obj.headshot else "—"
+
+
+@admin.register(Patient)
+class PatientAdmin(admin.ModelAdmin):
+    list_display = ["last_name", "first_name", "date_of_birth", "medspa", "status", "email", "phone"]
+    list_filter = ["status", "medspa", "consent_email", "consent_sms"]
+    search_fields = ["last_name", "first_name", "email", "phone"]
+    list_select_related = ["medspa"]
+    autocomplete_fields = ["medspa"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # patients are archived, never deleted
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            patient = self.get_object(request, object_id)
+            if patient is not None:
+                services.patient_access_record(
+                    patient=patient, request=request, viewed="Django admin: record"
+                )
+        return response
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = [
+        "email",
+        "medspa",
+        "as_admin",
+        "as_provider",
+        "as_coordinator",
+        "created_at",
+        "accepted_at",
+        "revoked_at",
+    ]
+    list_filter = ["medspa", "as_admin", "as_provider"]
+    search_fields = ["email"]
+    readonly_fields = ["token", "accepted_at"]
+    autocomplete_fields = ["medspa", "invited_by"]

@@ -1,0 +1,57 @@
+"""The API under /api/v1/: thin views over selectors and services, confined to the caller's medspa."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from medspa.api_permissions import TenantAPIMixin
+from medspa.models import Patient
+from medspa.serializers import MeSerializer, PatientSerializer
+from medspa.services import patient_access_record
+
+
+class MeView(TenantAPIMixin, APIView):
+    """Who is calling, and in which medspa with which roles."""
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        user = request.user
+        data = {
+            "id": user.pk,
+            "email": user.email,
+            "full_name": user.full_name,
+            "is_staff": user.is_staff,
+            "membership": request.membership,
+        }
+        return Response(MeSerializer(data).data)
+
+
+class PatientViewSet(
+    TenantAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Patients of the caller's medspa. No delete: archive by setting status to "archived".
+    Every retrieve is written to the patient access log."""
+
+    roles = ("admin", "provider")
+    serializer_class = PatientSerializer
+
+    def get_queryset(self):
+        queryset = Patient.objects.all()
+        status = self.request.query_params.get("status")
+        if status:
+            queryset = queryset.filter(status=status)
+        return queryset.order_by("last_name", "first_name", "id")
+
+    def perform_create(self, serializer):
+        serializer.save(medspa=self.request.medspa)
+
+    def retrieve(self, request, *args, **kwargs):
+        patient = self.get_object()
+        patient_access_record(patient=patient, request=request, viewed="API: patient record")
+        return Response(self.get_serializer(patient).data)

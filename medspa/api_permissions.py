@@ -1,0 +1,44 @@
+"""DRF permissions and the base of every tenant API view."""
+
+from contextlib import ExitStack
+
+from rest_framework import permissions
+
+from medspa.middleware import request_user_has_mfa
+from medspa.permissions import has_role
+from medspa.tenancy import medspa_scope, tenant_resolve
+
+
+class IsMedspaMember(permissions.BasePermission):
+    """Signed in (session or token), enrolled in MFA, and an active member of a medspa. Views narrow it
+    further with `roles`."""
+
+    message = "You need an active membership of a medspa and two-factor authentication."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated and request.membership is not None):
+            return False
+        if not request_user_has_mfa(request._request, user):
+            return False
+        roles = getattr(view, "roles", None)
+        return has_role(request, *roles) if roles else True
+
+
+class TenantAPIMixin:
+    """Token-authenticated requests are anonymous in middleware (DRF authenticates in the view), so the
+    medspa and its scope are settled here, after authentication, for the rest of the request."""
+
+    roles: tuple[str, ...] = ()
+
+    def initial(self, request, *args, **kwargs):
+        self._scope_stack = ExitStack()
+        tenant_resolve(request._request, request.user)  # request.user authenticates
+        self._scope_stack.enter_context(medspa_scope(request.medspa))
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        stack = getattr(self, "_scope_stack", None)
+        if stack is not None:
+            stack.close()
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -1,0 +1,29 @@
+"""Small request helpers shared by middleware, services and views."""
+
+import ipaddress
+import re
+import uuid
+
+from django.conf import settings
+from django.http import HttpRequest
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address; X-Forwarded-For is believed only behind a configured TLS proxy."""
+    candidate = request.META.get("REMOTE_ADDR", "")
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            candidate = forwarded.split(",")[0].strip()
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None
+
+
+def request_id_for(request: HttpRequest) -> str:
+    """The caller's X-Request-ID when it is well-formed, otherwise a fresh one."""
+    supplied = request.META.get("HTTP_X_REQUEST_ID", "")
+    return supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex

@@ -1,0 +1,41 @@
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django_scopes import ScopedManager
+
+from medspa.models.patients import Patient
+from medspa.models.tenancy import Medspa
+
+
+class PatientAccessLog(models.Model):
+    """One read of a patient record: who looked (and on whose behalf, when masquerading), at what, when.
+    Append-only: the database refuses UPDATE and DELETE on this table."""
+
+    medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="access_log")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    impersonator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="The admin or staff user masquerading as the actor, if any.",
+    )
+    viewed = models.CharField("what was viewed", max_length=200)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "patient access"
+        verbose_name_plural = "patient access log"
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} viewed {self.viewed} of patient {self.patient_id}"

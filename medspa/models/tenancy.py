@@ -1,0 +1,243 @@
+import secrets
+import zoneinfo
+from datetime import timedelta
+
+import pghistory
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_scopes import ScopedManager
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a known time zone (use a name such as America/New_York).")
+
+
+class BusinessModel(models.TextChoices):
+    LEGACY = "legacy", "Legacy"
+    LAUNCH = "launch", "Launch"
+    FLEX = "flex", "Flex"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Medspa(models.Model):
+    """A medical spa: the tenant. Everything a medspa's people see is confined to it."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True, help_text="Used in the public booking link.")
+    time_zone = models.CharField(max_length=64, default="America/New_York", validators=[validate_time_zone])
+    business_model = models.CharField(max_length=10, choices=BusinessModel, default=BusinessModel.LEGACY)
+    flex_revenue_split_percent = models.DecimalField(
+        "Flex revenue split (Portrait's share, %)",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Required on Flex: the percentage of revenue that goes to Portrait.",
+    )
+    keeps_coordinator = models.BooleanField(
+        "keeps a Patient Care Coordinator",
+        default=False,
+        help_text="Adds the coordinator fee ($1,000 a month) to the monthly bill.",
+    )
+    dba = models.CharField("DBA (doing business as)", max_length=200, blank=True)
+    shipping_line1 = models.CharField("commercial shipping address", max_length=200, blank=True)
+    shipping_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    shipping_city = models.CharField("city", max_length=100, blank=True)
+    shipping_state = models.CharField("state", max_length=2, blank=True)
+    shipping_postal_code = models.CharField("ZIP code", max_length=10, blank=True)
+    addon_charting = models.BooleanField(
+        "Charting add-on", default=False, help_text="A chart is required for every patient service visit."
+    )
+    addon_marketing = models.BooleanField("Marketing add-on", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(flex_revenue_split_percent__isnull=True)
+                | Q(flex_revenue_split_percent__gte=0, flex_revenue_split_percent__lte=100),
+                name="medspa_flex_split_is_a_percentage",
+            ),
+            models.CheckConstraint(
+                condition=~Q(business_model=BusinessModel.FLEX) | Q(flex_revenue_split_percent__isnull=False),
+                name="medspa_flex_has_a_split",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.business_model == BusinessModel.FLEX and self.flex_revenue_split_percent is None:
+            raise ValidationError({"flex_revenue_split_percent": "A Flex medspa needs its revenue split."})
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Membership(models.Model):
+    """A user's place in a medspa and the roles they hold there; one user may be admin and provider."""
+
+    medspa = models.ForeignKey(Medspa, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    is_admin = models.BooleanField("admin", default=False)
+    is_provider = models.BooleanField("provider", default=False)
+    is_coordinator = models.BooleanField("coordinator", default=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["medspa", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["medspa", "user"], name="membership_one_per_user_and_medspa"),
+            models.CheckConstraint(
+                condition=Q(is_admin=True) | Q(is_provider=True) | Q(is_coordinator=True),
+                name="membership_has_a_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.medspa} ({self.roles_display})"
+
+    @property
+    def roles_display(self) -> str:
+        roles = [name for flag, name in self.role_flags() if flag]
+        return ", ".join(roles) or "no role"
+
+    def role_flags(self) -> list[tuple[bool, str]]:
+        return [
+            (self.is_admin, "admin"),
+            (self.is_provider, "provider"),
+            (self.is_coordinator, "coordinator"),
+        ]
+
+
+class Credential(models.TextChoices):
+    MD = "MD", "MD (physician)"
+    DO = "DO", "DO (osteopathic physician)"
+    NP = "NP", "NP (nurse practitioner)"
+    PA = "PA", "PA (physician assistant)"
+    RN = "RN", "RN (registered nurse)"
+
+
+# An RN may gather GFE information but never clear; MD / DO / NP may; a PA where the state allows.
+CLEARING_CREDENTIALS = {Credential.MD, Credential.DO, Credential.NP, Credential.PA}
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class ProviderProfile(models.Model):
+    """What a provider is licensed and trusted to do in one medspa, with their signature and headshot."""
+
+    medspa = models.ForeignKey(Medspa, on_delete=models.CASCADE, related_name="provider_profiles")
+    membership = models.OneToOneField(Membership, on_delete=models.CASCADE, related_name="provider_profile")
+    credential = models.CharField(max_length=2, choices=Credential, blank=True)
+    position = models.CharField(max_length=100, blank=True)
+    can_clear_gfe = models.BooleanField("may clear GFEs", default=False)
+    signature = models.FileField(upload_to="signatures/", blank=True)
+    headshot = models.ImageField(upload_to="headshots/", blank=True)
+    photo_id = models.FileField("photo ID", upload_to="photo-ids/", blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["membership__user__email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(credential=Credential.RN, can_clear_gfe=True)
+                & ~Q(credential="", can_clear_gfe=True),
+                name="provider_rn_never_clears",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership.user} ({self.credential or 'no credential'})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.can_clear_gfe and self.credential not in CLEARING_CREDENTIALS:
+            message = "Only an MD, DO, NP or PA may clear GFEs; an RN may only gather information."
+            raise ValidationError({"can_clear_gfe": message})
+        if self.membership_id and self.medspa_id and self.membership.medspa_id != self.medspa_id:
+            raise ValidationError("The profile and its membership must belong to the same medspa.")
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class ProviderLicence(models.Model):
+    """A state licence held by a provider: number, state and expiry."""
+
+    medspa = models.ForeignKey(Medspa, on_delete=models.CASCADE, related_name="+")
+    profile = models.ForeignKey(ProviderProfile, on_delete=models.CASCADE, related_name="licences")
+    number = models.CharField(max_length=50)
+    state = models.CharField(max_length=2, help_text="Two-letter state code, e.g. CA.")
+    expires_on = models.DateField()
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["state", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "state", "number"], name="licence_unique_per_profile")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.state} {self.number} (expires {self.expires_on:%Y-%m-%d})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.expires_on >= timezone.localdate()
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _invitation_expiry():
+    return timezone.now() + timedelta(days=7)
+
+
+class Invitation(models.Model):
+    """An emailed invitation to join a medspa with the given roles; usable once, for seven days."""
+
+    medspa = models.ForeignKey(Medspa, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    as_admin = models.BooleanField("admin", default=False)
+    as_provider = models.BooleanField("provider", default=True)
+    as_coordinator = models.BooleanField("coordinator", default=False)
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_invitation_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(as_admin=True) | Q(as_provider=True) | Q(as_coordinator=True),
+                name="invitation_has_a_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.medspa}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()

@@ -1,0 +1,1 @@
+"""Locations, booking links, appointment types, availability, calendars and patient notifications."""

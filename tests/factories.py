@@ -1,0 +1,98 @@
+"""factory-boy factories that keep every related object in the same medspa."""
+
+from datetime import date, timedelta
+
+import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
+
+from medspa.models import Invitation, Medspa, Membership, Patient, ProviderLicence, ProviderProfile, User
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+TEST_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+
+
+class MedspaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Medspa
+
+    name = factory.Sequence(lambda n: f"Medspa {n}")
+    slug = factory.Sequence(lambda n: f"medspa-{n}")
+    business_model = "launch"
+    time_zone = "America/New_York"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+
+    @factory.post_generation
+    def mfa(self, create, extracted, **kwargs):
+        """Enrolled in TOTP unless mfa=False."""
+        if create:
+            self.save()
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+            if extracted is not False:
+                TOTP.activate(self, TEST_TOTP_SECRET)
+                RecoveryCodes.activate(self)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    medspa = factory.SubFactory(MedspaFactory)
+    user = factory.SubFactory(UserFactory)
+    is_provider = True
+
+
+class ProviderProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProviderProfile
+
+    membership = factory.SubFactory(MembershipFactory)
+    medspa = factory.SelfAttribute("membership.medspa")
+    credential = "NP"
+    can_clear_gfe = True
+
+
+class ProviderLicenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProviderLicence
+
+    profile = factory.SubFactory(ProviderProfileFactory)
+    medspa = factory.SelfAttribute("profile.medspa")
+    number = factory.Sequence(lambda n: f"LIC{n:05d}")
+    state = "CA"
+    expires_on = factory.LazyFunction(lambda: date.today() + timedelta(days=365))
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    medspa = factory.SubFactory(MedspaFactory)
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=21, maximum_age=75)
+    email = factory.Sequence(lambda n: f"patient{n}@mail.example")
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    medspa = factory.SubFactory(MedspaFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    invited_by = factory.SubFactory(UserFactory)
+
+
+def has_totp(user) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

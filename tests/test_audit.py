@@ -1,0 +1,146 @@
+import pghistory.models
+import pytest
+from django.apps import apps
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+from django.utils import timezone
+
+from medspa.models import Patient, PatientAccessLog
+from tests import factories
+
+
+def patient_events(patient):
+    return list(
+        apps.get_model("medspa", "PatientEvent").objects.filter(pgh_obj_id=patient.pk).order_by("pgh_id")
+    )
+
+
+def test_an_api_write_is_recorded_with_who_medspa_ip_request_and_the_values(client_as, cast):
+    patient = factories.PatientFactory(medspa=cast.medspa_a, allergies="")
+    response = client_as("provider_a1").patch(
+        f"/api/v1/patients/{patient.pk}/",
+        {"allergies": "Latex"},
+        content_type="application/json",
+        HTTP_X_REQUEST_ID="req-12345678",
+        REMOTE_ADDR="203.0.113.9",
+    )
+    assert response.status_code == 200
+    event = patient_events(patient)[-1]
+    assert event.pgh_label == "update"
+    assert event.allergies == "Latex"
+    assert event.pgh_context["user"] == cast.provider_a1.pk
+    assert event.pgh_context["medspa"] == cast.medspa_a.pk
+    assert event.pgh_context["ip"] == "203.0.113.9"
+    assert event.pgh_context["request_id"] == "req-12345678"
+    assert event.pgh_context["url"] == f"/api/v1/patients/{patient.pk}/"
+
+
+def test_a_token_authenticated_write_names_the_token_user(cast):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    patient = factories.PatientFactory(medspa=cast.medspa_a)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=cast.admin_a).key}")
+    assert (
+        client.patch(f"/api/v1/patients/{patient.pk}/", {"phone": "555-0100"}, format="json").status_code
+        == 200
+    )
+    assert patient_events(patient)[-1].pgh_context["user"] == cast.admin_a.pk
+
+
+def test_a_bulk_update_is_caught_at_database_level(cast):
+    patients = factories.PatientFactory.create_batch(3, medspa=cast.medspa_a)
+    Patient.objects.filter(medspa=cast.medspa_a).update(medications="Tretinoin")
+    for patient in patients:
+        assert patient_events(patient)[-1].medications == "Tretinoin"
+
+
+def test_every_read_of_a_patient_record_is_in_the_access_log(client_as, cast):
+    patient = factories.PatientFactory(medspa=cast.medspa_a)
+    client_as("provider_a1").get(f"/api/v1/patients/{patient.pk}/", REMOTE_ADDR="198.51.100.7")
+    client_as("staff").get(f"/admin/medspa/patient/{patient.pk}/change/")
+    log = list(PatientAccessLog.objects.filter(patient=patient).order_by("created_at"))
+    assert [(entry.actor, entry.ip) for entry in log] == [
+        (cast.provider_a1, "198.51.100.7"),
+        (cast.staff, "127.0.0.1"),
+    ]
+    assert log[0].medspa == cast.medspa_a and log[0].viewed
+
+
+def test_a_refused_read_is_not_logged_as_a_read(client_as, cast):
+    theirs = factories.PatientFactory(medspa=cast.medspa_b)
+    assert client_as("admin_a").get(f"/api/v1/patients/{theirs.pk}/").status_code == 404
+    assert not PatientAccessLog.objects.filter(patient=theirs).exists()
+
+
+def _audit_tables() -> list[str]:
+    tables = [m._meta.db_table for m in apps.get_models() if issubclass(m, pghistory.models.Event)]
+    return [*tables, PatientAccessLog._meta.db_table]
+
+
+@pytest.mark.parametrize("statement", ["UPDATE {table} SET pgh_label = 'x'", "DELETE FROM {table}"])
+def test_the_database_refuses_to_change_or_delete_write_audit_rows(cast, statement):
+    factories.PatientFactory(medspa=cast.medspa_a)  # at least one event row in the patient table
+    for table in _audit_tables()[:-1]:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            if not cursor.fetchone()[0]:
+                continue
+        with (
+            pytest.raises(DatabaseError, match="Cannot"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement.format(table=table))
+
+
+@pytest.mark.parametrize("statement", ["UPDATE {table} SET viewed = 'x'", "DELETE FROM {table}"])
+def test_the_database_refuses_to_change_or_delete_access_log_rows(client_as, cast, statement):
+    patient = factories.PatientFactory(medspa=cast.medspa_a)
+    client_as("admin_a").get(f"/api/v1/patients/{patient.pk}/")
+    assert PatientAccessLog.objects.count() == 1
+    with pytest.raises(DatabaseError, match="Cannot"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement.format(table=PatientAccessLog._meta.db_table))
+    assert PatientAccessLog.objects.get().viewed != "x"
+
+
+def test_every_audit_table_carries_the_append_only_trigger(db):
+    with connection.cursor() as cursor:
+        for table in _audit_tables():
+            cursor.execute(
+                "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE c.relname = %s AND t.tgname LIKE 'pgtrigger_append_only%%'",
+                [table],
+            )
+            assert cursor.fetchone()[0] >= 1, table
+
+
+def test_staff_search_the_audit_by_patient_user_and_dates(client_as, cast):
+    patient = factories.PatientFactory(medspa=cast.medspa_a, last_name="Searchable")
+    other = factories.PatientFactory(medspa=cast.medspa_a, last_name="Elsewhere")
+    client_as("provider_a1").patch(
+        f"/api/v1/patients/{patient.pk}/", {"phone": "1"}, content_type="application/json"
+    )
+    client_as("admin_a").patch(
+        f"/api/v1/patients/{other.pk}/", {"phone": "2"}, content_type="application/json"
+    )
+    client_as("provider_a1").get(f"/api/v1/patients/{patient.pk}/")
+    staff = client_as("staff")
+    by_patient = staff.get(f"/admin/medspa/patientevent/?patient={patient.pk}")
+    assert by_patient.status_code == 200
+    assert {event.pgh_obj_id for event in by_patient.context["cl"].result_list} == {patient.pk}
+    by_user = staff.get(f"/admin/medspa/patientevent/?actor={cast.provider_a1.email}&pgh_label=update")
+    assert by_user.context["cl"].result_count == 1
+    today = timezone.now().date()
+    in_range = staff.get(
+        f"/admin/medspa/patientevent/?pgh_created_at__gte={today}&pgh_created_at__lt="
+        f"{today + timezone.timedelta(days=1)}"
+    )
+    assert in_range.context["cl"].result_count >= 4
+    out_of_range = staff.get(
+        "/admin/medspa/patientevent/?pgh_created_at__gte=2001-01-01&pgh_created_at__lt=2001-01-02"
+    )
+    assert out_of_range.context["cl"].result_count == 0
+    reads = staff.get(f"/admin/medspa/patientaccesslog/?patient={patient.pk}&actor={cast.provider_a1.email}")
+    assert reads.context["cl"].result_count == 1

@@ -1,0 +1,191 @@
+"""Every URL pattern of the project, requested by each member of the cast, with the status each must get.
+
+A URL pattern missing from the table fails `test_every_url_pattern_is_in_the_table`: every new page or
+endpoint must say here who may open it. Django admin's own patterns are one entry (ADMIN): only Portrait
+staff get in; everyone else is sent to the admin sign-in."""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests import factories
+from tests.conftest import CAST_NAMES
+
+OK, FOUND, FORBIDDEN, NOT_FOUND, GONE, NOT_ALLOWED = 200, 302, 403, 404, 410, 405
+
+
+@dataclass
+class Row:
+    """statuses: admin_a, provider_a1, provider_a2, admin_b, provider_b, staff, anonymous."""
+
+    statuses: tuple[int, ...]
+    method: str = "get"
+    kwargs: object = field(default=dict)  # a callable of the world: the URL's real arguments
+    data: dict = field(default_factory=dict)
+
+
+def everyone(status):
+    return (status,) * len(CAST_NAMES)
+
+
+MEMBERS_ONLY = (OK, OK, OK, OK, OK, FORBIDDEN, FORBIDDEN)  # API: members with MFA; staff have no medspa
+ADMINS_AND_PROVIDERS_API = (OK, OK, OK, OK, OK, FORBIDDEN, FORBIDDEN)
+SIGNED_IN_PAGE = (OK, OK, OK, OK, OK, OK, FOUND)
+
+TABLE: dict[str, Row] = {
+    "home": Row(SIGNED_IN_PAGE),
+    "healthz": Row(everyone(OK)),
+    "invitation_list": Row((OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FOUND)),
+    # An invitation of medspa A: its admin revokes it; medspa B's admin gets 404, not a hint it exists.
+    "invitation_revoke": Row(
+        (FOUND, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FOUND),
+        method="post",
+        kwargs=lambda w: {"pk": w["invitation"].pk},
+    ),
+    # The emailed link opens for anyone holding it; an unknown token is 404.
+    "invitation_accept": Row(everyone(OK), kwargs=lambda w: {"token": w["invitation"].token}),
+    # allauth: sign-in and reset pages are open; a signed-in person is sent on from the sign-in pages.
+    "account_login": Row((FOUND,) * 6 + (OK,)),
+    "account_logout": Row((OK,) * 6 + (FOUND,)),
+    "account_inactive": Row(everyone(OK)),
+    "account_signup": Row((FOUND,) * 6 + (OK,)),  # shows "sign-up is closed" to the anonymous
+    "account_reauthenticate": Row((OK,) * 6 + (FOUND,)),
+    "account_request_reauthentication_code": Row((OK,) * 6 + (FOUND,)),
+    "account_confirm_reauthentication_code": Row((FOUND,) * 6 + (FOUND,)),
+    "account_email": Row((OK,) * 6 + (FOUND,)),
+    "account_email_verification_sent": Row(everyone(OK)),
+    "account_change_password": Row((OK,) * 6 + (FOUND,)),
+    "account_set_password": Row((FOUND,) * 6 + (FOUND,)),
+    "account_reset_password": Row(everyone(OK)),
+    "account_confirm_login_code": Row(everyone(FOUND)),
+    "account_confirm_email": Row(everyone(OK), kwargs=lambda w: {"key": "not-a-real-key"}),
+    "account_reset_password_from_key_done": Row(everyone(OK)),
+    "account_reset_password_from_key": Row(everyone(OK), kwargs=lambda w: {"uidb36": "1", "key": "x-y"}),
+    "account_reset_password_done": Row(everyone(OK)),
+    "mfa_index": Row((OK,) * 6 + (FOUND,)),
+    "mfa_authenticate": Row(everyone(FOUND)),  # only during a sign-in's second stage
+    "mfa_reauthenticate": Row((OK,) * 6 + (FOUND,)),
+    "mfa_activate_totp": Row((FOUND,) * 6 + (FOUND,)),  # already enrolled: sent back to the MFA page
+    "mfa_deactivate_totp": Row((FOUND,) * 6 + (FOUND,)),  # asks for re-authentication first
+    "mfa_view_recovery_codes": Row((FOUND,) * 6 + (FOUND,)),
+    "mfa_generate_recovery_codes": Row((FOUND,) * 6 + (FOUND,)),
+    "mfa_download_recovery_codes": Row((FOUND,) * 6 + (FOUND,)),
+    # API
+    "api:api-root": Row(MEMBERS_ONLY),
+    "api:me": Row(MEMBERS_ONLY),
+    "api:patient-list": Row(ADMINS_AND_PROVIDERS_API),
+    # A patient of medspa A: medspa B's people get 404.
+    "api:patient-detail": Row(
+        (OK, OK, OK, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN), kwargs=lambda w: {"pk": w["patient"].pk}
+    ),
+    # The schema and its docs: any signed-in person (staff included), never the anonymous.
+    "api_schema": Row((OK,) * 6 + (FORBIDDEN,)),
+    "api_docs": Row((OK,) * 6 + (FORBIDDEN,)),
+}
+
+
+def url_patterns(patterns=None, prefix="", namespace=None):
+    """(name or route, route) of every pattern, walking includes."""
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(filter(None, [namespace, pattern.namespace])) or None
+            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            route = prefix + str(pattern.pattern)
+            name = pattern.name and ":".join(filter(None, [namespace, pattern.name]))
+            yield name or route, route
+
+
+def test_every_url_pattern_is_in_the_table():
+    missing = sorted(
+        name for name, route in url_patterns() if not route.startswith("admin/") and name not in TABLE
+    )
+    assert missing == [], f"Add these URLs to the permission table: {missing}"
+    stale = sorted(set(TABLE) - {name for name, _ in url_patterns()})
+    assert stale == [], f"The table names URLs that no longer exist: {stale}"
+
+
+def world(cast) -> dict:
+    return {
+        "invitation": factories.InvitationFactory(medspa=cast.medspa_a, invited_by=cast.admin_a),
+        "patient": factories.PatientFactory(medspa=cast.medspa_a),
+    }
+
+
+def request_as(cast, who: str, method: str, url: str, data: dict) -> int:
+    client = Client()
+    user = cast.user(who)
+    if user is not None:
+        client.force_login(user)
+    return getattr(client, method)(url, data).status_code
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_each_member_of_the_cast_gets_the_status_the_table_gives(cast, name):
+    row = TABLE[name]
+    things = world(cast)
+    url = reverse(name, kwargs=row.kwargs(things) if row.kwargs is not dict else None)
+    observed = []
+    for who in CAST_NAMES:
+        with transaction.atomic():  # each request sees the same world: undo what the previous one did
+            observed.append(request_as(cast, who, row.method, url, row.data))
+            transaction.set_rollback(True)
+    assert dict(zip(CAST_NAMES, observed, strict=True)) == dict(zip(CAST_NAMES, row.statuses, strict=True)), (
+        observed
+    )
+
+
+def admin_urls(cast) -> list[str]:
+    """Every Django admin URL, reversed with a real object of its model where it takes one."""
+    from django.contrib import admin
+
+    urls = []
+    for name, route in url_patterns():
+        if not route.startswith("admin/") or ":" not in name:
+            continue
+        model_admin = next(
+            (
+                ma
+                for m, ma in admin.site._registry.items()
+                if name.startswith(f"admin:{m._meta.app_label}_{m._meta.model_name}_")
+            ),
+            None,
+        )
+        if "<path:object_id>" in route and model_admin is not None:
+            obj = model_admin.model._default_manager.order_by("pk").first()
+            if obj is None:
+                continue
+            urls.append(reverse(name, kwargs={"object_id": obj.pk}))
+        elif "<" in route or "(?P" in route:
+            continue  # app_list / autocomplete-style patterns with free arguments; covered by their index
+        else:
+            urls.append(reverse(name))
+    return urls
+
+
+def test_django_admin_opens_to_portrait_staff_only(cast):
+    world(cast)
+    urls = admin_urls(cast)
+    assert len(urls) > 60
+    for who in CAST_NAMES:
+        client = Client()
+        if cast.user(who) is not None:
+            client.force_login(cast.user(who))
+        for url in urls:
+            status = client.get(url).status_code
+            if who == "staff":
+                assert status in (OK, FOUND, FORBIDDEN, NOT_ALLOWED), (who, url, status)
+            elif url == reverse("admin:login"):
+                assert status == OK  # the admin sign-in page itself; it admits staff only
+            elif url == reverse("admin:logout"):
+                assert status == FOUND  # nothing to sign out of: sent back to the admin, hence its sign-in
+            else:
+                response = client.get(url)
+                assert response.status_code == FOUND and response["Location"].startswith("/admin/login/"), (
+                    who,
+                    url,
+                    response.status_code,
+                )

@@ -1,0 +1,1 @@
+"""Coordinator billing, integration deprovisioning (OpenPhone, TigerConnect, Acuity) and monthly bills."""
