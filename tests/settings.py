@@ -16,6 +16,8 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = DATA_DIR / "staticfiles-test"  # noqa: F405 (whitenoise wants the folder; finders serve)
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_ALWAYS_EAGER = True
