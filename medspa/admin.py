@@ -17,6 +17,7 @@ from medspa.models import (
     ProviderLicence,
     ProviderProfile,
     User,
+    UserSession,
 )
 
 
@@ -272,3 +273,17 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ["email"]
     readonly_fields = ["token", "accepted_at"]
     autocomplete_fields = ["medspa", "invited_by"]
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(ReadOnlyAdmin):
+    """Who is signed in where: the sessions that deactivating a user ends."""
+
+    list_display = ["user", "created_at", "session_key_prefix"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="session")
+    def session_key_prefix(self, obj):
+        return f"{obj.session_key[:6]}…"

@@ -115,7 +115,9 @@ class Membership(models.Model):
     @property
     def roles_display(self) -> str:
         roles = [name for flag, name in self.role_flags() if flag]
-        return ", ".join(roles) or "no role"
+        if len(roles) > 1:
+            return ", ".join(roles[:-1]) + " and " + roles[-1]
+        return roles[0] if roles else "no role"
 
     def role_flags(self) -> list[tuple[bool, str]]:
         return [

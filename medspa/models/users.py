@@ -63,6 +63,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return (self.full_name.split() or [self.email])[0]
 
+    @property
+    def initial(self) -> str:
+        """For the avatar: the first letter of the name, past a title such as "Dr."."""
+        words = [word for word in self.full_name.split() if not word.endswith(".")] or [self.email]
+        return words[0][:1].upper()
+
 
 class UserSession(models.Model):
     """Which sessions belong to which user, so that deactivating a user can end all of them at once."""
