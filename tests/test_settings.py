@@ -83,10 +83,16 @@ def test_a_secret_can_come_from_a_file(monkeypatch, tmp_path):
         env.env_secret("SOME_SECRET")
 
 
-def test_a_configured_deployment_without_a_secret_key_refuses_to_start():
-    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "SECRET_KEY_FILE"}}
-    environment.update(DJANGO_SETTINGS_MODULE="medspa.settings", DATABASE_URL=_database_url())
-    result = subprocess.run(
+def django_setup(**overrides: str | None) -> subprocess.CompletedProcess:
+    """Loads the product's settings in a fresh interpreter with the environment changed as given
+    (None removes a variable)."""
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "medspa.settings"}
+    for name, value in overrides.items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
+    return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=ROOT,
         env=environment,
@@ -94,24 +100,15 @@ def test_a_configured_deployment_without_a_secret_key_refuses_to_start():
         text=True,
         timeout=60,
     )
+
+
+def test_a_configured_deployment_without_a_secret_key_refuses_to_start():
+    result = django_setup(SECRET_KEY=None, SECRET_KEY_FILE=None, DATABASE_URL=_database_url())
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
 
 
 def test_sqlite_is_refused():
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "medspa.settings",
-        "DATABASE_URL": "sqlite:///x.db",
-        "SECRET_KEY": "k" * 60,
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = django_setup(DATABASE_URL="sqlite:///x.db", SECRET_KEY="k" * 60)
     assert result.returncode != 0
     assert "PostgreSQL" in result.stderr
