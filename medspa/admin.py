@@ -5,15 +5,21 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from medspa import services
 from medspa.models import (
     Invitation,
+    MasqueradeEvent,
+    MedicalDirectorRequest,
     Medspa,
     Membership,
     Patient,
     PatientAccessLog,
+    PatientImport,
+    PatientProvider,
     ProviderLicence,
     ProviderProfile,
     User,
@@ -208,11 +214,22 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "medspa", "is_admin", "is_provider", "is_coordinator", "is_active"]
+    list_display = ["user", "medspa", "is_admin", "is_provider", "is_coordinator", "is_active", "masquerade"]
     list_filter = ["is_admin", "is_provider", "is_coordinator", "is_active", "medspa"]
     search_fields = ["user__email", "user__full_name", "medspa__name"]
     autocomplete_fields = ["user", "medspa"]
     list_select_related = ["user", "medspa"]
+
+    @admin.display(description="masquerade")
+    def masquerade(self, obj):
+        if obj.user.is_staff or not obj.is_active:
+            return "—"
+        url = (
+            reverse("masquerade_start", args=[obj.user_id])
+            + "?next="
+            + reverse("admin:medspa_membership_changelist")
+        )
+        return format_html('<a href="{}">Masquerade as {}</a>', url, obj.user)
 
 
 class ProviderLicenceInline(admin.TabularInline):
@@ -235,8 +252,17 @@ class ProviderProfileAdmin(admin.ModelAdmin):
         return format_html("✓") if obj.headshot else "—"
 
 
+class PatientProviderInline(admin.TabularInline):
+    model = PatientProvider
+    extra = 0
+    autocomplete_fields = ["membership"]
+    readonly_fields = ["assigned_at"]
+    verbose_name = "assigned provider"
+
+
 @admin.register(Patient)
 class PatientAdmin(admin.ModelAdmin):
+    inlines = [PatientProviderInline]
     list_display = ["last_name", "first_name", "date_of_birth", "medspa", "status", "email", "phone"]
     list_filter = ["status", "medspa", "consent_email", "consent_sms"]
     search_fields = ["last_name", "first_name", "email", "phone"]
@@ -287,3 +313,48 @@ class UserSessionAdmin(ReadOnlyAdmin):
     @admin.display(description="session")
     def session_key_prefix(self, obj):
         return f"{obj.session_key[:6]}…"
+
+
+@admin.register(MasqueradeEvent)
+class MasqueradeEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "actor", "target", "medspa", "reason", "ip"]
+    list_filter = ["action", ("created_at", admin.DateFieldListFilter), "medspa"]
+    search_fields = ["actor__email", "target__email", "reason"]
+    list_select_related = ["actor", "target", "medspa"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(MedicalDirectorRequest)
+class MedicalDirectorRequestAdmin(admin.ModelAdmin):
+    """Requests from medspas for a physician user: create the user, add them to the medspa as a provider
+    (MD / DO), set them as medical director on the medspa, then mark the request done."""
+
+    list_display = ["medspa", "requested_by", "physician_name", "physician_email", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["medspa__name", "physician_name", "physician_email"]
+    readonly_fields = [
+        "medspa",
+        "requested_by",
+        "physician_name",
+        "physician_email",
+        "notes",
+        "created_at",
+        "resolved_at",
+    ]
+    fields = readonly_fields[:5] + ["status", "staff_note", "created_at", "resolved_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if obj.status != MedicalDirectorRequest.Status.OPEN and obj.resolved_at is None:
+            obj.resolved_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(PatientImport)
+class PatientImportAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "medspa", "uploaded_by", "filename", "confirmed_at", "imported_count"]
+    list_filter = ["medspa"]
+    search_fields = ["filename", "uploaded_by__email"]
+    exclude = ["rows"]

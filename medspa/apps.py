@@ -10,3 +10,6 @@ class MedspaConfig(AppConfig):
 
     def ready(self) -> None:
         self.connect_signals()
+        from medspa import onboarding_steps
+
+        onboarding_steps.register()

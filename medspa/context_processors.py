@@ -1,6 +1,13 @@
+from medspa import dashboards
+
+
 def tenant(request):
-    """The current medspa and membership, for the top bar and menus."""
+    """The current medspa, membership and dashboard, for the top bar, menus and banners."""
+    membership = getattr(request, "membership", None)
     return {
         "current_medspa": getattr(request, "medspa", None),
-        "current_membership": getattr(request, "membership", None),
+        "current_membership": membership,
+        "dashboard_tabs": dashboards.tabs_for(request) if membership else [],
+        "dashboard_current": dashboards.dashboard_current(request) if membership else None,
+        "dashboards_open": dashboards.dashboards_open_to(membership),
     }

@@ -294,6 +294,13 @@ def seed() -> dict:
         )
         _patients(launch, 30)
         _patients(flex, 8)
+        providers = [m for m in launch_members if m.is_provider]
+        for index, patient in enumerate(Patient.objects.filter(medspa=launch).order_by("pk")):
+            if not patient.assigned_providers.exists():
+                patient.assigned_providers.add(providers[index % len(providers)])
+        if launch.medical_director_id is None:
+            launch.medical_director = launch_members[0]  # Dr. Maya Chen, MD, the owner
+            launch.save(update_fields=["medical_director"])
         return {"medspas": Medspa.objects.count(), "patients": Patient.objects.count()}
 
 

@@ -1,7 +1,33 @@
+import base64
+import binascii
+import re
+
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.validators import FileExtensionValidator
+from django.utils import timezone
 
-from medspa.models import Invitation, User
+from medspa.models import (
+    Invitation,
+    MedicalDirectorRequest,
+    Medspa,
+    Membership,
+    Patient,
+    ProviderLicence,
+    ProviderProfile,
+    User,
+)
+from medspa.models.patients import PATIENT_EDITABLE_FIELDS
+from medspa.models.tenancy import CLEARING_CREDENTIALS
+from medspa.timezones import time_zone_choices
+
+
+def _member_name(membership: Membership) -> str:
+    return membership.user.get_full_name()
+
+
+def _physician_name(membership: Membership) -> str:
+    return f"{membership.user.get_full_name()} ({membership.provider_profile.credential})"
 
 
 class InvitationForm(forms.ModelForm):
@@ -51,3 +77,241 @@ class InvitationAcceptForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class PatientForm(forms.ModelForm):
+    """Demographics, contact, clinical background, messaging consent and the providers who look after
+    the patient. Archiving is a separate, confirmed action."""
+
+    # Declared here: the default would query every membership at import time, outside any medspa's scope.
+    assigned_providers = forms.ModelMultipleChoiceField(
+        queryset=Membership.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Patient
+        fields = [*PATIENT_EDITABLE_FIELDS, "assigned_providers"]
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
+            "allergies": forms.Textarea(attrs={"rows": 2}),
+            "medications": forms.Textarea(attrs={"rows": 2}),
+            "medical_history": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, medspa, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_providers"].queryset = (
+            Membership.objects.filter(medspa=medspa, is_provider=True, is_active=True)
+            .select_related("user")
+            .order_by("user__full_name")
+        )
+        self.fields["assigned_providers"].label_from_instance = _member_name
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if value > today:
+            raise forms.ValidationError("The date of birth cannot be in the future.")
+        if value.year < today.year - 120:
+            raise forms.ValidationError("Check the year: that is more than 120 years ago.")
+        return value
+
+    def clean_state(self):
+        value = self.cleaned_data["state"].strip().upper()
+        if value and (len(value) != 2 or not value.isalpha()):
+            raise forms.ValidationError("Use the two-letter state code, e.g. CA.")
+        return value
+
+    def clean_phone(self):
+        value = self.cleaned_data["phone"].strip()
+        digits = "".join(ch for ch in value if ch.isdigit())
+        if value and not 10 <= len(digits) <= 15:
+            raise forms.ValidationError("Enter a phone number with its area code, e.g. (619) 555-0100.")
+        return value
+
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+def _limit_size(upload):
+    if upload and getattr(upload, "size", 0) > MAX_UPLOAD_BYTES:
+        raise forms.ValidationError("The file is larger than 5 MB.")
+    return upload
+
+
+class ProfileForm(forms.ModelForm):
+    """A member's own profile: credential, position, headshot, photo ID and (uploaded) signature."""
+
+    class Meta:
+        model = ProviderProfile
+        fields = ["credential", "position", "headshot", "photo_id", "signature"]
+        help_texts = {
+            "photo_id": "A driver's licence or passport: PNG, JPEG or PDF, up to 5 MB. Seen only by you, "
+            "your medspa's admins and Portrait.",
+            "signature": "Upload an image of your signature, or draw it in the Signature box.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photo_id"].validators.append(FileExtensionValidator(["png", "jpg", "jpeg", "pdf"]))
+        self.fields["signature"].validators.append(FileExtensionValidator(["png", "jpg", "jpeg"]))
+
+    def clean_headshot(self):
+        return _limit_size(self.cleaned_data.get("headshot"))
+
+    def clean_photo_id(self):
+        return _limit_size(self.cleaned_data.get("photo_id"))
+
+    def clean_signature(self):
+        return _limit_size(self.cleaned_data.get("signature"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.can_clear_gfe and cleaned.get("credential") not in CLEARING_CREDENTIALS:
+            self.add_error("credential", "You may clear GFEs, which an RN may not: ask your admin first.")
+        return cleaned
+
+
+class DrawnSignatureForm(forms.Form):
+    """A signature drawn in the browser: a PNG data URL from the signature pad."""
+
+    data_url = forms.CharField(max_length=400_000, widget=forms.HiddenInput)
+
+    def clean_data_url(self):
+        value = self.cleaned_data["data_url"]
+        prefix = "data:image/png;base64,"
+        if not value.startswith(prefix):
+            raise forms.ValidationError("Draw your signature in the box first.")
+        try:
+            png = base64.b64decode(value[len(prefix) :], validate=True)
+        except (binascii.Error, ValueError):
+            raise forms.ValidationError("The drawing could not be read; please draw it again.") from None
+        if not png.startswith(b"\x89PNG\r\n\x1a\n") or len(png) < 100:
+            raise forms.ValidationError("The drawing could not be read; please draw it again.")
+        return png
+
+
+class LicenceForm(forms.ModelForm):
+    class Meta:
+        model = ProviderLicence
+        fields = ["number", "state", "expires_on"]
+        widgets = {"expires_on": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_state(self):
+        value = self.cleaned_data["state"].strip().upper()
+        if len(value) != 2 or not value.isalpha():
+            raise forms.ValidationError("Use the two-letter state code, e.g. CA.")
+        return value
+
+    def clean_expires_on(self):
+        value = self.cleaned_data["expires_on"]
+        if value < timezone.localdate():
+            raise forms.ValidationError("This licence has expired: add a current one.")
+        return value
+
+
+class BusinessForm(forms.ModelForm):
+    class Meta:
+        model = Medspa
+        fields = [
+            "dba",
+            "shipping_line1",
+            "shipping_line2",
+            "shipping_city",
+            "shipping_state",
+            "shipping_postal_code",
+            "time_zone",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].widget = forms.Select(choices=time_zone_choices(self.instance.time_zone))
+
+    def clean_shipping_state(self):
+        value = self.cleaned_data["shipping_state"].strip().upper()
+        if value and (len(value) != 2 or not value.isalpha()):
+            raise forms.ValidationError("Use the two-letter state code, e.g. CA.")
+        return value
+
+    def clean_shipping_postal_code(self):
+        value = self.cleaned_data["shipping_postal_code"].strip()
+        if value and not re.fullmatch(r"\d{5}(-\d{4})?", value):
+            raise forms.ValidationError("Enter a ZIP code such as 92101 or 92101-1234.")
+        return value
+
+
+class AddonsForm(forms.ModelForm):
+    class Meta:
+        model = Medspa
+        fields = ["addon_charting", "addon_marketing"]
+
+
+class MedicalDirectorForm(forms.Form):
+    director = forms.ModelChoiceField(
+        queryset=Membership.objects.none(), label="Medical director", empty_label="Choose a physician"
+    )
+
+    def __init__(self, *args, physicians, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["director"].queryset = physicians
+        self.fields["director"].label_from_instance = _physician_name
+
+
+class MedicalDirectorRequestForm(forms.ModelForm):
+    class Meta:
+        model = MedicalDirectorRequest
+        fields = ["physician_name", "physician_email", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class YesNoField(forms.Field):
+    """A yes/no answer written as text, as in a spreadsheet: yes/no, y/n, true/false, 1/0; empty is no."""
+
+    YES = frozenset({"yes", "y", "true", "1"})
+    NO = frozenset({"no", "n", "false", "0", ""})
+
+    def to_python(self, value) -> bool:
+        if isinstance(value, bool):
+            return value
+        text = (value or "").strip().lower()
+        if text in self.YES:
+            return True
+        if text in self.NO:
+            return False
+        raise forms.ValidationError("Write yes or no (or true/false, 1/0), or leave it empty for no.")
+
+
+class PatientImportRowForm(PatientForm):
+    """One row of a patient CSV import, checked by the rules of the patient form (dates of birth, state,
+    phone) so that a typed-in patient and an imported one agree. Rows carry no assigned providers."""
+
+    date_of_birth = forms.DateField(
+        input_formats=["%Y-%m-%d", "%m/%d/%Y"],
+        error_messages={"invalid": "Write the date as YYYY-MM-DD or MM/DD/YYYY, e.g. 1990-04-02."},
+    )
+    consent_email = YesNoField(required=False)
+    consent_sms = YesNoField(required=False)
+    assigned_providers = None
+
+    class Meta(PatientForm.Meta):
+        fields = [name for name in PatientForm.Meta.fields if name != "assigned_providers"]
+
+    def __init__(self, *args, **kwargs):
+        # PatientForm's own __init__ only sets up the assigned providers' choices, which a row does not have.
+        super(PatientForm, self).__init__(*args, **kwargs)
+
+
+class PatientImportUploadForm(forms.Form):
+    """The CSV file of patients an admin uploads; its rows are checked into a preview before importing."""
+
+    file = forms.FileField(
+        label="CSV file",
+        validators=[
+            FileExtensionValidator(
+                ["csv"],
+                message="Upload a .csv file: in your spreadsheet app, save or export the sheet as CSV.",
+            )
+        ],
+        error_messages={"empty": "The file is empty."},
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
+    )

@@ -13,6 +13,7 @@ from django_scopes import scopes_disabled
 from pghistory.middleware import HistoryMiddleware
 
 from medspa.http import client_ip, request_id_for
+from medspa.masquerade import impersonator_id
 from medspa.tenancy import medspa_scope, tenant_resolve
 
 SESSION_STARTED_KEY = "auth_started_at"
@@ -101,6 +102,7 @@ class MFARequiredMiddleware:
         user = request.user
         if (
             user.is_authenticated
+            and not getattr(user, "is_hijacked", False)  # the person behind a masquerade has MFA
             and not request.path.startswith(self.open_prefixes)
             and (user.is_staff or request.memberships)
             and not request_user_has_mfa(request, user)
@@ -118,6 +120,7 @@ class AuditContextMiddleware(HistoryMiddleware):
 
     def get_context(self, request):
         context = super().get_context(request)
+        request.impersonator_id = impersonator_id(request)
         medspa = getattr(request, "medspa", None)
         context.update(
             medspa=medspa.pk if medspa else None,

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from medspa.models import Medspa, Membership, Patient
+from medspa.models.patients import PATIENT_EDITABLE_FIELDS
 
 
 class MedspaSerializer(serializers.ModelSerializer):
@@ -41,25 +42,5 @@ class MeSerializer(serializers.Serializer):
 class PatientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Patient
-        fields = [
-            "id",
-            "first_name",
-            "last_name",
-            "date_of_birth",
-            "email",
-            "phone",
-            "address_line1",
-            "address_line2",
-            "city",
-            "state",
-            "postal_code",
-            "allergies",
-            "medications",
-            "medical_history",
-            "consent_email",
-            "consent_sms",
-            "status",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *PATIENT_EDITABLE_FIELDS, "status", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]

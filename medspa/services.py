@@ -4,13 +4,28 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from medspa import tasks
 from medspa.http import client_ip
-from medspa.models import Invitation, Medspa, Membership, Patient, PatientAccessLog, User, UserSession
+from medspa.models import (
+    Invitation,
+    MasqueradeEvent,
+    MedicalDirectorRequest,
+    Medspa,
+    Membership,
+    Patient,
+    PatientAccessLog,
+    ProviderLicence,
+    ProviderProfile,
+    User,
+    UserSession,
+)
+from medspa.models.patients import PATIENT_EDITABLE_FIELDS, PatientStatus
 
 
 class InvitationUnusable(Exception):
@@ -108,3 +123,166 @@ def invitation_accept(
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return membership
+
+
+PATIENT_FIELDS = [*PATIENT_EDITABLE_FIELDS, "status"]
+
+
+def _patient_apply(patient: Patient, data: dict) -> Patient:
+    for name in PATIENT_FIELDS:
+        if name in data:
+            setattr(patient, name, data[name])
+    patient.full_clean()
+    patient.save()
+    if "assigned_providers" in data:
+        patient.assigned_providers.set(data["assigned_providers"])
+    return patient
+
+
+@transaction.atomic
+def patient_create(*, medspa: Medspa, data: dict) -> Patient:
+    """Adds a patient to `medspa` with the given demographics and assigned providers."""
+    return _patient_apply(Patient(medspa=medspa), data)
+
+
+@transaction.atomic
+def patient_update(*, patient: Patient, data: dict) -> Patient:
+    """Changes the given fields of a patient's record (and who looks after them)."""
+    return _patient_apply(patient, data)
+
+
+@transaction.atomic
+def patient_archive(*, patient: Patient, archived: bool = True) -> Patient:
+    """Archives (or restores) a patient. Patients are never deleted: their history stays."""
+    patient.status = PatientStatus.ARCHIVED if archived else PatientStatus.ACTIVE
+    patient.save(update_fields=["status", "updated_at"])
+    return patient
+
+
+def masquerade_record(
+    *, request: HttpRequest, action: str, actor: User, target: User, medspa_id: int | None, reason: str = ""
+) -> MasqueradeEvent:
+    """Writes the start or stop of a masquerade to its append-only log."""
+    return MasqueradeEvent.objects.create(
+        medspa_id=medspa_id,
+        action=action,
+        actor=actor,
+        target=target,
+        reason=reason,
+        ip=client_ip(request),
+        request_id=getattr(request, "request_id", ""),
+    )
+
+
+class MedspaRuleBroken(Exception):
+    """An account-settings change that would leave the medspa in a state it must never be in."""
+
+
+@transaction.atomic
+def medspa_update(*, medspa: Medspa, data: dict) -> Medspa:
+    """Business details and add-ons: only the fields given change."""
+    for name, value in data.items():
+        setattr(medspa, name, value)
+    medspa.full_clean()
+    medspa.save()
+    return medspa
+
+
+@transaction.atomic
+def medical_director_set(*, medspa: Medspa, membership: Membership) -> None:
+    profile = getattr(membership, "provider_profile", None)
+    if membership.medspa_id != medspa.pk or profile is None or profile.credential not in ("MD", "DO"):
+        raise MedspaRuleBroken("The medical director must be a physician (MD or DO) of your medspa.")
+    medspa.medical_director = membership
+    medspa.save(update_fields=["medical_director", "updated_at"])
+    MedicalDirectorRequest.objects.filter(medspa=medspa, status=MedicalDirectorRequest.Status.OPEN).update(
+        status=MedicalDirectorRequest.Status.DONE,
+        resolved_at=timezone.now(),
+        staff_note="Chosen by the medspa.",
+    )
+
+
+@transaction.atomic
+def medical_director_request(*, medspa: Medspa, requested_by: User, data: dict) -> MedicalDirectorRequest:
+    """Asks Portrait to create a physician user; staff see it in Django admin. One open request at a time."""
+    existing = MedicalDirectorRequest.objects.filter(medspa=medspa, status=MedicalDirectorRequest.Status.OPEN)
+    if existing.exists():
+        raise MedspaRuleBroken("Portrait is already working on your request.")
+    return MedicalDirectorRequest.objects.create(medspa=medspa, requested_by=requested_by, **data)
+
+
+@transaction.atomic
+def membership_set_admin(*, membership: Membership, is_admin: bool) -> Membership:
+    """Adds or removes the admin role; a medspa always keeps at least one active admin."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not is_admin and membership.is_admin:
+        others = Membership.objects.filter(medspa_id=membership.medspa_id, is_admin=True, is_active=True)
+        if not others.exclude(pk=membership.pk).exists():
+            raise MedspaRuleBroken("A medspa needs at least one admin: add another before removing this one.")
+        if not (membership.is_provider or membership.is_coordinator):
+            raise MedspaRuleBroken("This person has no other role here: deactivate them instead.")
+    membership.is_admin = is_admin
+    membership.save(update_fields=["is_admin"])
+    return membership
+
+
+@transaction.atomic
+def membership_deactivate(*, membership: Membership) -> None:
+    """Takes a person out of the medspa and ends every session of theirs now. An account with no other
+    medspa is deactivated too, so it can no longer sign in."""
+    if membership.is_admin:
+        others = Membership.objects.filter(medspa_id=membership.medspa_id, is_admin=True, is_active=True)
+        if not others.exclude(pk=membership.pk).exists():
+            raise MedspaRuleBroken("The last admin of a medspa cannot be deactivated.")
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    user = membership.user
+    with scopes_disabled():
+        elsewhere = Membership.objects.filter(user=user, is_active=True).exists()
+    if not elsewhere and not user.is_staff:
+        user_deactivate(user=user)
+    else:
+        user_sessions_end(user=user)
+
+
+@transaction.atomic
+def membership_reactivate(*, membership: Membership) -> None:
+    membership.is_active = True
+    membership.save(update_fields=["is_active"])
+    if not membership.user.is_active:
+        membership.user.is_active = True
+        membership.user.save(update_fields=["is_active"])
+
+
+@transaction.atomic
+def profile_update(*, membership: Membership, data: dict) -> ProviderProfile:
+    profile, _ = ProviderProfile.objects.get_or_create(
+        membership=membership, defaults={"medspa": membership.medspa}
+    )
+    for name, value in data.items():
+        if value is not None:
+            setattr(profile, name, value)
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+@transaction.atomic
+def profile_signature_draw(*, membership: Membership, png: bytes) -> ProviderProfile:
+    """Stores a signature drawn in the browser as the member's signature image."""
+    profile, _ = ProviderProfile.objects.get_or_create(
+        membership=membership, defaults={"medspa": membership.medspa}
+    )
+    profile.signature.save(f"signature-{membership.pk}.png", ContentFile(png), save=True)
+    return profile
+
+
+@transaction.atomic
+def licence_add(*, membership: Membership, data: dict) -> ProviderLicence:
+    profile, _ = ProviderProfile.objects.get_or_create(
+        membership=membership, defaults={"medspa": membership.medspa}
+    )
+    licence = ProviderLicence(medspa_id=membership.medspa_id, profile=profile, **data)
+    licence.full_clean()
+    licence.save()
+    return licence

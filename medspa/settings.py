@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "hijack",
     "pgtrigger",
     "pghistory",
     "medspa",
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hijack.middleware.HijackUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "medspa.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -147,6 +149,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "sessions-clear-expired": {"task": "medspa.tasks.sessions_clear_expired", "schedule": 3600.0},
+    "patient-imports-purge": {"task": "medspa.tasks.patient_imports_purge", "schedule": 3600.0},
 }
 
 # --- Accounts, sessions, MFA. ---------------------------------------------------------------------------
@@ -191,6 +194,10 @@ MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_TOTP_TOLERANCE = 1  # one 30-second step either side, for clocks that drift (RFC 6238)
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Portrait medspa")
 MFA_RATE_LIMITS = {"mfa_authenticate": "10/m/ip,5/m/key"}
+
+# Masquerade (django-hijack): our rule, our banner (templates/medspa/_masquerade_banner.html), our views.
+HIJACK_PERMISSION_CHECK = "medspa.masquerade.can_masquerade"
+HIJACK_INSERT_BEFORE = None
 
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 15 * 60, minimum=60)
 SESSION_MAX_AGE = env_int("SESSION_MAX_AGE", 12 * 60 * 60, minimum=300)

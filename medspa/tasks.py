@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from medspa import patient_import
 from medspa.models import Invitation, UserSession
 from medspa.tenancy import medspa_scope
 
@@ -29,6 +30,12 @@ def invitation_email_send(invitation_id: int, medspa_id: int) -> None:
             from_email=None,
             recipient_list=[invitation.email],
         )
+
+
+@shared_task
+def patient_imports_purge() -> int:
+    """Hourly: patient data in CSV previews is not kept longer than needed."""
+    return patient_import.patient_imports_purge()
 
 
 @shared_task

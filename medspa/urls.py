@@ -3,7 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from medspa import api, views
+from medspa import api
+from medspa.views import account, dashboard, invitations, masquerade, patient_import, patients, providers_tab
 
 router = DefaultRouter(use_regex_path=False)
 router.include_format_suffixes = False
@@ -14,12 +15,49 @@ api_v1 = [
     *router.urls,
 ]
 
+dashboard_urls = [
+    path("", dashboard.dashboard_home, name="dashboard_home"),
+    path("switch/", dashboard.dashboard_switch, name="dashboard_switch"),
+    path("onboarding/", dashboard.onboarding_checklist, name="onboarding"),
+    path("patients/", patients.patient_list, name="dashboard_patients"),
+    path("patients/new/", patients.patient_create, name="dashboard_patient_create"),
+    path("patients/import/", patient_import.upload, name="dashboard_patient_import"),
+    path("patients/import/<int:pk>/", patient_import.preview, name="dashboard_patient_import_preview"),
+    path("patients/<int:pk>/", patients.patient_detail, name="dashboard_patient_detail"),
+    path("patients/<int:pk>/edit/", patients.patient_edit, name="dashboard_patient_edit"),
+    path("patients/<int:pk>/archive/", patients.patient_archive, name="dashboard_patient_archive"),
+    path("providers/", providers_tab.provider_list, name="dashboard_providers"),
+    path("settings/", account.account_settings, name="account_settings"),
+    path("settings/business/", account.settings_business, name="settings_business"),
+    path("settings/add-ons/", account.settings_addons, name="settings_addons"),
+    path("settings/medical-director/", account.settings_medical_director, name="settings_medical_director"),
+    path(
+        "settings/medical-director/request/",
+        account.settings_medical_director_request,
+        name="settings_medical_director_request",
+    ),
+    path("settings/members/<int:pk>/<slug:action>/", account.settings_member, name="settings_member"),
+    path("scheduling/", include("scheduling.urls")),
+    path("services/", include("services_catalog.urls")),
+    path("gfe/", include("gfe.urls")),
+    path("inventory/", include("inventory_orders.urls")),
+]
+
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    path("invitations/", views.invitation_list, name="invitation_list"),
-    path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
-    path("invitations/accept/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("", dashboard.home, name="home"),
+    path("healthz", dashboard.healthz, name="healthz"),
+    path("dashboard/", include(dashboard_urls)),
+    path("", include("providers.urls")),
+    path("profile/", account.profile, name="profile"),
+    path("profile/signature/", account.profile_signature, name="profile_signature"),
+    path("profile/licences/", account.licence_add, name="licence_add"),
+    path("profile/licences/<int:pk>/remove/", account.licence_remove, name="licence_remove"),
+    path("profile/files/<int:membership_id>/<slug:kind>/", account.profile_file, name="profile_file"),
+    path("masquerade/stop/", masquerade.masquerade_stop, name="masquerade_stop"),
+    path("masquerade/<int:user_id>/", masquerade.masquerade_start, name="masquerade_start"),
+    path("invitations/", invitations.invitation_list, name="invitation_list"),
+    path("invitations/<int:pk>/revoke/", invitations.invitation_revoke, name="invitation_revoke"),
+    path("invitations/accept/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

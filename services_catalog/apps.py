@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ServicesCatalogConfig(AppConfig):
     name = "services_catalog"
     verbose_name = "Services / Products"
+
+    def ready(self) -> None:
+        from services_catalog import onboarding_steps
+
+        onboarding_steps.register()

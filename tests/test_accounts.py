@@ -30,11 +30,11 @@ def test_signing_in_takes_the_password_then_the_totp_code(cast):
     response = sign_in(client, cast.admin_a)
     assert response.status_code == 302
     assert response["Location"] == "/accounts/2fa/authenticate/"
-    assert client.get("/").status_code == 302  # not signed in until the second factor
+    assert client.get("/profile/").status_code == 302  # not signed in until the second factor
     response = client.post("/accounts/2fa/authenticate/", {"code": totp_now()})
     assert response.status_code == 302
-    home = client.get("/")
-    assert home.status_code == 200
+    home = client.get("/", follow=True)
+    assert home.redirect_chain[-1][0] == "/dashboard/"
     assert cast.medspa_a.name.encode() in home.content
 
 
@@ -46,7 +46,7 @@ def test_a_wrong_totp_code_is_refused(cast):
     )
     assert response.status_code == 200
     assert b"Incorrect code" in response.content
-    assert client.get("/").status_code == 302
+    assert client.get("/profile/").status_code == 302
 
 
 def test_a_recovery_code_signs_in_once(cast):
@@ -55,10 +55,10 @@ def test_a_recovery_code_signs_in_once(cast):
     codes = RecoveryCodes.activate(cast.admin_a).get_unused_codes()
     client = Client()
     sign_in(client, cast.admin_a, code=codes[0])
-    assert client.get("/").status_code == 200
+    assert client.get("/profile/").status_code == 200
     other = Client()
     sign_in(other, cast.admin_a, code=codes[0])
-    assert other.get("/").status_code == 302
+    assert other.get("/profile/").status_code == 302
 
 
 @pytest.mark.parametrize("path", ["/", "/invitations/", "/api/v1/patients/", "/admin/"])
@@ -104,7 +104,7 @@ def test_failed_sign_ins_are_rate_limited(cast):
     )
     assert response.status_code == 200
     assert b"Too many failed login attempts" in response.content
-    assert client.get("/").status_code == 302
+    assert client.get("/profile/").status_code == 302
 
 
 def test_a_session_ends_after_the_idle_timeout(cast):
@@ -112,12 +112,12 @@ def test_a_session_ends_after_the_idle_timeout(cast):
     assert settings.SESSION_SAVE_EVERY_REQUEST
     client = Client()
     client.force_login(cast.admin_a)
-    assert client.get("/").status_code == 200
+    assert client.get("/profile/").status_code == 200
     session = Session.objects.get(session_key=client.session.session_key)
     # Each request pushes the expiry 15 minutes ahead; fifteen idle minutes later it has passed.
     assert (session.expire_date - timezone.now()).total_seconds() == pytest.approx(15 * 60, abs=5)
     Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() - timezone.timedelta(seconds=1))
-    assert client.get("/").status_code == 302
+    assert client.get("/profile/").status_code == 302
 
 
 def test_a_session_ends_twelve_hours_after_sign_in_however_active(cast):
@@ -130,7 +130,7 @@ def test_a_session_ends_twelve_hours_after_sign_in_however_active(cast):
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
-    assert client.get("/").status_code == 302
+    assert client.get("/profile/").status_code == 302
 
 
 def test_deactivating_a_user_ends_all_their_sessions_at_once(cast):
@@ -140,11 +140,11 @@ def test_deactivating_a_user_ends_all_their_sessions_at_once(cast):
     laptop.post("/accounts/2fa/authenticate/", {"code": totp_now()})
     # The phone signs in through the form too, with a recovery-free second code window: use force_login.
     phone.force_login(cast.provider_a1)
-    assert laptop.get("/").status_code == 200 and phone.get("/").status_code == 200
+    assert laptop.get("/profile/").status_code == 200 and phone.get("/profile/").status_code == 200
     ended = services.user_deactivate(user=cast.provider_a1) or None
     assert ended is None
-    assert laptop.get("/").status_code == 302
-    assert phone.get("/").status_code == 302
+    assert laptop.get("/profile/").status_code == 302
+    assert phone.get("/profile/").status_code == 302
     assert not Session.objects.filter(session_key__in=[laptop.session.session_key, phone.session.session_key])
 
 
@@ -153,7 +153,7 @@ def test_deactivating_in_django_admin_ends_sessions_too(client_as, cast):
     provider.force_login(cast.provider_a1)
     cast.provider_a1.is_active = False
     cast.provider_a1.save()
-    assert provider.get("/").status_code == 302
+    assert provider.get("/profile/").status_code == 302
 
 
 def test_nobody_can_sign_up_on_their_own(db):
@@ -176,7 +176,7 @@ def test_a_password_reset_never_signs_in_around_mfa(cast):
         {"password1": "a-brand-new-password-77", "password2": "a-brand-new-password-77"},
     )
     assert response.status_code == 302
-    assert client.get("/").status_code == 302  # not signed in: the new password still needs the code
+    assert client.get("/profile/").status_code == 302  # not signed in: the new password still needs the code
     sign_in(client, cast.admin_a)
     response = client.post(
         "/accounts/login/", {"login": cast.admin_a.email, "password": "a-brand-new-password-77"}

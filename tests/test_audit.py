@@ -144,3 +144,15 @@ def test_staff_search_the_audit_by_patient_user_and_dates(client_as, cast):
     assert out_of_range.context["cl"].result_count == 0
     reads = staff.get(f"/admin/medspa/patientaccesslog/?patient={patient.pk}&actor={cast.provider_a1.email}")
     assert reads.context["cl"].result_count == 1
+
+
+def test_assigning_a_provider_to_a_patient_is_audited(client_as, cast):
+    patient = factories.PatientFactory(medspa=cast.medspa_a)
+    membership = cast.provider_a1.memberships.get()
+    patient.assigned_providers.add(membership)
+    patient.assigned_providers.remove(membership)
+    events = apps.get_model("medspa", "PatientProviderEvent").objects.filter(patient_id=patient.pk)
+    assert [(e.pgh_label, e.membership_id) for e in events.order_by("pgh_id")] == [
+        ("provider.assign", membership.pk),
+        ("provider.unassign", membership.pk),
+    ]

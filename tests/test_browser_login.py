@@ -62,7 +62,7 @@ def test_an_admin_signs_in_with_password_and_totp_code(live_server, page: Page, 
 
     enter_authenticator_code(page, totp_code(factories.TEST_TOTP_SECRET))
 
-    expect(page).to_have_url(url_is(live_server, "/"))
+    expect(page).to_have_url(url_is(live_server, "/dashboard/"))  # an admin lands on the admin dashboard
     expect(page.get_by_role("heading", level=1)).to_have_text("Glow A")
     expect(page.get_by_label(f"Account menu for {live_cast.admin_a.email}")).to_be_visible()
     screenshot(page, "admin_signs_in_with_password_and_totp_code")
@@ -89,8 +89,8 @@ def test_a_wrong_totp_code_is_refused_and_the_user_stays_on_the_two_factor_page(
 
     # The stage is still usable: the right code completes the sign-in.
     enter_authenticator_code(page, totp_code(factories.TEST_TOTP_SECRET))
-    expect(page).to_have_url(url_is(live_server, "/"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Glow A")
+    expect(page).to_have_url(url_is(live_server, "/provider/patients/"))  # a provider lands on their dashboard
+    expect(page.locator(".brand")).to_contain_text("Glow A")
     screenshot(page, "wrong_totp_code_is_refused_then_right_code_signs_in")
 
 
@@ -126,6 +126,6 @@ def test_a_member_without_mfa_must_activate_totp_before_the_home_page_opens(
     assert factories.has_totp(user)
 
     page.goto(f"{live_server.url}/")
-    expect(page).to_have_url(url_is(live_server, "/"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Radiance C")
+    expect(page).to_have_url(url_is(live_server, "/provider/patients/"))
+    expect(page.locator(".brand")).to_contain_text("Radiance C")
     screenshot(page, "member_activates_totp_then_home_opens")

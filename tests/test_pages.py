@@ -56,14 +56,14 @@ def test_a_request_that_fails_half_way_leaves_nothing_half_saved(cast):
 
 @pytest.mark.parametrize("who", ["admin_a", "staff"])
 def test_the_top_bar_carries_the_user_menu(client_as, cast, who):
-    response = client_as(who).get("/")
+    response = client_as(who).get("/", follow=True)
     assert b'class="user-menu"' in response.content
     assert b"Sign out" in response.content
 
 
 def test_an_admin_sees_the_invite_link_and_a_provider_does_not(client_as):
-    assert b"Invite people" in client_as("admin_a").get("/").content
-    assert b"Invite people" not in client_as("provider_a1").get("/").content
+    assert b"Invite people" in client_as("admin_a").get("/dashboard/").content
+    assert b"Invite people" not in client_as("provider_a1").get("/provider/patients/").content
 
 
 def test_the_avatar_skips_a_title(db):

@@ -7,10 +7,13 @@ staff get in; everyone else is sent to the admin sign-in."""
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from medspa.models import PatientImport
+from scheduling.models import Location
 from tests import factories
 from tests.conftest import CAST_NAMES
 
@@ -32,11 +35,20 @@ def everyone(status):
 
 
 MEMBERS_ONLY = (OK, OK, OK, OK, OK, FORBIDDEN, FORBIDDEN)  # API: members with MFA; staff have no medspa
+# The Medspa Admin dashboard: admins of either medspa; providers 403; staff have no medspa; anonymous sign in.
+ADMIN_PAGE = (OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FOUND)
+ADMIN_POST = (FOUND, FORBIDDEN, FORBIDDEN, FOUND, FORBIDDEN, FORBIDDEN, FOUND)
+# A thing of medspa A in the admin dashboard: its admin only; medspa B's admin gets 404.
+ADMIN_A_THING = (OK, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FOUND)
+ADMIN_A_THING_POST = (FOUND, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FOUND)
+# The Provider dashboard: providers (admin_a is also one; admin_b is not).
+PROVIDER_PAGE = (OK, OK, OK, FORBIDDEN, OK, FORBIDDEN, FOUND)
+MEMBER_PAGE = (OK, OK, OK, OK, OK, FORBIDDEN, FOUND)
+BAD_REQUEST = 400
 ADMINS_AND_PROVIDERS_API = (OK, OK, OK, OK, OK, FORBIDDEN, FORBIDDEN)
-SIGNED_IN_PAGE = (OK, OK, OK, OK, OK, OK, FOUND)
 
 TABLE: dict[str, Row] = {
-    "home": Row(SIGNED_IN_PAGE),
+    "home": Row((FOUND,) * 5 + (OK, FOUND)),  # members are sent to their dashboard; staff get a page
     "healthz": Row(everyone(OK)),
     "invitation_list": Row((OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FOUND)),
     # An invitation of medspa A: its admin revokes it; medspa B's admin gets 404, not a hint it exists.
@@ -73,6 +85,82 @@ TABLE: dict[str, Row] = {
     "mfa_view_recovery_codes": Row((FOUND,) * 6 + (FOUND,)),
     "mfa_generate_recovery_codes": Row((FOUND,) * 6 + (FOUND,)),
     "mfa_download_recovery_codes": Row((FOUND,) * 6 + (FOUND,)),
+    # Dashboards
+    "dashboard_home": Row(ADMIN_PAGE),
+    "dashboard_switch": Row(everyone(FOUND), method="post", data={"to": "provider"}),
+    "onboarding": Row(ADMIN_PAGE),
+    "dashboard_patients": Row(ADMIN_PAGE),
+    "dashboard_patient_create": Row(ADMIN_PAGE),
+    "dashboard_patient_detail": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["patient"].pk}),
+    "dashboard_patient_edit": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["patient"].pk}),
+    "dashboard_patient_archive": Row(
+        ADMIN_A_THING_POST, method="post", kwargs=lambda w: {"pk": w["patient"].pk}
+    ),
+    "dashboard_patient_import": Row(ADMIN_PAGE),
+    "dashboard_patient_import_preview": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["patient_import"].pk}),
+    "dashboard_providers": Row(ADMIN_PAGE),
+    "account_settings": Row(ADMIN_PAGE),
+    "settings_business": Row(
+        ADMIN_POST,
+        method="post",
+        data={
+            "shipping_line1": "1 Main St",
+            "shipping_city": "San Diego",
+            "shipping_state": "CA",
+            "shipping_postal_code": "92101",
+            "time_zone": "America/Los_Angeles",
+        },
+    ),
+    "settings_addons": Row(ADMIN_POST, method="post", data={"addon_charting": "on"}),
+    # Medspa A's physician: medspa B's admin cannot choose them (a form error, nothing saved).
+    "settings_medical_director": Row(
+        (FOUND, FORBIDDEN, FORBIDDEN, BAD_REQUEST, FORBIDDEN, FORBIDDEN, FOUND),
+        method="post",
+        data=None,  # {"director": admin_a's membership}, made in the test
+    ),
+    "settings_medical_director_request": Row(ADMIN_POST, method="post", data={"physician_name": "Dr. Lee"}),
+    "settings_member": Row(
+        ADMIN_A_THING_POST,
+        method="post",
+        kwargs=lambda w: {"pk": w["provider_a1_membership"].pk, "action": "grant-admin"},
+    ),
+    "scheduling:home": Row(ADMIN_PAGE),
+    "scheduling:location_create": Row(ADMIN_PAGE),
+    "scheduling:location_edit": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["location"].pk}),
+    "services_catalog:home": Row(ADMIN_PAGE),
+    "gfe:home": Row(ADMIN_PAGE),
+    "inventory_orders:home": Row(ADMIN_PAGE),
+    "providers:admin_earnings": Row(ADMIN_PAGE),
+    "providers:earnings": Row(PROVIDER_PAGE),
+    "providers:patients": Row(PROVIDER_PAGE),
+    "providers:todo": Row(PROVIDER_PAGE),
+    "providers:calendar": Row(PROVIDER_PAGE),
+    # A patient assigned to provider_a1: only they open it; everyone else's provider dashboard says 404.
+    "providers:patient_detail": Row(
+        (NOT_FOUND, OK, NOT_FOUND, FORBIDDEN, NOT_FOUND, FORBIDDEN, FOUND),
+        kwargs=lambda w: {"pk": w["patient"].pk},
+    ),
+    # A member's own profile.
+    "profile": Row(MEMBER_PAGE),
+    "profile_signature": Row((BAD_REQUEST,) * 5 + (FORBIDDEN, FOUND), method="post"),
+    "licence_add": Row((BAD_REQUEST,) * 5 + (FORBIDDEN, FOUND), method="post"),
+    # provider_a1's licence: only they remove it.
+    "licence_remove": Row(
+        (NOT_FOUND, FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FOUND),
+        method="post",
+        kwargs=lambda w: {"pk": w["licence"].pk},
+    ),
+    # provider_a1's signature: colleagues in medspa A see it (on charts); medspa B does not.
+    "profile_file": Row(
+        (OK, OK, OK, NOT_FOUND, NOT_FOUND, FORBIDDEN, FOUND),
+        kwargs=lambda w: {"membership_id": w["provider_a1_membership"].pk, "kind": "signature"},
+    ),
+    # Masquerade as provider_a1: their admin and staff may; a colleague is told no; medspa B learns nothing.
+    "masquerade_start": Row(
+        (OK, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, OK, FOUND),
+        kwargs=lambda w: {"user_id": w["provider_a1_membership"].user_id},
+    ),
+    "masquerade_stop": Row(everyone(FOUND), method="post"),
     # API
     "api:api-root": Row(MEMBERS_ONLY),
     "api:me": Row(MEMBERS_ONLY),
@@ -109,9 +197,28 @@ def test_every_url_pattern_is_in_the_table():
 
 
 def world(cast) -> dict:
+    """Things of medspa A that the URLs point at."""
+    provider_a1 = cast.provider_a1.memberships.get()
+    patient = factories.PatientFactory(medspa=cast.medspa_a)
+    patient.assigned_providers.add(provider_a1)
+    provider_a1.provider_profile.signature.save("signature.png", ContentFile(b"\x89PNG\r\n\x1a\nsignature"))
     return {
         "invitation": factories.InvitationFactory(medspa=cast.medspa_a, invited_by=cast.admin_a),
-        "patient": factories.PatientFactory(medspa=cast.medspa_a),
+        "patient": patient,
+        "provider_a1_membership": provider_a1,
+        "licence": provider_a1.provider_profile.licences.get(),
+        "location": Location.objects.create(
+            medspa=cast.medspa_a,
+            name="Hillcrest",
+            address_line1="1 Main St",
+            city="San Diego",
+            state="CA",
+            postal_code="92101",
+            time_zone="America/Los_Angeles",
+        ),
+        "patient_import": PatientImport.objects.create(
+            medspa=cast.medspa_a, uploaded_by=cast.admin_a, filename="patients.csv", rows=[]
+        ),
     }
 
 
@@ -128,10 +235,11 @@ def test_each_member_of_the_cast_gets_the_status_the_table_gives(cast, name):
     row = TABLE[name]
     things = world(cast)
     url = reverse(name, kwargs=row.kwargs(things) if row.kwargs is not dict else None)
+    data = row.data if row.data is not None else {"director": cast.admin_a.memberships.get().pk}
     observed = []
     for who in CAST_NAMES:
         with transaction.atomic():  # each request sees the same world: undo what the previous one did
-            observed.append(request_as(cast, who, row.method, url, row.data))
+            observed.append(request_as(cast, who, row.method, url, data))
             transaction.set_rollback(True)
     assert dict(zip(CAST_NAMES, observed, strict=True)) == dict(zip(CAST_NAMES, row.statuses, strict=True)), (
         observed

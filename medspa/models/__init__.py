@@ -1,14 +1,25 @@
-from medspa.models.audit import PatientAccessLog
-from medspa.models.patients import Patient
-from medspa.models.tenancy import Invitation, Medspa, Membership, ProviderLicence, ProviderProfile
+from medspa.models.audit import MasqueradeEvent, PatientAccessLog
+from medspa.models.patients import Patient, PatientImport, PatientProvider
+from medspa.models.tenancy import (
+    Invitation,
+    MedicalDirectorRequest,
+    Medspa,
+    Membership,
+    ProviderLicence,
+    ProviderProfile,
+)
 from medspa.models.users import User, UserSession
 
 __all__ = [
     "Invitation",
+    "MasqueradeEvent",
+    "MedicalDirectorRequest",
     "Medspa",
     "Membership",
     "Patient",
     "PatientAccessLog",
+    "PatientImport",
+    "PatientProvider",
     "ProviderLicence",
     "ProviderProfile",
     "User",

@@ -39,3 +39,39 @@ class PatientAccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} viewed {self.viewed} of patient {self.patient_id}"
+
+
+class MasqueradeEvent(models.Model):
+    """The start or stop of a masquerade: who acted as whom, why, from where. Append-only."""
+
+    class Action(models.TextChoices):
+        START = "start", "Started"
+        STOP = "stop", "Stopped"
+
+    medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    action = models.CharField(max_length=5, choices=Action)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The admin or staff user who masqueraded.",
+    )
+    target = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The user they acted as.",
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.get_action_display().lower()} masquerading as {self.target}"

@@ -3,13 +3,20 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django_scopes import ScopedManager
 
-from medspa.models.tenancy import Medspa
+from medspa.models.tenancy import Medspa, Membership
 
 
 class PatientStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     TO_CLEAR = "to_clear", "To Clear"
     ARCHIVED = "archived", "Archived"
+
+
+# What people edit on a patient's record (the form, the API, the CSV import): one list for all of them.
+PATIENT_EDITABLE_FIELDS = [
+    "first_name", "last_name", "date_of_birth", "email", "phone", "address_line1", "address_line2", "city",
+    "state", "postal_code", "allergies", "medications", "medical_history", "consent_email", "consent_sms",
+]  # fmt: skip
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -34,6 +41,13 @@ class Patient(models.Model):
     consent_email = models.BooleanField("consents to email", default=False)
     consent_sms = models.BooleanField("consents to SMS", default=False)
     status = models.CharField(max_length=10, choices=PatientStatus, default=PatientStatus.ACTIVE)
+    assigned_providers = models.ManyToManyField(
+        Membership,
+        through="PatientProvider",
+        blank=True,
+        related_name="assigned_patients",
+        help_text="Providers who look after this patient; they see the patient in their dashboard.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -44,10 +58,11 @@ class Patient(models.Model):
         indexes = [
             models.Index(fields=["medspa", "last_name", "first_name"], name="patient_medspa_name"),
             models.Index(fields=["medspa", "status"], name="patient_medspa_status"),
+            # The Patients tab's search (ILIKE on each of these) stays fast with 10,000+ patients.
             GinIndex(
-                name="patient_name_trgm",
-                fields=["last_name", "first_name"],
-                opclasses=["gin_trgm_ops", "gin_trgm_ops"],
+                name="patient_search_trgm",
+                fields=["last_name", "first_name", "email", "phone"],
+                opclasses=["gin_trgm_ops"] * 4,
             ),
         ]
 
@@ -57,3 +72,60 @@ class Patient(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+
+@pghistory.track(
+    pghistory.InsertEvent("provider.assign"),
+    pghistory.DeleteEvent("provider.unassign"),
+    model_name="PatientProviderEvent",
+)
+class PatientProvider(models.Model):
+    """A provider who looks after a patient. Assigning or unassigning is patient data, audited like the
+    rest (an explicit model, so that the audit triggers can be installed on its table)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "membership"], name="patient_provider_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership} looks after {self.patient}"
+
+
+class PatientImport(models.Model):
+    """A CSV of patients uploaded by an admin: parsed and checked into a preview, imported only when the
+    admin confirms, all rows or none."""
+
+    medspa = models.ForeignKey(Medspa, on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey("medspa.User", on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=255)
+    rows = models.JSONField(
+        default=list, help_text="Parsed rows with their line numbers, errors and duplicates."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    imported_count = models.PositiveIntegerField(default=0)
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def errors(self) -> list[dict]:
+        return [row for row in self.rows if row.get("errors")]
+
+    @property
+    def duplicates(self) -> list[dict]:
+        return [row for row in self.rows if row.get("duplicate_of") and not row.get("errors")]
+
+    @property
+    def importable(self) -> list[dict]:
+        return [row for row in self.rows if not row.get("errors") and not row.get("duplicate_of")]

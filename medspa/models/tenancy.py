@@ -55,6 +55,14 @@ class Medspa(models.Model):
         "Charting add-on", default=False, help_text="A chart is required for every patient service visit."
     )
     addon_marketing = models.BooleanField("Marketing add-on", default=False)
+    medical_director = models.ForeignKey(
+        "Membership",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The physician (MD or DO) whose standing orders the medspa works under.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -243,3 +251,38 @@ class Invitation(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class MedicalDirectorRequest(models.Model):
+    """An admin's request that Portrait create a physician user to be the medspa's medical director.
+    Portrait staff work these in Django admin."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for Portrait"
+        DONE = "done", "Physician created"
+        DECLINED = "declined", "Declined"
+
+    medspa = models.ForeignKey(Medspa, on_delete=models.CASCADE, related_name="medical_director_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    physician_name = models.CharField(
+        max_length=150, blank=True, help_text="If you have a physician in mind."
+    )
+    physician_email = models.EmailField(blank=True)
+    notes = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    staff_note = models.TextField(blank=True, help_text="Shown to the medspa admin.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["medspa"], condition=Q(status="open"), name="one_open_medical_director_request"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Medical director for {self.medspa} ({self.get_status_display()})"

@@ -1,10 +1,7 @@
-"""Pages of the core app: the landing page and invitations."""
+"""Invitations: an admin invites people by email; the invited person accepts through the link."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
@@ -13,12 +10,6 @@ from medspa import services
 from medspa.forms import InvitationAcceptForm, InvitationForm
 from medspa.models import Invitation
 from medspa.permissions import role_required
-
-
-@login_required
-def home(request):
-    """Where a signed-in person lands: their medspa and roles, or the way to Django admin for staff."""
-    return render(request, "medspa/home.html")
 
 
 @role_required("admin")
@@ -83,10 +74,3 @@ def invitation_accept(request, token: str):
         messages.success(request, "Your account is ready. Sign in, then set up two-factor authentication.")
         return redirect("account_login")
     return render(request, "medspa/invitation_accept.html", {"invitation": invitation, "form": form})
-
-
-def healthz(request):
-    """For load balancers and compose: 200 when the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})

@@ -1,0 +1,57 @@
+"""The onboarding steps the core app owns: profile, business, medical director, providers invited."""
+
+from medspa import selectors
+from medspa.models import MedicalDirectorRequest
+from medspa.onboarding import Step, step_register
+
+
+def _medical_director_status(medspa, membership) -> str:
+    if MedicalDirectorRequest.objects.filter(
+        medspa=medspa, status=MedicalDirectorRequest.Status.OPEN
+    ).exists():
+        return "Requested: waiting for Portrait to create the physician's account"
+    return ""
+
+
+def register() -> None:
+    step_register(
+        Step(
+            "profile",
+            10,
+            "Your profile",
+            "Headshot, photo ID, signature, licences, credentials and position.",
+            "profile",
+            lambda medspa, membership: not selectors.profile_missing(membership),
+        )
+    )
+    step_register(
+        Step(
+            "business",
+            20,
+            "Business details",
+            "Your commercial shipping address (inventory is delivered there) and, if you have one, your DBA.",
+            "account_settings",
+            lambda medspa, membership: selectors.medspa_has_shipping_address(medspa),
+        )
+    )
+    step_register(
+        Step(
+            "medical_director",
+            30,
+            "Medical director",
+            "Yourself, if you are a physician, or ask Portrait to create a physician user for you.",
+            "account_settings",
+            lambda medspa, membership: medspa.medical_director_id is not None,
+            _medical_director_status,
+        )
+    )
+    step_register(
+        Step(
+            "providers",
+            50,
+            "Invite your providers",
+            "Each gets an email with a link to create their account.",
+            "invitation_list",
+            lambda medspa, membership: selectors.medspa_has_invited_providers(medspa),
+        )
+    )

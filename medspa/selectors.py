@@ -1,0 +1,85 @@
+"""Reads of the core app: what pages and services ask of the data, in one place."""
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from medspa.models import Invitation, Medspa, Membership, Patient, ProviderProfile
+from medspa.models.patients import PatientStatus
+from medspa.models.tenancy import Credential
+
+PHYSICIAN_CREDENTIALS = (Credential.MD, Credential.DO)
+
+
+def profile_of(membership: Membership) -> ProviderProfile | None:
+    return ProviderProfile.objects.filter(membership=membership).prefetch_related("licences").first()
+
+
+def profile_missing(membership: Membership) -> list[str]:
+    """What the member's profile still lacks for onboarding (empty when complete)."""
+    profile = profile_of(membership)
+    if profile is None:
+        return ["headshot", "photo ID", "signature", "credential", "position", "a current licence"]
+    missing = [
+        label
+        for label, value in (
+            ("headshot", profile.headshot),
+            ("photo ID", profile.photo_id),
+            ("signature", profile.signature),
+            ("credential", profile.credential),
+            ("position", profile.position),
+        )
+        if not value
+    ]
+    if not any(licence.expires_on >= timezone.localdate() for licence in profile.licences.all()):
+        missing.append("a current licence")
+    return missing
+
+
+def medspa_has_shipping_address(medspa: Medspa) -> bool:
+    return all(
+        [medspa.shipping_line1, medspa.shipping_city, medspa.shipping_state, medspa.shipping_postal_code]
+    )
+
+
+def medspa_has_invited_providers(medspa: Medspa) -> bool:
+    return (
+        Invitation.objects.filter(medspa=medspa, as_provider=True).exists()
+        or Membership.objects.filter(medspa=medspa, is_provider=True, is_admin=False).exists()
+    )
+
+
+def physicians_of(medspa: Medspa) -> QuerySet[Membership]:
+    """Members who may be the medical director: active MD / DO providers."""
+    return Membership.objects.filter(
+        medspa=medspa, is_active=True, provider_profile__credential__in=PHYSICIAN_CREDENTIALS
+    ).select_related("user")
+
+
+def patient_search(queryset: QuerySet[Patient], query: str) -> QuerySet[Patient]:
+    """Every word must match a name, the email or the phone (trigram-indexed)."""
+    for word in query.split()[:5]:
+        queryset = queryset.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(phone__icontains=word)
+        )
+    return queryset
+
+
+def patient_list(*, query: str = "", status: str = "") -> QuerySet[Patient]:
+    """The medspa's patients for the admin list: archived ones only when asked for."""
+    queryset = Patient.objects.all()
+    if status in PatientStatus.values:
+        queryset = queryset.filter(status=status)
+    else:
+        queryset = queryset.exclude(status=PatientStatus.ARCHIVED)
+    if query.strip():
+        queryset = patient_search(queryset, query)
+    return queryset.order_by("last_name", "first_name", "id")
+
+
+def patients_of_provider(membership: Membership) -> QuerySet[Patient]:
+    """The patients a provider sees in their dashboard: those assigned to them. (Appointments, visits and
+    clearances widen this as those features arrive.)"""
+    return Patient.objects.filter(assigned_providers=membership).exclude(status=PatientStatus.ARCHIVED)

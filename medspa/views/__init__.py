@@ -1,0 +1,2 @@
+"""Pages of the core app, one module per area: dashboards, invitations, patients, providers, account
+settings, masquerade."""

@@ -1,0 +1,59 @@
+"""The landing page, switching dashboards, and the admin dashboard's overview with the onboarding
+checklist."""
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from medspa import dashboards, onboarding
+from medspa.dashboards import dashboard_area
+from medspa.models import Membership, Patient
+
+
+@login_required
+def home(request):
+    """Sends a member to the dashboard they work in; staff and people without a medspa get a page."""
+    url = dashboards.home_url(request)
+    if url:
+        return redirect(url)
+    return render(request, "medspa/home.html")
+
+
+@require_POST
+@login_required
+def dashboard_switch(request):
+    """The user menu's switch between the Medspa Admin and the Provider dashboard."""
+    target = request.POST.get("to", "")
+    if target not in dashboards.dashboards_open_to(request.membership):
+        return redirect("home")
+    request.session[dashboards.SESSION_KEY] = target
+    return redirect(dashboards.HOMES[target])
+
+
+@dashboard_area(dashboards.ADMIN)
+def dashboard_home(request):
+    """The admin's overview: the onboarding checklist until it is done, then the medspa at a glance."""
+    checklist = onboarding.checklist(request.medspa, request.membership)
+    context = {
+        "checklist": checklist,
+        "patient_count": Patient.objects.exclude(status="archived").count(),
+        "to_clear_count": Patient.objects.filter(status="to_clear").count(),
+        "provider_count": Membership.objects.filter(is_provider=True, is_active=True).count(),
+    }
+    return render(request, "medspa/dashboard_home.html", context)
+
+
+@dashboard_area(dashboards.ADMIN)
+def onboarding_checklist(request):
+    """The checklist on a page of its own, reachable from Account settings once it is done."""
+    checklist = onboarding.checklist(request.medspa, request.membership)
+    return render(request, "medspa/onboarding.html", {"checklist": checklist})
+
+
+def healthz(request):
+    """For load balancers and compose: 200 when the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

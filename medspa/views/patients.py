@@ -1,0 +1,65 @@
+"""The admin dashboard's Patients tab: list, search, create, edit, archive, profile."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from medspa import dashboards, selectors, services
+from medspa.dashboards import dashboard_area
+from medspa.forms import PatientForm
+from medspa.models import Patient
+from medspa.models.patients import PatientStatus
+
+PAGE_SIZE = 25
+
+
+@dashboard_area(dashboards.ADMIN)
+def patient_list(request):
+    query = request.GET.get("q", "")[:100]
+    status = request.GET.get("status", "")
+    patients = selectors.patient_list(query=query, status=status)
+    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "query": query, "status": status, "statuses": PatientStatus.choices}
+    template = "medspa/patients/_results.html" if request.htmx else "medspa/patients/list.html"
+    return render(request, template, context)
+
+
+@dashboard_area(dashboards.ADMIN)
+def patient_create(request):
+    form = PatientForm(request.POST or None, medspa=request.medspa)
+    if request.method == "POST" and form.is_valid():
+        patient = services.patient_create(medspa=request.medspa, data=form.cleaned_data)
+        messages.success(request, f"{patient.full_name} was added.")
+        return redirect("dashboard_patient_detail", pk=patient.pk)
+    return render(request, "medspa/patients/form.html", {"form": form})
+
+
+@dashboard_area(dashboards.ADMIN)
+def patient_edit(request, pk: int):
+    patient = get_object_or_404(Patient, pk=pk)
+    form = PatientForm(request.POST or None, instance=patient, medspa=request.medspa)
+    if request.method == "POST" and form.is_valid():
+        services.patient_update(patient=patient, data=form.cleaned_data)
+        messages.success(request, "The patient's record was saved.")
+        return redirect("dashboard_patient_detail", pk=patient.pk)
+    return render(request, "medspa/patients/form.html", {"form": form, "patient": patient})
+
+
+@dashboard_area(dashboards.ADMIN)
+def patient_detail(request, pk: int):
+    patient = get_object_or_404(Patient.objects.prefetch_related("assigned_providers__user"), pk=pk)
+    services.patient_access_record(
+        patient=patient, request=request, viewed="Admin dashboard: patient profile"
+    )
+    return render(request, "medspa/patients/detail.html", {"patient": patient, "area": "admin"})
+
+
+@require_POST
+@dashboard_area(dashboards.ADMIN)
+def patient_archive(request, pk: int):
+    patient = get_object_or_404(Patient, pk=pk)
+    archive = request.POST.get("archive") != "0"
+    services.patient_archive(patient=patient, archived=archive)
+    messages.success(request, f"{patient.full_name} was {'archived' if archive else 'restored'}.")
+    return redirect("dashboard_patient_detail", pk=patient.pk)

@@ -1,0 +1,56 @@
+from django import forms
+
+from medspa.models import Membership
+from medspa.timezones import time_zone_choices
+from scheduling.models import Location
+
+
+class LocationForm(forms.ModelForm):
+    # Declared here: the default would query every membership at import time, outside any medspa's scope.
+    providers = forms.ModelMultipleChoiceField(
+        queryset=Membership.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Location
+        fields = [
+            "name",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "phone",
+            "time_zone",
+            "is_active",
+            "providers",
+        ]
+
+    def __init__(self, *args, medspa, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.medspa = medspa
+        if not self.instance.pk:
+            self.initial.setdefault("time_zone", medspa.time_zone)
+        self.fields["time_zone"].widget = forms.Select(
+            choices=time_zone_choices(self.instance.time_zone or medspa.time_zone)
+        )
+        self.fields["providers"].queryset = Membership.objects.filter(
+            medspa=medspa, is_provider=True, is_active=True
+        ).select_related("user")
+        self.fields["providers"].label_from_instance = lambda membership: membership.user.get_full_name()
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if (
+            Location.objects.filter(medspa=self.medspa, name__iexact=name)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            raise forms.ValidationError("You already have a location with this name.")
+        return name
+
+    def clean_state(self):
+        value = self.cleaned_data["state"].strip().upper()
+        if len(value) != 2 or not value.isalpha():
+            raise forms.ValidationError("Use the two-letter state code, e.g. CA.")
+        return value

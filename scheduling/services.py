@@ -1,0 +1,32 @@
+"""Writes of the Scheduling tab."""
+
+from django.db import transaction
+
+from medspa.models import Medspa
+from scheduling.models import Location
+
+LOCATION_FIELDS = [
+    "name",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "phone",
+    "time_zone",
+    "is_active",
+]
+
+
+@transaction.atomic
+def location_save(*, medspa: Medspa, data: dict, location: Location | None = None) -> Location:
+    """Creates or updates a location of `medspa` and who works there."""
+    location = location or Location(medspa=medspa)
+    for name in LOCATION_FIELDS:
+        if name in data:
+            setattr(location, name, data[name])
+    location.full_clean()
+    location.save()
+    if "providers" in data:
+        location.providers.set(data["providers"])
+    return location
