@@ -89,7 +89,8 @@ def test_a_wrong_totp_code_is_refused_and_the_user_stays_on_the_two_factor_page(
 
     # The stage is still usable: the right code completes the sign-in.
     enter_authenticator_code(page, totp_code(factories.TEST_TOTP_SECRET))
-    expect(page).to_have_url(url_is(live_server, "/provider/patients/"))  # a provider lands on their dashboard
+    # A provider lands on their own dashboard.
+    expect(page).to_have_url(url_is(live_server, "/provider/patients/"))
     expect(page.locator(".brand")).to_contain_text("Glow A")
     screenshot(page, "wrong_totp_code_is_refused_then_right_code_signs_in")
 
