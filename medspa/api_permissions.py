@@ -2,7 +2,9 @@
 
 from contextlib import ExitStack
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import permissions
+from rest_framework.exceptions import ValidationError
 
 from medspa.middleware import request_user_has_mfa
 from medspa.permissions import has_role
@@ -22,6 +24,8 @@ class IsMedspaMember(permissions.BasePermission):
         if not request_user_has_mfa(request._request, user):
             return False
         roles = getattr(view, "roles", None)
+        if request.method not in permissions.SAFE_METHODS:
+            roles = getattr(view, "write_roles", None) or roles
         return has_role(request, *roles) if roles else True
 
 
@@ -29,13 +33,21 @@ class TenantAPIMixin:
     """Token-authenticated requests are anonymous in middleware (DRF authenticates in the view), so the
     medspa and its scope are settled here, after authentication, for the rest of the request."""
 
-    roles: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()  # who may read; empty: any member
+    write_roles: tuple[str, ...] = ()  # who may write, when narrower than `roles`
 
     def initial(self, request, *args, **kwargs):
         self._scope_stack = ExitStack()
         tenant_resolve(request._request, request.user)  # request.user authenticates
         self._scope_stack.enter_context(medspa_scope(request.medspa))
         super().initial(request, *args, **kwargs)
+
+    def handle_exception(self, exc):
+        # A model rule (full_clean in a service) is the caller's mistake: 400 with its messages, never a 500.
+        if isinstance(exc, DjangoValidationError):
+            detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+            exc = ValidationError(detail)
+        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         stack = getattr(self, "_scope_stack", None)

@@ -13,11 +13,16 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.db import transaction
+from django.dispatch import Signal
 from django_scopes import scopes_disabled
 
 from medspa.models import Medspa, Membership, Patient, ProviderLicence, ProviderProfile, User
 from medspa.models.tenancy import BusinessModel, Credential
 from scheduling.models import Location
+
+# Apps built on the core add their own demo data when this is sent (with medspas={"launch", "flex"}),
+# in the same transaction; the core never imports them.
+demo_seeded = Signal()
 
 # Every demo user signs in with this password and this authenticator secret (add it to any TOTP app, or
 # run `manage.py demo_totp` for the current code). Demo data only: never on a real deployment.
@@ -301,6 +306,7 @@ def seed() -> dict:
         if launch.medical_director_id is None:
             launch.medical_director = launch_members[0]  # Dr. Maya Chen, MD, the owner
             launch.save(update_fields=["medical_director"])
+        demo_seeded.send(sender=None, medspas={"launch": launch, "flex": flex})
         return {"medspas": Medspa.objects.count(), "patients": Patient.objects.count()}
 
 

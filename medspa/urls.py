@@ -13,6 +13,7 @@ router.register("patients", api.PatientViewSet, basename="patient")
 api_v1 = [
     path("me/", api.MeView.as_view(), name="me"),
     *router.urls,
+    path("", include("services_catalog.api_urls")),
 ]
 
 dashboard_urls = [

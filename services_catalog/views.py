@@ -1,18 +1,301 @@
-"""The Services / Products tab of the admin dashboard."""
+"""The Services / Products tab of the admin dashboard: the Portrait library to import from, the medspa's
+services and groups, consents, care messages and standing orders with their versions, retail products."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import reswap, retarget
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from services_catalog import selectors, services
+from services_catalog.forms import (
+    CustomServiceForm,
+    ImportedServiceForm,
+    RetailProductForm,
+    ServiceGroupForm,
+    TextForm,
+)
+from services_catalog.models import (
+    CareMessage,
+    Consent,
+    LibraryService,
+    RetailProduct,
+    ServiceGroup,
+    StandingOrder,
+)
 
-INTRO = "Choose the services you offer from the Portrait library, or create your own."
-POINTS = [
-    "The Portrait services library by group, to import from (only the price is yours to change)",
-    "Your custom service groups and services, with their consents, standing orders and care messages",
-    "Which services are active: only those can be chosen for clearance and in a service visit",
-    "Retail products for checkout",
-]
+TEXT_KINDS = {
+    "consents": (Consent, "Consents", "consent"),
+    "care-messages": (CareMessage, "Care messages", "care message"),
+    "standing-orders": (StandingOrder, "Standing orders", "standing order"),
+}
 
 
 @dashboard_area(dashboards.ADMIN)
 def home(request):
-    """Not built yet: says honestly what the tab will hold."""
-    return dashboards.render_empty_tab(request, title="Services / Products", intro=INTRO, points=POINTS)
+    """The medspa's services by group, imported and custom, with their state."""
+    services = sorted(
+        selectors.services_of(request.medspa), key=lambda s: (s.effective_group.name, s.display_name)
+    )
+    groups: dict[str, list] = {}
+    for service in services:
+        groups.setdefault(service.effective_group.name, []).append(service)
+    context = {
+        "groups": groups,
+        "custom_groups": ServiceGroup.objects.filter(medspa=request.medspa),
+        "product_count": RetailProduct.objects.count(),
+    }
+    return render(request, "services_catalog/home.html", context)
+
+
+@dashboard_area(dashboards.ADMIN)
+def library(request):
+    query = request.GET.get("q", "")[:100]
+    groups = selectors.library_groups(request.medspa, query=query)
+    return render(request, "services_catalog/library.html", {"groups": groups, "query": query})
+
+
+@require_POST
+@dashboard_area(dashboards.ADMIN)
+def library_import(request, pk: int):
+    library_service = get_object_or_404(LibraryService, pk=pk, is_published=True)
+    try:
+        service = services.service_import(medspa=request.medspa, library_service=library_service)
+    except services.ServiceRuleBroken as error:
+        messages.error(request, str(error))
+        return redirect("services_catalog:library")
+    messages.success(
+        request, f"{library_service.name} was added to your services. Set your price, then activate it."
+    )
+    return redirect("services_catalog:service_edit", pk=service.pk)
+
+
+@dashboard_area(dashboards.ADMIN)
+def service_create(request):
+    initial = {}
+    group_id = request.GET.get("group", "")
+    if group_id.isdigit():
+        group = ServiceGroup.objects.filter(pk=group_id).first()
+        if group is not None:
+            initial = {"group": group, "consents": list(group.default_consents.all())}
+    form = CustomServiceForm(request.POST or None, medspa=request.medspa, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service = services.service_create(medspa=request.medspa, data=form.cleaned_data)
+        except services.ServiceRuleBroken as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{service.display_name} was created.")
+            return redirect("services_catalog:home")
+    if not ServiceGroup.objects.exists():
+        messages.info(request, "Create a service group first: every custom service belongs to one.")
+        return redirect("services_catalog:group_create")
+    return render(request, "services_catalog/service_form.html", {"form": form}, status=_status(request))
+
+
+@dashboard_area(dashboards.ADMIN)
+def service_edit(request, pk: int):
+    """An imported service offers its price and active flag; a custom one, everything."""
+    service = get_object_or_404(selectors.services_of(request.medspa), pk=pk)
+    if service.is_imported:
+        form = ImportedServiceForm(request.POST or None, instance=service)
+    else:
+        form = CustomServiceForm(request.POST or None, instance=service, medspa=request.medspa)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.service_update(service=service, data=form.cleaned_data)
+        except services.ServiceRuleBroken as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{service.display_name} was saved.")
+            return redirect("services_catalog:home")
+    signed = selectors.standing_order_is_signed(request.medspa, service.effective_standing_order)
+    context = {"form": form, "service": service, "standing_order_signed": signed}
+    return render(request, "services_catalog/service_form.html", context, status=_status(request))
+
+
+@require_POST
+@dashboard_area(dashboards.ADMIN)
+def service_activate(request, pk: int):
+    service = get_object_or_404(selectors.services_of(request.medspa), pk=pk)
+    active = request.POST.get("active") == "1"
+    services.service_set_active(service=service, active=active)
+    messages.success(request, f"{service.display_name} is now {'active' if active else 'inactive'}.")
+    return redirect("services_catalog:home")
+
+
+@dashboard_area(dashboards.ADMIN)
+def group_create(request):
+    return _group_form(request, None)
+
+
+@dashboard_area(dashboards.ADMIN)
+def group_edit(request, pk: int):
+    return _group_form(request, get_object_or_404(ServiceGroup.objects, pk=pk))
+
+
+def _group_form(request, group):
+    form = ServiceGroupForm(request.POST or None, instance=group, medspa=request.medspa)
+    if request.method == "POST" and form.is_valid():
+        saved = services.group_save(medspa=request.medspa, data=form.cleaned_data, group=group)
+        messages.success(request, f"The group {saved.name} was saved.")
+        if group is None:  # a new group: go on to its first service, with the group's consents ticked
+            return redirect(f"{reverse('services_catalog:service_create')}?group={saved.pk}")
+        return redirect("services_catalog:home")
+    context = {
+        "form": form,
+        "group": group,
+        "consent_form": TextForm(model=Consent, medspa=request.medspa, auto_id="consent_%s"),
+        "care_message_form": TextForm(model=CareMessage, medspa=request.medspa, auto_id="care_message_%s"),
+    }
+    return render(request, "services_catalog/group_form.html", context, status=_status(request))
+
+
+def _kind(kind: str):
+    if kind not in TEXT_KINDS:
+        raise Http404
+    return TEXT_KINDS[kind]
+
+
+@dashboard_area(dashboards.ADMIN)
+def text_list(request, kind: str):
+    model, title, noun = _kind(kind)
+    texts = selectors.texts_for(model, request.medspa).order_by("-medspa", "title")
+    context = {
+        "texts": texts,
+        "kind": kind,
+        "title": title,
+        "noun": noun,
+        "signoffs": selectors.standing_order_signoffs(request.medspa) if model is StandingOrder else {},
+    }
+    return render(request, "services_catalog/text_list.html", context)
+
+
+@dashboard_area(dashboards.ADMIN)
+def text_create(request, kind: str):
+    """A new consent, care message or standing order. From the group form's consents drop-down (htmx) the
+    answer is the refreshed list of choices with the new one ticked."""
+    model, title, noun = _kind(kind)
+    form = TextForm(request.POST or None, model=model, medspa=request.medspa)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        document = services.text_create(model=model, medspa=request.medspa, by=request.user, **data)
+        if request.htmx:
+            field = "default_consents" if model is Consent else None
+            choices = selectors.texts_for(model, request.medspa).order_by("medspa", "title")
+            selected = [*request.POST.getlist("default_consents"), str(document.pk)]
+            context = {
+                "choices": choices, "field": field, "selected_list": selected, "noun": noun, "created": True,
+            }  # fmt: skip
+            return render(request, "services_catalog/_text_choices.html", context)
+        messages.success(request, f"The {noun} “{document.title}” was created.")
+        return redirect("services_catalog:text_detail", kind=kind, pk=document.pk)
+    context = {"form": form, "kind": kind, "title": title, "noun": noun}
+    if request.htmx:  # the errors go back into the small form, not over the list of choices
+        response = render(request, "services_catalog/_text_form.html", context)
+        return reswap(retarget(response, "#new-consent form"), "outerHTML")
+    return render(request, "services_catalog/text_form.html", context, status=_status(request))
+
+
+@dashboard_area(dashboards.ADMIN)
+def text_detail(request, kind: str, pk: int):
+    """The current text, its version history, and (for the medspa's own) the edit that adds a version."""
+    model, title, noun = _kind(kind)
+    document = get_object_or_404(selectors.texts_for(model, request.medspa), pk=pk)
+    form = None
+    if not document.is_library:
+        initial = {"title": document.title, "text": document.current_version.text}
+        if model is CareMessage:
+            initial["timing"] = document.timing
+        form = TextForm(
+            request.POST or None, model=model, medspa=request.medspa, instance=document, initial=initial
+        )
+        if request.method == "POST" and form.is_valid():
+            version = services.text_revise(
+                document=document,
+                text=form.cleaned_data["text"],
+                by=request.user,
+                title=form.cleaned_data["title"],
+            )
+            if model is CareMessage and form.cleaned_data["timing"] != document.timing:
+                document.timing = form.cleaned_data["timing"]
+                document.save(update_fields=["timing", "updated_at"])
+            messages.success(
+                request, f"Saved as version {version.number}. Earlier versions are kept unchanged."
+            )
+            return redirect("services_catalog:text_detail", kind=kind, pk=document.pk)
+    elif request.method == "POST":
+        messages.error(request, "This text is Portrait's: create your own to change it.")
+        return redirect("services_catalog:text_detail", kind=kind, pk=document.pk)
+    versions = list(document.versions.select_related("created_by").order_by("-number"))
+    shown = versions[0]
+    number = request.GET.get("version", "")
+    if number.isdigit():
+        shown = next((v for v in versions if v.number == int(number)), shown)
+    signoffs = selectors.standing_order_signoffs(request.medspa) if model is StandingOrder else {}
+    context = {
+        "document": document,
+        "versions": versions,
+        "shown": shown,
+        "form": form,
+        "kind": kind,
+        "title": title,
+        "noun": noun,
+        "signoff": signoffs.get(versions[0].pk),
+        "is_medical_director": request.medspa.medical_director_id == request.membership.pk,
+    }
+    return render(request, "services_catalog/text_detail.html", context, status=_status(request))
+
+
+@require_POST
+@dashboard_area(dashboards.ADMIN)
+def standing_order_sign(request, pk: int):
+    standing_order = get_object_or_404(selectors.standing_orders_for(request.medspa), pk=pk)
+    try:
+        services.standing_order_sign(
+            medspa=request.medspa, version=standing_order.current_version, membership=request.membership
+        )
+    except services.ServiceRuleBroken as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, f"You signed “{standing_order.title}”, version {standing_order.current_version.number}."
+        )
+    return redirect("services_catalog:text_detail", kind="standing-orders", pk=standing_order.pk)
+
+
+@dashboard_area(dashboards.ADMIN)
+def product_list(request):
+    return render(request, "services_catalog/product_list.html", {"products": RetailProduct.objects.all()})
+
+
+@dashboard_area(dashboards.ADMIN)
+def product_create(request):
+    return _product_form(request, None)
+
+
+@dashboard_area(dashboards.ADMIN)
+def product_edit(request, pk: int):
+    return _product_form(request, get_object_or_404(RetailProduct, pk=pk))
+
+
+def _product_form(request, product):
+    form = RetailProductForm(request.POST or None, instance=product, medspa=request.medspa)
+    if request.method == "POST" and form.is_valid():
+        saved = services.product_save(medspa=request.medspa, data=form.cleaned_data, product=product)
+        messages.success(request, f"{saved.name} was saved.")
+        return redirect("services_catalog:product_list")
+    return render(
+        request,
+        "services_catalog/product_form.html",
+        {"form": form, "product": product},
+        status=_status(request),
+    )
+
+
+def _status(request) -> int:
+    """A form shown again after a POST carries errors: 400, so that clients and tests can tell."""
+    return 400 if request.method == "POST" else 200

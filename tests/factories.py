@@ -96,3 +96,47 @@ class InvitationFactory(factory.django.DjangoModelFactory):
 
 def has_totp(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def library_service(name="Neurotoxin: glabellar lines", price="325.00", **extra):
+    """A Portrait library service with its own consent, standing order and care message."""
+    from decimal import Decimal
+
+    from services_catalog import services
+    from services_catalog.models import CareMessage, Consent, LibraryService, ServiceGroup, StandingOrder
+
+    group, _ = ServiceGroup.library.get_or_create(medspa=None, name="Neurotoxins")
+    consent = services.text_create(
+        model=Consent,
+        medspa=None,
+        title=f"Consent: {name}",
+        by=None,
+        text="Library consent text, version one, for the treatment.",
+    )
+    order = services.text_create(
+        model=StandingOrder,
+        medspa=None,
+        title=f"Standing order: {name}",
+        by=None,
+        text="Library standing order protocol text, version one.",
+    )
+    message = services.text_create(
+        model=CareMessage,
+        medspa=None,
+        title=f"After {name}",
+        by=None,
+        timing="post",
+        text="Library post-care text for the patient to follow.",
+    )
+    service = LibraryService.objects.create(
+        group=group,
+        name=name,
+        description="Softens frown lines.",
+        default_price=Decimal(price),
+        duration_minutes=30,
+        standing_order=order,
+        **extra,
+    )
+    service.consents.set([consent])
+    service.care_messages.set([message])
+    return service

@@ -14,6 +14,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from medspa.models import PatientImport
 from scheduling.models import Location
+from services_catalog import services as catalog
+from services_catalog.models import CareMessage, Consent, StandingOrder
 from tests import factories
 from tests.conftest import CAST_NAMES
 
@@ -45,6 +47,9 @@ ADMIN_A_THING_POST = (FOUND, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDD
 PROVIDER_PAGE = (OK, OK, OK, FORBIDDEN, OK, FORBIDDEN, FOUND)
 MEMBER_PAGE = (OK, OK, OK, OK, OK, FORBIDDEN, FOUND)
 BAD_REQUEST = 400
+CREATED = 201
+# A thing of medspa A through the API: medspa A's members read it; medspa B's get 404.
+A_API_THING = (OK, OK, OK, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN)
 ADMINS_AND_PROVIDERS_API = (OK, OK, OK, OK, OK, FORBIDDEN, FORBIDDEN)
 
 TABLE: dict[str, Row] = {
@@ -127,7 +132,6 @@ TABLE: dict[str, Row] = {
     "scheduling:home": Row(ADMIN_PAGE),
     "scheduling:location_create": Row(ADMIN_PAGE),
     "scheduling:location_edit": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["location"].pk}),
-    "services_catalog:home": Row(ADMIN_PAGE),
     "gfe:home": Row(ADMIN_PAGE),
     "inventory_orders:home": Row(ADMIN_PAGE),
     "providers:admin_earnings": Row(ADMIN_PAGE),
@@ -161,6 +165,57 @@ TABLE: dict[str, Row] = {
         kwargs=lambda w: {"user_id": w["provider_a1_membership"].user_id},
     ),
     "masquerade_stop": Row(everyone(FOUND), method="post"),
+    # Services / Products
+    "services_catalog:home": Row(ADMIN_PAGE),
+    "services_catalog:library": Row(ADMIN_PAGE),
+    "services_catalog:library_import": Row(
+        ADMIN_POST, method="post", kwargs=lambda w: {"pk": w["library_service"].pk}
+    ),
+    # medspa B has no custom group yet: its admin is sent to create one first.
+    "services_catalog:service_create": Row((OK, FORBIDDEN, FORBIDDEN, FOUND, FORBIDDEN, FORBIDDEN, FOUND)),
+    "services_catalog:service_edit": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["service"].pk}),
+    "services_catalog:service_activate": Row(
+        ADMIN_A_THING_POST, method="post", data={"active": "1"}, kwargs=lambda w: {"pk": w["service"].pk}
+    ),
+    "services_catalog:group_create": Row(ADMIN_PAGE),
+    "services_catalog:group_edit": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["group"].pk}),
+    "services_catalog:text_list": Row(ADMIN_PAGE, kwargs=lambda w: {"kind": "consents"}),
+    "services_catalog:text_create": Row(ADMIN_PAGE, kwargs=lambda w: {"kind": "care-messages"}),
+    "services_catalog:text_detail": Row(
+        ADMIN_A_THING, kwargs=lambda w: {"kind": "consents", "pk": w["consent"].pk}
+    ),
+    # admin_a is medspa A's medical director.
+    "services_catalog:standing_order_sign": Row(
+        ADMIN_A_THING_POST, method="post", kwargs=lambda w: {"pk": w["standing_order"].pk}
+    ),
+    "services_catalog:product_list": Row(ADMIN_PAGE),
+    "services_catalog:product_create": Row(ADMIN_PAGE),
+    "services_catalog:product_edit": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["product"].pk}),
+    "api:service-list": Row(MEMBERS_ONLY),
+    "api:service-detail": Row(A_API_THING, kwargs=lambda w: {"pk": w["service"].pk}),
+    "api:service-group-list": Row(MEMBERS_ONLY),
+    "api:service-group-detail": Row(A_API_THING, kwargs=lambda w: {"pk": w["group"].pk}),
+    "api:consent-list": Row(MEMBERS_ONLY),
+    "api:consent-detail": Row(A_API_THING, kwargs=lambda w: {"pk": w["consent"].pk}),
+    "api:care-message-list": Row(MEMBERS_ONLY),
+    "api:care-message-detail": Row(A_API_THING, kwargs=lambda w: {"pk": w["care_message"].pk}),
+    "api:standing-order-list": Row(MEMBERS_ONLY),
+    "api:standing-order-detail": Row(A_API_THING, kwargs=lambda w: {"pk": w["standing_order"].pk}),
+    # Writes need the admin role: providers 403; medspa B's admin finds nothing (404).
+    "api:standing-order-sign": Row(
+        (CREATED, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+        method="post",
+        kwargs=lambda w: {"pk": w["standing_order"].pk},
+    ),
+    "api:library-service-list": Row(MEMBERS_ONLY),
+    "api:library-service-detail": Row(MEMBERS_ONLY, kwargs=lambda w: {"pk": w["library_service"].pk}),
+    "api:library-service-import": Row(
+        (CREATED, FORBIDDEN, FORBIDDEN, CREATED, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+        method="post",
+        kwargs=lambda w: {"pk": w["library_service"].pk},
+    ),
+    "api:retail-product-list": Row(MEMBERS_ONLY),
+    "api:retail-product-detail": Row(A_API_THING, kwargs=lambda w: {"pk": w["product"].pk}),
     # API
     "api:api-root": Row(MEMBERS_ONLY),
     "api:me": Row(MEMBERS_ONLY),
@@ -218,6 +273,32 @@ def world(cast) -> dict:
         ),
         "patient_import": PatientImport.objects.create(
             medspa=cast.medspa_a, uploaded_by=cast.admin_a, filename="patients.csv", rows=[]
+        ),
+        **services_world(cast),
+    }
+
+
+def services_world(cast) -> dict:
+    """Medspa A's services, texts and products, with admin_a as its medical director."""
+    cast.medspa_a.medical_director = cast.admin_a.memberships.get()
+    cast.medspa_a.save()
+    library_service = factories.library_service()
+    text = "A text long enough to be a real one, for the permission table."
+    return {
+        "library_service": library_service,
+        "service": catalog.service_import(
+            medspa=cast.medspa_a, library_service=factories.library_service("Other")
+        ),
+        "group": catalog.group_save(medspa=cast.medspa_a, data={"name": "Ours"}),
+        "consent": catalog.text_create(model=Consent, medspa=cast.medspa_a, title="C", text=text, by=None),
+        "care_message": catalog.text_create(
+            model=CareMessage, medspa=cast.medspa_a, title="M", text=text, by=None
+        ),
+        "standing_order": catalog.text_create(
+            model=StandingOrder, medspa=cast.medspa_a, title="S", text=text, by=None
+        ),  # fmt: skip
+        "product": catalog.product_save(
+            medspa=cast.medspa_a, data={"name": "Serum", "sku": "S1", "price": 10}
         ),
     }
 

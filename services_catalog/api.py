@@ -1,0 +1,207 @@
+"""The Services / Products API: the same rules as the pages, because both call the same services."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from medspa.api_permissions import TenantAPIMixin
+from services_catalog import selectors, services
+from services_catalog.models import (
+    CareMessage,
+    Consent,
+    LibraryService,
+    RetailProduct,
+    ServiceGroup,
+    StandingOrder,
+)
+from services_catalog.serializers import (
+    CareMessageSerializer,
+    ConsentSerializer,
+    LibraryServiceSerializer,
+    RetailProductSerializer,
+    ServiceGroupSerializer,
+    ServiceSerializer,
+    StandingOrderSerializer,
+)
+
+READ_WRITE = (
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+)
+
+
+def _refused(error: services.ServiceRuleBroken, fields=None):
+    """A broken rule as a 400 naming the refused fields (or the whole request)."""
+    if fields:
+        return ValidationError({name: [str(error)] for name in fields})
+    return ValidationError({"detail": [str(error)]})
+
+
+class ServiceViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
+    """The medspa's services. `?selectable=true` lists what can be chosen for clearance or in a visit
+    (active services). No delete: deactivate instead (`is_active: false`)."""
+
+    roles = ("admin", "provider")
+    write_roles = ("admin",)
+    serializer_class = ServiceSerializer
+
+    def get_queryset(self):
+        queryset = selectors.services_of(self.request.medspa)
+        if self.request.query_params.get("selectable") in ("true", "1"):
+            queryset = selectors.services_selectable(self.request.medspa)
+        return queryset.order_by("id")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        missing = [name for name in ("group", "name", "duration_minutes") if not data.get(name)]
+        if missing:
+            raise ValidationError(
+                {name: ["This field is required for a custom service."] for name in missing}
+            )
+        try:
+            serializer.instance = services.service_create(medspa=self.request.medspa, data=data)
+        except services.ServiceRuleBroken as error:
+            raise _refused(error) from None
+
+    def perform_update(self, serializer):
+        data = serializer.validated_data
+        try:
+            services.service_update(service=serializer.instance, data=data)
+        except services.ImportedServiceLocked as error:
+            raise _refused(error, sorted(set(data) - services.IMPORTED_EDITABLE)) from None
+        except services.ServiceRuleBroken as error:
+            raise _refused(error) from None
+
+
+class ServiceGroupViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
+    """Portrait's library groups (read-only) and the medspa's own groups."""
+
+    roles = ("admin", "provider")
+    write_roles = ("admin",)
+    serializer_class = ServiceGroupSerializer
+
+    def get_queryset(self):
+        return selectors.own_and_library(ServiceGroup, self.request.medspa).order_by("position", "name")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.group_save(medspa=self.request.medspa, data=serializer.validated_data)
+
+    def perform_update(self, serializer):
+        try:
+            services.group_save(
+                medspa=self.request.medspa,
+                data={"name": serializer.instance.name, **serializer.validated_data},
+                group=serializer.instance,
+            )
+        except services.ServiceRuleBroken as error:
+            raise _refused(error) from None
+
+
+class _TextViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
+    roles = ("admin", "provider")
+    write_roles = ("admin",)
+    model: type
+
+    def get_queryset(self):
+        return selectors.texts_for(self.model, self.request.medspa).order_by("title")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.text_create(
+            model=self.model, medspa=self.request.medspa, by=self.request.user, **data
+        )
+
+    def perform_update(self, serializer):
+        document, data = serializer.instance, serializer.validated_data
+        try:
+            services.text_revise(
+                document=document, by=self.request.user, title=data.get("title"),
+                text=data.get("text", document.current_version.text),
+            )  # fmt: skip
+        except services.ServiceRuleBroken as error:
+            raise _refused(error) from None
+        if "timing" in data:
+            document.timing = data["timing"]
+            document.save(update_fields=["timing", "updated_at"])
+        serializer.instance = type(document)._base_manager.get(pk=document.pk)
+
+
+class ConsentViewSet(_TextViewSet):
+    """Consents: the medspa's own and Portrait's. Writing `text` adds a version."""
+
+    model = Consent
+    serializer_class = ConsentSerializer
+
+
+class CareMessageViewSet(_TextViewSet):
+    """Care messages (pre-care and post-care): the medspa's own and Portrait's."""
+
+    model = CareMessage
+    serializer_class = CareMessageSerializer
+
+
+class StandingOrderViewSet(_TextViewSet):
+    """Standing orders: each version needs the medical director's sign-off before it is used."""
+
+    model = StandingOrder
+    serializer_class = StandingOrderSerializer
+
+    @extend_schema(request=None, responses={201: None})
+    @action(detail=True, methods=["post"])
+    def sign(self, request, pk=None):
+        """The medical director signs the current version."""
+        standing_order = self.get_object()
+        try:
+            services.standing_order_sign(
+                medspa=request.medspa, version=standing_order.current_version, membership=request.membership
+            )
+        except services.ServiceRuleBroken as error:
+            raise _refused(error) from None
+        return Response(status=status.HTTP_201_CREATED)
+
+
+class LibraryServiceViewSet(TenantAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                            viewsets.GenericViewSet):  # fmt: skip
+    """The Portrait library. `import` adds a service to the medspa at the library price, inactive."""
+
+    roles = ("admin", "provider")
+    write_roles = ("admin",)
+    serializer_class = LibraryServiceSerializer
+    queryset = LibraryService.objects.filter(is_published=True).select_related("group")
+
+    @extend_schema(request=None, responses={201: ServiceSerializer})
+    @action(detail=True, methods=["post"], url_path="import", url_name="import")
+    def import_(self, request, pk=None):
+        library_service = get_object_or_404(self.get_queryset(), pk=pk)
+        try:
+            service = services.service_import(medspa=request.medspa, library_service=library_service)
+        except services.ServiceRuleBroken as error:
+            raise _refused(error) from None
+        data = ServiceSerializer(service, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class RetailProductViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
+    """Retail products for checkout. No delete: deactivate instead."""
+
+    roles = ("admin", "provider")
+    write_roles = ("admin",)
+    serializer_class = RetailProductSerializer
+
+    def get_queryset(self):
+        return RetailProduct.objects.all()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.product_save(
+            medspa=self.request.medspa, data=serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        services.product_save(
+            medspa=self.request.medspa, data=serializer.validated_data, product=serializer.instance
+        )
