@@ -150,6 +150,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "sessions-clear-expired": {"task": "medspa.tasks.sessions_clear_expired", "schedule": 3600.0},
     "patient-imports-purge": {"task": "medspa.tasks.patient_imports_purge", "schedule": 3600.0},
+    "appointment-reminders-sweep": {"task": "scheduling.tasks.reminders_sweep", "schedule": 300.0},
 }
 
 # --- Accounts, sessions, MFA. ---------------------------------------------------------------------------
@@ -268,6 +269,14 @@ if _email_backend.endswith("smtp.EmailBackend"):
     }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Portrait medspa <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- SMS: the console by default; the HTTP provider adapter when SMS_API_URL is set. ---------------------
+SMS_API_URL = env_str("SMS_API_URL")
+SMS_API_KEY = env_secret("SMS_API_KEY")
+SMS_FROM = env_str("SMS_FROM", "")
+SMS_BACKEND = env_str(
+    "SMS_BACKEND", "scheduling.sms.HttpSmsBackend" if SMS_API_URL else "scheduling.sms.ConsoleSmsBackend"
+)
 
 # --- API. -----------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

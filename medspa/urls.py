@@ -14,6 +14,7 @@ api_v1 = [
     path("me/", api.MeView.as_view(), name="me"),
     *router.urls,
     path("", include("services_catalog.api_urls")),
+    path("", include("scheduling.api_urls")),
 ]
 
 dashboard_urls = [
@@ -59,6 +60,7 @@ urlpatterns = [
     path("invitations/", invitations.invitation_list, name="invitation_list"),
     path("invitations/<int:pk>/revoke/", invitations.invitation_revoke, name="invitation_revoke"),
     path("invitations/accept/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
+    path("", include("scheduling.public_urls")),  # /book/… (public booking) and the providers' iCal feeds
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

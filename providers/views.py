@@ -8,6 +8,7 @@ from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.services import patient_access_record
 from providers import selectors
+from scheduling import views_calendar
 
 
 @dashboard_area(dashboards.PROVIDER)
@@ -70,7 +71,13 @@ def _empty(name):
 
 earnings = _empty("earnings")
 todo = _empty("todo")
-calendar = _empty("calendar")
+
+
+@dashboard_area(dashboards.PROVIDER)
+def calendar(request):
+    """The provider's own calendar: only their appointments (day and week views), check-in, and their
+    secret iCal link; one of their appointments opens with ?appointment=<id>, anyone else's is a 404."""
+    return views_calendar.provider_calendar(request)
 
 
 @dashboard_area(dashboards.ADMIN)

@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from scheduling.models import Location
+from scheduling.models import (
+    Appointment,
+    AppointmentType,
+    AvailabilityOverride,
+    AvailabilityRule,
+    CalendarFeed,
+    Closure,
+    Location,
+    NotificationLog,
+    NotificationSettings,
+    Resource,
+)
 
 
 @admin.register(Location)
@@ -10,3 +21,84 @@ class LocationAdmin(admin.ModelAdmin):
     search_fields = ["name", "city", "medspa__name"]
     autocomplete_fields = ["medspa"]
     filter_horizontal = ["providers"]
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "location", "medspa", "is_active"]
+    list_filter = ["kind", "is_active", "medspa"]
+    search_fields = ["name", "location__name"]
+
+
+@admin.register(AppointmentType)
+class AppointmentTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "location", "medspa", "duration_minutes", "price", "online_bookable", "is_active"]
+    list_filter = ["is_active", "online_bookable", "medspa"]
+    search_fields = ["name", "location__name", "medspa__name"]
+    filter_horizontal = ["providers", "rooms"]
+    raw_id_fields = ["service"]
+
+
+class AvailabilityRuleAdmin(admin.ModelAdmin):
+    list_display = ["provider", "location", "weekday", "start_time", "end_time"]
+    list_filter = ["weekday", "medspa"]
+    search_fields = ["provider__user__email", "location__name"]
+
+
+admin.site.register(AvailabilityRule, AvailabilityRuleAdmin)
+
+
+@admin.register(AvailabilityOverride)
+class AvailabilityOverrideAdmin(admin.ModelAdmin):
+    list_display = ["provider", "date", "kind", "start_time", "end_time", "location"]
+    list_filter = ["kind", "medspa"]
+    date_hierarchy = "date"
+
+
+@admin.register(Closure)
+class ClosureAdmin(admin.ModelAdmin):
+    list_display = ["date", "medspa", "location", "reason"]
+    list_filter = ["medspa"]
+    date_hierarchy = "date"
+
+
+class NotificationLogInline(admin.TabularInline):
+    model = NotificationLog
+    extra = 0
+    can_delete = False
+    readonly_fields = ["kind", "channel", "status", "detail", "created_at", "updated_at"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    """Portrait staff see every medspa's appointments; changes go through the medspa's calendar, where the
+    booking rules apply, so the times here are read-only."""
+
+    list_display = ["start", "patient", "provider", "appointment_type", "location", "status", "source"]
+    list_filter = ["status", "source", "medspa", ("start", admin.DateFieldListFilter)]
+    search_fields = ["patient__last_name", "patient__first_name", "provider__user__email"]
+    date_hierarchy = "start"
+    list_select_related = ["patient", "provider__user", "appointment_type", "location"]
+    readonly_fields = [
+        "medspa", "location", "provider", "patient", "appointment_type", "resource", "start", "end",
+        "blocked_start", "blocked_end", "source", "idempotency_key", "created_by", "created_at",
+    ]  # fmt: skip
+    inlines = [NotificationLogInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(NotificationSettings)
+class NotificationSettingsAdmin(admin.ModelAdmin):
+    list_display = ["medspa", "email_enabled", "sms_enabled", "reminders", "reminder_hours"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ["provider", "medspa", "created_at", "revoked_at"]
+    readonly_fields = ["token"]

@@ -6,6 +6,6 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self) -> None:
-        from scheduling import onboarding_steps
+        from scheduling import demo, onboarding_steps  # noqa: F401 (demo connects its receiver)
 
         onboarding_steps.register()

@@ -1,7 +1,14 @@
 """The onboarding steps the Scheduling tab owns."""
 
 from medspa.onboarding import Step, step_register
-from scheduling.models import Location
+from scheduling.models import AvailabilityRule, Location
+
+
+def availability_set(medspa, membership) -> bool:
+    """Done when at least one active provider has weekly hours at an active location."""
+    return AvailabilityRule.objects.filter(
+        medspa=medspa, location__is_active=True, provider__is_provider=True, provider__is_active=True
+    ).exists()
 
 
 def register() -> None:
@@ -15,15 +22,13 @@ def register() -> None:
             lambda medspa, membership: Location.objects.filter(medspa=medspa, is_active=True).exists(),
         )
     )
-    # Availability comes with the calendars; until then the step stays open and says so.
     step_register(
         Step(
             "availability",
             80,
             "Availability",
             "Each provider's weekly hours per location, time off and closures.",
-            "scheduling:home",
-            lambda medspa, membership: False,
-            lambda medspa, membership: "Opens with the calendars in the Scheduling tab",
+            "scheduling:availability",
+            availability_set,
         )
     )

@@ -25,6 +25,7 @@ def location_save(*, medspa: Medspa, data: dict, location: Location | None = Non
     for name in LOCATION_FIELDS:
         if name in data:
             setattr(location, name, data[name])
+    location.slug_assign()
     location.full_clean()
     location.save()
     if "providers" in data:

@@ -140,3 +140,61 @@ def library_service(name="Neurotoxin: glabellar lines", price="325.00", **extra)
     service.consents.set([consent])
     service.care_messages.set([message])
     return service
+
+
+def scheduling_world(medspa, providers, *, tz="America/Los_Angeles", rooms=0, **type_options):
+    """A location of `medspa` where `providers` (memberships) work 9:00–17:00 every day, and an appointment
+    type (30 minutes, 10 minutes' buffer after, no notice needed) that they offer."""
+    from datetime import time
+    from decimal import Decimal
+
+    from scheduling.models import AppointmentType, AvailabilityRule, Location, Resource
+    from services_catalog import services as catalog
+
+    location = Location.objects.create(
+        medspa=medspa,
+        name=f"Clinic {medspa.pk}",
+        address_line1="1 Main St",
+        city="San Diego",
+        state="CA",
+        postal_code="92101",
+        time_zone=tz,
+    )
+    location.providers.set(providers)
+    group = catalog.group_save(medspa=medspa, data={"name": f"Group {location.pk}"})
+    service = catalog.service_create(
+        medspa=medspa,
+        data={
+            "group": group,
+            "name": "Neurotoxin",
+            "price": Decimal("300"),
+            "duration_minutes": 30,
+            "is_active": True,
+        },
+    )
+    options = {
+        "duration_minutes": 30,
+        "buffer_after_minutes": 10,
+        "min_notice_minutes": 0,
+        "horizon_days": 90,
+        "price": Decimal("300"),
+        **type_options,
+    }
+    appointment_type = AppointmentType.objects.create(
+        medspa=medspa, location=location, service=service, name="Neurotoxin", **options
+    )
+    appointment_type.providers.set(providers)
+    for provider in providers:
+        for weekday in range(7):
+            AvailabilityRule.objects.create(
+                medspa=medspa,
+                provider=provider,
+                location=location,
+                weekday=weekday,
+                start_time=time(9),
+                end_time=time(17),
+            )
+    for number in range(rooms):
+        room = Resource.objects.create(medspa=medspa, location=location, name=f"Room {number + 1}")
+        appointment_type.rooms.add(room)
+    return location, appointment_type

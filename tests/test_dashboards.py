@@ -57,7 +57,7 @@ def test_tabs_not_built_yet_say_so_honestly(client_as):
         page = client.get(url).content.decode()
         assert "It is not open yet" in page and "This tab will hold" in page, url
     provider = client_as("provider_a1")
-    for url in ["/provider/earnings/", "/provider/todo/", "/provider/calendar/"]:
+    for url in ["/provider/earnings/", "/provider/todo/"]:
         assert "It is not open yet" in provider.get(url).content.decode(), url
 
 

@@ -5,15 +5,18 @@ endpoint must say here who may open it. Django admin's own patterns are one entr
 staff get in; everyone else is sent to the admin sign-in."""
 
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from medspa.models import PatientImport
-from scheduling.models import Location
+from scheduling import booking, settings_services
+from scheduling.models import AvailabilityOverride, AvailabilityRule, Closure, Location
 from services_catalog import services as catalog
 from services_catalog.models import CareMessage, Consent, StandingOrder
 from tests import factories
@@ -50,6 +53,10 @@ BAD_REQUEST = 400
 CREATED = 201
 # A thing of medspa A through the API: medspa A's members read it; medspa B's get 404.
 A_API_THING = (OK, OK, OK, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN)
+# provider_a1's own thing through the API: the admin and provider_a1 read it; other providers 404.
+OWN_API_THING = (OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN)
+# A POST without its form data to a thing of medspa A: its admin gets the form back with errors (400).
+BAD_POST = (BAD_REQUEST, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FOUND)
 ADMINS_AND_PROVIDERS_API = (OK, OK, OK, OK, OK, FORBIDDEN, FORBIDDEN)
 
 TABLE: dict[str, Row] = {
@@ -216,6 +223,100 @@ TABLE: dict[str, Row] = {
     ),
     "api:retail-product-list": Row(MEMBERS_ONLY),
     "api:retail-product-detail": Row(A_API_THING, kwargs=lambda w: {"pk": w["product"].pk}),
+    # Scheduling: settings, calendar, notifications
+    "scheduling:calendar": Row(ADMIN_PAGE),
+    "scheduling:appointment_new": Row(ADMIN_PAGE),
+    "scheduling:appointment_detail": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["appointment"].pk}),
+    "scheduling:appointment_status": Row(
+        ADMIN_A_THING_POST,
+        method="post",
+        data={"status": "confirmed"},
+        kwargs=lambda w: {"pk": w["appointment"].pk},
+    ),
+    "scheduling:appointment_reschedule": Row(
+        BAD_POST, method="post", kwargs=lambda w: {"pk": w["appointment"].pk}
+    ),
+    "scheduling:appointment_cancel": Row(
+        BAD_POST, method="post", kwargs=lambda w: {"pk": w["appointment"].pk}
+    ),
+    "scheduling:type_list": Row(ADMIN_PAGE),
+    "scheduling:type_create": Row(ADMIN_PAGE),
+    "scheduling:type_edit": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["appointment_type"].pk}),
+    "scheduling:type_activate": Row(
+        ADMIN_A_THING_POST,
+        method="post",
+        data={"active": "1"},
+        kwargs=lambda w: {"pk": w["appointment_type"].pk},
+    ),
+    "scheduling:room_list": Row(ADMIN_PAGE),
+    "scheduling:room_create": Row(ADMIN_PAGE),
+    "scheduling:room_edit": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["room"].pk}),
+    "scheduling:availability": Row(ADMIN_PAGE),
+    "scheduling:availability_provider": Row(
+        ADMIN_A_THING, kwargs=lambda w: {"pk": w["provider_a1_membership"].pk}
+    ),
+    "scheduling:rule_add": Row(
+        BAD_POST, method="post", kwargs=lambda w: {"pk": w["provider_a1_membership"].pk}
+    ),
+    "scheduling:rule_remove": Row(ADMIN_A_THING_POST, method="post", kwargs=lambda w: {"pk": w["rule"].pk}),
+    "scheduling:override_add": Row(
+        BAD_POST, method="post", kwargs=lambda w: {"pk": w["provider_a1_membership"].pk}
+    ),
+    "scheduling:override_remove": Row(
+        ADMIN_A_THING_POST, method="post", kwargs=lambda w: {"pk": w["override"].pk}
+    ),
+    "scheduling:closures": Row(ADMIN_PAGE),
+    "scheduling:closure_remove": Row(
+        ADMIN_A_THING_POST, method="post", kwargs=lambda w: {"pk": w["closure"].pk}
+    ),
+    "scheduling:notification_settings": Row(ADMIN_PAGE),
+    "scheduling:notification_preview": Row(ADMIN_PAGE),
+    # Public: the booking pages and a provider's iCal feed open to anyone holding the link.
+    "booking_medspa": Row(everyone(OK), kwargs=lambda w: {"medspa_slug": "glow-a"}),
+    "booking_location": Row(
+        everyone(OK),
+        kwargs=lambda w: {"medspa_slug": "glow-a", "location_slug": w["scheduling_location"].slug},
+    ),
+    "booking_medspa_qr": Row(everyone(OK), kwargs=lambda w: {"medspa_slug": "glow-a"}),
+    "booking_location_qr": Row(
+        everyone(OK),
+        kwargs=lambda w: {"medspa_slug": "glow-a", "location_slug": w["scheduling_location"].slug},
+    ),
+    "booking_manage": Row(everyone(OK), kwargs=lambda w: {"token": w["appointment"].manage_token}),
+    "calendar_feed": Row(everyone(OK), kwargs=lambda w: {"token": w["feed"].token}),
+    # Scheduling API. Providers see their own appointments and availability only (provider_a2: 404).
+    "api:location-list": Row(MEMBERS_ONLY),
+    "api:location-detail": Row(A_API_THING, kwargs=lambda w: {"pk": w["scheduling_location"].pk}),
+    "api:appointment-type-list": Row(MEMBERS_ONLY),
+    "api:appointment-type-detail": Row(A_API_THING, kwargs=lambda w: {"pk": w["appointment_type"].pk}),
+    "api:appointment-type-slots": Row(
+        A_API_THING, data={"date": "2030-01-01"}, kwargs=lambda w: {"pk": w["appointment_type"].pk}
+    ),
+    "api:availability-rule-list": Row(MEMBERS_ONLY),
+    "api:availability-rule-detail": Row(OWN_API_THING, kwargs=lambda w: {"pk": w["rule"].pk}),
+    "api:availability-override-list": Row(MEMBERS_ONLY),
+    "api:availability-override-detail": Row(OWN_API_THING, kwargs=lambda w: {"pk": w["override"].pk}),
+    "api:closure-list": Row(MEMBERS_ONLY),
+    "api:closure-detail": Row(A_API_THING, kwargs=lambda w: {"pk": w["closure"].pk}),
+    "api:appointment-list": Row(MEMBERS_ONLY),
+    "api:appointment-detail": Row(OWN_API_THING, kwargs=lambda w: {"pk": w["appointment"].pk}),
+    # Posted empty: the admin gets the validation error; the provider may not reschedule or cancel.
+    "api:appointment-reschedule": Row(
+        (BAD_REQUEST, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+        method="post",
+        kwargs=lambda w: {"pk": w["appointment"].pk},
+    ),
+    "api:appointment-cancel": Row(
+        (BAD_REQUEST, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+        method="post",
+        kwargs=lambda w: {"pk": w["appointment"].pk},
+    ),
+    # The provider may set the status of their own appointment (empty: a validation error).
+    "api:appointment-status": Row(
+        (BAD_REQUEST, BAD_REQUEST, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN),
+        method="post",
+        kwargs=lambda w: {"pk": w["appointment"].pk},
+    ),
     # API
     "api:api-root": Row(MEMBERS_ONLY),
     "api:me": Row(MEMBERS_ONLY),
@@ -275,6 +376,36 @@ def world(cast) -> dict:
             medspa=cast.medspa_a, uploaded_by=cast.admin_a, filename="patients.csv", rows=[]
         ),
         **services_world(cast),
+        **scheduling_world(cast),
+    }
+
+
+def scheduling_world(cast) -> dict:
+    """Medspa A's scheduling: a location where provider_a1 works, a type with a room, an appointment, the
+    availability pieces and provider_a1's iCal feed."""
+    provider = cast.provider_a1.memberships.get()
+    location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider], rooms=1)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    start = datetime.combine(tomorrow, time(10), tzinfo=location.tz)
+    appointment = booking.appointment_book(
+        appointment_type=appointment_type,
+        start=start,
+        patient=factories.PatientFactory(medspa=cast.medspa_a),
+        notify=False,
+    )
+    return {
+        "scheduling_location": location,
+        "appointment_type": appointment_type,
+        "appointment": appointment,
+        "room": appointment_type.rooms.get(),
+        "rule": AvailabilityRule.objects.filter(provider=provider).first(),
+        "override": AvailabilityOverride.objects.create(
+            medspa=cast.medspa_a, provider=provider, kind="off", date=tomorrow + timedelta(days=3)
+        ),
+        "closure": Closure.objects.create(
+            medspa=cast.medspa_a, date=tomorrow + timedelta(days=5), reason="Holiday"
+        ),
+        "feed": settings_services.calendar_feed_get_or_create(provider=provider),
     }
 
 

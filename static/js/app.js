@@ -67,3 +67,62 @@
     });
   });
 })();
+
+// Copy buttons: <button type="button" data-copy="text"> copies the text to the clipboard and says "Copied"
+// for a moment (event delegation, so buttons loaded later by htmx work too).
+(function () {
+  "use strict";
+  function copyFallback(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "visually-hidden";
+    document.body.appendChild(area);
+    area.select();
+    var copied = false;
+    try { copied = document.execCommand("copy"); } catch (error) { copied = false; }
+    document.body.removeChild(area);
+    return copied;
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button[data-copy]") : null;
+    if (!button) { return; }
+    event.preventDefault();
+    var text = button.getAttribute("data-copy");
+    if (!button.hasAttribute("data-copy-label")) {
+      button.setAttribute("data-copy-label", button.textContent);
+    }
+    function done() {
+      button.textContent = "Copied";
+      window.clearTimeout(button.copyTimer);
+      button.copyTimer = window.setTimeout(function () {
+        button.textContent = button.getAttribute("data-copy-label");
+      }, 2000);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () { if (copyFallback(text)) { done(); } });
+    } else if (copyFallback(text)) {
+      done();
+    }
+  });
+})();
+
+// Appointment-type colours on the calendars and settings pages: <... data-type-color="#7a4e8a"> gets that
+// colour as its accent (set through the CSSOM: the CSP forbids style attributes in the markup).
+(function () {
+  "use strict";
+  var hex = /^#[0-9a-fA-F]{6}$/;
+  function paint(root) {
+    root.querySelectorAll("[data-type-color]").forEach(function (element) {
+      var colour = element.getAttribute("data-type-color");
+      if (!hex.test(colour)) { return; }
+      if (element.classList.contains("type-swatch")) {
+        element.style.backgroundColor = colour;
+      } else {
+        element.style.borderLeftColor = colour;
+      }
+    });
+  }
+  paint(document);
+  document.addEventListener("htmx:afterSwap", function (event) { paint(event.target); });
+})();

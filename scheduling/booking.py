@@ -1,0 +1,230 @@
+"""Booking, rescheduling, cancelling and moving appointments through their statuses. The rules live here
+for the calendar pages, the public booking page and the API alike; the database's exclusion constraints
+are the last word on double booking, whatever races happen between the check and the insert."""
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from medspa.models import Membership, Patient, User
+from scheduling import hooks, slots
+from scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, AppointmentType
+
+
+class BookingError(Exception):
+    """A booking request that cannot be met; the message says why, for the person who asked."""
+
+
+class BookingInvalid(BookingError):
+    """The request itself is wrong: in the past, outside hours, beyond the horizon, …"""
+
+
+class SlotUnavailable(BookingError):
+    """The time was free when shown but has been taken meanwhile."""
+
+    def __init__(self, message: str = "That time is no longer available: please choose another."):
+        super().__init__(message)
+
+
+PROVIDER_CONSTRAINT = "appointment_no_provider_double_booking"
+ROOM_CONSTRAINT = "appointment_no_room_double_booking"
+KEY_CONSTRAINT = "appointment_booked_once_per_key"
+
+TRANSITIONS = {
+    AppointmentStatus.BOOKED: {AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN,
+                               AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW},
+    AppointmentStatus.CONFIRMED: {AppointmentStatus.CHECKED_IN, AppointmentStatus.CANCELLED,
+                                  AppointmentStatus.NO_SHOW},
+    AppointmentStatus.CHECKED_IN: {AppointmentStatus.COMPLETED},
+}  # fmt: skip
+
+
+def _constraint(error: IntegrityError) -> str:
+    cause = error.__cause__
+    return getattr(getattr(cause, "diag", None), "constraint_name", "") or ""
+
+
+def _check_request(
+    *,
+    appointment_type: AppointmentType,
+    start: datetime,
+    now: datetime,
+    online: bool,
+    provider: Membership | None,
+) -> None:
+    if not isinstance(start, datetime) or timezone.is_naive(start):
+        raise BookingInvalid("Give the time with its time zone (for example 2026-03-10T10:00:00-07:00).")
+    location = appointment_type.location
+    if not location.is_active:
+        raise BookingInvalid(f"{location.name} is not taking bookings.")
+    if not appointment_type.is_active or (online and not appointment_type.online_bookable):
+        raise BookingInvalid(f"{appointment_type.name} cannot be booked {'online' if online else 'now'}.")
+    if provider is not None and not appointment_type.providers.filter(pk=provider.pk).exists():
+        raise BookingInvalid(f"{provider.user.get_full_name()} does not offer {appointment_type.name}.")
+    if start < now:
+        raise BookingInvalid("That time is in the past.")
+    if start < now + timedelta(minutes=appointment_type.min_notice_minutes):
+        hours = appointment_type.min_notice_minutes / 60
+        raise BookingInvalid(f"{appointment_type.name} needs at least {hours:g} hours' notice.")
+    if start > now + timedelta(days=appointment_type.horizon_days):
+        raise BookingInvalid(
+            f"{appointment_type.name} can be booked up to {appointment_type.horizon_days} days ahead."
+        )
+
+
+def _candidates(*, appointment_type, start, provider, now, exclude_appointment_id=None) -> list[slots.Slot]:
+    """The slots at exactly `start` (one per free provider); a clear error when there is none."""
+    day = start.astimezone(appointment_type.location.tz).date()
+    options = {"provider_id": provider.pk if provider else None, "now": now,
+               "exclude_appointment_id": exclude_appointment_id}  # fmt: skip
+    found = [slot for slot in slots.open_slots(appointment_type, day, **options) if slot.start == start]
+    if found:
+        return found
+    in_hours = slots.open_slots(appointment_type, day, ignore_bookings=True, **options)
+    if any(slot.start == start for slot in in_hours):
+        raise SlotUnavailable()
+    raise BookingInvalid("That time is outside the hours when this appointment can be booked.")
+
+
+def _place(appointment: Appointment, candidates: list[slots.Slot], *, provider_fixed: bool) -> Appointment:
+    """Saves the appointment in the first candidate slot the database accepts."""
+    appointment_type = appointment.appointment_type
+    before = timedelta(minutes=appointment_type.buffer_before_minutes)
+    after = timedelta(minutes=appointment_type.buffer_after_minutes)
+    for slot in candidates:
+        appointment.provider_id, appointment.resource_id = slot.provider_id, slot.resource_id
+        appointment.start, appointment.end = slot.start, slot.end
+        appointment.blocked_start, appointment.blocked_end = slot.start - before, slot.end + after
+        try:
+            with transaction.atomic():
+                appointment.save()
+            return appointment
+        except IntegrityError as error:
+            if _constraint(error) == KEY_CONSTRAINT:
+                raise
+            if _constraint(error) not in (PROVIDER_CONSTRAINT, ROOM_CONSTRAINT):
+                raise
+            if provider_fixed and _constraint(error) == PROVIDER_CONSTRAINT:
+                break
+    raise SlotUnavailable()
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    appointment_type: AppointmentType,
+    start: datetime,
+    patient: Patient,
+    provider: Membership | None = None,
+    source: str = Appointment.Source.STAFF,
+    by: User | None = None,
+    idempotency_key: str | None = None,
+    notes: str = "",
+    now: datetime | None = None,
+    notify: bool = True,
+) -> Appointment:
+    """Books `patient` into `appointment_type` at `start` with `provider` (or whoever is free). The same
+    idempotency key books once: a double-click or a retry returns the first booking. notify=False (demo
+    data, imports) sends the patient nothing."""
+    now = now or timezone.now()
+    medspa_id = appointment_type.medspa_id
+    if idempotency_key:
+        existing = Appointment.objects.filter(medspa_id=medspa_id, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    if patient.medspa_id != medspa_id:
+        raise BookingInvalid("This patient is not one of this medspa's.")
+    online = source == Appointment.Source.ONLINE
+    _check_request(appointment_type=appointment_type, start=start, now=now, online=online, provider=provider)
+    candidates = _candidates(appointment_type=appointment_type, start=start, provider=provider, now=now)
+    appointment = Appointment(
+        medspa_id=medspa_id, location=appointment_type.location, patient=patient,
+        appointment_type=appointment_type, source=source, created_by=by, notes=notes,
+        idempotency_key=idempotency_key or None,
+    )  # fmt: skip
+    try:
+        _place(appointment, candidates, provider_fixed=provider is not None)
+    except IntegrityError:  # the same key won a race: that booking is the answer
+        return Appointment.objects.get(medspa_id=medspa_id, idempotency_key=idempotency_key)
+    if notify:
+        transaction.on_commit(lambda: hooks.appointment_changed(appointment, "confirmation"))
+    return appointment
+
+
+@transaction.atomic
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    start: datetime,
+    provider: Membership | None = None,
+    by_patient: bool = False,
+    now: datetime | None = None,
+) -> Appointment:
+    """Moves an appointment to another time (and provider); the old time is free again at once."""
+    now = now or timezone.now()
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if not appointment.is_active or appointment.status == AppointmentStatus.COMPLETED:
+        raise BookingInvalid("Only a booked appointment can be rescheduled.")
+    if by_patient:
+        _check_patient_window(appointment, now, "reschedule")
+    provider = provider or (appointment.provider if by_patient else None) or appointment.provider
+    _check_request(appointment_type=appointment.appointment_type, start=start, now=now, online=by_patient,
+                   provider=provider)  # fmt: skip
+    candidates = _candidates(appointment_type=appointment.appointment_type, start=start, provider=provider,
+                             now=now, exclude_appointment_id=appointment.pk)  # fmt: skip
+    _place(appointment, candidates, provider_fixed=True)
+    transaction.on_commit(lambda: hooks.appointment_changed(appointment, "reschedule"))
+    return appointment
+
+
+def _check_patient_window(appointment: Appointment, now: datetime, what: str) -> None:
+    window = timedelta(hours=appointment.appointment_type.cancellation_window_hours)
+    if appointment.start - now < window:
+        hours = appointment.appointment_type.cancellation_window_hours
+        raise BookingInvalid(
+            f"It is too late to {what} online (less than {hours} hours before): please call us."
+        )
+
+
+@transaction.atomic
+def appointment_cancel(
+    *, appointment: Appointment, reason: str, by_patient: bool = False, now: datetime | None = None
+) -> Appointment:
+    """Cancels an appointment with its reason; patients may do so online only within the policy."""
+    now = now or timezone.now()
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED):
+        raise BookingInvalid(f"A {appointment.get_status_display().lower()} appointment cannot be cancelled.")
+    if by_patient:
+        _check_patient_window(appointment, now, "cancel")
+    if not reason.strip():
+        raise BookingInvalid("Give a reason for the cancellation.")
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancel_reason = reason.strip()[:300]
+    appointment.cancelled_at = now
+    appointment.save(update_fields=["status", "cancel_reason", "cancelled_at", "updated_at"])
+    transaction.on_commit(lambda: hooks.appointment_changed(appointment, "cancellation"))
+    return appointment
+
+
+@transaction.atomic
+def appointment_status_set(*, appointment: Appointment, status: str) -> Appointment:
+    """Confirmed, checked in, completed, no-show: only the transitions that make sense."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if status == AppointmentStatus.CANCELLED:
+        raise BookingInvalid("Cancel with a reason instead.")
+    if status not in TRANSITIONS.get(appointment.status, set()):
+        raise BookingInvalid(
+            f"A {appointment.get_status_display().lower()} appointment cannot become "
+            f"{AppointmentStatus(status).label.lower()}."
+        )
+    appointment.status = status
+    appointment.save(update_fields=["status", "updated_at"])
+    if status == AppointmentStatus.NO_SHOW:
+        transaction.on_commit(lambda: hooks.appointment_changed(appointment, "no-show"))
+    return appointment
+
+
+def is_active_status(status: str) -> bool:
+    return status in ACTIVE_STATUSES

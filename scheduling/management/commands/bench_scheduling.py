@@ -1,0 +1,332 @@
+"""`make bench`: how fast scheduling answers on a busy medspa.
+
+Seeds its own medspa ("Bench medspa", a fresh `bench-…` slug each run): one location (America/New_York)
+with 10 providers working 8:00–19:00 every day, 5 appointment types and 5,000 appointments over the next
+60 days, inserted with bulk_create on a per-provider grid so that none overlap (the exclusion constraints
+hold). The first days are fully booked, as a busy medspa's are, so "first available" has to look ahead.
+Then it times, inside the medspa's scope, N runs of each operation after a warm-up:
+
+- open slots of one day (varying days and types)                       target p95 < 25 ms
+- the first available slot in the next 30 days (from the full days)    target p95 < 150 ms
+- the admin's week view: the calendar's selector (calendar_grid), and the whole page through the test
+  client signed in as the bench admin (two-factor enrolled)
+
+and prints p50 / p95 / max in milliseconds, then deletes what it made (unless --keep). The audit tables
+keep their insert and delete events of it: they are append-only by design.
+
+Run it against the tests' embedded database (`make bench` sets DJANGO_SETTINGS_MODULE=tests.settings), not
+the demo one."""
+
+import math
+import random
+import secrets
+import statistics
+import time as clock
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.test import Client, RequestFactory, override_settings
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from medspa.models import Medspa, Membership, Patient, User
+from medspa.tenancy import medspa_scope
+from scheduling import slots
+from scheduling.models import (
+    Appointment,
+    AppointmentStatus,
+    AppointmentType,
+    AvailabilityRule,
+    Location,
+)
+from services_catalog import services as catalog
+from services_catalog.models import Service, ServiceGroup
+
+ZONE = ZoneInfo("America/New_York")
+PROVIDERS, APPOINTMENTS, DAYS = 10, 5_000, 60
+OPEN_HOUR, CLOSE_HOUR = 8, 19
+FULL_DAYS = 3  # today and the next two days: every provider fully booked
+PATIENTS = 300
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+# name, duration, buffer before, buffer after (minutes): each blocks 15, 30 or 60 minutes in all.
+TYPES = [
+    ("Neurotoxin", 20, 0, 10),
+    ("Dermal filler", 45, 0, 15),
+    ("Consultation", 15, 0, 0),
+    ("Microneedling", 50, 0, 10),
+    ("Laser facial", 20, 5, 5),
+]
+# How a full hour of a fully booked day is filled (indexes into TYPES), every minute of it blocked.
+FULL_HOUR_PATTERNS = [[1], [3], [0, 0], [0, 4], [4, 2, 2], [2, 2, 2, 2], [2, 0, 2]]
+TARGETS_MS = {"open_slots": 25.0, "first_available": 150.0}
+
+
+def _blocked_minutes(index: int) -> int:
+    _, duration, before, after = TYPES[index]
+    return before + duration + after
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (p95 of 200 runs: the 190th fastest)."""
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(share * len(ordered))) - 1]
+
+
+class Command(BaseCommand):
+    help = (
+        "Benchmarks open slots, first available and the admin week view on a seeded medspa with 10 "
+        "providers, 5 appointment types and 5,000 appointments over 60 days; prints p50 / p95 / max."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--runs", type=int, default=200, help="Timed runs of each operation (200).")
+        parser.add_argument("--warmup", type=int, default=10, help="Untimed runs first (10).")
+        parser.add_argument("--seed", type=int, default=2026, help="Seed of the random choices.")
+        parser.add_argument("--keep", action="store_true", help="Keep the bench medspa afterwards.")
+
+    def handle(self, *args, runs: int, warmup: int, seed: int, keep: bool, **options):
+        started = clock.perf_counter()
+        call_command("migrate", interactive=False, verbosity=0)  # the tests' database may be fresh
+        rng = random.Random(seed)
+        with scopes_disabled():
+            world = self.seed(rng)
+        with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum keeps them in use
+            for model in (Appointment, AvailabilityRule, Patient, Membership):
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+        seeded = clock.perf_counter()
+        self.stdout.write(
+            f"Seeded {world['medspa'].name} ({world['medspa'].slug}): {PROVIDERS} providers, {len(TYPES)} "
+            f"appointment types, {world['appointments']:,} appointments over {DAYS} days "
+            f"in {seeded - started:.1f} s (migrations checked)."
+        )
+        try:
+            results = self.measure(world, rng, runs=runs, warmup=warmup)
+        finally:
+            if keep:
+                self.stdout.write(
+                    f"Kept the bench medspa (id {world['medspa'].pk}, slug {world['medspa'].slug})."
+                )
+            else:
+                with scopes_disabled():
+                    self.clean_up(world)
+                self.stdout.write("Deleted the bench medspa and everything it held.")
+        self.report(results, runs=runs)
+        self.stdout.write(f"Total {clock.perf_counter() - started:.1f} s.")
+
+    # --- Seeding ----------------------------------------------------------------------------------------
+
+    @transaction.atomic
+    def seed(self, rng: random.Random) -> dict:
+        token = secrets.token_hex(4)
+        medspa = Medspa.objects.create(
+            name="Bench medspa", slug=f"bench-{token}", time_zone="America/New_York", business_model="launch"
+        )
+        admin = self._user(f"bench-{token}-admin@bench.example", "Bench Admin")
+        Membership.objects.create(medspa=medspa, user=admin, is_admin=True)
+        from allauth.mfa.totp.internal.auth import TOTP
+
+        TOTP.activate(admin, TOTP_SECRET)
+        providers = []
+        for number in range(PROVIDERS):
+            user = self._user(f"bench-{token}-provider{number}@bench.example", f"Provider {number:02d}")
+            providers.append(Membership.objects.create(medspa=medspa, user=user, is_provider=True))
+
+        location = Location.objects.create(
+            medspa=medspa, name="Bench clinic", address_line1="1 Broadway", city="New York", state="NY",
+            postal_code="10004", time_zone="America/New_York",
+        )  # fmt: skip
+        location.providers.set(providers)
+        AvailabilityRule.objects.bulk_create(
+            AvailabilityRule(medspa=medspa, provider=provider, location=location, weekday=weekday,
+                             start_time=time(OPEN_HOUR), end_time=time(CLOSE_HOUR))
+            for provider in providers
+            for weekday in range(7)
+        )  # fmt: skip
+        group = catalog.group_save(medspa=medspa, data={"name": "Bench treatments"})
+        types = []
+        for name, duration, before, after in TYPES:
+            service = catalog.service_create(medspa=medspa, data={
+                "group": group, "name": name, "price": Decimal("300"), "duration_minutes": duration,
+                "is_active": True,
+            })  # fmt: skip
+            appointment_type = AppointmentType.objects.create(
+                medspa=medspa, location=location, service=service, name=name, duration_minutes=duration,
+                buffer_before_minutes=before, buffer_after_minutes=after, price=Decimal("300"),
+                min_notice_minutes=60, horizon_days=90,
+            )  # fmt: skip
+            appointment_type.providers.set(providers)
+            types.append(appointment_type)
+
+        patients = Patient.objects.bulk_create(
+            Patient(medspa=medspa, first_name=f"Patient{number}", last_name="Bench",
+                    date_of_birth=date(1980, 1, 1) + timedelta(days=number * 37))
+            for number in range(PATIENTS)
+        )  # fmt: skip
+        today = timezone.now().astimezone(ZONE).date()
+        rows = self._appointments(rng, medspa, location, providers, types, patients, admin, today)
+        Appointment.objects.bulk_create(rows, batch_size=1000)
+        return {
+            "medspa": medspa, "admin": admin, "location": location, "providers": providers, "types": types,
+            "today": today, "appointments": len(rows),
+        }  # fmt: skip
+
+    def _user(self, email: str, name: str) -> User:
+        user = User(email=email, full_name=name)
+        user.set_unusable_password()
+        user.save()
+        return user
+
+    def _appointments(self, rng, medspa, location, providers, types, patients, admin, today) -> list:
+        """5,000 appointments on a per-provider grid of hours: none overlaps another of its provider."""
+        hours = range(OPEN_HOUR, CLOSE_HOUR)
+        placed: list[tuple] = []  # (provider, day, hour, minute offset, type index)
+        for provider in providers:
+            for day in range(FULL_DAYS):
+                for hour in hours:
+                    offset = 0
+                    for index in rng.choice(FULL_HOUR_PATTERNS):
+                        placed.append((provider, day, hour, offset, index))
+                        offset += _blocked_minutes(index)
+        cells = [(p, d, h) for p in providers for d in range(FULL_DAYS, DAYS) for h in hours]
+        for provider, day, hour in rng.sample(cells, APPOINTMENTS - len(placed)):
+            index = rng.randrange(len(TYPES))
+            offset = rng.choice([m for m in (0, 15, 30, 45) if m + _blocked_minutes(index) <= 60])
+            placed.append((provider, day, hour, offset, index))
+
+        rows = []
+        for provider, day, hour, offset, index in placed:
+            _, duration, before, after = TYPES[index]
+            blocked_start = datetime.combine(
+                today + timedelta(days=day), time(hour), tzinfo=ZONE
+            ) + timedelta(minutes=offset)
+            start = blocked_start + timedelta(minutes=before)
+            end = start + timedelta(minutes=duration)
+            status = AppointmentStatus.CONFIRMED if rng.random() < 0.3 else AppointmentStatus.BOOKED
+            rows.append(Appointment(
+                medspa=medspa, location=location, provider=provider, patient=rng.choice(patients),
+                appointment_type=types[index], start=start, end=end, blocked_start=blocked_start,
+                blocked_end=end + timedelta(minutes=after), status=status, created_by=admin,
+            ))  # fmt: skip
+        return rows
+
+    # --- Measuring --------------------------------------------------------------------------------------
+
+    def measure(self, world: dict, rng: random.Random, *, runs: int, warmup: int) -> dict:
+        medspa, types, today = world["medspa"], world["types"], world["today"]
+        now = timezone.now()
+        results = {}
+        with medspa_scope(medspa):
+            # Fresh objects, as a request would load them (the type with its location).
+            types = list(
+                AppointmentType.objects.select_related("location").filter(pk__in=[t.pk for t in types])
+            )
+
+            def one_day():
+                slots.open_slots(rng.choice(types), today + timedelta(days=rng.randrange(DAYS)))
+
+            def first_free():
+                # From somewhere in the fully booked first days: the search has to look ahead.
+                start = now + timedelta(minutes=rng.randrange(0, (FULL_DAYS - 1) * 24 * 60))
+                slot = slots.first_available(rng.choice(types), days=30, now=start)
+                assert slot is not None and slot.start.astimezone(ZONE).date() >= today + timedelta(FULL_DAYS)
+
+            results["open_slots"] = self._time(one_day, runs, warmup)
+            results["first_available"] = self._time(first_free, runs, warmup)
+            selector = self._week_selector(world, rng)
+            if selector is not None:
+                results["week_view_selector"] = self._time(selector, runs, warmup)
+        page = self._week_page(world, rng)
+        if page is not None:
+            results["week_view_page"] = self._time(page, runs, warmup)
+        return results
+
+    def _week_selector(self, world, rng):
+        """scheduling.views_calendar.calendar_grid (the week view's context), when it exists."""
+        try:
+            from scheduling.views_calendar import calendar_grid
+        except ImportError:
+            return None
+        factory, location, today = RequestFactory(), world["location"], world["today"]
+
+        def week():
+            day = today + timedelta(days=rng.randrange(DAYS))
+            request = factory.get("/", {"view": "week", "date": day.isoformat(), "location": location.pk})
+            request.medspa = world["medspa"]
+            grid = calendar_grid(request)
+            assert grid["view"] == "week" and len(grid["days"]) == 7
+
+        return week
+
+    def _week_page(self, world, rng):
+        """The whole admin week page through the test client (sessions, middleware, template)."""
+        try:
+            url = reverse("scheduling:calendar")
+        except NoReverseMatch:
+            url = "/dashboard/scheduling/calendar/"
+        client = Client()
+        client.force_login(world["admin"])
+        location, today = world["location"], world["today"]
+        with override_settings(ALLOWED_HOSTS=["testserver"]):
+            probe = client.get(url, {"view": "week"})
+        if probe.status_code != 200:
+            self.stdout.write(f"The week page answered {probe.status_code}: not measured.")
+            return None
+
+        def week():
+            day = today + timedelta(days=rng.randrange(DAYS))
+            with override_settings(ALLOWED_HOSTS=["testserver"]):
+                response = client.get(url, {"view": "week", "date": day.isoformat(), "location": location.pk})
+            assert response.status_code == 200, response.status_code
+
+        return week
+
+    def _time(self, operation, runs: int, warmup: int) -> list[float]:
+        for _ in range(warmup):
+            operation()
+        timings = []
+        for _ in range(runs):
+            began = clock.perf_counter()
+            operation()
+            timings.append((clock.perf_counter() - began) * 1000)
+        return timings
+
+    # --- Reporting and cleaning up ----------------------------------------------------------------------
+
+    def report(self, results: dict, *, runs: int) -> None:
+        labels = {
+            "open_slots": "open slots, one day",
+            "first_available": "first available, next 30 days",
+            "week_view_selector": "admin week view (calendar_grid)",
+            "week_view_page": "admin week view (whole page)",
+        }
+        self.stdout.write("")
+        self.stdout.write(f"{'operation':<34} {'runs':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  target")
+        self.stdout.write("-" * 84)
+        for key, timings in results.items():
+            p50, p95 = statistics.median(timings), percentile(timings, 0.95)
+            target = TARGETS_MS.get(key)
+            verdict = "—" if target is None else f"p95 < {target:g} ms: {'met' if p95 < target else 'MISSED'}"
+            self.stdout.write(
+                f"{labels[key]:<34} {len(timings):>5} {p50:>8.1f} {p95:>8.1f} {max(timings):>8.1f}  {verdict}"
+            )
+        self.stdout.write(f"(PostgreSQL {connection.pg_version // 10000}, {runs} runs each after a warm-up)")
+
+    def clean_up(self, world: dict) -> None:
+        medspa = world["medspa"]
+        with transaction.atomic():
+            Appointment.objects.filter(medspa=medspa).delete()
+            AvailabilityRule.objects.filter(medspa=medspa).delete()
+            AppointmentType.objects.filter(medspa=medspa).delete()
+            Location.objects.filter(medspa=medspa).delete()
+            Service.objects.filter(medspa=medspa).delete()
+            ServiceGroup.objects.filter(medspa=medspa).delete()
+            Patient.objects.filter(medspa=medspa).delete()
+            user_ids = list(Membership.objects.filter(medspa=medspa).values_list("user_id", flat=True))
+            Membership.objects.filter(medspa=medspa).delete()
+            medspa.delete()
+            User.objects.filter(pk__in=user_ids).delete()

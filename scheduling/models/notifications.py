@@ -1,0 +1,67 @@
+"""Patient appointment notifications: what a medspa sends, and the log that makes each one go out once."""
+
+from django.db import models
+from django_scopes import ScopedManager
+
+from medspa.models import Medspa
+from scheduling.models.appointments import Appointment
+
+
+def _default_reminders() -> list[int]:
+    return [48, 2]
+
+
+class NotificationSettings(models.Model):
+    """A medspa's patient notifications: which go out, by email and / or SMS, when, and their texts.
+    Templates may use {patient_first_name}, {medspa_name}, {location_name}, {appointment_type},
+    {date}, {time}, {provider_name} and {manage_link}."""
+
+    medspa = models.OneToOneField(Medspa, on_delete=models.CASCADE, related_name="notification_settings")
+    email_enabled = models.BooleanField("send email", default=True)
+    sms_enabled = models.BooleanField("send SMS", default=True)
+    confirmation = models.BooleanField(default=True)
+    reminders = models.BooleanField(default=True)
+    reminder_hours = models.JSONField(default=_default_reminders, help_text="Hours before the appointment.")
+    reschedule = models.BooleanField(default=True)
+    cancellation = models.BooleanField(default=True)
+    no_show_follow_up = models.BooleanField("no-show follow-up", default=True)
+    templates = models.JSONField(
+        default=dict, blank=True, help_text="Overrides of the default texts, by kind."
+    )
+
+    objects = ScopedManager(medspa="medspa")
+
+    def __str__(self) -> str:
+        return f"Notifications of {self.medspa}"
+
+
+class NotificationLog(models.Model):
+    """One notification decision for an appointment: sent, failed or skipped. The unique row per
+    (appointment, kind, channel) is written in the same transaction as the decision, so a retried task or
+    two racing workers never send it twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    medspa = models.ForeignKey(Medspa, on_delete=models.CASCADE, related_name="+")
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40, help_text="confirmation, reminder-48h, reschedule, …")
+    channel = models.CharField(max_length=5, choices=[("email", "Email"), ("sms", "SMS")])
+    status = models.CharField(max_length=7, choices=Status, default=Status.PENDING)
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "kind", "channel"], name="notification_sent_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.channel}: {self.status}"

@@ -1,0 +1,377 @@
+"""Serializers of the Scheduling API. Every related id is looked up in the caller's medspa only, so an id of
+another medspa is "does not exist" (400), never used. Times go out in the location's time zone with their
+offset, and come in only with one: a time without a zone is refused, never guessed."""
+
+import re
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from medspa.models import Membership, Patient
+from medspa.models.patients import PatientStatus
+from scheduling import services, settings_services
+from scheduling.models import (
+    Appointment,
+    AppointmentStatus,
+    AppointmentType,
+    AvailabilityOverride,
+    AvailabilityRule,
+    Closure,
+    Location,
+    Resource,
+)
+from services_catalog.models import Service
+
+TIME_ZONE_EXAMPLE = "2026-03-10T10:00:00-07:00"
+# In a query string an unencoded "+" arrives as a space: "…T10:00:00 07:00" means "+07:00".
+_SPACED_OFFSET = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
+NAIVE_MESSAGE = f"Give the time with its time zone (for example {TIME_ZONE_EXAMPLE})."
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date and time that must carry its offset (or Z). DRF's own field would read a time
+    without one in the server's zone; for a booking that guess could put a patient at the wrong hour."""
+
+    default_error_messages = {
+        "invalid": f"Enter a date and time in ISO 8601 format, for example {TIME_ZONE_EXAMPLE}.",
+        "naive": NAIVE_MESSAGE,
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, datetime):
+            parsed = value
+        else:
+            text = _SPACED_OFFSET.sub(r"\1+\2", str(value).strip())
+            try:
+                parsed = parse_datetime(text)
+            except ValueError:
+                parsed = None
+            if parsed is None:
+                self.fail("invalid")
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            self.fail("naive")
+        return parsed
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class MedspaRelated(serializers.PrimaryKeyRelatedField):
+    """A related id limited to the caller's medspa (and to `filters`): another medspa's id does not exist."""
+
+    def __init__(self, *, model, filters: dict | None = None, **kwargs):
+        self.model, self.filters = model, filters or {}
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.model.objects.filter(medspa=self.context["request"].medspa, **self.filters)
+
+
+def _provider_field(**kwargs) -> MedspaRelated:
+    return MedspaRelated(model=Membership, filters=kwargs.pop("filters", {"is_provider": True}), **kwargs)
+
+
+def _local(value: datetime | None, location: Location) -> str | None:
+    return value.astimezone(location.tz).isoformat() if value is not None else None
+
+
+# --- Locations and appointment types ----------------------------------------------------------------------
+
+
+class LocationSerializer(serializers.ModelSerializer):
+    """A location. No delete: deactivate it (`is_active: false`) and it takes no bookings."""
+
+    providers = _provider_field(many=True, required=False, filters={"is_provider": True, "is_active": True})
+
+    class Meta:
+        model = Location
+        fields = [
+            "id", "name", "slug", "address_line1", "address_line2", "city", "state", "postal_code", "phone",
+            "time_zone", "is_active", "providers", "created_at",
+        ]  # fmt: skip
+        read_only_fields = ["slug", "created_at"]
+
+    def validate_name(self, value):
+        name = value.strip()
+        clash = Location.objects.filter(medspa=self.context["request"].medspa, name__iexact=name)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError("You already have a location with this name.")
+        return name
+
+    def validate_state(self, value):
+        value = value.strip().upper()
+        if len(value) != 2 or not value.isalpha():
+            raise serializers.ValidationError("Use the two-letter state code, e.g. CA.")
+        return value
+
+    def create(self, validated_data):
+        medspa = self.context["request"].medspa
+        return services.location_save(medspa=medspa, data=validated_data)
+
+    def update(self, instance, validated_data):
+        return services.location_save(medspa=instance.medspa, data=validated_data, location=instance)
+
+
+class AppointmentTypeSerializer(serializers.ModelSerializer):
+    """What can be booked at a location. No delete: deactivate it (`is_active: false`)."""
+
+    location = MedspaRelated(model=Location)
+    service = MedspaRelated(model=Service)
+    providers = _provider_field(many=True, required=False)
+    rooms = MedspaRelated(model=Resource, many=True, required=False)
+
+    class Meta:
+        model = AppointmentType
+        fields = [
+            "id", "location", "service", "name", "duration_minutes", "buffer_before_minutes",
+            "buffer_after_minutes", "price", "providers", "rooms", "min_notice_minutes", "horizon_days",
+            "online_bookable", "cancellation_window_hours", "color", "is_active",
+        ]  # fmt: skip
+
+    def validate(self, attrs):
+        location = attrs.get("location") or getattr(self.instance, "location", None)
+        name = attrs.get("name", getattr(self.instance, "name", None))
+        errors = {}
+        if location is not None and name:
+            clash = AppointmentType.objects.filter(location=location, name__iexact=name.strip())
+            if self.instance is not None:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                errors["name"] = [f"{location.name} already has an appointment type with this name."]
+        color = attrs.get("color")
+        if color is not None and not re.fullmatch(r"#[0-9a-fA-F]{6}", color):
+            errors["color"] = ["Use a hex colour such as #7a4e8a."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+    def _save(self, validated_data, appointment_type=None):
+        data = dict(validated_data)
+        active = data.pop("is_active", None)
+        saved = settings_services.appointment_type_save(
+            medspa=self.context["request"].medspa, data=data, appointment_type=appointment_type
+        )
+        if active is not None and active != saved.is_active:
+            settings_services.appointment_type_set_active(appointment_type=saved, active=active)
+        return saved
+
+    @transaction.atomic
+    def create(self, validated_data):
+        return self._save(validated_data)
+
+    @transaction.atomic
+    def update(self, instance, validated_data):
+        return self._save(validated_data, instance)
+
+
+# --- Availability (written through scheduling.settings_services, like the pages: add and remove) ----------
+
+
+class AvailabilityRuleSerializer(serializers.ModelSerializer):
+    """One interval of a provider's weekly hours at a location, in the location's wall-clock time
+    (weekday 0 is Monday). It may not overlap another of the provider's intervals there that day."""
+
+    provider = _provider_field()
+    location = MedspaRelated(model=Location)
+
+    class Meta:
+        model = AvailabilityRule
+        fields = ["id", "provider", "location", "weekday", "start_time", "end_time"]
+
+    def create(self, validated_data):
+        data = dict(validated_data)
+        rules = settings_services.availability_rules_add(
+            medspa=self.context["request"].medspa, weekdays=[data.pop("weekday")], **data
+        )
+        return rules[0]
+
+
+class AvailabilityOverrideSerializer(serializers.ModelSerializer):
+    """A date (today or later) that differs from the weekly hours: extra hours (a location and times), or
+    time off (all day when it has no times; everywhere when it has no location)."""
+
+    provider = _provider_field()
+    location = MedspaRelated(model=Location, required=False, allow_null=True)
+
+    class Meta:
+        model = AvailabilityOverride
+        fields = ["id", "provider", "location", "date", "kind", "start_time", "end_time", "note"]
+
+    def create(self, validated_data):
+        data = dict(validated_data)
+        provider = data.pop("provider")
+        return settings_services.availability_override_add(
+            medspa=self.context["request"].medspa, provider=provider, data=data
+        )
+
+
+class ClosureSerializer(serializers.ModelSerializer):
+    """A day (today or later) the whole medspa (no location) or one location is closed."""
+
+    location = MedspaRelated(model=Location, required=False, allow_null=True)
+
+    class Meta:
+        model = Closure
+        fields = ["id", "location", "date", "reason"]
+
+    def create(self, validated_data):
+        return settings_services.closure_add(
+            medspa=self.context["request"].medspa, day=validated_data["date"],
+            reason=validated_data["reason"], location=validated_data.get("location"),
+        )  # fmt: skip
+
+
+# --- Slots ------------------------------------------------------------------------------------------------
+
+
+class SlotsQuerySerializer(serializers.Serializer):
+    """?date=YYYY-MM-DD (one day), or ?first_available=true&days=30; optionally &provider=<id>."""
+
+    date = serializers.DateField(required=False, input_formats=["iso-8601"])
+    provider = _provider_field(required=False)
+    first_available = serializers.BooleanField(required=False, default=False)
+    days = serializers.IntegerField(required=False, default=30, min_value=1, max_value=365)
+
+    def validate(self, attrs):
+        if not attrs["first_available"] and attrs.get("date") is None:
+            raise serializers.ValidationError({"date": ["Give a date (YYYY-MM-DD) or first_available=true."]})
+        return attrs
+
+
+def slot_data(slot, location: Location) -> dict:
+    return {
+        "start": _local(slot.start, location),
+        "end": _local(slot.end, location),
+        "provider": slot.provider_id,
+        "resource": slot.resource_id,
+    }
+
+
+# --- Appointments -----------------------------------------------------------------------------------------
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    """An appointment as read: times in the location's time zone, with their offset."""
+
+    provider_name = serializers.CharField(source="provider.user.get_full_name", read_only=True)
+    patient_name = serializers.SerializerMethodField()
+    appointment_type_name = serializers.CharField(source="appointment_type.name", read_only=True)
+    time_zone = serializers.CharField(source="location.time_zone", read_only=True)
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id", "location", "appointment_type", "appointment_type_name", "patient", "patient_name",
+            "provider", "provider_name", "resource", "start", "end", "time_zone", "status", "cancel_reason",
+            "cancelled_at", "source", "notes", "idempotency_key", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_patient_name(self, appointment) -> str:
+        return f"{appointment.patient.first_name} {appointment.patient.last_name}".strip()
+
+    def to_representation(self, appointment):
+        data = super().to_representation(appointment)
+        data["start"] = _local(appointment.start, appointment.location)
+        data["end"] = _local(appointment.end, appointment.location)
+        return data
+
+
+class _Times(serializers.Serializer):
+    """A start (with its zone) and, optionally, an end: the end must come after the start and, as the type
+    fixes the length, be the start plus the type's duration."""
+
+    start = AwareDateTimeField()
+    end = AwareDateTimeField(required=False)
+
+    def type_of(self, attrs) -> AppointmentType | None:
+        raise NotImplementedError
+
+    def validate(self, attrs):
+        start, end = attrs.get("start"), attrs.get("end")
+        if end is not None:
+            if end <= start:
+                raise serializers.ValidationError({"end": ["The end must be after the start."]})
+            appointment_type = self.type_of(attrs)
+            if appointment_type is not None:
+                length = timedelta(minutes=appointment_type.duration_minutes)
+                if end - start != length:
+                    minutes = appointment_type.duration_minutes
+                    message = (
+                        f"{appointment_type.name} lasts {minutes} minutes: "
+                        "leave out the end, or give the start plus that."
+                    )
+                    raise serializers.ValidationError({"end": [message]})
+        return attrs
+
+
+class AppointmentBookSerializer(_Times):
+    appointment_type = MedspaRelated(model=AppointmentType)
+    patient = MedspaRelated(model=Patient)
+    provider = _provider_field(required=False, allow_null=True)
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    idempotency_key = serializers.CharField(required=False, allow_null=True, max_length=64, default=None)
+
+    def type_of(self, attrs):
+        return attrs.get("appointment_type")
+
+    def validate_patient(self, patient):
+        if patient.status == PatientStatus.ARCHIVED:
+            raise serializers.ValidationError("This patient is archived: restore them to book.")
+        return patient
+
+    def validate_idempotency_key(self, value):
+        return (value or "").strip() or None
+
+
+class AppointmentRescheduleSerializer(_Times):
+    provider = _provider_field(required=False, allow_null=True)
+
+    def type_of(self, attrs):
+        return self.context["appointment"].appointment_type
+
+
+class AppointmentCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+# The statuses the status action moves an appointment to (booked is where it starts; cancelling has its own
+# action, with a reason).
+STATUS_TARGETS = [
+    AppointmentStatus.CONFIRMED,
+    AppointmentStatus.CHECKED_IN,
+    AppointmentStatus.COMPLETED,
+    AppointmentStatus.NO_SHOW,
+]
+
+
+class AppointmentStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[(status.value, status.label) for status in STATUS_TARGETS],
+        error_messages={
+            "invalid_choice": "“{input}” is not a status to set: use confirmed, checked_in, completed or "
+            "no_show (cancel through cancel/, with a reason)."
+        },
+    )
+
+
+class AppointmentFilterSerializer(serializers.Serializer):
+    """The list's filters: ?start__gte=…&start__lt=… (ISO with offset), provider, location, status."""
+
+    start__gte = AwareDateTimeField(required=False)
+    start__lt = AwareDateTimeField(required=False)
+    provider = _provider_field(required=False)
+    location = MedspaRelated(model=Location, required=False)
+    status = serializers.ChoiceField(choices=AppointmentStatus.choices, required=False)
+
+    def validate(self, attrs):
+        low, high = attrs.get("start__gte"), attrs.get("start__lt")
+        if low is not None and high is not None and high <= low:
+            raise serializers.ValidationError(
+                {"start__lt": ["The end of the range must be after its start."]}
+            )
+        return attrs

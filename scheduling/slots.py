@@ -1,0 +1,213 @@
+"""Open slots: the times an appointment type can really be booked, from the providers' weekly hours,
+date overrides and closures (wall-clock times in the location's time zone, so daylight saving is right),
+minus existing appointments (with buffers), rooms, minimum notice and the booking horizon.
+
+Every lookup costs a fixed number of queries, however many days or appointments it covers."""
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from scheduling.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentType,
+    AvailabilityOverride,
+    AvailabilityRule,
+    Closure,
+)
+
+STEP = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime  # aware, UTC
+    end: datetime
+    provider_id: int
+    resource_id: int | None
+
+
+class _Busy:
+    """Busy intervals of one provider or room, for overlap checks in O(log n)."""
+
+    def __init__(self, intervals):
+        intervals = sorted(intervals)
+        self.starts = [start for start, _ in intervals]
+        self.max_ends = []  # the latest end among the intervals up to each index
+        latest = None
+        for _, end in intervals:
+            latest = end if latest is None or end > latest else latest
+            self.max_ends.append(latest)
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """Whether [start, end) meets any busy interval."""
+        index = bisect.bisect_left(self.starts, end)  # the intervals that start before `end`
+        return index > 0 and self.max_ends[index - 1] > start
+
+
+def _subtract(windows: list[tuple[time, time]], cut: tuple[time, time]) -> list[tuple[time, time]]:
+    result = []
+    for start, end in windows:
+        if cut[1] <= start or cut[0] >= end:
+            result.append((start, end))
+            continue
+        if start < cut[0]:
+            result.append((start, cut[0]))
+        if cut[1] < end:
+            result.append((cut[1], end))
+    return result
+
+
+class SlotFinder:
+    """Loads what an appointment type's slots depend on for a range of days, once."""
+
+    def __init__(
+        self,
+        appointment_type: AppointmentType,
+        first_day: date,
+        days: int,
+        *,
+        provider_id: int | None = None,
+        now: datetime | None = None,
+        exclude_appointment_id: int | None = None,
+        ignore_bookings: bool = False,
+    ):
+        self.type = appointment_type
+        self.location = appointment_type.location
+        self.tz = self.location.tz
+        self.now = now or timezone.now()
+        self.first_day, self.days = first_day, days
+        last_day = first_day + timedelta(days=days - 1)
+        range_start = datetime.combine(first_day, time.min, tzinfo=self.tz) - timedelta(hours=3)
+        range_end = datetime.combine(last_day, time.max, tzinfo=self.tz) + timedelta(hours=3)
+
+        providers = appointment_type.providers.filter(is_active=True, locations=self.location)
+        if provider_id is not None:
+            providers = providers.filter(pk=provider_id)
+        self.provider_ids = sorted(providers.values_list("pk", flat=True))
+
+        self.rules = defaultdict(list)  # (provider, weekday) -> [(start, end)]
+        for rule in AvailabilityRule.objects.filter(
+            location=self.location, provider_id__in=self.provider_ids
+        ):
+            self.rules[(rule.provider_id, rule.weekday)].append((rule.start_time, rule.end_time))
+        self.overrides = defaultdict(list)  # (provider, date) -> [override]
+        for override in AvailabilityOverride.objects.filter(
+            Q(location=self.location) | Q(location__isnull=True),
+            provider_id__in=self.provider_ids, date__gte=first_day, date__lte=last_day,
+        ):  # fmt: skip
+            self.overrides[(override.provider_id, override.date)].append(override)
+        self.closed = set(
+            Closure.objects.filter(Q(location=self.location) | Q(location__isnull=True),
+                                   date__gte=first_day, date__lte=last_day).values_list("date", flat=True)
+        )  # fmt: skip
+        self.room_ids = sorted(appointment_type.rooms.filter(is_active=True).values_list("pk", flat=True))
+
+        busy_by_provider, busy_by_room = defaultdict(list), defaultdict(list)
+        if not ignore_bookings:
+            overlapping = Appointment.objects.filter(
+                Q(provider_id__in=self.provider_ids) | Q(resource_id__in=self.room_ids),
+                status__in=ACTIVE_STATUSES, blocked_start__lt=range_end, blocked_end__gt=range_start,
+            ).exclude(pk=exclude_appointment_id)  # fmt: skip
+            for provider, resource, start, end in overlapping.values_list(
+                "provider_id", "resource_id", "blocked_start", "blocked_end"
+            ):
+                busy_by_provider[provider].append((start, end))
+                if resource is not None:
+                    busy_by_room[resource].append((start, end))
+        self.busy = {pid: _Busy(busy_by_provider[pid]) for pid in self.provider_ids}
+        self.room_busy = {rid: _Busy(busy_by_room[rid]) for rid in self.room_ids}
+
+        self.duration = timedelta(minutes=appointment_type.duration_minutes)
+        self.before = timedelta(minutes=appointment_type.buffer_before_minutes)
+        self.after = timedelta(minutes=appointment_type.buffer_after_minutes)
+        self.earliest = self.now + timedelta(minutes=appointment_type.min_notice_minutes)
+        self.latest = self.now + timedelta(days=appointment_type.horizon_days)
+
+    def windows(self, provider_id: int, day: date) -> list[tuple[time, time]]:
+        """The provider's working intervals at this location on `day`, in wall-clock time."""
+        if day in self.closed:
+            return []
+        windows = list(self.rules.get((provider_id, day.weekday()), []))
+        overrides = self.overrides.get((provider_id, day), [])
+        for override in overrides:
+            if override.kind == AvailabilityOverride.Kind.EXTRA and override.location_id == self.location.pk:
+                windows.append((override.start_time, override.end_time))
+        for override in overrides:
+            if override.kind == AvailabilityOverride.Kind.OFF:
+                if override.start_time is None:
+                    return []
+                windows = _subtract(windows, (override.start_time, override.end_time))
+        return sorted(windows)
+
+    def day_slots(self, day: date) -> list[Slot]:
+        slots = []
+        for provider_id in self.provider_ids:
+            busy = self.busy[provider_id]
+            for window_start, window_end in self.windows(provider_id, day):
+                start = datetime.combine(day, window_start, tzinfo=self.tz)
+                close = datetime.combine(day, window_end, tzinfo=self.tz)
+                while start + self.duration <= close:
+                    slot = self._slot(provider_id, start.astimezone(UTC), busy)
+                    if slot is not None:
+                        slots.append(slot)
+                    start += STEP
+        slots.sort(key=lambda slot: (slot.start, slot.provider_id))
+        return slots
+
+    def _slot(self, provider_id: int, start: datetime, busy: _Busy) -> Slot | None:
+        if start < self.earliest or start > self.latest:
+            return None
+        end = start + self.duration
+        blocked_start, blocked_end = start - self.before, end + self.after
+        if busy.overlaps(blocked_start, blocked_end):
+            return None
+        resource_id = None
+        if self.room_ids:
+            resource_id = next(
+                (
+                    rid
+                    for rid in self.room_ids
+                    if not self.room_busy[rid].overlaps(blocked_start, blocked_end)
+                ),
+                None,
+            )
+            if resource_id is None:
+                return None
+        return Slot(start, end, provider_id, resource_id)
+
+    def all_days(self) -> dict[date, list[Slot]]:
+        return {self.first_day + timedelta(days=n): self.day_slots(self.first_day + timedelta(days=n))
+                for n in range(self.days)}  # fmt: skip
+
+
+def open_slots(appointment_type: AppointmentType, day: date, **options) -> list[Slot]:
+    """The open slots of one day (the location's calendar day)."""
+    return SlotFinder(appointment_type, day, 1, **options).day_slots(day)
+
+
+def first_available(appointment_type: AppointmentType, *, days: int = 30, **options) -> Slot | None:
+    """The earliest open slot from today (in the location's time zone) over the next `days` days."""
+    now = options.get("now") or timezone.now()
+    today = now.astimezone(appointment_type.location.tz).date()
+    finder = SlotFinder(appointment_type, today, days, **options)
+    for offset in range(days):
+        slots = finder.day_slots(today + timedelta(days=offset))
+        if slots:
+            return slots[0]
+    return None
+
+
+def distinct_times(slots: list[Slot]) -> list[Slot]:
+    """For "any provider": one slot per start time (the first free provider's)."""
+    seen, result = set(), []
+    for slot in slots:
+        if slot.start not in seen:
+            seen.add(slot.start)
+            result.append(slot)
+    return result
