@@ -6,19 +6,16 @@ The browser is signed in by handing it the session of a Django test client that 
 password-and-TOTP sign-in itself is covered by test_browser_login.py."""
 
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import Page, expect
 
 from medspa.models import MasqueradeEvent, Patient, PatientAccessLog
 from tests import factories
+from tests.browser import screenshot, sign_in, url_is
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results"
 ADMIN_TABS = [
     "Scheduling",
     "Inventory",
@@ -31,31 +28,6 @@ ADMIN_TABS = [
 ]
 PROVIDER_TABS = ["Earnings", "Patients", "To-Do", "Calendar"]
 NOT_ALLOWED = "You can’t open this page"
-
-
-def url_is(live_server, path: str) -> re.Pattern:
-    return re.compile(rf"^{re.escape(live_server.url + path)}(\?.*)?$")
-
-
-def screenshot(page: Page, name: str) -> None:
-    """Saved under test-results/ (git-ignored; pytest-playwright empties it at the start of each session)."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-
-
-def sign_in(page: Page, live_server, user) -> None:
-    """Gives the browser the session of a test client signed in as `user` (past the MFA stage)."""
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
 
 
 def admin_nav(page: Page):

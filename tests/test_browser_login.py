@@ -3,7 +3,6 @@ without MFA, who must set TOTP up before the portal opens."""
 
 import re
 import time
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -11,10 +10,10 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import Page, expect
 
 from tests import factories
+from tests.browser import screenshot, url_is
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results"
 MFA_AUTHENTICATE = "/accounts/2fa/authenticate/"
 MFA_ACTIVATE = "/accounts/2fa/totp/activate/"
 REAUTHENTICATE = "/accounts/reauthenticate/"
@@ -30,16 +29,6 @@ def a_wrong_code(secret: str) -> str:
     """A six-digit code that is valid in none of the steps around now."""
     nearby = {totp_code(secret, step_offset=offset) for offset in (-1, 0, 1)}
     return next(code for code in ("000000", "111111", "222222") if code not in nearby)
-
-
-def url_is(live_server, path: str) -> re.Pattern:
-    return re.compile(rf"^{re.escape(live_server.url + path)}(\?.*)?$")
-
-
-def screenshot(page: Page, name: str) -> None:
-    """Saved under test-results/ (git-ignored; pytest-playwright empties it at the start of each session)."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
 def sign_in_with_password(page: Page, live_server, email: str) -> None:

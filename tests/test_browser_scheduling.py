@@ -9,13 +9,11 @@ thread of this process: django.core.mail.outbox and scheduling.sms.outbox are sh
 import re
 import time as clock
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
@@ -23,42 +21,16 @@ from medspa.models import Patient
 from scheduling import booking, sms
 from scheduling.models import Appointment, AppointmentStatus, NotificationLog
 from tests import factories
+from tests.browser import screenshot, sign_in, url_is
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results"
 LA = ZoneInfo("America/Los_Angeles")
 NOT_FOUND = "We couldn’t find that page"
 SENT = NotificationLog.Status.SENT
 
 
 # --- Helpers ------------------------------------------------------------------------------------------------
-
-
-def url_is(live_server, path: str) -> re.Pattern:
-    return re.compile(rf"^{re.escape(live_server.url + path)}(\?.*)?$")
-
-
-def screenshot(page: Page, name: str) -> None:
-    """Saved under test-results/ (git-ignored; pytest-playwright empties it at the start of each session)."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")  # else the sticky top bar is drawn mid-page in a full-page shot
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-
-
-def sign_in(page: Page, live_server, user) -> None:
-    """Gives the browser the session of a test client signed in as `user` (past the MFA stage)."""
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
 
 
 def eventually(check, *, timeout: float = 10.0):

@@ -7,48 +7,19 @@ test_browser_dashboards.py)."""
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import Page, expect
 
 from services_catalog import services
 from services_catalog.models import Consent, Service, ServiceGroup
 from tests import factories
+from tests.browser import screenshot, sign_in, url_is
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results"
 ACTIVE_LABEL = "Active: can be chosen for clearance and in a service visit"
 LIBRARY_NAME = "Neurotoxin: glabellar lines"
-
-
-def url_is(live_server, path: str) -> re.Pattern:
-    return re.compile(rf"^{re.escape(live_server.url + path)}(\?.*)?$")
-
-
-def screenshot(page: Page, name: str) -> None:
-    """Saved under test-results/ (git-ignored; pytest-playwright empties it at the start of each session)."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")  # else the sticky top bar is drawn mid-page in a full-page shot
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-
-
-def sign_in(page: Page, live_server, user) -> None:
-    """Gives the browser the session of a test client signed in as `user` (past the MFA stage)."""
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
 
 
 def admin_nav(page: Page):
