@@ -6,6 +6,9 @@ class GfeConfig(AppConfig):
     verbose_name = "GFE management"
 
     def ready(self) -> None:
-        from gfe import onboarding_steps
+        from gfe import demo, onboarding_steps  # noqa: F401 (demo connects its receiver)
+        from gfe.selectors import profile_panel_context
+        from medspa.patient_panels import Panel, panel_register
 
         onboarding_steps.register()
+        panel_register(Panel("gfe/_patient_clearances.html", profile_panel_context, order=10))

@@ -1,10 +1,16 @@
 """The onboarding step the GFE Management tab owns."""
 
+from gfe.models import GfeSettings
 from medspa.onboarding import Step, step_register
 
 
+def _routing_chosen(medspa, membership) -> bool:
+    """Done once the medspa has GFE settings. Only saving the GFE Management tab creates them from the
+    pages: the tab reads them without creating on GET (and so do the request pages)."""
+    return GfeSettings.objects.filter(medspa=medspa).exists()
+
+
 def register() -> None:
-    # The tab is not built yet, so the step cannot be done; it says where it will be.
     step_register(
         Step(
             "gfe_routing",
@@ -12,7 +18,6 @@ def register() -> None:
             "GFE routing",
             "How your patients get their Good Faith Exam clearance.",
             "gfe:home",
-            lambda medspa, membership: False,
-            lambda medspa, membership: "Opens with the GFE Management tab",
+            _routing_chosen,
         )
     )

@@ -1,5 +1,6 @@
 """The demo world `manage.py seed_demo` loads: a Launch medspa with an owner-injector, two more providers,
-two locations and thirty patients; a Flex medspa; a Portrait staff user. Idempotent."""
+thirty patients; a Flex medspa; a Portrait staff user. Idempotent. The apps built on the core add their
+own demo data (locations, services, appointments, clearances) through `demo_seeded`."""
 
 import random
 import time
@@ -18,7 +19,6 @@ from django_scopes import scopes_disabled
 
 from medspa.models import Medspa, Membership, Patient, ProviderLicence, ProviderProfile, User
 from medspa.models.tenancy import BusinessModel, Credential
-from scheduling.models import Location
 
 # Apps built on the core add their own demo data when this is sent (with medspas={"launch", "flex"}),
 # in the same transaction; the core never imports them.
@@ -268,35 +268,6 @@ def seed() -> dict:
         for person in FLEX_PEOPLE:
             _member(flex, person)
         _user(STAFF, staff=True)
-        for name, line1, city, postal_code in [
-            ("Hillcrest", "2150 Fifth Ave, Suite 200", "San Diego", "92101"),
-            ("La Jolla Village", "7825 Fay Ave", "La Jolla", "92037"),
-        ]:
-            location, created = Location.objects.get_or_create(
-                medspa=launch,
-                name=name,
-                defaults={
-                    "address_line1": line1,
-                    "city": city,
-                    "state": "CA",
-                    "postal_code": postal_code,
-                    "time_zone": "America/Los_Angeles",
-                    "phone": "(619) 555-0100",
-                },
-            )
-            if created:
-                location.providers.set(launch_members)
-        Location.objects.get_or_create(
-            medspa=flex,
-            name="River North",
-            defaults={
-                "address_line1": "410 N Michigan Ave",
-                "city": "Chicago",
-                "state": "IL",
-                "postal_code": "60611",
-                "time_zone": "America/Chicago",
-            },
-        )
         _patients(launch, 30)
         _patients(flex, 8)
         providers = [m for m in launch_members if m.is_provider]

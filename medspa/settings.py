@@ -151,6 +151,8 @@ CELERY_BEAT_SCHEDULE = {
     "sessions-clear-expired": {"task": "medspa.tasks.sessions_clear_expired", "schedule": 3600.0},
     "patient-imports-purge": {"task": "medspa.tasks.patient_imports_purge", "schedule": 3600.0},
     "appointment-reminders-sweep": {"task": "scheduling.tasks.reminders_sweep", "schedule": 300.0},
+    "gfe-clearances-expire": {"task": "gfe.tasks.clearances_expire_nightly", "schedule": 86400.0},
+    "gfe-clearance-expiry-reminders": {"task": "gfe.tasks.clearance_expiry_reminders", "schedule": 86400.0},
 }
 
 # --- Accounts, sessions, MFA. ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ api_v1 = [
     *router.urls,
     path("", include("services_catalog.api_urls")),
     path("", include("scheduling.api_urls")),
+    path("", include("gfe.api_urls")),
 ]
 
 dashboard_urls = [
@@ -50,6 +51,9 @@ urlpatterns = [
     path("healthz", dashboard.healthz, name="healthz"),
     path("dashboard/", include(dashboard_urls)),
     path("", include("providers.urls")),
+    path("provider/gfe/", include(("gfe.provider_urls", "gfe_provider"))),
+    path("gfe/queue/", include(("gfe.staff_urls", "gfe_queue"))),
+    path("", include("gfe.public_urls")),  # /gfe/review/<token>/: the external clearer's secret link
     path("profile/", account.profile, name="profile"),
     path("profile/signature/", account.profile_signature, name="profile_signature"),
     path("profile/licences/", account.licence_add, name="licence_add"),

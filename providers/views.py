@@ -4,7 +4,7 @@ their own calendar, never other providers' or the locations' settings."""
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from medspa import dashboards
+from medspa import dashboards, patient_panels
 from medspa.dashboards import dashboard_area
 from medspa.services import patient_access_record
 from providers import selectors
@@ -27,7 +27,9 @@ def patient_detail(request, pk: int):
         selectors.provider_patients(request.membership).prefetch_related("assigned_providers__user"), pk=pk
     )
     patient_access_record(patient=patient, request=request, viewed="Provider dashboard: patient profile")
-    return render(request, "providers/patient_detail.html", {"patient": patient})
+    context = {"patient": patient, "area": "provider",
+               "panels": patient_panels.panels_render(request, patient, "provider")}  # fmt: skip
+    return render(request, "providers/patient_detail.html", context)
 
 
 EMPTY_TABS = {

@@ -72,8 +72,24 @@ def appointments_seed(location: Location, *, count: int) -> None:
         booked += 1
 
 
+LOCATIONS = {
+    "launch": [
+        ("Hillcrest", "2150 Fifth Ave, Suite 200", "San Diego", "CA", "92101", "America/Los_Angeles"),
+        ("La Jolla Village", "7825 Fay Ave", "La Jolla", "CA", "92037", "America/Los_Angeles"),
+    ],
+    "flex": [("River North", "410 N Michigan Ave", "Chicago", "IL", "60611", "America/Chicago")],
+}
+
+
 @receiver(demo_seeded)
 def _seed(sender, medspas, **kwargs):
+    for key, places in LOCATIONS.items():
+        for name, line1, city, state, postal_code, tz in places:
+            Location.objects.get_or_create(
+                medspa=medspas[key], name=name,
+                defaults={"address_line1": line1, "city": city, "state": state, "postal_code": postal_code,
+                          "time_zone": tz, "phone": "(619) 555-0100"},
+            )  # fmt: skip
     for key, count in (("launch", 24), ("flex", 6)):
         medspa = medspas[key]
         providers = list(Membership.objects.filter(medspa=medspa, is_provider=True, is_active=True))

@@ -1,11 +1,45 @@
-"""What happens after an appointment changes (after the transaction commits). Notifications are queued
-here; later features (GFE requests for bookings that need clearance) hook in at this one place."""
+"""What happens after an appointment changes (after the transaction commits): the patient's notification
+is queued, and a booking of a service that needs clearance requests a GFE (the GFE app sits below
+scheduling, so scheduling calls it and tells it, through a registered function, what a patient has booked)."""
 
-from scheduling.models import Appointment
+from django.db import transaction
+from django.utils import timezone
+
+from gfe import services as gfe_services
+from medspa.tenancy import medspa_scope
+from scheduling.models import ACTIVE_STATUSES, Appointment
 
 
 def appointment_changed(appointment: Appointment, kind: str) -> None:
     """kind: confirmation, reschedule, cancellation or no-show."""
     from scheduling.tasks import appointment_notify
 
+    if kind in ("confirmation", "reschedule"):
+        gfe_for_booking(appointment)
+    elif kind == "cancellation":
+        gfe_services.patient_status_refresh(patient=appointment.patient)
     appointment_notify.delay(appointment.pk, appointment.medspa_id, kind)
+
+
+def gfe_for_booking(appointment: Appointment) -> None:
+    """A booking of a service that needs clearance, without a valid one on the day, requests a GFE when
+    the medspa's setting says so (and the patient shows "To Clear" either way)."""
+    service = appointment.appointment_type.service
+    day = appointment.local_start.date()
+    with medspa_scope(appointment.medspa_id), transaction.atomic():
+        gfe_services.gfe_request_for_booking(patient=appointment.patient, service=service, on=day)
+        gfe_services.patient_status_refresh(patient=appointment.patient)
+
+
+def booked_services(patient) -> list:
+    """The (service, day) pairs of a patient's upcoming active appointments, for the GFE app's
+    "To Clear" status."""
+    upcoming = Appointment.objects.filter(
+        patient=patient, status__in=ACTIVE_STATUSES, start__gte=timezone.now()
+    ).select_related("appointment_type__service__library_service", "location")
+    return [
+        (appointment.appointment_type.service, appointment.local_start.date()) for appointment in upcoming
+    ]
+
+
+gfe_services.booked_services_hook(booked_services)

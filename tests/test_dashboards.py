@@ -53,7 +53,7 @@ def test_an_admin_who_is_not_a_provider_has_no_provider_dashboard(client_as):
 
 def test_tabs_not_built_yet_say_so_honestly(client_as):
     client = client_as("admin_a")
-    for url in ["/dashboard/inventory/", "/dashboard/gfe/", "/dashboard/earnings/"]:
+    for url in ["/dashboard/inventory/", "/dashboard/earnings/"]:
         page = client.get(url).content.decode()
         assert "It is not open yet" in page and "This tab will hold" in page, url
     provider = client_as("provider_a1")

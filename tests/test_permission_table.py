@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from gfe import services as gfe
 from medspa.models import PatientImport
 from scheduling import booking, settings_services
 from scheduling.models import AvailabilityOverride, AvailabilityRule, Closure, Location
@@ -55,6 +56,8 @@ CREATED = 201
 A_API_THING = (OK, OK, OK, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN)
 # provider_a1's own thing through the API: the admin and provider_a1 read it; other providers 404.
 OWN_API_THING = (OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN)
+# A patient of medspa A looked after by admin_a and provider_a1: their provider pages open to those two.
+GFE_PROVIDER_PAGE = (OK, OK, NOT_FOUND, FORBIDDEN, NOT_FOUND, FORBIDDEN, FOUND)
 # A POST without its form data to a thing of medspa A: its admin gets the form back with errors (400).
 BAD_POST = (BAD_REQUEST, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FOUND)
 ADMINS_AND_PROVIDERS_API = (OK, OK, OK, OK, OK, FORBIDDEN, FORBIDDEN)
@@ -317,6 +320,28 @@ TABLE: dict[str, Row] = {
         method="post",
         kwargs=lambda w: {"pk": w["appointment"].pk},
     ),
+    # GFE: the admin reads exams; the patient's own providers request and self-clear in the Provider
+    # dashboard (an RN may open the page, which explains why they may not clear; others get 404).
+    "gfe:exam_detail": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["exam"].pk}),
+    "gfe:exam_pdf": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["exam"].pk}),
+    "gfe:patient_gfes": Row(ADMIN_A_THING, kwargs=lambda w: {"patient_pk": w["gfe_patient"].pk}),
+    "gfe_provider:exam_detail": Row(GFE_PROVIDER_PAGE, kwargs=lambda w: {"pk": w["exam"].pk}),
+    "gfe_provider:exam_pdf": Row(GFE_PROVIDER_PAGE, kwargs=lambda w: {"pk": w["exam"].pk}),
+    "gfe_provider:patient_gfes": Row(GFE_PROVIDER_PAGE, kwargs=lambda w: {"patient_pk": w["gfe_patient"].pk}),
+    "gfe_provider:request_new": Row(GFE_PROVIDER_PAGE, kwargs=lambda w: {"patient_pk": w["gfe_patient"].pk}),
+    "gfe_provider:self_clear": Row(GFE_PROVIDER_PAGE, kwargs=lambda w: {"patient_pk": w["gfe_patient"].pk}),
+    # Portrait's clearing queue: staff only.
+    "gfe_queue:list": Row((FORBIDDEN,) * 5 + (OK, FOUND)),
+    "gfe_queue:review": Row(
+        (FORBIDDEN,) * 5 + (OK, FOUND), kwargs=lambda w: {"pk": w["portrait_request"].pk}
+    ),
+    # The own clearer's secret link: an unknown (or used, or expired) token is gone for everyone.
+    "gfe_review": Row(everyone(GONE), kwargs=lambda w: {"token": "no-such-token-0123456789"}),
+    "api:clearance-list": Row(MEMBERS_ONLY),
+    "api:clearance-detail": Row(A_API_THING, kwargs=lambda w: {"pk": w["exam"].clearances.first().pk}),
+    "api:gfe-request-list": Row(MEMBERS_ONLY),
+    "api:gfe-request-detail": Row(A_API_THING, kwargs=lambda w: {"pk": w["portrait_request"].pk}),
+    "api:gfe-gate": Row((BAD_REQUEST,) * 5 + (FORBIDDEN, FORBIDDEN), method="post"),
     # API
     "api:api-root": Row(MEMBERS_ONLY),
     "api:me": Row(MEMBERS_ONLY),
@@ -377,7 +402,32 @@ def world(cast) -> dict:
         ),
         **services_world(cast),
         **scheduling_world(cast),
+        **gfe_world(cast),
     }
+
+
+def gfe_world(cast) -> dict:
+    """A patient of medspa A looked after by admin_a and provider_a1, self-cleared by provider_a1 for one
+    service, with a second service requested from Portrait's queue."""
+    patient = factories.PatientFactory(medspa=cast.medspa_a)
+    patient.assigned_providers.add(cast.admin_a.memberships.get(), cast.provider_a1.memberships.get())
+    toxin, filler = (
+        catalog.service_set_active(
+            service=catalog.service_import(
+                medspa=cast.medspa_a, library_service=factories.library_service(name)
+            ),
+            active=True,
+        )
+        for name in ("GFE toxin", "GFE filler")
+    )
+    exam = gfe.gfe_self_clear(
+        membership=cast.provider_a1.memberships.get(),
+        patient=patient,
+        decisions={toxin.pk: gfe.Decision("cleared")},
+        exam={"diagnoses": "Rhytids"},
+    )
+    portrait_request = gfe.gfe_request_create(patient=patient, services=[filler], requested_by=cast.admin_a)
+    return {"gfe_patient": patient, "exam": exam, "portrait_request": portrait_request}
 
 
 def scheduling_world(cast) -> dict:

@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from medspa import dashboards, selectors, services
+from medspa import dashboards, patient_panels, selectors, services
 from medspa.dashboards import dashboard_area
 from medspa.forms import PatientForm
 from medspa.models import Patient
@@ -52,7 +52,12 @@ def patient_detail(request, pk: int):
     services.patient_access_record(
         patient=patient, request=request, viewed="Admin dashboard: patient profile"
     )
-    return render(request, "medspa/patients/detail.html", {"patient": patient, "area": "admin"})
+    context = {
+        "patient": patient,
+        "area": "admin",
+        "panels": patient_panels.panels_render(request, patient, "admin"),
+    }
+    return render(request, "medspa/patients/detail.html", context)
 
 
 @require_POST

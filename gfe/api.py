@@ -1,0 +1,79 @@
+"""GFE API: clearances, requests, and the gate that charting calls before a service is performed."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gfe import services
+from gfe.models import Clearance, GfeRequest
+from gfe.serializers import ClearanceSerializer, GateSerializer, GfeRequestSerializer
+from medspa.api_permissions import TenantAPIMixin
+
+READ = (mixins.ListModelMixin, mixins.RetrieveModelMixin)
+
+
+class ClearanceViewSet(TenantAPIMixin, *READ, viewsets.GenericViewSet):
+    """Every clearance of the medspa's patients, newest first; `?patient=<id>` for one patient. Nothing is
+    ever overwritten: a new exam makes new clearances."""
+
+    roles = ("admin", "provider")
+    serializer_class = ClearanceSerializer
+
+    def get_queryset(self):
+        queryset = Clearance.objects.select_related("service__library_service").order_by("-created_at", "-pk")
+        patient = self.request.query_params.get("patient", "")
+        if patient:
+            if not patient.isdigit():
+                raise ValidationError({"patient": ["Give a patient id."]})
+            queryset = queryset.filter(patient_id=int(patient))
+        return queryset
+
+
+class GfeRequestViewSet(TenantAPIMixin, *READ, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """GFE requests; creating one routes it by the medspa's setting (manual request)."""
+
+    roles = ("admin", "provider")
+    serializer_class = GfeRequestSerializer
+
+    def get_queryset(self):
+        return GfeRequest.objects.prefetch_related("services").order_by("-created_at")
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            created = services.gfe_request_create(
+                patient=data["patient"], services=data["services"], requested_by=request.user,
+                urgent=data.get("urgent", False),
+            )  # fmt: skip
+        except services.GfeRuleBroken as error:
+            raise ValidationError({"detail": [str(error)]}) from None
+        if created is None:
+            return Response(
+                {"detail": "Every service is already cleared or requested."}, status=status.HTTP_200_OK
+            )
+        return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
+
+
+class GateView(TenantAPIMixin, APIView):
+    """The gate: 200 when every service may be performed on the patient that day; 409 naming the services
+    without a valid clearance otherwise (request a GFE for them)."""
+
+    roles = ("admin", "provider")
+
+    @extend_schema(request=GateSerializer, responses={200: None, 409: None})
+    def post(self, request):
+        serializer = GateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            services.gate_check(patient=data["patient"], services=data["services"], on=data.get("on"))
+        except services.ClearanceMissing as error:
+            return Response(
+                {"detail": str(error), "missing": [service.pk for service in error.services]},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response({"detail": "Every service has a valid clearance."})

@@ -1,0 +1,41 @@
+"""Demo data of GFE management: the Launch medspa clears its own patients (Dr. Chen, MD, has cleared ten
+of them for neurotoxin); the Flex medspa routes to Portrait and has one request in Portrait's queue.
+Idempotent, like the rest of `seed_demo`."""
+
+from django.dispatch import receiver
+
+from gfe import services
+from gfe.models import GfeExam, GfeRequest, GfeSettings, Routing
+from medspa.demo import demo_seeded
+from medspa.models import Patient
+from services_catalog.models import Service
+
+EXAM = {
+    "history_reviewed": True, "medications_reviewed": True, "allergies_reviewed": True,
+    "diagnoses": "Dynamic rhytids of the glabella and forehead.", "icd10_codes": "L90.8",
+    "notes": "No contraindications found. Discussed expected results and risks.",
+}  # fmt: skip
+
+
+@receiver(demo_seeded)
+def _seed(sender, medspas, **kwargs):
+    launch, flex = medspas["launch"], medspas["flex"]
+    if not GfeSettings.objects.filter(medspa=launch).exists():
+        services.gfe_settings_update(medspa=launch, data={"routing": Routing.SELF})
+    if not GfeSettings.objects.filter(medspa=flex).exists():
+        services.gfe_settings_update(medspa=flex, data={"routing": Routing.PORTRAIT})
+    toxin = Service.objects.filter(
+        medspa=launch, library_service__name__startswith="Neurotoxin", is_active=True
+    ).first()
+    director = launch.medical_director
+    if director is not None and toxin and not GfeExam.objects.filter(medspa=launch).exists():
+        for patient in Patient.objects.filter(medspa=launch).exclude(status="archived").order_by("pk")[:10]:
+            decisions = {toxin.pk: services.Decision("cleared")}
+            services.gfe_self_clear(membership=director, patient=patient, exam=EXAM, decisions=decisions,
+                                    notify=False)  # fmt: skip
+    flex_service = Service.objects.filter(
+        medspa=flex, is_active=True, library_service__requires_gfe=True
+    ).first()
+    flex_patient = Patient.objects.filter(medspa=flex).order_by("pk").first()
+    if flex_service and flex_patient and not GfeRequest.objects.filter(medspa=flex).exists():
+        services.gfe_request_create(patient=flex_patient, services=[flex_service], requested_by=None)

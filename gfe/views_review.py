@@ -1,0 +1,125 @@
+"""The external clearer's review (no sign-in): the secure link emailed to the medspa's own clearing provider
+opens one request, once, until it expires.
+
+The page shows only that request's patient intake (first name, last initial, date of birth, allergies,
+medications, medical history notes) and the requested services: nothing else of the medspa. An unknown,
+used or expired link answers 410 Gone with the same page. The lookup is made with scopes disabled (by
+`services.review_link_open`); everything after it runs inside the request's medspa scope."""
+
+from contextlib import contextmanager
+from zoneinfo import ZoneInfo
+
+import pghistory
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from gfe import services
+from gfe.forms_review import GfeDecisionForm
+from gfe.models import GfeRequest, GfeSettings, Routing
+from medspa.tenancy import medspa_scope
+
+# What the staff top bar would show a signed-in member: the clearer's pages show none of it.
+PUBLIC_CONTEXT = {
+    "dashboard_tabs": [],
+    "dashboards_open": [],
+    "dashboard_current": None,
+    "current_membership": None,
+    "current_medspa": None,
+}
+NOT_VALID = "This link is not valid."
+MAX_TOKEN_LENGTH = 64
+
+
+def request_services(gfe_request: GfeRequest) -> list:
+    return list(gfe_request.services.select_related("library_service").order_by("pk"))
+
+
+def intake(gfe_request: GfeRequest, requested: list) -> dict:
+    """The patient intake a clearer sees, and nothing more."""
+    patient = gfe_request.patient
+    return {
+        "first_name": patient.first_name,
+        "last_initial": patient.last_name[:1],
+        "date_of_birth": patient.date_of_birth,
+        "allergies": patient.allergies,
+        "medications": patient.medications,
+        "medical_history": patient.medical_history,
+        "services": [service.display_name for service in requested],
+        "urgent": gfe_request.urgent,
+    }
+
+
+@contextmanager
+def request_scope(gfe_request: GfeRequest):
+    """The request's medspa scope, and its medspa in the audit context of every write."""
+    with medspa_scope(gfe_request.medspa_id), pghistory.context(medspa=gfe_request.medspa_id):
+        yield
+
+
+def _render(request, template: str, context: dict, *, status: int = 200):
+    response = render(request, template, {**PUBLIC_CONTEXT, **context}, status=status)
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _gone(request, message: str):
+    return _render(request, "gfe/review/gone.html", {"message": message}, status=410)
+
+
+def _open(token: str) -> GfeRequest:
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise services.ReviewLinkInvalid(NOT_VALID)
+    gfe_request = services.review_link_open(token)
+    if gfe_request.route != Routing.OWN_CLEARER:  # only the own clearer's requests are ever sent as links
+        raise services.ReviewLinkInvalid(NOT_VALID)
+    return gfe_request
+
+
+@require_http_methods(["GET", "POST"])
+def review(request, token: str):
+    try:
+        gfe_request = _open(token)
+    except services.ReviewLinkInvalid as error:
+        return _gone(request, str(error) or NOT_VALID)
+    with request_scope(gfe_request):
+        requested = request_services(gfe_request)
+        if request.method == "GET":
+            gfe_request = services.gfe_review_start(request=gfe_request)
+            gfe_settings = GfeSettings.objects.filter(medspa_id=gfe_request.medspa_id).first()
+            initial = (
+                {
+                    "clearer_name": gfe_settings.clearer_name,
+                    "clearer_credential": gfe_settings.clearer_credential,
+                }
+                if gfe_settings
+                else {}
+            )
+            form = GfeDecisionForm(services=requested, initial=initial)
+            return _page(request, gfe_request, requested, form)
+        form = GfeDecisionForm(request.POST, services=requested)
+        if not form.is_valid():
+            return _page(request, gfe_request, requested, form, status=400)
+        try:
+            services.gfe_decide(
+                request=gfe_request, decisions=form.decisions(), exam=form.exam(), **form.signer()
+            )
+        except services.GfeRuleBroken as error:
+            form.add_error(None, str(error))
+            return _page(request, gfe_request, requested, form, status=400)
+        return _render(request, "gfe/review/thanks.html", {"intake": intake(gfe_request, requested)})
+
+
+def _expiry_label(gfe_request: GfeRequest) -> str:
+    """When the link stops working, in the medspa's time zone: "Nov 30, 2026, 9:05 AM EST"."""
+    moment = gfe_request.token_expires_at.astimezone(ZoneInfo(gfe_request.medspa.time_zone))
+    hour = f"{moment:%I}".lstrip("0")
+    return f"{moment:%b} {moment.day}, {moment.year}, {hour}:{moment:%M %p} {moment.tzname()}"
+
+
+def _page(request, gfe_request: GfeRequest, requested: list, form: GfeDecisionForm, *, status: int = 200):
+    return _render(
+        request, "gfe/review/review.html",
+        {"intake": intake(gfe_request, requested), "form": form, "expires": _expiry_label(gfe_request)},
+        status=status,
+    )  # fmt: skip
