@@ -20,7 +20,8 @@ def provider_clearing_refusal(membership: Membership | None) -> str:
         return "Only an MD, DO, NP or PA may clear; an RN may gather the information but not clear."
     if not profile.can_clear_gfe:
         return "Your profile does not allow clearing GFEs: ask your medspa's admin."
-    if not profile.licences.filter(expires_on__gte=timezone.localdate()).exists():
+    today = timezone.now().astimezone(membership.medspa.tz).date()
+    if not profile.licences.filter(expires_on__gte=today).exists():
         return "You have no current licence on file: add it in your profile."
     return ""
 
@@ -91,8 +92,16 @@ def services_with_open_request(patient: Patient) -> set[int]:
 
 
 def profile_panel_context(patient: Patient, area: str) -> dict:
-    """The clearances panel of a patient's profile (admin and provider dashboards alike)."""
+    """The clearances panel of a patient's profile (admin and provider dashboards alike), with the active
+    services that need clearance and have none yet."""
+    latest = clearances_by_service(patient)
+    needing = Service.objects.filter(medspa=patient.medspa, is_active=True).select_related("library_service")
     return {
-        "clearances": list(clearances_by_service(patient).values()),
+        "clearances": list(latest.values()),
+        "never_requested": sorted(
+            (s for s in needing if s.effective_requires_gfe and s.pk not in latest),
+            key=lambda s: s.display_name,
+        ),
         "open_requests": open_requests(patient).prefetch_related("services__library_service"),
+        "today": timezone.now().astimezone(patient.medspa.tz).date().isoformat(),
     }

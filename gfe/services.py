@@ -196,7 +196,9 @@ def gfe_decide(
             raise GfeRuleBroken(refusal)
         profile = clearer.provider_profile
         licence = (
-            profile.licences.filter(expires_on__gte=timezone.localdate()).order_by("-expires_on").first()
+            profile.licences.filter(expires_on__gte=medspa_today(request.medspa))
+            .order_by("-expires_on")
+            .first()
         )
         clearer_name, clearer_credential = clearer.user.get_full_name(), profile.credential
         clearer_licence = f"{licence.state} {licence.number}" if licence else ""

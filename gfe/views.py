@@ -253,7 +253,7 @@ def patient_gfes(request, patient_pk: int):
 
 def _service_labels(patient: Patient) -> dict[int, str]:
     """Where the patient stands for each service, shown beside it in the forms."""
-    today = timezone.localdate()
+    today = services.medspa_today(patient.medspa)
     labels = {}
     for service_id, clearance in selectors.clearances_by_service(patient).items():
         if clearance.status == ClearanceStatus.CLEARED:

@@ -59,7 +59,7 @@ def appointments_seed(location: Location, *, count: int) -> None:
     for _ in range(count * 4):
         if booked >= count or not types or not patients:
             break
-        day = today + timedelta(days=rng.randint(1, 14))
+        day = today + timedelta(days=rng.randint(0, 13))
         start = datetime.combine(
             day, time(rng.randint(9, 16), rng.choice([0, 15, 30, 45])), tzinfo=location.tz
         )
