@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST, require_safe
 from django_scopes import scopes_disabled
 
+from gfe import selectors as gfe_selectors
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.models import Membership
@@ -193,6 +194,20 @@ def _appointment(pk, *, provider: Membership | None = None) -> Appointment:
     return get_object_or_404(appointments, pk=int(pk))
 
 
+def gfe_status(appointment) -> str:
+    """The appointment's service and the patient's clearance for it on the appointment's day."""
+    service = appointment.appointment_type.service
+    if not service.effective_requires_gfe:
+        return "Not needed for this service."
+    day = appointment.local_start.date()
+    valid = gfe_selectors.clearance_valid(appointment.patient, service, day)
+    if valid is not None:
+        return f"Cleared until {date_format(valid.valid_until, 'M j, Y')}."
+    if service.pk in gfe_selectors.services_with_open_request(appointment.patient):
+        return "Clearance pending: a GFE has been requested."
+    return "Not cleared: request a GFE before the visit."
+
+
 def _detail(
     request, appointment, *, area=ADMIN, reschedule_form=None, cancel_form=None, error="", status=200
 ):
@@ -210,6 +225,7 @@ def _detail(
         "reschedule_form": reschedule_form or AppointmentRescheduleForm(appointment=appointment),
         "cancel_form": cancel_form or AppointmentCancelForm(),
         "error": error,
+        "gfe_status": gfe_status(appointment),
         "start_visit_title": START_VISIT_TITLE,
         "back_url": reverse("scheduling:calendar" if area == ADMIN else "providers:calendar")
         + "?"

@@ -350,3 +350,29 @@ def test_portraits_queue_keeps_undecided_requests(cast, patient, toxin):
     GfeRequest.objects.filter(pk=request.pk).update(token_expires_at=timezone.now() - timedelta(days=1))
     services.clearances_expire()
     assert GfeRequest.objects.get(pk=request.pk).status == RequestStatus.SENT
+
+
+def test_the_appointment_shows_its_pending_clearance(
+    cast, client_as, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr("scheduling.tasks.appointment_notify.delay", lambda *args: None)
+    from scheduling import booking
+
+    provider = cast.provider_a1.memberships.get()
+    location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
+    patient = factories.PatientFactory(medspa=cast.medspa_a)
+    start = datetime.combine(timezone.localdate() + timedelta(days=3), time(10), tzinfo=location.tz)
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = booking.appointment_book(
+            appointment_type=appointment_type, start=start, patient=patient
+        )
+    page = client_as("admin_a").get(f"/dashboard/scheduling/appointments/{appointment.pk}/").content.decode()
+    assert "Clearance pending: a GFE has been requested." in page
+    services.gfe_self_clear(
+        membership=provider,
+        patient=patient,
+        exam=EXAM,
+        decisions={appointment_type.service.pk: Decision("cleared")},
+    )
+    page = client_as("admin_a").get(f"/dashboard/scheduling/appointments/{appointment.pk}/").content.decode()
+    assert "Cleared until" in page
