@@ -20,6 +20,7 @@ from medspa.models import (
 from medspa.models.patients import PATIENT_EDITABLE_FIELDS
 from medspa.models.tenancy import CLEARING_CREDENTIALS
 from medspa.timezones import time_zone_choices
+from medspa.validators import state_code
 
 
 def _member_name(membership: Membership) -> str:
@@ -117,10 +118,7 @@ class PatientForm(forms.ModelForm):
         return value
 
     def clean_state(self):
-        value = self.cleaned_data["state"].strip().upper()
-        if value and (len(value) != 2 or not value.isalpha()):
-            raise forms.ValidationError("Use the two-letter state code, e.g. CA.")
-        return value
+        return state_code(self.cleaned_data["state"], required=False)
 
     def clean_phone(self):
         value = self.cleaned_data["phone"].strip()
@@ -198,10 +196,7 @@ class LicenceForm(forms.ModelForm):
         widgets = {"expires_on": forms.DateInput(attrs={"type": "date"})}
 
     def clean_state(self):
-        value = self.cleaned_data["state"].strip().upper()
-        if len(value) != 2 or not value.isalpha():
-            raise forms.ValidationError("Use the two-letter state code, e.g. CA.")
-        return value
+        return state_code(self.cleaned_data["state"])
 
     def clean_expires_on(self):
         value = self.cleaned_data["expires_on"]
@@ -228,10 +223,7 @@ class BusinessForm(forms.ModelForm):
         self.fields["time_zone"].widget = forms.Select(choices=time_zone_choices(self.instance.time_zone))
 
     def clean_shipping_state(self):
-        value = self.cleaned_data["shipping_state"].strip().upper()
-        if value and (len(value) != 2 or not value.isalpha()):
-            raise forms.ValidationError("Use the two-letter state code, e.g. CA.")
-        return value
+        return state_code(self.cleaned_data["shipping_state"], required=False)
 
     def clean_shipping_postal_code(self):
         value = self.cleaned_data["shipping_postal_code"].strip()

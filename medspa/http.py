@@ -10,6 +10,11 @@ from django.http import HttpRequest
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+def form_status(request: HttpRequest) -> int:
+    """A form shown again after a POST carries errors: 400, so that clients and tests can tell."""
+    return 400 if request.method == "POST" else 200
+
+
 def client_ip(request: HttpRequest) -> str | None:
     """The client's address; X-Forwarded-For is believed only behind a configured TLS proxy."""
     candidate = request.META.get("REMOTE_ADDR", "")

@@ -2,6 +2,7 @@ from django import forms
 
 from medspa.models import Membership
 from medspa.timezones import time_zone_choices
+from medspa.validators import state_code
 from scheduling.models import Location
 
 
@@ -50,7 +51,4 @@ class LocationForm(forms.ModelForm):
         return name
 
     def clean_state(self):
-        value = self.cleaned_data["state"].strip().upper()
-        if len(value) != 2 or not value.isalpha():
-            raise forms.ValidationError("Use the two-letter state code, e.g. CA.")
-        return value
+        return state_code(self.cleaned_data["state"])

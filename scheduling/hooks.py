@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gfe import services as gfe_services
+from medspa.patient_panels import Panel, panel_register
 from medspa.tenancy import medspa_scope
 from scheduling.models import ACTIVE_STATUSES, Appointment
 
@@ -43,3 +44,12 @@ def booked_services(patient) -> list:
 
 
 gfe_services.booked_services_hook(booked_services)
+
+
+def profile_panel_context(patient, area: str) -> dict:
+    """The appointments panel of a patient's profile: the ten latest, in one query."""
+    latest = Appointment.objects.filter(patient=patient).select_related("appointment_type", "location")
+    return {"appointments": list(latest.order_by("-start")[:10])}
+
+
+panel_register(Panel("scheduling/_patient_appointments.html", profile_panel_context, order=20))

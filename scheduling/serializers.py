@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from medspa.models import Membership, Patient
 from medspa.models.patients import PatientStatus
+from medspa.validators import state_code
 from scheduling import services, settings_services
 from scheduling.models import (
     Appointment,
@@ -103,10 +104,7 @@ class LocationSerializer(serializers.ModelSerializer):
         return name
 
     def validate_state(self, value):
-        value = value.strip().upper()
-        if len(value) != 2 or not value.isalpha():
-            raise serializers.ValidationError("Use the two-letter state code, e.g. CA.")
-        return value
+        return state_code(value)
 
     def create(self, validated_data):
         medspa = self.context["request"].medspa

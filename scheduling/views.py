@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.http import form_status
 from scheduling import services
 from scheduling.forms import LocationForm
 from scheduling.models import Location
@@ -37,5 +38,5 @@ def _location_form(request, location):
         request,
         "scheduling/location_form.html",
         {"form": form, "location": location},
-        status=400 if request.method == "POST" else 200,
+        status=form_status(request),
     )

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.http import form_status
 from scheduling import notifications
 from scheduling.forms_notifications import NotificationSettingsForm, templates_from
 from scheduling.models import NotificationSettings
@@ -49,7 +50,7 @@ def notification_settings(request):
         request,
         "scheduling/notifications/settings.html",
         {"form": form, "kinds": kinds, "placeholders": notifications.PLACEHOLDERS},
-        status=400 if request.method == "POST" else 200,
+        status=form_status(request),
     )
 
 

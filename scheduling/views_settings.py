@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.http import form_status
 from medspa.models import Membership
 from scheduling import settings_services
 from scheduling.forms_settings import (
@@ -32,11 +33,6 @@ from scheduling.models import (
     Resource,
 )
 from scheduling.models.availability import Weekday
-
-
-def _status(request) -> int:
-    """400 for a POST that did not pass validation, 200 for a GET."""
-    return 400 if request.method == "POST" else 200
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -85,7 +81,7 @@ def _room_form(request, resource):
             return redirect("scheduling:room_list")
     return render(
         request, "scheduling/settings/room_form.html", {"form": form, "resource": resource},
-        status=_status(request),
+        status=form_status(request),
     )  # fmt: skip
 
 
@@ -139,7 +135,7 @@ def _type_form(request, appointment_type):
         request,
         "scheduling/settings/type_form.html",
         {"form": form, "appointment_type": appointment_type},
-        status=_status(request),
+        status=form_status(request),
     )
 
 
@@ -288,7 +284,7 @@ def closures(request):
     upcoming = Closure.objects.filter(date__gte=today).select_related("location").order_by("date")
     return render(
         request, "scheduling/settings/closures.html", {"form": form, "closures": upcoming},
-        status=_status(request),
+        status=form_status(request),
     )  # fmt: skip
 
 

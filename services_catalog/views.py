@@ -10,6 +10,7 @@ from django_htmx.http import reswap, retarget
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.http import form_status
 from services_catalog import selectors, services
 from services_catalog.forms import (
     CustomServiceForm,
@@ -93,7 +94,7 @@ def service_create(request):
     if not ServiceGroup.objects.exists():
         messages.info(request, "Create a service group first: every custom service belongs to one.")
         return redirect("services_catalog:group_create")
-    return render(request, "services_catalog/service_form.html", {"form": form}, status=_status(request))
+    return render(request, "services_catalog/service_form.html", {"form": form}, status=form_status(request))
 
 
 @dashboard_area(dashboards.ADMIN)
@@ -114,7 +115,7 @@ def service_edit(request, pk: int):
             return redirect("services_catalog:home")
     signed = selectors.standing_order_is_signed(request.medspa, service.effective_standing_order)
     context = {"form": form, "service": service, "standing_order_signed": signed}
-    return render(request, "services_catalog/service_form.html", context, status=_status(request))
+    return render(request, "services_catalog/service_form.html", context, status=form_status(request))
 
 
 @require_POST
@@ -151,7 +152,7 @@ def _group_form(request, group):
         "consent_form": TextForm(model=Consent, medspa=request.medspa, auto_id="consent_%s"),
         "care_message_form": TextForm(model=CareMessage, medspa=request.medspa, auto_id="care_message_%s"),
     }
-    return render(request, "services_catalog/group_form.html", context, status=_status(request))
+    return render(request, "services_catalog/group_form.html", context, status=form_status(request))
 
 
 def _kind(kind: str):
@@ -197,7 +198,7 @@ def text_create(request, kind: str):
     if request.htmx:  # the errors go back into the small form, not over the list of choices
         response = render(request, "services_catalog/_text_form.html", context)
         return reswap(retarget(response, "#new-consent form"), "outerHTML")
-    return render(request, "services_catalog/text_form.html", context, status=_status(request))
+    return render(request, "services_catalog/text_form.html", context, status=form_status(request))
 
 
 @dashboard_area(dashboards.ADMIN)
@@ -247,7 +248,7 @@ def text_detail(request, kind: str, pk: int):
         "signoff": signoffs.get(versions[0].pk),
         "is_medical_director": request.medspa.medical_director_id == request.membership.pk,
     }
-    return render(request, "services_catalog/text_detail.html", context, status=_status(request))
+    return render(request, "services_catalog/text_detail.html", context, status=form_status(request))
 
 
 @require_POST
@@ -292,10 +293,5 @@ def _product_form(request, product):
         request,
         "services_catalog/product_form.html",
         {"form": form, "product": product},
-        status=_status(request),
+        status=form_status(request),
     )
-
-
-def _status(request) -> int:
-    """A form shown again after a POST carries errors: 400, so that clients and tests can tell."""
-    return 400 if request.method == "POST" else 200
