@@ -24,6 +24,7 @@ class LocationForm(forms.ModelForm):
             "phone",
             "time_zone",
             "is_active",
+            "sales_tax_percent",
             "providers",
         ]
 

@@ -198,3 +198,73 @@ def scheduling_world(medspa, providers, *, tz="America/Los_Angeles", rooms=0, **
         room = Resource.objects.create(medspa=medspa, location=location, name=f"Room {number + 1}")
         appointment_type.rooms.add(room)
     return location, appointment_type
+
+
+GFE_EXAM = {"history_reviewed": True, "medications_reviewed": True, "allergies_reviewed": True,
+            "diagnoses": "Dynamic rhytids, glabella", "icd10_codes": "L90.8"}  # fmt: skip
+
+
+def charting_world(medspa, provider, *, clearer=None, tz="America/Los_Angeles"):
+    """What a service visit needs: scheduling_world's location and "Neurotoxin" type for `provider`, the
+    service with a consent and a post-care message, and a patient of `provider` (email and SMS consented)
+    cleared for it by `clearer` (a membership that may clear GFEs; `provider` by default)."""
+    from types import SimpleNamespace
+
+    from gfe import services as gfe_services
+    from medspa.models import PatientProvider
+    from services_catalog import services as catalog
+    from services_catalog.models import CareMessage, Consent
+
+    location, appointment_type = scheduling_world(medspa, [provider], tz=tz)
+    service = appointment_type.service
+    consent = catalog.text_create(
+        model=Consent, medspa=medspa, title="Neurotoxin consent", by=None,
+        text="I understand the risks of neurotoxin injections, including bruising and ptosis.",
+    )  # fmt: skip
+    care = catalog.text_create(
+        model=CareMessage, medspa=medspa, title="Neurotoxin aftercare", by=None, timing="post",
+        text="Stay upright for 4 hours and do not rub the treated area.",
+    )  # fmt: skip
+    service.consents.add(consent)
+    service.care_messages.add(care)
+    patient = PatientFactory(medspa=medspa, phone="+15555550123", consent_email=True, consent_sms=True)
+    PatientProvider.objects.create(patient=patient, membership=provider)
+    gfe_services.gfe_self_clear(
+        membership=clearer or provider, patient=patient, exam=GFE_EXAM, notify=False,
+        decisions={service.pk: gfe_services.Decision("cleared")},
+    )  # fmt: skip
+    return SimpleNamespace(
+        location=location, appointment_type=appointment_type, service=service, consent=consent, care=care,
+        patient=patient,
+    )  # fmt: skip
+
+
+def checked_in_appointment(world, provider, *, start=None):
+    """A checked-in appointment of `world`'s patient with `provider`, started a few minutes ago (written
+    directly: the booking rules would refuse a time outside the day's hours, whenever the tests run)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from scheduling.models import Appointment, AppointmentStatus
+
+    start = start or (timezone.now() - timedelta(minutes=5)).replace(second=0, microsecond=0)
+    end = start + timedelta(minutes=30)
+    return Appointment.objects.create(
+        medspa=world.location.medspa, location=world.location, provider=provider, patient=world.patient,
+        appointment_type=world.appointment_type, start=start, end=end, blocked_start=start, blocked_end=end,
+        status=AppointmentStatus.CHECKED_IN,
+    )  # fmt: skip
+
+
+def png_signature() -> bytes:
+    """A drawn signature as PNG bytes (a few strokes, as the signature pad sends)."""
+    from io import BytesIO
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (300, 100), (255, 255, 255, 0))
+    ImageDraw.Draw(image).line([(10, 80), (80, 20), (150, 70), (290, 30)], fill=(0, 0, 0, 255), width=3)
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -1,6 +1,7 @@
 import zoneinfo
 
 import pghistory
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.text import slugify
 from django_scopes import ScopedManager
@@ -24,6 +25,14 @@ class Location(models.Model):
     phone = models.CharField(max_length=30, blank=True)
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     is_active = models.BooleanField("active for scheduling", default=True)
+    sales_tax_percent = models.DecimalField(
+        "sales tax on retail (%)",
+        max_digits=5,
+        decimal_places=3,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(25)],
+        help_text="Applied to taxable retail products sold at this location, e.g. 7.25.",
+    )
     providers = models.ManyToManyField(
         Membership, blank=True, related_name="locations", limit_choices_to={"is_provider": True}
     )

@@ -1,0 +1,384 @@
+"""Service-visit charting: starting a visit, the services performed (through the GFE gate and the medical
+director's standing orders), the patient's consent signatures, products and lots used, notes, photos, the
+provider's signature that locks the chart, and addenda after it.
+
+Every function takes the acting user and checks the rule it owns; views only translate. A broken rule
+raises ChartingRefused with a sentence for the person at the screen."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from gfe import selectors as gfe_selectors
+from gfe.services import ClearanceMissing
+from medspa.models import Membership, Patient, User
+from providers.models import ChartAddendum, Visit, VisitConsent, VisitPhoto, VisitProduct, VisitService
+from providers.models.visits import VisitStatus
+from scheduling.models import Appointment, AppointmentStatus, Location
+from services_catalog import selectors as catalog_selectors
+from services_catalog import services as catalog_services
+from services_catalog.models import ConsentSignature, ConsentVersion, Service
+
+# A patient's signature on a consent version covers later visits for a year; a new version needs a new one.
+CONSENT_VALID_FOR = timedelta(days=365)
+# The field's norm: a chart is finished (signed) within 72 hours of the visit.
+CHART_DUE_WITHIN = timedelta(hours=72)
+
+
+class ChartingRefused(Exception):
+    """A charting rule said no; the message says why, for the person at the screen."""
+
+
+def visit_day(visit: Visit) -> date:
+    """The visit's date where it happens: clearances and lot expiries are dates there."""
+    return visit.started_at.astimezone(visit.location.tz).date() if visit.started_at else _today(visit)
+
+
+def _today(visit: Visit) -> date:
+    return timezone.now().astimezone(visit.location.tz).date()
+
+
+def _editable(visit: Visit, *, billing: bool = False) -> None:
+    """Raises unless the chart can still change (and, for what is charged, unless it is not paid yet)."""
+    if visit.status == VisitStatus.VOIDED:
+        raise ChartingRefused("This visit was voided.")
+    if visit.is_signed:
+        raise ChartingRefused("The chart is signed and locked: add an addendum instead.")
+    if billing and visit.status != VisitStatus.OPEN:
+        raise ChartingRefused("The visit is checked out: its services and products are on the paid bill.")
+
+
+def _locked(visit: Visit) -> Visit:
+    return Visit.objects.select_for_update().select_related("location", "patient", "medspa").get(pk=visit.pk)
+
+
+# --- Starting -----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def visit_start_from_appointment(*, appointment: Appointment, by: User) -> Visit:
+    """The visit of a checked-in appointment (the one already started, if there is one). The appointment's
+    service is added when the patient is cleared for it; otherwise the chart shows why it is not."""
+    appointment = (
+        Appointment.objects.select_for_update().select_related("location", "patient").get(pk=appointment.pk)
+    )
+    existing = Visit.objects.filter(appointment=appointment).first()
+    if existing is not None:
+        return existing
+    if appointment.status != AppointmentStatus.CHECKED_IN:
+        raise ChartingRefused("Check the patient in first: a visit starts from a checked-in appointment.")
+    visit = Visit.objects.create(
+        medspa_id=appointment.medspa_id, patient=appointment.patient, provider=appointment.provider,
+        appointment=appointment, location=appointment.location, started_by=by,
+    )  # fmt: skip
+    service = appointment.appointment_type.service
+    if service.is_active and not _service_refusal(visit, service):
+        _service_create(visit, service)
+    return visit
+
+
+@transaction.atomic
+def visit_start_walk_in(*, patient: Patient, provider: Membership, location: Location, by: User) -> Visit:
+    """A visit without an appointment."""
+    if not provider.is_provider or not provider.is_active:
+        raise ChartingRefused("Only an active provider can chart a visit.")
+    if location.medspa_id != patient.medspa_id or provider.medspa_id != patient.medspa_id:
+        raise ChartingRefused("The patient, the provider and the location must be of one medspa.")
+    if patient.status == "archived":
+        raise ChartingRefused("This patient is archived: restore them before a visit.")
+    return Visit.objects.create(
+        medspa_id=patient.medspa_id, patient=patient, provider=provider, location=location, started_by=by
+    )
+
+
+@transaction.atomic
+def visit_void(*, visit: Visit, reason: str, by: User) -> Visit:
+    """Drops a visit started by mistake: only while nothing is paid and the chart is unsigned."""
+    visit = _locked(visit)
+    _editable(visit, billing=True)
+    if not reason.strip():
+        raise ChartingRefused("Say why the visit is voided.")
+    visit.status, visit.void_reason = VisitStatus.VOIDED, reason.strip()[:300]
+    visit.save(update_fields=["status", "void_reason", "updated_at"])
+    return visit
+
+
+# --- Services -----------------------------------------------------------------------------------------------
+
+
+def _service_refusal(visit: Visit, service: Service) -> str:
+    """Why `service` cannot be performed in `visit`, or ""."""
+    if service.medspa_id != visit.medspa_id or not service.is_active:
+        return f"{service.display_name} is not an active service of this medspa."
+    missing = gfe_selectors.gate_missing(visit.patient, [service], visit_day(visit))
+    if missing:
+        return str(ClearanceMissing(missing))
+    standing_order = service.effective_standing_order
+    if standing_order is not None and not catalog_selectors.standing_order_is_signed(
+        visit.medspa, standing_order
+    ):
+        return (
+            f"The standing order for {service.display_name} is not signed off by the medical director yet: "
+            "it cannot be performed until it is."
+        )
+    return ""
+
+
+def _service_create(visit: Visit, service: Service) -> VisitService:
+    standing_order = service.effective_standing_order
+    return VisitService.objects.create(
+        medspa_id=visit.medspa_id, visit=visit, service=service, price=service.price,
+        standing_order_version=standing_order.current_version if standing_order else None,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def visit_service_add(*, visit: Visit, service: Service) -> VisitService:
+    """Adds a performed service: active, cleared on the visit's day (the GFE gate), its standing order
+    signed off. Its price is the service's price now."""
+    visit = _locked(visit)
+    _editable(visit, billing=True)
+    if visit.services.filter(service=service).exists():
+        raise ChartingRefused(f"{service.display_name} is already in this visit.")
+    refusal = _service_refusal(visit, service)
+    if refusal:
+        raise ChartingRefused(refusal)
+    return _service_create(visit, service)
+
+
+@transaction.atomic
+def visit_service_remove(*, visit_service: VisitService) -> None:
+    """Removes a service and the products recorded under it."""
+    visit = _locked(visit_service.visit)
+    _editable(visit, billing=True)
+    VisitProduct.objects.filter(visit_service=visit_service).delete()
+    visit_service.delete()
+
+
+def services_of_visit(visit: Visit) -> list[Service]:
+    return [row.service for row in visit.services.select_related("service__library_service")]
+
+
+# --- Consents -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentNeed:
+    """A consent the visit needs: its current version, and the signature that covers it (if any)."""
+
+    version: ConsentVersion
+    covered_by: ConsentSignature | None
+    signed_in_visit: bool
+
+    @property
+    def consent(self):
+        return self.version.consent
+
+    @property
+    def is_covered(self) -> bool:
+        return self.covered_by is not None
+
+
+def consents_needed(visit: Visit) -> list[ConsentNeed]:
+    """Every consent of the visit's services at its current version, each with the signature that covers
+    it: one taken in this visit, or the patient's earlier signature of the same version within a year."""
+    rows = visit.services.select_related("service__library_service").prefetch_related(
+        "service__consents__versions", "service__library_service__consents__versions"
+    )
+    versions: dict[int, ConsentVersion] = {}
+    for row in rows:
+        for consent in row.service.effective_consents():
+            version = consent.current_version
+            if version is not None:
+                versions.setdefault(version.pk, version)
+    if not versions:
+        return []
+    in_visit = {
+        row.version_id: row
+        for row in VisitConsent.objects.filter(visit=visit, version_id__in=versions).select_related(
+            "signature"
+        )
+    }
+    since = (visit.started_at or timezone.now()) - CONSENT_VALID_FOR
+    earlier: dict[int, ConsentSignature] = {}
+    for signature in ConsentSignature.objects.filter(
+        patient_id=visit.patient_id, version_id__in=versions, signed_at__gte=since
+    ).order_by("-signed_at"):
+        earlier.setdefault(signature.version_id, signature)
+    needs = []
+    for version_id, version in versions.items():
+        if version_id in in_visit:
+            needs.append(
+                ConsentNeed(version, in_visit[version_id].signature, in_visit[version_id].signed_in_visit)
+            )
+        else:
+            needs.append(ConsentNeed(version, earlier.get(version_id), False))
+    return sorted(needs, key=lambda need: need.consent.title)
+
+
+@transaction.atomic
+def visit_consent_sign(*, visit: Visit, version: ConsentVersion, signature_png: bytes, by: User,
+                       ip: str | None) -> VisitConsent:  # fmt: skip
+    """The patient signs a consent of the visit on screen: the exact version they read, the time, the IP
+    and the drawn signature are kept."""
+    visit = _locked(visit)
+    _editable(visit)
+    need = next((need for need in consents_needed(visit) if need.version.pk == version.pk), None)
+    if need is None:
+        raise ChartingRefused(
+            "This consent is not one this visit needs, or it has a newer version: reload the page."
+        )
+    if need.signed_in_visit:
+        raise ChartingRefused("The patient already signed this consent in this visit.")
+    signature = catalog_services.consent_sign(
+        patient=visit.patient, version=version, witnessed_by=by, ip=ip,
+        signature=ContentFile(signature_png, name=f"consent-{visit.patient_id}-{version.pk}.png"),
+    )  # fmt: skip
+    return VisitConsent.objects.update_or_create(
+        visit=visit, version=version,
+        defaults={"medspa_id": visit.medspa_id, "signature": signature, "signed_in_visit": True},
+    )[0]  # fmt: skip
+
+
+def _consents_settle(visit: Visit) -> None:
+    """Refuses while a consent is unsigned; records the earlier signatures that cover the others."""
+    needs = consents_needed(visit)
+    unsigned = [need.consent.title for need in needs if not need.is_covered]
+    if unsigned:
+        raise ChartingRefused(f"The patient has not signed: {', '.join(unsigned)}.")
+    for need in needs:
+        VisitConsent.objects.get_or_create(
+            visit=visit, version=need.version,
+            defaults={"medspa_id": visit.medspa_id, "signature": need.covered_by, "signed_in_visit": False},
+        )  # fmt: skip
+
+
+# --- Products, notes, photos --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def visit_product_add(
+    *,
+    visit: Visit,
+    name: str,
+    units: Decimal,
+    lot_number: str,
+    expires_on: date,
+    unit_label: str = "units",
+    unit_price: Decimal = Decimal("0"),
+    visit_service: VisitService | None = None,
+) -> VisitProduct:
+    """Records a product used, with its lot; an expired lot is refused (it must not be injected)."""
+    visit = _locked(visit)
+    _editable(visit, billing=True)
+    if units <= 0:
+        raise ChartingRefused("Units must be more than zero.")
+    if unit_price < 0:
+        raise ChartingRefused("The price per unit cannot be negative.")
+    if not name.strip() or not lot_number.strip():
+        raise ChartingRefused("Name the product and its lot number.")
+    if expires_on < visit_day(visit):
+        raise ChartingRefused(f"Lot {lot_number} expired on {expires_on:%b %-d, %Y}: it must not be used.")
+    if visit_service is not None and visit_service.visit_id != visit.pk:
+        raise ChartingRefused("That service is not in this visit.")
+    return VisitProduct.objects.create(
+        medspa_id=visit.medspa_id, visit=visit, visit_service=visit_service, name=name.strip()[:200],
+        units=units, unit_label=(unit_label.strip() or "units")[:30], unit_price=unit_price,
+        lot_number=lot_number.strip()[:60], expires_on=expires_on,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def visit_product_remove(*, product: VisitProduct) -> None:
+    visit = _locked(product.visit)
+    _editable(visit, billing=True)
+    product.delete()
+
+
+@transaction.atomic
+def visit_notes_save(*, visit: Visit, notes: str) -> Visit:
+    visit = _locked(visit)
+    _editable(visit)
+    visit.notes = notes
+    visit.save(update_fields=["notes", "updated_at"])
+    return visit
+
+
+@transaction.atomic
+def visit_photo_add(*, visit: Visit, kind: str, image, caption: str, by: User) -> VisitPhoto:
+    """Stores a before/after photo through Django's storage (a random name, never a public URL)."""
+    visit = _locked(visit)
+    _editable(visit)
+    if kind not in VisitPhoto.Kind.values:
+        raise ChartingRefused("A photo is either before or after.")
+    return VisitPhoto.objects.create(
+        medspa_id=visit.medspa_id, visit=visit, kind=kind, image=image, caption=caption.strip()[:200],
+        uploaded_by=by,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def visit_photo_remove(*, photo: VisitPhoto) -> None:
+    visit = _locked(photo.visit)
+    _editable(visit)
+    stored = photo.image.name
+    storage = photo.image.storage
+    photo.delete()
+    transaction.on_commit(lambda: storage.delete(stored))
+
+
+# --- Signing ------------------------------------------------------------------------------------------------
+
+
+def sign_refusal(visit: Visit, user: User) -> str:
+    """Why `user` cannot sign the chart now, or ""."""
+    if visit.status == VisitStatus.VOIDED:
+        return "This visit was voided."
+    if visit.is_signed:
+        return "The chart is already signed."
+    if visit.provider.user_id != user.pk:
+        return "Only the provider who performed the visit signs its chart."
+    if not visit.services.exists():
+        return "Record at least one service performed before signing."
+    return ""
+
+
+@transaction.atomic
+def chart_sign(*, visit: Visit, by: User) -> Visit:
+    """The provider signs the chart; from now on it is locked (the database refuses changes)."""
+    visit = _locked(visit)
+    refusal = sign_refusal(visit, by)
+    if refusal:
+        raise ChartingRefused(refusal)
+    _consents_settle(visit)
+    visit.chart_signed_at, visit.chart_signed_by = timezone.now(), by
+    visit.save(update_fields=["chart_signed_at", "chart_signed_by", "updated_at"])
+    return visit
+
+
+@transaction.atomic
+def chart_addendum_add(*, visit: Visit, text: str, by: User) -> ChartAddendum:
+    """A signed, timestamped addition to a signed chart, by the visit's provider."""
+    visit = _locked(visit)
+    if not visit.is_signed:
+        raise ChartingRefused("The chart is not signed yet: edit it directly.")
+    if visit.provider.user_id != by.pk:
+        raise ChartingRefused("Only the provider who performed the visit adds to its chart.")
+    if not text.strip():
+        raise ChartingRefused("Write the addendum first.")
+    return ChartAddendum.objects.create(
+        medspa_id=visit.medspa_id, visit=visit, text=text.strip(), signed_by=by
+    )
+
+
+def chart_age(visit: Visit, now=None) -> timedelta:
+    """How long the chart has waited for its signature."""
+    return (now or timezone.now()) - visit.started_at
+
+
+def chart_overdue(visit: Visit, now=None) -> bool:
+    return not visit.is_signed and chart_age(visit, now) > CHART_DUE_WITHIN

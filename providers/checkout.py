@@ -1,0 +1,392 @@
+"""Charging: a visit's checkout and a retail checkout (cart, quantities, discount, tax on taxable items,
+tip), settled at once by one or several payment methods; refunds later, full or partial, with a reason.
+
+The arithmetic, all in Decimal cents rounded half up:
+- subtotal = Σ lines; discount ≤ subtotal; revenue = subtotal - discount.
+- tax = tax% × (taxable lines - their share of the discount).
+- total = revenue + tax + tip, and the payments add up to it exactly.
+- On Flex, Portrait's share = split% × revenue (tax and tip are not revenue); the medspa keeps the rest.
+- A refund's parts of tax, tip and Portrait's share are proportional and cumulative, so the refunds of a
+  whole sale give back exactly its tax, tip and share."""
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from medspa.models import Membership, Patient, User
+from medspa.models.tenancy import BusinessModel
+from providers import charting
+from providers.charting import ChartingRefused
+from providers.models import Payment, PaymentMethod, Refund, Sale, SaleKind, SaleLine, SaleStatus, Visit
+from providers.models.visits import VisitStatus
+from providers.money import ZERO, cents, percent_of, share
+from scheduling import booking
+from scheduling.models import AppointmentStatus, Location
+from services_catalog.models import RetailProduct
+
+logger = logging.getLogger(__name__)
+
+MAX_QUANTITY = Decimal("999")
+
+
+class CheckoutRefused(ChartingRefused):
+    """A charging rule said no; the message says why."""
+
+
+@dataclass(frozen=True)
+class Tender:
+    """One method's part of a payment."""
+
+    method: str
+    amount: Decimal
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class LineDraft:
+    kind: str
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    taxable: bool = False
+    service_id: int | None = None
+    retail_product_id: int | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        return cents(self.quantity * self.unit_price)
+
+
+@dataclass(frozen=True)
+class Totals:
+    subtotal: Decimal
+    discount: Decimal
+    tax: Decimal
+    tip: Decimal
+
+    @property
+    def revenue(self) -> Decimal:
+        return self.subtotal - self.discount
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal - self.discount + self.tax + self.tip
+
+
+def totals_for(lines: list[LineDraft], *, discount: Decimal, tip: Decimal, tax_percent: Decimal) -> Totals:
+    """The sale's figures for these lines; raises when the discount or tip make no sense."""
+    subtotal = sum((line.amount for line in lines), ZERO)
+    discount, tip = cents(discount), cents(tip)
+    if discount < 0 or tip < 0:
+        raise CheckoutRefused("A discount or tip cannot be negative.")
+    if discount > subtotal:
+        raise CheckoutRefused(f"The discount (${discount}) is more than the subtotal (${subtotal}).")
+    taxable = sum((line.amount for line in lines if line.taxable), ZERO)
+    taxable_after_discount = taxable - share(discount, taxable, subtotal)
+    return Totals(subtotal, discount, percent_of(taxable_after_discount, tax_percent), tip)
+
+
+def _portrait_percent(sale: Sale) -> Decimal:
+    medspa = sale.medspa
+    if medspa.business_model == BusinessModel.FLEX and medspa.flex_revenue_split_percent is not None:
+        return medspa.flex_revenue_split_percent
+    return ZERO
+
+
+def _tenders_check(tenders: list[Tender], total: Decimal) -> list[Tender]:
+    tenders = [Tender(t.method, cents(t.amount), t.reference.strip()[:100]) for t in tenders if t.amount]
+    for tender in tenders:
+        if tender.method not in PaymentMethod.values:
+            raise CheckoutRefused(f"Unknown payment method: {tender.method}.")
+        if tender.amount < 0:
+            raise CheckoutRefused("A payment cannot be negative: refund instead.")
+    paid = sum((tender.amount for tender in tenders), ZERO)
+    if paid != total:
+        difference = total - paid
+        if difference > 0:
+            raise CheckoutRefused(f"The payments are ${difference} short of the total (${total}).")
+        raise CheckoutRefused(f"The payments are ${-difference} more than the total (${total}).")
+    return tenders
+
+
+def _settle(
+    sale: Sale, lines: list[LineDraft], *, discount, discount_reason: str, tip, tenders, by: User
+) -> Sale:
+    """Writes the lines, the figures and the payments, and marks the sale paid: all or nothing."""
+    figures = totals_for(lines, discount=discount, tip=tip, tax_percent=sale.tax_percent)
+    tenders = _tenders_check(tenders, figures.total)
+    if figures.discount and not discount_reason.strip():
+        raise CheckoutRefused("Say why there is a discount.")
+    sale.lines.all().delete()
+    SaleLine.objects.bulk_create(
+        SaleLine(
+            medspa_id=sale.medspa_id, sale=sale, kind=line.kind, description=line.description[:250],
+            service_id=line.service_id, retail_product_id=line.retail_product_id, quantity=line.quantity,
+            unit_price=line.unit_price, amount=line.amount, taxable=line.taxable,
+        )
+        for line in lines
+    )  # fmt: skip
+    sale.subtotal, sale.discount, sale.tax, sale.tip = (
+        figures.subtotal,
+        figures.discount,
+        figures.tax,
+        figures.tip,
+    )
+    sale.discount_reason = discount_reason.strip()[:200] if figures.discount else ""
+    sale.total = figures.total
+    sale.portrait_percent = _portrait_percent(sale)
+    sale.portrait_share = percent_of(figures.revenue, sale.portrait_percent)
+    sale.status, sale.paid_at = SaleStatus.PAID, timezone.now()
+    sale.save()
+    Payment.objects.bulk_create(
+        Payment(medspa_id=sale.medspa_id, sale=sale, method=tender.method, amount=tender.amount,
+                reference=tender.reference, recorded_by=by)
+        for tender in tenders
+    )  # fmt: skip
+    return sale
+
+
+# --- Visits -------------------------------------------------------------------------------------------------
+
+
+def visit_lines(visit: Visit) -> list[LineDraft]:
+    """What the visit charges: its services at their prices, and the products used that have a price."""
+    lines = [
+        LineDraft("service", row.service.display_name, Decimal("1"), row.price, service_id=row.service_id)
+        for row in visit.services.select_related("service__library_service")
+    ]
+    lines += [
+        LineDraft("product", f"{product.name} ({product.unit_label}, lot {product.lot_number})",
+                  product.units, product.unit_price)
+        for product in visit.products.all()
+        if product.unit_price
+    ]  # fmt: skip
+    return lines
+
+
+@transaction.atomic
+def visit_checkout(
+    *, visit: Visit, tenders: list[Tender], by: User, discount=ZERO, discount_reason: str = "", tip=ZERO
+) -> Sale:
+    """Charges the visit and completes it: the GFE gate is checked again on the day, every consent must be
+    signed, the payments must add up to the total. The appointment is completed and the care messages go
+    out after the commit."""
+    visit = (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("location", "patient", "medspa", "appointment")
+        .get(pk=visit.pk)
+    )
+    if visit.status != VisitStatus.OPEN:
+        raise CheckoutRefused(
+            f"This visit is {visit.get_status_display().lower()}: it cannot be charged again."
+        )
+    services = charting.services_of_visit(visit)
+    if not services:
+        raise CheckoutRefused("Record at least one service performed before checking out.")
+    for service in services:
+        refusal = charting._service_refusal(visit, service)
+        if refusal:
+            raise CheckoutRefused(refusal)
+    charting._consents_settle(visit)
+    sale = Sale(
+        medspa=visit.medspa, kind=SaleKind.VISIT, visit=visit, patient=visit.patient, provider=visit.provider,
+        location=visit.location, created_by=by,
+    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            sale.save()
+    except IntegrityError:
+        raise CheckoutRefused("This visit was already charged.") from None
+    _settle(sale, visit_lines(visit), discount=discount, discount_reason=discount_reason, tip=tip,
+            tenders=tenders, by=by)  # fmt: skip
+    visit.status, visit.completed_at = VisitStatus.COMPLETED, timezone.now()
+    visit.save(update_fields=["status", "completed_at", "updated_at"])
+    appointment = visit.appointment
+    if appointment is not None and appointment.status == AppointmentStatus.CHECKED_IN:
+        booking.appointment_status_set(appointment=appointment, status=AppointmentStatus.COMPLETED)
+    transaction.on_commit(lambda: _care_messages_queue(visit))
+    return sale
+
+
+def _care_messages_queue(visit: Visit) -> None:
+    from providers.tasks import visit_care_messages_send
+
+    visit_care_messages_send.delay(visit.pk, visit.medspa_id)
+
+
+# --- Retail -------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def retail_sale_open(
+    *, provider: Membership, location: Location, by: User, patient: Patient | None = None
+) -> Sale:
+    """An empty cart at a location, its tax rate taken from there."""
+    if location.medspa_id != provider.medspa_id or (
+        patient is not None and patient.medspa_id != provider.medspa_id
+    ):
+        raise CheckoutRefused("The seller, the location and the customer must be of one medspa.")
+    return Sale.objects.create(
+        medspa_id=provider.medspa_id, kind=SaleKind.RETAIL, provider=provider, location=location,
+        patient=patient, tax_percent=location.sales_tax_percent, created_by=by,
+        receipt_email=patient.email if patient is not None and patient.email else "",
+    )  # fmt: skip
+
+
+def _open_retail(sale: Sale) -> Sale:
+    sale = Sale.objects.select_for_update().select_related("medspa", "location").get(pk=sale.pk)
+    if sale.kind != SaleKind.RETAIL:
+        raise CheckoutRefused("This is a visit's bill: charge it from the visit.")
+    if sale.status != SaleStatus.OPEN:
+        raise CheckoutRefused(f"This sale is already {sale.get_status_display().lower()}.")
+    return sale
+
+
+@transaction.atomic
+def retail_line_set(*, sale: Sale, product: RetailProduct, quantity: Decimal) -> Sale:
+    """Puts `quantity` of a product in the cart (0 takes it out), at the product's price now."""
+    sale = _open_retail(sale)
+    if product.medspa_id != sale.medspa_id or not product.is_active:
+        raise CheckoutRefused(f"{product.name} is not an active product of this medspa.")
+    if quantity < 0 or quantity > MAX_QUANTITY or quantity != int(quantity):
+        raise CheckoutRefused(f"The quantity must be a whole number from 0 to {MAX_QUANTITY}.")
+    if quantity == 0:
+        sale.lines.filter(retail_product=product).delete()
+    else:
+        SaleLine.objects.update_or_create(
+            sale=sale, retail_product=product,
+            defaults={"medspa_id": sale.medspa_id, "kind": SaleLine.Kind.RETAIL, "description": product.name,
+                      "quantity": quantity, "unit_price": product.price, "taxable": product.taxable,
+                      "amount": cents(quantity * product.price)},
+        )  # fmt: skip
+    _cart_totals_refresh(sale)
+    return sale
+
+
+def _cart_lines(sale: Sale) -> list[LineDraft]:
+    return [
+        LineDraft(line.kind, line.description, line.quantity, line.unit_price, taxable=line.taxable,
+                  retail_product_id=line.retail_product_id)
+        for line in sale.lines.all()
+    ]  # fmt: skip
+
+
+def _cart_totals_refresh(sale: Sale) -> None:
+    figures = totals_for(_cart_lines(sale), discount=ZERO, tip=ZERO, tax_percent=sale.tax_percent)
+    sale.subtotal, sale.discount, sale.tax, sale.tip, sale.total = (
+        figures.subtotal, ZERO, figures.tax, ZERO, figures.total,
+    )  # fmt: skip
+    sale.save(update_fields=["subtotal", "discount", "tax", "tip", "total", "updated_at"])
+
+
+@transaction.atomic
+def retail_checkout(
+    *, sale: Sale, tenders: list[Tender], by: User, discount=ZERO, discount_reason: str = "", tip=ZERO,
+    receipt_email: str = "",
+) -> Sale:  # fmt: skip
+    """Settles the cart; the receipt is emailed after the commit when there is an address."""
+    sale = _open_retail(sale)
+    lines = _cart_lines(sale)
+    if not lines:
+        raise CheckoutRefused("The cart is empty.")
+    sale.receipt_email = receipt_email.strip()[:254]
+    _settle(sale, lines, discount=discount, discount_reason=discount_reason, tip=tip, tenders=tenders, by=by)
+    if sale.receipt_email:
+        transaction.on_commit(lambda: _receipt_queue(sale))
+    return sale
+
+
+@transaction.atomic
+def retail_sale_void(*, sale: Sale) -> Sale:
+    """Abandons an open cart (nothing was paid)."""
+    sale = _open_retail(sale)
+    sale.status = SaleStatus.VOIDED
+    sale.save(update_fields=["status", "updated_at"])
+    return sale
+
+
+def _receipt_queue(sale: Sale) -> None:
+    from providers.tasks import sale_receipt_send
+
+    sale_receipt_send.delay(sale.pk, sale.medspa_id)
+
+
+def sale_receipt_send(*, sale_id: int) -> None:
+    """Emails the receipt, once: the row is claimed in a transaction before sending."""
+    with transaction.atomic():
+        sale = (
+            Sale.objects.select_for_update(of=("self",))
+            .select_related("medspa", "location", "patient")
+            .filter(pk=sale_id, status=SaleStatus.PAID, receipt_sent_at__isnull=True)
+            .exclude(receipt_email="")
+            .first()
+        )
+        if sale is None:
+            return
+        sale.receipt_sent_at, sale.receipt_error = timezone.now(), ""
+        sale.save(update_fields=["receipt_sent_at", "receipt_error", "updated_at"])
+    context = {"sale": sale, "lines": list(sale.lines.all()), "payments": list(sale.payments.all())}
+    try:
+        EmailMessage(
+            subject=f"Your receipt from {sale.medspa.dba or sale.medspa.name} ({sale.number})",
+            body=render_to_string("providers/email/receipt.txt", context),
+            to=[sale.receipt_email],
+        ).send()
+    except Exception as error:
+        logger.warning("Receipt of sale %s failed", sale.pk, exc_info=True)
+        Sale.objects.filter(pk=sale.pk).update(receipt_error=(str(error) or type(error).__name__)[:300])
+
+
+# --- Refunds ------------------------------------------------------------------------------------------------
+
+
+def refundable(payment: Payment) -> Decimal:
+    refunded = payment.refunds.aggregate(total=Sum("amount"))["total"] or ZERO
+    return payment.amount - refunded
+
+
+@transaction.atomic
+def sale_refund(*, sale: Sale, payment: Payment, amount: Decimal, reason: str, by: User,
+                idempotency_key: str) -> Refund:  # fmt: skip
+    """Gives back `amount` of one payment, to its method. The same key twice makes one refund."""
+    sale = Sale.objects.select_for_update().get(pk=sale.pk)
+    existing = Refund.objects.filter(sale=sale, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    if sale.status != SaleStatus.PAID:
+        raise CheckoutRefused("Only a paid sale can be refunded.")
+    if payment.sale_id != sale.pk:
+        raise CheckoutRefused("That payment is not one of this sale's.")
+    amount = cents(amount)
+    if amount <= 0:
+        raise CheckoutRefused("Refund more than $0.")
+    if not reason.strip():
+        raise CheckoutRefused("Say why the money is refunded.")
+    left = refundable(payment)
+    if amount > left:
+        method = payment.get_method_display().lower()
+        raise CheckoutRefused(f"At most ${left} of this {method} payment is left to refund.")
+    before = sale.refunds.aggregate(total=Sum("amount"))["total"] or ZERO
+    after = before + amount
+
+    def part(of: Decimal, refunded: Decimal) -> Decimal:
+        return share(refunded, of, sale.total)
+
+    tax_part = part(sale.tax, after) - part(sale.tax, before)
+    tip_part = part(sale.tip, after) - part(sale.tip, before)
+
+    def portrait(refunded: Decimal) -> Decimal:
+        revenue_refunded = refunded - part(sale.tax, refunded) - part(sale.tip, refunded)
+        return share(revenue_refunded, sale.portrait_share, sale.revenue)
+
+    return Refund.objects.create(
+        medspa_id=sale.medspa_id, sale=sale, payment=payment, amount=amount, reason=reason.strip()[:300],
+        tax_part=tax_part, tip_part=tip_part, portrait_part=portrait(after) - portrait(before),
+        refunded_by=by, idempotency_key=idempotency_key[:64],
+    )  # fmt: skip

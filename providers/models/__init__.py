@@ -1,0 +1,37 @@
+from providers.models.sales import (
+    Payment,
+    PaymentMethod,
+    Refund,
+    Sale,
+    SaleKind,
+    SaleLine,
+    SaleStatus,
+)
+from providers.models.visits import (
+    CareMessageLog,
+    ChartAddendum,
+    Visit,
+    VisitConsent,
+    VisitPhoto,
+    VisitProduct,
+    VisitService,
+    VisitStatus,
+)
+
+__all__ = [
+    "CareMessageLog",
+    "ChartAddendum",
+    "Payment",
+    "PaymentMethod",
+    "Refund",
+    "Sale",
+    "SaleKind",
+    "SaleLine",
+    "SaleStatus",
+    "Visit",
+    "VisitConsent",
+    "VisitPhoto",
+    "VisitProduct",
+    "VisitService",
+    "VisitStatus",
+]

@@ -1,0 +1,20 @@
+"""Celery tasks of the Provider dashboard: they take ids, re-enter the medspa's scope and call services."""
+
+from celery import shared_task
+
+from medspa.tenancy import medspa_scope
+from providers import care_messages, checkout
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def visit_care_messages_send(visit_id: int, medspa_id: int) -> int:
+    """Sends a completed visit's care messages, once per message and channel."""
+    with medspa_scope(medspa_id):
+        return care_messages.visit_care_messages_send(visit_id=visit_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def sale_receipt_send(sale_id: int, medspa_id: int) -> None:
+    """Emails a paid sale's receipt, once."""
+    with medspa_scope(medspa_id):
+        checkout.sale_receipt_send(sale_id=sale_id)
