@@ -1,0 +1,1 @@
+"""Demo data of the Provider dashboard (visits, charts, sales)."""
