@@ -46,11 +46,13 @@ test: install lint
 		DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run && \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
-# Scheduling's speed on a seeded busy medspa (open slots, first available, the admin week view): p50 / p95.
-# The tests' embedded PostgreSQL, not the demo one; the command seeds and deletes its own medspa.
+# Speed on seeded busy medspas, p50 / p95: scheduling (open slots, first available, the admin week view) and
+# earnings (a year of 20,000 sales: the earnings pages and the CSV export).
+# The tests' embedded PostgreSQL, not the demo one; each command seeds and deletes its own medspa.
 bench: install
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
-		DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py bench_scheduling $(BENCH_ARGS)
+		DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py bench_scheduling $(BENCH_ARGS) && \
+		DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py bench_earnings $(BENCH_ARGS)
 
 demo: setup
 

@@ -12,17 +12,7 @@ from django.utils.html import format_html
 
 from gfe import selectors
 from gfe.models import Clearance, GfeExam, GfeRequest, GfeSettings, Routing
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from medspa.admin import ReadOnlyAdmin
 
 
 class GfeSettingsForm(forms.ModelForm):

@@ -34,6 +34,7 @@ PROVIDER_TABS = [
     Tab("Patients", "providers:patients"),
     Tab("To-Do", "providers:todo"),
     Tab("Calendar", "providers:calendar"),
+    Tab("Sales", "providers:sales"),
 ]
 HOMES = {ADMIN: "dashboard_home", PROVIDER: "providers:patients"}
 

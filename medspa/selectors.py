@@ -1,9 +1,11 @@
 """Reads of the core app: what pages and services ask of the data, in one place."""
 
-from django.db.models import Q, QuerySet
+from collections.abc import Callable
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from medspa.models import Invitation, Medspa, Membership, Patient, ProviderProfile
+from medspa.models import Invitation, Medspa, Membership, Patient, PatientProvider, ProviderProfile
 from medspa.models.patients import PatientStatus
 from medspa.models.tenancy import Credential
 
@@ -79,7 +81,21 @@ def patient_list(*, query: str = "", status: str = "") -> QuerySet[Patient]:
     return queryset.order_by("last_name", "first_name", "id")
 
 
+# Apps built on the core say what else makes a patient a provider's own (an appointment with them, a visit
+# by them): each registers a function giving an EXISTS condition on Patient for a membership.
+_provider_links: list[Callable[[Membership], Exists]] = []
+
+
+def provider_patient_link_register(link: Callable[[Membership], Exists]) -> None:
+    _provider_links.append(link)
+
+
 def patients_of_provider(membership: Membership) -> QuerySet[Patient]:
-    """The patients a provider sees in their dashboard: those assigned to them. (Appointments, visits and
-    clearances widen this as those features arrive.)"""
-    return Patient.objects.filter(assigned_providers=membership).exclude(status=PatientStatus.ARCHIVED)
+    """The patients a provider sees in their dashboard: assigned to them, or linked to them by what the
+    apps above registered (each an EXISTS subquery, so nobody is listed twice); archived ones left out."""
+    condition = Exists(PatientProvider.objects.filter(patient=OuterRef("pk"), membership=membership))
+    for link in _provider_links:
+        condition |= link(membership)
+    return Patient.objects.filter(condition, medspa_id=membership.medspa_id).exclude(
+        status=PatientStatus.ARCHIVED
+    )

@@ -61,15 +61,17 @@ def _locked(visit: Visit) -> Visit:
 
 @transaction.atomic
 def visit_start_from_appointment(*, appointment: Appointment, by: User) -> Visit:
-    """The visit of a checked-in appointment (the one already started, if there is one). The appointment's
-    service is added when the patient is cleared for it; otherwise the chart shows why it is not."""
+    """The visit of a checked-in (or completed, not yet charted) appointment: the one already started, if
+    there is one. The appointment's service is added when the patient is cleared for it; otherwise the chart
+    shows why it is not."""
     appointment = (
         Appointment.objects.select_for_update().select_related("location", "patient").get(pk=appointment.pk)
     )
     existing = Visit.objects.filter(appointment=appointment).first()
     if existing is not None:
         return existing
-    if appointment.status != AppointmentStatus.CHECKED_IN:
+    # A completed appointment without a chart (marked completed in the calendar) is charted afterwards.
+    if appointment.status not in (AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED):
         raise ChartingRefused("Check the patient in first: a visit starts from a checked-in appointment.")
     visit = Visit.objects.create(
         medspa_id=appointment.medspa_id, patient=appointment.patient, provider=appointment.provider,

@@ -225,9 +225,11 @@ def _care_messages_queue(visit: Visit) -> None:
 
 @transaction.atomic
 def retail_sale_open(
-    *, provider: Membership, location: Location, by: User, patient: Patient | None = None
-) -> Sale:
-    """An empty cart at a location, its tax rate taken from there."""
+    *, provider: Membership, location: Location, by: User, patient: Patient | None = None,
+    receipt_email: str = "",
+) -> Sale:  # fmt: skip
+    """An empty cart at a location, its tax rate taken from there; the receipt goes to `receipt_email` (a
+    walk-in buyer's), else to the patient's address."""
     if location.medspa_id != provider.medspa_id or (
         patient is not None and patient.medspa_id != provider.medspa_id
     ):
@@ -235,7 +237,7 @@ def retail_sale_open(
     return Sale.objects.create(
         medspa_id=provider.medspa_id, kind=SaleKind.RETAIL, provider=provider, location=location,
         patient=patient, tax_percent=location.sales_tax_percent, created_by=by,
-        receipt_email=patient.email if patient is not None and patient.email else "",
+        receipt_email=receipt_email.strip()[:254] or (patient.email if patient is not None else ""),
     )  # fmt: skip
 
 
@@ -252,7 +254,9 @@ def _open_retail(sale: Sale) -> Sale:
 def retail_line_set(*, sale: Sale, product: RetailProduct, quantity: Decimal) -> Sale:
     """Puts `quantity` of a product in the cart (0 takes it out), at the product's price now."""
     sale = _open_retail(sale)
-    if product.medspa_id != sale.medspa_id or not product.is_active:
+    if product.medspa_id != sale.medspa_id:
+        raise CheckoutRefused(f"{product.name} is not a product of this medspa.")
+    if quantity and not product.is_active:  # taking a since-deactivated product out is fine
         raise CheckoutRefused(f"{product.name} is not an active product of this medspa.")
     if quantity < 0 or quantity > MAX_QUANTITY or quantity != int(quantity):
         raise CheckoutRefused(f"The quantity must be a whole number from 0 to {MAX_QUANTITY}.")

@@ -3,6 +3,8 @@ from django.urls import path
 from providers import views_earnings
 
 urlpatterns = [
-    path("provider/earnings/", views_earnings.earnings, name="earnings"),
+    path("provider/earnings/", views_earnings.earnings_page, name="earnings"),
+    path("provider/earnings/transactions.csv", views_earnings.earnings_csv, name="earnings_csv"),
     path("dashboard/earnings/", views_earnings.admin_earnings, name="admin_earnings"),
+    path("dashboard/earnings/transactions.csv", views_earnings.admin_earnings_csv, name="admin_earnings_csv"),
 ]

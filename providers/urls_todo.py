@@ -4,4 +4,9 @@ from providers import views_todo
 
 urlpatterns = [
     path("provider/todo/", views_todo.todo, name="todo"),
+    path(
+        "provider/care-messages/<int:pk>/resend/",
+        views_todo.care_message_resend,
+        name="care_message_resend",
+    ),
 ]

@@ -14,11 +14,15 @@ from scheduling import views_calendar
 
 @dashboard_area(dashboards.PROVIDER)
 def patients(request):
+    """The provider's own patients, searched and paginated; above them, when not searching, the few they
+    saw last. A constant number of queries, however many patients."""
     query = request.GET.get("q", "")[:100]
     page = Paginator(selectors.provider_patients(request.membership, query=query), 25).get_page(
         request.GET.get("page")
     )
-    return render(request, "providers/patients.html", {"page": page, "query": query})
+    show_recent = not query.strip() and page.number == 1
+    recent = selectors.provider_patients_recent(request.membership) if show_recent else []
+    return render(request, "providers/patients.html", {"page": page, "query": query, "recent": recent})
 
 
 @dashboard_area(dashboards.PROVIDER)

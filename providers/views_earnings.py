@@ -1,29 +1,106 @@
-"""Earnings: the provider's own, and the medspa's and each provider's for the admin."""
+"""Earnings: the provider's own (the sales they made), and the medspa's and each provider's for the admin,
+with the transaction list and its CSV export.
+
+The transaction list names patients but shows no clinical data, and it is not written to the patient access
+log: one entry per patient listed would be a write per row on every page view and export."""
+
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.tenancy import medspa_scope
+from providers import earnings
+from providers.earnings_csv import csv_lines, csv_rows
+from providers.forms_earnings import EarningsFilterForm
+
+PROVIDER, ADMIN = dashboards.PROVIDER, dashboards.ADMIN
+SALE_DETAIL = {PROVIDER: "providers:sale_detail", ADMIN: "providers:admin_sale_detail"}
+CSV_URL = {PROVIDER: "providers:earnings_csv", ADMIN: "providers:admin_earnings_csv"}
 
 
 @dashboard_area(dashboards.PROVIDER)
-def earnings(request):
-    """The provider's Earnings tab, until it is built: what it will hold."""
-    return dashboards.render_empty_tab(
-        request,
-        title="Earnings",
-        intro="Your earnings month by month, and every transaction behind them.",
-        points=["A month-to-month chart", "Services, retail, tips, discounts, refunds and financing",
-                "The revenue split on Flex"],
-    )  # fmt: skip
+def earnings_page(request):
+    """The provider's own earnings: their sales and the refunds of them."""
+    return _page(request, area=PROVIDER)
 
 
 @dashboard_area(dashboards.ADMIN)
 def admin_earnings(request):
-    """The admin dashboard's Earnings tab, until it is built: what it will hold."""
-    return dashboards.render_empty_tab(
-        request,
-        title="Earnings",
-        intro="The medspa's earnings and each provider's, month by month.",
-        points=["A month-to-month chart for the medspa and each provider",
-                "Every transaction, filterable, with CSV export",
-                "On Flex, the medspa's share and Portrait's share of revenue"],
-    )  # fmt: skip
+    """The medspa's earnings (or one provider's, chosen in the filter) and each provider's part."""
+    return _page(request, area=ADMIN)
+
+
+@dashboard_area(dashboards.PROVIDER)
+def earnings_csv(request):
+    return _csv(request, area=PROVIDER)
+
+
+@dashboard_area(dashboards.ADMIN)
+def admin_earnings_csv(request):
+    return _csv(request, area=ADMIN)
+
+
+def _filter(request, area: str) -> tuple[EarningsFilterForm, earnings.Scope | None]:
+    form = EarningsFilterForm(request.GET, medspa=request.medspa, with_provider=area == ADMIN)
+    if not form.is_valid():
+        return form, None
+    provider = request.membership if area == PROVIDER else form.chosen_provider()
+    return form, earnings.Scope(request.medspa, provider)
+
+
+def _sale_link(area: str):
+    """Links to a sale's page, when the sales pages exist (they are built separately): None otherwise."""
+    name = SALE_DETAIL[area]
+    try:
+        reverse(name, kwargs={"pk": 1})
+    except NoReverseMatch:
+        return None
+    return lambda pk: reverse(name, kwargs={"pk": pk})
+
+
+def _page(request, *, area: str):
+    form, scope = _filter(request, area)
+    context = {"form": form, "area": area, "csv_url": reverse(CSV_URL[area])}
+    if scope is None:
+        return render(request, "providers/earnings/page.html", context)
+    period = form.period()
+    summary = earnings.summary(scope, period)
+    context.update(period=period, scope=scope, summary=summary)
+    if summary.transaction_count:  # else the page explains what will appear
+        page, rows = earnings.transaction_page(
+            scope, period, number=request.GET.get("page"), count=summary.transaction_count,
+            link=_sale_link(area),
+        )  # fmt: skip
+        if area == PROVIDER:
+            subject = "Your"
+        else:
+            subject = f"{scope.provider.user.get_full_name()}'s" if scope.provider else "The medspa's"
+        context.update(
+            page=page, rows=rows, chart=earnings.month_chart(summary, subject=subject),
+            by_provider=earnings.by_provider(scope, period) if area == ADMIN else None,
+            flex_percent=request.medspa.flex_revenue_split_percent,
+        )  # fmt: skip
+    return render(request, "providers/earnings/page.html", context)
+
+
+def _csv(request, *, area: str):
+    """Every transaction of the filtered period as CSV, streamed (read in chunks, never all in memory)."""
+    form, scope = _filter(request, area)
+    if scope is None:
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        return HttpResponseBadRequest(f"Fix the filter first ({problems})", content_type="text/plain")
+    period = form.period()
+    is_flex = earnings.summary_is_flex(scope, period)
+
+    def lines():
+        with medspa_scope(request.medspa):  # the body is read after the view (and its scope) returned
+            yield from csv_lines(csv_rows(scope, period, is_flex=is_flex))
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    who = "" if scope.provider is None else f"-{scope.provider.pk}"
+    response["Content-Disposition"] = (
+        f'attachment; filename="earnings{who}-{period.start:%Y-%m-%d}-to-{period.end:%Y-%m-%d}.csv"'
+    )
+    return response

@@ -1,16 +1,43 @@
-"""The provider's To-Do: what they still owe."""
+"""The provider's To-Do: what they still owe, and sending a failed care message again."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from providers import care_messages
+from providers.models import CareMessageLog
+from providers.todo import todo_of
 
 
 @dashboard_area(dashboards.PROVIDER)
 def todo(request):
-    """The provider's To-Do tab, until it is built: what it will hold."""
-    return dashboards.render_empty_tab(
-        request,
-        title="To-Do",
-        intro="What you still owe: it fills itself and empties as you finish things.",
-        points=["Charts to sign (the field expects them within 72 hours)", "GFE requests awaiting a decision",
-                "Today's appointments not checked in", "Clearances expiring within 30 days"],
-    )  # fmt: skip
+    """Everything the provider owes, by section, each item linking to the page that settles it."""
+    context = {"todo": todo_of(request.membership, request.medspa)}
+    return render(request, "providers/todo.html", context)
+
+
+@require_POST
+@dashboard_area(dashboards.PROVIDER)
+def care_message_resend(request, pk: int):
+    """Sends one failed care message of the provider's own visit again; anyone else's is a 404."""
+    log = get_object_or_404(
+        CareMessageLog.objects.select_related("visit__patient", "care_message"),
+        pk=pk,
+        visit__provider=request.membership,
+    )
+    what = f"The {log.care_message.title} {log.get_channel_display()} to {log.visit.patient.full_name}"
+    if log.status != CareMessageLog.Status.FAILED:
+        messages.info(
+            request, f"{what} is not waiting to be sent again ({log.get_status_display().lower()})."
+        )
+    elif care_messages.care_message_resend(log=log):
+        messages.success(request, f"{what} was sent.")
+    else:
+        log.refresh_from_db(fields=["status", "detail"])
+        if log.status == CareMessageLog.Status.FAILED:
+            messages.error(request, f"{what} failed again: {log.detail or 'no reason given'}.")
+        else:
+            messages.info(request, f"{what} was already being sent again.")
+    return redirect("providers:todo")

@@ -40,6 +40,10 @@ class LocationForm(forms.ModelForm):
             medspa=medspa, is_provider=True, is_active=True
         ).select_related("user")
         self.fields["providers"].label_from_instance = lambda membership: membership.user.get_full_name()
+        self.fields["sales_tax_percent"].required = False  # empty: no sales tax
+
+    def clean_sales_tax_percent(self):
+        return self.cleaned_data["sales_tax_percent"] or 0
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

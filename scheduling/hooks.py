@@ -3,10 +3,12 @@ is queued, and a booking of a service that needs clearance requests a GFE (the G
 scheduling, so scheduling calls it and tells it, through a registered function, what a patient has booked)."""
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from gfe import services as gfe_services
 from medspa.patient_panels import Panel, panel_register
+from medspa.selectors import provider_patient_link_register
 from medspa.tenancy import medspa_scope
 from scheduling.models import ACTIVE_STATUSES, Appointment
 
@@ -53,3 +55,11 @@ def profile_panel_context(patient, area: str) -> dict:
 
 
 panel_register(Panel("scheduling/_patient_appointments.html", profile_panel_context, order=20))
+
+
+def appointment_link(membership) -> Exists:
+    """A patient with an appointment with a provider is that provider's patient."""
+    return Exists(Appointment.objects.filter(patient=OuterRef("pk"), provider=membership))
+
+
+provider_patient_link_register(appointment_link)

@@ -41,7 +41,6 @@ STATUS_ACTIONS = {
 }
 DAY_HOURS = (8, 18)  # the day view's rows at least span these hours; appointments outside widen it
 FEED_PAST, FEED_AHEAD = timedelta(days=30), timedelta(days=180)
-START_VISIT_TITLE = "Charting opens with the service-visit feature"
 
 
 # --- The grid -------------------------------------------------------------------------------------------
@@ -77,8 +76,10 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
     # A few hours' margin each side: locations in other time zones may still fall on these days.
     range_start = datetime.combine(days[0], time.min, tzinfo=zone) - timedelta(hours=14)
     range_end = datetime.combine(days[-1] + timedelta(days=1), time.min, tzinfo=zone) + timedelta(hours=14)
+    # "visit": the service visit started from the appointment (the providers app's reverse one-to-one),
+    # joined so that the Start/Open visit buttons cost no query.
     appointments = Appointment.objects.filter(start__lt=range_end, end__gt=range_start).select_related(
-        "location", "patient", "appointment_type", "provider__user"
+        "location", "patient", "appointment_type", "provider__user", "visit"
     )
     if location is not None:
         appointments = appointments.filter(location=location)
@@ -185,7 +186,7 @@ def calendar(request):
 def _appointment(pk, *, provider: Membership | None = None) -> Appointment:
     """The appointment with what its page shows; 404 for another medspa's (or another provider's)."""
     appointments = Appointment.objects.select_related(
-        "location", "patient", "appointment_type", "provider__user", "resource", "created_by"
+        "location", "patient", "appointment_type", "provider__user", "resource", "created_by", "visit"
     )
     if provider is not None:
         appointments = appointments.filter(provider=provider)
@@ -226,7 +227,6 @@ def _detail(
         "cancel_form": cancel_form or AppointmentCancelForm(),
         "error": error,
         "gfe_status": gfe_status(appointment),
-        "start_visit_title": START_VISIT_TITLE,
         "back_url": reverse("scheduling:calendar" if area == ADMIN else "providers:calendar")
         + "?"
         + urlencode({"view": "day", "date": appointment.local_start.date().isoformat()}),
@@ -360,7 +360,6 @@ def provider_calendar(request):
     context.update(
         area=PROVIDER,
         feed_url=request.build_absolute_uri(reverse("calendar_feed", kwargs={"token": feed.token})),
-        start_visit_title=START_VISIT_TITLE,
     )
     return render(request, "scheduling/calendar/calendar.html", context)
 

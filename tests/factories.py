@@ -153,7 +153,7 @@ def scheduling_world(medspa, providers, *, tz="America/Los_Angeles", rooms=0, **
 
     location = Location.objects.create(
         medspa=medspa,
-        name=f"Clinic {medspa.pk}",
+        name=f"Clinic {medspa.pk}-{Location.objects.filter(medspa=medspa).count() + 1}",
         address_line1="1 Main St",
         city="San Diego",
         state="CA",

@@ -26,7 +26,7 @@ ADMIN_TABS = [
     "Earnings",
     "Account settings",
 ]
-PROVIDER_TABS = ["Earnings", "Patients", "To-Do", "Calendar"]
+PROVIDER_TABS = ["Earnings", "Patients", "To-Do", "Calendar", "Sales"]
 NOT_ALLOWED = "You can’t open this page"
 
 

@@ -87,6 +87,17 @@ class TestStartAndGate:
         with pytest.raises(ChartingRefused, match="Check the patient in"):
             charting.visit_start_from_appointment(appointment=appointment, by=cast.provider_a1)
 
+    def test_a_completed_appointment_without_a_chart_is_charted_afterwards(self, cast, world, provider):
+        appointment = factories.checked_in_appointment(world, provider)
+        appointment.status = AppointmentStatus.COMPLETED
+        appointment.save()
+        visit = charting.visit_start_from_appointment(appointment=appointment, by=cast.provider_a1)
+        sign_consent(visit, cast.provider_a1)
+        pay(visit, cast.provider_a1, "300")
+        visit.refresh_from_db()
+        assert visit.status == VisitStatus.COMPLETED
+        assert visit.appointment.status == AppointmentStatus.COMPLETED
+
     def test_the_gate_refuses_a_service_without_clearance(self, cast, world, provider):
         other = catalog.service_create(
             medspa=cast.medspa_a,

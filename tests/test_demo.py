@@ -1,9 +1,22 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
 from django.core.management import call_command
+from django.db.models import Sum
+from django.utils import timezone
 
 from medspa import demo
 from medspa.models import Medspa, Membership, Patient, User
-from scheduling.models import Location
+from providers import todo
+from providers.models import Payment, Refund, Sale, Visit
+from scheduling.models import Appointment, Location
 from tests.factories import has_totp
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the demo's consent signatures are files
 
 
 def counts():
@@ -13,6 +26,11 @@ def counts():
         Membership.objects.count(),
         Patient.objects.count(),
         Location.objects.count(),
+        Visit.objects.count(),
+        Sale.objects.count(),
+        Payment.objects.count(),
+        Refund.objects.count(),
+        Appointment.objects.filter(status="checked_in").count(),
     )
 
 
@@ -33,6 +51,49 @@ def test_the_demo_world_is_what_the_readme_promises_and_loads_twice_the_same(db)
     assert staff.is_staff
     assert all(has_totp(user) for user in User.objects.all())
     assert all(user.check_password(demo.DEMO_PASSWORD) for user in User.objects.all())
+
+
+def test_the_demo_has_months_of_charted_paid_visits_retail_a_refund_and_a_chart_to_sign(db):
+    call_command("seed_demo")
+    launch = Medspa.objects.get(slug="glow-aesthetics")
+    flex = Medspa.objects.get(slug="luxe-skin-bar")
+    for medspa in (launch, flex):
+        visits = Visit.objects.filter(medspa=medspa)
+        assert visits.count() >= 4 and not visits.filter(status="open").exists()
+        sales = Sale.objects.filter(medspa=medspa)
+        assert sales.filter(kind="visit", status="paid").count() == visits.count()
+        assert sales.filter(kind="retail", status="paid").count() == 2
+        paid = sales.aggregate(total=Sum("total"))["total"]
+        assert Payment.objects.filter(sale__medspa=medspa).aggregate(total=Sum("amount"))["total"] == paid
+        months = {sale.paid_at.astimezone(medspa.tz).strftime("%Y-%m") for sale in sales}
+        assert len(months) >= 3  # over the past months, not all today
+        assert all(sale.paid_at < timezone.now() - timedelta(days=3) for sale in sales)
+        assert Location.objects.filter(medspa=medspa, sales_tax_percent=0).count() == 0
+        assert sales.filter(kind="retail", tax__gt=0).count() == 2
+    # Flex shows the split; Launch does not.
+    assert all(sale.portrait_percent == Decimal("20.00") for sale in Sale.objects.filter(medspa=flex))
+    assert (
+        Sale.objects.filter(medspa=flex, portrait_share__gt=0).count()
+        == Sale.objects.filter(medspa=flex).count()
+    )
+    assert not Sale.objects.filter(medspa=launch, portrait_share__gt=0).exists()
+    assert (
+        Payment.objects.filter(sale__medspa=flex).values("sale").distinct().count()
+        < Payment.objects.filter(sale__medspa=flex).count()
+    )  # some sales are paid by two methods
+    [refund] = Refund.objects.all()
+    assert refund.amount < refund.payment.amount  # a partial refund
+    # One chart is left to sign, and it is overdue on its provider's To-Do.
+    [unsigned] = Visit.objects.filter(chart_signed_at__isnull=True)
+    assert unsigned.medspa == launch
+    charts = next(s for s in todo.todo_of(unsigned.provider, launch).sections if s.key == "charts")
+    assert [item.flag for item in charts.items] == ["Overdue"]
+    # One of today's appointments is checked in, when there is one today.
+    today = [
+        a for a in Appointment.objects.filter(medspa=launch).select_related("location")
+        if a.start.astimezone(a.location.tz).date() == timezone.now().astimezone(a.location.tz).date()
+    ]  # fmt: skip
+    assert sum(a.status == "checked_in" for a in today) == (1 if today else 0)
 
 
 def test_the_demo_code_command_prints_a_code_the_demo_secret_accepts(db, capsys):

@@ -61,6 +61,11 @@ GFE_PROVIDER_PAGE = (OK, OK, NOT_FOUND, FORBIDDEN, NOT_FOUND, FORBIDDEN, FOUND)
 # A POST without its form data to a thing of medspa A: its admin gets the form back with errors (400).
 BAD_POST = (BAD_REQUEST, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN, FOUND)
 ADMINS_AND_PROVIDERS_API = (OK, OK, OK, OK, OK, FORBIDDEN, FORBIDDEN)
+# provider_a1's own thing in the Provider dashboard (a visit, a sale): only they open it; admin_a, although a
+# provider too, and every other provider get 404, as if it did not exist.
+A1_THING = (NOT_FOUND, OK, NOT_FOUND, FORBIDDEN, NOT_FOUND, FORBIDDEN, FOUND)
+A1_THING_POST = (NOT_FOUND, FOUND, NOT_FOUND, FORBIDDEN, NOT_FOUND, FORBIDDEN, FOUND)
+A1_THING_BAD_POST = (NOT_FOUND, BAD_REQUEST, NOT_FOUND, FORBIDDEN, NOT_FOUND, FORBIDDEN, FOUND)
 
 TABLE: dict[str, Row] = {
     "home": Row((FOUND,) * 5 + (OK, FOUND)),  # members are sent to their dashboard; staff get a page
@@ -145,10 +150,68 @@ TABLE: dict[str, Row] = {
     "gfe:home": Row(ADMIN_PAGE),
     "inventory_orders:home": Row(ADMIN_PAGE),
     "providers:admin_earnings": Row(ADMIN_PAGE),
+    "providers:admin_earnings_csv": Row(ADMIN_PAGE),
     "providers:earnings": Row(PROVIDER_PAGE),
+    "providers:earnings_csv": Row(PROVIDER_PAGE),
     "providers:patients": Row(PROVIDER_PAGE),
     "providers:todo": Row(PROVIDER_PAGE),
     "providers:calendar": Row(PROVIDER_PAGE),
+    # Service visits: provider_a1's visit and its rows; a checked-in appointment of theirs to start one from.
+    "providers:visit_start": Row(
+        A1_THING_POST, method="post", kwargs=lambda w: {"appointment_id": w["checked_in"].pk}
+    ),
+    "providers:visit_walk_in": Row(A1_THING, kwargs=lambda w: {"pk": w["visit"].patient_id}),
+    "providers:visit_detail": Row(A1_THING, kwargs=lambda w: {"pk": w["visit"].pk}),
+    "providers:visit_photo": Row(
+        A1_THING, kwargs=lambda w: {"pk": w["visit"].pk, "photo_id": w["visit_photo"].pk}
+    ),
+    **{
+        f"providers:{name}": Row(A1_THING_BAD_POST, method="post", kwargs=lambda w: {"pk": w["visit"].pk})
+        for name in (
+            "visit_service_add",
+            "visit_product_add",
+            "visit_photo_add",
+            "visit_checkout",
+            "visit_addendum_add",
+            "visit_void",
+        )
+    },  # fmt: skip
+    "providers:visit_consent_sign": Row(
+        A1_THING_BAD_POST,
+        method="post",
+        kwargs=lambda w: {"pk": w["visit"].pk, "version_id": w["visit_consent_version"].pk},
+    ),
+    "providers:visit_notes_save": Row(A1_THING_POST, method="post", kwargs=lambda w: {"pk": w["visit"].pk}),
+    "providers:visit_sign": Row(A1_THING_POST, method="post", kwargs=lambda w: {"pk": w["visit"].pk}),
+    "providers:visit_service_remove": Row(
+        A1_THING_POST,
+        method="post",
+        kwargs=lambda w: {"pk": w["visit"].pk, "row_id": w["visit"].services.get().pk},
+    ),
+    "providers:visit_product_remove": Row(
+        A1_THING_POST,
+        method="post",
+        kwargs=lambda w: {"pk": w["visit"].pk, "product_id": w["visit_product"].pk},
+    ),
+    "providers:visit_photo_remove": Row(
+        A1_THING_POST,
+        method="post",
+        kwargs=lambda w: {"pk": w["visit"].pk, "photo_id": w["visit_photo"].pk},
+    ),
+    # Sales: provider_a1's paid visit sale and open retail cart; the admin sees and refunds any sale.
+    "providers:retail_new": Row(PROVIDER_PAGE),
+    "providers:sales": Row(PROVIDER_PAGE),
+    "providers:sale_detail": Row(A1_THING, kwargs=lambda w: {"pk": w["paid_sale"].pk}),
+    "providers:sale_line": Row(A1_THING_BAD_POST, method="post", kwargs=lambda w: {"pk": w["cart"].pk}),
+    "providers:sale_void": Row(A1_THING_POST, method="post", kwargs=lambda w: {"pk": w["cart"].pk}),
+    "providers:sale_refund": Row(
+        A1_THING_BAD_POST, method="post", kwargs=lambda w: {"pk": w["paid_sale"].pk}
+    ),
+    "providers:admin_sale_detail": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["paid_sale"].pk}),
+    "providers:admin_sale_refund": Row(BAD_POST, method="post", kwargs=lambda w: {"pk": w["paid_sale"].pk}),
+    "providers:care_message_resend": Row(
+        A1_THING_POST, method="post", kwargs=lambda w: {"pk": w["failed_care_message"].pk}
+    ),
     # A patient assigned to provider_a1: only they open it; everyone else's provider dashboard says 404.
     "providers:patient_detail": Row(
         (NOT_FOUND, OK, NOT_FOUND, FORBIDDEN, NOT_FOUND, FORBIDDEN, FOUND),
@@ -403,7 +466,49 @@ def world(cast) -> dict:
         **services_world(cast),
         **scheduling_world(cast),
         **gfe_world(cast),
+        **visits_world(cast),
     }
+
+
+def visits_world(cast) -> dict:
+    """provider_a1's service visit (a product and a photo on it), a checked-in appointment of theirs with no
+    visit yet, a paid visit sale, an open retail cart and a care message that failed to send."""
+    from decimal import Decimal
+
+    from providers import charting, checkout
+    from providers.models import CareMessageLog
+
+    provider, user = cast.provider_a1.memberships.get(), cast.provider_a1
+    w = factories.charting_world(cast.medspa_a, provider)
+    appointment = factories.checked_in_appointment(w, provider)
+    visit = charting.visit_start_from_appointment(appointment=appointment, by=user)
+    product = charting.visit_product_add(
+        visit=visit, name="Toxin", units=Decimal("20"), lot_number="L1",
+        expires_on=timezone.localdate() + timedelta(days=90),
+    )  # fmt: skip
+    image = ContentFile(factories.png_signature(), name="before.png")
+    photo = charting.visit_photo_add(visit=visit, kind="before", image=image, caption="", by=user)
+    checked_in = factories.checked_in_appointment(w, provider, start=timezone.now() - timedelta(hours=3))
+    paid = charting.visit_start_walk_in(patient=w.patient, provider=provider, location=w.location, by=user)
+    charting.visit_service_add(visit=paid, service=w.service)
+    version = charting.consents_needed(paid)[0].version
+    charting.visit_consent_sign(
+        visit=paid, version=version, signature_png=factories.png_signature(), by=user, ip=None
+    )
+    sale = checkout.visit_checkout(visit=paid, tenders=[checkout.Tender("card", Decimal("300"))], by=user)
+    serum = catalog.product_save(
+        medspa=cast.medspa_a, data={"name": "Serum", "sku": "C1", "price": Decimal("80"), "is_active": True}
+    )
+    cart = checkout.retail_sale_open(provider=provider, location=w.location, by=user)
+    checkout.retail_line_set(sale=cart, product=serum, quantity=Decimal("1"))
+    failed = CareMessageLog.objects.create(
+        medspa=cast.medspa_a, visit=paid, care_message=w.care, version=w.care.current_version, channel="sms",
+        status=CareMessageLog.Status.FAILED, detail="gateway timeout",
+    )  # fmt: skip
+    return {
+        "visit": visit, "visit_product": product, "visit_photo": photo, "visit_consent_version": version,
+        "checked_in": checked_in, "paid_sale": sale, "cart": cart, "failed_care_message": failed,
+    }  # fmt: skip
 
 
 def gfe_world(cast) -> dict:

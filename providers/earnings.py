@@ -1,0 +1,581 @@
+"""Earnings: reads of the money recorded at checkout, for the provider's own sales or the whole medspa.
+
+Everything is summed in SQL from Sale, SaleLine, Payment and Refund rows, in a constant number of queries
+whatever the number of rows. A sale counts in the period it was paid in (open and voided sales never
+count); a refund counts in the period it was given in, even for a sale paid earlier. Months and days are
+the medspa's, in its time zone. Amounts stay Decimal dollars end to end.
+
+Net collected = Σ payments - Σ refunds, and it reconciles with the other figures:
+net collected = revenue + tax (net of refunds) + tips (net of refunds), where revenue = subtotal - discount
+- the refunds' revenue part. On Flex, Portrait's share = Σ sale shares - Σ refunds' Portrait parts, and the
+medspa keeps revenue - Portrait's share."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    CharField,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf, TruncMonth
+from django.utils import timezone
+
+from medspa.models import Medspa, Membership
+from medspa.models.tenancy import BusinessModel
+from providers.models import Payment, PaymentMethod, Refund, Sale, SaleKind, SaleLine, SaleStatus
+from providers.money import ZERO
+from providers.svg_chart import Bar, Series, bar_chart, legend
+
+PER_PAGE = 50
+DEFAULT_MONTHS = 12
+MAX_YEARS = 10
+MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
+METHOD_LABELS = dict(PaymentMethod.choices)
+KIND_LABELS = {SaleKind.VISIT: "Service visit", SaleKind.RETAIL: "Retail", "refund": "Refund"}
+
+
+# --- Periods and scopes -------------------------------------------------------------------------------------
+
+
+def month_start(day: date, months_back: int = 0) -> date:
+    """The first day of `day`'s month, `months_back` months earlier."""
+    index = day.year * 12 + day.month - 1 - months_back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """From `start` to `end`, both days included, on the wall clock of `tz`."""
+
+    start: date
+    end: date
+    tz: ZoneInfo
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time.min, tzinfo=self.tz)
+
+    @property
+    def until(self) -> datetime:
+        """The first moment after the period."""
+        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=self.tz)
+
+    def months(self) -> list[date]:
+        """The first day of every month the period touches, oldest first."""
+        first, last = month_start(self.start), month_start(self.end)
+        count = (last.year - first.year) * 12 + last.month - first.month + 1
+        return [month_start(last, months_back) for months_back in range(count - 1, -1, -1)]
+
+
+def default_period(medspa: Medspa, *, today: date | None = None) -> Period:
+    """The last 12 months, the current one included, up to today."""
+    today = today or timezone.localdate(timezone=medspa.tz)
+    return Period(month_start(today, DEFAULT_MONTHS - 1), today, medspa.tz)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose earnings: the whole medspa's, or one provider's (the sales they made)."""
+
+    medspa: Medspa
+    provider: Membership | None = None
+
+
+def paid_sales(scope: Scope, period: Period) -> QuerySet[Sale]:
+    """The scope's sales paid in the period (never the open or voided ones)."""
+    sales = Sale.objects.filter(
+        medspa=scope.medspa, status=SaleStatus.PAID, paid_at__gte=period.since, paid_at__lt=period.until
+    )
+    return sales.filter(provider=scope.provider) if scope.provider is not None else sales
+
+
+def refunds_given(scope: Scope, period: Period) -> QuerySet[Refund]:
+    """The refunds given in the period of the scope's sales, whenever those were paid."""
+    refunds = Refund.objects.filter(
+        medspa=scope.medspa,
+        sale__status=SaleStatus.PAID,
+        refunded_at__gte=period.since,
+        refunded_at__lt=period.until,
+    )
+    return refunds.filter(sale__provider=scope.provider) if scope.provider is not None else refunds
+
+
+# --- Summary and months -------------------------------------------------------------------------------------
+
+
+def _total(rows: Iterable[dict], key: str) -> Decimal:
+    return sum((row[key] or ZERO for row in rows), ZERO)
+
+
+@dataclass(frozen=True)
+class Month:
+    """One month of the chart: revenue net of refunds and, on Flex, its split."""
+
+    month: date
+    revenue: Decimal
+    portrait_share: Decimal
+    refunds: Decimal
+
+    @property
+    def medspa_share(self) -> Decimal:
+        return self.revenue - self.portrait_share
+
+    @property
+    def usd(self) -> "Dollars":
+        return Dollars(self)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The period's figures. Gross figures are the sales'; the refunds' parts are taken off where named."""
+
+    sale_count: int
+    refund_count: int
+    services: Decimal
+    products: Decimal
+    retail: Decimal
+    subtotal: Decimal
+    discounts: Decimal
+    tax: Decimal
+    tips: Decimal
+    payments: Decimal
+    financing_paid: Decimal
+    refunds: Decimal
+    refunded_tax: Decimal
+    refunded_tips: Decimal
+    refunded_portrait: Decimal
+    refunded_financing: Decimal
+    portrait_gross: Decimal
+    is_flex: bool
+    months: list[Month] = field(default_factory=list)
+
+    @property
+    def transaction_count(self) -> int:
+        return self.sale_count + self.refund_count
+
+    @property
+    def refunded_revenue(self) -> Decimal:
+        return self.refunds - self.refunded_tax - self.refunded_tips
+
+    @property
+    def revenue(self) -> Decimal:
+        return self.subtotal - self.discounts - self.refunded_revenue
+
+    @property
+    def tax_net(self) -> Decimal:
+        return self.tax - self.refunded_tax
+
+    @property
+    def tips_net(self) -> Decimal:
+        return self.tips - self.refunded_tips
+
+    @property
+    def net_collected(self) -> Decimal:
+        return self.payments - self.refunds
+
+    @property
+    def financing(self) -> Decimal:
+        return self.financing_paid - self.refunded_financing
+
+    @property
+    def portrait_share(self) -> Decimal:
+        return self.portrait_gross - self.refunded_portrait
+
+    @property
+    def medspa_share(self) -> Decimal:
+        return self.revenue - self.portrait_share
+
+    @property
+    def usd(self) -> "Dollars":
+        return Dollars(self)
+
+
+def summary(scope: Scope, period: Period) -> Summary:
+    """The period's figures and its months, zeros included: four queries (sales and refunds by month,
+    the lines by kind, the payments)."""
+    sales, refunds = paid_sales(scope, period), refunds_given(scope, period)
+    sale_months = list(
+        sales.annotate(month=TruncMonth("paid_at", tzinfo=period.tz))
+        .order_by("month")
+        .values("month")
+        .annotate(
+            count=Count("pk"), subtotals=Sum("subtotal"), discounts=Sum("discount"), taxes=Sum("tax"),
+            tips=Sum("tip"), portrait=Sum("portrait_share"), percent=Max("portrait_percent"),
+        )
+    )  # fmt: skip
+    refund_months = list(
+        refunds.annotate(month=TruncMonth("refunded_at", tzinfo=period.tz))
+        .order_by("month")
+        .values("month")
+        .annotate(
+            count=Count("pk"), refunded=Sum("amount"), taxes=Sum("tax_part"), tips=Sum("tip_part"),
+            portrait=Sum("portrait_part"),
+            financing=Sum("amount", filter=Q(payment__method=PaymentMethod.FINANCING)),
+        )
+    )  # fmt: skip
+    lines = SaleLine.objects.filter(sale__in=sales.values("pk")).aggregate(
+        services=Sum("amount", filter=Q(kind=SaleLine.Kind.SERVICE)),
+        products=Sum("amount", filter=Q(kind=SaleLine.Kind.PRODUCT)),
+        retail=Sum("amount", filter=Q(kind=SaleLine.Kind.RETAIL)),
+    )
+    paid = Payment.objects.filter(sale__in=sales.values("pk")).aggregate(
+        total=Sum("amount"), financing=Sum("amount", filter=Q(method=PaymentMethod.FINANCING))
+    )
+    is_flex = (
+        scope.medspa.business_model == BusinessModel.FLEX
+        or any(row["percent"] for row in sale_months)
+        or any(row["portrait"] for row in refund_months)
+    )
+    return Summary(
+        sale_count=sum(row["count"] for row in sale_months),
+        refund_count=sum(row["count"] for row in refund_months),
+        services=lines["services"] or ZERO,
+        products=lines["products"] or ZERO,
+        retail=lines["retail"] or ZERO,
+        subtotal=_total(sale_months, "subtotals"),
+        discounts=_total(sale_months, "discounts"),
+        tax=_total(sale_months, "taxes"),
+        tips=_total(sale_months, "tips"),
+        payments=paid["total"] or ZERO,
+        financing_paid=paid["financing"] or ZERO,
+        refunds=_total(refund_months, "refunded"),
+        refunded_tax=_total(refund_months, "taxes"),
+        refunded_tips=_total(refund_months, "tips"),
+        refunded_portrait=_total(refund_months, "portrait"),
+        refunded_financing=_total(refund_months, "financing"),
+        portrait_gross=_total(sale_months, "portrait"),
+        is_flex=is_flex,
+        months=_months(period, sale_months, refund_months),
+    )
+
+
+def _months(period: Period, sale_months: list[dict], refund_months: list[dict]) -> list[Month]:
+    def by_month(rows: list[dict]) -> dict[date, dict]:
+        return {row["month"].astimezone(period.tz).date(): row for row in rows}
+
+    sold, refunded = by_month(sale_months), by_month(refund_months)
+    months = []
+    for first in period.months():
+        sale, refund = sold.get(first), refunded.get(first)
+        revenue = (sale["subtotals"] - sale["discounts"]) if sale else ZERO
+        portrait = sale["portrait"] if sale else ZERO
+        refunds = ZERO
+        if refund:
+            refunds = refund["refunded"]
+            revenue -= refund["refunded"] - refund["taxes"] - refund["tips"]
+            portrait -= refund["portrait"]
+        months.append(Month(first, revenue, portrait, refunds))
+    return months
+
+
+def summary_is_flex(scope: Scope, period: Period) -> bool:
+    """Whether the period's figures have a Portrait share (as summary().is_flex), in at most two queries."""
+    return (
+        scope.medspa.business_model == BusinessModel.FLEX
+        or paid_sales(scope, period).filter(portrait_percent__gt=0).exists()
+        or refunds_given(scope, period).filter(portrait_part__gt=0).exists()
+    )
+
+
+# --- By provider --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ProviderRow:
+    """One provider's part of the period."""
+
+    provider_id: int
+    name: str
+    sale_count: int = 0
+    revenue: Decimal = ZERO
+    tips: Decimal = ZERO
+    payments: Decimal = ZERO
+    refunds: Decimal = ZERO
+    portrait_share: Decimal = ZERO
+
+    @property
+    def net_collected(self) -> Decimal:
+        return self.payments - self.refunds
+
+    @property
+    def medspa_share(self) -> Decimal:
+        return self.revenue - self.portrait_share
+
+    @property
+    def usd(self) -> "Dollars":
+        return Dollars(self)
+
+
+def _provider_name(prefix: str):
+    full_name = NullIf(F(f"{prefix}__user__full_name"), Value(""))
+    return Coalesce(full_name, F(f"{prefix}__user__email"), output_field=CharField())
+
+
+def by_provider(scope: Scope, period: Period) -> list[ProviderRow]:
+    """One row per provider with a sale or a refund in the period, by name: three queries."""
+    sales, refunds = paid_sales(scope, period), refunds_given(scope, period)
+    rows: dict[int, ProviderRow] = {}
+
+    def row(provider_id: int, name: str) -> ProviderRow:
+        return rows.setdefault(provider_id, ProviderRow(provider_id, name))
+
+    for values in (
+        sales.order_by()
+        .values("provider")
+        .annotate(
+            name=_provider_name("provider"), count=Count("pk"), subtotals=Sum("subtotal"),
+            discounts=Sum("discount"), tips=Sum("tip"), portrait=Sum("portrait_share"),
+        )
+    ):  # fmt: skip
+        target = row(values["provider"], values["name"])
+        target.sale_count = values["count"]
+        target.revenue += values["subtotals"] - values["discounts"]
+        target.tips += values["tips"]
+        target.portrait_share += values["portrait"]
+    for values in (
+        Payment.objects.filter(sale__in=sales.values("pk"))
+        .order_by()
+        .values("sale__provider")
+        .annotate(name=_provider_name("sale__provider"), paid=Sum("amount"))
+    ):
+        row(values["sale__provider"], values["name"]).payments += values["paid"]
+    for values in (
+        refunds.order_by()
+        .values("sale__provider")
+        .annotate(
+            name=_provider_name("sale__provider"), refunded=Sum("amount"), taxes=Sum("tax_part"),
+            tips=Sum("tip_part"), portrait=Sum("portrait_part"),
+        )
+    ):  # fmt: skip
+        target = row(values["sale__provider"], values["name"])
+        target.refunds += values["refunded"]
+        target.revenue -= values["refunded"] - values["taxes"] - values["tips"]
+        target.tips -= values["tips"]
+        target.portrait_share -= values["portrait"]
+    return sorted(rows.values(), key=lambda target: (target.name.lower(), target.provider_id))
+
+
+# --- Transactions -------------------------------------------------------------------------------------------
+
+COLUMNS = [
+    "at", "kind", "row_id", "sale_id", "patient_first", "patient_last", "provider_name", "discount", "tax",
+    "tip", "total", "methods", "portrait",
+]  # fmt: skip
+
+
+def _negated(name: str) -> ExpressionWrapper:
+    return ExpressionWrapper(-F(name), output_field=MONEY_FIELD)
+
+
+def transactions(scope: Scope, period: Period) -> QuerySet:
+    """Paid sales and refunds of the period together, newest first, as dicts of COLUMNS: one query (a
+    UNION ALL) however it is sliced. A sale's lines and payment methods come with sale_details()."""
+    no_money, no_text = Value(None, output_field=MONEY_FIELD), Value(None, output_field=CharField())
+    sales = paid_sales(scope, period).annotate(
+        at=F("paid_at"), row_id=F("pk"), sale_id=F("pk"), patient_first=F("patient__first_name"),
+        patient_last=F("patient__last_name"), provider_name=_provider_name("provider"), methods=no_text,
+        portrait=F("portrait_share"),
+    )  # fmt: skip
+    refunds = refunds_given(scope, period).annotate(
+        at=F("refunded_at"), kind=Value("refund"), row_id=F("pk"),
+        patient_first=F("sale__patient__first_name"), patient_last=F("sale__patient__last_name"),
+        provider_name=_provider_name("sale__provider"), discount=no_money, tax=_negated("tax_part"),
+        tip=_negated("tip_part"), total=_negated("amount"), methods=F("payment__method"),
+        portrait=_negated("portrait_part"),
+    )  # fmt: skip
+    return (
+        sales.order_by()
+        .values(*COLUMNS)
+        .union(refunds.order_by().values(*COLUMNS), all=True)
+        .order_by("-at", "-row_id")
+    )
+
+
+def _line_sum(kind: str) -> Coalesce:
+    amounts = (
+        SaleLine.objects.filter(sale=OuterRef("pk"), kind=kind)
+        .order_by()
+        .values("sale")
+        .annotate(line_total=Sum("amount"))
+        .values("line_total")
+    )
+    return Coalesce(Subquery(amounts, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD)
+
+
+def sale_details(medspa: Medspa, sale_ids: Iterable[int]) -> dict[int, dict]:
+    """Services, products used, retail and the payment methods of these sales, by id: one query."""
+    sale_ids = list(sale_ids)
+    if not sale_ids:
+        return {}
+    methods = (
+        Payment.objects.filter(sale=OuterRef("pk"))
+        .order_by()
+        .values("sale")
+        .annotate(methods=StringAgg("method", Value(","), distinct=True, order_by="method"))
+        .values("methods")
+    )
+    rows = (
+        Sale.objects.filter(medspa=medspa, pk__in=sale_ids)
+        .order_by()
+        .values("pk")
+        .annotate(
+            services=_line_sum(SaleLine.Kind.SERVICE), products=_line_sum(SaleLine.Kind.PRODUCT),
+            retail=_line_sum(SaleLine.Kind.RETAIL), methods=Subquery(methods),
+        )
+    )  # fmt: skip
+    return {row["pk"]: row for row in rows}
+
+
+@dataclass(frozen=True)
+class TransactionRow:
+    """One line of the transaction list: a paid sale, or a refund (its amounts negative)."""
+
+    at: datetime
+    kind: str
+    row_id: int
+    sale_id: int
+    patient: str
+    provider: str
+    services: Decimal | None
+    products: Decimal | None
+    retail: Decimal | None
+    discount: Decimal | None
+    tax: Decimal
+    tip: Decimal
+    total: Decimal
+    methods: tuple[str, ...]
+    portrait_share: Decimal
+    link: str | None = None
+
+    @classmethod
+    def of(cls, values: dict, details: dict | None, tz: ZoneInfo, link=None) -> "TransactionRow":
+        """From a row of transactions() and, for a sale, its sale_details()."""
+        first, last = values["patient_first"], values["patient_last"]
+        details = details or {"services": None, "products": None, "retail": None, "methods": None}
+        methods = (details["methods"] or values["methods"] or "").split(",")
+        return cls(
+            at=values["at"].astimezone(tz), kind=values["kind"], row_id=values["row_id"],
+            sale_id=values["sale_id"], patient=f"{first} {last}" if first or last else "",
+            provider=values["provider_name"], services=details["services"], products=details["products"],
+            retail=details["retail"], discount=values["discount"], tax=values["tax"], tip=values["tip"],
+            total=values["total"], methods=tuple(METHOD_LABELS.get(m, m) for m in methods if m),
+            portrait_share=values["portrait"], link=link(values["sale_id"]) if link else None,
+        )  # fmt: skip
+
+    @property
+    def is_refund(self) -> bool:
+        return self.kind == "refund"
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def number(self) -> str:
+        return f"S-{self.sale_id:06d}"
+
+    @property
+    def usd(self) -> "Dollars":
+        return Dollars(self)
+
+
+def transaction_rows(scope: Scope, period: Period, rows: list[dict], link=None) -> list[TransactionRow]:
+    """Rows of transactions() completed with their sales' details (one query)."""
+    details = sale_details(scope.medspa, {row["sale_id"] for row in rows if row["kind"] != "refund"})
+    return [
+        TransactionRow.of(
+            row, None if row["kind"] == "refund" else details.get(row["sale_id"]), period.tz, link
+        )
+        for row in rows
+    ]
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its count (the summary's), so that paging the union costs no COUNT query."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+def transaction_page(
+    scope: Scope, period: Period, *, number, count: int, link=None
+) -> tuple[Page, list[TransactionRow]]:
+    """One page of PER_PAGE transactions (an unknown page number gives the nearest page): two queries."""
+    page = _CountedPaginator(transactions(scope, period), PER_PAGE, count=count).get_page(number)
+    return page, transaction_rows(scope, period, list(page.object_list), link)
+
+
+# --- Chart --------------------------------------------------------------------------------------------------
+
+REVENUE = Series("Revenue", "chart-revenue", "#7a4e8a")
+MEDSPA_SHARE = Series("Medspa's share", "chart-medspa", "#7a4e8a")
+PORTRAIT_SHARE = Series("Portrait's share", "chart-portrait", "#d9a441")
+
+
+def month_chart(summary: Summary, *, subject: str) -> dict:
+    """The months' revenue (net of refunds) as an SVG bar chart, stacked medspa / Portrait share on Flex;
+    `subject` names whose revenue it is. Returns the svg and its legend."""
+    series = [MEDSPA_SHARE, PORTRAIT_SHARE] if summary.is_flex else [REVENUE]
+    bars = []
+    for index, month in enumerate(summary.months):
+        title = f"{month.month:%B %Y}: revenue {usd(month.revenue)}"
+        if summary.is_flex:
+            title += f" (medspa {usd(month.medspa_share)}, Portrait {usd(month.portrait_share)})"
+        if month.refunds:
+            title += f", after {usd(month.refunds)} refunded"
+        values = (month.medspa_share, month.portrait_share) if summary.is_flex else (month.revenue,)
+        sublabel = f"{month.month:%Y}" if index == 0 or month.month.month == 1 else ""
+        bars.append(Bar(f"{month.month:%b}", title, values, sublabel))
+    first, last = summary.months[0].month, summary.months[-1].month
+    description = (
+        f"{subject} revenue month by month from {first:%B %Y} to {last:%B %Y}, net of refunds"
+        + (", split between the medspa's share and Portrait's share." if summary.is_flex else ".")
+        + " The same figures are in the table below the chart."
+    )
+    return {
+        "svg": bar_chart(bars, series, title=f"{subject} revenue by month", description=description,
+                         id_prefix="earnings-chart"),
+        "legend": legend(series),
+    }  # fmt: skip
+
+
+# --- Display ------------------------------------------------------------------------------------------------
+
+
+def usd(value: Decimal | None) -> str:
+    """$1,234.50, −$12.00 (a true minus sign), or an em dash for no amount."""
+    if value is None:
+        return "—"
+    sign = "−" if value < 0 else ""
+    return f"{sign}${abs(value):,.2f}"
+
+
+class Dollars:
+    """`thing.usd.field` in a template: the field in dollars."""
+
+    def __init__(self, thing):
+        self.thing = thing
+
+    def __getitem__(self, name: str) -> str:
+        return usd(getattr(self.thing, name))

@@ -1,0 +1,56 @@
+"""Earnings' CSV export: every transaction of a period, read in chunks and written a line at a time, with
+cells a spreadsheet will not run as formulas."""
+
+import csv
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from itertools import batched
+
+from providers.earnings import Period, Scope, TransactionRow, transaction_rows, transactions
+
+CSV_HEADER = [
+    "Date", "Time", "Kind", "Number", "Patient", "Provider", "Services", "Products used", "Retail",
+    "Discount", "Tax", "Tip", "Total", "Payment methods",
+]  # fmt: skip
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> object:
+    """A cell a spreadsheet will not run as a formula: text starting with = + - @ (or a tab or carriage
+    return) gets a leading apostrophe. Numbers are written as numbers, negative ones too."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal | int):
+        return value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_rows(scope: Scope, period: Period, *, is_flex: bool, chunk_size: int = 2000) -> Iterator[list]:
+    """The header and every transaction of the period, read from the database in chunks."""
+    yield CSV_HEADER + (["Portrait share"] if is_flex else [])
+    for chunk in batched(transactions(scope, period).iterator(chunk_size=chunk_size), chunk_size):
+        yield from (_csv_cells(row, is_flex) for row in transaction_rows(scope, period, list(chunk)))
+
+
+def _csv_cells(row: TransactionRow, is_flex: bool) -> list:
+    cells = [
+        row.at.strftime("%Y-%m-%d"), row.at.strftime("%H:%M"), row.kind_label, row.number, row.patient,
+        row.provider, row.services, row.products, row.retail, row.discount, row.tax, row.tip, row.total,
+        ", ".join(row.methods),
+    ]  # fmt: skip
+    if is_flex:
+        cells.append(row.portrait_share)
+    return [csv_safe(cell) for cell in cells]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[list]) -> Iterator[str]:
+    """Rows as CSV text, one line at a time (for a StreamingHttpResponse)."""
+    writer = csv.writer(_Echo())
+    for row in rows:
+        yield writer.writerow(row)

@@ -1,0 +1,387 @@
+"""A service visit in the Provider dashboard: starting one (from a checked-in appointment or as a walk-in),
+its chart page, the small actions the chart's forms post to, and its photos.
+
+Only the visit's own provider opens it: any other id, of a colleague or another medspa, is a 404. Each
+action calls a charting or checkout service and turns its refusal into a message or a form error; a form
+with errors comes back on the chart page with what was typed (status 400)."""
+
+import mimetypes
+
+from django.contrib import messages
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from medspa import dashboards
+from medspa.dashboards import dashboard_area
+from medspa.forms import DrawnSignatureForm
+from medspa.http import client_ip
+from medspa.services import patient_access_record
+from providers import charting, checkout, selectors
+from providers.charting import ChartingRefused
+from providers.forms_payment import ChargeForm
+from providers.forms_visits import (
+    AddendumForm,
+    NotesForm,
+    PhotoForm,
+    ProductForm,
+    ServiceAddForm,
+    VoidForm,
+    WalkInForm,
+)
+from providers.models import Sale, Visit, VisitStatus
+from providers.money import ZERO
+from scheduling.models import Appointment
+from services_catalog.models import ConsentVersion
+
+TEMPLATE = "providers/visits/detail.html"
+# Which state of the chart shows each form: "billable" (open and unsigned), "editable" (unsigned, not
+# voided), "open" (not paid nor voided: a signed chart can still be charged), "signed" (the addendum). A
+# refusal for a form the page does not show goes to the top instead.
+FORM_SHOWN_WHEN = {
+    "service_form": "billable",
+    "product_form": "billable",
+    "charge_form": "open",
+    "void_form": "billable",
+    "notes_form": "editable",
+    "photo_form": "editable",
+    "consent_forms": "editable",
+    "addendum_form": "signed",
+}
+
+
+def _visit(request, pk: int) -> Visit:
+    """The requesting provider's own visit; anyone else's is a 404."""
+    visits = Visit.objects.filter(provider=request.membership).select_related(
+        "patient", "provider__user", "location", "medspa", "appointment__appointment_type", "chart_signed_by"
+    )
+    return get_object_or_404(visits, pk=pk)
+
+
+def _back(visit: Visit, anchor: str = ""):
+    url = reverse("providers:visit_detail", kwargs={"pk": visit.pk})
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def _states(visit: Visit) -> dict[str, bool]:
+    editable = visit.status != VisitStatus.VOIDED and not visit.is_signed
+    return {
+        "editable": editable,
+        "billable": editable and visit.status == VisitStatus.OPEN,
+        "open": visit.status == VisitStatus.OPEN,
+        "signed": visit.is_signed,
+    }
+
+
+def _consent_form(version_id: int, data=None) -> DrawnSignatureForm:
+    """One signature form per consent on the page: ids of their own, the field still named data_url."""
+    form = DrawnSignatureForm(data, auto_id=f"id_consent{version_id}_%s")
+    form.fields["data_url"].error_messages["required"] = "Draw your signature in the box first."
+    return form
+
+
+def _chart_context(request, visit: Visit, forms: dict, error: str) -> dict:
+    states = _states(visit)
+    consent_forms = forms.get("consent_forms", {})
+    needs = charting.consents_needed(visit)
+    sale = Sale.objects.filter(visit=visit).prefetch_related("lines", "payments", "refunds").first()
+    lines = checkout.visit_lines(visit) if states["open"] else []
+    return {
+        "visit": visit,
+        "patient": visit.patient,
+        **states,
+        "error": error,
+        "overdue": charting.chart_overdue(visit),
+        "due_hours": int(charting.CHART_DUE_WITHIN.total_seconds() // 3600),
+        "services": visit.services.select_related(
+            "service__library_service", "standing_order_version__standing_order"
+        ),
+        "consents": [
+            (need, consent_forms.get(need.version.pk) or _consent_form(need.version.pk)) for need in needs
+        ],
+        "products": visit.products.select_related("visit_service__service__library_service"),
+        "photos": list(visit.photos.all()),
+        "addenda": visit.addenda.select_related("signed_by"),
+        "sale": sale,
+        "care_logs": visit.care_messages.select_related("care_message") if sale else [],
+        "lines": lines,
+        "subtotal": sum((line.amount for line in lines), ZERO),
+        "sign_refusal": charting.sign_refusal(visit, request.user),
+        "service_form": forms.get("service_form") or ServiceAddForm(visit=visit),
+        "product_form": forms.get("product_form") or ProductForm(visit=visit),
+        "notes_form": forms.get("notes_form") or NotesForm(initial={"notes": visit.notes}),
+        "photo_form": forms.get("photo_form") or PhotoForm(),
+        "charge_form": forms.get("charge_form") or ChargeForm(),
+        "addendum_form": forms.get("addendum_form") or AddendumForm(),
+        "void_form": forms.get("void_form") or VoidForm(),
+    }
+
+
+def _chart(request, visit: Visit, *, status: int = 200, **forms):
+    """The chart page; a form passed in (bound, with its errors) replaces the blank one. When the chart's
+    state hides that form (e.g. a POST to a signed chart), its errors are shown at the top."""
+    patient_access_record(patient=visit.patient, request=request, viewed="Provider dashboard: visit chart")
+    states = _states(visit)
+    hidden = []
+    for name, form in forms.items():
+        if not states[FORM_SHOWN_WHEN[name]]:
+            for bound in form.values() if isinstance(form, dict) else [form]:
+                hidden += [str(error) for errors in bound.errors.values() for error in errors]
+    return render(request, TEMPLATE, _chart_context(request, visit, forms, " ".join(hidden)), status=status)
+
+
+# --- Starting -----------------------------------------------------------------------------------------------
+
+
+@require_POST
+@dashboard_area(dashboards.PROVIDER)
+def visit_start(request, appointment_id: int):
+    """Starts the visit of the provider's checked-in appointment (or opens the one already started)."""
+    appointments = Appointment.objects.filter(provider=request.membership)
+    appointment = get_object_or_404(appointments, pk=appointment_id)
+    try:
+        visit = charting.visit_start_from_appointment(appointment=appointment, by=request.user)
+    except ChartingRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect(reverse("providers:calendar") + f"?appointment={appointment.pk}")
+    return _back(visit)
+
+
+@dashboard_area(dashboards.PROVIDER)
+def visit_walk_in(request, pk: int):
+    """A visit without an appointment, for one of the provider's own patients, at a location chosen here."""
+    patient = get_object_or_404(selectors.provider_patients(request.membership), pk=pk)
+    form = WalkInForm(request.POST or None, medspa=request.medspa)
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit = charting.visit_start_walk_in(
+                patient=patient, provider=request.membership, location=form.cleaned_data["location"],
+                by=request.user,
+            )  # fmt: skip
+        except ChartingRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, f"A walk-in visit for {patient.full_name} is started.")
+            return _back(visit)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "providers/visits/walk_in.html", {"patient": patient, "form": form}, status=status)
+
+
+# --- The chart ----------------------------------------------------------------------------------------------
+
+
+@require_safe
+@dashboard_area(dashboards.PROVIDER)
+def visit_detail(request, pk: int):
+    return _chart(request, _visit(request, pk))
+
+
+@require_safe
+@dashboard_area(dashboards.PROVIDER)
+def visit_photo(request, pk: int, photo_id: int):
+    """A photo's bytes, to the visit's provider only, never cached: there is no public URL to a photo."""
+    visit = _visit(request, pk)
+    photo = get_object_or_404(visit.photos.all(), pk=photo_id)
+    patient_access_record(patient=visit.patient, request=request, viewed="Provider dashboard: visit photo")
+    content_type = mimetypes.guess_type(photo.image.name)[0] or "application/octet-stream"
+    response = FileResponse(photo.image.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@dashboard_area(dashboards.PROVIDER)
+def visit_service_add(request, pk: int):
+    visit = _visit(request, pk)
+    form = ServiceAddForm(request.POST, visit=visit)
+    if form.is_valid():
+        try:
+            row = charting.visit_service_add(visit=visit, service=form.cleaned_data["service"])
+        except ChartingRefused as refusal:
+            form.add_error("service", str(refusal))
+        else:
+            messages.success(request, f"{row.service.display_name} is added to the visit.")
+            return _back(visit, "services")
+    return _chart(request, visit, status=400, service_form=form)
+
+
+@require_POST
+@dashboard_area(dashboards.PROVIDER)
+def visit_service_remove(request, pk: int, row_id: int):
+    visit = _visit(request, pk)
+    row = get_object_or_404(visit.services.select_related("service__library_service"), pk=row_id)
+    try:
+        charting.visit_service_remove(visit_service=row)
+    except ChartingRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"{row.service.display_name} is removed from the visit.")
+    return _back(visit, "services")
+
+
+@require_POST
+@dashboard_area(dashboards.PROVIDER)
+def visit_consent_sign(request, pk: int, version_id: int):
+    """The patient signs one consent version on screen (the drawing, the time and the IP are kept)."""
+    visit = _visit(request, pk)
+    version = get_object_or_404(ConsentVersion.objects.select_related("consent"), pk=version_id)
+    form = _consent_form(version.pk, request.POST)
+    if form.is_valid():
+        try:
+            charting.visit_consent_sign(
+                visit=visit, version=version, signature_png=form.cleaned_data["data_url"], by=request.user,
+                ip=client_ip(request),
+            )  # fmt: skip
+        except ChartingRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, f"{visit.patient.full_name} signed the {version.consent.title}.")
+            return _back(visit, "consents")
+    return _chart(request, visit, status=400, consent_forms={version.pk: form})
+
+
+@require_POST
+@dashboard_area(dashboards.PROVIDER)
+def visit_product_add(request, pk: int):
+    visit = _visit(request, pk)
+    form = ProductForm(request.POST, visit=visit)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            product = charting.visit_product_add(visit=visit, **form.product())
+        except ChartingRefused as refusal:
+            # An expired lot is the expiry's fault; any other refusal is the form's.
+            expired = visit.is_open and not visit.is_signed and data["expires_on"] < charting.visit_day(visit)
+            form.add_error("expires_on" if expired else None, str(refusal))
+        else:
+            messages.success(request, f"{product} is recorded.")
+            return _back(visit, "products")
+    return _chart(request, visit, status=400, product_form=form)
+
+
+@require_POST
+@dashboard_area(dashboards.PROVIDER)
+def visit_product_remove(request, pk: int, product_id: int):
+    visit = _visit(request, pk)
+    product = get_object_or_404(visit.products.all(), pk=product_id)
+    try:
+        charting.visit_product_remove(product=product)
+    except ChartingRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"{product.name} (lot {product.lot_number}) is removed.")
+    return _back(visit, "products")
+
+
+@require_POST
+@dashboard_area(dashboards.PROVIDER)
+def visit_notes_save(request, pk: int):
+    visit = _visit(request, pk)
+    form = NotesForm(request.POST)
+    if form.is_valid():
+        try:
+            charting.visit_notes_save(visit=visit, notes=form.cleaned_data["notes"])
+        except ChartingRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "The clinical notes are saved.")
+            return _back(visit, "notes")
+    return _chart(request, visit, status=400, notes_form=form)
+
+
+@require_POST
+@dashboard_area(dashboards.PROVIDER)
+def visit_photo_add(request, pk: int):
+    visit = _visit(request, pk)
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            charting.visit_photo_add(
+                visit=visit, kind=data["kind"], image=data["image"], caption=data["caption"], by=request.user
+            )
+        except ChartingRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, f"The {data['kind']} photo is added.")
+            return _back(visit, "photos")
+    return _chart(request, visit, status=400, photo_form=form)
+
+
+@require_POST
+@dashboard_area(dashboards.PROVIDER)
+def visit_photo_remove(request, pk: int, photo_id: int):
+    visit = _visit(request, pk)
+    photo = get_object_or_404(visit.photos.all(), pk=photo_id)
+    try:
+        charting.visit_photo_remove(photo=photo)
+    except ChartingRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "The photo is removed.")
+    return _back(visit, "photos")
+
+
+@require_POST
+@dashboard_area(dashboards.PROVIDER)
+def visit_checkout(request, pk: int):
+    """Charges the visit (split payment) and completes it; the care messages go out after the commit."""
+    visit = _visit(request, pk)
+    form = ChargeForm(request.POST)
+    if form.is_valid():
+        try:
+            sale = checkout.visit_checkout(visit=visit, by=request.user, **form.charge())
+        except ChartingRefused as refusal:  # CheckoutRefused too: short or over payment, gate, consents
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request, f"Paid ${sale.total:,.2f} ({sale.number}). The care messages go out to the patient."
+            )
+            return _back(visit, "checkout")
+    return _chart(request, visit, status=400, charge_form=form)
+
+
+@require_POST
+@dashboard_area(dashboards.PROVIDER)
+def visit_sign(request, pk: int):
+    visit = _visit(request, pk)
+    try:
+        charting.chart_sign(visit=visit, by=request.user)
+    except ChartingRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "The chart is signed and locked. Later changes are addenda.")
+    return _back(visit, "sign")
+
+
+@require_POST
+@dashboard_area(dashboards.PROVIDER)
+def visit_addendum_add(request, pk: int):
+    visit = _visit(request, pk)
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            charting.chart_addendum_add(visit=visit, text=form.cleaned_data["text"], by=request.user)
+        except ChartingRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "The addendum is signed and added to the chart.")
+            return _back(visit, "addenda")
+    return _chart(request, visit, status=400, addendum_form=form)
+
+
+@require_POST
+@dashboard_area(dashboards.PROVIDER)
+def visit_void(request, pk: int):
+    visit = _visit(request, pk)
+    form = VoidForm(request.POST)
+    if form.is_valid():
+        try:
+            charting.visit_void(visit=visit, reason=form.cleaned_data["reason"], by=request.user)
+        except ChartingRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "The visit is voided.")
+            return _back(visit)
+    return _chart(request, visit, status=400, void_form=form)

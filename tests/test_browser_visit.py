@@ -1,0 +1,128 @@
+"""A whole service visit through a real Chromium: the provider checks the patient in on their calendar,
+starts the visit, the patient signs the consent on the canvas, the visit is charged with a split payment
+(card and cash), the provider signs the chart, and the care messages of the visit show as sent.
+
+The browser is signed in by handing it the session of a Django test client that did force_login."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from playwright.sync_api import Page, expect
+
+from providers.models import CareMessageLog, Visit, VisitConsent
+from scheduling import sms
+from scheduling.models import AppointmentStatus
+from tests import factories
+from tests.browser import screenshot, sign_in, url_is
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations_nor_server_errors(page: Page):
+    """A script or style the Content Security Policy blocks would break the signature pad silently, and a
+    500 would not always show on the page: fail on either."""
+    violations, errors = [], []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on(
+        "response",
+        lambda r: errors.append(f"{r.request.method} {r.url} → {r.status}") if r.status >= 500 else None,
+    )
+    yield
+    assert violations == []
+    assert errors == []
+
+
+@pytest.fixture(autouse=True)
+def _media_and_sms(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.SMS_BACKEND = "scheduling.sms.LocmemSmsBackend"
+    sms.outbox.clear()
+
+
+def draw_signature(page: Page, canvas) -> None:
+    """A scribble with the mouse, as a person signs: press, move across the pad, release."""
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None
+    left, top, width, height = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(left + width * 0.1, top + height * 0.6)
+    page.mouse.down()
+    for fx, fy in ((0.25, 0.3), (0.4, 0.7), (0.55, 0.35), (0.7, 0.65), (0.85, 0.4)):
+        page.mouse.move(left + width * fx, top + height * fy, steps=6)
+    page.mouse.up()
+
+
+def test_a_visit_from_check_in_to_signed_chart_and_care_messages(live_server, page: Page, live_cast):
+    provider = live_cast.provider_a1
+    membership = provider.memberships.get()
+    world = factories.charting_world(live_cast.medspa_a, membership)
+    appointment = factories.checked_in_appointment(world, membership)
+    appointment.status = AppointmentStatus.CONFIRMED
+    appointment.save(update_fields=["status"])
+    patient = world.patient
+    sign_in(page, live_server, provider)
+    page.on("dialog", lambda dialog: dialog.accept())  # the data-confirm questions
+
+    # The calendar's appointment: check in, then start the visit.
+    page.goto(f"{live_server.url}/provider/calendar/?appointment={appointment.pk}")
+    expect(page.get_by_role("button", name="Start visit")).to_have_count(0)  # not checked in yet
+    page.get_by_role("button", name="Check in", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text(f"{patient.full_name} is checked in.")
+    page.get_by_role("button", name="Start visit", exact=True).click()
+
+    expect(page).to_have_url(re.compile(rf"^{re.escape(live_server.url)}/provider/visits/\d+/$"))
+    visit = Visit.objects.get(appointment=appointment)
+    expect(page).to_have_url(url_is(live_server, f"/provider/visits/{visit.pk}/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Visit: {patient.full_name}")
+    services = page.locator("section#services")
+    expect(services.get_by_role("cell", name="Neurotoxin", exact=True)).to_be_visible()
+    expect(services.get_by_role("cell", name="$300.00", exact=True)).to_be_visible()
+
+    # The patient reads the consent and signs it on the canvas.
+    consents = page.locator("section#consents")
+    expect(consents).to_contain_text("I understand the risks of neurotoxin injections")
+    draw_signature(page, consents.get_by_label("Signature drawing area for Neurotoxin consent"))
+    screenshot(page, "visit_consent_drawn")
+    consents.get_by_role("button", name="Patient signs", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text(f"{patient.full_name} signed the Neurotoxin consent.")
+    expect(page.locator("section#consents")).to_contain_text("Covered by the signature of")
+    signed = VisitConsent.objects.get(visit=visit)
+    assert signed.signature.signature.read().startswith(b"\x89PNG")
+
+    # Checkout: $300 split between a card and cash.
+    checkout = page.locator("section#checkout")
+    checkout.get_by_label("Card ($)", exact=True).fill("200")
+    checkout.get_by_label("Card's last 4 digits", exact=True).fill("4242")
+    checkout.get_by_label("Cash ($)", exact=True).fill("100")
+    screenshot(page, "visit_checkout_filled")
+    checkout.get_by_role("button", name="Charge and complete the visit", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Paid $300.00")
+    checkout = page.locator("section#checkout")
+    payments = checkout.get_by_role("table").nth(1)
+    expect(payments.get_by_role("row", name="Card $200.00 4242")).to_be_visible()
+    expect(payments.get_by_role("row", name="Cash $100.00 —")).to_be_visible()
+    visit.refresh_from_db()
+    assert visit.status == "completed"
+    assert sorted(visit.sale.payments.values_list("amount", flat=True)) == [
+        Decimal("100.00"),
+        Decimal("200.00"),
+    ]
+
+    # The provider signs the chart (confirming), which locks it.
+    page.locator("section#sign").get_by_role("button", name="Sign the chart", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("The chart is signed and locked.")
+    expect(page.get_by_text("Chart signed", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Save the notes")).to_have_count(0)
+    expect(page.get_by_role("button", name="Sign and add the addendum")).to_be_visible()
+
+    # The care messages went out after the checkout's commit: the log shows the email sent.
+    logs = page.locator("section#checkout table.care-messages")
+    email_row = logs.get_by_role("row").filter(has=page.get_by_role("cell", name="Email", exact=True))
+    expect(email_row).to_contain_text("Neurotoxin aftercare")
+    expect(email_row.get_by_text("Sent", exact=True)).to_be_visible()
+    screenshot(page, "visit_signed_with_care_messages")
+    assert CareMessageLog.objects.get(visit=visit, channel="email").status == "sent"
+    assert len(mail.outbox) == 1 and "Stay upright" in mail.outbox[0].body
