@@ -6,6 +6,7 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -286,3 +287,26 @@ def licence_add(*, membership: Membership, data: dict) -> ProviderLicence:
     licence.full_clean()
     licence.save()
     return licence
+
+
+# Sent inside the transaction that changes a medspa's business model (medspa, old, new): apps that price or
+# bill by model (inventory carts) follow in that same transaction, so nothing is left at the old model's
+# prices.
+business_model_changed = Signal()
+
+
+@transaction.atomic
+def medspa_business_model_set(
+    *, medspa: Medspa, business_model: str, flex_revenue_split_percent=None
+) -> Medspa:
+    """Moves a medspa to Legacy, Launch or Flex (Flex with its revenue split)."""
+    medspa = Medspa.objects.select_for_update().get(pk=medspa.pk)
+    old = medspa.business_model
+    medspa.business_model = business_model
+    if flex_revenue_split_percent is not None:
+        medspa.flex_revenue_split_percent = flex_revenue_split_percent
+    medspa.full_clean()
+    medspa.save()
+    if old != business_model:
+        business_model_changed.send(sender=Medspa, medspa=medspa, old=old, new=business_model)
+    return medspa

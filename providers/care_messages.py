@@ -7,9 +7,12 @@ nothing. A failure is never resent automatically (a lost answer does not say the
 delivered); the provider sees it on their To-Do and may send that one again by hand."""
 
 import logging
+from datetime import timedelta
 
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from providers.models import CareMessageLog, Visit, VisitStatus
 from scheduling import sms
@@ -19,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 EMAIL, SMS = "email", "sms"
 CHANNELS = (EMAIL, SMS)
+# A row still "sending" after this long was left by a worker that died: the To-Do offers to send it again.
+STUCK_AFTER = timedelta(minutes=15)
 
 
 def _skip_reason(patient, channel: str) -> str:
@@ -72,19 +77,27 @@ def visit_care_messages_send(*, visit_id: int) -> int:
     return sum(_deliver(visit, row) for row in claimed)
 
 
+def resendable() -> Q:
+    """Failed rows, and rows left "sending" by a worker that died before it could say how it went."""
+    return Q(status=CareMessageLog.Status.FAILED) | Q(
+        status=CareMessageLog.Status.PENDING, updated_at__lt=timezone.now() - STUCK_AFTER
+    )
+
+
 def care_message_resend(*, log: CareMessageLog) -> bool:
-    """Sends a failed care message again, by hand (from the To-Do): claimed first, so two clicks send once."""
+    """Sends a failed (or stuck) care message again, by hand from the To-Do: claimed first, so two clicks
+    send once, and skipped if the patient has opted out of that channel since."""
     with transaction.atomic():
-        row = (
-            CareMessageLog.objects.select_for_update()
-            .filter(pk=log.pk, status=CareMessageLog.Status.FAILED)
-            .first()
-        )
+        row = CareMessageLog.objects.select_for_update().filter(resendable(), pk=log.pk).first()
         if row is None:
             return False
-        row.status, row.detail = CareMessageLog.Status.PENDING, ""
+        visit = Visit.objects.select_related("patient", "medspa").get(pk=row.visit_id)
+        reason = _skip_reason(visit.patient, row.channel)
+        row.status = CareMessageLog.Status.SKIPPED if reason else CareMessageLog.Status.PENDING
+        row.detail = reason
         row.save(update_fields=["status", "detail", "updated_at"])
-    visit = Visit.objects.select_related("patient", "medspa").get(pk=row.visit_id)
+    if reason:
+        return False
     return _deliver(visit, row)
 
 

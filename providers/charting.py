@@ -6,18 +6,19 @@ Every function takes the acting user and checks the rule it owns; views only tra
 raises ChartingRefused with a sentence for the person at the screen."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from gfe import selectors as gfe_selectors
+from gfe.models import Clearance, ClearanceStatus
 from gfe.services import ClearanceMissing
 from medspa.models import Membership, Patient, User
 from providers.models import ChartAddendum, Visit, VisitConsent, VisitPhoto, VisitProduct, VisitService
 from providers.models.visits import VisitStatus
+from providers.money import MAX_MONEY
 from scheduling.models import Appointment, AppointmentStatus, Location
 from services_catalog import selectors as catalog_selectors
 from services_catalog import services as catalog_services
@@ -27,19 +28,25 @@ from services_catalog.models import ConsentSignature, ConsentVersion, Service
 CONSENT_VALID_FOR = timedelta(days=365)
 # The field's norm: a chart is finished (signed) within 72 hours of the visit.
 CHART_DUE_WITHIN = timedelta(hours=72)
+# Starting the same walk-in again within this window returns the one just started.
+RESTART_WINDOW = timedelta(minutes=5)
 
 
 class ChartingRefused(Exception):
     """A charting rule said no; the message says why, for the person at the screen."""
 
 
+def visit_moment(visit: Visit) -> datetime:
+    """When the treatment happened: the appointment's start, or when a walk-in was started (a completed
+    appointment may be charted days later; its day is still the appointment's)."""
+    if visit.appointment_id is not None:
+        return visit.appointment.start
+    return visit.started_at or timezone.now()
+
+
 def visit_day(visit: Visit) -> date:
     """The visit's date where it happens: clearances and lot expiries are dates there."""
-    return visit.started_at.astimezone(visit.location.tz).date() if visit.started_at else _today(visit)
-
-
-def _today(visit: Visit) -> date:
-    return timezone.now().astimezone(visit.location.tz).date()
+    return visit_moment(visit).astimezone(visit.location.tz).date()
 
 
 def _editable(visit: Visit, *, billing: bool = False) -> None:
@@ -92,6 +99,13 @@ def visit_start_walk_in(*, patient: Patient, provider: Membership, location: Loc
         raise ChartingRefused("The patient, the provider and the location must be of one medspa.")
     if patient.status == "archived":
         raise ChartingRefused("This patient is archived: restore them before a visit.")
+    # A double-click or a resent form finds the walk-in it just started instead of making a second one.
+    recent = Visit.objects.filter(
+        patient=patient, provider=provider, location=location, appointment__isnull=True,
+        status=VisitStatus.OPEN, started_at__gte=timezone.now() - RESTART_WINDOW,
+    ).first()  # fmt: skip
+    if recent is not None:
+        return recent
     return Visit.objects.create(
         medspa_id=patient.medspa_id, patient=patient, provider=provider, location=location, started_by=by
     )
@@ -105,7 +119,10 @@ def visit_void(*, visit: Visit, reason: str, by: User) -> Visit:
     if not reason.strip():
         raise ChartingRefused("Say why the visit is voided.")
     visit.status, visit.void_reason = VisitStatus.VOIDED, reason.strip()[:300]
-    visit.save(update_fields=["status", "void_reason", "updated_at"])
+    if visit.appointment_id is not None:  # the appointment can be charted again, by a new visit
+        visit.void_reason = f"{visit.void_reason} (appointment {visit.appointment_id})"[:300]
+        visit.appointment = None
+    visit.save(update_fields=["status", "void_reason", "appointment", "updated_at"])
     return visit
 
 
@@ -116,9 +133,8 @@ def _service_refusal(visit: Visit, service: Service) -> str:
     """Why `service` cannot be performed in `visit`, or ""."""
     if service.medspa_id != visit.medspa_id or not service.is_active:
         return f"{service.display_name} is not an active service of this medspa."
-    missing = gfe_selectors.gate_missing(visit.patient, [service], visit_day(visit))
-    if missing:
-        return str(ClearanceMissing(missing))
+    if service.effective_requires_gfe and not _cleared_on_visit_day(visit, service):
+        return str(ClearanceMissing([service]))
     standing_order = service.effective_standing_order
     if standing_order is not None and not catalog_selectors.standing_order_is_signed(
         visit.medspa, standing_order
@@ -128,6 +144,15 @@ def _service_refusal(visit: Visit, service: Service) -> str:
             "it cannot be performed until it is."
         )
     return ""
+
+
+def _cleared_on_visit_day(visit: Visit, service: Service) -> bool:
+    """The GFE gate on the visit's day: a clearance valid that day, including one that has expired by date
+    since (a visit charted or checked out after the nightly expiry still happened while it was valid)."""
+    return Clearance.objects.filter(
+        patient_id=visit.patient_id, service=service, valid_until__gte=visit_day(visit),
+        status__in=[ClearanceStatus.CLEARED, ClearanceStatus.EXPIRED],
+    ).exists()  # fmt: skip
 
 
 def _service_create(visit: Visit, service: Service) -> VisitService:
@@ -205,7 +230,7 @@ def consents_needed(visit: Visit) -> list[ConsentNeed]:
             "signature"
         )
     }
-    since = (visit.started_at or timezone.now()) - CONSENT_VALID_FOR
+    since = visit_moment(visit) - CONSENT_VALID_FOR
     earlier: dict[int, ConsentSignature] = {}
     for signature in ConsentSignature.objects.filter(
         patient_id=visit.patient_id, version_id__in=versions, signed_at__gte=since
@@ -247,7 +272,10 @@ def visit_consent_sign(*, visit: Visit, version: ConsentVersion, signature_png: 
 
 
 def _consents_settle(visit: Visit) -> None:
-    """Refuses while a consent is unsigned; records the earlier signatures that cover the others."""
+    """Refuses while a consent is unsigned; records the earlier signatures that cover the others. A signed
+    chart's consents were settled when it was signed (a consent revised since does not reopen it)."""
+    if visit.is_signed:
+        return
     needs = consents_needed(visit)
     unsigned = [need.consent.title for need in needs if not need.is_covered]
     if unsigned:
@@ -285,6 +313,8 @@ def visit_product_add(
         raise ChartingRefused("Name the product and its lot number.")
     if expires_on < visit_day(visit):
         raise ChartingRefused(f"Lot {lot_number} expired on {expires_on:%b %-d, %Y}: it must not be used.")
+    if units * unit_price > MAX_MONEY:
+        raise ChartingRefused(f"{units} × ${unit_price} is more than one charge can be (${MAX_MONEY}).")
     if visit_service is not None and visit_service.visit_id != visit.pk:
         raise ChartingRefused("That service is not in this visit.")
     return VisitProduct.objects.create(
@@ -379,7 +409,7 @@ def chart_addendum_add(*, visit: Visit, text: str, by: User) -> ChartAddendum:
 
 def chart_age(visit: Visit, now=None) -> timedelta:
     """How long the chart has waited for its signature."""
-    return (now or timezone.now()) - visit.started_at
+    return (now or timezone.now()) - visit_moment(visit)
 
 
 def chart_overdue(visit: Visit, now=None) -> bool:

@@ -25,7 +25,7 @@ from providers import charting
 from providers.charting import ChartingRefused
 from providers.models import Payment, PaymentMethod, Refund, Sale, SaleKind, SaleLine, SaleStatus, Visit
 from providers.models.visits import VisitStatus
-from providers.money import ZERO, cents, percent_of, share
+from providers.money import MAX_MONEY, ZERO, cents, percent_of, share
 from scheduling import booking
 from scheduling.models import AppointmentStatus, Location
 from services_catalog.models import RetailProduct
@@ -83,13 +83,18 @@ def totals_for(lines: list[LineDraft], *, discount: Decimal, tip: Decimal, tax_p
     """The sale's figures for these lines; raises when the discount or tip make no sense."""
     subtotal = sum((line.amount for line in lines), ZERO)
     discount, tip = cents(discount), cents(tip)
+    if max([subtotal, tip, subtotal + tip, *(line.amount for line in lines)]) > MAX_MONEY:
+        raise CheckoutRefused(f"That is more than one sale can hold (${MAX_MONEY}).")
     if discount < 0 or tip < 0:
         raise CheckoutRefused("A discount or tip cannot be negative.")
     if discount > subtotal:
         raise CheckoutRefused(f"The discount (${discount}) is more than the subtotal (${subtotal}).")
     taxable = sum((line.amount for line in lines if line.taxable), ZERO)
     taxable_after_discount = taxable - share(discount, taxable, subtotal)
-    return Totals(subtotal, discount, percent_of(taxable_after_discount, tax_percent), tip)
+    figures = Totals(subtotal, discount, percent_of(taxable_after_discount, tax_percent), tip)
+    if figures.total > MAX_MONEY:
+        raise CheckoutRefused(f"That is more than one sale can hold (${MAX_MONEY}).")
+    return figures
 
 
 def _portrait_percent(sale: Sale) -> Decimal:
@@ -100,7 +105,8 @@ def _portrait_percent(sale: Sale) -> Decimal:
 
 
 def _tenders_check(tenders: list[Tender], total: Decimal) -> list[Tender]:
-    tenders = [Tender(t.method, cents(t.amount), t.reference.strip()[:100]) for t in tenders if t.amount]
+    tenders = [Tender(t.method, cents(t.amount), t.reference.strip()[:100]) for t in tenders]
+    tenders = [tender for tender in tenders if tender.amount]
     for tender in tenders:
         if tender.method not in PaymentMethod.values:
             raise CheckoutRefused(f"Unknown payment method: {tender.method}.")
@@ -234,6 +240,13 @@ def retail_sale_open(
         patient is not None and patient.medspa_id != provider.medspa_id
     ):
         raise CheckoutRefused("The seller, the location and the customer must be of one medspa.")
+    # A double-click or a resent form finds the empty cart it just opened instead of opening a second one.
+    recent = Sale.objects.filter(
+        kind=SaleKind.RETAIL, status=SaleStatus.OPEN, provider=provider, location=location, patient=patient,
+        created_at__gte=timezone.now() - charting.RESTART_WINDOW, lines__isnull=True,
+    ).first()  # fmt: skip
+    if recent is not None:
+        return recent
     return Sale.objects.create(
         medspa_id=provider.medspa_id, kind=SaleKind.RETAIL, provider=provider, location=location,
         patient=patient, tax_percent=location.sales_tax_percent, created_by=by,
@@ -260,6 +273,8 @@ def retail_line_set(*, sale: Sale, product: RetailProduct, quantity: Decimal) ->
         raise CheckoutRefused(f"{product.name} is not an active product of this medspa.")
     if quantity < 0 or quantity > MAX_QUANTITY or quantity != int(quantity):
         raise CheckoutRefused(f"The quantity must be a whole number from 0 to {MAX_QUANTITY}.")
+    if quantity * product.price > MAX_MONEY:
+        raise CheckoutRefused(f"That is more than one sale can hold (${MAX_MONEY}).")
     if quantity == 0:
         sale.lines.filter(retail_product=product).delete()
     else:
@@ -271,6 +286,17 @@ def retail_line_set(*, sale: Sale, product: RetailProduct, quantity: Decimal) ->
         )  # fmt: skip
     _cart_totals_refresh(sale)
     return sale
+
+
+@transaction.atomic
+def retail_line_add(*, sale: Sale, product: RetailProduct, quantity: Decimal) -> Sale:
+    """Adds `quantity` of a product to what the cart holds (read under the cart's lock: two tabs adding one
+    each make two)."""
+    locked = _open_retail(sale)
+    line = locked.lines.filter(retail_product=product).first()
+    return retail_line_set(
+        sale=locked, product=product, quantity=quantity + (line.quantity if line else ZERO)
+    )
 
 
 def _cart_lines(sale: Sale) -> list[LineDraft]:
@@ -376,21 +402,22 @@ def sale_refund(*, sale: Sale, payment: Payment, amount: Decimal, reason: str, b
     if amount > left:
         method = payment.get_method_display().lower()
         raise CheckoutRefused(f"At most ${left} of this {method} payment is left to refund.")
-    before = sale.refunds.aggregate(total=Sum("amount"))["total"] or ZERO
-    after = before + amount
-
-    def part(of: Decimal, refunded: Decimal) -> Decimal:
-        return share(refunded, of, sale.total)
-
-    tax_part = part(sale.tax, after) - part(sale.tax, before)
-    tip_part = part(sale.tip, after) - part(sale.tip, before)
-
-    def portrait(refunded: Decimal) -> Decimal:
-        revenue_refunded = refunded - part(sale.tax, refunded) - part(sale.tip, refunded)
-        return share(revenue_refunded, sale.portrait_share, sale.revenue)
+    # Each part is what the sale's refunds should have given back by now (proportional to what is refunded)
+    # less what earlier refunds gave back, so the refunds of a whole sale give back exactly its tax, tip and
+    # Portrait share. Tax and tip never take more than the refund itself: its revenue part is never negative.
+    given = sale.refunds.aggregate(
+        amount=Sum("amount"), tax=Sum("tax_part"), tip=Sum("tip_part"), portrait=Sum("portrait_part")
+    )
+    given = {key: value or ZERO for key, value in given.items()}
+    after = given["amount"] + amount
+    tax_part = min(max(share(after, sale.tax, sale.total) - given["tax"], ZERO), amount)
+    tip_part = min(max(share(after, sale.tip, sale.total) - given["tip"], ZERO), amount - tax_part)
+    revenue_after = after - (given["tax"] + tax_part) - (given["tip"] + tip_part)
+    portrait_part = share(revenue_after, sale.portrait_share, sale.revenue) - given["portrait"]
+    portrait_part = min(max(portrait_part, ZERO), amount - tax_part - tip_part)
 
     return Refund.objects.create(
         medspa_id=sale.medspa_id, sale=sale, payment=payment, amount=amount, reason=reason.strip()[:300],
-        tax_part=tax_part, tip_part=tip_part, portrait_part=portrait(after) - portrait(before),
+        tax_part=tax_part, tip_part=tip_part, portrait_part=portrait_part,
         refunded_by=by, idempotency_key=idempotency_key[:64],
     )  # fmt: skip

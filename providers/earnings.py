@@ -123,8 +123,29 @@ def _total(rows: Iterable[dict], key: str) -> Decimal:
     return sum((row[key] or ZERO for row in rows), ZERO)
 
 
+class _InDollars:
+    """Figures a template shows in dollars: `row.usd.field`."""
+
+    @property
+    def usd(self) -> "Dollars":
+        return Dollars(self)
+
+
+class _Split(_InDollars):
+    """Figures with a revenue and Portrait's share of it (zero off Flex): the medspa keeps the rest."""
+
+    @property
+    def medspa_share(self) -> Decimal:
+        return self.revenue - self.portrait_share
+
+
+def _less(gross: str, refunded: str) -> property:
+    """A figure net of refunds: the `gross` figure less the `refunded` one."""
+    return property(lambda self: getattr(self, gross) - getattr(self, refunded), doc=f"{gross} - {refunded}")
+
+
 @dataclass(frozen=True)
-class Month:
+class Month(_Split):
     """One month of the chart: revenue net of refunds and, on Flex, its split."""
 
     month: date
@@ -132,17 +153,9 @@ class Month:
     portrait_share: Decimal
     refunds: Decimal
 
-    @property
-    def medspa_share(self) -> Decimal:
-        return self.revenue - self.portrait_share
-
-    @property
-    def usd(self) -> "Dollars":
-        return Dollars(self)
-
 
 @dataclass(frozen=True)
-class Summary:
+class Summary(_Split):
     """The period's figures. Gross figures are the sales'; the refunds' parts are taken off where named."""
 
     sale_count: int
@@ -177,57 +190,27 @@ class Summary:
     def revenue(self) -> Decimal:
         return self.subtotal - self.discounts - self.refunded_revenue
 
-    @property
-    def tax_net(self) -> Decimal:
-        return self.tax - self.refunded_tax
-
-    @property
-    def tips_net(self) -> Decimal:
-        return self.tips - self.refunded_tips
-
-    @property
-    def net_collected(self) -> Decimal:
-        return self.payments - self.refunds
-
-    @property
-    def financing(self) -> Decimal:
-        return self.financing_paid - self.refunded_financing
-
-    @property
-    def portrait_share(self) -> Decimal:
-        return self.portrait_gross - self.refunded_portrait
-
-    @property
-    def medspa_share(self) -> Decimal:
-        return self.revenue - self.portrait_share
-
-    @property
-    def usd(self) -> "Dollars":
-        return Dollars(self)
+    tax_net = _less("tax", "refunded_tax")
+    tips_net = _less("tips", "refunded_tips")
+    net_collected = _less("payments", "refunds")
+    financing = _less("financing_paid", "refunded_financing")
+    portrait_share = _less("portrait_gross", "refunded_portrait")
 
 
 def summary(scope: Scope, period: Period) -> Summary:
     """The period's figures and its months, zeros included: four queries (sales and refunds by month,
     the lines by kind, the payments)."""
     sales, refunds = paid_sales(scope, period), refunds_given(scope, period)
-    sale_months = list(
-        sales.annotate(month=TruncMonth("paid_at", tzinfo=period.tz))
-        .order_by("month")
-        .values("month")
-        .annotate(
-            count=Count("pk"), subtotals=Sum("subtotal"), discounts=Sum("discount"), taxes=Sum("tax"),
-            tips=Sum("tip"), portrait=Sum("portrait_share"), percent=Max("portrait_percent"),
-        )
+    sale_months = _by_month(
+        sales, "paid_at", period,
+        count=Count("pk"), subtotals=Sum("subtotal"), discounts=Sum("discount"), taxes=Sum("tax"),
+        tips=Sum("tip"), portrait=Sum("portrait_share"), percent=Max("portrait_percent"),
     )  # fmt: skip
-    refund_months = list(
-        refunds.annotate(month=TruncMonth("refunded_at", tzinfo=period.tz))
-        .order_by("month")
-        .values("month")
-        .annotate(
-            count=Count("pk"), refunded=Sum("amount"), taxes=Sum("tax_part"), tips=Sum("tip_part"),
-            portrait=Sum("portrait_part"),
-            financing=Sum("amount", filter=Q(payment__method=PaymentMethod.FINANCING)),
-        )
+    refund_months = _by_month(
+        refunds, "refunded_at", period,
+        count=Count("pk"), refunded=Sum("amount"), taxes=Sum("tax_part"), tips=Sum("tip_part"),
+        portrait=Sum("portrait_part"),
+        financing=Sum("amount", filter=Q(payment__method=PaymentMethod.FINANCING)),
     )  # fmt: skip
     lines = SaleLine.objects.filter(sale__in=sales.values("pk")).aggregate(
         services=Sum("amount", filter=Q(kind=SaleLine.Kind.SERVICE)),
@@ -265,6 +248,12 @@ def summary(scope: Scope, period: Period) -> Summary:
     )
 
 
+def _by_month(rows: QuerySet, at: str, period: Period, **aggregates) -> list[dict]:
+    """The `aggregates` of the rows by the month of their `at` time in the period's time zone, in order."""
+    by_month = rows.annotate(month=TruncMonth(at, tzinfo=period.tz)).order_by("month").values("month")
+    return list(by_month.annotate(**aggregates))
+
+
 def _months(period: Period, sale_months: list[dict], refund_months: list[dict]) -> list[Month]:
     def by_month(rows: list[dict]) -> dict[date, dict]:
         return {row["month"].astimezone(period.tz).date(): row for row in rows}
@@ -297,7 +286,7 @@ def summary_is_flex(scope: Scope, period: Period) -> bool:
 
 
 @dataclass
-class ProviderRow:
+class ProviderRow(_Split):
     """One provider's part of the period."""
 
     provider_id: int
@@ -309,17 +298,7 @@ class ProviderRow:
     refunds: Decimal = ZERO
     portrait_share: Decimal = ZERO
 
-    @property
-    def net_collected(self) -> Decimal:
-        return self.payments - self.refunds
-
-    @property
-    def medspa_share(self) -> Decimal:
-        return self.revenue - self.portrait_share
-
-    @property
-    def usd(self) -> "Dollars":
-        return Dollars(self)
+    net_collected = _less("payments", "refunds")
 
 
 def _provider_name(prefix: str):
@@ -443,7 +422,7 @@ def sale_details(medspa: Medspa, sale_ids: Iterable[int]) -> dict[int, dict]:
 
 
 @dataclass(frozen=True)
-class TransactionRow:
+class TransactionRow(_InDollars):
     """One line of the transaction list: a paid sale, or a refund (its amounts negative)."""
 
     at: datetime
@@ -489,10 +468,6 @@ class TransactionRow:
     @property
     def number(self) -> str:
         return f"S-{self.sale_id:06d}"
-
-    @property
-    def usd(self) -> "Dollars":
-        return Dollars(self)
 
 
 def transaction_rows(scope: Scope, period: Period, rows: list[dict], link=None) -> list[TransactionRow]:

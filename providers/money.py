@@ -4,10 +4,14 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# The largest amount a money column holds (10 digits, 2 after the point).
+MAX_MONEY = Decimal("99999999.99")
 
 
 def cents(value) -> Decimal:
-    """`value` rounded half up to the cent."""
+    """`value` (Decimal, int or str, never a float) rounded half up to the cent."""
+    if isinstance(value, float):
+        raise TypeError("Money is never a float: pass a Decimal or a string.")
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -15,7 +19,7 @@ def share(amount: Decimal, numerator: Decimal, denominator: Decimal) -> Decimal:
     """amount × numerator / denominator, to the cent (0 when the denominator is 0)."""
     if not denominator:
         return ZERO
-    return cents(Decimal(amount) * Decimal(numerator) / Decimal(denominator))
+    return cents(cents(amount) * Decimal(numerator) / Decimal(denominator))
 
 
 def percent_of(amount: Decimal, percent: Decimal) -> Decimal:

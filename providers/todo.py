@@ -17,7 +17,7 @@ from gfe import selectors as gfe_selectors
 from gfe import services as gfe_services
 from gfe.models import OPEN_REQUEST_STATUSES, Clearance, ClearanceStatus, GfeRequest, Routing
 from medspa.models import Medspa, Membership, PatientProvider
-from providers import charting
+from providers import care_messages, charting
 from providers.models import CareMessageLog, Visit, VisitStatus
 from providers.selectors import provider_patients
 from scheduling.models import Appointment, AppointmentStatus
@@ -159,9 +159,10 @@ def clearances_expiring(membership: Membership, *, today: date) -> list[Clearanc
 
 
 def care_messages_failed(membership: Membership) -> list[CareMessageLog]:
-    """Care messages of the provider's visits that failed to send (never resent automatically)."""
+    """Care messages of the provider's visits that failed to send, or were left "sending" by a worker that
+    died (never resent automatically)."""
     return list(
-        CareMessageLog.objects.filter(status=CareMessageLog.Status.FAILED, visit__provider=membership)
+        CareMessageLog.objects.filter(care_messages.resendable(), visit__provider=membership)
         .select_related("visit__patient", "care_message")
         .order_by("created_at", "pk")
     )

@@ -2,6 +2,7 @@
 of a paid sale (retail or a visit's) with its refunds, and the provider's own sales list. The admin opens
 any sale of the medspa and refunds it. A provider opens only their own sales: any other id is 404."""
 
+import re
 from decimal import Decimal
 
 from django.contrib import messages
@@ -196,13 +197,12 @@ def sale_line(request, pk: int):
         form = CartLineForm(request.POST, products=RetailProduct.objects.all())
     if form.is_valid():
         product = form.cleaned_data["product"]
-        if adding:
-            line = sale.lines.filter(retail_product=product).first()
-            quantity = Decimal(form.cleaned_data["quantity"]) + (line.quantity if line else ZERO)
-        else:
-            quantity = form.new_quantity()
         try:
-            checkout.retail_line_set(sale=sale, product=product, quantity=quantity)
+            if adding:
+                quantity = Decimal(form.cleaned_data["quantity"])
+                checkout.retail_line_add(sale=sale, product=product, quantity=quantity)
+            else:
+                checkout.retail_line_set(sale=sale, product=product, quantity=form.new_quantity())
         except CheckoutRefused as refused:
             form.add_error(None, str(refused))
         else:
@@ -268,7 +268,7 @@ def retail_new(request):
     patient = None
     patient_id = request.GET.get("patient", "")
     if patient_id:
-        if not patient_id.isdigit():
+        if not re.fullmatch(r"[0-9]{1,12}", patient_id):
             raise Http404
         patient = get_object_or_404(patients, pk=patient_id)
     locations = Location.objects.filter(is_active=True).order_by("name", "id")

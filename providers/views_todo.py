@@ -28,7 +28,7 @@ def care_message_resend(request, pk: int):
         visit__provider=request.membership,
     )
     what = f"The {log.care_message.title} {log.get_channel_display()} to {log.visit.patient.full_name}"
-    if log.status != CareMessageLog.Status.FAILED:
+    if not CareMessageLog.objects.filter(care_messages.resendable(), pk=log.pk).exists():
         messages.info(
             request, f"{what} is not waiting to be sent again ({log.get_status_display().lower()})."
         )
@@ -38,6 +38,8 @@ def care_message_resend(request, pk: int):
         log.refresh_from_db(fields=["status", "detail"])
         if log.status == CareMessageLog.Status.FAILED:
             messages.error(request, f"{what} failed again: {log.detail or 'no reason given'}.")
+        elif log.status == CareMessageLog.Status.SKIPPED:
+            messages.info(request, f"{what} was not sent: {log.detail}.")
         else:
             messages.info(request, f"{what} was already being sent again.")
     return redirect("providers:todo")

@@ -6,6 +6,7 @@ action calls a charting or checkout service and turns its refusal into a message
 with errors comes back on the chart page with what was typed (status 400)."""
 
 import mimetypes
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.http import FileResponse
@@ -131,6 +132,35 @@ def _chart(request, visit: Visit, *, status: int = 200, **forms):
     return render(request, TEMPLATE, _chart_context(request, visit, forms, " ".join(hidden)), status=status)
 
 
+def _act(request, visit: Visit, action: Callable[[], object], done: str, anchor: str):
+    """A chart action without a form (a remove, the signature): its refusal or `done` is the message, then
+    back to the chart at `anchor`."""
+    try:
+        action()
+    except ChartingRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, done)
+    return _back(visit, anchor)
+
+
+def _submit(
+    request, visit: Visit, form, action: Callable[[], str], *, anchor: str = "", field=None, **on_chart
+):
+    """A chart form's post: a valid `form` runs `action`, which returns the success message, then back to the
+    chart at `anchor`. Invalid, or refused (the refusal is the form's error, on `field`), the chart comes
+    back with status 400 and what was typed: `on_chart` names the bound form as the chart's context does."""
+    if form.is_valid():
+        try:
+            done = action()
+        except ChartingRefused as refusal:  # CheckoutRefused too
+            form.add_error(field, str(refusal))
+        else:
+            messages.success(request, done)
+            return _back(visit, anchor)
+    return _chart(request, visit, status=400, **on_chart)
+
+
 # --- Starting -----------------------------------------------------------------------------------------------
 
 
@@ -195,15 +225,12 @@ def visit_photo(request, pk: int, photo_id: int):
 def visit_service_add(request, pk: int):
     visit = _visit(request, pk)
     form = ServiceAddForm(request.POST, visit=visit)
-    if form.is_valid():
-        try:
-            row = charting.visit_service_add(visit=visit, service=form.cleaned_data["service"])
-        except ChartingRefused as refusal:
-            form.add_error("service", str(refusal))
-        else:
-            messages.success(request, f"{row.service.display_name} is added to the visit.")
-            return _back(visit, "services")
-    return _chart(request, visit, status=400, service_form=form)
+
+    def add() -> str:
+        row = charting.visit_service_add(visit=visit, service=form.cleaned_data["service"])
+        return f"{row.service.display_name} is added to the visit."
+
+    return _submit(request, visit, form, add, anchor="services", field="service", service_form=form)
 
 
 @require_POST
@@ -211,13 +238,10 @@ def visit_service_add(request, pk: int):
 def visit_service_remove(request, pk: int, row_id: int):
     visit = _visit(request, pk)
     row = get_object_or_404(visit.services.select_related("service__library_service"), pk=row_id)
-    try:
-        charting.visit_service_remove(visit_service=row)
-    except ChartingRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, f"{row.service.display_name} is removed from the visit.")
-    return _back(visit, "services")
+    return _act(
+        request, visit, lambda: charting.visit_service_remove(visit_service=row),
+        f"{row.service.display_name} is removed from the visit.", "services",
+    )  # fmt: skip
 
 
 @require_POST
@@ -227,18 +251,15 @@ def visit_consent_sign(request, pk: int, version_id: int):
     visit = _visit(request, pk)
     version = get_object_or_404(ConsentVersion.objects.select_related("consent"), pk=version_id)
     form = _consent_form(version.pk, request.POST)
-    if form.is_valid():
-        try:
-            charting.visit_consent_sign(
-                visit=visit, version=version, signature_png=form.cleaned_data["data_url"], by=request.user,
-                ip=client_ip(request),
-            )  # fmt: skip
-        except ChartingRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, f"{visit.patient.full_name} signed the {version.consent.title}.")
-            return _back(visit, "consents")
-    return _chart(request, visit, status=400, consent_forms={version.pk: form})
+
+    def sign() -> str:
+        charting.visit_consent_sign(
+            visit=visit, version=version, signature_png=form.cleaned_data["data_url"], by=request.user,
+            ip=client_ip(request),
+        )  # fmt: skip
+        return f"{visit.patient.full_name} signed the {version.consent.title}."
+
+    return _submit(request, visit, form, sign, anchor="consents", consent_forms={version.pk: form})
 
 
 @require_POST
@@ -265,13 +286,10 @@ def visit_product_add(request, pk: int):
 def visit_product_remove(request, pk: int, product_id: int):
     visit = _visit(request, pk)
     product = get_object_or_404(visit.products.all(), pk=product_id)
-    try:
-        charting.visit_product_remove(product=product)
-    except ChartingRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, f"{product.name} (lot {product.lot_number}) is removed.")
-    return _back(visit, "products")
+    return _act(
+        request, visit, lambda: charting.visit_product_remove(product=product),
+        f"{product.name} (lot {product.lot_number}) is removed.", "products",
+    )  # fmt: skip
 
 
 @require_POST
@@ -279,15 +297,12 @@ def visit_product_remove(request, pk: int, product_id: int):
 def visit_notes_save(request, pk: int):
     visit = _visit(request, pk)
     form = NotesForm(request.POST)
-    if form.is_valid():
-        try:
-            charting.visit_notes_save(visit=visit, notes=form.cleaned_data["notes"])
-        except ChartingRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, "The clinical notes are saved.")
-            return _back(visit, "notes")
-    return _chart(request, visit, status=400, notes_form=form)
+
+    def save() -> str:
+        charting.visit_notes_save(visit=visit, notes=form.cleaned_data["notes"])
+        return "The clinical notes are saved."
+
+    return _submit(request, visit, form, save, anchor="notes", notes_form=form)
 
 
 @require_POST
@@ -295,18 +310,15 @@ def visit_notes_save(request, pk: int):
 def visit_photo_add(request, pk: int):
     visit = _visit(request, pk)
     form = PhotoForm(request.POST, request.FILES)
-    if form.is_valid():
+
+    def add() -> str:
         data = form.cleaned_data
-        try:
-            charting.visit_photo_add(
-                visit=visit, kind=data["kind"], image=data["image"], caption=data["caption"], by=request.user
-            )
-        except ChartingRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, f"The {data['kind']} photo is added.")
-            return _back(visit, "photos")
-    return _chart(request, visit, status=400, photo_form=form)
+        charting.visit_photo_add(
+            visit=visit, kind=data["kind"], image=data["image"], caption=data["caption"], by=request.user
+        )
+        return f"The {data['kind']} photo is added."
+
+    return _submit(request, visit, form, add, anchor="photos", photo_form=form)
 
 
 @require_POST
@@ -314,13 +326,9 @@ def visit_photo_add(request, pk: int):
 def visit_photo_remove(request, pk: int, photo_id: int):
     visit = _visit(request, pk)
     photo = get_object_or_404(visit.photos.all(), pk=photo_id)
-    try:
-        charting.visit_photo_remove(photo=photo)
-    except ChartingRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, "The photo is removed.")
-    return _back(visit, "photos")
+    return _act(
+        request, visit, lambda: charting.visit_photo_remove(photo=photo), "The photo is removed.", "photos"
+    )
 
 
 @require_POST
@@ -329,30 +337,22 @@ def visit_checkout(request, pk: int):
     """Charges the visit (split payment) and completes it; the care messages go out after the commit."""
     visit = _visit(request, pk)
     form = ChargeForm(request.POST)
-    if form.is_valid():
-        try:
-            sale = checkout.visit_checkout(visit=visit, by=request.user, **form.charge())
-        except ChartingRefused as refusal:  # CheckoutRefused too: short or over payment, gate, consents
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(
-                request, f"Paid ${sale.total:,.2f} ({sale.number}). The care messages go out to the patient."
-            )
-            return _back(visit, "checkout")
-    return _chart(request, visit, status=400, charge_form=form)
+
+    def charge() -> str:  # refused when short or over paid, by the GFE gate, for a consent unsigned
+        sale = checkout.visit_checkout(visit=visit, by=request.user, **form.charge())
+        return f"Paid ${sale.total:,.2f} ({sale.number}). The care messages go out to the patient."
+
+    return _submit(request, visit, form, charge, anchor="checkout", charge_form=form)
 
 
 @require_POST
 @dashboard_area(dashboards.PROVIDER)
 def visit_sign(request, pk: int):
     visit = _visit(request, pk)
-    try:
-        charting.chart_sign(visit=visit, by=request.user)
-    except ChartingRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, "The chart is signed and locked. Later changes are addenda.")
-    return _back(visit, "sign")
+    return _act(
+        request, visit, lambda: charting.chart_sign(visit=visit, by=request.user),
+        "The chart is signed and locked. Later changes are addenda.", "sign",
+    )  # fmt: skip
 
 
 @require_POST
@@ -360,15 +360,12 @@ def visit_sign(request, pk: int):
 def visit_addendum_add(request, pk: int):
     visit = _visit(request, pk)
     form = AddendumForm(request.POST)
-    if form.is_valid():
-        try:
-            charting.chart_addendum_add(visit=visit, text=form.cleaned_data["text"], by=request.user)
-        except ChartingRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, "The addendum is signed and added to the chart.")
-            return _back(visit, "addenda")
-    return _chart(request, visit, status=400, addendum_form=form)
+
+    def add() -> str:
+        charting.chart_addendum_add(visit=visit, text=form.cleaned_data["text"], by=request.user)
+        return "The addendum is signed and added to the chart."
+
+    return _submit(request, visit, form, add, anchor="addenda", addendum_form=form)
 
 
 @require_POST
@@ -376,12 +373,9 @@ def visit_addendum_add(request, pk: int):
 def visit_void(request, pk: int):
     visit = _visit(request, pk)
     form = VoidForm(request.POST)
-    if form.is_valid():
-        try:
-            charting.visit_void(visit=visit, reason=form.cleaned_data["reason"], by=request.user)
-        except ChartingRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            messages.success(request, "The visit is voided.")
-            return _back(visit)
-    return _chart(request, visit, status=400, void_form=form)
+
+    def void() -> str:
+        charting.visit_void(visit=visit, reason=form.cleaned_data["reason"], by=request.user)
+        return "The visit is voided."
+
+    return _submit(request, visit, form, void, void_form=form)

@@ -1,6 +1,8 @@
 """Helpers shared by the Playwright browser tests (test_browser_*.py)."""
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -29,3 +31,38 @@ def sign_in(page: Page, live_server, user) -> None:
     client.force_login(user)
     name = settings.SESSION_COOKIE_NAME
     page.context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": live_server.url}])
+
+
+@contextmanager
+def no_csp_violations_nor_server_errors(page: Page) -> Iterator[None]:
+    """Fails the test on a script or style the Content Security Policy blocked (it would break the page
+    silently) or on a 500 answer (one to an htmx request would not always show on the page). Wrap an autouse
+    fixture's `yield` in it."""
+    violations, errors = [], []
+
+    def record(message):
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    def record_response(response):
+        if response.status >= 500:
+            errors.append(f"{response.request.method} {response.url} → {response.status}")
+
+    page.on("console", record)
+    page.on("response", record_response)
+    yield
+    assert violations == []
+    assert errors == []
+
+
+def draw_signature(page: Page, canvas) -> None:
+    """A scribble with the mouse, as a person signs: press, move across the pad, release."""
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None
+    left, top, width, height = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(left + width * 0.1, top + height * 0.6)
+    page.mouse.down()
+    for fx, fy in ((0.25, 0.3), (0.4, 0.7), (0.55, 0.35), (0.7, 0.65), (0.85, 0.4)):
+        page.mouse.move(left + width * fx, top + height * fy, steps=6)
+    page.mouse.up()

@@ -9,6 +9,8 @@ from django.core.cache import cache
 from django.test import Client
 from django_scopes import scopes_disabled
 
+from providers import charting
+from scheduling import sms
 from tests import factories
 
 # Playwright's sync API runs an event loop in the test thread; Django's async-safety guard would refuse
@@ -115,3 +117,47 @@ def browser_type_launch_args(browser_type_launch_args):
 def live_cast(transactional_db, cast) -> Cast:
     """The cast, committed (no wrapping transaction), so the live server's own connection can read it."""
     return cast
+
+
+# --- The Provider dashboard's tests: a provider of medspa A, a colleague, a visit ready to chart. ----------
+
+
+@pytest.fixture
+def media_and_sms(settings, tmp_path):
+    """Uploads (photos, signatures) in a throwaway folder, and text messages kept in scheduling.sms.outbox.
+    Use it with `pytest.mark.usefixtures("media_and_sms")`."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.SMS_BACKEND = "scheduling.sms.LocmemSmsBackend"
+    sms.outbox.clear()
+
+
+@pytest.fixture
+def provider(cast):
+    """provider_a1's membership of medspa A."""
+    return cast.provider_a1.memberships.get()
+
+
+@pytest.fixture
+def colleague(cast):
+    """provider_a2's membership of medspa A."""
+    return cast.provider_a2.memberships.get()
+
+
+@pytest.fixture
+def world(cast, provider):
+    """factories.charting_world of medspa A for `provider`: location, appointment type, a service with a
+    consent and a care message, a patient cleared for it. A test module may refine it by overriding
+    `world` with a fixture that takes this one."""
+    return factories.charting_world(cast.medspa_a, provider)
+
+
+@pytest.fixture
+def appointment(world, provider):
+    """A checked-in appointment of the world's patient with `provider`."""
+    return factories.checked_in_appointment(world, provider)
+
+
+@pytest.fixture
+def visit(cast, appointment):
+    """The visit provider_a1 started from `appointment`."""
+    return charting.visit_start_from_appointment(appointment=appointment, by=cast.provider_a1)

@@ -268,3 +268,59 @@ def png_signature() -> bytes:
     buffer = BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def consent_sign(visit, by, *, ip="203.0.113.9"):
+    """The first consent `visit` still needs, signed on screen (png_signature()) with `by` at the desk."""
+    from providers import charting
+
+    need = charting.consents_needed(visit)[0]
+    return charting.visit_consent_sign(
+        visit=visit, version=need.version, signature_png=png_signature(), by=by, ip=ip
+    )
+
+
+def paid_visit(world, provider, by, *, start=None, tenders=None, **charges):
+    """The sale of a visit that `by` started from a checked-in appointment of `world`'s patient with
+    `provider` (checked_in_appointment, at `start`), its consent signed and checked out through the real
+    services: one $300 card payment unless `tenders`; `charges` are discount, discount_reason, tip."""
+    from decimal import Decimal
+
+    from providers import charting, checkout
+
+    appointment = checked_in_appointment(world, provider, start=start)
+    visit = charting.visit_start_from_appointment(appointment=appointment, by=by)
+    consent_sign(visit, by)
+    tenders = tenders or [checkout.Tender("card", Decimal("300"))]
+    return checkout.visit_checkout(visit=visit, tenders=tenders, by=by, **charges)
+
+
+def retail_product(medspa, name, sku, price, *, taxable=True, active=True):
+    """A retail product of the catalog, saved through its service."""
+    from decimal import Decimal
+
+    from services_catalog import services as catalog
+
+    return catalog.product_save(
+        medspa=medspa,
+        data={"name": name, "sku": sku, "price": Decimal(price), "taxable": taxable, "is_active": active},
+    )
+
+
+def visit_backdate(visit, by):
+    """Moves a visit (and its appointment, if any) `by` (a timedelta) into the past: how old a chart is
+    counts from the treatment."""
+    from providers.models import Visit
+    from scheduling.models import Appointment
+
+    Visit.objects.filter(pk=visit.pk).update(started_at=visit.started_at - by)
+    if visit.appointment_id is not None:
+        appointment = visit.appointment
+        Appointment.objects.filter(pk=appointment.pk).update(
+            start=appointment.start - by, end=appointment.end - by,
+            blocked_start=appointment.blocked_start - by, blocked_end=appointment.blocked_end - by,
+        )  # fmt: skip
+    visit.refresh_from_db()
+    if visit.appointment_id is not None:
+        visit.appointment.refresh_from_db()
+    return visit

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from gfe.models import Clearance, ClearanceStatus, GfeExam, GfeRequest
 from services_catalog import services as catalog
 from tests import factories
-from tests.browser import screenshot, sign_in, url_is
+from tests.browser import draw_signature, no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
 
 pytestmark = pytest.mark.browser
 
@@ -32,23 +32,9 @@ ICD10 = "L90.8"
 
 @pytest.fixture(autouse=True)
 def _no_csp_violations_nor_server_errors(page: Page):
-    """A script or style the Content Security Policy blocks would break pages silently, and a 500 answered
-    to an htmx request would not show on the page: fail on either."""
-    violations, errors = [], []
-
-    def record(message):
-        if "Content Security Policy" in message.text:
-            violations.append(message.text)
-
-    def record_response(response):
-        if response.status >= 500:
-            errors.append(f"{response.request.method} {response.url} → {response.status}")
-
-    page.on("console", record)
-    page.on("response", record_response)
-    yield
-    assert violations == []
-    assert errors == []
+    """A script or style the Content Security Policy blocks would break the pages silently."""
+    with no_csp_violations_nor_server_errors(page):
+        yield
 
 
 def provider_nav(page: Page):
@@ -74,19 +60,6 @@ def one_year_after(day: date) -> date:
     """The same day a year later (Feb 29 → Feb 28), worked out here rather than with the product's code."""
     year = day.year + 1
     return date(year, day.month, min(day.day, calendar.monthrange(year, day.month)[1]))
-
-
-def draw_signature(page: Page, canvas) -> None:
-    """A scribble with the mouse, as a person signs: press, move across the pad, release."""
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    assert box is not None
-    left, top, width, height = box["x"], box["y"], box["width"], box["height"]
-    page.mouse.move(left + width * 0.1, top + height * 0.6)
-    page.mouse.down()
-    for fx, fy in ((0.25, 0.3), (0.4, 0.7), (0.55, 0.35), (0.7, 0.65), (0.85, 0.4)):
-        page.mouse.move(left + width * fx, top + height * fy, steps=6)
-    page.mouse.up()
 
 
 def canvas_has_ink(canvas) -> bool:

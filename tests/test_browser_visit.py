@@ -12,47 +12,18 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from providers.models import CareMessageLog, Visit, VisitConsent
-from scheduling import sms
 from scheduling.models import AppointmentStatus
 from tests import factories
-from tests.browser import screenshot, sign_in, url_is
+from tests.browser import draw_signature, no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("media_and_sms")]
 
 
 @pytest.fixture(autouse=True)
 def _no_csp_violations_nor_server_errors(page: Page):
-    """A script or style the Content Security Policy blocks would break the signature pad silently, and a
-    500 would not always show on the page: fail on either."""
-    violations, errors = [], []
-    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-    page.on(
-        "response",
-        lambda r: errors.append(f"{r.request.method} {r.url} → {r.status}") if r.status >= 500 else None,
-    )
-    yield
-    assert violations == []
-    assert errors == []
-
-
-@pytest.fixture(autouse=True)
-def _media_and_sms(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    settings.SMS_BACKEND = "scheduling.sms.LocmemSmsBackend"
-    sms.outbox.clear()
-
-
-def draw_signature(page: Page, canvas) -> None:
-    """A scribble with the mouse, as a person signs: press, move across the pad, release."""
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    assert box is not None
-    left, top, width, height = box["x"], box["y"], box["width"], box["height"]
-    page.mouse.move(left + width * 0.1, top + height * 0.6)
-    page.mouse.down()
-    for fx, fy in ((0.25, 0.3), (0.4, 0.7), (0.55, 0.35), (0.7, 0.65), (0.85, 0.4)):
-        page.mouse.move(left + width * fx, top + height * fy, steps=6)
-    page.mouse.up()
+    """A script or style the Content Security Policy blocks would break the signature pad silently."""
+    with no_csp_violations_nor_server_errors(page):
+        yield
 
 
 def test_a_visit_from_check_in_to_signed_chart_and_care_messages(live_server, page: Page, live_cast):

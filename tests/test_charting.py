@@ -32,37 +32,7 @@ from services_catalog import services as catalog
 from services_catalog.models import ConsentSignature, StandingOrder
 from tests import factories
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _media_and_sms(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    settings.SMS_BACKEND = "scheduling.sms.LocmemSmsBackend"
-    sms.outbox.clear()
-
-
-@pytest.fixture
-def provider(cast):
-    return cast.provider_a1.memberships.get()
-
-
-@pytest.fixture
-def world(cast, provider):
-    return factories.charting_world(cast.medspa_a, provider)
-
-
-@pytest.fixture
-def visit(cast, world, provider):
-    appointment = factories.checked_in_appointment(world, provider)
-    return charting.visit_start_from_appointment(appointment=appointment, by=cast.provider_a1)
-
-
-def sign_consent(visit, user):
-    need = charting.consents_needed(visit)[0]
-    return charting.visit_consent_sign(
-        visit=visit, version=need.version, signature_png=factories.png_signature(), by=user, ip="203.0.113.9"
-    )
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]
 
 
 def pay(visit, user, total, **kwargs):
@@ -92,7 +62,7 @@ class TestStartAndGate:
         appointment.status = AppointmentStatus.COMPLETED
         appointment.save()
         visit = charting.visit_start_from_appointment(appointment=appointment, by=cast.provider_a1)
-        sign_consent(visit, cast.provider_a1)
+        factories.consent_sign(visit, cast.provider_a1)
         pay(visit, cast.provider_a1, "300")
         visit.refresh_from_db()
         assert visit.status == VisitStatus.COMPLETED
@@ -111,9 +81,11 @@ class TestStartAndGate:
             charting.visit_service_add(visit=visit, service=other)
         assert not visit.services.exists()
 
-    def test_a_clearance_that_expired_before_checkout_stops_the_checkout(self, cast, visit, world):
-        sign_consent(visit, cast.provider_a1)
-        Clearance.objects.filter(patient=world.patient).update(status=ClearanceStatus.EXPIRED)
+    def test_a_clearance_that_ended_before_the_visit_day_stops_the_checkout(self, cast, visit, world):
+        factories.consent_sign(visit, cast.provider_a1)
+        Clearance.objects.filter(patient=world.patient).update(
+            status=ClearanceStatus.EXPIRED, valid_until=charting.visit_day(visit) - timedelta(days=1)
+        )
         with pytest.raises(CheckoutRefused, match="No valid GFE clearance"):
             pay(visit, cast.provider_a1, "300")
         assert not Payment.objects.exists()
@@ -143,7 +115,7 @@ class TestConsents:
             pay(visit, cast.provider_a1, "300")
 
     def test_the_signature_pins_the_exact_version(self, cast, visit, world):
-        signed = sign_consent(visit, cast.provider_a1)
+        signed = factories.consent_sign(visit, cast.provider_a1)
         assert signed.signature.ip == "203.0.113.9" and signed.signature.witnessed_by == cast.provider_a1
         catalog.text_revise(document=world.consent, text="New risks were added to this text.", by=None)
         need = charting.consents_needed(visit)[0]
@@ -154,7 +126,7 @@ class TestConsents:
     def test_a_valid_earlier_signature_of_the_same_version_covers_a_new_visit(
         self, cast, visit, world, provider
     ):
-        sign_consent(visit, cast.provider_a1)
+        factories.consent_sign(visit, cast.provider_a1)
         pay(visit, cast.provider_a1, "300")
         second = charting.visit_start_walk_in(
             patient=world.patient, provider=provider, location=world.location, by=cast.provider_a1
@@ -166,7 +138,7 @@ class TestConsents:
         assert ConsentSignature.objects.count() == 1
 
     def test_a_signature_older_than_a_year_does_not_cover(self, cast, visit, world, provider):
-        sign_consent(visit, cast.provider_a1)
+        factories.consent_sign(visit, cast.provider_a1)
         later = charting.visit_start_walk_in(
             patient=world.patient, provider=provider, location=world.location, by=cast.provider_a1
         )
@@ -179,7 +151,7 @@ class TestConsents:
 
 class TestChartLock:
     def test_a_signed_chart_is_locked_in_the_service_layer_and_the_database(self, cast, visit, world):
-        sign_consent(visit, cast.provider_a1)
+        factories.consent_sign(visit, cast.provider_a1)
         charting.visit_notes_save(visit=visit, notes="20 units glabella.")
         charting.chart_sign(visit=visit, by=cast.provider_a1)
         with pytest.raises(ChartingRefused, match="locked"):
@@ -195,7 +167,7 @@ class TestChartLock:
             )  # fmt: skip
 
     def test_addenda_are_signed_timestamped_and_never_changed(self, cast, visit):
-        sign_consent(visit, cast.provider_a1)
+        factories.consent_sign(visit, cast.provider_a1)
         with pytest.raises(ChartingRefused, match="not signed yet"):
             charting.chart_addendum_add(visit=visit, text="x", by=cast.provider_a1)
         charting.chart_sign(visit=visit, by=cast.provider_a1)
@@ -207,7 +179,7 @@ class TestChartLock:
             ChartAddendum.objects.filter(pk=addendum.pk).update(text="rewritten")
 
     def test_only_the_visits_provider_signs(self, cast, visit):
-        sign_consent(visit, cast.provider_a1)
+        factories.consent_sign(visit, cast.provider_a1)
         with pytest.raises(ChartingRefused, match="Only the provider"):
             charting.chart_sign(visit=visit, by=cast.admin_a)
 
@@ -229,7 +201,7 @@ class TestMoney:
             lot_number="C1234",
             expires_on=timezone.localdate() + timedelta(days=60),
         )
-        sign_consent(visit, cast.provider_a1)
+        factories.consent_sign(visit, cast.provider_a1)
         with pytest.raises(CheckoutRefused, match=r"\$90.00 short of the total \(\$610.00\)"):
             checkout.visit_checkout(
                 visit=visit,
@@ -269,7 +241,7 @@ class TestMoney:
         medspa = cast.medspa_a
         medspa.business_model, medspa.flex_revenue_split_percent = BusinessModel.FLEX, Decimal("12.50")
         medspa.save()
-        sign_consent(visit, cast.provider_a1)
+        factories.consent_sign(visit, cast.provider_a1)
         sale = checkout.visit_checkout(
             visit=visit,
             by=cast.provider_a1,
@@ -281,48 +253,20 @@ class TestMoney:
         assert sale.revenue == Decimal("299.99")
         assert sale.portrait_share == Decimal("37.50")  # 12.5 % of 299.99 = 37.49875
         card, cash = sale.payments.order_by("amount")[1], sale.payments.order_by("amount")[0]
-        checkout.sale_refund(
-            sale=sale,
-            payment=card,
-            amount=Decimal("0.07"),
-            reason="goodwill",
-            by=cast.admin_a,
-            idempotency_key="a",
-        )
-        checkout.sale_refund(
-            sale=sale,
-            payment=card,
-            amount=Decimal("0.07"),
-            reason="goodwill",
-            by=cast.admin_a,
-            idempotency_key="a",
-        )
+
+        def refund(payment, amount, key, reason="treatment redone"):
+            return checkout.sale_refund(
+                sale=sale, payment=payment, amount=Decimal(amount), reason=reason, by=cast.admin_a,
+                idempotency_key=key,
+            )  # fmt: skip
+
+        refund(card, "0.07", "a", "goodwill")
+        refund(card, "0.07", "a", "goodwill")
         assert Refund.objects.count() == 1
         with pytest.raises(CheckoutRefused, match=r"At most \$199.93"):
-            checkout.sale_refund(
-                sale=sale,
-                payment=card,
-                amount=Decimal("200"),
-                reason="x",
-                by=cast.admin_a,
-                idempotency_key="b",
-            )
-        checkout.sale_refund(
-            sale=sale,
-            payment=card,
-            amount=Decimal("199.93"),
-            reason="treatment redone",
-            by=cast.admin_a,
-            idempotency_key="c",
-        )
-        checkout.sale_refund(
-            sale=sale,
-            payment=cash,
-            amount=Decimal("133.32"),
-            reason="treatment redone",
-            by=cast.admin_a,
-            idempotency_key="d",
-        )
+            refund(card, "200", "b", "x")
+        refund(card, "199.93", "c")
+        refund(cash, "133.32", "d")
         refunds = Refund.objects.aggregate(
             amount=Sum("amount"), tip=Sum("tip_part"), tax=Sum("tax_part"), portrait=Sum("portrait_part")
         )
@@ -341,26 +285,8 @@ class TestRetail:
     def products(self, cast, world):
         world.location.sales_tax_percent = Decimal("8.875")
         world.location.save()
-        serum = catalog.product_save(
-            medspa=cast.medspa_a,
-            data={
-                "name": "Serum",
-                "sku": "S1",
-                "price": Decimal("89.99"),
-                "taxable": True,
-                "is_active": True,
-            },
-        )
-        gift = catalog.product_save(
-            medspa=cast.medspa_a,
-            data={
-                "name": "Gift box",
-                "sku": "G1",
-                "price": Decimal("25"),
-                "taxable": False,
-                "is_active": True,
-            },
-        )
+        serum = factories.retail_product(cast.medspa_a, "Serum", "S1", "89.99", taxable=True)
+        gift = factories.retail_product(cast.medspa_a, "Gift box", "G1", "25", taxable=False)
         return serum, gift
 
     def test_cart_tax_discount_split_payment_and_receipt(
@@ -404,7 +330,7 @@ class TestCareMessages:
         self, cast, visit, django_capture_on_commit_callbacks
     ):
         sms.outbox.clear()
-        sign_consent(visit, cast.provider_a1)
+        factories.consent_sign(visit, cast.provider_a1)
         with django_capture_on_commit_callbacks(execute=True):
             pay(visit, cast.provider_a1, "300")
         assert len(mail.outbox) == 1 and "Stay upright" in mail.outbox[0].body
@@ -417,7 +343,7 @@ class TestCareMessages:
         }
 
     def test_a_failure_is_logged_and_resent_by_hand_once(self, cast, visit, monkeypatch):
-        sign_consent(visit, cast.provider_a1)
+        factories.consent_sign(visit, cast.provider_a1)
         pay(visit, cast.provider_a1, "300")
 
         def broken(self, to, body):

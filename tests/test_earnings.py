@@ -17,26 +17,17 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from medspa.models.tenancy import BusinessModel
-from providers import charting, checkout, earnings, earnings_csv
+from providers import checkout, earnings, earnings_csv
 from providers.checkout import Tender
 from providers.earnings import Period, Scope
 from providers.models import Payment, Refund, Sale, SaleKind, SaleLine, SaleStatus
 from providers.svg_chart import Bar, Series, bar_chart, nice_step, short_dollars
-from scheduling import sms
 from scheduling.models import Location
-from services_catalog import services as catalog
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]
 LA = ZoneInfo("America/Los_Angeles")
 D = Decimal
-
-
-@pytest.fixture(autouse=True)
-def _media_and_sms(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    settings.SMS_BACKEND = "scheduling.sms.LocmemSmsBackend"
-    sms.outbox.clear()
 
 
 @pytest.fixture
@@ -47,18 +38,8 @@ def medspa(cast):
 
 
 @pytest.fixture
-def a1(cast):
-    return cast.provider_a1.memberships.get()
-
-
-@pytest.fixture
-def a2(cast):
-    return cast.provider_a2.memberships.get()
-
-
-@pytest.fixture
-def world(medspa, a1):
-    return factories.charting_world(medspa, a1)
+def world(medspa, provider):
+    return factories.charting_world(medspa, provider)
 
 
 def this_year() -> Period:
@@ -72,14 +53,7 @@ def this_year() -> Period:
 def visit_sale(cast, world, provider, *, hours_ago=0, tenders, **charges):
     """A visit checked out by the real services: appointment, visit, consent, checkout."""
     start = (timezone.now() - timedelta(minutes=5, hours=hours_ago)).replace(second=0, microsecond=0)
-    appointment = factories.checked_in_appointment(world, provider, start=start)
-    visit = charting.visit_start_from_appointment(appointment=appointment, by=provider.user)
-    need = charting.consents_needed(visit)[0]
-    charting.visit_consent_sign(
-        visit=visit, version=need.version, signature_png=factories.png_signature(), by=provider.user,
-        ip="203.0.113.9",
-    )  # fmt: skip
-    return checkout.visit_checkout(visit=visit, tenders=tenders, by=provider.user, **charges)
+    return factories.paid_visit(world, provider, provider.user, start=start, tenders=tenders, **charges)
 
 
 def retail_sale(world, provider, product, quantity, *, tenders, **charges):
@@ -94,23 +68,20 @@ def retail_sale(world, provider, product, quantity, *, tenders, **charges):
 def serum(medspa, world):
     world.location.sales_tax_percent = D("8.875")
     world.location.save()
-    return catalog.product_save(
-        medspa=medspa,
-        data={"name": "Serum", "sku": "S1", "price": D("89.99"), "taxable": True, "is_active": True},
-    )
+    return factories.retail_product(medspa, "Serum", "S1", "89.99", taxable=True)
 
 
 @pytest.fixture
-def real_sales(cast, world, a1, serum):
+def real_sales(cast, world, provider, serum):
     """Two visits (a discount, a tip, split payments with financing), a retail sale with tax, refunds of
     each kind; and an open cart and a voided one, which never count."""
     first = visit_sale(
-        cast, world, a1, hours_ago=2, tip=D("40"), discount=D("30"), discount_reason="Loyalty",
+        cast, world, provider, hours_ago=2, tip=D("40"), discount=D("30"), discount_reason="Loyalty",
         tenders=[Tender("card", D("200")), Tender("financing", D("80"), "Cherry"), Tender("cash", D("30"))],
     )  # fmt: skip
-    second = visit_sale(cast, world, a1, tip=D("33.33"), tenders=[Tender("card", D("333.33"))])
+    second = visit_sale(cast, world, provider, tip=D("33.33"), tenders=[Tender("card", D("333.33"))])
     retail = retail_sale(
-        world, a1, serum, 2, tenders=[Tender("card", D("100")), Tender("gift_credit", D("95.95"))]
+        world, provider, serum, 2, tenders=[Tender("card", D("100")), Tender("gift_credit", D("95.95"))]
     )
     financing = first.payments.get(method="financing")
     checkout.sale_refund(
@@ -124,9 +95,9 @@ def real_sales(cast, world, a1, serum):
         sale=retail, payment=retail.payments.get(method="card"), amount=D("0.07"), reason="scratch",
         by=cast.admin_a, idempotency_key="3",
     )  # fmt: skip
-    open_cart = checkout.retail_sale_open(provider=a1, location=world.location, by=a1.user)
+    open_cart = checkout.retail_sale_open(provider=provider, location=world.location, by=provider.user)
     checkout.retail_line_set(sale=open_cart, product=serum, quantity=D("1"))
-    voided = checkout.retail_sale_open(provider=a1, location=world.location, by=a1.user)
+    voided = checkout.retail_sale_open(provider=provider, location=world.location, by=provider.user)
     checkout.retail_line_set(sale=voided, product=serum, quantity=D("3"))
     checkout.retail_sale_void(sale=voided)
     return first, second, retail
@@ -214,30 +185,36 @@ class TestReconciliation:
         assert figures.financing == D("80.00") - D("50.00")
         assert not figures.is_flex
 
-    def test_the_months_and_the_providers_add_up_to_the_summary(self, cast, medspa, a1, a2, real_sales):
-        bulk_sales(a2, count=3, subtotal="250.00", tip="10.00", when=timezone.now() - timedelta(days=40))
+    def test_the_months_and_the_providers_add_up_to_the_summary(
+        self, cast, medspa, provider, colleague, real_sales
+    ):
+        bulk_sales(
+            colleague, count=3, subtotal="250.00", tip="10.00", when=timezone.now() - timedelta(days=40)
+        )
         period = this_year()
         figures = earnings.summary(Scope(medspa), period)
         assert len(figures.months) == len(period.months())
         assert sum((month.revenue for month in figures.months), D(0)) == figures.revenue
         rows = earnings.by_provider(Scope(medspa), period)
-        assert {row.provider_id for row in rows} == {a1.pk, a2.pk}
+        assert {row.provider_id for row in rows} == {provider.pk, colleague.pk}
         assert sum((row.revenue for row in rows), D(0)) == figures.revenue
         assert sum((row.net_collected for row in rows), D(0)) == figures.net_collected
         assert sum((row.tips for row in rows), D(0)) == figures.tips_net
-        a2_row = next(row for row in rows if row.provider_id == a2.pk)
+        a2_row = next(row for row in rows if row.provider_id == colleague.pk)
         assert (a2_row.sale_count, a2_row.revenue, a2_row.net_collected) == (3, D("750.00"), D("804.00"))
 
 
 class TestFlex:
-    def test_medspa_share_and_portrait_share_make_the_revenue_exactly(self, cast, medspa, world, a1, serum):
+    def test_medspa_share_and_portrait_share_make_the_revenue_exactly(
+        self, cast, medspa, world, provider, serum
+    ):
         medspa.business_model, medspa.flex_revenue_split_percent = BusinessModel.FLEX, D("15.00")
         medspa.save()
         sale = visit_sale(
-            cast, world, a1, tip=D("12.34"), discount=D("0.03"), discount_reason="round",
+            cast, world, provider, tip=D("12.34"), discount=D("0.03"), discount_reason="round",
             tenders=[Tender("card", D("200")), Tender("cash", D("112.31"))],
         )  # fmt: skip
-        retail = retail_sale(world, a1, serum, 1, tenders=[Tender("card", D("97.98"))])
+        retail = retail_sale(world, provider, serum, 1, tenders=[Tender("card", D("97.98"))])
         checkout.sale_refund(
             sale=sale, payment=sale.payments.get(method="card"), amount=D("99.99"), reason="x",
             by=cast.admin_a, idempotency_key="a",
@@ -252,8 +229,8 @@ class TestFlex:
         month = figures.months[-1]
         assert month.medspa_share + month.portrait_share == month.revenue == figures.revenue
 
-    def test_a_past_flex_sale_shows_the_split_after_the_medspa_left_flex(self, medspa, a1):
-        bulk_sales(a1, percent="20.00", subtotal="100.00")
+    def test_a_past_flex_sale_shows_the_split_after_the_medspa_left_flex(self, medspa, provider):
+        bulk_sales(provider, percent="20.00", subtotal="100.00")
         figures = earnings.summary(Scope(medspa), this_year())
         assert medspa.business_model == "launch" and figures.is_flex
         assert (figures.portrait_share, figures.medspa_share) == (D("20.00"), D("80.00"))
@@ -264,16 +241,16 @@ class TestFlex:
 
 
 class TestPeriods:
-    def test_days_are_the_medspas_both_ends_included(self, cast, medspa, a1):
+    def test_days_are_the_medspas_both_ends_included(self, cast, medspa, provider):
         late_january = datetime(2026, 1, 31, 23, 30, tzinfo=LA)  # Feb 1, 07:30 UTC
-        (january,) = bulk_sales(a1, when=late_january, subtotal="10.00", tax="0.00")
+        (january,) = bulk_sales(provider, when=late_january, subtotal="10.00", tax="0.00")
         (first_of_feb,) = bulk_sales(
-            a1, when=datetime(2026, 2, 1, 0, 10, tzinfo=LA), subtotal="20.00", tax="0"
+            provider, when=datetime(2026, 2, 1, 0, 10, tzinfo=LA), subtotal="20.00", tax="0"
         )
         (last_of_feb,) = bulk_sales(
-            a1, when=datetime(2026, 2, 28, 23, 59, tzinfo=LA), subtotal="40.00", tax="0"
+            provider, when=datetime(2026, 2, 28, 23, 59, tzinfo=LA), subtotal="40.00", tax="0"
         )
-        bulk_sales(a1, when=datetime(2026, 3, 1, 0, 0, tzinfo=LA), subtotal="80.00", tax="0")
+        bulk_sales(provider, when=datetime(2026, 3, 1, 0, 0, tzinfo=LA), subtotal="80.00", tax="0")
         refund_at(january, "5.00", datetime(2026, 2, 3, 12, tzinfo=LA), cast.admin_a)
 
         february = earnings.summary(Scope(medspa), Period(date(2026, 2, 1), date(2026, 2, 28), LA))
@@ -292,9 +269,9 @@ class TestPeriods:
         assert (period.start, period.end) == (date(2025, 4, 1), date(2026, 3, 14))
         assert period.months()[0] == date(2025, 4, 1) and len(period.months()) == 12
 
-    def test_the_page_filters_by_the_dates_given(self, client_as, medspa, a1):
-        (inside,) = bulk_sales(a1, when=datetime(2026, 2, 10, 12, tzinfo=LA))
-        (outside,) = bulk_sales(a1, when=datetime(2026, 3, 1, 0, 1, tzinfo=LA))
+    def test_the_page_filters_by_the_dates_given(self, client_as, medspa, provider):
+        (inside,) = bulk_sales(provider, when=datetime(2026, 2, 10, 12, tzinfo=LA))
+        (outside,) = bulk_sales(provider, when=datetime(2026, 3, 1, 0, 1, tzinfo=LA))
         page = client_as("provider_a1").get(
             "/provider/earnings/", {"start": "2026-02-01", "end": "2026-02-28"}
         )
@@ -337,11 +314,11 @@ def sale_link(name: str, pk: int) -> str | None:
 
 
 class TestPages:
-    def test_a_provider_sees_only_their_own_sales(self, cast, client_as, medspa, a1, a2):
+    def test_a_provider_sees_only_their_own_sales(self, cast, client_as, medspa, provider, colleague):
         patient = factories.PatientFactory(medspa=medspa, first_name="Ada", last_name="Own")
         other = factories.PatientFactory(medspa=medspa, first_name="Bea", last_name="Others")
-        (own,) = bulk_sales(a1, patient=patient, subtotal="123.00")
-        (theirs,) = bulk_sales(a2, patient=other, subtotal="456.00")
+        (own,) = bulk_sales(provider, patient=patient, subtotal="123.00")
+        (theirs,) = bulk_sales(colleague, patient=other, subtotal="456.00")
         html = client_as("provider_a1").get("/provider/earnings/").content.decode()
         assert own.number in html and "Ada Own" in html
         assert theirs.number not in html and "Bea Others" not in html and "456.00" not in html
@@ -355,24 +332,28 @@ class TestPages:
         )
         assert [row[3] for row in rows[1:]] == [own.number]
 
-    def test_the_admin_sees_the_whole_medspa_each_provider_and_can_pick_one(self, client_as, medspa, a1, a2):
-        (one,) = bulk_sales(a1, subtotal="100.00")
-        (two,) = bulk_sales(a2, subtotal="200.00")
+    def test_the_admin_sees_the_whole_medspa_each_provider_and_can_pick_one(
+        self, client_as, medspa, provider, colleague
+    ):
+        (one,) = bulk_sales(provider, subtotal="100.00")
+        (two,) = bulk_sales(colleague, subtotal="200.00")
         html = client_as("admin_a").get("/dashboard/earnings/").content.decode()
         assert one.number in html and two.number in html
         assert "By provider" in html
-        assert escape(a1.user.get_full_name()) in html and escape(a2.user.get_full_name()) in html
+        assert (
+            escape(provider.user.get_full_name()) in html and escape(colleague.user.get_full_name()) in html
+        )
         link = sale_link("providers:admin_sale_detail", two.pk)
         if link:
             assert f'href="{link}"' in html
-        only = client_as("admin_a").get("/dashboard/earnings/", {"provider": a2.pk}).content.decode()
+        only = client_as("admin_a").get("/dashboard/earnings/", {"provider": colleague.pk}).content.decode()
         assert two.number in only and one.number not in only
-        assert f"{escape(a2.user.get_full_name())}'s sales only" in only
+        assert f"{escape(colleague.user.get_full_name())}'s sales only" in only
 
     def test_another_medspas_provider_cannot_be_picked_and_its_sales_never_show(
-        self, cast, client_as, medspa, a1
+        self, cast, client_as, medspa, provider
     ):
-        (sale,) = bulk_sales(a1)
+        (sale,) = bulk_sales(provider)
         b_provider = cast.provider_b.memberships.get()
         html = client_as("admin_a").get("/dashboard/earnings/", {"provider": b_provider.pk}).content.decode()
         assert "Select a valid choice" in html
@@ -386,10 +367,10 @@ class TestPages:
         )
         assert "Export CSV" not in html
 
-    def test_the_page_shows_the_chart_the_summary_and_the_flex_split(self, cast, client_as, medspa, a1):
+    def test_the_page_shows_the_chart_the_summary_and_the_flex_split(self, cast, client_as, medspa, provider):
         medspa.business_model, medspa.flex_revenue_split_percent = BusinessModel.FLEX, D("15.00")
         medspa.save()
-        bulk_sales(a1, subtotal="1000.00", tax="0.00", tip="50.00", percent="15.00")
+        bulk_sales(provider, subtotal="1000.00", tax="0.00", tip="50.00", percent="15.00")
         response = client_as("admin_a").get("/dashboard/earnings/")
         html = response.content.decode()
         assert "<svg" in html and 'role="img"' in html and "style=" not in html and "<script>" not in html
@@ -397,8 +378,10 @@ class TestPages:
         assert "The chart's figures as a table" in html
         assert "$1,050.00" in html  # net collected
 
-    def test_transactions_are_paginated_newest_first_and_pages_keep_the_filter(self, client_as, medspa, a1):
-        sales = bulk_sales(a1, count=120, when=datetime(2026, 2, 27, 12, tzinfo=LA))
+    def test_transactions_are_paginated_newest_first_and_pages_keep_the_filter(
+        self, client_as, medspa, provider
+    ):
+        sales = bulk_sales(provider, count=120, when=datetime(2026, 2, 27, 12, tzinfo=LA))
         client = client_as("provider_a1")
         query = {"start": "2026-02-01", "end": "2026-02-28"}
         first = client.get("/provider/earnings/", query).content.decode()
@@ -412,20 +395,20 @@ class TestPages:
 
     @pytest.mark.parametrize("count", [3, 30])
     def test_the_pages_make_the_same_number_of_queries_however_many_rows(
-        self, client_as, medspa, a1, a2, count, django_assert_num_queries
+        self, client_as, medspa, provider, colleague, count, django_assert_num_queries
     ):
-        bulk_sales(a1, count=count)
-        bulk_sales(a2, count=count)
-        for sale in Sale.objects.filter(provider=a1)[:2]:
+        bulk_sales(provider, count=count)
+        bulk_sales(colleague, count=count)
+        for sale in Sale.objects.filter(provider=provider)[:2]:
             Refund.objects.create(
                 medspa=medspa, sale=sale, payment=sale.payments.get(), amount=D("1.00"), reason="r",
-                tax_part=D("0"), tip_part=D("0"), portrait_part=D("0"), refunded_by=a1.user,
+                tax_part=D("0"), tip_part=D("0"), portrait_part=D("0"), refunded_by=provider.user,
                 idempotency_key="k",
             )  # fmt: skip
-        provider = client_as("provider_a1")
-        provider.get("/provider/earnings/")  # the session settles (dashboard choice written) before counting
+        own = client_as("provider_a1")
+        own.get("/provider/earnings/")  # the session settles (dashboard choice written) before counting
         with django_assert_num_queries(PROVIDER_PAGE_QUERIES):
-            assert b"S-" in provider.get("/provider/earnings/").content
+            assert b"S-" in own.get("/provider/earnings/").content
         admin = client_as("admin_a")
         admin.get("/dashboard/earnings/")
         with django_assert_num_queries(ADMIN_PAGE_QUERIES):
@@ -452,9 +435,9 @@ ADMIN_PAGE_QUERIES = 19
 
 class TestCsv:
     def test_every_row_of_the_period_with_totals_that_reconcile(
-        self, cast, client_as, medspa, a1, a2, real_sales
+        self, cast, client_as, medspa, provider, colleague, real_sales
     ):
-        bulk_sales(a2, count=2, subtotal="70.00", method="financing")
+        bulk_sales(colleague, count=2, subtotal="70.00", method="financing")
         body = TestPages._csv(client_as("admin_a"), "/dashboard/earnings/transactions.csv")
         rows = list(csv.DictReader(io.StringIO(body)))
         figures = earnings.summary(Scope(medspa), this_year())
@@ -475,13 +458,13 @@ class TestCsv:
         assert "Portrait share" not in rows[0]
 
     def test_cells_that_a_spreadsheet_would_run_are_defused_but_numbers_stay_numbers(
-        self, client_as, medspa, a1
+        self, client_as, medspa, provider
     ):
         patient = factories.PatientFactory(
             medspa=medspa, first_name='=HYPERLINK("http://x")', last_name="@Evil"
         )
-        (sale,) = bulk_sales(a1, patient=patient, subtotal="10.00", tax="0.00")
-        refund_at(sale, "2.50", timezone.now(), a1.user)
+        (sale,) = bulk_sales(provider, patient=patient, subtotal="10.00", tax="0.00")
+        refund_at(sale, "2.50", timezone.now(), provider.user)
         body = TestPages._csv(client_as("provider_a1"), "/provider/earnings/transactions.csv")
         refund, paid = list(csv.reader(io.StringIO(body)))[1:]
         assert paid[4] == '\'=HYPERLINK("http://x") @Evil'
@@ -494,18 +477,18 @@ class TestCsv:
         )
 
     def test_the_export_has_the_portrait_share_on_flex_and_follows_the_filter(
-        self, client_as, medspa, a1, a2
+        self, client_as, medspa, provider, colleague
     ):
         medspa.business_model, medspa.flex_revenue_split_percent = BusinessModel.FLEX, D("15.00")
         medspa.save()
-        bulk_sales(a1, percent="15.00", subtotal="100.00", when=datetime(2026, 1, 5, 9, tzinfo=LA))
-        bulk_sales(a2, percent="15.00", subtotal="100.00", when=datetime(2026, 1, 5, 9, tzinfo=LA))
-        bulk_sales(a1, percent="15.00", when=datetime(2025, 12, 31, 23, tzinfo=LA))
+        bulk_sales(provider, percent="15.00", subtotal="100.00", when=datetime(2026, 1, 5, 9, tzinfo=LA))
+        bulk_sales(colleague, percent="15.00", subtotal="100.00", when=datetime(2026, 1, 5, 9, tzinfo=LA))
+        bulk_sales(provider, percent="15.00", when=datetime(2025, 12, 31, 23, tzinfo=LA))
         response = client_as("admin_a").get(
             "/dashboard/earnings/transactions.csv",
-            {"start": "2026-01-01", "end": "2026-01-31", "provider": a1.pk},
+            {"start": "2026-01-01", "end": "2026-01-31", "provider": provider.pk},
         )
-        assert f"earnings-{a1.pk}-2026-01-01-to-2026-01-31.csv" in response["Content-Disposition"]
+        assert f"earnings-{provider.pk}-2026-01-01-to-2026-01-31.csv" in response["Content-Disposition"]
         rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
         assert len(rows) == 1 and rows[0]["Portrait share"] == "15.00" and rows[0]["Date"] == "2026-01-05"
 

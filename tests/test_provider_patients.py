@@ -18,16 +18,6 @@ URL = "/provider/patients/"
 
 
 @pytest.fixture
-def provider(cast):
-    return cast.provider_a1.memberships.get()
-
-
-@pytest.fixture
-def colleague(cast):
-    return cast.provider_a2.memberships.get()
-
-
-@pytest.fixture
 def world(cast, provider, colleague):
     location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider, colleague])
     return location, appointment_type

@@ -11,37 +11,23 @@ from django.db.models import Sum
 from django.urls import NoReverseMatch, reverse
 
 from medspa.models import PatientAccessLog
-from providers import charting, checkout
+from providers import checkout
 from providers.checkout import Tender
 from providers.models import Payment, Refund, Sale, SaleStatus
-from services_catalog import services as catalog
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def provider(cast):
-    return cast.provider_a1.memberships.get()
-
-
-@pytest.fixture
-def world(cast, provider):
-    """charting_world's location (8.875 % sales tax) and patient, and two products: a taxable serum and a
-    gift box that is not taxed."""
-    world = factories.charting_world(cast.medspa_a, provider)
+def world(cast, world):
+    """The conftest's charting world, its location with 8.875 % sales tax, and two products: a taxable
+    serum and a gift box that is not taxed."""
     world.location.sales_tax_percent = Decimal("8.875")
     world.location.save()
-    world.serum = product(cast.medspa_a, "Serum", "S1", "89.99", taxable=True)
-    world.gift = product(cast.medspa_a, "Gift box", "G1", "25", taxable=False)
+    world.serum = factories.retail_product(cast.medspa_a, "Serum", "S1", "89.99", taxable=True)
+    world.gift = factories.retail_product(cast.medspa_a, "Gift box", "G1", "25", taxable=False)
     return world
-
-
-def product(medspa, name, sku, price, *, taxable=True, active=True):
-    return catalog.product_save(
-        medspa=medspa,
-        data={"name": name, "sku": sku, "price": Decimal(price), "taxable": taxable, "is_active": active},
-    )
 
 
 def detail(sale) -> str:
@@ -157,7 +143,7 @@ class TestCart:
         assert sale.lines.get().quantity == Decimal("1")
 
     def test_a_product_of_another_medspa_cannot_go_in_the_cart(self, client_as, cast, world, provider):
-        theirs = product(cast.medspa_b, "Their serum", "T1", "10")
+        theirs = factories.retail_product(cast.medspa_b, "Their serum", "T1", "10")
         sale = cart(cast, world, provider)
         response = add(client_as("provider_a1"), sale, theirs)
         assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
@@ -174,14 +160,14 @@ class TestCart:
 
     def test_without_products_the_provider_is_told_the_admin_adds_them(self, client_as, cast, provider):
         factories.charting_world(cast.medspa_a, provider)
-        product(cast.medspa_a, "Old serum", "O1", "10", active=False)
+        factories.retail_product(cast.medspa_a, "Old serum", "O1", "10", active=False)
         response = client_as("provider_a1").get(reverse("providers:retail_new"))
         page = response.content.decode()
         assert response.status_code == 200 and "no retail products to sell yet" in page
         assert "Services / Products" in page and "Start the cart" not in page
 
     def test_without_a_location_the_page_says_to_add_one_in_scheduling(self, client_as, cast):
-        product(cast.medspa_a, "Serum", "S1", "10")
+        factories.retail_product(cast.medspa_a, "Serum", "S1", "10")
         page = client_as("provider_a1").get(reverse("providers:retail_new")).content.decode()
         assert "no location to sell from yet" in page and "Scheduling" in page
         assert "Start the cart" not in page
@@ -362,16 +348,10 @@ class TestVisitSale:
     def test_a_paid_visit_shows_its_receipt_and_a_way_back_to_the_chart(
         self, client_as, cast, world, provider
     ):
-        appointment = factories.checked_in_appointment(world, provider)
-        visit = charting.visit_start_from_appointment(appointment=appointment, by=cast.provider_a1)
-        need = charting.consents_needed(visit)[0]
-        charting.visit_consent_sign(
-            visit=visit, version=need.version, signature_png=factories.png_signature(), by=cast.provider_a1,
-            ip="203.0.113.9",
-        )  # fmt: skip
-        sale = checkout.visit_checkout(
-            visit=visit, tenders=[Tender("card", Decimal("300"), "1111")], by=cast.provider_a1
+        sale = factories.paid_visit(
+            world, provider, cast.provider_a1, tenders=[Tender("card", Decimal("300"), "1111")]
         )
+        visit = sale.visit
         page = client_as("provider_a1").get(detail(sale)).content.decode()
         assert "Service visit" in page and "Neurotoxin" in page and "$300.00" in page
         try:

@@ -3,7 +3,6 @@ lets go of the item once it is done; nothing of another provider shows; failed c
 again by hand, once; the page takes a constant number of queries."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.urls import NoReverseMatch, reverse
@@ -12,39 +11,21 @@ from django.utils import timezone
 from gfe import services as gfe_services
 from gfe.models import Clearance, GfeRequest, Routing
 from medspa.models import PatientProvider
-from providers import care_messages, charting, checkout, todo
-from providers.checkout import Tender
-from providers.models import CareMessageLog, Visit
+from providers import care_messages, charting, todo
+from providers.models import CareMessageLog
 from scheduling import booking, sms
 from scheduling.models import Appointment, AppointmentStatus
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]
 
 URL = "/provider/todo/"
 TODO_QUERIES = 19
 
 
-@pytest.fixture(autouse=True)
-def _media_and_sms(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    settings.SMS_BACKEND = "scheduling.sms.LocmemSmsBackend"
-    sms.outbox.clear()
-
-
 @pytest.fixture
-def provider(cast):
-    return cast.provider_a1.memberships.get()
-
-
-@pytest.fixture
-def colleague(cast):
-    return cast.provider_a2.memberships.get()
-
-
-@pytest.fixture
-def world(cast, provider, colleague):
-    world = factories.charting_world(cast.medspa_a, provider)
+def world(world, colleague):
+    """The conftest's world, its location shared with `colleague`."""
     world.location.providers.add(colleague)
     return world
 
@@ -76,14 +57,7 @@ def today_slots(world, count):
 
 def charted_visit(cast, world, provider, user):
     """A visit of a checked-in appointment, its consent signed and its bill paid (chart not signed)."""
-    appointment = factories.checked_in_appointment(world, provider)
-    visit = charting.visit_start_from_appointment(appointment=appointment, by=user)
-    need = charting.consents_needed(visit)[0]
-    charting.visit_consent_sign(
-        visit=visit, version=need.version, signature_png=factories.png_signature(), by=user, ip="203.0.113.9"
-    )
-    checkout.visit_checkout(visit=visit, tenders=[Tender("card", Decimal("300"))], by=user)
-    return visit
+    return factories.paid_visit(world, provider, user).visit
 
 
 class TestCharts:
@@ -94,7 +68,7 @@ class TestCharts:
         [item] = section(provider, "charts")
         assert item.patient == world.patient.full_name and not item.flag
         assert item.url == todo.visit_url(visit)
-        Visit.objects.filter(pk=visit.pk).update(started_at=timezone.now() - timedelta(hours=80))
+        factories.visit_backdate(visit, timedelta(hours=80))
         [item] = section(provider, "charts")
         assert item.flag == "Overdue" and "3 days" in item.text
         page = client_as("provider_a1").get(URL).content.decode()

@@ -35,38 +35,16 @@ from scheduling.models import AppointmentStatus
 from services_catalog import services as catalog
 from tests import factories
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _media_and_sms(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    settings.SMS_BACKEND = "scheduling.sms.LocmemSmsBackend"
-    sms.outbox.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]
 
 
 @pytest.fixture
-def provider(cast):
-    return cast.provider_a1.memberships.get()
-
-
-@pytest.fixture
-def world(cast, provider):
-    world = factories.charting_world(cast.medspa_a, provider)
+def world(world):
+    """The conftest's world, its patient with an allergy and a medication to show."""
     world.patient.allergies = "Lidocaine"
     world.patient.medications = "Warfarin 5 mg"
     world.patient.save()
     return world
-
-
-@pytest.fixture
-def appointment(world, provider):
-    return factories.checked_in_appointment(world, provider)
-
-
-@pytest.fixture
-def visit(cast, appointment):
-    return charting.visit_start_from_appointment(appointment=appointment, by=cast.provider_a1)
 
 
 def url(name: str, *args) -> str:
@@ -250,7 +228,7 @@ def test_a_provider_charts_a_visit_from_check_in_to_addendum(
 
 
 def test_an_overdue_unsigned_chart_is_flagged_and_signing_says_why_it_cannot(client_as, visit):
-    Visit.objects.filter(pk=visit.pk).update(started_at=timezone.now() - charting.CHART_DUE_WITHIN * 2)
+    factories.visit_backdate(visit, charting.CHART_DUE_WITHIN * 2)
     client = client_as("provider_a1")
     page = client.get(url("visit_detail", visit.pk)).content.decode()
     assert "This chart has waited more than 72 hours" in page
@@ -335,24 +313,18 @@ def test_an_appointment_not_checked_in_does_not_start_a_visit(client_as, appoint
 def test_the_profile_lists_visits_consents_and_care_messages(
     cast, client_as, world, provider, visit, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
-    need = charting.consents_needed(visit)[0]
-    charting.visit_consent_sign(
-        visit=visit,
-        version=need.version,
-        signature_png=factories.png_signature(),
-        by=cast.provider_a1,
-        ip=None,
-    )
+    factories.consent_sign(visit, cast.provider_a1, ip=None)
     from providers import checkout
 
     with django_capture_on_commit_callbacks(execute=True):
         checkout.visit_checkout(
             visit=visit, by=cast.provider_a1, tenders=[checkout.Tender("card", Decimal("300"), "4242")]
         )
-    for _ in range(2):
-        charting.visit_start_walk_in(
+    for _ in range(2):  # two walk-ins, further apart than a double-click
+        walk_in = charting.visit_start_walk_in(
             patient=world.patient, provider=provider, location=world.location, by=cast.provider_a1
         )
+        factories.visit_backdate(walk_in, charting.RESTART_WINDOW * 2)
 
     # A constant number of queries, however many visits: visits with their services, signatures, messages.
     with django_assert_num_queries(4):

@@ -211,7 +211,10 @@ class Refund(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
             models.CheckConstraint(
-                condition=Q(tax_part__lte=F("amount")) & Q(tip_part__lte=F("amount")),
+                condition=Q(tax_part__gte=0)
+                & Q(tip_part__gte=0)
+                & Q(portrait_part__gte=0)
+                & Q(amount__gte=F("tax_part") + F("tip_part")),
                 name="refund_parts_within",
             ),
             models.UniqueConstraint(fields=["sale", "idempotency_key"], name="refund_once_per_key"),

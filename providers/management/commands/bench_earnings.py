@@ -20,25 +20,29 @@ those of the medspa, its people and patients: they are append-only by design.
 Run it against the tests' embedded database (`make bench` sets DJANGO_SETTINGS_MODULE=tests.settings), not
 the demo one."""
 
-import math
 import random
 import secrets
-import statistics
-import time as clock
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pgtrigger
-from django.core.management import call_command
-from django.core.management.base import BaseCommand
-from django.db import connection, transaction
-from django.test import Client, override_settings
-from django.test.utils import CaptureQueriesContext
+from allauth.mfa.totp.internal.auth import TOTP
+from django.db import transaction
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
-from medspa.models import Medspa, Membership, Patient, User
+from medspa.bench import (
+    TOTP_SECRET,
+    BenchCommand,
+    Timing,
+    bench_medspa_delete,
+    bench_patients,
+    bench_team,
+    signed_in_client,
+    time_with_queries,
+)
+from medspa.models import Medspa, Membership, Patient
 from providers.models import Payment, Refund, Sale, SaleKind, SaleLine, SaleStatus, Visit, VisitStatus
 from providers.money import ZERO, cents, percent_of, share
 from scheduling.models import Location
@@ -46,66 +50,35 @@ from scheduling.models import Location
 PROVIDERS, PATIENTS, SALES, DAYS = 8, 500, 20_000, 365
 VISIT_SHARE, SPLIT_SHARE, DISCOUNT_SHARE, REFUND_SHARE = 0.7, 0.2, 0.1, 0.03
 SPLIT_PERCENT, TAX_PERCENT = Decimal("15.00"), Decimal("8.875")
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 SERVICES = [("Neurotoxin", "325.00"), ("Dermal filler", "650.00"), ("Microneedling", "400.00"),
             ("Laser facial", "275.00"), ("Chemical peel", "180.00")]  # fmt: skip
 PRODUCTS_USED = [("Neurotoxin units", "12.00"), ("Filler syringe", "120.00")]
 RETAIL = [("Vitamin C serum", "89.99"), ("Mineral sunscreen", "42.00"), ("Retinol cream", "74.50"),
           ("Hydrating mask", "25.00")]  # fmt: skip
-TARGETS_MS = {"admin_page": 500.0, "admin_page_deep": 500.0, "provider_page": 500.0}
 TIMEZONE = "America/New_York"
 # The audit trail's insert triggers: skipped for these made-up rows (they would make seeding ten times slower
 # and leave 60,000 events of rows deleted at the end).
 AUDIT_TRIGGERS = [f"providers.{model}:insert_insert" for model in ("Visit", "Sale", "Payment", "Refund")]
 
 
-def percentile(values: list[float], share_: float) -> float:
-    """The nearest-rank percentile (p95 of 200 runs: the 190th fastest)."""
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(share_ * len(ordered))) - 1]
-
-
-class Command(BaseCommand):
+class Command(BenchCommand):
     help = (
         "Benchmarks the Earnings pages and CSV export on a seeded Flex medspa with 20,000 paid sales over a "
         "year (visits and retail, split payments, refunds); prints p50 / p95 / max and query counts."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("--runs", type=int, default=50, help="Timed runs of each page (50).")
-        parser.add_argument("--warmup", type=int, default=5, help="Untimed runs first (5).")
-        parser.add_argument("--seed", type=int, default=2026, help="Seed of the random choices.")
-        parser.add_argument("--keep", action="store_true", help="Keep the bench medspa afterwards.")
-
-    def handle(self, *args, runs: int, warmup: int, seed: int, keep: bool, **options):
-        started = clock.perf_counter()
-        call_command("migrate", interactive=False, verbosity=0)  # the tests' database may be fresh
-        rng = random.Random(seed)
-        with scopes_disabled():
-            world = self.seed(rng)
-        with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum keeps them in use
-            for model in (Sale, SaleLine, Payment, Refund, Visit, Patient, Membership):
-                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
-        seeded = clock.perf_counter()
-        self.stdout.write(
-            f"Seeded {world['medspa'].name} ({world['medspa'].slug}): {PROVIDERS} providers, "
-            f"{world['sales']:,} paid sales ({world['visits']:,} visits, {world['lines']:,} lines, "
-            f"{world['payments']:,} payments, {world['refunds']:,} refunds) over {DAYS} days "
-            f"in {seeded - started:.1f} s (migrations checked)."
-        )
-        try:
-            results = self.measure(world, rng, runs=runs, warmup=warmup)
-        finally:
-            if keep:
-                self.stdout.write(
-                    f"Kept the bench medspa (id {world['medspa'].pk}, slug {world['medspa'].slug})."
-                )
-            else:
-                with scopes_disabled():
-                    self.clean_up(world)
-                self.stdout.write("Deleted the bench medspa and everything it held.")
-        self.report(results, runs=runs)
-        self.stdout.write(f"Total {clock.perf_counter() - started:.1f} s.")
+    measured = "page"
+    analyzed_models = (Sale, SaleLine, Payment, Refund, Visit, Patient, Membership)
+    labels = {
+        "admin_page": "admin earnings page (12 months)",
+        "admin_page_deep": "admin page, a random list page",
+        "provider_page": "provider earnings page",
+        "csv_export": "CSV export, the whole year",
+    }
+    targets_ms = {"admin_page": 500.0, "admin_page_deep": 500.0, "provider_page": 500.0}
+    judged_by = "p50"
+    counts_queries = True
+    footnote = "{runs} runs of each page after a warm-up; queries of one request, the session's included"
 
     # --- Seeding ----------------------------------------------------------------------------------------
 
@@ -116,34 +89,23 @@ class Command(BaseCommand):
             name="Bench earnings", slug=f"bench-{token}", time_zone=TIMEZONE, business_model="flex",
             flex_revenue_split_percent=SPLIT_PERCENT,
         )  # fmt: skip
-        from allauth.mfa.totp.internal.auth import TOTP
-
-        admin = self._user(f"bench-{token}-admin@bench.example", "Bench Admin")
-        Membership.objects.create(medspa=medspa, user=admin, is_admin=True)
-        TOTP.activate(admin, TOTP_SECRET)
-        providers = []
-        for number in range(PROVIDERS):
-            user = self._user(f"bench-{token}-provider{number}@bench.example", f"Provider {number:02d}")
-            providers.append(Membership.objects.create(medspa=medspa, user=user, is_provider=True))
-        TOTP.activate(providers[0].user, TOTP_SECRET)
+        admin, providers = bench_team(medspa, token, PROVIDERS)
+        TOTP.activate(providers[0].user, TOTP_SECRET)  # the provider whose own page is measured
         location = Location.objects.create(
             medspa=medspa, name="Bench clinic", address_line1="1 Broadway", city="New York", state="NY",
             postal_code="10004", time_zone=TIMEZONE, sales_tax_percent=TAX_PERCENT,
         )  # fmt: skip
-        patients = Patient.objects.bulk_create(
-            Patient(medspa=medspa, first_name=f"Patient{number}", last_name="Bench",
-                    date_of_birth=date(1980, 1, 1) + timedelta(days=number * 37))
-            for number in range(PATIENTS)
-        )  # fmt: skip
+        patients = bench_patients(medspa, PATIENTS)
         with pgtrigger.ignore(*AUDIT_TRIGGERS):
             counts = self._sales(rng, medspa, admin, providers, location, patients)
         return {"medspa": medspa, "admin": admin, "providers": providers, "location": location, **counts}
 
-    def _user(self, email: str, name: str) -> User:
-        user = User(email=email, full_name=name)
-        user.set_unusable_password()
-        user.save()
-        return user
+    def describe(self, world: dict) -> str:
+        return (
+            f"{PROVIDERS} providers, {world['sales']:,} paid sales ({world['visits']:,} visits, "
+            f"{world['lines']:,} lines, {world['payments']:,} payments, {world['refunds']:,} refunds) "
+            f"over {DAYS} days"
+        )
 
     def _sales(self, rng, medspa, admin, providers, location, patients) -> dict:
         """20,000 paid sales with their lines, visits, payments and refunds, by checkout's arithmetic."""
@@ -247,8 +209,8 @@ class Command(BaseCommand):
 
     # --- Measuring --------------------------------------------------------------------------------------
 
-    def measure(self, world: dict, rng: random.Random, *, runs: int, warmup: int) -> dict:
-        admin, provider = self._client(world["admin"]), self._client(world["providers"][0].user)
+    def measure(self, world: dict, rng: random.Random, *, runs: int, warmup: int) -> dict[str, Timing]:
+        admin, provider = signed_in_client(world["admin"]), signed_in_client(world["providers"][0].user)
         admin_url, provider_url = reverse("providers:admin_earnings"), reverse("providers:earnings")
         csv_url = reverse("providers:admin_earnings_csv")
         pages = -(-(world["sales"] + world["refunds"]) // 50)
@@ -275,55 +237,12 @@ class Command(BaseCommand):
             "provider_page": (page(provider, provider_url), runs),
             "csv_export": (export, max(3, runs // 10)),
         }
-        results = {}
-        for key, (operation, count) in operations.items():
-            timings = self._time(operation, count, min(warmup, count))
-            with CaptureQueriesContext(connection) as queries:
-                operation()
-            results[key] = (timings, len(queries))
-        return results
-
-    def _client(self, user) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
-
-    def _time(self, operation, runs: int, warmup: int) -> list[float]:
-        for _ in range(warmup):
-            operation()
-        timings = []
-        for _ in range(runs):
-            began = clock.perf_counter()
-            operation()
-            timings.append((clock.perf_counter() - began) * 1000)
-        return timings
-
-    # --- Reporting and cleaning up ----------------------------------------------------------------------
-
-    def report(self, results: dict, *, runs: int) -> None:
-        labels = {
-            "admin_page": "admin earnings page (12 months)",
-            "admin_page_deep": "admin page, a random list page",
-            "provider_page": "provider earnings page",
-            "csv_export": "CSV export, the whole year",
+        return {
+            key: time_with_queries(operation, count, min(warmup, count))
+            for key, (operation, count) in operations.items()
         }
-        self.stdout.write("")
-        self.stdout.write(
-            f"{'operation':<34} {'runs':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}  target"
-        )
-        self.stdout.write("-" * 94)
-        for key, (timings, queries) in results.items():
-            p50, p95 = statistics.median(timings), percentile(timings, 0.95)
-            target = TARGETS_MS.get(key)
-            verdict = "—" if target is None else f"p50 < {target:g} ms: {'met' if p50 < target else 'MISSED'}"
-            self.stdout.write(
-                f"{labels[key]:<34} {len(timings):>5} {p50:>8.1f} {p95:>8.1f} {max(timings):>8.1f} "
-                f"{queries:>8}  {verdict}"
-            )
-        self.stdout.write(
-            f"(PostgreSQL {connection.pg_version // 10000}, {runs} runs of each page after a warm-up; "
-            "queries of one request, the session's included)"
-        )
+
+    # --- Cleaning up ----------------------------------------------------------------------------------
 
     def clean_up(self, world: dict) -> None:
         medspa = world["medspa"]
@@ -336,14 +255,4 @@ class Command(BaseCommand):
                 "providers.Visit:never_deleted",
             ),
         ):
-            Refund.objects.filter(medspa=medspa).delete()
-            Payment.objects.filter(medspa=medspa).delete()
-            SaleLine.objects.filter(medspa=medspa).delete()
-            Sale.objects.filter(medspa=medspa).delete()
-            Visit.objects.filter(medspa=medspa).delete()
-            Location.objects.filter(medspa=medspa).delete()
-            Patient.objects.filter(medspa=medspa).delete()
-            user_ids = list(Membership.objects.filter(medspa=medspa).values_list("user_id", flat=True))
-            Membership.objects.filter(medspa=medspa).delete()
-            medspa.delete()
-            User.objects.filter(pk__in=user_ids).delete()
+            bench_medspa_delete(medspa, first=[Refund, Payment, SaleLine, Sale, Visit, Location])

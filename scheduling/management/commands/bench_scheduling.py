@@ -17,24 +17,27 @@ keep their insert and delete events of it: they are append-only by design.
 Run it against the tests' embedded database (`make bench` sets DJANGO_SETTINGS_MODULE=tests.settings), not
 the demo one."""
 
-import math
 import random
 import secrets
-import statistics
-import time as clock
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.core.management import call_command
-from django.core.management.base import BaseCommand
-from django.db import connection, transaction
-from django.test import Client, RequestFactory, override_settings
+from django.db import transaction
+from django.test import RequestFactory, override_settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
-from medspa.models import Medspa, Membership, Patient, User
+from medspa.bench import (
+    BenchCommand,
+    Timing,
+    bench_medspa_delete,
+    bench_patients,
+    bench_team,
+    signed_in_client,
+    time_runs,
+)
+from medspa.models import Medspa, Membership, Patient
 from medspa.tenancy import medspa_scope
 from scheduling import slots
 from scheduling.models import (
@@ -52,7 +55,6 @@ PROVIDERS, APPOINTMENTS, DAYS = 10, 5_000, 60
 OPEN_HOUR, CLOSE_HOUR = 8, 19
 FULL_DAYS = 3  # today and the next two days: every provider fully booked
 PATIENTS = 300
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 # name, duration, buffer before, buffer after (minutes): each blocks 15, 30 or 60 minutes in all.
 TYPES = [
     ("Neurotoxin", 20, 0, 10),
@@ -63,7 +65,6 @@ TYPES = [
 ]
 # How a full hour of a fully booked day is filled (indexes into TYPES), every minute of it blocked.
 FULL_HOUR_PATTERNS = [[1], [3], [0, 0], [0, 4], [4, 2, 2], [2, 2, 2, 2], [2, 0, 2]]
-TARGETS_MS = {"open_slots": 25.0, "first_available": 150.0}
 
 
 def _blocked_minutes(index: int) -> int:
@@ -71,52 +72,21 @@ def _blocked_minutes(index: int) -> int:
     return before + duration + after
 
 
-def percentile(values: list[float], share: float) -> float:
-    """The nearest-rank percentile (p95 of 200 runs: the 190th fastest)."""
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(share * len(ordered))) - 1]
-
-
-class Command(BaseCommand):
+class Command(BenchCommand):
     help = (
         "Benchmarks open slots, first available and the admin week view on a seeded medspa with 10 "
         "providers, 5 appointment types and 5,000 appointments over 60 days; prints p50 / p95 / max."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("--runs", type=int, default=200, help="Timed runs of each operation (200).")
-        parser.add_argument("--warmup", type=int, default=10, help="Untimed runs first (10).")
-        parser.add_argument("--seed", type=int, default=2026, help="Seed of the random choices.")
-        parser.add_argument("--keep", action="store_true", help="Keep the bench medspa afterwards.")
-
-    def handle(self, *args, runs: int, warmup: int, seed: int, keep: bool, **options):
-        started = clock.perf_counter()
-        call_command("migrate", interactive=False, verbosity=0)  # the tests' database may be fresh
-        rng = random.Random(seed)
-        with scopes_disabled():
-            world = self.seed(rng)
-        with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum keeps them in use
-            for model in (Appointment, AvailabilityRule, Patient, Membership):
-                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
-        seeded = clock.perf_counter()
-        self.stdout.write(
-            f"Seeded {world['medspa'].name} ({world['medspa'].slug}): {PROVIDERS} providers, {len(TYPES)} "
-            f"appointment types, {world['appointments']:,} appointments over {DAYS} days "
-            f"in {seeded - started:.1f} s (migrations checked)."
-        )
-        try:
-            results = self.measure(world, rng, runs=runs, warmup=warmup)
-        finally:
-            if keep:
-                self.stdout.write(
-                    f"Kept the bench medspa (id {world['medspa'].pk}, slug {world['medspa'].slug})."
-                )
-            else:
-                with scopes_disabled():
-                    self.clean_up(world)
-                self.stdout.write("Deleted the bench medspa and everything it held.")
-        self.report(results, runs=runs)
-        self.stdout.write(f"Total {clock.perf_counter() - started:.1f} s.")
+    default_runs, default_warmup = 200, 10
+    analyzed_models = (Appointment, AvailabilityRule, Patient, Membership)
+    labels = {
+        "open_slots": "open slots, one day",
+        "first_available": "first available, next 30 days",
+        "week_view_selector": "admin week view (calendar_grid)",
+        "week_view_page": "admin week view (whole page)",
+    }
+    targets_ms = {"open_slots": 25.0, "first_available": 150.0}
 
     # --- Seeding ----------------------------------------------------------------------------------------
 
@@ -126,16 +96,7 @@ class Command(BaseCommand):
         medspa = Medspa.objects.create(
             name="Bench medspa", slug=f"bench-{token}", time_zone="America/New_York", business_model="launch"
         )
-        admin = self._user(f"bench-{token}-admin@bench.example", "Bench Admin")
-        Membership.objects.create(medspa=medspa, user=admin, is_admin=True)
-        from allauth.mfa.totp.internal.auth import TOTP
-
-        TOTP.activate(admin, TOTP_SECRET)
-        providers = []
-        for number in range(PROVIDERS):
-            user = self._user(f"bench-{token}-provider{number}@bench.example", f"Provider {number:02d}")
-            providers.append(Membership.objects.create(medspa=medspa, user=user, is_provider=True))
-
+        admin, providers = bench_team(medspa, token, PROVIDERS)
         location = Location.objects.create(
             medspa=medspa, name="Bench clinic", address_line1="1 Broadway", city="New York", state="NY",
             postal_code="10004", time_zone="America/New_York",
@@ -162,11 +123,7 @@ class Command(BaseCommand):
             appointment_type.providers.set(providers)
             types.append(appointment_type)
 
-        patients = Patient.objects.bulk_create(
-            Patient(medspa=medspa, first_name=f"Patient{number}", last_name="Bench",
-                    date_of_birth=date(1980, 1, 1) + timedelta(days=number * 37))
-            for number in range(PATIENTS)
-        )  # fmt: skip
+        patients = bench_patients(medspa, PATIENTS)
         today = timezone.now().astimezone(ZONE).date()
         rows = self._appointments(rng, medspa, location, providers, types, patients, admin, today)
         Appointment.objects.bulk_create(rows, batch_size=1000)
@@ -175,11 +132,11 @@ class Command(BaseCommand):
             "today": today, "appointments": len(rows),
         }  # fmt: skip
 
-    def _user(self, email: str, name: str) -> User:
-        user = User(email=email, full_name=name)
-        user.set_unusable_password()
-        user.save()
-        return user
+    def describe(self, world: dict) -> str:
+        return (
+            f"{PROVIDERS} providers, {len(TYPES)} appointment types, {world['appointments']:,} appointments "
+            f"over {DAYS} days"
+        )
 
     def _appointments(self, rng, medspa, location, providers, types, patients, admin, today) -> list:
         """5,000 appointments on a per-provider grid of hours: none overlaps another of its provider."""
@@ -216,7 +173,7 @@ class Command(BaseCommand):
 
     # --- Measuring --------------------------------------------------------------------------------------
 
-    def measure(self, world: dict, rng: random.Random, *, runs: int, warmup: int) -> dict:
+    def measure(self, world: dict, rng: random.Random, *, runs: int, warmup: int) -> dict[str, Timing]:
         medspa, types, today = world["medspa"], world["types"], world["today"]
         now = timezone.now()
         results = {}
@@ -235,14 +192,14 @@ class Command(BaseCommand):
                 slot = slots.first_available(rng.choice(types), days=30, now=start)
                 assert slot is not None and slot.start.astimezone(ZONE).date() >= today + timedelta(FULL_DAYS)
 
-            results["open_slots"] = self._time(one_day, runs, warmup)
-            results["first_available"] = self._time(first_free, runs, warmup)
+            results["open_slots"] = Timing(time_runs(one_day, runs, warmup))
+            results["first_available"] = Timing(time_runs(first_free, runs, warmup))
             selector = self._week_selector(world, rng)
             if selector is not None:
-                results["week_view_selector"] = self._time(selector, runs, warmup)
+                results["week_view_selector"] = Timing(time_runs(selector, runs, warmup))
         page = self._week_page(world, rng)
         if page is not None:
-            results["week_view_page"] = self._time(page, runs, warmup)
+            results["week_view_page"] = Timing(time_runs(page, runs, warmup))
         return results
 
     def _week_selector(self, world, rng):
@@ -268,8 +225,7 @@ class Command(BaseCommand):
             url = reverse("scheduling:calendar")
         except NoReverseMatch:
             url = "/dashboard/scheduling/calendar/"
-        client = Client()
-        client.force_login(world["admin"])
+        client = signed_in_client(world["admin"])
         location, today = world["location"], world["today"]
         with override_settings(ALLOWED_HOSTS=["testserver"]):
             probe = client.get(url, {"view": "week"})
@@ -285,48 +241,12 @@ class Command(BaseCommand):
 
         return week
 
-    def _time(self, operation, runs: int, warmup: int) -> list[float]:
-        for _ in range(warmup):
-            operation()
-        timings = []
-        for _ in range(runs):
-            began = clock.perf_counter()
-            operation()
-            timings.append((clock.perf_counter() - began) * 1000)
-        return timings
-
-    # --- Reporting and cleaning up ----------------------------------------------------------------------
-
-    def report(self, results: dict, *, runs: int) -> None:
-        labels = {
-            "open_slots": "open slots, one day",
-            "first_available": "first available, next 30 days",
-            "week_view_selector": "admin week view (calendar_grid)",
-            "week_view_page": "admin week view (whole page)",
-        }
-        self.stdout.write("")
-        self.stdout.write(f"{'operation':<34} {'runs':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  target")
-        self.stdout.write("-" * 84)
-        for key, timings in results.items():
-            p50, p95 = statistics.median(timings), percentile(timings, 0.95)
-            target = TARGETS_MS.get(key)
-            verdict = "—" if target is None else f"p95 < {target:g} ms: {'met' if p95 < target else 'MISSED'}"
-            self.stdout.write(
-                f"{labels[key]:<34} {len(timings):>5} {p50:>8.1f} {p95:>8.1f} {max(timings):>8.1f}  {verdict}"
-            )
-        self.stdout.write(f"(PostgreSQL {connection.pg_version // 10000}, {runs} runs each after a warm-up)")
+    # --- Cleaning up ----------------------------------------------------------------------------------
 
     def clean_up(self, world: dict) -> None:
         medspa = world["medspa"]
         with transaction.atomic():
-            Appointment.objects.filter(medspa=medspa).delete()
-            AvailabilityRule.objects.filter(medspa=medspa).delete()
-            AppointmentType.objects.filter(medspa=medspa).delete()
-            Location.objects.filter(medspa=medspa).delete()
-            Service.objects.filter(medspa=medspa).delete()
-            ServiceGroup.objects.filter(medspa=medspa).delete()
-            Patient.objects.filter(medspa=medspa).delete()
-            user_ids = list(Membership.objects.filter(medspa=medspa).values_list("user_id", flat=True))
-            Membership.objects.filter(medspa=medspa).delete()
-            medspa.delete()
-            User.objects.filter(pk__in=user_ids).delete()
+            bench_medspa_delete(
+                medspa,
+                first=[Appointment, AvailabilityRule, AppointmentType, Location, Service, ServiceGroup],
+            )

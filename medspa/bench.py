@@ -1,0 +1,203 @@
+"""What the `make bench` commands share: a command that seeds its own busy medspa, times operations on it
+after a warm-up, prints p50 / p95 / max in milliseconds against targets, and deletes what it made (unless
+--keep); the medspa's admin, providers and patients; timing, nearest-rank percentiles and the report table.
+
+Each app's bench (scheduling's, providers') subclasses `BenchCommand` with its own seeding, operations and
+clean-up of its own rows; the core never imports them."""
+
+import math
+import random
+import statistics
+import time as clock
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from allauth.mfa.totp.internal.auth import TOTP
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.db.models import Model
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_scopes import scopes_disabled
+
+from medspa.models import Medspa, Membership, Patient, User
+
+# The bench admin's authenticator secret: the admin signs in through the test client with two factors done.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The timed runs of one operation in milliseconds, and the queries one more run made (when counted)."""
+
+    runs: list[float]
+    queries: int | None = None
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (p95 of 200 runs: the 190th fastest)."""
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(share * len(ordered))) - 1]
+
+
+def time_runs(operation: Callable[[], object], runs: int, warmup: int) -> list[float]:
+    """`warmup` untimed runs of the operation, then `runs` timed ones, in milliseconds."""
+    for _ in range(warmup):
+        operation()
+    timings = []
+    for _ in range(runs):
+        began = clock.perf_counter()
+        operation()
+        timings.append((clock.perf_counter() - began) * 1000)
+    return timings
+
+
+def time_with_queries(operation: Callable[[], object], runs: int, warmup: int) -> Timing:
+    """The timed runs, then one more run that counts the queries it makes (outside the timings)."""
+    timings = time_runs(operation, runs, warmup)
+    with CaptureQueriesContext(connection) as queries:
+        operation()
+    return Timing(timings, len(queries))
+
+
+def signed_in_client(user: User) -> Client:
+    """A test client signed in as the user, for whole pages through sessions, middleware and templates."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def bench_user(email: str, name: str) -> User:
+    user = User(email=email, full_name=name)
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def bench_team(medspa: Medspa, token: str, providers: int) -> tuple[User, list[Membership]]:
+    """The bench medspa's admin (two-factor enrolled) and its `providers` provider memberships."""
+    admin = bench_user(f"bench-{token}-admin@bench.example", "Bench Admin")
+    Membership.objects.create(medspa=medspa, user=admin, is_admin=True)
+    TOTP.activate(admin, TOTP_SECRET)
+    members = []
+    for number in range(providers):
+        user = bench_user(f"bench-{token}-provider{number}@bench.example", f"Provider {number:02d}")
+        members.append(Membership.objects.create(medspa=medspa, user=user, is_provider=True))
+    return admin, members
+
+
+def bench_patients(medspa: Medspa, count: int) -> list[Patient]:
+    return Patient.objects.bulk_create(
+        Patient(medspa=medspa, first_name=f"Patient{number}", last_name="Bench",
+                date_of_birth=date(1980, 1, 1) + timedelta(days=number * 37))
+        for number in range(count)
+    )  # fmt: skip
+
+
+def bench_medspa_delete(medspa: Medspa, *, first: Iterable[type[Model]] = ()) -> None:
+    """Deletes the bench medspa's rows of the apps' models `first` (in that order, the ones pointing at
+    others before those), then its patients, memberships and users, and the medspa itself."""
+    for model in first:
+        model.objects.filter(medspa=medspa).delete()
+    Patient.objects.filter(medspa=medspa).delete()
+    user_ids = list(Membership.objects.filter(medspa=medspa).values_list("user_id", flat=True))
+    Membership.objects.filter(medspa=medspa).delete()
+    medspa.delete()
+    User.objects.filter(pk__in=user_ids).delete()
+
+
+class BenchCommand(BaseCommand):
+    """Seed, measure, clean up, report. A subclass gives `seed`, `describe`, `measure` and `clean_up`, the
+    operations' `labels`, and `targets_ms` judged on `judged_by` (p50 or p95)."""
+
+    default_runs = 50
+    default_warmup = 5
+    analyzed_models: tuple = ()  # their planner statistics are refreshed after seeding
+    labels: dict[str, str] = {}
+    targets_ms: dict[str, float] = {}
+    judged_by = "p95"
+    counts_queries = False  # a queries column in the report
+    footnote = "{runs} runs each after a warm-up"
+    measured = "operation"  # what --runs times, for its help
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--runs", type=int, default=self.default_runs,
+            help=f"Timed runs of each {self.measured} ({self.default_runs}).",
+        )  # fmt: skip
+        parser.add_argument(
+            "--warmup",
+            type=int,
+            default=self.default_warmup,
+            help=f"Untimed runs first ({self.default_warmup}).",
+        )
+        parser.add_argument("--seed", type=int, default=2026, help="Seed of the random choices.")
+        parser.add_argument("--keep", action="store_true", help="Keep the bench medspa afterwards.")
+
+    def handle(self, *args, runs: int, warmup: int, seed: int, keep: bool, **options):
+        started = clock.perf_counter()
+        call_command("migrate", interactive=False, verbosity=0)  # the tests' database may be fresh
+        rng = random.Random(seed)
+        with scopes_disabled():
+            world = self.seed(rng)
+        with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum keeps them in use
+            for model in self.analyzed_models:
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+        seeded = clock.perf_counter()
+        self.stdout.write(
+            f"Seeded {world['medspa'].name} ({world['medspa'].slug}): {self.describe(world)} "
+            f"in {seeded - started:.1f} s (migrations checked)."
+        )
+        try:
+            results = self.measure(world, rng, runs=runs, warmup=warmup)
+        finally:
+            if keep:
+                self.stdout.write(
+                    f"Kept the bench medspa (id {world['medspa'].pk}, slug {world['medspa'].slug})."
+                )
+            else:
+                with scopes_disabled():
+                    self.clean_up(world)
+                self.stdout.write("Deleted the bench medspa and everything it held.")
+        self.report(results, runs=runs)
+        self.stdout.write(f"Total {clock.perf_counter() - started:.1f} s.")
+
+    def seed(self, rng: random.Random) -> dict:
+        """The bench medspa and all it holds: a dict with at least "medspa"."""
+        raise NotImplementedError
+
+    def describe(self, world: dict) -> str:
+        """What was seeded, for the line after seeding."""
+        raise NotImplementedError
+
+    def measure(self, world: dict, rng: random.Random, *, runs: int, warmup: int) -> dict[str, Timing]:
+        raise NotImplementedError
+
+    def clean_up(self, world: dict) -> None:
+        raise NotImplementedError
+
+    def report(self, results: dict[str, Timing], *, runs: int) -> None:
+        queries_head = f" {'queries':>8}" if self.counts_queries else ""
+        self.stdout.write("")
+        self.stdout.write(
+            f"{'operation':<34} {'runs':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}{queries_head}  target"
+        )
+        self.stdout.write("-" * (94 if self.counts_queries else 84))
+        for key, timing in results.items():
+            p50, p95 = statistics.median(timing.runs), percentile(timing.runs, 0.95)
+            judged = p50 if self.judged_by == "p50" else p95
+            target = self.targets_ms.get(key)
+            verdict = (
+                "—"
+                if target is None
+                else f"{self.judged_by} < {target:g} ms: {'met' if judged < target else 'MISSED'}"
+            )
+            queries = f" {timing.queries:>8}" if self.counts_queries else ""
+            slowest = max(timing.runs)
+            self.stdout.write(
+                f"{self.labels[key]:<34} {len(timing.runs):>5} {p50:>8.1f} {p95:>8.1f} {slowest:>8.1f}"
+                f"{queries}  {verdict}"
+            )
+        self.stdout.write(f"(PostgreSQL {connection.pg_version // 10000}, {self.footnote.format(runs=runs)})")
