@@ -5,11 +5,7 @@ Staff belong to no medspa, so the list is read with scopes disabled; opening and
 that request's medspa scope. Opening a request moves it to "in review" and is written to the patient's
 access log."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,6 +18,7 @@ from gfe.forms_review import GfeDecisionForm
 from gfe.models import OPEN_REQUEST_STATUSES, GfeRequest, RequestStatus, Routing
 from gfe.views_review import intake, request_scope, request_services
 from medspa import services as medspa_services
+from medspa.permissions import staff_required
 
 PAGE_SIZE = 25
 STATUS_FILTERS = {
@@ -30,20 +27,6 @@ STATUS_FILTERS = {
     RequestStatus.IN_REVIEW.value: ("In review", [RequestStatus.IN_REVIEW]),
 }
 URGENCY_FILTERS = {"": "Urgent and routine", "1": "Urgent only", "0": "Routine only"}
-
-
-def staff_required(view):
-    """Portrait staff only: anonymous visitors sign in first, anyone else gets 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.is_staff:
-            raise PermissionDenied("Portrait's GFE queue is for Portrait staff.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _row(gfe_request: GfeRequest, now) -> dict:

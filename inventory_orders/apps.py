@@ -1,6 +1,11 @@
+"""The supplier catalog, model-specific pricing, orders and their review."""
+
 from django.apps import AppConfig
 
 
 class InventoryOrdersConfig(AppConfig):
     name = "inventory_orders"
     verbose_name = "Inventory ordering"
+
+    def ready(self) -> None:
+        from inventory_orders import demo, services  # noqa: F401 (they register their receivers)

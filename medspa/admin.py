@@ -70,6 +70,19 @@ class PatientIdFilter(InputFilter):
         return queryset.filter(**{self.patient_path: int(value)})
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown inside a read-only admin page: no add, change or delete."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False

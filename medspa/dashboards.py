@@ -4,7 +4,6 @@
 from dataclasses import dataclass
 from functools import wraps
 
-from django.shortcuts import render
 from django.urls import reverse
 
 from medspa.permissions import role_required
@@ -81,11 +80,6 @@ def tabs_for(request) -> list[dict]:
         url = reverse(tab.url_name)
         result.append({"label": tab.label, "url": url, "active": request.path.startswith(url)})
     return result
-
-
-def render_empty_tab(request, *, title: str, intro: str, points: list[str]):
-    """A tab whose feature is not built yet: an honest empty state saying what it will hold."""
-    return render(request, "dashboard/empty_tab.html", {"title": title, "intro": intro, "points": points})
 
 
 def home_url(request) -> str | None:

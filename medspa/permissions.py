@@ -31,3 +31,17 @@ def role_required(*roles: str):
         return wrapper
 
     return decorator
+
+
+def staff_required(view):
+    """Portrait staff only: anonymous visitors sign in first, anyone else gets 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_staff:
+            raise PermissionDenied("This page is for Portrait staff.")
+        return view(request, *args, **kwargs)
+
+    return wrapper

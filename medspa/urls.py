@@ -53,6 +53,7 @@ urlpatterns = [
     path("", include("providers.urls")),
     path("provider/gfe/", include(("gfe.provider_urls", "gfe_provider"))),
     path("gfe/queue/", include(("gfe.staff_urls", "gfe_queue"))),
+    path("inventory/queue/", include(("inventory_orders.staff_urls", "inventory_staff"))),
     path("", include("gfe.public_urls")),  # /gfe/review/<token>/: the external clearer's secret link
     path("profile/", account.profile, name="profile"),
     path("profile/signature/", account.profile_signature, name="profile_signature"),

@@ -6,7 +6,7 @@ open only to the visit's provider."""
 
 from django.contrib import admin
 
-from medspa.admin import ReadOnlyAdmin
+from medspa.admin import ReadOnlyAdmin, ReadOnlyInline
 from providers.models import (
     CareMessageLog,
     ChartAddendum,
@@ -19,17 +19,6 @@ from providers.models import (
     VisitProduct,
     VisitService,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class VisitServiceInline(ReadOnlyInline):

@@ -1,6 +1,7 @@
 """factory-boy factories that keep every related object in the same medspa."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import factory
 from allauth.account.models import EmailAddress
@@ -324,3 +325,33 @@ def visit_backdate(visit, by):
     if visit.appointment_id is not None:
         visit.appointment.refresh_from_db()
     return visit
+
+
+def catalog_world():
+    """A supplier and three catalog products (two neurotoxins and a consumable), priced per model."""
+    from types import SimpleNamespace
+
+    from inventory_orders.models import CatalogProduct, Supplier
+
+    supplier = Supplier.objects.create(name="Toxin Co", disclaimer="Ships refrigerated.")
+
+    def product(sku, name, category, market, legacy, launch, flex):
+        return CatalogProduct.objects.create(
+            supplier=supplier, sku=sku, name=name, category=category, unit="vial", pack_size="100 units",
+            market_price=Decimal(market), price_legacy=Decimal(legacy), price_launch=Decimal(launch),
+            price_flex=Decimal(flex),
+        )  # fmt: skip
+
+    return SimpleNamespace(
+        supplier=supplier,
+        toxin=product("T-100", "Toxin 100", "neurotoxin", "650", "612", "589", "579"),
+        toxin_50=product("T-50", "Toxin 50", "neurotoxin", "340", "318", "306", "301"),
+        gloves=product("G-1", "Gloves", "consumable", "14.50", "13.20", "12.60", "12.40"),
+    )
+
+
+def shipping_address(medspa):
+    medspa.shipping_line1, medspa.shipping_city = "2150 Fifth Ave", "San Diego"
+    medspa.shipping_state, medspa.shipping_postal_code = "CA", "92101"
+    medspa.save()
+    return medspa

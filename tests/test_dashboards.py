@@ -51,13 +51,6 @@ def test_an_admin_who_is_not_a_provider_has_no_provider_dashboard(client_as):
     assert "Switch to" not in client.get("/dashboard/").content.decode()
 
 
-def test_tabs_not_built_yet_say_so_honestly(client_as):
-    client = client_as("admin_a")
-    for url in ["/dashboard/inventory/"]:
-        page = client.get(url).content.decode()
-        assert "It is not open yet" in page and "This tab will hold" in page, url
-
-
 def test_staff_and_people_without_a_medspa_get_a_page_not_a_dashboard(client_as, db):
     assert client_as("staff").get("/").status_code == 200
     from tests import factories

@@ -64,6 +64,7 @@ ADMINS_AND_PROVIDERS_API = (OK, OK, OK, OK, OK, FORBIDDEN, FORBIDDEN)
 # provider_a1's own thing in the Provider dashboard (a visit, a sale): only they open it; admin_a, although a
 # provider too, and every other provider get 404, as if it did not exist.
 A1_THING = (NOT_FOUND, OK, NOT_FOUND, FORBIDDEN, NOT_FOUND, FORBIDDEN, FOUND)
+STAFF_PAGE = (FORBIDDEN,) * 5 + (OK, FOUND)
 A1_THING_POST = (NOT_FOUND, FOUND, NOT_FOUND, FORBIDDEN, NOT_FOUND, FORBIDDEN, FOUND)
 A1_THING_BAD_POST = (NOT_FOUND, BAD_REQUEST, NOT_FOUND, FORBIDDEN, NOT_FOUND, FORBIDDEN, FOUND)
 
@@ -148,7 +149,37 @@ TABLE: dict[str, Row] = {
     "scheduling:location_create": Row(ADMIN_PAGE),
     "scheduling:location_edit": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["location"].pk}),
     "gfe:home": Row(ADMIN_PAGE),
+    # Inventory: Portrait's catalog is the same for every medspa; orders are the medspa's own.
     "inventory_orders:home": Row(ADMIN_PAGE),
+    "inventory_orders:product": Row(ADMIN_PAGE, kwargs=lambda w: {"pk": w["catalog_product"].pk}),
+    "inventory_orders:product_pricing_issue": Row(
+        ADMIN_POST, method="post", kwargs=lambda w: {"pk": w["catalog_product"].pk}, data={"message": "High"}
+    ),
+    "inventory_orders:cart": Row(ADMIN_PAGE),
+    "inventory_orders:cart_add": Row(ADMIN_POST, method="post", data=None),  # the product's pk: in the test
+    "inventory_orders:cart_line": Row(ADMIN_POST, method="post", data=None),
+    "inventory_orders:checkout": Row(ADMIN_PAGE),
+    "inventory_orders:orders": Row(ADMIN_PAGE),
+    "inventory_orders:order": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["inventory_order"].pk}),
+    "inventory_orders:cancel": Row(
+        ADMIN_A_THING_POST, method="post", kwargs=lambda w: {"pk": w["inventory_order"].pk}
+    ),
+    "inventory_orders:order_again": Row(
+        ADMIN_A_THING_POST, method="post", kwargs=lambda w: {"pk": w["inventory_order"].pk}
+    ),
+    "inventory_orders:pricing_issue": Row(
+        ADMIN_A_THING_POST,
+        method="post",
+        kwargs=lambda w: {"pk": w["inventory_order"].pk},
+        data={"message": "x"},
+    ),
+    # Portrait's inventory review: staff only.
+    "inventory_staff:list": Row(STAFF_PAGE),
+    "inventory_staff:review": Row(STAFF_PAGE, kwargs=lambda w: {"pk": w["inventory_order"].pk}),
+    "inventory_staff:issues": Row(STAFF_PAGE),
+    "inventory_staff:issue_resolve": Row(
+        (FORBIDDEN,) * 5 + (BAD_REQUEST, FOUND), method="post", kwargs=lambda w: {"pk": w["pricing_issue"].pk}
+    ),
     "providers:admin_earnings": Row(ADMIN_PAGE),
     "providers:admin_earnings_csv": Row(ADMIN_PAGE),
     "providers:earnings": Row(PROVIDER_PAGE),
@@ -467,7 +498,23 @@ def world(cast) -> dict:
         **scheduling_world(cast),
         **gfe_world(cast),
         **visits_world(cast),
+        **inventory_world(cast),
     }
+
+
+def inventory_world(cast) -> dict:
+    """A catalog product, an order of medspa A awaiting review, and a pricing ticket about it."""
+    from inventory_orders import services as inventory
+
+    catalog = factories.catalog_world()
+    medspa = factories.shipping_address(cast.medspa_a)
+    inventory.cart_line_set(medspa=medspa, product=catalog.toxin, quantity=2)
+    order = inventory.order_submit(
+        medspa=medspa, by=cast.admin_a, delivery_date=inventory.earliest_delivery() + timedelta(days=7),
+        payment_method="card", notes="", idempotency_key="table",
+    )  # fmt: skip
+    issue = inventory.pricing_issue_report(medspa=medspa, by=cast.admin_a, order=order, message="High?")
+    return {"catalog_product": catalog.gloves, "inventory_order": order, "pricing_issue": issue}
 
 
 def visits_world(cast) -> dict:
@@ -602,7 +649,11 @@ def test_each_member_of_the_cast_gets_the_status_the_table_gives(cast, name):
     row = TABLE[name]
     things = world(cast)
     url = reverse(name, kwargs=row.kwargs(things) if row.kwargs is not dict else None)
-    data = row.data if row.data is not None else {"director": cast.admin_a.memberships.get().pk}
+    data = row.data
+    if data is None and name.startswith("inventory_orders:cart_"):
+        data = {"product": things["catalog_product"].pk, "quantity": "1"}
+    elif data is None:
+        data = {"director": cast.admin_a.memberships.get().pk}
     observed = []
     for who in CAST_NAMES:
         with transaction.atomic():  # each request sees the same world: undo what the previous one did

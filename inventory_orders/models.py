@@ -1,0 +1,305 @@
+"""Inventory ordering: Portrait's supplier catalog with a price per business model, each medspa's cart, the
+orders it submits, their review by Portrait's inventory team, and pricing tickets.
+
+Prices are never stale: a cart line keeps the price of the medspa's model when it was last priced, a change
+of model reprices every open cart in the same transaction, and submitting re-verifies every line against the
+catalog (an order is placed only at the prices the admin was shown). An order keeps the exact prices it was
+placed at; a change by the inventory team is recorded line by line, before and after."""
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django_scopes import ScopedManager
+
+from medspa.models import Medspa
+from medspa.models.tenancy import BusinessModel
+
+PRICE = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(0)]}
+APPEND_ONLY = pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+
+
+class Supplier(models.Model):
+    """A company Portrait buys from on the medspas' behalf (e.g. a neurotoxin manufacturer)."""
+
+    name = models.CharField(max_length=150, unique=True)
+    disclaimer = models.TextField(
+        blank=True, help_text="Shown with the supplier's products (e.g. cold-chain shipping, return rules)."
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.TextChoices):
+    NEUROTOXIN = "neurotoxin", "Neurotoxins"
+    FILLER = "filler", "Dermal fillers"
+    BIOSTIMULATOR = "biostimulator", "Biostimulators"
+    SKINCARE = "skincare", "Skincare and peels"
+    CONSUMABLE = "consumable", "Consumables"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())
+class CatalogProduct(models.Model):
+    """A product of the catalog with its market price and Portrait's price for each business model."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="products")
+    name = models.CharField(max_length=200)
+    category = models.CharField(max_length=14, choices=Category)
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    description = models.TextField(blank=True)
+    unit = models.CharField(max_length=40, help_text="What one is, e.g. vial, syringe, box.")
+    pack_size = models.CharField(max_length=80, help_text="What it holds, e.g. 100 units, 1 mL, 50 pads.")
+    market_price = models.DecimalField("market price", **PRICE)
+    price_legacy = models.DecimalField("Legacy price", **PRICE)
+    price_launch = models.DecimalField("Launch price", **PRICE)
+    price_flex = models.DecimalField("Flex price", **PRICE)
+    disclaimer = models.TextField(blank=True, help_text="The supplier's conditions for this product.")
+    is_available = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["category", "name"]
+        constraints = [
+            # Launch carries a slightly higher platform fee than Flex.
+            models.CheckConstraint(
+                condition=Q(price_launch__gte=F("price_flex")), name="catalog_launch_not_below_flex"
+            ),
+            models.CheckConstraint(
+                condition=Q(price_legacy__gt=0) & Q(price_launch__gt=0) & Q(price_flex__gt=0),
+                name="catalog_prices_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.pack_size})"
+
+    def price_for(self, business_model: str):
+        return {
+            BusinessModel.LEGACY: self.price_legacy,
+            BusinessModel.LAUNCH: self.price_launch,
+            BusinessModel.FLEX: self.price_flex,
+        }[business_model]
+
+
+class OrderingRules(models.Model):
+    """When orders can be delivered: one row, edited by Portrait staff."""
+
+    lead_days = models.PositiveSmallIntegerField(
+        "lead time (business days)", default=3, validators=[MaxValueValidator(60)],
+        help_text="The earliest delivery is this many business days after today.",
+    )  # fmt: skip
+    weekend_delivery = models.BooleanField("deliver on weekends", default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "ordering rules"
+
+    def __str__(self) -> str:
+        return "Ordering rules"
+
+
+class Cart(models.Model):
+    """A medspa's one open cart."""
+
+    medspa = models.OneToOneField(Medspa, on_delete=models.CASCADE, related_name="inventory_cart")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(medspa="medspa")
+
+    def __str__(self) -> str:
+        return f"Cart of {self.medspa}"
+
+
+class CartLine(models.Model):
+    medspa = models.ForeignKey(Medspa, on_delete=models.CASCADE, related_name="+")
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(CatalogProduct, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(999)])
+    unit_price = models.DecimalField(**PRICE)
+    priced_for = models.CharField(max_length=10, choices=BusinessModel)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "product"], name="cart_product_once"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="cart_line_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product}"
+
+    @property
+    def line_total(self):
+        return self.unit_price * self.quantity
+
+
+class OrderStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    CHANGED = "changed", "Approved with changes"
+    REJECTED = "rejected", "Rejected"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PaymentMethod(models.TextChoices):
+    CARD_ON_FILE = "card", "Card on file"
+    ACH = "ach", "Bank transfer (ACH)"
+    NET_30 = "net30", "Invoice, net 30"
+
+
+@pghistory.track(
+    pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="OrderAuditEvent",
+    obj_field=pghistory.ObjForeignKey(related_name="audit_events"),
+)  # fmt: skip
+class Order(models.Model):
+    """An order as submitted, at the prices of the medspa's model then, and where its review took it."""
+
+    medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="inventory_orders")
+    status = models.CharField(max_length=10, choices=OrderStatus, default=OrderStatus.SUBMITTED)
+    business_model = models.CharField(
+        max_length=10, choices=BusinessModel, help_text="Priced for this model."
+    )
+    delivery_date = models.DateField()
+    payment_method = models.CharField(max_length=5, choices=PaymentMethod)
+    ship_to = models.TextField("shipping address", help_text="The commercial address when it was placed.")
+    notes = models.TextField(blank=True)
+    total = models.DecimalField(**PRICE)
+    idempotency_key = models.CharField(max_length=64)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    review_note = models.TextField(blank=True, help_text="What the inventory team says of its decision.")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    carrier = models.CharField(max_length=60, blank=True)
+    tracking_number = models.CharField(max_length=80, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="order_status_submitted")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["medspa", "idempotency_key"], name="order_submitted_once_per_key"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=OrderStatus.SHIPPED) | ~Q(tracking_number=""),
+                name="order_shipped_has_tracking",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"PO-{self.pk:06d}" if self.pk else "PO-new"
+
+
+class OrderLine(models.Model):
+    """A line as ordered, its product's name and prices copied, and what the review changed in it."""
+
+    medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(CatalogProduct, on_delete=models.PROTECT, related_name="+")
+    product_name = models.CharField(max_length=250)
+    supplier_name = models.CharField(max_length=150)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(**PRICE)
+    market_price = models.DecimalField(**PRICE)
+    ordered_product = models.ForeignKey(
+        CatalogProduct, on_delete=models.PROTECT, related_name="+", help_text="As the medspa ordered it."
+    )
+    ordered_quantity = models.PositiveIntegerField()
+    ordered_unit_price = models.DecimalField(**PRICE)
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_name}"
+
+    @property
+    def line_total(self):
+        return self.unit_price * self.quantity
+
+    @property
+    def is_changed(self) -> bool:
+        return (self.product_id, self.quantity, self.unit_price) != (
+            self.ordered_product_id, self.ordered_quantity, self.ordered_unit_price,
+        )  # fmt: skip
+
+
+class OrderEvent(models.Model):
+    """The order's timeline: each step, who took it, when, and what they said. Never changed."""
+
+    medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=10, choices=OrderStatus)
+    note = models.TextField(blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.CharField(max_length=300, blank=True)
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.status}"
+
+
+class PricingIssue(models.Model):
+    """A ticket about a price: from an order or a product, seen by Portrait staff until resolved."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    product = models.ForeignKey(
+        CatalogProduct, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    message = models.TextField()
+    business_model = models.CharField(max_length=10, choices=BusinessModel)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=8, choices=Status, default=Status.OPEN)
+    resolution = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["-reported_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(order__isnull=False) | Q(product__isnull=False),
+                name="pricing_issue_about_something",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Pricing issue of {self.medspa} ({self.get_status_display()})"

@@ -1,0 +1,13 @@
+"""Celery tasks of inventory ordering: they take ids, re-enter the medspa's scope and call services."""
+
+from celery import shared_task
+
+from inventory_orders import services
+from medspa.tenancy import medspa_scope
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def order_event_email(event_id: int, medspa_id: int) -> None:
+    """Emails the medspa's admins one step of an order, once."""
+    with medspa_scope(medspa_id):
+        services.order_event_email(event_id=event_id)
