@@ -4,9 +4,10 @@ market price, supplier disclaimers) and a few orders of each demo medspa along t
 from decimal import Decimal
 
 from django.dispatch import receiver
+from django.utils import timezone
 
 from inventory_orders import services
-from inventory_orders.models import CatalogProduct, Category, Order, Supplier
+from inventory_orders.models import CatalogProduct, Category, Order, OrderEvent, Supplier
 from medspa.demo import demo_seeded
 from medspa.models import Medspa, User
 
@@ -103,6 +104,8 @@ def orders_seed(medspa: Medspa, staff: User) -> None:
     )  # fmt: skip
     place({"EVO-JEU-100": 2, "HSM-GLV-M": 5}, "3")
     services.cart_line_set(medspa=medspa, product=products["GAL-DYS-300"], quantity=1)
+    # Demo history, not news: its steps are marked emailed, so seeding sends the admins nothing.
+    OrderEvent.objects.filter(medspa=medspa, emailed_at__isnull=True).update(emailed_at=timezone.now())
 
 
 @receiver(demo_seeded)

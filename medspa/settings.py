@@ -280,6 +280,21 @@ SMS_BACKEND = env_str(
     "SMS_BACKEND", "scheduling.sms.HttpSmsBackend" if SMS_API_URL else "scheduling.sms.ConsoleSmsBackend"
 )
 
+# --- Legacy-tool integrations (transition/integrations): empty URL or key = "not configured", and the
+# deprovisioning step then waits for a staff user to mark it done by hand. Keys also accept NAME_FILE.
+OPENPHONE_API_URL = env_str("OPENPHONE_API_URL")  # e.g. https://api.openphone.com/v1
+OPENPHONE_API_KEY = env_secret("OPENPHONE_API_KEY")
+TIGERCONNECT_API_URL = env_str("TIGERCONNECT_API_URL")
+TIGERCONNECT_API_KEY = env_secret("TIGERCONNECT_API_KEY")
+TIGERCONNECT_API_SECRET = env_secret("TIGERCONNECT_API_SECRET")
+ACUITY_API_URL = env_str("ACUITY_API_URL")  # e.g. https://acuityscheduling.com/api/v1
+ACUITY_USER_ID = env_str("ACUITY_USER_ID")
+ACUITY_API_KEY = env_secret("ACUITY_API_KEY")
+INTEGRATION_TIMEOUT_SECONDS = env_int("INTEGRATION_TIMEOUT_SECONDS", 10, minimum=1)  # per attempt
+INTEGRATION_MAX_ATTEMPTS = env_int("INTEGRATION_MAX_ATTEMPTS", 3, minimum=1)
+INTEGRATION_BACKOFF_SECONDS = env_int("INTEGRATION_BACKOFF_SECONDS", 1, minimum=0)  # doubles per retry
+INTEGRATION_RETRY_AFTER_CAP_SECONDS = env_int("INTEGRATION_RETRY_AFTER_CAP_SECONDS", 30, minimum=0)
+
 # --- API. -----------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from medspa import demo
 from medspa.models import Medspa, Membership, Patient, User
@@ -94,6 +95,19 @@ def test_the_demo_has_months_of_charted_paid_visits_retail_a_refund_and_a_chart_
         if a.start.astimezone(a.location.tz).date() == timezone.now().astimezone(a.location.tz).date()
     ]  # fmt: skip
     assert sum(a.status == "checked_in" for a in today) == (1 if today else 0)
+
+
+def test_the_demo_has_a_catalog_and_orders_along_their_review_and_emails_nobody(db):
+    from inventory_orders.models import CatalogProduct, Order, OrderEvent
+
+    call_command("seed_demo")
+    with scopes_disabled():
+        assert CatalogProduct.objects.count() == 17
+        statuses = sorted(
+            Order.objects.filter(medspa__slug="glow-aesthetics").values_list("status", flat=True)
+        )
+        assert statuses == ["changed", "delivered", "submitted"]
+        assert not OrderEvent.objects.filter(emailed_at__isnull=True).exists()
 
 
 def test_the_demo_code_command_prints_a_code_the_demo_secret_accepts(db, capsys):
