@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -81,8 +82,7 @@ def gfe_settings_update(*, medspa: Medspa, data: dict) -> GfeSettings:
     if data.get("routing") == Routing.SELF and not selectors.self_clearing_providers(medspa):
         raise GfeRuleBroken(
             "Clearing your own patients needs a provider who may clear (MD, DO, NP, or PA where allowed) "
-            "with "
-            "a current licence on file."
+            "with a current licence on file."
         )
     if data.get("routing") == Routing.OWN_CLEARER and not (
         data.get("clearer_email") or gfe_settings.clearer_email
@@ -140,8 +140,7 @@ def gfe_request_for_booking(*, patient: Patient, service: Service, on: date) -> 
     if not service.effective_requires_gfe or selectors.clearance_valid(patient, service, on) is not None:
         return None
     if not settings_for(patient.medspa).auto_request_on_booking:
-        patient_status_refresh(patient=patient)
-        return None
+        return None  # the caller refreshes the patient's status after every booking
     return gfe_request_create(patient=patient, services=[service], requested_by=None,
                               source=GfeRequest.Source.BOOKING)  # fmt: skip
 
@@ -225,13 +224,13 @@ def gfe_decide(
             signed.signature.save(f"gfe-{request.pk}.png", ContentFile(on_file.read()), save=False)
     signed.save()
     now = timezone.now()
-    validity = settings_for(request.medspa).validity_months
+    valid_until = months_after(medspa_today(request.medspa), settings_for(request.medspa).validity_months)
     for clearance in clearances:
         decision = decisions[clearance.service_id]
         _transition(clearance, decision.status)
         clearance.exam, clearance.decided_at, clearance.reason = signed, now, decision.reason[:300]
         if decision.status == ClearanceStatus.CLEARED:
-            clearance.valid_until = months_after(medspa_today(request.medspa), validity)
+            clearance.valid_until = valid_until
         clearance.save()
     outcomes = {d.status for d in decisions.values()}
     request.status = (
@@ -343,12 +342,20 @@ def booked_services_hook(function) -> None:
 
 
 def _booked_uncleared(patient: Patient) -> list[Service]:
-    missing = []
-    for hook in _booked_hooks:
-        for service, day in hook(patient):
-            if service.effective_requires_gfe and selectors.clearance_valid(patient, service, day) is None:
-                missing.append(service)
-    return missing
+    booked = [(service, day) for hook in _booked_hooks for service, day in hook(patient)
+              if service.effective_requires_gfe]  # fmt: skip
+    if not booked:
+        return []
+    # One query for all bookings: a service is cleared on a day when its latest clearance lasts until then.
+    cleared_until = dict(
+        Clearance.objects.filter(patient=patient, service__in={service for service, _ in booked},
+                                 status=ClearanceStatus.CLEARED)
+        .order_by().values("service_id").annotate(until=Max("valid_until")).values_list("service_id", "until")
+    )  # fmt: skip
+    return [
+        service for service, day in booked
+        if cleared_until.get(service.pk) is None or cleared_until[service.pk] < day
+    ]  # fmt: skip
 
 
 def gate_check(*, patient: Patient, services: list[Service], on: date | None = None) -> None:

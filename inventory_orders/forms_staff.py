@@ -13,18 +13,24 @@ from inventory_orders.services import MAX_QUANTITY, LineChange
 NOTE_WIDGET = forms.Textarea(attrs={"rows": 3})
 
 
-class ApproveForm(forms.Form):
+class ActionForm(forms.Form):
+    """A form of the review page, prefixed by its action so that the page can hold them all."""
+
+    action = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix=self.action, **kwargs)
+
+
+class ApproveForm(ActionForm):
     action = "approve"
 
     note = forms.CharField(
         required=False, max_length=2000, widget=NOTE_WIDGET, label="Note to the medspa (optional)"
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, prefix=self.action, **kwargs)
 
-
-class RejectForm(forms.Form):
+class RejectForm(ActionForm):
     action = "reject"
 
     reason = forms.CharField(
@@ -33,11 +39,8 @@ class RejectForm(forms.Form):
         error_messages={"required": "Say why the order is rejected."},
     )  # fmt: skip
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, prefix=self.action, **kwargs)
 
-
-class ShipForm(forms.Form):
+class ShipForm(ActionForm):
     action = "ship"
 
     carrier = forms.CharField(required=False, max_length=60, label="Carrier", help_text="E.g. UPS, FedEx.")
@@ -46,15 +49,9 @@ class ShipForm(forms.Form):
         error_messages={"required": "Give the tracking number: the medspa follows the parcel with it."},
     )  # fmt: skip
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, prefix=self.action, **kwargs)
 
-
-class DeliverForm(forms.Form):
+class DeliverForm(ActionForm):
     action = "deliver"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, prefix=self.action, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -67,7 +64,7 @@ class LineFields:
     unit_price: forms.BoundField
 
 
-class ChangeForm(forms.Form):
+class ChangeForm(ActionForm):
     """Approve with changes: per line a quantity (0 removes it), an optional substitute from the available
     catalog and an optional unit price (empty: the line's price, or the substitute's price for the order's
     model), and a note saying what changed and why."""
@@ -81,7 +78,7 @@ class ChangeForm(forms.Form):
     )  # fmt: skip
 
     def __init__(self, *args, order: Order, lines: list[OrderLine], products: list[CatalogProduct], **kwargs):
-        super().__init__(*args, prefix=self.action, **kwargs)
+        super().__init__(*args, **kwargs)
         self.order, self.lines = order, lines
         self.products = {str(product.pk): product for product in products}
         for line in lines:

@@ -32,8 +32,8 @@ from inventory_orders.models import (
     PaymentMethod,
     PricingIssue,
 )
+from inventory_orders.selectors import ordering_open
 from medspa.models import Medspa, User
-from medspa.models.tenancy import BusinessModel
 from medspa.services import business_model_changed
 
 logger = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def delivery_date_refusal(day: date, today: date | None = None) -> str:
 
 
 def _orderable(medspa: Medspa) -> None:
-    if medspa.business_model not in (BusinessModel.LAUNCH, BusinessModel.FLEX):
+    if not ordering_open(medspa):
         raise OrderingRefused("Inventory ordering opens on Launch and Flex.")
 
 
@@ -118,11 +118,28 @@ def cart_of(medspa: Medspa) -> Cart:
     return Cart.objects.get_or_create(medspa=medspa)[0]
 
 
+def _cart_locked(medspa: Medspa) -> Cart:
+    return Cart.objects.select_for_update().get(pk=cart_of(medspa).pk)
+
+
 @transaction.atomic
 def cart_line_set(*, medspa: Medspa, product: CatalogProduct, quantity: int) -> Cart:
     """Puts `quantity` of a product in the cart (0 takes it out), at its price for the medspa's model now."""
     _orderable(medspa)
-    cart = Cart.objects.select_for_update().get(pk=cart_of(medspa).pk)
+    return _line_set(_cart_locked(medspa), medspa, product, quantity)
+
+
+@transaction.atomic
+def cart_line_add(*, medspa: Medspa, product: CatalogProduct, quantity: int) -> Cart:
+    """Adds to what the cart holds (read under the cart's lock)."""
+    _orderable(medspa)
+    cart = _cart_locked(medspa)
+    line = cart.lines.filter(product=product).first()
+    return _line_set(cart, medspa, product, quantity + (line.quantity if line else 0))
+
+
+def _line_set(cart: Cart, medspa: Medspa, product: CatalogProduct, quantity: int) -> Cart:
+    """Sets a line of the cart, which the caller holds locked."""
     if not 0 <= quantity <= MAX_QUANTITY:
         raise OrderingRefused(f"The quantity must be from 0 to {MAX_QUANTITY}.")
     if quantity == 0:
@@ -137,14 +154,6 @@ def cart_line_set(*, medspa: Medspa, product: CatalogProduct, quantity: int) -> 
         )  # fmt: skip
     cart.save(update_fields=["updated_at"])
     return cart
-
-
-@transaction.atomic
-def cart_line_add(*, medspa: Medspa, product: CatalogProduct, quantity: int) -> Cart:
-    """Adds to what the cart holds (read under the cart's lock)."""
-    cart = Cart.objects.select_for_update().get(pk=cart_of(medspa).pk)
-    line = cart.lines.filter(product=product).first()
-    return cart_line_set(medspa=medspa, product=product, quantity=quantity + (line.quantity if line else 0))
 
 
 def carts_reprice(*, medspa: Medspa) -> list[PriceChange]:
@@ -178,7 +187,7 @@ def _reprice_on_model_change(sender, medspa: Medspa, **kwargs) -> None:
 
 
 def _address(medspa: Medspa) -> str:
-    lines = [medspa.dba or medspa.name, medspa.shipping_line1, medspa.shipping_line2,
+    lines = [medspa.display_name, medspa.shipping_line1, medspa.shipping_line2,
              f"{medspa.shipping_city}, {medspa.shipping_state} {medspa.shipping_postal_code}"]  # fmt: skip
     return "\n".join(line for line in lines if line.strip())
 
@@ -267,15 +276,17 @@ def _move(order: Order, status: str) -> Order:
     return order
 
 
+def _review_record(order: Order, status: str, by: User, note: str) -> Order:
+    """Records the inventory team's decision on the order (locked by `_move`) and its event."""
+    order.status, order.review_note, order.reviewed_by, order.reviewed_at = status, note, by, timezone.now()
+    order.save()
+    _event(order, status, by, note)
+    return order
+
+
 @transaction.atomic
 def order_approve(*, order: Order, by: User, note: str = "") -> Order:
-    order = _move(order, OrderStatus.APPROVED)
-    order.status, order.review_note, order.reviewed_by, order.reviewed_at = (
-        OrderStatus.APPROVED, note.strip(), by, timezone.now(),
-    )  # fmt: skip
-    order.save()
-    _event(order, OrderStatus.APPROVED, by, note.strip())
-    return order
+    return _review_record(_move(order, OrderStatus.APPROVED), OrderStatus.APPROVED, by, note.strip())
 
 
 @dataclass(frozen=True)
@@ -315,12 +326,7 @@ def order_change(*, order: Order, by: User, changes: list[LineChange], note: str
     if not changed:
         raise OrderingRefused("Nothing was changed: approve the order instead.")
     order.total = sum(line.line_total for line in order.lines.all())
-    order.status, order.review_note, order.reviewed_by, order.reviewed_at = (
-        OrderStatus.CHANGED, note.strip(), by, timezone.now(),
-    )  # fmt: skip
-    order.save()
-    _event(order, OrderStatus.CHANGED, by, note.strip())
-    return order
+    return _review_record(order, OrderStatus.CHANGED, by, note.strip())
 
 
 @transaction.atomic
@@ -328,12 +334,7 @@ def order_reject(*, order: Order, by: User, reason: str) -> Order:
     order = _move(order, OrderStatus.REJECTED)
     if not reason.strip():
         raise OrderingRefused("Say why the order is rejected.")
-    order.status, order.review_note, order.reviewed_by, order.reviewed_at = (
-        OrderStatus.REJECTED, reason.strip(), by, timezone.now(),
-    )  # fmt: skip
-    order.save()
-    _event(order, OrderStatus.REJECTED, by, reason.strip())
-    return order
+    return _review_record(order, OrderStatus.REJECTED, by, reason.strip())
 
 
 @transaction.atomic

@@ -104,7 +104,7 @@ def care_message_resend(*, log: CareMessageLog) -> bool:
 def _deliver(visit: Visit, row: CareMessageLog) -> bool:
     patient, medspa = visit.patient, visit.medspa
     title, text = row.care_message.title, row.version.text
-    sender = medspa.dba or medspa.name
+    sender = medspa.display_name
     try:
         if row.channel == EMAIL:
             EmailMessage(subject=f"{title}: your care instructions from {sender}", body=text,

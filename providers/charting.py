@@ -85,7 +85,7 @@ def visit_start_from_appointment(*, appointment: Appointment, by: User) -> Visit
         appointment=appointment, location=appointment.location, started_by=by,
     )  # fmt: skip
     service = appointment.appointment_type.service
-    if service.is_active and not _service_refusal(visit, service):
+    if service.is_active and not service_refusal(visit, service):
         _service_create(visit, service)
     return visit
 
@@ -129,7 +129,7 @@ def visit_void(*, visit: Visit, reason: str, by: User) -> Visit:
 # --- Services -----------------------------------------------------------------------------------------------
 
 
-def _service_refusal(visit: Visit, service: Service) -> str:
+def service_refusal(visit: Visit, service: Service) -> str:
     """Why `service` cannot be performed in `visit`, or ""."""
     if service.medspa_id != visit.medspa_id or not service.is_active:
         return f"{service.display_name} is not an active service of this medspa."
@@ -171,7 +171,7 @@ def visit_service_add(*, visit: Visit, service: Service) -> VisitService:
     _editable(visit, billing=True)
     if visit.services.filter(service=service).exists():
         raise ChartingRefused(f"{service.display_name} is already in this visit.")
-    refusal = _service_refusal(visit, service)
+    refusal = service_refusal(visit, service)
     if refusal:
         raise ChartingRefused(refusal)
     return _service_create(visit, service)
@@ -271,7 +271,7 @@ def visit_consent_sign(*, visit: Visit, version: ConsentVersion, signature_png: 
     )[0]  # fmt: skip
 
 
-def _consents_settle(visit: Visit) -> None:
+def consents_settle(visit: Visit) -> None:
     """Refuses while a consent is unsigned; records the earlier signatures that cover the others. A signed
     chart's consents were settled when it was signed (a consent revised since does not reopen it)."""
     if visit.is_signed:
@@ -386,7 +386,7 @@ def chart_sign(*, visit: Visit, by: User) -> Visit:
     refusal = sign_refusal(visit, by)
     if refusal:
         raise ChartingRefused(refusal)
-    _consents_settle(visit)
+    consents_settle(visit)
     visit.chart_signed_at, visit.chart_signed_by = timezone.now(), by
     visit.save(update_fields=["chart_signed_at", "chart_signed_by", "updated_at"])
     return visit

@@ -196,10 +196,10 @@ def visit_checkout(
     if not services:
         raise CheckoutRefused("Record at least one service performed before checking out.")
     for service in services:
-        refusal = charting._service_refusal(visit, service)
+        refusal = charting.service_refusal(visit, service)
         if refusal:
             raise CheckoutRefused(refusal)
-    charting._consents_settle(visit)
+    charting.consents_settle(visit)
     sale = Sale(
         medspa=visit.medspa, kind=SaleKind.VISIT, visit=visit, patient=visit.patient, provider=visit.provider,
         location=visit.location, created_by=by,
@@ -364,7 +364,7 @@ def sale_receipt_send(*, sale_id: int) -> None:
     context = {"sale": sale, "lines": list(sale.lines.all()), "payments": list(sale.payments.all())}
     try:
         EmailMessage(
-            subject=f"Your receipt from {sale.medspa.dba or sale.medspa.name} ({sale.number})",
+            subject=f"Your receipt from {sale.medspa.display_name} ({sale.number})",
             body=render_to_string("providers/email/receipt.txt", context),
             to=[sale.receipt_email],
         ).send()

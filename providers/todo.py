@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from gfe import selectors as gfe_selectors
@@ -176,11 +176,8 @@ def _patient_url(patient_id: int) -> str:
 
 
 def visit_url(visit: Visit) -> str:
-    """The visit's chart; the patient's profile (which lists their visits) where there is no such page."""
-    try:
-        return reverse("providers:visit_detail", kwargs={"pk": visit.pk})
-    except NoReverseMatch:
-        return _patient_url(visit.patient_id)
+    """The visit's chart."""
+    return reverse("providers:visit_detail", kwargs={"pk": visit.pk})
 
 
 def _calendar_url(appointment: Appointment) -> str:
@@ -191,10 +188,7 @@ def _gfe_url(request: GfeRequest, *, decides: bool) -> str:
     """The self-clearance page for a request the provider decides (it opens for their assigned patients),
     otherwise the patient's profile, where the request's state shows."""
     if decides and request.assigned:
-        try:
-            return reverse("gfe_provider:self_clear", kwargs={"patient_pk": request.patient_id})
-        except NoReverseMatch:
-            pass
+        return reverse("gfe_provider:self_clear", kwargs={"patient_pk": request.patient_id})
     return _patient_url(request.patient_id)
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from medspa.models import Membership, Patient, User
 from scheduling import hooks, slots
-from scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, AppointmentType
+from scheduling.models import Appointment, AppointmentStatus, AppointmentType
 
 
 class BookingError(Exception):
@@ -101,11 +101,10 @@ def _place(appointment: Appointment, candidates: list[slots.Slot], *, provider_f
                 appointment.save()
             return appointment
         except IntegrityError as error:
-            if _constraint(error) == KEY_CONSTRAINT:
-                raise
-            if _constraint(error) not in (PROVIDER_CONSTRAINT, ROOM_CONSTRAINT):
-                raise
-            if provider_fixed and _constraint(error) == PROVIDER_CONSTRAINT:
+            constraint = _constraint(error)
+            if constraint not in (PROVIDER_CONSTRAINT, ROOM_CONSTRAINT):
+                raise  # the idempotency key, or anything else: not a taken slot
+            if provider_fixed and constraint == PROVIDER_CONSTRAINT:
                 break
     raise SlotUnavailable()
 
@@ -168,7 +167,7 @@ def appointment_reschedule(
         raise BookingInvalid("Only a booked appointment can be rescheduled.")
     if by_patient:
         _check_patient_window(appointment, now, "reschedule")
-    provider = provider or (appointment.provider if by_patient else None) or appointment.provider
+    provider = provider or appointment.provider
     _check_request(appointment_type=appointment.appointment_type, start=start, now=now, online=by_patient,
                    provider=provider)  # fmt: skip
     candidates = _candidates(appointment_type=appointment.appointment_type, start=start, provider=provider,
@@ -224,7 +223,3 @@ def appointment_status_set(*, appointment: Appointment, status: str) -> Appointm
     if status == AppointmentStatus.NO_SHOW:
         transaction.on_commit(lambda: hooks.appointment_changed(appointment, "no-show"))
     return appointment
-
-
-def is_active_status(status: str) -> bool:
-    return status in ACTIVE_STATUSES

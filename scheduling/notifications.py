@@ -21,6 +21,7 @@ from datetime import UTC, datetime, time, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -300,11 +301,7 @@ def format_time(moment: datetime) -> str:
 
 
 def manage_link(appointment: Appointment) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}/book/manage/{appointment.manage_token}/"
-
-
-def _medspa_name(medspa) -> str:
-    return medspa.dba or medspa.name
+    return settings.SITE_URL.rstrip("/") + reverse("booking_manage", args=[appointment.manage_token])
 
 
 def appointment_context(appointment: Appointment) -> dict[str, str]:
@@ -312,7 +309,7 @@ def appointment_context(appointment: Appointment) -> dict[str, str]:
     local = appointment.local_start
     return {
         "patient_first_name": appointment.patient.first_name,
-        "medspa_name": _medspa_name(appointment.medspa),
+        "medspa_name": appointment.medspa.display_name,
         "location_name": appointment.location.name,
         "appointment_type": appointment.appointment_type.name,
         "date": format_date(local),
@@ -335,7 +332,7 @@ def _sample_context(settings_obj: NotificationSettings) -> dict[str, str]:
     moment = datetime.combine(tuesday, time(10, 30), tzinfo=tz)
     return {
         "patient_first_name": "Alex",
-        "medspa_name": _medspa_name(medspa),
+        "medspa_name": medspa.display_name,
         "location_name": location.name if location else "Main Street",
         "appointment_type": appointment_type.name if appointment_type else "Neurotoxin",
         "date": format_date(moment),

@@ -89,6 +89,11 @@ class Medspa(models.Model):
             raise ValidationError({"flex_revenue_split_percent": "A Flex medspa needs its revenue split."})
 
     @property
+    def display_name(self) -> str:
+        """The name patients and suppliers see: the DBA when there is one."""
+        return self.dba or self.name
+
+    @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
