@@ -5,7 +5,6 @@ diagnoses")."""
 
 import base64
 import mimetypes
-import unicodedata
 from io import BytesIO
 
 from django.contrib import messages
@@ -27,6 +26,7 @@ from gfe.services import Decision, GfeRuleBroken
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.models import Patient
+from medspa.pdf import pdf_text
 from medspa.selectors import patients_of_provider as provider_patients
 from medspa.services import patient_access_record
 
@@ -367,21 +367,6 @@ def self_clear(request, patient_pk: int):
 
 # --- The PDF ----------------------------------------------------------------------------------------------
 
-_PLAIN = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "·": "-"})
-
-
-def _pdf_text(value) -> str:
-    """The PDF's built-in fonts know Latin-1 only: typographic punctuation is made plain, and a character
-    outside Latin-1 loses its accents (or becomes '?')."""
-    return "".join(_latin1(char) for char in str(value).translate(_PLAIN))
-
-
-def _latin1(char: str) -> str:
-    if ord(char) < 256:
-        return char
-    bare = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-    return bare.encode("latin-1", "replace").decode("latin-1") or "?"
-
 
 def _day(value) -> str:
     return date_format(value, "F j, Y")
@@ -392,8 +377,8 @@ def exam_pdf_bytes(exam: GfeExam) -> bytes:
     patient, medspa = exam.patient, exam.medspa
     signed = timezone.localtime(exam.signed_at, medspa.tz)
     pdf = FPDF(format="Letter")
-    pdf.set_title(_pdf_text(f"Good Faith Exam {exam.pk}"))
-    pdf.set_author(_pdf_text(exam.clearer_name))
+    pdf.set_title(pdf_text(f"Good Faith Exam {exam.pk}"))
+    pdf.set_author(pdf_text(exam.clearer_name))
     pdf.set_creation_date(exam.signed_at)
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_page()
@@ -401,7 +386,7 @@ def exam_pdf_bytes(exam: GfeExam) -> bytes:
 
     def line(text, *, size=10, style="", height=5.5):
         pdf.set_font("Helvetica", style, size)
-        pdf.multi_cell(width, height, _pdf_text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(width, height, pdf_text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def heading(text):
         pdf.ln(3)
@@ -409,9 +394,9 @@ def exam_pdf_bytes(exam: GfeExam) -> bytes:
 
     def fact(label, value):
         pdf.set_font("Helvetica", "B", 10)
-        pdf.cell(45, 5.5, _pdf_text(label))
+        pdf.cell(45, 5.5, pdf_text(label))
         pdf.set_font("Helvetica", "", 10)
-        pdf.multi_cell(width - 45, 5.5, _pdf_text(value or "-"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(width - 45, 5.5, pdf_text(value or "-"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     line(medspa.name, size=11, style="B")
     line("Good Faith Exam", size=18, style="B", height=10)

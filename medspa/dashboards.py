@@ -1,5 +1,6 @@
-"""The two dashboards people live in: the Medspa Admin dashboard (/dashboard/) and the Provider dashboard
-(/provider/). A user who is both switches between them; the choice is remembered for the session."""
+"""The dashboards people live in: the Medspa Admin dashboard (/dashboard/), the Provider dashboard
+(/provider/) and the Patient Care Coordinator's (only the admin's centralised calendar). A user who holds
+several switches between them; the choice is remembered for the session."""
 
 from dataclasses import dataclass
 from functools import wraps
@@ -8,7 +9,7 @@ from django.urls import reverse
 
 from medspa.permissions import role_required
 
-ADMIN, PROVIDER = "admin", "provider"
+ADMIN, PROVIDER, COORDINATOR = "admin", "provider", "coordinator"
 SESSION_KEY = "dashboard"
 
 
@@ -35,13 +36,23 @@ PROVIDER_TABS = [
     Tab("Calendar", "providers:calendar"),
     Tab("Sales", "providers:sales"),
 ]
-HOMES = {ADMIN: "dashboard_home", PROVIDER: "providers:patients"}
+# The coordinator schedules patients in the admin's calendar and reaches nothing else (no charts, no
+# patient profiles, no settings): the calendar views open to both dashboards (see dashboard_area).
+COORDINATOR_TABS = [Tab("Calendar", "scheduling:calendar")]
+TABS = {ADMIN: ADMIN_TABS, PROVIDER: PROVIDER_TABS, COORDINATOR: COORDINATOR_TABS}
+HOMES = {ADMIN: "dashboard_home", PROVIDER: "providers:patients", COORDINATOR: "scheduling:calendar"}
 
 
 def dashboards_open_to(membership) -> list[str]:
+    """The dashboards a membership opens, in order of preference (the first is the default)."""
     if membership is None:
         return []
-    return [name for name, flag in ((ADMIN, membership.is_admin), (PROVIDER, membership.is_provider)) if flag]
+    flags = (
+        (ADMIN, membership.is_admin),
+        (PROVIDER, membership.is_provider),
+        (COORDINATOR, membership.is_coordinator),
+    )
+    return [name for name, flag in flags if flag]
 
 
 def dashboard_current(request) -> str | None:
@@ -53,15 +64,22 @@ def dashboard_current(request) -> str | None:
     return available[0] if available else None
 
 
-def dashboard_area(name: str):
-    """Marks a view as part of a dashboard: it needs that dashboard's role, and opening it makes that
-    dashboard the session's choice (so the menus and the home page follow)."""
+def dashboard_area(*names: str):
+    """Marks a view as part of a dashboard (or of several: `dashboard_area(ADMIN, COORDINATOR)`): it needs
+    the role of one of them. Opening it sets request.dashboard (the session's current dashboard if it is
+    among `names`, else the first of `names` the member holds) and makes that the session's choice (so the
+    menus and the home page follow)."""
+    if not names or set(names) - set(HOMES):
+        raise ValueError(f"Unknown dashboards: {names}")
 
     def decorator(view):
-        @role_required(name)
+        @role_required(*names)
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.session.get(SESSION_KEY) != name:
+            held = dashboards_open_to(request.membership)
+            choice = request.session.get(SESSION_KEY)
+            name = choice if choice in names and choice in held else next(n for n in names if n in held)
+            if choice != name and not getattr(request, "htmx", False):  # a fragment's refresh never switches
                 request.session[SESSION_KEY] = name
             request.dashboard = name
             return view(request, *args, **kwargs)
@@ -74,7 +92,7 @@ def dashboard_area(name: str):
 def tabs_for(request) -> list[dict]:
     """The tabs of the request's dashboard, the current one marked."""
     name = getattr(request, "dashboard", None) or dashboard_current(request)
-    tabs = ADMIN_TABS if name == ADMIN else PROVIDER_TABS if name == PROVIDER else []
+    tabs = TABS.get(name, [])
     result = []
     for tab in tabs:
         url = reverse(tab.url_name)

@@ -72,6 +72,8 @@ FLEX_PEOPLE = [
     ),
 ]
 STAFF = DemoUser("ops@portrait.example", "Portrait Operations", "staff")
+# (email, what they are) of demo people that other apps seed, for `demo_logins`.
+MORE_LOGINS: list[tuple[str, str]] = []
 
 FIRST_NAMES = [
     "Olivia",

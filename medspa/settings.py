@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 import pghistory
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "providers",
     "inventory_orders",
     "transition",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +155,13 @@ CELERY_BEAT_SCHEDULE = {
     "appointment-reminders-sweep": {"task": "scheduling.tasks.reminders_sweep", "schedule": 300.0},
     "gfe-clearances-expire": {"task": "gfe.tasks.clearances_expire_nightly", "schedule": 86400.0},
     "gfe-clearance-expiry-reminders": {"task": "gfe.tasks.clearance_expiry_reminders", "schedule": 86400.0},
+    # Transition steps run on their dates (in each medspa's time zone); OpenPhone transfers are polled.
+    "transition-steps-due": {"task": "transition.tasks.steps_due", "schedule": 900.0},
+    # Noon UTC on the 1st is past midnight in every US time zone, so "last month" is over everywhere.
+    "bills-monthly": {
+        "task": "billing.tasks.bills_monthly",
+        "schedule": crontab(minute=0, hour=12, day_of_month=1),
+    },
 }
 
 # --- Accounts, sessions, MFA. ---------------------------------------------------------------------------

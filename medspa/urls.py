@@ -44,6 +44,8 @@ dashboard_urls = [
     path("services/", include("services_catalog.urls")),
     path("gfe/", include("gfe.urls")),
     path("inventory/", include("inventory_orders.urls")),
+    path("settings/transition/", include("transition.urls")),
+    path("settings/billing/", include("billing.urls")),
 ]
 
 urlpatterns = [
@@ -54,6 +56,9 @@ urlpatterns = [
     path("provider/gfe/", include(("gfe.provider_urls", "gfe_provider"))),
     path("gfe/queue/", include(("gfe.staff_urls", "gfe_queue"))),
     path("inventory/queue/", include(("inventory_orders.staff_urls", "inventory_staff"))),
+    path("transitions/", include(("transition.staff_urls", "transition_staff"))),
+    path("transition/confirm/", include("transition.confirm_urls")),  # the provider's emailed link
+    path("billing/", include(("billing.staff_urls", "billing_staff"))),
     path("", include("gfe.public_urls")),  # /gfe/review/<token>/: the external clearer's secret link
     path("profile/", account.profile, name="profile"),
     path("profile/signature/", account.profile_signature, name="profile_signature"),

@@ -223,3 +223,55 @@ def appointment_status_set(*, appointment: Appointment, status: str) -> Appointm
     if status == AppointmentStatus.NO_SHOW:
         transaction.on_commit(lambda: hooks.appointment_changed(appointment, "no-show"))
     return appointment
+
+
+@transaction.atomic
+def appointment_import(
+    *,
+    appointment_type: AppointmentType,
+    provider: Membership,
+    patient: Patient,
+    start: datetime,
+    end: datetime,
+    idempotency_key: str,
+    notes: str = "",
+) -> Appointment:
+    """Places an appointment another system already booked (Acuity, when a medspa leaves Legacy) at its
+    own time: the patient chose it there, so the booking rules (hours, notice, horizon) are not applied
+    again, and the patient is not notified again. Double booking stays impossible: the database's exclusion
+    constraint refuses an overlap (SlotUnavailable). The same key imports once."""
+    existing = Appointment.objects.filter(
+        medspa_id=appointment_type.medspa_id, idempotency_key=idempotency_key
+    ).first()
+    if existing is not None:
+        return existing
+    if patient.medspa_id != appointment_type.medspa_id or provider.medspa_id != appointment_type.medspa_id:
+        raise BookingInvalid("The patient, the provider and the appointment type must be of one medspa.")
+    if end <= start:
+        raise BookingInvalid("The appointment ends before it starts.")
+    appointment = Appointment(
+        medspa_id=appointment_type.medspa_id, location=appointment_type.location, patient=patient,
+        provider=provider, appointment_type=appointment_type, source=Appointment.Source.ACUITY,
+        start=start, end=end, notes=notes, idempotency_key=idempotency_key,
+        blocked_start=start - timedelta(minutes=appointment_type.buffer_before_minutes),
+        blocked_end=end + timedelta(minutes=appointment_type.buffer_after_minutes),
+    )  # fmt: skip
+    rooms = list(appointment_type.rooms.filter(is_active=True).order_by("pk"))
+    for room in rooms or [None]:  # a type that needs a room gets the first one free
+        appointment.resource = room
+        try:
+            with transaction.atomic():
+                appointment.save()
+            return appointment
+        except IntegrityError as error:
+            constraint = _constraint(error)
+            if constraint == KEY_CONSTRAINT:
+                medspa_id = appointment_type.medspa_id
+                return Appointment.objects.get(medspa_id=medspa_id, idempotency_key=idempotency_key)
+            if constraint == PROVIDER_CONSTRAINT:
+                raise SlotUnavailable(
+                    f"{provider.user.get_full_name()} already has an appointment in the EHR at that time."
+                ) from error
+            if constraint != ROOM_CONSTRAINT:
+                raise
+    raise SlotUnavailable(f"No room for {appointment_type.name} is free in the EHR at that time.")

@@ -2,9 +2,14 @@
 provider) with booking, rescheduling, cancelling and status changes; the provider's own calendar (only
 their appointments, check-in); and each provider's read-only iCal feed at a secret, revocable URL.
 
+The admin's calendar is also the whole of the Patient Care Coordinator's dashboard: they schedule, and
+reach nothing else. In their dashboard the pages leave out the links to pages they cannot open (patient
+profile, visits, the scheduling settings): `coordinator_view` in the templates' context.
+
 Times are wall-clock times in each appointment's location's time zone. The calendar grid costs a fixed
 number of queries however many appointments it shows (everything it renders is joined or prefetched)."""
 
+import re
 import zoneinfo
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
@@ -47,7 +52,7 @@ FEED_PAST, FEED_AHEAD = timedelta(days=30), timedelta(days=180)
 
 
 def _int(value) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    return int(value) if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value) else None
 
 
 def calendar_grid(request, *, own: Membership | None = None) -> dict:
@@ -172,15 +177,21 @@ def _date(value) -> date | None:
         return None
 
 
-@dashboard_area(dashboards.ADMIN)
+@dashboard_area(dashboards.ADMIN, dashboards.COORDINATOR)
 def calendar(request):
-    """Every provider's calendar, for the admin: day (providers × hours) or week (providers × days)."""
+    """Every provider's calendar, for the admin and the coordinator: day (providers × hours) or week
+    (providers × days)."""
     context = calendar_grid(request)
-    context["area"] = ADMIN
+    context.update(area=ADMIN, coordinator_view=_coordinator_view(request))
     return render(request, "scheduling/calendar/calendar.html", context)
 
 
 # --- Appointments (admin) -------------------------------------------------------------------------------
+
+
+def _coordinator_view(request) -> bool:
+    """The page is seen from the coordinator's dashboard: no links to patient profiles, visits or settings."""
+    return getattr(request, "dashboard", None) == dashboards.COORDINATOR
 
 
 def _appointment(pk, *, provider: Membership | None = None) -> Appointment:
@@ -220,6 +231,7 @@ def _detail(
     context = {
         "appointment": appointment,
         "area": area,
+        "coordinator_view": _coordinator_view(request),
         "actions": actions,
         "can_check_in": AppointmentStatus.CHECKED_IN in allowed,
         "can_change": can_change,
@@ -234,7 +246,7 @@ def _detail(
     return render(request, "scheduling/calendar/detail.html", context, status=status)
 
 
-@dashboard_area(dashboards.ADMIN)
+@dashboard_area(dashboards.ADMIN, dashboards.COORDINATOR)
 def appointment_new(request):
     """Books a patient: type, provider (or whoever is free), date and time at the type's location."""
     initial = {}
@@ -269,14 +281,14 @@ def appointment_new(request):
     return render(request, "scheduling/calendar/appointment_form.html", {"form": form}, status=status)
 
 
-@dashboard_area(dashboards.ADMIN)
+@dashboard_area(dashboards.ADMIN, dashboards.COORDINATOR)
 def appointment_detail(request, pk: int):
     """An appointment's facts, its status buttons, the reschedule and cancel forms and its notifications."""
     return _detail(request, _appointment(pk))
 
 
 @require_POST
-@dashboard_area(dashboards.ADMIN)
+@dashboard_area(dashboards.ADMIN, dashboards.COORDINATOR)
 def appointment_reschedule(request, pk: int):
     appointment = _appointment(pk)
     form = AppointmentRescheduleForm(request.POST, appointment=appointment)
@@ -298,7 +310,7 @@ def appointment_reschedule(request, pk: int):
 
 
 @require_POST
-@dashboard_area(dashboards.ADMIN)
+@dashboard_area(dashboards.ADMIN, dashboards.COORDINATOR)
 def appointment_cancel(request, pk: int):
     appointment = _appointment(pk)
     form = AppointmentCancelForm(request.POST)
@@ -313,7 +325,7 @@ def appointment_cancel(request, pk: int):
 
 
 @require_POST
-@dashboard_area(dashboards.ADMIN)
+@dashboard_area(dashboards.ADMIN, dashboards.COORDINATOR)
 def appointment_status(request, pk: int):
     appointment = _appointment(pk)
     status = request.POST.get("status", "")

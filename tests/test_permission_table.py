@@ -68,6 +68,12 @@ STAFF_PAGE = (FORBIDDEN,) * 5 + (OK, FOUND)
 A1_THING_POST = (NOT_FOUND, FOUND, NOT_FOUND, FORBIDDEN, NOT_FOUND, FORBIDDEN, FOUND)
 A1_THING_BAD_POST = (NOT_FOUND, BAD_REQUEST, NOT_FOUND, FORBIDDEN, NOT_FOUND, FORBIDDEN, FOUND)
 
+
+def STAFF_ONLY(status: int) -> tuple[int, ...]:  # noqa: N802 (reads as the constants above)
+    """A staff POST: members get 403, staff `status`, the anonymous sign in."""
+    return (FORBIDDEN,) * 5 + (status, FOUND)
+
+
 TABLE: dict[str, Row] = {
     "home": Row((FOUND,) * 5 + (OK, FOUND)),  # members are sent to their dashboard; staff get a page
     "healthz": Row(everyone(OK)),
@@ -437,6 +443,57 @@ TABLE: dict[str, Row] = {
     "api:gfe-request-detail": Row(A_API_THING, kwargs=lambda w: {"pk": w["portrait_request"].pk}),
     "api:gfe-gate": Row((BAD_REQUEST,) * 5 + (FORBIDDEN, FORBIDDEN), method="post"),
     # API
+    # The transition: the medspa admin's page (medspa B's admin sees an empty state: B is on Flex), the
+    # provider's emailed confirmation link (only the person it was sent to), and Portrait staff's pages.
+    "transition:page": Row(ADMIN_PAGE),
+    "transition:steps": Row(ADMIN_PAGE),
+    "transition:request": Row(
+        (BAD_REQUEST, FORBIDDEN, FORBIDDEN, BAD_REQUEST, FORBIDDEN, FORBIDDEN, FOUND), method="post"
+    ),
+    "transition:openphone_account": Row(
+        ADMIN_A_THING_POST, method="post", data={"email": "new@glow.example"}
+    ),
+    "transition:openphone_acknowledge": Row(ADMIN_A_THING_POST, method="post", data={"acknowledge": "on"}),
+    "transition:booking_resolve": Row(
+        BAD_POST, method="post", kwargs=lambda w: {"pk": w["acuity_booking"].pk}
+    ),
+    "transition:import_again": Row(BAD_POST, method="post"),  # the import has not run: nothing to run again
+    "transition_confirm:confirm": Row(
+        (OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FOUND),
+        kwargs=lambda w: {"token": w["confirm_token"]},
+    ),
+    "transition_staff:list": Row(STAFF_PAGE),
+    "transition_staff:new": Row(STAFF_PAGE),
+    "transition_staff:detail": Row(STAFF_PAGE, kwargs=lambda w: {"pk": w["transition"].pk}),
+    **{
+        f"transition_staff:{name}": Row(
+            STAFF_ONLY(status), method="post", kwargs=lambda w: {"pk": w["transition"].pk}, data=data
+        )
+        for name, status, data in [
+            ("approve", BAD_REQUEST, {}),
+            ("decline", BAD_REQUEST, {}),
+            ("cancel", FOUND, {"cancel-note": "Called off."}),
+            ("confirm", FOUND, {}),
+            ("tools", FOUND, {}),
+        ]
+    },
+    "transition_staff:step_retry": Row(
+        STAFF_ONLY(BAD_REQUEST), method="post", kwargs=lambda w: {"pk": w["transition_step"].pk}
+    ),
+    "transition_staff:step_done": Row(
+        STAFF_ONLY(BAD_REQUEST), method="post", kwargs=lambda w: {"pk": w["transition_step"].pk}
+    ),
+    "transition_staff:booking_resolve": Row(
+        STAFF_ONLY(BAD_REQUEST), method="post", kwargs=lambda w: {"pk": w["acuity_booking"].pk}
+    ),
+    # Monthly bills: the medspa admin's own (medspa B's admin gets 404), and every bill for staff.
+    "billing:list": Row(ADMIN_PAGE),
+    "billing:detail": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["bill"].pk}),
+    "billing:pdf": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["bill"].pk}),
+    "billing_staff:list": Row(STAFF_PAGE),
+    "billing_staff:run": Row(STAFF_ONLY(FOUND), method="post"),
+    "billing_staff:detail": Row(STAFF_PAGE, kwargs=lambda w: {"pk": w["bill"].pk}),
+    "billing_staff:pdf": Row(STAFF_PAGE, kwargs=lambda w: {"pk": w["bill"].pk}),
     "api:api-root": Row(MEMBERS_ONLY),
     "api:me": Row(MEMBERS_ONLY),
     "api:patient-list": Row(ADMINS_AND_PROVIDERS_API),
@@ -499,7 +556,46 @@ def world(cast) -> dict:
         **gfe_world(cast),
         **visits_world(cast),
         **inventory_world(cast),
+        **transition_world(cast),
+        **billing_world(cast),
     }
+
+
+def transition_world(cast) -> dict:
+    """A scheduled transition of medspa A (letting the coordinator go, its OpenPhone account entered and
+    acknowledged), its plan, an Acuity appointment the import could not place, and the provider's link."""
+    from transition import services as transition_services
+    from transition.models import AcuityBooking, Transition
+
+    medspa = cast.medspa_a
+    transition = Transition.objects.create(
+        medspa=medspa, target_model="flex", flex_revenue_split_percent=20,
+        effective_date=transition_services.local_today(medspa) + timedelta(days=7), keeps_coordinator=False,
+        status="scheduled", requested_by=cast.staff, openphone_target_email="owner@glow.example",
+        openphone_account_by=cast.admin_a, openphone_account_at=timezone.now(),
+        openphone_acknowledged_at=timezone.now(),
+    )  # fmt: skip
+    steps = transition_services.plan_make(transition)
+    booking = AcuityBooking.objects.create(
+        medspa=medspa, transition=transition, acuity_id=9001, start=timezone.now() + timedelta(days=10),
+        duration_minutes=30, first_name="Dana", last_name="W", status="conflict", reason="No patient record.",
+    )  # fmt: skip
+    return {
+        "transition": transition,
+        "transition_step": steps[0],
+        "acuity_booking": booking,
+        "confirm_token": transition_services.confirmation_token(transition, cast.admin_a),
+    }
+
+
+def billing_world(cast) -> dict:
+    """Medspa A's bill of last month (a month is billed once it is over)."""
+    from billing import services as billing
+    from providers import earnings
+
+    last_month = earnings.month_start(timezone.localdate(timezone=cast.medspa_a.tz), 1)
+    bill, _ = billing.bill_generate(medspa=cast.medspa_a, month=last_month)
+    return {"bill": bill}
 
 
 def inventory_world(cast) -> dict:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from medspa import dashboards, onboarding
 from medspa.dashboards import dashboard_area
 from medspa.models import Membership, Patient
+from medspa.permissions import has_role
 
 
 @login_required
@@ -24,7 +25,7 @@ def home(request):
 @require_POST
 @login_required
 def dashboard_switch(request):
-    """The user menu's switch between the Medspa Admin and the Provider dashboard."""
+    """The user menu's switch between the dashboards the member holds: Medspa Admin, Provider, Coordinator."""
     target = request.POST.get("to", "")
     if target not in dashboards.dashboards_open_to(request.membership):
         return redirect("home")
@@ -32,8 +33,15 @@ def dashboard_switch(request):
     return redirect(dashboards.HOMES[target])
 
 
-@dashboard_area(dashboards.ADMIN)
 def dashboard_home(request):
+    """/dashboard/: the admin's overview. A coordinator who is no admin works in the calendar: sent there."""
+    if request.user.is_authenticated and not has_role(request, "admin") and has_role(request, "coordinator"):
+        return redirect(dashboards.HOMES[dashboards.COORDINATOR])
+    return admin_overview(request)
+
+
+@dashboard_area(dashboards.ADMIN)
+def admin_overview(request):
     """The admin's overview: the onboarding checklist until it is done, then the medspa at a glance."""
     checklist = onboarding.checklist(request.medspa, request.membership)
     context = {

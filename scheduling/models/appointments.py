@@ -49,6 +49,7 @@ class Appointment(models.Model):
     class Source(models.TextChoices):
         STAFF = "staff", "Booked by staff"
         ONLINE = "online", "Booked online"
+        ACUITY = "acuity", "Imported from Acuity"
 
     medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="+")
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="appointments")

@@ -10,6 +10,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         people = [(p.email, f"{p.role} · Glow Aesthetics Studio (Launch)") for p in demo.LAUNCH_PEOPLE]
         people += [(p.email, f"{p.role} · Luxe Skin Bar (Flex)") for p in demo.FLEX_PEOPLE]
+        people += demo.MORE_LOGINS  # (email, what) of the demo people other apps seed
         people.append((demo.STAFF.email, "Portrait staff · Django admin at /admin/"))
         width = max(len(email) for email, _ in people)
         lines = [

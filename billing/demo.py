@@ -1,0 +1,31 @@
+"""Demo data of billing: each demo medspa's plan is dated back three months, and the bills of the last two
+full months are made, as the monthly job would have. Idempotent (the seed runs on every `make run`)."""
+
+from django.dispatch import receiver
+from django.utils import timezone
+
+from billing import services
+from billing.models import Bill, PlanPeriod
+from medspa.demo import demo_seeded
+from medspa.models import Medspa
+from providers import earnings
+
+MONTHS_ON_THE_PLAN = 3
+MONTHS_BILLED = 2
+
+
+def bills_seed(medspa: Medspa) -> None:
+    today = timezone.localdate(timezone=medspa.tz)
+    since = earnings.month_start(today, MONTHS_ON_THE_PLAN)
+    periods = services.plan_periods(medspa)
+    # A medspa made by this seed has one plan, from today: it is moved back to when the demo story starts.
+    if len(periods) == 1 and periods[0].starts_on > since and not Bill.objects.filter(medspa=medspa).exists():
+        PlanPeriod.objects.filter(pk=periods[0].pk).update(starts_on=since)
+    for back in range(MONTHS_BILLED, 0, -1):
+        services.bill_generate(medspa=medspa, month=earnings.month_start(today, back))
+
+
+@receiver(demo_seeded)
+def _seed(sender, medspas, **kwargs):
+    for medspa in medspas.values():
+        bills_seed(medspa)

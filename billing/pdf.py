@@ -1,0 +1,95 @@
+"""A bill as a PDF document (fpdf2): Portrait's header, the medspa and its shipping address, the bill's
+number, month and date, its lines and total.
+
+The PDF's built-in fonts know Latin-1 only: every text goes through `pdf_text`, which makes typographic
+punctuation plain and turns a character outside Latin-1 into its unaccented letter, or "?"."""
+
+from django.utils import timezone
+from django.utils.formats import date_format
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from billing.models import Bill, BillLine
+from medspa.pdf import pdf_text
+
+
+def money(value) -> str:
+    return f"${value:,.2f}"
+
+
+def filename(bill: Bill) -> str:
+    return f"portrait-bill-{bill.number}.pdf"
+
+
+def shipping_address(medspa) -> list[str]:
+    city = " ".join(part for part in (medspa.shipping_state, medspa.shipping_postal_code) if part)
+    city = ", ".join(part for part in (medspa.shipping_city, city) if part)
+    return [line for line in (medspa.shipping_line1, medspa.shipping_line2, city) if line]
+
+
+def bill_pdf_bytes(bill: Bill, lines: list[BillLine]) -> bytes:
+    medspa = bill.medspa
+    generated = timezone.localtime(bill.generated_at, medspa.tz)
+    month = date_format(bill.month, "F Y")
+    pdf = FPDF(format="Letter")
+    pdf.set_title(pdf_text(f"Portrait bill {bill.number}"))
+    pdf.set_author("Portrait")
+    pdf.set_creation_date(bill.generated_at)
+    pdf.set_auto_page_break(auto=True, margin=18)
+    pdf.add_page()
+    width = pdf.epw
+
+    def line(text, *, size=10, style="", height=5.5, align="L"):
+        pdf.set_font("helvetica", style, size)
+        pdf.multi_cell(width, height, pdf_text(text), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def fact(label, value):
+        pdf.set_font("helvetica", "B", 10)
+        pdf.cell(35, 5.5, pdf_text(label))
+        pdf.set_font("helvetica", "", 10)
+        pdf.multi_cell(width - 35, 5.5, pdf_text(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    line("Portrait", size=20, style="B", height=10)
+    line(f"Monthly bill for {month}", size=12, height=7)
+    pdf.ln(4)
+    line(medspa.display_name, size=11, style="B")
+    if medspa.dba and medspa.dba != medspa.name:
+        line(medspa.name)
+    for address_line in shipping_address(medspa):
+        line(address_line)
+    pdf.ln(4)
+    fact("Bill number", bill.number)
+    fact("Month", month)
+    fact("Generated", date_format(generated, "F j, Y"))
+    pdf.ln(5)
+
+    pdf.set_font("helvetica", "", 10)
+    with pdf.table(
+        col_widths=(70, 10, 20),
+        text_align=("LEFT", "RIGHT", "RIGHT"),
+        first_row_as_headings=True,
+        line_height=6,
+    ) as table:
+        heading = table.row()
+        for label in ("Description", "Quantity", "Amount"):
+            heading.cell(label)
+        for bill_line in lines:
+            row = table.row()
+            row.cell(pdf_text(bill_line.description))
+            row.cell(str(bill_line.quantity))
+            row.cell(money(bill_line.amount))
+        if not lines:
+            row = table.row()
+            row.cell("No charges this month.")
+            row.cell("")
+            row.cell(money(0))
+    pdf.ln(3)
+    line(f"Total: {money(bill.total)}", size=12, style="B", height=7, align="R")
+    pdf.ln(6)
+    line(
+        "Monthly fees are split by calendar days when the plan changed during the month. "
+        "Questions about this bill: write to Portrait, quoting its number.",
+        size=8,
+        height=4,
+    )
+    return bytes(pdf.output())

@@ -1,0 +1,18 @@
+"""Keeps the dated plan in step with the medspa: any save that changes its model, Flex split or coordinator
+starts a new plan period that day (the transition's model change, Django admin, a new medspa)."""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from medspa.models import Medspa
+from medspa.tenancy import medspa_scope
+
+
+@receiver(post_save, sender=Medspa, dispatch_uid="billing-plan-sync")
+def medspa_saved(sender, instance: Medspa, raw: bool = False, **kwargs) -> None:
+    if raw:  # loaddata
+        return
+    from billing.services import plan_sync
+
+    with medspa_scope(instance):
+        plan_sync(medspa=instance)

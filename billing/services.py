@@ -1,0 +1,280 @@
+"""Plans and bills.
+
+Partial months: every monthly fee is split by calendar days. A day is billed at the plan the medspa was on
+that day (its own time zone), the day a change takes effect included. A Legacy medspa moving to Launch on
+November 16 pays 15/30 of the Launch fee for November; its coordinator line is the full $1,000 if it keeps
+the coordinator (Legacy days and Launch days alike carry it) and 15/30 of it if it lets the coordinator go.
+A Launch medspa that adds a coordinator on November 16 pays 15/30 of the coordinator fee. Each line is
+rounded half up to the cent.
+"""
+
+import calendar
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from billing import fees
+from billing.models import Bill, BillLine, PlanPeriod
+from gfe.models import GfeRequest
+from medspa.models import Medspa
+from medspa.models.tenancy import BusinessModel
+from providers import earnings
+from providers.money import ZERO
+
+logger = logging.getLogger(__name__)
+CENT = Decimal("0.01")
+CATCH_UP_MONTHS = 12  # how far back the monthly job fills in a month that was missed
+
+
+def _plan_of(medspa: Medspa) -> tuple:
+    split = medspa.flex_revenue_split_percent if medspa.business_model == BusinessModel.FLEX else None
+    return (medspa.business_model, split, medspa.keeps_coordinator)
+
+
+def _plan_of_period(period: PlanPeriod) -> tuple:
+    return (period.business_model, period.flex_revenue_split_percent, period.keeps_coordinator)
+
+
+@transaction.atomic
+def plan_sync(*, medspa: Medspa, on: date | None = None) -> PlanPeriod:
+    """Records the medspa's current plan as starting `on` (its local today by default), closing the plan it
+    was on the day before. A second change on the same day replaces the first."""
+    on = on or timezone.localdate(timezone=medspa.tz)
+    wanted = _plan_of(medspa)
+    current = PlanPeriod.objects.select_for_update().filter(medspa=medspa, ends_on__isnull=True).first()
+    if current is not None and _plan_of_period(current) == wanted:
+        return current
+    if current is not None and current.starts_on >= on:
+        current.business_model, current.flex_revenue_split_percent, current.keeps_coordinator = wanted
+        current.save(update_fields=["business_model", "flex_revenue_split_percent", "keeps_coordinator"])
+        return current
+    if current is not None:
+        current.ends_on = on - timedelta(days=1)
+        current.save(update_fields=["ends_on"])
+    model, split, coordinator = wanted
+    return PlanPeriod.objects.create(
+        medspa=medspa,
+        business_model=model,
+        flex_revenue_split_percent=split,
+        keeps_coordinator=coordinator,
+        starts_on=on,
+    )
+
+
+@transaction.atomic
+def plan_backdate(*, medspa: Medspa, on: date) -> None:
+    """The current plan took effect on `on`, earlier than the day it was recorded (a transition's model change
+    that ran late, after a failure): the days from `on` are billed at it, not at the plan before."""
+    current = PlanPeriod.objects.select_for_update().filter(medspa=medspa, ends_on__isnull=True).first()
+    if current is None or current.starts_on <= on:
+        return
+    previous = (
+        PlanPeriod.objects.select_for_update()
+        .filter(medspa=medspa, ends_on=current.starts_on - timedelta(days=1))
+        .first()
+    )
+    if previous is None or previous.starts_on >= on:
+        return  # more than one change since `on`: left as recorded
+    previous.ends_on = on - timedelta(days=1)
+    previous.save(update_fields=["ends_on"])
+    current.starts_on = on
+    current.save(update_fields=["starts_on"])
+
+
+def plan_periods(medspa: Medspa) -> list[PlanPeriod]:
+    """The medspa's plans, oldest first; a medspa without any gets its current plan from its creation day."""
+    periods = list(PlanPeriod.objects.filter(medspa=medspa).order_by("starts_on"))
+    if not periods:
+        periods = [plan_sync(medspa=medspa, on=timezone.localdate(medspa.created_at, timezone=medspa.tz))]
+    return periods
+
+
+# --- What a month costs ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineDraft:
+    kind: str
+    description: str
+    amount: Decimal
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Days of one month on one plan."""
+
+    first: date
+    last: date
+    business_model: str
+    keeps_coordinator: bool
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def month_last(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def _segments(periods: list[PlanPeriod], month: date) -> list[Segment]:
+    first_day, last_day = month, month_last(month)
+    segments = []
+    for period in periods:
+        first = max(first_day, period.starts_on)
+        last = min(last_day, period.ends_on or last_day)
+        if first <= last:
+            segments.append(Segment(first, last, period.business_model, period.keeps_coordinator))
+    return segments
+
+
+def _prorated(monthly: Decimal, days: int, month_days: int) -> Decimal:
+    return (monthly * days / month_days).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _span(first: date, last: date, month: date) -> str:
+    month_days = month_last(month).day
+    days = (last - first).days + 1
+    if days == month_days:
+        return date_format(month, "F Y")
+    return f"{date_format(first, 'M j')}–{date_format(last, 'M j, Y')} ({days} of {month_days} days)"
+
+
+def _merged(segments: list[Segment], key) -> list[tuple[object, date, date, int]]:
+    """Adjacent segments with the same key joined: [(key, first, last, days)]."""
+    merged: list[list] = []
+    for segment in segments:
+        value = key(segment)
+        if merged and merged[-1][0] == value and merged[-1][2] + timedelta(days=1) == segment.first:
+            merged[-1][2] = segment.last
+            merged[-1][3] += segment.days
+        else:
+            merged.append([value, segment.first, segment.last, segment.days])
+    return [tuple(row) for row in merged]
+
+
+def bill_lines(medspa: Medspa, month: date) -> list[LineDraft]:
+    """What `month` (its first day) costs the medspa, line by line; zero lines left out."""
+    segments = _segments(plan_periods(medspa), month)
+    month_days = month_last(month).day
+    lines: list[LineDraft] = []
+    for model, first, last, days in _merged(segments, lambda s: s.business_model):
+        amount = _prorated(fees.platform_fee(model), days, month_days)
+        if amount > ZERO:
+            label = BusinessModel(model).label
+            lines.append(
+                LineDraft(
+                    BillLine.Kind.PLATFORM_FEE, f"{label} platform fee, {_span(first, last, month)}", amount
+                )
+            )
+    billed = lambda s: fees.coordinator_billed(s.business_model, s.keeps_coordinator)  # noqa: E731
+    for with_coordinator, first, last, days in _merged(segments, billed):
+        if with_coordinator:
+            amount = _prorated(fees.coordinator_fee(), days, month_days)
+            lines.append(
+                LineDraft(
+                    BillLine.Kind.COORDINATOR_FEE,
+                    f"Patient Care Coordinator, {_span(first, last, month)}",
+                    amount,
+                )
+            )
+    period = earnings.Period(month, month_last(month), medspa.tz)
+    urgent = GfeRequest.objects.filter(
+        medspa=medspa,
+        urgent=True,
+        urgent_fee__gt=0,
+        created_at__gte=period.since,
+        created_at__lt=period.until,
+    ).aggregate(count=Count("pk"), total=Sum("urgent_fee"))
+    if urgent["count"]:
+        lines.append(
+            LineDraft(
+                BillLine.Kind.URGENT_GFE,
+                f"Urgent GFE requests, {date_format(month, 'F Y')}",
+                urgent["total"],
+                quantity=urgent["count"],
+            )
+        )
+    share = earnings.summary(earnings.Scope(medspa), period).portrait_share
+    if share > ZERO:
+        lines.append(
+            LineDraft(
+                BillLine.Kind.FLEX_SHARE,
+                f"Flex revenue share: Portrait's share of sales paid in {date_format(month, 'F Y')}, "
+                "less refunds",
+                share,
+            )
+        )
+    return lines
+
+
+# --- Bills ----------------------------------------------------------------------------------------------
+
+
+class MonthNotOver(Exception):
+    """A month is billed once it is over on the medspa's clock."""
+
+
+def bill_number(medspa: Medspa, month: date) -> str:
+    return f"{month:%Y%m}-{medspa.pk:05d}"
+
+
+def bill_generate(*, medspa: Medspa, month: date) -> tuple[Bill, bool]:
+    """The medspa's bill for `month` (any day of it), made if it is not there yet: (bill, made now).
+    Idempotent under concurrency: the unique (medspa, month) makes one bill; a second run finds it."""
+    month = earnings.month_start(month)
+    today = timezone.localdate(timezone=medspa.tz)
+    if month >= earnings.month_start(today):
+        raise MonthNotOver(f"{date_format(month, 'F Y')} is not over yet for {medspa.name}.")
+    existing = Bill.objects.filter(medspa=medspa, month=month).first()
+    if existing is not None:
+        return existing, False
+    drafts = bill_lines(medspa, month)
+    try:
+        with transaction.atomic():
+            bill = Bill.objects.create(
+                medspa=medspa,
+                month=month,
+                number=bill_number(medspa, month),
+                total=sum((draft.amount for draft in drafts), ZERO),
+            )
+            BillLine.objects.bulk_create(
+                BillLine(
+                    medspa=medspa,
+                    bill=bill,
+                    position=index,
+                    kind=draft.kind,
+                    description=draft.description,
+                    quantity=draft.quantity,
+                    amount=draft.amount,
+                )
+                for index, draft in enumerate(drafts, start=1)
+            )
+    except IntegrityError:
+        return Bill.objects.get(medspa=medspa, month=month), False
+    logger.info("Bill %s made for %s: %s", bill.number, medspa.slug, bill.total)
+    return bill, True
+
+
+def months_to_bill(medspa: Medspa, *, today: date | None = None) -> list[date]:
+    """The months that are over (on the medspa's clock), since its first plan, up to CATCH_UP_MONTHS back,
+    that have no bill yet: normally just last month."""
+    today = today or timezone.localdate(timezone=medspa.tz)
+    this_month = earnings.month_start(today)
+    first = max(
+        earnings.month_start(plan_periods(medspa)[0].starts_on), earnings.month_start(today, CATCH_UP_MONTHS)
+    )
+    billed = set(Bill.objects.filter(medspa=medspa, month__gte=first).values_list("month", flat=True))
+    months, month = [], first
+    while month < this_month:
+        if month not in billed:
+            months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months

@@ -1,0 +1,88 @@
+"""Account settings → Billing in the Medspa Admin dashboard: the medspa's monthly bills from Portrait, an
+estimate of the month under way, how the fees work, each bill's lines and its PDF.
+
+Bills are made by Portrait's monthly job (billing.tasks) on the 1st for the month before; these pages only
+read them."""
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from billing import fees, services
+from billing.models import Bill
+from billing.pdf import bill_pdf_bytes, filename
+from medspa import dashboards
+from medspa.dashboards import dashboard_area
+from medspa.models.tenancy import BusinessModel
+from providers import earnings
+from providers.money import ZERO
+
+PAGE_SIZE = 12
+# The rule for partial months, quoted from billing/services.py (its docstring is the one source).
+PRORATION_RULE = " ".join((services.__doc__ or "").split("\n\n", 1)[-1].split())
+
+
+def fees_context() -> dict:
+    """What the fees are today, for the explanation on the billing page."""
+    return {
+        "platform_fees": [(model.label, fees.platform_fee(model)) for model in BusinessModel],
+        "coordinator_fee": fees.coordinator_fee(),
+        "proration_rule": PRORATION_RULE,
+    }
+
+
+def estimate_of(medspa) -> dict:
+    """This month so far: what a bill of the month would hold if it were made now (not a bill)."""
+    month = earnings.month_start(timezone.localdate(timezone=medspa.tz))
+    lines = services.bill_lines(medspa, month)
+    return {"month": month, "lines": lines, "total": sum((line.amount for line in lines), ZERO)}
+
+
+def bill_response(bill: Bill, lines) -> HttpResponse:
+    response = HttpResponse(bill_pdf_bytes(bill, lines), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename(bill)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@dashboard_area(dashboards.ADMIN)
+def bill_list(request):
+    medspa = request.medspa
+    bills = Bill.objects.filter(medspa=medspa).order_by("-month", "-pk")
+    page = Paginator(bills, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "bills": list(page.object_list),
+        "estimate": estimate_of(medspa),
+        **fees_context(),
+    }
+    return render(request, "billing/list.html", context)
+
+
+def _bill_of(request, pk: int) -> Bill:
+    return get_object_or_404(Bill.objects.select_related("medspa"), pk=pk, medspa=request.medspa)
+
+
+@require_GET
+@dashboard_area(dashboards.ADMIN)
+def bill_detail(request, pk: int):
+    bill = _bill_of(request, pk)
+    context = {
+        "bill": bill,
+        "lines": list(bill.lines.order_by("position")),
+        "pdf_url": reverse("billing:pdf", args=[bill.pk]),
+        "back_url": reverse("billing:list"),
+        "back_label": "Billing",
+    }
+    return render(request, "billing/detail.html", context)
+
+
+@require_GET
+@dashboard_area(dashboards.ADMIN)
+def bill_pdf(request, pk: int):
+    bill = _bill_of(request, pk)
+    return bill_response(bill, list(bill.lines.order_by("position")))

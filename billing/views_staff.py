@@ -1,0 +1,98 @@
+"""Portrait's bills of every medspa (Portrait staff only): the list with its month and medspa filters, each
+bill and its PDF, and a button that runs the monthly job now (it makes only the bills that are missing).
+
+Staff belong to no medspa, so bills are read with scopes disabled."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_scopes import scopes_disabled
+
+from billing import tasks
+from billing.forms_staff import BillFilterForm
+from billing.models import Bill
+from billing.views import bill_response
+from medspa.models import Medspa
+from medspa.permissions import staff_required
+from providers.money import ZERO
+
+PAGE_SIZE = 25
+
+
+@require_GET
+@staff_required
+def bill_list(request):
+    with scopes_disabled():
+        medspas = list(Medspa.objects.order_by("name").values_list("pk", "name"))
+        form = BillFilterForm(request.GET or None, medspas=medspas)
+        bills = Bill.objects.select_related("medspa").order_by("-month", "medspa__name", "pk")
+        status, filtered = 200, False
+        if form.is_bound and not form.is_valid():
+            bills, status = bills.none(), 400
+        elif form.is_bound:
+            month, medspa = form.cleaned_data["month"], form.cleaned_data["medspa"]
+            if month is not None:
+                bills = bills.filter(month=month)
+            if medspa is not None:
+                bills = bills.filter(medspa_id=medspa)
+            filtered = month is not None or medspa is not None
+        page = Paginator(bills, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = list(page.object_list)
+        grand_total = bills.aggregate(total=Sum("total"))["total"] or ZERO
+    context = {
+        "form": form,
+        "page": page,
+        "bills": rows,
+        "page_total": sum((bill.total for bill in rows), ZERO),
+        "grand_total": grand_total,
+        "filtered": filtered,
+        "medspa_count": len(medspas),
+    }
+    return render(request, "billing/staff/list.html", context, status=status)
+
+
+@require_POST
+@staff_required
+def bills_run(request):
+    """Queues the monthly job now: each medspa gets the bills of its months that are over and unbilled
+    (bills already made are found, not made again)."""
+    with scopes_disabled():
+        count = Medspa.objects.count()
+    tasks.bills_monthly.delay()
+    messages.success(
+        request,
+        f"Billing was queued for {count} medspa{'s' if count != 1 else ''}: each gets the bills of the "
+        "months that are over and not billed yet. Bills already made are kept as they are.",
+    )
+    return redirect("billing_staff:list")
+
+
+def _bill(pk: int) -> tuple[Bill, list]:
+    with scopes_disabled():
+        bill = get_object_or_404(Bill.objects.select_related("medspa"), pk=pk)
+        return bill, list(bill.lines.order_by("position"))
+
+
+@require_GET
+@staff_required
+def bill_detail(request, pk: int):
+    bill, lines = _bill(pk)
+    context = {
+        "bill": bill,
+        "lines": lines,
+        "pdf_url": reverse("billing_staff:pdf", args=[bill.pk]),
+        "back_url": reverse("billing_staff:list"),
+        "back_label": "All bills",
+        "staff_view": True,
+    }
+    return render(request, "billing/detail.html", context)
+
+
+@require_GET
+@staff_required
+def bill_pdf(request, pk: int):
+    bill, lines = _bill(pk)
+    return bill_response(bill, lines)

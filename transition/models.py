@@ -1,0 +1,311 @@
+"""A medspa's move from Legacy to Launch / Flex: the plan, its dated steps, the OpenPhone release's
+two-party confirmation, the Acuity import, and an append-only timeline of who did what.
+
+Statuses of a step: pending (not run yet, or to be retried), in progress (a worker has it), waiting (for
+a person, or for a vendor to finish), done, failed (a person must look: the reason is kept, and Retry
+queues it again)."""
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django_scopes import ScopedManager
+
+from medspa.models import Medspa
+from medspa.models.tenancy import BusinessModel
+from scheduling.models import Appointment
+
+# Vendor ids go into the vendors' URL paths: letters, digits, "_" and "-" only (no "/" or "..").
+vendor_id = RegexValidator(r"^[A-Za-z0-9_-]+$", "Use letters, digits, “_” and “-” only.")
+
+# The provider's acknowledgement before the OpenPhone number leaves Portrait's account (kept word for word
+# with each acknowledgement).
+OPENPHONE_ACKNOWLEDGEMENT = (
+    "I understand that when the number moves to my own OpenPhone account, its conversation history, phone "
+    "settings and patient information are not carried over: it will be as if it were a new number, to be "
+    "set up again. Texting from the number may be delayed for 7 to 10 days after the switch."
+)
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())
+class LegacyTools(models.Model):
+    """What Portrait runs for a Legacy medspa, by the vendors' ids (entered by Portrait staff)."""
+
+    medspa = models.OneToOneField(Medspa, on_delete=models.CASCADE, related_name="legacy_tools")
+    openphone_number_id = models.CharField(
+        "OpenPhone phone number id", max_length=64, blank=True, validators=[vendor_id]
+    )
+    openphone_number = models.CharField("OpenPhone number", max_length=30, blank=True)
+    tigerconnect_group_id = models.CharField(
+        "TigerConnect support channel (group) id", max_length=64, blank=True
+    )
+    tigerconnect_user_ids = ArrayField(
+        models.CharField(max_length=64),
+        default=list,
+        blank=True,
+        help_text="The medspa's TigerConnect users.",
+    )
+    acuity_calendar_ids = ArrayField(
+        models.PositiveIntegerField(), default=list, blank=True, help_text="The medspa's Acuity calendars."
+    )
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "Legacy tools"
+
+    def __str__(self) -> str:
+        return f"Legacy tools of {self.medspa}"
+
+
+class TransitionStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested by the medspa"
+    SCHEDULED = "scheduled", "Scheduled"
+    COMPLETED = "completed", "Completed"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_STATUSES = [TransitionStatus.REQUESTED, TransitionStatus.SCHEDULED]
+TARGET_MODELS = [(BusinessModel.LAUNCH.value, "Launch"), (BusinessModel.FLEX.value, "Flex")]
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())
+class Transition(models.Model):
+    medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="transitions")
+    target_model = models.CharField(max_length=10, choices=TARGET_MODELS)
+    flex_revenue_split_percent = models.DecimalField(
+        "Flex revenue split (Portrait's share, %)", max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )  # fmt: skip
+    effective_date = models.DateField(help_text="The first day on the new model (the medspa's time zone).")
+    keeps_coordinator = models.BooleanField("keeps the Patient Care Coordinator")
+    status = models.CharField(max_length=10, choices=TransitionStatus, default=TransitionStatus.SCHEDULED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=500, blank=True, help_text="The medspa's note with a request.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # The OpenPhone release (when the coordinator goes): the provider's own account, their acknowledgement.
+    openphone_target_email = models.EmailField("new OpenPhone account (email)", blank=True)
+    openphone_target_workspace = models.CharField("OpenPhone workspace id", max_length=64, blank=True)
+    openphone_account_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    openphone_account_at = models.DateTimeField(null=True, blank=True)
+    openphone_acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["medspa"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="transition_one_open_per_medspa",
+            ),
+            models.CheckConstraint(
+                condition=~Q(target_model=BusinessModel.FLEX) | Q(flex_revenue_split_percent__isnull=False),
+                name="transition_flex_has_a_split",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_model__in=[BusinessModel.LAUNCH, BusinessModel.FLEX]),
+                name="transition_targets_launch_or_flex",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.medspa} to {self.get_target_model_display()} on {self.effective_date:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def target_display(self) -> str:
+        if self.target_model == BusinessModel.FLEX:
+            return f"Flex ({self.flex_revenue_split_percent}% to Portrait)"
+        return self.get_target_model_display()
+
+
+class StepKind(models.TextChoices):
+    ACUITY_IMPORT = "acuity_import", "Import future Acuity appointments into the EHR calendar"
+    MODEL_CHANGE = "model_change", "Switch the business model"
+    ACUITY_REVOKE = "acuity_revoke", "Revoke Acuity access"
+    TIGERCONNECT = "tigerconnect", "Deactivate TigerConnect (support channel and users)"
+    OPENPHONE = "openphone", "Release the OpenPhone number to the provider's own account"
+
+
+class StepStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    IN_PROGRESS = "in_progress", "In progress"
+    WAITING = "waiting", "Waiting"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+# A step's history is its real changes: re-checks that only move its next run time are not events.
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), exclude=["next_run_at", "updated_at"])
+class TransitionStep(models.Model):
+    medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="+")
+    transition = models.ForeignKey(Transition, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField(max_length=20, choices=StepKind)
+    position = models.PositiveSmallIntegerField()
+    due_date = models.DateField()
+    status = models.CharField(max_length=12, choices=StepStatus, default=StepStatus.PENDING)
+    detail = models.CharField(max_length=500, blank=True, help_text="What it waits for, or why it failed.")
+    needs_hand = models.BooleanField(
+        default=False, help_text="The integration is not configured: a staff member does it by hand."
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The staff member who marked it done by hand.",
+    )  # fmt: skip
+    hand_note = models.CharField(max_length=500, blank=True)
+    external_ref = models.CharField(
+        max_length=64, blank=True, help_text="The vendor's id (OpenPhone transfer)."
+    )
+    rounds = models.PositiveSmallIntegerField(
+        default=0, help_text="Transfers OpenPhone rejected: a retry after one is a new request (a new key)."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["transition", "position"]
+        constraints = [models.UniqueConstraint(fields=["transition", "kind"], name="step_one_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_status_display().lower()})"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"transition-{self.transition_id}-{self.kind}"
+
+
+class ConfirmationParty(models.TextChoices):
+    PORTRAIT = "portrait", "Portrait"
+    PROVIDER = "provider", "Provider"
+
+
+@pghistory.track(pghistory.InsertEvent())
+class ReleaseConfirmation(models.Model):
+    """A party's written confirmation that the OpenPhone number may move to `target_email`. A confirmation
+    holds for that account only: entering another account needs both confirmations again."""
+
+    medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="+")
+    transition = models.ForeignKey(Transition, on_delete=models.PROTECT, related_name="confirmations")
+    party = models.CharField(max_length=8, choices=ConfirmationParty)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=150)
+    email = models.EmailField()
+    target_email = models.EmailField()
+    text = models.TextField(help_text="What they confirmed, word for word.")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["confirmed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transition", "party", "target_email"], name="confirmation_once_per_party_and_account"
+            )
+        ]
+        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.get_party_display()} confirmed the release to {self.target_email}"
+
+
+class ImportStatus(models.TextChoices):
+    IMPORTED = "imported", "Imported"
+    CONFLICT = "conflict", "Needs a person"
+    RESOLVED = "resolved", "Resolved by hand"
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())
+class AcuityBooking(models.Model):
+    """A future Acuity appointment as the import found it, and what became of it: imported into the EHR
+    calendar, or a conflict a person resolves (never dropped silently)."""
+
+    medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="+")
+    transition = models.ForeignKey(Transition, on_delete=models.PROTECT, related_name="acuity_bookings")
+    acuity_id = models.BigIntegerField()
+    start = models.DateTimeField()
+    duration_minutes = models.PositiveIntegerField()
+    calendar = models.CharField(max_length=200, blank=True)
+    appointment_type = models.CharField(max_length=200, blank=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=8, choices=ImportStatus)
+    reason = models.CharField(max_length=300, blank=True, help_text="Why it could not be imported.")
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="acuity_booking"
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_note = models.CharField(max_length=500, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.UniqueConstraint(fields=["medspa", "acuity_id"], name="acuity_booking_once_per_medspa"),
+            models.CheckConstraint(
+                condition=~Q(status=ImportStatus.IMPORTED) | Q(appointment__isnull=False),
+                name="acuity_booking_imported_has_appointment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Acuity #{self.acuity_id} ({self.get_status_display().lower()})"
+
+    @property
+    def patient_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or "(no name)"
+
+
+class TimelineEntry(models.Model):
+    """The transition's timeline: every step run, status change, confirmation, acknowledgement and decision,
+    with who did it (no user: Portrait's scheduled job). Append-only."""
+
+    medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="+")
+    transition = models.ForeignKey(Transition, on_delete=models.PROTECT, related_name="timeline")
+    step = models.ForeignKey(
+        TransitionStep, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    message = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,47 @@
+"""Celery tasks of the transition: the sweep runs each due step (beat, every 15 minutes); a person's action
+runs the step it unblocks at once. Tasks take ids and re-enter the medspa's scope."""
+
+from celery import shared_task
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django_scopes import scopes_disabled
+
+from medspa.models import User
+from medspa.tenancy import medspa_scope
+from transition import services
+from transition.models import Transition
+
+
+@shared_task
+def steps_due() -> int:
+    with scopes_disabled():
+        due = services.steps_due()
+    for step_id, medspa_id in due:
+        step_run.delay(step_id, medspa_id)
+    return len(due)
+
+
+@shared_task
+def step_run(step_id: int, medspa_id: int) -> None:
+    with medspa_scope(medspa_id):
+        services.step_run(step_id=step_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def confirmation_email(transition_id: int, user_id: int, medspa_id: int) -> None:
+    """Emails the provider the link that confirms the OpenPhone release (for the account entered now)."""
+    from django.conf import settings
+
+    with medspa_scope(medspa_id):
+        transition = Transition.objects.select_related("medspa").get(pk=transition_id)
+        user = User.objects.get(pk=user_id)
+        token = services.confirmation_token(transition, user)
+        link = settings.SITE_URL.rstrip("/") + reverse("transition_confirm:confirm", args=[token])
+        context = {"transition": transition, "user": user, "link": link,
+                   "acknowledgement": services.OPENPHONE_ACKNOWLEDGEMENT}  # fmt: skip
+        EmailMessage(
+            subject=f"Confirm the release of {transition.medspa.display_name}'s OpenPhone number",
+            body=render_to_string("transition/email/confirm_release.txt", context),
+            to=[user.email],
+        ).send()

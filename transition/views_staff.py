@@ -1,0 +1,334 @@
+"""Portrait's transition pages (Portrait staff only, /transitions/): every medspa's transitions and what
+needs a person, starting one for a Legacy medspa, and one transition's page where staff decide a request,
+confirm the OpenPhone release for Portrait, retry a failed step or mark one done by hand, resolve Acuity
+conflicts and keep the medspa's Legacy tools (the vendors' ids the steps use).
+
+Staff belong to no medspa: lists are read with scopes disabled; acting on one transition runs in its medspa's
+scope, with the medspa in the audit context. Every change is a service call (transition.services)."""
+
+from contextlib import contextmanager
+
+import pghistory
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_scopes import scopes_disabled
+
+from medspa.http import client_ip
+from medspa.permissions import staff_required
+from medspa.tenancy import medspa_scope
+from transition import services
+from transition.forms import (
+    ApproveForm,
+    LegacyToolsForm,
+    StaffScheduleForm,
+    booking_resolve_form,
+    cancel_form,
+    decline_form,
+    step_done_form,
+)
+from transition.models import (
+    OPEN_STATUSES,
+    AcuityBooking,
+    LegacyTools,
+    StepStatus,
+    Transition,
+    TransitionStatus,
+    TransitionStep,
+)
+from transition.views import details, hidden_errors
+
+PAGE_SIZE = 25
+STATUS_FILTERS = {"open": "Open (requested or scheduled)", "all": "All transitions"}
+
+
+@contextmanager
+def _scope_of(medspa_id: int):
+    """The medspa's scope, and its medspa in the audit context of every write."""
+    with medspa_scope(medspa_id), pghistory.context(medspa=medspa_id):
+        yield
+
+
+def _transition(pk: int) -> Transition:
+    with scopes_disabled():
+        return get_object_or_404(
+            Transition.objects.select_related("medspa", "requested_by", "decided_by", "openphone_account_by"),
+            pk=pk,
+        )
+
+
+# --- The list ---------------------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def transition_list(request):
+    show = request.GET.get("status", "open")
+    show = show if show in STATUS_FILTERS else "open"
+    with scopes_disabled():
+        transitions = Transition.objects.select_related("medspa", "requested_by").order_by(
+            "-requested_at", "-pk"
+        )
+        if show == "open":
+            transitions = transitions.filter(status__in=OPEN_STATUSES)
+        page = Paginator(transitions, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = list(page.object_list)
+        stuck = list(
+            TransitionStep.objects.filter(transition__status=TransitionStatus.SCHEDULED)
+            .filter(Q(status=StepStatus.FAILED) | Q(status=StepStatus.WAITING, needs_hand=True))
+            .select_related("transition__medspa")
+            .order_by("due_date", "transition_id", "position")
+        )
+        to_decide = list(
+            Transition.objects.filter(status=TransitionStatus.REQUESTED)
+            .select_related("medspa")
+            .order_by("requested_at", "pk")
+        )
+    return render(
+        request,
+        "transition/staff/list.html",
+        {
+            "page": page,
+            "transitions": rows,
+            "status": show,
+            "status_choices": list(STATUS_FILTERS.items()),
+            "stuck": stuck,
+            "to_decide": to_decide,
+        },
+    )
+
+
+# --- Starting one -------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def transition_new(request):
+    with scopes_disabled():
+        if request.method == "GET":
+            form = StaffScheduleForm(initial={"medspa": request.GET.get("medspa") or None})
+            return render(request, "transition/staff/new.html", {"form": form})
+        form = StaffScheduleForm(request.POST)
+        if form.is_valid():
+            medspa = form.cleaned_data["medspa"]
+            with _scope_of(medspa.pk):
+                try:
+                    transition = services.transition_schedule(
+                        medspa=medspa, by=request.user, terms=form.terms()
+                    )
+                except services.TransitionRuleBroken as error:
+                    form.add_error(None, str(error))
+                else:
+                    messages.success(request, f"The transition of {medspa.name} is scheduled, with its plan.")
+                    return redirect("transition_staff:detail", pk=transition.pk)
+        return render(request, "transition/staff/new.html", {"form": form}, status=400)
+
+
+# --- One transition -----------------------------------------------------------------------------------------
+
+
+def _detail_page(
+    request, transition: Transition, *, bound: dict | None = None, refusal: str = "", status=200
+):
+    """Everything the medspa's admin sees, and what Portrait may do; `bound` holds the form sent back with
+    its errors ("approve", "decline", "cancel", "tools", or ("step"/"booking": (pk, form)))."""
+    bound = bound or {}
+    with _scope_of(transition.medspa_id):
+        context = details(request, transition, staff=True, bound=bound)
+        tools = LegacyTools.objects.filter(medspa_id=transition.medspa_id).first()
+        requested = transition.status == TransitionStatus.REQUESTED
+        shown = {"approve": requested, "decline": requested, "cancel": transition.is_open, "tools": True}
+        hidden = hidden_errors({key: form for key, form in bound.items() if not shown.get(key, True)})
+        context.update(
+            {
+                "refusal": " ".join(part for part in (refusal, context["refusal"], hidden) if part),
+                "approve_form": bound.get("approve") or ApproveForm(),
+                "decline_form": bound.get("decline") or decline_form(),
+                "cancel_form": bound.get("cancel") or cancel_form(),
+                "tools_form": bound.get("tools")
+                or LegacyToolsForm(initial=LegacyToolsForm.initial_of(tools)),
+                "tools": tools,
+            }
+        )
+        return render(request, "transition/staff/detail.html", context, status=status)
+
+
+def _back(transition: Transition, anchor: str = ""):
+    return redirect(reverse("transition_staff:detail", args=[transition.pk]) + anchor)
+
+
+@require_GET
+@staff_required
+def transition_detail(request, pk: int):
+    return _detail_page(request, _transition(pk))
+
+
+@require_POST
+@staff_required
+def approve(request, pk: int):
+    transition = _transition(pk)
+    form = ApproveForm(request.POST)
+    if form.is_valid():
+        with _scope_of(transition.medspa_id):
+            try:
+                services.transition_approve(
+                    transition=transition, by=request.user, effective_date=form.cleaned_data["effective_date"]
+                )
+            except services.TransitionRuleBroken as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request, f"The transition of {transition.medspa.name} is approved and planned."
+                )
+                return _back(transition)
+    return _detail_page(request, transition, bound={"approve": form}, status=400)
+
+
+@require_POST
+@staff_required
+def decline(request, pk: int):
+    transition = _transition(pk)
+    form = decline_form(request.POST)
+    if form.is_valid():
+        with _scope_of(transition.medspa_id):
+            try:
+                services.transition_decline(
+                    transition=transition, by=request.user, note=form.cleaned_data["note"]
+                )
+            except services.TransitionRuleBroken as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"The request of {transition.medspa.name} is declined.")
+                return _back(transition)
+    return _detail_page(request, transition, bound={"decline": form}, status=400)
+
+
+@require_POST
+@staff_required
+def cancel(request, pk: int):
+    transition = _transition(pk)
+    form = cancel_form(request.POST)
+    if form.is_valid():
+        with _scope_of(transition.medspa_id):
+            try:
+                services.transition_cancel(
+                    transition=transition, by=request.user, note=form.cleaned_data["note"]
+                )
+            except services.TransitionRuleBroken as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"The transition of {transition.medspa.name} is cancelled.")
+                return _back(transition)
+    return _detail_page(request, transition, bound={"cancel": form}, status=400)
+
+
+@require_POST
+@staff_required
+def portrait_confirm(request, pk: int):
+    transition = _transition(pk)
+    with _scope_of(transition.medspa_id):
+        try:
+            services.portrait_confirm(transition=transition, by=request.user, ip=client_ip(request))
+        except services.TransitionRuleBroken as error:
+            refusal = str(error)
+        else:
+            transition.refresh_from_db()
+            messages.success(
+                request,
+                f"Portrait's written confirmation of the move to {transition.openphone_target_email} is "
+                "recorded.",
+            )
+            return _back(transition, "#openphone")
+    return _detail_page(request, transition, refusal=refusal, status=400)
+
+
+def _step(pk: int) -> TransitionStep:
+    with scopes_disabled():
+        return get_object_or_404(TransitionStep.objects.select_related("transition"), pk=pk)
+
+
+@require_POST
+@staff_required
+def step_retry(request, pk: int):
+    step = _step(pk)
+    transition = _transition(step.transition_id)
+    with _scope_of(transition.medspa_id):
+        try:
+            services.step_retry(step=step, by=request.user)
+        except services.TransitionRuleBroken as error:
+            refusal = str(error)
+        else:
+            messages.success(request, f"“{step.get_kind_display()}” is queued again.")
+            return _back(transition, "#steps")
+    return _detail_page(request, transition, refusal=refusal, status=400)
+
+
+@require_POST
+@staff_required
+def step_done(request, pk: int):
+    step = _step(pk)
+    transition = _transition(step.transition_id)
+    form = step_done_form(step, request.POST)
+    if form.is_valid():
+        with _scope_of(transition.medspa_id):
+            try:
+                services.step_mark_done(step=step, by=request.user, note=form.cleaned_data["note"])
+            except services.TransitionRuleBroken as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"“{step.get_kind_display()}” is marked done by hand.")
+                return _back(transition, "#steps")
+    return _detail_page(request, transition, bound={"step": (step.pk, form)}, status=400)
+
+
+@require_POST
+@staff_required
+def booking_resolve(request, pk: int):
+    with scopes_disabled():
+        booking = get_object_or_404(AcuityBooking, pk=pk)
+    transition = _transition(booking.transition_id)
+    form = booking_resolve_form(booking, request.POST)
+    if form.is_valid():
+        with _scope_of(transition.medspa_id):
+            try:
+                services.booking_resolve(booking=booking, by=request.user, note=form.cleaned_data["note"])
+            except services.TransitionRuleBroken as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request, f"The Acuity appointment of {booking.patient_name} is marked resolved."
+                )
+                return _back(transition, "#acuity")
+    return _detail_page(request, transition, bound={"booking": (booking.pk, form)}, status=400)
+
+
+TOOL_FIELDS = [
+    "openphone_number_id",
+    "openphone_number",
+    "tigerconnect_group_id",
+    "tigerconnect_user_ids",
+    "acuity_calendar_ids",
+]
+
+
+@require_POST
+@staff_required
+def tools(request, pk: int):
+    transition = _transition(pk)
+    form = LegacyToolsForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, transition, bound={"tools": form}, status=400)
+    with _scope_of(transition.medspa_id):
+        legacy = services.legacy_tools(transition.medspa)
+        changed = [name for name in TOOL_FIELDS if getattr(legacy, name) != form.cleaned_data[name]]
+        for name in TOOL_FIELDS:
+            setattr(legacy, name, form.cleaned_data[name])
+        legacy.save()
+        if changed:
+            labels = ", ".join(str(LegacyTools._meta.get_field(name).verbose_name) for name in changed)
+            services.event(transition, f"Legacy tools updated by Portrait: {labels}.", actor=request.user)
+    messages.success(request, f"The Legacy tools of {transition.medspa.name} are saved.")
+    return _back(transition, "#tools")
