@@ -69,3 +69,26 @@ db-stop: install
 clean: 
 	-$(PY) manage.py embedded_db stop
 	rm -rf $(VENV) .data staticfiles
+
+# Backups of the configured database (DATABASE_URL, else the embedded one): a pg_dump custom-format file,
+# .data/backups/medspa-<UTC time>.dump unless BACKUP_FILE says where. `make restore BACKUP_FILE=...` restores
+# one into an empty database; RESTORE_FORCE=1 restores over one that is not. See scripts/backup.
+.PHONY: backup restore
+backup: install
+	$(PY) scripts/backup
+
+restore: install
+	$(PY) scripts/restore
+
+# Under load (not part of `make test`): gunicorn on 127.0.0.1 and a free port, against a throwaway copy of the
+# tests' database seeded with a busy medspa, driven by locust; bounded in time, it stops everything by itself.
+# `make load`: the everyday mix, LOAD_USERS (20) for LOAD_SECONDS (60). `make load-race`: 50 clients book the
+# same few slots at once, then the database is checked for double bookings. See scripts/load/run.py.
+.PHONY: load load-race
+load: install
+	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
+		DJANGO_SETTINGS_MODULE=scripts.load.settings $(PY) -m scripts.load.run
+
+load-race: install
+	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
+		DJANGO_SETTINGS_MODULE=scripts.load.settings $(PY) -m scripts.load.run --race

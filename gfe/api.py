@@ -1,6 +1,6 @@
 """GFE API: clearances, requests, and the gate that charting calls before a service is performed."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -8,12 +8,19 @@ from rest_framework.views import APIView
 
 from gfe import services
 from gfe.models import Clearance, GfeRequest
-from gfe.serializers import ClearanceSerializer, GateSerializer, GfeRequestSerializer
+from gfe.serializers import (
+    ClearanceSerializer,
+    DetailSerializer,
+    GateMissingSerializer,
+    GateSerializer,
+    GfeRequestSerializer,
+)
 from medspa.api_permissions import TenantAPIMixin
 
 READ = (mixins.ListModelMixin, mixins.RetrieveModelMixin)
 
 
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("patient", int)]))
 class ClearanceViewSet(TenantAPIMixin, *READ, viewsets.GenericViewSet):
     """Every clearance of the medspa's patients, newest first; `?patient=<id>` for one patient. Nothing is
     ever overwritten: a new exam makes new clearances."""
@@ -25,7 +32,7 @@ class ClearanceViewSet(TenantAPIMixin, *READ, viewsets.GenericViewSet):
         queryset = Clearance.objects.select_related("service__library_service").order_by("-created_at", "-pk")
         patient = self.request.query_params.get("patient", "")
         if patient:
-            if not patient.isdigit():
+            if not (patient.isascii() and patient.isdigit()):  # "²" is a digit that int() refuses
                 raise ValidationError({"patient": ["Give a patient id."]})
             queryset = queryset.filter(patient_id=int(patient))
         return queryset
@@ -40,7 +47,10 @@ class GfeRequestViewSet(TenantAPIMixin, *READ, mixins.CreateModelMixin, viewsets
     def get_queryset(self):
         return GfeRequest.objects.prefetch_related("services").order_by("-created_at")
 
+    @extend_schema(responses={201: GfeRequestSerializer, 200: DetailSerializer})
     def create(self, request, *args, **kwargs):
+        """201 with the new request; 200 with a `detail` when every service is already cleared or
+        requested (nothing to request)."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -64,7 +74,7 @@ class GateView(TenantAPIMixin, APIView):
 
     roles = ("admin", "provider")
 
-    @extend_schema(request=GateSerializer, responses={200: None, 409: None})
+    @extend_schema(request=GateSerializer, responses={200: DetailSerializer, 409: GateMissingSerializer})
     def post(self, request):
         serializer = GateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)

@@ -44,3 +44,16 @@ class GateSerializer(serializers.Serializer):
     patient = _Mine(model=Patient)
     services = _Mine(model=Service, many=True)
     on = serializers.DateField(required=False, help_text="The day of the treatment (today by default).")
+
+
+class DetailSerializer(serializers.Serializer):
+    """An answer that is only a message."""
+
+    detail = serializers.CharField()
+
+
+class GateMissingSerializer(serializers.Serializer):
+    """The gate's 409: the services that have no valid clearance for that day."""
+
+    detail = serializers.CharField()
+    missing = serializers.ListField(child=serializers.IntegerField(), help_text="The services without one.")

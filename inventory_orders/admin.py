@@ -153,7 +153,7 @@ class OrderAdmin(ReadOnlyAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        digits = "".join(char for char in search_term if char.isdigit())
+        digits = "".join(char for char in search_term if char.isascii() and char.isdigit())
         if digits and len(digits) <= 12:
             queryset |= self.model.objects.filter(pk=int(digits))
         return queryset, may_have_duplicates

@@ -88,7 +88,7 @@ def catalog_products(
         )
     if category in Category.values:
         products = products.filter(category=category)
-    if supplier_id.isdigit():
+    if supplier_id.isascii() and supplier_id.isdigit():
         products = products.filter(supplier_id=int(supplier_id))
     return products.order_by("-is_available", CATEGORY_ORDER, "name", "id")
 

@@ -50,7 +50,7 @@ def _inventory_path(request, target: str) -> str:
 @dashboard_area(dashboards.ADMIN)
 def home(request):
     """The catalog: search, category and supplier filters, each product at the medspa's price."""
-    query = request.GET.get("q", "")[:100]
+    query = request.GET.get("q", "").replace("\x00", "")[:100]  # PostgreSQL text holds no NUL
     category = request.GET.get("category", "")
     supplier = request.GET.get("supplier", "")
     products = selectors.catalog_products(query=query, category=category, supplier_id=supplier)
@@ -258,7 +258,7 @@ def checkout(request):
 @dashboard_area(dashboards.ADMIN)
 def orders(request):
     """The medspa's orders, newest first, by status, searched by number or product."""
-    query = request.GET.get("q", "")[:100]
+    query = request.GET.get("q", "").replace("\x00", "")[:100]  # PostgreSQL text holds no NUL
     status = request.GET.get("status", "")
     status = status if status in OrderStatus.values else ""
     page = Paginator(selectors.order_list(query=query, status=status), ORDERS_PAGE_SIZE).get_page(

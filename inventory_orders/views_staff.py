@@ -69,7 +69,7 @@ def _scope_of(medspa_id: int):
 
 def _order_number(text: str) -> int | None:
     """The order's id from what was typed: "PO-000123", "po123" or "123"."""
-    digits = "".join(char for char in text if char.isdigit())
+    digits = "".join(char for char in text if char.isascii() and char.isdigit())
     return int(digits) if digits and len(digits) <= 12 else None
 
 
@@ -83,7 +83,7 @@ def order_list(request):
     status = status if status in STATUS_FILTERS else DEFAULT_FILTER
     label, statuses, oldest_first = STATUS_FILTERS[status]
     medspa = request.GET.get("medspa", "")
-    medspa = medspa if medspa.isdigit() else ""
+    medspa = medspa if medspa.isascii() and medspa.isdigit() else ""
     query = request.GET.get("q", "").strip()[:40]
     with scopes_disabled():
         orders = (

@@ -65,7 +65,7 @@ class PatientIdFilter(InputFilter):
         value = (self.value() or "").strip()
         if not value:
             return queryset
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             return queryset.none()
         return queryset.filter(**{self.patient_path: int(value)})
 

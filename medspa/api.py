@@ -1,12 +1,14 @@
 """The API under /api/v1/: thin views over selectors and services, confined to the caller's medspa."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from medspa.api_permissions import TenantAPIMixin
 from medspa.models import Patient
+from medspa.models.patients import PatientStatus
 from medspa.serializers import MeSerializer, PatientSerializer
 from medspa.services import patient_access_record
 
@@ -27,6 +29,9 @@ class MeView(TenantAPIMixin, APIView):
         return Response(MeSerializer(data).data)
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("status", str, enum=PatientStatus.values)])
+)
 class PatientViewSet(
     TenantAPIMixin,
     mixins.ListModelMixin,
@@ -45,6 +50,8 @@ class PatientViewSet(
         queryset = Patient.objects.all()
         status = self.request.query_params.get("status")
         if status:
+            if status not in PatientStatus.values:  # a NUL byte, say, was a 500 from PostgreSQL
+                raise ValidationError({"status": [f"Use one of: {', '.join(PatientStatus.values)}."]})
             queryset = queryset.filter(status=status)
         return queryset.order_by("last_name", "first_name", "id")
 

@@ -1,7 +1,9 @@
+from django.utils import timezone
 from rest_framework import serializers
 
 from medspa.models import Medspa, Membership, Patient
 from medspa.models.patients import PATIENT_EDITABLE_FIELDS
+from medspa.validators import state_code
 
 
 class MedspaSerializer(serializers.ModelSerializer):
@@ -40,7 +42,21 @@ class MeSerializer(serializers.Serializer):
 
 
 class PatientSerializer(serializers.ModelSerializer):
+    """A patient of your medspa, with the rules of the patient page: a date of birth neither in the future
+    nor more than 120 years ago, a two-letter state code."""
+
     class Meta:
         model = Patient
         fields = ["id", *PATIENT_EDITABLE_FIELDS, "status", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate_date_of_birth(self, value):
+        today = timezone.localdate()
+        if value > today:
+            raise serializers.ValidationError("The date of birth cannot be in the future.")
+        if value.year < today.year - 120:
+            raise serializers.ValidationError("Check the year: that is more than 120 years ago.")
+        return value
+
+    def validate_state(self, value):
+        return state_code(value, required=False)

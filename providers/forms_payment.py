@@ -42,7 +42,7 @@ class ChargeForm(forms.Form):
 
     def clean_card_reference(self):
         value = self.cleaned_data["card_reference"].strip()
-        if value and not (value.isdigit() and len(value) == 4):
+        if value and not (value.isascii() and value.isdigit() and len(value) == 4):
             raise forms.ValidationError("Only the last 4 digits of the card, never the whole number.")
         return value
 

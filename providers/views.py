@@ -16,7 +16,7 @@ from scheduling import views_calendar
 def patients(request):
     """The provider's own patients, searched and paginated; above them, when not searching, the few they
     saw last. A constant number of queries, however many patients."""
-    query = request.GET.get("q", "")[:100]
+    query = request.GET.get("q", "").replace("\x00", "")[:100]  # PostgreSQL text holds no NUL
     page = Paginator(selectors.provider_patients(request.membership, query=query), 25).get_page(
         request.GET.get("page")
     )

@@ -3,13 +3,14 @@ The same rules as the pages, because both call scheduling.booking and scheduling
 400 with its reason, a time taken meanwhile a 409, and neither changes anything."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from medspa.api_permissions import TenantAPIMixin
+from medspa.api_schema import ErrorSerializer
 from medspa.permissions import has_role
 from scheduling import booking, settings_services, slots
 from scheduling.models import (
@@ -76,6 +77,13 @@ def _sees_everyone(request) -> bool:
     return has_role(request, "admin", "coordinator")
 
 
+def _id_filters(*names: str):
+    """The list's `?<name>=<id>` filters, for the schema."""
+    return extend_schema_view(
+        list=extend_schema(parameters=[OpenApiParameter(name, OpenApiTypes.INT) for name in names])
+    )
+
+
 def _query(serializer_class, request):
     serializer = serializer_class(data=request.query_params, context={"request": request})
     serializer.is_valid(raise_exception=True)
@@ -95,6 +103,7 @@ class LocationViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
         return Location.objects.prefetch_related("providers").order_by("name", "id")
 
 
+@_id_filters("location")
 class AppointmentTypeViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
     """What can be booked at each location (`?location=<id>` to narrow). Members read, admins write.
     `slots/` gives the open times of one day or the first available one."""
@@ -106,7 +115,7 @@ class AppointmentTypeViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSe
         queryset = AppointmentType.objects.select_related("location").prefetch_related("providers", "rooms")
         location = self.request.query_params.get("location")
         if location and self.action == "list":
-            if not location.isdigit():
+            if not (location.isascii() and location.isdigit()):  # "²" is a digit that int() refuses
                 raise ValidationError({"location": ["Give a location id."]})
             queryset = queryset.filter(location_id=int(location))
         return queryset.order_by("location__name", "name", "id")
@@ -175,12 +184,13 @@ class _AvailabilityViewSet(
             for name in ("provider", "location") if self.per_provider else ("location",):
                 value = self.request.query_params.get(name)
                 if value:
-                    if not value.isdigit():
+                    if not (value.isascii() and value.isdigit()):  # "²" is a digit that int() refuses
                         raise ValidationError({name: [f"Give a {name} id."]})
                     queryset = queryset.filter(**{f"{name}_id": int(value)})
         return queryset.order_by(*self.model._meta.ordering, "id")
 
 
+@_id_filters("provider", "location")
 class AvailabilityRuleViewSet(_AvailabilityViewSet):
     """Weekly hours: one interval a row (weekday 0 = Monday), wall-clock times of the location."""
 
@@ -191,6 +201,7 @@ class AvailabilityRuleViewSet(_AvailabilityViewSet):
         settings_services.availability_rule_remove(rule=instance)
 
 
+@_id_filters("provider", "location")
 class AvailabilityOverrideViewSet(_AvailabilityViewSet):
     """Dates that differ from the weekly hours: extra hours or time off."""
 
@@ -201,6 +212,7 @@ class AvailabilityOverrideViewSet(_AvailabilityViewSet):
         settings_services.availability_override_remove(override=instance)
 
 
+@_id_filters("location")
 class ClosureViewSet(_AvailabilityViewSet):
     """Days the medspa (or one location) is closed; every member who books or works may read them."""
 
@@ -215,6 +227,7 @@ class ClosureViewSet(_AvailabilityViewSet):
 # --- Appointments -----------------------------------------------------------------------------------------
 
 
+@extend_schema_view(list=extend_schema(parameters=[AppointmentFilterSerializer]))
 class AppointmentViewSet(TenantAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                          viewsets.GenericViewSet):  # fmt: skip
     """Appointments. Admins and coordinators see and book everyone's; a provider sees only their own and
@@ -246,7 +259,9 @@ class AppointmentViewSet(TenantAPIMixin, mixins.ListModelMixin, mixins.RetrieveM
         appointment = self.get_queryset().get(pk=appointment.pk)
         return Response(AppointmentSerializer(appointment, context=self.get_serializer_context()).data, code)
 
-    @extend_schema(request=AppointmentBookSerializer, responses={201: AppointmentSerializer})
+    @extend_schema(
+        request=AppointmentBookSerializer, responses={201: AppointmentSerializer, 409: ErrorSerializer}
+    )
     def create(self, request, *args, **kwargs):
         """Books: appointment_type, patient, start (ISO with its offset), provider (else whoever is free),
         notes, idempotency_key (the same key books once: a retry answers 200 with the first booking).
@@ -266,7 +281,9 @@ class AppointmentViewSet(TenantAPIMixin, mixins.ListModelMixin, mixins.RetrieveM
         )  # fmt: skip
         return self._answer(appointment, status.HTTP_201_CREATED)
 
-    @extend_schema(request=AppointmentRescheduleSerializer, responses={200: AppointmentSerializer})
+    @extend_schema(
+        request=AppointmentRescheduleSerializer, responses={200: AppointmentSerializer, 409: ErrorSerializer}
+    )
     @action(detail=True, methods=["post"])
     def reschedule(self, request, pk=None):
         """Moves the appointment to `start` (and `provider`); the old time is free again. 409 when taken."""

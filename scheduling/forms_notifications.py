@@ -30,7 +30,7 @@ def reminder_hours_parse(raw: str) -> list[int]:
     items = [item.strip() for item in (raw or "").replace(";", ",").split(",") if item.strip()]
     hours = []
     for item in items:
-        if not item.isdigit() or not 1 <= int(item) <= notifications.MAX_REMINDER_HOURS:
+        if not (item.isascii() and item.isdigit()) or not 1 <= int(item) <= notifications.MAX_REMINDER_HOURS:
             raise forms.ValidationError(
                 f"“{item}” is not a whole number of hours from 1 to {notifications.MAX_REMINDER_HOURS}."
             )

@@ -112,7 +112,7 @@ class BookingDetailsForm(forms.Form):
                 cleaned["provider"] = None
             else:
                 found = None
-                if provider.isdigit():
+                if provider.isascii() and provider.isdigit():
                     found = bookable_providers(appointment_type).filter(pk=int(provider)).first()
                 if found is None:
                     self.add_error("provider", "That provider cannot be booked for this service.")

@@ -3,7 +3,7 @@ another medspa is "does not exist" (400), never used. Times go out in the locati
 offset, and come in only with one: a time without a zone is refused, never guessed."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
@@ -55,7 +55,12 @@ class AwareDateTimeField(serializers.DateTimeField):
                 self.fail("invalid")
         if parsed.tzinfo is None or parsed.utcoffset() is None:
             self.fail("naive")
-        return parsed
+        try:
+            # The same instant in UTC: PostgreSQL refuses offsets beyond ±15:59 (a 500 before), Python
+            # allows up to ±23:59.
+            return parsed.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00+01:00 falls before year 1 in UTC
+            self.fail("invalid")
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -226,6 +231,11 @@ class ClosureSerializer(serializers.ModelSerializer):
 # --- Slots ------------------------------------------------------------------------------------------------
 
 
+# The slot search reaches a few hours either side of its day: the calendar's very first and last days would
+# overflow (a 500). No slot is ever that far from today anyway.
+SEARCHABLE_DAYS = (date.min + timedelta(days=1), date.max - timedelta(days=1))
+
+
 class SlotsQuerySerializer(serializers.Serializer):
     """?date=YYYY-MM-DD (one day), or ?first_available=true&days=30; optionally &provider=<id>."""
 
@@ -233,6 +243,12 @@ class SlotsQuerySerializer(serializers.Serializer):
     provider = _provider_field(required=False)
     first_available = serializers.BooleanField(required=False, default=False)
     days = serializers.IntegerField(required=False, default=30, min_value=1, max_value=365)
+
+    def validate_date(self, value):
+        first, last = SEARCHABLE_DAYS
+        if not first <= value <= last:
+            raise serializers.ValidationError(f"Give a date between {first} and {last}.")
+        return value
 
     def validate(self, attrs):
         if not attrs["first_available"] and attrs.get("date") is None:

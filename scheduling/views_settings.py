@@ -66,8 +66,9 @@ def room_edit(request, pk: int):
 
 def _room_form(request, resource):
     initial = {}
-    if resource is None and request.GET.get("location", "").isdigit():
-        initial["location"] = int(request.GET["location"])
+    location = request.GET.get("location", "")
+    if resource is None and location.isascii() and location.isdigit():
+        initial["location"] = int(location)
     form = ResourceForm(request.POST or None, instance=resource, medspa=request.medspa, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -116,8 +117,9 @@ def type_edit(request, pk: int):
 
 def _type_form(request, appointment_type):
     initial = {}
-    if appointment_type is None and request.GET.get("location", "").isdigit():
-        initial["location"] = int(request.GET["location"])
+    location = request.GET.get("location", "")
+    if appointment_type is None and location.isascii() and location.isdigit():
+        initial["location"] = int(location)
     form = AppointmentTypeForm(
         request.POST or None, instance=appointment_type, medspa=request.medspa, initial=initial
     )

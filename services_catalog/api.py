@@ -1,7 +1,6 @@
 """The Services / Products API: the same rules as the pages, because both call the same services."""
 
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -42,6 +41,7 @@ def _refused(error: services.ServiceRuleBroken, fields=None):
     return ValidationError({"detail": [str(error)]})
 
 
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("selectable", bool)]))
 class ServiceViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
     """The medspa's services. `?selectable=true` lists what can be chosen for clearance or in a visit
     (active services). No delete: deactivate instead (`is_active: false`)."""
@@ -177,7 +177,7 @@ class LibraryServiceViewSet(TenantAPIMixin, mixins.ListModelMixin, mixins.Retrie
     @extend_schema(request=None, responses={201: ServiceSerializer})
     @action(detail=True, methods=["post"], url_path="import", url_name="import")
     def import_(self, request, pk=None):
-        library_service = get_object_or_404(self.get_queryset(), pk=pk)
+        library_service = self.get_object()  # DRF's lookup: an id that is not a number is a 404, not a 500
         try:
             service = services.service_import(medspa=request.medspa, library_service=library_service)
         except services.ServiceRuleBroken as error:

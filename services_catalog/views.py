@@ -54,7 +54,7 @@ def home(request):
 
 @dashboard_area(dashboards.ADMIN)
 def library(request):
-    query = request.GET.get("q", "")[:100]
+    query = request.GET.get("q", "").replace("\x00", "")[:100]  # PostgreSQL text holds no NUL
     groups = selectors.library_groups(request.medspa, query=query)
     return render(request, "services_catalog/library.html", {"groups": groups, "query": query})
 
@@ -78,7 +78,7 @@ def library_import(request, pk: int):
 def service_create(request):
     initial = {}
     group_id = request.GET.get("group", "")
-    if group_id.isdigit():
+    if group_id.isascii() and group_id.isdigit():
         group = ServiceGroup.objects.filter(pk=group_id).first()
         if group is not None:
             initial = {"group": group, "consents": list(group.default_consents.all())}
@@ -234,7 +234,7 @@ def text_detail(request, kind: str, pk: int):
     versions = list(document.versions.select_related("created_by").order_by("-number"))
     shown = versions[0]
     number = request.GET.get("version", "")
-    if number.isdigit():
+    if number.isascii() and number.isdigit():
         shown = next((v for v in versions if v.number == int(number)), shown)
     signoffs = selectors.standing_order_signoffs(request.medspa) if model is StandingOrder else {}
     context = {

@@ -16,7 +16,7 @@ PAGE_SIZE = 25
 
 @dashboard_area(dashboards.ADMIN)
 def patient_list(request):
-    query = request.GET.get("q", "")[:100]
+    query = request.GET.get("q", "").replace("\x00", "")[:100]  # PostgreSQL text holds no NUL
     status = request.GET.get("status", "")
     patients = selectors.patient_list(query=query, status=status)
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))

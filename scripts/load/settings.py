@@ -1,0 +1,49 @@
+"""The settings `make load` serves the product with, under gunicorn on loopback: the tests' overlay (their
+database, DEBUG off, production security except plain-HTTP cookies and no HTTPS redirect), plus what
+production has and the tests do without:
+
+- a cache the gunicorn workers share, for the public pages' rate limits: Redis when REDIS_URL is set, else the
+  database cache (the product's fallback without Redis);
+- Celery tasks queued, not run inside the request: into a throwaway folder broker (LOAD_BROKER_DIR) that no
+  worker reads, so a booking's notification costs what it costs in production (the enqueue);
+- the client's IP from X-Forwarded-For, as behind the TLS proxy (the load's visitors each have their own).
+"""
+
+import os
+from pathlib import Path
+
+from tests.settings import *  # noqa: F403
+
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # believes X-Forwarded-For (medspa.http)
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+
+if REDIS_URL:  # noqa: F405
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}  # noqa: F405
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table"}
+    }
+
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_EAGER_PROPAGATES = False
+_broker_dir = Path(os.environ.get("LOAD_BROKER_DIR") or DATA_DIR / "load-broker")  # noqa: F405
+CELERY_BROKER_URL = "filesystem://"
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "data_folder_in": str(_broker_dir / "queue"),
+    "data_folder_out": str(_broker_dir / "queue"),
+    "processed_folder": str(_broker_dir / "processed"),
+    "control_folder": str(_broker_dir / "control"),
+    "store_processed": False,
+}
+for _folder in ("queue", "processed", "control"):
+    (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+
+# Warnings and errors only (a 500's traceback among them): the access log would be the load itself.
+LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")}}  # noqa: F405
+
+# The run's throwaway copy of the tests' database (scripts/load/run.py makes it, and drops it afterwards).
+if os.environ.get("LOAD_DATABASE_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["LOAD_DATABASE_NAME"]  # noqa: F405
