@@ -78,7 +78,8 @@ class GfeRequestAdmin(ReadOnlyAdmin):
     list_select_related = ["patient", "medspa"]
     fields = [
         "medspa", "patient", "services", "route", "status", "source", "urgent", "urgent_fee", "requested_by",
-        "token_expires_at", "token_used_at", "created_at", "decided_at",
+        "token_expires_at", "token_used_at", "created_at", "decided_at", "clearer_notified_at",
+        "decision_notified_at",
     ]  # fmt: skip
     readonly_fields = fields
     inlines = [ClearanceInline]

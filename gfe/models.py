@@ -104,6 +104,9 @@ class GfeRequest(models.Model):
     token_used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # When the emails went: a task claims its row before sending, so a message delivered twice sends once.
+    clearer_notified_at = models.DateTimeField(null=True, blank=True)
+    decision_notified_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedManager(medspa="medspa")
 

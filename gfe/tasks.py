@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from gfe import jobs, services
 from gfe.models import ClearanceStatus, GfeRequest, GfeSettings, Routing
+from medspa.once import send_once
 from medspa.tenancy import medspa_scope
 
 PREFIX = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
@@ -22,6 +23,15 @@ def _local_expiry(request: GfeRequest) -> str:
     moment = request.token_expires_at.astimezone(ZoneInfo(request.medspa.time_zone))
     hour = f"{moment:%I}".lstrip("0")
     return f"{jobs.long_date(moment.date())} at {hour}:{moment:%M %p} {moment.tzname()}"
+
+
+def _email_once(request: GfeRequest, claim: str, subject: str, message: str, to: list[str]) -> None:
+    """Sends unless the request's `claim` column says it went (a message delivered twice sends once)."""
+
+    def send() -> None:
+        send_mail(subject=subject, message=message, from_email=None, recipient_list=to)
+
+    send_once(GfeRequest.objects.filter(pk=request.pk), claim, send)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -43,19 +53,16 @@ def gfe_request_notify_clearer(request_id: int, medspa_id: int) -> None:
         link = settings.SITE_URL.rstrip("/") + reverse("gfe_review", args=[request.review_token])
         services_list = "\n".join(f"- {service.display_name}" for service in request.services.all())
         greeting = f"Hello {gfe_settings.clearer_name}," if gfe_settings.clearer_name else "Hello,"
-        send_mail(
-            subject=f"{PREFIX}New Good Faith Exam request from {request.medspa.name}",
-            message=(
-                f"{greeting}\n\n"
-                f"{request.medspa.name} requests a Good Faith Exam of "
-                f"{jobs.patient_short_name(request.patient)} for:\n\n{services_list}\n\n"
-                "Review the patient's intake, decide each service and sign, through this secure link. It "
-                f"works once and expires on {_local_expiry(request)}:\n{link}\n\n"
-                "Please do not forward this email: anyone with the link can open the request.\n"
-            ),
-            from_email=None,
-            recipient_list=[gfe_settings.clearer_email],
+        message = (
+            f"{greeting}\n\n"
+            f"{request.medspa.name} requests a Good Faith Exam of "
+            f"{jobs.patient_short_name(request.patient)} for:\n\n{services_list}\n\n"
+            "Review the patient's intake, decide each service and sign, through this secure link. It "
+            f"works once and expires on {_local_expiry(request)}:\n{link}\n\n"
+            "Please do not forward this email: anyone with the link can open the request.\n"
         )
+        subject = f"{PREFIX}New Good Faith Exam request from {request.medspa.name}"
+        _email_once(request, "clearer_notified_at", subject, message, [gfe_settings.clearer_email])
 
 
 def _outcome_line(clearance) -> str:
@@ -86,17 +93,14 @@ def gfe_request_notify_decided(request_id: int, medspa_id: int) -> None:
             return
         clearances = request.clearances.select_related("service__library_service").order_by("pk")
         lines = "\n".join(_outcome_line(clearance) for clearance in clearances)
-        send_mail(
-            subject=f"{PREFIX}GFE {request.get_status_display().lower()} at {request.medspa.name}",
-            message=(
-                "Hello,\n\n"
-                f"The Good Faith Exam of {jobs.patient_short_name(request.patient)} was decided: "
-                f"{request.get_status_display().lower()}.\n\n{lines}\n\n"
-                "The signed exam is on the patient's record in the portal.\n"
-            ),
-            from_email=None,
-            recipient_list=sorted(recipients),
+        message = (
+            "Hello,\n\n"
+            f"The Good Faith Exam of {jobs.patient_short_name(request.patient)} was decided: "
+            f"{request.get_status_display().lower()}.\n\n{lines}\n\n"
+            "The signed exam is on the patient's record in the portal.\n"
         )
+        subject = f"{PREFIX}GFE {request.get_status_display().lower()} at {request.medspa.name}"
+        _email_once(request, "decision_notified_at", subject, message, sorted(recipients))
 
 
 @shared_task

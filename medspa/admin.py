@@ -313,12 +313,13 @@ class InvitationAdmin(admin.ModelAdmin):
         "as_provider",
         "as_coordinator",
         "created_at",
+        "emailed_at",
         "accepted_at",
         "revoked_at",
     ]
     list_filter = ["medspa", "as_admin", "as_provider"]
     search_fields = ["email"]
-    readonly_fields = ["token", "accepted_at"]
+    readonly_fields = ["token", "emailed_at", "accepted_at"]
     autocomplete_fields = ["medspa", "invited_by"]
 
 

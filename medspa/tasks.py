@@ -10,12 +10,13 @@ from django.utils import timezone
 
 from medspa import patient_import
 from medspa.models import Invitation, UserSession
+from medspa.once import send_once
 from medspa.tenancy import medspa_scope
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def invitation_email_send(invitation_id: int, medspa_id: int) -> None:
-    """Emails the invitation link. Re-sending is harmless: the link is the same until it is used."""
+    """Emails the invitation link, once however often the message comes."""
     with medspa_scope(medspa_id):
         invitation = (
             Invitation.objects.select_related("medspa", "invited_by").filter(pk=invitation_id).first()
@@ -24,11 +25,15 @@ def invitation_email_send(invitation_id: int, medspa_id: int) -> None:
             return
         link = settings.SITE_URL.rstrip("/") + reverse("invitation_accept", args=[invitation.token])
         context = {"invitation": invitation, "link": link}
-        send_mail(
-            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}You are invited to {invitation.medspa.name}",
-            message=render_to_string("medspa/email/invitation.txt", context),
-            from_email=None,
-            recipient_list=[invitation.email],
+        send_once(
+            Invitation.objects.filter(pk=invitation.pk),
+            "emailed_at",
+            lambda: send_mail(
+                subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}You are invited to {invitation.medspa.name}",
+                message=render_to_string("medspa/email/invitation.txt", context),
+                from_email=None,
+                recipient_list=[invitation.email],
+            ),
         )
 
 

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from medspa.admin import AuditEventAdmin, ReadOnlyAdmin, ReadOnlyInline
 from transition.models import (
     AcuityBooking,
+    ConfirmationEmail,
     LegacyTools,
     ReleaseConfirmation,
     TimelineEntry,
@@ -40,6 +41,14 @@ class ConfirmationInline(ReadOnlyInline):
     fields = readonly_fields = ["party", "name", "email", "target_email", "text", "ip", "confirmed_at"]
 
 
+class ConfirmationEmailInline(ReadOnlyInline):
+    model = ConfirmationEmail
+    fields = readonly_fields = ["user", "requested_at", "sent_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+
 class TimelineInline(ReadOnlyInline):
     model = TimelineEntry
     fields = readonly_fields = ["created_at", "actor", "step", "message"]
@@ -62,7 +71,7 @@ class TransitionAdmin(ReadOnlyAdmin):
         "decision_note", "completed_at", "openphone_target_email", "openphone_target_workspace",
         "openphone_account_by", "openphone_account_at", "openphone_acknowledged_at",
     ]  # fmt: skip
-    inlines = [StepInline, ConfirmationInline, TimelineInline]
+    inlines = [StepInline, ConfirmationInline, ConfirmationEmailInline, TimelineInline]
 
     @admin.display(description="staff page")
     def staff_page(self, obj):

@@ -232,6 +232,26 @@ class ReleaseConfirmation(models.Model):
         return f"{self.get_party_display()} confirmed the release to {self.target_email}"
 
 
+class ConfirmationEmail(models.Model):
+    """One emailing of the confirmation link, asked for by the provider (entering the account, acknowledging,
+    or asking again). The task claims `sent_at` before the email goes, so a message delivered twice sends
+    one email."""
+
+    medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="+")
+    transition = models.ForeignKey(Transition, on_delete=models.PROTECT, related_name="confirmation_emails")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(medspa="medspa")
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Confirmation link for {self.user}"
+
+
 class ImportStatus(models.TextChoices):
     IMPORTED = "imported", "Imported"
     CONFLICT = "conflict", "Needs a person"

@@ -36,6 +36,7 @@ from transition.integrations.tigerconnect import TigerConnectClient
 from transition.models import (
     OPENPHONE_ACKNOWLEDGEMENT,
     AcuityBooking,
+    ConfirmationEmail,
     ConfirmationParty,
     ImportStatus,
     LegacyTools,
@@ -324,8 +325,8 @@ def _provider_confirmation_email(transition: Transition, user: User) -> None:
     from transition import tasks
 
     event(transition, f"Confirmation link emailed to {user.email}.", actor=user)
-    transition_id, user_id, medspa_id = transition.pk, user.pk, transition.medspa_id
-    transaction.on_commit(lambda: tasks.confirmation_email.delay(transition_id, user_id, medspa_id))
+    email = ConfirmationEmail.objects.create(medspa_id=transition.medspa_id, transition=transition, user=user)
+    transaction.on_commit(lambda: tasks.confirmation_email.delay(email.pk, email.medspa_id))
 
 
 def confirmations(transition: Transition) -> dict[str, ReleaseConfirmation]:

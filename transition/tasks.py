@@ -2,15 +2,16 @@
 runs the step it unblocks at once. Tasks take ids and re-enter the medspa's scope."""
 
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from medspa.models import User
+from medspa.once import send_once
 from medspa.tenancy import medspa_scope
 from transition import services
-from transition.models import Transition
+from transition.models import ConfirmationEmail
 
 
 @shared_task
@@ -29,19 +30,22 @@ def step_run(step_id: int, medspa_id: int) -> None:
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def confirmation_email(transition_id: int, user_id: int, medspa_id: int) -> None:
-    """Emails the provider the link that confirms the OpenPhone release (for the account entered now)."""
-    from django.conf import settings
-
+def confirmation_email(email_id: int, medspa_id: int) -> None:
+    """Emails the provider the link that confirms the OpenPhone release (for the account entered now), once
+    per time they asked for it."""
     with medspa_scope(medspa_id):
-        transition = Transition.objects.select_related("medspa").get(pk=transition_id)
-        user = User.objects.get(pk=user_id)
+        emails = ConfirmationEmail.objects.select_related("transition__medspa", "user")
+        email = emails.filter(pk=email_id).first()
+        if email is None:
+            return
+        transition, user = email.transition, email.user
         token = services.confirmation_token(transition, user)
         link = settings.SITE_URL.rstrip("/") + reverse("transition_confirm:confirm", args=[token])
         context = {"transition": transition, "user": user, "link": link,
                    "acknowledgement": services.OPENPHONE_ACKNOWLEDGEMENT}  # fmt: skip
-        EmailMessage(
+        message = EmailMessage(
             subject=f"Confirm the release of {transition.medspa.display_name}'s OpenPhone number",
             body=render_to_string("transition/email/confirm_release.txt", context),
             to=[user.email],
-        ).send()
+        )
+        send_once(ConfirmationEmail.objects.filter(pk=email.pk), "sent_at", message.send)

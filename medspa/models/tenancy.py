@@ -238,6 +238,7 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField(default=_invitation_expiry)
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True, help_text="When the invitation email went.")
 
     objects = ScopedManager(medspa="medspa")
 
