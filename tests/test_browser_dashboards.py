@@ -404,3 +404,16 @@ def test_a_bad_csv_is_refused_with_its_lines_and_reasons_then_a_good_one_is_impo
         ("Priya", "Shah", "1979-12-30", "active"),
     ]
     assert not Patient.objects.filter(medspa=live_cast.medspa_b).exists()
+
+
+# --- The API docs -------------------------------------------------------------------------------------------
+
+
+def test_the_api_docs_render_under_the_content_security_policy(live_server, page: Page, live_cast):
+    """drf-spectacular's Swagger UI, whose stock template carries an inline style block: ours loads it from
+    a file, so nothing is blocked (the autouse fixture fails the test on a violation)."""
+    sign_in(page, live_server, live_cast.admin_a)
+    page.goto(f"{live_server.url}/api/docs/")
+    expect(page.get_by_role("heading", name=re.compile("Portrait medspa API"))).to_be_visible()
+    expect(page.get_by_text("/api/v1/patients/", exact=True).first).to_be_visible()
+    assert page.evaluate("getComputedStyle(document.body).margin") == "0px"  # the moved rule applies
