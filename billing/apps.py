@@ -7,3 +7,7 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from billing import demo, receivers  # noqa: F401 (connects the business-model and demo receivers)
+        from billing.panels import account_settings_context
+        from medspa.panels import ACCOUNT_SETTINGS, Panel
+
+        ACCOUNT_SETTINGS.register(Panel("billing/_account_settings.html", account_settings_context, order=20))

@@ -87,11 +87,16 @@ def plan_backdate(*, medspa: Medspa, on: date) -> None:
     current.save(update_fields=["starts_on"])
 
 
+class PlanMissing(Exception):
+    """A medspa without a recorded plan: every medspa has one from its creation (billing.receivers, and the
+    data migration for those made before), so this is a bug to fix, not a case to bill around."""
+
+
 def plan_periods(medspa: Medspa) -> list[PlanPeriod]:
-    """The medspa's plans, oldest first; a medspa without any gets its current plan from its creation day."""
+    """The medspa's plans, oldest first. Read only: pages showing an estimate never write."""
     periods = list(PlanPeriod.objects.filter(medspa=medspa).order_by("starts_on"))
     if not periods:
-        periods = [plan_sync(medspa=medspa, on=timezone.localdate(medspa.created_at, timezone=medspa.tz))]
+        raise PlanMissing(f"{medspa} has no plan period.")
     return periods
 
 

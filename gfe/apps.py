@@ -8,7 +8,7 @@ class GfeConfig(AppConfig):
     def ready(self) -> None:
         from gfe import demo, onboarding_steps  # noqa: F401 (demo connects its receiver)
         from gfe.selectors import profile_panel_context
-        from medspa.patient_panels import Panel, panel_register
+        from medspa.panels import PATIENT, Panel
 
         onboarding_steps.register()
-        panel_register(Panel("gfe/_patient_clearances.html", profile_panel_context, order=10))
+        PATIENT.register(Panel("gfe/_patient_clearances.html", profile_panel_context, order=10))

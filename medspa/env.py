@@ -1,6 +1,7 @@
 """Typed readers of the environment for settings.py: each fails loudly on a value it cannot read."""
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -56,3 +57,17 @@ def env_secret(name: str, default: str = "") -> str:
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {exc}") from None
     return os.environ.get(name, default)
+
+
+def filesystem_broker_options(folder: Path) -> dict:
+    """Kombu's filesystem transport in `folder` (its sub-folders made here): the broker when no Redis is
+    configured, one process-local queue that a worker on the same machine reads."""
+    for sub in ("queue", "processed", "control"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
+        "store_processed": False,
+    }

@@ -5,7 +5,7 @@ profile, in both the Provider dashboard ("provider": with links to the charts) a
 from django.db.models import Prefetch
 
 from medspa.models import Patient
-from medspa.patient_panels import Panel, panel_register
+from medspa.panels import PATIENT, Panel
 from providers.models import CareMessageLog, Visit, VisitService
 from services_catalog.models import ConsentSignature
 
@@ -35,5 +35,5 @@ def consents_panel_context(patient: Patient, area: str) -> dict:
     return {"signatures": list(signatures.order_by("-signed_at", "-pk")), "care_logs": list(care_logs)}
 
 
-panel_register(Panel("providers/panels/_visits.html", visits_panel_context, order=30))
-panel_register(Panel("providers/panels/_consents_and_messages.html", consents_panel_context, order=40))
+PATIENT.register(Panel("providers/panels/_visits.html", visits_panel_context, order=30))
+PATIENT.register(Panel("providers/panels/_consents_and_messages.html", consents_panel_context, order=40))

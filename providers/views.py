@@ -5,7 +5,7 @@ locations' settings."""
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from medspa import dashboards, patient_panels
+from medspa import dashboards, panels
 from medspa.dashboards import dashboard_area
 from medspa.services import patient_access_record
 from providers import selectors
@@ -33,7 +33,7 @@ def patient_detail(request, pk: int):
     )
     patient_access_record(patient=patient, request=request, viewed="Provider dashboard: patient profile")
     context = {"patient": patient, "area": "provider",
-               "panels": patient_panels.panels_render(request, patient, "provider")}  # fmt: skip
+               "panels": panels.patient_panels(request, patient, "provider")}  # fmt: skip
     return render(request, "providers/patient_detail.html", context)
 
 

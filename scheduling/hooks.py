@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from gfe import services as gfe_services
-from medspa.patient_panels import Panel, panel_register
+from medspa.panels import PATIENT, Panel
 from medspa.selectors import provider_patient_link_register
 from medspa.tenancy import medspa_scope
 from scheduling.models import ACTIVE_STATUSES, Appointment
@@ -54,7 +54,7 @@ def profile_panel_context(patient, area: str) -> dict:
     return {"appointments": list(latest.order_by("-start")[:10])}
 
 
-panel_register(Panel("scheduling/_patient_appointments.html", profile_panel_context, order=20))
+PATIENT.register(Panel("scheduling/_patient_appointments.html", profile_panel_context, order=20))
 
 
 def appointment_link(membership) -> Exists:

@@ -3,15 +3,29 @@ and a provider of medspa B, Portrait staff, and anonymous."""
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
 from django_scopes import scopes_disabled
 
+from billing.models import PlanPeriod
 from providers import charting
 from scheduling import sms
 from tests import factories
+from tests.stub_server import (
+    AC,
+    ACUITY_KEY,
+    ACUITY_USER,
+    OP,
+    OPENPHONE_KEY,
+    TC,
+    TIGERCONNECT_KEY,
+    TIGERCONNECT_SECRET,
+    StubServer,
+)
+from transition import services as transition_services
 
 # Playwright's sync API runs an event loop in the test thread; Django's async-safety guard would refuse
 # the ORM calls that the tests (not the server) make around it.
@@ -161,3 +175,70 @@ def appointment(world, provider):
 def visit(cast, appointment):
     """The visit provider_a1 started from `appointment`."""
     return charting.visit_start_from_appointment(appointment=appointment, by=cast.provider_a1)
+
+
+# --- The Legacy tools (OpenPhone, TigerConnect, Acuity), played by the loopback stub server. ---------------
+
+
+@pytest.fixture
+def stub():
+    """tests/stub_server.py running on a free port, for the test."""
+    server = StubServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def configured(settings, stub):
+    """The three vendors' settings pointing at the stub, with short timeouts and two attempts. A module
+    may refine it by overriding `configured` with a fixture that takes this one."""
+    settings.OPENPHONE_API_URL, settings.OPENPHONE_API_KEY = stub.url + OP, OPENPHONE_KEY
+    settings.TIGERCONNECT_API_URL = stub.url + TC
+    settings.TIGERCONNECT_API_KEY, settings.TIGERCONNECT_API_SECRET = TIGERCONNECT_KEY, TIGERCONNECT_SECRET
+    settings.ACUITY_API_URL, settings.ACUITY_USER_ID, settings.ACUITY_API_KEY = (
+        stub.url + AC,
+        ACUITY_USER,
+        ACUITY_KEY,
+    )
+    settings.INTEGRATION_TIMEOUT_SECONDS = 0.5
+    settings.INTEGRATION_MAX_ATTEMPTS = 2
+    settings.INTEGRATION_BACKOFF_SECONDS = 0.01
+    return stub
+
+
+@pytest.fixture
+def legacy(cast, configured):
+    """medspa_a on Legacy with its coordinator, its Legacy tools recorded, and the vendors knowing them."""
+    medspa = cast.medspa_a
+    medspa.business_model, medspa.keeps_coordinator = "legacy", True
+    medspa.time_zone = "America/Los_Angeles"  # the clinic's, so that wall-clock times agree
+    medspa.save()
+    # On Legacy for a year already: bills of the effective month do not depend on today's date.
+    PlanPeriod.objects.filter(medspa=medspa).update(
+        starts_on=transition_services.local_today(medspa) - timedelta(days=365)
+    )
+    tools = transition_services.legacy_tools(medspa)
+    tools.openphone_number_id, tools.openphone_number = "PN1", "(555) 555-0100"
+    tools.tigerconnect_group_id, tools.tigerconnect_user_ids = "G1", ["U1", "U2"]
+    tools.acuity_calendar_ids = [11]
+    tools.save()
+    stub = configured
+    stub.state.phone_numbers["PN1"] = {
+        "id": "PN1",
+        "number": "+15555550100",
+        "formattedNumber": "(555) 555-0100",
+    }
+    stub.state.tc_users.update({"U1": "active", "U2": "active"})
+    stub.state.tc_groups["G1"] = "active"
+    provider = cast.provider_a1.memberships.get()
+    stub.state.calendars.append(
+        {
+            "id": 11,
+            "name": provider.user.full_name,
+            "email": provider.user.email.upper(),
+            "timezone": "America/Los_Angeles",
+        }
+    )
+    _, appointment_type = factories.scheduling_world(medspa, [provider])
+    coordinator = factories.MembershipFactory(medspa=medspa, is_provider=False, is_coordinator=True)
+    return {"medspa": medspa, "provider": provider, "type": appointment_type, "coordinator": coordinator}

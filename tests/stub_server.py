@@ -28,6 +28,8 @@ from urllib.parse import parse_qs, urlsplit
 OPENPHONE_KEY = "op-test-key"
 TIGERCONNECT_KEY, TIGERCONNECT_SECRET = "tc-key", "tc-secret"
 ACUITY_USER, ACUITY_KEY = "12345", "acuity-test-key"
+# Where each vendor's API lives on the stub.
+OP, TC, AC = "/openphone/v1", "/tigerconnect", "/acuity/api/v1"
 
 
 @dataclass

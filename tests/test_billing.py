@@ -139,6 +139,17 @@ def test_existing_medspas_get_their_plan_from_the_day_they_were_made(cast):
     assert (period.business_model, period.starts_on, period.ends_on) == ("launch", expected, None)
 
 
+def test_reading_the_plans_never_makes_one(cast):
+    """The billing page's estimate reads the plans; a medspa without one is a bug that says so."""
+    medspa = cast.medspa_a
+    [period] = services.plan_periods(medspa)  # made with the medspa (billing.receivers)
+    assert (period.business_model, period.ends_on) == ("launch", None)
+    PlanPeriod.objects.filter(medspa=medspa).delete()
+    with pytest.raises(services.PlanMissing):
+        services.plan_periods(medspa)
+    assert not PlanPeriod.objects.filter(medspa=medspa).exists()
+
+
 def test_urgent_gfe_fees_are_billed_in_the_month_they_were_asked(cast):
     medspa = cast.medspa_a
     plan(medspa, ("launch", False, date(2026, 1, 1), None))

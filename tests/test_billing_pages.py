@@ -28,7 +28,7 @@ def month_back(medspa, months: int):
 
 def plan_since(medspa, starts_on):
     """The medspa on its current plan since `starts_on` (its only period, moved back)."""
-    services.plan_periods(medspa)
+    services.plan_periods(medspa)  # raises if the medspa had none: the update below would do nothing
     PlanPeriod.objects.filter(medspa=medspa).update(starts_on=starts_on)
 
 

@@ -54,7 +54,6 @@ from scheduling import sms
 from scheduling.models import Appointment, NotificationLog
 from tests import factories
 from tests import test_transition as transition_tests
-from tests.test_transition import configured, legacy, stub  # noqa: F401 (fixtures)
 from transition import services as transition_services
 from transition.models import StepKind, StepStatus
 

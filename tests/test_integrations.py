@@ -6,47 +6,24 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tests.stub_server import (
-    ACUITY_KEY,
-    ACUITY_USER,
-    OPENPHONE_KEY,
-    TIGERCONNECT_KEY,
-    TIGERCONNECT_SECRET,
-    StubServer,
-)
+from tests.stub_server import AC, OP, OPENPHONE_KEY, TC
 from transition.integrations import IntegrationError, NotConfigured
 from transition.integrations.acuity import AcuityClient
 from transition.integrations.base import retry_after_seconds
 from transition.integrations.openphone import Confirmation, OpenPhoneClient
 from transition.integrations.tigerconnect import TigerConnectClient
 
-OP = "/openphone/v1"
-TC = "/tigerconnect"
-AC = "/acuity/api/v1"
 TIMEOUT = 0.4
 
 
 @pytest.fixture
-def stub():
-    server = StubServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def configured(settings, stub):
-    settings.OPENPHONE_API_URL = stub.url + OP
-    settings.OPENPHONE_API_KEY = OPENPHONE_KEY
-    settings.TIGERCONNECT_API_URL = stub.url + TC
-    settings.TIGERCONNECT_API_KEY = TIGERCONNECT_KEY
-    settings.TIGERCONNECT_API_SECRET = TIGERCONNECT_SECRET
-    settings.ACUITY_API_URL = stub.url + AC
-    settings.ACUITY_USER_ID = ACUITY_USER
-    settings.ACUITY_API_KEY = ACUITY_KEY
+def configured(configured, settings):
+    """The shared set-up (tests/conftest.py) with a shorter timeout, three attempts, a capped Retry-After,
+    and the vendors' state seeded."""
     settings.INTEGRATION_TIMEOUT_SECONDS = TIMEOUT
     settings.INTEGRATION_MAX_ATTEMPTS = 3
-    settings.INTEGRATION_BACKOFF_SECONDS = 0.01
     settings.INTEGRATION_RETRY_AFTER_CAP_SECONDS = 2
+    stub = configured
     stub.state.phone_numbers["PN1"] = {
         "id": "PN1",
         "number": "+15555550100",

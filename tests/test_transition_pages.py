@@ -312,6 +312,12 @@ class TestPage:
         assert "Moving to Launch on" in body and "Follow the transition" in body
 
 
+def test_account_settings_of_a_medspa_not_on_legacy_points_to_the_move_explained(client_as):
+    body = client_as("admin_b").get(reverse("account_settings")).content.decode()  # medspa B is on Flex
+    assert "Changing your model" in body and "About the move from Legacy" in body
+    assert "Moving to Launch or Flex" not in body
+
+
 # --- OpenPhone: the account, the acknowledgement, the emailed link ----------------------------------------
 
 

@@ -6,4 +6,10 @@ class TransitionConfig(AppConfig):
     verbose_name = "Legacy to Launch / Flex transition"
 
     def ready(self) -> None:
+        from medspa.panels import ACCOUNT_SETTINGS, Panel
         from transition import demo  # noqa: F401 (connects the demo seed)
+        from transition.panels import account_settings_context
+
+        ACCOUNT_SETTINGS.register(
+            Panel("transition/_account_settings.html", account_settings_context, order=10)
+        )

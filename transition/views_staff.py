@@ -187,42 +187,39 @@ def approve(request, pk: int):
     return _detail_page(request, transition, bound={"approve": form}, status=400)
 
 
-@require_POST
-@staff_required
-def decline(request, pk: int):
+def _note_action(request, pk: int, *, key: str, form_class, service, message: str):
+    """Declines or cancels with the note the form asks for: the service's refusal goes back as the form's
+    error; `message` is formatted with the medspa's name."""
     transition = _transition(pk)
-    form = decline_form(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         with _scope_of(transition.medspa_id):
             try:
-                services.transition_decline(
-                    transition=transition, by=request.user, note=form.cleaned_data["note"]
-                )
+                service(transition=transition, by=request.user, note=form.cleaned_data["note"])
             except services.TransitionRuleBroken as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, f"The request of {transition.medspa.name} is declined.")
+                messages.success(request, message.format(medspa=transition.medspa.name))
                 return _back(transition)
-    return _detail_page(request, transition, bound={"decline": form}, status=400)
+    return _detail_page(request, transition, bound={key: form}, status=400)
+
+
+@require_POST
+@staff_required
+def decline(request, pk: int):
+    return _note_action(
+        request, pk, key="decline", form_class=decline_form, service=services.transition_decline,
+        message="The request of {medspa} is declined.",
+    )  # fmt: skip
 
 
 @require_POST
 @staff_required
 def cancel(request, pk: int):
-    transition = _transition(pk)
-    form = cancel_form(request.POST)
-    if form.is_valid():
-        with _scope_of(transition.medspa_id):
-            try:
-                services.transition_cancel(
-                    transition=transition, by=request.user, note=form.cleaned_data["note"]
-                )
-            except services.TransitionRuleBroken as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, f"The transition of {transition.medspa.name} is cancelled.")
-                return _back(transition)
-    return _detail_page(request, transition, bound={"cancel": form}, status=400)
+    return _note_action(
+        request, pk, key="cancel", form_class=cancel_form, service=services.transition_cancel,
+        message="The transition of {medspa} is cancelled.",
+    )  # fmt: skip
 
 
 @require_POST

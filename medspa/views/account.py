@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from medspa import dashboards, onboarding, selectors, services
+from medspa import dashboards, onboarding, panels, selectors, services
 from medspa.dashboards import dashboard_area
 from medspa.forms import (
     AddonsForm,
@@ -135,6 +135,7 @@ def _settings_context(request, **forms):
         .select_related("user", "provider_profile")
         .order_by("-is_active", "user__full_name"),
         "checklist": onboarding.checklist(medspa, request.membership),
+        "panels": panels.account_settings_panels(request),  # the transition's and billing's cards
     }
     context.update(forms)
     return context

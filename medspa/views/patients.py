@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from medspa import dashboards, patient_panels, selectors, services
+from medspa import dashboards, panels, selectors, services
 from medspa.dashboards import dashboard_area
 from medspa.forms import PatientForm
 from medspa.models import Patient
@@ -55,7 +55,7 @@ def patient_detail(request, pk: int):
     context = {
         "patient": patient,
         "area": "admin",
-        "panels": patient_panels.panels_render(request, patient, "admin"),
+        "panels": panels.patient_panels(request, patient, "admin"),
     }
     return render(request, "medspa/patients/detail.html", context)
 

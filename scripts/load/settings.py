@@ -12,6 +12,7 @@ production has and the tests do without:
 import os
 from pathlib import Path
 
+from medspa.env import filesystem_broker_options
 from tests.settings import *  # noqa: F403
 
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
@@ -29,17 +30,10 @@ else:
 
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = False
-_broker_dir = Path(os.environ.get("LOAD_BROKER_DIR") or DATA_DIR / "load-broker")  # noqa: F405
 CELERY_BROKER_URL = "filesystem://"
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "data_folder_in": str(_broker_dir / "queue"),
-    "data_folder_out": str(_broker_dir / "queue"),
-    "processed_folder": str(_broker_dir / "processed"),
-    "control_folder": str(_broker_dir / "control"),
-    "store_processed": False,
-}
-for _folder in ("queue", "processed", "control"):
-    (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(
+    Path(os.environ.get("LOAD_BROKER_DIR") or DATA_DIR / "load-broker")  # noqa: F405
+)
 
 # Warnings and errors only (a 500's traceback among them): the access log would be the load itself.
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")}}  # noqa: F405
