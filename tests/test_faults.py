@@ -42,6 +42,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_scopes import scopes_disabled
 from kombu import pools
 
 from billing.models import Bill, BillLine, PlanPeriod
@@ -698,6 +699,47 @@ def test_an_email_that_fails_is_not_claimed_so_the_retry_sends_it(cast, monkeypa
     assert len(tries) == 2  # the first try failed, Celery's retry sent it
     assert [m.to for m in mail.outbox] == [[invitation.email]]
     assert claim.get().emailed_at is not None
+
+
+def _emailed_at_seen_by_another_connection(invitation_id: int):
+    def read():
+        try:
+            with scopes_disabled():
+                return Invitation.objects.get(pk=invitation_id).emailed_at
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(read).result()
+
+
+def test_an_email_is_marked_sent_only_when_it_went(transactional_db, cast, monkeypatch):
+    """A worker killed while the email goes (OOM, a deploy) leaves the row unmarked, so the redelivered
+    message sends it; and a second delivery arriving meanwhile waits for the first, then sends nothing."""
+    invitation = factories.InvitationFactory(medspa=cast.medspa_a, invited_by=cast.admin_a)
+    seen_while_sending, second_delivery = [], []
+
+    def sending(**kwargs):
+        # Whatever the others see now is what a crash at this point would leave behind.
+        seen_while_sending.append(_emailed_at_seen_by_another_connection(invitation.pk))
+        if not second_delivery:
+            second_delivery.append(pool.submit(deliver))
+            time.sleep(0.3)  # the second delivery reaches the row's lock meanwhile
+        return mail.send_mail(**kwargs)
+
+    def deliver():
+        try:
+            _task("medspa.tasks.invitation_email_send")(invitation.pk, cast.medspa_a.pk)
+        finally:
+            connection.close()
+
+    monkeypatch.setattr("medspa.tasks.send_mail", sending)
+    with ThreadPoolExecutor(2) as pool:
+        pool.submit(deliver).result()
+        second_delivery[0].result()
+    assert seen_while_sending == [None]  # one send, and the row unmarked while it went
+    assert [m.to for m in mail.outbox] == [[invitation.email]]
+    assert _emailed_at_seen_by_another_connection(invitation.pk) is not None
 
 
 @pytest.mark.usefixtures("db")
