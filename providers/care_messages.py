@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from providers.models import CareMessageLog, Visit, VisitStatus
-from scheduling import sms
+from scheduling import notifications, sms
 from services_catalog.models import CareMessage
 
 logger = logging.getLogger(__name__)
@@ -103,8 +103,12 @@ def care_message_resend(*, log: CareMessageLog) -> bool:
 
 def _deliver(visit: Visit, row: CareMessageLog) -> bool:
     patient, medspa = visit.patient, visit.medspa
-    title, text = row.care_message.title, row.version.text
     sender = medspa.display_name
+    title = row.care_message.title
+    # The placeholders the editor offers; anything else stays as written (notifications.render never fails).
+    text = notifications.render(
+        row.version.text, {"patient_first_name": patient.first_name, "medspa_name": sender}
+    )
     try:
         if row.channel == EMAIL:
             EmailMessage(subject=f"{title}: your care instructions from {sender}", body=text,

@@ -342,6 +342,22 @@ class TestCareMessages:
             ("sms", "sent"),
         }
 
+    def test_the_placeholders_are_filled_by_email_and_sms(
+        self, cast, visit, django_capture_on_commit_callbacks
+    ):
+        care = visit.services.get().service.care_messages.get()
+        catalog.text_revise(
+            document=care, by=None,
+            text="Hi {patient_first_name}, thanks for visiting {medspa_name}. Stay upright for 4 hours {x}.",
+        )  # fmt: skip
+        sms.outbox.clear()
+        factories.consent_sign(visit, cast.provider_a1)
+        with django_capture_on_commit_callbacks(execute=True):
+            pay(visit, cast.provider_a1, "300")
+        filled = f"Hi {visit.patient.first_name}, thanks for visiting {cast.medspa_a.display_name}."
+        assert filled in mail.outbox[0].body and filled in sms.outbox[0]["body"]
+        assert "{x}" in mail.outbox[0].body  # not a placeholder: left as written
+
     def test_a_failure_is_logged_and_resent_by_hand_once(self, cast, visit, monkeypatch):
         factories.consent_sign(visit, cast.provider_a1)
         pay(visit, cast.provider_a1, "300")
