@@ -7,11 +7,15 @@ from django.dispatch import receiver
 from medspa.models import Medspa
 from medspa.tenancy import medspa_scope
 
+PLAN_FIELDS = {"business_model", "flex_revenue_split_percent", "keeps_coordinator"}
+
 
 @receiver(post_save, sender=Medspa, dispatch_uid="billing-plan-sync")
-def medspa_saved(sender, instance: Medspa, raw: bool = False, **kwargs) -> None:
+def medspa_saved(sender, instance: Medspa, raw: bool = False, update_fields=None, **kwargs) -> None:
     if raw:  # loaddata
         return
+    if update_fields is not None and not PLAN_FIELDS & set(update_fields):
+        return  # a save of other fields (the medical director, the address): no lock, no query
     from billing.services import plan_sync
 
     with medspa_scope(instance):

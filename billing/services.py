@@ -1,12 +1,4 @@
-"""Plans and bills.
-
-Partial months: every monthly fee is split by calendar days. A day is billed at the plan the medspa was on
-that day (its own time zone), the day a change takes effect included. A Legacy medspa moving to Launch on
-November 16 pays 15/30 of the Launch fee for November; its coordinator line is the full $1,000 if it keeps
-the coordinator (Legacy days and Launch days alike carry it) and 15/30 of it if it lets the coordinator go.
-A Launch medspa that adds a coordinator on November 16 pays 15/30 of the coordinator fee. Each line is
-rounded half up to the cent.
-"""
+"""Plans and bills. Partial months follow PRORATION_RULE, which the billing page shows as it is written."""
 
 import calendar
 import logging
@@ -28,6 +20,15 @@ from providers import earnings
 from providers.money import ZERO
 
 logger = logging.getLogger(__name__)
+
+PRORATION_RULE = (
+    "Partial months: every monthly fee is split by calendar days. A day is billed at the plan the medspa "
+    "was on that day (its own time zone), the day a change takes effect included. A Legacy medspa moving "
+    "to Launch on November 16 pays 15/30 of the Launch fee for November; its coordinator line is the full"
+    " $1,000 if it keeps the coordinator (Legacy days and Launch days alike carry it) and 15/30 of it if "
+    "it lets the coordinator go. A Launch medspa that adds a coordinator on November 16 pays 15/30 of the"
+    " coordinator fee. Each line is rounded half up to the cent."
+)
 CENT = Decimal("0.01")
 CATCH_UP_MONTHS = 12  # how far back the monthly job fills in a month that was missed
 

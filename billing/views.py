@@ -21,8 +21,6 @@ from providers import earnings
 from providers.money import ZERO
 
 PAGE_SIZE = 12
-# The rule for partial months, quoted from billing/services.py (its docstring is the one source).
-PRORATION_RULE = " ".join((services.__doc__ or "").split("\n\n", 1)[-1].split())
 
 
 def fees_context() -> dict:
@@ -30,7 +28,7 @@ def fees_context() -> dict:
     return {
         "platform_fees": [(model.label, fees.platform_fee(model)) for model in BusinessModel],
         "coordinator_fee": fees.coordinator_fee(),
-        "proration_rule": PRORATION_RULE,
+        "proration_rule": services.PRORATION_RULE,
     }
 
 

@@ -49,7 +49,6 @@ def bill_list(request):
         "page_total": sum((bill.total for bill in rows), ZERO),
         "grand_total": grand_total,
         "filtered": filtered,
-        "medspa_count": len(medspas),
     }
     return render(request, "billing/staff/list.html", context, status=status)
 

@@ -16,6 +16,7 @@ from gfe.serializers import (
     GfeRequestSerializer,
 )
 from medspa.api_permissions import TenantAPIMixin
+from medspa.http import ascii_int
 
 READ = (mixins.ListModelMixin, mixins.RetrieveModelMixin)
 
@@ -32,9 +33,10 @@ class ClearanceViewSet(TenantAPIMixin, *READ, viewsets.GenericViewSet):
         queryset = Clearance.objects.select_related("service__library_service").order_by("-created_at", "-pk")
         patient = self.request.query_params.get("patient", "")
         if patient:
-            if not (patient.isascii() and patient.isdigit()):  # "²" is a digit that int() refuses
+            patient_id = ascii_int(patient)
+            if patient_id is None:
                 raise ValidationError({"patient": ["Give a patient id."]})
-            queryset = queryset.filter(patient_id=int(patient))
+            queryset = queryset.filter(patient_id=patient_id)
         return queryset
 
 

@@ -22,6 +22,7 @@ from inventory_orders.models import (
     PricingIssue,
     Supplier,
 )
+from inventory_orders.selectors import order_number
 from medspa.admin import AuditEventAdmin, ReadOnlyAdmin, ReadOnlyInline
 
 PRICES_HELP = (
@@ -153,9 +154,9 @@ class OrderAdmin(ReadOnlyAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        digits = "".join(char for char in search_term if char.isascii() and char.isdigit())
-        if digits and len(digits) <= 12:
-            queryset |= self.model.objects.filter(pk=int(digits))
+        number = order_number(search_term)
+        if number is not None:
+            queryset |= self.model.objects.filter(pk=number)
         return queryset, may_have_duplicates
 
     @admin.display(description="order", ordering="pk")

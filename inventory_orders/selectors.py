@@ -17,6 +17,7 @@ from inventory_orders.models import (
     OrderStatus,
     Supplier,
 )
+from medspa.http import ascii_int
 from medspa.models import Medspa
 from medspa.models.tenancy import BusinessModel
 
@@ -88,9 +89,15 @@ def catalog_products(
         )
     if category in Category.values:
         products = products.filter(category=category)
-    if supplier_id.isascii() and supplier_id.isdigit():
-        products = products.filter(supplier_id=int(supplier_id))
+    supplier = ascii_int(supplier_id)
+    if supplier is not None:
+        products = products.filter(supplier_id=supplier)
     return products.order_by("-is_available", CATEGORY_ORDER, "name", "id")
+
+
+def order_number(text: str) -> int | None:
+    """The order's id from what was typed: "PO-000123", "po123" or "123" (its ASCII digits, at most 12)."""
+    return ascii_int(re.sub(r"[^0-9]", "", text), max_digits=12)
 
 
 def catalog_suppliers() -> QuerySet[Supplier]:

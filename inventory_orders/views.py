@@ -18,6 +18,7 @@ from inventory_orders.forms import CartAddForm, CartLineForm, CheckoutForm, Orde
 from inventory_orders.models import CatalogProduct, Category, Order, OrderStatus
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.http import search_query
 
 CATALOG_PAGE_SIZE = 20
 ORDERS_PAGE_SIZE = 25
@@ -50,7 +51,7 @@ def _inventory_path(request, target: str) -> str:
 @dashboard_area(dashboards.ADMIN)
 def home(request):
     """The catalog: search, category and supplier filters, each product at the medspa's price."""
-    query = request.GET.get("q", "").replace("\x00", "")[:100]  # PostgreSQL text holds no NUL
+    query = search_query(request)
     category = request.GET.get("category", "")
     supplier = request.GET.get("supplier", "")
     products = selectors.catalog_products(query=query, category=category, supplier_id=supplier)
@@ -258,7 +259,7 @@ def checkout(request):
 @dashboard_area(dashboards.ADMIN)
 def orders(request):
     """The medspa's orders, newest first, by status, searched by number or product."""
-    query = request.GET.get("q", "").replace("\x00", "")[:100]  # PostgreSQL text holds no NUL
+    query = search_query(request)
     status = request.GET.get("status", "")
     status = status if status in OrderStatus.values else ""
     page = Paginator(selectors.order_list(query=query, status=status), ORDERS_PAGE_SIZE).get_page(

@@ -26,6 +26,8 @@ from inventory_orders.forms_staff import (
     ShipForm,
 )
 from inventory_orders.models import CatalogProduct, Order, OrderStatus, PricingIssue
+from inventory_orders.selectors import order_number
+from medspa.http import ascii_int
 from medspa.models import Medspa
 from medspa.permissions import staff_required
 from medspa.tenancy import medspa_scope
@@ -67,12 +69,6 @@ def _scope_of(medspa_id: int):
         yield
 
 
-def _order_number(text: str) -> int | None:
-    """The order's id from what was typed: "PO-000123", "po123" or "123"."""
-    digits = "".join(char for char in text if char.isascii() and char.isdigit())
-    return int(digits) if digits and len(digits) <= 12 else None
-
-
 # --- The queue ----------------------------------------------------------------------------------------------
 
 
@@ -83,7 +79,8 @@ def order_list(request):
     status = status if status in STATUS_FILTERS else DEFAULT_FILTER
     label, statuses, oldest_first = STATUS_FILTERS[status]
     medspa = request.GET.get("medspa", "")
-    medspa = medspa if medspa.isascii() and medspa.isdigit() else ""
+    medspa_id = ascii_int(medspa)
+    medspa = medspa if medspa_id is not None else ""
     query = request.GET.get("q", "").strip()[:40]
     with scopes_disabled():
         orders = (
@@ -93,10 +90,10 @@ def order_list(request):
         )
         if statuses is not None:
             orders = orders.filter(status__in=statuses)
-        if medspa:
-            orders = orders.filter(medspa_id=int(medspa))
+        if medspa_id is not None:
+            orders = orders.filter(medspa_id=medspa_id)
         if query:
-            number = _order_number(query)
+            number = order_number(query)
             orders = orders.filter(pk=number) if number is not None else orders.none()
         page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
         medspas = list(

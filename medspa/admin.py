@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from medspa import services
+from medspa.http import ascii_int
 from medspa.models import (
     Invitation,
     MasqueradeEvent,
@@ -65,9 +66,10 @@ class PatientIdFilter(InputFilter):
         value = (self.value() or "").strip()
         if not value:
             return queryset
-        if not (value.isascii() and value.isdigit()):
+        patient_id = ascii_int(value)
+        if patient_id is None:
             return queryset.none()
-        return queryset.filter(**{self.patient_path: int(value)})
+        return queryset.filter(**{self.patient_path: patient_id})
 
 
 class ReadOnlyInline(admin.TabularInline):

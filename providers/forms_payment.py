@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 
+from medspa.http import ascii_int
 from providers.checkout import Tender
 from providers.models import PaymentMethod
 from providers.money import ZERO
@@ -42,7 +43,7 @@ class ChargeForm(forms.Form):
 
     def clean_card_reference(self):
         value = self.cleaned_data["card_reference"].strip()
-        if value and not (value.isascii() and value.isdigit() and len(value) == 4):
+        if value and (len(value) != 4 or ascii_int(value) is None):
             raise forms.ValidationError("Only the last 4 digits of the card, never the whole number.")
         return value
 

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 
 from medspa import dashboards, panels
 from medspa.dashboards import dashboard_area
+from medspa.http import search_query
 from medspa.services import patient_access_record
 from providers import selectors
 from scheduling import views_calendar
@@ -16,7 +17,7 @@ from scheduling import views_calendar
 def patients(request):
     """The provider's own patients, searched and paginated; above them, when not searching, the few they
     saw last. A constant number of queries, however many patients."""
-    query = request.GET.get("q", "").replace("\x00", "")[:100]  # PostgreSQL text holds no NUL
+    query = search_query(request)
     page = Paginator(selectors.provider_patients(request.membership, query=query), 25).get_page(
         request.GET.get("page")
     )

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from medspa.api_permissions import TenantAPIMixin
 from medspa.api_schema import ErrorSerializer
+from medspa.http import ascii_int
 from medspa.permissions import has_role
 from scheduling import booking, settings_services, slots
 from scheduling.models import (
@@ -115,9 +116,10 @@ class AppointmentTypeViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSe
         queryset = AppointmentType.objects.select_related("location").prefetch_related("providers", "rooms")
         location = self.request.query_params.get("location")
         if location and self.action == "list":
-            if not (location.isascii() and location.isdigit()):  # "²" is a digit that int() refuses
+            location_id = ascii_int(location)
+            if location_id is None:
                 raise ValidationError({"location": ["Give a location id."]})
-            queryset = queryset.filter(location_id=int(location))
+            queryset = queryset.filter(location_id=location_id)
         return queryset.order_by("location__name", "name", "id")
 
     @extend_schema(
@@ -184,9 +186,10 @@ class _AvailabilityViewSet(
             for name in ("provider", "location") if self.per_provider else ("location",):
                 value = self.request.query_params.get(name)
                 if value:
-                    if not (value.isascii() and value.isdigit()):  # "²" is a digit that int() refuses
+                    value_id = ascii_int(value)
+                    if value_id is None:
                         raise ValidationError({name: [f"Give a {name} id."]})
-                    queryset = queryset.filter(**{f"{name}_id": int(value)})
+                    queryset = queryset.filter(**{f"{name}_id": value_id})
         return queryset.order_by(*self.model._meta.ordering, "id")
 
 

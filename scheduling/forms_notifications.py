@@ -2,6 +2,7 @@
 
 from django import forms
 
+from medspa.http import ascii_int
 from scheduling import notifications
 from scheduling.models import NotificationSettings
 
@@ -30,11 +31,12 @@ def reminder_hours_parse(raw: str) -> list[int]:
     items = [item.strip() for item in (raw or "").replace(";", ",").split(",") if item.strip()]
     hours = []
     for item in items:
-        if not (item.isascii() and item.isdigit()) or not 1 <= int(item) <= notifications.MAX_REMINDER_HOURS:
+        hour = ascii_int(item)
+        if hour is None or not 1 <= hour <= notifications.MAX_REMINDER_HOURS:
             raise forms.ValidationError(
                 f"“{item}” is not a whole number of hours from 1 to {notifications.MAX_REMINDER_HOURS}."
             )
-        hours.append(int(item))
+        hours.append(hour)
     if len(hours) > notifications.MAX_REMINDERS:
         raise forms.ValidationError(f"At most {notifications.MAX_REMINDERS} reminders.")
     duplicates = sorted({hour for hour in hours if hours.count(hour) > 1})

@@ -7,6 +7,7 @@ from datetime import datetime
 from django import forms
 from django.utils import timezone
 
+from medspa.http import ascii_int
 from medspa.models import Membership
 from scheduling.models import AppointmentType
 
@@ -112,8 +113,9 @@ class BookingDetailsForm(forms.Form):
                 cleaned["provider"] = None
             else:
                 found = None
-                if provider.isascii() and provider.isdigit():
-                    found = bookable_providers(appointment_type).filter(pk=int(provider)).first()
+                provider_id = ascii_int(provider)
+                if provider_id is not None:
+                    found = bookable_providers(appointment_type).filter(pk=provider_id).first()
                 if found is None:
                     self.add_error("provider", "That provider cannot be booked for this service.")
                 else:

@@ -9,7 +9,6 @@ profile, visits, the scheduling settings): `coordinator_view` in the templates' 
 Times are wall-clock times in each appointment's location's time zone. The calendar grid costs a fixed
 number of queries however many appointments it shows (everything it renders is joined or prefetched)."""
 
-import re
 import zoneinfo
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
@@ -29,6 +28,7 @@ from django_scopes import scopes_disabled
 from gfe import selectors as gfe_selectors
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.http import ascii_int
 from medspa.models import Membership
 from medspa.tenancy import medspa_scope
 from scheduling import booking, settings_services
@@ -51,16 +51,13 @@ FEED_PAST, FEED_AHEAD = timedelta(days=30), timedelta(days=180)
 # --- The grid -------------------------------------------------------------------------------------------
 
 
-def _int(value) -> int | None:
-    return int(value) if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value) else None
-
-
 def calendar_grid(request, *, own: Membership | None = None) -> dict:
     """The calendar's context from ?view=day|week&date=YYYY-MM-DD&location=&provider=&cancelled=1.
     `own`: the provider whose calendar this is (only their appointments; no provider filter)."""
     view = "day" if request.GET.get("view") == "day" else "week"
     locations = list(Location.objects.prefetch_related("providers").order_by("-is_active", "name"))
-    location = next((loc for loc in locations if loc.pk == _int(request.GET.get("location"))), None)
+    location_id = ascii_int(request.GET.get("location"), max_digits=18)
+    location = next((loc for loc in locations if loc.pk == location_id), None)
     zone = location.tz if location else zoneinfo.ZoneInfo(request.medspa.time_zone)
     today = timezone.now().astimezone(zone).date()
     day = _date(request.GET.get("date")) or today
@@ -75,7 +72,8 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
             .select_related("user")
             .order_by("user__full_name", "user__email")
         )
-        provider = next((p for p in providers if p.pk == _int(request.GET.get("provider"))), None)
+        provider_id = ascii_int(request.GET.get("provider"), max_digits=18)
+        provider = next((p for p in providers if p.pk == provider_id), None)
     show_cancelled = request.GET.get("cancelled") == "1"
 
     # A few hours' margin each side: locations in other time zones may still fall on these days.
@@ -201,7 +199,7 @@ def _appointment(pk, *, provider: Membership | None = None) -> Appointment:
     )
     if provider is not None:
         appointments = appointments.filter(provider=provider)
-    if _int(str(pk)) is None:
+    if ascii_int(str(pk), max_digits=18) is None:
         raise Http404("No such appointment.")
     return get_object_or_404(appointments, pk=int(pk))
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
-from medspa.http import form_status
+from medspa.http import ascii_int, form_status
 from medspa.models import Membership
 from scheduling import settings_services
 from scheduling.forms_settings import (
@@ -66,9 +66,9 @@ def room_edit(request, pk: int):
 
 def _room_form(request, resource):
     initial = {}
-    location = request.GET.get("location", "")
-    if resource is None and location.isascii() and location.isdigit():
-        initial["location"] = int(location)
+    location = ascii_int(request.GET.get("location", ""))
+    if resource is None and location is not None:
+        initial["location"] = location
     form = ResourceForm(request.POST or None, instance=resource, medspa=request.medspa, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -117,9 +117,9 @@ def type_edit(request, pk: int):
 
 def _type_form(request, appointment_type):
     initial = {}
-    location = request.GET.get("location", "")
-    if appointment_type is None and location.isascii() and location.isdigit():
-        initial["location"] = int(location)
+    location = ascii_int(request.GET.get("location", ""))
+    if appointment_type is None and location is not None:
+        initial["location"] = location
     form = AppointmentTypeForm(
         request.POST or None, instance=appointment_type, medspa=request.medspa, initial=initial
     )

@@ -10,7 +10,7 @@ from django_htmx.http import reswap, retarget
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
-from medspa.http import form_status
+from medspa.http import ascii_int, form_status, search_query
 from services_catalog import selectors, services
 from services_catalog.forms import (
     CustomServiceForm,
@@ -54,7 +54,7 @@ def home(request):
 
 @dashboard_area(dashboards.ADMIN)
 def library(request):
-    query = request.GET.get("q", "").replace("\x00", "")[:100]  # PostgreSQL text holds no NUL
+    query = search_query(request)
     groups = selectors.library_groups(request.medspa, query=query)
     return render(request, "services_catalog/library.html", {"groups": groups, "query": query})
 
@@ -77,8 +77,8 @@ def library_import(request, pk: int):
 @dashboard_area(dashboards.ADMIN)
 def service_create(request):
     initial = {}
-    group_id = request.GET.get("group", "")
-    if group_id.isascii() and group_id.isdigit():
+    group_id = ascii_int(request.GET.get("group", ""))
+    if group_id is not None:
         group = ServiceGroup.objects.filter(pk=group_id).first()
         if group is not None:
             initial = {"group": group, "consents": list(group.default_consents.all())}
@@ -233,9 +233,9 @@ def text_detail(request, kind: str, pk: int):
         return redirect("services_catalog:text_detail", kind=kind, pk=document.pk)
     versions = list(document.versions.select_related("created_by").order_by("-number"))
     shown = versions[0]
-    number = request.GET.get("version", "")
-    if number.isascii() and number.isdigit():
-        shown = next((v for v in versions if v.number == int(number)), shown)
+    number = ascii_int(request.GET.get("version", ""))
+    if number is not None:
+        shown = next((v for v in versions if v.number == number), shown)
     signoffs = selectors.standing_order_signoffs(request.medspa) if model is StandingOrder else {}
     context = {
         "document": document,

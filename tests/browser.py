@@ -1,6 +1,7 @@
 """Helpers shared by the Playwright browser tests (test_browser_*.py)."""
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,3 +67,14 @@ def draw_signature(page: Page, canvas) -> None:
     for fx, fy in ((0.25, 0.3), (0.4, 0.7), (0.55, 0.35), (0.7, 0.65), (0.85, 0.4)):
         page.mouse.move(left + width * fx, top + height * fy, steps=6)
     page.mouse.up()
+
+
+def eventually(check, *, timeout: float = 10.0):
+    """Polls `check` until it returns something truthy or `timeout` seconds have passed; returns the last
+    answer. Only for work that may finish after the response (emails and notifications sent after commit)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = check()
+        if answer or time.monotonic() >= deadline:
+            return answer
+        time.sleep(0.05)

@@ -205,7 +205,6 @@ def test_the_monthly_job_run_twice_makes_one_bill_per_medspa_and_catches_up_miss
     assert BillLine.objects.filter(bill__medspa=cast.medspa_a).count() == 3
 
 
-@pytest.mark.django_db(transaction=True)
 def test_two_workers_billing_the_same_month_at_once_make_one_bill(transactional_db, cast):
     medspa = cast.medspa_a
     plan(medspa, ("launch", True, date(2026, 1, 1), None))

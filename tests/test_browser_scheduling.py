@@ -7,7 +7,6 @@ test_browser_dashboards.py). Notifications go out through Celery, eager in tests
 thread of this process: django.core.mail.outbox and scheduling.sms.outbox are shared with the test."""
 
 import re
-import time as clock
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,7 +20,7 @@ from medspa.models import Patient
 from scheduling import booking, sms
 from scheduling.models import Appointment, AppointmentStatus, NotificationLog
 from tests import factories
-from tests.browser import screenshot, sign_in, url_is
+from tests.browser import eventually, screenshot, sign_in, url_is
 
 pytestmark = pytest.mark.browser
 
@@ -31,17 +30,6 @@ SENT = NotificationLog.Status.SENT
 
 
 # --- Helpers ------------------------------------------------------------------------------------------------
-
-
-def eventually(check, *, timeout: float = 10.0):
-    """Polls `check` until it returns something truthy or `timeout` seconds have passed; returns the last
-    answer. Only for work that may finish after the response (notifications sent after commit)."""
-    deadline = clock.monotonic() + timeout
-    while True:
-        answer = check()
-        if answer or clock.monotonic() >= deadline:
-            return answer
-        clock.sleep(0.1)
 
 
 def today_la() -> date:

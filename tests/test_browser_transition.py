@@ -10,14 +10,13 @@ test_browser_dashboards.py). The confirmation email goes out through Celery, eag
 server's thread of this process: django.core.mail.outbox is shared with the test."""
 
 import re
-import time as clock
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from tests.browser import no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
+from tests.browser import eventually, no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
 from transition.models import (
     OPENPHONE_ACKNOWLEDGEMENT,
     ConfirmationParty,
@@ -48,17 +47,6 @@ def _no_csp_violations_nor_server_errors(page: Page):
     """A script or style the Content Security Policy blocks would break the pages silently."""
     with no_csp_violations_nor_server_errors(page):
         yield
-
-
-def eventually(check, *, timeout: float = 10.0):
-    """Polls `check` until it returns something truthy or `timeout` seconds have passed; returns the last
-    answer. Only for work that may finish after the response (the email sent after commit)."""
-    deadline = clock.monotonic() + timeout
-    while True:
-        answer = check()
-        if answer or clock.monotonic() >= deadline:
-            return answer
-        clock.sleep(0.05)
 
 
 def long_day(day) -> str:

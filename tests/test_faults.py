@@ -47,6 +47,7 @@ from kombu import pools
 
 from billing.models import Bill, BillLine, PlanPeriod
 from medspa.celery import app, broker_transport_options
+from medspa.env import filesystem_broker_options
 from medspa.models import Invitation
 from medspa.once import send_once
 from providers import checkout
@@ -84,15 +85,7 @@ def _real_broker(tmp_path) -> tuple[str, dict]:
     messages), else a folder broker of this test's own."""
     if _answers("127.0.0.1", 6379):
         return "redis://127.0.0.1:6379/13", {"visibility_timeout": 3600}
-    folders = {name: tmp_path / "broker" / name for name in ("queue", "processed", "control")}
-    for folder in folders.values():
-        folder.mkdir(parents=True)
-    return "filesystem://", {
-        "data_folder_in": str(folders["queue"]),
-        "data_folder_out": str(folders["queue"]),
-        "processed_folder": str(folders["processed"]),
-        "control_folder": str(folders["control"]),
-    }
+    return "filesystem://", filesystem_broker_options(tmp_path / "broker")
 
 
 def _drop_connections() -> None:

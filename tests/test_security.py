@@ -46,6 +46,7 @@ from billing.models import Bill, BillLine
 from medspa.models import MasqueradeEvent, PatientAccessLog
 from tests import factories
 from tests.conftest import CAST_NAMES
+from tests.test_accounts import sign_in, totp_now
 from tests.test_permission_table import TABLE
 from tests.test_permission_table import world as table_world
 from transition.models import ReleaseConfirmation, TimelineEntry
@@ -54,15 +55,10 @@ ROOT = Path(__file__).resolve().parent.parent
 OK, FOUND, TOO_MANY = 200, 302, 429
 
 
-def totp_now() -> str:
-    return format_hotp_value(hotp_value(factories.TEST_TOTP_SECRET, int(time.time()) // 30))
-
-
 def password_only(user) -> Client:
     """A client that gave the right password and stands at the TOTP step."""
     client = Client()
-    response = client.post("/accounts/login/", {"login": user.email, "password": factories.TEST_PASSWORD})
-    assert response["Location"] == reverse("mfa_authenticate")
+    assert sign_in(client, user)["Location"] == reverse("mfa_authenticate")
     return client
 
 

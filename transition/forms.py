@@ -11,6 +11,7 @@ from django import forms
 
 from medspa.models import Medspa
 from medspa.models.tenancy import BusinessModel
+from scheduling.forms_settings import DateInput
 from transition import services
 from transition.models import OPEN_STATUSES, OPENPHONE_ACKNOWLEDGEMENT, TARGET_MODELS, vendor_id
 
@@ -19,10 +20,6 @@ COORDINATOR_CHOICES = [
     ("yes", "Keep the Patient Care Coordinator ($1,000 a month on your bill)"),
     ("no", "Let the coordinator go (OpenPhone, TigerConnect and Acuity end)"),
 ]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class TransitionTermsForm(forms.Form):

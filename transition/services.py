@@ -28,6 +28,7 @@ from medspa.models import Invitation, Medspa, Membership, Patient, User
 from medspa.models.patients import PatientStatus
 from medspa.models.tenancy import BusinessModel
 from scheduling import booking as scheduling_booking
+from scheduling import settings_services
 from scheduling.models import AppointmentType
 from transition.integrations import IntegrationError, NotConfigured
 from transition.integrations.acuity import AcuityAppointment, AcuityCalendar, AcuityClient
@@ -72,7 +73,7 @@ class TransitionRuleBroken(Exception):
 
 
 def local_today(medspa: Medspa) -> date:
-    return timezone.localdate(timezone=medspa.tz)
+    return settings_services.local_today(medspa=medspa)
 
 
 def event(transition: Transition, message: str, *, actor: User | None = None, step=None) -> TimelineEntry:
@@ -83,6 +84,29 @@ def event(transition: Transition, message: str, *, actor: User | None = None, st
 
 def legacy_tools(medspa: Medspa) -> LegacyTools:
     tools, _ = LegacyTools.objects.get_or_create(medspa=medspa)
+    return tools
+
+
+TOOL_FIELDS = [
+    "openphone_number_id",
+    "openphone_number",
+    "tigerconnect_group_id",
+    "tigerconnect_user_ids",
+    "acuity_calendar_ids",
+]
+
+
+@transaction.atomic
+def legacy_tools_set(*, transition: Transition, by: User, data: dict) -> LegacyTools:
+    """Portrait records the medspa's Legacy tools (the vendors' ids); what changed goes on the timeline."""
+    tools = legacy_tools(transition.medspa)
+    changed = [name for name in TOOL_FIELDS if getattr(tools, name) != data[name]]
+    for name in TOOL_FIELDS:
+        setattr(tools, name, data[name])
+    tools.save()
+    if changed:
+        labels = ", ".join(str(LegacyTools._meta.get_field(name).verbose_name) for name in changed)
+        event(transition, f"Legacy tools updated by Portrait: {labels}.", actor=by)
     return tools
 
 

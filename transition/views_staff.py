@@ -302,15 +302,6 @@ def booking_resolve(request, pk: int):
     return _detail_page(request, transition, bound={"booking": (booking.pk, form)}, status=400)
 
 
-TOOL_FIELDS = [
-    "openphone_number_id",
-    "openphone_number",
-    "tigerconnect_group_id",
-    "tigerconnect_user_ids",
-    "acuity_calendar_ids",
-]
-
-
 @require_POST
 @staff_required
 def tools(request, pk: int):
@@ -319,13 +310,6 @@ def tools(request, pk: int):
     if not form.is_valid():
         return _detail_page(request, transition, bound={"tools": form}, status=400)
     with _scope_of(transition.medspa_id):
-        legacy = services.legacy_tools(transition.medspa)
-        changed = [name for name in TOOL_FIELDS if getattr(legacy, name) != form.cleaned_data[name]]
-        for name in TOOL_FIELDS:
-            setattr(legacy, name, form.cleaned_data[name])
-        legacy.save()
-        if changed:
-            labels = ", ".join(str(LegacyTools._meta.get_field(name).verbose_name) for name in changed)
-            services.event(transition, f"Legacy tools updated by Portrait: {labels}.", actor=request.user)
+        services.legacy_tools_set(transition=transition, by=request.user, data=form.cleaned_data)
     messages.success(request, f"The Legacy tools of {transition.medspa.name} are saved.")
     return _back(transition, "#tools")

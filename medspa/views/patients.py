@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from medspa import dashboards, panels, selectors, services
 from medspa.dashboards import dashboard_area
 from medspa.forms import PatientForm
+from medspa.http import search_query
 from medspa.models import Patient
 from medspa.models.patients import PatientStatus
 
@@ -16,7 +17,7 @@ PAGE_SIZE = 25
 
 @dashboard_area(dashboards.ADMIN)
 def patient_list(request):
-    query = request.GET.get("q", "").replace("\x00", "")[:100]  # PostgreSQL text holds no NUL
+    query = search_query(request)
     status = request.GET.get("status", "")
     patients = selectors.patient_list(query=query, status=status)
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
