@@ -51,6 +51,7 @@ dashboard_urls = [
 urlpatterns = [
     path("", dashboard.home, name="home"),
     path("healthz", dashboard.healthz, name="healthz"),
+    path("favicon.ico", dashboard.favicon, name="favicon"),
     path("dashboard/", include(dashboard_urls)),
     path("", include("providers.urls")),
     path("provider/gfe/", include(("gfe.provider_urls", "gfe_provider"))),

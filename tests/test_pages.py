@@ -1,4 +1,5 @@
 import pytest
+from django.templatetags.static import static
 from django.test import Client, override_settings
 from django.urls import path
 
@@ -68,3 +69,8 @@ def test_an_admin_sees_the_invite_link_and_a_provider_does_not(client_as):
 
 def test_the_avatar_skips_a_title(db):
     assert factories.UserFactory(full_name="Dr. Maya Chen").initial == "M"
+
+
+def test_the_icon_browsers_ask_for_leads_to_ours(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"] == static("favicon.svg")

@@ -77,6 +77,7 @@ def STAFF_ONLY(status: int) -> tuple[int, ...]:  # noqa: N802 (reads as the cons
 TABLE: dict[str, Row] = {
     "home": Row((FOUND,) * 5 + (OK, FOUND)),  # members are sent to their dashboard; staff get a page
     "healthz": Row(everyone(OK)),
+    "favicon": Row(everyone(FOUND)),
     "invitation_list": Row((OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FOUND)),
     # An invitation of medspa A: its admin revokes it; medspa B's admin gets 404, not a hint it exists.
     "invitation_revoke": Row(
