@@ -1,13 +1,15 @@
 """Small request helpers shared by middleware, services and views."""
 
-import ipaddress
 import re
 import uuid
 
 from django.conf import settings
 from django.http import HttpRequest
+from python_ipware import IpWare
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_FORWARDED = "HTTP_X_FORWARDED_FOR"
+_PEER = IpWare(precedence=("REMOTE_ADDR",))  # the connection's own address, nothing a client sends
 
 
 def form_status(request: HttpRequest) -> int:
@@ -16,16 +18,24 @@ def form_status(request: HttpRequest) -> int:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's address; X-Forwarded-For is believed only behind a configured TLS proxy."""
-    candidate = request.META.get("REMOTE_ADDR", "")
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            candidate = forwarded.split(",")[0].strip()
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return None
+    """The client's address, for rate limits, audit rows and signatures. With no trusted proxy
+    (TRUSTED_PROXY_COUNT 0) it is the connection's peer, and X-Forwarded-For is ignored. Behind N proxies of
+    our own, each appends the address it was connected from, so the client is the N-th entry from the right;
+    whatever stands left of it was written by the client and is never believed."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get(_FORWARDED, "") if proxies else ""
+    if forwarded:
+        # Only the last N entries are our proxies'. python-ipware reads a header with RFC 7239's quoting, so
+        # a quote the client left open would swallow those entries and leave the client's own as the answer:
+        # it gets our proxies' entries alone, and each must be an address (strict).
+        ours = forwarded.split(",")[-proxies:]
+        resolver = IpWare(precedence=(_FORWARDED,), proxy_count=len(ours) - 1)
+        ip, _ = resolver.get_client_ip({_FORWARDED: ",".join(ours)}, strict=True)
+        if ip is not None:
+            return str(ip)
+        # Not what our proxies write: the peer (our proxy) stands for the client rather than a forged entry.
+    ip, _ = _PEER.get_client_ip(request.META, strict=True)
+    return str(ip) if ip is not None else None
 
 
 def request_id_for(request: HttpRequest) -> str:

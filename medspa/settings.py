@@ -225,6 +225,12 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     if env_bool("BEHIND_TLS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies of ours stand in front of the app, each appending the address it was connected from to
+# X-Forwarded-For (0: none; the connection's address is the client's and X-Forwarded-For is ignored). The
+# one number from which medspa.http.client_ip, allauth's sign-in rate limits and DRF's throttles take the
+# client: entries a client writes itself, left of our proxies', are never believed.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT  # what allauth reads itself (AccountAdapter asks client_ip)
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
@@ -306,6 +312,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "medspa.api_schema.ApiAutoSchema",  # drf-spectacular, with the errors
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # for any DRF code that asks itself; our throttles ask client_ip
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Portrait medspa API",

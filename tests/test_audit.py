@@ -35,6 +35,20 @@ def test_an_api_write_is_recorded_with_who_medspa_ip_request_and_the_values(clie
     assert event.pgh_context["url"] == f"/api/v1/patients/{patient.pk}/"
 
 
+def test_behind_a_proxy_the_audit_row_keeps_the_real_client_not_a_forged_entry(client_as, cast, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    patient = factories.PatientFactory(medspa=cast.medspa_a, allergies="")
+    response = client_as("provider_a1").patch(
+        f"/api/v1/patients/{patient.pk}/",
+        {"allergies": "Latex"},
+        content_type="application/json",
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="192.0.2.66, 203.0.113.9",
+    )
+    assert response.status_code == 200
+    assert patient_events(patient)[-1].pgh_context["ip"] == "203.0.113.9"
+
+
 def test_a_token_authenticated_write_names_the_token_user(cast):
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient

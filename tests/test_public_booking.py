@@ -389,6 +389,34 @@ class TestRateLimits:
         assert htmx.status_code == 429 and htmx["HX-Redirect"]
         assert client.get(world.url).status_code == 200  # choosing a service looks up no slots
 
+    def test_rotating_the_leftmost_forwarded_entry_does_not_evade_the_limits(self, world, settings):
+        """Behind one proxy of ours, the entries left of the one it appends are the client's to write."""
+        settings.TRUSTED_PROXY_COUNT = 1
+        proxy = Client(REMOTE_ADDR="10.0.0.2")
+
+        def forged(number: int) -> dict:
+            return {"HTTP_X_FORWARDED_FOR": f"198.51.100.{number}, 203.0.113.50"}
+
+        for number in range(10):
+            assert proxy.post(world.url, {"first_name": "x"}, **forged(number)).status_code == 400
+        assert proxy.post(world.url, details(world, at(2, 10)), **forged(99)).status_code == 429
+        params = {"type": world.type.pk, "provider": "any"}
+        for number in range(120):
+            assert proxy.get(world.url, params, **forged(number)).status_code == 200
+        assert proxy.get(world.url, params, **forged(200)).status_code == 429
+        # Another client behind the same proxy is not held back by this one.
+        other = {"HTTP_X_FORWARDED_FOR": "203.0.113.51"}
+        assert proxy.post(world.url, details(world, at(2, 10)), **other).status_code == 303
+
+    def test_without_a_trusted_proxy_forwarded_for_is_ignored(self, world, settings):
+        settings.TRUSTED_PROXY_COUNT = 0
+        client = Client(REMOTE_ADDR="203.0.113.50")
+        for number in range(10):
+            rotating = {"HTTP_X_FORWARDED_FOR": f"198.51.100.{number}"}
+            assert client.post(world.url, {"first_name": "x"}, **rotating).status_code == 400
+        last = {"HTTP_X_FORWARDED_FOR": "198.51.100.99"}
+        assert client.post(world.url, details(world, at(2, 10)), **last).status_code == 429
+
 
 class TestManagePage:
     def book_online(self, world, start, **fields):

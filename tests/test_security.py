@@ -177,6 +177,33 @@ def test_sign_in_attempts_from_one_address_are_answered_429_past_the_limit(db):
     assert statuses[limit] == TOO_MANY
 
 
+def test_behind_a_proxy_failed_sign_ins_are_counted_per_real_client(cast, settings):
+    """Every request comes from the proxy's address; each client is the entry the proxy appended. One
+    client's failures do not lock out another, and rewriting the leftmost entry does not reset the count."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = Client(REMOTE_ADDR="10.0.0.2")
+    for number in range(10):
+        response = proxy.post(
+            "/accounts/login/",
+            {"login": f"nobody{number}@example.com", "password": "guess-1"},
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{number}, 198.51.100.40",
+        )
+        assert b"Too many failed login attempts" not in response.content
+    response = proxy.post(
+        "/accounts/login/",
+        {"login": cast.admin_a.email, "password": factories.TEST_PASSWORD},
+        HTTP_X_FORWARDED_FOR="192.0.2.99, 198.51.100.40",
+    )
+    assert b"Too many failed login attempts" in response.content and "_auth_user_id" not in proxy.session
+    other = Client(REMOTE_ADDR="10.0.0.2")
+    response = other.post(
+        "/accounts/login/",
+        {"login": cast.admin_a.email, "password": factories.TEST_PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.41",
+    )
+    assert response["Location"] == reverse("mfa_authenticate")
+
+
 def test_totp_codes_cannot_be_guessed(cast):
     """Five wrong codes for one sign-in, and the right one is refused too: a six-digit code cannot be
     brute-forced within its 30 seconds."""

@@ -74,6 +74,22 @@ def accesses(patient, viewed: str) -> int:
     return PatientAccessLog.objects.filter(patient=patient, viewed=viewed).count()
 
 
+def test_a_consent_signature_keeps_the_real_client_behind_a_proxy(client_as, appointment, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    client = client_as("provider_a1")
+    client.post(url("visit_start", appointment.pk))
+    visit = Visit.objects.get(appointment=appointment)
+    need = charting.consents_needed(visit)[0]
+    response = client.post(
+        url("visit_consent_sign", visit.pk, need.version.pk),
+        {"data_url": data_url(factories.png_signature())},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="192.0.2.66, 203.0.113.9",
+    )
+    assert response.status_code == 302
+    assert VisitConsent.objects.get(visit=visit).signature.ip == "203.0.113.9"
+
+
 # --- The whole visit --------------------------------------------------------------------------------------
 
 

@@ -6,7 +6,8 @@ production has and the tests do without:
   database cache (the product's fallback without Redis);
 - Celery tasks queued, not run inside the request: into a throwaway folder broker (LOAD_BROKER_DIR) that no
   worker reads, so a booking's notification costs what it costs in production (the enqueue);
-- the client's IP from X-Forwarded-For, as behind the TLS proxy (the load's visitors each have their own).
+- one trusted proxy, as behind the TLS proxy: each visitor's own IP is the X-Forwarded-For entry locust
+  sends, as the proxy would append it (the visitors reach gunicorn from loopback).
 """
 
 import os
@@ -16,7 +17,9 @@ from medspa.env import filesystem_broker_options
 from tests.settings import *  # noqa: F403
 
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # believes X-Forwarded-For (medspa.http)
+TRUSTED_PROXY_COUNT = 1  # medspa.http.client_ip, our throttles and the sign-in rate limits
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": TRUSTED_PROXY_COUNT}  # noqa: F405
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

@@ -1,0 +1,64 @@
+"""Who the client is: its address comes from the connection, or from the X-Forwarded-For entries that the
+configured number of proxies of ours appended, never from entries the client wrote itself."""
+
+import pytest
+from django.test import RequestFactory
+
+from medspa.http import client_ip
+
+PROXY = "10.0.0.2"
+
+
+def ip_of(*, forwarded: str | None = None, remote: str = PROXY) -> str | None:
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
+    return client_ip(RequestFactory().get("/", REMOTE_ADDR=remote, **headers))
+
+
+@pytest.mark.parametrize(
+    "forwarded",
+    ["", "192.0.2.7", "192.0.2.7, 192.0.2.8", "for=192.0.2.7", "garbage", '"'],
+)
+def test_without_a_trusted_proxy_forwarded_for_is_ignored_entirely(settings, forwarded):
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert ip_of(forwarded=forwarded, remote="203.0.113.9") == "203.0.113.9"
+
+
+@pytest.mark.parametrize(
+    "forwarded",
+    [
+        "203.0.113.9",  # what the proxy appended, alone
+        "192.0.2.7, 203.0.113.9",  # a forged entry before it
+        "192.0.2.8,192.0.2.7, 203.0.113.9",
+        "garbage, 203.0.113.9",
+        # A quote the client leaves open would, read with RFC 7239's quoting, swallow the proxy's entry and
+        # leave the forged one as the answer.
+        '192.0.2.7,", 203.0.113.9',
+        'for=192.0.2.7;x=", 203.0.113.9',
+    ],
+)
+def test_behind_one_proxy_the_client_is_the_entry_it_appended(settings, forwarded):
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert ip_of(forwarded=forwarded) == "203.0.113.9"
+
+
+def test_an_entry_no_proxy_of_ours_writes_stands_for_nothing(settings):
+    """Our proxy appends an address: anything else there means the header is not what it should be, and
+    the connection (our proxy) stands for the client rather than an entry that may be forged."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert ip_of(forwarded='203.0.113.9, "') == PROXY
+    assert ip_of(forwarded="203.0.113.9, unknown") == PROXY
+
+
+def test_behind_two_proxies_the_client_is_the_second_entry_from_the_right(settings):
+    settings.TRUSTED_PROXY_COUNT = 2
+    assert ip_of(forwarded="192.0.2.7, 203.0.113.9, 10.0.0.1") == "203.0.113.9"
+    # Fewer entries than proxies: the leftmost was still written by one of ours (the client reached the
+    # inner proxy directly).
+    assert ip_of(forwarded="203.0.113.9") == "203.0.113.9"
+
+
+def test_behind_a_proxy_a_request_without_forwarded_for_is_its_connection(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert ip_of(remote="127.0.0.1") == "127.0.0.1"  # the container's health check, say
+    assert ip_of(forwarded="::ffff:203.0.113.9") == "203.0.113.9"
+    assert ip_of(forwarded="[2001:db8::1]:443") == "2001:db8::1"
