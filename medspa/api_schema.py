@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 
 class ErrorSerializer(serializers.Serializer):
-    """A refused request (403, 404, 409, 415): why."""
+    """A refused request (403, 404, 409, 415, 429): why."""
 
     detail = serializers.CharField()
 
@@ -24,6 +24,7 @@ ERRORS = {
     "403": OpenApiResponse(ErrorSerializer, "Not signed in, no two-factor authentication, or not your role."),
     "404": OpenApiResponse(ErrorSerializer, "No such object in your medspa, or no such page of the list."),
     "415": OpenApiResponse(ErrorSerializer, "A request body in a media type the operation does not read."),
+    "429": OpenApiResponse(ErrorSerializer, "Too many requests: try again after the Retry-After seconds."),
 }
 # A time of day as the API writes it: the location's wall clock, no offset ("09:00:00"). JSON Schema's
 # "time" format is RFC 3339's, which requires one.
@@ -54,7 +55,7 @@ class ApiAutoSchema(AutoSchema):
         if operation is None:
             return None
         parameters = operation.get("parameters", [])
-        codes = ["403"]
+        codes = ["403", "429"]  # every operation is throttled (medspa.api_throttling)
         if self.method not in ("GET", "HEAD", "OPTIONS") or any(
             p["in"] == "query" and p["name"] != "page" for p in parameters
         ):

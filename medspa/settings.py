@@ -311,6 +311,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "medspa.api_schema.ApiAutoSchema",  # drf-spectacular, with the errors
+    # Per client address (medspa.http.client_ip) when signed out, per user when signed in; a cache that is
+    # down lets requests through (medspa.api_throttling).
+    "DEFAULT_THROTTLE_CLASSES": ["medspa.api_throttling.AnonThrottle", "medspa.api_throttling.UserThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # for any DRF code that asks itself; our throttles ask client_ip
 }
