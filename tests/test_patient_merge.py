@@ -185,3 +185,10 @@ def test_the_list_and_the_profile_show_the_flag(client_as, records):
     assert "Possible duplicate" in listing and merge_url(records.duplicate) in listing
     profile = client.get(reverse("dashboard_patient_detail", args=[records.duplicate.pk])).content.decode()
     assert "Possible duplicate of" in profile and merge_url(records.duplicate) in profile
+
+
+def test_a_merged_record_is_not_restored(cast, client_as, records):
+    patient_merge.patient_merge(survivor=records.survivor, duplicate=records.duplicate, by=cast.admin_a)
+    url = reverse("dashboard_patient_archive", args=[records.duplicate.pk])
+    assert client_as("admin_a").post(url, {"archive": "0"}).status_code == 302
+    assert Patient.objects.get(pk=records.duplicate.pk).status == PatientStatus.ARCHIVED
