@@ -141,9 +141,10 @@ def _patient_apply(patient: Patient, data: dict) -> Patient:
 
 
 @transaction.atomic
-def patient_create(*, medspa: Medspa, data: dict) -> Patient:
-    """Adds a patient to `medspa` with the given demographics and assigned providers."""
-    return _patient_apply(Patient(medspa=medspa), data)
+def patient_create(*, medspa: Medspa, data: dict, possible_duplicate_of: Patient | None = None) -> Patient:
+    """Adds a patient to `medspa` with the given demographics and assigned providers, flagged as a possible
+    duplicate of a record it resembles when one is given."""
+    return _patient_apply(Patient(medspa=medspa, possible_duplicate_of=possible_duplicate_of), data)
 
 
 @transaction.atomic

@@ -4,7 +4,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from medspa import api
-from medspa.views import account, dashboard, invitations, masquerade, patient_import, patients, providers_tab
+from medspa.views import (
+    account,
+    dashboard,
+    invitations,
+    masquerade,
+    patient_import,
+    patient_merge,
+    patients,
+    providers_tab,
+)
 
 router = DefaultRouter(use_regex_path=False)
 router.include_format_suffixes = False
@@ -29,6 +38,12 @@ dashboard_urls = [
     path("patients/<int:pk>/", patients.patient_detail, name="dashboard_patient_detail"),
     path("patients/<int:pk>/edit/", patients.patient_edit, name="dashboard_patient_edit"),
     path("patients/<int:pk>/archive/", patients.patient_archive, name="dashboard_patient_archive"),
+    path("patients/<int:pk>/merge/", patient_merge.merge, name="dashboard_patient_merge"),
+    path(
+        "patients/<int:pk>/not-a-duplicate/",
+        patient_merge.not_a_duplicate,
+        name="dashboard_patient_not_a_duplicate",
+    ),
     path("providers/", providers_tab.provider_list, name="dashboard_providers"),
     path("settings/", account.account_settings, name="account_settings"),
     path("settings/business/", account.settings_business, name="settings_business"),

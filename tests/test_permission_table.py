@@ -124,6 +124,11 @@ TABLE: dict[str, Row] = {
     "dashboard_patient_archive": Row(
         ADMIN_A_THING_POST, method="post", kwargs=lambda w: {"pk": w["patient"].pk}
     ),
+    # A record flagged as a possible duplicate: its medspa's admin compares, merges or keeps both.
+    "dashboard_patient_merge": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["flagged_patient"].pk}),
+    "dashboard_patient_not_a_duplicate": Row(
+        ADMIN_A_THING_POST, method="post", kwargs=lambda w: {"pk": w["flagged_patient"].pk}
+    ),
     "dashboard_patient_import": Row(ADMIN_PAGE),
     "dashboard_patient_import_preview": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["patient_import"].pk}),
     "dashboard_providers": Row(ADMIN_PAGE),
@@ -538,6 +543,7 @@ def world(cast) -> dict:
     return {
         "invitation": factories.InvitationFactory(medspa=cast.medspa_a, invited_by=cast.admin_a),
         "patient": patient,
+        "flagged_patient": factories.PatientFactory(medspa=cast.medspa_a, possible_duplicate_of=patient),
         "provider_a1_membership": provider_a1,
         "licence": provider_a1.provider_profile.licences.get(),
         "location": Location.objects.create(

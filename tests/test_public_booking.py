@@ -208,36 +208,81 @@ class TestFlow:
 
 
 class TestReturningPatients:
-    def test_the_same_email_and_date_of_birth_is_matched_not_duplicated(self, world):
+    def test_the_same_email_and_date_of_birth_is_matched_and_the_record_left_alone(self, world):
         existing = factories.PatientFactory(
             medspa=world.medspa, first_name="Anabel", last_name="López-Ruiz", email="Ana.Lopez@mail.example",
-            date_of_birth=date(1990, 4, 2), phone="", allergies="Lidocaine",
+            date_of_birth=date(1990, 4, 2), phone="", allergies="Lidocaine", consent_email=False,
+            consent_sms=False,
         )  # fmt: skip
+        before = Patient.objects.values().get(pk=existing.pk)
         new_patient_response = Client().post(
-            world.url, details(world, at(2, 10), email="ana.lopez@mail.example", consent_sms="on")
+            world.url, details(world, at(2, 10), email=" ana.LOPEZ@mail.example ", consent_sms="on")
         )
         assert new_patient_response.status_code == 303
         assert Patient.objects.filter(medspa=world.medspa).count() == 1
-        existing.refresh_from_db()
         assert Appointment.objects.get().patient == existing
-        assert (existing.first_name, existing.last_name, existing.allergies) == (
-            "Anabel",
-            "López-Ruiz",
-            "Lidocaine",
-        )
-        assert existing.phone == "(619) 555-0123"  # missing: filled in
-        assert existing.consent_email and existing.consent_sms
+        # Not the phone typed (the record had none), not the consent ticked: a stranger may have typed them.
+        assert Patient.objects.values().get(pk=existing.pk) == before
 
-    def test_name_and_date_of_birth_match_when_the_email_differs(self, world):
+    def test_the_same_phone_written_otherwise_and_date_of_birth_is_matched_and_changes_nothing(self, world):
         existing = factories.PatientFactory(
-            medspa=world.medspa, first_name="ANA", last_name="lopez", email="",
-            date_of_birth=date(1990, 4, 2), phone="(858) 555-0199",
+            medspa=world.medspa, first_name="Ana", last_name="Lopez", email="ana@elsewhere.example",
+            date_of_birth=date(1990, 4, 2), phone="619.555.0123", consent_email=True, consent_sms=True,
+        )  # fmt: skip
+        before = Patient.objects.values().get(pk=existing.pk)
+        response = Client().post(
+            world.url, details(world, at(2, 10), phone="+1 (619) 555 0123", consent_email=None)
+        )
+        assert response.status_code == 303
+        assert Appointment.objects.get().patient == existing
+        assert Patient.objects.values().get(pk=existing.pk) == before  # email and consent untouched
+        assert Patient.objects.count() == 1
+
+    def test_name_and_date_of_birth_alone_make_a_new_flagged_record(self, world):
+        # The first probe: the booker's unticked boxes switched the patient's consent off, and the contact
+        # details typed were dropped.
+        existing = factories.PatientFactory(
+            medspa=world.medspa, first_name="ANA", last_name="lopez", email="ana@her-own.example",
+            date_of_birth=date(1990, 4, 2), phone="(858) 555-0199", consent_email=True, consent_sms=True,
+        )  # fmt: skip
+        before = Patient.objects.values().get(pk=existing.pk)
+        response = Client().post(world.url, details(world, at(2, 10), consent_email=None))
+        assert response.status_code == 303
+        assert Patient.objects.values().get(pk=existing.pk) == before
+        booked = Appointment.objects.get().patient
+        assert booked != existing
+        assert booked.possible_duplicate_of == existing
+        assert (booked.email, booked.phone) == ("ana.lopez@mail.example", "(619) 555-0123")
+        assert (booked.consent_email, booked.consent_sms) == (False, False)
+
+    def test_a_stranger_cannot_write_their_contact_details_onto_a_record(self, world):
+        # The second probe: the booker's email and phone were written onto the record, consents switched on.
+        existing = factories.PatientFactory(
+            medspa=world.medspa, first_name="Ana", last_name="Lopez", email="", phone="",
+            date_of_birth=date(1990, 4, 2), consent_email=False, consent_sms=False,
+        )  # fmt: skip
+        before = Patient.objects.values().get(pk=existing.pk)
+        response = Client().post(world.url, details(world, at(2, 10), consent_sms="on"))
+        assert response.status_code == 303
+        assert Patient.objects.values().get(pk=existing.pk) == before
+        booked = Appointment.objects.get().patient
+        assert booked != existing and booked.possible_duplicate_of == existing
+        assert (booked.consent_email, booked.consent_sms) == (True, True)
+
+    def test_a_shared_contact_with_another_date_of_birth_is_a_new_flagged_record(self, world):
+        # A family phone: the parent's record must not receive the child's booking.
+        parent = factories.PatientFactory(
+            medspa=world.medspa, first_name="Maria", last_name="Lopez", email="family@mail.example",
+            date_of_birth=date(1965, 1, 9), phone="6195550123",
         )  # fmt: skip
         assert Client().post(world.url, details(world, at(2, 10))).status_code == 303
-        existing.refresh_from_db()
-        assert Appointment.objects.get().patient == existing
-        assert existing.email == "ana.lopez@mail.example"  # filled in
-        assert existing.phone == "(858) 555-0199"  # never overwritten
+        booked = Appointment.objects.get().patient
+        assert booked != parent and booked.possible_duplicate_of == parent
+
+    def test_someone_new_is_not_flagged(self, world):
+        factories.PatientFactory(medspa=world.medspa, first_name="Zoe", last_name="Kim", email="", phone="")
+        assert Client().post(world.url, details(world, at(2, 10))).status_code == 303
+        assert Appointment.objects.get().patient.possible_duplicate_of is None
 
     def test_archived_patients_and_other_medspas_patients_are_not_matched(self, world, cast):
         archived = factories.PatientFactory(

@@ -13,7 +13,6 @@ person does, is written to the transition's timeline (TimelineEntry) with who di
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -27,6 +26,7 @@ from medspa import services as medspa_services
 from medspa.models import Invitation, Medspa, Membership, Patient, User
 from medspa.models.patients import PatientStatus
 from medspa.models.tenancy import BusinessModel
+from medspa.patient_match import email_key, phone_key
 from scheduling import booking as scheduling_booking
 from scheduling import settings_services
 from scheduling.models import AppointmentType
@@ -934,10 +934,6 @@ def _import_summary(transition: Transition) -> str:
     return summary
 
 
-def _digits(phone: str) -> str:
-    return re.sub(r"\D", "", phone)[-10:]
-
-
 class Matcher:
     """Finds the EHR's provider, appointment type and patient for Acuity appointments: built once per import
     (three queries), so a year of appointments costs no query per appointment to match."""
@@ -956,10 +952,10 @@ class Matcher:
         self.by_phone: dict[str, list[Patient]] = {}
         self.by_name: dict[tuple[str, str], list[Patient]] = {}
         for patient in Patient.objects.exclude(status=PatientStatus.ARCHIVED).order_by("pk"):
-            if patient.email:
-                self.by_email.setdefault(patient.email.strip().lower(), []).append(patient)
-            if _digits(patient.phone):
-                self.by_phone.setdefault(_digits(patient.phone), []).append(patient)
+            if email_key(patient.email):
+                self.by_email.setdefault(email_key(patient.email), []).append(patient)
+            if phone_key(patient.phone):
+                self.by_phone.setdefault(phone_key(patient.phone), []).append(patient)
             key = (patient.first_name.strip().lower(), patient.last_name.strip().lower())
             self.by_name.setdefault(key, []).append(patient)
 
@@ -993,7 +989,7 @@ class Matcher:
 
     def patient(self, appointment: AcuityAppointment) -> tuple[Patient | None, str]:
         who = f"{appointment.first_name} {appointment.last_name}".strip() or "(no name)"
-        email, phone = appointment.email.strip().lower(), _digits(appointment.phone)
+        email, phone = email_key(appointment.email), phone_key(appointment.phone)
         first, last = appointment.first_name.strip().lower(), appointment.last_name.strip().lower()
         tries = [self.by_email.get(email) if email else None, self.by_phone.get(phone) if phone else None]
         if not email and not phone and first and last:  # a name alone only when Acuity has nothing else

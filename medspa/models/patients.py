@@ -19,7 +19,12 @@ PATIENT_EDITABLE_FIELDS = [
 ]  # fmt: skip
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    pghistory.ManualEvent("merge"),  # written by the merge service on the record that stays
+)
 class Patient(models.Model):
     """A patient of one medspa: demographics, contact, clinical background and messaging consent.
     Patients never sign in to the portal; they are archived, never deleted."""
@@ -41,6 +46,23 @@ class Patient(models.Model):
     consent_email = models.BooleanField("consents to email", default=False)
     consent_sms = models.BooleanField("consents to SMS", default=False)
     status = models.CharField(max_length=10, choices=PatientStatus, default=PatientStatus.ACTIVE)
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="A record this one resembles (a public booking that was not sure): an admin merges the two "
+        "or says they are different people.",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_records",
+        help_text="The record this one was merged into; this one is kept, archived, for its history.",
+    )
     assigned_providers = models.ManyToManyField(
         Membership,
         through="PatientProvider",
@@ -63,6 +85,17 @@ class Patient(models.Model):
                 name="patient_search_trgm",
                 fields=["last_name", "first_name", "email", "phone"],
                 opclasses=["gin_trgm_ops"] * 4,
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(possible_duplicate_of=models.F("pk")),
+                name="patient_not_its_own_duplicate",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(merged_into__isnull=True)
+                | (~models.Q(merged_into=models.F("pk")) & models.Q(status=PatientStatus.ARCHIVED)),
+                name="patient_merged_into_another_and_archived",
             ),
         ]
 

@@ -66,6 +66,11 @@ def patient_detail(request, pk: int):
 def patient_archive(request, pk: int):
     patient = get_object_or_404(Patient, pk=pk)
     archive = request.POST.get("archive") != "0"
+    if not archive and patient.merged_into_id:
+        messages.error(
+            request, "A merged record stays archived: the record it was merged into is the one in use."
+        )
+        return redirect("dashboard_patient_detail", pk=patient.pk)
     services.patient_archive(patient=patient, archived=archive)
     messages.success(request, f"{patient.full_name} was {'archived' if archive else 'restored'}.")
     return redirect("dashboard_patient_detail", pk=patient.pk)

@@ -1,0 +1,84 @@
+"""Telling whether typed details belong to a patient already on file: one set of rules for every place that
+meets a patient from outside (the public booking, the Acuity import, the CSV import).
+
+Phones are compared by their digits: a North American number written "(619) 555-0123", "619.555.0123" or
+"+1 619 555 0123" is the same number (the `phonenumbers` library is not a dependency; every medspa is in
+the US, so the +1 country code is the only prefix to drop). Emails are compared ignoring case and
+surrounding spaces."""
+
+import re
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from medspa.models import Medspa, Patient
+from medspa.models.patients import PatientStatus
+
+# Fewer digits than this is not a phone number anyone could be recognised by.
+MIN_PHONE_DIGITS = 7
+
+
+def phone_key(phone: str) -> str:
+    """The digits that identify a phone number: "+1 (619) 555-0123" and "619.555.0123" give "6195550123".
+    Empty for a value too short to be a phone number."""
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    return digits if len(digits) >= MIN_PHONE_DIGITS else ""
+
+
+def email_key(email: str) -> str:
+    """An email as compared: trimmed and lower-cased."""
+    return (email or "").strip().lower()
+
+
+def _live(medspa: Medspa) -> QuerySet[Patient]:
+    """The records a newcomer can be linked to: not archived (a merged-away record is archived too)."""
+    return Patient.objects.filter(medspa=medspa).exclude(status=PatientStatus.ARCHIVED)
+
+
+def _shares_contact(patient: Patient, *, email: str, phone: str) -> bool:
+    return bool(
+        (email and email_key(patient.email) == email) or (phone and phone_key(patient.phone) == phone)
+    )
+
+
+def patient_strong_match(*, medspa: Medspa, date_of_birth: date, email: str, phone: str) -> Patient | None:
+    """The medspa's active patient these details certainly belong to, or None.
+
+    Certain means: the same date of birth, and an email or a phone number that the record already has.
+    A name is never enough (two people share a name and a birthday more often than one thinks), and a shared
+    family phone or email is not enough either without the same date of birth. When several records qualify
+    the oldest is taken; the others were duplicates already."""
+    email, phone = email_key(email), phone_key(phone)
+    if not email and not phone:
+        return None
+    for patient in _live(medspa).filter(date_of_birth=date_of_birth).order_by("pk"):
+        if _shares_contact(patient, email=email, phone=phone):
+            return patient
+    return None
+
+
+def patient_resembling(
+    *, medspa: Medspa, first_name: str, last_name: str, date_of_birth: date, email: str, phone: str
+) -> Patient | None:
+    """The oldest record (archived ones too, but not one merged away) that details which were not a strong
+    match still resemble: the same name and date of birth, or the same email, or the same phone number.
+    An admin decides whether they are the same person."""
+    email, phone = email_key(email), phone_key(phone)
+    first_name, last_name = first_name.strip(), last_name.strip()
+    same_name = Q(first_name__iexact=first_name, last_name__iexact=last_name, date_of_birth=date_of_birth)
+    contact = Q()
+    if email:
+        contact |= Q(email__iexact=email)
+    if phone:
+        contact |= Q(phone__contains=phone[-4:])  # narrowed here (trigram index), compared exactly below
+    candidates = Patient.objects.filter(medspa=medspa, merged_into__isnull=True).filter(same_name | contact)
+    for patient in candidates.order_by("pk"):
+        if (
+            patient.first_name.strip().lower() == first_name.lower()
+            and patient.last_name.strip().lower() == last_name.lower()
+            and patient.date_of_birth == date_of_birth
+        ) or _shares_contact(patient, email=email, phone=phone):
+            return patient
+    return None
