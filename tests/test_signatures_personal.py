@@ -10,7 +10,10 @@ import zlib
 import pytest
 from django.urls import reverse
 
-from medspa.masquerade import can_masquerade
+from gfe import services as gfe_services
+from gfe.models import GfeExam
+from medspa.masquerade import SignatureNotPersonal, can_masquerade, masquerade_acting
+from services_catalog import services as catalog
 from tests import factories
 from tests.test_masquerade import start
 
@@ -64,3 +67,40 @@ def test_an_admin_still_never_masquerades_as_staff_another_medspas_member_a_mere
     for target in (cast.staff, cast.provider_b, cast.admin_b, b_co_owner, admin_only, cast.admin_a):
         assert not can_masquerade(hijacker=cast.admin_a, hijacked=target)
     assert not can_masquerade(hijacker=cast.provider_a1, hijacked=co_owner.user)
+
+
+# --- GFE exams ----------------------------------------------------------------------------------------------
+
+
+def test_the_gfe_services_refuse_an_exam_signed_while_masquerading(cast, world, provider):
+    filler = catalog.service_import(
+        medspa=cast.medspa_a, library_service=factories.library_service(name="Filler")
+    )
+    filler = catalog.service_set_active(service=filler, active=True)
+    decisions = {filler.pk: gfe_services.Decision("cleared")}
+    with masquerade_acting(cast.admin_a.pk), pytest.raises(SignatureNotPersonal, match="own licence"):
+        gfe_services.gfe_self_clear(
+            membership=provider, patient=world.patient, exam=factories.GFE_EXAM, decisions=decisions
+        )
+    request = gfe_services.gfe_request_create(
+        patient=world.patient, services=[filler], requested_by=cast.provider_a1
+    )
+    assert request is not None
+    with masquerade_acting(cast.admin_a.pk), pytest.raises(gfe_services.GfeRuleBroken, match="masquerading"):
+        gfe_services.gfe_decide(
+            request=request, decisions=decisions, exam=factories.GFE_EXAM, clearer=provider
+        )
+    assert GfeExam.objects.filter(patient=world.patient).count() == 1  # the world's own, by the provider
+
+
+def test_the_self_clearance_page_says_why_while_masquerading_and_refuses_the_post(cast, client_as, world):
+    client = masquerading(client_as, cast, cast.provider_a1)
+    target = reverse("gfe_provider:self_clear", args=[world.patient.pk])
+    page = client.get(target)
+    assert page.status_code == 200
+    assert "You are masquerading" in page.content.decode() and "own licence" in page.content.decode()
+    assert 'name="data_url"' not in page.content.decode()
+    exams = GfeExam.objects.count()
+    response = client.post(target, {"services": [world.service.pk], "history_reviewed": "on"})
+    assert response.status_code == 403
+    assert GfeExam.objects.count() == exams
