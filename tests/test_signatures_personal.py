@@ -8,12 +8,18 @@ import re
 import zlib
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from gfe import services as gfe_services
 from gfe.models import GfeExam
 from medspa.masquerade import SignatureNotPersonal, can_masquerade, masquerade_acting
+from providers import charting, todo
+from providers.charting import ChartingRefused
+from providers.models import VisitProduct
+from services_catalog import selectors as catalog_selectors
 from services_catalog import services as catalog
+from services_catalog.models import ConsentSignature, StandingOrder
 from tests import factories
 from tests.test_masquerade import start
 
@@ -104,3 +110,124 @@ def test_the_self_clearance_page_says_why_while_masquerading_and_refuses_the_pos
     response = client.post(target, {"services": [world.service.pk], "history_reviewed": "on"})
     assert response.status_code == 403
     assert GfeExam.objects.count() == exams
+
+
+# --- Charts -------------------------------------------------------------------------------------------------
+
+
+def test_a_chart_signed_while_masquerading_is_the_admins_on_behalf_and_waits_for_the_co_signature(
+    cast, client_as, visit, provider
+):
+    client = masquerading(client_as, cast, cast.provider_a1)
+    factories.consent_sign(visit, cast.provider_a1)  # the patient signed before, with the provider there
+    chart = reverse("providers:visit_detail", args=[visit.pk])
+    assert "Sign on behalf of" in client.get(chart).content.decode()
+    client.post(reverse("providers:visit_sign", args=[visit.pk]))
+    visit.refresh_from_db()
+    assert (visit.signed_on_behalf_by, visit.signed_on_behalf_of) == (cast.admin_a, provider)
+    assert visit.chart_signed_at is None and visit.awaits_cosign and not visit.is_signed
+    page = client.get(chart).content.decode()
+    behalf = f"Signed by {cast.admin_a.get_full_name()} on behalf of {cast.provider_a1.get_full_name()}"
+    assert behalf in page and "waits for their co-signature" in page
+    assert behalf in pdf_text(client.get(reverse("providers:visit_pdf", args=[visit.pk])).content)
+    # Unlocked until the provider co-signs: the admin still charts (notes), but cannot sign again.
+    client.post(reverse("providers:visit_notes_save", args=[visit.pk]), {"notes": "Glabella 20 units."})
+    visit.refresh_from_db()
+    assert visit.notes == "Glabella 20 units."
+    with masquerade_acting(cast.admin_a.pk), pytest.raises(ChartingRefused, match="co-signature"):
+        charting.chart_sign(visit=visit, by=cast.provider_a1)
+
+    # It waits in the provider's To-Do, and their own signature is the co-signature that locks it.
+    provider_client = client_as("provider_a1")
+    sections = {s.key: s for s in provider_client.get(reverse("providers:todo")).context["todo"].sections}
+    [item] = sections["cosign"].items
+    assert item.url == todo.visit_url(visit) and cast.admin_a.get_full_name() in item.text
+    assert sections["charts"].items == []
+    assert "Co-sign the chart" in provider_client.get(chart).content.decode()
+    provider_client.post(reverse("providers:visit_sign", args=[visit.pk]))
+    visit.refresh_from_db()
+    assert visit.is_signed and visit.is_cosigned and visit.chart_signed_by == cast.provider_a1
+    sections = {s.key: s for s in todo.todo_of(provider, cast.medspa_a).sections}
+    assert sections["cosign"].items == [] and sections["charts"].items == []
+    text = pdf_text(provider_client.get(reverse("providers:visit_pdf", args=[visit.pk])).content)
+    assert behalf in text and f"Co-signed by {cast.provider_a1.get_full_name()} at" in text
+    assert f"({cast.medspa_a.time_zone})" in text
+    with pytest.raises(ChartingRefused, match="signed and locked"):
+        charting.visit_notes_save(visit=visit, notes="changed")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        VisitProduct.objects.create(
+            medspa=cast.medspa_a, visit=visit, name="Botox", units=1, lot_number="L1",
+            expires_on=visit.started_at.date(),
+        )  # fmt: skip
+
+
+def test_a_chart_signed_by_the_provider_themself_prints_only_them(cast, client_as, visit):
+    factories.consent_sign(visit, cast.provider_a1)
+    charting.chart_sign(visit=visit, by=cast.provider_a1)
+    response = client_as("provider_a1").get(reverse("providers:visit_pdf", args=[visit.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert f"Signed by {cast.provider_a1.get_full_name()} on" in text and "on behalf of" not in text
+
+
+def test_staff_masquerading_as_a_provider_never_signs_a_chart(cast, visit):
+    factories.consent_sign(visit, cast.provider_a1)
+    with masquerade_acting(cast.staff.pk), pytest.raises(SignatureNotPersonal):
+        charting.chart_sign(visit=visit, by=cast.provider_a1)
+    visit.refresh_from_db()
+    assert visit.signed_on_behalf_at is None and visit.chart_signed_at is None
+
+
+def test_an_addendum_is_never_added_while_masquerading(cast, visit):
+    factories.consent_sign(visit, cast.provider_a1)
+    charting.chart_sign(visit=visit, by=cast.provider_a1)
+    with masquerade_acting(cast.admin_a.pk), pytest.raises(SignatureNotPersonal):
+        charting.chart_addendum_add(visit=visit, text="Bruising at 2 days.", by=cast.provider_a1)
+    assert not visit.addenda.exists()
+
+
+# --- Consent witnessing and standing orders ----------------------------------------------------------------
+
+
+def test_a_consent_is_never_witnessed_while_masquerading(cast, client_as, visit):
+    with masquerade_acting(cast.admin_a.pk), pytest.raises(SignatureNotPersonal, match="witness"):
+        factories.consent_sign(visit, cast.provider_a1)
+    need = charting.consents_needed(visit)[0]
+    with masquerade_acting(cast.admin_a.pk), pytest.raises(catalog.ServiceRuleBroken, match="witness"):
+        catalog.consent_sign(
+            patient=visit.patient,
+            version=need.version,
+            signature=None,
+            witnessed_by=cast.provider_a1,
+            ip=None,
+        )
+    client = masquerading(client_as, cast, cast.provider_a1)
+    chart = client.get(reverse("providers:visit_detail", args=[visit.pk])).content.decode()
+    assert "witness a patient" in chart and "Patient signs</button>" not in chart
+    client.post(
+        reverse("providers:visit_consent_sign", args=[visit.pk, need.version.pk]),
+        {"data_url": "data:image/png;base64,iVBORw0KGgo="},
+    )
+    assert not ConsentSignature.objects.filter(patient=visit.patient).exists()
+
+
+def test_the_medical_directors_sign_off_is_never_given_while_masquerading(cast, client_as, co_owner):
+    cast.medspa_a.medical_director = co_owner
+    cast.medspa_a.save()
+    order = catalog.text_create(
+        model=StandingOrder, medspa=cast.medspa_a, title="Peel protocol", by=None,
+        text="Protocol for chemical peels, version one.",
+    )  # fmt: skip
+    with masquerade_acting(cast.admin_a.pk), pytest.raises(SignatureNotPersonal, match="medical director"):
+        catalog.standing_order_sign(medspa=cast.medspa_a, version=order.current_version, membership=co_owner)
+    client = masquerading(client_as, cast, co_owner.user)
+    page = client.get(f"/dashboard/services/texts/standing-orders/{order.pk}/").content.decode()
+    assert "You are masquerading" in page and "disabled>Sign as medical director" in page
+    client.post(f"/dashboard/services/standing-orders/{order.pk}/sign/")
+    assert not catalog_selectors.standing_order_is_signed(cast.medspa_a, order)
+    api = client.post(f"/api/v1/standing-orders/{order.pk}/sign/")
+    assert api.status_code in (400, 403, 409)
+    assert not catalog_selectors.standing_order_is_signed(cast.medspa_a, order)
+    # The director themself signs.
+    catalog.standing_order_sign(medspa=cast.medspa_a, version=order.current_version, membership=co_owner)
+    assert catalog_selectors.standing_order_is_signed(cast.medspa_a, order)
