@@ -231,3 +231,33 @@ def test_the_medical_directors_sign_off_is_never_given_while_masquerading(cast, 
     # The director themself signs.
     catalog.standing_order_sign(medspa=cast.medspa_a, version=order.current_version, membership=co_owner)
     assert catalog_selectors.standing_order_is_signed(cast.medspa_a, order)
+
+
+# --- The signature and licences on file -------------------------------------------------------------------
+
+
+def test_the_signature_on_file_credential_and_licences_are_never_changed_while_masquerading(cast, client_as):
+    import base64
+
+    from tests.test_onboarding import PNG
+
+    profile = cast.provider_a1.memberships.get().provider_profile
+    [licence] = profile.licences.all()
+    client = masquerading(client_as, cast, cast.provider_a1)
+    page = client.get("/profile/").content.decode()
+    assert "put a signature on file for them" in page and "Save drawn signature" not in page
+    assert "Add licence</button>" not in page
+    client.post(
+        "/profile/signature/", {"data_url": "data:image/png;base64," + base64.b64encode(PNG).decode()}
+    )
+    client.post("/profile/licences/", {"state": "NY", "number": "X1", "expires_on": "2099-01-01"})
+    client.post(f"/profile/licences/{licence.pk}/remove/")
+    response = client.post("/profile/", {"credential": "MD", "position": "Injector"})
+    assert response.status_code == 400 and "You are masquerading" in response.content.decode()
+    profile.refresh_from_db()
+    assert not profile.signature and profile.credential == "NP"
+    assert list(profile.licences.all()) == [licence]
+    # What is not a signature or a licence is still managed for them.
+    assert client.post("/profile/", {"credential": "NP", "position": "Injector"}).status_code == 302
+    profile.refresh_from_db()
+    assert profile.position == "Injector"
