@@ -25,6 +25,7 @@ from gfe.models import (
     RequestStatus,
     Routing,
 )
+from medspa.masquerade import SignatureNotPersonal, signature_personal_require
 from medspa.models import Medspa, Membership, Patient, User
 from medspa.models.patients import PatientStatus
 from services_catalog.models import Service
@@ -45,6 +46,17 @@ class ClearanceMissing(GfeRuleBroken):
         names = ", ".join(service.display_name for service in services)
         pronoun = "it" if len(services) == 1 else "them"
         super().__init__(f"No valid GFE clearance for {names}: request a GFE for {pronoun} first.")
+
+
+class ExamNotPersonal(GfeRuleBroken, SignatureNotPersonal):
+    """A GFE exam signed while masquerading: the clearer's licence and signature are theirs alone."""
+
+
+# Said on the self-clearance page and by the services while an admin masquerades.
+EXAM_NOT_PERSONAL = (
+    "sign a GFE exam under their licence and signature. If you are licensed to clear, stop masquerading "
+    "and clear the patient under your own licence"
+)
 
 
 class ReviewLinkInvalid(GfeRuleBroken):
@@ -182,7 +194,9 @@ def gfe_decide(
     notify: bool = True,
 ) -> GfeExam:
     """Signs the exam and decides each requested service: cleared (until the validity ends), not indicated
-    or deferred (with a reason). The request's status follows the decisions."""
+    or deferred (with a reason). The request's status follows the decisions. Never while masquerading: the
+    exam carries the clearer's own name, licence and signature."""
+    signature_personal_require(EXAM_NOT_PERSONAL, error=ExamNotPersonal)
     request = GfeRequest.objects.select_for_update().get(pk=request.pk)
     if request.status not in OPEN_REQUEST_STATUSES:
         raise GfeRuleBroken(f"This request was already {request.get_status_display().lower()}.")
@@ -258,7 +272,8 @@ def gfe_self_clear(
     notify: bool = True,
 ) -> GfeExam:
     """A licensed provider clears their own patient ("Approve services and diagnoses"): the request and
-    the signed exam in one step."""
+    the signed exam in one step. Never while masquerading (see gfe_decide)."""
+    signature_personal_require(EXAM_NOT_PERSONAL, error=ExamNotPersonal)
     refusal = selectors.provider_clearing_refusal(membership)
     if refusal:
         raise GfeRuleBroken(refusal)

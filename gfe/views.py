@@ -23,7 +23,7 @@ from gfe import selectors, services
 from gfe.forms import GfeRequestForm, GfeSettingsForm, SelfClearanceForm
 from gfe.models import Clearance, ClearanceStatus, GfeExam, GfeRequest, GfeSettings, Routing
 from gfe.services import Decision, GfeRuleBroken
-from medspa import dashboards
+from medspa import dashboards, masquerade
 from medspa.dashboards import dashboard_area
 from medspa.models import Patient
 from medspa.pdf import pdf_text
@@ -320,9 +320,12 @@ def request_new(request, patient_pk: int):
 @dashboard_area(dashboards.PROVIDER)
 def self_clear(request, patient_pk: int):
     """A licensed provider clears their own patient and signs the exam. Someone who may not clear sees why
-    (and a POST is refused with 403), never a broken form."""
+    (and a POST is refused with 403), never a broken form: a masquerading admin too, since the exam is
+    signed under the provider's own licence."""
     patient = get_object_or_404(provider_patients(request.membership), pk=patient_pk)
-    refusal = selectors.provider_clearing_refusal(request.membership)
+    refusal = masquerade.signature_personal_refusal(
+        services.EXAM_NOT_PERSONAL
+    ) or selectors.provider_clearing_refusal(request.membership)
     if refusal:
         context = {"patient": patient, "refusal": refusal}
         return render(

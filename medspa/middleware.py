@@ -13,7 +13,7 @@ from django_scopes import scopes_disabled
 from pghistory.middleware import HistoryMiddleware
 
 from medspa.http import client_ip, request_id_for
-from medspa.masquerade import impersonator_id
+from medspa.masquerade import impersonator_id, masquerade_acting
 from medspa.tenancy import medspa_scope, tenant_resolve
 
 SESSION_STARTED_KEY = "auth_started_at"
@@ -116,7 +116,12 @@ class MFARequiredMiddleware:
 
 class AuditContextMiddleware(HistoryMiddleware):
     """Every database write of the request is recorded with who, on whose behalf, which medspa, the client's
-    IP and the request id (django-pghistory context, stored in each event row)."""
+    IP and the request id (django-pghistory context, stored in each event row). The services learn the
+    person behind a masquerade from here too, whatever the method, so no path signs under another's name."""
+
+    def __call__(self, request):
+        with masquerade_acting(impersonator_id(request)):
+            return super().__call__(request)
 
     def get_context(self, request):
         context = super().get_context(request)

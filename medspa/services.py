@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.dispatch import Signal
 from django.http import HttpRequest
@@ -13,6 +14,7 @@ from django_scopes import scopes_disabled
 
 from medspa import tasks
 from medspa.http import client_ip
+from medspa.masquerade import signature_personal_require
 from medspa.models import (
     Invitation,
     MasqueradeEvent,
@@ -256,11 +258,22 @@ def membership_reactivate(*, membership: Membership) -> None:
         membership.user.save(update_fields=["is_active"])
 
 
+# Said by the profile services and beside the hidden forms while masquerading.
+PROFILE_SIGNATURE_NOT_PERSONAL = "put a signature on file for them"
+PROFILE_LICENCE_NOT_PERSONAL = "change their credential or licences"
+
+
 @transaction.atomic
 def profile_update(*, membership: Membership, data: dict) -> ProviderProfile:
+    """Saves the member's own profile. A new signature image or credential only by the member themself
+    (never through a masquerade): exams are signed with them."""
     profile, _ = ProviderProfile.objects.get_or_create(
         membership=membership, defaults={"medspa": membership.medspa}
     )
+    if isinstance(data.get("signature"), UploadedFile):
+        signature_personal_require(PROFILE_SIGNATURE_NOT_PERSONAL)
+    if data.get("credential") not in (None, profile.credential):
+        signature_personal_require(PROFILE_LICENCE_NOT_PERSONAL)
     for name, value in data.items():
         if value is not None:
             setattr(profile, name, value)
@@ -271,7 +284,9 @@ def profile_update(*, membership: Membership, data: dict) -> ProviderProfile:
 
 @transaction.atomic
 def profile_signature_draw(*, membership: Membership, png: bytes) -> ProviderProfile:
-    """Stores a signature drawn in the browser as the member's signature image."""
+    """Stores a signature drawn in the browser as the member's signature image: by the member themself, since
+    it signs their exams (never through a masquerade)."""
+    signature_personal_require(PROFILE_SIGNATURE_NOT_PERSONAL)
     profile, _ = ProviderProfile.objects.get_or_create(
         membership=membership, defaults={"medspa": membership.medspa}
     )
@@ -281,6 +296,8 @@ def profile_signature_draw(*, membership: Membership, png: bytes) -> ProviderPro
 
 @transaction.atomic
 def licence_add(*, membership: Membership, data: dict) -> ProviderLicence:
+    """Adds a licence to the member's own profile (never through a masquerade: exams are signed under it)."""
+    signature_personal_require(PROFILE_LICENCE_NOT_PERSONAL)
     profile, _ = ProviderProfile.objects.get_or_create(
         membership=membership, defaults={"medspa": membership.medspa}
     )
@@ -288,6 +305,13 @@ def licence_add(*, membership: Membership, data: dict) -> ProviderLicence:
     licence.full_clean()
     licence.save()
     return licence
+
+
+@transaction.atomic
+def licence_remove(*, licence: ProviderLicence) -> None:
+    """Removes a licence from the member's own profile (never through a masquerade)."""
+    signature_personal_require(PROFILE_LICENCE_NOT_PERSONAL)
+    licence.delete()
 
 
 # Sent inside the transaction that changes a medspa's business model (medspa, old, new): apps that price or

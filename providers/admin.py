@@ -50,7 +50,8 @@ class VisitAdmin(ReadOnlyAdmin):
     list_select_related = ["medspa", "patient", "provider__user"]
     fields = readonly_fields = [
         "medspa", "patient", "provider", "appointment", "location", "status", "notes", "started_at",
-        "started_by", "completed_at", "chart_signed_at", "chart_signed_by", "void_reason",
+        "started_by", "completed_at", "signed_on_behalf_at", "signed_on_behalf_by", "signed_on_behalf_of",
+        "chart_signed_at", "chart_signed_by", "void_reason",
     ]  # fmt: skip
     inlines = [VisitServiceInline, VisitConsentInline, VisitProductInline, ChartAddendumInline]
 

@@ -1,6 +1,7 @@
 """Service-visit charting: starting a visit, the services performed (through the GFE gate and the medical
 director's standing orders), the patient's consent signatures, products and lots used, notes, photos, the
-provider's signature that locks the chart, and addenda after it.
+provider's signature that locks the chart (or an admin's on their behalf, through a masquerade, which waits
+for the provider's co-signature), and addenda after it.
 
 Every function takes the acting user and checks the rule it owns; views only translate. A broken rule
 raises ChartingRefused with a sentence for the person at the screen."""
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from gfe.models import Clearance, ClearanceStatus
 from gfe.services import ClearanceMissing
+from medspa.masquerade import SignatureNotPersonal, acting_impersonator_id, signature_personal_require
 from medspa.models import Membership, Patient, User
 from providers.models import ChartAddendum, Visit, VisitConsent, VisitPhoto, VisitProduct, VisitService
 from providers.models.visits import VisitStatus
@@ -34,6 +36,14 @@ RESTART_WINDOW = timedelta(minutes=5)
 
 class ChartingRefused(Exception):
     """A charting rule said no; the message says why, for the person at the screen."""
+
+
+class ChartSignatureNotPersonal(ChartingRefused, SignatureNotPersonal):
+    """A signature on the chart that only the provider themself gives (an addendum, a consent's witness)
+    asked of a masquerade, or a chart signed on behalf by someone who is not the medspa's admin."""
+
+
+ADDENDUM_NOT_PERSONAL = "add a signed addendum to their chart"
 
 
 def visit_moment(visit: Visit) -> datetime:
@@ -251,7 +261,8 @@ def consents_needed(visit: Visit) -> list[ConsentNeed]:
 def visit_consent_sign(*, visit: Visit, version: ConsentVersion, signature_png: bytes, by: User,
                        ip: str | None) -> VisitConsent:  # fmt: skip
     """The patient signs a consent of the visit on screen: the exact version they read, the time, the IP
-    and the drawn signature are kept."""
+    and the drawn signature are kept. The provider witnesses it in person: never through a masquerade."""
+    signature_personal_require(catalog_services.WITNESS_NOT_PERSONAL, error=ChartSignatureNotPersonal)
     visit = _locked(visit)
     _editable(visit)
     need = next((need for need in consents_needed(visit) if need.version.pk == version.pk), None)
@@ -367,13 +378,18 @@ def visit_photo_remove(*, photo: VisitPhoto) -> None:
 
 
 def sign_refusal(visit: Visit, user: User) -> str:
-    """Why `user` cannot sign the chart now, or ""."""
+    """Why `user` (or the admin masquerading as them) cannot sign the chart now, or ""."""
     if visit.status == VisitStatus.VOIDED:
         return "This visit was voided."
     if visit.is_signed:
         return "The chart is already signed."
     if visit.provider.user_id != user.pk:
         return "Only the provider who performed the visit signs its chart."
+    if visit.awaits_cosign and acting_impersonator_id() is not None:
+        return (
+            f"Signed by {visit.signed_on_behalf_by.get_full_name()} on behalf of {user.get_full_name()}: "
+            "the chart waits for their co-signature."
+        )
     if not visit.services.exists():
         return "Record at least one service performed before signing."
     return ""
@@ -381,20 +397,67 @@ def sign_refusal(visit: Visit, user: User) -> str:
 
 @transaction.atomic
 def chart_sign(*, visit: Visit, by: User) -> Visit:
-    """The provider signs the chart; from now on it is locked (the database refuses changes)."""
+    """The provider signs the chart; from now on it is locked (the database refuses changes).
+
+    Signed through a masquerade, it is the admin's signature, recorded on behalf of the provider: the
+    chart stays open and waits in the provider's To-Do, and the provider's own signature later is their
+    co-signature, which locks it. Only an admin of the visit's medspa signs on a provider's behalf."""
     visit = _locked(visit)
     refusal = sign_refusal(visit, by)
     if refusal:
         raise ChartingRefused(refusal)
     consents_settle(visit)
+    impersonator = acting_impersonator_id()
+    if impersonator is not None:
+        if not Membership.objects.filter(
+            user_id=impersonator, medspa_id=visit.medspa_id, is_admin=True, is_active=True
+        ).exists():
+            raise ChartSignatureNotPersonal(
+                "Only the provider, or an admin of this medspa on their behalf, signs the chart."
+            )
+        visit.signed_on_behalf_at, visit.signed_on_behalf_by_id = timezone.now(), impersonator
+        visit.signed_on_behalf_of = visit.provider
+        visit.save(
+            update_fields=["signed_on_behalf_at", "signed_on_behalf_by", "signed_on_behalf_of", "updated_at"]
+        )
+        return visit
     visit.chart_signed_at, visit.chart_signed_by = timezone.now(), by
     visit.save(update_fields=["chart_signed_at", "chart_signed_by", "updated_at"])
     return visit
 
 
+def _when(moment: datetime, visit: Visit) -> str:
+    """A signature's time in the medspa's zone, as the chart and its PDF print it."""
+    local = timezone.localtime(moment, visit.medspa.tz)
+    return f"{local:%b %-d, %Y %-I:%M %p} ({visit.medspa.time_zone})"
+
+
+def chart_signature_lines(visit: Visit) -> list[str]:
+    """Who signed the chart, as the chart page and its PDF print it: the provider, or an admin on the
+    provider's behalf and then the provider's co-signature (or that it is still awaited)."""
+    provider = visit.provider.user.get_full_name()
+    lines = []
+    if visit.signed_on_behalf_at is not None:
+        lines.append(
+            f"Signed by {visit.signed_on_behalf_by.get_full_name()} on behalf of "
+            f"{visit.signed_on_behalf_of.user.get_full_name()} on {_when(visit.signed_on_behalf_at, visit)}."
+        )
+        if visit.is_signed:
+            cosigner = visit.chart_signed_by.get_full_name()
+            lines.append(f"Co-signed by {cosigner} at {_when(visit.chart_signed_at, visit)}.")
+        else:
+            lines.append(f"Waiting for the co-signature of {provider}.")
+    elif visit.is_signed:
+        lines.append(
+            f"Signed by {visit.chart_signed_by.get_full_name()} on {_when(visit.chart_signed_at, visit)}."
+        )
+    return lines
+
+
 @transaction.atomic
 def chart_addendum_add(*, visit: Visit, text: str, by: User) -> ChartAddendum:
-    """A signed, timestamped addition to a signed chart, by the visit's provider."""
+    """A signed, timestamped addition to a signed chart, by the visit's provider themself."""
+    signature_personal_require(ADDENDUM_NOT_PERSONAL, error=ChartSignatureNotPersonal)
     visit = _locked(visit)
     if not visit.is_signed:
         raise ChartingRefused("The chart is not signed yet: edit it directly.")

@@ -1,7 +1,8 @@
 """The provider's To-Do: what they still owe, read from the records themselves (nothing is stored), so an
 item goes away the moment the thing is done. Each item links to the page that settles it.
 
-The sections: charts to sign (overdue past 72 hours), completed appointments without a chart (with the
+The sections: charts to sign (overdue past 72 hours), charts an admin signed on the provider's behalf
+while masquerading (waiting for the provider's co-signature), completed appointments without a chart (with the
 Charting add-on), GFE requests waiting for a decision or the patient, today's appointments not checked
 in, clearances expiring within 30 days, care messages that failed to send. A constant number of queries,
 however many items."""
@@ -66,11 +67,12 @@ class Todo:
 
 
 def unsigned_charts(membership: Membership) -> list[Visit]:
-    """The provider's visits whose chart is not signed yet (voided ones owe nothing), oldest first."""
+    """The provider's visits whose chart is not signed yet (voided ones owe nothing), oldest first; those
+    an admin signed on their behalf wait for their co-signature."""
     return list(
         Visit.objects.filter(provider=membership, chart_signed_at__isnull=True)
         .exclude(status=VisitStatus.VOIDED)
-        .select_related("patient", "location")
+        .select_related("patient", "location", "signed_on_behalf_by")
         .order_by("started_at", "pk")
     )
 
@@ -208,16 +210,33 @@ def _local(moment: datetime, tz, pattern: str) -> str:
     return moment.astimezone(tz).strftime(pattern)
 
 
-def _charts_section(membership: Membership, now: datetime) -> TodoSection:
-    items = []
+def _charts_sections(membership: Membership, now: datetime) -> list[TodoSection]:
+    """Charts to sign, and charts signed on the provider's behalf that wait for their co-signature."""
+    items, cosign = [], []
     for visit in unsigned_charts(membership):
+        if visit.awaits_cosign:
+            signed = _local(visit.signed_on_behalf_at, visit.location.tz, "%b %-d, %Y %-I:%M %p")
+            text = (
+                f"Visit of {_local(visit.started_at, visit.location.tz, '%b %-d, %Y')}, signed by "
+                f"{visit.signed_on_behalf_by.get_full_name()} on your behalf on {signed}"
+            )
+            cosign.append(TodoItem(visit.patient.full_name, text, visit_url(visit), "Co-sign"))
+            continue
         text = f"Visit of {_local(visit.started_at, visit.location.tz, '%b %-d, %Y')}, unsigned for "
         text += _age(charting.chart_age(visit, now)) + (" (still in progress)" if visit.is_open else "")
         flag = "Overdue" if charting.chart_overdue(visit, now) else ""
         items.append(TodoItem(visit.patient.full_name, text, visit_url(visit), flag))
-    return TodoSection(
-        "charts", "Charts to sign", "Sign the chart: the field expects it within 72 hours.", items
-    )
+    return [
+        TodoSection(
+            "charts", "Charts to sign", "Sign the chart: the field expects it within 72 hours.", items
+        ),
+        TodoSection(
+            "cosign",
+            "Charts to co-sign",
+            "An admin signed these while masquerading as you: review each chart and co-sign it to lock it.",
+            cosign,
+        ),
+    ]
 
 
 def _needs_chart_section(membership: Membership) -> TodoSection:
@@ -316,7 +335,7 @@ def _care_messages_section(membership: Membership) -> TodoSection:
 def todo_of(membership: Membership, medspa: Medspa, *, now: datetime | None = None) -> Todo:
     """Everything the provider owes, by section (empty ones included, so that each shows its count)."""
     now = now or timezone.now()
-    sections = [_charts_section(membership, now)]
+    sections = _charts_sections(membership, now)
     if medspa.addon_charting:
         sections.append(_needs_chart_section(membership))
     sections += [

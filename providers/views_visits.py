@@ -9,17 +9,17 @@ import mimetypes
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from medspa import dashboards
+from medspa import dashboards, masquerade
 from medspa.dashboards import dashboard_area
 from medspa.forms import DrawnSignatureForm
 from medspa.http import client_ip
 from medspa.services import patient_access_record
-from providers import charting, checkout, selectors
+from providers import chart_pdf, charting, checkout, selectors
 from providers.charting import ChartingRefused
 from providers.forms_payment import ChargeForm
 from providers.forms_visits import (
@@ -34,6 +34,7 @@ from providers.forms_visits import (
 from providers.models import Sale, Visit, VisitStatus
 from providers.money import ZERO
 from scheduling.models import Appointment
+from services_catalog import services as catalog_services
 from services_catalog.models import ConsentVersion
 
 TEMPLATE = "providers/visits/detail.html"
@@ -55,7 +56,14 @@ FORM_SHOWN_WHEN = {
 def _visit(request, pk: int) -> Visit:
     """The requesting provider's own visit; anyone else's is a 404."""
     visits = Visit.objects.filter(provider=request.membership).select_related(
-        "patient", "provider__user", "location", "medspa", "appointment__appointment_type", "chart_signed_by"
+        "patient",
+        "provider__user",
+        "location",
+        "medspa",
+        "appointment__appointment_type",
+        "chart_signed_by",
+        "signed_on_behalf_by",
+        "signed_on_behalf_of__user",
     )
     return get_object_or_404(visits, pk=pk)
 
@@ -109,6 +117,11 @@ def _chart_context(request, visit: Visit, forms: dict, error: str) -> dict:
         "lines": lines,
         "subtotal": sum((line.amount for line in lines), ZERO),
         "sign_refusal": charting.sign_refusal(visit, request.user),
+        "signature_lines": charting.chart_signature_lines(visit),
+        # Through a masquerade the admin charts, signs only on the provider's behalf, and never witnesses.
+        "masquerading": masquerade.acting_impersonator_id() is not None,
+        "witness_refusal": masquerade.signature_personal_refusal(catalog_services.WITNESS_NOT_PERSONAL),
+        "addendum_refusal": masquerade.signature_personal_refusal(charting.ADDENDUM_NOT_PERSONAL),
         "service_form": forms.get("service_form") or ServiceAddForm(visit=visit),
         "product_form": forms.get("product_form") or ProductForm(visit=visit),
         "notes_form": forms.get("notes_form") or NotesForm(initial={"notes": visit.notes}),
@@ -348,11 +361,32 @@ def visit_checkout(request, pk: int):
 @require_POST
 @dashboard_area(dashboards.PROVIDER)
 def visit_sign(request, pk: int):
+    """The provider signs (or co-signs) the chart and it locks; through a masquerade, the admin signs on
+    the provider's behalf and the chart waits for the provider's co-signature."""
     visit = _visit(request, pk)
-    return _act(
-        request, visit, lambda: charting.chart_sign(visit=visit, by=request.user),
-        "The chart is signed and locked. Later changes are addenda.", "sign",
-    )  # fmt: skip
+    if masquerade.acting_impersonator_id() is not None:
+        done = (
+            f"You signed the chart on behalf of {visit.provider.user.get_full_name()}. It stays open until "
+            "they co-sign it from their To-Do."
+        )
+    elif visit.awaits_cosign:
+        done = "You co-signed the chart and it is locked. Later changes are addenda."
+    else:
+        done = "The chart is signed and locked. Later changes are addenda."
+    return _act(request, visit, lambda: charting.chart_sign(visit=visit, by=request.user), done, "sign")
+
+
+@require_safe
+@dashboard_area(dashboards.PROVIDER)
+def visit_pdf(request, pk: int):
+    """The chart as a PDF, with who signed it (and on whose behalf)."""
+    visit = _visit(request, pk)
+    patient_access_record(
+        patient=visit.patient, request=request, viewed="Provider dashboard: visit chart PDF"
+    )
+    response = HttpResponse(chart_pdf.chart_pdf_bytes(visit), content_type="application/pdf")
+    response["Content-Disposition"] = f"inline; filename=chart-{visit.pk}.pdf"
+    return response
 
 
 @require_POST

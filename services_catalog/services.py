@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from medspa.masquerade import SignatureNotPersonal, signature_personal_require
 from medspa.models import Medspa, Membership, Patient, User
 from services_catalog.models import (
     CareMessage,
@@ -42,6 +43,15 @@ class ImportedServiceLocked(ServiceRuleBroken):
 
 class LibraryTextLocked(ServiceRuleBroken):
     """Portrait's library texts are changed by Portrait only."""
+
+
+class SignoffNotPersonal(ServiceRuleBroken, SignatureNotPersonal):
+    """A standing-order sign-off or a consent's witness while masquerading: only the person themself."""
+
+
+# Said by the services and beside the disabled buttons while masquerading.
+SIGNOFF_NOT_PERSONAL = "sign off a standing order as the medical director"
+WITNESS_NOT_PERSONAL = "witness a patient's consent signature"
 
 
 @transaction.atomic
@@ -189,7 +199,9 @@ def _parent(model: type) -> str:
 
 @transaction.atomic
 def standing_order_sign(*, medspa: Medspa, version: StandingOrderVersion, membership: Membership):
-    """The medspa's medical director signs the current version of a standing order."""
+    """The medspa's medical director signs the current version of a standing order: themself, never
+    someone masquerading as them."""
+    signature_personal_require(SIGNOFF_NOT_PERSONAL, error=SignoffNotPersonal)
     if medspa.medical_director_id != membership.pk:
         raise ServiceRuleBroken("Only your medical director can sign standing orders.")
     if version.standing_order.medspa_id not in (None, medspa.pk):
@@ -217,7 +229,10 @@ def product_save(*, medspa: Medspa, data: dict, product: RetailProduct | None = 
 def consent_sign(
     *, patient: Patient, version: ConsentVersion, signature, witnessed_by: User, ip: str | None
 ) -> ConsentSignature:
-    """Records a patient's signature on one exact consent version."""
+    """Records a patient's signature on one exact consent version, witnessed by `witnessed_by` in person
+    (never by someone masquerading as them)."""
+    if witnessed_by is not None:
+        signature_personal_require(WITNESS_NOT_PERSONAL, error=SignoffNotPersonal)
     if version.consent.medspa_id not in (None, patient.medspa_id):
         raise ServiceRuleBroken("This consent is not one of this medspa's.")
     return ConsentSignature.objects.create(

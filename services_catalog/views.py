@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
-from medspa import dashboards
+from medspa import dashboards, masquerade
 from medspa.dashboards import dashboard_area
 from medspa.http import ascii_int, form_status, search_query
 from services_catalog import selectors, services
@@ -247,6 +247,7 @@ def text_detail(request, kind: str, pk: int):
         "noun": noun,
         "signoff": signoffs.get(versions[0].pk),
         "is_medical_director": request.medspa.medical_director_id == request.membership.pk,
+        "signoff_refusal": masquerade.signature_personal_refusal(services.SIGNOFF_NOT_PERSONAL),
     }
     return render(request, "services_catalog/text_detail.html", context, status=form_status(request))
 

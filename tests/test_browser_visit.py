@@ -1,6 +1,7 @@
 """A whole service visit through a real Chromium: the provider checks the patient in on their calendar,
 starts the visit, the patient signs the consent on the canvas, the visit is charged with a split payment
-(card and cash), the provider signs the chart, and the care messages of the visit show as sent.
+(card and cash), the provider signs the chart, and the care messages of the visit show as sent. And a
+chart an admin signs while masquerading, on the provider's behalf, co-signed by the provider from their To-Do.
 
 The browser is signed in by handing it the session of a Django test client that did force_login."""
 
@@ -11,6 +12,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
+from providers import charting
 from providers.models import CareMessageLog, Visit, VisitConsent
 from scheduling.models import AppointmentStatus
 from tests import factories
@@ -97,3 +99,44 @@ def test_a_visit_from_check_in_to_signed_chart_and_care_messages(live_server, pa
     screenshot(page, "visit_signed_with_care_messages")
     assert CareMessageLog.objects.get(visit=visit, channel="email").status == "sent"
     assert len(mail.outbox) == 1 and "Stay upright" in mail.outbox[0].body
+
+
+def test_an_admin_masquerading_signs_on_the_providers_behalf_and_the_provider_co_signs(
+    live_server, page: Page, live_cast
+):
+    admin, provider = live_cast.admin_a, live_cast.provider_a1
+    membership = provider.memberships.get()
+    world = factories.charting_world(live_cast.medspa_a, membership)
+    appointment = factories.checked_in_appointment(world, membership)
+    visit = charting.visit_start_from_appointment(appointment=appointment, by=provider)
+    factories.consent_sign(visit, provider)
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    # The admin masquerades from the Providers tab and signs the chart: on the provider's behalf.
+    sign_in(page, live_server, admin)
+    page.goto(f"{live_server.url}/dashboard/providers/")
+    page.get_by_role("row", name=provider.get_full_name()).get_by_role("link", name="Masquerade").click()
+    page.get_by_label("Reason").fill("Charting while they are away")
+    page.get_by_role("button", name="Start masquerading").click()
+    page.goto(f"{live_server.url}/provider/visits/{visit.pk}/")
+    sign = page.locator("section#sign")
+    expect(sign).to_contain_text("the chart is signed by you on their behalf")
+    sign.get_by_role("button", name=f"Sign on behalf of {provider.get_full_name()}").click()
+    behalf = f"Signed by {admin.get_full_name()} on behalf of {provider.get_full_name()}"
+    expect(page.locator("section#sign")).to_contain_text(behalf)
+    expect(page.locator("section#sign")).to_contain_text("waits for their co-signature")
+    page.get_by_role("button", name="Stop masquerading").click()
+
+    # The provider finds it in their To-Do and co-signs it, which locks it.
+    page.context.clear_cookies()
+    sign_in(page, live_server, provider)
+    page.goto(f"{live_server.url}/provider/todo/")
+    cosign = page.locator("section#todo-cosign")
+    expect(cosign).to_contain_text(f"signed by {admin.get_full_name()} on your behalf")
+    cosign.get_by_role("link", name=world.patient.full_name).click()
+    page.locator("section#sign").get_by_role("button", name="Co-sign the chart").click()
+    expect(page.locator("section#sign")).to_contain_text(behalf)
+    expect(page.locator("section#sign")).to_contain_text(f"Co-signed by {provider.get_full_name()} at")
+    expect(page.locator("section#sign")).to_contain_text("The chart is locked")
+    visit.refresh_from_db()
+    assert visit.is_cosigned and visit.chart_signed_by == provider

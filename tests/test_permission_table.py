@@ -205,6 +205,7 @@ TABLE: dict[str, Row] = {
     ),
     "providers:visit_walk_in": Row(A1_THING, kwargs=lambda w: {"pk": w["visit"].patient_id}),
     "providers:visit_detail": Row(A1_THING, kwargs=lambda w: {"pk": w["visit"].pk}),
+    "providers:visit_pdf": Row(A1_THING, kwargs=lambda w: {"pk": w["visit"].pk}),
     "providers:visit_photo": Row(
         A1_THING, kwargs=lambda w: {"pk": w["visit"].pk, "photo_id": w["visit_photo"].pk}
     ),

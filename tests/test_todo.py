@@ -12,7 +12,7 @@ from gfe import services as gfe_services
 from gfe.models import Clearance, GfeRequest, Routing
 from medspa.models import PatientProvider
 from providers import care_messages, charting, todo
-from providers.models import CareMessageLog
+from providers.models import CareMessageLog, Visit
 from scheduling import booking, sms
 from scheduling.models import Appointment, AppointmentStatus
 from tests import factories
@@ -304,6 +304,14 @@ class TestPage:
                 medspa=cast.medspa_a, visit=visit, care_message=world.care, channel="sms", status="failed",
                 version=world.care.current_version, detail="gateway timeout",
             )  # fmt: skip
+            # A chart an admin signed on the provider's behalf while masquerading, to co-sign.
+            behalf = charting.visit_start_walk_in(
+                patient=factories.PatientFactory(medspa=cast.medspa_a), provider=provider,
+                location=world.location, by=cast.admin_a,
+            )  # fmt: skip
+            Visit.objects.filter(pk=behalf.pk).update(
+                signed_on_behalf_at=now, signed_on_behalf_by=cast.admin_a, signed_on_behalf_of=provider
+            )
         Clearance.objects.filter(patient=world.patient).update(valid_until=today + timedelta(days=5))
         client = client_as("provider_a1")
         client.get(URL)  # the first request of a session writes it; measure the ones after
@@ -315,8 +323,8 @@ class TestPage:
         with django_assert_num_queries(TODO_QUERIES):
             response = client.get(URL)
         sections = {s.key: s.count for s in response.context["todo"].sections}
-        assert sections == {"charts": count, "needs_chart": count, "gfe": count, "check_in": count,
-                            "clearances": 1, "care_messages": count}  # fmt: skip
+        assert sections == {"charts": count, "cosign": count, "needs_chart": count, "gfe": count,
+                            "check_in": count, "clearances": 1, "care_messages": count}  # fmt: skip
 
 
 def factories_member(medspa):

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from medspa import dashboards, onboarding, panels, selectors, services
+from medspa import dashboards, masquerade, onboarding, panels, selectors, services
 from medspa.dashboards import dashboard_area
 from medspa.forms import (
     AddonsForm,
@@ -34,6 +34,9 @@ def _profile_context(request, **forms):
         "profile_form": ProfileForm(instance=profile or ProviderProfile(membership=request.membership)),
         "signature_form": DrawnSignatureForm(),
         "licence_form": LicenceForm(),
+        # Through a masquerade, the member's signature on file and licences are theirs to change only.
+        "signature_refusal": masquerade.signature_personal_refusal(services.PROFILE_SIGNATURE_NOT_PERSONAL),
+        "licence_refusal": masquerade.signature_personal_refusal(services.PROFILE_LICENCE_NOT_PERSONAL),
     }
     context.update(forms)
     return context
@@ -50,9 +53,13 @@ def profile(request):
             instance=current or ProviderProfile(membership=request.membership, medspa=request.medspa),
         )
         if form.is_valid():
-            services.profile_update(membership=request.membership, data=form.cleaned_data)
-            messages.success(request, "Your profile was saved.")
-            return redirect("profile")
+            try:
+                services.profile_update(membership=request.membership, data=form.cleaned_data)
+            except masquerade.SignatureNotPersonal as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(request, "Your profile was saved.")
+                return redirect("profile")
         return render(
             request, "medspa/profile.html", _profile_context(request, profile_form=form), status=400
         )
@@ -67,8 +74,12 @@ def profile_signature(request):
         return render(
             request, "medspa/profile.html", _profile_context(request, signature_form=form), status=400
         )
-    services.profile_signature_draw(membership=request.membership, png=form.cleaned_data["data_url"])
-    messages.success(request, "Your signature was saved.")
+    try:
+        services.profile_signature_draw(membership=request.membership, png=form.cleaned_data["data_url"])
+    except masquerade.SignatureNotPersonal as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "Your signature was saved.")
     return redirect("profile")
 
 
@@ -80,8 +91,12 @@ def licence_add(request):
         return render(
             request, "medspa/profile.html", _profile_context(request, licence_form=form), status=400
         )
-    services.licence_add(membership=request.membership, data=form.cleaned_data)
-    messages.success(request, "The licence was added.")
+    try:
+        services.licence_add(membership=request.membership, data=form.cleaned_data)
+    except masquerade.SignatureNotPersonal as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "The licence was added.")
     return redirect("profile")
 
 
@@ -89,8 +104,12 @@ def licence_add(request):
 @role_required(*MEMBER_ROLES)
 def licence_remove(request, pk: int):
     licence = get_object_or_404(ProviderLicence, pk=pk, profile__membership=request.membership)
-    licence.delete()
-    messages.success(request, f"The {licence.state} licence {licence.number} was removed.")
+    try:
+        services.licence_remove(licence=licence)
+    except masquerade.SignatureNotPersonal as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"The {licence.state} licence {licence.number} was removed.")
     return redirect("profile")
 
 

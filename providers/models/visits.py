@@ -80,6 +80,17 @@ class Visit(models.Model):
     chart_signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A chart signed through a masquerade: the admin's signature on behalf of the provider. It does not
+    # lock the chart; the provider's own signature (chart_signed_*) is then their co-signature, and locks it.
+    signed_on_behalf_at = models.DateTimeField(null=True, blank=True)
+    signed_on_behalf_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The admin who signed while masquerading as the provider.",
+    )  # fmt: skip
+    signed_on_behalf_of = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The provider the admin signed for, who co-signs.",
+    )  # fmt: skip
     void_reason = models.CharField(max_length=300, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -97,6 +108,19 @@ class Visit(models.Model):
                 name="visit_signed_chart_has_signer",
             ),
             models.CheckConstraint(
+                condition=Q(
+                    signed_on_behalf_at__isnull=True,
+                    signed_on_behalf_by__isnull=True,
+                    signed_on_behalf_of__isnull=True,
+                )
+                | Q(
+                    signed_on_behalf_at__isnull=False,
+                    signed_on_behalf_by__isnull=False,
+                    signed_on_behalf_of__isnull=False,
+                ),
+                name="visit_signed_on_behalf_is_whole",
+            ),
+            models.CheckConstraint(
                 condition=~Q(status=VisitStatus.COMPLETED) | Q(completed_at__isnull=False),
                 name="visit_completed_has_time",
             ),
@@ -112,6 +136,9 @@ class Visit(models.Model):
                     | pgtrigger.Q(old__provider_id__df=pgtrigger.F("new__provider_id"))
                     | pgtrigger.Q(old__chart_signed_at__df=pgtrigger.F("new__chart_signed_at"))
                     | pgtrigger.Q(old__chart_signed_by_id__df=pgtrigger.F("new__chart_signed_by_id"))
+                    | pgtrigger.Q(old__signed_on_behalf_at__df=pgtrigger.F("new__signed_on_behalf_at"))
+                    | pgtrigger.Q(old__signed_on_behalf_by_id__df=pgtrigger.F("new__signed_on_behalf_by_id"))
+                    | pgtrigger.Q(old__signed_on_behalf_of_id__df=pgtrigger.F("new__signed_on_behalf_of_id"))
                 ),
             ),
             pgtrigger.Protect(name="never_deleted", operation=pgtrigger.Delete),
@@ -122,7 +149,17 @@ class Visit(models.Model):
 
     @property
     def is_signed(self) -> bool:
+        """Signed by the provider themself (or co-signed by them): the chart is locked."""
         return self.chart_signed_at is not None
+
+    @property
+    def awaits_cosign(self) -> bool:
+        """Signed by an admin on the provider's behalf, waiting for the provider's co-signature."""
+        return self.signed_on_behalf_at is not None and self.chart_signed_at is None
+
+    @property
+    def is_cosigned(self) -> bool:
+        return self.signed_on_behalf_at is not None and self.chart_signed_at is not None
 
     @property
     def is_open(self) -> bool:
