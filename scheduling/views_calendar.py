@@ -283,6 +283,9 @@ def appointment_new(request):
                     f"{date_format(appointment.local_start, 'D M j, g:i A')}.",
                 )
                 return redirect("scheduling:appointment_detail", pk=appointment.pk)
+    # The patient choice lists every bookable patient with their date of birth: each is a read.
+    listed = form.fields["patient"].queryset.only("pk", "medspa_id")
+    patients_access_record(patients=listed, request=request, viewed="Calendar: booking form's patient choice")
     return render(request, "scheduling/calendar/appointment_form.html", {"form": form}, status=status)
 
 
