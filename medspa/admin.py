@@ -208,14 +208,16 @@ class PatientAccessActorFilter(ActorEmailFilter):
 
 @admin.register(PatientAccessLog)
 class PatientAccessLogAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "patient", "actor", "impersonator", "viewed", "ip", "medspa"]
+    list_display = ["created_at", "patient", "actor", "actor_label", "impersonator", "viewed", "ip", "medspa"]
     list_filter = [
         ("created_at", admin.DateFieldListFilter),
         PatientAccessPatientFilter,
         PatientAccessActorFilter,
         "medspa",
     ]
-    search_fields = ["patient__last_name", "patient__first_name", "actor__email", "viewed", "request_id"]
+    search_fields = [
+        "patient__last_name", "patient__first_name", "actor__email", "actor_label", "viewed", "request_id",
+    ]  # fmt: skip
     date_hierarchy = "created_at"
     list_select_related = ["patient", "actor", "impersonator", "medspa"]
 
