@@ -12,7 +12,7 @@ from django.utils.html import format_html
 
 from gfe import selectors
 from gfe.models import Clearance, GfeExam, GfeRequest, GfeSettings, Routing
-from medspa.admin import ReadOnlyAdmin
+from medspa.admin import PatientReadLogAdmin, ReadOnlyAdmin
 
 
 class GfeSettingsForm(forms.ModelForm):
@@ -69,7 +69,7 @@ class ClearanceInline(admin.TabularInline):
 
 
 @admin.register(GfeRequest)
-class GfeRequestAdmin(ReadOnlyAdmin):
+class GfeRequestAdmin(PatientReadLogAdmin, ReadOnlyAdmin):
     list_display = ["created_at", "patient", "medspa", "route", "status", "urgent", "source", "decided_at",
                     "queue_link"]  # fmt: skip
     list_filter = ["route", "status", "urgent", "medspa"]
@@ -92,7 +92,7 @@ class GfeRequestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(GfeExam)
-class GfeExamAdmin(ReadOnlyAdmin):
+class GfeExamAdmin(PatientReadLogAdmin, ReadOnlyAdmin):
     list_display = ["signed_at", "patient", "medspa", "clearer_name", "clearer_credential", "request"]
     list_filter = ["medspa", "clearer_credential"]
     search_fields = ["patient__first_name", "patient__last_name", "clearer_name"]
@@ -112,7 +112,7 @@ class GfeExamAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Clearance)
-class ClearanceAdmin(ReadOnlyAdmin):
+class ClearanceAdmin(PatientReadLogAdmin, ReadOnlyAdmin):
     list_display = ["patient", "service", "medspa", "status", "valid_until", "decided_at",
                     "expiry_reminder_sent_at"]  # fmt: skip
     list_filter = ["status", "medspa"]

@@ -16,18 +16,20 @@ from gfe.serializers import (
     GfeRequestSerializer,
 )
 from medspa.api_permissions import TenantAPIMixin
+from medspa.api_reads import PatientReadLogMixin
 from medspa.http import ascii_int
 
 READ = (mixins.ListModelMixin, mixins.RetrieveModelMixin)
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("patient", int)]))
-class ClearanceViewSet(TenantAPIMixin, *READ, viewsets.GenericViewSet):
+class ClearanceViewSet(TenantAPIMixin, PatientReadLogMixin, *READ, viewsets.GenericViewSet):
     """Every clearance of the medspa's patients, newest first; `?patient=<id>` for one patient. Nothing is
     ever overwritten: a new exam makes new clearances."""
 
     roles = ("admin", "provider")
     serializer_class = ClearanceSerializer
+    access_viewed = "API: GFE clearances"
 
     def get_queryset(self):
         queryset = Clearance.objects.select_related("service__library_service").order_by("-created_at", "-pk")
@@ -40,11 +42,14 @@ class ClearanceViewSet(TenantAPIMixin, *READ, viewsets.GenericViewSet):
         return queryset
 
 
-class GfeRequestViewSet(TenantAPIMixin, *READ, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class GfeRequestViewSet(
+    TenantAPIMixin, PatientReadLogMixin, *READ, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """GFE requests; creating one routes it by the medspa's setting (manual request)."""
 
     roles = ("admin", "provider")
     serializer_class = GfeRequestSerializer
+    access_viewed = "API: GFE requests"
 
     def get_queryset(self):
         return GfeRequest.objects.prefetch_related("services").order_by("-created_at")

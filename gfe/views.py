@@ -28,7 +28,7 @@ from medspa.dashboards import dashboard_area
 from medspa.models import Patient
 from medspa.pdf import pdf_text
 from medspa.selectors import patients_of_provider as provider_patients
-from medspa.services import patient_access_record
+from medspa.services import patient_access_record, patients_access_record
 
 REQUESTS_PAGE_SIZE = 20
 NAMESPACES = {dashboards.ADMIN: "gfe", dashboards.PROVIDER: "gfe_provider"}
@@ -85,7 +85,11 @@ def _recent_requests(request):
         .prefetch_related("services__library_service")
         .order_by("-created_at", "-pk")
     )
-    return Paginator(requests, REQUESTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(requests, REQUESTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    shown = [gfe_request.patient for gfe_request in page.object_list]
+    patients_access_record(patients=shown, request=request, viewed="GFE management: recent requests")
+    return page
 
 
 @require_http_methods(["GET", "POST"])
@@ -313,6 +317,7 @@ def request_new(request, patient_pk: int):
                 return redirect("providers:patient_detail", pk=patient.pk)
         status = 400
     context = {"patient": patient, "form": form, "routing": Routing(routing), "urgent_fee": fee}
+    patient_access_record(patient=patient, request=request, viewed="GFE request form")
     return render(request, "gfe/request_form.html", context, status=status)
 
 
@@ -323,6 +328,7 @@ def self_clear(request, patient_pk: int):
     (and a POST is refused with 403), never a broken form: a masquerading admin too, since the exam is
     signed under the provider's own licence."""
     patient = get_object_or_404(provider_patients(request.membership), pk=patient_pk)
+    patient_access_record(patient=patient, request=request, viewed="GFE self-clearance")
     refusal = masquerade.signature_personal_refusal(
         services.EXAM_NOT_PERSONAL
     ) or selectors.provider_clearing_refusal(request.membership)

@@ -62,6 +62,8 @@ def queue_list(request):
         page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
         now = timezone.now()
         rows = [_row(gfe_request, now) for gfe_request in page.object_list]
+        shown = [gfe_request.patient for gfe_request in page.object_list]
+        medspa_services.patients_access_record(patients=shown, request=request, viewed="GFE queue")
     return render(
         request,
         "gfe/queue/list.html",
@@ -86,15 +88,15 @@ def queue_review(request, pk: int):
     with request_scope(gfe_request):
         requested = request_services(gfe_request)
         context = {"gfe_request": gfe_request, "medspa_name": gfe_request.medspa.name}
+        medspa_services.patient_access_record(
+            patient=gfe_request.patient, request=request, viewed="GFE queue: intake for review"
+        )
         if request.method == "GET" and not gfe_request.is_open:  # decided or expired: nothing to sign
             return render(
                 request, "gfe/queue/review.html", {**context, "intake": intake(gfe_request, requested)}
             )
         if request.method == "GET":
             gfe_request = services.gfe_review_start(request=gfe_request)
-            medspa_services.patient_access_record(
-                patient=gfe_request.patient, request=request, viewed="GFE queue: intake for review"
-            )
             form = GfeDecisionForm(services=requested, initial={"clearer_name": request.user.full_name})
             return _page(request, {**context, "gfe_request": gfe_request}, requested, form)
         form = GfeDecisionForm(request.POST, services=requested)

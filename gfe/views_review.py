@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 import pghistory
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from gfe import services
 from gfe.forms_review import GfeDecisionForm
-from gfe.models import GfeRequest, GfeSettings, Routing
+from gfe.models import GfeRequest, GfeSettings, RequestStatus, Routing
+from medspa.services import patient_access_record
 from medspa.tenancy import medspa_scope
 
 # What the staff top bar would show a signed-in member: the clearer's pages show none of it.
@@ -76,17 +77,32 @@ def _open(token: str) -> GfeRequest:
     return gfe_request
 
 
+def clearer_label(gfe_request: GfeRequest, gfe_settings: GfeSettings | None) -> str:
+    """Who reads through the link, for the access log: it has no user account, so the link names them."""
+    email = gfe_settings.clearer_email if gfe_settings else ""
+    return f"Outside clearer {email or '(no email on file)'}, by the link of GFE request {gfe_request.pk}"
+
+
 @require_http_methods(["GET", "POST"])
 def review(request, token: str):
+    """GET only shows the request: mail scanners open links, so reading never changes it. The clearer's
+    POST (Start review, or the signed decision) moves it to "in review"."""
     try:
         gfe_request = _open(token)
     except services.ReviewLinkInvalid as error:
         return _gone(request, str(error) or NOT_VALID)
     with request_scope(gfe_request):
         requested = request_services(gfe_request)
-        if request.method == "GET":
+        if request.method == "POST":
             gfe_request = services.gfe_review_start(request=gfe_request)
-            gfe_settings = GfeSettings.objects.filter(medspa_id=gfe_request.medspa_id).first()
+            if request.POST.get("action") == "start":
+                return redirect(request.path)
+        gfe_settings = GfeSettings.objects.filter(medspa_id=gfe_request.medspa_id).first()
+        patient_access_record(
+            patient=gfe_request.patient, request=request, viewed="GFE review link: patient intake",
+            actor_label=clearer_label(gfe_request, gfe_settings),
+        )  # fmt: skip
+        if request.method == "GET":
             initial = (
                 {
                     "clearer_name": gfe_settings.clearer_name,
@@ -120,6 +136,9 @@ def _expiry_label(gfe_request: GfeRequest) -> str:
 def _page(request, gfe_request: GfeRequest, requested: list, form: GfeDecisionForm, *, status: int = 200):
     return _render(
         request, "gfe/review/review.html",
-        {"intake": intake(gfe_request, requested), "form": form, "expires": _expiry_label(gfe_request)},
+        {
+            "intake": intake(gfe_request, requested), "form": form, "expires": _expiry_label(gfe_request),
+            "not_started": gfe_request.status == RequestStatus.SENT,
+        },
         status=status,
     )  # fmt: skip

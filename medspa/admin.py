@@ -5,6 +5,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import FieldDoesNotExist
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -96,7 +97,57 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class AuditEventAdmin(ReadOnlyAdmin):
+def patient_path(model) -> str | None:
+    """How a model's row names the patient it shows: "" for a patient itself, the field name of its patient
+    ("patient", or "pgh_obj" for a patient's write-audit event), or None when it shows no patient."""
+    if model is Patient:
+        return ""
+    for name in ("patient", "pgh_obj"):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if field.is_relation and field.related_model is Patient:
+            return name
+    return None
+
+
+class PatientReadLogAdmin:
+    """For the admin of a model that shows patient data: its change list logs one access-log row per patient
+    on the page (two queries, however many rows) and its change page one row for its patient. Put it before
+    ModelAdmin in the bases."""
+
+    def _patient_id(self, obj) -> int | None:
+        path = patient_path(self.model)
+        if path is None:
+            return None
+        return obj.pk if path == "" else getattr(obj, f"{path}_id")
+
+    def _log(self, request, objects, viewed: str) -> None:
+        ids = {self._patient_id(obj) for obj in objects} - {None}
+        if ids:
+            patients = Patient.objects.filter(pk__in=ids).only("pk", "medspa_id")
+            services.patients_access_record(patients=patients, request=request, viewed=viewed)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if request.method == "GET" and response.status_code == 200 and changelist is not None:
+            changelist.result_list = list(changelist.result_list)
+            self._log(
+                request, changelist.result_list, f"Django admin: {self.model._meta.verbose_name_plural}"
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        shown = getattr(response, "context_data", {}).get("original")
+        if response.status_code == 200 and shown is not None:
+            self._log(request, [shown], f"Django admin: {self.model._meta.verbose_name} {shown.pk}")
+        return response
+
+
+class AuditEventAdmin(PatientReadLogAdmin, ReadOnlyAdmin):
     """Write audit of one tracked model: every insert / update / delete with its context."""
 
     list_display = ["pgh_created_at", "pgh_label", "pgh_obj_id", "actor", "impersonator", "ip", "request_id"]
@@ -157,14 +208,16 @@ class PatientAccessActorFilter(ActorEmailFilter):
 
 @admin.register(PatientAccessLog)
 class PatientAccessLogAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "patient", "actor", "impersonator", "viewed", "ip", "medspa"]
+    list_display = ["created_at", "patient", "actor", "actor_label", "impersonator", "viewed", "ip", "medspa"]
     list_filter = [
         ("created_at", admin.DateFieldListFilter),
         PatientAccessPatientFilter,
         PatientAccessActorFilter,
         "medspa",
     ]
-    search_fields = ["patient__last_name", "patient__first_name", "actor__email", "viewed", "request_id"]
+    search_fields = [
+        "patient__last_name", "patient__first_name", "actor__email", "actor_label", "viewed", "request_id",
+    ]  # fmt: skip
     date_hierarchy = "created_at"
     list_select_related = ["patient", "actor", "impersonator", "medspa"]
 
@@ -284,7 +337,7 @@ class PatientProviderInline(admin.TabularInline):
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(PatientReadLogAdmin, admin.ModelAdmin):
     inlines = [PatientProviderInline]
     list_display = ["last_name", "first_name", "date_of_birth", "medspa", "status", "email", "phone"]
     list_filter = ["status", "medspa", "consent_email", "consent_sms"]
@@ -294,16 +347,6 @@ class PatientAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # patients are archived, never deleted
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
-            patient = self.get_object(request, object_id)
-            if patient is not None:
-                services.patient_access_record(
-                    patient=patient, request=request, viewed="Django admin: record"
-                )
-        return response
 
 
 @admin.register(Invitation)

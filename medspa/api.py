@@ -7,10 +7,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from medspa.api_permissions import TenantAPIMixin
+from medspa.api_reads import PatientReadLogMixin
 from medspa.models import Patient
 from medspa.models.patients import PatientStatus
 from medspa.serializers import MeSerializer, PatientSerializer
-from medspa.services import patient_access_record
 
 
 class MeView(TenantAPIMixin, APIView):
@@ -34,6 +34,7 @@ class MeView(TenantAPIMixin, APIView):
 )
 class PatientViewSet(
     TenantAPIMixin,
+    PatientReadLogMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -41,10 +42,11 @@ class PatientViewSet(
     viewsets.GenericViewSet,
 ):
     """Patients of the caller's medspa. No delete: archive by setting status to "archived".
-    Every retrieve is written to the patient access log."""
+    Every patient listed or retrieved is written to the patient access log."""
 
     roles = ("admin", "provider")
     serializer_class = PatientSerializer
+    access_viewed = "API: patients"
 
     def get_queryset(self):
         queryset = Patient.objects.all()
@@ -58,7 +60,5 @@ class PatientViewSet(
     def perform_create(self, serializer):
         serializer.save(medspa=self.request.medspa)
 
-    def retrieve(self, request, *args, **kwargs):
-        patient = self.get_object()
-        patient_access_record(patient=patient, request=request, viewed="API: patient record")
-        return Response(self.get_serializer(patient).data)
+    def access_patient(self, obj) -> Patient:
+        return obj

@@ -1,5 +1,7 @@
 """Writes of the core app. Each service is one transaction and raises a domain error the view translates."""
 
+from collections.abc import Iterable
+
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
@@ -55,17 +57,44 @@ def user_deactivate(*, user: User) -> None:
     user_sessions_end(user=user)
 
 
-def patient_access_record(*, patient: Patient, request: HttpRequest, viewed: str) -> PatientAccessLog:
+def patient_access_record(
+    *, patient: Patient, request: HttpRequest, viewed: str, actor_label: str = ""
+) -> PatientAccessLog:
     """Writes one line of the append-only access log for a read of `patient`."""
-    return PatientAccessLog.objects.create(
-        medspa_id=patient.medspa_id,
-        patient=patient,
-        actor=request.user,
-        impersonator_id=getattr(request, "impersonator_id", None),
-        viewed=viewed[:200],
-        ip=client_ip(request),
-        request_id=getattr(request, "request_id", ""),
-    )
+    return patients_access_record(
+        patients=[patient], request=request, viewed=viewed, actor_label=actor_label
+    )[0]
+
+
+def patients_access_record(
+    *, patients: Iterable[Patient], request: HttpRequest, viewed: str, actor_label: str = ""
+) -> list[PatientAccessLog]:
+    """Writes one line of the append-only access log per patient shown (a list page, a search, an API page),
+    in one INSERT whatever their number. The reader is the signed-in user, or `actor_label` for someone
+    without an account (the outside clearer of a GFE link)."""
+    user = getattr(request, "user", None)
+    actor = user if user is not None and user.is_authenticated else None
+    if actor is None and not actor_label:
+        raise ValueError("A read of a patient record names who read it: a user or an actor label.")
+    unique = {patient.pk: patient for patient in patients}
+    ip, impersonator_id = client_ip(request), getattr(request, "impersonator_id", None)
+    entries = [
+        PatientAccessLog(
+            medspa_id=patient.medspa_id,
+            patient_id=patient.pk,
+            actor=actor,
+            actor_label=actor_label[:200],
+            impersonator_id=impersonator_id,
+            viewed=viewed[:200],
+            ip=ip,
+            request_id=getattr(request, "request_id", ""),
+        )
+        for patient in unique.values()
+    ]
+    if not entries:
+        return []
+    with scopes_disabled():  # each row carries its patient's own medspa; staff read across medspas
+        return PatientAccessLog.objects.bulk_create(entries)
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ open only to the visit's provider."""
 
 from django.contrib import admin
 
-from medspa.admin import ReadOnlyAdmin, ReadOnlyInline
+from medspa.admin import PatientReadLogAdmin, ReadOnlyAdmin, ReadOnlyInline
 from providers.models import (
     CareMessageLog,
     ChartAddendum,
@@ -42,7 +42,7 @@ class ChartAddendumInline(ReadOnlyInline):
 
 
 @admin.register(Visit)
-class VisitAdmin(ReadOnlyAdmin):
+class VisitAdmin(PatientReadLogAdmin, ReadOnlyAdmin):
     list_display = ["id", "medspa", "patient", "provider", "status", "started_at", "chart_signed_at"]
     list_filter = ["status", ("chart_signed_at", admin.EmptyFieldListFilter), "medspa"]
     search_fields = ["patient__last_name", "provider__user__email"]
@@ -74,7 +74,7 @@ class RefundInline(ReadOnlyInline):
 
 
 @admin.register(Sale)
-class SaleAdmin(ReadOnlyAdmin):
+class SaleAdmin(PatientReadLogAdmin, ReadOnlyAdmin):
     list_display = ["number", "medspa", "kind", "status", "provider", "total", "portrait_share", "paid_at"]
     list_filter = ["kind", "status", "medspa"]
     search_fields = ["patient__last_name", "provider__user__email", "receipt_email"]

@@ -353,8 +353,8 @@ def by_provider(scope: Scope, period: Period) -> list[ProviderRow]:
 # --- Transactions -------------------------------------------------------------------------------------------
 
 COLUMNS = [
-    "at", "kind", "row_id", "sale_id", "patient_first", "patient_last", "provider_name", "discount", "tax",
-    "tip", "total", "methods", "portrait",
+    "at", "kind", "row_id", "sale_id", "patient_id", "patient_first", "patient_last", "provider_name",
+    "discount", "tax", "tip", "total", "methods", "portrait",
 ]  # fmt: skip
 
 
@@ -372,7 +372,7 @@ def transactions(scope: Scope, period: Period) -> QuerySet:
         portrait=F("portrait_share"),
     )  # fmt: skip
     refunds = refunds_given(scope, period).annotate(
-        at=F("refunded_at"), kind=Value("refund"), row_id=F("pk"),
+        at=F("refunded_at"), kind=Value("refund"), row_id=F("pk"), patient_id=F("sale__patient_id"),
         patient_first=F("sale__patient__first_name"), patient_last=F("sale__patient__last_name"),
         provider_name=_provider_name("sale__provider"), discount=no_money, tax=_negated("tax_part"),
         tip=_negated("tip_part"), total=_negated("amount"), methods=F("payment__method"),
@@ -441,6 +441,7 @@ class TransactionRow(_InDollars):
     methods: tuple[str, ...]
     portrait_share: Decimal
     link: str | None = None
+    patient_id: int | None = None
 
     @classmethod
     def of(cls, values: dict, details: dict | None, tz: ZoneInfo, link=None) -> "TransactionRow":
@@ -455,6 +456,7 @@ class TransactionRow(_InDollars):
             retail=details["retail"], discount=values["discount"], tax=values["tax"], tip=values["tip"],
             total=values["total"], methods=tuple(METHOD_LABELS.get(m, m) for m in methods if m),
             portrait_share=values["portrait"], link=link(values["sale_id"]) if link else None,
+            patient_id=values["patient_id"],
         )  # fmt: skip
 
     @property

@@ -2,7 +2,7 @@
 cells a spreadsheet will not run as formulas."""
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from itertools import batched
 
@@ -26,11 +26,17 @@ def csv_safe(value) -> object:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def csv_rows(scope: Scope, period: Period, *, is_flex: bool, chunk_size: int = 2000) -> Iterator[list]:
-    """The header and every transaction of the period, read from the database in chunks."""
+def csv_rows(
+    scope: Scope, period: Period, *, is_flex: bool, chunk_size: int = 2000, on_chunk: Callable | None = None
+) -> Iterator[list]:
+    """The header and every transaction of the period, read from the database in chunks; `on_chunk` is
+    given each chunk's rows before they are written (the access log)."""
     yield CSV_HEADER + (["Portrait share"] if is_flex else [])
     for chunk in batched(transactions(scope, period).iterator(chunk_size=chunk_size), chunk_size):
-        yield from (_csv_cells(row, is_flex) for row in transaction_rows(scope, period, list(chunk)))
+        rows = transaction_rows(scope, period, list(chunk))
+        if on_chunk is not None:
+            on_chunk(rows)
+        yield from (_csv_cells(row, is_flex) for row in rows)
 
 
 def _csv_cells(row: TransactionRow, is_flex: bool) -> list:

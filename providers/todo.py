@@ -17,7 +17,7 @@ from django.utils import timezone
 from gfe import selectors as gfe_selectors
 from gfe import services as gfe_services
 from gfe.models import OPEN_REQUEST_STATUSES, Clearance, ClearanceStatus, GfeRequest, Routing
-from medspa.models import Medspa, Membership, PatientProvider
+from medspa.models import Medspa, Membership, Patient, PatientProvider
 from providers import care_messages, charting
 from providers.models import CareMessageLog, Visit, VisitStatus
 from providers.selectors import provider_patients
@@ -40,6 +40,7 @@ class TodoItem:
     url: str
     flag: str = ""
     resend_log_id: int | None = None
+    record: Patient | None = None  # the patient shown, for the access log
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,10 @@ class Todo:
     @property
     def total(self) -> int:
         return sum(section.count for section in self.sections)
+
+    @property
+    def patients(self) -> list[Patient]:
+        return [item.record for section in self.sections for item in section.items if item.record]
 
 
 # --- What is owed -------------------------------------------------------------------------------------------
@@ -220,12 +225,14 @@ def _charts_sections(membership: Membership, now: datetime) -> list[TodoSection]
                 f"Visit of {_local(visit.started_at, visit.location.tz, '%b %-d, %Y')}, signed by "
                 f"{visit.signed_on_behalf_by.get_full_name()} on your behalf on {signed}"
             )
-            cosign.append(TodoItem(visit.patient.full_name, text, visit_url(visit), "Co-sign"))
+            cosign.append(
+                TodoItem(visit.patient.full_name, text, visit_url(visit), "Co-sign", record=visit.patient)
+            )
             continue
         text = f"Visit of {_local(visit.started_at, visit.location.tz, '%b %-d, %Y')}, unsigned for "
         text += _age(charting.chart_age(visit, now)) + (" (still in progress)" if visit.is_open else "")
         flag = "Overdue" if charting.chart_overdue(visit, now) else ""
-        items.append(TodoItem(visit.patient.full_name, text, visit_url(visit), flag))
+        items.append(TodoItem(visit.patient.full_name, text, visit_url(visit), flag, record=visit.patient))
     return [
         TodoSection(
             "charts", "Charts to sign", "Sign the chart: the field expects it within 72 hours.", items
@@ -247,6 +254,7 @@ def _needs_chart_section(membership: Membership) -> TodoSection:
             + _local(appointment.start, appointment.location.tz, "%b %-d, %Y %-I:%M %p"),
             _calendar_url(appointment),
             "Needs a chart",
+            record=appointment.patient,
         )
         for appointment in appointments_without_chart(membership)
     ]
@@ -273,7 +281,7 @@ def _gfe_section(membership: Membership, medspa: Medspa) -> TodoSection:
         text = f"GFE for {names}: {request.get_status_display().lower()}, {waiting}"
         url = _gfe_url(request, decides=decides_this)
         flag = "Urgent" if request.urgent else ""
-        items.append(TodoItem(request.patient.full_name, text, url, flag))
+        items.append(TodoItem(request.patient.full_name, text, url, flag, record=request.patient))
     return TodoSection(
         "gfe", "GFE requests waiting", "Decide it, or follow up with the clearer or the patient.", items
     )
@@ -288,6 +296,7 @@ def _check_in_section(membership: Membership, now: datetime) -> TodoSection:
             f"({appointment.location.name})",
             _calendar_url(appointment),
             "Late" if appointment.start <= now else "",
+            record=appointment.patient,
         )
         for appointment in appointments_not_checked_in(membership, now=now)
     ]
@@ -303,6 +312,7 @@ def _clearances_section(membership: Membership, today: date) -> TodoSection:
             f"{clearance.service.display_name}: cleared until {clearance.valid_until:%b %-d, %Y}",
             _patient_url(clearance.patient_id),
             "Expires today" if clearance.valid_until == today else "",
+            record=clearance.patient,
         )
         for clearance in clearances_expiring(membership, today=today)
     ]
@@ -321,6 +331,7 @@ def _care_messages_section(membership: Membership) -> TodoSection:
             f"{log.care_message.title} by {log.get_channel_display()}: {log.detail or 'failed'}",
             visit_url(log.visit),
             resend_log_id=log.pk,
+            record=log.visit.patient,
         )
         for log in care_messages_failed(membership)
     ]

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from medspa import dashboards, panels
 from medspa.dashboards import dashboard_area
 from medspa.http import search_query
-from medspa.services import patient_access_record
+from medspa.services import patient_access_record, patients_access_record
 from providers import selectors
 from scheduling import views_calendar
 
@@ -23,6 +23,9 @@ def patients(request):
     )
     show_recent = not query.strip() and page.number == 1
     recent = selectors.provider_patients_recent(request.membership) if show_recent else []
+    page.object_list = list(page.object_list)
+    viewed = "Provider dashboard: patient search results" if query.strip() else "Provider dashboard: patients"
+    patients_access_record(patients=[*page.object_list, *recent], request=request, viewed=viewed)
     return render(request, "providers/patients.html", {"page": page, "query": query, "recent": recent})
 
 

@@ -1,8 +1,8 @@
 """Earnings: the provider's own (the sales they made), and the medspa's and each provider's for the admin,
 with the transaction list and its CSV export.
 
-The transaction list names patients but shows no clinical data, and it is not written to the patient access
-log: one entry per patient listed would be a write per row on every page view and export."""
+The transaction list names patients, so every patient on a page (or in each chunk of the export) is written
+to the patient access log, in one INSERT per page or chunk."""
 
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
@@ -10,6 +10,8 @@ from django.urls import reverse
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.models import Patient
+from medspa.services import patients_access_record
 from medspa.tenancy import medspa_scope
 from providers import earnings
 from providers.earnings_csv import csv_lines, csv_rows
@@ -56,6 +58,12 @@ def _sale_link(area: str):
     return lambda pk: reverse(name, kwargs={"pk": pk})
 
 
+def _log(request, rows: list, viewed: str) -> None:
+    """The patients of these transaction rows, in the access log (one INSERT)."""
+    shown = [Patient(pk=row.patient_id, medspa_id=request.medspa.pk) for row in rows if row.patient_id]
+    patients_access_record(patients=shown, request=request, viewed=viewed)
+
+
 def _page(request, *, area: str):
     form, scope = _filter(request, area)
     context = {"form": form, "area": area, "csv_url": reverse(CSV_URL[area])}
@@ -69,6 +77,7 @@ def _page(request, *, area: str):
             scope, period, number=request.GET.get("page"), count=summary.transaction_count,
             link=_sale_link(area),
         )  # fmt: skip
+        _log(request, rows, "Earnings: transactions")
         if area == PROVIDER:
             subject = "Your"
         else:
@@ -90,9 +99,12 @@ def _csv(request, *, area: str):
     period = form.period()
     is_flex = earnings.summary_is_flex(scope, period)
 
+    def logged(rows: list) -> None:
+        _log(request, rows, "Earnings: transactions CSV")
+
     def lines():
         with medspa_scope(request.medspa):  # the body is read after the view (and its scope) returned
-            yield from csv_lines(csv_rows(scope, period, is_flex=is_flex))
+            yield from csv_lines(csv_rows(scope, period, is_flex=is_flex, on_chunk=logged))
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     who = "" if scope.provider is None else f"-{scope.provider.pk}"

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
-from medspa.services import patient_access_record
+from medspa.services import patient_access_record, patients_access_record
 from providers import checkout, selectors
 from providers.checkout import CheckoutRefused, LineDraft
 from providers.forms_sales import CartAddForm, CartLineForm, CheckoutForm, RefundForm, RetailStartForm
@@ -309,6 +309,9 @@ def sales(request):
         .order_by("open_first", "-created_at", "-id")
     )
     page = Paginator(queryset, SALES_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    shown = [sale.patient for sale in page.object_list if sale.patient_id]
+    patients_access_record(patients=shown, request=request, viewed="Provider dashboard: sales")
     return render(request, "providers/sales/sales.html", {"page": page})
 
 

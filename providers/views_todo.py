@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.services import patients_access_record
 from providers import care_messages
 from providers.models import CareMessageLog
 from providers.todo import todo_of
@@ -14,7 +15,9 @@ from providers.todo import todo_of
 @dashboard_area(dashboards.PROVIDER)
 def todo(request):
     """Everything the provider owes, by section, each item linking to the page that settles it."""
-    context = {"todo": todo_of(request.membership, request.medspa)}
+    todo = todo_of(request.membership, request.medspa)
+    patients_access_record(patients=todo.patients, request=request, viewed="Provider dashboard: To-Do")
+    context = {"todo": todo}
     return render(request, "providers/todo.html", context)
 
 

@@ -208,6 +208,7 @@ def visit_walk_in(request, pk: int):
             messages.success(request, f"A walk-in visit for {patient.full_name} is started.")
             return _back(visit)
     status = 400 if request.method == "POST" else 200
+    patient_access_record(patient=patient, request=request, viewed="Provider dashboard: walk-in visit form")
     return render(request, "providers/visits/walk_in.html", {"patient": patient, "form": form}, status=status)
 
 

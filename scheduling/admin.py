@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from medspa.admin import PatientReadLogAdmin
 from scheduling.models import (
     Appointment,
     AppointmentType,
@@ -74,7 +75,7 @@ class NotificationLogInline(admin.TabularInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(PatientReadLogAdmin, admin.ModelAdmin):
     """Portrait staff see every medspa's appointments; changes go through the medspa's calendar, where the
     booking rules apply, so the times here are read-only."""
 

@@ -10,6 +10,7 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from medspa.api_permissions import TenantAPIMixin
+from medspa.api_reads import PatientReadLogMixin
 from medspa.api_schema import ErrorSerializer
 from medspa.http import ascii_int
 from medspa.permissions import has_role
@@ -231,8 +232,8 @@ class ClosureViewSet(_AvailabilityViewSet):
 
 
 @extend_schema_view(list=extend_schema(parameters=[AppointmentFilterSerializer]))
-class AppointmentViewSet(TenantAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                         viewsets.GenericViewSet):  # fmt: skip
+class AppointmentViewSet(TenantAPIMixin, PatientReadLogMixin, mixins.ListModelMixin,
+                         mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # fmt: skip
     """Appointments. Admins and coordinators see and book everyone's; a provider sees only their own and
     moves them through their statuses. The list filters on `start__gte` / `start__lt` (ISO with offset),
     `provider`, `location` and `status`. No delete: cancel with a reason."""
@@ -240,6 +241,7 @@ class AppointmentViewSet(TenantAPIMixin, mixins.ListModelMixin, mixins.RetrieveM
     roles = ("admin", "provider", "coordinator")
     write_roles = ("admin", "coordinator")
     serializer_class = AppointmentSerializer
+    access_viewed = "API: appointments"
 
     def get_queryset(self):
         queryset = Appointment.objects.select_related(

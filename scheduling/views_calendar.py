@@ -30,6 +30,7 @@ from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.http import ascii_int
 from medspa.models import Membership
+from medspa.services import patient_access_record, patients_access_record
 from medspa.tenancy import medspa_scope
 from scheduling import booking, settings_services
 from scheduling.booking import BookingInvalid, SlotUnavailable
@@ -102,10 +103,12 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
     row_ids = {p.pk for p in rows_of}
     cells = defaultdict(list)
     hours = set(range(*DAY_HOURS))
+    shown_patients = []
     for appointment in appointments.order_by("start", "pk"):
         local = appointment.start.astimezone(appointment.location.tz)
         if local.date() not in shown_days:
             continue
+        shown_patients.append(appointment.patient)
         if appointment.provider_id not in row_ids:  # e.g. a provider who has left still has appointments
             rows_of.append(appointment.provider)
             row_ids.add(appointment.provider_id)
@@ -144,6 +147,7 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
     else:
         title = f"{date_format(days[0], 'M j')} – {date_format(days[-1], 'M j, Y')}"
     zones = sorted({loc.time_zone for loc in ([location] if location else locations) if loc.is_active})
+    patients_access_record(patients=shown_patients, request=request, viewed=f"Calendar: {title}")
     return {
         "view": view,
         "day": day,
@@ -241,6 +245,9 @@ def _detail(
         + "?"
         + urlencode({"view": "day", "date": appointment.local_start.date().isoformat()}),
     }
+    patient_access_record(
+        patient=appointment.patient, request=request, viewed=f"Appointment {appointment.pk}"
+    )
     return render(request, "scheduling/calendar/detail.html", context, status=status)
 
 
@@ -276,6 +283,9 @@ def appointment_new(request):
                     f"{date_format(appointment.local_start, 'D M j, g:i A')}.",
                 )
                 return redirect("scheduling:appointment_detail", pk=appointment.pk)
+    # The patient choice lists every bookable patient with their date of birth: each is a read.
+    listed = form.fields["patient"].queryset.only("pk", "medspa_id")
+    patients_access_record(patients=listed, request=request, viewed="Calendar: booking form's patient choice")
     return render(request, "scheduling/calendar/appointment_form.html", {"form": form}, status=status)
 
 

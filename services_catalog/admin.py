@@ -4,6 +4,7 @@ standing orders with their versions) and, read-mostly, what each medspa made of 
 from django import forms
 from django.contrib import admin
 
+from medspa.admin import PatientReadLogAdmin
 from services_catalog import services
 from services_catalog.models import (
     CareMessage,
@@ -175,7 +176,7 @@ class StandingOrderSignoffAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentSignature)
-class ConsentSignatureAdmin(StandingOrderSignoffAdmin):
+class ConsentSignatureAdmin(PatientReadLogAdmin, StandingOrderSignoffAdmin):
     list_display = ["patient", "version", "medspa", "signed_at", "witnessed_by"]
     list_filter = ["medspa"]
     readonly_fields = ["medspa", "patient", "version", "signature", "signed_at", "ip", "witnessed_by"]

@@ -2,7 +2,7 @@ import pghistory.models
 import pytest
 from django.apps import apps
 from django.db import connection, transaction
-from django.db.utils import DatabaseError
+from django.db.utils import DatabaseError, IntegrityError
 from django.utils import timezone
 
 from medspa.models import Patient, PatientAccessLog
@@ -80,6 +80,16 @@ def test_every_read_of_a_patient_record_is_in_the_access_log(client_as, cast):
         (cast.staff, "127.0.0.1"),
     ]
     assert log[0].medspa == cast.medspa_a and log[0].viewed
+
+
+def test_the_database_refuses_an_access_log_row_that_names_no_one(cast):
+    patient = factories.PatientFactory(medspa=cast.medspa_a)
+    with pytest.raises(IntegrityError, match="patient_access_names_who_looked"), transaction.atomic():
+        PatientAccessLog.objects.create(medspa=cast.medspa_a, patient=patient, viewed="Nobody")
+    named = PatientAccessLog.objects.create(
+        medspa=cast.medspa_a, patient=patient, viewed="GFE link", actor_label="Outside clearer x@y.example"
+    )
+    assert named.actor is None and "Outside clearer" in str(named)
 
 
 def test_a_refused_read_is_not_logged_as_a_read(client_as, cast):

@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 
 from gfe import jobs, services, tasks
 from gfe.models import Clearance, ClearanceStatus, GfeExam, GfeRequest, RequestStatus, Routing
-from medspa.models import Membership, PatientProvider
+from medspa.models import Membership, PatientAccessLog, PatientProvider
 from medspa.models.patients import PatientStatus
 from services_catalog import services as catalog
 from tests import factories
@@ -132,7 +132,8 @@ def test_own_clearer_end_to_end(world, django_capture_on_commit_callbacks, mailo
     assert "Adaline L." in email.body and "Lovelacetest" not in email.body
     assert "Neurotoxin: glabellar lines" in email.body
 
-    # Opening the link puts the request (and its clearances) in review and shows the intake.
+    # Opening the link shows the intake; the clearer's "Start review" puts the request (and its clearances)
+    # in review.
     clearer = Client()
     page = clearer.get(link_path(gfe_request))
     assert page.status_code == 200
@@ -142,8 +143,12 @@ def test_own_clearer_end_to_end(world, django_capture_on_commit_callbacks, mailo
     assert "Lovelacetest" not in content  # the last initial only
     assert 'value="Dr. Outside Clearer"' in content and 'value="MD"' in content  # prefilled from settings
     assert "data-signature-pad" in content
+    assert 'name="action" value="start"' in content
+    started = clearer.post(link_path(gfe_request), {"action": "start"})
+    assert started.status_code == 302 and started["Location"] == link_path(gfe_request)
     gfe_request.refresh_from_db()
     assert gfe_request.status == RequestStatus.IN_REVIEW
+    assert 'value="start"' not in clearer.get(link_path(gfe_request)).content.decode()
     assert set(gfe_request.clearances.values_list("status", flat=True)) == {ClearanceStatus.IN_REVIEW}
 
     # Deciding: one cleared, one not indicated with a reason, signed with a drawing.
@@ -194,6 +199,41 @@ def test_own_clearer_end_to_end(world, django_capture_on_commit_callbacks, mailo
     assert "Adaline" not in again.content.decode()
     assert clearer.post(link_path(gfe_request), data).status_code == 410
     assert GfeExam.objects.filter(request=gfe_request).count() == 1
+
+
+def test_opening_the_link_changes_nothing_and_is_logged_with_the_clearer_named(world):
+    """Mail scanners open links: a GET only shows. The read is logged, naming the clearer the link went to."""
+    cast, patient, neurotoxin, filler = world
+    own_clearer(cast.medspa_a)
+    gfe_request = services.gfe_request_create(
+        patient=patient, services=[neurotoxin, filler], requested_by=None
+    )
+    for _ in range(2):
+        assert Client().get(link_path(gfe_request)).status_code == 200
+    gfe_request.refresh_from_db()
+    assert gfe_request.status == RequestStatus.SENT
+    assert set(gfe_request.clearances.values_list("status", flat=True)) == {ClearanceStatus.REQUESTED}
+    reads = PatientAccessLog.objects.filter(patient=patient)
+    assert reads.count() == 2
+    assert {(entry.actor_id, entry.actor_label, entry.medspa_id) for entry in reads} == {
+        (
+            None,
+            f"Outside clearer {CLEARER_EMAIL}, by the link of GFE request {gfe_request.pk}",
+            cast.medspa_a.pk,
+        )
+    }
+
+
+def test_the_signed_decision_alone_also_starts_and_ends_the_review(world):
+    cast, patient, neurotoxin, filler = world
+    own_clearer(cast.medspa_a)
+    gfe_request = services.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=None)
+    clearer = Client()
+    clearer.get(link_path(gfe_request))
+    data = decision_post(gfe_request, {neurotoxin: (ClearanceStatus.CLEARED, "")})
+    assert clearer.post(link_path(gfe_request), data).status_code == 200
+    gfe_request.refresh_from_db()
+    assert gfe_request.status == RequestStatus.APPROVED
 
 
 def test_the_form_refuses_a_missing_reason_or_signature_with_400(world):

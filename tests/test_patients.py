@@ -41,12 +41,13 @@ def test_the_list_takes_the_same_number_of_queries_for_ten_or_many_patients(
     client = client_as("admin_a")
     factories.PatientFactory.create_batch(10, medspa=cast.medspa_a)
     client.get("/dashboard/patients/")
-    # session, user, memberships, MFA enrolment, audit context (pghistory set_config), count, page,
-    # audit context again, then the session save that renews the idle timeout (savepoint, update, release)
-    with django_assert_num_queries(11):
+    # session, user, memberships, MFA enrolment, audit context (pghistory set_config), count, page, the
+    # access log (one INSERT for every patient on the page), audit context again, then the session save
+    # that renews the idle timeout (savepoint, update, release)
+    with django_assert_num_queries(12):
         client.get("/dashboard/patients/")
     factories.PatientFactory.create_batch(40, medspa=cast.medspa_a)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         client.get("/dashboard/patients/?q=a")
 
 
@@ -131,7 +132,13 @@ def test_a_provider_sees_only_their_own_patients(client_as, cast):
     assert [p.last_name for p in listed] == ["Mine"]
     assert client.get(f"/provider/patients/{mine.pk}/").status_code == 200
     assert client.get(f"/provider/patients/{colleagues.pk}/").status_code == 404
-    assert PatientAccessLog.objects.filter(patient=mine, actor=cast.provider_a1).count() == 1
+    # The list shows the patient (a read), then the profile; the colleague's patient was never shown.
+    reads = PatientAccessLog.objects.filter(patient=mine, actor=cast.provider_a1).order_by("pk")
+    assert [entry.viewed for entry in reads] == [
+        "Provider dashboard: patients",
+        "Provider dashboard: patient profile",
+    ]
+    assert not PatientAccessLog.objects.filter(patient=colleagues).exists()
 
 
 def test_a_provider_of_medspa_a_gets_404_on_every_patient_url_of_medspa_b(cast):

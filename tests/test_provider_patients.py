@@ -126,9 +126,9 @@ def test_pages_beyond_the_first_have_no_recent_section(cast, client_as, provider
 
 
 # session, user, memberships, MFA enrolment, audit context (pghistory set_config); the page's count, the
-# page, the recent patients; audit context again, then the session save that renews the idle timeout
-# (savepoint, update, release)
-LIST_QUERIES = 12
+# page, the recent patients, the access log (one INSERT for every patient shown); audit context again, then
+# the session save that renews the idle timeout (savepoint, update, release)
+LIST_QUERIES = 13
 
 
 @pytest.mark.parametrize("count", [3, 30])

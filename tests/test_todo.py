@@ -20,7 +20,7 @@ from tests import factories
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]
 
 URL = "/provider/todo/"
-TODO_QUERIES = 19
+TODO_QUERIES = 20
 
 
 @pytest.fixture
@@ -318,8 +318,8 @@ class TestPage:
         # session, user, memberships, MFA enrolment, audit context (pghistory set_config); then the To-Do:
         # unsigned charts, completed appointments without a chart, the clearing refusal (provider profile,
         # its licences), the GFE routing, the waiting requests and their services, today's appointments,
-        # expiring clearances, failed care messages; audit context again, then the session save that
-        # renews the idle timeout (savepoint, update, release)
+        # expiring clearances, failed care messages; the access log (one INSERT for every patient listed);
+        # audit context again, then the session save that renews the idle timeout (savepoint, update, release)
         with django_assert_num_queries(TODO_QUERIES):
             response = client.get(URL)
         sections = {s.key: s.count for s in response.context["todo"].sections}

@@ -9,11 +9,20 @@ from medspa.models.tenancy import Medspa
 
 class PatientAccessLog(models.Model):
     """One read of a patient record: who looked (and on whose behalf, when masquerading), at what, when.
-    Append-only: the database refuses UPDATE and DELETE on this table."""
+    Who looked is a user, or, for someone without an account (the outside clearer's emailed link), a label
+    naming them. Append-only: the database refuses UPDATE and DELETE on this table."""
 
     medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="access_log")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    actor_label = models.CharField(
+        "who looked, without an account",
+        max_length=200,
+        blank=True,
+        help_text="Who read the record when they have no user account: the outside clearer of a GFE link.",
+    )
     impersonator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -33,12 +42,18 @@ class PatientAccessLog(models.Model):
         ordering = ["-created_at"]
         verbose_name = "patient access"
         verbose_name_plural = "patient access log"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(actor__isnull=False) | ~models.Q(actor_label=""),
+                name="patient_access_names_who_looked",
+            ),
+        ]
         triggers = [
             pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]
 
     def __str__(self) -> str:
-        return f"{self.actor} viewed {self.viewed} of patient {self.patient_id}"
+        return f"{self.actor or self.actor_label} viewed {self.viewed} of patient {self.patient_id}"
 
 
 class MasqueradeEvent(models.Model):

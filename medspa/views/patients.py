@@ -21,6 +21,9 @@ def patient_list(request):
     status = request.GET.get("status", "")
     patients = selectors.patient_list(query=query, status=status)
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    viewed = "Admin dashboard: patient search results" if query else "Admin dashboard: patient list"
+    services.patients_access_record(patients=page.object_list, request=request, viewed=viewed)
     context = {"page": page, "query": query, "status": status, "statuses": PatientStatus.choices}
     template = "medspa/patients/_results.html" if request.htmx else "medspa/patients/list.html"
     return render(request, template, context)
@@ -44,6 +47,9 @@ def patient_edit(request, pk: int):
         services.patient_update(patient=patient, data=form.cleaned_data)
         messages.success(request, "The patient's record was saved.")
         return redirect("dashboard_patient_detail", pk=patient.pk)
+    services.patient_access_record(
+        patient=patient, request=request, viewed="Admin dashboard: patient edit form"
+    )
     return render(request, "medspa/patients/form.html", {"form": form, "patient": patient})
 
 
