@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('medspa', '0003_invitation_emailed_at'),
+        ('medspa', '0004_patient_duplicates_and_merges'),
     ]
 
     operations = [
