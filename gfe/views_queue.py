@@ -95,10 +95,13 @@ def queue_review(request, pk: int):
             return render(
                 request, "gfe/queue/review.html", {**context, "intake": intake(gfe_request, requested)}
             )
-        if request.method == "GET":
-            gfe_request = services.gfe_review_start(request=gfe_request)
+        if request.method == "GET":  # reading never changes the request: Start review (a POST) does
             form = GfeDecisionForm(services=requested, initial={"clearer_name": request.user.full_name})
-            return _page(request, {**context, "gfe_request": gfe_request}, requested, form)
+            return _page(request, context, requested, form)
+        gfe_request = services.gfe_review_start(request=gfe_request)
+        context["gfe_request"] = gfe_request
+        if request.POST.get("action") == "start":
+            return redirect(request.path)
         form = GfeDecisionForm(request.POST, services=requested)
         if not form.is_valid():
             return _page(request, context, requested, form, status=400)
@@ -119,6 +122,11 @@ def _page(request, context: dict, requested: list, form: GfeDecisionForm, *, sta
     return render(
         request,
         "gfe/queue/review.html",
-        {**context, "intake": intake(gfe_request, requested), "form": form},
+        {
+            **context,
+            "intake": intake(gfe_request, requested),
+            "form": form,
+            "not_started": gfe_request.status == RequestStatus.SENT,
+        },
         status=status,
     )

@@ -390,6 +390,11 @@ def test_portrait_queue_end_to_end_as_staff(
     page = staff.get(f"/gfe/queue/{routine.pk}/")
     assert page.status_code == 200
     assert f'value="{cast.staff.full_name}"' in page.content.decode()  # prefilled from the staff user
+    assert "Start review" in page.content.decode()
+    routine.refresh_from_db()
+    assert routine.status == RequestStatus.SENT  # reading the intake changes nothing
+    started = staff.post(f"/gfe/queue/{routine.pk}/", {"action": "start"})
+    assert started.status_code == 302
     routine.refresh_from_db()
     assert routine.status == RequestStatus.IN_REVIEW
     in_review = staff.get("/gfe/queue/?status=in_review").content.decode()
