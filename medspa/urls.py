@@ -4,7 +4,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from medspa import api
-from medspa.views import account, dashboard, invitations, masquerade, patient_import, patients, providers_tab
+from medspa.views import (
+    account,
+    audit,
+    dashboard,
+    invitations,
+    masquerade,
+    patient_import,
+    patients,
+    providers_tab,
+)
 
 router = DefaultRouter(use_regex_path=False)
 router.include_format_suffixes = False
@@ -60,6 +69,7 @@ urlpatterns = [
     path("transitions/", include(("transition.staff_urls", "transition_staff"))),
     path("transition/confirm/", include("transition.confirm_urls")),  # the provider's emailed link
     path("billing/", include(("billing.staff_urls", "billing_staff"))),
+    path("audit/chains/", audit.audit_chains, name="audit_chains"),
     path("", include("gfe.public_urls")),  # /gfe/review/<token>/: the external clearer's secret link
     path("profile/", account.profile, name="profile"),
     path("profile/signature/", account.profile_signature, name="profile_signature"),
