@@ -63,6 +63,7 @@ def _backfill(table, key, columns):
             END LOOP;
         END
         $$;
+        SET CONSTRAINTS ALL IMMEDIATE;  -- the updates' foreign-key checks, before ALTER TABLE may run again
         ALTER TABLE {table} ENABLE TRIGGER USER;
     """
 
