@@ -80,6 +80,20 @@ def django_db_setup(django_db_setup):
 
 
 @pytest.fixture
+def as_owner(django_db_setup, django_db_blocker):
+    """The test runs as the owner role (it may ALTER the tables), not the app role. Request it first, before
+    any fixture that uses the database and without a django_db mark (which opens the test's transaction
+    before every fixture), so that the test's transaction is the owner's."""
+    from medspa import database
+
+    with django_db_blocker.unblock():
+        database.role_switch("owner")
+    yield
+    with django_db_blocker.unblock():
+        database.role_switch("app")
+
+
+@pytest.fixture
 def connect_as():
     """connect_as("app" | "owner" | "superuser") → a psycopg connection of that role to the test database,
     closed after the test. See committed data only: use it with transactional_db."""
