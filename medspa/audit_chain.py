@@ -82,11 +82,13 @@ def link_hash(previous: str, payload: str) -> str:
 
 @dataclass(frozen=True)
 class ChainReport:
-    """The verification of one chain: its rows, and the first row that breaks it (None when intact)."""
+    """The verification of one chain: its rows, its newest hash (the head, worth keeping elsewhere: removing
+    a chain's newest rows breaks no link), and the first row that breaks it (None when intact)."""
 
     chain: Chain
     key: int
     rows: int
+    head: str
     broken_id: int | None = None
     broken_seq: int | None = None
     problem: str = ""
@@ -98,7 +100,7 @@ class ChainReport:
     def __str__(self) -> str:
         where = f"{self.chain.label}, chain {self.key}"
         if self.intact:
-            return f"OK      {where}: {self.rows} rows"
+            return f"OK      {where}: {self.rows} rows, head {self.head}"
         return f"BROKEN  {where}: row id {self.broken_id} (link {self.broken_seq}): {self.problem}"
 
 
@@ -116,7 +118,9 @@ def audit_chains_verify() -> list[ChainReport]:
             for key, row_id, seq, stored, payload in cursor.fetchall():
                 if key != current:
                     if current is not None:
-                        reports.append(ChainReport(chain, current, count, *(broken or (None, None, ""))))
+                        reports.append(
+                            ChainReport(chain, current, count, previous, *(broken or (None, None, "")))
+                        )
                     current, count, previous, broken = key, 0, GENESIS, None
                 count += 1
                 if broken is None:
@@ -126,5 +130,5 @@ def audit_chains_verify() -> list[ChainReport]:
                         broken = (row_id, seq, "its hash does not match its content and the previous row")
                 previous = stored
             if current is not None:
-                reports.append(ChainReport(chain, current, count, *(broken or (None, None, ""))))
+                reports.append(ChainReport(chain, current, count, previous, *(broken or (None, None, ""))))
     return reports

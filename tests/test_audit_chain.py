@@ -55,6 +55,9 @@ def test_the_chains_verify_after_normal_use(client_as, cast):
     ]
     status, output = _verify()
     assert status == 0 and "4 audit chains verified, none broken." in output
+    assert (
+        f"OK      Patient access log, chain {cast.medspa_a.pk}: 6 rows, head {rows[-1].chain_hash}" in output
+    )
     page = client_as("staff").get("/audit/chains/")
     assert page.status_code == 200 and "All 4 chains verified, none broken." in page.content.decode()
 
