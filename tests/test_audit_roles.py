@@ -117,3 +117,19 @@ def test_every_audit_table_carries_the_refusals_that_nothing_switches_off(db):
         triggers = dict(cursor.fetchall())
     for table in audit_tables():
         assert {"audit_append_only", "audit_no_truncate"} <= set(triggers.get(table, [])), table
+
+
+def test_the_cache_table_is_made_by_the_owner_and_usable_by_the_app_role(transactional_db, settings):
+    from django.core.cache import caches
+    from django.core.management import call_command
+
+    settings.CACHES = {
+        "db": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "role_cache"}
+    }
+    call_command("createcachetable", "--database", "default")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'role_cache'")
+        assert cursor.fetchone() == (settings.DATABASE_ROLES["owner"]["USER"],)
+    cache = caches.create_connection("db")
+    cache.set("greeting", "hello")
+    assert cache.get("greeting") == "hello"
