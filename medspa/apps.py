@@ -10,6 +10,11 @@ class MedspaConfig(AppConfig):
 
     def ready(self) -> None:
         self.connect_signals()
+        from django.db.models.signals import post_migrate
+
+        from medspa.database import database_post_migrate
+
+        post_migrate.connect(database_post_migrate, sender=self, dispatch_uid="medspa.database_post_migrate")
         from medspa import onboarding_steps
 
         onboarding_steps.register()

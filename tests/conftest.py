@@ -5,6 +5,7 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 
+import psycopg
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -30,6 +31,88 @@ from transition import services as transition_services
 # Playwright's sync API runs an event loop in the test thread; Django's async-safety guard would refuse
 # the ORM calls that the tests (not the server) make around it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# --- The database roles (tests/settings.py): made and migrated as the owner, tested as the app role. -----
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Before the test database is made: its two roles exist (the owner may create databases), any test
+    database left behind belongs to the owner, and the connection is the owner's."""
+    from django.conf import settings
+    from django.db import connection
+    from psycopg import sql
+
+    from medspa import database, embedded
+
+    superuser = settings.DATABASE_ROLES["superuser"]
+    owner, app = (settings.DATABASE_ROLES[role] for role in ("owner", "app"))
+    test_name = connection.creation._get_test_db_name()
+    info = {"dbname": "postgres", "user": superuser["USER"], "password": superuser["PASSWORD"],
+            "host": connection.settings_dict["HOST"], "port": connection.settings_dict["PORT"]}  # fmt: skip
+    with psycopg.connect(**{k: v for k, v in info.items() if v}, autocommit=True) as admin:
+        embedded.roles_create(admin, owner=owner["USER"], app=app["USER"], createdb=True)
+        for role in (owner, app):
+            if role["PASSWORD"]:
+                admin.execute(
+                    sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                        sql.Identifier(role["USER"]), sql.Literal(role["PASSWORD"])
+                    )
+                )
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [test_name]).fetchone():
+            admin.execute(
+                sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                    sql.Identifier(test_name), sql.Identifier(owner["USER"])
+                )
+            )
+    database.role_switch("owner")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """The test database is made and migrated (as the owner): every test runs as the app role."""
+    from medspa import database
+
+    database.role_switch("app")
+    yield
+    database.role_switch("owner")  # the owner drops its test database
+
+
+@pytest.fixture
+def as_owner(django_db_setup, django_db_blocker):
+    """The test runs as the owner role (it may ALTER the tables), not the app role. Request it first, before
+    any fixture that uses the database and without a django_db mark (which opens the test's transaction
+    before every fixture), so that the test's transaction is the owner's."""
+    from medspa import database
+
+    with django_db_blocker.unblock():
+        database.role_switch("owner")
+    yield
+    with django_db_blocker.unblock():
+        database.role_switch("app")
+
+
+@pytest.fixture
+def connect_as():
+    """connect_as("app" | "owner" | "superuser") → a psycopg connection of that role to the test database,
+    closed after the test. See committed data only: use it with transactional_db."""
+    from django.conf import settings
+    from django.db import connection
+
+    opened = []
+
+    def connect(role: str) -> psycopg.Connection:
+        credentials = settings.DATABASE_ROLES[role]
+        db = connection.settings_dict
+        info = {"dbname": db["NAME"], "host": db["HOST"], "port": db["PORT"], "user": credentials["USER"],
+                "password": credentials["PASSWORD"]}  # fmt: skip
+        opened.append(psycopg.connect(**{key: value for key, value in info.items() if value}))
+        return opened[-1]
+
+    yield connect
+    for conn in opened:
+        conn.close()
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,10 @@
 """The test overlay: the product's settings with a separate embedded database (unless DATABASE_URL is set),
-production-like security except plain-HTTP cookies for the live test server, and fast password hashing."""
+production-like security except plain-HTTP cookies for the live test server, and fast password hashing.
+
+The database roles: DATABASE_URL (when set) names a superuser here, as does the embedded server's own. The
+harness (tests/conftest.py) uses it to make the test database's owner and app roles, creates and migrates
+the test database as the owner, runs the tests as the app role, and flushes between transactional tests as
+the superuser with triggers off (tests/management/commands/flush.py), as the product itself never may."""
 
 import os
 from pathlib import Path
@@ -10,6 +15,21 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijk
 os.environ["DEBUG"] = "false"
 
 from medspa.settings import *  # noqa: E402,F403
+
+if DATABASE_URL:  # noqa: F405
+    _superuser = {"USER": DATABASES["default"]["USER"], "PASSWORD": DATABASES["default"]["PASSWORD"]}  # noqa: F405
+    # Roles belong to the whole server: named after the test database, so test runs on other databases
+    # (other checkouts sharing the server) never share them.
+    _roles = f"test_{DATABASES['default']['NAME']}"  # noqa: F405
+    DATABASE_ROLES = {
+        "owner": {"USER": f"{_roles}_owner", "PASSWORD": "medspa-tests"},
+        "app": {"USER": f"{_roles}_app", "PASSWORD": "medspa-tests"},
+    }
+else:
+    _superuser = {"USER": "postgres", "PASSWORD": ""}
+DATABASE_ROLES = {**DATABASE_ROLES, "superuser": _superuser}  # noqa: F405
+DATABASES["default"].update(_superuser)  # noqa: F405 (until the harness switches to the app role)
+INSTALLED_APPS = [*INSTALLED_APPS, "tests"]  # noqa: F405 (its flush command)
 
 SECURE_SSL_REDIRECT = False  # the test client and the live server speak plain HTTP
 SESSION_COOKIE_SECURE = False

@@ -27,24 +27,35 @@ from tests import factories
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _conninfo(name: str) -> dict:
-    db = connection.settings_dict
-    info = {"dbname": name, "user": db["USER"], "password": db["PASSWORD"], "host": db["HOST"],
-            "port": str(db["PORT"] or "")}  # fmt: skip
+def _conninfo(name: str, role: str = "app") -> dict:
+    db, credentials = connection.settings_dict, settings.DATABASE_ROLES[role]
+    info = {"dbname": name, "user": credentials["USER"], "password": credentials["PASSWORD"],
+            "host": db["HOST"], "port": str(db["PORT"] or "")}  # fmt: skip
     return {key: value for key, value in info.items() if value}
 
 
 def _script_env(name: str) -> dict:
     """The environment that makes the scripts use database `name` of the test server: the embedded
     server's own settings when the tests run on it (the scripts' embedded branch), else a DATABASE_URL."""
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "RESTORE_FORCE", "BACKUP_FILE"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "DATABASE_OWNER_URL", "RESTORE_FORCE", "BACKUP_FILE"}
+    }
     pgdata = getattr(settings, "EMBEDDED_PGDATA", None)
     if pgdata is not None:
         return {**env, "EMBEDDED_PGDATA": str(pgdata), "EMBEDDED_DATABASE_NAME": name}
     db = connection.settings_dict
-    auth = quote(db["USER"] or "", safe="") + (":" + quote(db["PASSWORD"], safe="") if db["PASSWORD"] else "")
     host = quote(db["HOST"] or "", safe="")
-    return {**env, "DATABASE_URL": f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{name}"}
+
+    def url(role: str) -> str:
+        credentials = settings.DATABASE_ROLES[role]
+        auth = quote(credentials["USER"], safe="")
+        if credentials["PASSWORD"]:
+            auth += ":" + quote(credentials["PASSWORD"], safe="")
+        return f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{name}"
+
+    return {**env, "DATABASE_URL": url("app"), "DATABASE_OWNER_URL": url("owner")}
 
 
 def _run(script: str, name: str, *args: str, **env: str) -> subprocess.CompletedProcess:
@@ -80,12 +91,16 @@ def _rows(cursor, table: str, key: str) -> list[tuple]:
 
 @pytest.fixture
 def fresh_database():
-    """A new, empty database on the test server, dropped afterwards."""
+    """A new, empty database on the test server, owned by the owner role as the product's is, dropped
+    afterwards."""
     name = f"{connection.settings_dict['NAME']}_restore_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(**_conninfo("postgres"), autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    owner = settings.DATABASE_ROLES["owner"]["USER"]
+    with psycopg.connect(**_conninfo("postgres", "superuser"), autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(owner))
+        )
     yield name
-    with psycopg.connect(**_conninfo("postgres"), autocommit=True) as admin:
+    with psycopg.connect(**_conninfo("postgres", "superuser"), autocommit=True) as admin:
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -69,12 +68,31 @@ def world(cast):
     return SimpleNamespace(medspa=cast.medspa_a, provider=provider, location=location, type=appointment_type)
 
 
-@pytest.mark.django_db
+DOUBLE_BOOKING = "appointment_no_provider_double_booking"
+
+
+@pytest.fixture
+def without_the_double_booking_constraint(transactional_db, connect_as):
+    """What the check looks for cannot be stored while the constraint stands: the owner drops it, the
+    superuser puts it back after the test (its overlapping rows gone). Committed data, so the app role's
+    connection and these agree."""
+    table = Appointment._meta.db_table
+    owner = connect_as("owner")
+    (definition,) = owner.execute(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = %s", [DOUBLE_BOOKING]
+    ).fetchone()
+    owner.execute(f"ALTER TABLE {table} DROP CONSTRAINT {DOUBLE_BOOKING}")
+    owner.commit()
+    yield
+    superuser = connect_as("superuser")
+    superuser.execute("SET session_replication_role = replica")
+    superuser.execute(f"DELETE FROM {table}")
+    superuser.execute(f"ALTER TABLE {table} ADD CONSTRAINT {DOUBLE_BOOKING} {definition}")
+    superuser.commit()
+
+
+@pytest.mark.usefixtures("without_the_double_booking_constraint")
 def test_the_double_booking_check_finds_overlapping_active_appointments_of_one_provider(world, cast):
-    with connection.cursor() as cursor:  # first (no pending trigger events yet); rolled back after the test
-        cursor.execute(
-            f"ALTER TABLE {Appointment._meta.db_table} DROP CONSTRAINT appointment_no_provider_double_booking"
-        )
     day = timezone.localdate() + timedelta(days=3)
     ten = datetime.combine(day, time(10), tzinfo=world.location.tz)
     first = _appointment(world, world.provider, ten)

@@ -470,6 +470,8 @@ TABLE: dict[str, Row] = {
         kwargs=lambda w: {"token": w["confirm_token"]},
     ),
     "transition_staff:list": Row(STAFF_PAGE),
+    # The audit trail's hash chains, verified: staff only.
+    "audit_chains": Row(STAFF_PAGE),
     "transition_staff:new": Row(STAFF_PAGE),
     "transition_staff:detail": Row(STAFF_PAGE, kwargs=lambda w: {"pk": w["transition"].pk}),
     **{

@@ -43,6 +43,7 @@ from django.test import Client
 from django.urls import reverse
 
 from billing.models import Bill, BillLine
+from medspa.database import audit_tables
 from medspa.models import MasqueradeEvent, PatientAccessLog
 from tests import factories
 from tests.conftest import CAST_NAMES
@@ -360,6 +361,9 @@ def test_every_append_only_table_refuses_update_and_delete(client_as, cast, sett
     named = {PatientAccessLog, MasqueradeEvent, TimelineEntry, ReleaseConfirmation, Bill, BillLine}
     assert {model._meta.db_table for model in named} <= set(tables)
     untested = []
+    # The app role the tests run as has no UPDATE or DELETE privilege at all on the audit tables; their
+    # triggers' own refusal, for the owner, is tested in tests/test_audit.py.
+    audit = set(audit_tables())
     for table in tables:
         pk = models[table]._meta.pk.column
         with connection.cursor() as cursor:
@@ -373,7 +377,7 @@ def test_every_append_only_table_refuses_update_and_delete(client_as, cast, sett
             f"DELETE FROM {table} WHERE {pk} = %s",
         ):
             with (
-                pytest.raises(DatabaseError, match="Cannot"),
+                pytest.raises(DatabaseError, match="permission denied" if table in audit else "Cannot"),
                 transaction.atomic(),
                 connection.cursor() as cursor,
             ):

@@ -35,6 +35,10 @@ class PatientAccessLog(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The hash chain (ONC 170.315(d)(2)), one per medspa: filled by the database's BEFORE INSERT trigger
+    # (migration 0006), whatever inserts the row; medspa.audit_chain verifies it.
+    chain_seq = models.BigIntegerField(db_default=0, editable=False)
+    chain_hash = models.CharField(max_length=64, db_default="", editable=False)
 
     objects = ScopedManager(medspa="medspa")
 
@@ -47,6 +51,7 @@ class PatientAccessLog(models.Model):
                 condition=models.Q(actor__isnull=False) | ~models.Q(actor_label=""),
                 name="patient_access_names_who_looked",
             ),
+            models.UniqueConstraint(fields=["medspa", "chain_seq"], name="patientaccesslog_one_row_per_link"),
         ]
         triggers = [
             pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
@@ -81,9 +86,17 @@ class MasqueradeEvent(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The hash chain, one per medspa and one for masquerades outside any medspa: see PatientAccessLog.
+    chain_seq = models.BigIntegerField(db_default=0, editable=False)
+    chain_hash = models.CharField(max_length=64, db_default="", editable=False)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["medspa", "chain_seq"], nulls_distinct=False, name="masqueradeevent_one_row_per_link"
+            )
+        ]
         triggers = [
             pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]

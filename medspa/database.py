@@ -1,0 +1,108 @@
+"""The database's two roles and the audit tables' protection.
+
+The owner role runs migrations and set-up commands and owns every table. The app role (web and workers) owns
+nothing, so it cannot ALTER, TRUNCATE or switch triggers off; it may read and write ordinary tables, and only
+read and insert into the audit tables. After every `migrate` (as the owner), grants and the append-only
+triggers are brought up to date for every table there is, so a new table or a new pghistory event model is
+covered without a migration of its own."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import connections
+from psycopg import sql
+
+# A plain PL/pgSQL refusal: unlike pgtrigger's triggers it has no `pgtrigger.ignore` check, so no session
+# can switch it off for itself; only the owner (ALTER TABLE) or a superuser can.
+APPEND_ONLY_FUNCTION = """
+    CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'Cannot % rows of %: the audit trail is append-only', lower(TG_OP), TG_TABLE_NAME
+            USING ERRCODE = 'insufficient_privilege';
+    END
+    $$
+"""
+APPEND_ONLY_TRIGGERS = (
+    "CREATE OR REPLACE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON {table} "
+    "FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
+    "CREATE OR REPLACE TRIGGER audit_no_truncate BEFORE TRUNCATE ON {table} "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()",
+)
+
+
+def audit_tables() -> list[str]:
+    """Every append-only table: each pghistory event model, pghistory's context table, the patient access
+    log and the masquerade log."""
+    import pghistory.models
+    from django.apps import apps
+
+    from medspa.models import MasqueradeEvent, PatientAccessLog
+
+    models = [
+        model
+        for model in apps.get_models()
+        if issubclass(model, pghistory.models.Event) and model._meta.managed and not model._meta.proxy
+    ]
+    models += [pghistory.models.Context, PatientAccessLog, MasqueradeEvent]
+    return sorted({model._meta.db_table for model in models})
+
+
+@contextmanager
+def connected_as(role: str, using: str = "default") -> Iterator[None]:
+    """Runs the block on a connection of `role` ("owner", "app"; the tests add "superuser"), from
+    settings.DATABASE_ROLES, then goes back to the connection's own role."""
+    connection = connections[using]
+    wanted = {key: settings.DATABASE_ROLES[role].get(key) or "" for key in ("USER", "PASSWORD")}
+    saved = {key: connection.settings_dict.get(key) or "" for key in wanted}
+    if saved == wanted:
+        yield
+        return
+    _reconnect(connection, wanted)
+    try:
+        yield
+    finally:
+        _reconnect(connection, saved)
+
+
+def role_switch(role: str, using: str = "default") -> None:
+    """From now on, the connection `using` (and every thread's) connects as `role`."""
+    _reconnect(connections[using], settings.DATABASE_ROLES[role])
+
+
+def _reconnect(connection, credentials: dict) -> None:
+    # The settings dict is shared by every thread's connection of this alias (the live test server's too).
+    connection.close()
+    if connection.settings_dict.get("OPTIONS", {}).get("pool"):
+        connection.close_pool()  # the pool holds connections of the previous role
+    connection.settings_dict.update(credentials)
+
+
+def privileges_grant(using: str = "default") -> None:
+    """As the owner: the app role may read and write every table and use every sequence, but only read and
+    insert into the audit tables; the append-only triggers are on every audit table. Idempotent."""
+    app_role = settings.DATABASE_ROLES["app"]["USER"]
+    tables = audit_tables()
+    with connections[using].cursor() as cursor:
+        cursor.execute(APPEND_ONLY_FUNCTION)
+        for table in tables:
+            for statement in APPEND_ONLY_TRIGGERS:
+                cursor.execute(sql.SQL(statement).format(table=sql.Identifier(table)))
+        if app_role == settings.DATABASE_ROLES["owner"]["USER"]:
+            return  # one role for everything (a legacy set-up): nothing to split
+        role = sql.Identifier(app_role)
+        cursor.execute(
+            sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(role)
+        )
+        cursor.execute(sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(role))
+        cursor.execute(
+            sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {} FROM {}").format(
+                sql.SQL(", ").join(sql.Identifier(table) for table in tables), role
+            )
+        )
+
+
+def database_post_migrate(sender, using: str = "default", plan=None, **kwargs) -> None:
+    """After `migrate` (not after `flush`, which sends the same signal with no plan)."""
+    if plan is not None:
+        privileges_grant(using)
