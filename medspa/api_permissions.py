@@ -2,6 +2,7 @@
 
 from contextlib import ExitStack
 
+import pghistory
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
@@ -31,14 +32,22 @@ class IsMedspaMember(permissions.BasePermission):
 
 class TenantAPIMixin:
     """Token-authenticated requests are anonymous in middleware (DRF authenticates in the view), so the
-    medspa and its scope are settled here, after authentication, for the rest of the request."""
+    medspa, its scope and the audit context's medspa and user are settled here, after authentication, for
+    the rest of the request."""
 
     roles: tuple[str, ...] = ()  # who may read; empty: any member
     write_roles: tuple[str, ...] = ()  # who may write, when narrower than `roles`
 
     def initial(self, request, *args, **kwargs):
         self._scope_stack = ExitStack()
-        tenant_resolve(request._request, request.user)  # request.user authenticates
+        user = request.user  # authenticates (session or token)
+        tenant_resolve(request._request, user)
+        # The audit context was opened by AuditContextMiddleware before a token could be read: name the
+        # medspa and the user now, or a token's writes would be recorded as nobody's in no medspa.
+        pghistory.context(
+            medspa=request.medspa.pk if request.medspa else None,
+            user=user.pk if user.is_authenticated else None,
+        )
         self._scope_stack.enter_context(medspa_scope(request.medspa))
         super().initial(request, *args, **kwargs)
 

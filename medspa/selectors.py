@@ -99,3 +99,16 @@ def patients_of_provider(membership: Membership) -> QuerySet[Patient]:
     return Patient.objects.filter(condition, medspa_id=membership.medspa_id).exclude(
         status=PatientStatus.ARCHIVED
     )
+
+
+def patients_open_to(membership: Membership | None) -> QuerySet[Patient]:
+    """The patients a member may open anywhere outside a dashboard (the API): an admin every patient of the
+    medspa, as in the admin dashboard; a provider their own (patients_of_provider, as in the provider
+    dashboard); anyone else none."""
+    if membership is None:
+        return Patient.objects.none()
+    if membership.is_admin:
+        return Patient.objects.filter(medspa_id=membership.medspa_id)
+    if membership.is_provider:
+        return patients_of_provider(membership)
+    return Patient.objects.none()

@@ -439,9 +439,10 @@ TABLE: dict[str, Row] = {
     # The own clearer's secret link: an unknown (or used, or expired) token is gone for everyone.
     "gfe_review": Row(everyone(GONE), kwargs=lambda w: {"token": "no-such-token-0123456789"}),
     "api:clearance-list": Row(MEMBERS_ONLY),
-    "api:clearance-detail": Row(A_API_THING, kwargs=lambda w: {"pk": w["exam"].clearances.first().pk}),
+    # Clearances and requests of a patient of admin_a and provider_a1: provider_a2 gets 404, as on the pages.
+    "api:clearance-detail": Row(OWN_API_THING, kwargs=lambda w: {"pk": w["exam"].clearances.first().pk}),
     "api:gfe-request-list": Row(MEMBERS_ONLY),
-    "api:gfe-request-detail": Row(A_API_THING, kwargs=lambda w: {"pk": w["portrait_request"].pk}),
+    "api:gfe-request-detail": Row(OWN_API_THING, kwargs=lambda w: {"pk": w["portrait_request"].pk}),
     "api:gfe-gate": Row((BAD_REQUEST,) * 5 + (FORBIDDEN, FORBIDDEN), method="post"),
     # API
     # The transition: the medspa admin's page (medspa B's admin sees an empty state: B is on Flex), the
@@ -498,10 +499,8 @@ TABLE: dict[str, Row] = {
     "api:api-root": Row(MEMBERS_ONLY),
     "api:me": Row(MEMBERS_ONLY),
     "api:patient-list": Row(ADMINS_AND_PROVIDERS_API),
-    # A patient of medspa A: medspa B's people get 404.
-    "api:patient-detail": Row(
-        (OK, OK, OK, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN), kwargs=lambda w: {"pk": w["patient"].pk}
-    ),
+    # A patient of provider_a1: the admin and provider_a1 read it; provider_a2 and medspa B get 404.
+    "api:patient-detail": Row(OWN_API_THING, kwargs=lambda w: {"pk": w["patient"].pk}),
     # The schema and its docs: any signed-in person (staff included), never the anonymous.
     "api_schema": Row((OK,) * 6 + (FORBIDDEN,)),
     "api_docs": Row((OK,) * 6 + (FORBIDDEN,)),
