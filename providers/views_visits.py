@@ -249,9 +249,7 @@ def visit_service_remove(request, pk: int, row_id: int):
 def visit_consent_sign(request, pk: int, version_id: int):
     """The patient signs one consent version on screen (the drawing, the time and the IP are kept)."""
     visit = _visit(request, pk)
-    version = get_object_or_404(
-        consent_versions_for(request.medspa).select_related("consent"), pk=version_id
-    )
+    version = get_object_or_404(consent_versions_for(request.medspa).select_related("consent"), pk=version_id)
     form = _consent_form(version.pk, request.POST)
 
     def sign() -> str:
