@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
 
+from medspa.api_auth import ApiTokenAuthentication
 from medspa.middleware import request_user_has_mfa
 from medspa.permissions import has_role
 from medspa.tenancy import medspa_scope, tenant_resolve
@@ -50,6 +51,13 @@ class TenantAPIMixin:
         )
         self._scope_stack.enter_context(medspa_scope(request.medspa))
         super().initial(request, *args, **kwargs)
+
+    def get_authenticate_header(self, request):
+        # DRF asks only the first authenticator (the session, which has no challenge, hence 403): a request
+        # that presented a token that is expired, revoked or wrong is told so with 401 and the challenge.
+        if request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("token "):
+            return ApiTokenAuthentication().authenticate_header(request)
+        return super().get_authenticate_header(request)
 
     def handle_exception(self, exc):
         # A model rule (full_clean in a service) is the caller's mistake: 400 with its messages, never a 500.

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from medspa.models import Invitation, Medspa, Membership, Patient, PatientProvider, ProviderProfile
+from medspa.models import ApiToken, Invitation, Medspa, Membership, Patient, PatientProvider, ProviderProfile
 from medspa.models.patients import PatientStatus
 from medspa.models.tenancy import Credential
 
@@ -112,3 +112,8 @@ def patients_open_to(membership: Membership | None) -> QuerySet[Patient]:
     if membership.is_provider:
         return patients_of_provider(membership)
     return Patient.objects.none()
+
+
+def api_tokens_of(user) -> QuerySet[ApiToken]:
+    """The user's API tokens that still work (not expired), newest first."""
+    return ApiToken.objects.filter(user=user).exclude(expiry__lt=timezone.now()).order_by("-created")

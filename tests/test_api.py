@@ -1,12 +1,13 @@
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from medspa.services import api_token_create
 from tests import factories
 
 
-def token_client(user) -> APIClient:
+def token_client(user, token: str | None = None) -> APIClient:
+    """An API client presenting `token`, or a new token of `user`."""
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token or api_token_create(user=user)[1]}")
     return client
 
 

@@ -36,12 +36,10 @@ def test_an_api_write_is_recorded_with_who_medspa_ip_request_and_the_values(clie
 
 
 def test_a_token_authenticated_write_names_the_token_user(cast):
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
+    from tests.test_api import token_client
 
     patient = factories.PatientFactory(medspa=cast.medspa_a)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=cast.admin_a).key}")
+    client = token_client(cast.admin_a)
     assert (
         client.patch(f"/api/v1/patients/{patient.pk}/", {"phone": "555-0100"}, format="json").status_code
         == 200

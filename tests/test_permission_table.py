@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from gfe import services as gfe
 from medspa.models import PatientImport
+from medspa.services import api_token_create
 from scheduling import booking, settings_services
 from scheduling.models import AvailabilityOverride, AvailabilityRule, Closure, Location
 from services_catalog import services as catalog
@@ -151,6 +152,11 @@ TABLE: dict[str, Row] = {
         ADMIN_A_THING_POST,
         method="post",
         kwargs=lambda w: {"pk": w["provider_a1_membership"].pk, "action": "grant-admin"},
+    ),
+    # admin_a's own API tokens: medspa B's admin (who has none of theirs by that id) gets 404.
+    "api_token_list": Row(ADMIN_PAGE),
+    "api_token_revoke": Row(
+        ADMIN_A_THING_POST, method="post", kwargs=lambda w: {"digest": w["api_token"].digest}
     ),
     "scheduling:home": Row(ADMIN_PAGE),
     "scheduling:location_create": Row(ADMIN_PAGE),
@@ -537,6 +543,7 @@ def world(cast) -> dict:
     return {
         "invitation": factories.InvitationFactory(medspa=cast.medspa_a, invited_by=cast.admin_a),
         "patient": patient,
+        "api_token": api_token_create(user=cast.admin_a)[0],
         "provider_a1_membership": provider_a1,
         "licence": provider_a1.provider_profile.licences.get(),
         "location": Location.objects.create(
