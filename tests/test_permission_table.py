@@ -2,7 +2,11 @@
 
 A URL pattern missing from the table fails `test_every_url_pattern_is_in_the_table`: every new page or
 endpoint must say here who may open it. Django admin's own patterns are one entry (ADMIN): only Portrait
-staff get in; everyone else is sent to the admin sign-in."""
+staff get in; everyone else is sent to the admin sign-in.
+
+The API is walked per object too (API_OBJECTS): each member of the cast must find in every list, and open
+by id, exactly the objects the pages show them (a provider their own patients and what hangs on them), and
+get 404 for any other; every API resource must say so there."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -818,3 +822,85 @@ def test_django_admin_opens_to_portrait_staff_only(cast):
                     url,
                     response.status_code,
                 )
+
+
+# --- The API per object: which member of the cast sees which object, in lists and by id. ----------------
+
+ADMIN_A_AND_A1 = {"admin_a", "provider_a1"}  # provider_a1's own (admin_a sees all of medspa A)
+MEDSPA_A = {"admin_a", "provider_a1", "provider_a2"}  # a thing of medspa A every member of it reads
+
+
+@dataclass
+class ApiObject:
+    """An object of the world behind one API resource, and the cast members who may see it."""
+
+    resource: str  # "api:<basename>": its -list and -detail routes
+    thing: object  # a callable of the world
+    seen_by: set[str]
+
+
+API_OBJECTS = [
+    ApiObject("api:patient", lambda w: w["patient"], ADMIN_A_AND_A1),  # assigned to provider_a1
+    ApiObject("api:patient", lambda w: w["patient_a2"], {"admin_a", "provider_a2"}),
+    ApiObject("api:patient", lambda w: w["patient_b"], {"admin_b", "provider_b"}),
+    ApiObject("api:clearance", lambda w: w["exam"].clearances.first(), ADMIN_A_AND_A1),
+    ApiObject("api:gfe-request", lambda w: w["portrait_request"], ADMIN_A_AND_A1),
+    ApiObject("api:appointment", lambda w: w["appointment"], ADMIN_A_AND_A1),
+    ApiObject("api:availability-rule", lambda w: w["rule"], ADMIN_A_AND_A1),
+    ApiObject("api:availability-override", lambda w: w["override"], ADMIN_A_AND_A1),
+    ApiObject("api:closure", lambda w: w["closure"], MEDSPA_A),
+    ApiObject("api:location", lambda w: w["scheduling_location"], MEDSPA_A),
+    ApiObject("api:appointment-type", lambda w: w["appointment_type"], MEDSPA_A),
+    ApiObject("api:service", lambda w: w["service"], MEDSPA_A),
+    ApiObject("api:service-group", lambda w: w["group"], MEDSPA_A),
+    ApiObject("api:consent", lambda w: w["consent"], MEDSPA_A),
+    ApiObject("api:care-message", lambda w: w["care_message"], MEDSPA_A),
+    ApiObject("api:standing-order", lambda w: w["standing_order"], MEDSPA_A),
+    ApiObject("api:retail-product", lambda w: w["product"], MEDSPA_A),
+]
+GLOBAL_API_RESOURCES = {"api:library-service"}  # Portrait's library: the same for every member
+
+
+def test_every_api_list_says_who_sees_which_object():
+    lists = {name.removesuffix("-list") for name, _ in url_patterns() if name.startswith("api:")}
+    lists &= {name.removesuffix("-list") for name, _ in url_patterns() if name.endswith("-list")}
+    covered = {entry.resource for entry in API_OBJECTS} | GLOBAL_API_RESOURCES
+    assert sorted(lists - covered) == [], "Add these API resources to API_OBJECTS"
+
+
+def api_ids(client: Client, url: str) -> set[int]:
+    """Every id a list answers, over all its pages."""
+    ids = set()
+    while url:
+        body = client.get(url).json()
+        ids |= {row["id"] for row in body["results"]}
+        url = body["next"]
+    return ids
+
+
+def test_each_member_of_the_cast_sees_through_the_api_exactly_the_objects_the_pages_show(cast):
+    things = world(cast)
+    for medspa, provider, key in ((cast.medspa_a, cast.provider_a2, "patient_a2"),
+                                  (cast.medspa_b, cast.provider_b, "patient_b")):  # fmt: skip
+        things[key] = factories.PatientFactory(medspa=medspa)
+        things[key].assigned_providers.add(provider.memberships.get())
+    wrong = []
+    for who in CAST_NAMES:
+        client = Client()
+        if cast.user(who) is not None:
+            client.force_login(cast.user(who))
+        member = who not in ("staff", "anonymous")
+        listed = {}
+        for entry in API_OBJECTS:
+            thing = entry.thing(things)
+            if entry.resource not in listed:
+                listed[entry.resource] = (
+                    api_ids(client, reverse(f"{entry.resource}-list")) if member else set()
+                )
+            detail = client.get(reverse(f"{entry.resource}-detail", kwargs={"pk": thing.pk})).status_code
+            expected_detail = (OK if who in entry.seen_by else NOT_FOUND) if member else FORBIDDEN
+            if detail != expected_detail:
+                wrong.append(f"{who} GET {entry.resource} #{thing.pk} by id: {detail}, not {expected_detail}")
+            if (thing.pk in listed[entry.resource]) != (who in entry.seen_by):
+                wrong.append(f"{who} {entry.resource}-list {'lists' if member else ''} #{thing.pk} wrongly")
+    assert wrong == []
