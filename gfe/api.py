@@ -18,21 +18,27 @@ from gfe.serializers import (
 from medspa.api_permissions import TenantAPIMixin
 from medspa.api_reads import PatientReadLogMixin
 from medspa.http import ascii_int
+from medspa.selectors import patients_open_to
 
 READ = (mixins.ListModelMixin, mixins.RetrieveModelMixin)
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("patient", int)]))
 class ClearanceViewSet(TenantAPIMixin, PatientReadLogMixin, *READ, viewsets.GenericViewSet):
-    """Every clearance of the medspa's patients, newest first; `?patient=<id>` for one patient. Nothing is
-    ever overwritten: a new exam makes new clearances."""
+    """The clearances of the patients the caller may open (an admin: the medspa's; a provider: their own),
+    newest first; `?patient=<id>` for one patient. Nothing is ever overwritten: a new exam makes new
+    clearances."""
 
     roles = ("admin", "provider")
     serializer_class = ClearanceSerializer
     access_viewed = "API: GFE clearances"
 
     def get_queryset(self):
-        queryset = Clearance.objects.select_related("service__library_service").order_by("-created_at", "-pk")
+        queryset = (
+            Clearance.objects.filter(patient__in=patients_open_to(self.request.membership))
+            .select_related("service__library_service")
+            .order_by("-created_at", "-pk")
+        )
         patient = self.request.query_params.get("patient", "")
         if patient:
             patient_id = ascii_int(patient)
@@ -45,14 +51,19 @@ class ClearanceViewSet(TenantAPIMixin, PatientReadLogMixin, *READ, viewsets.Gene
 class GfeRequestViewSet(
     TenantAPIMixin, PatientReadLogMixin, *READ, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
-    """GFE requests; creating one routes it by the medspa's setting (manual request)."""
+    """GFE requests of the patients the caller may open; creating one (for such a patient, as on the pages)
+    routes it by the medspa's setting (manual request)."""
 
     roles = ("admin", "provider")
     serializer_class = GfeRequestSerializer
     access_viewed = "API: GFE requests"
 
     def get_queryset(self):
-        return GfeRequest.objects.prefetch_related("services").order_by("-created_at")
+        return (
+            GfeRequest.objects.filter(patient__in=patients_open_to(self.request.membership))
+            .prefetch_related("services")
+            .order_by("-created_at")
+        )
 
     @extend_schema(responses={201: GfeRequestSerializer, 200: DetailSerializer})
     def create(self, request, *args, **kwargs):
@@ -77,7 +88,7 @@ class GfeRequestViewSet(
 
 class GateView(TenantAPIMixin, APIView):
     """The gate: 200 when every service may be performed on the patient that day; 409 naming the services
-    without a valid clearance otherwise (request a GFE for them)."""
+    without a valid clearance otherwise (request a GFE for them). Only for a patient the caller may open."""
 
     roles = ("admin", "provider")
 

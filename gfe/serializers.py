@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from gfe.models import Clearance, GfeRequest
 from medspa.models import Patient
+from medspa.selectors import patients_open_to
 from services_catalog.models import Service
 
 
@@ -17,6 +18,17 @@ class _Mine(serializers.PrimaryKeyRelatedField):
         return self.model.objects.filter(medspa=self.context["request"].medspa)
 
 
+class _PatientOpen(serializers.PrimaryKeyRelatedField):
+    """A patient id limited to the patients the caller may open (a provider: their own); any other id is
+    refused as if it did not exist."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Patient._base_manager.none(), **kwargs)
+
+    def get_queryset(self):
+        return patients_open_to(self.context["request"].membership)
+
+
 class ClearanceSerializer(serializers.ModelSerializer):
     service_name = serializers.CharField(source="service.display_name", read_only=True)
 
@@ -28,7 +40,7 @@ class ClearanceSerializer(serializers.ModelSerializer):
 
 
 class GfeRequestSerializer(serializers.ModelSerializer):
-    patient = _Mine(model=Patient)
+    patient = _PatientOpen()
     services = _Mine(model=Service, many=True)
 
     class Meta:
@@ -41,7 +53,7 @@ class GfeRequestSerializer(serializers.ModelSerializer):
 
 
 class GateSerializer(serializers.Serializer):
-    patient = _Mine(model=Patient)
+    patient = _PatientOpen()
     services = _Mine(model=Service, many=True)
     on = serializers.DateField(required=False, help_text="The day of the treatment (today by default).")
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from medspa import services
+from medspa import admin_tokens, services  # noqa: F401 (admin_tokens registers the API tokens' admin)
 from medspa.http import ascii_int
 from medspa.models import (
     Invitation,

@@ -10,6 +10,7 @@ from medspa.api_permissions import TenantAPIMixin
 from medspa.api_reads import PatientReadLogMixin
 from medspa.models import Patient
 from medspa.models.patients import PatientStatus
+from medspa.selectors import patients_open_to
 from medspa.serializers import MeSerializer, PatientSerializer
 
 
@@ -41,15 +42,19 @@ class PatientViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Patients of the caller's medspa. No delete: archive by setting status to "archived".
-    Every patient listed or retrieved is written to the patient access log."""
+    """The patients the caller may open, by the rules of the pages: an admin every patient of the medspa, a
+    provider their own (any other id is a 404). Only admins create and edit patients, as on the pages. No
+    delete: archive by setting status to "archived". Every patient listed or retrieved is
+    written to the patient access log."""
 
     roles = ("admin", "provider")
+    write_roles = ("admin",)
     serializer_class = PatientSerializer
     access_viewed = "API: patients"
+    queryset = Patient.objects.none()  # for the schema; get_queryset narrows to the caller's patients
 
     def get_queryset(self):
-        queryset = Patient.objects.all()
+        queryset = patients_open_to(self.request.membership)
         status = self.request.query_params.get("status")
         if status:
             if status not in PatientStatus.values:  # a NUL byte, say, was a 500 from PostgreSQL

@@ -2,10 +2,12 @@
 
 from contextlib import ExitStack
 
+import pghistory
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
 
+from medspa.api_auth import ApiTokenAuthentication
 from medspa.middleware import request_user_has_mfa
 from medspa.permissions import has_role
 from medspa.tenancy import medspa_scope, tenant_resolve
@@ -31,16 +33,31 @@ class IsMedspaMember(permissions.BasePermission):
 
 class TenantAPIMixin:
     """Token-authenticated requests are anonymous in middleware (DRF authenticates in the view), so the
-    medspa and its scope are settled here, after authentication, for the rest of the request."""
+    medspa, its scope and the audit context's medspa and user are settled here, after authentication, for
+    the rest of the request."""
 
     roles: tuple[str, ...] = ()  # who may read; empty: any member
     write_roles: tuple[str, ...] = ()  # who may write, when narrower than `roles`
 
     def initial(self, request, *args, **kwargs):
         self._scope_stack = ExitStack()
-        tenant_resolve(request._request, request.user)  # request.user authenticates
+        user = request.user  # authenticates (session or token)
+        tenant_resolve(request._request, user)
+        # The audit context was opened by AuditContextMiddleware before a token could be read: name the
+        # medspa and the user now, or a token's writes would be recorded as nobody's in no medspa.
+        pghistory.context(
+            medspa=request.medspa.pk if request.medspa else None,
+            user=user.pk if user.is_authenticated else None,
+        )
         self._scope_stack.enter_context(medspa_scope(request.medspa))
         super().initial(request, *args, **kwargs)
+
+    def get_authenticate_header(self, request):
+        # DRF asks only the first authenticator (the session, which has no challenge, hence 403): a request
+        # that presented a token that is expired, revoked or wrong is told so with 401 and the challenge.
+        if request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("token "):
+            return ApiTokenAuthentication().authenticate_header(request)
+        return super().get_authenticate_header(request)
 
     def handle_exception(self, exc):
         # A model rule (full_clean in a service) is the caller's mistake: 400 with its messages, never a 500.

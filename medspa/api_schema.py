@@ -1,12 +1,19 @@
 """The API's OpenAPI schema (drf-spectacular), saying what the views really answer: integer ids in paths,
 wall-clock times as written, and the error responses every operation can give, not only its success."""
 
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.drainage import has_override
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import append_meta, build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
+
+
+class ApiTokenScheme(KnoxTokenScheme):
+    """Our knox authentication (which records the last use) is knox's scheme: `Authorization: Token …`."""
+
+    target_class = "medspa.api_auth.ApiTokenAuthentication"
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from medspa.models import Invitation, Medspa, Membership, Patient, PatientProvider, ProviderProfile
+from medspa.models import ApiToken, Invitation, Medspa, Membership, Patient, PatientProvider, ProviderProfile
 from medspa.models.patients import PatientStatus
 from medspa.models.tenancy import Credential
 
@@ -99,3 +99,21 @@ def patients_of_provider(membership: Membership) -> QuerySet[Patient]:
     return Patient.objects.filter(condition, medspa_id=membership.medspa_id).exclude(
         status=PatientStatus.ARCHIVED
     )
+
+
+def patients_open_to(membership: Membership | None) -> QuerySet[Patient]:
+    """The patients a member may open anywhere outside a dashboard (the API): an admin every patient of the
+    medspa, as in the admin dashboard; a provider their own (patients_of_provider, as in the provider
+    dashboard); anyone else none."""
+    if membership is None:
+        return Patient.objects.none()
+    if membership.is_admin:
+        return Patient.objects.filter(medspa_id=membership.medspa_id)
+    if membership.is_provider:
+        return patients_of_provider(membership)
+    return Patient.objects.none()
+
+
+def api_tokens_of(user) -> QuerySet[ApiToken]:
+    """The user's API tokens that still work (not expired), newest first."""
+    return ApiToken.objects.filter(user=user).exclude(expiry__lt=timezone.now()).order_by("-created")

@@ -18,6 +18,7 @@ from medspa import tasks
 from medspa.http import client_ip
 from medspa.masquerade import signature_personal_require
 from medspa.models import (
+    ApiToken,
     Invitation,
     MasqueradeEvent,
     MedicalDirectorRequest,
@@ -55,6 +56,17 @@ def user_deactivate(*, user: User) -> None:
     user.is_active = False
     user.save(update_fields=["is_active"])
     user_sessions_end(user=user)
+
+
+def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Makes an API token for `user`, expiring after REST_KNOX["TOKEN_TTL"]. Returns the row (which holds
+    only a hash) and the token itself, to be shown once: it cannot be read again."""
+    return ApiToken.objects.create(user=user, name=name)
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    """Revokes a token: the next request that presents it answers 401."""
+    token.delete()
 
 
 def patient_access_record(

@@ -2,6 +2,7 @@
 the typed readers in medspa.env; with nothing configured, the product runs on embedded defaults
 (an embedded PostgreSQL and a file-system Celery broker under .data/)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -39,7 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "django_htmx",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "allauth",
@@ -316,7 +317,7 @@ INTEGRATION_RETRY_AFTER_CAP_SECONDS = env_int("INTEGRATION_RETRY_AFTER_CAP_SECON
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "medspa.api_auth.ApiTokenAuthentication",  # a refused token answers 401 (TenantAPIMixin)
     ],
     "DEFAULT_PERMISSION_CLASSES": ["medspa.api_permissions.IsMedspaMember"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -327,6 +328,17 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["medspa.api_throttling.AnonThrottle", "medspa.api_throttling.UserThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # for any DRF code that asks itself; our throttles ask client_ip
+}
+# API tokens (django-rest-knox): stored as a SHA-512 hash, made in Django admin and shown once, expiring
+# API_TOKEN_TTL_DAYS after they are made (never renewed by use), their last use recorded.
+KNOX_TOKEN_MODEL = "medspa.ApiToken"
+# knox's own model is swapped out; its migrations would still make its table, unused and holding a key to
+# the users (which blocks the flush of transactional tests).
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_TTL": timedelta(days=env_int("API_TOKEN_TTL_DAYS", 30, minimum=1)),
+    "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Portrait medspa API",

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from medspa import api
 from medspa.views import (
     account,
+    api_tokens,
     audit,
     dashboard,
     invitations,
@@ -56,6 +57,8 @@ dashboard_urls = [
         name="settings_medical_director_request",
     ),
     path("settings/members/<int:pk>/<slug:action>/", account.settings_member, name="settings_member"),
+    path("settings/api-tokens/", api_tokens.api_token_list, name="api_token_list"),
+    path("settings/api-tokens/<slug:digest>/revoke/", api_tokens.api_token_revoke, name="api_token_revoke"),
     path("scheduling/", include("scheduling.urls")),
     path("services/", include("services_catalog.urls")),
     path("gfe/", include("gfe.urls")),

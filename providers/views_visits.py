@@ -35,7 +35,7 @@ from providers.models import Sale, Visit, VisitStatus
 from providers.money import ZERO
 from scheduling.models import Appointment
 from services_catalog import services as catalog_services
-from services_catalog.models import ConsentVersion
+from services_catalog.selectors import consent_versions_for
 
 TEMPLATE = "providers/visits/detail.html"
 # Which state of the chart shows each form: "billable" (open and unsigned), "editable" (unsigned, not
@@ -263,7 +263,7 @@ def visit_service_remove(request, pk: int, row_id: int):
 def visit_consent_sign(request, pk: int, version_id: int):
     """The patient signs one consent version on screen (the drawing, the time and the IP are kept)."""
     visit = _visit(request, pk)
-    version = get_object_or_404(ConsentVersion.objects.select_related("consent"), pk=version_id)
+    version = get_object_or_404(consent_versions_for(request.medspa).select_related("consent"), pk=version_id)
     form = _consent_form(version.pk, request.POST)
 
     def sign() -> str:

@@ -6,6 +6,7 @@ from medspa.models import Medspa
 from services_catalog.models import (
     CareMessage,
     Consent,
+    ConsentVersion,
     LibraryService,
     Service,
     ServiceGroup,
@@ -59,6 +60,12 @@ def texts_for(model: type, medspa: Medspa) -> QuerySet:
 
 def consents_for(medspa: Medspa) -> QuerySet[Consent]:
     return texts_for(Consent, medspa)
+
+
+def consent_versions_for(medspa: Medspa) -> QuerySet[ConsentVersion]:
+    """Versions of the consents the medspa may use (its own and Portrait's): another medspa's version is
+    not among them, so looking one up by id answers as if it did not exist."""
+    return ConsentVersion.objects.filter(consent__in=own_and_library(Consent, medspa))
 
 
 def care_messages_for(medspa: Medspa) -> QuerySet[CareMessage]:

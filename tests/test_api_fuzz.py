@@ -33,7 +33,6 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
@@ -43,6 +42,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from medspa.services import api_token_create
 from tests import factories
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))
@@ -254,7 +254,7 @@ def _negatable(operation) -> bool:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_the_api_holds_against_generated_requests(cast, fuzz_world, role):
-    headers = {"Authorization": f"Token {Token.objects.create(user=cast.user(role)).key}"}
+    headers = {"Authorization": f"Token {api_token_create(user=cast.user(role))[1]}"}
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler(), headers=headers)
     failures, operations = [], 0
     for result in schema.get_all_operations():
@@ -279,7 +279,7 @@ def api_admin(cast):
     from rest_framework.test import APIClient
 
     client = APIClient(raise_request_exception=False)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=cast.admin_a).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=cast.admin_a)[1]}")
     return client
 
 

@@ -18,7 +18,7 @@ def patient_events(patient):
 
 def test_an_api_write_is_recorded_with_who_medspa_ip_request_and_the_values(client_as, cast):
     patient = factories.PatientFactory(medspa=cast.medspa_a, allergies="")
-    response = client_as("provider_a1").patch(
+    response = client_as("admin_a").patch(
         f"/api/v1/patients/{patient.pk}/",
         {"allergies": "Latex"},
         content_type="application/json",
@@ -29,7 +29,7 @@ def test_an_api_write_is_recorded_with_who_medspa_ip_request_and_the_values(clie
     event = patient_events(patient)[-1]
     assert event.pgh_label == "update"
     assert event.allergies == "Latex"
-    assert event.pgh_context["user"] == cast.provider_a1.pk
+    assert event.pgh_context["user"] == cast.admin_a.pk
     assert event.pgh_context["medspa"] == cast.medspa_a.pk
     assert event.pgh_context["ip"] == "203.0.113.9"
     assert event.pgh_context["request_id"] == "req-12345678"
@@ -51,17 +51,27 @@ def test_behind_a_proxy_the_audit_row_keeps_the_real_client_not_a_forged_entry(c
 
 
 def test_a_token_authenticated_write_names_the_token_user(cast):
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
+    from tests.test_api import token_client
 
     patient = factories.PatientFactory(medspa=cast.medspa_a)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=cast.admin_a).key}")
+    client = token_client(cast.admin_a)
     assert (
         client.patch(f"/api/v1/patients/{patient.pk}/", {"phone": "555-0100"}, format="json").status_code
         == 200
     )
     assert patient_events(patient)[-1].pgh_context["user"] == cast.admin_a.pk
+
+
+def test_a_token_authenticated_write_is_recorded_with_the_medspa_and_the_user(cast):
+    from tests.test_api import token_client
+
+    patient = factories.PatientFactory(medspa=cast.medspa_a, allergies="")
+    response = token_client(cast.admin_a).patch(
+        f"/api/v1/patients/{patient.pk}/", {"allergies": "Latex"}, format="json"
+    )
+    assert response.status_code == 200
+    context = patient_events(patient)[-1].pgh_context
+    assert (context["medspa"], context["user"]) == (cast.medspa_a.pk, cast.admin_a.pk)
 
 
 def test_a_bulk_update_is_caught_at_database_level(cast):
@@ -73,6 +83,7 @@ def test_a_bulk_update_is_caught_at_database_level(cast):
 
 def test_every_read_of_a_patient_record_is_in_the_access_log(client_as, cast):
     patient = factories.PatientFactory(medspa=cast.medspa_a)
+    patient.assigned_providers.add(cast.provider_a1.memberships.get())  # provider_a1's patient
     client_as("provider_a1").get(f"/api/v1/patients/{patient.pk}/", REMOTE_ADDR="198.51.100.7")
     client_as("staff").get(f"/admin/medspa/patient/{patient.pk}/change/")
     log = list(PatientAccessLog.objects.filter(patient=patient).order_by("created_at"))
@@ -149,11 +160,12 @@ def test_every_audit_table_carries_the_append_only_trigger(db):
 
 def test_staff_search_the_audit_by_patient_user_and_dates(client_as, cast):
     patient = factories.PatientFactory(medspa=cast.medspa_a, last_name="Searchable")
-    other = factories.PatientFactory(medspa=cast.medspa_a, last_name="Elsewhere")
-    client_as("provider_a1").patch(
+    patient.assigned_providers.add(cast.provider_a1.memberships.get())  # provider_a1 reads their own
+    other = factories.PatientFactory(medspa=cast.medspa_b, last_name="Elsewhere")
+    client_as("admin_a").patch(
         f"/api/v1/patients/{patient.pk}/", {"phone": "1"}, content_type="application/json"
     )
-    client_as("admin_a").patch(
+    client_as("admin_b").patch(
         f"/api/v1/patients/{other.pk}/", {"phone": "2"}, content_type="application/json"
     )
     client_as("provider_a1").get(f"/api/v1/patients/{patient.pk}/")
@@ -161,7 +173,7 @@ def test_staff_search_the_audit_by_patient_user_and_dates(client_as, cast):
     by_patient = staff.get(f"/admin/medspa/patientevent/?patient={patient.pk}")
     assert by_patient.status_code == 200
     assert {event.pgh_obj_id for event in by_patient.context["cl"].result_list} == {patient.pk}
-    by_user = staff.get(f"/admin/medspa/patientevent/?actor={cast.provider_a1.email}&pgh_label=update")
+    by_user = staff.get(f"/admin/medspa/patientevent/?actor={cast.admin_a.email}&pgh_label=update")
     assert by_user.context["cl"].result_count == 1
     today = timezone.now().date()
     in_range = staff.get(

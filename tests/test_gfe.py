@@ -228,6 +228,7 @@ class TestGateAndExpiry:
         assert Clearance.objects.filter(patient=patient).count() == 1  # kept, not deleted
 
     def test_the_gate_through_the_api(self, client_as, cast, patient, toxin):
+        patient.assigned_providers.add(cast.provider_a1.memberships.get())  # the gate opens for their own
         client = client_as("provider_a1")
         response = client.post(
             "/api/v1/gfe/gate/",

@@ -5,6 +5,7 @@ from django.test import Client
 
 from medspa.middleware import SESSION_STARTED_KEY
 from medspa.models import MasqueradeEvent, PatientAccessLog
+from services_catalog import services as catalog
 from tests import factories
 
 
@@ -17,6 +18,8 @@ def start(
 def test_an_admin_masquerades_as_a_provider_acts_and_stops_back_where_they_were(client_as, cast):
     patient = factories.PatientFactory(medspa=cast.medspa_a, allergies="")
     patient.assigned_providers.add(cast.provider_a1.memberships.get())
+    toxin = catalog.service_import(medspa=cast.medspa_a, library_service=factories.library_service("Toxin"))
+    catalog.service_set_active(service=toxin, active=True)
     client = client_as("admin_a")
     assert client.get(f"/masquerade/{cast.provider_a1.pk}/").status_code == 200
     response = start(client, cast.provider_a1)
@@ -27,7 +30,13 @@ def test_an_admin_masquerades_as_a_provider_acts_and_stops_back_where_they_were(
     # Acting as the provider: reading and writing the provider's patient.
     assert client.get(f"/provider/patients/{patient.pk}/").status_code == 200
     assert client.get("/dashboard/").status_code == 403  # the provider's own rights, no more
-    client.patch(f"/api/v1/patients/{patient.pk}/", {"allergies": "Latex"}, content_type="application/json")
+    # A provider does not edit patients (only admins do); requesting a GFE changes the patient's status.
+    response = client.post(
+        "/api/v1/gfe/requests/",
+        {"patient": patient.pk, "services": [toxin.pk]},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
     response = client.post("/masquerade/stop/")
     assert response["Location"] == "/dashboard/providers/"
     assert client.get("/dashboard/").status_code == 200
@@ -39,7 +48,7 @@ def test_an_admin_masquerades_as_a_provider_acts_and_stops_back_where_they_were(
         ("Provider dashboard: patient profile", cast.provider_a1, cast.admin_a),
     ]
     write = apps.get_model("medspa", "PatientEvent").objects.filter(pgh_obj_id=patient.pk).latest("pgh_id")
-    assert write.allergies == "Latex"
+    assert write.status == "to_clear"
     assert write.pgh_context["user"] == cast.provider_a1.pk
     assert write.pgh_context["impersonator"] == cast.admin_a.pk
     events = list(MasqueradeEvent.objects.order_by("pk").values_list("action", "actor", "target", "reason"))

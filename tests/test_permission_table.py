@@ -2,7 +2,11 @@
 
 A URL pattern missing from the table fails `test_every_url_pattern_is_in_the_table`: every new page or
 endpoint must say here who may open it. Django admin's own patterns are one entry (ADMIN): only Portrait
-staff get in; everyone else is sent to the admin sign-in."""
+staff get in; everyone else is sent to the admin sign-in.
+
+The API is walked per object too (API_OBJECTS): each member of the cast must find in every list, and open
+by id, exactly the objects the pages show them (a provider their own patients and what hangs on them), and
+get 404 for any other; every API resource must say so there."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -16,6 +20,7 @@ from django.utils import timezone
 
 from gfe import services as gfe
 from medspa.models import PatientImport
+from medspa.services import api_token_create
 from scheduling import booking, settings_services
 from scheduling.models import AvailabilityOverride, AvailabilityRule, Closure, Location
 from services_catalog import services as catalog
@@ -156,6 +161,11 @@ TABLE: dict[str, Row] = {
         ADMIN_A_THING_POST,
         method="post",
         kwargs=lambda w: {"pk": w["provider_a1_membership"].pk, "action": "grant-admin"},
+    ),
+    # admin_a's own API tokens: medspa B's admin (who has none of theirs by that id) gets 404.
+    "api_token_list": Row(ADMIN_PAGE),
+    "api_token_revoke": Row(
+        ADMIN_A_THING_POST, method="post", kwargs=lambda w: {"digest": w["api_token"].digest}
     ),
     "scheduling:home": Row(ADMIN_PAGE),
     "scheduling:location_create": Row(ADMIN_PAGE),
@@ -445,9 +455,10 @@ TABLE: dict[str, Row] = {
     # The own clearer's secret link: an unknown (or used, or expired) token is gone for everyone.
     "gfe_review": Row(everyone(GONE), kwargs=lambda w: {"token": "no-such-token-0123456789"}),
     "api:clearance-list": Row(MEMBERS_ONLY),
-    "api:clearance-detail": Row(A_API_THING, kwargs=lambda w: {"pk": w["exam"].clearances.first().pk}),
+    # Clearances and requests of a patient of admin_a and provider_a1: provider_a2 gets 404, as on the pages.
+    "api:clearance-detail": Row(OWN_API_THING, kwargs=lambda w: {"pk": w["exam"].clearances.first().pk}),
     "api:gfe-request-list": Row(MEMBERS_ONLY),
-    "api:gfe-request-detail": Row(A_API_THING, kwargs=lambda w: {"pk": w["portrait_request"].pk}),
+    "api:gfe-request-detail": Row(OWN_API_THING, kwargs=lambda w: {"pk": w["portrait_request"].pk}),
     "api:gfe-gate": Row((BAD_REQUEST,) * 5 + (FORBIDDEN, FORBIDDEN), method="post"),
     # API
     # The transition: the medspa admin's page (medspa B's admin sees an empty state: B is on Flex), the
@@ -506,10 +517,8 @@ TABLE: dict[str, Row] = {
     "api:api-root": Row(MEMBERS_ONLY),
     "api:me": Row(MEMBERS_ONLY),
     "api:patient-list": Row(ADMINS_AND_PROVIDERS_API),
-    # A patient of medspa A: medspa B's people get 404.
-    "api:patient-detail": Row(
-        (OK, OK, OK, NOT_FOUND, NOT_FOUND, FORBIDDEN, FORBIDDEN), kwargs=lambda w: {"pk": w["patient"].pk}
-    ),
+    # A patient of provider_a1: the admin and provider_a1 read it; provider_a2 and medspa B get 404.
+    "api:patient-detail": Row(OWN_API_THING, kwargs=lambda w: {"pk": w["patient"].pk}),
     # The schema and its docs: any signed-in person (staff included), never the anonymous.
     "api_schema": Row((OK,) * 6 + (FORBIDDEN,)),
     "api_docs": Row((OK,) * 6 + (FORBIDDEN,)),
@@ -547,6 +556,7 @@ def world(cast) -> dict:
         "invitation": factories.InvitationFactory(medspa=cast.medspa_a, invited_by=cast.admin_a),
         "patient": patient,
         "flagged_patient": factories.PatientFactory(medspa=cast.medspa_a, possible_duplicate_of=patient),
+        "api_token": api_token_create(user=cast.admin_a)[0],
         "provider_a1_membership": provider_a1,
         "licence": provider_a1.provider_profile.licences.get(),
         "location": Location.objects.create(
@@ -821,3 +831,85 @@ def test_django_admin_opens_to_portrait_staff_only(cast):
                     url,
                     response.status_code,
                 )
+
+
+# --- The API per object: which member of the cast sees which object, in lists and by id. ----------------
+
+ADMIN_A_AND_A1 = {"admin_a", "provider_a1"}  # provider_a1's own (admin_a sees all of medspa A)
+MEDSPA_A = {"admin_a", "provider_a1", "provider_a2"}  # a thing of medspa A every member of it reads
+
+
+@dataclass
+class ApiObject:
+    """An object of the world behind one API resource, and the cast members who may see it."""
+
+    resource: str  # "api:<basename>": its -list and -detail routes
+    thing: object  # a callable of the world
+    seen_by: set[str]
+
+
+API_OBJECTS = [
+    ApiObject("api:patient", lambda w: w["patient"], ADMIN_A_AND_A1),  # assigned to provider_a1
+    ApiObject("api:patient", lambda w: w["patient_a2"], {"admin_a", "provider_a2"}),
+    ApiObject("api:patient", lambda w: w["patient_b"], {"admin_b", "provider_b"}),
+    ApiObject("api:clearance", lambda w: w["exam"].clearances.first(), ADMIN_A_AND_A1),
+    ApiObject("api:gfe-request", lambda w: w["portrait_request"], ADMIN_A_AND_A1),
+    ApiObject("api:appointment", lambda w: w["appointment"], ADMIN_A_AND_A1),
+    ApiObject("api:availability-rule", lambda w: w["rule"], ADMIN_A_AND_A1),
+    ApiObject("api:availability-override", lambda w: w["override"], ADMIN_A_AND_A1),
+    ApiObject("api:closure", lambda w: w["closure"], MEDSPA_A),
+    ApiObject("api:location", lambda w: w["scheduling_location"], MEDSPA_A),
+    ApiObject("api:appointment-type", lambda w: w["appointment_type"], MEDSPA_A),
+    ApiObject("api:service", lambda w: w["service"], MEDSPA_A),
+    ApiObject("api:service-group", lambda w: w["group"], MEDSPA_A),
+    ApiObject("api:consent", lambda w: w["consent"], MEDSPA_A),
+    ApiObject("api:care-message", lambda w: w["care_message"], MEDSPA_A),
+    ApiObject("api:standing-order", lambda w: w["standing_order"], MEDSPA_A),
+    ApiObject("api:retail-product", lambda w: w["product"], MEDSPA_A),
+]
+GLOBAL_API_RESOURCES = {"api:library-service"}  # Portrait's library: the same for every member
+
+
+def test_every_api_list_says_who_sees_which_object():
+    lists = {name.removesuffix("-list") for name, _ in url_patterns() if name.startswith("api:")}
+    lists &= {name.removesuffix("-list") for name, _ in url_patterns() if name.endswith("-list")}
+    covered = {entry.resource for entry in API_OBJECTS} | GLOBAL_API_RESOURCES
+    assert sorted(lists - covered) == [], "Add these API resources to API_OBJECTS"
+
+
+def api_ids(client: Client, url: str) -> set[int]:
+    """Every id a list answers, over all its pages."""
+    ids = set()
+    while url:
+        body = client.get(url).json()
+        ids |= {row["id"] for row in body["results"]}
+        url = body["next"]
+    return ids
+
+
+def test_each_member_of_the_cast_sees_through_the_api_exactly_the_objects_the_pages_show(cast):
+    things = world(cast)
+    for medspa, provider, key in ((cast.medspa_a, cast.provider_a2, "patient_a2"),
+                                  (cast.medspa_b, cast.provider_b, "patient_b")):  # fmt: skip
+        things[key] = factories.PatientFactory(medspa=medspa)
+        things[key].assigned_providers.add(provider.memberships.get())
+    wrong = []
+    for who in CAST_NAMES:
+        client = Client()
+        if cast.user(who) is not None:
+            client.force_login(cast.user(who))
+        member = who not in ("staff", "anonymous")
+        listed = {}
+        for entry in API_OBJECTS:
+            thing = entry.thing(things)
+            if entry.resource not in listed:
+                listed[entry.resource] = (
+                    api_ids(client, reverse(f"{entry.resource}-list")) if member else set()
+                )
+            detail = client.get(reverse(f"{entry.resource}-detail", kwargs={"pk": thing.pk})).status_code
+            expected_detail = (OK if who in entry.seen_by else NOT_FOUND) if member else FORBIDDEN
+            if detail != expected_detail:
+                wrong.append(f"{who} GET {entry.resource} #{thing.pk} by id: {detail}, not {expected_detail}")
+            if (thing.pk in listed[entry.resource]) != (who in entry.seen_by):
+                wrong.append(f"{who} {entry.resource}-list {'lists' if member else ''} #{thing.pk} wrongly")
+    assert wrong == []

@@ -30,7 +30,8 @@ def test_no_medspa_means_nothing_is_seen(cast):
 
 def test_a_member_sees_only_their_medspas_patients_through_the_api(client_as, cast):
     mine = factories.PatientFactory(medspa=cast.medspa_a)
-    factories.PatientFactory(medspa=cast.medspa_b)
+    mine.assigned_providers.add(cast.provider_a1.memberships.get())  # a provider lists their own
+    factories.PatientFactory(medspa=cast.medspa_b).assigned_providers.add(cast.provider_b.memberships.get())
     response = client_as("provider_a1").get("/api/v1/patients/")
     assert response.status_code == 200
     assert [row["id"] for row in response.json()["results"]] == [mine.pk]

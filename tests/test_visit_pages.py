@@ -5,6 +5,7 @@ signature that locks the chart and the addenda after it; who may open a chart; t
 panels; the calendar's Start/Open visit buttons."""
 
 import base64
+import re
 from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
@@ -395,3 +396,25 @@ def test_the_calendar_starts_and_then_opens_the_visit(cast, client_as, world, ap
     own = factories.checked_in_appointment(world, cast.admin_a.memberships.get(), start=earlier)
     page = admin.get(reverse("scheduling:appointment_detail", args=[own.pk])).content.decode()
     assert f'action="{url("visit_start", own.pk)}"' in page
+
+
+def test_another_medspas_consent_version_answers_exactly_like_one_that_does_not_exist(client_as, cast, visit):
+    from services_catalog.models import Consent, ConsentVersion
+
+    theirs = catalog.text_create(
+        model=Consent, medspa=cast.medspa_b, title="Luxe consent", by=None,
+        text="I understand the risks of this treatment, including bruising and swelling.",
+    )  # fmt: skip
+    nonexistent = ConsentVersion.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    data = {"data_url": data_url(factories.png_signature())}
+    client = client_as("provider_a1")
+    other = client.post(url("visit_consent_sign", visit.pk, theirs.current_version.pk), data)
+    missing = client.post(url("visit_consent_sign", visit.pk, nonexistent), data)
+    assert other.status_code == missing.status_code == 404
+    assert unmasked(other) == unmasked(missing)
+
+
+def unmasked(response) -> str:
+    """The page without its CSRF tokens and script nonces, which are new in every response."""
+    pattern = r'(csrfmiddlewaretoken" value="|"X-CSRFToken": "|nonce=")[^"]+'
+    return re.sub(pattern, r"\1", response.content.decode())

@@ -1,3 +1,4 @@
+from medspa.models.api_tokens import ApiToken
 from medspa.models.audit import MasqueradeEvent, PatientAccessLog
 from medspa.models.patients import Patient, PatientImport, PatientProvider
 from medspa.models.tenancy import (
@@ -11,6 +12,7 @@ from medspa.models.tenancy import (
 from medspa.models.users import User, UserSession
 
 __all__ = [
+    "ApiToken",
     "Invitation",
     "MasqueradeEvent",
     "MedicalDirectorRequest",

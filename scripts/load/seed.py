@@ -21,8 +21,8 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
 from django_scopes import scopes_disabled
-from rest_framework.authtoken.models import Token
 
+from medspa import services
 from medspa.bench import TOTP_SECRET
 from medspa.middleware import SESSION_STARTED_KEY
 from medspa.models import Medspa, Patient, User
@@ -136,7 +136,7 @@ def _extras(rng: random.Random, world: dict, *, users: int) -> dict:
         race_provider = providers[0]
         race_day = today + timedelta(days=RACE_DAY)
         race_slots = race_slots_choose(race_type, race_provider, race_day)
-        token, _ = Token.objects.get_or_create(user=admin)
+        _, token = services.api_token_create(user=admin, name="load test")
         all_patients = list(Patient.objects.filter(medspa=medspa).order_by("pk").values_list("pk", flat=True))
         appointments = list(Appointment.objects.filter(medspa=medspa).values_list("pk", flat=True))
 
@@ -168,7 +168,7 @@ def _extras(rng: random.Random, world: dict, *, users: int) -> dict:
             "provider": race_provider.pk,
             "day": race_day.isoformat(),
             "starts": [s.start.astimezone(location.tz).isoformat() for s in race_slots],
-            "api_token": token.key,
+            "api_token": token,
             "api_patients": rng.sample(all_patients, min(mix.RACE_CLIENTS, len(all_patients))),
         },
     }
