@@ -27,6 +27,7 @@ from medspa import dashboards, masquerade
 from medspa.dashboards import dashboard_area
 from medspa.models import Patient
 from medspa.pdf import pdf_text
+from medspa.selectors import patient_records
 from medspa.selectors import patients_of_provider as provider_patients
 from medspa.services import patient_access_record, patients_access_record
 
@@ -167,7 +168,9 @@ def _signature_bytes(exam: GfeExam) -> bytes:
 def _patient_gfes_context(patient: Patient) -> dict:
     return {
         "patient": patient,
-        "exams": GfeExam.objects.filter(patient=patient).select_related("request").order_by("-signed_at"),
+        "exams": GfeExam.objects.filter(patient__in=patient_records(patient))
+        .select_related("request")
+        .order_by("-signed_at"),
         "requests": GfeRequest.objects.filter(patient=patient)
         .prefetch_related(
             Prefetch("clearances", queryset=Clearance.objects.select_related("service__library_service"))

@@ -90,6 +90,8 @@ def roles_create(conn, *, owner: str, app: str, createdb: bool = False) -> None:
     from psycopg import errors, sql
 
     for role in (owner, app):
+        if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone():
+            continue
         with contextlib.suppress(errors.DuplicateObject, errors.UniqueViolation):  # made meanwhile elsewhere
             conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
     if createdb:

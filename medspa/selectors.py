@@ -57,6 +57,12 @@ def physicians_of(medspa: Medspa) -> QuerySet[Membership]:
     ).select_related("user")
 
 
+def patient_records(patient: Patient) -> QuerySet[Patient]:
+    """The patient's own record and every record merged into it: what was signed on a merged-away record
+    (charts, exams, consents, which the database never lets move) still belongs to the person."""
+    return Patient._base_manager.filter(Q(pk=patient.pk) | Q(merged_into_id=patient.pk))
+
+
 def patient_search(queryset: QuerySet[Patient], query: str) -> QuerySet[Patient]:
     """Every word must match a name, the email or the phone (trigram-indexed)."""
     for word in query.split()[:5]:

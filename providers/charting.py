@@ -18,6 +18,7 @@ from gfe.models import Clearance, ClearanceStatus
 from gfe.services import ClearanceMissing
 from medspa.masquerade import SignatureNotPersonal, acting_impersonator_id, signature_personal_require
 from medspa.models import Membership, Patient, User
+from medspa.selectors import patient_records
 from providers.models import ChartAddendum, Visit, VisitConsent, VisitPhoto, VisitProduct, VisitService
 from providers.models.visits import VisitStatus
 from providers.money import MAX_MONEY
@@ -243,7 +244,7 @@ def consents_needed(visit: Visit) -> list[ConsentNeed]:
     since = visit_moment(visit) - CONSENT_VALID_FOR
     earlier: dict[int, ConsentSignature] = {}
     for signature in ConsentSignature.objects.filter(
-        patient_id=visit.patient_id, version_id__in=versions, signed_at__gte=since
+        patient__in=patient_records(visit.patient), version_id__in=versions, signed_at__gte=since
     ).order_by("-signed_at"):
         earlier.setdefault(signature.version_id, signature)
     needs = []

@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 
 from medspa.models import Patient
 from medspa.panels import PATIENT, Panel
+from medspa.selectors import patient_records
 from providers.models import CareMessageLog, Visit, VisitService
 from services_catalog.models import ConsentSignature
 
@@ -14,7 +15,7 @@ def visits_panel_context(patient: Patient, area: str) -> dict:
     """Every visit of the patient, newest first, with its services: two queries however many there are.
     (A chart opens to its own provider only; the chart page says 404 to anyone else.)"""
     visits = (
-        Visit.objects.filter(patient=patient)
+        Visit.objects.filter(patient__in=patient_records(patient))
         .select_related("provider__user", "location")
         .prefetch_related(
             Prefetch("services", queryset=VisitService.objects.select_related("service__library_service"))
@@ -26,9 +27,10 @@ def visits_panel_context(patient: Patient, area: str) -> dict:
 
 def consents_panel_context(patient: Patient, area: str) -> dict:
     """The consents the patient signed (each an exact version) and the care messages sent: one query each."""
-    signatures = ConsentSignature.objects.filter(patient=patient).select_related("version__consent")
+    records = patient_records(patient)
+    signatures = ConsentSignature.objects.filter(patient__in=records).select_related("version__consent")
     care_logs = (
-        CareMessageLog.objects.filter(visit__patient=patient)
+        CareMessageLog.objects.filter(visit__patient__in=records)
         .select_related("care_message")
         .order_by("-created_at", "-pk")
     )

@@ -51,7 +51,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     test_name = connection.creation._get_test_db_name()
     info = {"dbname": "postgres", "user": superuser["USER"], "password": superuser["PASSWORD"],
             "host": connection.settings_dict["HOST"], "port": connection.settings_dict["PORT"]}  # fmt: skip
-    with psycopg.connect(**{k: v for k, v in info.items() if v}, autocommit=True) as admin:
+    with psycopg.connect(**{k: v for k, v in info.items() if v}) as admin, admin.transaction():
+        # pytest-xdist's workers share the roles: one at a time alters them ("tuple concurrently updated").
+        admin.execute("SELECT pg_advisory_xact_lock(hashtext('medspa tests: database roles'))")
         embedded.roles_create(admin, owner=owner["USER"], app=app["USER"], createdb=True)
         for role in (owner, app):
             if role["PASSWORD"]:

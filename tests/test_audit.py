@@ -39,7 +39,7 @@ def test_an_api_write_is_recorded_with_who_medspa_ip_request_and_the_values(clie
 def test_behind_a_proxy_the_audit_row_keeps_the_real_client_not_a_forged_entry(client_as, cast, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     patient = factories.PatientFactory(medspa=cast.medspa_a, allergies="")
-    response = client_as("provider_a1").patch(
+    response = client_as("admin_a").patch(
         f"/api/v1/patients/{patient.pk}/",
         {"allergies": "Latex"},
         content_type="application/json",

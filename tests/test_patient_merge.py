@@ -192,3 +192,19 @@ def test_a_merged_record_is_not_restored(cast, client_as, records):
     url = reverse("dashboard_patient_archive", args=[records.duplicate.pk])
     assert client_as("admin_a").post(url, {"archive": "0"}).status_code == 302
     assert Patient.objects.get(pk=records.duplicate.pk).status == PatientStatus.ARCHIVED
+
+
+def test_what_was_signed_on_the_merged_record_still_counts_for_the_person(cast, client_as, records):
+    signature = ConsentSignature.objects.get()
+    merge_confirmed(client_as("admin_a"), records)
+    open_visit = Visit.objects.get(pk=records.open_visit.pk)
+    for visit_service in records.signed_visit.services.all():
+        charting.visit_service_add(visit=open_visit, service=visit_service.service)
+    needs = {need.version.pk: need for need in charting.consents_needed(open_visit)}
+    # The consent signed on the merged-away record is still valid for the person: not asked for again.
+    assert needs[signature.version_id].covered_by == signature
+    profile = client_as("admin_a").get(reverse("dashboard_patient_detail", args=[records.survivor.pk]))
+    assert signature.version.consent.title in profile.content.decode()
+    gfes = client_as("admin_a").get(reverse("gfe:patient_gfes", args=[records.survivor.pk]))
+    assert gfes.status_code == 200
+    assert reverse("gfe:exam_detail", args=[GfeExam.objects.get().pk]) in gfes.content.decode()
