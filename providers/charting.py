@@ -396,6 +396,20 @@ def sign_refusal(visit: Visit, user: User) -> str:
     return ""
 
 
+def on_behalf_refusal(visit: Visit) -> str:
+    """Why the person masquerading (if anyone) cannot sign on the provider's behalf, or "": only an admin of
+    the visit's medspa may; Portrait staff never sign a medspa's chart."""
+    impersonator = acting_impersonator_id()
+    if (
+        impersonator is None
+        or Membership.objects.filter(
+            user_id=impersonator, medspa_id=visit.medspa_id, is_admin=True, is_active=True
+        ).exists()
+    ):
+        return ""
+    return "Only the provider, or an admin of this medspa on their behalf, signs the chart."
+
+
 @transaction.atomic
 def chart_sign(*, visit: Visit, by: User) -> Visit:
     """The provider signs the chart; from now on it is locked (the database refuses changes).
@@ -410,12 +424,9 @@ def chart_sign(*, visit: Visit, by: User) -> Visit:
     consents_settle(visit)
     impersonator = acting_impersonator_id()
     if impersonator is not None:
-        if not Membership.objects.filter(
-            user_id=impersonator, medspa_id=visit.medspa_id, is_admin=True, is_active=True
-        ).exists():
-            raise ChartSignatureNotPersonal(
-                "Only the provider, or an admin of this medspa on their behalf, signs the chart."
-            )
+        refusal = on_behalf_refusal(visit)
+        if refusal:
+            raise ChartSignatureNotPersonal(refusal)
         visit.signed_on_behalf_at, visit.signed_on_behalf_by_id = timezone.now(), impersonator
         visit.signed_on_behalf_of = visit.provider
         visit.save(

@@ -116,7 +116,7 @@ def _chart_context(request, visit: Visit, forms: dict, error: str) -> dict:
         "care_logs": visit.care_messages.select_related("care_message") if sale else [],
         "lines": lines,
         "subtotal": sum((line.amount for line in lines), ZERO),
-        "sign_refusal": charting.sign_refusal(visit, request.user),
+        "sign_refusal": charting.sign_refusal(visit, request.user) or charting.on_behalf_refusal(visit),
         "signature_lines": charting.chart_signature_lines(visit),
         # Through a masquerade the admin charts, signs only on the provider's behalf, and never witnesses.
         "masquerading": masquerade.acting_impersonator_id() is not None,

@@ -178,6 +178,19 @@ def test_staff_masquerading_as_a_provider_never_signs_a_chart(cast, visit):
     assert visit.signed_on_behalf_at is None and visit.chart_signed_at is None
 
 
+def test_staff_masquerading_as_a_provider_are_told_why_and_offered_no_sign_button(cast, client_as, visit):
+    factories.consent_sign(visit, cast.provider_a1)
+    staff = client_as("staff")
+    assert start(staff, cast.provider_a1).status_code == 302
+    page = staff.get(reverse("providers:visit_detail", args=[visit.pk])).content.decode()
+    assert "Only the provider, or an admin of this medspa on their behalf, signs the chart." in page
+    assert "Sign on behalf of" not in page
+    # An admin of the medspa is offered the button.
+    admin = masquerading(client_as, cast, cast.provider_a1)
+    page = admin.get(reverse("providers:visit_detail", args=[visit.pk])).content.decode()
+    assert "Sign on behalf of" in page
+
+
 def test_an_addendum_is_never_added_while_masquerading(cast, visit):
     factories.consent_sign(visit, cast.provider_a1)
     charting.chart_sign(visit=visit, by=cast.provider_a1)
