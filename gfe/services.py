@@ -200,6 +200,8 @@ def gfe_decide(
     request = GfeRequest.objects.select_for_update().get(pk=request.pk)
     if request.status not in OPEN_REQUEST_STATUSES:
         raise GfeRuleBroken(f"This request was already {request.get_status_display().lower()}.")
+    # Deciding starts the review when nobody pressed Start review; a refused decision undoes it with the rest.
+    request = gfe_review_start(request=request)
     clearances = list(request.clearances.select_related("service"))
     if {c.service_id for c in clearances} != set(decisions):
         raise GfeRuleBroken("Decide every requested service.")

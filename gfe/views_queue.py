@@ -98,9 +98,8 @@ def queue_review(request, pk: int):
         if request.method == "GET":  # reading never changes the request: Start review (a POST) does
             form = GfeDecisionForm(services=requested, initial={"clearer_name": request.user.full_name})
             return _page(request, context, requested, form)
-        gfe_request = services.gfe_review_start(request=gfe_request)
-        context["gfe_request"] = gfe_request
         if request.POST.get("action") == "start":
+            services.gfe_review_start(request=gfe_request)
             return redirect(request.path)
         form = GfeDecisionForm(request.POST, services=requested)
         if not form.is_valid():

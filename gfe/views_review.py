@@ -93,10 +93,9 @@ def review(request, token: str):
         return _gone(request, str(error) or NOT_VALID)
     with request_scope(gfe_request):
         requested = request_services(gfe_request)
-        if request.method == "POST":
-            gfe_request = services.gfe_review_start(request=gfe_request)
-            if request.POST.get("action") == "start":
-                return redirect(request.path)
+        if request.method == "POST" and request.POST.get("action") == "start":
+            services.gfe_review_start(request=gfe_request)
+            return redirect(request.path)
         gfe_settings = GfeSettings.objects.filter(medspa_id=gfe_request.medspa_id).first()
         patient_access_record(
             patient=gfe_request.patient, request=request, viewed="GFE review link: patient intake",

@@ -97,6 +97,7 @@ NOT_PATIENT_DATA = {
         "mfa_reauthenticate",
         "mfa_view_recovery_codes",
         "invitation_accept",
+        "api_token_list",
         "invitation_list",
         "profile",
         "profile_file",
@@ -110,6 +111,9 @@ NOT_PATIENT_DATA = {
         "api_schema",
         "api:api-root",
         "api:me",
+    },
+    "The audit chains' verification: counts and hashes per chain, no row's content.": {
+        "audit_chains",
     },
     "The medspa's settings, catalog, rooms, availability and texts: no patient in them.": {
         "account_settings",

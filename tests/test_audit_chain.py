@@ -66,7 +66,7 @@ def test_a_row_changed_by_a_superuser_is_found_by_the_command_and_the_page(
     transactional_db, client_as, cast, connect_as
 ):
     patient = factories.PatientFactory(medspa=cast.medspa_a)
-    _read(client_as("provider_a1"), patient, 4)
+    _read(client_as("admin_a"), patient, 4)
     tampered = PatientAccessLog.objects.get(chain_seq=2)
     assert _verify()[0] == 0
     superuser = connect_as("superuser")  # the one who can switch every trigger off
@@ -88,7 +88,7 @@ def test_a_row_deleted_or_rehashed_by_a_superuser_breaks_the_chain(
     transactional_db, client_as, cast, connect_as
 ):
     patient = factories.PatientFactory(medspa=cast.medspa_a)
-    _read(client_as("provider_a1"), patient, 4)
+    _read(client_as("admin_a"), patient, 4)
     rows = list(PatientAccessLog.objects.order_by("chain_seq"))
     superuser = connect_as("superuser")
     superuser.execute("SET session_replication_role = replica")

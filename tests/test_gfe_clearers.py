@@ -224,6 +224,24 @@ def test_opening_the_link_changes_nothing_and_is_logged_with_the_clearer_named(w
     }
 
 
+def test_a_refused_decision_leaves_the_request_as_it_was(world):
+    """Only Start review or a decision that is taken moves the request: a refused one changes nothing."""
+    cast, patient, neurotoxin, filler = world
+    own_clearer(cast.medspa_a)
+    gfe_request = services.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=None)
+    clearer = Client()
+    assert clearer.post(link_path(gfe_request), {}).status_code == 400
+    unsigned = decision_post(gfe_request, {neurotoxin: (ClearanceStatus.CLEARED, "")})
+    unsigned["clearer_name"] = ""
+    assert clearer.post(link_path(gfe_request), unsigned).status_code == 400
+    gfe_request.refresh_from_db()
+    assert gfe_request.status == RequestStatus.SENT
+    assert set(gfe_request.clearances.values_list("status", flat=True)) == {ClearanceStatus.REQUESTED}
+    assert clearer.post(link_path(gfe_request), {"action": "start"}).status_code == 302
+    gfe_request.refresh_from_db()
+    assert gfe_request.status == RequestStatus.IN_REVIEW
+
+
 def test_the_signed_decision_alone_also_starts_and_ends_the_review(world):
     cast, patient, neurotoxin, filler = world
     own_clearer(cast.medspa_a)
@@ -272,7 +290,7 @@ def test_the_form_refuses_a_missing_reason_or_signature_with_400(world):
     assert response.status_code == 400 and "Decide Dermal filler: lips." in response.content.decode()
 
     gfe_request.refresh_from_db()
-    assert gfe_request.status == RequestStatus.IN_REVIEW
+    assert gfe_request.status == RequestStatus.SENT  # a refused decision changes nothing, not even the status
     assert not GfeExam.objects.filter(request=gfe_request).exists()
 
 

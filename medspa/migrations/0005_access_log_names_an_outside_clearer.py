@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='patientaccesslog',
             name='actor_label',
-            field=models.CharField(blank=True, help_text='Who read the record when they have no user account: the outside clearer of a GFE link.', max_length=200, verbose_name='who looked, without an account'),
+            field=models.CharField(blank=True, db_default='', default='', help_text='Who read the record when they have no user account: the outside clearer of a GFE link.', max_length=200, verbose_name='who looked, without an account'),
         ),
         migrations.AlterField(
             model_name='patientaccesslog',

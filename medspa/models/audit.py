@@ -21,6 +21,8 @@ class PatientAccessLog(models.Model):
         "who looked, without an account",
         max_length=200,
         blank=True,
+        default="",
+        db_default="",  # a row written outside the ORM names its reader by actor alone
         help_text="Who read the record when they have no user account: the outside clearer of a GFE link.",
     )
     impersonator = models.ForeignKey(
