@@ -6,11 +6,9 @@ punctuation plain and turns a character outside Latin-1 into its unaccented lett
 
 from django.utils import timezone
 from django.utils.formats import date_format
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from billing.models import Bill, BillLine
-from medspa.pdf import pdf_text
+from medspa.pdf import Document, pdf_text
 
 
 def money(value) -> str:
@@ -31,23 +29,9 @@ def bill_pdf_bytes(bill: Bill, lines: list[BillLine]) -> bytes:
     medspa = bill.medspa
     generated = timezone.localtime(bill.generated_at, medspa.tz)
     month = date_format(bill.month, "F Y")
-    pdf = FPDF(format="Letter")
-    pdf.set_title(pdf_text(f"Portrait bill {bill.number}"))
-    pdf.set_author("Portrait")
-    pdf.set_creation_date(bill.generated_at)
-    pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.add_page()
-    width = pdf.epw
-
-    def line(text, *, size=10, style="", height=5.5, align="L"):
-        pdf.set_font("helvetica", style, size)
-        pdf.multi_cell(width, height, pdf_text(text), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def fact(label, value):
-        pdf.set_font("helvetica", "B", 10)
-        pdf.cell(35, 5.5, pdf_text(label))
-        pdf.set_font("helvetica", "", 10)
-        pdf.multi_cell(width - 35, 5.5, pdf_text(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    document = Document(title=f"Portrait bill {bill.number}", author="Portrait", created=bill.generated_at,
+                        label_width=35)  # fmt: skip
+    line, fact, pdf = document.line, document.fact, document.pdf
 
     line("Portrait", size=20, style="B", height=10)
     line(f"Monthly bill for {month}", size=12, height=7)
@@ -92,4 +76,4 @@ def bill_pdf_bytes(bill: Bill, lines: list[BillLine]) -> bytes:
         size=8,
         height=4,
     )
-    return bytes(pdf.output())
+    return document.output()

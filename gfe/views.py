@@ -16,8 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
 from gfe import selectors, services
 from gfe.forms import GfeRequestForm, GfeSettingsForm, SelfClearanceForm
@@ -26,7 +24,7 @@ from gfe.services import Decision, GfeRuleBroken
 from medspa import dashboards, masquerade
 from medspa.dashboards import dashboard_area
 from medspa.models import Patient
-from medspa.pdf import pdf_text
+from medspa.pdf import Document
 from medspa.selectors import patient_records
 from medspa.selectors import patients_of_provider as provider_patients
 from medspa.services import patient_access_record, patients_access_record
@@ -388,27 +386,8 @@ def exam_pdf_bytes(exam: GfeExam) -> bytes:
     """The signed exam as a PDF document."""
     patient, medspa = exam.patient, exam.medspa
     signed = timezone.localtime(exam.signed_at, medspa.tz)
-    pdf = FPDF(format="Letter")
-    pdf.set_title(pdf_text(f"Good Faith Exam {exam.pk}"))
-    pdf.set_author(pdf_text(exam.clearer_name))
-    pdf.set_creation_date(exam.signed_at)
-    pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.add_page()
-    width = pdf.epw
-
-    def line(text, *, size=10, style="", height=5.5):
-        pdf.set_font("Helvetica", style, size)
-        pdf.multi_cell(width, height, pdf_text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def heading(text):
-        pdf.ln(3)
-        line(text, size=12, style="B", height=7)
-
-    def fact(label, value):
-        pdf.set_font("Helvetica", "B", 10)
-        pdf.cell(45, 5.5, pdf_text(label))
-        pdf.set_font("Helvetica", "", 10)
-        pdf.multi_cell(width - 45, 5.5, pdf_text(value or "-"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    document = Document(title=f"Good Faith Exam {exam.pk}", author=exam.clearer_name, created=exam.signed_at)
+    line, heading, fact, pdf = document.line, document.heading, document.fact, document.pdf
 
     line(medspa.name, size=11, style="B")
     line("Good Faith Exam", size=18, style="B", height=10)
@@ -453,4 +432,4 @@ def exam_pdf_bytes(exam: GfeExam) -> bytes:
     line(f"Signed electronically on {_day(signed)} at {date_format(signed, 'g:i A')} ({medspa.time_zone}) by "
          f"{exam.clearer_name}, {exam.clearer_credential}"
          + (f", licence {exam.clearer_licence}." if exam.clearer_licence else "."))  # fmt: skip
-    return bytes(pdf.output())
+    return document.output()

@@ -2,10 +2,8 @@
 the consents, the notes, and who signed it, on whose behalf, and the provider's co-signature."""
 
 from django.utils import timezone
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 
-from medspa.pdf import pdf_text
+from medspa.pdf import Document
 from providers import charting
 from providers.models import Visit
 
@@ -13,26 +11,8 @@ from providers.models import Visit
 def chart_pdf_bytes(visit: Visit) -> bytes:
     """The chart, signed or not, as a PDF document; the signature lines are the chart page's own."""
     medspa = visit.medspa
-    pdf = FPDF(format="Letter")
-    pdf.set_title(pdf_text(f"Visit chart {visit.pk}"))
-    pdf.set_author(pdf_text(visit.provider.user.get_full_name()))
-    pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.add_page()
-    width = pdf.epw
-
-    def line(text, *, size=10, style="", height=5.5):
-        pdf.set_font("Helvetica", style, size)
-        pdf.multi_cell(width, height, pdf_text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def heading(text):
-        pdf.ln(3)
-        line(text, size=12, style="B", height=7)
-
-    def fact(label, value):
-        pdf.set_font("Helvetica", "B", 10)
-        pdf.cell(45, 5.5, pdf_text(label))
-        pdf.set_font("Helvetica", "", 10)
-        pdf.multi_cell(width - 45, 5.5, pdf_text(value or "-"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    document = Document(title=f"Visit chart {visit.pk}", author=visit.provider.user.get_full_name())
+    line, heading, fact = document.line, document.heading, document.fact
 
     patient = visit.patient
     started = timezone.localtime(charting.visit_moment(visit), medspa.tz)
@@ -82,4 +62,4 @@ def chart_pdf_bytes(visit: Visit) -> bytes:
             signed = timezone.localtime(addendum.signed_at, medspa.tz)
             line(f"{addendum.signed_by.get_full_name()}, {signed:%b %-d, %Y %-I:%M %p}", style="B")
             line(addendum.text)
-    return bytes(pdf.output())
+    return document.output()
