@@ -40,6 +40,8 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 # The test settings use their own embedded PostgreSQL (unless DATABASE_URL is set), stopped at the end.
+# One pytest-xdist worker per core: each has its own test database and its own pair of database roles.
+PYTEST_ARGS ?= -n auto
 test: install lint
 	scripts/ensure-chromium
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
