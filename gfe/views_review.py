@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from gfe import services
 from gfe.forms_review import GfeDecisionForm
 from gfe.models import GfeRequest, GfeSettings, RequestStatus, Routing
+from medspa.http import secret_link
 from medspa.services import patient_access_record
 from medspa.tenancy import medspa_scope
 
@@ -60,7 +61,6 @@ def request_scope(gfe_request: GfeRequest):
 def _render(request, template: str, context: dict, *, status: int = 200):
     response = render(request, template, {**PUBLIC_CONTEXT, **context}, status=status)
     response["Cache-Control"] = "no-store"
-    response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
@@ -83,6 +83,7 @@ def clearer_label(gfe_request: GfeRequest, gfe_settings: GfeSettings | None) -> 
     return f"Outside clearer {email or '(no email on file)'}, by the link of GFE request {gfe_request.pk}"
 
 
+@secret_link
 @require_http_methods(["GET", "POST"])
 def review(request, token: str):
     """GET only shows the request: mail scanners open links, so reading never changes it. The clearer's

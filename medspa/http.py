@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from functools import wraps
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -57,3 +58,19 @@ def ascii_int(value, *, max_digits: int | None = None) -> int | None:
 def search_query(request: HttpRequest, name: str = "q", max_length: int = 100) -> str:
     """A search box's text from the query string, without NUL (PostgreSQL text holds none), capped."""
     return request.GET.get(name, "").replace("\x00", "")[:max_length]
+
+
+def secret_link(view):
+    """For a page whose address is its key (the patient's manage link, the outside clearer's GFE link, the
+    OpenPhone confirmation link): the address is never sent to another site, and search engines keep off it.
+    `same-origin`, not `no-referrer`: from a `no-referrer` page Chromium posts the page's own forms with
+    `Origin: null`, which Django's CSRF check refuses."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "same-origin"
+        response.setdefault("X-Robots-Tag", "noindex, nofollow")
+        return response
+
+    return wrapped

@@ -24,6 +24,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 from django_scopes import scopes_disabled
 
+from medspa.http import secret_link
 from medspa.models import Medspa, Membership
 from medspa.tenancy import medspa_scope
 from scheduling import slots as slot_rules
@@ -440,11 +441,10 @@ def _manage_page(request, appointment, *, cancel_form=None, error="", status=200
     response = _render(
         request, "scheduling/public/manage.html", context, medspa=appointment.medspa, status=status
     )
-    response["Referrer-Policy"] = "no-referrer"  # the link is the key: never leak it to another site
-    response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
+@secret_link
 @require_http_methods(["GET", "POST"])
 def booking_manage(request, token: str):
     with scopes_disabled():

@@ -478,7 +478,7 @@ class TestManagePage:
         response = client.get(self.manage_url(appointment))
         assert response.status_code == 200
         assert "Cancel my appointment" in page(response) and label(at(3, 10)) in page(response)
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "same-origin"
         assert (
             client.post(self.manage_url(appointment), {"action": "cancel", "reason": ""}).status_code == 400
         )

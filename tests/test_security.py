@@ -30,7 +30,10 @@
 import copy
 import re
 import time
+from datetime import datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -41,10 +44,12 @@ from django.core import mail
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from billing.models import Bill, BillLine
 from medspa.database import audit_tables
 from medspa.models import MasqueradeEvent, PatientAccessLog
+from scheduling import booking
 from tests import factories
 from tests.conftest import CAST_NAMES
 from tests.test_accounts import sign_in, totp_now
@@ -54,6 +59,7 @@ from transition.models import ReleaseConfirmation, TimelineEntry
 
 ROOT = Path(__file__).resolve().parent.parent
 OK, FOUND, TOO_MANY = 200, 302, 429
+LA = ZoneInfo("America/Los_Angeles")  # the cast's medspas and scheduling_world's location
 
 
 def password_only(user) -> Client:
@@ -383,3 +389,32 @@ def test_every_append_only_table_refuses_update_and_delete(client_as, cast, sett
             ):
                 cursor.execute(statement, [row[0]])
     assert untested == []
+
+
+# --- Secret links: the address is the key -------------------------------------------------------------------
+
+
+def test_every_answer_of_a_secret_link_keeps_its_address_on_our_own_site(cast):
+    """The patient's manage link, the outside clearer's GFE link and the OpenPhone confirmation link:
+    `same-origin` keeps the address out of other sites' Referer, and unlike `no-referrer` it lets
+    Chromium post the page's forms with a real Origin (tests/test_browser_public_forms.py)."""
+    provider = cast.provider_a1.memberships.get()
+    _, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
+    appointment = booking.appointment_book(
+        appointment_type=appointment_type,
+        start=datetime.combine(timezone.localdate(timezone=LA) + timedelta(days=3), clock(10), tzinfo=LA),
+        patient=factories.PatientFactory(medspa=cast.medspa_a),
+        provider=provider,
+        notify=False,
+    )
+    answers = {
+        reverse("booking_manage", args=[appointment.manage_token]): OK,
+        reverse("booking_manage", args=["not-a-token"]): 404,
+        reverse("gfe_review", args=["not-a-token"]): 410,
+        reverse("transition_confirm:confirm", args=["not-a-token"]): FOUND,  # to sign in first
+    }
+    for url, status in answers.items():
+        response = Client().get(url)
+        assert response.status_code == status, url
+        assert response["Referrer-Policy"] == "same-origin", url
+        assert response["X-Robots-Tag"] == "noindex, nofollow", url

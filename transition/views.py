@@ -18,7 +18,7 @@ from django_scopes import scopes_disabled
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
-from medspa.http import client_ip
+from medspa.http import client_ip, secret_link
 from medspa.masquerade import impersonator_id
 from medspa.models.tenancy import BusinessModel
 from medspa.tenancy import medspa_scope
@@ -403,6 +403,7 @@ def _problem(request, message: str, status: int):
     return render(request, "transition/confirm_problem.html", {"problem": message}, status=status)
 
 
+@secret_link
 @require_http_methods(["GET", "POST"])
 def confirm(request, token: str):
     """The provider confirms in writing, signed in as the person the link was sent to, that the OpenPhone
