@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from billing import services
 from billing.models import Bill, PlanPeriod
-from medspa.pdf import pdf_text
 from providers import earnings
 
 
@@ -145,12 +144,6 @@ def test_the_pdf_of_a_medspa_with_characters_outside_latin1(cast, client_as):
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     staff = client_as("staff").get(reverse("billing_staff:pdf", args=[bill.pk]))
     assert staff.status_code == 200 and staff.content.startswith(b"%PDF")
-
-
-def test_pdf_text_keeps_latin1_and_never_raises():
-    text = pdf_text("Glöw 美 – “Spa” ’ — … Łódź")
-    text.encode("latin-1")
-    assert text == 'Glöw ? - "Spa" \' - ... ?ódz'
 
 
 def test_account_settings_shows_the_latest_bill(cast, client_as):
