@@ -5,9 +5,11 @@ the business it billed as the bill recorded it, not as the medspa reads today.""
 from datetime import timedelta
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from billing import services as billing_services
+from billing.models import Bill
 from gfe import services as gfe_services
 from gfe.views import exam_pdf_bytes
 from providers.chart_pdf import chart_pdf_bytes
@@ -109,3 +111,25 @@ def test_a_bill_pdf_shows_the_business_as_recorded_when_the_bill_was_made(cast, 
         assert recorded in text
     for today in ("Radiance", "Ocean Avenue", "Miami"):
         assert today not in text
+
+
+def test_the_migration_gives_bills_made_before_it_the_medspas_name_and_address(as_owner, cast):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("billing.migrations.0003_bills_record_who_was_billed")
+    medspa = cast.medspa_a
+    medspa.name, medspa.dba = "Glow Medical LLC", "Glow Studio"
+    medspa.shipping_line1, medspa.shipping_city = "10 Main Street", "Austin"
+    medspa.shipping_state, medspa.shipping_postal_code = "TX", "78701"
+    medspa.save()
+    last_month = month_back(medspa, 1)
+    before = Bill.objects.create(medspa=medspa, month=last_month, number="GLOW-OLD", total=0)  # as they were
+    with connection.schema_editor() as schema_editor:
+        migration.forwards(apps, schema_editor)
+    before.refresh_from_db()
+    assert (before.business_name, before.business_dba) == ("Glow Medical LLC", "Glow Studio")
+    assert before.address_lines == ["10 Main Street", "Austin, TX 78701"]
+    with pytest.raises(DatabaseError, match="Cannot"), transaction.atomic():  # and bills stay append-only
+        Bill.objects.filter(pk=before.pk).update(business_name="Changed")
