@@ -16,7 +16,7 @@ _FACES = (
 # Chinese is a 10 MB file that takes longer to read than the rest of a PDF to write: it is added the first
 # time a text needs it.
 _HAN = ("notosanssc", "NotoSansSC-Regular.ttf")
-_HAN_FROM = 0x2E80  # CJK radicals, kana, ideographs, Hangul and CJK punctuation all sit above this point
+_HAN_FROM = 0x2E80  # CJK radicals, punctuation, kana and ideographs all sit above this point
 
 
 class _FPDF(FPDF):
