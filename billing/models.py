@@ -53,6 +53,10 @@ class Bill(models.Model):
     number = models.CharField(max_length=30, unique=True)
     total = models.DecimalField(max_digits=12, decimal_places=2)
     generated_at = models.DateTimeField(auto_now_add=True)
+    # Whom the bill was for, as the medspa was when the bill was made: it reads the same after a rename.
+    business_name = models.CharField(max_length=200, blank=True)
+    business_dba = models.CharField("DBA (doing business as)", max_length=200, blank=True)
+    shipping_address = models.TextField(blank=True, help_text="The shipping address, one line per line.")
 
     objects = ScopedManager(medspa="medspa")
 
@@ -66,6 +70,15 @@ class Bill(models.Model):
 
     def __str__(self) -> str:
         return f"Bill {self.number} ({self.month:%B %Y})"
+
+    @property
+    def display_name(self) -> str:
+        """The name the medspa went by when the bill was made: its DBA when it had one."""
+        return self.business_dba or self.business_name
+
+    @property
+    def address_lines(self) -> list[str]:
+        return self.shipping_address.splitlines()
 
 
 class BillLine(models.Model):

@@ -1,33 +1,20 @@
-"""A bill as a PDF document (fpdf2): Portrait's header, the medspa and its shipping address, the bill's
-number, month and date, its lines and total.
-
-The PDF's built-in fonts know Latin-1 only: every text goes through `pdf_text`, which makes typographic
-punctuation plain and turns a character outside Latin-1 into its unaccented letter, or "?"."""
+"""A bill as a PDF document (fpdf2): Portrait's header, the medspa and its shipping address as the bill
+recorded them when it was made, the bill's number, month and date, its lines and total."""
 
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from billing.models import Bill, BillLine
-from medspa.pdf import Document, pdf_text
-
-
-def money(value) -> str:
-    return f"${value:,.2f}"
+from medspa.money import money_format as money
+from medspa.pdf import FAMILY, Document
 
 
 def filename(bill: Bill) -> str:
     return f"portrait-bill-{bill.number}.pdf"
 
 
-def shipping_address(medspa) -> list[str]:
-    city = " ".join(part for part in (medspa.shipping_state, medspa.shipping_postal_code) if part)
-    city = ", ".join(part for part in (medspa.shipping_city, city) if part)
-    return [line for line in (medspa.shipping_line1, medspa.shipping_line2, city) if line]
-
-
 def bill_pdf_bytes(bill: Bill, lines: list[BillLine]) -> bytes:
-    medspa = bill.medspa
-    generated = timezone.localtime(bill.generated_at, medspa.tz)
+    generated = timezone.localtime(bill.generated_at, bill.medspa.tz)
     month = date_format(bill.month, "F Y")
     document = Document(title=f"Portrait bill {bill.number}", author="Portrait", created=bill.generated_at,
                         label_width=35)  # fmt: skip
@@ -36,10 +23,10 @@ def bill_pdf_bytes(bill: Bill, lines: list[BillLine]) -> bytes:
     line("Portrait", size=20, style="B", height=10)
     line(f"Monthly bill for {month}", size=12, height=7)
     pdf.ln(4)
-    line(medspa.display_name, size=11, style="B")
-    if medspa.dba and medspa.dba != medspa.name:
-        line(medspa.name)
-    for address_line in shipping_address(medspa):
+    line(bill.display_name, size=11, style="B")
+    if bill.business_dba:
+        line(bill.business_name)
+    for address_line in bill.address_lines:
         line(address_line)
     pdf.ln(4)
     fact("Bill number", bill.number)
@@ -47,7 +34,7 @@ def bill_pdf_bytes(bill: Bill, lines: list[BillLine]) -> bytes:
     fact("Generated", date_format(generated, "F j, Y"))
     pdf.ln(5)
 
-    pdf.set_font("helvetica", "", 10)
+    pdf.set_font(FAMILY, "", 10)
     with pdf.table(
         col_widths=(70, 10, 20),
         text_align=("LEFT", "RIGHT", "RIGHT"),
@@ -59,7 +46,7 @@ def bill_pdf_bytes(bill: Bill, lines: list[BillLine]) -> bytes:
             heading.cell(label)
         for bill_line in lines:
             row = table.row()
-            row.cell(pdf_text(bill_line.description))
+            row.cell(bill_line.description)
             row.cell(str(bill_line.quantity))
             row.cell(money(bill_line.amount))
         if not lines:

@@ -16,6 +16,7 @@ from billing.models import Bill, BillLine, PlanPeriod
 from gfe.models import GfeRequest
 from medspa.models import Medspa
 from medspa.models.tenancy import BusinessModel
+from medspa.selectors import medspa_shipping_address_lines
 from providers import earnings
 from providers.money import ZERO
 
@@ -250,6 +251,9 @@ def bill_generate(*, medspa: Medspa, month: date) -> tuple[Bill, bool]:
                 month=month,
                 number=bill_number(medspa, month),
                 total=sum((draft.amount for draft in drafts), ZERO),
+                business_name=medspa.name,
+                business_dba=medspa.dba if medspa.dba != medspa.name else "",
+                shipping_address="\n".join(medspa_shipping_address_lines(medspa)),
             )
             BillLine.objects.bulk_create(
                 BillLine(

@@ -9,6 +9,7 @@ from django.db.models import Case, F, Q, QuerySet, When
 from gfe.models import GfeSettings, Routing
 from medspa.forms import DrawnSignatureForm
 from medspa.models import Medspa
+from medspa.money import money_format
 from services_catalog import selectors as catalog
 from services_catalog.models import Service
 
@@ -88,7 +89,7 @@ class GfeRequestForm(forms.Form):
         self.fields["services"].queryset = services_needing_clearance(medspa)
         self.fields["services"].status_labels = labels or {}
         if allow_urgent:
-            self.fields["urgent"].label = f"Urgent (adds ${urgent_fee} to your bill)"
+            self.fields["urgent"].label = f"Urgent (adds {money_format(urgent_fee)} to your bill)"
             self.fields["urgent"].help_text = "Portrait's clearers take urgent requests first."
         else:
             del self.fields["urgent"]

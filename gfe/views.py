@@ -24,6 +24,7 @@ from gfe.services import Decision, GfeRuleBroken
 from medspa import dashboards, masquerade
 from medspa.dashboards import dashboard_area
 from medspa.models import Patient
+from medspa.money import money_format
 from medspa.pdf import Document
 from medspa.selectors import patient_records
 from medspa.selectors import patients_of_provider as provider_patients
@@ -53,7 +54,7 @@ def _routing_options(form: GfeSettingsForm, eligible: list) -> list[dict]:
         ),
         Routing.PORTRAIT: (
             "Requests land in a queue that Portrait's clearers work through. An urgent request is taken "
-            f"first and adds ${fee} to your bill."
+            f"first and adds {money_format(fee)} to your bill."
         ),
     }
     options = []

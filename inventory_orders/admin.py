@@ -24,6 +24,7 @@ from inventory_orders.models import (
 )
 from inventory_orders.selectors import order_number
 from medspa.admin import AuditEventAdmin, ReadOnlyAdmin, ReadOnlyInline
+from medspa.money import money_format
 
 PRICES_HELP = (
     "Saving new prices does not reprice the carts of the medspas: every checkout re-verifies each line "
@@ -65,8 +66,8 @@ class CatalogProductForm(forms.ModelForm):
         if launch is not None and flex is not None and launch > 0 and flex > 0 and launch < flex:
             self.add_error(
                 "price_launch",
-                f"The Launch price (${launch}) must be at least the Flex price (${flex}): Launch carries a "
-                "slightly higher platform fee than Flex.",
+                f"The Launch price ({money_format(launch)}) must be at least the Flex price "
+                f"({money_format(flex)}): Launch carries a slightly higher platform fee than Flex.",
             )
         return cleaned
 
@@ -97,7 +98,7 @@ class CatalogProductAdmin(admin.ModelAdmin):
 def _saving(market, price) -> str:
     if not market:
         return "—"
-    return f"${market - price} ({(market - price) * 100 / market:.0f}%)"
+    return f"{money_format(market - price)} ({(market - price) * 100 / market:.0f}%)"
 
 
 @admin.register(OrderingRules)
@@ -120,7 +121,7 @@ class OrderLineInline(ReadOnlyInline):
     def ordered(self, obj):
         if not obj.is_changed:
             return "—"
-        return f"{obj.ordered_quantity} × {obj.ordered_product} at ${obj.ordered_unit_price}"
+        return f"{obj.ordered_quantity} × {obj.ordered_product} at {money_format(obj.ordered_unit_price)}"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("ordered_product")

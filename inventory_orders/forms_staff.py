@@ -9,6 +9,7 @@ from django import forms
 
 from inventory_orders.models import CatalogProduct, Order, OrderLine
 from inventory_orders.services import MAX_QUANTITY, LineChange
+from medspa.money import money_format
 
 NOTE_WIDGET = forms.Textarea(attrs={"rows": 3})
 
@@ -103,7 +104,7 @@ class ChangeForm(ActionForm):
     def _product_choices(self, line: OrderLine) -> list[tuple[str, str]]:
         model = self.order.business_model
         return [("", "Keep this product")] + [
-            (key, f"{product} · {product.supplier.name} · ${product.price_for(model)}")
+            (key, f"{product} · {product.supplier.name} · {money_format(product.price_for(model))}")
             for key, product in self.products.items()
             if product.pk != line.product_id
         ]

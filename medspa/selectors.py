@@ -43,6 +43,13 @@ def medspa_has_shipping_address(medspa: Medspa) -> bool:
     )
 
 
+def medspa_shipping_address_lines(medspa: Medspa) -> list[str]:
+    """The shipping address as it prints on an envelope: street lines, then "City, ST 12345"."""
+    city = " ".join(part for part in (medspa.shipping_state, medspa.shipping_postal_code) if part)
+    city = ", ".join(part for part in (medspa.shipping_city, city) if part)
+    return [line for line in (medspa.shipping_line1, medspa.shipping_line2, city) if line]
+
+
 def medspa_has_invited_providers(medspa: Medspa) -> bool:
     return (
         Invitation.objects.filter(medspa=medspa, as_provider=True).exists()

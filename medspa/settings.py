@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "medspa.context_processors.tenant",
             ],
+            "builtins": ["medspa.templatetags.money"],
         },
     },
 ]

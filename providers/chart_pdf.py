@@ -1,5 +1,6 @@
-"""A visit's chart as a PDF (fpdf2, built-in fonts): the patient, the visit, what was done with which lots,
-the consents, the notes, and who signed it, on whose behalf, and the provider's co-signature."""
+"""A visit's chart as a PDF (fpdf2, in the Noto fonts of `medspa.pdf`): the patient, the visit, what was done
+with which lots, the consents, the notes, and who signed it, on whose behalf, and the provider's
+co-signature."""
 
 from django.utils import timezone
 

@@ -18,6 +18,7 @@ from gfe.models import Clearance, ClearanceStatus
 from gfe.services import ClearanceMissing
 from medspa.masquerade import SignatureNotPersonal, acting_impersonator_id, signature_personal_require
 from medspa.models import Membership, Patient, User
+from medspa.money import money_format
 from medspa.selectors import patient_records
 from providers.models import ChartAddendum, Visit, VisitConsent, VisitPhoto, VisitProduct, VisitService
 from providers.models.visits import VisitStatus
@@ -326,7 +327,10 @@ def visit_product_add(
     if expires_on < visit_day(visit):
         raise ChartingRefused(f"Lot {lot_number} expired on {expires_on:%b %-d, %Y}: it must not be used.")
     if units * unit_price > MAX_MONEY:
-        raise ChartingRefused(f"{units} × ${unit_price} is more than one charge can be (${MAX_MONEY}).")
+        raise ChartingRefused(
+            f"{units} × {money_format(unit_price)} is more than one charge can be "
+            f"({money_format(MAX_MONEY)})."
+        )
     if visit_service is not None and visit_service.visit_id != visit.pk:
         raise ChartingRefused("That service is not in this visit.")
     return VisitProduct.objects.create(

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from medspa.models import Membership, Patient, User
 from medspa.models.tenancy import BusinessModel
+from medspa.money import money_format
 from providers import charting
 from providers.charting import ChartingRefused
 from providers.models import Payment, PaymentMethod, Refund, Sale, SaleKind, SaleLine, SaleStatus, Visit
@@ -84,16 +85,18 @@ def totals_for(lines: list[LineDraft], *, discount: Decimal, tip: Decimal, tax_p
     subtotal = sum((line.amount for line in lines), ZERO)
     discount, tip = cents(discount), cents(tip)
     if max([subtotal, tip, subtotal + tip, *(line.amount for line in lines)]) > MAX_MONEY:
-        raise CheckoutRefused(f"That is more than one sale can hold (${MAX_MONEY}).")
+        raise CheckoutRefused(f"That is more than one sale can hold ({money_format(MAX_MONEY)}).")
     if discount < 0 or tip < 0:
         raise CheckoutRefused("A discount or tip cannot be negative.")
     if discount > subtotal:
-        raise CheckoutRefused(f"The discount (${discount}) is more than the subtotal (${subtotal}).")
+        raise CheckoutRefused(
+            f"The discount ({money_format(discount)}) is more than the subtotal ({money_format(subtotal)})."
+        )
     taxable = sum((line.amount for line in lines if line.taxable), ZERO)
     taxable_after_discount = taxable - share(discount, taxable, subtotal)
     figures = Totals(subtotal, discount, percent_of(taxable_after_discount, tax_percent), tip)
     if figures.total > MAX_MONEY:
-        raise CheckoutRefused(f"That is more than one sale can hold (${MAX_MONEY}).")
+        raise CheckoutRefused(f"That is more than one sale can hold ({money_format(MAX_MONEY)}).")
     return figures
 
 
@@ -116,8 +119,12 @@ def _tenders_check(tenders: list[Tender], total: Decimal) -> list[Tender]:
     if paid != total:
         difference = total - paid
         if difference > 0:
-            raise CheckoutRefused(f"The payments are ${difference} short of the total (${total}).")
-        raise CheckoutRefused(f"The payments are ${-difference} more than the total (${total}).")
+            raise CheckoutRefused(
+                f"The payments are {money_format(difference)} short of the total ({money_format(total)})."
+            )
+        raise CheckoutRefused(
+            f"The payments are {money_format(-difference)} more than the total ({money_format(total)})."
+        )
     return tenders
 
 
@@ -274,7 +281,7 @@ def retail_line_set(*, sale: Sale, product: RetailProduct, quantity: Decimal) ->
     if quantity < 0 or quantity > MAX_QUANTITY or quantity != int(quantity):
         raise CheckoutRefused(f"The quantity must be a whole number from 0 to {MAX_QUANTITY}.")
     if quantity * product.price > MAX_MONEY:
-        raise CheckoutRefused(f"That is more than one sale can hold (${MAX_MONEY}).")
+        raise CheckoutRefused(f"That is more than one sale can hold ({money_format(MAX_MONEY)}).")
     if quantity == 0:
         sale.lines.filter(retail_product=product).delete()
     else:
@@ -401,7 +408,7 @@ def sale_refund(*, sale: Sale, payment: Payment, amount: Decimal, reason: str, b
     left = refundable(payment)
     if amount > left:
         method = payment.get_method_display().lower()
-        raise CheckoutRefused(f"At most ${left} of this {method} payment is left to refund.")
+        raise CheckoutRefused(f"At most {money_format(left)} of this {method} payment is left to refund.")
     # Each part is what the sale's refunds should have given back by now (proportional to what is refunded)
     # less what earlier refunds gave back, so the refunds of a whole sale give back exactly its tax, tip and
     # Portrait share. Tax and tip never take more than the refund itself: its revenue part is never negative.

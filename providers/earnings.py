@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from medspa.models import Medspa, Membership
 from medspa.models.tenancy import BusinessModel
+from medspa.money import money_format
 from providers.models import Payment, PaymentMethod, Refund, Sale, SaleKind, SaleLine, SaleStatus
 from providers.money import ZERO
 from providers.svg_chart import Bar, Series, bar_chart, legend
@@ -541,11 +542,8 @@ def month_chart(summary: Summary, *, subject: str) -> dict:
 
 
 def usd(value: Decimal | None) -> str:
-    """$1,234.50, −$12.00 (a true minus sign), or an em dash for no amount."""
-    if value is None:
-        return "—"
-    sign = "−" if value < 0 else ""
-    return f"{sign}${abs(value):,.2f}"
+    """$1,234.50, −$12.00 (a true minus sign), or an em dash for no amount: the house's money format."""
+    return money_format(value)
 
 
 class Dollars:

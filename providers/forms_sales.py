@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 
+from medspa.money import money_format
 from providers.checkout import MAX_QUANTITY
 from providers.forms_payment import ChargeForm
 from providers.models import PaymentMethod
@@ -41,7 +42,7 @@ class CartAddForm(forms.Form):
     def __init__(self, *args, products, **kwargs):
         super().__init__(*args, prefix="add", **kwargs)
         self.fields["product"].queryset = products
-        self.fields["product"].label_from_instance = lambda p: f"{p.name} · ${p.price}"
+        self.fields["product"].label_from_instance = lambda p: f"{p.name} · {money_format(p.price)}"
 
 
 class CartLineForm(forms.Form):
@@ -112,5 +113,5 @@ def _payment_label(payment) -> str:
         f" ····{payment.reference}" if payment.method == PaymentMethod.CARD and payment.reference else ""
     )
     left = getattr(payment, "left", None)
-    rest = f", ${left} left to refund" if left is not None else ""
-    return f"{payment.get_method_display()}{reference}: ${payment.amount} paid{rest}"
+    rest = f", {money_format(left)} left to refund" if left is not None else ""
+    return f"{payment.get_method_display()}{reference}: {money_format(payment.amount)} paid{rest}"

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 
+from medspa.money import money_format
 from providers.models import Visit, VisitPhoto, VisitService
 from scheduling.models import Location
 from services_catalog import selectors as catalog_selectors
@@ -41,7 +42,7 @@ class ServiceAddForm(forms.Form):
             .exclude(pk__in=visit.services.values("service_id"))
             .prefetch_related(None)  # a choice shows the name and price only
         )
-        field.label_from_instance = lambda service: f"{service.display_name} (${service.price})"
+        field.label_from_instance = lambda service: f"{service.display_name} ({money_format(service.price)})"
 
 
 class ProductForm(forms.Form):

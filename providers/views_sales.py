@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.money import money_format
 from medspa.services import patient_access_record, patients_access_record
 from providers import checkout, selectors
 from providers.checkout import CheckoutRefused, LineDraft
@@ -241,7 +242,7 @@ def _refund(request, sale: Sale, area: str):
             form.add_error(None, str(refused))
         else:
             method = refund.payment.get_method_display().lower()
-            messages.success(request, f"${refund.amount} was refunded to the {method} payment.")
+            messages.success(request, f"{money_format(refund.amount)} was refunded to the {method} payment.")
             return redirect(NAMES[area]["detail"], pk=sale.pk)
     return _render_sale(request, sale, area, status=400, refund_form=form)
 

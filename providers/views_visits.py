@@ -18,6 +18,7 @@ from medspa import dashboards, masquerade
 from medspa.dashboards import dashboard_area
 from medspa.forms import DrawnSignatureForm
 from medspa.http import client_ip
+from medspa.money import money_format
 from medspa.services import patient_access_record
 from providers import chart_pdf, charting, checkout, selectors
 from providers.charting import ChartingRefused
@@ -354,7 +355,7 @@ def visit_checkout(request, pk: int):
 
     def charge() -> str:  # refused when short or over paid, by the GFE gate, for a consent unsigned
         sale = checkout.visit_checkout(visit=visit, by=request.user, **form.charge())
-        return f"Paid ${sale.total:,.2f} ({sale.number}). The care messages go out to the patient."
+        return f"Paid {money_format(sale.total)} ({sale.number}). The care messages go out to the patient."
 
     return _submit(request, visit, form, charge, anchor="checkout", charge_form=form)
 

@@ -76,11 +76,11 @@ def test_add_to_cart_check_out_staff_change_and_the_admin_sees_it(live_server, p
     page.locator(f"#product-{products['filler'].pk}").get_by_role(
         "button", name=f"Add {FILLER} to the cart"
     ).click()
-    expect(page.get_by_role("link", name="Cart: 3 items · $1370.00")).to_be_visible()
+    expect(page.get_by_role("link", name="Cart: 3 items · $1,370.00")).to_be_visible()
     screenshot(page, "inventory_catalog")
 
     # The cart, then checkout.
-    page.get_by_role("link", name="Cart: 3 items · $1370.00").click()
+    page.get_by_role("link", name="Cart: 3 items · $1,370.00").click()
     expect(page).to_have_url(url_is(live_server, "/dashboard/inventory/cart/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Cart")
     expect(page.locator("table.cart-lines tbody tr")).to_have_count(2)
@@ -95,7 +95,7 @@ def test_add_to_cart_check_out_staff_change_and_the_admin_sees_it(live_server, p
     page.get_by_label("Payment method").select_option(label="Bank transfer (ACH)")
     page.get_by_label("Notes for the inventory team").fill("Deliver to the back door.")
     screenshot(page, "inventory_checkout")
-    page.get_by_role("button", name="Place order · $1370.00").click()
+    page.get_by_role("button", name="Place order · $1,370.00").click()
 
     order = Order.objects.get()
     order_path = f"/dashboard/inventory/orders/{order.pk}/"
@@ -139,11 +139,11 @@ def test_add_to_cart_check_out_staff_change_and_the_admin_sees_it(live_server, p
     changed = page.locator("tr.order-line-changed")
     expect(changed).to_have_count(1)
     expect(changed).to_contain_text(TOXIN)
-    expect(changed.locator("del")).to_have_text(["2", "$540.00", "$1080.00"])
+    expect(changed.locator("del")).to_have_text(["2", "$540.00", "$1,080.00"])
     expect(changed).to_contain_text("Changed")
     unchanged = page.locator("table.order-lines tbody tr").filter(has_text=FILLER)
     expect(unchanged).to_contain_text("As ordered")
-    expect(page.locator("table.order-lines tfoot")).to_contain_text(re.compile(r"\$1370\.00\s*\$820\.00"))
+    expect(page.locator("table.order-lines tfoot")).to_contain_text(re.compile(r"\$1,370\.00\s*\$820\.00"))
     timeline = page.locator("#timeline li")
     expect(timeline).to_have_count(2)
     expect(timeline.nth(1)).to_contain_text("Approved with changes")

@@ -18,6 +18,7 @@ from gfe.models import Clearance, ClearanceStatus, GfeExam, GfeRequest, GfeSetti
 from medspa import onboarding
 from medspa.models import PatientAccessLog
 from medspa.models.patients import PatientStatus
+from medspa.money import money_format
 from services_catalog import services as catalog
 from tests import factories
 
@@ -238,7 +239,7 @@ def test_a_request_goes_to_the_medspas_own_clearer_and_urgent_is_ignored(client_
 def test_an_urgent_request_to_portrait_carries_its_fee(client_as, cast, patient, toxin, filler):
     client = client_as("provider_a1")
     page = client.get(url("gfe_provider:request_new", patient.pk)).content.decode()
-    assert f"${services.urgent_fee()}" in page  # Portrait is the default routing
+    assert money_format(services.urgent_fee()) in page  # Portrait is the default routing
     assert not GfeSettings.objects.exists()  # reading the routing creates no settings
     response = client.post(
         url("gfe_provider:request_new", patient.pk), {"services": [toxin.pk, filler.pk], "urgent": "on"}

@@ -220,8 +220,8 @@ class TestCart:
         line = CartLine.objects.get(product=catalog.toxin)
         assert (line.quantity, line.unit_price, line.priced_for) == (3, Decimal("540.00"), "launch")
         page = text(admin.get(CART))
-        assert "$1620.00" in page and "$1692.00" in page  # 3 × 540; + 4 × 18
-        assert "Cart: 7 items · $1692.00" in text(admin.get(HOME))
+        assert "$1,620.00" in page and "$1,692.00" in page  # 3 × 540; + 4 × 18
+        assert "Cart: 7 items · $1,692.00" in text(admin.get(HOME))
 
         assert set_line(admin, catalog.toxin, 1).status_code == 302
         assert CartLine.objects.get(product=catalog.toxin).quantity == 1
@@ -270,7 +270,7 @@ class TestCheckout:
         assert "410 Harbor Way" in page and "Santa Barbara, CA 93101" in page
         assert reverse("account_settings") in page
         assert "Card on file" in page and "Invoice, net 30" in page
-        assert "$1080.00" in page
+        assert "$1,080.00" in page
 
     def test_placing_the_order_keeps_the_exact_prices(self, admin, cast, medspa, catalog):
         add(admin, catalog.toxin, 2)
@@ -356,7 +356,7 @@ class TestCheckout:
         page = text(response)
         assert "Prices changed since you added these:" in page
         assert "<del>$540.00</del> now $545.00" in page
-        assert "$1090.00" in page and "Urgent" in page and key in page
+        assert "$1,090.00" in page and "Urgent" in page and key in page
         assert not Order.objects.exists()
         # The admin has seen the new price and places the order again (the same form, the same key).
         response = submit(admin, key=key, notes="Urgent")
@@ -433,7 +433,7 @@ class TestOrderPage:
         assert "Substituted: you ordered <del>Lip filler (100 pieces)</del>" in page
         assert "Removed" in page
         # ordered 2×540 + 290 + 5×9 = 1415; now 530 + 18 = 548
-        assert "<del>$1415.00</del> $548.00" in page
+        assert "<del>$1,415.00</del> $548.00" in page
         assert "(Portrait)" in page  # the timeline says who changed it
 
     def test_the_timeline_shows_each_step_with_who_and_note(self, admin, cast, medspa, catalog):

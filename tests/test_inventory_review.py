@@ -21,6 +21,7 @@ from inventory_orders.models import (
     PricingIssue,
     Supplier,
 )
+from medspa.money import money_format
 from tests import factories
 
 
@@ -132,7 +133,7 @@ def test_the_queue_lists_orders_awaiting_review_across_medspas_oldest_first(cast
     assert page.index(order.number) < page.index(flex.number)  # the oldest first
     assert approved.number not in page  # no longer awaiting review
     assert "Glow A" in page and "Luxe B" in page and "Launch" in page and "Flex" in page
-    assert "$2069.00" in page and "$274.00" in page
+    assert "$2,069.00" in page and "$274.00" in page
 
     assert approved.number in staff.get("/inventory/queue/?status=to_ship").content.decode()
     only_b = staff.get(f"/inventory/queue/?medspa={cast.medspa_b.pk}").content.decode()
@@ -177,7 +178,7 @@ def test_the_review_page_shows_the_order(client_as, order, catalog):
     catalog["botox"].save()
     page = client_as("staff").get(_review(order)).content.decode()
     expected = ["Glow A", "Launch", "12 Main St", "Card on file", "Leave at the front desk.",
-                "Botox Cosmetic", "$650.00", "$589.00", "$599.00", "Launch price now", "differs", "$2069.00",
+                "Botox Cosmetic", "$650.00", "$589.00", "$599.00", "Launch price now", "differs", "$2,069.00",
                 "Approve with changes", "data-confirm=", "Submitted"]  # fmt: skip
     for text in expected:
         assert text in page, text
@@ -240,7 +241,7 @@ def test_changing_quantity_substitute_and_price(
     page = client_as("staff").get(_review(order)).content.decode()
     assert "Ordered: 2 × Botox Cosmetic (1 mL) at $589.00" in page
     assert "Ordered: 3 × Juvéderm Ultra XC (1 mL) at $297.00" in page
-    assert "Restylane-L (1 mL)" in page and f"${order.total}" in page
+    assert "Restylane-L (1 mL)" in page and money_format(order.total) in page
 
 
 def test_a_changed_price_and_a_removed_line(cast, client_as, order, django_capture_on_commit_callbacks):

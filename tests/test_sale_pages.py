@@ -79,6 +79,13 @@ def refund_data(payment, amount, reason="Returned unopened", key="key-1") -> dic
     return {"payment": payment.pk, "amount": amount, "reason": reason, "idempotency_key": key}
 
 
+def test_the_sale_page_shows_amounts_with_thousands_separators(cast, client_as, world, provider):
+    laser = factories.retail_product(cast.medspa_a, "Laser pen", "L1", "1200", taxable=False)
+    sale = cart(cast, world, provider, (laser, 1))
+    page = client_as("provider_a1").get(detail(sale)).content.decode()
+    assert "$1,200.00" in page and "$1200" not in page
+
+
 class TestCart:
     def test_a_provider_starts_a_cart_for_their_patient_changes_it_and_sees_the_tax(
         self, client_as, cast, world, provider

@@ -4,9 +4,6 @@ and addenda are refused while masquerading; a chart signed while masquerading is
 the provider's behalf, printed so, and waits in the provider's To-Do for their co-signature, which locks
 it. An admin may masquerade as a co-owner who is admin and provider; never as staff or another medspa's."""
 
-import re
-import zlib
-
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -21,21 +18,10 @@ from services_catalog import selectors as catalog_selectors
 from services_catalog import services as catalog
 from services_catalog.models import ConsentSignature, StandingOrder
 from tests import factories
+from tests.pdfs import pdf_text
 from tests.test_masquerade import start
 
 pytestmark = pytest.mark.usefixtures("media_and_sms")
-
-
-def pdf_text(content: bytes) -> str:
-    """The text drawn in a PDF made by fpdf2: its page streams, inflated."""
-    chunks = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", content, re.S):
-        try:
-            chunks.append(zlib.decompress(stream))
-        except zlib.error:
-            chunks.append(stream)
-    text = b"\n".join(chunks).decode("latin-1")
-    return re.sub(r"\\([()\\])", r"\1", text)  # a PDF string escapes its parentheses
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django_scopes import ScopedManager
 
 from medspa.models import Medspa, Membership, Patient
+from medspa.money import money_format
 from providers.models.visits import APPEND_ONLY, MONEY, Visit
 from scheduling.models import Location
 from services_catalog.models import RetailProduct, Service
@@ -182,7 +183,7 @@ class Payment(models.Model):
         triggers = [APPEND_ONLY]
 
     def __str__(self) -> str:
-        return f"{self.get_method_display()} ${self.amount}"
+        return f"{self.get_method_display()} {money_format(self.amount)}"
 
 
 @pghistory.track(pghistory.InsertEvent())
@@ -222,7 +223,7 @@ class Refund(models.Model):
         triggers = [APPEND_ONLY]
 
     def __str__(self) -> str:
-        return f"Refund ${self.amount} of {self.sale}"
+        return f"Refund {money_format(self.amount)} of {self.sale}"
 
     @property
     def revenue_part(self) -> Decimal:
