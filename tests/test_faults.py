@@ -14,8 +14,11 @@ hangs, and every Celery task delivered twice.
 
 import ast
 import importlib
+import runpy
+import shutil
 import smtplib
 import socket
+import subprocess
 import threading
 import time
 import urllib.error
@@ -33,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
+import redis
 import time_machine
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
@@ -46,6 +50,7 @@ from django_scopes import scopes_disabled
 from kombu import pools
 
 from billing.models import Bill, BillLine, PlanPeriod
+from medspa.cache import ResilientRedisCache
 from medspa.celery import app, broker_transport_options
 from medspa.env import filesystem_broker_options
 from medspa.models import Invitation
@@ -222,6 +227,111 @@ def test_a_broker_that_stops_answering_holds_no_page(transactional_db, cast, boo
     assert waited < 15, waited  # two attempts of 3 s each, not forever
     assert _sent_to("silent@mail.example") == 1 and len(sms.outbox) == 1
     print(f"silent broker: the booking page answered in {waited:.1f} s")
+
+
+# --- Redis down: the cache and the broker at once -------------------------------------------------------
+
+
+class RedisProcess:
+    """A redis-server of the test's own on a free loopback port, which the test stops and starts."""
+
+    def __init__(self, folder: Path):
+        binary = shutil.which("redis-server")
+        assert binary, "redis-server is missing: scripts/ensure-redis installs it (make test runs it)"
+        self.binary, self.folder, self.port = binary, folder, _free_port()
+        self.process: subprocess.Popen | None = None
+
+    def url(self, db: int) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while not _answers("127.0.0.1", self.port):
+            assert time.monotonic() < deadline and self.process.poll() is None, "redis-server did not start"
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def redis_process(tmp_path):
+    redis = RedisProcess(tmp_path)
+    redis.start()
+    yield redis
+    redis.kill()
+
+
+def _production_caches(monkeypatch, redis_url: str) -> dict:
+    """The CACHES that the product's own settings make when REDIS_URL is set."""
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    return runpy.run_path(str(ROOT / "medspa" / "settings.py"))["CACHES"]
+
+
+def test_with_redis_down_booking_slot_search_and_sign_in_answer_and_the_booking_is_kept(
+    transactional_db, cast, booking_world, redis_process, settings, monkeypatch
+):
+    appointment_type, url = booking_world
+    settings.CACHES = _production_caches(monkeypatch, redis_process.url(0))
+    provider = cast.provider_a1.memberships.get()
+    day = timezone.now().astimezone(LA).date() + timedelta(days=2)
+    search = f"{url}?type={appointment_type.pk}&provider={provider.pk}&day={day.isoformat()}"
+    visitor = Client(raise_request_exception=False)
+
+    with broker_at(redis_process.url(1)):
+        assert visitor.get(search).status_code == 200  # Redis up: the slot lookup is counted there
+        cache_db = redis.Redis.from_url(redis_process.url(0))
+        assert any(cache_db.scan_iter(match="*ratelimit:slot-lookup*"))
+
+        redis_process.kill()
+        searched = visitor.get(search)
+        booked = _book(
+            url, appointment_type, days=2, hour=10, first_name="Ana", email="redis.down@mail.example"
+        )
+        signed_in = Client(raise_request_exception=False).post(
+            "/accounts/login/", {"login": cast.admin_a.email, "password": factories.TEST_PASSWORD}
+        )
+        refused = Client(raise_request_exception=False).post(
+            "/accounts/login/", {"login": cast.admin_a.email, "password": "not-the-password"}
+        )
+        assert (searched.status_code, booked.status_code) == (200, 303)
+        assert (signed_in.status_code, refused.status_code) == (302, 200)
+        appointment = Appointment.objects.get(patient__email="redis.down@mail.example")
+        # The broker is down too: the confirmation went from the request itself (BrokerFallbackTask).
+        assert _sent_to("redis.down@mail.example") == 1 and len(sms.outbox) == 1
+        assert set(
+            NotificationLog.objects.filter(appointment=appointment).values_list("channel", "status")
+        ) == {("email", "sent"), ("sms", "sent")}
+
+        # Redis is back, and the same processes use it again: the cache counts, the broker takes the work.
+        redis_process.start()
+        assert visitor.get(search).status_code == 200
+        assert any(cache_db.scan_iter(match="*ratelimit:slot-lookup*"))
+        again = _book(
+            url, appointment_type, days=3, hour=11, first_name="Bea", email="redis.back@mail.example"
+        )
+        assert again.status_code == 303
+        queued = redis.Redis.from_url(redis_process.url(1)).llen(settings.CELERY_TASK_DEFAULT_QUEUE)
+        assert queued == 1  # the new booking's confirmation, for a worker (not run here)
+        assert _sent_to("redis.back@mail.example") == 0
+
+
+def test_with_redis_down_the_cache_fails_open_for_rate_limits_and_closed_for_the_totp_replay_guard():
+    dead = ResilientRedisCache(
+        f"redis://127.0.0.1:{_free_port()}/0", {"OPTIONS": {"socket_timeout": 0.5}}
+    )  # nobody there
+    assert dead.add("ratelimit:booking-post:203.0.113.9:1", 1) is True  # a fresh window: let through
+    assert dead.get("allauth-rate-limit-history", []) == []
+    assert dead.add("allauth.mfa.totp.used?user=1&code=123456", "y") is False  # refused: may be a replay
+    dead.set("a", 1)
+    assert dead.get("a") is None and dead.delete("a") is False
 
 
 # --- PostgreSQL drops every connection ------------------------------------------------------------------
