@@ -431,6 +431,76 @@ def test_postgresql_dropping_every_connection_mid_load_fails_cleanly_and_recover
     assert after[len(pages) :] == [200] * len(pages), after
 
 
+# --- Races on real PostgreSQL ---------------------------------------------------------------------------
+
+
+def _race(requests: list[Callable[[], int]]) -> list[int]:
+    """Runs the requests at once, each in a thread with its own database connection; their statuses."""
+    barrier = threading.Barrier(len(requests))
+
+    def run(request) -> int:
+        try:
+            with scopes_disabled():
+                barrier.wait()
+                return request()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(len(requests)) as pool:
+        return list(pool.map(run, requests))
+
+
+def test_cart_adds_racing_order_submits_answer_without_a_500_and_lose_or_double_no_line(
+    transactional_db, cast, client_as
+):
+    from inventory_orders.models import CartLine, OrderLine
+
+    medspa = factories.shipping_address(cast.medspa_a)  # Launch: ordering is open
+    catalog = factories.catalog_world()
+    admin = client_as("admin_a")
+    assert (
+        admin.post(
+            reverse("inventory_orders:cart_add"), {"product": catalog.toxin.pk, "quantity": 1}
+        ).status_code
+        == 302
+    )
+    clients = [client_as("admin_a") for _ in range(20)]
+    for client in clients:
+        client.raise_request_exception = False
+    delivery = timezone.now().date() + timedelta(days=14)
+    while delivery.weekday() >= 5:
+        delivery += timedelta(days=1)
+
+    def add(client):
+        return lambda: (
+            client.post(
+                reverse("inventory_orders:cart_add"), {"product": catalog.gloves.pk, "quantity": 1}
+            ).status_code
+        )
+
+    def submit(client):
+        return lambda: client.post(
+            reverse("inventory_orders:checkout"),
+            {"delivery_date": delivery.isoformat(), "payment_method": "card", "notes": "",
+             "idempotency_key": str(uuid.uuid4())},
+        ).status_code  # fmt: skip
+
+    statuses = _race([add(c) if i % 2 else submit(c) for i, c in enumerate(clients)])
+    adds, submits = statuses[1::2], statuses[0::2]
+    print(f"cart adds: {adds}, submits: {submits}")
+    assert set(adds) == {302}, adds
+    assert set(submits) <= {302, 400} and 302 in submits, submits  # 400: the cart was empty by then
+    with scopes_disabled():
+        ordered = sum(
+            OrderLine.objects.filter(medspa=medspa, product=catalog.gloves).values_list("quantity", flat=True)
+        )
+        left = sum(
+            CartLine.objects.filter(medspa=medspa, product=catalog.gloves).values_list("quantity", flat=True)
+        )
+        assert ordered + left == len(adds)  # each added glove ordered or still in the cart, once
+        assert OrderLine.objects.filter(medspa=medspa, product=catalog.toxin).count() == 1
+
+
 # --- An outside API hangs -------------------------------------------------------------------------------
 # tests/test_transition.py covers a vendor answering 503 for a while, a refusal, and an answer that came too
 # late after the vendor acted (test_a_timeout_after_the_vendor_acted_is_retried_without_a_second_transfer);
