@@ -501,6 +501,78 @@ def test_cart_adds_racing_order_submits_answer_without_a_500_and_lose_or_double_
         assert OrderLine.objects.filter(medspa=medspa, product=catalog.toxin).count() == 1
 
 
+def test_twenty_bookings_of_the_last_free_room_book_one_and_answer_409_to_the_rest(
+    transactional_db, cast, settings
+):
+    settings.SMS_BACKEND = "scheduling.sms.LocmemSmsBackend"
+    providers = [cast.provider_a1.memberships.get(), cast.provider_a2.memberships.get()]
+    location, appointment_type = factories.scheduling_world(cast.medspa_a, providers, rooms=1)
+    url = reverse("booking_location", args=[cast.medspa_a.slug, location.slug])
+    start = datetime.combine(
+        timezone.now().astimezone(LA).date() + timedelta(days=2), clock_time(10), tzinfo=LA
+    ).isoformat()
+
+    def book(number: int):
+        return lambda: Client(raise_request_exception=False).post(
+            url,
+            {"appointment_type": appointment_type.pk, "provider": "any", "start": start,
+             "idempotency_key": str(uuid.uuid4()), "first_name": f"Patient{number}", "last_name": "Race",
+             "email": f"race{number}@mail.example", "phone": f"(619) 555-02{number:02}",
+             "date_of_birth": "1990-04-02", "consent_email": "on", "consent_sms": "on"},
+            REMOTE_ADDR=f"203.0.113.{number + 1}",  # twenty visitors, each under the booking rate limit
+        ).status_code  # fmt: skip
+
+    statuses = _race([book(number) for number in range(20)])
+    print(f"last free room: {sorted(statuses)}")
+    assert sorted(statuses) == [303] + [409] * 19
+    with scopes_disabled():
+        assert Appointment.objects.filter(appointment_type=appointment_type).count() == 1
+
+
+@contextmanager
+def _inserts_losing_a_race(connect_as, sqlstate: str, times: int):
+    """The next `times` appointment inserts fail as a lost race does in PostgreSQL (40P01 deadlock
+    detected, 40001 serialization failure), raised by the database itself from a trigger of the drill's."""
+    table = Appointment._meta.db_table
+    owner = connect_as("owner")
+    owner.autocommit = True
+    owner.execute("CREATE SEQUENCE drill_lost_races")
+    owner.execute(
+        f"""CREATE FUNCTION drill_lose_race() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+        BEGIN
+            IF nextval('drill_lost_races') <= {times:d} THEN
+                RAISE EXCEPTION 'lost a race (drill)' USING ERRCODE = '{sqlstate}';
+            END IF;
+            RETURN NEW;
+        END $$"""
+    )
+    owner.execute(
+        f"CREATE TRIGGER drill_lose_race BEFORE INSERT ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION drill_lose_race()"
+    )
+    try:
+        yield
+    finally:
+        owner.execute(f"DROP TRIGGER drill_lose_race ON {table}")
+        owner.execute("DROP FUNCTION drill_lose_race()")
+        owner.execute("DROP SEQUENCE drill_lost_races")
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "times", "answer"),
+    [("40P01", 1, 303), ("40001", 2, 303), ("40P01", 50, 409)],
+    ids=["a-deadlock-once", "serialization-failures-twice", "deadlocks-every-time"],
+)
+def test_a_booking_that_loses_a_race_for_a_lock_is_retried_or_answered_409_never_500(
+    transactional_db, cast, booking_world, connect_as, sqlstate, times, answer
+):
+    appointment_type, url = booking_world
+    with _inserts_losing_a_race(connect_as, sqlstate, times):
+        booked = _book(url, appointment_type, days=2, hour=10, first_name="Di", email="race@mail.example")
+    assert booked.status_code == answer
+    assert Appointment.objects.filter(patient__email="race@mail.example").count() == (answer == 303)
+
+
 # --- An outside API hangs -------------------------------------------------------------------------------
 # tests/test_transition.py covers a vendor answering 503 for a while, a refusal, and an answer that came too
 # late after the vendor acted (test_a_timeout_after_the_vendor_acted_is_retried_without_a_second_transfer);
