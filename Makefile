@@ -44,6 +44,7 @@ lint: install
 PYTEST_ARGS ?= -n auto
 test: install lint
 	scripts/ensure-chromium
+	scripts/ensure-redis
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
 		DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run && \
 		$(PY) -m pytest $(PYTEST_ARGS)

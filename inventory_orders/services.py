@@ -118,13 +118,28 @@ def cart_of(medspa: Medspa) -> Cart:
     return Cart.objects.get_or_create(medspa=medspa)[0]
 
 
+# Locks, always in this order, so that two requests never wait for each other: the medspa's row, then its
+# cart's row, then lines. Both rows FOR NO KEY UPDATE (as the patient import takes the medspa): that still
+# serialises cart changes, submits and model changes, yet lets the inserts of rows that point to the medspa
+# or the cart (their foreign-key checks take FOR KEY SHARE) go on meanwhile; FOR UPDATE blocked those
+# checks, and a cart add holding the cart then waited for a submit holding the medspa and waiting for the
+# cart: a deadlock, answered 500.
+
+
+def _medspa_locked(medspa: Medspa) -> Medspa:
+    """The medspa's row, locked and read again (its model is the one prices are taken for)."""
+    return Medspa.objects.select_for_update(no_key=True).get(pk=medspa.pk)
+
+
 def _cart_locked(medspa: Medspa) -> Cart:
-    return Cart.objects.select_for_update().get(pk=cart_of(medspa).pk)
+    """The medspa's cart (made when it has none), locked after the medspa (see above)."""
+    return Cart.objects.select_for_update(no_key=True).get(pk=cart_of(medspa).pk)
 
 
 @transaction.atomic
 def cart_line_set(*, medspa: Medspa, product: CatalogProduct, quantity: int) -> Cart:
     """Puts `quantity` of a product in the cart (0 takes it out), at its price for the medspa's model now."""
+    medspa = _medspa_locked(medspa)
     _orderable(medspa)
     return _line_set(_cart_locked(medspa), medspa, product, quantity)
 
@@ -132,6 +147,7 @@ def cart_line_set(*, medspa: Medspa, product: CatalogProduct, quantity: int) -> 
 @transaction.atomic
 def cart_line_add(*, medspa: Medspa, product: CatalogProduct, quantity: int) -> Cart:
     """Adds to what the cart holds (read under the cart's lock)."""
+    medspa = _medspa_locked(medspa)
     _orderable(medspa)
     cart = _cart_locked(medspa)
     line = cart.lines.filter(product=product).first()
@@ -159,7 +175,8 @@ def _line_set(cart: Cart, medspa: Medspa, product: CatalogProduct, quantity: int
 def carts_reprice(*, medspa: Medspa) -> list[PriceChange]:
     """Reprices the medspa's cart for its model now; returns what changed. Lines no longer available are
     taken out (and reported with now=None). Call it inside the transaction that changed the price basis."""
-    cart = Cart.objects.select_for_update().filter(medspa=medspa).first()
+    _medspa_locked(medspa)  # held already when called from a model change or a submit
+    cart = Cart.objects.select_for_update(no_key=True).filter(medspa=medspa).first()
     if cart is None:
         return []
     changes = []
@@ -210,9 +227,9 @@ def _order_place(medspa, by, delivery_date, payment_method, notes, key) -> Order
     existing = Order.objects.filter(medspa=medspa, idempotency_key=key).first()
     if existing is not None:
         return existing
-    medspa = Medspa.objects.select_for_update().get(pk=medspa.pk)  # a model change waits for us, or we for it
+    medspa = _medspa_locked(medspa)  # a model change waits for us, or we for it
     _orderable(medspa)
-    cart = Cart.objects.select_for_update().filter(medspa=medspa).first()
+    cart = Cart.objects.select_for_update(no_key=True).filter(medspa=medspa).first()
     existing = Order.objects.filter(medspa=medspa, idempotency_key=key).first()
     if existing is not None:  # a concurrent submit with this key won the lock first
         return existing

@@ -366,7 +366,9 @@ def medspa_business_model_set(
     *, medspa: Medspa, business_model: str, flex_revenue_split_percent=None
 ) -> Medspa:
     """Moves a medspa to Legacy, Launch or Flex (Flex with its revenue split)."""
-    medspa = Medspa.objects.select_for_update().get(pk=medspa.pk)
+    # FOR NO KEY UPDATE: the medspa is locked first, then its cart (inventory_orders.services), and rows that
+    # point to the medspa may still be written meanwhile.
+    medspa = Medspa.objects.select_for_update(no_key=True).get(pk=medspa.pk)
     old = medspa.business_model
     medspa.business_model = business_model
     if flex_revenue_split_percent is not None:

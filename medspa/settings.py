@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from medspa import embedded
+from medspa.cache import redis_cache
 from medspa.env import env_bool, env_int, env_list, env_secret, env_str, filesystem_broker_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -135,9 +136,11 @@ if env_bool("DATABASE_POOL", False):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker when configured; otherwise the database cache and a folder broker. ---
+# The Redis cache answers a safe default when Redis is down (medspa.cache), each call bounded by this timeout.
 REDIS_URL = env_secret("REDIS_URL")
+CACHE_SOCKET_TIMEOUT_MS = env_int("CACHE_SOCKET_TIMEOUT_MS", 500, minimum=50)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": redis_cache(REDIS_URL, socket_timeout=CACHE_SOCKET_TIMEOUT_MS / 1000)}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
 else:

@@ -4,12 +4,13 @@ are the last word on double booking, whatever races happen between the check and
 
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+import psycopg
+from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from medspa.models import Membership, Patient, User
 from scheduling import hooks, slots
-from scheduling.models import Appointment, AppointmentStatus, AppointmentType
+from scheduling.models import Appointment, AppointmentStatus, AppointmentType, Resource
 
 
 class BookingError(Exception):
@@ -30,6 +31,7 @@ class SlotUnavailable(BookingError):
 PROVIDER_CONSTRAINT = "appointment_no_provider_double_booking"
 ROOM_CONSTRAINT = "appointment_no_room_double_booking"
 KEY_CONSTRAINT = "appointment_booked_once_per_key"
+LOCK_ATTEMPTS = 3  # inserts of one appointment that lost a race for a lock (a deadlock) before a 409
 
 TRANSITIONS = {
     AppointmentStatus.BOOKED: {AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN,
@@ -87,18 +89,56 @@ def _candidates(*, appointment_type, start, provider, now, exclude_appointment_i
     raise BookingInvalid("That time is outside the hours when this appointment can be booked.")
 
 
+def _lock_candidates(candidates: list[slots.Slot]) -> None:
+    """Locks the rooms, then the providers, that the candidate slots name, each in the order of their ids,
+    before the insert. Two bookings that need one room or one provider then queue here, instead of meeting
+    inside the exclusion constraint, which inserts its index entry before it checks: two inserts that each
+    see the other's entry wait for each other, a deadlock. FOR NO KEY UPDATE, so rows that point to a room
+    or a provider can still be written meanwhile."""
+    rooms = sorted({slot.resource_id for slot in candidates if slot.resource_id is not None})
+    providers = sorted({slot.provider_id for slot in candidates})
+    if rooms:
+        list(Resource.objects.select_for_update(no_key=True).filter(pk__in=rooms).order_by("pk").values("pk"))
+    list(
+        Membership.objects.select_for_update(no_key=True).filter(pk__in=providers).order_by("pk").values("pk")
+    )
+
+
+def _lock_lost(error: DatabaseError) -> bool:
+    """A deadlock or a serialization failure: the transaction lost a race, and may simply try again."""
+    return isinstance(error.__cause__, (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure))
+
+
+def _save_retrying(appointment: Appointment) -> None:
+    """Saves the appointment in a savepoint, again when it lost a race for a lock: rolling back to the
+    savepoint releases what the insert held, so the other transaction goes on; then the insert is tried
+    once more (and meets the other's appointment as an IntegrityError). Still losing after a few attempts,
+    the time is taken: SlotUnavailable (409), never a 500."""
+    pk, adding = appointment.pk, appointment._state.adding
+    for _attempt in range(LOCK_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                appointment.save()
+            return
+        except OperationalError as error:
+            if not _lock_lost(error):
+                raise
+            appointment.pk, appointment._state.adding = pk, adding  # as before the rolled-back save
+    raise SlotUnavailable()
+
+
 def _place(appointment: Appointment, candidates: list[slots.Slot], *, provider_fixed: bool) -> Appointment:
     """Saves the appointment in the first candidate slot the database accepts."""
     appointment_type = appointment.appointment_type
     before = timedelta(minutes=appointment_type.buffer_before_minutes)
     after = timedelta(minutes=appointment_type.buffer_after_minutes)
+    _lock_candidates(candidates)
     for slot in candidates:
         appointment.provider_id, appointment.resource_id = slot.provider_id, slot.resource_id
         appointment.start, appointment.end = slot.start, slot.end
         appointment.blocked_start, appointment.blocked_end = slot.start - before, slot.end + after
         try:
-            with transaction.atomic():
-                appointment.save()
+            _save_retrying(appointment)
             return appointment
         except IntegrityError as error:
             constraint = _constraint(error)

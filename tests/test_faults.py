@@ -14,8 +14,11 @@ hangs, and every Celery task delivered twice.
 
 import ast
 import importlib
+import runpy
+import shutil
 import smtplib
 import socket
+import subprocess
 import threading
 import time
 import urllib.error
@@ -33,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
+import redis
 import time_machine
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
@@ -46,6 +50,7 @@ from django_scopes import scopes_disabled
 from kombu import pools
 
 from billing.models import Bill, BillLine, PlanPeriod
+from medspa.cache import ResilientRedisCache
 from medspa.celery import app, broker_transport_options
 from medspa.env import filesystem_broker_options
 from medspa.models import Invitation
@@ -224,6 +229,111 @@ def test_a_broker_that_stops_answering_holds_no_page(transactional_db, cast, boo
     print(f"silent broker: the booking page answered in {waited:.1f} s")
 
 
+# --- Redis down: the cache and the broker at once -------------------------------------------------------
+
+
+class RedisProcess:
+    """A redis-server of the test's own on a free loopback port, which the test stops and starts."""
+
+    def __init__(self, folder: Path):
+        binary = shutil.which("redis-server")
+        assert binary, "redis-server is missing: scripts/ensure-redis installs it (make test runs it)"
+        self.binary, self.folder, self.port = binary, folder, _free_port()
+        self.process: subprocess.Popen | None = None
+
+    def url(self, db: int) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while not _answers("127.0.0.1", self.port):
+            assert time.monotonic() < deadline and self.process.poll() is None, "redis-server did not start"
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def redis_process(tmp_path):
+    redis = RedisProcess(tmp_path)
+    redis.start()
+    yield redis
+    redis.kill()
+
+
+def _production_caches(monkeypatch, redis_url: str) -> dict:
+    """The CACHES that the product's own settings make when REDIS_URL is set."""
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    return runpy.run_path(str(ROOT / "medspa" / "settings.py"))["CACHES"]
+
+
+def test_with_redis_down_booking_slot_search_and_sign_in_answer_and_the_booking_is_kept(
+    transactional_db, cast, booking_world, redis_process, settings, monkeypatch
+):
+    appointment_type, url = booking_world
+    settings.CACHES = _production_caches(monkeypatch, redis_process.url(0))
+    provider = cast.provider_a1.memberships.get()
+    day = timezone.now().astimezone(LA).date() + timedelta(days=2)
+    search = f"{url}?type={appointment_type.pk}&provider={provider.pk}&day={day.isoformat()}"
+    visitor = Client(raise_request_exception=False)
+
+    with broker_at(redis_process.url(1)):
+        assert visitor.get(search).status_code == 200  # Redis up: the slot lookup is counted there
+        cache_db = redis.Redis.from_url(redis_process.url(0))
+        assert any(cache_db.scan_iter(match="*ratelimit:slot-lookup*"))
+
+        redis_process.kill()
+        searched = visitor.get(search)
+        booked = _book(
+            url, appointment_type, days=2, hour=10, first_name="Ana", email="redis.down@mail.example"
+        )
+        signed_in = Client(raise_request_exception=False).post(
+            "/accounts/login/", {"login": cast.admin_a.email, "password": factories.TEST_PASSWORD}
+        )
+        refused = Client(raise_request_exception=False).post(
+            "/accounts/login/", {"login": cast.admin_a.email, "password": "not-the-password"}
+        )
+        assert (searched.status_code, booked.status_code) == (200, 303)
+        assert (signed_in.status_code, refused.status_code) == (302, 200)
+        appointment = Appointment.objects.get(patient__email="redis.down@mail.example")
+        # The broker is down too: the confirmation went from the request itself (BrokerFallbackTask).
+        assert _sent_to("redis.down@mail.example") == 1 and len(sms.outbox) == 1
+        assert set(
+            NotificationLog.objects.filter(appointment=appointment).values_list("channel", "status")
+        ) == {("email", "sent"), ("sms", "sent")}
+
+        # Redis is back, and the same processes use it again: the cache counts, the broker takes the work.
+        redis_process.start()
+        assert visitor.get(search).status_code == 200
+        assert any(cache_db.scan_iter(match="*ratelimit:slot-lookup*"))
+        again = _book(
+            url, appointment_type, days=3, hour=11, first_name="Bea", email="redis.back@mail.example"
+        )
+        assert again.status_code == 303
+        queued = redis.Redis.from_url(redis_process.url(1)).llen(settings.CELERY_TASK_DEFAULT_QUEUE)
+        assert queued == 1  # the new booking's confirmation, for a worker (not run here)
+        assert _sent_to("redis.back@mail.example") == 0
+
+
+def test_with_redis_down_the_cache_fails_open_for_rate_limits_and_closed_for_the_totp_replay_guard():
+    dead = ResilientRedisCache(
+        f"redis://127.0.0.1:{_free_port()}/0", {"OPTIONS": {"socket_timeout": 0.5}}
+    )  # nobody there
+    assert dead.add("ratelimit:booking-post:203.0.113.9:1", 1) is True  # a fresh window: let through
+    assert dead.get("allauth-rate-limit-history", []) == []
+    assert dead.add("allauth.mfa.totp.used?user=1&code=123456", "y") is False  # refused: may be a replay
+    dead.set("a", 1)
+    assert dead.get("a") is None and dead.delete("a") is False
+
+
 # --- PostgreSQL drops every connection ------------------------------------------------------------------
 
 
@@ -319,6 +429,148 @@ def test_postgresql_dropping_every_connection_mid_load_fails_cleanly_and_recover
         f"{ {code: statuses.count(code) for code in sorted(set(statuses))} }, after={after}"
     )
     assert after[len(pages) :] == [200] * len(pages), after
+
+
+# --- Races on real PostgreSQL ---------------------------------------------------------------------------
+
+
+def _race(requests: list[Callable[[], int]]) -> list[int]:
+    """Runs the requests at once, each in a thread with its own database connection; their statuses."""
+    barrier = threading.Barrier(len(requests))
+
+    def run(request) -> int:
+        try:
+            with scopes_disabled():
+                barrier.wait()
+                return request()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(len(requests)) as pool:
+        return list(pool.map(run, requests))
+
+
+def test_cart_adds_racing_order_submits_answer_without_a_500_and_lose_or_double_no_line(
+    transactional_db, cast, client_as
+):
+    from inventory_orders.models import CartLine, OrderLine
+
+    medspa = factories.shipping_address(cast.medspa_a)  # Launch: ordering is open
+    catalog = factories.catalog_world()
+    admin = client_as("admin_a")
+    assert (
+        admin.post(
+            reverse("inventory_orders:cart_add"), {"product": catalog.toxin.pk, "quantity": 1}
+        ).status_code
+        == 302
+    )
+    clients = [client_as("admin_a") for _ in range(20)]
+    for client in clients:
+        client.raise_request_exception = False
+    delivery = timezone.now().date() + timedelta(days=14)
+    while delivery.weekday() >= 5:
+        delivery += timedelta(days=1)
+
+    def add(client):
+        return lambda: (
+            client.post(
+                reverse("inventory_orders:cart_add"), {"product": catalog.gloves.pk, "quantity": 1}
+            ).status_code
+        )
+
+    def submit(client):
+        return lambda: client.post(
+            reverse("inventory_orders:checkout"),
+            {"delivery_date": delivery.isoformat(), "payment_method": "card", "notes": "",
+             "idempotency_key": str(uuid.uuid4())},
+        ).status_code  # fmt: skip
+
+    statuses = _race([add(c) if i % 2 else submit(c) for i, c in enumerate(clients)])
+    adds, submits = statuses[1::2], statuses[0::2]
+    print(f"cart adds: {adds}, submits: {submits}")
+    assert set(adds) == {302}, adds
+    assert set(submits) <= {302, 400} and 302 in submits, submits  # 400: the cart was empty by then
+    with scopes_disabled():
+        ordered = sum(
+            OrderLine.objects.filter(medspa=medspa, product=catalog.gloves).values_list("quantity", flat=True)
+        )
+        left = sum(
+            CartLine.objects.filter(medspa=medspa, product=catalog.gloves).values_list("quantity", flat=True)
+        )
+        assert ordered + left == len(adds)  # each added glove ordered or still in the cart, once
+        assert OrderLine.objects.filter(medspa=medspa, product=catalog.toxin).count() == 1
+
+
+def test_twenty_bookings_of_the_last_free_room_book_one_and_answer_409_to_the_rest(
+    transactional_db, cast, settings
+):
+    settings.SMS_BACKEND = "scheduling.sms.LocmemSmsBackend"
+    providers = [cast.provider_a1.memberships.get(), cast.provider_a2.memberships.get()]
+    location, appointment_type = factories.scheduling_world(cast.medspa_a, providers, rooms=1)
+    url = reverse("booking_location", args=[cast.medspa_a.slug, location.slug])
+    start = datetime.combine(
+        timezone.now().astimezone(LA).date() + timedelta(days=2), clock_time(10), tzinfo=LA
+    ).isoformat()
+
+    def book(number: int):
+        return lambda: Client(raise_request_exception=False).post(
+            url,
+            {"appointment_type": appointment_type.pk, "provider": "any", "start": start,
+             "idempotency_key": str(uuid.uuid4()), "first_name": f"Patient{number}", "last_name": "Race",
+             "email": f"race{number}@mail.example", "phone": f"(619) 555-02{number:02}",
+             "date_of_birth": "1990-04-02", "consent_email": "on", "consent_sms": "on"},
+            REMOTE_ADDR=f"203.0.113.{number + 1}",  # twenty visitors, each under the booking rate limit
+        ).status_code  # fmt: skip
+
+    statuses = _race([book(number) for number in range(20)])
+    print(f"last free room: {sorted(statuses)}")
+    assert sorted(statuses) == [303] + [409] * 19
+    with scopes_disabled():
+        assert Appointment.objects.filter(appointment_type=appointment_type).count() == 1
+
+
+@contextmanager
+def _inserts_losing_a_race(connect_as, sqlstate: str, times: int):
+    """The next `times` appointment inserts fail as a lost race does in PostgreSQL (40P01 deadlock
+    detected, 40001 serialization failure), raised by the database itself from a trigger of the drill's."""
+    table = Appointment._meta.db_table
+    owner = connect_as("owner")
+    owner.autocommit = True
+    owner.execute("CREATE SEQUENCE drill_lost_races")
+    owner.execute(
+        f"""CREATE FUNCTION drill_lose_race() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+        BEGIN
+            IF nextval('drill_lost_races') <= {times:d} THEN
+                RAISE EXCEPTION 'lost a race (drill)' USING ERRCODE = '{sqlstate}';
+            END IF;
+            RETURN NEW;
+        END $$"""
+    )
+    owner.execute(
+        f"CREATE TRIGGER drill_lose_race BEFORE INSERT ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION drill_lose_race()"
+    )
+    try:
+        yield
+    finally:
+        owner.execute(f"DROP TRIGGER drill_lose_race ON {table}")
+        owner.execute("DROP FUNCTION drill_lose_race()")
+        owner.execute("DROP SEQUENCE drill_lost_races")
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "times", "answer"),
+    [("40P01", 1, 303), ("40001", 2, 303), ("40P01", 50, 409)],
+    ids=["a-deadlock-once", "serialization-failures-twice", "deadlocks-every-time"],
+)
+def test_a_booking_that_loses_a_race_for_a_lock_is_retried_or_answered_409_never_500(
+    transactional_db, cast, booking_world, connect_as, sqlstate, times, answer
+):
+    appointment_type, url = booking_world
+    with _inserts_losing_a_race(connect_as, sqlstate, times):
+        booked = _book(url, appointment_type, days=2, hour=10, first_name="Di", email="race@mail.example")
+    assert booked.status_code == answer
+    assert Appointment.objects.filter(patient__email="race@mail.example").count() == (answer == 303)
 
 
 # --- An outside API hangs -------------------------------------------------------------------------------

@@ -763,7 +763,7 @@ def _run_model_change(step: TransitionStep) -> Outcome:
     when the step runs later; letting the coordinator go ends their access (and unused invitations)."""
     transition = step.transition
     with transaction.atomic():
-        medspa = Medspa.objects.select_for_update().get(pk=transition.medspa_id)
+        medspa = Medspa.objects.select_for_update(no_key=True).get(pk=transition.medspa_id)
         if medspa.keeps_coordinator != transition.keeps_coordinator:
             medspa.keeps_coordinator = transition.keeps_coordinator
             medspa.save(update_fields=["keeps_coordinator", "updated_at"])

@@ -13,6 +13,7 @@ production has and the tests do without:
 import os
 from pathlib import Path
 
+from medspa.cache import redis_cache
 from medspa.env import filesystem_broker_options
 from tests.settings import *  # noqa: F403
 
@@ -25,7 +26,7 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 
 if REDIS_URL:  # noqa: F405
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}  # noqa: F405
+    CACHES = {"default": redis_cache(REDIS_URL, socket_timeout=CACHE_SOCKET_TIMEOUT_MS / 1000)}  # noqa: F405
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table"}
