@@ -19,6 +19,7 @@ from gfe.models import OPEN_REQUEST_STATUSES, GfeRequest, RequestStatus, Routing
 from gfe.views_review import intake, request_scope, request_services
 from medspa import services as medspa_services
 from medspa.permissions import staff_required
+from medspa.timezones import medspa_time_zone
 
 PAGE_SIZE = 25
 STATUS_FILTERS = {
@@ -85,7 +86,7 @@ def queue_review(request, pk: int):
         gfe_request = get_object_or_404(
             GfeRequest.objects.select_related("patient", "medspa"), pk=pk, route=Routing.PORTRAIT
         )
-    with request_scope(gfe_request):
+    with request_scope(gfe_request), medspa_time_zone(gfe_request.medspa):
         requested = request_services(gfe_request)
         context = {"gfe_request": gfe_request, "medspa_name": gfe_request.medspa.name}
         medspa_services.patient_access_record(

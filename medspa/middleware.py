@@ -5,16 +5,19 @@ import time
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import logout
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scopes_disabled
 from pghistory.middleware import HistoryMiddleware
 
 from medspa.http import client_ip, request_id_for
 from medspa.masquerade import impersonator_id, masquerade_acting
 from medspa.tenancy import medspa_scope, tenant_resolve
+from medspa.timezones import medspa_of
 
 SESSION_STARTED_KEY = "auth_started_at"
 
@@ -74,6 +77,39 @@ class TenantMiddleware:
                 return self.get_response(request)
         with medspa_scope(request.medspa):
             return self.get_response(request)
+
+
+class LocalTimeMiddleware:
+    """Shows times in the medspa's time zone on every request that has a medspa (templates, forms and
+    timezone.localtime() follow the active zone), and UTC otherwise, never a zone left over from another
+    request. Django admin's page of one object shows it in the zone of the object's medspa (the page names
+    the zone); staff pages about one medspa's object activate it themselves (medspa.timezones)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        medspa = getattr(request, "medspa", None)
+        try:
+            if medspa is None:
+                timezone.deactivate()
+            else:
+                timezone.activate(medspa.tz)
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        model_admin = getattr(view_func, "model_admin", None)
+        object_id = view_kwargs.get("object_id")
+        if model_admin is None or object_id is None or not request.user.is_staff:
+            return None
+        with scopes_disabled():
+            obj = model_admin.get_object(request, unquote(object_id))
+            medspa = medspa_of(obj) if obj is not None else None
+        if medspa is not None:
+            timezone.activate(medspa.tz)
+        return None
 
 
 def user_has_mfa(user) -> bool:

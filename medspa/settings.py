@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "medspa.middleware.TenantMiddleware",
+    "medspa.middleware.LocalTimeMiddleware",
     "medspa.middleware.MFARequiredMiddleware",
     "medspa.middleware.AuditContextMiddleware",
 ]

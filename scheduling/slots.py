@@ -63,6 +63,27 @@ def _subtract(windows: list[tuple[time, time]], cut: tuple[time, time]) -> list[
     return result
 
 
+def wall_instant(day: date, wall: time, tz) -> datetime:
+    """The UTC instant at which the clocks of `tz` read `wall` on `day`. When the clocks go back and read it
+    twice, the first time; when they jump over it (spring forward), the moment of the jump, so a window
+    that opens or closes in the skipped hour opens or closes when the clocks land."""
+    local = datetime.combine(day, wall, tzinfo=tz)
+    later = local.astimezone(
+        UTC
+    )  # fold=0: the first reading, or for a skipped time the offset before the jump
+    if later.astimezone(tz).replace(tzinfo=None) == local.replace(tzinfo=None):
+        return later
+    earlier = local.replace(fold=1).astimezone(UTC)  # the offset after the jump: before it, in real time
+    after_offset = later.astimezone(tz).utcoffset()
+    while later - earlier > timedelta(seconds=1):  # the jump lies between: find it to the second
+        middle = earlier + timedelta(seconds=(later - earlier).total_seconds() // 2)
+        if middle.astimezone(tz).utcoffset() == after_offset:
+            later = middle
+        else:
+            earlier = middle
+    return later
+
+
 class SlotFinder:
     """Loads what an appointment type's slots depend on for a range of days, once."""
 
@@ -150,10 +171,11 @@ class SlotFinder:
         for provider_id in self.provider_ids:
             busy = self.busy[provider_id]
             for window_start, window_end in self.windows(provider_id, day):
-                start = datetime.combine(day, window_start, tzinfo=self.tz)
-                close = datetime.combine(day, window_end, tzinfo=self.tz)
+                # Real time (UTC), not wall time: the skipped hour offers nothing, a repeated hour twice.
+                start = wall_instant(day, window_start, self.tz)
+                close = wall_instant(day, window_end, self.tz)
                 while start + self.duration <= close:
-                    slot = self._slot(provider_id, start.astimezone(UTC), busy)
+                    slot = self._slot(provider_id, start, busy)
                     if slot is not None:
                         slots.append(slot)
                     start += STEP

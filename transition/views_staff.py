@@ -20,6 +20,7 @@ from django_scopes import scopes_disabled
 from medspa.http import client_ip
 from medspa.permissions import staff_required
 from medspa.tenancy import medspa_scope
+from medspa.timezones import medspa_time_zone
 from transition import services
 from transition.forms import (
     ApproveForm,
@@ -136,7 +137,7 @@ def _detail_page(
     """Everything the medspa's admin sees, and what Portrait may do; `bound` holds the form sent back with
     its errors ("approve", "decline", "cancel", "tools", or ("step"/"booking": (pk, form)))."""
     bound = bound or {}
-    with _scope_of(transition.medspa_id):
+    with _scope_of(transition.medspa_id), medspa_time_zone(transition.medspa):
         context = details(request, transition, staff=True, bound=bound)
         tools = LegacyTools.objects.filter(medspa_id=transition.medspa_id).first()
         requested = transition.status == TransitionStatus.REQUESTED

@@ -113,7 +113,8 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.appointment_type.name} for {self.patient} at {self.start:%Y-%m-%d %H:%M}"
+        # On the location's wall clock, zone named: admin pages and logs name appointments by this.
+        return f"{self.appointment_type.name} for {self.patient} at {self.local_start:%Y-%m-%d %H:%M %Z}"
 
     @property
     def is_active(self) -> bool:
