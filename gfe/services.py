@@ -25,6 +25,7 @@ from gfe.models import (
     RequestStatus,
     Routing,
 )
+from medspa import images
 from medspa.masquerade import SignatureNotPersonal, signature_personal_require
 from medspa.models import Medspa, Membership, Patient, User
 from medspa.models.patients import PatientStatus
@@ -233,11 +234,17 @@ def gfe_decide(
         **{key: exam.get(key, "") for key in ("diagnoses", "icd10_codes", "contraindications", "notes")},
         **{key: bool(exam.get(key)) for key in REVIEW_FLAGS},
     )  # fmt: skip
-    if signature_png:
-        signed.signature.save(f"gfe-{request.pk}.png", ContentFile(signature_png), save=False)
-    elif clearer is not None and clearer.provider_profile.signature:
+    if not signature_png and clearer is not None and clearer.provider_profile.signature:
         with clearer.provider_profile.signature.open("rb") as on_file:
-            signed.signature.save(f"gfe-{request.pk}.png", ContentFile(on_file.read()), save=False)
+            signature_png = on_file.read()
+    if signature_png:
+        # Drawn or on file (one stored before uploads were re-encoded), the exam keeps a small clean PNG
+        # that its PDF embeds cheaply.
+        try:
+            signature_png = images.signature_normalise(signature_png)
+        except images.ImageRefused as refused:
+            raise GfeRuleBroken(f"The signature could not be used: {refused} Draw it instead.") from None
+        signed.signature.save(f"gfe-{request.pk}.png", ContentFile(signature_png), save=False)
     signed.save()
     now = timezone.now()
     valid_until = months_after(medspa_today(request.medspa), settings_for(request.medspa).validity_months)

@@ -7,6 +7,7 @@ from django.contrib.auth import password_validation
 from django.core.validators import FileExtensionValidator
 from django.utils import timezone
 
+from medspa import images
 from medspa.models import (
     Invitation,
     MedicalDirectorRequest,
@@ -128,40 +129,50 @@ class PatientForm(forms.ModelForm):
         return value
 
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+def _image_upload(upload, *, rule: images.ImageRule, pdf: bool = False):
+    """A form's uploaded image checked by its content and re-encoded (see medspa.images)."""
+    try:
+        return images.upload_normalise(upload, rule=rule, pdf=pdf)
+    except images.ImageRefused as refused:
+        raise forms.ValidationError(str(refused)) from None
 
 
-def _limit_size(upload):
-    if upload and getattr(upload, "size", 0) > MAX_UPLOAD_BYTES:
-        raise forms.ValidationError("The file is larger than 5 MB.")
-    return upload
+IMAGE_ACCEPT = "image/png,image/jpeg"
 
 
 class ProfileForm(forms.ModelForm):
-    """A member's own profile: credential, position, headshot, photo ID and (uploaded) signature."""
+    """A member's own profile: credential, position, headshot, photo ID and (uploaded) signature. Each file
+    is checked by its content and stored re-encoded, whatever its name says."""
+
+    # Plain file fields: what an image is, is decided by medspa.images from the content. Django's ImageField
+    # would keep the uploaded bytes as they came, metadata and all, after opening them unguarded.
+    headshot = forms.FileField(
+        required=False, help_text="A PNG or JPEG photo of you, up to 5 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),
+    )  # fmt: skip
+    photo_id = forms.FileField(
+        label="Photo ID", required=False,
+        help_text="A driver's licence or passport: PNG, JPEG or PDF, up to 5 MB. Seen only by you, "
+        "your medspa's admins and Portrait.",
+        widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT + ",application/pdf"}),
+    )  # fmt: skip
+    signature = forms.FileField(
+        required=False, help_text="Upload an image of your signature, or draw it in the Signature box.",
+        widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),
+    )  # fmt: skip
 
     class Meta:
         model = ProviderProfile
         fields = ["credential", "position", "headshot", "photo_id", "signature"]
-        help_texts = {
-            "photo_id": "A driver's licence or passport: PNG, JPEG or PDF, up to 5 MB. Seen only by you, "
-            "your medspa's admins and Portrait.",
-            "signature": "Upload an image of your signature, or draw it in the Signature box.",
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["photo_id"].validators.append(FileExtensionValidator(["png", "jpg", "jpeg", "pdf"]))
-        self.fields["signature"].validators.append(FileExtensionValidator(["png", "jpg", "jpeg"]))
 
     def clean_headshot(self):
-        return _limit_size(self.cleaned_data.get("headshot"))
+        return _image_upload(self.cleaned_data.get("headshot"), rule=images.HEADSHOT)
 
     def clean_photo_id(self):
-        return _limit_size(self.cleaned_data.get("photo_id"))
+        return _image_upload(self.cleaned_data.get("photo_id"), rule=images.PHOTO_ID, pdf=True)
 
     def clean_signature(self):
-        return _limit_size(self.cleaned_data.get("signature"))
+        return _image_upload(self.cleaned_data.get("signature"), rule=images.SIGNATURE)
 
     def clean(self):
         cleaned = super().clean()
@@ -171,7 +182,8 @@ class ProfileForm(forms.ModelForm):
 
 
 class DrawnSignatureForm(forms.Form):
-    """A signature drawn in the browser: a PNG data URL from the signature pad."""
+    """A signature drawn in the browser: a PNG data URL from the signature pad. Cleaned, it is the
+    re-encoded PNG's bytes, downscaled to what a PDF needs."""
 
     data_url = forms.CharField(max_length=400_000, widget=forms.HiddenInput)
 
@@ -186,7 +198,10 @@ class DrawnSignatureForm(forms.Form):
             raise forms.ValidationError("The drawing could not be read; please draw it again.") from None
         if not png.startswith(b"\x89PNG\r\n\x1a\n") or len(png) < 100:
             raise forms.ValidationError("The drawing could not be read; please draw it again.")
-        return png
+        try:
+            return images.signature_normalise(png)
+        except images.ImageRefused as refused:
+            raise forms.ValidationError(str(refused)) from None
 
 
 class LicenceForm(forms.ModelForm):

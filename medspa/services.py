@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from medspa import tasks
+from medspa import images, tasks
 from medspa.http import client_ip
 from medspa.masquerade import signature_personal_require
 from medspa.models import (
@@ -326,8 +326,10 @@ def profile_update(*, membership: Membership, data: dict) -> ProviderProfile:
 @transaction.atomic
 def profile_signature_draw(*, membership: Membership, png: bytes) -> ProviderProfile:
     """Stores a signature drawn in the browser as the member's signature image: by the member themself, since
-    it signs their exams (never through a masquerade)."""
+    it signs their exams (never through a masquerade). The drawing is stored re-encoded and downscaled
+    (medspa.images): ImageRefused for bytes that are not a PNG or JPEG within the limits."""
     signature_personal_require(PROFILE_SIGNATURE_NOT_PERSONAL)
+    png = images.signature_normalise(png)
     profile, _ = ProviderProfile.objects.get_or_create(
         membership=membership, defaults={"medspa": membership.medspa}
     )

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from gfe.models import Clearance, ClearanceStatus
 from gfe.services import ClearanceMissing
+from medspa import images
 from medspa.masquerade import SignatureNotPersonal, acting_impersonator_id, signature_personal_require
 from medspa.models import Membership, Patient, User
 from medspa.money import money_format
@@ -263,8 +264,13 @@ def consents_needed(visit: Visit) -> list[ConsentNeed]:
 def visit_consent_sign(*, visit: Visit, version: ConsentVersion, signature_png: bytes, by: User,
                        ip: str | None) -> VisitConsent:  # fmt: skip
     """The patient signs a consent of the visit on screen: the exact version they read, the time, the IP
-    and the drawn signature are kept. The provider witnesses it in person: never through a masquerade."""
+    and the drawn signature are kept (re-encoded and downscaled, medspa.images). The provider witnesses it
+    in person: never through a masquerade."""
     signature_personal_require(catalog_services.WITNESS_NOT_PERSONAL, error=ChartSignatureNotPersonal)
+    try:
+        signature_png = images.signature_normalise(signature_png)
+    except images.ImageRefused as refused:
+        raise ChartingRefused(str(refused)) from None
     visit = _locked(visit)
     _editable(visit)
     need = next((need for need in consents_needed(visit) if need.version.pk == version.pk), None)

@@ -6,13 +6,12 @@ from decimal import Decimal
 
 from django import forms
 
+from medspa import images
 from medspa.money import money_format
 from providers.models import Visit, VisitPhoto, VisitService
 from scheduling.models import Location
 from services_catalog import selectors as catalog_selectors
 from services_catalog.models import Service
-
-MAX_PHOTO_BYTES = 15 * 1024 * 1024
 
 
 class WalkInForm(forms.Form):
@@ -90,17 +89,19 @@ class NotesForm(forms.Form):
 
 class PhotoForm(forms.Form):
     kind = forms.ChoiceField(choices=VisitPhoto.Kind.choices, label="Before or after")
-    image = forms.ImageField(
-        label="Photo", help_text="An image (JPEG, PNG…) up to 15 MB.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    # A plain file field: medspa.images decides by the content what an image is, and stores it re-encoded
+    # (no EXIF: a phone photo's GPS position and device never reach the chart).
+    image = forms.FileField(
+        label="Photo", help_text="A JPEG or PNG photo up to 15 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
     )  # fmt: skip
     caption = forms.CharField(max_length=200, required=False)
 
     def clean_image(self):
-        image = self.cleaned_data["image"]
-        if image and image.size > MAX_PHOTO_BYTES:
-            raise forms.ValidationError("The photo is larger than 15 MB.")
-        return image
+        try:
+            return images.upload_normalise(self.cleaned_data["image"], rule=images.VISIT_PHOTO)
+        except images.ImageRefused as refused:
+            raise forms.ValidationError(str(refused)) from None
 
 
 class AddendumForm(forms.Form):

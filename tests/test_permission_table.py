@@ -551,7 +551,7 @@ def world(cast) -> dict:
     provider_a1 = cast.provider_a1.memberships.get()
     patient = factories.PatientFactory(medspa=cast.medspa_a)
     patient.assigned_providers.add(provider_a1)
-    provider_a1.provider_profile.signature.save("signature.png", ContentFile(b"\x89PNG\r\n\x1a\nsignature"))
+    provider_a1.provider_profile.signature.save("signature.png", ContentFile(factories.png_signature()))
     return {
         "invitation": factories.InvitationFactory(medspa=cast.medspa_a, invited_by=cast.admin_a),
         "patient": patient,

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from medspa import dashboards, masquerade, onboarding, panels, selectors, services
+from medspa import dashboards, images, masquerade, onboarding, panels, selectors, services
 from medspa.dashboards import dashboard_area
 from medspa.forms import (
     AddonsForm,
@@ -76,7 +76,7 @@ def profile_signature(request):
         )
     try:
         services.profile_signature_draw(membership=request.membership, png=form.cleaned_data["data_url"])
-    except masquerade.SignatureNotPersonal as refused:
+    except (masquerade.SignatureNotPersonal, images.ImageRefused) as refused:
         messages.error(request, str(refused))
     else:
         messages.success(request, "Your signature was saved.")
