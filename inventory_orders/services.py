@@ -11,7 +11,7 @@ Prices are never stale:
 
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.mail import EmailMessage
@@ -431,10 +431,10 @@ def order_event_email(*, event_id: int) -> str:
     return once.deliver_once(row, ORDER_EMAILS, message.send)
 
 
-def order_emails_sweep() -> list[tuple[int, int]]:
+def order_emails_sweep(*, now: datetime | None = None) -> list[tuple[int, int]]:
     """The (event id, medspa id) of every order email whose lease ran out or whose retry is due."""
     with scopes_disabled():
-        return once.owed_sweep(OrderEvent.objects.all(), ORDER_EMAILS)
+        return once.owed_sweep(OrderEvent.objects.all(), ORDER_EMAILS, now=now)
 
 
 # --- Pricing tickets ----------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ The arithmetic, all in Decimal cents rounded half up:
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.mail import EmailMessage
@@ -377,10 +378,10 @@ def sale_receipt_send(*, sale_id: int) -> str:
     return once.deliver_once(row, RECEIPTS, message.send)
 
 
-def sale_receipts_sweep() -> list[tuple[int, int]]:
+def sale_receipts_sweep(*, now: datetime | None = None) -> list[tuple[int, int]]:
     """The (sale id, medspa id) of every receipt whose lease ran out or whose retry is due: one task each."""
     with scopes_disabled():
-        return once.owed_sweep(Sale.objects.all(), RECEIPTS)
+        return once.owed_sweep(Sale.objects.all(), RECEIPTS, now=now)
 
 
 # --- Refunds ------------------------------------------------------------------------------------------------
