@@ -105,7 +105,9 @@ def orders_seed(medspa: Medspa, staff: User) -> None:
     place({"EVO-JEU-100": 2, "HSM-GLV-M": 5}, "3")
     services.cart_line_set(medspa=medspa, product=products["GAL-DYS-300"], quantity=1)
     # Demo history, not news: its steps are marked emailed, so seeding sends the admins nothing.
-    OrderEvent.objects.filter(medspa=medspa, emailed_at__isnull=True).update(emailed_at=timezone.now())
+    OrderEvent.objects.filter(medspa=medspa, emailed_at__isnull=True).update(
+        emailed_at=timezone.now(), email_next_attempt_at=None
+    )
 
 
 @receiver(demo_seeded)

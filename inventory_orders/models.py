@@ -257,6 +257,9 @@ class OrderEvent(models.Model):
     at = models.DateTimeField(auto_now_add=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     email_error = models.CharField(max_length=300, blank=True)
+    # While the email is owed: when the sweep sends it (again), after a lease or a failed send.
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedManager(medspa="medspa")
 

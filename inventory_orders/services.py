@@ -11,7 +11,7 @@ Prices are never stale:
 
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.mail import EmailMessage
@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from inventory_orders.models import (
     Cart,
@@ -33,6 +34,7 @@ from inventory_orders.models import (
     PricingIssue,
 )
 from inventory_orders.selectors import ordering_open
+from medspa import once
 from medspa.models import Medspa, User
 from medspa.services import business_model_changed
 
@@ -273,7 +275,9 @@ def _order_place(medspa, by, delivery_date, payment_method, notes, key) -> Order
 
 
 def _event(order: Order, status: str, by: User, note: str = "") -> OrderEvent:
-    event = OrderEvent.objects.create(medspa_id=order.medspa_id, order=order, status=status, by=by, note=note)
+    event = OrderEvent.objects.create(
+        medspa_id=order.medspa_id, order=order, status=status, by=by, note=note, **ORDER_EMAILS.queued()
+    )
     transaction.on_commit(lambda: _email_queue(event))
     return event
 
@@ -409,19 +413,23 @@ def order_again(*, order: Order) -> tuple[Cart, list[str]]:
 # --- Emails -------------------------------------------------------------------------------------------------
 
 
-def order_event_email(*, event_id: int) -> None:
-    """Emails the medspa's admins one step of an order, once: the event row is claimed first."""
-    with transaction.atomic():
-        event = (
-            OrderEvent.objects.select_for_update(of=("self",))
-            .select_related("order__medspa", "by")
-            .filter(pk=event_id, emailed_at__isnull=True)
-            .first()
-        )
-        if event is None:
-            return
-        event.emailed_at = timezone.now()
-        event.save(update_fields=["emailed_at"])
+# Where an order event keeps its email to the admins (medspa.once): owed until emailed or given up.
+ORDER_EMAILS = once.Outbox(
+    owed={"emailed_at__isnull": True},
+    sent=lambda now: {"emailed_at": now, "email_error": ""},
+    attempts="email_attempts",
+    next_attempt_at="email_next_attempt_at",
+    error="email_error",
+)
+
+
+def order_event_email(*, event_id: int) -> str:
+    """Emails the medspa's admins one step of an order: marked emailed in the transaction that holds the
+    event while the email goes, sent again by the sweep if a worker died or the mail server refused."""
+    row = OrderEvent.objects.filter(pk=event_id)
+    event = ORDER_EMAILS.owing(row).select_related("order__medspa", "by").first()
+    if event is None:
+        return ""
     order = event.order
     admins = list(
         order.medspa.memberships.filter(is_admin=True, is_active=True, user__is_active=True).values_list(
@@ -429,17 +437,21 @@ def order_event_email(*, event_id: int) -> None:
         )
     )
     if not admins:
-        return
+        row.update(email_next_attempt_at=None)  # no one to tell: nothing is owed any more
+        return ""
     context = {"order": order, "event": event, "lines": list(order.lines.all())}
-    try:
-        EmailMessage(
-            subject=f"Order {order.number}: {event.get_status_display().lower()}",
-            body=render_to_string("inventory_orders/email/order_event.txt", context),
-            to=admins,
-        ).send()
-    except Exception as error:
-        logger.warning("Email of order event %s failed", event.pk, exc_info=True)
-        OrderEvent.objects.filter(pk=event.pk).update(email_error=(str(error) or type(error).__name__)[:300])
+    message = EmailMessage(
+        subject=f"Order {order.number}: {event.get_status_display().lower()}",
+        body=render_to_string("inventory_orders/email/order_event.txt", context),
+        to=admins,
+    )
+    return once.deliver_once(row, ORDER_EMAILS, message.send)
+
+
+def order_emails_sweep(*, now: datetime | None = None) -> list[tuple[int, int]]:
+    """The (event id, medspa id) of every order email whose lease ran out or whose retry is due."""
+    with scopes_disabled():
+        return once.owed_sweep(OrderEvent.objects.all(), ORDER_EMAILS, now=now)
 
 
 # --- Pricing tickets ----------------------------------------------------------------------------------------

@@ -11,3 +11,12 @@ def order_event_email(event_id: int, medspa_id: int) -> None:
     """Emails the medspa's admins one step of an order, once."""
     with medspa_scope(medspa_id):
         services.order_event_email(event_id=event_id)
+
+
+@shared_task
+def order_emails_sweep() -> int:
+    """Every minute (Celery beat): queues one task per order email left owed past its lease or due again."""
+    due = services.order_emails_sweep()
+    for event_id, medspa_id in due:
+        order_event_email.delay(event_id, medspa_id)
+    return len(due)

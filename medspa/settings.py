@@ -161,6 +161,10 @@ CELERY_BEAT_SCHEDULE = {
     "sessions-clear-expired": {"task": "medspa.tasks.sessions_clear_expired", "schedule": 3600.0},
     "patient-imports-purge": {"task": "medspa.tasks.patient_imports_purge", "schedule": 3600.0},
     "appointment-reminders-sweep": {"task": "scheduling.tasks.reminders_sweep", "schedule": 300.0},
+    # Messages owed past their lease (a worker killed mid-send) or due for a retry: one task each.
+    "notifications-sweep": {"task": "scheduling.tasks.notifications_sweep", "schedule": 60.0},
+    "sale-receipts-sweep": {"task": "providers.tasks.sale_receipts_sweep", "schedule": 60.0},
+    "order-emails-sweep": {"task": "inventory_orders.tasks.order_emails_sweep", "schedule": 60.0},
     "gfe-clearances-expire": {"task": "gfe.tasks.clearances_expire_nightly", "schedule": 86400.0},
     "gfe-clearance-expiry-reminders": {"task": "gfe.tasks.clearance_expiry_reminders", "schedule": 86400.0},
     # Transition steps run on their dates (in each medspa's time zone); OpenPhone transfers are polled.

@@ -11,6 +11,7 @@ The arithmetic, all in Decimal cents rounded half up:
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.mail import EmailMessage
@@ -18,7 +19,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
+from medspa import once
 from medspa.models import Membership, Patient, User
 from medspa.models.tenancy import BusinessModel
 from medspa.money import money_format
@@ -333,6 +336,8 @@ def retail_checkout(
     if not lines:
         raise CheckoutRefused("The cart is empty.")
     sale.receipt_email = receipt_email.strip()[:254]
+    if sale.receipt_email:
+        sale.receipt_next_attempt_at = RECEIPTS.queued()[RECEIPTS.next_attempt_at]
     _settle(sale, lines, discount=discount, discount_reason=discount_reason, tip=tip, tenders=tenders, by=by)
     if sale.receipt_email:
         transaction.on_commit(lambda: _receipt_queue(sale))
@@ -354,30 +359,36 @@ def _receipt_queue(sale: Sale) -> None:
     sale_receipt_send.delay(sale.pk, sale.medspa_id)
 
 
-def sale_receipt_send(*, sale_id: int) -> None:
-    """Emails the receipt, once: the row is claimed in a transaction before sending."""
-    with transaction.atomic():
-        sale = (
-            Sale.objects.select_for_update(of=("self",))
-            .select_related("medspa", "location", "patient")
-            .filter(pk=sale_id, status=SaleStatus.PAID, receipt_sent_at__isnull=True)
-            .exclude(receipt_email="")
-            .first()
-        )
-        if sale is None:
-            return
-        sale.receipt_sent_at, sale.receipt_error = timezone.now(), ""
-        sale.save(update_fields=["receipt_sent_at", "receipt_error", "updated_at"])
+# Where a sale keeps its receipt (medspa.once): owed while paid, unsent, with an address and a next attempt.
+RECEIPTS = once.Outbox(
+    owed={"status": SaleStatus.PAID, "receipt_sent_at__isnull": True},
+    sent=lambda now: {"receipt_sent_at": now, "receipt_error": "", "updated_at": now},
+    attempts="receipt_attempts",
+    next_attempt_at="receipt_next_attempt_at",
+    error="receipt_error",
+)
+
+
+def sale_receipt_send(*, sale_id: int) -> str:
+    """Emails the receipt: marked sent in the transaction that holds the sale while the email goes, sent
+    again by the sweep if a worker died or the mail server refused (medspa.once.deliver_once)."""
+    row = Sale.objects.filter(pk=sale_id).exclude(receipt_email="")
+    sale = RECEIPTS.owing(row).select_related("medspa", "location", "patient").first()
+    if sale is None:
+        return ""
     context = {"sale": sale, "lines": list(sale.lines.all()), "payments": list(sale.payments.all())}
-    try:
-        EmailMessage(
-            subject=f"Your receipt from {sale.medspa.display_name} ({sale.number})",
-            body=render_to_string("providers/email/receipt.txt", context),
-            to=[sale.receipt_email],
-        ).send()
-    except Exception as error:
-        logger.warning("Receipt of sale %s failed", sale.pk, exc_info=True)
-        Sale.objects.filter(pk=sale.pk).update(receipt_error=(str(error) or type(error).__name__)[:300])
+    message = EmailMessage(
+        subject=f"Your receipt from {sale.medspa.display_name} ({sale.number})",
+        body=render_to_string("providers/email/receipt.txt", context),
+        to=[sale.receipt_email],
+    )
+    return once.deliver_once(row, RECEIPTS, message.send)
+
+
+def sale_receipts_sweep(*, now: datetime | None = None) -> list[tuple[int, int]]:
+    """The (sale id, medspa id) of every receipt whose lease ran out or whose retry is due: one task each."""
+    with scopes_disabled():
+        return once.owed_sweep(Sale.objects.all(), RECEIPTS, now=now)
 
 
 # --- Refunds ------------------------------------------------------------------------------------------------

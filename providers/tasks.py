@@ -18,3 +18,12 @@ def sale_receipt_send(sale_id: int, medspa_id: int) -> None:
     """Emails a paid sale's receipt, once."""
     with medspa_scope(medspa_id):
         checkout.sale_receipt_send(sale_id=sale_id)
+
+
+@shared_task
+def sale_receipts_sweep() -> int:
+    """Every minute (Celery beat): queues one task per receipt left owed past its lease or due for a retry."""
+    due = checkout.sale_receipts_sweep()
+    for sale_id, medspa_id in due:
+        sale_receipt_send.delay(sale_id, medspa_id)
+    return len(due)

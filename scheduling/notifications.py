@@ -1,21 +1,22 @@
 """Patient appointment notifications: confirmation, reminders, reschedule, cancellation and no-show follow-up,
 by email and SMS, each sent at most once.
 
-Exactly once, per (appointment, kind, channel): `appointment_notify` decides for each channel (send, or skip
-and why) and writes that decision as a NotificationLog row in one transaction. The row is unique on
-(appointment, kind, channel), and it is created with `get_or_create`: of two workers (or a task and its
-retry) that reach the same notification, the second one's INSERT waits on the unique index until the first
-commits, fails, and finds the row, so only the worker that created the row sends. The message goes out
-after that transaction has committed, and the row then says sent or failed. A failure is final, never sent
-again automatically: the provider may have delivered a message whose answer was lost, and a patient must not
-get the same text twice. A worker killed between the commit and the send leaves the row "pending": the
-message is then not sent (at most once), and the log shows it.
+Delivered at least once, recorded once, per (appointment, kind, channel): `appointment_notify` decides for
+each channel (send, or skip and why) and writes that decision as a NotificationLog row in one transaction.
+The row is unique on (appointment, kind, channel), and it is created with `get_or_create`: of two workers
+(or a task and its retry) that reach the same notification, the second one's INSERT waits on the unique
+index until the first commits, fails, and finds the row, so only the worker that created the row sends.
+Each pending row is then sent by `notification_deliver` (medspa.once.deliver_once): locked while the
+message goes, marked sent in the same transaction. A worker killed mid-send leaves the row pending, and a
+failed send is recorded; `notifications_sweep` (Celery beat, every minute) queues one task per row whose
+lease ran out or whose retry is due, until the row is sent or, after the last attempt, failed.
 
 Reminders are found by `reminders_sweep` (Celery beat, every few minutes), not by long-delayed tasks."""
 
 import logging
 import re
 import string
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from medspa import once
 from medspa.tenancy import medspa_scope
 from scheduling import sms
 from scheduling.models import (
@@ -419,6 +421,7 @@ def appointment_notify(*, appointment_id: int, kind: str, now: datetime | None =
     logged_as = log_kind(appointment, kind)
 
     claimed: list[NotificationLog] = []
+    queued = NOTIFICATIONS.queued(now)
     with transaction.atomic():
         for channel in CHANNELS:
             reason = _skip_reason(
@@ -432,46 +435,71 @@ def appointment_notify(*, appointment_id: int, kind: str, now: datetime | None =
                     "medspa_id": appointment.medspa_id,
                     "status": NotificationLog.Status.SKIPPED if reason else NotificationLog.Status.PENDING,
                     "detail": reason,
+                    **({} if reason else queued),
                 },
             )
             if created and not reason:
                 claimed.append(row)
-    if not claimed:
-        return
-
-    texts = template_for(settings_obj, kind)
-    context = appointment_context(appointment)
     for row in claimed:
-        try:
-            if row.channel == EMAIL:
-                EmailMessage(
-                    subject=_subject(texts, context),
-                    body=render(texts["email"], context),
-                    to=[appointment.patient.email.strip()],
-                ).send()
-            else:
-                sms.get_sms_backend().send(appointment.patient.phone.strip(), render(texts["sms"], context))
-        except Exception as error:  # whatever the backend raised: the row says so, the log has the trace
-            logger.warning(
-                "Notification %s by %s of appointment %s failed", logged_as, row.channel, appointment.pk,
-                exc_info=True,
-            )  # fmt: skip
-            row.status, row.detail = NotificationLog.Status.FAILED, _failure_detail(error)
-        else:
-            row.status, row.detail = NotificationLog.Status.SENT, ""
-        row.save(update_fields=["status", "detail", "updated_at"])
+        _deliver(row, appointment, now=now)
 
 
-def _failure_detail(error: Exception) -> str:
-    message = " ".join(str(error).split()) or type(error).__name__
-    return message[:300]
+# Where a NotificationLog row keeps its message (medspa.once): owed while pending.
+NOTIFICATIONS = once.Outbox(
+    owed={"status": NotificationLog.Status.PENDING},
+    sent=lambda now: {"status": NotificationLog.Status.SENT, "detail": "", "updated_at": now},
+    given_up={"status": NotificationLog.Status.FAILED},
+)
+
+
+def notification_deliver(*, log_id: int, now: datetime | None = None) -> str:
+    """Sends one pending notification (a row the sweep found, or a retry), marking it sent once; returns
+    medspa.once's outcome. Run it in the row's medspa scope and outside any transaction."""
+    row = NotificationLog.objects.filter(pk=log_id, status=NotificationLog.Status.PENDING).first()
+    if row is None:
+        return ""
+    appointment = Appointment.objects.select_related(
+        "medspa", "location", "patient", "appointment_type", "provider__user"
+    ).get(pk=row.appointment_id)
+    return _deliver(row, appointment, now=now)
+
+
+def _deliver(row: NotificationLog, appointment: Appointment, *, now: datetime | None) -> str:
+    kind = row.kind if not row.kind.startswith(f"{RESCHEDULE}-") else RESCHEDULE
+    texts = template_for(notification_settings_get(medspa_id=appointment.medspa_id), kind)
+    context = appointment_context(appointment)
+    if row.channel == EMAIL:
+        message = EmailMessage(
+            subject=_subject(texts, context),
+            body=render(texts["email"], context),
+            to=[appointment.patient.email.strip()],
+        )
+        send = message.send
+    else:
+        phone, body = appointment.patient.phone.strip(), render(texts["sms"], context)
+
+        def send() -> None:
+            sms.get_sms_backend().send(phone, body)
+
+    return once.deliver_once(NotificationLog.objects.filter(pk=row.pk), NOTIFICATIONS, send, now=now)
+
+
+def notifications_sweep(*, now: datetime | None = None) -> list[tuple[int, int]]:
+    """The (row id, medspa id) of every pending notification whose lease ran out or whose retry is due,
+    across every medspa: the caller queues one task each."""
+    with scopes_disabled():
+        return once.owed_sweep(NotificationLog.objects.all(), NOTIFICATIONS, now=now)
 
 
 # --- Reminders ----------------------------------------------------------------------------------------------
 
 
-def reminders_sweep(*, now: datetime | None = None) -> int:
-    """Sends the reminders that have come due, across every medspa (Celery beat, every few minutes).
+def reminders_sweep(
+    *, now: datetime | None = None, enqueue: Callable[[int, int, str], None] | None = None
+) -> int:
+    """Sends the reminders that have come due, across every medspa (Celery beat, every few minutes):
+    `enqueue(appointment_id, medspa_id, kind)` queues one task per reminder (the Celery task's way), or,
+    without it, each is sent here in turn.
 
     A reminder N hours before is due when start - N h <= now < start, for a booked or confirmed appointment
     made before start - N h (a booking made an hour ahead gets no "48 h" reminder), if the medspa sends
@@ -511,6 +539,9 @@ def reminders_sweep(*, now: datetime | None = None) -> int:
             continue
         attempted += 1
         try:
+            if enqueue is not None:
+                enqueue(pk, medspa_id, kind)
+                continue
             with medspa_scope(medspa_id):
                 appointment_notify(appointment_id=pk, kind=kind, now=now)
         except Exception:  # one appointment's trouble must not hold up everyone else's reminders

@@ -15,5 +15,24 @@ def appointment_notify(appointment_id: int, medspa_id: int, kind: str) -> None:
 
 @shared_task
 def reminders_sweep() -> int:
-    """Every few minutes (Celery beat): sends the reminders that have come due."""
-    return notifications.reminders_sweep()
+    """Every few minutes (Celery beat): queues one task per reminder that has come due."""
+    return notifications.reminders_sweep(
+        enqueue=lambda pk, medspa_id, kind: appointment_notify.delay(pk, medspa_id, kind)
+    )
+
+
+@shared_task
+def notification_send(log_id: int, medspa_id: int) -> None:
+    """Sends one pending notification that the sweep found, marking it sent once."""
+    with medspa_scope(medspa_id):
+        notifications.notification_deliver(log_id=log_id)
+
+
+@shared_task
+def notifications_sweep() -> int:
+    """Every minute (Celery beat): queues one task per notification left pending past its lease (a worker
+    killed mid-send, a message the broker lost) or due for a retry after a failed send."""
+    due = notifications.notifications_sweep()
+    for log_id, medspa_id in due:
+        notification_send.delay(log_id, medspa_id)
+    return len(due)

@@ -671,6 +671,30 @@ def _reminders_sweep(request):
     return Drill((), lambda: (_outbox(), _rows(NotificationLog.objects, "kind", "channel", "status")))
 
 
+def _left_pending(cast):
+    """A confirmation whose worker was killed mid-send, its lease run out."""
+    _, appointment = _booked(cast)
+    return NotificationLog.objects.create(
+        medspa=cast.medspa_a, appointment=appointment, kind="confirmation", channel="email",
+        status=NotificationLog.Status.PENDING, next_attempt_at=timezone.now() - timedelta(minutes=1),
+    )  # fmt: skip
+
+
+@drill("scheduling.tasks.notification_send")
+def _notification_send(request):
+    row = _left_pending(request.getfixturevalue("cast"))
+    return Drill(
+        (row.pk, row.medspa_id),
+        lambda: (_outbox(), _rows(NotificationLog.objects, "kind", "channel", "status")),
+    )
+
+
+@drill("scheduling.tasks.notifications_sweep")
+def _notifications_sweep(request):
+    _left_pending(request.getfixturevalue("cast"))
+    return Drill((), lambda: (_outbox(), _rows(NotificationLog.objects, "kind", "channel", "status")))
+
+
 @drill("providers.tasks.visit_care_messages_send")
 def _care_messages(request):
     cast, world, provider = (request.getfixturevalue(name) for name in ("cast", "world", "provider"))
@@ -679,6 +703,26 @@ def _care_messages(request):
         (sale.visit.pk, sale.medspa_id),
         lambda: (_outbox(), _rows(CareMessageLog.objects, "care_message_id", "channel", "status")),
     )
+
+
+@drill("providers.tasks.sale_receipts_sweep")
+def _sale_receipts_sweep(request):
+    setup = _sale_receipt(request)
+    Sale.objects.filter(pk=setup.args[0]).update(
+        receipt_next_attempt_at=timezone.now() - timedelta(minutes=1)
+    )
+    return Drill((), setup.effect)
+
+
+@drill("inventory_orders.tasks.order_emails_sweep")
+def _order_emails_sweep(request):
+    from inventory_orders.models import OrderEvent
+
+    setup = _order_event(request)
+    OrderEvent.objects.filter(pk=setup.args[0]).update(
+        email_next_attempt_at=timezone.now() - timedelta(minutes=1)
+    )
+    return Drill((), setup.effect)
 
 
 @drill("providers.tasks.sale_receipt_send")

@@ -3,6 +3,7 @@ racing workers included; opt-outs are logged, not sent; reminders come from the 
 location's time zone; the admin's settings page and preview; the HTTP SMS adapter against a local server."""
 
 import http.server
+import itertools
 import json
 import threading
 import time as clock
@@ -14,7 +15,9 @@ import pytest
 from django.core import mail
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
+from medspa import once
 from medspa.tenancy import medspa_scope
 from scheduling import booking, notifications, sms
 from scheduling.forms_notifications import template_field_names
@@ -553,18 +556,49 @@ def test_http_sms_backend_posts_json_with_the_bearer_key(world, sms_server):
     assert log_of(appointment)[("confirmation", "sms")] == (SENT, "")
 
 
-def test_http_sms_backend_error_answer_marks_the_row_failed(world, sms_server):
+def test_http_sms_backend_error_answer_is_retried_with_backoff_until_it_goes(world, sms_server):
     sms_server.status = 500
     appointment = book(world, datetime.combine(DAY, time(10), tzinfo=LA))
     notify(appointment, "confirmation")
-    notify(appointment, "confirmation")  # a retry: failed is final, nothing is sent twice
+    notify(appointment, "confirmation")  # the same task again: the row is decided, it sends nothing more
     assert len(sms_server.requests) == 1
-    status, detail = log_of(appointment)[("confirmation", "sms")]
-    assert status == FAILED and "500" in detail
+    row = NotificationLog.objects.get(appointment=appointment, channel="sms")
+    assert row.status == NotificationLog.Status.PENDING and "500" in row.detail and row.attempts == 1
     assert log_of(appointment)[("confirmation", "email")] == (SENT, "")  # the other channel is unaffected
 
+    # Not due before its backoff; due after it, and then it goes, marked sent once.
+    assert notifications.notifications_sweep(now=row.next_attempt_at - timedelta(seconds=1)) == []
+    assert notifications.notifications_sweep(now=row.next_attempt_at) == [(row.pk, appointment.medspa_id)]
+    sms_server.status = 200
+    with medspa_scope(appointment.medspa_id):
+        assert notifications.notification_deliver(log_id=row.pk) == once.SENT
+        assert notifications.notification_deliver(log_id=row.pk) == ""
+    assert len(sms_server.requests) == 2
+    assert log_of(appointment)[("confirmation", "sms")] == (SENT, "")
 
-def test_http_sms_backend_slow_answer_times_out_and_marks_the_row_failed(world, sms_server, settings):
+
+def test_a_send_that_keeps_failing_is_marked_failed_after_the_last_attempt(world, sms_server):
+    sms_server.status = 500
+    appointment = book(world, datetime.combine(DAY, time(10), tzinfo=LA))
+    notify(appointment, "confirmation")
+    row = NotificationLog.objects.get(appointment=appointment, channel="sms")
+    waits = []
+    with medspa_scope(appointment.medspa_id):
+        for _ in range(once.MAX_ATTEMPTS - 1):
+            row.refresh_from_db()
+            waits.append(row.next_attempt_at)
+            notifications.notification_deliver(log_id=row.pk, now=row.next_attempt_at)
+    row.refresh_from_db()
+    assert len(sms_server.requests) == once.MAX_ATTEMPTS
+    assert [later - earlier for earlier, later in itertools.pairwise(waits)] == [
+        once.retry_delay(n) for n in range(2, once.MAX_ATTEMPTS)
+    ]  # each wait doubles: 2, 4, 8, 16 minutes
+    assert (row.status, row.attempts, row.next_attempt_at) == (FAILED, once.MAX_ATTEMPTS, None)
+    assert "500" in row.detail
+    assert notifications.notifications_sweep(now=timezone.now() + timedelta(days=1)) == []
+
+
+def test_http_sms_backend_slow_answer_times_out_and_is_retried_later(world, sms_server, settings):
     settings.SMS_TIMEOUT = 0.3
     sms_server.delay = 1.5
     appointment = book(world, datetime.combine(DAY, time(10), tzinfo=LA))
@@ -572,7 +606,7 @@ def test_http_sms_backend_slow_answer_times_out_and_marks_the_row_failed(world, 
     notify(appointment, "confirmation")
     assert clock.monotonic() - started < 1.4
     status, detail = log_of(appointment)[("confirmation", "sms")]
-    assert status == FAILED and "did not answer" in detail
+    assert status == NotificationLog.Status.PENDING and "did not answer" in detail
 
 
 def test_http_sms_backend_raises_sms_error_directly(sms_server):

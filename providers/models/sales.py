@@ -73,6 +73,9 @@ class Sale(models.Model):
     portrait_share = models.DecimalField(**MONEY, default=Decimal("0.00"))
     receipt_email = models.EmailField(blank=True)
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
+    # While the receipt is owed: when the sweep sends it (again), after a lease or a failed send.
+    receipt_attempts = models.PositiveSmallIntegerField(default=0)
+    receipt_next_attempt_at = models.DateTimeField(null=True, blank=True)
     receipt_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

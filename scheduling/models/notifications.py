@@ -36,9 +36,9 @@ class NotificationSettings(models.Model):
 
 
 class NotificationLog(models.Model):
-    """One notification decision for an appointment: sent, failed or skipped. The unique row per
-    (appointment, kind, channel) is written in the same transaction as the decision, so a retried task or
-    two racing workers never send it twice."""
+    """One notification decision for an appointment: pending, sent, failed or skipped. The unique row per
+    (appointment, kind, channel) is written in the same transaction as the decision, and marked sent in the
+    transaction that holds its lock while the message goes: recorded once, sent until it went."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Sending"
@@ -52,6 +52,9 @@ class NotificationLog(models.Model):
     channel = models.CharField(max_length=5, choices=[("email", "Email"), ("sms", "SMS")])
     status = models.CharField(max_length=7, choices=Status, default=Status.PENDING)
     detail = models.CharField(max_length=300, blank=True)
+    # While pending: when the sweep sends it (again), after a lease or a failed send (medspa.once).
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
