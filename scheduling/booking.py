@@ -207,17 +207,46 @@ def appointment_cancel(
     return appointment
 
 
-@transaction.atomic
-def appointment_status_set(*, appointment: Appointment, status: str) -> Appointment:
-    """Confirmed, checked in, completed, no-show: only the transitions that make sense."""
-    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-    if status == AppointmentStatus.CANCELLED:
-        raise BookingInvalid("Cancel with a reason instead.")
+def _status_refusal(appointment: Appointment, status: str, now: datetime) -> str:
+    """Why `appointment` cannot move to `status` at `now`, or "" when it can. A patient is checked in on the
+    appointment's own day (in its location's time zone), and is a no-show only once the time has come."""
     if status not in TRANSITIONS.get(appointment.status, set()):
-        raise BookingInvalid(
+        return (
             f"A {appointment.get_status_display().lower()} appointment cannot become "
             f"{AppointmentStatus(status).label.lower()}."
         )
+    if status == AppointmentStatus.CHECKED_IN and now.astimezone(appointment.location.tz).date() != (
+        appointment.local_start.date()
+    ):
+        return "A patient can be checked in only on the day of the appointment."
+    if status == AppointmentStatus.NO_SHOW and now < appointment.start:
+        return "An appointment can be marked a no-show only once its time has come."
+    return ""
+
+
+def appointment_statuses_allowed(*, appointment: Appointment, now: datetime | None = None) -> set[str]:
+    """The statuses `appointment` may move to now (cancelling aside): what the pages offer as buttons."""
+    now = now or timezone.now()
+    return {
+        status
+        for status in TRANSITIONS.get(appointment.status, set())
+        if status != AppointmentStatus.CANCELLED and not _status_refusal(appointment, status, now)
+    }
+
+
+@transaction.atomic
+def appointment_status_set(
+    *, appointment: Appointment, status: str, now: datetime | None = None
+) -> Appointment:
+    """Confirmed, checked in, completed, no-show: only the transitions that make sense, at a time when they
+    make sense (no check-in days ahead, no no-show before the appointment)."""
+    now = now or timezone.now()
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if status == AppointmentStatus.CANCELLED:
+        raise BookingInvalid("Cancel with a reason instead.")
+    refusal = _status_refusal(appointment, status, now)
+    if refusal:
+        raise BookingInvalid(refusal)
     appointment.status = status
     appointment.save(update_fields=["status", "updated_at"])
     if status == AppointmentStatus.NO_SHOW:

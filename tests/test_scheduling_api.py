@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -129,10 +130,16 @@ class TestBookingCycle:
         appointment = book_directly(world, at(day_ahead(), 10))
         client = api(cast.provider_a1)
         url = f"{APPOINTMENTS}{appointment.pk}/status/"
-        for status in ("checked_in", "completed"):
-            response = client.post(url, {"status": status}, format="json")
-            assert response.status_code == 200 and response.json()["status"] == status
-        refused = client.post(url, {"status": "no_show"}, format="json")
+        early = client.post(url, {"status": "no_show"}, format="json")
+        assert early.status_code == 400
+        assert early.json() == {
+            "detail": "An appointment can be marked a no-show only once its time has come."
+        }
+        with time_machine.travel(appointment.start - timedelta(minutes=10)):
+            for status in ("checked_in", "completed"):
+                response = client.post(url, {"status": status}, format="json")
+                assert response.status_code == 200 and response.json()["status"] == status
+            refused = client.post(url, {"status": "no_show"}, format="json")
         assert refused.status_code == 400
         assert refused.json() == {"detail": "A completed appointment cannot become no-show."}
         for status in ("booked", "cancelled", "teleported"):
