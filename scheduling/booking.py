@@ -64,7 +64,7 @@ def _check_request(
         raise BookingInvalid(f"{provider.user.get_full_name()} does not offer {appointment_type.name}.")
     if start < now:
         raise BookingInvalid("That time is in the past.")
-    if start < now + timedelta(minutes=appointment_type.min_notice_minutes):
+    if online and start < now + timedelta(minutes=appointment_type.min_notice_minutes):
         hours = appointment_type.min_notice_minutes / 60
         raise BookingInvalid(f"{appointment_type.name} needs at least {hours:g} hours' notice.")
     if start > now + timedelta(days=appointment_type.horizon_days):
@@ -73,11 +73,14 @@ def _check_request(
         )
 
 
-def _candidates(*, appointment_type, start, provider, now, exclude_appointment_id=None) -> list[slots.Slot]:
-    """The slots at exactly `start` (one per free provider); a clear error when there is none."""
+def _candidates(
+    *, appointment_type, start, provider, now, online, exclude_appointment_id=None
+) -> list[slots.Slot]:
+    """The slots at exactly `start` (one per free provider); a clear error when there is none. The minimum
+    notice binds patients booking online; the front desk may book a walk-in inside it."""
     day = start.astimezone(appointment_type.location.tz).date()
     options = {"provider_id": provider.pk if provider else None, "now": now,
-               "exclude_appointment_id": exclude_appointment_id}  # fmt: skip
+               "exclude_appointment_id": exclude_appointment_id, "notice": online}  # fmt: skip
     found = [slot for slot in slots.open_slots(appointment_type, day, **options) if slot.start == start]
     if found:
         return found
@@ -136,7 +139,9 @@ def appointment_book(
         raise BookingInvalid("This patient is not one of this medspa's.")
     online = source == Appointment.Source.ONLINE
     _check_request(appointment_type=appointment_type, start=start, now=now, online=online, provider=provider)
-    candidates = _candidates(appointment_type=appointment_type, start=start, provider=provider, now=now)
+    candidates = _candidates(
+        appointment_type=appointment_type, start=start, provider=provider, now=now, online=online
+    )
     appointment = Appointment(
         medspa_id=medspa_id, location=appointment_type.location, patient=patient,
         appointment_type=appointment_type, source=source, created_by=by, notes=notes,
@@ -171,7 +176,7 @@ def appointment_reschedule(
     _check_request(appointment_type=appointment.appointment_type, start=start, now=now, online=by_patient,
                    provider=provider)  # fmt: skip
     candidates = _candidates(appointment_type=appointment.appointment_type, start=start, provider=provider,
-                             now=now, exclude_appointment_id=appointment.pk)  # fmt: skip
+                             now=now, online=by_patient, exclude_appointment_id=appointment.pk)  # fmt: skip
     _place(appointment, candidates, provider_fixed=True)
     transaction.on_commit(lambda: hooks.appointment_changed(appointment, "reschedule"))
     return appointment

@@ -161,11 +161,28 @@ class TestRules:
             book(world, start)
         assert not Appointment.objects.exists()
 
-    def test_minimum_notice_is_enforced(self, world):
+    def test_minimum_notice_is_enforced_online(self, world):
         world["type"].min_notice_minutes = 180
         world["type"].save()
         with pytest.raises(booking.BookingInvalid, match="notice"):
-            book(world, NOW + timedelta(hours=1))
+            book(world, NOW + timedelta(hours=1), source=Appointment.Source.ONLINE)
+        assert not Appointment.objects.exists()
+
+    def test_the_front_desk_may_book_a_walk_in_inside_the_online_notice(self, world):
+        world["type"].min_notice_minutes = 180
+        world["type"].save()
+        walk_in = at(date(2027, 3, 10), 10, 30)
+        now = at(date(2027, 3, 10), 10, 20)
+        appointment = booking.appointment_book(
+            appointment_type=world["type"], start=walk_in, patient=world["patient"],
+            provider=world["provider"], now=now,
+        )  # fmt: skip
+        assert appointment.start == walk_in and appointment.source == Appointment.Source.STAFF
+        with pytest.raises(booking.BookingInvalid, match="in the past"):
+            booking.appointment_book(
+                appointment_type=world["type"], start=at(date(2027, 3, 10), 10), patient=world["patient"],
+                provider=world["provider"], now=now,
+            )  # fmt: skip
 
     def test_an_inactive_location_or_a_type_the_provider_does_not_offer_is_refused(self, world, cast):
         other = cast.provider_a2.memberships.get()
