@@ -158,6 +158,32 @@ def gfe_request_for_booking(*, patient: Patient, service: Service, on: date) -> 
                               source=GfeRequest.Source.BOOKING)  # fmt: skip
 
 
+@transaction.atomic
+def gfe_requests_for_cancelled_booking(*, patient: Patient) -> int:
+    """Called when a patient's booking is cancelled: an open request made automatically for a booking is
+    closed (as expired, with the reason) when no upcoming booking of the patient still needs any of its
+    services, so it leaves the clearers' and the provider's To-Do. Requests made by hand stay. Returns how
+    many were closed."""
+    still_booked = {service.pk for hook in _booked_hooks for service, _ in hook(patient)}
+    requests = GfeRequest.objects.select_for_update().filter(
+        patient=patient, source=GfeRequest.Source.BOOKING, status__in=OPEN_REQUEST_STATUSES
+    )
+    closed = 0
+    for request in requests:
+        if set(request.services.values_list("pk", flat=True)) & still_booked:
+            continue
+        for clearance in request.clearances.filter(
+            status__in=[ClearanceStatus.REQUESTED, ClearanceStatus.IN_REVIEW]
+        ):
+            _transition(clearance, ClearanceStatus.EXPIRED)
+            clearance.reason = "The booking that asked for it was cancelled."
+            clearance.save(update_fields=["status", "reason"])
+        request.status, request.decided_at = RequestStatus.EXPIRED, timezone.now()
+        request.save(update_fields=["status", "decided_at"])
+        closed += 1
+    return closed
+
+
 def _transition(clearance: Clearance, to: str) -> None:
     if to not in CLEARANCE_TRANSITIONS.get(clearance.status, set()):
         raise GfeRuleBroken(

@@ -95,7 +95,7 @@ def orders_seed(medspa: Medspa, staff: User) -> None:
     delivered = place({"ALG-BTX-100": 4, "HSM-SYR-31": 2, "HSM-ALC-200": 3}, "1")
     services.order_approve(order=delivered, by=staff)
     services.order_ship(order=delivered, by=staff, carrier="UPS", tracking_number="1Z999AA10123456784")
-    services.order_deliver(order=delivered, by=staff)
+    services.order_deliver(order=delivered, by=staff, today=delivered.delivery_date)
     changed = place({"GAL-RSL-1": 10, "ALG-JUX-1": 6}, "2")
     line = changed.lines.get(product=products["ALG-JUX-1"])
     services.order_change(

@@ -373,9 +373,25 @@ def order_ship(*, order: Order, by: User, carrier: str, tracking_number: str) ->
     return order
 
 
+def order_delivery_refusal(*, order: Order, today: date | None = None) -> str:
+    """Why `order` cannot be marked delivered yet, or "": not before its delivery date, counted in the
+    medspa's own time zone (the evening before in California is already the date in UTC)."""
+    today = today or timezone.now().astimezone(order.medspa.tz).date()
+    if today < order.delivery_date:
+        return (
+            f"This order is due on {order.delivery_date:%A, %B %-d}: "
+            "it can be marked delivered from that day on."
+        )
+    return ""
+
+
 @transaction.atomic
-def order_deliver(*, order: Order, by: User) -> Order:
+def order_deliver(*, order: Order, by: User, today: date | None = None) -> Order:
+    """Marks a shipped order delivered, on or after its delivery date (in the medspa's time zone)."""
     order = _move(order, OrderStatus.DELIVERED)
+    refusal = order_delivery_refusal(order=order, today=today)
+    if refusal:
+        raise OrderingRefused(refusal)
     order.status = OrderStatus.DELIVERED
     order.save()
     _event(order, OrderStatus.DELIVERED, by)

@@ -178,6 +178,9 @@ def _review_page(request, order: Order, *, bound=None, refusal: str = "", status
     form that was sent back with its errors and what was typed."""
     lines = list(order.lines.select_related("product", "ordered_product").order_by("pk"))
     offered = ACTIONS.get(order.status, [])
+    not_yet = services.order_delivery_refusal(order=order) if order.status == OrderStatus.SHIPPED else ""
+    if not_yet:
+        offered = [form_class for form_class in offered if form_class is not DeliverForm]
     forms = {}
     for form_class in offered:
         forms[form_class.action] = (
@@ -197,6 +200,7 @@ def _review_page(request, order: Order, *, bound=None, refusal: str = "", status
             "events": events,
             "issues": issues,
             "refusal": refusal,
+            "not_yet": not_yet,
         },
         status=status,
     )

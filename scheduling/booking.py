@@ -66,7 +66,7 @@ def _check_request(
         raise BookingInvalid(f"{provider.user.get_full_name()} does not offer {appointment_type.name}.")
     if start < now:
         raise BookingInvalid("That time is in the past.")
-    if start < now + timedelta(minutes=appointment_type.min_notice_minutes):
+    if online and start < now + timedelta(minutes=appointment_type.min_notice_minutes):
         hours = appointment_type.min_notice_minutes / 60
         raise BookingInvalid(f"{appointment_type.name} needs at least {hours:g} hours' notice.")
     if start > now + timedelta(days=appointment_type.horizon_days):
@@ -75,11 +75,14 @@ def _check_request(
         )
 
 
-def _candidates(*, appointment_type, start, provider, now, exclude_appointment_id=None) -> list[slots.Slot]:
-    """The slots at exactly `start` (one per free provider); a clear error when there is none."""
+def _candidates(
+    *, appointment_type, start, provider, now, online, exclude_appointment_id=None
+) -> list[slots.Slot]:
+    """The slots at exactly `start` (one per free provider); a clear error when there is none. The minimum
+    notice binds patients booking online; the front desk may book a walk-in inside it."""
     day = start.astimezone(appointment_type.location.tz).date()
     options = {"provider_id": provider.pk if provider else None, "now": now,
-               "exclude_appointment_id": exclude_appointment_id}  # fmt: skip
+               "exclude_appointment_id": exclude_appointment_id, "notice": online}  # fmt: skip
     found = [slot for slot in slots.open_slots(appointment_type, day, **options) if slot.start == start]
     if found:
         return found
@@ -176,7 +179,9 @@ def appointment_book(
         raise BookingInvalid("This patient is not one of this medspa's.")
     online = source == Appointment.Source.ONLINE
     _check_request(appointment_type=appointment_type, start=start, now=now, online=online, provider=provider)
-    candidates = _candidates(appointment_type=appointment_type, start=start, provider=provider, now=now)
+    candidates = _candidates(
+        appointment_type=appointment_type, start=start, provider=provider, now=now, online=online
+    )
     appointment = Appointment(
         medspa_id=medspa_id, location=appointment_type.location, patient=patient,
         appointment_type=appointment_type, source=source, created_by=by, notes=notes,
@@ -211,7 +216,7 @@ def appointment_reschedule(
     _check_request(appointment_type=appointment.appointment_type, start=start, now=now, online=by_patient,
                    provider=provider)  # fmt: skip
     candidates = _candidates(appointment_type=appointment.appointment_type, start=start, provider=provider,
-                             now=now, exclude_appointment_id=appointment.pk)  # fmt: skip
+                             now=now, online=by_patient, exclude_appointment_id=appointment.pk)  # fmt: skip
     _place(appointment, candidates, provider_fixed=True)
     transaction.on_commit(lambda: hooks.appointment_changed(appointment, "reschedule"))
     return appointment
@@ -247,17 +252,46 @@ def appointment_cancel(
     return appointment
 
 
-@transaction.atomic
-def appointment_status_set(*, appointment: Appointment, status: str) -> Appointment:
-    """Confirmed, checked in, completed, no-show: only the transitions that make sense."""
-    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-    if status == AppointmentStatus.CANCELLED:
-        raise BookingInvalid("Cancel with a reason instead.")
+def _status_refusal(appointment: Appointment, status: str, now: datetime) -> str:
+    """Why `appointment` cannot move to `status` at `now`, or "" when it can. A patient is checked in on the
+    appointment's own day (in its location's time zone), and is a no-show only once the time has come."""
     if status not in TRANSITIONS.get(appointment.status, set()):
-        raise BookingInvalid(
+        return (
             f"A {appointment.get_status_display().lower()} appointment cannot become "
             f"{AppointmentStatus(status).label.lower()}."
         )
+    if status == AppointmentStatus.CHECKED_IN and now.astimezone(appointment.location.tz).date() != (
+        appointment.local_start.date()
+    ):
+        return "A patient can be checked in only on the day of the appointment."
+    if status == AppointmentStatus.NO_SHOW and now < appointment.start:
+        return "An appointment can be marked a no-show only once its time has come."
+    return ""
+
+
+def appointment_statuses_allowed(*, appointment: Appointment, now: datetime | None = None) -> set[str]:
+    """The statuses `appointment` may move to now (cancelling aside): what the pages offer as buttons."""
+    now = now or timezone.now()
+    return {
+        status
+        for status in TRANSITIONS.get(appointment.status, set())
+        if status != AppointmentStatus.CANCELLED and not _status_refusal(appointment, status, now)
+    }
+
+
+@transaction.atomic
+def appointment_status_set(
+    *, appointment: Appointment, status: str, now: datetime | None = None
+) -> Appointment:
+    """Confirmed, checked in, completed, no-show: only the transitions that make sense, at a time when they
+    make sense (no check-in days ahead, no no-show before the appointment)."""
+    now = now or timezone.now()
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if status == AppointmentStatus.CANCELLED:
+        raise BookingInvalid("Cancel with a reason instead.")
+    refusal = _status_refusal(appointment, status, now)
+    if refusal:
+        raise BookingInvalid(refusal)
     appointment.status = status
     appointment.save(update_fields=["status", "updated_at"])
     if status == AppointmentStatus.NO_SHOW:

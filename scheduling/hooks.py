@@ -20,7 +20,9 @@ def appointment_changed(appointment: Appointment, kind: str) -> None:
     if kind in ("confirmation", "reschedule"):
         gfe_for_booking(appointment)
     elif kind == "cancellation":
-        gfe_services.patient_status_refresh(patient=appointment.patient)
+        with medspa_scope(appointment.medspa_id), transaction.atomic():
+            gfe_services.gfe_requests_for_cancelled_booking(patient=appointment.patient)
+            gfe_services.patient_status_refresh(patient=appointment.patient)
     appointment_notify.delay(appointment.pk, appointment.medspa_id, kind)
 
 

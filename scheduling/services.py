@@ -14,6 +14,7 @@ LOCATION_FIELDS = [
     "postal_code",
     "phone",
     "time_zone",
+    "sales_tax_percent",
     "is_active",
 ]
 

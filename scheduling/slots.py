@@ -97,6 +97,7 @@ class SlotFinder:
         now: datetime | None = None,
         exclude_appointment_id: int | None = None,
         ignore_bookings: bool = False,
+        notice: bool = True,
     ):
         self.type = appointment_type
         self.location = appointment_type.location
@@ -147,7 +148,8 @@ class SlotFinder:
         self.duration = timedelta(minutes=appointment_type.duration_minutes)
         self.before = timedelta(minutes=appointment_type.buffer_before_minutes)
         self.after = timedelta(minutes=appointment_type.buffer_after_minutes)
-        self.earliest = self.now + timedelta(minutes=appointment_type.min_notice_minutes)
+        # The minimum notice is the online rule; staff booking a walk-in pass notice=False.
+        self.earliest = self.now + timedelta(minutes=appointment_type.min_notice_minutes if notice else 0)
         self.latest = self.now + timedelta(days=appointment_type.horizon_days)
 
     def windows(self, provider_id: int, day: date) -> list[tuple[time, time]]:

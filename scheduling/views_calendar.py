@@ -104,10 +104,14 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
     cells = defaultdict(list)
     hours = set(range(*DAY_HOURS))
     shown_patients = []
+    now = timezone.now()
     for appointment in appointments.order_by("start", "pk"):
         local = appointment.start.astimezone(appointment.location.tz)
         if local.date() not in shown_days:
             continue
+        appointment.can_check_in = AppointmentStatus.CHECKED_IN in booking.appointment_statuses_allowed(
+            appointment=appointment, now=now
+        )
         shown_patients.append(appointment.patient)
         if appointment.provider_id not in row_ids:  # e.g. a provider who has left still has appointments
             rows_of.append(appointment.provider)
@@ -225,7 +229,7 @@ def gfe_status(appointment) -> str:
 def _detail(
     request, appointment, *, area=ADMIN, reschedule_form=None, cancel_form=None, error="", status=200
 ):
-    allowed = booking.TRANSITIONS.get(appointment.status, set())
+    allowed = booking.appointment_statuses_allowed(appointment=appointment)
     actions = [(value, label) for value, label in STATUS_ACTIONS.items() if value in allowed]
     can_change = appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
     if not can_change and reschedule_form is not None and not error:  # the form is not shown: say why here

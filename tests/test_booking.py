@@ -161,11 +161,28 @@ class TestRules:
             book(world, start)
         assert not Appointment.objects.exists()
 
-    def test_minimum_notice_is_enforced(self, world):
+    def test_minimum_notice_is_enforced_online(self, world):
         world["type"].min_notice_minutes = 180
         world["type"].save()
         with pytest.raises(booking.BookingInvalid, match="notice"):
-            book(world, NOW + timedelta(hours=1))
+            book(world, NOW + timedelta(hours=1), source=Appointment.Source.ONLINE)
+        assert not Appointment.objects.exists()
+
+    def test_the_front_desk_may_book_a_walk_in_inside_the_online_notice(self, world):
+        world["type"].min_notice_minutes = 180
+        world["type"].save()
+        walk_in = at(date(2027, 3, 10), 10, 30)
+        now = at(date(2027, 3, 10), 10, 20)
+        appointment = booking.appointment_book(
+            appointment_type=world["type"], start=walk_in, patient=world["patient"],
+            provider=world["provider"], now=now,
+        )  # fmt: skip
+        assert appointment.start == walk_in and appointment.source == Appointment.Source.STAFF
+        with pytest.raises(booking.BookingInvalid, match="in the past"):
+            booking.appointment_book(
+                appointment_type=world["type"], start=at(date(2027, 3, 10), 10), patient=world["patient"],
+                provider=world["provider"], now=now,
+            )  # fmt: skip
 
     def test_an_inactive_location_or_a_type_the_provider_does_not_offer_is_refused(self, world, cast):
         other = cast.provider_a2.memberships.get()
@@ -215,12 +232,42 @@ class TestRules:
 
     def test_only_sensible_status_changes(self, world):
         appointment = book(world, at(date(2027, 3, 10), 10))
+        on_the_day = at(date(2027, 3, 10), 9, 50)
         with pytest.raises(booking.BookingInvalid):
-            booking.appointment_status_set(appointment=appointment, status="completed")
-        booking.appointment_status_set(appointment=appointment, status="checked_in")
-        booking.appointment_status_set(appointment=appointment, status="completed")
+            booking.appointment_status_set(appointment=appointment, status="completed", now=on_the_day)
+        booking.appointment_status_set(appointment=appointment, status="checked_in", now=on_the_day)
+        booking.appointment_status_set(appointment=appointment, status="completed", now=on_the_day)
         with pytest.raises(booking.BookingInvalid):
-            booking.appointment_status_set(appointment=appointment, status="no_show")
+            booking.appointment_status_set(appointment=appointment, status="no_show", now=on_the_day)
+
+    def test_an_appointment_days_ahead_cannot_be_marked_a_no_show_nor_checked_in(self, world):
+        appointment = book(world, at(date(2027, 3, 10), 10))
+        for status in ("no_show", "checked_in"):
+            with pytest.raises(booking.BookingInvalid):
+                booking.appointment_status_set(appointment=appointment, status=status, now=NOW)
+        appointment.refresh_from_db()
+        assert appointment.status == "booked"
+        assert booking.appointment_statuses_allowed(appointment=appointment, now=NOW) == {"confirmed"}
+
+    def test_check_in_opens_on_the_local_day_and_no_show_once_the_time_has_come(self, world):
+        # 10:00 in Los Angeles is 18:00 UTC; the evening before in Los Angeles is already that day in UTC.
+        appointment = book(world, at(date(2027, 3, 10), 10))
+        the_evening_before = at(date(2027, 3, 9), 20)
+        assert the_evening_before.astimezone(UTC).date() == date(2027, 3, 10)
+        allowed = booking.appointment_statuses_allowed
+        assert allowed(appointment=appointment, now=the_evening_before) == {"confirmed"}
+        assert allowed(appointment=appointment, now=at(date(2027, 3, 10), 9, 59)) == {
+            "confirmed",
+            "checked_in",
+        }
+        assert allowed(appointment=appointment, now=at(date(2027, 3, 10), 10)) == {
+            "confirmed", "checked_in", "no_show"
+        }  # fmt: skip
+        booking.appointment_status_set(
+            appointment=appointment, status="no_show", now=at(date(2027, 3, 10), 10, 20)
+        )
+        appointment.refresh_from_db()
+        assert appointment.status == "no_show"
 
 
 class TestTheDatabaseRefusesDoubleBooking:

@@ -4,6 +4,7 @@ calendar (only their appointments), the providers' iCal feeds, and the week view
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -212,11 +213,39 @@ def test_status_transitions_follow_the_rules(client_as, world):
     assert "A confirmed appointment cannot become completed." in refused.content.decode()
     assert client.post(url, {"status": "cancelled"}).status_code == 400  # cancelling needs its form
     assert client.post(url, {"status": "nonsense"}).status_code == 400
-    assert client.post(url, {"status": "checked_in"}).status_code == 302
-    assert client.post(url, {"status": "completed"}).status_code == 302
+    with time_machine.travel(appointment.start - timedelta(minutes=10)):  # the patient arrives on the day
+        client = client_as("admin_a")  # signed in again: sessions end after an idle quarter of an hour
+        assert client.post(url, {"status": "checked_in"}).status_code == 302
+        assert client.post(url, {"status": "completed"}).status_code == 302
+        appointment.refresh_from_db()
+        assert appointment.status == AppointmentStatus.COMPLETED
+        assert client.post(url, {"status": "no_show"}).status_code == 400
+
+
+def test_an_appointment_days_ahead_offers_no_check_in_or_no_show_and_refuses_both(
+    client_as, world, mailoutbox
+):
+    client = client_as("admin_a")
+    appointment = book(world, world["jane"], world["a1"], 10)  # the day after tomorrow
+    detail = reverse("scheduling:appointment_detail", args=[appointment.pk])
+    url = reverse("scheduling:appointment_status", args=[appointment.pk])
+
+    page = client.get(detail).content.decode()
+    assert 'value="confirmed"' in page
+    assert 'value="no_show"' not in page and 'value="checked_in"' not in page
+    no_show = client.post(url, {"status": "no_show"})
+    assert no_show.status_code == 400
+    assert "only once its time has come" in no_show.content.decode()
+    check_in = client.post(url, {"status": "checked_in"})
+    assert check_in.status_code == 400
+    assert "only on the day of the appointment" in check_in.content.decode()
     appointment.refresh_from_db()
-    assert appointment.status == AppointmentStatus.COMPLETED
-    assert client.post(url, {"status": "no_show"}).status_code == 400
+    assert appointment.status == AppointmentStatus.BOOKED
+    assert mailoutbox == []  # no no-show message to the patient
+
+    with time_machine.travel(appointment.start + timedelta(minutes=15)):
+        page = client_as("admin_a").get(detail).content.decode()
+        assert 'value="no_show"' in page and 'value="checked_in"' in page
 
 
 def test_filters_by_location_and_provider(client_as, world):
@@ -274,26 +303,54 @@ def test_a_provider_sees_only_their_own_appointments(client_as, world):
     assert client.get(reverse("providers:calendar") + "?appointment=nope").status_code == 404
 
 
-def test_a_provider_checks_their_patient_in_and_cannot_start_a_visit_yet(client_as, world):
-    mine = book(world, world["jane"], world["a1"], 10)
-    theirs = book(world, world["omar"], world["a2"], 10)
+def test_a_provider_is_offered_no_check_in_days_ahead_and_is_refused_one(client_as, world):
+    mine = book(world, world["jane"], world["a1"], 10)  # the day after tomorrow
     client = client_as("provider_a1")
-    page = client.get(reverse("providers:calendar") + f"?appointment={mine.pk}").content.decode()
-    assert "Check in" in page
-    assert reverse("providers:visit_start", args=[mine.pk]) not in page  # not checked in: no visit to start
-
-    response = client.post(reverse("providers:calendar"), {"action": "check_in", "appointment": theirs.pk})
-    assert response.status_code == 404
-    response = client.post(reverse("providers:calendar"), {"action": "check_in", "appointment": mine.pk})
-    assert response.status_code == 302
-    mine.refresh_from_db()
-    theirs.refresh_from_db()
-    assert (mine.status, theirs.status) == ("checked_in", "booked")
-    # Checking in twice is refused with a message.
+    grid = client.get(
+        reverse("providers:calendar"), {"view": "day", "date": mine.local_start.date().isoformat()}
+    ).content.decode()
+    detail = client.get(reverse("providers:calendar") + f"?appointment={mine.pk}").content.decode()
+    assert 'value="check_in"' not in grid and 'value="check_in"' not in detail
     response = client.post(
         reverse("providers:calendar"), {"action": "check_in", "appointment": mine.pk}, follow=True
     )
-    assert "cannot become checked in" in response.content.decode()
+    assert "only on the day of the appointment" in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.status == "booked"
+    with time_machine.travel(mine.start - timedelta(hours=1)):
+        grid = (
+            client_as("provider_a1")
+            .get(reverse("providers:calendar"), {"view": "day", "date": mine.local_start.date().isoformat()})
+            .content.decode()
+        )
+        assert 'value="check_in"' in grid
+
+
+def test_a_provider_checks_their_patient_in_and_cannot_start_a_visit_yet(client_as, world):
+    mine = book(world, world["jane"], world["a1"], 10)
+    theirs = book(world, world["omar"], world["a2"], 10)
+    with time_machine.travel(mine.start - timedelta(minutes=10)):  # on the day, before the time
+        client = client_as("provider_a1")
+        page = client.get(reverse("providers:calendar") + f"?appointment={mine.pk}").content.decode()
+        assert "Check in" in page
+        assert (
+            reverse("providers:visit_start", args=[mine.pk]) not in page
+        )  # not checked in: no visit to start
+
+        response = client.post(
+            reverse("providers:calendar"), {"action": "check_in", "appointment": theirs.pk}
+        )
+        assert response.status_code == 404
+        response = client.post(reverse("providers:calendar"), {"action": "check_in", "appointment": mine.pk})
+        assert response.status_code == 302
+        mine.refresh_from_db()
+        theirs.refresh_from_db()
+        assert (mine.status, theirs.status) == ("checked_in", "booked")
+        # Checking in twice is refused with a message.
+        response = client.post(
+            reverse("providers:calendar"), {"action": "check_in", "appointment": mine.pk}, follow=True
+        )
+        assert "cannot become checked in" in response.content.decode()
 
 
 def test_admin_b_has_no_provider_calendar(client_as, world):

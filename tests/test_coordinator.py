@@ -14,6 +14,7 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 
 from medspa import dashboards
+from medspa.models import Patient
 from scheduling.models import Appointment, AppointmentStatus
 from tests import factories
 from tests import test_permission_table as permission_table
@@ -181,6 +182,30 @@ def test_the_coordinator_reschedules_sets_statuses_and_cancels(client, clinic):
     assert (appointment.status, appointment.cancel_reason) == ("cancelled", "Patient is travelling")
 
 
+def test_the_coordinator_adds_a_first_time_caller_and_books_them(client, clinic):
+    calendar = client.get(reverse("scheduling:calendar")).content.decode()
+    assert reverse("dashboard_patient_create") in calendar
+    form = client.get(reverse("dashboard_patient_create"))
+    assert form.status_code == 200
+    assert reverse("dashboard_patients") not in form.content.decode()  # the patient list is the admin's
+    response = client.post(
+        reverse("dashboard_patient_create"),
+        {"first_name": "Ximena", "last_name": "Quintanilla", "date_of_birth": "1990-04-02",
+         "email": "ximena@example.com", "phone": "+1 619 555 0142"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()
+    patient = Patient.objects.get(first_name="Ximena", last_name="Quintanilla")
+    assert response["Location"] == reverse("scheduling:appointment_new") + f"?patient={patient.pk}"
+    start = at(clinic["location"], day_after_tomorrow(clinic["location"]), 11)
+    booked = client.post(
+        reverse("scheduling:appointment_new"),
+        {"appointment_type": clinic["type"].pk, "provider": clinic["a1"].pk, "patient": patient.pk,
+         "date": start.date().isoformat(), "time": "11:00"},
+    )  # fmt: skip
+    assert booked.status_code == 302
+    assert Appointment.objects.get(patient=patient).start == start
+
+
 # --- Nothing else ---------------------------------------------------------------------------------------
 
 
@@ -190,7 +215,6 @@ def test_the_coordinator_reaches_nothing_but_the_calendar(client, cast, clinic, 
     forbidden = [
         reverse("onboarding"),
         reverse("dashboard_patients"),
-        reverse("dashboard_patient_create"),
         reverse("dashboard_patient_detail", args=[patient.pk]),
         reverse("dashboard_patient_edit", args=[patient.pk]),
         reverse("dashboard_providers"),
@@ -223,6 +247,7 @@ def test_the_coordinator_reaches_nothing_but_the_calendar(client, cast, clinic, 
 COORDINATOR_PAGES = {
     "scheduling:calendar", "scheduling:appointment_new", "scheduling:appointment_detail",
     "scheduling:appointment_reschedule", "scheduling:appointment_cancel", "scheduling:appointment_status",
+    "dashboard_patient_create",
 }  # fmt: skip
 
 

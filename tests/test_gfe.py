@@ -304,6 +304,44 @@ class TestBooking:
         patient.refresh_from_db()
         assert patient.status == "active"
 
+    def test_cancelling_the_booking_closes_its_automatic_request_once_no_booking_needs_it(
+        self, cast, django_capture_on_commit_callbacks, monkeypatch
+    ):
+        monkeypatch.setattr("scheduling.tasks.appointment_notify.delay", lambda *args: None)
+        from scheduling import booking
+
+        provider = cast.provider_a1.memberships.get()
+        location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
+        patient = factories.PatientFactory(medspa=cast.medspa_a)
+        by_hand = factories.PatientFactory(medspa=cast.medspa_a)
+        manual = services.gfe_request_create(
+            patient=by_hand, services=[appointment_type.service], requested_by=None
+        )
+        first, second = (
+            datetime.combine(timezone.localdate() + timedelta(days=days), time(10), tzinfo=location.tz)
+            for days in (3, 4)
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            one = booking.appointment_book(appointment_type=appointment_type, start=first, patient=patient)
+            other = booking.appointment_book(appointment_type=appointment_type, start=second, patient=patient)
+        request = GfeRequest.objects.get(patient=patient)
+        assert request.source == GfeRequest.Source.BOOKING and request.is_open
+
+        with django_capture_on_commit_callbacks(execute=True):
+            booking.appointment_cancel(appointment=one, reason="Changed plans")
+        request.refresh_from_db()
+        assert request.is_open  # the other booking still needs it
+
+        with django_capture_on_commit_callbacks(execute=True):
+            booking.appointment_cancel(appointment=other, reason="Changed plans")
+        request.refresh_from_db()
+        assert request.status == RequestStatus.EXPIRED and request.decided_at is not None
+        assert set(request.clearances.values_list("status", flat=True)) == {"expired"}
+        patient.refresh_from_db()
+        assert patient.status == "active"
+        manual.refresh_from_db()
+        assert manual.is_open  # a request made by hand is the provider's to close
+
 
 def test_a_self_clearance_closes_an_open_request_for_the_same_service(cast, patient, toxin):
     open_request = services.gfe_request_create(patient=patient, services=[toxin], requested_by=None)

@@ -4,10 +4,11 @@ concurrent double submit), the review paths with their emails, cancellation, del
 
 import threading
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core import mail
 from django.db import connection, transaction
 from django_scopes import scopes_disabled
@@ -207,6 +208,25 @@ class TestReview:
         with django_capture_on_commit_callbacks(execute=True):
             return submit(medspa, cast.admin_a)
 
+    def test_an_order_cannot_be_marked_delivered_before_its_delivery_date_in_the_medspas_zone(
+        self, cast, medspa, order
+    ):
+        services.order_approve(order=order, by=cast.staff)
+        services.order_ship(order=order, by=cast.staff, carrier="UPS", tracking_number="1Z999")
+        medspa.time_zone = "America/Los_Angeles"
+        medspa.save()
+        # 8 p.m. in Los Angeles the evening before: already the delivery date in UTC.
+        evening_before = datetime.combine(order.delivery_date - timedelta(days=1), time(20), tzinfo=medspa.tz)
+        assert evening_before.astimezone(UTC).date() == order.delivery_date
+        with time_machine.travel(evening_before, tick=False), pytest.raises(OrderingRefused, match="due on"):
+            services.order_deliver(order=order, by=cast.staff)
+        order.refresh_from_db()
+        assert order.status == OrderStatus.SHIPPED
+        with time_machine.travel(evening_before + timedelta(hours=5), tick=False):  # 1 a.m. on the day
+            services.order_deliver(order=order, by=cast.staff)
+        order.refresh_from_db()
+        assert order.status == OrderStatus.DELIVERED
+
     def test_submitting_emails_the_admins_once(self, cast, order):
         assert len(mail.outbox) == 1 and cast.admin_a.email in mail.outbox[0].to
         assert "submitted" in mail.outbox[0].subject
@@ -221,7 +241,7 @@ class TestReview:
         with django_capture_on_commit_callbacks(execute=True):
             services.order_ship(order=order, by=cast.staff, carrier="UPS", tracking_number="1Z999")
         with django_capture_on_commit_callbacks(execute=True):
-            services.order_deliver(order=order, by=cast.staff)
+            services.order_deliver(order=order, by=cast.staff, today=order.delivery_date)
         assert [m.subject.split(": ")[1] for m in mail.outbox] == [
             "submitted",
             "approved",

@@ -3,9 +3,11 @@ shipping and delivering it (each step emailed to the medspa's admins once), pric
 and orders in Django admin."""
 
 import uuid
+from datetime import datetime, time
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core import mail
 from django.test import Client
 
@@ -330,14 +332,29 @@ def test_shipping_needs_a_tracking_number_then_delivery(
     assert (order.status, order.carrier, order.tracking_number) == (OrderStatus.SHIPPED, "UPS", "1Z999")
     assert len(mail.outbox) == 1 and "1Z999" in mail.outbox[0].body
 
-    assert _post(staff, order, {"action": "deliver"}, django_capture_on_commit_callbacks).status_code == 302
-    order.refresh_from_db()
-    assert order.status == OrderStatus.DELIVERED
-    assert len(mail.outbox) == 2 and mail.outbox[1].subject == f"Order {order.number}: delivered"
-    statuses = list(order.events.order_by("at", "pk").values_list("status", flat=True))
-    assert statuses == ["submitted", "approved", "shipped", "delivered"]
+    # Before the delivery date: no button, and a delivery sent anyway is refused.
     page = staff.get(_review(order)).content.decode()
-    assert "This order was delivered" in page and "UPS 1Z999" in page
+    assert 'value="deliver"' not in page and "it can be marked delivered from that day on" in page
+    early = staff.post(_review(order), {"action": "deliver"})
+    assert (
+        early.status_code == 400 and "it can be marked delivered from that day on" in early.content.decode()
+    )
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SHIPPED and len(mail.outbox) == 1
+
+    with time_machine.travel(datetime.combine(order.delivery_date, time(9), tzinfo=order.medspa.tz)):
+        staff = client_as("staff")  # signed in again: sessions end after an idle quarter of an hour
+        assert 'value="deliver"' in staff.get(_review(order)).content.decode()
+        assert (
+            _post(staff, order, {"action": "deliver"}, django_capture_on_commit_callbacks).status_code == 302
+        )
+        order.refresh_from_db()
+        assert order.status == OrderStatus.DELIVERED
+        assert len(mail.outbox) == 2 and mail.outbox[1].subject == f"Order {order.number}: delivered"
+        statuses = list(order.events.order_by("at", "pk").values_list("status", flat=True))
+        assert statuses == ["submitted", "approved", "shipped", "delivered"]
+        page = staff.get(_review(order)).content.decode()
+        assert "This order was delivered" in page and "UPS 1Z999" in page
 
 
 def test_an_email_that_failed_shows_on_the_timeline(client_as, order):

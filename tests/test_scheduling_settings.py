@@ -2,6 +2,7 @@
 overrides, closures; their validation, and that medspa B's admin finds none of medspa A's."""
 
 from datetime import time, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -452,3 +453,23 @@ def test_a_new_location_made_on_the_page_gets_its_booking_link(client_as, cast):
     )
     assert response.status_code == 302
     assert Location.objects.get(medspa=cast.medspa_a, name="North Park").slug == "north-park"
+
+
+def test_a_new_location_made_on_the_page_keeps_its_sales_tax(client_as, cast):
+    from scheduling.models import Location
+
+    response = client_as("admin_a").post(
+        "/dashboard/scheduling/locations/new/",
+        {
+            "name": "La Jolla",
+            "address_line1": "7800 Girard Ave",
+            "city": "San Diego",
+            "state": "CA",
+            "postal_code": "92037",
+            "time_zone": "America/Los_Angeles",
+            "sales_tax_percent": "7.75",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert Location.objects.get(medspa=cast.medspa_a, name="La Jolla").sales_tax_percent == Decimal("7.75")

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from medspa import dashboards, panels, selectors, services
@@ -29,14 +30,19 @@ def patient_list(request):
     return render(request, template, context)
 
 
-@dashboard_area(dashboards.ADMIN)
+@dashboard_area(dashboards.ADMIN, dashboards.COORDINATOR)
 def patient_create(request):
+    """A new patient. The coordinator adds one to book a first-time caller, so is taken on to booking them
+    (the patient's profile is the admin's page, not the coordinator's)."""
+    coordinator = getattr(request, "dashboard", None) == dashboards.COORDINATOR
     form = PatientForm(request.POST or None, medspa=request.medspa)
     if request.method == "POST" and form.is_valid():
         patient = services.patient_create(medspa=request.medspa, data=form.cleaned_data)
         messages.success(request, f"{patient.full_name} was added.")
+        if coordinator:
+            return redirect(reverse("scheduling:appointment_new") + f"?patient={patient.pk}")
         return redirect("dashboard_patient_detail", pk=patient.pk)
-    return render(request, "medspa/patients/form.html", {"form": form})
+    return render(request, "medspa/patients/form.html", {"form": form, "coordinator_view": coordinator})
 
 
 @dashboard_area(dashboards.ADMIN)
