@@ -21,7 +21,8 @@ def provider_clearing_refusal(membership: Membership | None) -> str:
     if not profile.can_clear_gfe:
         return "Your profile does not allow clearing GFEs: ask your medspa's admin."
     today = timezone.now().astimezone(membership.medspa.tz).date()
-    if not profile.licences.filter(expires_on__gte=today).exists():
+    # .all(): the licences prefetched with a list of providers, else one query, as .exists() would be.
+    if not any(licence.expires_on >= today for licence in profile.licences.all()):
         return "You have no current licence on file: add it in your profile."
     return ""
 
@@ -32,7 +33,7 @@ def self_clearing_providers(medspa: Medspa) -> list[Membership]:
         Membership.objects.filter(
             medspa=medspa, is_provider=True, is_active=True, provider_profile__can_clear_gfe=True
         )
-        .select_related("user", "provider_profile")
+        .select_related("user", "provider_profile", "medspa")
         .prefetch_related("provider_profile__licences")
     )
     return [membership for membership in candidates if not provider_clearing_refusal(membership)]

@@ -77,7 +77,7 @@ def unsigned_charts(membership: Membership) -> list[Visit]:
     return list(
         Visit.objects.filter(provider=membership, chart_signed_at__isnull=True)
         .exclude(status=VisitStatus.VOIDED)
-        .select_related("patient", "location", "signed_on_behalf_by")
+        .select_related("patient", "location", "signed_on_behalf_by", "appointment")  # the visit's moment
         .order_by("started_at", "pk")
     )
 

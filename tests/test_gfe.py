@@ -415,3 +415,25 @@ def test_the_appointment_shows_its_pending_clearance(
     )
     page = client_as("admin_a").get(f"/dashboard/scheduling/appointments/{appointment.pk}/").content.decode()
     assert "Cleared until" in page
+
+
+def test_gfe_management_asks_a_constant_number_of_queries_however_many_providers_may_clear(cast, client_as):
+    """The routing card names every provider who may clear: their licences come in one prefetch and their
+    medspa with them, not two queries per provider."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import _member
+
+    client = client_as("admin_a")
+    client.get("/dashboard/gfe/")  # the session and the MFA check settle on the first request
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/dashboard/gfe/").status_code == 200
+        return len(captured)
+
+    few = queries()
+    for _ in range(4):
+        _member(cast.medspa_a, credential="MD")
+    assert queries() == few

@@ -330,3 +330,30 @@ class TestPage:
 def factories_member(medspa):
     """A provider of another medspa (for "never shows another medspa's items")."""
     return factories.MembershipFactory(medspa=medspa, is_provider=True)
+
+
+def test_charts_started_from_appointments_cost_no_query_each(cast, client_as, world, provider):
+    """A chart's age is counted from its appointment's start: the appointment comes with the charts, not
+    one query per chart."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as("provider_a1")
+    client.get(URL)  # the first request of a session writes it; measure the ones after
+    starts = iter(today_slots(world, 5))
+
+    def charts_and_queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(URL)
+        sections = {s.key: s.count for s in response.context["todo"].sections}
+        return sections["charts"], len(captured)
+
+    def chart() -> None:
+        appointment = appointment_at(world, provider, next(starts), AppointmentStatus.CHECKED_IN)
+        charting.visit_start_from_appointment(appointment=appointment, by=cast.provider_a1)
+
+    chart()
+    one, queries = charts_and_queries()
+    for _ in range(3):
+        chart()
+    assert (one, queries) == (1, charts_and_queries()[1]) and charts_and_queries()[0] == 4
