@@ -214,6 +214,7 @@ class Command(BenchCommand):
             day = today + timedelta(days=rng.randrange(DAYS))
             request = factory.get("/", {"view": "week", "date": day.isoformat(), "location": location.pk})
             request.medspa = world["medspa"]
+            request.user = world["admin"]  # the week's reads are logged under who looked
             grid = calendar_grid(request)
             assert grid["view"] == "week" and len(grid["days"]) == 7
 
