@@ -1,10 +1,11 @@
-"""The monthly fees Portrait bills, by business model, and the coordinator's.
+"""The fees Portrait bills each month: the Patient Care Coordinator's, prorated by day, and the urgent fee of
+each urgent GFE request (set on the request). Flex also pays Portrait its revenue share of the month's sales
+(billing.services); that is Portrait's part of the sales, not a fee.
 
-Defaults below; a deployment may override them with settings (BILLING_PLATFORM_FEES, a {model: "amount"} dict,
-and BILLING_COORDINATOR_FEE). Legacy's contract includes the coordinator and the Legacy tools (Acuity,
-OpenPhone, TigerConnect): its $1,000 a month is the coordinator line, billed on every Legacy day and on the
-Launch / Flex days of a medspa that keeps its coordinator. Flex pays Portrait its revenue share instead of a
-platform fee."""
+There is no monthly platform fee: Launch pays Portrait through its inventory prices (inventory_orders), and
+Legacy's contract is the coordinator and the Legacy tools (Acuity, OpenPhone, TigerConnect), so its $1,000 a
+month is the coordinator line, billed on every Legacy day and on the Launch / Flex days of a medspa that keeps
+its coordinator. A deployment may set BILLING_COORDINATOR_FEE to another amount."""
 
 from decimal import Decimal
 
@@ -12,18 +13,7 @@ from django.conf import settings
 
 from medspa.models.tenancy import BusinessModel
 
-DEFAULT_PLATFORM_FEES = {
-    BusinessModel.LEGACY: Decimal("0.00"),
-    BusinessModel.LAUNCH: Decimal("199.00"),
-    BusinessModel.FLEX: Decimal("0.00"),
-}
 DEFAULT_COORDINATOR_FEE = Decimal("1000.00")
-
-
-def platform_fee(business_model: str) -> Decimal:
-    overrides = getattr(settings, "BILLING_PLATFORM_FEES", None) or {}
-    value = overrides.get(business_model, DEFAULT_PLATFORM_FEES[BusinessModel(business_model)])
-    return Decimal(str(value))
 
 
 def coordinator_fee() -> Decimal:

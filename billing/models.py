@@ -82,8 +82,13 @@ class Bill(models.Model):
 
 
 class BillLine(models.Model):
+    """One line of a bill: the coordinator's days, the month's urgent GFE requests or Flex's revenue share."""
+
     class Kind(models.TextChoices):
-        PLATFORM_FEE = "platform_fee", "Platform fee"
+        # Bills made before the platform fee was dropped keep their line (bills are never changed), so the
+        # value stays readable; the database refuses a new one (the trigger below). Launch pays Portrait
+        # through its inventory prices, not a monthly fee.
+        PLATFORM_FEE = "platform_fee", "Platform fee (no longer billed)"
         COORDINATOR_FEE = "coordinator_fee", "Patient Care Coordinator"
         URGENT_GFE = "urgent_gfe", "Urgent GFE fees"
         FLEX_SHARE = "flex_share", "Flex revenue share"
@@ -104,7 +109,18 @@ class BillLine(models.Model):
             models.UniqueConstraint(fields=["bill", "position"], name="bill_line_position_unique"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="bill_line_amount_not_negative"),
         ]
-        triggers = [pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
+        triggers = [
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            # Not a check constraint: that would refuse the platform-fee lines of bills already made.
+            pgtrigger.Trigger(
+                name="no_new_platform_fee",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert,
+                condition=pgtrigger.Q(new__kind="platform_fee"),
+                func="RAISE EXCEPTION 'A platform fee is no longer billed: Launch pays Portrait through its "
+                "inventory prices.';",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.description}: {self.amount}"

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from billing.models import Bill, BillLine
+from billing.services import NOTHING_TO_BILL
 from medspa.money import money_format as money
 from medspa.pdf import FAMILY, Document
 
@@ -51,14 +52,17 @@ def bill_pdf_bytes(bill: Bill, lines: list[BillLine]) -> bytes:
             row.cell(money(bill_line.amount))
         if not lines:
             row = table.row()
-            row.cell("No charges this month.")
+            row.cell("Nothing to bill this month")
             row.cell("")
-            row.cell(money(0))
+            row.cell(money(bill.total))
     pdf.ln(3)
     line(f"Total: {money(bill.total)}", size=12, style="B", height=7, align="R")
+    if not lines:
+        pdf.ln(3)
+        line(NOTHING_TO_BILL, size=10, height=5)
     pdf.ln(6)
     line(
-        "Monthly fees are split by calendar days when the plan changed during the month. "
+        "The coordinator's monthly fee is split by calendar days when the plan changed during the month. "
         "Questions about this bill: write to Portrait, quoting its number.",
         size=8,
         height=4,

@@ -23,12 +23,19 @@ from providers.money import ZERO
 logger = logging.getLogger(__name__)
 
 PRORATION_RULE = (
-    "Partial months: every monthly fee is split by calendar days. A day is billed at the plan the medspa "
-    "was on that day (its own time zone), the day a change takes effect included. A Legacy medspa moving "
-    "to Launch on November 16 pays 15/30 of the Launch fee for November; its coordinator line is the full"
-    " $1,000 if it keeps the coordinator (Legacy days and Launch days alike carry it) and 15/30 of it if "
-    "it lets the coordinator go. A Launch medspa that adds a coordinator on November 16 pays 15/30 of the"
-    " coordinator fee. Each line is rounded half up to the cent."
+    "Partial months: the coordinator's monthly fee is split by calendar days. A day is billed at the plan "
+    "the medspa was on that day (its own time zone), the day a change takes effect included. A Legacy "
+    "medspa moving to Launch on November 16 pays the full $1,000 for November if it keeps the coordinator "
+    "(Legacy days and Launch days alike carry it) and 15/30 of it, $500.00, if it lets the coordinator go. "
+    "A Launch medspa that adds a coordinator on November 16, or lets its coordinator go from November 16 "
+    "(its first day without), pays 15/30 of it: $500.00. Each line is rounded half up to the cent."
+)
+# A month with no line (a Launch medspa without a coordinator and no urgent GFE request) still gets its bill,
+# for $0.00: the month is on record as billed, and the monthly job does not come back to it.
+NOTHING_TO_BILL = (
+    "Nothing to bill this month. Portrait bills the Patient Care Coordinator's days, urgent GFE requests and,"
+    " on Flex, Portrait's revenue share of the sales, and this month had none of them. Launch pays Portrait "
+    "through its inventory prices, with no monthly fee."
 )
 CENT = Decimal("0.01")
 CATCH_UP_MONTHS = 12  # how far back the monthly job fills in a month that was missed
@@ -168,19 +175,12 @@ def _merged(segments: list[Segment], key) -> list[tuple[object, date, date, int]
 
 
 def bill_lines(medspa: Medspa, month: date) -> list[LineDraft]:
-    """What `month` (its first day) costs the medspa, line by line; zero lines left out."""
+    """What `month` (its first day) costs the medspa, line by line; zero lines left out: the coordinator,
+    the urgent GFE requests and Flex's revenue share. No platform fee: Launch pays through inventory prices.
+    A month with none of them has no line (its bill is $0.00, "Nothing to bill")."""
     segments = _segments(plan_periods(medspa), month)
     month_days = month_last(month).day
     lines: list[LineDraft] = []
-    for model, first, last, days in _merged(segments, lambda s: s.business_model):
-        amount = _prorated(fees.platform_fee(model), days, month_days)
-        if amount > ZERO:
-            label = BusinessModel(model).label
-            lines.append(
-                LineDraft(
-                    BillLine.Kind.PLATFORM_FEE, f"{label} platform fee, {_span(first, last, month)}", amount
-                )
-            )
     billed = lambda s: fees.coordinator_billed(s.business_model, s.keeps_coordinator)  # noqa: E731
     for with_coordinator, first, last, days in _merged(segments, billed):
         if with_coordinator:

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET
 from billing import fees, services
 from billing.models import Bill
 from billing.pdf import bill_pdf_bytes, filename
+from gfe import services as gfe_services
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
-from medspa.models.tenancy import BusinessModel
 from providers import earnings
 from providers.money import ZERO
 
@@ -26,9 +26,10 @@ PAGE_SIZE = 12
 def fees_context() -> dict:
     """What the fees are today, for the explanation on the billing page."""
     return {
-        "platform_fees": [(model.label, fees.platform_fee(model)) for model in BusinessModel],
         "coordinator_fee": fees.coordinator_fee(),
+        "urgent_gfe_fee": gfe_services.urgent_fee(),
         "proration_rule": services.PRORATION_RULE,
+        "nothing_to_bill": services.NOTHING_TO_BILL,
     }
 
 
@@ -75,6 +76,7 @@ def bill_detail(request, pk: int):
         "pdf_url": reverse("billing:pdf", args=[bill.pk]),
         "back_url": reverse("billing:list"),
         "back_label": "Billing",
+        "nothing_to_bill": services.NOTHING_TO_BILL,
     }
     return render(request, "billing/detail.html", context)
 

@@ -43,20 +43,20 @@ def after(month: date, medspa) -> datetime:
     return datetime.combine(services.month_last(month) + timedelta(days=1), time(12), tzinfo=medspa.tz)
 
 
-def test_a_whole_month_on_launch_is_the_launch_fee(cast):
+def test_a_whole_month_on_launch_without_a_coordinator_has_nothing_to_bill(cast):
+    """Launch pays Portrait through its inventory prices: no monthly fee, so no line without a coordinator."""
     plan(cast.medspa_a, ("launch", False, date(2026, 1, 1), None))
-    assert lines(cast.medspa_a) == [("platform_fee", "Launch platform fee, November 2026", Decimal("199.00"))]
+    assert lines(cast.medspa_a) == []
 
 
 def test_legacy_to_launch_mid_month_keeping_the_coordinator(cast):
-    """The coordinator's $1,000 runs on without a break; the Launch fee counts from the effective day."""
+    """The coordinator's $1,000 runs on without a break, and it is the only line."""
     plan(
         cast.medspa_a,
         ("legacy", True, date(2026, 1, 1), date(2026, 11, 15)),
         ("launch", True, date(2026, 11, 16), None),
     )
     assert lines(cast.medspa_a) == [
-        ("platform_fee", "Launch platform fee, Nov 16–Nov 30, 2026 (15 of 30 days)", Decimal("99.50")),
         ("coordinator_fee", "Patient Care Coordinator, November 2026", Decimal("1000.00")),
     ]
 
@@ -68,13 +68,30 @@ def test_legacy_to_launch_mid_month_letting_the_coordinator_go(cast):
         ("launch", False, date(2026, 11, 16), None),
     )
     assert lines(cast.medspa_a) == [
-        ("platform_fee", "Launch platform fee, Nov 16–Nov 30, 2026 (15 of 30 days)", Decimal("99.50")),
         (
             "coordinator_fee",
             "Patient Care Coordinator, Nov 1–Nov 15, 2026 (15 of 30 days)",
             Decimal("500.00"),
         ),
     ]
+
+
+@pytest.mark.parametrize(
+    ("before", "from_nov_16", "days"),
+    [(False, True, "Nov 16–Nov 30, 2026"), (True, False, "Nov 1–Nov 15, 2026")],
+    ids=["adds-a-coordinator", "lets-the-coordinator-go"],
+)
+def test_a_launch_medspa_changing_its_coordinator_on_the_16th_pays_half(cast, before, from_nov_16, days):
+    """The examples of PRORATION_RULE, as the billing page quotes them."""
+    plan(
+        cast.medspa_a,
+        ("launch", before, date(2026, 1, 1), date(2026, 11, 15)),
+        ("launch", from_nov_16, date(2026, 11, 16), None),
+    )
+    assert lines(cast.medspa_a) == [
+        ("coordinator_fee", f"Patient Care Coordinator, {days} (15 of 30 days)", Decimal("500.00"))
+    ]
+    assert "pays 15/30 of it: $500.00" in services.PRORATION_RULE
 
 
 def test_a_coordinator_added_on_launch_is_billed_from_that_day(cast):
@@ -84,7 +101,6 @@ def test_a_coordinator_added_on_launch_is_billed_from_that_day(cast):
         ("launch", True, date(2026, 11, 21), None),
     )
     assert lines(cast.medspa_a) == [
-        ("platform_fee", "Launch platform fee, November 2026", Decimal("199.00")),
         (
             "coordinator_fee",
             "Patient Care Coordinator, Nov 21–Nov 30, 2026 (10 of 30 days)",
@@ -94,11 +110,68 @@ def test_a_coordinator_added_on_launch_is_billed_from_that_day(cast):
 
 
 def test_a_medspa_that_started_mid_month_pays_from_its_first_day(cast):
-    plan(cast.medspa_a, ("launch", False, date(2026, 11, 11), None))
+    plan(cast.medspa_a, ("launch", True, date(2026, 11, 11), None))
     assert lines(cast.medspa_a) == [
-        ("platform_fee", "Launch platform fee, Nov 11–Nov 30, 2026 (20 of 30 days)", Decimal("132.67"))
+        (
+            "coordinator_fee",
+            "Patient Care Coordinator, Nov 11–Nov 30, 2026 (20 of 30 days)",
+            Decimal("666.67"),
+        )
     ]
     assert lines(cast.medspa_a, date(2026, 10, 1)) == []
+
+
+PLANS = {  # the plan's periods, and what its November costs
+    "legacy": ([("legacy", True, date(2026, 1, 1), None)], "1000.00"),
+    "launch": ([("launch", False, date(2026, 1, 1), None)], "0.00"),
+    "launch-with-coordinator": ([("launch", True, date(2026, 1, 1), None)], "1000.00"),
+    "flex": ([("flex", False, date(2026, 1, 1), None)], "0.00"),
+    "flex-with-coordinator": ([("flex", True, date(2026, 1, 1), None)], "1000.00"),
+    "legacy-to-launch": (
+        [("legacy", True, date(2026, 1, 1), date(2026, 11, 15)), ("launch", False, date(2026, 11, 16), None)],
+        "500.00",
+    ),
+    "launch-to-flex": (
+        [("launch", False, date(2026, 1, 1), date(2026, 11, 10)), ("flex", False, date(2026, 11, 11), None)],
+        "0.00",
+    ),
+    "started-mid-month-on-launch": ([("launch", False, date(2026, 11, 11), None)], "0.00"),
+}
+
+
+@pytest.mark.parametrize(("periods", "total"), PLANS.values(), ids=PLANS.keys())
+def test_no_bill_of_any_model_carries_a_platform_fee(cast, periods, total):
+    """The source article has no platform fee: Launch pays Portrait through its inventory prices. What is
+    left is the coordinator (no urgent GFE request and no Flex sale here)."""
+    medspa = cast.medspa_a
+    plan(medspa, *periods)
+    with time_machine.travel(after(NOV, medspa)):
+        bill, _ = services.bill_generate(medspa=medspa, month=NOV)
+    made = list(bill.lines.all())
+    assert {line.kind for line in made} <= {BillLine.Kind.COORDINATOR_FEE}
+    assert not any("platform" in line.description.lower() for line in made)
+    assert bill.total == sum((line.amount for line in made), Decimal("0.00")) == Decimal(total)
+
+
+def test_the_database_refuses_a_new_platform_fee_line_and_keeps_the_old_ones_readable(cast):
+    """Bills are never changed: one made while the fee was billed keeps its line, read as no longer billed."""
+    import pgtrigger
+    from django.db import DatabaseError, transaction
+
+    medspa = cast.medspa_a
+    plan(medspa, ("launch", True, date(2026, 1, 1), None))
+    with time_machine.travel(after(NOV, medspa)):
+        bill, _ = services.bill_generate(medspa=medspa, month=NOV)
+    with pytest.raises(DatabaseError, match="no longer billed"), transaction.atomic():
+        BillLine.objects.create(
+            medspa=medspa, bill=bill, position=9, kind="platform_fee", description="Launch fee", amount=1
+        )
+    with pgtrigger.ignore("billing.BillLine:no_new_platform_fee"):  # a line of a bill made before
+        BillLine.objects.create(
+            medspa=medspa, bill=bill, position=9, kind="platform_fee", description="Launch fee", amount=1
+        )
+    old = BillLine.objects.get(bill=bill, position=9)
+    assert old.get_kind_display() == "Platform fee (no longer billed)"
 
 
 def test_the_plan_follows_every_save_of_the_medspa(cast):
@@ -180,7 +253,7 @@ def test_the_flex_share_of_the_month_is_billed(cast, world, provider):
 
 def test_a_month_is_billed_once_it_is_over(cast):
     medspa = cast.medspa_a
-    plan(medspa, ("launch", False, date(2026, 1, 1), None))
+    plan(medspa, ("launch", True, date(2026, 1, 1), None))
     with (
         time_machine.travel(datetime(2026, 11, 30, 23, 59, tzinfo=medspa.tz)),
         pytest.raises(services.MonthNotOver),
@@ -190,12 +263,12 @@ def test_a_month_is_billed_once_it_is_over(cast):
         bill, made = services.bill_generate(medspa=medspa, month=date(2026, 11, 17))
         again, made_again = services.bill_generate(medspa=medspa, month=NOV)
     assert (made, made_again, again.pk) == (True, False, bill.pk)
-    assert (bill.month, bill.number, bill.total) == (NOV, f"202611-{medspa.pk:05d}", Decimal("199.00"))
+    assert (bill.month, bill.number, bill.total) == (NOV, f"202611-{medspa.pk:05d}", Decimal("1000.00"))
 
 
 def test_the_monthly_job_run_twice_makes_one_bill_per_medspa_and_catches_up_missed_months(cast):
     for medspa in (cast.medspa_a, cast.medspa_b):
-        plan(medspa, ("launch", False, date(2026, 9, 10), None))
+        plan(medspa, ("launch", True, date(2026, 9, 10), None))
     with time_machine.travel(after(NOV, cast.medspa_a)):
         assert tasks.bills_monthly() == Medspa.objects.count()
         tasks.bills_monthly()
@@ -225,14 +298,14 @@ def test_two_workers_billing_the_same_month_at_once_make_one_bill(transactional_
         thread.join()
     assert sorted(results) == [False, True]
     assert Bill.objects.filter(medspa=medspa, month=NOV).count() == 1
-    assert BillLine.objects.filter(bill__medspa=medspa).count() == 2
+    assert BillLine.objects.filter(bill__medspa=medspa).count() == 1  # the coordinator
 
 
 def test_bills_are_never_changed(cast):
     from django.db import DatabaseError, transaction
 
     medspa = cast.medspa_a
-    plan(medspa, ("launch", False, date(2026, 1, 1), None))
+    plan(medspa, ("launch", True, date(2026, 1, 1), None))
     with time_machine.travel(after(NOV, medspa)):
         bill, _ = services.bill_generate(medspa=medspa, month=NOV)
     with pytest.raises(DatabaseError, match="Cannot"), transaction.atomic():

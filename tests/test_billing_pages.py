@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing import services
-from billing.models import Bill, PlanPeriod
+from billing.models import Bill, BillLine, PlanPeriod
 from medspa.money import money_format
 from providers import earnings
+from tests.pdfs import pdf_text
 
 
 def today_of(medspa):
@@ -30,6 +31,13 @@ def plan_since(medspa, starts_on):
     """The medspa on its current plan since `starts_on` (its only period, moved back)."""
     services.plan_periods(medspa)  # raises if the medspa had none: the update below would do nothing
     PlanPeriod.objects.filter(medspa=medspa).update(starts_on=starts_on)
+
+
+def with_coordinator(medspa):
+    """The medspa keeps its coordinator: its bills carry $1,000 a month (Launch alone has nothing to bill)."""
+    medspa.keeps_coordinator = True
+    medspa.save()
+    return medspa
 
 
 def bills_of(medspa, months: int) -> list[Bill]:
@@ -50,23 +58,56 @@ def _media(settings, tmp_path):
 
 
 def test_the_billing_page_lists_the_bills_newest_first_with_the_estimate_and_the_fees(cast, client_as):
-    old, last = bills_of(cast.medspa_a, 2)
+    old, last = bills_of(with_coordinator(cast.medspa_a), 2)
     bills_of(cast.medspa_b, 1)  # another medspa's bill never shows
     response = client_as("admin_a").get(reverse("billing:list"))
     assert response.status_code == 200
     page = response.content.decode()
     assert page.index(last.number) < page.index(old.number)
-    assert f"{last.month:%B %Y}" in page and "$199.00" in page
+    assert f"{last.month:%B %Y}" in page and "$1,000.00" in page
     assert reverse("billing:detail", args=[last.pk]) in page and reverse("billing:pdf", args=[old.pk]) in page
     assert Bill.objects.filter(medspa=cast.medspa_b).get().number not in page
     # This month so far: an estimate, labelled as such, never a bill.
     this_month = month_back(cast.medspa_a, 0)
     assert f"{this_month:%B %Y} so far: an estimate, not a bill" in page
-    assert "Launch platform fee" in page
+    assert f"Patient Care Coordinator, {this_month:%B %Y}" in page
     assert not Bill.objects.filter(medspa=cast.medspa_a, month=this_month).exists()
-    # How the fees work: the platform fee by model, the coordinator, the rule for partial months (quoted).
-    assert "Launch $199.00" in page and "Legacy $0.00" in page and "$1,000.00 a month" in page
-    assert "pays 15/30 of the Launch fee for November" in page
+    # How the fees work: the fees that exist, Flex's share, the rule for partial months (quoted).
+    assert "$1,000.00 a month, prorated by day" in page
+    assert "the urgent fee ($75.00 today) of each urgent Good Faith Exam request" in page
+    assert "Flex revenue share</strong>: on Flex, Portrait's share of the sales" in page
+    assert "There is no monthly platform fee: Launch pays Portrait through its inventory prices" in page
+    assert "pays the full $1,000 for November if it keeps the coordinator" in page
+    assert "go from November 16 (its first day without), pays 15/30 of it: $500.00" in page
+
+
+def test_the_billing_page_no_longer_shows_a_launch_platform_fee(cast, client_as):
+    """The source article never mentions one: Launch pays Portrait through its inventory prices."""
+    bills_of(cast.medspa_a, 1)
+    page = client_as("admin_a").get(reverse("billing:list")).content.decode()
+    assert "$199" not in page and "Launch platform fee" not in page and "Platform fee" not in page
+    assert "Legacy $0.00" not in page
+
+
+def test_a_month_with_nothing_to_bill_gets_a_zero_bill_that_says_so(cast, client_as):
+    """A Launch medspa without a coordinator and without an urgent GFE request: the month is still billed,
+    for $0.00, so it is on record (and the monthly job does not come back to it), and every view says why."""
+    (bill,) = bills_of(cast.medspa_a, 1)
+    assert (bill.total, bill.lines.count()) == (Decimal("0.00"), 0)
+    assert bill.month not in services.months_to_bill(cast.medspa_a)
+    client = client_as("admin_a")
+    listing = client.get(reverse("billing:list")).content.decode()
+    assert '$0.00 <span class="muted">(nothing to bill)</span>' in listing
+    assert f"Nothing to bill for {month_back(cast.medspa_a, 0):%B %Y} so far" in listing  # the estimate
+    detail = client.get(reverse("billing:detail", args=[bill.pk])).content.decode()
+    assert f"Nothing to bill for {bill.month:%B %Y}: the total is $0.00." in detail
+    assert "Launch pays Portrait through its inventory prices, with no monthly fee." in detail
+    staff = client_as("staff").get(reverse("billing_staff:detail", args=[bill.pk])).content.decode()
+    assert f"Nothing to bill for {bill.month:%B %Y}: the total is $0.00." in staff
+    for name, url in [("admin_a", "billing:pdf"), ("staff", "billing_staff:pdf")]:
+        text = " ".join(pdf_text(client_as(name).get(reverse(url, args=[bill.pk])).content).split())
+        assert "Nothing to bill this month" in text and "Total: $0.00" in text
+        assert "Launch pays Portrait through its inventory prices, with no monthly fee." in text
 
 
 def test_no_bill_yet_explains_when_bills_are_made_and_still_shows_the_estimate(cast, client_as):
@@ -96,12 +137,12 @@ def test_the_bills_are_paginated_twelve_to_a_page(cast, client_as):
 
 
 def test_a_bill_shows_its_lines_and_total(cast, client_as):
-    medspa = cast.medspa_a
+    medspa = with_coordinator(cast.medspa_a)
     last_month = month_back(medspa, 1)
     plan_since(medspa, last_month + timedelta(days=10))  # a partial month: prorated by days
     bill, _ = services.bill_generate(medspa=medspa, month=last_month)
     line = bill.lines.get()
-    assert line.amount < Decimal("199.00")
+    assert line.kind == "coordinator_fee" and Decimal("0") < line.amount < Decimal("1000.00")
     page = client_as("admin_a").get(reverse("billing:detail", args=[bill.pk])).content.decode()
     assert bill.number in page and f"{bill.month:%B %Y}" in page
     assert line.description in page and money_format(line.amount) in page and money_format(bill.total) in page
@@ -136,6 +177,7 @@ def test_the_pdf_of_a_medspa_with_characters_outside_latin1(cast, client_as):
     medspa = cast.medspa_a
     medspa.name, medspa.dba = "Glöw 美 – “Spa”", "Glöw’s 美容 — Studio"
     medspa.shipping_line1, medspa.shipping_city = "1 Łódź Street", "São Paulo"
+    medspa.keeps_coordinator = True  # a line to print
     medspa.save()
     last_month = month_back(medspa, 1)
     plan_since(medspa, last_month + timedelta(days=3))  # the line says "Mon d–Mon d, Y" (an en dash)
@@ -161,13 +203,13 @@ def test_account_settings_shows_the_latest_bill(cast, client_as):
 
 
 def test_staff_see_every_bill_filter_by_month_and_medspa_with_page_totals(cast, client_as):
-    a_old, a_last = bills_of(cast.medspa_a, 2)
-    (b_last,) = bills_of(cast.medspa_b, 1)
+    a_old, a_last = bills_of(with_coordinator(cast.medspa_a), 2)
+    (b_last,) = bills_of(cast.medspa_b, 1)  # Flex without a sale or a coordinator: nothing to bill
     client = client_as("staff")
     url = reverse("billing_staff:list")
     page = client.get(url).content.decode()
     assert all(bill.number in page for bill in (a_old, a_last, b_last))
-    assert "3 bills, $398.00 in all" in page and "Total of this page (3 bills)" in page
+    assert "3 bills, $2,000.00 in all" in page and "Total of this page (3 bills)" in page
     month = client.get(url, {"month": f"{a_last.month:%Y-%m}"}).content.decode()
     assert a_last.number in month and b_last.number in month and a_old.number not in month
     medspa = client.get(url, {"medspa": cast.medspa_b.pk}).content.decode()
@@ -230,7 +272,7 @@ def test_staff_open_any_bill_and_its_pdf_and_nobody_else_opens_the_staff_pages(c
 
 
 def test_django_admin_shows_bills_and_plans_read_only(cast, client_as):
-    (bill,) = bills_of(cast.medspa_a, 1)
+    (bill,) = bills_of(with_coordinator(cast.medspa_a), 1)
     client = client_as("staff")
     changelist = client.get(reverse("admin:billing_bill_changelist"))
     assert changelist.status_code == 200 and bill.number in changelist.content.decode()
@@ -256,4 +298,6 @@ def test_the_demo_has_the_bills_of_the_last_two_months_and_seeding_twice_makes_n
     launch = Bill.objects.filter(medspa__slug="glow-aesthetics").select_related("medspa")
     medspa = launch[0].medspa
     assert {bill.month for bill in launch} == {month_back(medspa, 1), month_back(medspa, 2)}
-    assert all(bill.total >= Decimal("199.00") for bill in launch)
+    # The Launch demo keeps no coordinator and asked no urgent GFE: no monthly fee, nothing to bill.
+    assert {bill.total for bill in launch} == {Decimal("0.00")}
+    assert not BillLine.objects.filter(bill__in=launch).exists()

@@ -83,6 +83,7 @@ def test_punctuation_and_latin_letters_outside_latin1_print_as_written(cast, cli
     medspa = cast.medspa_a
     medspa.name, medspa.dba = "Glöw 美 – “Spa”", "Glöw’s 美容 — Studio"
     medspa.shipping_line1, medspa.shipping_city = "1 Łódź Street", "São Paulo"
+    medspa.keeps_coordinator = True  # a line to print
     medspa.save()
     last_month = month_back(medspa, 1)
     plan_since(medspa, last_month + timedelta(days=3))  # the line says "Mon d–Mon d, Y" (an en dash)

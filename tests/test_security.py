@@ -355,7 +355,7 @@ def test_every_append_only_table_refuses_update_and_delete(client_as, cast, sett
         medspa=cast.medspa_a,
         bill=things["bill"],
         position=99,
-        kind="platform_fee",
+        kind="coordinator_fee",
         description="Fee",
         amount=0,
     )

@@ -116,18 +116,15 @@ def test_keeping_the_coordinator_switches_the_model_imports_acuity_and_bills_the
     assert coordinator.is_active and coordinator.is_coordinator
 
     # The bill of the effective month: the coordinator line runs on without a break (Legacy days and Launch
-    # days both carry it), the Launch fee from the effective date, by days.
+    # days both carry it), and it is the only line: Launch has no monthly fee (it pays through inventory).
     month = day.replace(day=1)
-    days_in_month = billing.month_last(month).day
-    launch_days = days_in_month - day.day + 1
     with time_machine.travel(at(medspa, billing.month_last(month) + timedelta(days=1), 13), tick=True):
         billing_tasks.bills_monthly()
     bill = Bill.objects.get(medspa=medspa, month=month)
-    lines = {line.kind: line.amount for line in bill.lines.all()}
-    assert lines[BillLine.Kind.COORDINATOR_FEE] == Decimal("1000.00")
-    expected_launch = (Decimal("199.00") * launch_days / days_in_month).quantize(Decimal("0.01"))
-    assert lines[BillLine.Kind.PLATFORM_FEE] == expected_launch
-    assert bill.total == Decimal("1000.00") + expected_launch
+    assert [(line.kind, line.amount) for line in bill.lines.all()] == [
+        (BillLine.Kind.COORDINATOR_FEE, Decimal("1000.00"))
+    ]
+    assert bill.total == Decimal("1000.00")
 
 
 def test_a_coordinator_kept_stays_on_every_later_bill(cast, legacy):
@@ -142,7 +139,6 @@ def test_a_coordinator_kept_stays_on_every_later_bill(cast, legacy):
         billing_tasks.bills_monthly()
     bill = Bill.objects.get(medspa=medspa, month=next_month)
     assert [(line.kind, line.amount) for line in bill.lines.all()] == [
-        (BillLine.Kind.PLATFORM_FEE, Decimal("199.00")),
         (BillLine.Kind.COORDINATOR_FEE, Decimal("1000.00")),
     ]
 
@@ -211,6 +207,7 @@ def test_letting_the_coordinator_go_reaches_done_on_every_step_through_the_vendo
     days_in_month = billing.month_last(month).day
     coordinator_days = day.day - 1
     lines = {line.kind: line for line in Bill.objects.get(medspa=medspa, month=month).lines.all()}
+    assert set(lines) <= {BillLine.Kind.COORDINATOR_FEE}  # Launch has no monthly fee of its own
     if coordinator_days:
         expected = (Decimal("1000") * coordinator_days / days_in_month).quantize(Decimal("0.01"))
         assert lines[BillLine.Kind.COORDINATOR_FEE].amount == expected
