@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from gfe import selectors
+from gfe.emails import CLEARER_EMAILS, DECISION_EMAILS
 from gfe.models import Clearance, GfeExam, GfeRequest, GfeSettings, Routing
-from medspa.admin import PatientReadLogAdmin, ReadOnlyAdmin
+from medspa.admin import PatientReadLogAdmin, ReadOnlyAdmin, email_filter, email_state
 
 
 class GfeSettingsForm(forms.ModelForm):
@@ -71,18 +72,31 @@ class ClearanceInline(admin.TabularInline):
 @admin.register(GfeRequest)
 class GfeRequestAdmin(PatientReadLogAdmin, ReadOnlyAdmin):
     list_display = ["created_at", "patient", "medspa", "route", "status", "urgent", "source", "decided_at",
-                    "queue_link"]  # fmt: skip
-    list_filter = ["route", "status", "urgent", "medspa"]
+                    "clearer_email", "decision_email", "queue_link"]  # fmt: skip
+    list_filter = [
+        "route", "status", "urgent", "medspa", email_filter(CLEARER_EMAILS, "email to the clearer"),
+        email_filter(DECISION_EMAILS, "email of the decision"),
+    ]  # fmt: skip
     search_fields = ["patient__first_name", "patient__last_name"]
     date_hierarchy = "created_at"
     list_select_related = ["patient", "medspa"]
     fields = [
         "medspa", "patient", "services", "route", "status", "source", "urgent", "urgent_fee", "requested_by",
         "token_expires_at", "token_used_at", "created_at", "decided_at", "clearer_notified_at",
-        "decision_notified_at",
+        "clearer_email", "decision_notified_at", "decision_email",
     ]  # fmt: skip
     readonly_fields = fields
     inlines = [ClearanceInline]
+
+    @admin.display(description="email to the clearer")
+    def clearer_email(self, obj):
+        return email_state(obj.clearer_notified_at, obj.clearer_email_attempts,
+                           obj.clearer_email_next_attempt_at, obj.clearer_email_error)  # fmt: skip
+
+    @admin.display(description="email of the decision")
+    def decision_email(self, obj):
+        return email_state(obj.decision_notified_at, obj.decision_email_attempts,
+                           obj.decision_email_next_attempt_at, obj.decision_email_error)  # fmt: skip
 
     @admin.display(description="queue")
     def queue_link(self, obj):

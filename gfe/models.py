@@ -104,9 +104,16 @@ class GfeRequest(models.Model):
     token_used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    # When the emails went: a task claims its row before sending, so a message delivered twice sends once.
+    # When the emails went, marked while the row is locked, so a message delivered twice sends once
+    # (gfe.emails); while one is owed, when the sweep sends it (again), after a lease or a failed send.
     clearer_notified_at = models.DateTimeField(null=True, blank=True)
+    clearer_email_attempts = models.PositiveSmallIntegerField(default=0)
+    clearer_email_next_attempt_at = models.DateTimeField(null=True, blank=True)
+    clearer_email_error = models.CharField(max_length=300, blank=True)
     decision_notified_at = models.DateTimeField(null=True, blank=True)
+    decision_email_attempts = models.PositiveSmallIntegerField(default=0)
+    decision_email_next_attempt_at = models.DateTimeField(null=True, blank=True)
+    decision_email_error = models.CharField(max_length=300, blank=True)
 
     objects = ScopedManager(medspa="medspa")
 

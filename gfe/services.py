@@ -13,7 +13,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from gfe import selectors, tasks
+from gfe import emails, selectors, tasks
 from gfe.models import (
     CLEARANCE_TRANSITIONS,
     OPEN_REQUEST_STATUSES,
@@ -137,6 +137,7 @@ def gfe_request_create(
     request = GfeRequest.objects.create(
         medspa=medspa, patient=patient, route=gfe_settings.routing, source=source, urgent=is_urgent,
         urgent_fee=urgent_fee() if is_urgent else Decimal("0"), requested_by=requested_by,
+        **(emails.CLEARER_EMAILS.queued() if gfe_settings.routing == Routing.OWN_CLEARER else {}),
     )  # fmt: skip
     request.services.set(wanted)
     for service in wanted:
@@ -289,7 +290,10 @@ def gfe_decide(
     )  # fmt: skip
     request.decided_at = now
     request.token_used_at = request.token_used_at or now
-    request.save(update_fields=["status", "decided_at", "token_used_at"])
+    owed = emails.DECISION_EMAILS.queued(now) if notify else {}  # the decision's email, queued below
+    for name, value in owed.items():
+        setattr(request, name, value)
+    request.save(update_fields=["status", "decided_at", "token_used_at", *owed])
     patient_status_refresh(patient=request.patient)
     if notify:
         transaction.on_commit(lambda: tasks.gfe_request_notify_decided.delay(request.pk, request.medspa_id))

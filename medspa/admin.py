@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from medspa import admin_tokens, services  # noqa: F401 (admin_tokens registers the API tokens' admin)
+from medspa import admin_tokens, once, services  # noqa: F401 (admin_tokens registers the API tokens' admin)
 from medspa.http import ascii_int
+from medspa.invitations import INVITATION_EMAILS
 from medspa.models import (
     Invitation,
     MasqueradeEvent,
@@ -71,6 +72,36 @@ class PatientIdFilter(InputFilter):
         if patient_id is None:
             return queryset.none()
         return queryset.filter(**{self.patient_path: patient_id})
+
+
+def email_filter(outbox: once.Outbox, title: str = "email") -> type[admin.SimpleListFilter]:
+    """A list filter by where the rows' email stands (medspa.once): still owed, or given up after
+    MAX_ATTEMPTS failed sends, so that staff find the emails that never went."""
+
+    class EmailFilter(admin.SimpleListFilter):
+        parameter_name = outbox.attempts  # one per email of a model
+
+        def lookups(self, request, model_admin):
+            return [("owed", "Waiting or retrying"), ("failed", "Failed")]
+
+        def queryset(self, request, queryset):
+            if self.value() == "owed":
+                return outbox.owing(queryset)
+            if self.value() == "failed":
+                return outbox.failed(queryset)
+            return queryset
+
+    EmailFilter.title = title
+    return EmailFilter
+
+
+def email_state(sent_at, attempts: int, next_attempt_at, error: str) -> str:
+    """Where a row's email stands, in words for staff (medspa.once)."""
+    if sent_at is not None:
+        return "sent"
+    if next_attempt_at is None:
+        return f"failed: {error}" if attempts >= once.MAX_ATTEMPTS else "not sent"
+    return f"retrying after {attempts} failed: {error}" if attempts else "queued"
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -358,14 +389,19 @@ class InvitationAdmin(admin.ModelAdmin):
         "as_provider",
         "as_coordinator",
         "created_at",
-        "emailed_at",
+        "invitation_email",
         "accepted_at",
         "revoked_at",
     ]
-    list_filter = ["medspa", "as_admin", "as_provider"]
+    list_filter = ["medspa", "as_admin", "as_provider", email_filter(INVITATION_EMAILS)]
     search_fields = ["email"]
-    readonly_fields = ["token", "emailed_at", "accepted_at"]
+    readonly_fields = ["token", "emailed_at", "email_attempts", "email_next_attempt_at", "email_error",
+                       "accepted_at"]  # fmt: skip
     autocomplete_fields = ["medspa", "invited_by"]
+
+    @admin.display(description="invitation email")
+    def invitation_email(self, obj):
+        return email_state(obj.emailed_at, obj.email_attempts, obj.email_next_attempt_at, obj.email_error)
 
 
 @admin.register(UserSession)

@@ -1,8 +1,9 @@
 """Exactly-once effects of tasks that Celery delivers at least once.
 
 A message can come twice: the broker redelivers after its visibility timeout or when a worker died before
-its ack, or a task falls back to running in place. A task whose effect is an email marks its row (a
-nullable time column) in the transaction that holds the row's lock while the email goes."""
+its ack, or a task falls back to running in place; and it can be lost (a worker killed mid-send, a folder
+broker that deleted it with the worker). A row that owes an email is marked sent in the transaction that
+holds the row's lock while the email goes, and a sweep queues again what stayed owed past its lease."""
 
 import logging
 from collections.abc import Callable
@@ -14,23 +15,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
-
-
-def send_once(row: QuerySet, field: str, send: Callable[[], None]) -> bool:
-    """Runs `send` unless `field` of the one row in `row` is set, then sets it; returns whether it sent.
-
-    The row stays locked (SELECT ... FOR UPDATE) while `send` runs, at most the mail server's timeout: a
-    second delivery waits, then finds `field` set (PostgreSQL re-checks the condition after the lock) and
-    sends nothing. If `send` raises, or the worker dies before the commit, nothing is marked and the email
-    goes on the retry or the redelivery: an email may go twice only if the process dies between the mail
-    server's answer and the commit, never not at all. `durable` refuses to run inside another transaction,
-    whose rollback would unmark a sent email."""
-    with transaction.atomic(durable=True):
-        if not row.select_for_update().filter(**{f"{field}__isnull": True}).values_list("pk").first():
-            return False
-        send()
-        row.update(**{field: timezone.now()})
-    return True
 
 
 # --- Messages owed: delivered at least once, recorded once -------------------------------------------------
@@ -67,6 +51,12 @@ class Outbox:
     def owing(self, rows: QuerySet) -> QuerySet:
         return rows.filter(**self.owed, **{f"{self.next_attempt_at}__isnull": False})
 
+    def failed(self, rows: QuerySet) -> QuerySet:
+        """The rows whose message was given up after MAX_ATTEMPTS failed sends: staff see them."""
+        return rows.filter(
+            **self.owed, **{f"{self.next_attempt_at}__isnull": True, f"{self.attempts}__gte": MAX_ATTEMPTS}
+        )
+
 
 def deliver_once(
     row: QuerySet, outbox: Outbox, send: Callable[[], None], *, now: datetime | None = None
@@ -74,9 +64,12 @@ def deliver_once(
     """Sends the message the one row in `row` owes, and marks it sent in the same transaction; returns
     SENT, RETRY, FAILED, or "" when nothing is owed or another worker holds the row.
 
-    As send_once, the row is locked while `send` runs, so the mark is written once; a worker that dies
-    mid-send leaves the row owed and unlocked, and `owed_sweep` queues it again when its lease runs out. A
-    send that raises is recorded (attempts, error) and tried again after `retry_delay`, until MAX_ATTEMPTS."""
+    The row stays locked (SELECT ... FOR UPDATE) while `send` runs, at most the mail server's timeout, so
+    the mark is written once: a second delivery meanwhile skips the locked row, and one after the commit
+    finds nothing owed. A worker that dies mid-send leaves the row owed and unlocked, and `owed_sweep`
+    queues it again when its lease runs out. A send that raises is recorded (attempts, error) and tried
+    again after `retry_delay`, until MAX_ATTEMPTS.
+    `durable` refuses to run inside another transaction, whose rollback would unmark a sent email."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
         attempts = (

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from medspa import images, tasks
+from medspa import images, invitations, tasks
 from medspa.http import client_ip
 from medspa.masquerade import signature_personal_require
 from medspa.models import (
@@ -121,6 +121,7 @@ def invitation_create(
         as_provider=as_provider,
         as_coordinator=as_coordinator,
         invited_by=invited_by,
+        **invitations.INVITATION_EMAILS.queued(),
     )
     transaction.on_commit(lambda: tasks.invitation_email_send.delay(invitation.pk, medspa.pk))
     return invitation

@@ -165,6 +165,9 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "scheduling.tasks.notifications_sweep", "schedule": 60.0},
     "sale-receipts-sweep": {"task": "providers.tasks.sale_receipts_sweep", "schedule": 60.0},
     "order-emails-sweep": {"task": "inventory_orders.tasks.order_emails_sweep", "schedule": 60.0},
+    "invitation-emails-sweep": {"task": "medspa.tasks.invitation_emails_sweep", "schedule": 60.0},
+    "gfe-emails-sweep": {"task": "gfe.tasks.gfe_emails_sweep", "schedule": 60.0},
+    "confirmation-emails-sweep": {"task": "transition.tasks.confirmation_emails_sweep", "schedule": 60.0},
     "gfe-clearances-expire": {"task": "gfe.tasks.clearances_expire_nightly", "schedule": 86400.0},
     "gfe-clearance-expiry-reminders": {"task": "gfe.tasks.clearance_expiry_reminders", "schedule": 86400.0},
     # Transition steps run on their dates (in each medspa's time zone); OpenPhone transfers are polled.

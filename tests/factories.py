@@ -9,6 +9,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 
+from medspa.invitations import INVITATION_EMAILS
 from medspa.models import Invitation, Medspa, Membership, Patient, ProviderLicence, ProviderProfile, User
 
 TEST_PASSWORD = "correct-horse-battery-staple"
@@ -93,6 +94,8 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     medspa = factory.SubFactory(MedspaFactory)
     email = factory.Sequence(lambda n: f"invitee{n}@example.com")
     invited_by = factory.SubFactory(UserFactory)
+    # As medspa.services.invitation_create leaves it: its email owed.
+    email_next_attempt_at = factory.LazyFunction(lambda: INVITATION_EMAILS.queued()["email_next_attempt_at"])
 
 
 def has_totp(user) -> bool:

@@ -16,7 +16,6 @@ import ast
 import importlib
 import runpy
 import shutil
-import smtplib
 import socket
 import subprocess
 import threading
@@ -54,7 +53,6 @@ from medspa.cache import ResilientRedisCache
 from medspa.celery import app, broker_transport_options
 from medspa.env import filesystem_broker_options
 from medspa.models import Invitation
-from medspa.once import send_once
 from providers import checkout
 from providers.models import CareMessageLog, Sale
 from scheduling import sms
@@ -62,7 +60,7 @@ from scheduling.models import Appointment, NotificationLog
 from tests import factories
 from tests import test_transition as transition_tests
 from transition import services as transition_services
-from transition.models import StepKind, StepStatus
+from transition.models import ConfirmationEmail, StepKind, StepStatus
 
 LA = ZoneInfo("America/Los_Angeles")
 ROOT = Path(__file__).resolve().parent.parent
@@ -804,6 +802,15 @@ def _confirmation_email(request):
     return Drill((email.pk, medspa.pk), _outbox)
 
 
+@drill("transition.tasks.confirmation_emails_sweep")
+def _confirmation_emails_sweep(request):
+    setup = _confirmation_email(request)
+    ConfirmationEmail.objects.filter(pk=setup.args[0]).update(
+        next_attempt_at=timezone.now() - timedelta(minutes=1)
+    )
+    return Drill((), setup.effect)
+
+
 def _billing_world(cast):
     medspa = cast.medspa_a
     PlanPeriod.objects.filter(medspa=medspa).update(starts_on=timezone.localdate() - timedelta(days=70))
@@ -853,7 +860,20 @@ def _notify_decided(request):
     cast = request.getfixturevalue("cast")
     world = _gfe_patient(cast)  # its patient was cleared by provider_a1 (a decided request)
     decided = GfeRequest.objects.get(patient=world.patient)
+    # Its decision's email owed, as a decision that notifies leaves it (the world's was made quietly).
+    GfeRequest.objects.filter(pk=decided.pk).update(decision_email_next_attempt_at=timezone.now())
     return Drill((decided.pk, cast.medspa_a.pk), _outbox)
+
+
+@drill("gfe.tasks.gfe_emails_sweep")
+def _gfe_emails_sweep(request):
+    from gfe.models import GfeRequest
+
+    setup = _notify_clearer(request)
+    GfeRequest.objects.filter(pk=setup.args[0]).update(
+        clearer_email_next_attempt_at=timezone.now() - timedelta(minutes=1)
+    )
+    return Drill((), setup.effect)
 
 
 def _clearance_world(request, valid_until):
@@ -880,6 +900,15 @@ def _invitation(request):
     cast = request.getfixturevalue("cast")
     invitation = factories.InvitationFactory(medspa=cast.medspa_a, invited_by=cast.admin_a)
     return Drill((invitation.pk, cast.medspa_a.pk), _outbox)
+
+
+@drill("medspa.tasks.invitation_emails_sweep")
+def _invitation_emails_sweep(request):
+    setup = _invitation(request)
+    Invitation.objects.filter(pk=setup.args[0]).update(
+        email_next_attempt_at=timezone.now() - timedelta(minutes=1)
+    )
+    return Drill((), setup.effect)
 
 
 @drill("medspa.tasks.patient_imports_purge")
@@ -961,35 +990,6 @@ def test_a_task_delivered_twice_has_its_effect_once(name, request, django_captur
     assert setup.effect() == once
 
 
-@pytest.mark.usefixtures("db")
-def test_an_email_that_fails_is_not_claimed_so_the_retry_sends_it(cast, monkeypatch):
-    invitation = factories.InvitationFactory(medspa=cast.medspa_a, invited_by=cast.admin_a)
-    claim = Invitation.objects.filter(pk=invitation.pk)
-
-    def down():
-        raise smtplib.SMTPServerDisconnected("the mail server hung up")
-
-    with pytest.raises(OSError):
-        send_once(claim, "emailed_at", down)
-    assert claim.get().emailed_at is None  # released: nothing went
-
-    tries = []
-
-    def flaky(**kwargs):
-        tries.append(kwargs["recipient_list"])
-        if len(tries) == 1:
-            down()
-        return mail.send_mail(**kwargs)
-
-    monkeypatch.setattr("medspa.tasks.send_mail", flaky)
-    # Not thrown: eagerly, Celery runs the retry only when the failure comes back as the result.
-    result = _task("medspa.tasks.invitation_email_send").apply((invitation.pk, cast.medspa_a.pk), throw=False)
-    assert result.successful()
-    assert len(tries) == 2  # the first try failed, Celery's retry sent it
-    assert [m.to for m in mail.outbox] == [[invitation.email]]
-    assert claim.get().emailed_at is not None
-
-
 def _emailed_at_seen_by_another_connection(invitation_id: int):
     def read():
         try:
@@ -1022,7 +1022,7 @@ def test_an_email_is_marked_sent_only_when_it_went(transactional_db, cast, monke
         finally:
             connection.close()
 
-    monkeypatch.setattr("medspa.tasks.send_mail", sending)
+    monkeypatch.setattr("medspa.invitations.send_mail", sending)
     with ThreadPoolExecutor(2) as pool:
         pool.submit(deliver).result()
         second_delivery[0].result()

@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from medspa.admin import AuditEventAdmin, ReadOnlyAdmin, ReadOnlyInline
+from medspa.admin import AuditEventAdmin, ReadOnlyAdmin, ReadOnlyInline, email_state
 from transition.models import (
     AcuityBooking,
     ConfirmationEmail,
@@ -43,7 +43,11 @@ class ConfirmationInline(ReadOnlyInline):
 
 class ConfirmationEmailInline(ReadOnlyInline):
     model = ConfirmationEmail
-    fields = readonly_fields = ["user", "requested_at", "sent_at"]
+    fields = readonly_fields = ["user", "requested_at", "sent_at", "email"]
+
+    @admin.display(description="email")
+    def email(self, obj):
+        return email_state(obj.sent_at, obj.attempts, obj.next_attempt_at, obj.error)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")

@@ -234,14 +234,17 @@ class ReleaseConfirmation(models.Model):
 
 class ConfirmationEmail(models.Model):
     """One emailing of the confirmation link, asked for by the provider (entering the account, acknowledging,
-    or asking again). The task claims `sent_at` before the email goes, so a message delivered twice sends
-    one email."""
+    or asking again). Owed while `next_attempt_at` is set: marked sent while the row is locked, so a message
+    delivered twice sends one email, and sent again by the sweep after a lease or a failed send."""
 
     medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="+")
     transition = models.ForeignKey(Transition, on_delete=models.PROTECT, related_name="confirmation_emails")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
 
     objects = ScopedManager(medspa="medspa")
 

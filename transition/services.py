@@ -347,9 +347,12 @@ def confirmation_token_read(token: str) -> dict:
 
 def _provider_confirmation_email(transition: Transition, user: User) -> None:
     from transition import tasks
+    from transition.confirmation_emails import CONFIRMATION_EMAILS
 
     event(transition, f"Confirmation link emailed to {user.email}.", actor=user)
-    email = ConfirmationEmail.objects.create(medspa_id=transition.medspa_id, transition=transition, user=user)
+    email = ConfirmationEmail.objects.create(
+        medspa_id=transition.medspa_id, transition=transition, user=user, **CONFIRMATION_EMAILS.queued()
+    )
     transaction.on_commit(lambda: tasks.confirmation_email.delay(email.pk, email.medspa_id))
 
 

@@ -2,16 +2,10 @@
 runs the step it unblocks at once. Tasks take ids and re-enter the medspa's scope."""
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from medspa.once import send_once
 from medspa.tenancy import medspa_scope
-from transition import services
-from transition.models import ConfirmationEmail
+from transition import confirmation_emails, services
 
 
 @shared_task
@@ -29,23 +23,18 @@ def step_run(step_id: int, medspa_id: int) -> None:
         services.step_run(step_id=step_id)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task
 def confirmation_email(email_id: int, medspa_id: int) -> None:
-    """Emails the provider the link that confirms the OpenPhone release (for the account entered now), once
-    per time they asked for it."""
+    """Emails the provider the link that confirms the OpenPhone release, once per time they asked for it."""
     with medspa_scope(medspa_id):
-        emails = ConfirmationEmail.objects.select_related("transition__medspa", "user")
-        email = emails.filter(pk=email_id).first()
-        if email is None:
-            return
-        transition, user = email.transition, email.user
-        token = services.confirmation_token(transition, user)
-        link = settings.SITE_URL.rstrip("/") + reverse("transition_confirm:confirm", args=[token])
-        context = {"transition": transition, "user": user, "link": link,
-                   "acknowledgement": services.OPENPHONE_ACKNOWLEDGEMENT}  # fmt: skip
-        message = EmailMessage(
-            subject=f"Confirm the release of {transition.medspa.display_name}'s OpenPhone number",
-            body=render_to_string("transition/email/confirm_release.txt", context),
-            to=[user.email],
-        )
-        send_once(ConfirmationEmail.objects.filter(pk=email.pk), "sent_at", message.send)
+        confirmation_emails.confirmation_email_send(email_id=email_id)
+
+
+@shared_task
+def confirmation_emails_sweep() -> int:
+    """Every minute (Celery beat): queues one task per confirmation email left owed past its lease or due
+    for a retry."""
+    due = confirmation_emails.confirmation_emails_sweep()
+    for email_id, medspa_id in due:
+        confirmation_email.delay(email_id, medspa_id)
+    return len(due)
