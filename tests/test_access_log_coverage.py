@@ -208,6 +208,7 @@ NOT_PATIENT_DATA = {
         "transition_staff:detail",
         "transition_staff:list",
         "transition_staff:new",
+        "transition_staff:coordinator_leaves",
     },
     "The patient import's preview: rows of the uploaded file, not yet patient records.": {
         "dashboard_patient_import_preview",

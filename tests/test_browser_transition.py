@@ -3,7 +3,8 @@ Account settings, reads what changes, has a bad request refused (Flex without it
 asks for Launch a week ahead, letting the coordinator go; Portrait staff (in a browser of their own) approve
 it from /transitions/; the admin follows the plan's steps, enters the new OpenPhone account, acknowledges
 what does not move with the number and confirms through the emailed link; and the steps' list refreshes by
-itself (htmx polling) when a step fails.
+itself (htmx polling) when a step fails. And a Launch admin who kept the coordinator asks to let them go,
+through the confirmation that names the day and what happens on it.
 
 The browsers are signed in by handing them the session of a Django test client that did force_login (as in
 test_browser_dashboards.py). The confirmation email goes out through Celery, eager in tests, in the live
@@ -237,3 +238,48 @@ def test_request_approve_release_openphone_and_watch_the_steps(
     expect(row.locator(".step-detail")).to_have_text("TigerConnect answered 503")
     assert page.evaluate("window.notReloaded") is True
     screenshot(page, "transition_step_failed")
+
+
+def test_a_launch_admin_asks_to_let_the_coordinator_go_through_the_confirmation(
+    live_server, page: Page, live_cast
+):
+    medspa, admin = live_cast.medspa_a, live_cast.admin_a
+    medspa.business_model, medspa.keeps_coordinator = "launch", True
+    medspa.save()
+    day = local_today(medspa) + timedelta(days=10)
+    sign_in(page, live_server, admin)
+
+    page.goto(f"{live_server.url}/dashboard/settings/")
+    page.locator("section#transition").get_by_role("link", name="Let the coordinator go").click()
+    expect(page).to_have_url(url_is(live_server, PAGE + "#coordinator-leaves"))
+    leave = page.locator("section#coordinator-leaves")
+    expect(leave).to_contain_text("You may let the coordinator go at any time")
+    leave.get_by_label("First day without the coordinator").fill(day.isoformat())
+    leave.get_by_label("Note (optional)").fill("Our front desk takes the calls now.")
+    leave.get_by_role("button", name="Continue").click()
+
+    # The confirmation names the day and what happens on it; nothing is sent yet.
+    confirm = page.locator("#leave-confirm")
+    expect(confirm.get_by_role("heading")).to_have_text(f"On {day:%A, %B} {day.day}, {day.year}")
+    expect(confirm).to_contain_text(f"The coordinator's access to {medspa.name} ends.")
+    expect(confirm).to_contain_text("The $1,000 monthly coordinator line stops from that day")
+    expect(confirm).to_contain_text("TigerConnect is deactivated")
+    expect(confirm).to_contain_text(OPENPHONE_ACKNOWLEDGEMENT)
+    assert not Transition.objects.exists()
+    screenshot(page, "coordinator_leaves_confirm")
+    confirm.get_by_role("button", name=f"Let the coordinator go on {long_day(day)}").click()
+
+    expect(page).to_have_url(url_is(live_server, PAGE))
+    expect(page.get_by_role("status").first).to_contain_text(
+        "Your request to let the coordinator go was sent to Portrait"
+    )
+    summary = page.locator("section#summary")
+    expect(summary.locator(".transition-headline")).to_have_text(f"Let the coordinator go on {long_day(day)}")
+    expect(summary.locator(".badge")).to_have_text("Requested by the medspa")
+    expect(summary).to_contain_text("“Our front desk takes the calls now.”")
+    expect(page.locator("section#coordinator-leaves")).to_have_count(0)
+    screenshot(page, "coordinator_leaves_requested")
+    transition = Transition.objects.get()
+    assert (transition.kind, transition.status, transition.effective_date, transition.keeps_coordinator) == (
+        "coordinator_leaves", TransitionStatus.REQUESTED, day, False,
+    )  # fmt: skip

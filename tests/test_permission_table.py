@@ -468,6 +468,10 @@ TABLE: dict[str, Row] = {
     "transition:request": Row(
         (BAD_REQUEST, FORBIDDEN, FORBIDDEN, BAD_REQUEST, FORBIDDEN, FORBIDDEN, FOUND), method="post"
     ),
+    # Letting the coordinator go: medspa A has a transition under way, medspa B keeps no coordinator.
+    "transition:coordinator_leaves": Row(
+        (BAD_REQUEST, FORBIDDEN, FORBIDDEN, BAD_REQUEST, FORBIDDEN, FORBIDDEN, FOUND), method="post"
+    ),
     "transition:openphone_account": Row(
         ADMIN_A_THING_POST, method="post", data={"email": "new@glow.example"}
     ),
@@ -484,6 +488,7 @@ TABLE: dict[str, Row] = {
     # The audit trail's hash chains, verified: staff only.
     "audit_chains": Row(STAFF_PAGE),
     "transition_staff:new": Row(STAFF_PAGE),
+    "transition_staff:coordinator_leaves": Row(STAFF_PAGE),
     "transition_staff:detail": Row(STAFF_PAGE, kwargs=lambda w: {"pk": w["transition"].pk}),
     **{
         f"transition_staff:{name}": Row(

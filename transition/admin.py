@@ -1,5 +1,5 @@
-"""Django admin of the Legacy → Launch / Flex transitions for Portrait staff (scopes are off here:
-TenantMiddleware).
+"""Django admin of the transitions (the Legacy → Launch / Flex move, and a coordinator let go later) for
+Portrait staff (scopes are off here: TenantMiddleware).
 
 Transitions, their steps, confirmations, Acuity bookings and timeline are read-only: they change only through
 the staff pages at /transitions/ (and the medspa's own page), where the rules are enforced and every action
@@ -63,14 +63,14 @@ class TimelineInline(ReadOnlyInline):
 
 @admin.register(Transition)
 class TransitionAdmin(ReadOnlyAdmin):
-    list_display = ["medspa", "target_model", "effective_date", "keeps_coordinator", "status", "requested_at",
-                    "staff_page"]  # fmt: skip
-    list_filter = ["status", "target_model", "keeps_coordinator"]
+    list_display = ["medspa", "kind", "target_model", "effective_date", "keeps_coordinator", "status",
+                    "requested_at", "staff_page"]  # fmt: skip
+    list_filter = ["kind", "status", "target_model", "keeps_coordinator"]
     search_fields = ["medspa__name"]
     date_hierarchy = "requested_at"
     list_select_related = ["medspa"]
     fields = readonly_fields = [
-        "staff_page", "medspa", "target_model", "flex_revenue_split_percent", "effective_date",
+        "staff_page", "medspa", "kind", "target_model", "flex_revenue_split_percent", "effective_date",
         "keeps_coordinator", "status", "requested_by", "requested_at", "note", "decided_by", "decided_at",
         "decision_note", "completed_at", "openphone_target_email", "openphone_target_workspace",
         "openphone_account_by", "openphone_account_at", "openphone_acknowledged_at",

@@ -124,6 +124,81 @@ class StaffScheduleForm(TransitionTermsForm):
         return self.cleaned_data.get("medspa")
 
 
+class CoordinatorLeavesForm(forms.Form):
+    """A Launch or Flex medspa that kept its coordinator lets them go: the first day without them. The admin
+    sees what happens on that day and confirms it (`confirmed`) before the request is sent."""
+
+    effective_date = forms.DateField(
+        label="First day without the coordinator", widget=DateInput(),
+        help_text="The coordinator's access, the monthly fee, TigerConnect and the OpenPhone number end that "
+        "day (your time zone).",
+        error_messages={"required": "Choose the first day without the coordinator."},
+    )  # fmt: skip
+    note = forms.CharField(label="Note (optional)", required=False, max_length=500, widget=NOTE_WIDGET)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, medspa: Medspa | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.medspa = medspa
+
+    def medspa_chosen(self) -> Medspa | None:
+        return self.medspa
+
+    def clean(self):
+        cleaned = super().clean()
+        medspa, day = self.medspa_chosen(), cleaned.get("effective_date")
+        if medspa is not None and day is not None and day < services.local_today(medspa):
+            self.add_error(
+                "effective_date",
+                f"The first day without the coordinator cannot be in the past (today is "
+                f"{services.local_today(medspa):%b %-d, %Y} in {medspa.name}'s time zone).",
+            )
+        return cleaned
+
+    def terms(self) -> services.TransitionTerms:
+        return services.coordinator_leaves_terms(
+            medspa=self.medspa_chosen(),
+            effective_date=self.cleaned_data["effective_date"],
+            note=self.cleaned_data["note"].strip(),
+        )
+
+
+def medspas_that_may_let_the_coordinator_go():
+    """Launch and Flex medspas that keep a coordinator, without a transition under way (call with scopes
+    disabled)."""
+    return (
+        Medspa.objects.exclude(business_model=BusinessModel.LEGACY)
+        .filter(keeps_coordinator=True)
+        .exclude(transitions__status__in=OPEN_STATUSES)
+        .order_by("name")
+    )
+
+
+class StaffCoordinatorLeavesForm(CoordinatorLeavesForm):
+    """Portrait staff schedule a medspa's coordinator to go (scheduled at once, with its plan)."""
+
+    medspa = forms.ModelChoiceField(
+        label="Medspa", queryset=Medspa.objects.none(), empty_label="Choose a medspa",
+        help_text="Launch and Flex medspas that keep a coordinator, without a transition under way.",
+        error_messages={
+            "required": "Choose the medspa.",
+            "invalid_choice": "Choose a medspa from the list (Launch or Flex, keeping a coordinator).",
+        },
+    )  # fmt: skip
+
+    field_order = ["medspa", "effective_date", "note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["medspa"].queryset = medspas_that_may_let_the_coordinator_go()
+        self.fields["effective_date"].help_text = "In the medspa's time zone."
+        self.fields["note"].label = "Note (optional, shown on the timeline)"
+        del self.fields["confirmed"]  # staff confirm in the browser's dialog
+
+    def medspa_chosen(self) -> Medspa | None:
+        return self.cleaned_data.get("medspa")
+
+
 class OpenPhoneAccountForm(forms.Form):
     email = forms.EmailField(
         label="Your new OpenPhone account (email)", max_length=254,

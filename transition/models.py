@@ -69,19 +69,31 @@ class TransitionStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class TransitionKind(models.TextChoices):
+    MOVE = "move", "Move from Legacy to Launch or Flex"
+    COORDINATOR_LEAVES = "coordinator_leaves", "Let the coordinator go"
+
+
 OPEN_STATUSES = [TransitionStatus.REQUESTED, TransitionStatus.SCHEDULED]
 TARGET_MODELS = [(BusinessModel.LAUNCH.value, "Launch"), (BusinessModel.FLEX.value, "Flex")]
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())
 class Transition(models.Model):
+    """A change of a medspa's terms with Portrait, planned as dated steps: the move from Legacy to Launch or
+    Flex (keeping the coordinator or not), or, later, a Launch or Flex medspa letting its coordinator go
+    (its model stays; `target_model` is the model it is on)."""
+
     medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="transitions")
+    kind = models.CharField(max_length=20, choices=TransitionKind, default=TransitionKind.MOVE)
     target_model = models.CharField(max_length=10, choices=TARGET_MODELS)
     flex_revenue_split_percent = models.DecimalField(
         "Flex revenue split (Portrait's share, %)", max_digits=5, decimal_places=2, null=True, blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )  # fmt: skip
-    effective_date = models.DateField(help_text="The first day on the new model (the medspa's time zone).")
+    effective_date = models.DateField(
+        help_text="The first day on the new model, or without the coordinator (the medspa's time zone)."
+    )
     keeps_coordinator = models.BooleanField("keeps the Patient Care Coordinator")
     status = models.CharField(max_length=10, choices=TransitionStatus, default=TransitionStatus.SCHEDULED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -120,10 +132,28 @@ class Transition(models.Model):
                 condition=Q(target_model__in=[BusinessModel.LAUNCH, BusinessModel.FLEX]),
                 name="transition_targets_launch_or_flex",
             ),
+            models.CheckConstraint(
+                condition=~Q(kind=TransitionKind.COORDINATOR_LEAVES) | Q(keeps_coordinator=False),
+                name="transition_coordinator_leaves_lets_it_go",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.lets_coordinator_go_only:
+            return f"{self.medspa} lets the coordinator go on {self.effective_date:%Y-%m-%d}"
         return f"{self.medspa} to {self.get_target_model_display()} on {self.effective_date:%Y-%m-%d}"
+
+    @property
+    def lets_coordinator_go_only(self) -> bool:
+        return self.kind == TransitionKind.COORDINATOR_LEAVES
+
+    @property
+    def headline(self) -> str:
+        """What it is, for people: "Let the coordinator go on Dec 16, 2026" or "Move to Launch on …"."""
+        day = f"{self.effective_date:%b} {self.effective_date.day}, {self.effective_date.year}"
+        if self.lets_coordinator_go_only:
+            return f"Let the coordinator go on {day}"
+        return f"Move to {self.target_display} on {day}"
 
     @property
     def is_open(self) -> bool:
@@ -139,6 +169,7 @@ class Transition(models.Model):
 class StepKind(models.TextChoices):
     ACUITY_IMPORT = "acuity_import", "Import future Acuity appointments into the EHR calendar"
     MODEL_CHANGE = "model_change", "Switch the business model"
+    COORDINATOR_LEAVES = "coordinator_leaves", "End the coordinator's access and monthly fee"
     ACUITY_REVOKE = "acuity_revoke", "Revoke Acuity access"
     TIGERCONNECT = "tigerconnect", "Deactivate TigerConnect (support channel and users)"
     OPENPHONE = "openphone", "Release the OpenPhone number to the provider's own account"

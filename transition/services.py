@@ -4,7 +4,9 @@ each dated step.
 
 Steps run from Celery (transition.tasks), on or after their date in the medspa's time zone, in this order:
 import the future Acuity appointments, switch the model, revoke Acuity, deactivate TigerConnect and release
-the OpenPhone number (the last two only when the coordinator goes). A step runs at least once and never does
+the OpenPhone number (the last two only when the coordinator goes). A Launch or Flex medspa that kept its
+coordinator may let them go later, a transition of its own: end the coordinator's access and monthly fee,
+then TigerConnect and OpenPhone as in the move. A step runs at least once and never does
 its effect twice: it is claimed under a row lock, every vendor write carries an Idempotency-Key derived from
 the step, and what it already did is recorded before it moves on. Every change of status, and everything a
 person does, is written to the transition's timeline (TimelineEntry) with who did it.
@@ -46,6 +48,7 @@ from transition.models import (
     StepStatus,
     TimelineEntry,
     Transition,
+    TransitionKind,
     TransitionStatus,
     TransitionStep,
 )
@@ -120,9 +123,42 @@ class TransitionTerms:
     keeps_coordinator: bool
     flex_revenue_split_percent: object = None
     note: str = ""
+    kind: str = TransitionKind.MOVE
+
+
+def coordinator_leaves_terms(*, medspa: Medspa, effective_date: date, note: str = "") -> TransitionTerms:
+    """The terms of letting the coordinator go from `effective_date` (the first day without them): the
+    medspa stays on its model and split."""
+    return TransitionTerms(
+        target_model=medspa.business_model,
+        effective_date=effective_date,
+        keeps_coordinator=False,
+        flex_revenue_split_percent=medspa.flex_revenue_split_percent,
+        note=note,
+        kind=TransitionKind.COORDINATOR_LEAVES,
+    )
+
+
+def _check_coordinator_leaves(medspa: Medspa, terms: TransitionTerms) -> None:
+    if medspa.business_model == BusinessModel.LEGACY:
+        raise TransitionRuleBroken(
+            f"{medspa.name} is on Legacy: letting the coordinator go is part of the move to Launch or Flex."
+        )
+    if not medspa.keeps_coordinator:
+        raise TransitionRuleBroken(f"{medspa.name} has no Patient Care Coordinator to let go.")
+    if terms.target_model != medspa.business_model or terms.keeps_coordinator:
+        raise TransitionRuleBroken(
+            f"Letting the coordinator go keeps {medspa.name} on {medspa.get_business_model_display()}, "
+            "without the coordinator."
+        )
+    if terms.effective_date < local_today(medspa):
+        raise TransitionRuleBroken("The first day without the coordinator cannot be in the past.")
 
 
 def _check_terms(medspa: Medspa, terms: TransitionTerms) -> None:
+    if terms.kind == TransitionKind.COORDINATOR_LEAVES:
+        _check_coordinator_leaves(medspa, terms)
+        return
     if medspa.business_model != BusinessModel.LEGACY:
         raise TransitionRuleBroken(f"{medspa.name} is already on {medspa.get_business_model_display()}.")
     if terms.target_model not in (BusinessModel.LAUNCH, BusinessModel.FLEX):
@@ -140,6 +176,7 @@ def _open_transition(medspa: Medspa, terms: TransitionTerms, *, by: User, status
         with transaction.atomic():
             return Transition.objects.create(
                 medspa=medspa,
+                kind=terms.kind,
                 target_model=terms.target_model,
                 flex_revenue_split_percent=split,
                 effective_date=terms.effective_date,
@@ -153,6 +190,8 @@ def _open_transition(medspa: Medspa, terms: TransitionTerms, *, by: User, status
 
 
 def _summary(transition: Transition) -> str:
+    if transition.lets_coordinator_go_only:
+        return transition.headline
     coordinator = "keeps the coordinator" if transition.keeps_coordinator else "lets the coordinator go"
     return f"{transition.target_display} on {transition.effective_date:%b %-d, %Y}; {coordinator}"
 
@@ -195,6 +234,7 @@ def transition_approve(*, transition: Transition, by: User, effective_date: date
             transition.effective_date,
             transition.keeps_coordinator,
             transition.flex_revenue_split_percent,
+            kind=transition.kind,
         ),
     )
     transition.status = TransitionStatus.SCHEDULED
@@ -250,7 +290,9 @@ def plan_make(transition: Transition, *, by: User | None = None) -> list[Transit
     """The dated steps. All fall on the effective date (the first day on the new model, which is also the
     first day without a coordinator for a medspa that lets it go); within the day they run in this order."""
     kinds = [StepKind.ACUITY_IMPORT, StepKind.MODEL_CHANGE, StepKind.ACUITY_REVOKE]
-    if not transition.keeps_coordinator:
+    if transition.lets_coordinator_go_only:
+        kinds = [StepKind.COORDINATOR_LEAVES, StepKind.TIGERCONNECT, StepKind.OPENPHONE]
+    elif not transition.keeps_coordinator:
         kinds += [StepKind.TIGERCONNECT, StepKind.OPENPHONE]
     steps = [
         TransitionStep(
@@ -508,8 +550,8 @@ def step_mark_done(*, step: TransitionStep, by: User, note: str) -> TransitionSt
         raise TransitionRuleBroken("Only Portrait staff mark a step done by hand.")
     if transition.status != TransitionStatus.SCHEDULED:
         raise TransitionRuleBroken("This transition is not under way.")
-    if step.kind == StepKind.MODEL_CHANGE:
-        raise TransitionRuleBroken("The model change runs by itself on the effective date.")
+    if step.kind in (StepKind.MODEL_CHANGE, StepKind.COORDINATOR_LEAVES):
+        raise TransitionRuleBroken(f"“{step.get_kind_display()}” runs by itself on the effective date.")
     if step.status in (StepStatus.DONE, StepStatus.IN_PROGRESS):
         raise TransitionRuleBroken(f"The step is {step.get_status_display().lower()}.")
     if step.due_date > local_today(transition.medspa):
@@ -721,13 +763,17 @@ def _poll_transfer(step: TransitionStep) -> TransitionStep:
 def _blocker(step: TransitionStep) -> str:
     """Why the step cannot run yet, when it waits for another step or for people. Acuity is revoked only
     once the medspa is no longer Legacy and its bookings have been imported; TigerConnect and OpenPhone go
-    once the model has changed (the first day without a coordinator)."""
+    once the model has changed, or the coordinator's access has ended (the first day without a
+    coordinator)."""
     transition = step.transition
     status = {row.kind: row for row in transition.steps.all()}
     model_change = status.get(StepKind.MODEL_CHANGE)
-    first = step.kind in (StepKind.MODEL_CHANGE, StepKind.ACUITY_IMPORT)
+    first = step.kind in (StepKind.MODEL_CHANGE, StepKind.ACUITY_IMPORT, StepKind.COORDINATOR_LEAVES)
     if not first and model_change is not None and model_change.status != StepStatus.DONE:
         return "Waits for the model change."
+    coordinator = status.get(StepKind.COORDINATOR_LEAVES)
+    if not first and coordinator is not None and coordinator.status != StepStatus.DONE:
+        return "Waits for the coordinator's access to end."
     if step.kind == StepKind.ACUITY_REVOKE:
         imported = status.get(StepKind.ACUITY_IMPORT)
         fetched = imported is None or imported.status == StepStatus.DONE
@@ -767,8 +813,8 @@ def _run_model_change(step: TransitionStep) -> Outcome:
     transition = step.transition
     with transaction.atomic():
         medspa = Medspa.objects.select_for_update(no_key=True).get(pk=transition.medspa_id)
-        if medspa.keeps_coordinator != transition.keeps_coordinator:
-            medspa.keeps_coordinator = transition.keeps_coordinator
+        if transition.keeps_coordinator and not medspa.keeps_coordinator:
+            medspa.keeps_coordinator = True
             medspa.save(update_fields=["keeps_coordinator", "updated_at"])
         if medspa.business_model != transition.target_model:
             medspa_services.medspa_business_model_set(
@@ -776,26 +822,55 @@ def _run_model_change(step: TransitionStep) -> Outcome:
                 business_model=transition.target_model,
                 flex_revenue_split_percent=transition.flex_revenue_split_percent,
             )
-        billing.plan_backdate(medspa=medspa, on=transition.effective_date)
         released = 0
-        if not transition.keeps_coordinator:
-            for membership in Membership.objects.filter(medspa=medspa, is_coordinator=True, is_active=True):
-                if membership.is_admin or membership.is_provider:
-                    membership.is_coordinator = False
-                    membership.save(update_fields=["is_coordinator"])
-                else:
-                    medspa_services.membership_deactivate(membership=membership)
-                released += 1
-            for invitation in Invitation.objects.filter(
-                medspa=medspa, as_coordinator=True, accepted_at__isnull=True, revoked_at__isnull=True
-            ):
-                medspa_services.invitation_revoke(invitation=invitation)
+        if transition.keeps_coordinator:
+            billing.plan_backdate(medspa=medspa, on=transition.effective_date)
+        else:
+            released = coordinator_release(medspa=medspa, on=transition.effective_date)
     detail = f"{medspa.name} is on {transition.target_display}; inventory prices follow the new model."
     if transition.keeps_coordinator:
         detail += " The coordinator stays, on the monthly bill."
     elif released:
         detail += f" The coordinator's access ended ({released})."
     return Outcome(StepStatus.DONE, detail)
+
+
+def coordinator_release(*, medspa: Medspa, on: date) -> int:
+    """The coordinator goes from `on` (the first day without them): the medspa no longer keeps one, billed
+    so from `on` even when this runs later; the coordinator's access ends (an admin or provider who was also
+    the coordinator keeps their other roles) and unused coordinator invitations are revoked. Returns how many
+    people lost the coordinator's access. Called inside the caller's transaction."""
+    medspa = Medspa.objects.select_for_update(no_key=True).get(pk=medspa.pk)  # its model as saved now
+    if medspa.keeps_coordinator:
+        medspa.keeps_coordinator = False
+        medspa.save(update_fields=["keeps_coordinator", "updated_at"])
+    billing.plan_backdate(medspa=medspa, on=on)
+    released = 0
+    for membership in Membership.objects.filter(medspa=medspa, is_coordinator=True, is_active=True):
+        if membership.is_admin or membership.is_provider:
+            membership.is_coordinator = False
+            membership.save(update_fields=["is_coordinator"])
+        else:
+            medspa_services.membership_deactivate(membership=membership)
+        released += 1
+    for invitation in Invitation.objects.filter(
+        medspa=medspa, as_coordinator=True, accepted_at__isnull=True, revoked_at__isnull=True
+    ):
+        medspa_services.invitation_revoke(invitation=invitation)
+    return released
+
+
+def _run_coordinator_leaves(step: TransitionStep) -> Outcome:
+    """A Launch or Flex medspa's coordinator goes: their access and the monthly coordinator fee end from the
+    effective date."""
+    transition = step.transition
+    with transaction.atomic():
+        released = coordinator_release(medspa=transition.medspa, on=transition.effective_date)
+    day = f"{transition.effective_date:%b} {transition.effective_date.day}, {transition.effective_date.year}"
+    return Outcome(
+        StepStatus.DONE,
+        f"The coordinator's access ended ({released}); the monthly coordinator fee stops from {day}.",
+    )
 
 
 def _run_tigerconnect(step: TransitionStep) -> Outcome:
@@ -1059,6 +1134,7 @@ def _import_one(transition: Transition, appointment: AcuityAppointment, matcher:
 VENDORS = {
     StepKind.ACUITY_IMPORT: "Acuity",
     StepKind.MODEL_CHANGE: "The EHR",
+    StepKind.COORDINATOR_LEAVES: "The EHR",
     StepKind.ACUITY_REVOKE: "Acuity",
     StepKind.TIGERCONNECT: "TigerConnect",
     StepKind.OPENPHONE: "OpenPhone",
@@ -1066,6 +1142,7 @@ VENDORS = {
 RUNNERS = {
     StepKind.ACUITY_IMPORT: _run_acuity_import,
     StepKind.MODEL_CHANGE: _run_model_change,
+    StepKind.COORDINATOR_LEAVES: _run_coordinator_leaves,
     StepKind.ACUITY_REVOKE: _run_acuity_revoke,
     StepKind.TIGERCONNECT: _run_tigerconnect,
     StepKind.OPENPHONE: _run_openphone,

@@ -8,6 +8,7 @@ from transition import views_staff
 urlpatterns = [
     path("", views_staff.transition_list, name="list"),
     path("new/", views_staff.transition_new, name="new"),
+    path("coordinator-leaves/", views_staff.coordinator_leaves_new, name="coordinator_leaves"),
     path("<int:pk>/", views_staff.transition_detail, name="detail"),
     path("<int:pk>/approve/", views_staff.approve, name="approve"),
     path("<int:pk>/decline/", views_staff.decline, name="decline"),

@@ -1,7 +1,8 @@
 """The medspa admin's transition page (/dashboard/settings/transition/): asking Portrait to move from Legacy
-to Launch or Flex, following the plan's steps (refreshed live), the Acuity import's conflicts, the OpenPhone
-release (the new account, the acknowledgement, both written confirmations) and the timeline; and the
-provider's confirmation link (/transition/confirm/<token>/) emailed after the acknowledgement.
+to Launch or Flex (or, on Launch or Flex with a coordinator, to let the coordinator go), following the plan's
+steps (refreshed live), the Acuity import's conflicts, the OpenPhone release (the new account, the
+acknowledgement, both written confirmations) and the timeline; and the provider's confirmation link
+(/transition/confirm/<token>/) emailed after the acknowledgement.
 
 Views are thin: every change is a service call (transition.services) which refuses what the rules do not
 allow (TransitionRuleBroken), shown to the person as a form error with status 400."""
@@ -25,6 +26,7 @@ from medspa.tenancy import medspa_scope
 from transition import services
 from transition.forms import (
     AcknowledgeForm,
+    CoordinatorLeavesForm,
     OpenPhoneAccountForm,
     TransitionTermsForm,
     booking_resolve_form,
@@ -255,20 +257,34 @@ def _current(medspa) -> Transition | None:
     return transitions.filter(status__in=OPEN_STATUSES).first() or transitions.first()
 
 
-def _page(request, *, request_form=None, bound=None, status: int = 200):
+def _page(request, *, request_form=None, leave_form=None, bound=None, status: int = 200):
     medspa = request.medspa
     transition = _current(medspa)
-    can_request = medspa.business_model == BusinessModel.LEGACY and not (transition and transition.is_open)
+    under_way = bool(transition and transition.is_open)
+    can_request = medspa.business_model == BusinessModel.LEGACY and not under_way
+    can_let_go = medspa.business_model != BusinessModel.LEGACY and medspa.keeps_coordinator and not under_way
     context = {
         "can_request": can_request,
         "request_form": (request_form or TransitionTermsForm(medspa=medspa)) if can_request else None,
+        "can_let_go": can_let_go,
+        "leave_form": (leave_form or CoordinatorLeavesForm(medspa=medspa)) if can_let_go else None,
+        # A valid choice of day not confirmed yet: the page says what happens that day, and asks.
+        "leave_confirming": bool(
+            can_let_go and leave_form is not None and leave_form.is_valid() and not leave_form.errors
+        ),
+        "acknowledgement": OPENPHONE_ACKNOWLEDGEMENT,
         "today": services.local_today(medspa),
         "transition": transition,
     }
     if transition is not None:
         context.update(details(request, transition, bound=bound))
+    refused = {}
     if request_form is not None and not can_request:  # e.g. not on Legacy (any more): say why, above all
-        context["refusal"] = hidden_errors({"request": request_form})
+        refused["request"] = request_form
+    if leave_form is not None and not can_let_go:
+        refused["leave"] = leave_form
+    if refused:
+        context["refusal"] = hidden_errors(refused) or "This cannot be asked for now."
     return render(request, "transition/page.html", context, status=status)
 
 
@@ -305,6 +321,29 @@ def request_transition(request):
             )
             return redirect("transition:page")
     return _page(request, request_form=form, status=400)
+
+
+@require_POST
+@dashboard_area(dashboards.ADMIN)
+def coordinator_leaves(request):
+    """The admin asks Portrait to let the coordinator go from a day they choose: a first post shows what
+    happens that day and asks for confirmation; the confirmed post sends the request."""
+    form = CoordinatorLeavesForm(request.POST, medspa=request.medspa)
+    if form.is_valid() and form.cleaned_data["confirmed"]:
+        try:
+            services.transition_request(medspa=request.medspa, by=request.user, terms=form.terms())
+        except services.TransitionRuleBroken as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                "Your request to let the coordinator go was sent to Portrait: you will see here when it is "
+                "approved.",
+            )
+            return redirect("transition:page")
+    if not form.is_valid():
+        return _page(request, leave_form=form, status=400)
+    return _page(request, leave_form=form)  # valid, to confirm
 
 
 def _open_transition(request) -> Transition:

@@ -1,7 +1,8 @@
 """Portrait's transition pages (Portrait staff only, /transitions/): every medspa's transitions and what
-needs a person, starting one for a Legacy medspa, and one transition's page where staff decide a request,
-confirm the OpenPhone release for Portrait, retry a failed step or mark one done by hand, resolve Acuity
-conflicts and keep the medspa's Legacy tools (the vendors' ids the steps use).
+needs a person, starting one for a Legacy medspa or letting the coordinator of a Launch or Flex medspa go,
+and one transition's page where staff decide a request, confirm the OpenPhone release for Portrait, retry a
+failed step or mark one done by hand, resolve Acuity conflicts and keep the medspa's Legacy tools (the
+vendors' ids the steps use).
 
 Staff belong to no medspa: lists are read with scopes disabled; acting on one transition runs in its medspa's
 scope, with the medspa in the audit context. Every change is a service call (transition.services)."""
@@ -25,6 +26,7 @@ from transition import services
 from transition.forms import (
     ApproveForm,
     LegacyToolsForm,
+    StaffCoordinatorLeavesForm,
     StaffScheduleForm,
     booking_resolve_form,
     cancel_form,
@@ -126,6 +128,32 @@ def transition_new(request):
                     messages.success(request, f"The transition of {medspa.name} is scheduled, with its plan.")
                     return redirect("transition_staff:detail", pk=transition.pk)
         return render(request, "transition/staff/new.html", {"form": form}, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def coordinator_leaves_new(request):
+    """Portrait staff schedule a Launch or Flex medspa's coordinator to go (at once, with its plan)."""
+    with scopes_disabled():
+        if request.method == "GET":
+            form = StaffCoordinatorLeavesForm(initial={"medspa": request.GET.get("medspa") or None})
+            return render(request, "transition/staff/coordinator_leaves.html", {"form": form})
+        form = StaffCoordinatorLeavesForm(request.POST)
+        if form.is_valid():
+            medspa = form.cleaned_data["medspa"]
+            with _scope_of(medspa.pk):
+                try:
+                    transition = services.transition_schedule(
+                        medspa=medspa, by=request.user, terms=form.terms()
+                    )
+                except services.TransitionRuleBroken as error:
+                    form.add_error(None, str(error))
+                else:
+                    messages.success(
+                        request, f"{medspa.name}: {transition.headline}, scheduled with its plan."
+                    )
+                    return redirect("transition_staff:detail", pk=transition.pk)
+        return render(request, "transition/staff/coordinator_leaves.html", {"form": form}, status=400)
 
 
 # --- One transition -----------------------------------------------------------------------------------------
