@@ -179,7 +179,9 @@ class TransitionStep(models.Model):
     next_run_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(
-        null=True, blank=True, help_text="While in progress: the worker holds the step until then, or is gone."
+        null=True,
+        blank=True,
+        help_text="While in progress: the worker holds the step until then, or is gone.",
     )
     lost_runs = models.PositiveSmallIntegerField(
         default=0, help_text="Runs whose worker stopped mid-step (the lease ran out)."

@@ -56,7 +56,7 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5  # a step failing for a reason that may pass (timeouts, 5xx, 429) is tried this often
 # A worker holds a step it runs for this long, renewing it between vendor calls (each bounded by the
-# integration timeout and attempts, well under a minute or two); a lease that ran out means the worker is gone.
+# integration timeout and attempts, a minute or two at worst); a lease that ran out means the worker is gone.
 STEP_LEASE = timedelta(minutes=5)
 MAX_LOST_RUNS = 3  # runs whose worker stopped before a step is left to a person instead of run again
 IMPORT_DAYS = 730  # how far ahead the Acuity import looks (two years)
@@ -710,7 +710,9 @@ def step_run(*, step_id: int) -> TransitionStep | None:
             polling = False
             step.status, step.started_at, step.attempts = StepStatus.IN_PROGRESS, now, step.attempts + 1
             step.lease_until = now + STEP_LEASE
-            step.save(update_fields=["status", "started_at", "lease_until", "attempts", "lost_runs", "updated_at"])
+            step.save(
+                update_fields=["status", "started_at", "lease_until", "attempts", "lost_runs", "updated_at"]
+            )
             if step.attempts == 1:
                 event(step.transition, f"{step.get_kind_display()}: started.", step=step)
     if polling:
