@@ -3,7 +3,7 @@
 One threaded http.server on 127.0.0.1 and a free port speaks all three APIs under their own prefixes
 (`/openphone/v1`, `/tigerconnect`, `/acuity/api/v1`), with in-memory state, the vendors' authentication
 checks (401 otherwise), and idempotent writes: a write whose Idempotency-Key was seen before gets the first
-answer again and has no second effect.
+answer again and has no second effect (`stub.effects_per_key` counts the effects each key had).
 
 Tests script failures, each consumed by the next matching request:
     stub.script("POST", "/openphone/v1/phone-numbers/PN1/transfers", status=500)
@@ -20,6 +20,7 @@ import re
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -75,6 +76,7 @@ class StubServer:
         self.requests: list[Recorded] = []
         self.scripts: list[Script] = []
         self.idempotent: dict[str, tuple[int, object]] = {}
+        self.effects_per_key: Counter[str] = Counter()
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self.httpd.daemon_threads = True  # a hung answer never blocks the shutdown
@@ -138,7 +140,10 @@ class StubServer:
                     with self.lock:
                         if key and (prefix, key) in self.idempotent:
                             return self.idempotent[(prefix, key)]
+                        effects = len(self.state.effects)
                         result = view(self.state, body, query, **match.groupdict())
+                        if key and len(self.state.effects) > effects:
+                            self.effects_per_key[key] += len(self.state.effects) - effects
                         if key and result[0] < 500:
                             self.idempotent[(prefix, key)] = result
                         return result

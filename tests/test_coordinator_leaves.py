@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from billing import services as billing
 from billing.models import BillLine, PlanPeriod
@@ -24,6 +25,7 @@ from transition.models import (
     Transition,
     TransitionKind,
     TransitionStatus,
+    TransitionStep,
 )
 
 PAGE = "/dashboard/settings/transition/"
@@ -395,3 +397,19 @@ def test_staff_schedule_it_from_their_pages_and_every_page_names_it(client_as, c
     )
     assert again.status_code == 400  # under way: no longer in the list
     assert Transition.objects.count() == 1
+
+
+def test_the_coordinator_step_lost_three_times_is_retried_not_done_by_hand(cast, launch, configured):
+    medspa = launch["medspa"]
+    step = steps(let_go(cast, medspa, services.local_today(medspa)))[StepKind.COORDINATOR_LEAVES]
+    claimed = timezone.now() - services.STEP_LEASE - timedelta(seconds=1)
+    TransitionStep.objects.filter(pk=step.pk).update(
+        status=StepStatus.IN_PROGRESS,
+        started_at=claimed,
+        lease_until=claimed + services.STEP_LEASE,
+        lost_runs=services.MAX_LOST_RUNS - 1,
+    )
+    services.step_run(step_id=step.pk)
+    step.refresh_from_db()
+    assert (step.status, step.needs_hand) == (StepStatus.WAITING, True)
+    assert step.detail == "The worker running this step stopped 3 times; check the error reports, then Retry."

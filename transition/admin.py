@@ -30,7 +30,8 @@ def _staff_link(transition_id: int, label: str = "Open on the staff page"):
 class StepInline(ReadOnlyInline):
     model = TransitionStep
     fields = readonly_fields = ["position", "kind", "due_date", "status", "detail", "needs_hand", "attempts",
-                                "external_ref", "done_by", "hand_note", "finished_at"]  # fmt: skip
+                                "lost_runs", "lease_until", "external_ref", "done_by", "hand_note",
+                                "finished_at"]  # fmt: skip
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("done_by")

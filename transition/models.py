@@ -1,9 +1,9 @@
 """A medspa's move from Legacy to Launch / Flex: the plan, its dated steps, the OpenPhone release's
 two-party confirmation, the Acuity import, and an append-only timeline of who did what.
 
-Statuses of a step: pending (not run yet, or to be retried), in progress (a worker has it), waiting (for
-a person, or for a vendor to finish), done, failed (a person must look: the reason is kept, and Retry
-queues it again)."""
+Statuses of a step: pending (not run yet, or to be retried), in progress (a worker has it, on a lease of a
+few minutes that a long step renews as it goes), waiting (for a person, or for a vendor to finish), done,
+failed (a person must look: the reason is kept, and Retry queues it again)."""
 
 import pghistory
 import pgtrigger
@@ -183,9 +183,19 @@ class StepStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-# A step's history is its real changes: re-checks that only move its next run time are not events.
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), exclude=["next_run_at", "updated_at"])
+OPEN_STEP_STATUSES = [StepStatus.PENDING, StepStatus.IN_PROGRESS, StepStatus.WAITING]
+
+
+# A step's history is its real changes: re-checks that only move its next run time, and a running step's
+# lease renewals, are not events.
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    exclude=["next_run_at", "lease_until", "updated_at"],
+)
 class TransitionStep(models.Model):
+    """One dated step of a transition's plan, run by a worker (or done by hand by Portrait staff)."""
+
     medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="+")
     transition = models.ForeignKey(Transition, on_delete=models.CASCADE, related_name="steps")
     kind = models.CharField(max_length=20, choices=StepKind)
@@ -199,6 +209,14 @@ class TransitionStep(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_run_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="While in progress: the worker holds the step until then, or is gone.",
+    )
+    lost_runs = models.PositiveSmallIntegerField(
+        default=0, help_text="Runs whose worker stopped mid-step (the lease ran out)."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -218,6 +236,14 @@ class TransitionStep(models.Model):
     class Meta:
         ordering = ["transition", "position"]
         constraints = [models.UniqueConstraint(fields=["transition", "kind"], name="step_one_per_kind")]
+        # The sweep (every minute) reads only the steps still open, not the years of done ones.
+        indexes = [
+            models.Index(
+                fields=["status", "next_run_at"],
+                condition=Q(status__in=OPEN_STEP_STATUSES),
+                name="transition_step_open",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_status_display().lower()})"

@@ -6,9 +6,11 @@ Steps run from Celery (transition.tasks), on or after their date in the medspa's
 import the future Acuity appointments, switch the model, revoke Acuity, deactivate TigerConnect and release
 the OpenPhone number (the last two only when the coordinator goes). A Launch or Flex medspa that kept its
 coordinator may let them go later, a transition of its own: end the coordinator's access and monthly fee,
-then TigerConnect and OpenPhone as in the move. A step runs at least once and never does
-its effect twice: it is claimed under a row lock, every vendor write carries an Idempotency-Key derived from
-the step, and what it already did is recorded before it moves on. Every change of status, and everything a
+then TigerConnect and OpenPhone as in the move. A step runs at least once and never does its effect twice: it
+is claimed under a row lock on a lease of a few minutes (renewed as a long step goes on), every vendor write
+carries an Idempotency-Key derived from the step, and what it already did is recorded before it moves on. A
+step whose worker stopped (its lease ran out) is run again by the sweep, and after MAX_LOST_RUNS such runs it
+waits for Portrait staff instead. Every change of status, and everything a
 person does, is written to the transition's timeline (TimelineEntry) with who did it.
 """
 
@@ -55,10 +57,16 @@ from transition.models import (
 
 logger = logging.getLogger(__name__)
 
+# The steps the EHR does on itself (the model, the coordinator's access and fee): never marked done by hand.
+RUNS_BY_ITSELF = (StepKind.MODEL_CHANGE, StepKind.COORDINATOR_LEAVES)
 MAX_ATTEMPTS = 5  # a step failing for a reason that may pass (timeouts, 5xx, 429) is tried this often
-STUCK_AFTER = timedelta(minutes=30)  # an "in progress" step older than this lost its worker: run it again
+# A worker holds a step it runs for this long, renewing it between vendor calls (each bounded by the
+# integration timeout and attempts, a minute or two at worst); a lease that ran out means the worker is gone.
+STEP_LEASE = timedelta(minutes=5)
+MAX_LOST_RUNS = 3  # runs whose worker stopped before a step is left to a person instead of run again
 IMPORT_DAYS = 730  # how far ahead the Acuity import looks (two years)
 IMPORT_WINDOW_DAYS = 31  # one Acuity request per window, well under its page size
+IMPORT_LEASE_EVERY = 100  # appointments placed between two renewals of the import's lease
 CONFIRM_SALT = "transition.openphone.provider-confirmation"
 CONFIRM_MAX_AGE = 14 * 24 * 3600
 PORTRAIT_CONFIRMATION = (
@@ -488,6 +496,8 @@ def _set(step: TransitionStep, status: str, detail: str = "", *, actor: User | N
     step.status, step.detail = status, detail
     for name, value in fields.items():
         setattr(step, name, value)
+    if status != StepStatus.IN_PROGRESS:
+        step.lease_until = None
     if status in (StepStatus.DONE, StepStatus.FAILED):
         step.finished_at = timezone.now()
     step.save()
@@ -534,7 +544,16 @@ def step_retry(*, step: TransitionStep, by: User) -> TransitionStep:
         raise TransitionRuleBroken(f"A {step.get_status_display().lower()} step cannot be run again now.")
     if step.transition.status != TransitionStatus.SCHEDULED:
         raise TransitionRuleBroken("This transition is no longer under way.")
-    _set(step, StepStatus.PENDING, "Run again.", actor=by, attempts=0, next_run_at=None, needs_hand=False)
+    _set(
+        step,
+        StepStatus.PENDING,
+        "Run again.",
+        actor=by,
+        attempts=0,
+        lost_runs=0,
+        next_run_at=None,
+        needs_hand=False,
+    )
     _queue_step(step.transition, step.kind)
     return step
 
@@ -550,7 +569,7 @@ def step_mark_done(*, step: TransitionStep, by: User, note: str) -> TransitionSt
         raise TransitionRuleBroken("Only Portrait staff mark a step done by hand.")
     if transition.status != TransitionStatus.SCHEDULED:
         raise TransitionRuleBroken("This transition is not under way.")
-    if step.kind in (StepKind.MODEL_CHANGE, StepKind.COORDINATOR_LEAVES):
+    if step.kind in RUNS_BY_ITSELF:
         raise TransitionRuleBroken(f"“{step.get_kind_display()}” runs by itself on the effective date.")
     if step.status in (StepStatus.DONE, StepStatus.IN_PROGRESS):
         raise TransitionRuleBroken(f"The step is {step.get_status_display().lower()}.")
@@ -625,7 +644,9 @@ def steps_due(now=None) -> list[tuple[int, int]]:
     - pending, its retry time passed;
     - waiting for another step, for people's confirmations, or for OpenPhone to move the number (at its poll
       time); not those waiting for a person's hand (not configured, import conflicts): Retry runs them;
-    - "in progress" for too long (their worker died)."""
+    - "in progress" past its lease (its worker stopped): run again, or left to a person after
+      MAX_LOST_RUNS.
+    One query, on the index of open steps."""
     now = now or timezone.now()
     on_time = Q(next_run_at__isnull=True) | Q(next_run_at__lte=now)
     rows = (
@@ -633,7 +654,7 @@ def steps_due(now=None) -> list[tuple[int, int]]:
         .filter(
             (Q(status=StepStatus.PENDING) & on_time)
             | (Q(status=StepStatus.WAITING, needs_hand=False) & ~Q(kind=StepKind.ACUITY_IMPORT) & on_time)
-            | Q(status=StepStatus.IN_PROGRESS, started_at__lt=now - STUCK_AFTER)
+            | Q(status=StepStatus.IN_PROGRESS, lease_until__lte=now)
         )
         .select_related("medspa")
         .order_by("transition_id", "position")
@@ -657,15 +678,65 @@ def _runnable(step: TransitionStep, now) -> bool:
     if step.due_date > timezone.localdate(now, step.transition.medspa.tz):
         return False
     if step.status == StepStatus.IN_PROGRESS:
-        return bool(step.started_at and step.started_at < now - STUCK_AFTER)
+        return step.lease_until is not None and step.lease_until <= now
     if step.status not in (StepStatus.PENDING, StepStatus.WAITING):
         return False
     return not (step.next_run_at and step.next_run_at > now)
 
 
+class LeaseLost(Exception):
+    """The run's lease ran out and another run took the step over: this one stops without recording."""
+
+
+def _lease_keep(step: TransitionStep) -> None:
+    """Renews the lease of the run holding `step` (between vendor calls of a long step), so that a slow but
+    live run is not taken over; LeaseLost when another run has it now (this one's lease had run out)."""
+    lease_until = timezone.now() + STEP_LEASE
+    kept = TransitionStep.objects.filter(
+        pk=step.pk, status=StepStatus.IN_PROGRESS, started_at=step.started_at
+    ).update(lease_until=lease_until)
+    if not kept:
+        raise LeaseLost
+    step.lease_until = lease_until
+
+
+def _still_ours(step: TransitionStep, started_at) -> bool:
+    """Whether the locked `step` is still this run's: in progress under the claim made at `started_at` (not
+    done by a person meanwhile, nor taken over by another run after this one's lease ran out)."""
+    return step.status == StepStatus.IN_PROGRESS and step.started_at == started_at
+
+
+def _lost_run(step: TransitionStep) -> bool:
+    """A step found in progress past its lease: its worker stopped (killed, restarted) mid-run. Runs it again
+    (True), or after MAX_LOST_RUNS leaves it to Portrait staff (False). Both go on the timeline."""
+    step.lost_runs += 1
+    if step.lost_runs >= MAX_LOST_RUNS:
+        if step.kind in RUNS_BY_ITSELF:  # never done by hand
+            then = "check the error reports, then Retry"
+        else:
+            then = f"check {VENDORS[step.kind]}, then Retry or mark it done"
+        _set(
+            step,
+            StepStatus.WAITING,
+            f"The worker running this step stopped {step.lost_runs} times; {then}.",
+            needs_hand=True,
+            lost_runs=step.lost_runs,
+            next_run_at=None,
+        )
+        return False
+    event(
+        step.transition,
+        f"{step.get_kind_display()}: the worker running it stopped; running it again "
+        f"(lost run {step.lost_runs} of {MAX_LOST_RUNS}).",
+        step=step,
+    )
+    return True
+
+
 def step_run(*, step_id: int) -> TransitionStep | None:
-    """Runs one step if it is due and nobody else is running it; records what came of it. A step waiting
-    for something that has not happened yet is left as it is (nothing written)."""
+    """Runs one step if it is due and nobody else is running it (or its worker's lease ran out); records
+    what came of it. A step waiting for something that has not happened yet is left as it is (nothing
+    written)."""
     now = timezone.now()
     with transaction.atomic():
         step = TransitionStep.objects.select_for_update(skip_locked=True).filter(pk=step_id).first()
@@ -673,6 +744,8 @@ def step_run(*, step_id: int) -> TransitionStep | None:
             return None  # another worker holds it
         step = _step_locked(step)
         if not _runnable(step, now):
+            return step
+        if step.status == StepStatus.IN_PROGRESS and not _lost_run(step):
             return step
         blocker = _blocker(step)
         if blocker:
@@ -683,13 +756,19 @@ def step_run(*, step_id: int) -> TransitionStep | None:
         else:
             polling = False
             step.status, step.started_at, step.attempts = StepStatus.IN_PROGRESS, now, step.attempts + 1
-            step.save(update_fields=["status", "started_at", "attempts", "updated_at"])
+            step.lease_until = now + STEP_LEASE
+            step.save(
+                update_fields=["status", "started_at", "lease_until", "attempts", "lost_runs", "updated_at"]
+            )
             if step.attempts == 1:
                 event(step.transition, f"{step.get_kind_display()}: started.", step=step)
     if polling:
         return _poll_transfer(step)
     try:
         outcome = RUNNERS[step.kind](step)
+    except LeaseLost:
+        logger.warning("Transition step %s: this run's lease ran out and another run has the step", step.pk)
+        return step
     except NotConfigured as error:
         logger.info("Transition step %s waits for a person: %s", step.pk, error)  # names the missing settings
         outcome = _by_hand(step)
@@ -698,6 +777,8 @@ def step_run(*, step_id: int) -> TransitionStep | None:
             wait = timedelta(minutes=2**step.attempts)
             with transaction.atomic():
                 step = _step_locked(step)
+                if not _still_ours(step, now):
+                    return step
                 _set(
                     step,
                     StepStatus.PENDING,
@@ -714,8 +795,8 @@ def step_run(*, step_id: int) -> TransitionStep | None:
         )
     with transaction.atomic():
         step = _step_locked(step)
-        if step.status != StepStatus.IN_PROGRESS:
-            return step  # a person acted meanwhile (marked it done by hand)
+        if not _still_ours(step, now):
+            return step  # a person acted meanwhile, or another run took over after this one's lease ran out
         _record(step, outcome)
     return step
 
@@ -885,6 +966,7 @@ def _run_tigerconnect(step: TransitionStep) -> Outcome:
             )
         done = []
         for user_id in tools.tigerconnect_user_ids:
+            _lease_keep(step)
             client.deactivate_user(user_id, idempotency_key=f"{step.idempotency_key}-user-{user_id}")
             done.append(f"user {user_id}")
         if tools.tigerconnect_group_id:
@@ -905,6 +987,7 @@ def _run_acuity_revoke(step: TransitionStep) -> Outcome:
                 needs_hand=True,
             )
         for calendar_id in tools.acuity_calendar_ids:
+            _lease_keep(step)
             client.revoke_access(calendar_id, idempotency_key=f"{step.idempotency_key}-{calendar_id}")
     calendars = ", ".join(str(calendar_id) for calendar_id in tools.acuity_calendar_ids)
     return Outcome(StepStatus.DONE, f"Acuity access revoked (calendars {calendars}).")
@@ -982,12 +1065,15 @@ def _run_acuity_import(step: TransitionStep) -> Outcome:
         while start <= today + timedelta(days=IMPORT_DAYS):
             end = start + timedelta(days=IMPORT_WINDOW_DAYS - 1)
             for calendar_id in calendar_ids:
+                _lease_keep(step)  # a window at a time: a slow but live import keeps the step
                 for appointment in client.list_appointments(start, end, calendar_id=calendar_id):
                     found[appointment.id] = appointment
             start = end + timedelta(days=1)
     now = timezone.now()
     matcher = Matcher(calendars)
-    for appointment in sorted(found.values(), key=lambda a: a.start):
+    for number, appointment in enumerate(sorted(found.values(), key=lambda a: a.start)):
+        if number % IMPORT_LEASE_EVERY == 0:
+            _lease_keep(step)
         if appointment.start > now:
             _import_one(transition, appointment, matcher)
     conflicts = transition.acuity_bookings.filter(status=ImportStatus.CONFLICT).count()

@@ -1,5 +1,6 @@
-"""Celery tasks of the transition: the sweep runs each due step (beat, every 15 minutes); a person's action
-runs the step it unblocks at once. Tasks take ids and re-enter the medspa's scope."""
+"""Celery tasks of the transition: the sweep runs each due step, and each step whose worker stopped mid-run
+(beat, every minute: one indexed query); a person's action runs the step it unblocks at once. Tasks take
+ids and re-enter the medspa's scope."""
 
 from celery import shared_task
 from django_scopes import scopes_disabled

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('medspa', '0008_api_tokens_hashed'),
-        ('transition', '0002_confirmationemail'),
+        ('transition', '0003_confirmationemail_retries'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

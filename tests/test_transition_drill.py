@@ -1,0 +1,138 @@
+"""Drill: a Celery worker killed with SIGKILL in the middle of a transition step. A real worker process takes
+the day's steps from a real Redis (a redis-server of the test's own on a loopback port); TigerConnect, played
+by the loopback stub, deactivates the first user and then holds its answer, and the worker is killed while it
+waits. The step stays "in progress" on its lease; once the lease has run out (minutes, not half an hour) the
+sweep, taken by a fresh worker, runs it again: it ends done exactly once, TigerConnect had each effect once
+per Idempotency-Key, and nothing stays in progress."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.db.models import F
+from django.utils import timezone
+
+from tests.stub_server import TC
+from tests.test_delivery_drill import _stop, _wait_for
+from tests.test_faults import RedisProcess, broker_at
+from tests.test_transition import effective, schedule, steps
+from transition import services, tasks
+from transition.models import StepKind, StepStatus, TransitionStep
+
+ROOT = Path(__file__).resolve().parent.parent
+VENDOR_SETTINGS = [
+    "OPENPHONE_API_URL", "OPENPHONE_API_KEY", "TIGERCONNECT_API_URL", "TIGERCONNECT_API_KEY",
+    "TIGERCONNECT_API_SECRET", "ACUITY_API_URL", "ACUITY_USER_ID", "ACUITY_API_KEY",
+]  # fmt: skip
+HELD = 60  # seconds TigerConnect holds its answer: the worker is killed long before
+
+
+@pytest.fixture
+def redis_process(tmp_path):
+    redis = RedisProcess(tmp_path)
+    redis.start()
+    yield redis
+    redis.kill()
+
+
+def _worker(broker: dict, tmp_path: Path, output: Path) -> subprocess.Popen:
+    database = {key: connection.settings_dict[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")}
+    own = {name: getattr(settings, name) for name in VENDOR_SETTINGS}
+    own |= {"INTEGRATION_TIMEOUT_SECONDS": HELD * 2, "INTEGRATION_MAX_ATTEMPTS": 1}  # it waits, until killed
+    (tmp_path / "mail").mkdir(exist_ok=True)
+    env = {
+        **os.environ,
+        "DRILL_DATABASE": json.dumps(database),
+        "DRILL_BROKER": json.dumps(broker),
+        "DRILL_SETTINGS": json.dumps(own),
+        "HELD_MAIL": str(tmp_path / "mail"),
+    }
+    with output.open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "tests.drill_worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def test_a_worker_killed_mid_step_leaves_it_on_its_lease_and_the_sweep_finishes_it_once(
+    transactional_db, cast, legacy, configured, redis_process, tmp_path
+):
+    medspa, stub = legacy["medspa"], configured
+    transition = schedule(cast, medspa, effective(medspa, 0), keeps=False)
+    step = steps(transition)[StepKind.TIGERCONNECT]
+    first_user = f"{TC}/v2/users/U1/deactivate"
+    stub.script("POST", first_user, hang=HELD, after_effect=True)  # deactivated, and the answer held
+    broker = {"url": redis_process.url(0), "options": {"visibility_timeout": 3600}}
+    output = tmp_path / "workers.log"
+
+    with broker_at(broker["url"], broker["options"]):
+        first = _worker(broker, tmp_path, output)
+        try:
+            tasks.steps_due.delay()  # as beat does every minute
+            _wait_for(lambda: len(stub.requests_to("POST", first_user)) == 1, "TigerConnect asked", output)
+            first.kill()  # SIGKILL, while TigerConnect holds its answer
+            first.wait(timeout=30)
+        finally:
+            _stop(first)
+
+        step.refresh_from_db()
+        assert step.status == StepStatus.IN_PROGRESS and step.attempts == 1
+        assert timezone.now() < step.lease_until <= timezone.now() + services.STEP_LEASE  # minutes, renewed
+        assert step.pk not in dict(services.steps_due())  # inside its lease the worker may still be at it
+        assert stub.state.tc_users == {"U1": "deactivated", "U2": "active"}
+
+        # The lease runs out: the clock moved past it (the worker process keeps the real one).
+        TransitionStep.objects.filter(pk=step.pk).update(
+            started_at=F("started_at") - services.STEP_LEASE,
+            lease_until=F("lease_until") - services.STEP_LEASE,
+        )
+        second = _worker(broker, tmp_path, output)
+        try:
+            tasks.steps_due.delay()
+            _wait_for(
+                lambda: TransitionStep.objects.get(pk=step.pk).status == StepStatus.DONE, "step done", output
+            )
+            _wait_for(
+                lambda: not transition.steps.filter(status=StepStatus.IN_PROGRESS).exists(),
+                "nothing in progress",
+                output,
+            )
+        finally:
+            _stop(second)
+
+    step.refresh_from_db()
+    assert (step.status, step.attempts, step.lost_runs, step.lease_until) == (StepStatus.DONE, 2, 1, None)
+    kind = step.get_kind_display()
+    assert transition.timeline.filter(step=step, message__startswith=f"{kind}: done.").count() == 1
+    assert (
+        transition.timeline.filter(
+            step=step, message__contains="the worker running it stopped; running it again"
+        ).count()
+        == 1
+    )
+    assert stub.effects_per_key == {
+        f"{step.idempotency_key}-user-U1": 1,  # asked twice (the killed run, the run again), done once
+        f"{step.idempotency_key}-user-U2": 1,
+        f"{step.idempotency_key}-group-G1": 1,
+        f"{steps(transition)[StepKind.ACUITY_REVOKE].idempotency_key}-11": 1,
+    }
+    keys = [request.idempotency_key for request in stub.requests_to("POST", first_user)]
+    assert keys == [f"{step.idempotency_key}-user-U1"] * 2
+    assert sorted(stub.state.effects) == [
+        "acuity revoke 11", "tigerconnect group G1", "tigerconnect user U1", "tigerconnect user U2"
+    ]  # fmt: skip
+    assert {s.kind: s.status for s in transition.steps.all()} == {
+        StepKind.ACUITY_IMPORT: StepStatus.DONE,
+        StepKind.MODEL_CHANGE: StepStatus.DONE,
+        StepKind.ACUITY_REVOKE: StepStatus.DONE,
+        StepKind.TIGERCONNECT: StepStatus.DONE,
+        StepKind.OPENPHONE: StepStatus.WAITING,  # for the provider's account and the two confirmations
+    }
