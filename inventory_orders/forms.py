@@ -2,6 +2,7 @@
 reporting a pricing issue."""
 
 import uuid
+from datetime import date
 
 from django import forms
 
@@ -58,9 +59,11 @@ class CheckoutForm(forms.Form):
     )  # fmt: skip
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, today: date, **kwargs):
+        """`today` is the medspa's day (its own time zone): the lead time counts from it."""
         super().__init__(*args, **kwargs)
-        earliest = services.earliest_delivery()
+        self.today = today
+        earliest = services.earliest_delivery(today)
         self.fields["delivery_date"].widget.attrs["min"] = earliest.isoformat()
         rules = services.ordering_rules()
         weekends = "" if rules.weekend_delivery else ", weekdays only"
@@ -75,7 +78,7 @@ class CheckoutForm(forms.Form):
 
     def clean_delivery_date(self):
         day = self.cleaned_data["delivery_date"]
-        refusal = services.delivery_date_refusal(day)
+        refusal = services.delivery_date_refusal(day, self.today)
         if refusal:
             raise forms.ValidationError(refusal)
         return day

@@ -240,7 +240,7 @@ def _order_place(medspa, by, delivery_date, payment_method, notes, key) -> Order
         raise OrderingRefused("The cart is empty.")
     if not medspa.shipping_line1.strip():
         raise OrderingRefused("Add your commercial shipping address in Account settings first.")
-    refusal = delivery_date_refusal(delivery_date)
+    refusal = delivery_date_refusal(delivery_date, timezone.localdate(timezone=medspa.tz))
     if refusal:
         raise OrderingRefused(refusal)
     if payment_method not in PaymentMethod.values:

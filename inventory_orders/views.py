@@ -4,12 +4,15 @@ checkout, and the order history with each order's review and timeline.
 Prices are never stale: the cart and checkout pages reprice the cart for the medspa's model when they are
 shown (and list what changed), and submitting re-verifies every line (`services.order_submit`)."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -222,14 +225,18 @@ def _render_checkout(request, form: CheckoutForm, *, status: int = 200, changes=
     return render(request, "inventory_orders/checkout.html", context, status=status)
 
 
+def _today(request) -> date:
+    return timezone.localdate(timezone=request.medspa.tz)
+
+
 @require_http_methods(["GET", "POST"])
 @dashboard_area(dashboards.ADMIN)
 def checkout(request):
     """Places the cart as an order. The same key twice (a double click, a retry) places one order; a price
     that moved since the page was shown stops the order and shows the new prices (409)."""
     if request.method == "GET":
-        return _render_checkout(request, CheckoutForm())
-    form = CheckoutForm(request.POST)
+        return _render_checkout(request, CheckoutForm(today=_today(request)))
+    form = CheckoutForm(request.POST, today=_today(request))
     if form.is_valid():
         data = form.cleaned_data
         try:

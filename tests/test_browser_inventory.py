@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from inventory_orders.models import CatalogProduct, Order, OrderStatus, Supplier
@@ -88,7 +89,7 @@ def test_add_to_cart_check_out_staff_change_and_the_admin_sees_it(live_server, p
     expect(page).to_have_url(url_is(live_server, "/dashboard/inventory/checkout/"))
     expect(page.get_by_role("alert")).to_have_count(0)  # no price changed, the address is there
     expect(page.locator("#delivery address")).to_contain_text("410 Harbor Way")
-    earliest = earliest_delivery()
+    earliest = earliest_delivery(timezone.localdate(timezone=medspa.tz))
     date_input = page.get_by_label("Delivery date")
     expect(date_input).to_have_attribute("min", earliest.isoformat())
     expect(date_input).to_have_value(earliest.isoformat())

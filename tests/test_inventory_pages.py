@@ -6,12 +6,14 @@ medspa's order is 404."""
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from inventory_orders import services
 from inventory_orders.models import (
@@ -85,6 +87,10 @@ def medspa(cast):
 @pytest.fixture
 def admin(client_as, medspa):
     return client_as("admin_a")
+
+
+def medspa_today(medspa) -> date:
+    return timezone.localdate(timezone=medspa.tz)
 
 
 def weekday(days_ahead=14) -> date:
@@ -262,10 +268,24 @@ class TestCart:
 
 
 class TestCheckout:
-    def test_the_page_shows_the_lines_the_earliest_date_and_the_address(self, admin, catalog):
+    def test_the_lead_time_counts_from_the_medspas_day_not_the_servers(self, admin, catalog, medspa):
+        # Monday Nov 30, 2026 in the medspa's zone is already Tuesday Dec 1 in UTC: the earliest date
+        # the page offers, and accepts, counts from Monday.
+        with time_machine.travel(datetime(2026, 12, 1, 2, 0, tzinfo=UTC), tick=False):
+            assert timezone.localdate(timezone=medspa.tz) == date(2026, 11, 30)
+            earliest = services.earliest_delivery(date(2026, 11, 30))
+            assert earliest != services.earliest_delivery(date(2026, 12, 1))
+            add(admin, catalog.toxin, 2)
+            page = text(admin.get(CHECKOUT))
+            assert f'min="{earliest.isoformat()}"' in page
+            response = submit(admin, delivery_date=earliest.isoformat())
+        assert response.status_code == 302
+        assert Order.objects.get(medspa=medspa).delivery_date == earliest
+
+    def test_the_page_shows_the_lines_the_earliest_date_and_the_address(self, admin, catalog, medspa):
         add(admin, catalog.toxin, 2)
         page = text(admin.get(CHECKOUT))
-        earliest = services.earliest_delivery()
+        earliest = services.earliest_delivery(timezone.localdate(timezone=medspa.tz))
         assert f'min="{earliest.isoformat()}"' in page
         assert "410 Harbor Way" in page and "Santa Barbara, CA 93101" in page
         assert reverse("account_settings") in page
@@ -297,10 +317,10 @@ class TestCheckout:
     @pytest.mark.parametrize(
         "day, message",
         [
-            (lambda: date.today() - timedelta(days=1), "The delivery date is in the past."),
-            (lambda: date.today() + timedelta(days=1), "The earliest delivery is"),
+            (lambda medspa: medspa_today(medspa) - timedelta(days=1), "The delivery date is in the past."),
+            (lambda medspa: medspa_today(medspa) + timedelta(days=1), "The earliest delivery is"),
             (
-                lambda: next(
+                lambda medspa: next(
                     weekday(20) + timedelta(days=n)
                     for n in range(7)
                     if (weekday(20) + timedelta(days=n)).weekday() == 5
@@ -310,9 +330,9 @@ class TestCheckout:
         ],
         ids=["past", "before-the-lead-time", "weekend"],
     )
-    def test_delivery_date_rules(self, admin, catalog, day, message):
+    def test_delivery_date_rules(self, admin, catalog, medspa, day, message):
         add(admin, catalog.toxin, 1)
-        response = submit(admin, delivery_date=day().isoformat(), notes="Keep me")
+        response = submit(admin, delivery_date=day(medspa).isoformat(), notes="Keep me")
         assert response.status_code == 400
         page = text(response)
         assert message in page and "Keep me" in page

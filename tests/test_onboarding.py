@@ -1,8 +1,9 @@
 import base64
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from medspa import onboarding
@@ -123,6 +124,7 @@ def test_asking_portrait_for_a_medical_director_shows_for_staff(client_as, cast)
 
 def test_a_licence_must_be_current(client_as, cast):
     client = client_as("provider_a1")
-    expired = (date.today() - timedelta(days=1)).isoformat()
+    # Yesterday on the clock of the medspa the provider works in (the page's zone), not the server's.
+    expired = (timezone.localdate(timezone=cast.medspa_a.tz) - timedelta(days=1)).isoformat()
     response = client.post("/profile/licences/", {"number": "RN1", "state": "CA", "expires_on": expired})
     assert response.status_code == 400 and "has expired" in response.content.decode()
