@@ -1,6 +1,6 @@
 """The domain error: what a service raises when a rule of the product says no (`SlotUnavailable`,
 `ClearanceMissing`, `OrderingRefused`, …). Its message is for the person who asked; views and the API
-translate it in one place each (`refusal` below for pages, `medspa.api_errors` for the API), the
+translate it in one place each (`refusals` below for pages, `medspa.api_errors` for the API), the
 way pretix's views call a service and turn its error into a message or a status."""
 
 from django.contrib import messages
@@ -28,7 +28,7 @@ class DomainError(Exception):
 
 
 class Refusal:
-    """The page side of a domain error, as a context manager around a view's service call (see `refusal`)."""
+    """The page side of a domain error, as a context manager around a view's service call (see `refusals`)."""
 
     def __init__(self, request=None, *, form=None):
         self.request = request
@@ -61,13 +61,13 @@ class Refusal:
         return self.error.status_code if self.error is not None else 200
 
 
-def refusal(request=None, *, form=None) -> Refusal:
+def refusals(request=None, *, form=None) -> Refusal:
     """Around a service call in a view: a DomainError raised in the block is told, and the view goes on after
     the block (its success path returns from inside it). With `form`, as the form's error (on the error's
     field, else the whole form's); with `request`, as an error message on the next page; with neither, only
     kept (`refused.message`) for the view to show. Any other exception goes through.
 
-        with refusal(form=form):
+        with refusals(form=form):
             services.order_submit(...)
             messages.success(request, "Ordered.")
             return redirect(...)

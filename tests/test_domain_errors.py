@@ -1,5 +1,5 @@
 """The domain error base: every refusal a production app raises is a DomainError, which the API answers in
-one exception handler (status and body as the API always gave them) and pages tell with `refusal`."""
+one exception handler (status and body as the API always gave them) and pages tell with `refusals`."""
 
 import importlib
 import inspect
@@ -16,7 +16,7 @@ from rest_framework.settings import api_settings
 
 from gfe.services import ClearanceMissing, GfeRuleBroken
 from medspa.api_errors import exception_handler
-from medspa.errors import DomainError, refusal
+from medspa.errors import DomainError, refusals
 from medspa.patient_import import ImportFileInvalid
 from scheduling.booking import BookingInvalid, SlotUnavailable
 from services_catalog.services import ServiceRuleBroken
@@ -117,7 +117,7 @@ class UploadForm(forms.Form):
 
 def test_a_refusal_on_a_page_is_an_error_message_and_the_view_goes_on():
     request = _request()
-    with refusal(request) as refused:
+    with refusals(request) as refused:
         raise ServiceRuleBroken("That group is Portrait's.")
     assert refused and refused.message == "That group is Portrait's." and refused.status_code == 400
     assert [(m.level_tag, m.message) for m in get_messages(request)] == [
@@ -128,29 +128,29 @@ def test_a_refusal_on_a_page_is_an_error_message_and_the_view_goes_on():
 def test_a_refusal_in_a_form_is_the_forms_error_or_its_fields():
     form = UploadForm(data={})
     assert form.is_valid()
-    with refusal(form=form):
+    with refusals(form=form):
         raise GfeRuleBroken("Not now.")
-    with refusal(form=form):
+    with refusals(form=form):
         raise ImportFileInvalid("The file is empty.")
     assert form.non_field_errors() == ["Not now."]
     assert form.errors["file"] == ["The file is empty."]
 
 
 def test_a_refusal_without_request_or_form_is_kept_for_the_view_with_its_status():
-    with refusal() as refused:
+    with refusals() as refused:
         raise SlotUnavailable()
     assert refused.status_code == 409 and "no longer available" in refused.message
 
 
 def test_a_call_that_succeeds_is_no_refusal():
     request = _request()
-    with refusal(request) as refused:
+    with refusals(request) as refused:
         pass
     assert not refused and refused.message == "" and list(get_messages(request)) == []
 
 
 def test_an_exception_that_is_not_a_domain_error_goes_through():
     request = _request()
-    with pytest.raises(ValueError), refusal(request):
+    with pytest.raises(ValueError), refusals(request):
         raise ValueError("a bug")
     assert list(get_messages(request)) == []
