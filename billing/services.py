@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from billing import fees
 from billing.models import Bill, BillLine, PlanPeriod
 from gfe.models import GfeRequest
+from medspa.errors import DomainError
 from medspa.models import Medspa
 from medspa.models.tenancy import BusinessModel
 from medspa.selectors import medspa_shipping_address_lines
@@ -225,7 +226,7 @@ def bill_lines(medspa: Medspa, month: date) -> list[LineDraft]:
 # --- Bills ----------------------------------------------------------------------------------------------
 
 
-class MonthNotOver(Exception):
+class MonthNotOver(DomainError):
     """A month is billed once it is over on the medspa's clock."""
 
 

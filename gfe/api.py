@@ -72,13 +72,10 @@ class GfeRequestViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            created = services.gfe_request_create(
-                patient=data["patient"], services=data["services"], requested_by=request.user,
-                urgent=data.get("urgent", False),
-            )  # fmt: skip
-        except services.GfeRuleBroken as error:
-            raise ValidationError({"detail": [str(error)]}) from None
+        created = services.gfe_request_create(
+            patient=data["patient"], services=data["services"], requested_by=request.user,
+            urgent=data.get("urgent", False),
+        )  # fmt: skip
         if created is None:
             return Response(
                 {"detail": "Every service is already cleared or requested."}, status=status.HTTP_200_OK
@@ -97,11 +94,5 @@ class GateView(TenantAPIMixin, APIView):
         serializer = GateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            services.gate_check(patient=data["patient"], services=data["services"], on=data.get("on"))
-        except services.ClearanceMissing as error:
-            return Response(
-                {"detail": str(error), "missing": [service.pk for service in error.services]},
-                status=status.HTTP_409_CONFLICT,
-            )
+        services.gate_check(patient=data["patient"], services=data["services"], on=data.get("on"))
         return Response({"detail": "Every service has a valid clearance."})

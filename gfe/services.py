@@ -26,6 +26,7 @@ from gfe.models import (
     Routing,
 )
 from medspa import images
+from medspa.errors import DomainError
 from medspa.masquerade import SignatureNotPersonal, signature_personal_require
 from medspa.models import Medspa, Membership, Patient, User
 from medspa.models.patients import PatientStatus
@@ -35,18 +36,24 @@ DECISIONS = (ClearanceStatus.CLEARED, ClearanceStatus.NOT_INDICATED, ClearanceSt
 REVIEW_FLAGS = ("history_reviewed", "medications_reviewed", "allergies_reviewed")
 
 
-class GfeRuleBroken(Exception):
+class GfeRuleBroken(DomainError):
     """A GFE action the rules do not allow; the message says why."""
 
 
 class ClearanceMissing(GfeRuleBroken):
-    """The gate: a service needs a valid clearance the patient does not have."""
+    """The gate: a service needs a valid clearance the patient does not have (a 409 for the API, naming the
+    services to request a GFE for)."""
+
+    status_code = 409
 
     def __init__(self, services: list[Service]):
         self.services = services
         names = ", ".join(service.display_name for service in services)
         pronoun = "it" if len(services) == 1 else "them"
         super().__init__(f"No valid GFE clearance for {names}: request a GFE for {pronoun} first.")
+
+    def api_data(self) -> dict:
+        return {"detail": self.message, "missing": [service.pk for service in self.services]}
 
 
 class ExamNotPersonal(GfeRuleBroken, SignatureNotPersonal):

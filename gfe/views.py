@@ -23,6 +23,7 @@ from gfe.models import Clearance, ClearanceStatus, GfeExam, GfeRequest, GfeSetti
 from gfe.services import Decision, GfeRuleBroken
 from medspa import dashboards, masquerade
 from medspa.dashboards import dashboard_area
+from medspa.errors import refusals
 from medspa.models import Patient
 from medspa.money import money_format
 from medspa.pdf import Document
@@ -295,16 +296,13 @@ def request_new(request, patient_pk: int):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            try:
+            with refusals(form=form):
                 created = services.gfe_request_create(
                     patient=patient,
                     services=list(form.cleaned_data["services"]),
                     requested_by=request.user,
                     urgent=form.cleaned_data.get("urgent", False),
                 )
-            except GfeRuleBroken as refused:
-                form.add_error(None, str(refused))
-            else:
                 if created is None:
                     messages.info(
                         request, "Nothing was requested: those services are already cleared or requested."
@@ -349,7 +347,7 @@ def self_clear(request, patient_pk: int):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            try:
+            with refusals(form=form):
                 exam = services.gfe_self_clear(
                     membership=request.membership,
                     patient=patient,
@@ -359,9 +357,6 @@ def self_clear(request, patient_pk: int):
                     exam=form.exam(),
                     signature_png=form.cleaned_data["data_url"],
                 )
-            except GfeRuleBroken as refused:
-                form.add_error(None, str(refused))
-            else:
                 messages.success(request, "The exam is signed and the services are cleared.")
                 return redirect("gfe_provider:exam_detail", pk=exam.pk)
         status = 400

@@ -18,6 +18,7 @@ from gfe.forms_review import GfeDecisionForm
 from gfe.models import OPEN_REQUEST_STATUSES, GfeRequest, RequestStatus, Routing
 from gfe.views_review import intake, request_scope, request_services
 from medspa import services as medspa_services
+from medspa.errors import refusals
 from medspa.permissions import staff_required
 from medspa.timezones import medspa_time_zone
 
@@ -105,12 +106,11 @@ def queue_review(request, pk: int):
         form = GfeDecisionForm(request.POST, services=requested)
         if not form.is_valid():
             return _page(request, context, requested, form, status=400)
-        try:
+        with refusals(form=form) as refused:
             services.gfe_decide(
                 request=gfe_request, decisions=form.decisions(), exam=form.exam(), **form.signer()
             )
-        except services.GfeRuleBroken as error:
-            form.add_error(None, str(error))
+        if refused:
             return _page(request, context, requested, form, status=400)
     patient = gfe_request.patient
     messages.success(request, f"The GFE of {patient.first_name} {patient.last_name[:1]}. was signed.")

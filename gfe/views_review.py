@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from gfe import services
 from gfe.forms_review import GfeDecisionForm
 from gfe.models import GfeRequest, GfeSettings, RequestStatus, Routing
+from medspa.errors import refusals
 from medspa.http import secret_link
 from medspa.services import patient_access_record
 from medspa.tenancy import medspa_scope
@@ -116,12 +117,11 @@ def review(request, token: str):
         form = GfeDecisionForm(request.POST, services=requested)
         if not form.is_valid():
             return _page(request, gfe_request, requested, form, status=400)
-        try:
+        with refusals(form=form) as refused:
             services.gfe_decide(
                 request=gfe_request, decisions=form.decisions(), exam=form.exam(), **form.signer()
             )
-        except services.GfeRuleBroken as error:
-            form.add_error(None, str(error))
+        if refused:
             return _page(request, gfe_request, requested, form, status=400)
         return _render(request, "gfe/review/thanks.html", {"intake": intake(gfe_request, requested)})
 

@@ -35,6 +35,7 @@ from inventory_orders.models import (
 )
 from inventory_orders.selectors import ordering_open
 from medspa import once
+from medspa.errors import DomainError
 from medspa.models import Medspa, User
 from medspa.services import business_model_changed
 
@@ -51,7 +52,7 @@ TRANSITIONS = {
 }  # fmt: skip
 
 
-class OrderingRefused(Exception):
+class OrderingRefused(DomainError):
     """An ordering rule said no; the message is for the person at the screen."""
 
 

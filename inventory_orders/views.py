@@ -21,6 +21,7 @@ from inventory_orders.forms import CartAddForm, CartLineForm, CheckoutForm, Orde
 from inventory_orders.models import CatalogProduct, Category, Order, OrderStatus
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.errors import refusals
 from medspa.http import search_query
 
 CATALOG_PAGE_SIZE = 20
@@ -109,13 +110,10 @@ def product_pricing_issue(request, pk: int):
     product = get_object_or_404(CatalogProduct.objects.select_related("supplier"), pk=pk)
     form = PricingIssueForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals(form=form):
             services.pricing_issue_report(
                 medspa=request.medspa, by=request.user, message=form.cleaned_data["message"], product=product
             )
-        except services.OrderingRefused as refused:
-            form.add_error(None, str(refused))
-        else:
             messages.success(request, "Thank you: Portrait's inventory team has your report on this price.")
             return redirect("inventory_orders:product", pk=product.pk)
     return _render_product(request, product, status=400, issue_form=form)
@@ -131,11 +129,8 @@ def cart_add(request):
     form = CartAddForm(request.POST)
     if form.is_valid():
         product, quantity = form.cleaned_data["product"], form.cleaned_data["quantity"]
-        try:
+        with refusals(form=form):
             services.cart_line_add(medspa=request.medspa, product=product, quantity=quantity)
-        except services.OrderingRefused as refused:
-            form.add_error(None, str(refused))
-        else:
             messages.success(request, f"{quantity} × {product} added to the cart.")
             return redirect(_inventory_path(request, form.cleaned_data["next"]))
     product = form.cleaned_data.get("product")
@@ -191,11 +186,8 @@ def cart_line(request):
     form = CartLineForm(request.POST)
     if form.is_valid():
         product, quantity = form.cleaned_data["product"], form.new_quantity()
-        try:
+        with refusals(form=form):
             services.cart_line_set(medspa=request.medspa, product=product, quantity=quantity)
-        except services.OrderingRefused as refused:
-            form.add_error(None, str(refused))
-        else:
             if quantity:
                 messages.success(request, f"{product} now {quantity} in the cart.")
             else:
@@ -312,11 +304,8 @@ def order_cancel(request, pk: int):
     form = OrderCancelForm(request.POST)
     if not form.is_valid():
         return _render_order(request, order, status=400, cancel_form=form)
-    try:
+    with refusals(request):
         services.order_cancel(order=order, by=request.user, reason=form.cleaned_data["reason"])
-    except services.OrderingRefused as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, f"Order {order.number} was cancelled.")
     return redirect("inventory_orders:order", pk=order.pk)
 
@@ -346,13 +335,10 @@ def order_pricing_issue(request, pk: int):
     order = _order_or_404(pk)
     form = PricingIssueForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals(form=form):
             services.pricing_issue_report(
                 medspa=request.medspa, by=request.user, message=form.cleaned_data["message"], order=order
             )
-        except services.OrderingRefused as refused:
-            form.add_error(None, str(refused))
-        else:
             messages.success(
                 request, f"Thank you: Portrait's inventory team has your report on {order.number}."
             )

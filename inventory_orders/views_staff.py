@@ -27,6 +27,7 @@ from inventory_orders.forms_staff import (
 )
 from inventory_orders.models import CatalogProduct, Order, OrderStatus, PricingIssue
 from inventory_orders.selectors import order_number
+from medspa.errors import refusals
 from medspa.http import ascii_int
 from medspa.models import Medspa
 from medspa.permissions import staff_required
@@ -137,10 +138,9 @@ def order_review(request, pk: int):
         form = _form(form_class, order, request.POST)
         if not form.is_valid():
             return _review_page(request, order, bound=form, status=400)
-        try:
+        with refusals(form=form) as refused:
             _act(form, order, request.user)
-        except services.OrderingRefused as error:
-            form.add_error(None, str(error))
+        if refused:
             return _review_page(request, order, bound=form, status=400)
     messages.success(request, f"{order.number} of {order.medspa.name} {DONE[form.action]}.")
     return redirect("inventory_staff:review", pk=order.pk)
@@ -234,12 +234,11 @@ def issue_resolve(request, pk: int):
     if not form.is_valid():
         return _issues_page(request, bound=(issue.pk, form), status=400)
     with _scope_of(issue.medspa_id):
-        try:
+        with refusals(form=form) as refused:
             services.pricing_issue_resolve(
                 issue=issue, by=request.user, resolution=form.cleaned_data["resolution"]
             )
-        except services.OrderingRefused as error:
-            form.add_error(None, str(error))
+        if refused:
             return _issues_page(request, bound=(issue.pk, form), status=400)
     messages.success(request, f"The pricing ticket of {issue.medspa.name} was resolved.")
     return redirect("inventory_staff:issues")

@@ -15,6 +15,8 @@ from pathlib import PurePath
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from PIL import Image, ImageOps
 
+from medspa.errors import DomainError
+
 NOT_AN_IMAGE = "This file is not a PNG or JPEG image."
 NOT_AN_IMAGE_OR_PDF = "This file is not a PNG or JPEG image or a PDF."
 
@@ -24,7 +26,7 @@ ACCEPTED_FORMATS = frozenset({"PNG", "JPEG"})
 JPEG_FORMATS = frozenset({"JPEG", "MPO"})
 
 
-class ImageRefused(Exception):
+class ImageRefused(DomainError):
     """An upload that is not an image we store: its message is for the person who uploaded it."""
 
 

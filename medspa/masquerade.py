@@ -12,6 +12,7 @@ from contextvars import ContextVar
 
 from django_scopes import scopes_disabled
 
+from medspa.errors import DomainError
 from medspa.models import Membership, User
 
 SESSION_RETURN_KEY = "masquerade_return_to"
@@ -19,7 +20,7 @@ SESSION_RETURN_KEY = "masquerade_return_to"
 _impersonator: ContextVar[int | None] = ContextVar("masquerade_impersonator", default=None)
 
 
-class SignatureNotPersonal(Exception):
+class SignatureNotPersonal(DomainError):
     """A signature, a licence or a witness's word asked of someone while another person acts as them (a
     masquerade): only its holder gives it. The message says why and what to do instead."""
 

@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django_scopes import scopes_disabled
 
 from medspa import services
+from medspa.errors import DomainError
 from medspa.forms import PatientImportRowForm
 from medspa.models import Medspa, Patient, PatientImport, User
 from medspa.models.patients import PatientStatus
@@ -36,11 +37,13 @@ NOT_A_CSV = (
 )
 
 
-class ImportFileInvalid(Exception):
+class ImportFileInvalid(DomainError):
     """The uploaded file cannot be read as a CSV of patients; nothing was stored."""
 
+    field = "file"
 
-class ImportNotConfirmable(Exception):
+
+class ImportNotConfirmable(DomainError):
     """The import has rows to fix, or was confirmed already."""
 
 

@@ -14,11 +14,12 @@ from django.db import models, transaction
 from django.db.models import Q
 from pghistory.models import Event
 
+from medspa.errors import DomainError
 from medspa.models import Patient, PatientProvider, User
 from medspa.models.patients import PatientStatus
 
 
-class PatientMergeRefused(Exception):
+class PatientMergeRefused(DomainError):
     """The two records cannot be merged (the same record, another medspa's, or one merged already)."""
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from medspa import images, invitations, tasks
+from medspa.errors import DomainError
 from medspa.http import client_ip
 from medspa.masquerade import signature_personal_require
 from medspa.models import (
@@ -34,11 +35,11 @@ from medspa.models import (
 from medspa.models.patients import PATIENT_EDITABLE_FIELDS, PatientStatus
 
 
-class InvitationUnusable(Exception):
+class InvitationUnusable(DomainError):
     """The invitation was accepted, revoked or has expired."""
 
 
-class InvitationEmailTaken(Exception):
+class InvitationEmailTaken(DomainError):
     """The invited email belongs to an account: that person must sign in to accept."""
 
 
@@ -220,7 +221,7 @@ def masquerade_record(
     )
 
 
-class MedspaRuleBroken(Exception):
+class MedspaRuleBroken(DomainError):
     """An account-settings change that would leave the medspa in a state it must never be in."""
 
 

@@ -336,6 +336,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "medspa.api_schema.ApiAutoSchema",  # drf-spectacular, with the errors
+    "EXCEPTION_HANDLER": "medspa.api_errors.exception_handler",  # a service's DomainError: its status, body
     # Per client address (medspa.http.client_ip) when signed out, per user when signed in; a cache that is
     # down lets requests through (medspa.api_throttling).
     "DEFAULT_THROTTLE_CLASSES": ["medspa.api_throttling.AnonThrottle", "medspa.api_throttling.UserThrottle"],

@@ -17,6 +17,7 @@ from django.utils import timezone
 from gfe.models import Clearance, ClearanceStatus
 from gfe.services import ClearanceMissing
 from medspa import images
+from medspa.errors import DomainError
 from medspa.masquerade import SignatureNotPersonal, acting_impersonator_id, signature_personal_require
 from medspa.models import Membership, Patient, User
 from medspa.money import money_format
@@ -37,7 +38,7 @@ CHART_DUE_WITHIN = timedelta(hours=72)
 RESTART_WINDOW = timedelta(minutes=5)
 
 
-class ChartingRefused(Exception):
+class ChartingRefused(DomainError):
     """A charting rule said no; the message says why, for the person at the screen."""
 
 

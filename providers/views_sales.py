@@ -16,10 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.errors import refusals
 from medspa.money import money_format
 from medspa.services import patient_access_record, patients_access_record
 from providers import checkout, selectors
-from providers.checkout import CheckoutRefused, LineDraft
+from providers.checkout import LineDraft
 from providers.forms_sales import CartAddForm, CartLineForm, CheckoutForm, RefundForm, RetailStartForm
 from providers.models import Payment, Sale, SaleKind, SaleStatus
 from providers.money import ZERO
@@ -155,7 +156,7 @@ def sale_detail(request, pk: int):
     preview = None
     if form.is_valid():
         charge = form.charge()
-        try:
+        with refusals(form=form):
             if request.POST.get("action") == "preview":
                 preview = _preview(sale, charge)
             else:
@@ -164,8 +165,6 @@ def sale_detail(request, pk: int):
                 )
                 messages.success(request, f"{sale.number} is paid.")
                 return redirect("providers:sale_detail", pk=sale.pk)
-        except CheckoutRefused as refused:
-            form.add_error(None, str(refused))
     status = 200 if preview is not None else 400
     return _render_sale(
         request, sale, dashboards.PROVIDER, status=status, checkout_form=form, preview=preview
@@ -194,15 +193,12 @@ def sale_line(request, pk: int):
         form = CartLineForm(request.POST, products=RetailProduct.objects.all())
     if form.is_valid():
         product = form.cleaned_data["product"]
-        try:
+        with refusals(form=form):
             if adding:
                 quantity = Decimal(form.cleaned_data["quantity"])
                 checkout.retail_line_add(sale=sale, product=product, quantity=quantity)
             else:
                 checkout.retail_line_set(sale=sale, product=product, quantity=form.new_quantity())
-        except CheckoutRefused as refused:
-            form.add_error(None, str(refused))
-        else:
             return redirect(reverse("providers:sale_detail", args=[sale.pk]) + "#cart")
     if sale.status != SaleStatus.OPEN:
         messages.error(request, "; ".join(form.non_field_errors()) or "This sale cannot change any more.")
@@ -216,10 +212,9 @@ def sale_line(request, pk: int):
 def sale_void(request, pk: int):
     """Cancels the provider's open cart (nothing was paid)."""
     sale = _own_sale(request, pk)
-    try:
+    with refusals(request) as refused:
         checkout.retail_sale_void(sale=sale)
-    except CheckoutRefused as refused:
-        messages.error(request, str(refused))
+    if refused:
         return redirect("providers:sale_detail", pk=sale.pk)
     messages.success(request, f"Cart {sale.number} was cancelled.")
     return redirect("providers:sales")
@@ -233,14 +228,11 @@ def _refund(request, sale: Sale, area: str):
     form = RefundForm(request.POST, payments=_refundable_payments(sale))
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusals(form=form):
             refund = checkout.sale_refund(
                 sale=sale, payment=data["payment"], amount=data["amount"], reason=data["reason"],
                 by=request.user, idempotency_key=data["idempotency_key"],
             )  # fmt: skip
-        except CheckoutRefused as refused:
-            form.add_error(None, str(refused))
-        else:
             method = refund.payment.get_method_display().lower()
             messages.success(request, f"{money_format(refund.amount)} was refunded to the {method} payment.")
             return redirect(NAMES[area]["detail"], pk=sale.pk)
@@ -283,14 +275,11 @@ def retail_new(request):
     )  # fmt: skip
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusals(form=form):
             sale = checkout.retail_sale_open(
                 provider=request.membership, location=data["location"], by=request.user,
                 patient=data["patient"], receipt_email=data["customer_email"],
             )  # fmt: skip
-        except CheckoutRefused as refused:
-            form.add_error(None, str(refused))
-        else:
             return redirect("providers:sale_detail", pk=sale.pk)
     context["form"] = form
     return render(request, "providers/sales/retail_new.html", context, status=400 if form.errors else 200)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from medspa import dashboards, masquerade
 from medspa.dashboards import dashboard_area
+from medspa.errors import refusals
 from medspa.forms import DrawnSignatureForm
 from medspa.http import client_ip
 from medspa.money import money_format
@@ -149,11 +150,8 @@ def _chart(request, visit: Visit, *, status: int = 200, **forms):
 def _act(request, visit: Visit, action: Callable[[], object], done: str, anchor: str):
     """A chart action without a form (a remove, the signature): its refusal or `done` is the message, then
     back to the chart at `anchor`."""
-    try:
+    with refusals(request):
         action()
-    except ChartingRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
         messages.success(request, done)
     return _back(visit, anchor)
 
@@ -167,8 +165,8 @@ def _submit(
     if form.is_valid():
         try:
             done = action()
-        except ChartingRefused as refusal:  # CheckoutRefused too
-            form.add_error(field, str(refusal))
+        except ChartingRefused as refused:  # CheckoutRefused too; on the field the caller names
+            form.add_error(field, str(refused))
         else:
             messages.success(request, done)
             return _back(visit, anchor)
@@ -184,10 +182,9 @@ def visit_start(request, appointment_id: int):
     """Starts the visit of the provider's checked-in appointment (or opens the one already started)."""
     appointments = Appointment.objects.filter(provider=request.membership)
     appointment = get_object_or_404(appointments, pk=appointment_id)
-    try:
+    with refusals(request) as refused:
         visit = charting.visit_start_from_appointment(appointment=appointment, by=request.user)
-    except ChartingRefused as refusal:
-        messages.error(request, str(refusal))
+    if refused:
         return redirect(reverse("providers:calendar") + f"?appointment={appointment.pk}")
     return _back(visit)
 
@@ -198,14 +195,11 @@ def visit_walk_in(request, pk: int):
     patient = get_object_or_404(selectors.provider_patients(request.membership), pk=pk)
     form = WalkInForm(request.POST or None, medspa=request.medspa)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals(form=form):
             visit = charting.visit_start_walk_in(
                 patient=patient, provider=request.membership, location=form.cleaned_data["location"],
                 by=request.user,
             )  # fmt: skip
-        except ChartingRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
             messages.success(request, f"A walk-in visit for {patient.full_name} is started.")
             return _back(visit)
     status = 400 if request.method == "POST" else 200
@@ -286,10 +280,10 @@ def visit_product_add(request, pk: int):
         data = form.cleaned_data
         try:
             product = charting.visit_product_add(visit=visit, **form.product())
-        except ChartingRefused as refusal:
+        except ChartingRefused as refused:
             # An expired lot is the expiry's fault; any other refusal is the form's.
             expired = visit.is_open and not visit.is_signed and data["expires_on"] < charting.visit_day(visit)
-            form.add_error("expires_on" if expired else None, str(refusal))
+            form.add_error("expires_on" if expired else None, str(refused))
         else:
             messages.success(request, f"{product} is recorded.")
             return _back(visit, "products")

@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from medspa.api_permissions import TenantAPIMixin
@@ -45,33 +45,6 @@ READ_WRITE = (
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
 )
-
-
-class BookingRefused(APIException):
-    """The request breaks a booking rule (past, outside hours, beyond the horizon, …): 400."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "This booking cannot be made."
-    default_code = "booking_invalid"
-
-
-class SlotTaken(APIException):
-    """The time was free when shown but someone else took it meanwhile: 409."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "That time is no longer available: please choose another."
-    default_code = "slot_unavailable"
-
-
-def _booking_call(service, **kwargs):
-    """Calls a booking service; its domain errors become the API's (the request's transaction is rolled
-    back by DRF's exception handler, so a refused request changes nothing)."""
-    try:
-        return service(**kwargs)
-    except booking.SlotUnavailable as error:
-        raise SlotTaken(str(error)) from None
-    except booking.BookingError as error:
-        raise BookingRefused(str(error)) from None
 
 
 def _sees_everyone(request) -> bool:
@@ -279,8 +252,8 @@ class AppointmentViewSet(TenantAPIMixin, PatientReadLogMixin, mixins.ListModelMi
             existing = Appointment.objects.filter(medspa=request.medspa, idempotency_key=key).first()
             if existing is not None:
                 return self._answer(existing)
-        appointment = _booking_call(
-            booking.appointment_book, appointment_type=data["appointment_type"], start=data["start"],
+        appointment = booking.appointment_book(
+            appointment_type=data["appointment_type"], start=data["start"],
             patient=data["patient"], provider=data.get("provider"), by=request.user, idempotency_key=key,
             notes=data["notes"],
         )  # fmt: skip
@@ -297,8 +270,8 @@ class AppointmentViewSet(TenantAPIMixin, PatientReadLogMixin, mixins.ListModelMi
         serializer = AppointmentRescheduleSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        appointment = _booking_call(
-            booking.appointment_reschedule, appointment=appointment, start=data["start"],
+        appointment = booking.appointment_reschedule(
+            appointment=appointment, start=data["start"],
             provider=data.get("provider"),
         )  # fmt: skip
         return self._answer(appointment)
@@ -310,8 +283,8 @@ class AppointmentViewSet(TenantAPIMixin, PatientReadLogMixin, mixins.ListModelMi
         appointment = self.get_object()
         serializer = AppointmentCancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        appointment = _booking_call(
-            booking.appointment_cancel, appointment=appointment, reason=serializer.validated_data["reason"]
+        appointment = booking.appointment_cancel(
+            appointment=appointment, reason=serializer.validated_data["reason"]
         )
         return self._answer(appointment)
 
@@ -326,8 +299,7 @@ class AppointmentViewSet(TenantAPIMixin, PatientReadLogMixin, mixins.ListModelMi
         appointment = self.get_object()
         serializer = AppointmentStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        appointment = _booking_call(
-            booking.appointment_status_set,
+        appointment = booking.appointment_status_set(
             appointment=appointment,
             status=serializer.validated_data["status"],
         )

@@ -8,13 +8,19 @@ import psycopg
 from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
+from medspa.errors import DomainError
 from medspa.models import Membership, Patient, User
 from scheduling import hooks, slots
 from scheduling.models import Appointment, AppointmentStatus, AppointmentType, Resource
 
 
-class BookingError(Exception):
+class BookingError(DomainError):
     """A booking request that cannot be met; the message says why, for the person who asked."""
+
+    def api_data(self) -> dict:
+        # The Scheduling API has answered a refused booking as DRF answers its own errors from the start:
+        # its clients read `detail` as a string.
+        return {"detail": self.message}
 
 
 class BookingInvalid(BookingError):
@@ -22,7 +28,9 @@ class BookingInvalid(BookingError):
 
 
 class SlotUnavailable(BookingError):
-    """The time was free when shown but has been taken meanwhile."""
+    """The time was free when shown but has been taken meanwhile: a conflict (409) for the API."""
+
+    status_code = 409
 
     def __init__(self, message: str = "That time is no longer available: please choose another."):
         super().__init__(message)

@@ -28,12 +28,12 @@ from django_scopes import scopes_disabled
 from gfe import selectors as gfe_selectors
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.errors import refusals
 from medspa.http import ascii_int
 from medspa.models import Membership
 from medspa.services import patient_access_record, patients_access_record
 from medspa.tenancy import medspa_scope
 from scheduling import booking, settings_services
-from scheduling.booking import BookingInvalid, SlotUnavailable
 from scheduling.forms_calendar import AppointmentBookForm, AppointmentCancelForm, AppointmentRescheduleForm
 from scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, CalendarFeed, Location
 
@@ -269,24 +269,19 @@ def appointment_new(request):
         status = 400
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with refusals(form=form) as refused:
                 appointment = booking.appointment_book(
                     appointment_type=data["appointment_type"], start=data["start"], patient=data["patient"],
                     provider=data["provider"], by=request.user, notes=data["notes"],
                     idempotency_key=data["idempotency_key"] or None,
                 )  # fmt: skip
-            except SlotUnavailable as error:
-                form.add_error(None, str(error))
-                status = 409
-            except BookingInvalid as error:
-                form.add_error(None, str(error))
-            else:
                 messages.success(
                     request,
                     f"{appointment.patient.full_name} is booked for {appointment.appointment_type.name} on "
                     f"{date_format(appointment.local_start, 'D M j, g:i A')}.",
                 )
                 return redirect("scheduling:appointment_detail", pk=appointment.pk)
+            status = refused.status_code  # 409 for a time taken meanwhile
     # The patient choice lists every bookable patient with their date of birth: each is a read.
     listed = form.fields["patient"].queryset.only("pk", "medspa_id")
     patients_access_record(patients=listed, request=request, viewed="Calendar: booking form's patient choice")
@@ -306,16 +301,12 @@ def appointment_reschedule(request, pk: int):
     form = AppointmentRescheduleForm(request.POST, appointment=appointment)
     if not form.is_valid():
         return _detail(request, appointment, reschedule_form=form, status=400)
-    try:
+    with refusals(form=form) as refused:
         booking.appointment_reschedule(
             appointment=appointment, start=form.cleaned_data["start"], provider=form.cleaned_data["provider"]
         )
-    except SlotUnavailable as error:
-        form.add_error(None, str(error))
-        return _detail(request, appointment, reschedule_form=form, status=409)
-    except BookingInvalid as error:
-        form.add_error(None, str(error))
-        return _detail(request, appointment, reschedule_form=form, status=400)
+    if refused:  # 409 for a time taken meanwhile
+        return _detail(request, appointment, reschedule_form=form, status=refused.status_code)
     appointment = _appointment(pk)
     messages.success(request, f"Rescheduled to {date_format(appointment.local_start, 'D M j, g:i A')}.")
     return redirect("scheduling:appointment_detail", pk=appointment.pk)
@@ -328,10 +319,10 @@ def appointment_cancel(request, pk: int):
     form = AppointmentCancelForm(request.POST)
     if not form.is_valid():
         return _detail(request, appointment, cancel_form=form, status=400)
-    try:
+    with refusals() as refused:
         booking.appointment_cancel(appointment=appointment, reason=form.cleaned_data["reason"])
-    except BookingInvalid as error:
-        return _detail(request, appointment, cancel_form=form, error=str(error), status=400)
+    if refused:
+        return _detail(request, appointment, cancel_form=form, error=refused.message, status=400)
     messages.success(request, "The appointment was cancelled; its time is free again.")
     return redirect("scheduling:appointment_detail", pk=appointment.pk)
 
@@ -343,10 +334,10 @@ def appointment_status(request, pk: int):
     status = request.POST.get("status", "")
     if status not in AppointmentStatus.values:
         return _detail(request, appointment, error="Choose a status.", status=400)
-    try:
+    with refusals() as refused:
         booking.appointment_status_set(appointment=appointment, status=status)
-    except BookingInvalid as error:
-        return _detail(request, appointment, error=str(error), status=400)
+    if refused:
+        return _detail(request, appointment, error=refused.message, status=400)
     messages.success(request, f"The appointment is now {AppointmentStatus(status).label.lower()}.")
     return redirect("scheduling:appointment_detail", pk=appointment.pk)
 
@@ -364,11 +355,8 @@ def provider_calendar(request):
         action = request.POST.get("action")
         if action == "check_in":
             appointment = _appointment(request.POST.get("appointment", ""), provider=own)
-            try:
+            with refusals(request):
                 booking.appointment_status_set(appointment=appointment, status=AppointmentStatus.CHECKED_IN)
-            except BookingInvalid as error:
-                messages.error(request, str(error))
-            else:
                 messages.success(request, f"{appointment.patient.full_name} is checked in.")
             return redirect(reverse("providers:calendar") + f"?appointment={appointment.pk}")
         if action == "feed_revoke":

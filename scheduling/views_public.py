@@ -24,6 +24,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 from django_scopes import scopes_disabled
 
+from medspa.errors import refusals
 from medspa.http import secret_link
 from medspa.models import Medspa, Membership
 from medspa.tenancy import medspa_scope
@@ -475,10 +476,10 @@ def _manage_post(request, appointment: Appointment):
         form = CancelForm(request.POST)
         if not form.is_valid():
             return _manage_page(request, appointment, cancel_form=form, status=400)
-        try:
+        with refusals() as refused:
             appointment_cancel(appointment=appointment, reason=form.cleaned_data["reason"], by_patient=True)
-        except BookingInvalid as error:
-            return _manage_page(request, appointment, cancel_form=form, error=str(error), status=400)
+        if refused:
+            return _manage_page(request, appointment, cancel_form=form, error=refused.message, status=400)
         return _see_other(f"{base}?cancelled=1")
     if action == "reschedule":
         form = RescheduleForm(request.POST)

@@ -34,11 +34,12 @@ READ_WRITE = (
 )
 
 
-def _refused(error: services.ServiceRuleBroken, fields=None):
-    """A broken rule as a 400 naming the refused fields (or the whole request)."""
+def _refused(error: services.ServiceRuleBroken, fields):
+    """A broken rule as a 400 naming the refused fields (a rule about the whole request is answered by
+    medspa.api_errors)."""
     if fields:
-        return ValidationError({name: [str(error)] for name in fields})
-    return ValidationError({"detail": [str(error)]})
+        return ValidationError({name: [error.message] for name in fields})
+    return error
 
 
 @extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("selectable", bool)]))
@@ -63,19 +64,14 @@ class ServiceViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
             raise ValidationError(
                 {name: ["This field is required for a custom service."] for name in missing}
             )
-        try:
-            serializer.instance = services.service_create(medspa=self.request.medspa, data=data)
-        except services.ServiceRuleBroken as error:
-            raise _refused(error) from None
+        serializer.instance = services.service_create(medspa=self.request.medspa, data=data)
 
     def perform_update(self, serializer):
         data = serializer.validated_data
         try:
             services.service_update(service=serializer.instance, data=data)
-        except services.ImportedServiceLocked as error:
+        except services.ImportedServiceLocked as error:  # the refused fields by name, not the request
             raise _refused(error, sorted(set(data) - services.IMPORTED_EDITABLE)) from None
-        except services.ServiceRuleBroken as error:
-            raise _refused(error) from None
 
 
 class ServiceGroupViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
@@ -92,14 +88,11 @@ class ServiceGroupViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
         serializer.instance = services.group_save(medspa=self.request.medspa, data=serializer.validated_data)
 
     def perform_update(self, serializer):
-        try:
-            services.group_save(
-                medspa=self.request.medspa,
-                data={"name": serializer.instance.name, **serializer.validated_data},
-                group=serializer.instance,
-            )
-        except services.ServiceRuleBroken as error:
-            raise _refused(error) from None
+        services.group_save(
+            medspa=self.request.medspa,
+            data={"name": serializer.instance.name, **serializer.validated_data},
+            group=serializer.instance,
+        )
 
 
 class _TextViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
@@ -118,13 +111,10 @@ class _TextViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
 
     def perform_update(self, serializer):
         document, data = serializer.instance, serializer.validated_data
-        try:
-            services.text_revise(
-                document=document, by=self.request.user, title=data.get("title"),
-                text=data.get("text", document.current_version.text),
-            )  # fmt: skip
-        except services.ServiceRuleBroken as error:
-            raise _refused(error) from None
+        services.text_revise(
+            document=document, by=self.request.user, title=data.get("title"),
+            text=data.get("text", document.current_version.text),
+        )  # fmt: skip
         if "timing" in data:
             document.timing = data["timing"]
             document.save(update_fields=["timing", "updated_at"])
@@ -156,12 +146,9 @@ class StandingOrderViewSet(_TextViewSet):
     def sign(self, request, pk=None):
         """The medical director signs the current version."""
         standing_order = self.get_object()
-        try:
-            services.standing_order_sign(
-                medspa=request.medspa, version=standing_order.current_version, membership=request.membership
-            )
-        except services.ServiceRuleBroken as error:
-            raise _refused(error) from None
+        services.standing_order_sign(
+            medspa=request.medspa, version=standing_order.current_version, membership=request.membership
+        )
         return Response(status=status.HTTP_201_CREATED)
 
 
@@ -178,10 +165,7 @@ class LibraryServiceViewSet(TenantAPIMixin, mixins.ListModelMixin, mixins.Retrie
     @action(detail=True, methods=["post"], url_path="import", url_name="import")
     def import_(self, request, pk=None):
         library_service = self.get_object()  # DRF's lookup: an id that is not a number is a 404, not a 500
-        try:
-            service = services.service_import(medspa=request.medspa, library_service=library_service)
-        except services.ServiceRuleBroken as error:
-            raise _refused(error) from None
+        service = services.service_import(medspa=request.medspa, library_service=library_service)
         data = ServiceSerializer(service, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
 

@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from medspa.errors import DomainError
 from medspa.masquerade import SignatureNotPersonal, signature_personal_require
 from medspa.models import Medspa, Membership, Patient, User
 from services_catalog.models import (
@@ -33,7 +34,7 @@ VERSION_MODELS = {
 }
 
 
-class ServiceRuleBroken(Exception):
+class ServiceRuleBroken(DomainError):
     """A change the Services / Products rules do not allow; the message says why."""
 
 

@@ -10,6 +10,7 @@ from django_htmx.http import reswap, retarget
 
 from medspa import dashboards, masquerade
 from medspa.dashboards import dashboard_area
+from medspa.errors import refusals
 from medspa.http import ascii_int, form_status, search_query
 from services_catalog import selectors, services
 from services_catalog.forms import (
@@ -63,10 +64,9 @@ def library(request):
 @dashboard_area(dashboards.ADMIN)
 def library_import(request, pk: int):
     library_service = get_object_or_404(LibraryService, pk=pk, is_published=True)
-    try:
+    with refusals(request) as refused:
         service = services.service_import(medspa=request.medspa, library_service=library_service)
-    except services.ServiceRuleBroken as error:
-        messages.error(request, str(error))
+    if refused:
         return redirect("services_catalog:library")
     messages.success(
         request, f"{library_service.name} was added to your services. Set your price, then activate it."
@@ -84,11 +84,8 @@ def service_create(request):
             initial = {"group": group, "consents": list(group.default_consents.all())}
     form = CustomServiceForm(request.POST or None, medspa=request.medspa, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals(form=form):
             service = services.service_create(medspa=request.medspa, data=form.cleaned_data)
-        except services.ServiceRuleBroken as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, f"{service.display_name} was created.")
             return redirect("services_catalog:home")
     if not ServiceGroup.objects.exists():
@@ -106,11 +103,8 @@ def service_edit(request, pk: int):
     else:
         form = CustomServiceForm(request.POST or None, instance=service, medspa=request.medspa)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals(form=form):
             services.service_update(service=service, data=form.cleaned_data)
-        except services.ServiceRuleBroken as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, f"{service.display_name} was saved.")
             return redirect("services_catalog:home")
     signed = selectors.standing_order_is_signed(request.medspa, service.effective_standing_order)
@@ -256,13 +250,10 @@ def text_detail(request, kind: str, pk: int):
 @dashboard_area(dashboards.ADMIN)
 def standing_order_sign(request, pk: int):
     standing_order = get_object_or_404(selectors.standing_orders_for(request.medspa), pk=pk)
-    try:
+    with refusals(request):
         services.standing_order_sign(
             medspa=request.medspa, version=standing_order.current_version, membership=request.membership
         )
-    except services.ServiceRuleBroken as error:
-        messages.error(request, str(error))
-    else:
         messages.success(
             request, f"You signed “{standing_order.title}”, version {standing_order.current_version.number}."
         )

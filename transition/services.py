@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from billing import services as billing
 from medspa import services as medspa_services
+from medspa.errors import DomainError
 from medspa.models import Invitation, Medspa, Membership, Patient, User
 from medspa.models.patients import PatientStatus
 from medspa.models.tenancy import BusinessModel
@@ -79,7 +80,7 @@ PROVIDER_CONFIRMATION = (
 )
 
 
-class TransitionRuleBroken(Exception):
+class TransitionRuleBroken(DomainError):
     """A request that the transition's rules refuse; the message says why, for the person who asked."""
 
 

@@ -19,6 +19,7 @@ from django_scopes import scopes_disabled
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.errors import refusals
 from medspa.http import client_ip, secret_link
 from medspa.masquerade import impersonator_id
 from medspa.models.tenancy import BusinessModel
@@ -311,11 +312,8 @@ def steps(request):
 def request_transition(request):
     form = TransitionTermsForm(request.POST, medspa=request.medspa)
     if form.is_valid():
-        try:
+        with refusals(form=form):
             services.transition_request(medspa=request.medspa, by=request.user, terms=form.terms())
-        except services.TransitionRuleBroken as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(
                 request, "Your request was sent to Portrait: you will see here when it is approved."
             )
@@ -330,11 +328,8 @@ def coordinator_leaves(request):
     happens that day and asks for confirmation; the confirmed post sends the request."""
     form = CoordinatorLeavesForm(request.POST, medspa=request.medspa)
     if form.is_valid() and form.cleaned_data["confirmed"]:
-        try:
+        with refusals(form=form):
             services.transition_request(medspa=request.medspa, by=request.user, terms=form.terms())
-        except services.TransitionRuleBroken as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(
                 request,
                 "Your request to let the coordinator go was sent to Portrait: you will see here when it is "
@@ -380,16 +375,13 @@ def openphone_account(request):
     transition = _open_transition(request)
     form = OpenPhoneAccountForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals(form=form):
             services.openphone_account_set(
                 transition=transition,
                 by=request.user,
                 email=form.cleaned_data["email"],
                 workspace=form.cleaned_data["workspace"],
             )
-        except services.TransitionRuleBroken as error:
-            form.add_error(None, str(error))
-        else:
             transition.refresh_from_db()
             text = f"The number will move to {transition.openphone_target_email}."
             if transition.openphone_acknowledged_at:
@@ -406,11 +398,8 @@ def openphone_acknowledge(request):
     transition = _open_transition(request)
     form = AcknowledgeForm(request.POST, acknowledged=transition.openphone_acknowledged_at is not None)
     if form.is_valid():
-        try:
+        with refusals(form=form):
             services.openphone_acknowledge(transition=transition, by=request.user)
-        except services.TransitionRuleBroken as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(
                 request,
                 f"The confirmation link was emailed to {request.user.email}: open it and press “Confirm”.",
@@ -425,11 +414,8 @@ def booking_resolve(request, pk: int):
     booking = get_object_or_404(AcuityBooking.objects.select_related("transition"), pk=pk)
     form = booking_resolve_form(booking, request.POST)
     if form.is_valid():
-        try:
+        with refusals(form=form):
             services.booking_resolve(booking=booking, by=request.user, note=form.cleaned_data["note"])
-        except services.TransitionRuleBroken as error:
-            form.add_error(None, str(error))
-        else:
             messages.success(request, f"The Acuity appointment of {booking.patient_name} is marked resolved.")
             return redirect(reverse("transition:page") + "#acuity")
     return _page(request, bound={"booking": (booking.pk, form)}, status=400)
@@ -450,10 +436,10 @@ def confirm(request, token: str):
     transition decides the scope."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    try:
+    with refusals() as refused:
         data = services.confirmation_token_read(token)
-    except services.TransitionRuleBroken as error:
-        return _problem(request, str(error), 400)
+    if refused:
+        return _problem(request, refused.message, 400)
     if data.get("u") != request.user.pk:
         return _problem(
             request, "This confirmation link was sent to someone else: sign in as that person.", 403
@@ -472,10 +458,10 @@ def confirm(request, token: str):
             return render(request, "transition/confirm.html", {"transition": transition, "done": confirmed})
         if request.method == "POST":
             _in_person(request)
-            try:
+            with refusals() as refused:
                 services.provider_confirm(token=token, by=request.user, ip=client_ip(request))
-            except services.TransitionRuleBroken as error:
-                return _problem(request, str(error), 400)
+            if refused:
+                return _problem(request, refused.message, 400)
             messages.success(request, "Thank you: your written confirmation was recorded.")
             return redirect("transition_confirm:confirm", token=token)
         problem = _confirm_problem(transition, data)

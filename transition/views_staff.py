@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_scopes import scopes_disabled
 
+from medspa.errors import refusals
 from medspa.http import client_ip
 from medspa.permissions import staff_required
 from medspa.tenancy import medspa_scope
@@ -117,16 +118,10 @@ def transition_new(request):
         form = StaffScheduleForm(request.POST)
         if form.is_valid():
             medspa = form.cleaned_data["medspa"]
-            with _scope_of(medspa.pk):
-                try:
-                    transition = services.transition_schedule(
-                        medspa=medspa, by=request.user, terms=form.terms()
-                    )
-                except services.TransitionRuleBroken as error:
-                    form.add_error(None, str(error))
-                else:
-                    messages.success(request, f"The transition of {medspa.name} is scheduled, with its plan.")
-                    return redirect("transition_staff:detail", pk=transition.pk)
+            with _scope_of(medspa.pk), refusals(form=form):
+                transition = services.transition_schedule(medspa=medspa, by=request.user, terms=form.terms())
+                messages.success(request, f"The transition of {medspa.name} is scheduled, with its plan.")
+                return redirect("transition_staff:detail", pk=transition.pk)
         return render(request, "transition/staff/new.html", {"form": form}, status=400)
 
 
@@ -141,18 +136,10 @@ def coordinator_leaves_new(request):
         form = StaffCoordinatorLeavesForm(request.POST)
         if form.is_valid():
             medspa = form.cleaned_data["medspa"]
-            with _scope_of(medspa.pk):
-                try:
-                    transition = services.transition_schedule(
-                        medspa=medspa, by=request.user, terms=form.terms()
-                    )
-                except services.TransitionRuleBroken as error:
-                    form.add_error(None, str(error))
-                else:
-                    messages.success(
-                        request, f"{medspa.name}: {transition.headline}, scheduled with its plan."
-                    )
-                    return redirect("transition_staff:detail", pk=transition.pk)
+            with _scope_of(medspa.pk), refusals(form=form):
+                transition = services.transition_schedule(medspa=medspa, by=request.user, terms=form.terms())
+                messages.success(request, f"{medspa.name}: {transition.headline}, scheduled with its plan.")
+                return redirect("transition_staff:detail", pk=transition.pk)
         return render(request, "transition/staff/coordinator_leaves.html", {"form": form}, status=400)
 
 
@@ -201,18 +188,12 @@ def approve(request, pk: int):
     transition = _transition(pk)
     form = ApproveForm(request.POST)
     if form.is_valid():
-        with _scope_of(transition.medspa_id):
-            try:
-                services.transition_approve(
-                    transition=transition, by=request.user, effective_date=form.cleaned_data["effective_date"]
-                )
-            except services.TransitionRuleBroken as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(
-                    request, f"The transition of {transition.medspa.name} is approved and planned."
-                )
-                return _back(transition)
+        with _scope_of(transition.medspa_id), refusals(form=form):
+            services.transition_approve(
+                transition=transition, by=request.user, effective_date=form.cleaned_data["effective_date"]
+            )
+            messages.success(request, f"The transition of {transition.medspa.name} is approved and planned.")
+            return _back(transition)
     return _detail_page(request, transition, bound={"approve": form}, status=400)
 
 
@@ -222,14 +203,10 @@ def _note_action(request, pk: int, *, key: str, form_class, service, message: st
     transition = _transition(pk)
     form = form_class(request.POST)
     if form.is_valid():
-        with _scope_of(transition.medspa_id):
-            try:
-                service(transition=transition, by=request.user, note=form.cleaned_data["note"])
-            except services.TransitionRuleBroken as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, message.format(medspa=transition.medspa.name))
-                return _back(transition)
+        with _scope_of(transition.medspa_id), refusals(form=form):
+            service(transition=transition, by=request.user, note=form.cleaned_data["note"])
+            messages.success(request, message.format(medspa=transition.medspa.name))
+            return _back(transition)
     return _detail_page(request, transition, bound={key: form}, status=400)
 
 
@@ -255,20 +232,16 @@ def cancel(request, pk: int):
 @staff_required
 def portrait_confirm(request, pk: int):
     transition = _transition(pk)
-    with _scope_of(transition.medspa_id):
-        try:
-            services.portrait_confirm(transition=transition, by=request.user, ip=client_ip(request))
-        except services.TransitionRuleBroken as error:
-            refusal = str(error)
-        else:
-            transition.refresh_from_db()
-            messages.success(
-                request,
-                f"Portrait's written confirmation of the move to {transition.openphone_target_email} is "
-                "recorded.",
-            )
-            return _back(transition, "#openphone")
-    return _detail_page(request, transition, refusal=refusal, status=400)
+    with _scope_of(transition.medspa_id), refusals() as refused:
+        services.portrait_confirm(transition=transition, by=request.user, ip=client_ip(request))
+        transition.refresh_from_db()
+        messages.success(
+            request,
+            f"Portrait's written confirmation of the move to {transition.openphone_target_email} is "
+            "recorded.",
+        )
+        return _back(transition, "#openphone")
+    return _detail_page(request, transition, refusal=refused.message, status=400)
 
 
 def _step(pk: int) -> TransitionStep:
@@ -281,15 +254,11 @@ def _step(pk: int) -> TransitionStep:
 def step_retry(request, pk: int):
     step = _step(pk)
     transition = _transition(step.transition_id)
-    with _scope_of(transition.medspa_id):
-        try:
-            services.step_retry(step=step, by=request.user)
-        except services.TransitionRuleBroken as error:
-            refusal = str(error)
-        else:
-            messages.success(request, f"“{step.get_kind_display()}” is queued again.")
-            return _back(transition, "#steps")
-    return _detail_page(request, transition, refusal=refusal, status=400)
+    with _scope_of(transition.medspa_id), refusals() as refused:
+        services.step_retry(step=step, by=request.user)
+        messages.success(request, f"“{step.get_kind_display()}” is queued again.")
+        return _back(transition, "#steps")
+    return _detail_page(request, transition, refusal=refused.message, status=400)
 
 
 @require_POST
@@ -299,14 +268,10 @@ def step_done(request, pk: int):
     transition = _transition(step.transition_id)
     form = step_done_form(step, request.POST)
     if form.is_valid():
-        with _scope_of(transition.medspa_id):
-            try:
-                services.step_mark_done(step=step, by=request.user, note=form.cleaned_data["note"])
-            except services.TransitionRuleBroken as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, f"“{step.get_kind_display()}” is marked done by hand.")
-                return _back(transition, "#steps")
+        with _scope_of(transition.medspa_id), refusals(form=form):
+            services.step_mark_done(step=step, by=request.user, note=form.cleaned_data["note"])
+            messages.success(request, f"“{step.get_kind_display()}” is marked done by hand.")
+            return _back(transition, "#steps")
     return _detail_page(request, transition, bound={"step": (step.pk, form)}, status=400)
 
 
@@ -318,16 +283,10 @@ def booking_resolve(request, pk: int):
     transition = _transition(booking.transition_id)
     form = booking_resolve_form(booking, request.POST)
     if form.is_valid():
-        with _scope_of(transition.medspa_id):
-            try:
-                services.booking_resolve(booking=booking, by=request.user, note=form.cleaned_data["note"])
-            except services.TransitionRuleBroken as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(
-                    request, f"The Acuity appointment of {booking.patient_name} is marked resolved."
-                )
-                return _back(transition, "#acuity")
+        with _scope_of(transition.medspa_id), refusals(form=form):
+            services.booking_resolve(booking=booking, by=request.user, note=form.cleaned_data["note"])
+            messages.success(request, f"The Acuity appointment of {booking.patient_name} is marked resolved.")
+            return _back(transition, "#acuity")
     return _detail_page(request, transition, bound={"booking": (booking.pk, form)}, status=400)
 
 

@@ -8,8 +8,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from medspa import dashboards, images, masquerade, onboarding, panels, selectors, services
+from medspa import dashboards, masquerade, onboarding, panels, selectors, services
 from medspa.dashboards import dashboard_area
+from medspa.errors import refusals
 from medspa.forms import (
     AddonsForm,
     BusinessForm,
@@ -53,11 +54,8 @@ def profile(request):
             instance=current or ProviderProfile(membership=request.membership, medspa=request.medspa),
         )
         if form.is_valid():
-            try:
+            with refusals(form=form):
                 services.profile_update(membership=request.membership, data=form.cleaned_data)
-            except masquerade.SignatureNotPersonal as refused:
-                form.add_error(None, str(refused))
-            else:
                 messages.success(request, "Your profile was saved.")
                 return redirect("profile")
         return render(
@@ -74,11 +72,8 @@ def profile_signature(request):
         return render(
             request, "medspa/profile.html", _profile_context(request, signature_form=form), status=400
         )
-    try:
+    with refusals(request):
         services.profile_signature_draw(membership=request.membership, png=form.cleaned_data["data_url"])
-    except (masquerade.SignatureNotPersonal, images.ImageRefused) as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, "Your signature was saved.")
     return redirect("profile")
 
@@ -91,11 +86,8 @@ def licence_add(request):
         return render(
             request, "medspa/profile.html", _profile_context(request, licence_form=form), status=400
         )
-    try:
+    with refusals(request):
         services.licence_add(membership=request.membership, data=form.cleaned_data)
-    except masquerade.SignatureNotPersonal as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, "The licence was added.")
     return redirect("profile")
 
@@ -104,11 +96,8 @@ def licence_add(request):
 @role_required(*MEMBER_ROLES)
 def licence_remove(request, pk: int):
     licence = get_object_or_404(ProviderLicence, pk=pk, profile__membership=request.membership)
-    try:
+    with refusals(request):
         services.licence_remove(licence=licence)
-    except masquerade.SignatureNotPersonal as refused:
-        messages.error(request, str(refused))
-    else:
         messages.success(request, f"The {licence.state} licence {licence.number} was removed.")
     return redirect("profile")
 
@@ -203,11 +192,8 @@ def settings_medical_director(request):
             _settings_context(request, director_form=form),
             status=400,
         )
-    try:
+    with refusals(request):
         services.medical_director_set(medspa=request.medspa, membership=form.cleaned_data["director"])
-    except services.MedspaRuleBroken as error:
-        messages.error(request, str(error))
-    else:
         messages.success(
             request, f"{form.cleaned_data['director'].user.get_full_name()} is your medical director."
         )
@@ -225,13 +211,10 @@ def settings_medical_director_request(request):
             _settings_context(request, director_request_form=form),
             status=400,
         )
-    try:
+    with refusals(request):
         services.medical_director_request(
             medspa=request.medspa, requested_by=request.user, data=form.cleaned_data
         )
-    except services.MedspaRuleBroken as error:
-        messages.error(request, str(error))
-    else:
         messages.success(request, "Portrait will create a physician user for you and let you know.")
     return redirect("account_settings")
 
@@ -249,11 +232,8 @@ def settings_member(request, pk: int, action: str):
     }
     if action not in actions:
         raise Http404
-    try:
+    with refusals(request):
         actions[action]()
-    except services.MedspaRuleBroken as error:
-        messages.error(request, str(error))
-    else:
         done = {
             "grant-admin": "is now an admin",
             "remove-admin": "is no longer an admin",

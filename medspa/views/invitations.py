@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
 from medspa import services
+from medspa.errors import refusals
 from medspa.forms import InvitationAcceptForm, InvitationForm
 from medspa.models import Invitation
 from medspa.permissions import role_required
@@ -36,11 +37,8 @@ def invitation_list(request):
 @role_required("admin")
 def invitation_revoke(request, pk: int):
     invitation = get_object_or_404(Invitation, pk=pk)
-    try:
+    with refusals(request):
         services.invitation_revoke(invitation=invitation)
-    except services.InvitationUnusable as error:
-        messages.error(request, str(error))
-    else:
         messages.success(request, f"The invitation to {invitation.email} was revoked.")
     return redirect("invitation_list")
 

@@ -6,6 +6,7 @@ from django.template.defaultfilters import pluralize
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.errors import refusals
 from medspa.forms import PatientImportUploadForm
 from medspa.models import PatientImport
 from medspa.patient_import import (
@@ -13,8 +14,6 @@ from medspa.patient_import import (
     MAX_ROWS,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
-    ImportFileInvalid,
-    ImportNotConfirmable,
     patient_import_confirm,
     patient_import_ignored_columns,
     patient_import_parse,
@@ -31,16 +30,13 @@ def upload(request):
         form = PatientImportUploadForm(request.POST, request.FILES)
         if form.is_valid():
             csv_file = form.cleaned_data["file"]
-            try:
+            with refusals(form=form):  # on the file field
                 patient_import = patient_import_parse(
                     medspa=request.medspa,
                     uploaded_by=request.user,
                     filename=csv_file.name,
                     content=csv_file.read(MAX_FILE_BYTES + 1),  # one byte more tells a file that is too large
                 )
-            except ImportFileInvalid as error:
-                form.add_error("file", str(error))
-            else:
                 return redirect("dashboard_patient_import_preview", pk=patient_import.pk)
         status = 400
     else:
@@ -63,10 +59,9 @@ def preview(request, pk: int):
     confirms to import them all in one go; a file with rows to fix must be fixed and uploaded again."""
     patient_import = get_object_or_404(PatientImport.objects.select_related("uploaded_by"), pk=pk)
     if request.method == "POST":
-        try:
+        with refusals(request) as refused:
             imported = patient_import_confirm(patient_import=patient_import)
-        except ImportNotConfirmable as error:
-            messages.error(request, str(error))
+        if refused:
             return redirect("dashboard_patient_import_preview", pk=patient_import.pk)
         skipped = len(patient_import.rows) - imported
         note = f"; {skipped} duplicate{pluralize(skipped)} skipped" if skipped else ""

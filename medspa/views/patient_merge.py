@@ -7,9 +7,9 @@ from django.views.decorators.http import require_POST
 
 from medspa import dashboards, services
 from medspa.dashboards import dashboard_area
+from medspa.errors import refusals
 from medspa.models import Patient
 from medspa.patient_merge import (
-    PatientMergeRefused,
     patient_duplicate_dismiss,
     patient_merge,
     patient_merge_preview,
@@ -32,10 +32,9 @@ def merge(request, pk: int):
     if request.method == "POST" and keep is not None:
         duplicate = other if keep is patient else patient
         if request.POST.get("confirm") == "merge":
-            try:
+            with refusals(request) as refused:
                 survivor = patient_merge(survivor=keep, duplicate=duplicate, by=request.user)
-            except PatientMergeRefused as error:
-                messages.error(request, str(error))
+            if refused:
                 return redirect("dashboard_patient_detail", pk=patient.pk)
             messages.success(request, f"The two records were merged into {survivor.full_name}'s.")
             return redirect("dashboard_patient_detail", pk=survivor.pk)
