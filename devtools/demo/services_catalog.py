@@ -4,9 +4,7 @@ Idempotent, like the rest of `seed_demo`."""
 
 from decimal import Decimal
 
-from django.dispatch import receiver
-
-from medspa.demo import demo_seeded
+from medspa.models import Medspa
 from services_catalog import services
 from services_catalog.library import library_load
 from services_catalog.models import (
@@ -66,8 +64,8 @@ def medspa_seed(medspa, *, imports: int) -> None:
             services.product_save(medspa=medspa, data={"name": name, "sku": sku, "price": Decimal(price)})
 
 
-@receiver(demo_seeded)
-def _seed(sender, medspas, **kwargs):
+def seed(medspas: dict[str, Medspa]) -> None:
+    """The Portrait library, then twelve of its services in the Launch medspa and five in the Flex one."""
     library_load()
     medspa_seed(medspas["launch"], imports=12)
     medspa_seed(medspas["flex"], imports=5)
