@@ -6,7 +6,7 @@ class BillingConfig(AppConfig):
     verbose_name = "Monthly billing"
 
     def ready(self) -> None:
-        from billing import demo, receivers  # noqa: F401 (connects the business-model and demo receivers)
+        from billing import receivers  # noqa: F401 (connects the business-model receiver)
         from billing.panels import account_settings_context
         from medspa.panels import ACCOUNT_SETTINGS, Panel
 

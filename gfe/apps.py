@@ -6,7 +6,7 @@ class GfeConfig(AppConfig):
     verbose_name = "GFE management"
 
     def ready(self) -> None:
-        from gfe import demo, onboarding_steps  # noqa: F401 (demo connects its receiver)
+        from gfe import onboarding_steps
         from gfe.selectors import profile_panel_context
         from medspa.panels import PATIENT, Panel
 

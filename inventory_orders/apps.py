@@ -8,4 +8,4 @@ class InventoryOrdersConfig(AppConfig):
     verbose_name = "Inventory ordering"
 
     def ready(self) -> None:
-        from inventory_orders import demo, services  # noqa: F401 (they register their receivers)
+        from inventory_orders import services  # noqa: F401 (it registers its receivers)

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "inventory_orders",
     "transition",
     "billing",
+    # Demo data and benchmarks (commands only: no models, URLs or receivers). Always installed, so that
+    # `seed_demo` and `demo_logins` work in `make run`, and the tests and `make bench` find theirs.
+    "devtools",
 ]
 
 MIDDLEWARE = [

@@ -8,4 +8,4 @@ class ProvidersConfig(AppConfig):
     verbose_name = "Provider dashboard"
 
     def ready(self) -> None:
-        from providers import demo, hooks, panels  # noqa: F401 (they register themselves)
+        from providers import hooks, panels  # noqa: F401 (they register themselves)

@@ -6,6 +6,6 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self) -> None:
-        from scheduling import demo, hooks, onboarding_steps  # noqa: F401 (demo and hooks register themselves)
+        from scheduling import hooks, onboarding_steps  # noqa: F401 (hooks register themselves)
 
         onboarding_steps.register()

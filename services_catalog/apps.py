@@ -6,6 +6,6 @@ class ServicesCatalogConfig(AppConfig):
     verbose_name = "Services / Products"
 
     def ready(self) -> None:
-        from services_catalog import demo, onboarding_steps  # noqa: F401 (demo connects its receiver)
+        from services_catalog import onboarding_steps
 
         onboarding_steps.register()

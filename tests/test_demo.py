@@ -1,13 +1,16 @@
+import ast
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db.models import Sum
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from medspa import demo
+from devtools.demo import core as demo
 from medspa.models import Medspa, Membership, Patient, User
 from providers import todo
 from providers.models import Payment, Refund, Sale, Visit
@@ -116,3 +119,21 @@ def test_the_demo_code_command_prints_a_code_the_demo_secret_accepts(db, capsys)
     call_command("demo_totp")
     code = capsys.readouterr().out.strip()
     assert len(code) == 6 and validate_totp_code(demo.DEMO_TOTP_SECRET, code)
+
+
+def test_no_app_imports_the_demo_or_the_benchmarks():
+    """devtools sits above every app: it may import them all, and none of them imports it."""
+    root = Path(__file__).resolve().parent.parent
+    apps = ["medspa", "services_catalog", "gfe", "scheduling", "providers", "inventory_orders", "billing",
+            "transition"]  # fmt: skip
+    found = []
+    for app in apps:
+        for path in (root / app).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and node.level == 0:
+                    names = [node.module or ""]
+                hits = [name for name in names if name.split(".")[0] == "devtools"]
+                found += [f"{path.relative_to(root)}: {name}" for name in hits]
+    assert found == []
+    assert "devtools" in settings.INSTALLED_APPS

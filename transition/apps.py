@@ -7,7 +7,6 @@ class TransitionConfig(AppConfig):
 
     def ready(self) -> None:
         from medspa.panels import ACCOUNT_SETTINGS, Panel
-        from transition import demo  # noqa: F401 (connects the demo seed)
         from transition.panels import account_settings_context
 
         ACCOUNT_SETTINGS.register(

@@ -1,6 +1,6 @@
 """The load test's busy medspa and what the simulated users need to act in it.
 
-The medspa is `make bench`'s (scheduling.management.commands.bench_scheduling): one location with 10 providers
+The medspa is `make bench`'s (`bench_scheduling`): one location with 10 providers
 working 8:00–19:00 every day, 5 appointment types, 300 patients and 5,000 appointments over the next 60 days,
 the first three days fully booked. On top of it: every provider enrolled in two-factor authentication (the
 bench admin already is) with open charts (walk-in visits) of their patients, signed-in sessions for the
@@ -22,15 +22,15 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
 from django_scopes import scopes_disabled
 
+from devtools.bench import TOTP_SECRET
+from devtools.management.commands.bench_scheduling import FULL_DAYS
+from devtools.management.commands.bench_scheduling import Command as SchedulingBench
 from medspa import services
-from medspa.bench import TOTP_SECRET
 from medspa.middleware import SESSION_STARTED_KEY
 from medspa.models import Medspa, Patient, User
 from medspa.tenancy import SESSION_MEDSPA_KEY, medspa_scope
 from providers import charting
 from scheduling import slots
-from scheduling.management.commands.bench_scheduling import FULL_DAYS
-from scheduling.management.commands.bench_scheduling import Command as SchedulingBench
 from scheduling.models import Appointment
 from scripts.load import mix
 

@@ -4,11 +4,9 @@ a closure, and two weeks of appointments. Idempotent, like the rest of `seed_dem
 import random
 from datetime import datetime, time, timedelta
 
-from django.dispatch import receiver
 from django.utils import timezone
 
-from medspa.demo import demo_seeded
-from medspa.models import Membership, Patient
+from medspa.models import Medspa, Membership, Patient
 from scheduling import booking
 from scheduling.models import Appointment, AppointmentType, AvailabilityRule, Location, Resource
 from services_catalog.models import Service
@@ -81,8 +79,8 @@ LOCATIONS = {
 }
 
 
-@receiver(demo_seeded)
-def _seed(sender, medspas, **kwargs):
+def seed(medspas: dict[str, Medspa]) -> None:
+    """The demo locations, their appointment types and hours, and two weeks of appointments."""
     for key, places in LOCATIONS.items():
         for name, line1, city, state, postal_code, tz in places:
             Location.objects.get_or_create(

@@ -1,21 +1,18 @@
-"""Demo data of the Services / Products tab: the Portrait library (services_catalog/library_data.py) and,
+"""Demo data of the Services / Products tab: the Portrait library (services_catalog.library) and,
 for the demo medspas, imported and custom services, signed standing orders and retail products.
 Idempotent, like the rest of `seed_demo`."""
 
 from decimal import Decimal
 
-from django.dispatch import receiver
-
-from medspa.demo import demo_seeded
-from services_catalog import library_data, services
+from medspa.models import Medspa
+from services_catalog import services
+from services_catalog.library import library_load
 from services_catalog.models import (
-    CareMessage,
     Consent,
     LibraryService,
     RetailProduct,
     Service,
     ServiceGroup,
-    StandingOrder,
 )
 
 RETAIL = [
@@ -25,44 +22,6 @@ RETAIL = [
     ("Post-procedure recovery balm", "BALM-REC", "36.00"),
     ("Vitamin C brightening serum", "SER-VC-15", "88.00"),
 ]
-
-
-def _text(model, key: str, entry: dict, **extra):
-    existing = model.library.filter(title=entry["title"]).first()
-    if existing is not None:
-        return existing
-    return services.text_create(
-        model=model, medspa=None, title=entry["title"], text=entry["text"], by=None, **extra
-    )
-
-
-def library_seed() -> int:
-    """Loads the Portrait library; returns how many library services exist."""
-    consents = {key: _text(Consent, key, entry) for key, entry in library_data.CONSENTS.items()}
-    orders = {key: _text(StandingOrder, key, entry) for key, entry in library_data.STANDING_ORDERS.items()}
-    messages = {
-        key: _text(CareMessage, key, entry, timing=entry["timing"])
-        for key, entry in library_data.CARE_MESSAGES.items()
-    }
-    for position, group_data in enumerate(library_data.GROUPS):
-        group, _ = ServiceGroup.library.get_or_create(
-            medspa=None, name=group_data["name"],
-            defaults={"description": group_data["description"], "position": position},
-        )  # fmt: skip
-        for item in group_data["services"]:
-            service, created = LibraryService.objects.get_or_create(
-                name=item["name"],
-                defaults={
-                    "group": group, "description": item["description"],
-                    "default_price": Decimal(item["price"]),
-                    "duration_minutes": item["duration_minutes"], "requires_gfe": item["requires_gfe"],
-                    "standing_order": orders.get(item["standing_order"]) if item["standing_order"] else None,
-                },
-            )  # fmt: skip
-            if created:
-                service.consents.set([consents[key] for key in item["consents"]])
-                service.care_messages.set([messages[key] for key in item["care_messages"]])
-    return LibraryService.objects.count()
 
 
 def medspa_seed(medspa, *, imports: int) -> None:
@@ -105,8 +64,8 @@ def medspa_seed(medspa, *, imports: int) -> None:
             services.product_save(medspa=medspa, data={"name": name, "sku": sku, "price": Decimal(price)})
 
 
-@receiver(demo_seeded)
-def _seed(sender, medspas, **kwargs):
-    library_seed()
+def seed(medspas: dict[str, Medspa]) -> None:
+    """The Portrait library, then twelve of its services in the Launch medspa and five in the Flex one."""
+    library_load()
     medspa_seed(medspas["launch"], imports=12)
     medspa_seed(medspas["flex"], imports=5)

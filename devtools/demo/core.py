@@ -1,6 +1,7 @@
-"""The demo world `manage.py seed_demo` loads: a Launch medspa with an owner-injector, two more providers,
-thirty patients; a Flex medspa; a Portrait staff user. Idempotent. The apps built on the core add their
-own demo data (locations, services, appointments, clearances) through `demo_seeded`."""
+"""The core of the demo world: a Launch medspa with an owner-injector, two more providers, thirty patients;
+a Flex medspa; a Portrait staff user; the password and authenticator secret every demo user shares.
+Idempotent. The apps' own demo data (locations, services, appointments, clearances) is seeded on top of it
+by the other modules of devtools.demo."""
 
 import random
 import time
@@ -13,16 +14,9 @@ from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
-from django.db import transaction
-from django.dispatch import Signal
-from django_scopes import scopes_disabled
 
 from medspa.models import Medspa, Membership, Patient, ProviderLicence, ProviderProfile, User
 from medspa.models.tenancy import BusinessModel, Credential
-
-# Apps built on the core add their own demo data when this is sent (with medspas={"launch", "flex"}),
-# in the same transaction; the core never imports them.
-demo_seeded = Signal()
 
 # Every demo user signs in with this password and this authenticator secret (add it to any TOTP app, or
 # run `manage.py demo_totp` for the current code). Demo data only: never on a real deployment.
@@ -72,8 +66,6 @@ FLEX_PEOPLE = [
     ),
 ]
 STAFF = DemoUser("ops@portrait.example", "Portrait Operations", "staff")
-# (email, what they are) of demo people that other apps seed, for `demo_logins`.
-MORE_LOGINS: list[tuple[str, str]] = []
 
 FIRST_NAMES = [
     "Olivia",
@@ -236,51 +228,49 @@ def _patients(medspa: Medspa, count: int) -> None:
         )
 
 
-@transaction.atomic
-def seed() -> dict:
-    with scopes_disabled():
-        launch, _ = Medspa.objects.get_or_create(
-            slug="glow-aesthetics",
-            defaults={
-                "name": "Glow Aesthetics Studio",
-                "time_zone": "America/Los_Angeles",
-                "business_model": BusinessModel.LAUNCH,
-                "dba": "Glow Med Spa",
-                "addon_charting": True,
-                "shipping_line1": "2150 Fifth Ave, Suite 200",
-                "shipping_city": "San Diego",
-                "shipping_state": "CA",
-                "shipping_postal_code": "92101",
-            },
-        )
-        flex, _ = Medspa.objects.get_or_create(
-            slug="luxe-skin-bar",
-            defaults={
-                "name": "Luxe Skin Bar",
-                "time_zone": "America/Chicago",
-                "business_model": BusinessModel.FLEX,
-                "flex_revenue_split_percent": Decimal("20.00"),
-                "shipping_line1": "410 N Michigan Ave",
-                "shipping_city": "Chicago",
-                "shipping_state": "IL",
-                "shipping_postal_code": "60611",
-            },
-        )
-        launch_members = [_member(launch, person) for person in LAUNCH_PEOPLE]
-        for person in FLEX_PEOPLE:
-            _member(flex, person)
-        _user(STAFF, staff=True)
-        _patients(launch, 30)
-        _patients(flex, 8)
-        providers = [m for m in launch_members if m.is_provider]
-        for index, patient in enumerate(Patient.objects.filter(medspa=launch).order_by("pk")):
-            if not patient.assigned_providers.exists():
-                patient.assigned_providers.add(providers[index % len(providers)])
-        if launch.medical_director_id is None:
-            launch.medical_director = launch_members[0]  # Dr. Maya Chen, MD, the owner
-            launch.save(update_fields=["medical_director"])
-        demo_seeded.send(sender=None, medspas={"launch": launch, "flex": flex})
-        return {"medspas": Medspa.objects.count(), "patients": Patient.objects.count()}
+def medspas_seed() -> dict[str, Medspa]:
+    """The two demo medspas with their people and patients, by what they are: {"launch": …, "flex": …}."""
+    launch, _ = Medspa.objects.get_or_create(
+        slug="glow-aesthetics",
+        defaults={
+            "name": "Glow Aesthetics Studio",
+            "time_zone": "America/Los_Angeles",
+            "business_model": BusinessModel.LAUNCH,
+            "dba": "Glow Med Spa",
+            "addon_charting": True,
+            "shipping_line1": "2150 Fifth Ave, Suite 200",
+            "shipping_city": "San Diego",
+            "shipping_state": "CA",
+            "shipping_postal_code": "92101",
+        },
+    )
+    flex, _ = Medspa.objects.get_or_create(
+        slug="luxe-skin-bar",
+        defaults={
+            "name": "Luxe Skin Bar",
+            "time_zone": "America/Chicago",
+            "business_model": BusinessModel.FLEX,
+            "flex_revenue_split_percent": Decimal("20.00"),
+            "shipping_line1": "410 N Michigan Ave",
+            "shipping_city": "Chicago",
+            "shipping_state": "IL",
+            "shipping_postal_code": "60611",
+        },
+    )
+    launch_members = [_member(launch, person) for person in LAUNCH_PEOPLE]
+    for person in FLEX_PEOPLE:
+        _member(flex, person)
+    _user(STAFF, staff=True)
+    _patients(launch, 30)
+    _patients(flex, 8)
+    providers = [m for m in launch_members if m.is_provider]
+    for index, patient in enumerate(Patient.objects.filter(medspa=launch).order_by("pk")):
+        if not patient.assigned_providers.exists():
+            patient.assigned_providers.add(providers[index % len(providers)])
+    if launch.medical_director_id is None:
+        launch.medical_director = launch_members[0]  # Dr. Maya Chen, MD, the owner
+        launch.save(update_fields=["medical_director"])
+    return {"launch": launch, "flex": flex}
 
 
 def current_code(secret: str = DEMO_TOTP_SECRET) -> str:

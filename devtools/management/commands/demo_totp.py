@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand
 
-from medspa import demo
+from devtools.demo import core
 
 
 class Command(BaseCommand):
     help = "Prints the current two-factor code of the demo users (they share one demo authenticator secret)."
 
     def handle(self, *args, **options):
-        self.stdout.write(demo.current_code())
+        self.stdout.write(core.current_code())

@@ -5,16 +5,15 @@ its Legacy tools (OpenPhone, TigerConnect, Acuity ids) and a transition its admi
 from datetime import timedelta
 
 from django.db import transaction
-from django.dispatch import receiver
 
-from billing.demo import bills_seed
-from medspa import demo
-from medspa.demo import DemoUser, demo_seeded
+from devtools.demo import core
+from devtools.demo.billing import bills_seed
+from devtools.demo.core import DemoUser
+from devtools.demo.scheduling import appointments_seed, location_seed
+from devtools.demo.services_catalog import medspa_seed
 from medspa.models import Medspa, Membership
 from medspa.models.tenancy import BusinessModel, Credential
-from scheduling.demo import appointments_seed, location_seed
 from scheduling.models import Location
-from services_catalog.demo import medspa_seed
 from transition import services
 from transition.models import Transition
 
@@ -22,7 +21,8 @@ LEGACY_PEOPLE = [
     DemoUser("alex.kim@serenityskin.example", "Dr. Alex Kim", "admin+provider", Credential.MD, "Owner", True),
 ]
 COORDINATOR = DemoUser("casey.morgan@portrait.example", "Casey Morgan", "coordinator")
-demo.MORE_LOGINS += [
+# (email, what they are), for `demo_logins`.
+LOGINS = [
     (LEGACY_PEOPLE[0].email, "admin+provider · Serenity Skin & Laser (Legacy, asking to move to Launch)"),
     (COORDINATOR.email, "coordinator · Serenity Skin & Laser (the EHR calendar only)"),
 ]
@@ -38,15 +38,15 @@ def legacy_seed() -> Medspa:
             "shipping_postal_code": "02116",
         },
     )  # fmt: skip
-    owner = demo._member(medspa, LEGACY_PEOPLE[0])
+    owner = core._member(medspa, LEGACY_PEOPLE[0])
     if medspa.medical_director_id is None:
         medspa.medical_director = owner
         medspa.save(update_fields=["medical_director"])
     Membership.objects.get_or_create(
-        medspa=medspa, user=demo._user(COORDINATOR), defaults={"is_provider": False, "is_coordinator": True}
+        medspa=medspa, user=core._user(COORDINATOR), defaults={"is_provider": False, "is_coordinator": True}
     )
     if not medspa.patients.exists():
-        demo._patients(medspa, 12)
+        core._patients(medspa, 12)
     medspa_seed(medspa, imports=4)
     location, _ = Location.objects.get_or_create(
         medspa=medspa, name="Back Bay",
@@ -77,7 +77,7 @@ def legacy_seed() -> Medspa:
     return medspa
 
 
-@receiver(demo_seeded)
-def _seed(sender, medspas, **kwargs):
+def seed(medspas: dict[str, Medspa]) -> None:
+    """The Legacy medspa asking to move to Launch (its own medspa: `medspas` is not used)."""
     with transaction.atomic():
         legacy_seed()

@@ -2,8 +2,8 @@
 after a warm-up, prints p50 / p95 / max in milliseconds against targets, and deletes what it made (unless
 --keep); the medspa's admin, providers and patients; timing, nearest-rank percentiles and the report table.
 
-Each app's bench (scheduling's, providers') subclasses `BenchCommand` with its own seeding, operations and
-clean-up of its own rows; the core never imports them."""
+Each bench command (`bench_scheduling`, `bench_earnings`) subclasses `BenchCommand` with its own seeding,
+operations and clean-up of its own rows."""
 
 import math
 import random

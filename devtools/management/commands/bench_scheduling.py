@@ -28,7 +28,7 @@ from django.test import RequestFactory, override_settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from medspa.bench import (
+from devtools.bench import (
     BenchCommand,
     Timing,
     bench_medspa_delete,

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from medspa import demo
+from devtools import demo
 
 
 class Command(BaseCommand):

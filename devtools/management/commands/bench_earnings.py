@@ -32,7 +32,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from medspa.bench import (
+from devtools.bench import (
     TOTP_SECRET,
     BenchCommand,
     Timing,

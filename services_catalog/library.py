@@ -1,0 +1,60 @@
+"""The Portrait services library every medspa imports from: its groups and services, and the consents,
+standing orders and care messages they use. The library is data, kept in `data/library.json` (written for
+this product; illustrative, not medical advice), and `library_load` puts it in the database."""
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+
+from services_catalog import services
+from services_catalog.models import CareMessage, Consent, LibraryService, ServiceGroup, StandingOrder
+
+LIBRARY_FILE = Path(__file__).resolve().parent / "data" / "library.json"
+
+
+def library_read(path: Path = LIBRARY_FILE) -> dict:
+    """The library file as it is: {"consents", "standing_orders", "care_messages": {key: entry},
+    "groups": [group with its "services"]}; a service names its texts by their keys."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _text(model, entry: dict, **extra):
+    existing = model.library.filter(title=entry["title"]).first()
+    if existing is not None:
+        return existing
+    return services.text_create(
+        model=model, medspa=None, title=entry["title"], text=entry["text"], by=None, **extra
+    )
+
+
+@transaction.atomic
+def library_load(*, path: Path = LIBRARY_FILE) -> int:
+    """Loads the library into the database; returns how many library services exist. Idempotent: a text or
+    service already there (by its title or name) is kept as it is."""
+    data = library_read(path)
+    consents = {key: _text(Consent, entry) for key, entry in data["consents"].items()}
+    orders = {key: _text(StandingOrder, entry) for key, entry in data["standing_orders"].items()}
+    messages = {
+        key: _text(CareMessage, entry, timing=entry["timing"]) for key, entry in data["care_messages"].items()
+    }
+    for position, group_data in enumerate(data["groups"]):
+        group, _ = ServiceGroup.library.get_or_create(
+            medspa=None, name=group_data["name"],
+            defaults={"description": group_data["description"], "position": position},
+        )  # fmt: skip
+        for item in group_data["services"]:
+            service, created = LibraryService.objects.get_or_create(
+                name=item["name"],
+                defaults={
+                    "group": group, "description": item["description"],
+                    "default_price": Decimal(item["price"]),
+                    "duration_minutes": item["duration_minutes"], "requires_gfe": item["requires_gfe"],
+                    "standing_order": orders.get(item["standing_order"]) if item["standing_order"] else None,
+                },
+            )  # fmt: skip
+            if created:
+                service.consents.set([consents[key] for key in item["consents"]])
+                service.care_messages.set([messages[key] for key in item["care_messages"]])
+    return LibraryService.objects.count()
