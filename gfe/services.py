@@ -5,6 +5,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -13,7 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from gfe import emails, selectors, tasks
+from gfe import emails, selectors
 from gfe.models import (
     CLEARANCE_TRANSITIONS,
     OPEN_REQUEST_STATUSES,
@@ -26,6 +27,7 @@ from gfe.models import (
     Routing,
 )
 from medspa import images
+from medspa.celery import task_queue
 from medspa.masquerade import SignatureNotPersonal, signature_personal_require
 from medspa.models import Medspa, Membership, Patient, User
 from medspa.models.patients import PatientStatus
@@ -144,7 +146,9 @@ def gfe_request_create(
         Clearance.objects.create(medspa=medspa, patient=patient, service=service, request=request)
     patient_status_refresh(patient=patient)
     if request.route == Routing.OWN_CLEARER:
-        transaction.on_commit(lambda: tasks.gfe_request_notify_clearer.delay(request.pk, medspa.pk))
+        transaction.on_commit(
+            partial(task_queue, "gfe.tasks.gfe_request_notify_clearer", request.pk, medspa.pk)
+        )
     return request
 
 
@@ -296,7 +300,9 @@ def gfe_decide(
     request.save(update_fields=["status", "decided_at", "token_used_at", *owed])
     patient_status_refresh(patient=request.patient)
     if notify:
-        transaction.on_commit(lambda: tasks.gfe_request_notify_decided.delay(request.pk, request.medspa_id))
+        transaction.on_commit(
+            partial(task_queue, "gfe.tasks.gfe_request_notify_decided", request.pk, request.medspa_id)
+        )
     return signed
 
 

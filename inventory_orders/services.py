@@ -35,6 +35,7 @@ from inventory_orders.models import (
 )
 from inventory_orders.selectors import ordering_open
 from medspa import once
+from medspa.celery import task_queue
 from medspa.models import Medspa, User
 from medspa.services import business_model_changed
 
@@ -283,9 +284,7 @@ def _event(order: Order, status: str, by: User, note: str = "") -> OrderEvent:
 
 
 def _email_queue(event: OrderEvent) -> None:
-    from inventory_orders.tasks import order_event_email
-
-    order_event_email.delay(event.pk, event.medspa_id)
+    task_queue("inventory_orders.tasks.order_event_email", event.pk, event.medspa_id)
 
 
 def _move(order: Order, status: str) -> Order:

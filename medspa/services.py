@@ -1,6 +1,7 @@
 """Writes of the core app. Each service is one transaction and raises a domain error the view translates."""
 
 from collections.abc import Iterable
+from functools import partial
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
@@ -14,7 +15,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from medspa import images, invitations, tasks
+from medspa import images, invitations
+from medspa.celery import task_queue
 from medspa.http import client_ip
 from medspa.masquerade import signature_personal_require
 from medspa.models import (
@@ -123,7 +125,7 @@ def invitation_create(
         invited_by=invited_by,
         **invitations.INVITATION_EMAILS.queued(),
     )
-    transaction.on_commit(lambda: tasks.invitation_email_send.delay(invitation.pk, medspa.pk))
+    transaction.on_commit(partial(task_queue, "medspa.tasks.invitation_email_send", invitation.pk, medspa.pk))
     return invitation
 
 

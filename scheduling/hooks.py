@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from gfe import services as gfe_services
+from medspa.celery import task_queue
 from medspa.panels import PATIENT, Panel
 from medspa.selectors import provider_patient_link_register
 from medspa.tenancy import medspa_scope
@@ -15,15 +16,13 @@ from scheduling.models import ACTIVE_STATUSES, Appointment
 
 def appointment_changed(appointment: Appointment, kind: str) -> None:
     """kind: confirmation, reschedule, cancellation or no-show."""
-    from scheduling.tasks import appointment_notify
-
     if kind in ("confirmation", "reschedule"):
         gfe_for_booking(appointment)
     elif kind == "cancellation":
         with medspa_scope(appointment.medspa_id), transaction.atomic():
             gfe_services.gfe_requests_for_cancelled_booking(patient=appointment.patient)
             gfe_services.patient_status_refresh(patient=appointment.patient)
-    appointment_notify.delay(appointment.pk, appointment.medspa_id, kind)
+    task_queue("scheduling.tasks.appointment_notify", appointment.pk, appointment.medspa_id, kind)
 
 
 def gfe_for_booking(appointment: Appointment) -> None:
