@@ -2,6 +2,7 @@
 or a self-clearing provider, expiry, and the gate that refuses treatment without a valid clearance."""
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -31,6 +32,7 @@ from medspa.celery import task_queue
 from medspa.masquerade import SignatureNotPersonal, signature_personal_require
 from medspa.models import Medspa, Membership, Patient, User
 from medspa.models.patients import PatientStatus
+from medspa.registry import Registry
 from services_catalog.models import Service
 
 DECISIONS = (ClearanceStatus.CLEARED, ClearanceStatus.NOT_INDICATED, ClearanceStatus.DEFERRED)
@@ -169,7 +171,7 @@ def gfe_requests_for_cancelled_booking(*, patient: Patient) -> int:
     closed (as expired, with the reason) when no upcoming booking of the patient still needs any of its
     services, so it leaves the clearers' and the provider's To-Do. Requests made by hand stay. Returns how
     many were closed."""
-    still_booked = {service.pk for hook in _booked_hooks for service, _ in hook(patient)}
+    still_booked = {service.pk for booked in BOOKED_SERVICES for service, _ in booked(patient)}
     requests = GfeRequest.objects.select_for_update().filter(
         patient=patient, source=GfeRequest.Source.BOOKING, status__in=OPEN_REQUEST_STATUSES
     )
@@ -392,17 +394,13 @@ def patient_status_refresh(*, patient: Patient) -> Patient:
     return patient
 
 
-_booked_hooks: list = []
-
-
-def booked_services_hook(function) -> None:
-    """Scheduling registers how to list a patient's booked (service, day) pairs: the GFE app sits below
-    scheduling and never imports it."""
-    _booked_hooks.append(function)
+# Scheduling registers how to list a patient's booked (service, day) pairs: the GFE app sits below
+# scheduling and never imports it.
+BOOKED_SERVICES: Registry[Callable[[Patient], list[tuple[Service, date]]]] = Registry("booked services")
 
 
 def _booked_uncleared(patient: Patient) -> list[Service]:
-    booked = [(service, day) for hook in _booked_hooks for service, day in hook(patient)
+    booked = [(service, day) for listed in BOOKED_SERVICES for service, day in listed(patient)
               if service.effective_requires_gfe]  # fmt: skip
     if not booked:
         return []

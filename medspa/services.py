@@ -1,6 +1,6 @@
 """Writes of the core app. Each service is one transaction and raises a domain error the view translates."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 
 from allauth.account.models import EmailAddress
@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -34,6 +33,7 @@ from medspa.models import (
     UserSession,
 )
 from medspa.models.patients import PATIENT_EDITABLE_FIELDS, PatientStatus
+from medspa.registry import Registry
 
 
 class InvitationUnusable(Exception):
@@ -360,10 +360,17 @@ def licence_remove(*, licence: ProviderLicence) -> None:
     licence.delete()
 
 
-# Sent inside the transaction that changes a medspa's business model (medspa, old, new): apps that price or
+# Called inside the transaction that changes a medspa's business model (medspa, old, new): apps that price or
 # bill by model (inventory carts) follow in that same transaction, so nothing is left at the old model's
 # prices.
-business_model_changed = Signal()
+BUSINESS_MODEL_FOLLOWERS: Registry[Callable[..., object]] = Registry("business model followers")
+
+
+def business_model_changed(*, medspa: Medspa, old: str, new: str) -> None:
+    """Tells every registered follower that `medspa` moved from the `old` business model to the `new` one.
+    Call it inside the transaction that made the change."""
+    for follower in BUSINESS_MODEL_FOLLOWERS:
+        follower(medspa=medspa, old=old, new=new)
 
 
 @transaction.atomic
@@ -381,5 +388,5 @@ def medspa_business_model_set(
     medspa.full_clean()
     medspa.save()
     if old != business_model:
-        business_model_changed.send(sender=Medspa, medspa=medspa, old=old, new=business_model)
+        business_model_changed(medspa=medspa, old=old, new=business_model)
     return medspa
