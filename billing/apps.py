@@ -6,8 +6,16 @@ class BillingConfig(AppConfig):
     verbose_name = "Monthly billing"
 
     def ready(self) -> None:
-        from billing import demo, receivers  # noqa: F401 (connects the business-model and demo receivers)
+        from django.db.models.signals import post_save
+
+        from billing import demo, receivers
         from billing.panels import account_settings_context
+        from medspa.demo import DEMO_SEEDERS
+        from medspa.models import Medspa
         from medspa.panels import ACCOUNT_SETTINGS, Panel
+
+        # Django's own signal, not a registry: the plan follows every save of a medspa, whatever saves it.
+        post_save.connect(receivers.medspa_saved, sender=Medspa, dispatch_uid="billing-plan-sync")
+        DEMO_SEEDERS.register(demo.demo_seed)
 
         ACCOUNT_SETTINGS.register(Panel("billing/_account_settings.html", account_settings_context, order=20))

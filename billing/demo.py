@@ -1,12 +1,10 @@
 """Demo data of billing: each demo medspa's plan is dated back three months, and the bills of the last two
 full months are made, as the monthly job would have. Idempotent (the seed runs on every `make run`)."""
 
-from django.dispatch import receiver
 from django.utils import timezone
 
 from billing import services
 from billing.models import Bill, PlanPeriod
-from medspa.demo import demo_seeded
 from medspa.models import Medspa
 from providers import earnings
 
@@ -25,7 +23,6 @@ def bills_seed(medspa: Medspa) -> None:
         services.bill_generate(medspa=medspa, month=earnings.month_start(today, back))
 
 
-@receiver(demo_seeded)
-def _seed(sender, medspas, **kwargs):
+def demo_seed(*, medspas: dict) -> None:
     for medspa in medspas.values():
         bills_seed(medspa)

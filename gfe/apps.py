@@ -6,9 +6,11 @@ class GfeConfig(AppConfig):
     verbose_name = "GFE management"
 
     def ready(self) -> None:
-        from gfe import demo, onboarding_steps  # noqa: F401 (demo connects its receiver)
+        from gfe import demo, onboarding_steps
         from gfe.selectors import profile_panel_context
+        from medspa.demo import DEMO_SEEDERS
         from medspa.panels import PATIENT, Panel
 
         onboarding_steps.register()
+        DEMO_SEEDERS.register(demo.demo_seed)
         PATIENT.register(Panel("gfe/_patient_clearances.html", profile_panel_context, order=10))

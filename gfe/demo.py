@@ -2,11 +2,8 @@
 of them for neurotoxin); the Flex medspa routes to Portrait and has one request in Portrait's queue.
 Idempotent, like the rest of `seed_demo`."""
 
-from django.dispatch import receiver
-
 from gfe import services
 from gfe.models import GfeExam, GfeRequest, GfeSettings, Routing
-from medspa.demo import demo_seeded
 from medspa.models import Patient
 from services_catalog.models import Service
 
@@ -17,8 +14,7 @@ EXAM = {
 }  # fmt: skip
 
 
-@receiver(demo_seeded)
-def _seed(sender, medspas, **kwargs):
+def demo_seed(*, medspas: dict) -> None:
     launch, flex = medspas["launch"], medspas["flex"]
     if not GfeSettings.objects.filter(medspa=launch).exists():
         services.gfe_settings_update(medspa=launch, data={"routing": Routing.SELF})

@@ -8,7 +8,10 @@ class InventoryOrdersConfig(AppConfig):
     verbose_name = "Inventory ordering"
 
     def ready(self) -> None:
-        from inventory_orders import demo, services  # noqa: F401 (demo connects its receiver)
+        from inventory_orders import demo, services
+        from medspa.demo import DEMO_SEEDERS
         from medspa.services import BUSINESS_MODEL_FOLLOWERS
+
+        DEMO_SEEDERS.register(demo.demo_seed)
 
         BUSINESS_MODEL_FOLLOWERS.register(services.carts_reprice_on_model_change)

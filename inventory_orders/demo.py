@@ -3,12 +3,10 @@ market price, supplier disclaimers) and a few orders of each demo medspa along t
 
 from decimal import Decimal
 
-from django.dispatch import receiver
 from django.utils import timezone
 
 from inventory_orders import services
 from inventory_orders.models import CatalogProduct, Category, Order, OrderEvent, Supplier
-from medspa.demo import demo_seeded
 from medspa.models import Medspa, User
 
 COLD_CHAIN = (
@@ -110,8 +108,7 @@ def orders_seed(medspa: Medspa, staff: User) -> None:
     )
 
 
-@receiver(demo_seeded)
-def _seed(sender, medspas, **kwargs):
+def demo_seed(*, medspas: dict) -> None:
     catalog_seed()
     staff = User.objects.filter(is_staff=True).order_by("pk").first()
     for medspa in medspas.values():

@@ -1,9 +1,10 @@
 """The demo world `manage.py seed_demo` loads: a Launch medspa with an owner-injector, two more providers,
 thirty patients; a Flex medspa; a Portrait staff user. Idempotent. The apps built on the core add their
-own demo data (locations, services, appointments, clearances) through `demo_seeded`."""
+own demo data (locations, services, appointments, clearances) through `DEMO_SEEDERS`."""
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,15 +15,15 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.db import transaction
-from django.dispatch import Signal
 from django_scopes import scopes_disabled
 
 from medspa.models import Medspa, Membership, Patient, ProviderLicence, ProviderProfile, User
 from medspa.models.tenancy import BusinessModel, Credential
+from medspa.registry import Registry
 
-# Apps built on the core add their own demo data when this is sent (with medspas={"launch", "flex"}),
-# in the same transaction; the core never imports them.
-demo_seeded = Signal()
+# Apps built on the core add their own demo data (each registers a function called with
+# medspas={"launch", "flex"}, in the same transaction, from its AppConfig.ready); the core never imports them.
+DEMO_SEEDERS: Registry[Callable[..., object]] = Registry("demo seeders")
 
 # Every demo user signs in with this password and this authenticator secret (add it to any TOTP app, or
 # run `manage.py demo_totp` for the current code). Demo data only: never on a real deployment.
@@ -279,7 +280,8 @@ def seed() -> dict:
         if launch.medical_director_id is None:
             launch.medical_director = launch_members[0]  # Dr. Maya Chen, MD, the owner
             launch.save(update_fields=["medical_director"])
-        demo_seeded.send(sender=None, medspas={"launch": launch, "flex": flex})
+        for seed in DEMO_SEEDERS:
+            seed(medspas={"launch": launch, "flex": flex})
         return {"medspas": Medspa.objects.count(), "patients": Patient.objects.count()}
 
 

@@ -8,9 +8,12 @@ class ProvidersConfig(AppConfig):
     verbose_name = "Provider dashboard"
 
     def ready(self) -> None:
+        from medspa.demo import DEMO_SEEDERS
         from medspa.panels import PATIENT, Panel
         from medspa.selectors import PROVIDER_PATIENT_LINKS
-        from providers import demo, hooks, panels  # noqa: F401 (demo connects its receiver)
+        from providers import demo, hooks, panels
+
+        DEMO_SEEDERS.register(demo.demo_seed)
 
         PATIENT.register(Panel("providers/panels/_visits.html", panels.visits_panel_context, order=30))
         PATIENT.register(

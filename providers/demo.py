@@ -14,13 +14,11 @@ from io import BytesIO
 
 import pgtrigger
 from django.db.models import Q
-from django.dispatch import receiver
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from gfe import selectors as gfe_selectors
 from gfe import services as gfe_services
-from medspa.demo import demo_seeded
 from medspa.models import Medspa, Membership, Patient, PatientProvider
 from providers import charting, checkout
 from providers.checkout import Tender
@@ -278,8 +276,7 @@ def medspa_seed(medspa: Medspa, plans: list[DemoVisit], retail_days: tuple[int, 
             )
 
 
-@receiver(demo_seeded)
-def _seed(sender, medspas, **kwargs):
+def demo_seed(*, medspas: dict) -> None:
     if Visit.objects.filter(medspa__in=medspas.values()).exists():
         return
     png = signature_png()

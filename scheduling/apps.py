@@ -7,11 +7,13 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         from gfe.services import BOOKED_SERVICES
+        from medspa.demo import DEMO_SEEDERS
         from medspa.panels import PATIENT, Panel
         from medspa.selectors import PROVIDER_PATIENT_LINKS
-        from scheduling import demo, hooks, onboarding_steps  # noqa: F401 (demo connects its receiver)
+        from scheduling import demo, hooks, onboarding_steps
 
         onboarding_steps.register()
+        DEMO_SEEDERS.register(demo.demo_seed)
         PATIENT.register(
             Panel("scheduling/_patient_appointments.html", hooks.profile_panel_context, order=20)
         )

@@ -4,10 +4,8 @@ a closure, and two weeks of appointments. Idempotent, like the rest of `seed_dem
 import random
 from datetime import datetime, time, timedelta
 
-from django.dispatch import receiver
 from django.utils import timezone
 
-from medspa.demo import demo_seeded
 from medspa.models import Membership, Patient
 from scheduling import booking
 from scheduling.models import Appointment, AppointmentType, AvailabilityRule, Location, Resource
@@ -81,8 +79,7 @@ LOCATIONS = {
 }
 
 
-@receiver(demo_seeded)
-def _seed(sender, medspas, **kwargs):
+def demo_seed(*, medspas: dict) -> None:
     for key, places in LOCATIONS.items():
         for name, line1, city, state, postal_code, tz in places:
             Location.objects.get_or_create(

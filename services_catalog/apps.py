@@ -6,6 +6,8 @@ class ServicesCatalogConfig(AppConfig):
     verbose_name = "Services / Products"
 
     def ready(self) -> None:
-        from services_catalog import demo, onboarding_steps  # noqa: F401 (demo connects its receiver)
+        from medspa.demo import DEMO_SEEDERS
+        from services_catalog import demo, onboarding_steps
 
         onboarding_steps.register()
+        DEMO_SEEDERS.register(demo.demo_seed)

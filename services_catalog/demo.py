@@ -4,9 +4,6 @@ Idempotent, like the rest of `seed_demo`."""
 
 from decimal import Decimal
 
-from django.dispatch import receiver
-
-from medspa.demo import demo_seeded
 from services_catalog import library_data, services
 from services_catalog.models import (
     CareMessage,
@@ -105,8 +102,7 @@ def medspa_seed(medspa, *, imports: int) -> None:
             services.product_save(medspa=medspa, data={"name": name, "sku": sku, "price": Decimal(price)})
 
 
-@receiver(demo_seeded)
-def _seed(sender, medspas, **kwargs):
+def demo_seed(*, medspas: dict) -> None:
     library_seed()
     medspa_seed(medspas["launch"], imports=12)
     medspa_seed(medspas["flex"], imports=5)

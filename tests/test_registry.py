@@ -3,6 +3,7 @@ from their AppConfig.ready."""
 
 from gfe.services import BOOKED_SERVICES
 from inventory_orders.services import carts_reprice_on_model_change
+from medspa.demo import DEMO_SEEDERS
 from medspa.onboarding import STEPS
 from medspa.panels import ACCOUNT_SETTINGS, PATIENT
 from medspa.registry import Registry
@@ -45,6 +46,15 @@ def test_the_apps_filled_each_registry_once_in_their_ready():
     assert list(PROVIDER_PATIENT_LINKS) == [appointment_link, visit_link]
     assert list(BOOKED_SERVICES) == [booked_services]
     assert list(BUSINESS_MODEL_FOLLOWERS) == [carts_reprice_on_model_change]
+    assert [seed.__module__ for seed in DEMO_SEEDERS] == [
+        "services_catalog.demo",
+        "gfe.demo",
+        "scheduling.demo",
+        "providers.demo",
+        "inventory_orders.demo",
+        "transition.demo",
+        "billing.demo",
+    ]  # INSTALLED_APPS' order, as the demo signal's receivers were connected
     keys = [step.key for step in STEPS]
     assert len(keys) == len(set(keys)) == 8
     assert [step.order for step in STEPS] == sorted(step.order for step in STEPS)

@@ -6,10 +6,12 @@ class TransitionConfig(AppConfig):
     verbose_name = "Legacy to Launch / Flex transition"
 
     def ready(self) -> None:
+        from medspa.demo import DEMO_SEEDERS
         from medspa.panels import ACCOUNT_SETTINGS, Panel
-        from transition import demo  # noqa: F401 (connects the demo seed)
+        from transition import demo
         from transition.panels import account_settings_context
 
         ACCOUNT_SETTINGS.register(
             Panel("transition/_account_settings.html", account_settings_context, order=10)
         )
+        DEMO_SEEDERS.register(demo.demo_seed)

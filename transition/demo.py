@@ -5,11 +5,10 @@ its Legacy tools (OpenPhone, TigerConnect, Acuity ids) and a transition its admi
 from datetime import timedelta
 
 from django.db import transaction
-from django.dispatch import receiver
 
 from billing.demo import bills_seed
 from medspa import demo
-from medspa.demo import DemoUser, demo_seeded
+from medspa.demo import DemoUser
 from medspa.models import Medspa, Membership
 from medspa.models.tenancy import BusinessModel, Credential
 from scheduling.demo import appointments_seed, location_seed
@@ -77,7 +76,6 @@ def legacy_seed() -> Medspa:
     return medspa
 
 
-@receiver(demo_seeded)
-def _seed(sender, medspas, **kwargs):
+def demo_seed(*, medspas: dict) -> None:
     with transaction.atomic():
         legacy_seed()
