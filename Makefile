@@ -13,7 +13,7 @@ RUN_ENV := DEBUG=$${DEBUG:-true}
 
 help:
 	@echo "make run    set everything up and start web + worker + beat on http://127.0.0.1:8000"
-	@echo "make test   set everything up, then ruff, the migrations check and the whole test suite"
+	@echo "make test   set everything up, then ruff, the import contracts, the migrations check and the whole test suite"
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || { py=$$(scripts/find-python) && echo "Creating $(VENV) with $$py" && $$py -m venv $(VENV); }
@@ -35,9 +35,11 @@ run: setup
 	@trap '$(PY) manage.py embedded_db stop' EXIT; \
 		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(RUN_ENV) $(VENV)/bin/honcho start -f Procfile
 
+# ruff, then the import contracts of pyproject.toml (the apps' layers, no cycle inside an app).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # The test settings use their own embedded PostgreSQL (unless DATABASE_URL is set), stopped at the end.
 # One pytest-xdist worker per core: each has its own test database and its own pair of database roles.

@@ -1,7 +1,7 @@
 """The onboarding step the GFE Management tab owns."""
 
 from gfe.models import GfeSettings
-from medspa.onboarding import Step, step_register
+from medspa.onboarding import STEPS, Step
 
 
 def _routing_chosen(medspa, membership) -> bool:
@@ -11,7 +11,7 @@ def _routing_chosen(medspa, membership) -> bool:
 
 
 def register() -> None:
-    step_register(
+    STEPS.register(
         Step(
             "gfe_routing",
             70,

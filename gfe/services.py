@@ -2,9 +2,11 @@
 or a self-clearing provider, expiry, and the gate that refuses treatment without a valid clearance."""
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -13,7 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from gfe import emails, selectors, tasks
+from gfe import emails, selectors
 from gfe.models import (
     CLEARANCE_TRANSITIONS,
     OPEN_REQUEST_STATUSES,
@@ -26,10 +28,12 @@ from gfe.models import (
     Routing,
 )
 from medspa import images
+from medspa.celery import task_queue
 from medspa.errors import DomainError
 from medspa.masquerade import SignatureNotPersonal, signature_personal_require
 from medspa.models import Medspa, Membership, Patient, User
 from medspa.models.patients import PatientStatus
+from medspa.registry import Registry
 from services_catalog.models import Service
 
 DECISIONS = (ClearanceStatus.CLEARED, ClearanceStatus.NOT_INDICATED, ClearanceStatus.DEFERRED)
@@ -151,7 +155,9 @@ def gfe_request_create(
         Clearance.objects.create(medspa=medspa, patient=patient, service=service, request=request)
     patient_status_refresh(patient=patient)
     if request.route == Routing.OWN_CLEARER:
-        transaction.on_commit(lambda: tasks.gfe_request_notify_clearer.delay(request.pk, medspa.pk))
+        transaction.on_commit(
+            partial(task_queue, "gfe.tasks.gfe_request_notify_clearer", request.pk, medspa.pk)
+        )
     return request
 
 
@@ -172,7 +178,7 @@ def gfe_requests_for_cancelled_booking(*, patient: Patient) -> int:
     closed (as expired, with the reason) when no upcoming booking of the patient still needs any of its
     services, so it leaves the clearers' and the provider's To-Do. Requests made by hand stay. Returns how
     many were closed."""
-    still_booked = {service.pk for hook in _booked_hooks for service, _ in hook(patient)}
+    still_booked = {service.pk for booked in BOOKED_SERVICES for service, _ in booked(patient)}
     requests = GfeRequest.objects.select_for_update().filter(
         patient=patient, source=GfeRequest.Source.BOOKING, status__in=OPEN_REQUEST_STATUSES
     )
@@ -303,7 +309,9 @@ def gfe_decide(
     request.save(update_fields=["status", "decided_at", "token_used_at", *owed])
     patient_status_refresh(patient=request.patient)
     if notify:
-        transaction.on_commit(lambda: tasks.gfe_request_notify_decided.delay(request.pk, request.medspa_id))
+        transaction.on_commit(
+            partial(task_queue, "gfe.tasks.gfe_request_notify_decided", request.pk, request.medspa_id)
+        )
     return signed
 
 
@@ -393,17 +401,13 @@ def patient_status_refresh(*, patient: Patient) -> Patient:
     return patient
 
 
-_booked_hooks: list = []
-
-
-def booked_services_hook(function) -> None:
-    """Scheduling registers how to list a patient's booked (service, day) pairs: the GFE app sits below
-    scheduling and never imports it."""
-    _booked_hooks.append(function)
+# Scheduling registers how to list a patient's booked (service, day) pairs: the GFE app sits below
+# scheduling and never imports it.
+BOOKED_SERVICES: Registry[Callable[[Patient], list[tuple[Service, date]]]] = Registry("booked services")
 
 
 def _booked_uncleared(patient: Patient) -> list[Service]:
-    booked = [(service, day) for hook in _booked_hooks for service, day in hook(patient)
+    booked = [(service, day) for listed in BOOKED_SERVICES for service, day in listed(patient)
               if service.effective_requires_gfe]  # fmt: skip
     if not booked:
         return []

@@ -8,4 +8,7 @@ class InventoryOrdersConfig(AppConfig):
     verbose_name = "Inventory ordering"
 
     def ready(self) -> None:
-        from inventory_orders import services  # noqa: F401 (it registers its receivers)
+        from inventory_orders import services
+        from medspa.services import BUSINESS_MODEL_FOLLOWERS
+
+        BUSINESS_MODEL_FOLLOWERS.register(services.carts_reprice_on_model_change)

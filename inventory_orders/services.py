@@ -4,7 +4,7 @@ Portrait's inventory team, cancellation, "order again", and pricing tickets.
 Prices are never stale:
 - a cart line keeps the price it was shown at, for the model it was priced for;
 - a change of the medspa's model reprices every line of its cart in the same transaction
-  (`carts_reprice`, on `medspa.services.business_model_changed`);
+  (`carts_reprice_on_model_change`, registered with `medspa.services.BUSINESS_MODEL_FOLLOWERS`);
 - submitting re-reads every line's catalog price for the medspa's model at that moment, under the cart's
   lock: if any differs from what the admin was shown, the cart is repriced and nothing is ordered
   (PricesChanged lists the changes; the admin reviews and submits again)."""
@@ -16,7 +16,6 @@ from decimal import Decimal
 
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -35,9 +34,9 @@ from inventory_orders.models import (
 )
 from inventory_orders.selectors import ordering_open
 from medspa import once
+from medspa.celery import task_queue
 from medspa.errors import DomainError
 from medspa.models import Medspa, User
-from medspa.services import business_model_changed
 
 logger = logging.getLogger(__name__)
 
@@ -198,8 +197,8 @@ def carts_reprice(*, medspa: Medspa) -> list[PriceChange]:
     return changes
 
 
-@receiver(business_model_changed)
-def _reprice_on_model_change(sender, medspa: Medspa, **kwargs) -> None:
+def carts_reprice_on_model_change(*, medspa: Medspa, old: str, new: str) -> None:
+    """Follows a change of the medspa's business model (InventoryOrdersConfig.ready registers it)."""
     carts_reprice(medspa=medspa)
 
 
@@ -284,9 +283,7 @@ def _event(order: Order, status: str, by: User, note: str = "") -> OrderEvent:
 
 
 def _email_queue(event: OrderEvent) -> None:
-    from inventory_orders.tasks import order_event_email
-
-    order_event_email.delay(event.pk, event.medspa_id)
+    task_queue("inventory_orders.tasks.order_event_email", event.pk, event.medspa_id)
 
 
 def _move(order: Order, status: str) -> Order:

@@ -6,8 +6,12 @@ runs at once in the process that queued it (the web request, beat, or a worker's
 lost, and the refusal is logged as an error. Every task is at-least-once safe (tests/test_faults.py), so a
 message that did reach the broker although the publish reported an error is not done twice either. A Redis
 that stops answering without closing the connection (a failover, a firewall) fails a publish after a few
-seconds instead of holding the page forever."""
+seconds instead of holding the page forever.
 
+Tasks call services, never the reverse: a service queues its app's tasks by name (`task_queue`), so that no
+service imports the tasks module that imports it."""
+
+import importlib
 import logging
 import os
 
@@ -55,6 +59,15 @@ def broker_transport_options(broker_url: str, options: dict | None) -> dict:
 app = Celery("medspa", task_cls=BrokerFallbackTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def task_queue(name: str, *args) -> None:
+    """Queues the task called `name` ("<app>.tasks.<function>") with `args`, at once: call it from
+    `transaction.on_commit`. The task is the registered one (its module imported on first use), so it is
+    queued exactly as its `.delay()` would be, with the broker fallback above. An unknown name raises."""
+    if name not in app.tasks:
+        importlib.import_module(name.rpartition(".")[0])
+    app.tasks[name].delay(*args)
 
 
 @app.on_after_configure.connect

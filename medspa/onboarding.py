@@ -1,7 +1,7 @@
 """The onboarding checklist an admin meets on first sign-in after Portrait creates the medspa.
 
-Each step's done-state is derived from the data, never ticked by hand. Apps register the steps they own
-(from their AppConfig.ready), so the core app never imports the apps built on it."""
+Each step's done-state is derived from the data, never ticked by hand. Apps register the steps they own in
+`STEPS` (from their AppConfig.ready), so the core app never imports the apps built on it."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from medspa.models import Medspa, Membership
+from medspa.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -22,17 +23,13 @@ class Step:
     status: Callable[[Medspa, Membership], str] | None = None  # a word on progress, e.g. "waiting"
 
 
-_steps: dict[str, Step] = {}
-
-
-def step_register(step: Step) -> None:
-    _steps[step.key] = step
+STEPS: Registry[Step] = Registry("onboarding steps", order=lambda step: step.order)
 
 
 def checklist(medspa: Medspa, membership: Membership) -> dict:
     """The steps in order with their state, and the progress."""
     items = []
-    for step in sorted(_steps.values(), key=lambda s: s.order):
+    for step in STEPS:
         done = step.is_done(medspa, membership)
         items.append(
             {

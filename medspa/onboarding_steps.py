@@ -2,7 +2,7 @@
 
 from medspa import selectors
 from medspa.models import MedicalDirectorRequest
-from medspa.onboarding import Step, step_register
+from medspa.onboarding import STEPS, Step
 
 
 def _medical_director_status(medspa, membership) -> str:
@@ -14,7 +14,7 @@ def _medical_director_status(medspa, membership) -> str:
 
 
 def register() -> None:
-    step_register(
+    STEPS.register(
         Step(
             "profile",
             10,
@@ -24,7 +24,7 @@ def register() -> None:
             lambda medspa, membership: not selectors.profile_missing(membership),
         )
     )
-    step_register(
+    STEPS.register(
         Step(
             "business",
             20,
@@ -34,7 +34,7 @@ def register() -> None:
             lambda medspa, membership: selectors.medspa_has_shipping_address(medspa),
         )
     )
-    step_register(
+    STEPS.register(
         Step(
             "medical_director",
             30,
@@ -45,7 +45,7 @@ def register() -> None:
             _medical_director_status,
         )
     )
-    step_register(
+    STEPS.register(
         Step(
             "providers",
             50,

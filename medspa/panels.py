@@ -1,5 +1,5 @@
 """Sections that apps built on the core add to the core's pages, so the core never imports them: each
-registers a template and a function giving its context, with an order.
+registers (from its AppConfig.ready) a template and a function giving its context, with an order.
 
 - `PATIENT`: a patient's profile (clearances, appointments, visits, consents), context (patient, area).
 - `ACCOUNT_SETTINGS`: the medspa admin's Account settings (the transition, billing), context (request)."""
@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 
+from medspa.registry import Registry
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -17,31 +19,22 @@ class Panel:
     order: int = 0
 
 
-class Panels:
-    def __init__(self) -> None:
-        self._panels: list[Panel] = []
-
-    def register(self, panel: Panel) -> None:
-        self._panels.append(panel)
-        self._panels.sort(key=lambda p: p.order)
-
-    def render(self, request, context: dict, *args) -> list[str]:
-        """The panels, rendered in order: each template gets `context` and what its function gives for
-        `args`."""
-        return [
-            render_to_string(panel.template, {**context, **panel.context(*args)}, request=request)
-            for panel in self._panels
-        ]
+PATIENT: Registry[Panel] = Registry("patient profile panels", order=lambda panel: panel.order)
+ACCOUNT_SETTINGS: Registry[Panel] = Registry("account settings panels", order=lambda panel: panel.order)
 
 
-PATIENT = Panels()
-ACCOUNT_SETTINGS = Panels()
+def _render(panels: Registry[Panel], request, context: dict, *args) -> list[str]:
+    """The panels, rendered in order: each template gets `context` and what its function gives for `args`."""
+    return [
+        render_to_string(panel.template, {**context, **panel.context(*args)}, request=request)
+        for panel in panels
+    ]
 
 
 def patient_panels(request, patient, area: str) -> list[str]:
     """What a patient's profile shows after the patient's own facts; `area` is "admin" or "provider"."""
-    return PATIENT.render(request, {"patient": patient, "area": area}, patient, area)
+    return _render(PATIENT, request, {"patient": patient, "area": area}, patient, area)
 
 
 def account_settings_panels(request) -> list[str]:
-    return ACCOUNT_SETTINGS.render(request, {}, request)
+    return _render(ACCOUNT_SETTINGS, request, {}, request)

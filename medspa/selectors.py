@@ -8,6 +8,7 @@ from django.utils import timezone
 from medspa.models import ApiToken, Invitation, Medspa, Membership, Patient, PatientProvider, ProviderProfile
 from medspa.models.patients import PatientStatus
 from medspa.models.tenancy import Credential
+from medspa.registry import Registry
 
 PHYSICIAN_CREDENTIALS = (Credential.MD, Credential.DO)
 
@@ -96,18 +97,14 @@ def patient_list(*, query: str = "", status: str = "") -> QuerySet[Patient]:
 
 # Apps built on the core say what else makes a patient a provider's own (an appointment with them, a visit
 # by them): each registers a function giving an EXISTS condition on Patient for a membership.
-_provider_links: list[Callable[[Membership], Exists]] = []
-
-
-def provider_patient_link_register(link: Callable[[Membership], Exists]) -> None:
-    _provider_links.append(link)
+PROVIDER_PATIENT_LINKS: Registry[Callable[[Membership], Exists]] = Registry("provider patient links")
 
 
 def patients_of_provider(membership: Membership) -> QuerySet[Patient]:
     """The patients a provider sees in their dashboard: assigned to them, or linked to them by what the
     apps above registered (each an EXISTS subquery, so nobody is listed twice); archived ones left out."""
     condition = Exists(PatientProvider.objects.filter(patient=OuterRef("pk"), membership=membership))
-    for link in _provider_links:
+    for link in PROVIDER_PATIENT_LINKS:
         condition |= link(membership)
     return Patient.objects.filter(condition, medspa_id=membership.medspa_id).exclude(
         status=PatientStatus.ARCHIVED

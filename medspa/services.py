@@ -1,6 +1,7 @@
 """Writes of the core app. Each service is one transaction and raises a domain error the view translates."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
@@ -9,12 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from medspa import images, invitations, tasks
+from medspa import images, invitations
+from medspa.celery import task_queue
 from medspa.errors import DomainError
 from medspa.http import client_ip
 from medspa.masquerade import signature_personal_require
@@ -33,6 +34,7 @@ from medspa.models import (
     UserSession,
 )
 from medspa.models.patients import PATIENT_EDITABLE_FIELDS, PatientStatus
+from medspa.registry import Registry
 
 
 class InvitationUnusable(DomainError):
@@ -124,7 +126,7 @@ def invitation_create(
         invited_by=invited_by,
         **invitations.INVITATION_EMAILS.queued(),
     )
-    transaction.on_commit(lambda: tasks.invitation_email_send.delay(invitation.pk, medspa.pk))
+    transaction.on_commit(partial(task_queue, "medspa.tasks.invitation_email_send", invitation.pk, medspa.pk))
     return invitation
 
 
@@ -359,10 +361,17 @@ def licence_remove(*, licence: ProviderLicence) -> None:
     licence.delete()
 
 
-# Sent inside the transaction that changes a medspa's business model (medspa, old, new): apps that price or
+# Called inside the transaction that changes a medspa's business model (medspa, old, new): apps that price or
 # bill by model (inventory carts) follow in that same transaction, so nothing is left at the old model's
 # prices.
-business_model_changed = Signal()
+BUSINESS_MODEL_FOLLOWERS: Registry[Callable[..., object]] = Registry("business model followers")
+
+
+def business_model_changed(*, medspa: Medspa, old: str, new: str) -> None:
+    """Tells every registered follower that `medspa` moved from the `old` business model to the `new` one.
+    Call it inside the transaction that made the change."""
+    for follower in BUSINESS_MODEL_FOLLOWERS:
+        follower(medspa=medspa, old=old, new=new)
 
 
 @transaction.atomic
@@ -380,5 +389,5 @@ def medspa_business_model_set(
     medspa.full_clean()
     medspa.save()
     if old != business_model:
-        business_model_changed.send(sender=Medspa, medspa=medspa, old=old, new=business_model)
+        business_model_changed(medspa=medspa, old=old, new=business_model)
     return medspa

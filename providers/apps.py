@@ -8,4 +8,12 @@ class ProvidersConfig(AppConfig):
     verbose_name = "Provider dashboard"
 
     def ready(self) -> None:
-        from providers import hooks, panels  # noqa: F401 (they register themselves)
+        from medspa.panels import PATIENT, Panel
+        from medspa.selectors import PROVIDER_PATIENT_LINKS
+        from providers import hooks, panels
+
+        PATIENT.register(Panel("providers/panels/_visits.html", panels.visits_panel_context, order=30))
+        PATIENT.register(
+            Panel("providers/panels/_consents_and_messages.html", panels.consents_panel_context, order=40)
+        )
+        PROVIDER_PATIENT_LINKS.register(hooks.visit_link)

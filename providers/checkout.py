@@ -22,6 +22,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from medspa import once
+from medspa.celery import task_queue
 from medspa.models import Membership, Patient, User
 from medspa.models.tenancy import BusinessModel
 from medspa.money import money_format
@@ -231,9 +232,7 @@ def visit_checkout(
 
 
 def _care_messages_queue(visit: Visit) -> None:
-    from providers.tasks import visit_care_messages_send
-
-    visit_care_messages_send.delay(visit.pk, visit.medspa_id)
+    task_queue("providers.tasks.visit_care_messages_send", visit.pk, visit.medspa_id)
 
 
 # --- Retail -------------------------------------------------------------------------------------------------
@@ -354,9 +353,7 @@ def retail_sale_void(*, sale: Sale) -> Sale:
 
 
 def _receipt_queue(sale: Sale) -> None:
-    from providers.tasks import sale_receipt_send
-
-    sale_receipt_send.delay(sale.pk, sale.medspa_id)
+    task_queue("providers.tasks.sale_receipt_send", sale.pk, sale.medspa_id)
 
 
 # Where a sale keeps its receipt (medspa.once): owed while paid, unsent, with an address and a next attempt.

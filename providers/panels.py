@@ -1,11 +1,11 @@
 """The Provider dashboard's sections of a patient's profile: the patient's visits, the consents they signed
 and the care messages sent to them (photos are shown on the visit's chart only). Registered with the core's
-profile, in both the Provider dashboard ("provider": with links to the charts) and the admin's ("admin")."""
+profile (by ProvidersConfig.ready), in both the Provider dashboard ("provider": with links to the charts) and
+the admin's ("admin")."""
 
 from django.db.models import Prefetch
 
 from medspa.models import Patient
-from medspa.panels import PATIENT, Panel
 from medspa.selectors import patient_records
 from providers.models import CareMessageLog, Visit, VisitService
 from services_catalog.models import ConsentSignature
@@ -35,7 +35,3 @@ def consents_panel_context(patient: Patient, area: str) -> dict:
         .order_by("-created_at", "-pk")
     )
     return {"signatures": list(signatures.order_by("-signed_at", "-pk")), "care_logs": list(care_logs)}
-
-
-PATIENT.register(Panel("providers/panels/_visits.html", visits_panel_context, order=30))
-PATIENT.register(Panel("providers/panels/_consents_and_messages.html", consents_panel_context, order=40))

@@ -6,6 +6,14 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self) -> None:
-        from scheduling import hooks, onboarding_steps  # noqa: F401 (hooks register themselves)
+        from gfe.services import BOOKED_SERVICES
+        from medspa.panels import PATIENT, Panel
+        from medspa.selectors import PROVIDER_PATIENT_LINKS
+        from scheduling import hooks, onboarding_steps
 
         onboarding_steps.register()
+        PATIENT.register(
+            Panel("scheduling/_patient_appointments.html", hooks.profile_panel_context, order=20)
+        )
+        PROVIDER_PATIENT_LINKS.register(hooks.appointment_link)
+        BOOKED_SERVICES.register(hooks.booked_services)

@@ -1,29 +1,27 @@
 """What happens after an appointment changes (after the transaction commits): the patient's notification
 is queued, and a booking of a service that needs clearance requests a GFE (the GFE app sits below
-scheduling, so scheduling calls it and tells it, through a registered function, what a patient has booked)."""
+scheduling, so scheduling calls it and tells it, through a registered function, what a patient has booked).
+SchedulingConfig.ready registers the functions here with the registries of the apps below."""
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from gfe import services as gfe_services
-from medspa.panels import PATIENT, Panel
-from medspa.selectors import provider_patient_link_register
+from medspa.celery import task_queue
 from medspa.tenancy import medspa_scope
 from scheduling.models import ACTIVE_STATUSES, Appointment
 
 
 def appointment_changed(appointment: Appointment, kind: str) -> None:
     """kind: confirmation, reschedule, cancellation or no-show."""
-    from scheduling.tasks import appointment_notify
-
     if kind in ("confirmation", "reschedule"):
         gfe_for_booking(appointment)
     elif kind == "cancellation":
         with medspa_scope(appointment.medspa_id), transaction.atomic():
             gfe_services.gfe_requests_for_cancelled_booking(patient=appointment.patient)
             gfe_services.patient_status_refresh(patient=appointment.patient)
-    appointment_notify.delay(appointment.pk, appointment.medspa_id, kind)
+    task_queue("scheduling.tasks.appointment_notify", appointment.pk, appointment.medspa_id, kind)
 
 
 def gfe_for_booking(appointment: Appointment) -> None:
@@ -47,21 +45,12 @@ def booked_services(patient) -> list:
     ]
 
 
-gfe_services.booked_services_hook(booked_services)
-
-
 def profile_panel_context(patient, area: str) -> dict:
     """The appointments panel of a patient's profile: the ten latest, in one query."""
     latest = Appointment.objects.filter(patient=patient).select_related("appointment_type", "location")
     return {"appointments": list(latest.order_by("-start")[:10])}
 
 
-PATIENT.register(Panel("scheduling/_patient_appointments.html", profile_panel_context, order=20))
-
-
 def appointment_link(membership) -> Exists:
     """A patient with an appointment with a provider is that provider's patient."""
     return Exists(Appointment.objects.filter(patient=OuterRef("pk"), provider=membership))
-
-
-provider_patient_link_register(appointment_link)

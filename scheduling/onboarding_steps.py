@@ -1,6 +1,6 @@
 """The onboarding steps the Scheduling tab owns."""
 
-from medspa.onboarding import Step, step_register
+from medspa.onboarding import STEPS, Step
 from scheduling.models import AvailabilityRule, Location
 
 
@@ -12,7 +12,7 @@ def availability_set(medspa, membership) -> bool:
 
 
 def register() -> None:
-    step_register(
+    STEPS.register(
         Step(
             "locations",
             40,
@@ -22,7 +22,7 @@ def register() -> None:
             lambda medspa, membership: Location.objects.filter(medspa=medspa, is_active=True).exists(),
         )
     )
-    step_register(
+    STEPS.register(
         Step(
             "availability",
             80,

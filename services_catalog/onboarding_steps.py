@@ -1,11 +1,11 @@
 """The onboarding step the Services / Products tab owns."""
 
-from medspa.onboarding import Step, step_register
+from medspa.onboarding import STEPS, Step
 from services_catalog.models import Service
 
 
 def register() -> None:
-    step_register(
+    STEPS.register(
         Step(
             "services", 60, "Services",
             "Import services from the Portrait library or create your own, then activate them.",

@@ -12,14 +12,7 @@ from django_scopes import scopes_disabled
 
 from medspa import once
 from transition import services
-from transition.models import ConfirmationEmail
-
-# Where a confirmation email keeps its message: owed until sent or given up.
-CONFIRMATION_EMAILS = once.Outbox(
-    owed={"sent_at__isnull": True},
-    sent=lambda now: {"sent_at": now, "error": ""},
-    error="error",
-)
+from transition.models import CONFIRMATION_EMAILS, ConfirmationEmail
 
 
 def confirmation_email_send(*, email_id: int) -> str:

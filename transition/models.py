@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django_scopes import ScopedManager
 
+from medspa import once
 from medspa.models import Medspa
 from medspa.models.tenancy import BusinessModel
 from scheduling.models import Appointment
@@ -310,6 +311,15 @@ class ConfirmationEmail(models.Model):
 
     def __str__(self) -> str:
         return f"Confirmation link for {self.user}"
+
+
+# Where a confirmation email keeps its message (medspa.once): owed until sent or given up. Beside the model,
+# as both the service that asks for an email and the module that sends it read it.
+CONFIRMATION_EMAILS = once.Outbox(
+    owed={"sent_at__isnull": True},
+    sent=lambda now: {"sent_at": now, "error": ""},
+    error="error",
+)
 
 
 class ImportStatus(models.TextChoices):

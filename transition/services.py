@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from billing import services as billing
 from medspa import services as medspa_services
+from medspa.celery import task_queue
 from medspa.errors import DomainError
 from medspa.models import Invitation, Medspa, Membership, Patient, User
 from medspa.models.patients import PatientStatus
@@ -40,6 +42,7 @@ from transition.integrations.acuity import AcuityAppointment, AcuityCalendar, Ac
 from transition.integrations.openphone import Confirmation, OpenPhoneClient
 from transition.integrations.tigerconnect import TigerConnectClient
 from transition.models import (
+    CONFIRMATION_EMAILS,
     OPENPHONE_ACKNOWLEDGEMENT,
     AcuityBooking,
     ConfirmationEmail,
@@ -397,14 +400,13 @@ def confirmation_token_read(token: str) -> dict:
 
 
 def _provider_confirmation_email(transition: Transition, user: User) -> None:
-    from transition import tasks
-    from transition.confirmation_emails import CONFIRMATION_EMAILS
-
     event(transition, f"Confirmation link emailed to {user.email}.", actor=user)
     email = ConfirmationEmail.objects.create(
         medspa_id=transition.medspa_id, transition=transition, user=user, **CONFIRMATION_EMAILS.queued()
     )
-    transaction.on_commit(lambda: tasks.confirmation_email.delay(email.pk, email.medspa_id))
+    transaction.on_commit(
+        partial(task_queue, "transition.tasks.confirmation_email", email.pk, email.medspa_id)
+    )
 
 
 def confirmations(transition: Transition) -> dict[str, ReleaseConfirmation]:
@@ -626,13 +628,11 @@ def booking_resolve(*, booking: AcuityBooking, by: User, note: str) -> AcuityBoo
 
 def _queue_step(transition: Transition, kind: str) -> None:
     """Runs the step after commit if its date has come (otherwise the sweep runs it on its date)."""
-    from transition import tasks
-
     step = transition.steps.filter(kind=kind).first()
     if step is None or step.due_date > local_today(transition.medspa):
         return
     step_id, medspa_id = step.pk, transition.medspa_id
-    transaction.on_commit(lambda: tasks.step_run.delay(step_id, medspa_id))
+    transaction.on_commit(partial(task_queue, "transition.tasks.step_run", step_id, medspa_id))
 
 
 # --- Running steps --------------------------------------------------------------------------------------
@@ -876,8 +876,6 @@ def _blocker(step: TransitionStep) -> str:
 
 def _queue_next(transition: Transition) -> None:
     """After a step is done, runs at once the steps of the day that may have waited for it."""
-    from transition import tasks
-
     today = local_today(transition.medspa)
     ids = list(
         transition.steps.filter(
@@ -886,7 +884,7 @@ def _queue_next(transition: Transition) -> None:
     )
     medspa_id = transition.medspa_id
     for step_id in ids:
-        transaction.on_commit(lambda step_id=step_id: tasks.step_run.delay(step_id, medspa_id))
+        transaction.on_commit(partial(task_queue, "transition.tasks.step_run", step_id, medspa_id))
 
 
 def _run_model_change(step: TransitionStep) -> Outcome:

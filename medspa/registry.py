@@ -1,0 +1,36 @@
+"""The one way for the apps built on the core to plug into it (and into any app below them): a registry that
+the lower app owns and reads, and that the higher apps fill from their AppConfig.ready. The lower app never
+imports the higher ones; it reads what they registered, in order.
+
+The registries: onboarding steps (medspa.onboarding.STEPS), the sections of a patient's profile and of
+Account settings (medspa.panels.PATIENT, ACCOUNT_SETTINGS), what makes a patient a provider's own
+(medspa.selectors.PROVIDER_PATIENT_LINKS), what follows a business-model change
+(medspa.services.BUSINESS_MODEL_FOLLOWERS), and a patient's booked services for GFE
+(gfe.services.BOOKED_SERVICES)."""
+
+from collections.abc import Callable, Iterator
+
+
+class Registry[T]:
+    """Entries registered by the apps above, read in `order` (then in the order they were registered)."""
+
+    def __init__(self, name: str, *, order: Callable[[T], int] | None = None) -> None:
+        self.name = name
+        self._order = order
+        self._entries: list[T] = []
+
+    def register(self, entry: T) -> T:
+        """Adds `entry`; returns it, so that a function can be registered with `@REGISTRY.register`."""
+        self._entries.append(entry)
+        if self._order is not None:
+            self._entries.sort(key=self._order)
+        return entry
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(list(self._entries))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"<Registry {self.name}: {len(self._entries)} entries>"

@@ -1,0 +1,51 @@
+"""The one way apps plug into the apps below them: a registry the lower app reads, filled by the higher apps
+from their AppConfig.ready."""
+
+
+from gfe.services import BOOKED_SERVICES
+from inventory_orders.services import carts_reprice_on_model_change
+from medspa.onboarding import STEPS
+from medspa.panels import ACCOUNT_SETTINGS, PATIENT
+from medspa.registry import Registry
+from medspa.selectors import PROVIDER_PATIENT_LINKS
+from medspa.services import BUSINESS_MODEL_FOLLOWERS
+from providers.hooks import visit_link
+from scheduling.hooks import appointment_link, booked_services
+
+
+def test_entries_are_read_in_their_order_then_in_the_order_they_came():
+    registry = Registry("tests", order=lambda entry: entry[0])
+    for entry in [(20, "b"), (10, "a"), (20, "c"), (0, "first")]:
+        registry.register(entry)
+    assert [name for _, name in registry] == ["first", "a", "b", "c"]
+    assert len(registry) == 4
+
+
+def test_without_an_order_entries_are_read_as_they_came_and_register_returns_the_entry():
+    registry = Registry("tests")
+
+    @registry.register
+    def one():
+        return 1
+
+    registry.register(two := lambda: 2)
+    assert list(registry) == [one, two] and one() == 1
+
+
+def test_the_apps_filled_each_registry_once_in_their_ready():
+    assert [panel.template for panel in PATIENT] == [
+        "gfe/_patient_clearances.html",
+        "scheduling/_patient_appointments.html",
+        "providers/panels/_visits.html",
+        "providers/panels/_consents_and_messages.html",
+    ]
+    assert [panel.template for panel in ACCOUNT_SETTINGS] == [
+        "transition/_account_settings.html",
+        "billing/_account_settings.html",
+    ]
+    assert list(PROVIDER_PATIENT_LINKS) == [appointment_link, visit_link]
+    assert list(BOOKED_SERVICES) == [booked_services]
+    assert list(BUSINESS_MODEL_FOLLOWERS) == [carts_reprice_on_model_change]
+    keys = [step.key for step in STEPS]
+    assert len(keys) == len(set(keys)) == 8
+    assert [step.order for step in STEPS] == sorted(step.order for step in STEPS)
