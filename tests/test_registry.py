@@ -1,7 +1,6 @@
 """The one way apps plug into the apps below them: a registry the lower app reads, filled by the higher apps
 from their AppConfig.ready."""
 
-
 from gfe.services import BOOKED_SERVICES
 from inventory_orders.services import carts_reprice_on_model_change
 from medspa.onboarding import STEPS
