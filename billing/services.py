@@ -4,7 +4,7 @@ import calendar
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
@@ -16,9 +16,9 @@ from billing.models import Bill, BillLine, PlanPeriod
 from gfe.models import GfeRequest
 from medspa.models import Medspa
 from medspa.models.tenancy import BusinessModel
+from medspa.money import ZERO, cents
 from medspa.selectors import medspa_shipping_address_lines
 from providers import earnings
-from providers.money import ZERO
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,6 @@ NOTHING_TO_BILL = (
     " on Flex, Portrait's revenue share of the sales, and this month had none of them. Launch pays Portrait "
     "through its inventory prices, with no monthly fee."
 )
-CENT = Decimal("0.01")
 CATCH_UP_MONTHS = 12  # how far back the monthly job fills in a month that was missed
 
 
@@ -150,7 +149,7 @@ def _segments(periods: list[PlanPeriod], month: date) -> list[Segment]:
 
 
 def _prorated(monthly: Decimal, days: int, month_days: int) -> Decimal:
-    return (monthly * days / month_days).quantize(CENT, rounding=ROUND_HALF_UP)
+    return cents(monthly * days / month_days)
 
 
 def _span(first: date, last: date, month: date) -> str:

@@ -17,8 +17,8 @@ from billing.pdf import bill_pdf_bytes, filename
 from gfe import services as gfe_services
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.money import ZERO
 from providers import earnings
-from providers.money import ZERO
 
 PAGE_SIZE = 12
 

@@ -19,11 +19,10 @@ from gfe.services import ClearanceMissing
 from medspa import images
 from medspa.masquerade import SignatureNotPersonal, acting_impersonator_id, signature_personal_require
 from medspa.models import Membership, Patient, User
-from medspa.money import money_format
+from medspa.money import MAX_MONEY, money_format
 from medspa.selectors import patient_records
 from providers.models import ChartAddendum, Visit, VisitConsent, VisitPhoto, VisitProduct, VisitService
 from providers.models.visits import VisitStatus
-from providers.money import MAX_MONEY
 from scheduling.models import Appointment, AppointmentStatus, Location
 from services_catalog import selectors as catalog_selectors
 from services_catalog import services as catalog_services

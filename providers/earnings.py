@@ -38,9 +38,8 @@ from django.utils import timezone
 
 from medspa.models import Medspa, Membership
 from medspa.models.tenancy import BusinessModel
-from medspa.money import money_format
+from medspa.money import ZERO, money_format
 from providers.models import Payment, PaymentMethod, Refund, Sale, SaleKind, SaleLine, SaleStatus
-from providers.money import ZERO
 from providers.svg_chart import Bar, Series, bar_chart, legend
 
 PER_PAGE = 50

@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from gfe import services as gfe_services
 from gfe.models import Clearance, ClearanceStatus
+from medspa.money import cents
 from providers import care_messages, charting, checkout
 from providers.charting import ChartingRefused
 from providers.checkout import CheckoutRefused, Tender
 from providers.models import CareMessageLog, Refund, Sale, VisitStatus
-from providers.money import cents
 from scheduling import sms
 from scheduling.models import AppointmentStatus
 from services_catalog import services as catalog

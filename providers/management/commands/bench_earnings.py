@@ -43,8 +43,8 @@ from medspa.bench import (
     time_with_queries,
 )
 from medspa.models import Medspa, Membership, Patient
+from medspa.money import ZERO, cents, percent_of, share
 from providers.models import Payment, Refund, Sale, SaleKind, SaleLine, SaleStatus, Visit, VisitStatus
-from providers.money import ZERO, cents, percent_of, share
 from scheduling.models import Location
 
 PROVIDERS, PATIENTS, SALES, DAYS = 8, 500, 20_000, 365
