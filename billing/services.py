@@ -8,12 +8,12 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
-from django.utils import timezone
 from django.utils.formats import date_format
 
 from billing import fees
 from billing.models import Bill, BillLine, PlanPeriod
 from gfe.models import GfeRequest
+from medspa import clock
 from medspa.models import Medspa
 from medspa.models.tenancy import BusinessModel
 from medspa.money import ZERO, cents
@@ -53,7 +53,7 @@ def _plan_of_period(period: PlanPeriod) -> tuple:
 def plan_sync(*, medspa: Medspa, on: date | None = None) -> PlanPeriod:
     """Records the medspa's current plan as starting `on` (its local today by default), closing the plan it
     was on the day before. A second change on the same day replaces the first."""
-    on = on or timezone.localdate(timezone=medspa.tz)
+    on = on or clock.today(medspa)
     wanted = _plan_of(medspa)
     current = PlanPeriod.objects.select_for_update().filter(medspa=medspa, ends_on__isnull=True).first()
     if current is not None and _plan_of_period(current) == wanted:
@@ -236,7 +236,7 @@ def bill_generate(*, medspa: Medspa, month: date) -> tuple[Bill, bool]:
     """The medspa's bill for `month` (any day of it), made if it is not there yet: (bill, made now).
     Idempotent under concurrency: the unique (medspa, month) makes one bill; a second run finds it."""
     month = earnings.month_start(month)
-    today = timezone.localdate(timezone=medspa.tz)
+    today = clock.today(medspa)
     if month >= earnings.month_start(today):
         raise MonthNotOver(f"{date_format(month, 'F Y')} is not over yet for {medspa.name}.")
     existing = Bill.objects.filter(medspa=medspa, month=month).first()
@@ -275,7 +275,7 @@ def bill_generate(*, medspa: Medspa, month: date) -> tuple[Bill, bool]:
 def months_to_bill(medspa: Medspa, *, today: date | None = None) -> list[date]:
     """The months that are over (on the medspa's clock), since its first plan, up to CATCH_UP_MONTHS back,
     that have no bill yet: normally just last month."""
-    today = today or timezone.localdate(timezone=medspa.tz)
+    today = today or clock.today(medspa)
     this_month = earnings.month_start(today)
     first = max(
         earnings.month_start(plan_periods(medspa)[0].starts_on), earnings.month_start(today, CATCH_UP_MONTHS)

@@ -34,7 +34,7 @@ from inventory_orders.models import (
     PricingIssue,
 )
 from inventory_orders.selectors import ordering_open
-from medspa import once
+from medspa import clock, once
 from medspa.models import Medspa, User
 from medspa.services import business_model_changed
 
@@ -376,7 +376,7 @@ def order_ship(*, order: Order, by: User, carrier: str, tracking_number: str) ->
 def order_delivery_refusal(*, order: Order, today: date | None = None) -> str:
     """Why `order` cannot be marked delivered yet, or "": not before its delivery date, counted in the
     medspa's own time zone (the evening before in California is already the date in UTC)."""
-    today = today or timezone.now().astimezone(order.medspa.tz).date()
+    today = today or clock.today(order.medspa)
     if today < order.delivery_date:
         return (
             f"This order is due on {order.delivery_date:%A, %B %-d}: "

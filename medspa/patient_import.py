@@ -6,7 +6,6 @@ import csv
 import io
 import re
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,7 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django_scopes import scopes_disabled
 
-from medspa import services
+from medspa import clock, services
 from medspa.forms import PatientImportRowForm
 from medspa.models import Medspa, Patient, PatientImport, User
 from medspa.models.patients import PatientStatus
@@ -241,7 +240,7 @@ def patient_import_confirm(*, patient_import: PatientImport) -> int:
     medspa = Medspa.objects.select_for_update(no_key=True).get(pk=patient_import.medspa_id)
     locked = PatientImport.objects.select_for_update().get(pk=patient_import.pk)
     if locked.confirmed_at is not None:
-        confirmed_on = timezone.localtime(locked.confirmed_at, ZoneInfo(medspa.time_zone))
+        confirmed_on = clock.local(locked.confirmed_at, medspa)
         raise ImportNotConfirmable(f"This file was imported already, on {date_format(confirmed_on)}.")
     if locked.errors:
         raise ImportNotConfirmable(

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from gfe.models import Clearance, ClearanceStatus
 from gfe.services import ClearanceMissing
-from medspa import images
+from medspa import clock, images
 from medspa.masquerade import SignatureNotPersonal, acting_impersonator_id, signature_personal_require
 from medspa.models import Membership, Patient, User
 from medspa.money import MAX_MONEY, money_format
@@ -449,7 +449,7 @@ def chart_sign(*, visit: Visit, by: User) -> Visit:
 
 def _when(moment: datetime, visit: Visit) -> str:
     """A signature's time in the medspa's zone, as the chart and its PDF print it."""
-    local = timezone.localtime(moment, visit.medspa.tz)
+    local = clock.local(moment, visit.medspa)
     return f"{local:%b %-d, %Y %-I:%M %p} ({visit.medspa.time_zone})"
 
 

@@ -12,6 +12,7 @@ from django.test import Client
 from django_scopes import scopes_disabled
 
 from billing.models import PlanPeriod
+from medspa import clock
 from providers import charting
 from scheduling import sms
 from tests import factories
@@ -299,9 +300,7 @@ def legacy(cast, configured):
     medspa.time_zone = "America/Los_Angeles"  # the clinic's, so that wall-clock times agree
     medspa.save()
     # On Legacy for a year already: bills of the effective month do not depend on today's date.
-    PlanPeriod.objects.filter(medspa=medspa).update(
-        starts_on=transition_services.local_today(medspa) - timedelta(days=365)
-    )
+    PlanPeriod.objects.filter(medspa=medspa).update(starts_on=clock.today(medspa) - timedelta(days=365))
     tools = transition_services.legacy_tools(medspa)
     tools.openphone_number_id, tools.openphone_number = "PN1", "(555) 555-0100"
     tools.tigerconnect_group_id, tools.tigerconnect_user_ids = "G1", ["U1", "U2"]

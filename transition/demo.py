@@ -8,7 +8,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from billing.demo import bills_seed
-from medspa import demo
+from medspa import clock, demo
 from medspa.demo import DemoUser, demo_seeded
 from medspa.models import Medspa, Membership
 from medspa.models.tenancy import BusinessModel, Credential
@@ -70,7 +70,7 @@ def legacy_seed() -> Medspa:
         and not Transition.objects.filter(medspa=medspa).exists()
     ):
         terms = services.TransitionTerms(
-            BusinessModel.LAUNCH, services.local_today(medspa) + timedelta(days=14), False,
+            BusinessModel.LAUNCH, clock.today(medspa) + timedelta(days=14), False,
             note="We would like to run our own scheduling and phone from next month.",
         )  # fmt: skip
         services.transition_request(medspa=medspa, by=owner.user, terms=terms)

@@ -26,13 +26,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from billing import services as billing
+from medspa import clock
 from medspa import services as medspa_services
 from medspa.models import Invitation, Medspa, Membership, Patient, User
 from medspa.models.patients import PatientStatus
 from medspa.models.tenancy import BusinessModel
 from medspa.patient_match import email_key, phone_key
 from scheduling import booking as scheduling_booking
-from scheduling import settings_services
 from scheduling.models import AppointmentType
 from transition.integrations import IntegrationError, NotConfigured
 from transition.integrations.acuity import AcuityAppointment, AcuityCalendar, AcuityClient
@@ -81,10 +81,6 @@ PROVIDER_CONFIRMATION = (
 
 class TransitionRuleBroken(Exception):
     """A request that the transition's rules refuse; the message says why, for the person who asked."""
-
-
-def local_today(medspa: Medspa) -> date:
-    return settings_services.local_today(medspa=medspa)
 
 
 def event(transition: Transition, message: str, *, actor: User | None = None, step=None) -> TimelineEntry:
@@ -159,7 +155,7 @@ def _check_coordinator_leaves(medspa: Medspa, terms: TransitionTerms) -> None:
             f"Letting the coordinator go keeps {medspa.name} on {medspa.get_business_model_display()}, "
             "without the coordinator."
         )
-    if terms.effective_date < local_today(medspa):
+    if terms.effective_date < clock.today(medspa):
         raise TransitionRuleBroken("The first day without the coordinator cannot be in the past.")
 
 
@@ -173,7 +169,7 @@ def _check_terms(medspa: Medspa, terms: TransitionTerms) -> None:
         raise TransitionRuleBroken("Choose Launch or Flex.")
     if terms.target_model == BusinessModel.FLEX and terms.flex_revenue_split_percent is None:
         raise TransitionRuleBroken("Flex needs its revenue split (Portrait's share, %).")
-    if terms.effective_date < local_today(medspa):
+    if terms.effective_date < clock.today(medspa):
         raise TransitionRuleBroken("The effective date cannot be in the past.")
 
 
@@ -573,7 +569,7 @@ def step_mark_done(*, step: TransitionStep, by: User, note: str) -> TransitionSt
         raise TransitionRuleBroken(f"“{step.get_kind_display()}” runs by itself on the effective date.")
     if step.status in (StepStatus.DONE, StepStatus.IN_PROGRESS):
         raise TransitionRuleBroken(f"The step is {step.get_status_display().lower()}.")
-    if step.due_date > local_today(transition.medspa):
+    if step.due_date > clock.today(transition.medspa):
         raise TransitionRuleBroken(f"The step is due on {step.due_date:%b %-d, %Y}: not before.")
     if not note.strip():
         raise TransitionRuleBroken("Say what was done, in a note.")
@@ -607,7 +603,7 @@ def booking_resolve(*, booking: AcuityBooking, by: User, note: str) -> AcuityBoo
     event(
         booking.transition,
         f"Acuity appointment #{booking.acuity_id} ({booking.patient_name}, "
-        f"{timezone.localtime(booking.start, booking.transition.medspa.tz):%b %-d, %Y %-I:%M %p}) resolved "
+        f"{clock.local(booking.start, booking.transition.medspa):%b %-d, %Y %-I:%M %p}) resolved "
         f"by hand: {booking.resolved_note}",
         actor=by,
     )
@@ -628,7 +624,7 @@ def _queue_step(transition: Transition, kind: str) -> None:
     from transition import tasks
 
     step = transition.steps.filter(kind=kind).first()
-    if step is None or step.due_date > local_today(transition.medspa):
+    if step is None or step.due_date > clock.today(transition.medspa):
         return
     step_id, medspa_id = step.pk, transition.medspa_id
     transaction.on_commit(lambda: tasks.step_run.delay(step_id, medspa_id))
@@ -659,9 +655,7 @@ def steps_due(now=None) -> list[tuple[int, int]]:
         .select_related("medspa")
         .order_by("transition_id", "position")
     )
-    return [
-        (step.pk, step.medspa_id) for step in rows if step.due_date <= timezone.localdate(now, step.medspa.tz)
-    ]
+    return [(step.pk, step.medspa_id) for step in rows if step.due_date <= clock.today(step.medspa, now=now)]
 
 
 @dataclass(frozen=True)
@@ -675,7 +669,7 @@ class Outcome:
 def _runnable(step: TransitionStep, now) -> bool:
     if step.transition.status != TransitionStatus.SCHEDULED:
         return False
-    if step.due_date > timezone.localdate(now, step.transition.medspa.tz):
+    if step.due_date > clock.today(step.transition.medspa, now=now):
         return False
     if step.status == StepStatus.IN_PROGRESS:
         return step.lease_until is not None and step.lease_until <= now
@@ -877,7 +871,7 @@ def _queue_next(transition: Transition) -> None:
     """After a step is done, runs at once the steps of the day that may have waited for it."""
     from transition import tasks
 
-    today = local_today(transition.medspa)
+    today = clock.today(transition.medspa)
     ids = list(
         transition.steps.filter(
             status__in=[StepStatus.PENDING, StepStatus.WAITING], needs_hand=False, due_date__lte=today
@@ -1049,7 +1043,7 @@ def _run_acuity_import(step: TransitionStep) -> Outcome:
     transition = step.transition
     medspa = transition.medspa
     tools = legacy_tools(medspa)
-    today = local_today(medspa)
+    today = clock.today(medspa)
     found: dict[int, AcuityAppointment] = {}
     with AcuityClient() as client:
         if not tools.acuity_calendar_ids:  # never the whole account: it holds every Legacy medspa's bookings

@@ -32,6 +32,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from medspa import clock
 from medspa.bench import (
     TOTP_SECRET,
     BenchCommand,
@@ -226,7 +227,7 @@ class Command(BenchCommand):
 
         # The whole seeded year: the export's default period starts on the 1st of the month 11 months back,
         # which leaves out up to a month of the 365 seeded days.
-        today = timezone.now().astimezone(world["medspa"].tz).date()
+        today = clock.today(world["medspa"])
         year = {"start": (today - timedelta(days=365)).isoformat(), "end": today.isoformat()}
 
         def export():
