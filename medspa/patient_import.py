@@ -19,6 +19,7 @@ from medspa import clock, services
 from medspa.forms import PatientImportRowForm
 from medspa.models import Medspa, Patient, PatientImport, User
 from medspa.models.patients import PatientStatus
+from medspa.patient_match import name_key
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5_000
@@ -149,8 +150,11 @@ def _row(line: int, cells: list[str], header: tuple[dict[int, str], dict[str, st
     }
 
 
+# The file's own duplicate rule, narrower than patient_match.patient_resembling: a row it flags is skipped,
+# not imported and flagged, so only the same name and date of birth or the same email counts (a family's
+# shared phone must not keep a patient out of the import). It compares with patient_match's keys.
 def _name_key(first_name: str, last_name: str, date_of_birth: date | str) -> tuple[str, str, str]:
-    return first_name.strip().lower(), last_name.strip().lower(), str(date_of_birth)
+    return (*name_key(first_name, last_name), str(date_of_birth))
 
 
 def _patients_on_file(*, medspa: Medspa, rows: list[dict]) -> tuple[dict, dict]:

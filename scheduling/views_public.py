@@ -24,6 +24,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 from django_scopes import scopes_disabled
 
+from medspa import patient_match
 from medspa.http import secret_link
 from medspa.models import Medspa, Membership
 from medspa.tenancy import medspa_scope
@@ -45,7 +46,6 @@ from scheduling.forms_public import (
     parse_aware_datetime,
 )
 from scheduling.models import Appointment, AppointmentStatus, AppointmentType, Location
-from scheduling.patient_match import patient_match_or_create
 from scheduling.ratelimit import BOOKING_POSTS, SLOT_LOOKUPS, rate_limit_exceeded, retry_after_seconds
 
 PICKER_DAYS = 14
@@ -334,7 +334,7 @@ def _booking_post(request, medspa: Medspa, location: Location, base: str):
     try:
         with transaction.atomic():
             _lock_key(f"public-booking:{medspa.pk}:{data['idempotency_key']}")
-            patient = patient_match_or_create(
+            patient = patient_match.patient_match_or_create(
                 medspa=medspa, first_name=data["first_name"], last_name=data["last_name"],
                 email=data["email"], phone=data["phone"], date_of_birth=data["date_of_birth"],
                 consent_email=data["consent_email"], consent_sms=data["consent_sms"],

@@ -31,7 +31,7 @@ from medspa import services as medspa_services
 from medspa.models import Invitation, Medspa, Membership, Patient, User
 from medspa.models.patients import PatientStatus
 from medspa.models.tenancy import BusinessModel
-from medspa.patient_match import email_key, phone_key
+from medspa.patient_match import email_key, name_key, phone_key
 from scheduling import booking as scheduling_booking
 from scheduling.models import AppointmentType
 from transition.integrations import IntegrationError, NotConfigured
@@ -1114,8 +1114,7 @@ class Matcher:
                 self.by_email.setdefault(email_key(patient.email), []).append(patient)
             if phone_key(patient.phone):
                 self.by_phone.setdefault(phone_key(patient.phone), []).append(patient)
-            key = (patient.first_name.strip().lower(), patient.last_name.strip().lower())
-            self.by_name.setdefault(key, []).append(patient)
+            self.by_name.setdefault(name_key(patient.first_name, patient.last_name), []).append(patient)
 
     def provider(self, appointment: AcuityAppointment) -> tuple[Membership | None, str]:
         calendar = self.calendars.get(appointment.calendar_id)
@@ -1146,9 +1145,12 @@ class Matcher:
         )
 
     def patient(self, appointment: AcuityAppointment) -> tuple[Patient | None, str]:
+        """The one active patient Acuity's client is. Not patient_match.patient_strong_match: Acuity sends no
+        date of birth, so the rule here is one record by email, else by phone, else (only when Acuity has
+        neither) by name, compared with patient_match's keys; several records are left to a person."""
         who = f"{appointment.first_name} {appointment.last_name}".strip() or "(no name)"
         email, phone = email_key(appointment.email), phone_key(appointment.phone)
-        first, last = appointment.first_name.strip().lower(), appointment.last_name.strip().lower()
+        first, last = name_key(appointment.first_name, appointment.last_name)
         tries = [self.by_email.get(email) if email else None, self.by_phone.get(phone) if phone else None]
         if not email and not phone and first and last:  # a name alone only when Acuity has nothing else
             tries.append(self.by_name.get((first, last)))
