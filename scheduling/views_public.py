@@ -7,11 +7,9 @@ inside that medspa's scope. The pages show only the visitor's own choices and bo
 patient, never who holds a time. Booking posts and slot lookups are rate-limited per IP."""
 
 import uuid
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-import pghistory
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
@@ -62,13 +60,6 @@ PUBLIC_CONTEXT = {
 
 
 # --- Helpers ------------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def _public_scope(medspa: Medspa):
-    """The medspa's scope (queries and audit context) for a request nobody is signed in to."""
-    with medspa_scope(medspa), pghistory.context(medspa=medspa.pk):
-        yield
 
 
 def _medspa_or_none(slug: str) -> Medspa | None:
@@ -180,7 +171,7 @@ def booking_medspa(request, medspa_slug: str):
     medspa = _medspa_or_none(medspa_slug)
     if medspa is None:
         return _unavailable(request, None, NO_PAGE_MESSAGE)
-    with _public_scope(medspa):
+    with medspa_scope(medspa, audit_context=True):
         locations = list(Location.objects.filter(medspa=medspa, is_active=True).order_by("name"))
         return _render(request, "scheduling/public/medspa.html", {"locations": locations}, medspa=medspa)
 
@@ -307,7 +298,7 @@ def booking_location(request, medspa_slug: str, location_slug: str):
     medspa = _medspa_or_none(medspa_slug)
     if medspa is None:
         return _unavailable(request, None, NO_PAGE_MESSAGE)
-    with _public_scope(medspa):
+    with medspa_scope(medspa, audit_context=True):
         location = _active_location(medspa, location_slug)
         if location is None:
             return _unavailable(request, medspa, "This location is not taking online bookings.")
@@ -457,7 +448,7 @@ def booking_manage(request, token: str):
         return _unavailable(
             request, None, "This link is not valid. Please check the link in your confirmation."
         )
-    with _public_scope(appointment.medspa):
+    with medspa_scope(appointment.medspa, audit_context=True):
         day = _parse_day(request.GET.get("day"))
         if request.method == "GET":
             if day is not None and rate_limit_exceeded(request, SLOT_LOOKUPS):
@@ -516,7 +507,7 @@ def booking_medspa_qr(request, medspa_slug: str):
 @require_GET
 def booking_location_qr(request, medspa_slug: str, location_slug: str):
     medspa = _medspa_or_404(medspa_slug)
-    with _public_scope(medspa):
+    with medspa_scope(medspa, audit_context=True):
         location = _active_location(medspa, location_slug)
         if location is None:
             raise Http404("No such location is taking bookings.")

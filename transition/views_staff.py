@@ -7,9 +7,6 @@ vendors' ids the steps use).
 Staff belong to no medspa: lists are read with scopes disabled; acting on one transition runs in its medspa's
 scope, with the medspa in the audit context. Every change is a service call (transition.services)."""
 
-from contextlib import contextmanager
-
-import pghistory
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -46,13 +43,6 @@ from transition.views import details, hidden_errors
 
 PAGE_SIZE = 25
 STATUS_FILTERS = {"open": "Open (requested or scheduled)", "all": "All transitions"}
-
-
-@contextmanager
-def _scope_of(medspa_id: int):
-    """The medspa's scope, and its medspa in the audit context of every write."""
-    with medspa_scope(medspa_id), pghistory.context(medspa=medspa_id):
-        yield
 
 
 def _transition(pk: int) -> Transition:
@@ -117,7 +107,7 @@ def transition_new(request):
         form = StaffScheduleForm(request.POST)
         if form.is_valid():
             medspa = form.cleaned_data["medspa"]
-            with _scope_of(medspa.pk):
+            with medspa_scope(medspa.pk, audit_context=True):
                 try:
                     transition = services.transition_schedule(
                         medspa=medspa, by=request.user, terms=form.terms()
@@ -141,7 +131,7 @@ def coordinator_leaves_new(request):
         form = StaffCoordinatorLeavesForm(request.POST)
         if form.is_valid():
             medspa = form.cleaned_data["medspa"]
-            with _scope_of(medspa.pk):
+            with medspa_scope(medspa.pk, audit_context=True):
                 try:
                     transition = services.transition_schedule(
                         medspa=medspa, by=request.user, terms=form.terms()
@@ -165,7 +155,7 @@ def _detail_page(
     """Everything the medspa's admin sees, and what Portrait may do; `bound` holds the form sent back with
     its errors ("approve", "decline", "cancel", "tools", or ("step"/"booking": (pk, form)))."""
     bound = bound or {}
-    with _scope_of(transition.medspa_id), medspa_time_zone(transition.medspa):
+    with medspa_scope(transition.medspa_id, audit_context=True), medspa_time_zone(transition.medspa):
         context = details(request, transition, staff=True, bound=bound)
         tools = LegacyTools.objects.filter(medspa_id=transition.medspa_id).first()
         requested = transition.status == TransitionStatus.REQUESTED
@@ -201,7 +191,7 @@ def approve(request, pk: int):
     transition = _transition(pk)
     form = ApproveForm(request.POST)
     if form.is_valid():
-        with _scope_of(transition.medspa_id):
+        with medspa_scope(transition.medspa_id, audit_context=True):
             try:
                 services.transition_approve(
                     transition=transition, by=request.user, effective_date=form.cleaned_data["effective_date"]
@@ -222,7 +212,7 @@ def _note_action(request, pk: int, *, key: str, form_class, service, message: st
     transition = _transition(pk)
     form = form_class(request.POST)
     if form.is_valid():
-        with _scope_of(transition.medspa_id):
+        with medspa_scope(transition.medspa_id, audit_context=True):
             try:
                 service(transition=transition, by=request.user, note=form.cleaned_data["note"])
             except services.TransitionRuleBroken as error:
@@ -255,7 +245,7 @@ def cancel(request, pk: int):
 @staff_required
 def portrait_confirm(request, pk: int):
     transition = _transition(pk)
-    with _scope_of(transition.medspa_id):
+    with medspa_scope(transition.medspa_id, audit_context=True):
         try:
             services.portrait_confirm(transition=transition, by=request.user, ip=client_ip(request))
         except services.TransitionRuleBroken as error:
@@ -281,7 +271,7 @@ def _step(pk: int) -> TransitionStep:
 def step_retry(request, pk: int):
     step = _step(pk)
     transition = _transition(step.transition_id)
-    with _scope_of(transition.medspa_id):
+    with medspa_scope(transition.medspa_id, audit_context=True):
         try:
             services.step_retry(step=step, by=request.user)
         except services.TransitionRuleBroken as error:
@@ -299,7 +289,7 @@ def step_done(request, pk: int):
     transition = _transition(step.transition_id)
     form = step_done_form(step, request.POST)
     if form.is_valid():
-        with _scope_of(transition.medspa_id):
+        with medspa_scope(transition.medspa_id, audit_context=True):
             try:
                 services.step_mark_done(step=step, by=request.user, note=form.cleaned_data["note"])
             except services.TransitionRuleBroken as error:
@@ -318,7 +308,7 @@ def booking_resolve(request, pk: int):
     transition = _transition(booking.transition_id)
     form = booking_resolve_form(booking, request.POST)
     if form.is_valid():
-        with _scope_of(transition.medspa_id):
+        with medspa_scope(transition.medspa_id, audit_context=True):
             try:
                 services.booking_resolve(booking=booking, by=request.user, note=form.cleaned_data["note"])
             except services.TransitionRuleBroken as error:
@@ -338,7 +328,7 @@ def tools(request, pk: int):
     form = LegacyToolsForm(request.POST)
     if not form.is_valid():
         return _detail_page(request, transition, bound={"tools": form}, status=400)
-    with _scope_of(transition.medspa_id):
+    with medspa_scope(transition.medspa_id, audit_context=True):
         services.legacy_tools_set(transition=transition, by=request.user, data=form.cleaned_data)
     messages.success(request, f"The Legacy tools of {transition.medspa.name} are saved.")
     return _back(transition, "#tools")
