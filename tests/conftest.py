@@ -13,8 +13,8 @@ from django_scopes import scopes_disabled
 
 from billing.models import PlanPeriod
 from medspa import clock
+from medspa.messaging import sms
 from providers import charting
-from scheduling import sms
 from tests import factories
 from tests.stub_server import (
     AC,
@@ -224,10 +224,10 @@ def live_cast(transactional_db, cast) -> Cast:
 
 @pytest.fixture
 def media_and_sms(settings, tmp_path):
-    """Uploads (photos, signatures) in a throwaway folder, and text messages kept in scheduling.sms.outbox.
-    Use it with `pytest.mark.usefixtures("media_and_sms")`."""
+    """Uploads (photos, signatures) in a throwaway folder, and text messages kept in
+    medspa.messaging.sms.outbox. Use it with `pytest.mark.usefixtures("media_and_sms")`."""
     settings.MEDIA_ROOT = tmp_path
-    settings.SMS_BACKEND = "scheduling.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "medspa.messaging.sms.LocmemSmsBackend"
     sms.outbox.clear()
 
 
