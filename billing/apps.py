@@ -6,7 +6,10 @@ class BillingConfig(AppConfig):
     verbose_name = "Monthly billing"
 
     def ready(self) -> None:
-        from billing import demo, receivers  # noqa: F401 (connects the business-model and demo receivers)
+        from billing import demo, services  # noqa: F401 (demo connects its receiver)
+        from medspa import plan_changes
+
+        plan_changes.register(services.plan_follow)
         from billing.panels import account_settings_context
         from medspa.panels import ACCOUNT_SETTINGS, Panel
 

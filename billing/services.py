@@ -49,6 +49,12 @@ def _plan_of_period(period: PlanPeriod) -> tuple:
     return (period.business_model, period.flex_revenue_split_percent, period.keeps_coordinator)
 
 
+def plan_follow(medspa: Medspa, before: dict | None) -> None:
+    """Dates the plan of any medspa saved with its plan fields, new or changed (medspa.plan_changes): the
+    transition's model change, Django admin, a new medspa."""
+    plan_sync(medspa=medspa)
+
+
 @transaction.atomic
 def plan_sync(*, medspa: Medspa, on: date | None = None) -> PlanPeriod:
     """Records the medspa's current plan as starting `on` (its local today by default), closing the plan it
@@ -96,7 +102,7 @@ def plan_backdate(*, medspa: Medspa, on: date) -> None:
 
 
 class PlanMissing(Exception):
-    """A medspa without a recorded plan: every medspa has one from its creation (billing.receivers, and the
+    """A medspa without a recorded plan: every medspa has one from its creation (plan_follow, and the
     data migration for those made before), so this is a bug to fix, not a case to bill around."""
 
 

@@ -8,4 +8,7 @@ class InventoryOrdersConfig(AppConfig):
     verbose_name = "Inventory ordering"
 
     def ready(self) -> None:
-        from inventory_orders import demo, services  # noqa: F401 (they register their receivers)
+        from inventory_orders import demo, services  # noqa: F401 (demo registers its receiver)
+        from medspa import plan_changes
+
+        plan_changes.register(services.carts_follow_plan)

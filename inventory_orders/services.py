@@ -4,7 +4,7 @@ Portrait's inventory team, cancellation, "order again", and pricing tickets.
 Prices are never stale:
 - a cart line keeps the price it was shown at, for the model it was priced for;
 - a change of the medspa's model reprices every line of its cart in the same transaction
-  (`carts_reprice`, on `medspa.services.business_model_changed`);
+  (`carts_reprice`, through `medspa.plan_changes`);
 - submitting re-reads every line's catalog price for the medspa's model at that moment, under the cart's
   lock: if any differs from what the admin was shown, the cart is repriced and nothing is ordered
   (PricesChanged lists the changes; the admin reviews and submits again)."""
@@ -16,7 +16,6 @@ from decimal import Decimal
 
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -36,7 +35,6 @@ from inventory_orders.models import (
 from inventory_orders.selectors import ordering_open
 from medspa import clock, once
 from medspa.models import Medspa, User
-from medspa.services import business_model_changed
 
 logger = logging.getLogger(__name__)
 
@@ -197,9 +195,13 @@ def carts_reprice(*, medspa: Medspa) -> list[PriceChange]:
     return changes
 
 
-@receiver(business_model_changed)
-def _reprice_on_model_change(sender, medspa: Medspa, **kwargs) -> None:
-    carts_reprice(medspa=medspa)
+def carts_follow_plan(medspa: Medspa, before: dict | None) -> None:
+    """Reprices the cart when a saved medspa changed its model (registered with medspa.plan_changes); a new
+    medspa has no cart yet. In the save's transaction when there is one (the model-change service, Django
+    admin), in its own otherwise (a bare save in autocommit: the locks need one)."""
+    if before is not None and before.get("business_model", medspa.business_model) != medspa.business_model:
+        with transaction.atomic():
+            carts_reprice(medspa=medspa)
 
 
 # --- Submitting ---------------------------------------------------------------------------------------------

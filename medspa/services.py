@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -358,26 +357,18 @@ def licence_remove(*, licence: ProviderLicence) -> None:
     licence.delete()
 
 
-# Sent inside the transaction that changes a medspa's business model (medspa, old, new): apps that price or
-# bill by model (inventory carts) follow in that same transaction, so nothing is left at the old model's
-# prices.
-business_model_changed = Signal()
-
-
 @transaction.atomic
 def medspa_business_model_set(
     *, medspa: Medspa, business_model: str, flex_revenue_split_percent=None
 ) -> Medspa:
-    """Moves a medspa to Legacy, Launch or Flex (Flex with its revenue split)."""
+    """Moves a medspa to Legacy, Launch or Flex (Flex with its revenue split); billing and the inventory cart
+    follow in the same transaction (medspa.plan_changes)."""
     # FOR NO KEY UPDATE: the medspa is locked first, then its cart (inventory_orders.services), and rows that
     # point to the medspa may still be written meanwhile.
     medspa = Medspa.objects.select_for_update(no_key=True).get(pk=medspa.pk)
-    old = medspa.business_model
     medspa.business_model = business_model
     if flex_revenue_split_percent is not None:
         medspa.flex_revenue_split_percent = flex_revenue_split_percent
     medspa.full_clean()
     medspa.save()
-    if old != business_model:
-        business_model_changed.send(sender=Medspa, medspa=medspa, old=old, new=business_model)
     return medspa

@@ -216,7 +216,7 @@ def test_existing_medspas_get_their_plan_from_the_day_they_were_made(cast):
 def test_reading_the_plans_never_makes_one(cast):
     """The billing page's estimate reads the plans; a medspa without one is a bug that says so."""
     medspa = cast.medspa_a
-    [period] = services.plan_periods(medspa)  # made with the medspa (billing.receivers)
+    [period] = services.plan_periods(medspa)  # made with the medspa (billing.services.plan_follow)
     assert (period.business_model, period.ends_on) == ("launch", None)
     PlanPeriod.objects.filter(medspa=medspa).delete()
     with pytest.raises(services.PlanMissing):
