@@ -1,6 +1,6 @@
 """Django admin of billing for Portrait staff (scopes are off here: TenantMiddleware). Everything is
 read-only: bills are written once by the monthly job and the database refuses changes; plan periods follow
-the medspa's own settings (billing.receivers)."""
+the medspa's own settings (billing.services.plan_follow)."""
 
 from django.contrib import admin
 

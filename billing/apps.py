@@ -6,14 +6,10 @@ class BillingConfig(AppConfig):
     verbose_name = "Monthly billing"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
-
-        from billing import receivers
+        from billing import services
         from billing.panels import account_settings_context
-        from medspa.models import Medspa
         from medspa.panels import ACCOUNT_SETTINGS, Panel
+        from medspa.plan_changes import PLAN_FOLLOWERS
 
-        # Django's own signal, not a registry: the plan follows every save of a medspa, whatever saves it.
-        post_save.connect(receivers.medspa_saved, sender=Medspa, dispatch_uid="billing-plan-sync")
-
+        PLAN_FOLLOWERS.register(services.plan_follow)
         ACCOUNT_SETTINGS.register(Panel("billing/_account_settings.html", account_settings_context, order=20))

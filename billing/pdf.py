@@ -1,11 +1,11 @@
 """A bill as a PDF document (fpdf2): Portrait's header, the medspa and its shipping address as the bill
 recorded them when it was made, the bill's number, month and date, its lines and total."""
 
-from django.utils import timezone
 from django.utils.formats import date_format
 
 from billing.models import Bill, BillLine
 from billing.services import NOTHING_TO_BILL
+from medspa import clock
 from medspa.money import money_format as money
 from medspa.pdf import FAMILY, Document
 
@@ -15,7 +15,7 @@ def filename(bill: Bill) -> str:
 
 
 def bill_pdf_bytes(bill: Bill, lines: list[BillLine]) -> bytes:
-    generated = timezone.localtime(bill.generated_at, bill.medspa.tz)
+    generated = clock.local(bill.generated_at, bill.medspa)
     month = date_format(bill.month, "F Y")
     document = Document(title=f"Portrait bill {bill.number}", author="Portrait", created=bill.generated_at,
                         label_width=35)  # fmt: skip

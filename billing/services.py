@@ -4,22 +4,22 @@ import calendar
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
-from django.utils import timezone
 from django.utils.formats import date_format
 
 from billing import fees
 from billing.models import Bill, BillLine, PlanPeriod
 from gfe.models import GfeRequest
+from medspa import clock
 from medspa.errors import DomainError
 from medspa.models import Medspa
 from medspa.models.tenancy import BusinessModel
+from medspa.money import ZERO, cents
 from medspa.selectors import medspa_shipping_address_lines
 from providers import earnings
-from providers.money import ZERO
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,6 @@ NOTHING_TO_BILL = (
     " on Flex, Portrait's revenue share of the sales, and this month had none of them. Launch pays Portrait "
     "through its inventory prices, with no monthly fee."
 )
-CENT = Decimal("0.01")
 CATCH_UP_MONTHS = 12  # how far back the monthly job fills in a month that was missed
 
 
@@ -51,11 +50,17 @@ def _plan_of_period(period: PlanPeriod) -> tuple:
     return (period.business_model, period.flex_revenue_split_percent, period.keeps_coordinator)
 
 
+def plan_follow(medspa: Medspa, before: dict | None) -> None:
+    """Dates the plan of any medspa saved with its plan fields, new or changed (medspa.plan_changes): the
+    transition's model change, Django admin, a new medspa."""
+    plan_sync(medspa=medspa)
+
+
 @transaction.atomic
 def plan_sync(*, medspa: Medspa, on: date | None = None) -> PlanPeriod:
     """Records the medspa's current plan as starting `on` (its local today by default), closing the plan it
     was on the day before. A second change on the same day replaces the first."""
-    on = on or timezone.localdate(timezone=medspa.tz)
+    on = on or clock.today(medspa)
     wanted = _plan_of(medspa)
     current = PlanPeriod.objects.select_for_update().filter(medspa=medspa, ends_on__isnull=True).first()
     if current is not None and _plan_of_period(current) == wanted:
@@ -98,7 +103,7 @@ def plan_backdate(*, medspa: Medspa, on: date) -> None:
 
 
 class PlanMissing(Exception):
-    """A medspa without a recorded plan: every medspa has one from its creation (billing.receivers, and the
+    """A medspa without a recorded plan: every medspa has one from its creation (plan_follow, and the
     data migration for those made before), so this is a bug to fix, not a case to bill around."""
 
 
@@ -151,7 +156,7 @@ def _segments(periods: list[PlanPeriod], month: date) -> list[Segment]:
 
 
 def _prorated(monthly: Decimal, days: int, month_days: int) -> Decimal:
-    return (monthly * days / month_days).quantize(CENT, rounding=ROUND_HALF_UP)
+    return cents(monthly * days / month_days)
 
 
 def _span(first: date, last: date, month: date) -> str:
@@ -238,7 +243,7 @@ def bill_generate(*, medspa: Medspa, month: date) -> tuple[Bill, bool]:
     """The medspa's bill for `month` (any day of it), made if it is not there yet: (bill, made now).
     Idempotent under concurrency: the unique (medspa, month) makes one bill; a second run finds it."""
     month = earnings.month_start(month)
-    today = timezone.localdate(timezone=medspa.tz)
+    today = clock.today(medspa)
     if month >= earnings.month_start(today):
         raise MonthNotOver(f"{date_format(month, 'F Y')} is not over yet for {medspa.name}.")
     existing = Bill.objects.filter(medspa=medspa, month=month).first()
@@ -277,7 +282,7 @@ def bill_generate(*, medspa: Medspa, month: date) -> tuple[Bill, bool]:
 def months_to_bill(medspa: Medspa, *, today: date | None = None) -> list[date]:
     """The months that are over (on the medspa's clock), since its first plan, up to CATCH_UP_MONTHS back,
     that have no bill yet: normally just last month."""
-    today = today or timezone.localdate(timezone=medspa.tz)
+    today = today or clock.today(medspa)
     this_month = earnings.month_start(today)
     first = max(
         earnings.month_start(plan_periods(medspa)[0].starts_on), earnings.month_start(today, CATCH_UP_MONTHS)

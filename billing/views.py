@@ -8,17 +8,16 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from billing import fees, services
 from billing.models import Bill
 from billing.pdf import bill_pdf_bytes, filename
 from gfe import services as gfe_services
-from medspa import dashboards
+from medspa import clock, dashboards
 from medspa.dashboards import dashboard_area
+from medspa.money import ZERO
 from providers import earnings
-from providers.money import ZERO
 
 PAGE_SIZE = 12
 
@@ -35,7 +34,7 @@ def fees_context() -> dict:
 
 def estimate_of(medspa) -> dict:
     """This month so far: what a bill of the month would hold if it were made now (not a bill)."""
-    month = earnings.month_start(timezone.localdate(timezone=medspa.tz))
+    month = earnings.month_start(clock.today(medspa))
     lines = services.bill_lines(medspa, month)
     return {"month": month, "lines": lines, "total": sum((line.amount for line in lines), ZERO)}
 

@@ -16,8 +16,8 @@ from billing.forms_staff import BillFilterForm
 from billing.models import Bill
 from billing.views import bill_response
 from medspa.models import Medspa
+from medspa.money import ZERO
 from medspa.permissions import staff_required
-from providers.money import ZERO
 
 PAGE_SIZE = 25
 

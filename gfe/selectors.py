@@ -3,9 +3,9 @@
 from datetime import date
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from gfe.models import OPEN_REQUEST_STATUSES, Clearance, ClearanceStatus, GfeRequest
+from medspa import clock
 from medspa.models import Medspa, Membership, Patient
 from medspa.models.tenancy import CLEARING_CREDENTIALS
 from services_catalog.models import Service
@@ -20,7 +20,7 @@ def provider_clearing_refusal(membership: Membership | None) -> str:
         return "Only an MD, DO, NP or PA may clear; an RN may gather the information but not clear."
     if not profile.can_clear_gfe:
         return "Your profile does not allow clearing GFEs: ask your medspa's admin."
-    today = timezone.now().astimezone(membership.medspa.tz).date()
+    today = clock.today(membership.medspa)
     # .all(): the licences prefetched with a list of providers, else one query, as .exists() would be.
     if not any(licence.expires_on >= today for licence in profile.licences.all()):
         return "You have no current licence on file: add it in your profile."
@@ -46,7 +46,7 @@ def clearance_latest(patient: Patient, service: Service) -> Clearance | None:
 def clearance_valid(patient: Patient, service: Service, on: date | None = None) -> Clearance | None:
     """The clearance that lets `service` be performed on `patient` on day `on` (today in the medspa's time
     zone by default)."""
-    on = on or timezone.now().astimezone(patient.medspa.tz).date()
+    on = on or clock.today(patient.medspa)
     return (
         Clearance.objects.filter(patient=patient, service=service, status=ClearanceStatus.CLEARED,
                                  valid_until__gte=on)
@@ -69,7 +69,7 @@ def clearances_by_service(patient: Patient) -> dict[int, Clearance]:
 
 def gate_missing(patient: Patient, services: list[Service], on: date | None = None) -> list[Service]:
     """The services among `services` that need clearance and lack a valid one: what the gate refuses."""
-    on = on or timezone.now().astimezone(patient.medspa.tz).date()
+    on = on or clock.today(patient.medspa)
     needing = [service for service in services if service.effective_requires_gfe]
     if not needing:
         return []
@@ -104,5 +104,5 @@ def profile_panel_context(patient: Patient, area: str) -> dict:
             key=lambda s: s.display_name,
         ),
         "open_requests": open_requests(patient).prefetch_related("services__library_service"),
-        "today": timezone.now().astimezone(patient.medspa.tz).date().isoformat(),
+        "today": clock.today(patient.medspa).isoformat(),
     }

@@ -27,7 +27,7 @@ from gfe.models import (
     RequestStatus,
     Routing,
 )
-from medspa import images
+from medspa import clock, images
 from medspa.celery import task_queue
 from medspa.errors import DomainError
 from medspa.masquerade import SignatureNotPersonal, signature_personal_require
@@ -92,11 +92,6 @@ def settings_for(medspa: Medspa) -> GfeSettings:
     """The medspa's GFE settings, or the defaults (unsaved) until its admin saves a choice: only saving
     the GFE Management tab makes the row, which is what marks the onboarding step done."""
     return GfeSettings.objects.filter(medspa=medspa).first() or GfeSettings(medspa=medspa)
-
-
-def medspa_today(medspa: Medspa) -> date:
-    """Today in the medspa's time zone: clearances are valid until a date there."""
-    return timezone.now().astimezone(medspa.tz).date()
 
 
 @transaction.atomic
@@ -252,7 +247,7 @@ def gfe_decide(
             raise GfeRuleBroken(refusal)
         profile = clearer.provider_profile
         licence = (
-            profile.licences.filter(expires_on__gte=medspa_today(request.medspa))
+            profile.licences.filter(expires_on__gte=clock.today(request.medspa))
             .order_by("-expires_on")
             .first()
         )
@@ -287,7 +282,7 @@ def gfe_decide(
         signed.signature.save(f"gfe-{request.pk}.png", ContentFile(signature_png), save=False)
     signed.save()
     now = timezone.now()
-    valid_until = months_after(medspa_today(request.medspa), settings_for(request.medspa).validity_months)
+    valid_until = months_after(clock.today(request.medspa), settings_for(request.medspa).validity_months)
     for clearance in clearances:
         decision = decisions[clearance.service_id]
         _transition(clearance, decision.status)

@@ -13,7 +13,6 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
@@ -21,7 +20,7 @@ from gfe import selectors, services
 from gfe.forms import GfeRequestForm, GfeSettingsForm, SelfClearanceForm
 from gfe.models import Clearance, ClearanceStatus, GfeExam, GfeRequest, GfeSettings, Routing
 from gfe.services import Decision, GfeRuleBroken
-from medspa import dashboards, masquerade
+from medspa import clock, dashboards, masquerade
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
 from medspa.models import Patient
@@ -260,7 +259,7 @@ def patient_gfes(request, patient_pk: int):
 
 def _service_labels(patient: Patient) -> dict[int, str]:
     """Where the patient stands for each service, shown beside it in the forms."""
-    today = services.medspa_today(patient.medspa)
+    today = clock.today(patient.medspa)
     labels = {}
     for service_id, clearance in selectors.clearances_by_service(patient).items():
         if clearance.status == ClearanceStatus.CLEARED:
@@ -381,7 +380,7 @@ def _day(value) -> str:
 def exam_pdf_bytes(exam: GfeExam) -> bytes:
     """The signed exam as a PDF document."""
     patient, medspa = exam.patient, exam.medspa
-    signed = timezone.localtime(exam.signed_at, medspa.tz)
+    signed = clock.local(exam.signed_at, medspa)
     document = Document(title=f"Good Faith Exam {exam.pk}", author=exam.clearer_name, created=exam.signed_at)
     line, heading, fact, pdf = document.line, document.heading, document.fact, document.pdf
 

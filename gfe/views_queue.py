@@ -16,10 +16,11 @@ from django_scopes import scopes_disabled
 from gfe import services
 from gfe.forms_review import GfeDecisionForm
 from gfe.models import OPEN_REQUEST_STATUSES, GfeRequest, RequestStatus, Routing
-from gfe.views_review import intake, request_scope, request_services
+from gfe.views_review import intake, request_services
 from medspa import services as medspa_services
 from medspa.errors import refusals
 from medspa.permissions import staff_required
+from medspa.tenancy import medspa_scope
 from medspa.timezones import medspa_time_zone
 
 PAGE_SIZE = 25
@@ -87,7 +88,7 @@ def queue_review(request, pk: int):
         gfe_request = get_object_or_404(
             GfeRequest.objects.select_related("patient", "medspa"), pk=pk, route=Routing.PORTRAIT
         )
-    with request_scope(gfe_request), medspa_time_zone(gfe_request.medspa):
+    with medspa_scope(gfe_request.medspa_id, audit_context=True), medspa_time_zone(gfe_request.medspa):
         requested = request_services(gfe_request)
         context = {"gfe_request": gfe_request, "medspa_name": gfe_request.medspa.name}
         medspa_services.patient_access_record(

@@ -6,10 +6,8 @@ medications, medical history notes) and the requested services: nothing else of 
 used or expired link answers 410 Gone with the same page. The lookup is made with scopes disabled (by
 `services.review_link_open`); everything after it runs inside the request's medspa scope."""
 
-from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
-import pghistory
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -52,13 +50,6 @@ def intake(gfe_request: GfeRequest, requested: list) -> dict:
     }
 
 
-@contextmanager
-def request_scope(gfe_request: GfeRequest):
-    """The request's medspa scope, and its medspa in the audit context of every write."""
-    with medspa_scope(gfe_request.medspa_id), pghistory.context(medspa=gfe_request.medspa_id):
-        yield
-
-
 def _render(request, template: str, context: dict, *, status: int = 200):
     response = render(request, template, {**PUBLIC_CONTEXT, **context}, status=status)
     response["Cache-Control"] = "no-store"
@@ -93,7 +84,7 @@ def review(request, token: str):
         gfe_request = _open(token)
     except services.ReviewLinkInvalid as error:
         return _gone(request, str(error) or NOT_VALID)
-    with request_scope(gfe_request):
+    with medspa_scope(gfe_request.medspa_id, audit_context=True):
         requested = request_services(gfe_request)
         if request.method == "POST" and request.POST.get("action") == "start":
             services.gfe_review_start(request=gfe_request)

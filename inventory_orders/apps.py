@@ -9,6 +9,6 @@ class InventoryOrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from inventory_orders import services
-        from medspa.services import BUSINESS_MODEL_FOLLOWERS
+        from medspa.plan_changes import PLAN_FOLLOWERS
 
-        BUSINESS_MODEL_FOLLOWERS.register(services.carts_reprice_on_model_change)
+        PLAN_FOLLOWERS.register(services.carts_follow_plan)

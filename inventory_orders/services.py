@@ -4,7 +4,7 @@ Portrait's inventory team, cancellation, "order again", and pricing tickets.
 Prices are never stale:
 - a cart line keeps the price it was shown at, for the model it was priced for;
 - a change of the medspa's model reprices every line of its cart in the same transaction
-  (`carts_reprice_on_model_change`, registered with `medspa.services.BUSINESS_MODEL_FOLLOWERS`);
+  (`carts_reprice`, through `medspa.plan_changes`);
 - submitting re-reads every line's catalog price for the medspa's model at that moment, under the cart's
   lock: if any differs from what the admin was shown, the cart is repriced and nothing is ordered
   (PricesChanged lists the changes; the admin reviews and submits again)."""
@@ -33,7 +33,7 @@ from inventory_orders.models import (
     PricingIssue,
 )
 from inventory_orders.selectors import ordering_open
-from medspa import once
+from medspa import clock, once
 from medspa.celery import task_queue
 from medspa.errors import DomainError
 from medspa.models import Medspa, User
@@ -197,9 +197,13 @@ def carts_reprice(*, medspa: Medspa) -> list[PriceChange]:
     return changes
 
 
-def carts_reprice_on_model_change(*, medspa: Medspa, old: str, new: str) -> None:
-    """Follows a change of the medspa's business model (InventoryOrdersConfig.ready registers it)."""
-    carts_reprice(medspa=medspa)
+def carts_follow_plan(medspa: Medspa, before: dict | None) -> None:
+    """Reprices the cart when a saved medspa changed its model (registered with medspa.plan_changes); a new
+    medspa has no cart yet. In the save's transaction when there is one (the model-change service, Django
+    admin), in its own otherwise (a bare save in autocommit: the locks need one)."""
+    if before is not None and before.get("business_model", medspa.business_model) != medspa.business_model:
+        with transaction.atomic():
+            carts_reprice(medspa=medspa)
 
 
 # --- Submitting ---------------------------------------------------------------------------------------------
@@ -374,7 +378,7 @@ def order_ship(*, order: Order, by: User, carrier: str, tracking_number: str) ->
 def order_delivery_refusal(*, order: Order, today: date | None = None) -> str:
     """Why `order` cannot be marked delivered yet, or "": not before its delivery date, counted in the
     medspa's own time zone (the evening before in California is already the date in UTC)."""
-    today = today or timezone.now().astimezone(order.medspa.tz).date()
+    today = today or clock.today(order.medspa)
     if today < order.delivery_date:
         return (
             f"This order is due on {order.delivery_date:%A, %B %-d}: "

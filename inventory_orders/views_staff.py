@@ -6,9 +6,6 @@ Staff belong to no medspa, so lists are read with scopes disabled; acting on one
 medspa's scope, with the medspa in the audit context. Every transition is a service call
 (inventory_orders.services), which refuses what the order's status does not allow."""
 
-from contextlib import contextmanager
-
-import pghistory
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
@@ -61,13 +58,6 @@ DONE = {
     "deliver": "was marked delivered",
 }
 ISSUE_FILTERS = {"": "Open first, then resolved", "open": "Open", "resolved": "Resolved"}
-
-
-@contextmanager
-def _scope_of(medspa_id: int):
-    """The medspa's scope, and its medspa in the audit context of every write."""
-    with medspa_scope(medspa_id), pghistory.context(medspa=medspa_id):
-        yield
 
 
 # --- The queue ----------------------------------------------------------------------------------------------
@@ -129,7 +119,7 @@ def order_list(request):
 def order_review(request, pk: int):
     with scopes_disabled():
         order = get_object_or_404(Order.objects.select_related("medspa"), pk=pk)
-    with _scope_of(order.medspa_id):
+    with medspa_scope(order.medspa_id, audit_context=True):
         if request.method == "GET":
             return _review_page(request, order)
         form_class = FORMS.get(request.POST.get("action", ""))
@@ -233,7 +223,7 @@ def issue_resolve(request, pk: int):
     form = ResolveForm(request.POST, issue_pk=issue.pk)
     if not form.is_valid():
         return _issues_page(request, bound=(issue.pk, form), status=400)
-    with _scope_of(issue.medspa_id):
+    with medspa_scope(issue.medspa_id, audit_context=True):
         with refusals(form=form) as refused:
             services.pricing_issue_resolve(
                 issue=issue, by=request.user, resolution=form.cleaned_data["resolution"]

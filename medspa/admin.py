@@ -285,14 +285,6 @@ class MedspaAdmin(admin.ModelAdmin):
         ),
     ]
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and "business_model" in form.changed_data:
-            # In the change view's transaction: what follows the model (inventory carts) moves with it.
-            services.business_model_changed(
-                medspa=obj, old=form.initial["business_model"], new=obj.business_model
-            )
-
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):

@@ -6,7 +6,7 @@ class MedspaConfig(AppConfig):
     verbose_name = "Medspas, people and audit"
 
     def connect_signals(self) -> None:
-        from medspa import signals  # noqa: F401
+        from medspa import plan_changes, signals  # noqa: F401
 
     def ready(self) -> None:
         self.connect_signals()

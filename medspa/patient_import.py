@@ -6,7 +6,6 @@ import csv
 import io
 import re
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,11 +15,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django_scopes import scopes_disabled
 
-from medspa import services
+from medspa import clock, services
 from medspa.errors import DomainError
 from medspa.forms import PatientImportRowForm
 from medspa.models import Medspa, Patient, PatientImport, User
 from medspa.models.patients import PatientStatus
+from medspa.patient_match import name_key
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5_000
@@ -153,8 +153,11 @@ def _row(line: int, cells: list[str], header: tuple[dict[int, str], dict[str, st
     }
 
 
+# The file's own duplicate rule, narrower than patient_match.patient_resembling: a row it flags is skipped,
+# not imported and flagged, so only the same name and date of birth or the same email counts (a family's
+# shared phone must not keep a patient out of the import). It compares with patient_match's keys.
 def _name_key(first_name: str, last_name: str, date_of_birth: date | str) -> tuple[str, str, str]:
-    return first_name.strip().lower(), last_name.strip().lower(), str(date_of_birth)
+    return (*name_key(first_name, last_name), str(date_of_birth))
 
 
 def _patients_on_file(*, medspa: Medspa, rows: list[dict]) -> tuple[dict, dict]:
@@ -244,7 +247,7 @@ def patient_import_confirm(*, patient_import: PatientImport) -> int:
     medspa = Medspa.objects.select_for_update(no_key=True).get(pk=patient_import.medspa_id)
     locked = PatientImport.objects.select_for_update().get(pk=patient_import.pk)
     if locked.confirmed_at is not None:
-        confirmed_on = timezone.localtime(locked.confirmed_at, ZoneInfo(medspa.time_zone))
+        confirmed_on = clock.local(locked.confirmed_at, medspa)
         raise ImportNotConfirmable(f"This file was imported already, on {date_format(confirmed_on)}.")
     if locked.errors:
         raise ImportNotConfirmable(

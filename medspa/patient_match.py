@@ -1,5 +1,10 @@
-"""Telling whether typed details belong to a patient already on file: one set of rules for every place that
-meets a patient from outside (the public booking, the Acuity import, the CSV import).
+"""Telling whether typed details belong to a patient already on file: one set of rules and keys for every
+place that meets a patient from outside (the public booking, the Acuity import, the CSV import).
+
+A public booking links to a record only on a strong match and never changes that record; anything else
+is a new record, flagged when it resembles one on file, for an admin to merge or keep apart
+(`patient_match_or_create`). The Acuity import and the CSV import compare with the same keys but keep
+rules of their own, each said where it is written.
 
 Phones are compared by their digits: a North American number written "(619) 555-0123", "619.555.0123" or
 "+1 619 555 0123" is the same number (the `phonenumbers` library is not a dependency; every medspa is in
@@ -9,8 +14,10 @@ surrounding spaces."""
 import re
 from datetime import date
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from medspa import services as medspa_services
 from medspa.models import Medspa, Patient
 from medspa.models.patients import PatientStatus
 
@@ -30,6 +37,11 @@ def phone_key(phone: str) -> str:
 def email_key(email: str) -> str:
     """An email as compared: trimmed and lower-cased."""
     return (email or "").strip().lower()
+
+
+def name_key(first_name: str, last_name: str) -> tuple[str, str]:
+    """A name as compared: each part trimmed and lower-cased."""
+    return first_name.strip().lower(), last_name.strip().lower()
 
 
 def _live(medspa: Medspa) -> QuerySet[Patient]:
@@ -76,9 +88,52 @@ def patient_resembling(
     candidates = Patient.objects.filter(medspa=medspa, merged_into__isnull=True).filter(same_name | contact)
     for patient in candidates.order_by("pk"):
         if (
-            patient.first_name.strip().lower() == first_name.lower()
-            and patient.last_name.strip().lower() == last_name.lower()
+            name_key(patient.first_name, patient.last_name) == name_key(first_name, last_name)
             and patient.date_of_birth == date_of_birth
         ) or _shares_contact(patient, email=email, phone=phone):
             return patient
     return None
+
+
+@transaction.atomic
+def patient_match_or_create(
+    *,
+    medspa: Medspa,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str,
+    date_of_birth: date,
+    consent_email: bool,
+    consent_sms: bool,
+) -> Patient:
+    """The medspa's active patient with this date of birth who already has this email or phone number,
+    unchanged (not even the messaging consent or a missing phone: a stranger may have typed them).
+    Otherwise a new patient with the details and consent given, marked as a possible duplicate of the
+    record it resembles (same name and date of birth, or same email or phone), if any."""
+    first_name, last_name = first_name.strip(), last_name.strip()
+    email, phone = email.strip(), phone.strip()
+    patient = patient_strong_match(medspa=medspa, date_of_birth=date_of_birth, email=email, phone=phone)
+    if patient is not None:
+        return patient
+    resembles = patient_resembling(
+        medspa=medspa,
+        first_name=first_name,
+        last_name=last_name,
+        date_of_birth=date_of_birth,
+        email=email,
+        phone=phone,
+    )
+    return medspa_services.patient_create(
+        medspa=medspa,
+        data={
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": email,
+            "phone": phone,
+            "date_of_birth": date_of_birth,
+            "consent_email": consent_email,
+            "consent_sms": consent_sms,
+        },
+        possible_duplicate_of=resembles,
+    )

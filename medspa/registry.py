@@ -4,8 +4,8 @@ imports the higher ones; it reads what they registered, in order.
 
 The registries: onboarding steps (medspa.onboarding.STEPS), the sections of a patient's profile and of
 Account settings (medspa.panels.PATIENT, ACCOUNT_SETTINGS), what makes a patient a provider's own
-(medspa.selectors.PROVIDER_PATIENT_LINKS), what follows a business-model change
-(medspa.services.BUSINESS_MODEL_FOLLOWERS), and a patient's booked services for GFE
+(medspa.selectors.PROVIDER_PATIENT_LINKS), what follows a change of a medspa's plan
+(medspa.plan_changes.PLAN_FOLLOWERS), and a patient's booked services for GFE
 (gfe.services.BOOKED_SERVICES)."""
 
 from collections.abc import Callable, Iterator

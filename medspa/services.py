@@ -1,6 +1,6 @@
 """Writes of the core app. Each service is one transaction and raises a domain error the view translates."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import partial
 
 from allauth.account.models import EmailAddress
@@ -34,7 +34,6 @@ from medspa.models import (
     UserSession,
 )
 from medspa.models.patients import PATIENT_EDITABLE_FIELDS, PatientStatus
-from medspa.registry import Registry
 
 
 class InvitationUnusable(DomainError):
@@ -361,33 +360,18 @@ def licence_remove(*, licence: ProviderLicence) -> None:
     licence.delete()
 
 
-# Called inside the transaction that changes a medspa's business model (medspa, old, new): apps that price or
-# bill by model (inventory carts) follow in that same transaction, so nothing is left at the old model's
-# prices.
-BUSINESS_MODEL_FOLLOWERS: Registry[Callable[..., object]] = Registry("business model followers")
-
-
-def business_model_changed(*, medspa: Medspa, old: str, new: str) -> None:
-    """Tells every registered follower that `medspa` moved from the `old` business model to the `new` one.
-    Call it inside the transaction that made the change."""
-    for follower in BUSINESS_MODEL_FOLLOWERS:
-        follower(medspa=medspa, old=old, new=new)
-
-
 @transaction.atomic
 def medspa_business_model_set(
     *, medspa: Medspa, business_model: str, flex_revenue_split_percent=None
 ) -> Medspa:
-    """Moves a medspa to Legacy, Launch or Flex (Flex with its revenue split)."""
+    """Moves a medspa to Legacy, Launch or Flex (Flex with its revenue split); billing and the inventory cart
+    follow in the same transaction (medspa.plan_changes)."""
     # FOR NO KEY UPDATE: the medspa is locked first, then its cart (inventory_orders.services), and rows that
     # point to the medspa may still be written meanwhile.
     medspa = Medspa.objects.select_for_update(no_key=True).get(pk=medspa.pk)
-    old = medspa.business_model
     medspa.business_model = business_model
     if flex_revenue_split_percent is not None:
         medspa.flex_revenue_split_percent = flex_revenue_split_percent
     medspa.full_clean()
     medspa.save()
-    if old != business_model:
-        business_model_changed(medspa=medspa, old=old, new=business_model)
     return medspa

@@ -311,7 +311,8 @@ SMS_API_URL = env_str("SMS_API_URL")
 SMS_API_KEY = env_secret("SMS_API_KEY")
 SMS_FROM = env_str("SMS_FROM", "")
 SMS_BACKEND = env_str(
-    "SMS_BACKEND", "scheduling.sms.HttpSmsBackend" if SMS_API_URL else "scheduling.sms.ConsoleSmsBackend"
+    "SMS_BACKEND",
+    "medspa.messaging.sms.HttpSmsBackend" if SMS_API_URL else "medspa.messaging.sms.ConsoleSmsBackend",
 )
 
 # --- Legacy-tool integrations (transition/integrations): empty URL or key = "not configured", and the

@@ -6,6 +6,7 @@ forgotten filter fails loudly instead of leaking another medspa's rows. Code tha
 
 from contextlib import contextmanager
 
+import pghistory
 from django_scopes import scope, scopes_disabled
 
 from medspa.models import Medspa, Membership
@@ -47,8 +48,15 @@ def tenant_resolve(request, user) -> None:
 
 
 @contextmanager
-def medspa_scope(medspa: Medspa | int | None):
-    """Enter the scope of one medspa; with None, a scope in which tenant-owned queries find nothing."""
+def medspa_scope(medspa: Medspa | int | None, *, audit_context: bool = False):
+    """Enter the scope of one medspa; with None, a scope in which tenant-owned queries find nothing.
+
+    With `audit_context`, every write inside is also recorded as made in that medspa: for requests whose
+    medspa the middleware could not know (Portrait staff pages, public pages nobody is signed in to)."""
     medspa_id = medspa.pk if isinstance(medspa, Medspa) else medspa
     with scope(medspa=[medspa_id] if medspa_id else []):
-        yield
+        if audit_context:
+            with pghistory.context(medspa=medspa_id):
+                yield
+        else:
+            yield

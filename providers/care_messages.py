@@ -14,8 +14,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from medspa.messaging import sms
 from providers.models import CareMessageLog, Visit, VisitStatus
-from scheduling import notifications, sms
+from scheduling import notifications
 from services_catalog.models import CareMessage
 
 logger = logging.getLogger(__name__)

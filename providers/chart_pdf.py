@@ -2,8 +2,7 @@
 with which lots, the consents, the notes, and who signed it, on whose behalf, and the provider's
 co-signature."""
 
-from django.utils import timezone
-
+from medspa import clock
 from medspa.pdf import Document
 from providers import charting
 from providers.models import Visit
@@ -16,7 +15,7 @@ def chart_pdf_bytes(visit: Visit) -> bytes:
     line, heading, fact = document.line, document.heading, document.fact
 
     patient = visit.patient
-    started = timezone.localtime(charting.visit_moment(visit), medspa.tz)
+    started = clock.local(charting.visit_moment(visit), medspa)
     line(medspa.name, size=11, style="B")
     line("Visit chart", size=18, style="B", height=10)
     fact("Patient", patient.full_name)
@@ -44,7 +43,7 @@ def chart_pdf_bytes(visit: Visit) -> bytes:
     heading("Consents")
     consents = list(visit.consents.select_related("version__consent", "signature"))
     for consent in consents:
-        signed = timezone.localtime(consent.signature.signed_at, medspa.tz)
+        signed = clock.local(consent.signature.signed_at, medspa)
         fact(consent.version.consent.title, f"version {consent.version.number}, signed {signed:%b %-d, %Y}")
     if not consents:
         line("None recorded")
@@ -60,7 +59,7 @@ def chart_pdf_bytes(visit: Visit) -> bytes:
     if addenda:
         heading("Addenda")
         for addendum in addenda:
-            signed = timezone.localtime(addendum.signed_at, medspa.tz)
+            signed = clock.local(addendum.signed_at, medspa)
             line(f"{addendum.signed_by.get_full_name()}, {signed:%b %-d, %Y %-I:%M %p}", style="B")
             line(addendum.text)
     return document.output()

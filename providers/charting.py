@@ -16,15 +16,14 @@ from django.utils import timezone
 
 from gfe.models import Clearance, ClearanceStatus
 from gfe.services import ClearanceMissing
-from medspa import images
+from medspa import clock, images
 from medspa.errors import DomainError
 from medspa.masquerade import SignatureNotPersonal, acting_impersonator_id, signature_personal_require
 from medspa.models import Membership, Patient, User
-from medspa.money import money_format
+from medspa.money import MAX_MONEY, money_format
 from medspa.selectors import patient_records
 from providers.models import ChartAddendum, Visit, VisitConsent, VisitPhoto, VisitProduct, VisitService
 from providers.models.visits import VisitStatus
-from providers.money import MAX_MONEY
 from scheduling.models import Appointment, AppointmentStatus, Location
 from services_catalog import selectors as catalog_selectors
 from services_catalog import services as catalog_services
@@ -451,7 +450,7 @@ def chart_sign(*, visit: Visit, by: User) -> Visit:
 
 def _when(moment: datetime, visit: Visit) -> str:
     """A signature's time in the medspa's zone, as the chart and its PDF print it."""
-    local = timezone.localtime(moment, visit.medspa.tz)
+    local = clock.local(moment, visit.medspa)
     return f"{local:%b %-d, %Y %-I:%M %p} ({visit.medspa.time_zone})"
 
 

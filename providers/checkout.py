@@ -25,12 +25,11 @@ from medspa import once
 from medspa.celery import task_queue
 from medspa.models import Membership, Patient, User
 from medspa.models.tenancy import BusinessModel
-from medspa.money import money_format
+from medspa.money import MAX_MONEY, ZERO, cents, money_format, percent_of, share
 from providers import charting
 from providers.charting import ChartingRefused
 from providers.models import Payment, PaymentMethod, Refund, Sale, SaleKind, SaleLine, SaleStatus, Visit
 from providers.models.visits import VisitStatus
-from providers.money import MAX_MONEY, ZERO, cents, percent_of, share
 from scheduling import booking
 from scheduling.models import AppointmentStatus, Location
 from services_catalog.models import RetailProduct

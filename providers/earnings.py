@@ -34,13 +34,12 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, NullIf, TruncMonth
-from django.utils import timezone
 
+from medspa import clock
 from medspa.models import Medspa, Membership
 from medspa.models.tenancy import BusinessModel
-from medspa.money import money_format
+from medspa.money import ZERO, money_format
 from providers.models import Payment, PaymentMethod, Refund, Sale, SaleKind, SaleLine, SaleStatus
-from providers.money import ZERO
 from providers.svg_chart import Bar, Series, bar_chart, legend
 
 PER_PAGE = 50
@@ -86,7 +85,7 @@ class Period:
 
 def default_period(medspa: Medspa, *, today: date | None = None) -> Period:
     """The last 12 months, the current one included, up to today."""
-    today = today or timezone.localdate(timezone=medspa.tz)
+    today = today or clock.today(medspa)
     return Period(month_start(today, DEFAULT_MONTHS - 1), today, medspa.tz)
 
 

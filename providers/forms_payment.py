@@ -6,9 +6,9 @@ from decimal import Decimal
 from django import forms
 
 from medspa.http import ascii_int
+from medspa.money import ZERO
 from providers.checkout import Tender
 from providers.models import PaymentMethod
-from providers.money import ZERO
 
 REFERENCE_LABELS = {
     PaymentMethod.CARD: "Card's last 4 digits",

@@ -17,6 +17,7 @@ from django.utils import timezone
 from gfe import selectors as gfe_selectors
 from gfe import services as gfe_services
 from gfe.models import OPEN_REQUEST_STATUSES, Clearance, ClearanceStatus, GfeRequest, Routing
+from medspa import clock
 from medspa.models import Medspa, Membership, Patient, PatientProvider
 from providers import care_messages, charting
 from providers.models import CareMessageLog, Visit, VisitStatus
@@ -352,7 +353,7 @@ def todo_of(membership: Membership, medspa: Medspa, *, now: datetime | None = No
     sections += [
         _gfe_section(membership, medspa),
         _check_in_section(membership, now),
-        _clearances_section(membership, now.astimezone(medspa.tz).date()),
+        _clearances_section(membership, clock.today(medspa, now=now)),
         _care_messages_section(membership),
     ]
     return Todo(sections)

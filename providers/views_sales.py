@@ -17,13 +17,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
-from medspa.money import money_format
+from medspa.money import ZERO, money_format
 from medspa.services import patient_access_record, patients_access_record
 from providers import checkout, selectors
 from providers.checkout import LineDraft
 from providers.forms_sales import CartAddForm, CartLineForm, CheckoutForm, RefundForm, RetailStartForm
 from providers.models import Payment, Sale, SaleKind, SaleStatus
-from providers.money import ZERO
 from scheduling.models import Location
 from services_catalog.models import RetailProduct
 

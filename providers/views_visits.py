@@ -19,7 +19,7 @@ from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
 from medspa.forms import DrawnSignatureForm
 from medspa.http import client_ip
-from medspa.money import money_format
+from medspa.money import ZERO, money_format
 from medspa.services import patient_access_record
 from providers import chart_pdf, charting, checkout, selectors
 from providers.charting import ChartingRefused
@@ -34,7 +34,6 @@ from providers.forms_visits import (
     WalkInForm,
 )
 from providers.models import Sale, Visit, VisitStatus
-from providers.money import ZERO
 from scheduling.models import Appointment
 from services_catalog import services as catalog_services
 from services_catalog.selectors import consent_versions_for

@@ -8,6 +8,7 @@ import re
 from django import forms
 from django.db.models import Q, QuerySet
 
+from medspa import clock
 from medspa.models import Membership
 from scheduling import settings_services
 from scheduling.models import AppointmentType, AvailabilityOverride, Location, Resource
@@ -261,7 +262,7 @@ class AvailabilityOverrideForm(forms.Form):
             self.add_error("end_time", "Give both times, or neither for the whole day.")
         if start is not None and end is not None and end <= start:
             self.add_error("end_time", "The end must be after the start.")
-        if day is not None and day < settings_services.local_today(medspa=self.medspa, location=location):
+        if day is not None and day < clock.today(self.medspa, location=location):
             self.add_error("date", "Choose today or a later date.")
         return cleaned
 
@@ -283,8 +284,6 @@ class ClosureForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         day = cleaned.get("date")
-        if day is not None and day < settings_services.local_today(
-            medspa=self.medspa, location=cleaned.get("location")
-        ):
+        if day is not None and day < clock.today(self.medspa, location=cleaned.get("location")):
             self.add_error("date", "Choose today or a later date.")
         return cleaned

@@ -27,8 +27,8 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from medspa import once
+from medspa.messaging import sms
 from medspa.tenancy import medspa_scope
-from scheduling import sms
 from scheduling.models import (
     Appointment,
     AppointmentStatus,

@@ -6,7 +6,6 @@ it starts, a provider's intervals at one location never overlap, extra hours hav
 the forms, the API and the demo data cannot disagree about them. Times are wall-clock times in the
 location's time zone."""
 
-import zoneinfo
 from collections.abc import Iterable
 from datetime import date, time
 
@@ -14,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from medspa import clock
 from medspa.models import Medspa, Membership
 from scheduling.models import (
     AppointmentType,
@@ -161,12 +161,6 @@ def availability_rule_remove(*, rule: AvailabilityRule) -> None:
 # --- Date overrides -------------------------------------------------------------------------------------
 
 
-def local_today(*, medspa: Medspa, location: Location | None = None) -> date:
-    """Today where it matters: at the location, or in the medspa's time zone."""
-    zone = location.tz if location is not None else zoneinfo.ZoneInfo(medspa.time_zone)
-    return timezone.now().astimezone(zone).date()
-
-
 @transaction.atomic
 def availability_override_add(*, medspa: Medspa, provider: Membership, data: dict) -> AvailabilityOverride:
     """Adds extra hours (a location and times needed) or time off (all day without times; everywhere without
@@ -186,7 +180,7 @@ def availability_override_add(*, medspa: Medspa, provider: Membership, data: dic
         errors.setdefault("end_time", "Give both times, or neither for the whole day.")
     elif start_time is not None and end_time <= start_time:
         errors.setdefault("end_time", "The end must be after the start.")
-    if data["date"] < local_today(medspa=medspa, location=location):
+    if data["date"] < clock.today(medspa, location=location):
         errors["date"] = "Choose today or a later date."
     if errors:
         raise ValidationError(errors)
@@ -212,7 +206,7 @@ def closure_add(*, medspa: Medspa, day: date, reason: str, location: Location | 
     Appointments already booked that day stay for the team to move or cancel."""
     if location is not None and location.medspa_id != medspa.pk:
         raise ValidationError({"location": "Choose one of your locations."})
-    if day < local_today(medspa=medspa, location=location):
+    if day < clock.today(medspa, location=location):
         raise ValidationError({"date": "Choose today or a later date."})
     if not reason.strip():
         raise ValidationError({"reason": "Say why, for the team."})

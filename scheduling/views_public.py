@@ -7,11 +7,9 @@ inside that medspa's scope. The pages show only the visitor's own choices and bo
 patient, never who holds a time. Booking posts and slot lookups are rate-limited per IP."""
 
 import uuid
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-import pghistory
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
@@ -24,6 +22,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 from django_scopes import scopes_disabled
 
+from medspa import patient_match
 from medspa.errors import refusals
 from medspa.http import secret_link
 from medspa.models import Medspa, Membership
@@ -46,7 +45,6 @@ from scheduling.forms_public import (
     parse_aware_datetime,
 )
 from scheduling.models import Appointment, AppointmentStatus, AppointmentType, Location
-from scheduling.patient_match import patient_match_or_create
 from scheduling.ratelimit import BOOKING_POSTS, SLOT_LOOKUPS, rate_limit_exceeded, retry_after_seconds
 
 PICKER_DAYS = 14
@@ -63,13 +61,6 @@ PUBLIC_CONTEXT = {
 
 
 # --- Helpers ------------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def _public_scope(medspa: Medspa):
-    """The medspa's scope (queries and audit context) for a request nobody is signed in to."""
-    with medspa_scope(medspa), pghistory.context(medspa=medspa.pk):
-        yield
 
 
 def _medspa_or_none(slug: str) -> Medspa | None:
@@ -181,7 +172,7 @@ def booking_medspa(request, medspa_slug: str):
     medspa = _medspa_or_none(medspa_slug)
     if medspa is None:
         return _unavailable(request, None, NO_PAGE_MESSAGE)
-    with _public_scope(medspa):
+    with medspa_scope(medspa, audit_context=True):
         locations = list(Location.objects.filter(medspa=medspa, is_active=True).order_by("name"))
         return _render(request, "scheduling/public/medspa.html", {"locations": locations}, medspa=medspa)
 
@@ -308,7 +299,7 @@ def booking_location(request, medspa_slug: str, location_slug: str):
     medspa = _medspa_or_none(medspa_slug)
     if medspa is None:
         return _unavailable(request, None, NO_PAGE_MESSAGE)
-    with _public_scope(medspa):
+    with medspa_scope(medspa, audit_context=True):
         location = _active_location(medspa, location_slug)
         if location is None:
             return _unavailable(request, medspa, "This location is not taking online bookings.")
@@ -335,7 +326,7 @@ def _booking_post(request, medspa: Medspa, location: Location, base: str):
     try:
         with transaction.atomic():
             _lock_key(f"public-booking:{medspa.pk}:{data['idempotency_key']}")
-            patient = patient_match_or_create(
+            patient = patient_match.patient_match_or_create(
                 medspa=medspa, first_name=data["first_name"], last_name=data["last_name"],
                 email=data["email"], phone=data["phone"], date_of_birth=data["date_of_birth"],
                 consent_email=data["consent_email"], consent_sms=data["consent_sms"],
@@ -458,7 +449,7 @@ def booking_manage(request, token: str):
         return _unavailable(
             request, None, "This link is not valid. Please check the link in your confirmation."
         )
-    with _public_scope(appointment.medspa):
+    with medspa_scope(appointment.medspa, audit_context=True):
         day = _parse_day(request.GET.get("day"))
         if request.method == "GET":
             if day is not None and rate_limit_exceeded(request, SLOT_LOOKUPS):
@@ -517,7 +508,7 @@ def booking_medspa_qr(request, medspa_slug: str):
 @require_GET
 def booking_location_qr(request, medspa_slug: str, location_slug: str):
     medspa = _medspa_or_404(medspa_slug)
-    with _public_scope(medspa):
+    with medspa_scope(medspa, audit_context=True):
         location = _active_location(medspa, location_slug)
         if location is None:
             raise Http404("No such location is taking bookings.")

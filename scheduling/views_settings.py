@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
-from medspa import dashboards
+from medspa import clock, dashboards
 from medspa.dashboards import dashboard_area
 from medspa.http import ascii_int, form_status
 from medspa.models import Membership
@@ -168,7 +168,7 @@ def _provider(pk: int) -> Membership:
 def _availability_page(request, provider, *, rule_form=None, override_form=None, status=200):
     locations = provider.locations.order_by("name")
     working_at = list(locations)
-    today = settings_services.local_today(medspa=request.medspa)
+    today = clock.today(request.medspa)
     rules = AvailabilityRule.objects.filter(provider=provider).order_by("weekday", "start_time")
     by_location = defaultdict(lambda: defaultdict(list))
     for rule in rules:
@@ -282,7 +282,7 @@ def closures(request):
         else:
             messages.success(request, f"Closed on {date_format(closure.date, 'D M j, Y')}.")
             return redirect("scheduling:closures")
-    today = settings_services.local_today(medspa=request.medspa)
+    today = clock.today(request.medspa)
     upcoming = Closure.objects.filter(date__gte=today).select_related("location").order_by("date")
     return render(
         request, "scheduling/settings/closures.html", {"form": form, "closures": upcoming},

@@ -12,8 +12,9 @@ from django.test import Client
 from django_scopes import scopes_disabled
 
 from billing.models import PlanPeriod
+from medspa import clock
+from medspa.messaging import sms
 from providers import charting
-from scheduling import sms
 from tests import factories
 from tests.stub_server import (
     AC,
@@ -223,10 +224,10 @@ def live_cast(transactional_db, cast) -> Cast:
 
 @pytest.fixture
 def media_and_sms(settings, tmp_path):
-    """Uploads (photos, signatures) in a throwaway folder, and text messages kept in scheduling.sms.outbox.
-    Use it with `pytest.mark.usefixtures("media_and_sms")`."""
+    """Uploads (photos, signatures) in a throwaway folder, and text messages kept in
+    medspa.messaging.sms.outbox. Use it with `pytest.mark.usefixtures("media_and_sms")`."""
     settings.MEDIA_ROOT = tmp_path
-    settings.SMS_BACKEND = "scheduling.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "medspa.messaging.sms.LocmemSmsBackend"
     sms.outbox.clear()
 
 
@@ -299,9 +300,7 @@ def legacy(cast, configured):
     medspa.time_zone = "America/Los_Angeles"  # the clinic's, so that wall-clock times agree
     medspa.save()
     # On Legacy for a year already: bills of the effective month do not depend on today's date.
-    PlanPeriod.objects.filter(medspa=medspa).update(
-        starts_on=transition_services.local_today(medspa) - timedelta(days=365)
-    )
+    PlanPeriod.objects.filter(medspa=medspa).update(starts_on=clock.today(medspa) - timedelta(days=365))
     tools = transition_services.legacy_tools(medspa)
     tools.openphone_number_id, tools.openphone_number = "PN1", "(555) 555-0100"
     tools.tigerconnect_group_id, tools.tigerconnect_user_ids = "G1", ["U1", "U2"]

@@ -14,6 +14,7 @@ from django_scopes import scopes_disabled
 from billing import services, tasks
 from billing.models import Bill, BillLine, PlanPeriod
 from gfe.models import GfeRequest
+from medspa import clock
 from medspa.models import Medspa
 from tests import factories
 
@@ -176,7 +177,7 @@ def test_the_database_refuses_a_new_platform_fee_line_and_keeps_the_old_ones_rea
 
 def test_the_plan_follows_every_save_of_the_medspa(cast):
     medspa = cast.medspa_a
-    today = services.timezone.localdate(timezone=medspa.tz)
+    today = clock.today(medspa)
     first, second = today + timedelta(days=10), today + timedelta(days=20)
     with time_machine.travel(datetime.combine(first, time(12), tzinfo=medspa.tz)):
         medspa.keeps_coordinator = True
@@ -215,7 +216,7 @@ def test_existing_medspas_get_their_plan_from_the_day_they_were_made(cast):
 def test_reading_the_plans_never_makes_one(cast):
     """The billing page's estimate reads the plans; a medspa without one is a bug that says so."""
     medspa = cast.medspa_a
-    [period] = services.plan_periods(medspa)  # made with the medspa (billing.receivers)
+    [period] = services.plan_periods(medspa)  # made with the medspa (billing.services.plan_follow)
     assert (period.business_model, period.ends_on) == ("launch", None)
     PlanPeriod.objects.filter(medspa=medspa).delete()
     with pytest.raises(services.PlanMissing):
@@ -246,7 +247,7 @@ def test_the_flex_share_of_the_month_is_billed(cast, world, provider):
     medspa.business_model, medspa.flex_revenue_split_percent = "flex", Decimal("20")
     medspa.save()
     factories.paid_visit(world, provider, cast.admin_a)  # $300 paid now: Portrait's share is $60
-    month = services.earnings.month_start(services.earnings.timezone.localdate(timezone=medspa.tz))
+    month = services.earnings.month_start(clock.today(medspa))
     (share,) = [line for line in services.bill_lines(medspa, month) if line.kind == BillLine.Kind.FLEX_SHARE]
     assert share.amount == Decimal("60.00")
 

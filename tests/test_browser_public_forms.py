@@ -21,6 +21,7 @@ from playwright.sync_api import Page, expect
 
 from gfe import services as gfe_services
 from gfe.models import ClearanceStatus, GfeExam, GfeRequest, RequestStatus, Routing
+from medspa import clock
 from medspa.models import PatientProvider
 from scheduling import booking
 from scheduling.models import Appointment, AppointmentStatus
@@ -241,7 +242,7 @@ def test_the_provider_confirms_the_openphone_release_through_the_emailed_link(
         medspa=medspa,
         by=live_cast.staff,
         terms=transition_services.TransitionTerms(
-            "launch", transition_services.local_today(medspa) + timedelta(days=7), False, None
+            "launch", clock.today(medspa) + timedelta(days=7), False, None
         ),
     )
     transition_services.openphone_account_set(transition=transition, by=admin, email="owner@glow.example")

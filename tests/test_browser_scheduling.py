@@ -4,7 +4,7 @@ SMS; a provider's own calendar shows only their appointments, and another provid
 
 The browser is signed in by handing it the session of a Django test client that did force_login (as in
 test_browser_dashboards.py). Notifications go out through Celery, eager in tests, in the live server's
-thread of this process: django.core.mail.outbox and scheduling.sms.outbox are shared with the test."""
+thread of this process: django.core.mail.outbox and medspa.messaging.sms.outbox are shared with the test."""
 
 import re
 from datetime import date, datetime, time, timedelta
@@ -16,8 +16,9 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from medspa.messaging import sms
 from medspa.models import Patient
-from scheduling import booking, sms
+from scheduling import booking
 from scheduling.models import Appointment, AppointmentStatus, NotificationLog
 from tests import factories
 from tests.browser import eventually, screenshot, sign_in, url_is
@@ -140,7 +141,7 @@ def page(page: Page, watch: Watch) -> Page:
 
 @pytest.fixture(autouse=True)
 def _outboxes(settings):
-    settings.SMS_BACKEND = "scheduling.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "medspa.messaging.sms.LocmemSmsBackend"
     sms.outbox.clear()
     mail.outbox.clear()
     yield

@@ -17,6 +17,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
+from medspa import clock
 from tests.browser import eventually, no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
 from transition.models import (
     OPENPHONE_ACKNOWLEDGEMENT,
@@ -27,7 +28,6 @@ from transition.models import (
     TransitionStatus,
     TransitionStep,
 )
-from transition.services import local_today
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +61,7 @@ def test_request_approve_release_openphone_and_watch_the_steps(
     medspa.business_model = "legacy"
     medspa.keeps_coordinator = True
     medspa.save()
-    today = local_today(medspa)
+    today = clock.today(medspa)
     week_ahead = today + timedelta(days=7)
     mail.outbox.clear()
     sign_in(page, live_server, admin)
@@ -246,7 +246,7 @@ def test_a_launch_admin_asks_to_let_the_coordinator_go_through_the_confirmation(
     medspa, admin = live_cast.medspa_a, live_cast.admin_a
     medspa.business_model, medspa.keeps_coordinator = "launch", True
     medspa.save()
-    day = local_today(medspa) + timedelta(days=10)
+    day = clock.today(medspa) + timedelta(days=10)
     sign_in(page, live_server, admin)
 
     page.goto(f"{live_server.url}/dashboard/settings/")

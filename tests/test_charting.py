@@ -11,6 +11,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from gfe.models import Clearance, ClearanceStatus
+from medspa.messaging import sms
 from medspa.models.tenancy import BusinessModel
 from providers import care_messages, charting, checkout
 from providers.charting import ChartingRefused
@@ -26,7 +27,6 @@ from providers.models import (
     VisitService,
     VisitStatus,
 )
-from scheduling import sms
 from scheduling.models import AppointmentStatus
 from services_catalog import services as catalog
 from services_catalog.models import ConsentSignature, StandingOrder

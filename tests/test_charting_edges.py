@@ -9,14 +9,14 @@ import pytest
 from django.db.models import Sum
 from django.utils import timezone
 
-from gfe import services as gfe_services
 from gfe.models import Clearance, ClearanceStatus
+from medspa import clock
+from medspa.messaging import sms
+from medspa.money import cents
 from providers import care_messages, charting, checkout
 from providers.charting import ChartingRefused
 from providers.checkout import CheckoutRefused, Tender
 from providers.models import CareMessageLog, Refund, Sale, VisitStatus
-from providers.money import cents
-from scheduling import sms
 from scheduling.models import AppointmentStatus
 from services_catalog import services as catalog
 from tests import factories
@@ -203,4 +203,4 @@ def test_a_completed_appointment_is_not_rechecked_in(cast, world, provider):
     checkout.visit_checkout(visit=visit, tenders=card("300"), by=cast.provider_a1)
     visit.appointment.refresh_from_db()
     assert visit.appointment.status == AppointmentStatus.COMPLETED
-    assert gfe_services.medspa_today(cast.medspa_a) >= charting.visit_day(visit)
+    assert clock.today(cast.medspa_a) >= charting.visit_day(visit)

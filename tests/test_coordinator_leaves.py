@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from billing import services as billing
 from billing.models import BillLine, PlanPeriod
+from medspa import clock
 from medspa.models import Membership
 from tests import factories
 from transition import services, tasks
@@ -42,7 +43,7 @@ def launch(cast, legacy):
 
 
 def in_days(medspa, days: int = 10) -> date:
-    return services.local_today(medspa) + timedelta(days=days)
+    return clock.today(medspa) + timedelta(days=days)
 
 
 def at(medspa, day: date, hour: int = 9):
@@ -401,7 +402,7 @@ def test_staff_schedule_it_from_their_pages_and_every_page_names_it(client_as, c
 
 def test_the_coordinator_step_lost_three_times_is_retried_not_done_by_hand(cast, launch, configured):
     medspa = launch["medspa"]
-    step = steps(let_go(cast, medspa, services.local_today(medspa)))[StepKind.COORDINATOR_LEAVES]
+    step = steps(let_go(cast, medspa, clock.today(medspa)))[StepKind.COORDINATOR_LEAVES]
     claimed = timezone.now() - services.STEP_LEASE - timedelta(seconds=1)
     TransitionStep.objects.filter(pk=step.pk).update(
         status=StepStatus.IN_PROGRESS,

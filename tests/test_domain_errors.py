@@ -34,7 +34,7 @@ APPS = [
 
 # Exceptions that are not a rule saying no to a person: nothing translates them into a message or a status.
 NOT_DOMAIN = {
-    "scheduling.sms.SmsError": "the SMS provider did not take a message: a delivery failure the task retries",
+    "medspa.messaging.sms.SmsError": "the SMS provider did not take a message: a failure the task retries",
     "scheduling.notifications.UnknownKind": "a notification kind no code sends: a programming error",
     "billing.services.PlanMissing": "a medspa without a plan is a bug to fix, not a request to refuse",
     "transition.services.LeaseLost": "a run whose lease another run took: it stops without recording",

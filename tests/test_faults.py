@@ -52,10 +52,10 @@ from billing.models import Bill, BillLine, PlanPeriod
 from medspa.cache import ResilientRedisCache
 from medspa.celery import app, broker_transport_options
 from medspa.env import filesystem_broker_options
+from medspa.messaging import sms
 from medspa.models import Invitation
 from providers import checkout
 from providers.models import CareMessageLog, Sale
-from scheduling import sms
 from scheduling.models import Appointment, NotificationLog
 from tests import factories
 from tests import test_transition as transition_tests
@@ -115,7 +115,7 @@ def broker_at(url: str, transport_options: dict | None = None):
 
 @pytest.fixture
 def booking_world(cast, settings):
-    settings.SMS_BACKEND = "scheduling.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "medspa.messaging.sms.LocmemSmsBackend"
     sms.outbox.clear()
     provider = cast.provider_a1.memberships.get()
     location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
@@ -502,7 +502,7 @@ def test_cart_adds_racing_order_submits_answer_without_a_500_and_lose_or_double_
 def test_twenty_bookings_of_the_last_free_room_book_one_and_answer_409_to_the_rest(
     transactional_db, cast, settings
 ):
-    settings.SMS_BACKEND = "scheduling.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "medspa.messaging.sms.LocmemSmsBackend"
     providers = [cast.provider_a1.memberships.get(), cast.provider_a2.memberships.get()]
     location, appointment_type = factories.scheduling_world(cast.medspa_a, providers, rooms=1)
     url = reverse("booking_location", args=[cast.medspa_a.slug, location.slug])

@@ -532,7 +532,7 @@ def test_every_form_refuses_hostile_input_cleanly(cast, settings, tmp_path):
     """The sweep of the module's docstring; every broken rule is listed, with the product's own lines an
     exception went through."""
     settings.MEDIA_ROOT = tmp_path
-    settings.SMS_BACKEND = "scheduling.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "medspa.messaging.sms.LocmemSmsBackend"
     things = table_world(cast)
     ids = foreign_ids(cast)
     clients = signed_in_clients(cast)

@@ -102,6 +102,19 @@ class TestNeverStale:
         assert response.status_code == 302, response.content.decode()[:2000]
         assert services.cart_of(medspa).lines.get().unit_price == Decimal("579.00")
 
+    def test_any_save_that_changes_the_model_reprices_and_one_of_other_fields_does_not(self, medspa, catalog):
+        services.cart_line_set(medspa=medspa, product=catalog.toxin, quantity=1)
+        catalog.toxin.price_launch = Decimal("595.00")
+        catalog.toxin.save()
+        medspa.refresh_from_db()
+        medspa.dba = "Glow"
+        medspa.save()  # the plan is unchanged: the cart keeps the price it was shown at
+        assert services.cart_of(medspa).lines.get().unit_price == Decimal("589.00")
+        medspa.business_model, medspa.flex_revenue_split_percent = BusinessModel.FLEX, Decimal("15")
+        medspa.save()  # whatever path saves a new model (here neither the service nor the admin)
+        line = services.cart_of(medspa).lines.get()
+        assert (line.unit_price, line.priced_for) == (Decimal("579.00"), BusinessModel.FLEX)
+
     def test_checkout_re_verifies_and_orders_nothing_when_a_price_moved(self, cast, medspa, catalog):
         services.cart_line_set(medspa=medspa, product=catalog.toxin, quantity=2)
         catalog.toxin.price_launch = Decimal("595.00")
@@ -174,6 +187,16 @@ class TestSubmit:
         services.cart_line_set(medspa=cast.medspa_a, product=catalog.toxin, quantity=1)
         with pytest.raises(OrderingRefused, match="shipping address"):
             submit(cast.medspa_a, cast.admin_a)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bare_save_of_a_new_model_outside_any_transaction_reprices_the_cart(cast, catalog):
+    medspa = cast.medspa_a  # Launch
+    services.cart_line_set(medspa=medspa, product=catalog.toxin, quantity=1)
+    medspa.refresh_from_db()
+    medspa.business_model, medspa.flex_revenue_split_percent = BusinessModel.FLEX, Decimal("15")
+    medspa.save()  # autocommit: the reprice takes its locks in a transaction of its own
+    assert services.cart_of(medspa).lines.get().unit_price == Decimal("579.00")
 
 
 @pytest.mark.django_db(transaction=True)

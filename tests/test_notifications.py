@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from medspa import once
+from medspa.messaging import sms
 from medspa.tenancy import medspa_scope
-from scheduling import booking, notifications, sms
+from scheduling import booking, notifications
 from scheduling.forms_notifications import template_field_names
 from scheduling.models import Appointment, NotificationLog, NotificationSettings
 from tests import factories
@@ -36,7 +37,7 @@ SENT, FAILED, SKIPPED = (
 
 @pytest.fixture(autouse=True)
 def _sms_outbox(settings):
-    settings.SMS_BACKEND = "scheduling.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "medspa.messaging.sms.LocmemSmsBackend"
     settings.SMS_FROM = "+16195550100"
     settings.SITE_URL = "https://portal.example"
     sms.outbox.clear()
@@ -536,7 +537,7 @@ def sms_server(settings, monkeypatch):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    settings.SMS_BACKEND = "scheduling.sms.HttpSmsBackend"
+    settings.SMS_BACKEND = "medspa.messaging.sms.HttpSmsBackend"
     settings.SMS_API_URL = f"http://127.0.0.1:{server.server_address[1]}/v1/messages"
     settings.SMS_API_KEY = "stub-key-123"
     yield stub

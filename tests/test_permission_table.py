@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from gfe import services as gfe
+from medspa import clock
 from medspa.models import PatientImport
 from medspa.services import api_token_create
 from scheduling import booking, settings_services
@@ -595,7 +596,7 @@ def transition_world(cast) -> dict:
     medspa = cast.medspa_a
     transition = Transition.objects.create(
         medspa=medspa, target_model="flex", flex_revenue_split_percent=20,
-        effective_date=transition_services.local_today(medspa) + timedelta(days=7), keeps_coordinator=False,
+        effective_date=clock.today(medspa) + timedelta(days=7), keeps_coordinator=False,
         status="scheduled", requested_by=cast.staff, openphone_target_email="owner@glow.example",
         openphone_account_by=cast.admin_a, openphone_account_at=timezone.now(),
         openphone_acknowledged_at=timezone.now(),

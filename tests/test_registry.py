@@ -1,13 +1,14 @@
 """The one way apps plug into the apps below them: a registry the lower app reads, filled by the higher apps
 from their AppConfig.ready."""
 
+from billing.services import plan_follow
 from gfe.services import BOOKED_SERVICES
-from inventory_orders.services import carts_reprice_on_model_change
+from inventory_orders.services import carts_follow_plan
 from medspa.onboarding import STEPS
 from medspa.panels import ACCOUNT_SETTINGS, PATIENT
+from medspa.plan_changes import PLAN_FOLLOWERS
 from medspa.registry import Registry
 from medspa.selectors import PROVIDER_PATIENT_LINKS
-from medspa.services import BUSINESS_MODEL_FOLLOWERS
 from providers.hooks import visit_link
 from scheduling.hooks import appointment_link, booked_services
 
@@ -44,7 +45,7 @@ def test_the_apps_filled_each_registry_once_in_their_ready():
     ]
     assert list(PROVIDER_PATIENT_LINKS) == [appointment_link, visit_link]
     assert list(BOOKED_SERVICES) == [booked_services]
-    assert list(BUSINESS_MODEL_FOLLOWERS) == [carts_reprice_on_model_change]
+    assert list(PLAN_FOLLOWERS) == [carts_follow_plan, plan_follow]  # INSTALLED_APPS' order
     keys = [step.key for step in STEPS]
     assert len(keys) == len(set(keys)) == 8
     assert [step.order for step in STEPS] == sorted(step.order for step in STEPS)

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from medspa import onboarding
+from medspa import clock, onboarding
 from scheduling import settings_services
 from scheduling.models import (
     AppointmentType,
@@ -36,7 +36,7 @@ def world(cast):
 
 
 def tomorrow(location):
-    return settings_services.local_today(medspa=location.medspa, location=location) + timedelta(days=1)
+    return clock.today(location.medspa, location=location) + timedelta(days=1)
 
 
 # --- Rooms and devices ----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import pytest
+from django.apps import apps
 from django.core import mail
 from django_scopes import ScopeError, scope, scopes_disabled
 
@@ -85,3 +86,16 @@ def test_invitations_listed_to_an_admin_are_their_medspas_only(client_as, cast):
     assert b"theirs@example.com" not in response.content
     with scopes_disabled():
         assert Invitation.objects.count() == 2
+
+
+def test_a_scope_with_its_audit_context_records_each_write_as_made_in_that_medspa(cast):
+    patient = factories.PatientFactory(medspa=cast.medspa_a, allergies="")
+    events = apps.get_model("medspa", "PatientEvent").objects.filter(pgh_obj_id=patient.pk).order_by("pgh_id")
+    with medspa_scope(cast.medspa_a):
+        patient.allergies = "None known"
+        patient.save()
+    assert events.last().pgh_context is None  # the scope alone names no medspa in the audit
+    with medspa_scope(cast.medspa_a, audit_context=True):
+        patient.allergies = "Latex"
+        patient.save()
+    assert events.last().pgh_context["medspa"] == cast.medspa_a.pk

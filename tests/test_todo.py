@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from gfe import services as gfe_services
 from gfe.models import Clearance, GfeRequest, Routing
+from medspa.messaging import sms
 from medspa.models import PatientProvider
 from providers import care_messages, charting, todo
 from providers.models import CareMessageLog, Visit
-from scheduling import booking, sms
+from scheduling import booking
 from scheduling.models import Appointment, AppointmentStatus
 from tests import factories
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from billing import services as billing
 from billing import tasks as billing_tasks
 from billing.models import Bill, BillLine, PlanPeriod
+from medspa import clock
 from medspa.models import Membership
 from scheduling import booking
 from scheduling.models import Appointment
@@ -31,7 +32,7 @@ from transition.models import (
 
 
 def effective(medspa, days: int = 10) -> date:
-    return services.local_today(medspa) + timedelta(days=days)
+    return clock.today(medspa) + timedelta(days=days)
 
 
 def at(medspa, day: date, hour: int = 9):
@@ -655,7 +656,7 @@ def test_bad_terms_are_refused_and_nothing_is_stored(cast, legacy, terms, messag
 
 
 def test_only_a_legacy_medspa_transitions(cast):
-    terms = services.TransitionTerms("flex", services.local_today(cast.medspa_a), True, Decimal("10"))
+    terms = services.TransitionTerms("flex", clock.today(cast.medspa_a), True, Decimal("10"))
     with pytest.raises(services.TransitionRuleBroken, match="already on Launch"):
         services.transition_request(medspa=cast.medspa_a, by=cast.admin_a, terms=terms)
 

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import dateformat
 
+from medspa import clock
 from transition import services, tasks
 from transition.models import (
     OPENPHONE_ACKNOWLEDGEMENT,
@@ -44,7 +45,7 @@ def legacy_a(cast):
 
 
 def in_days(medspa, days: int):
-    return services.local_today(medspa) + timedelta(days=days)
+    return clock.today(medspa) + timedelta(days=days)
 
 
 def schedule(cast, medspa, *, days=7, keeps=False, target="launch", split=None) -> Transition:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from PIL import Image
 
 from medspa import images
+from medspa.messaging import sms
 from medspa.models import PatientAccessLog
 from providers import charting, panels
 from providers.models import (
@@ -32,7 +33,6 @@ from providers.models import (
     VisitProduct,
     VisitStatus,
 )
-from scheduling import sms
 from scheduling.models import AppointmentStatus
 from services_catalog import services as catalog
 from tests import factories

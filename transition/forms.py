@@ -9,6 +9,7 @@ import re
 
 from django import forms
 
+from medspa import clock
 from medspa.models import Medspa
 from medspa.models.tenancy import BusinessModel
 from scheduling.forms_settings import DateInput
@@ -64,11 +65,11 @@ class TransitionTermsForm(forms.Form):
         else:
             cleaned["flex_revenue_split_percent"] = None
         medspa, day = self.medspa_chosen(), cleaned.get("effective_date")
-        if medspa is not None and day is not None and day < services.local_today(medspa):
+        if medspa is not None and day is not None and day < clock.today(medspa):
             self.add_error(
                 "effective_date",
                 f"The effective date cannot be in the past (today is "
-                f"{services.local_today(medspa):%b %-d, %Y} in {medspa.name}'s time zone).",
+                f"{clock.today(medspa):%b %-d, %Y} in {medspa.name}'s time zone).",
             )
         return cleaned
 
@@ -147,11 +148,11 @@ class CoordinatorLeavesForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         medspa, day = self.medspa_chosen(), cleaned.get("effective_date")
-        if medspa is not None and day is not None and day < services.local_today(medspa):
+        if medspa is not None and day is not None and day < clock.today(medspa):
             self.add_error(
                 "effective_date",
                 f"The first day without the coordinator cannot be in the past (today is "
-                f"{services.local_today(medspa):%b %-d, %Y} in {medspa.name}'s time zone).",
+                f"{clock.today(medspa):%b %-d, %Y} in {medspa.name}'s time zone).",
             )
         return cleaned
 

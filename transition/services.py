@@ -27,15 +27,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from billing import services as billing
+from medspa import clock
 from medspa import services as medspa_services
 from medspa.celery import task_queue
 from medspa.errors import DomainError
 from medspa.models import Invitation, Medspa, Membership, Patient, User
 from medspa.models.patients import PatientStatus
 from medspa.models.tenancy import BusinessModel
-from medspa.patient_match import email_key, phone_key
+from medspa.patient_match import email_key, name_key, phone_key
 from scheduling import booking as scheduling_booking
-from scheduling import settings_services
 from scheduling.models import AppointmentType
 from transition.integrations import IntegrationError, NotConfigured
 from transition.integrations.acuity import AcuityAppointment, AcuityCalendar, AcuityClient
@@ -85,10 +85,6 @@ PROVIDER_CONFIRMATION = (
 
 class TransitionRuleBroken(DomainError):
     """A request that the transition's rules refuse; the message says why, for the person who asked."""
-
-
-def local_today(medspa: Medspa) -> date:
-    return settings_services.local_today(medspa=medspa)
 
 
 def event(transition: Transition, message: str, *, actor: User | None = None, step=None) -> TimelineEntry:
@@ -163,7 +159,7 @@ def _check_coordinator_leaves(medspa: Medspa, terms: TransitionTerms) -> None:
             f"Letting the coordinator go keeps {medspa.name} on {medspa.get_business_model_display()}, "
             "without the coordinator."
         )
-    if terms.effective_date < local_today(medspa):
+    if terms.effective_date < clock.today(medspa):
         raise TransitionRuleBroken("The first day without the coordinator cannot be in the past.")
 
 
@@ -177,7 +173,7 @@ def _check_terms(medspa: Medspa, terms: TransitionTerms) -> None:
         raise TransitionRuleBroken("Choose Launch or Flex.")
     if terms.target_model == BusinessModel.FLEX and terms.flex_revenue_split_percent is None:
         raise TransitionRuleBroken("Flex needs its revenue split (Portrait's share, %).")
-    if terms.effective_date < local_today(medspa):
+    if terms.effective_date < clock.today(medspa):
         raise TransitionRuleBroken("The effective date cannot be in the past.")
 
 
@@ -576,7 +572,7 @@ def step_mark_done(*, step: TransitionStep, by: User, note: str) -> TransitionSt
         raise TransitionRuleBroken(f"“{step.get_kind_display()}” runs by itself on the effective date.")
     if step.status in (StepStatus.DONE, StepStatus.IN_PROGRESS):
         raise TransitionRuleBroken(f"The step is {step.get_status_display().lower()}.")
-    if step.due_date > local_today(transition.medspa):
+    if step.due_date > clock.today(transition.medspa):
         raise TransitionRuleBroken(f"The step is due on {step.due_date:%b %-d, %Y}: not before.")
     if not note.strip():
         raise TransitionRuleBroken("Say what was done, in a note.")
@@ -610,7 +606,7 @@ def booking_resolve(*, booking: AcuityBooking, by: User, note: str) -> AcuityBoo
     event(
         booking.transition,
         f"Acuity appointment #{booking.acuity_id} ({booking.patient_name}, "
-        f"{timezone.localtime(booking.start, booking.transition.medspa.tz):%b %-d, %Y %-I:%M %p}) resolved "
+        f"{clock.local(booking.start, booking.transition.medspa):%b %-d, %Y %-I:%M %p}) resolved "
         f"by hand: {booking.resolved_note}",
         actor=by,
     )
@@ -629,7 +625,7 @@ def booking_resolve(*, booking: AcuityBooking, by: User, note: str) -> AcuityBoo
 def _queue_step(transition: Transition, kind: str) -> None:
     """Runs the step after commit if its date has come (otherwise the sweep runs it on its date)."""
     step = transition.steps.filter(kind=kind).first()
-    if step is None or step.due_date > local_today(transition.medspa):
+    if step is None or step.due_date > clock.today(transition.medspa):
         return
     step_id, medspa_id = step.pk, transition.medspa_id
     transaction.on_commit(partial(task_queue, "transition.tasks.step_run", step_id, medspa_id))
@@ -660,9 +656,7 @@ def steps_due(now=None) -> list[tuple[int, int]]:
         .select_related("medspa")
         .order_by("transition_id", "position")
     )
-    return [
-        (step.pk, step.medspa_id) for step in rows if step.due_date <= timezone.localdate(now, step.medspa.tz)
-    ]
+    return [(step.pk, step.medspa_id) for step in rows if step.due_date <= clock.today(step.medspa, now=now)]
 
 
 @dataclass(frozen=True)
@@ -676,7 +670,7 @@ class Outcome:
 def _runnable(step: TransitionStep, now) -> bool:
     if step.transition.status != TransitionStatus.SCHEDULED:
         return False
-    if step.due_date > timezone.localdate(now, step.transition.medspa.tz):
+    if step.due_date > clock.today(step.transition.medspa, now=now):
         return False
     if step.status == StepStatus.IN_PROGRESS:
         return step.lease_until is not None and step.lease_until <= now
@@ -876,7 +870,7 @@ def _blocker(step: TransitionStep) -> str:
 
 def _queue_next(transition: Transition) -> None:
     """After a step is done, runs at once the steps of the day that may have waited for it."""
-    today = local_today(transition.medspa)
+    today = clock.today(transition.medspa)
     ids = list(
         transition.steps.filter(
             status__in=[StepStatus.PENDING, StepStatus.WAITING], needs_hand=False, due_date__lte=today
@@ -1048,7 +1042,7 @@ def _run_acuity_import(step: TransitionStep) -> Outcome:
     transition = step.transition
     medspa = transition.medspa
     tools = legacy_tools(medspa)
-    today = local_today(medspa)
+    today = clock.today(medspa)
     found: dict[int, AcuityAppointment] = {}
     with AcuityClient() as client:
         if not tools.acuity_calendar_ids:  # never the whole account: it holds every Legacy medspa's bookings
@@ -1119,8 +1113,7 @@ class Matcher:
                 self.by_email.setdefault(email_key(patient.email), []).append(patient)
             if phone_key(patient.phone):
                 self.by_phone.setdefault(phone_key(patient.phone), []).append(patient)
-            key = (patient.first_name.strip().lower(), patient.last_name.strip().lower())
-            self.by_name.setdefault(key, []).append(patient)
+            self.by_name.setdefault(name_key(patient.first_name, patient.last_name), []).append(patient)
 
     def provider(self, appointment: AcuityAppointment) -> tuple[Membership | None, str]:
         calendar = self.calendars.get(appointment.calendar_id)
@@ -1151,9 +1144,12 @@ class Matcher:
         )
 
     def patient(self, appointment: AcuityAppointment) -> tuple[Patient | None, str]:
+        """The one active patient Acuity's client is. Not patient_match.patient_strong_match: Acuity sends no
+        date of birth, so the rule here is one record by email, else by phone, else (only when Acuity has
+        neither) by name, compared with patient_match's keys; several records are left to a person."""
         who = f"{appointment.first_name} {appointment.last_name}".strip() or "(no name)"
         email, phone = email_key(appointment.email), phone_key(appointment.phone)
-        first, last = appointment.first_name.strip().lower(), appointment.last_name.strip().lower()
+        first, last = name_key(appointment.first_name, appointment.last_name)
         tries = [self.by_email.get(email) if email else None, self.by_phone.get(phone) if phone else None]
         if not email and not phone and first and last:  # a name alone only when Acuity has nothing else
             tries.append(self.by_name.get((first, last)))

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_scopes import scopes_disabled
 
-from medspa import dashboards
+from medspa import clock, dashboards
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
 from medspa.http import client_ip, secret_link
@@ -274,7 +274,7 @@ def _page(request, *, request_form=None, leave_form=None, bound=None, status: in
             can_let_go and leave_form is not None and leave_form.is_valid() and not leave_form.errors
         ),
         "acknowledgement": OPENPHONE_ACKNOWLEDGEMENT,
-        "today": services.local_today(medspa),
+        "today": clock.today(medspa),
         "transition": transition,
     }
     if transition is not None:

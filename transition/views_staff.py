@@ -7,9 +7,6 @@ vendors' ids the steps use).
 Staff belong to no medspa: lists are read with scopes disabled; acting on one transition runs in its medspa's
 scope, with the medspa in the audit context. Every change is a service call (transition.services)."""
 
-from contextlib import contextmanager
-
-import pghistory
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -47,13 +44,6 @@ from transition.views import details, hidden_errors
 
 PAGE_SIZE = 25
 STATUS_FILTERS = {"open": "Open (requested or scheduled)", "all": "All transitions"}
-
-
-@contextmanager
-def _scope_of(medspa_id: int):
-    """The medspa's scope, and its medspa in the audit context of every write."""
-    with medspa_scope(medspa_id), pghistory.context(medspa=medspa_id):
-        yield
 
 
 def _transition(pk: int) -> Transition:
@@ -118,7 +108,7 @@ def transition_new(request):
         form = StaffScheduleForm(request.POST)
         if form.is_valid():
             medspa = form.cleaned_data["medspa"]
-            with _scope_of(medspa.pk), refusals(form=form):
+            with medspa_scope(medspa.pk, audit_context=True), refusals(form=form):
                 transition = services.transition_schedule(medspa=medspa, by=request.user, terms=form.terms())
                 messages.success(request, f"The transition of {medspa.name} is scheduled, with its plan.")
                 return redirect("transition_staff:detail", pk=transition.pk)
@@ -136,7 +126,7 @@ def coordinator_leaves_new(request):
         form = StaffCoordinatorLeavesForm(request.POST)
         if form.is_valid():
             medspa = form.cleaned_data["medspa"]
-            with _scope_of(medspa.pk), refusals(form=form):
+            with medspa_scope(medspa.pk, audit_context=True), refusals(form=form):
                 transition = services.transition_schedule(medspa=medspa, by=request.user, terms=form.terms())
                 messages.success(request, f"{medspa.name}: {transition.headline}, scheduled with its plan.")
                 return redirect("transition_staff:detail", pk=transition.pk)
@@ -152,7 +142,7 @@ def _detail_page(
     """Everything the medspa's admin sees, and what Portrait may do; `bound` holds the form sent back with
     its errors ("approve", "decline", "cancel", "tools", or ("step"/"booking": (pk, form)))."""
     bound = bound or {}
-    with _scope_of(transition.medspa_id), medspa_time_zone(transition.medspa):
+    with medspa_scope(transition.medspa_id, audit_context=True), medspa_time_zone(transition.medspa):
         context = details(request, transition, staff=True, bound=bound)
         tools = LegacyTools.objects.filter(medspa_id=transition.medspa_id).first()
         requested = transition.status == TransitionStatus.REQUESTED
@@ -188,7 +178,7 @@ def approve(request, pk: int):
     transition = _transition(pk)
     form = ApproveForm(request.POST)
     if form.is_valid():
-        with _scope_of(transition.medspa_id), refusals(form=form):
+        with medspa_scope(transition.medspa_id, audit_context=True), refusals(form=form):
             services.transition_approve(
                 transition=transition, by=request.user, effective_date=form.cleaned_data["effective_date"]
             )
@@ -203,7 +193,7 @@ def _note_action(request, pk: int, *, key: str, form_class, service, message: st
     transition = _transition(pk)
     form = form_class(request.POST)
     if form.is_valid():
-        with _scope_of(transition.medspa_id), refusals(form=form):
+        with medspa_scope(transition.medspa_id, audit_context=True), refusals(form=form):
             service(transition=transition, by=request.user, note=form.cleaned_data["note"])
             messages.success(request, message.format(medspa=transition.medspa.name))
             return _back(transition)
@@ -232,7 +222,7 @@ def cancel(request, pk: int):
 @staff_required
 def portrait_confirm(request, pk: int):
     transition = _transition(pk)
-    with _scope_of(transition.medspa_id), refusals() as refused:
+    with medspa_scope(transition.medspa_id, audit_context=True), refusals() as refused:
         services.portrait_confirm(transition=transition, by=request.user, ip=client_ip(request))
         transition.refresh_from_db()
         messages.success(
@@ -254,7 +244,7 @@ def _step(pk: int) -> TransitionStep:
 def step_retry(request, pk: int):
     step = _step(pk)
     transition = _transition(step.transition_id)
-    with _scope_of(transition.medspa_id), refusals() as refused:
+    with medspa_scope(transition.medspa_id, audit_context=True), refusals() as refused:
         services.step_retry(step=step, by=request.user)
         messages.success(request, f"“{step.get_kind_display()}” is queued again.")
         return _back(transition, "#steps")
@@ -268,7 +258,7 @@ def step_done(request, pk: int):
     transition = _transition(step.transition_id)
     form = step_done_form(step, request.POST)
     if form.is_valid():
-        with _scope_of(transition.medspa_id), refusals(form=form):
+        with medspa_scope(transition.medspa_id, audit_context=True), refusals(form=form):
             services.step_mark_done(step=step, by=request.user, note=form.cleaned_data["note"])
             messages.success(request, f"“{step.get_kind_display()}” is marked done by hand.")
             return _back(transition, "#steps")
@@ -283,7 +273,7 @@ def booking_resolve(request, pk: int):
     transition = _transition(booking.transition_id)
     form = booking_resolve_form(booking, request.POST)
     if form.is_valid():
-        with _scope_of(transition.medspa_id), refusals(form=form):
+        with medspa_scope(transition.medspa_id, audit_context=True), refusals(form=form):
             services.booking_resolve(booking=booking, by=request.user, note=form.cleaned_data["note"])
             messages.success(request, f"The Acuity appointment of {booking.patient_name} is marked resolved.")
             return _back(transition, "#acuity")
@@ -297,7 +287,7 @@ def tools(request, pk: int):
     form = LegacyToolsForm(request.POST)
     if not form.is_valid():
         return _detail_page(request, transition, bound={"tools": form}, status=400)
-    with _scope_of(transition.medspa_id):
+    with medspa_scope(transition.medspa_id, audit_context=True):
         services.legacy_tools_set(transition=transition, by=request.user, data=form.cleaned_data)
     messages.success(request, f"The Legacy tools of {transition.medspa.name} are saved.")
     return _back(transition, "#tools")

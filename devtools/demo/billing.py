@@ -1,10 +1,9 @@
 """Demo data of billing: each demo medspa's plan is dated back three months, and the bills of the last two
 full months are made, as the monthly job would have. Idempotent (the seed runs on every `make run`)."""
 
-from django.utils import timezone
-
 from billing import services
 from billing.models import Bill, PlanPeriod
+from medspa import clock
 from medspa.models import Medspa
 from providers import earnings
 
@@ -13,7 +12,7 @@ MONTHS_BILLED = 2
 
 
 def bills_seed(medspa: Medspa) -> None:
-    today = timezone.localdate(timezone=medspa.tz)
+    today = clock.today(medspa)
     since = earnings.month_start(today, MONTHS_ON_THE_PLAN)
     periods = services.plan_periods(medspa)
     # A medspa made by this seed has one plan, from today: it is moved back to when the demo story starts.

@@ -20,10 +20,10 @@ from PIL import Image, ImageDraw
 from gfe import selectors as gfe_selectors
 from gfe import services as gfe_services
 from medspa.models import Medspa, Membership, Patient, PatientProvider
+from medspa.money import ZERO
 from providers import charting, checkout
 from providers.checkout import Tender
 from providers.models import Payment, Refund, Sale, Visit
-from providers.money import ZERO
 from scheduling import booking
 from scheduling.models import Appointment, AppointmentStatus, Location
 from services_catalog import selectors as catalog_selectors

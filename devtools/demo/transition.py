@@ -11,6 +11,7 @@ from devtools.demo.billing import bills_seed
 from devtools.demo.core import DemoUser
 from devtools.demo.scheduling import appointments_seed, location_seed
 from devtools.demo.services_catalog import medspa_seed
+from medspa import clock
 from medspa.models import Medspa, Membership
 from medspa.models.tenancy import BusinessModel, Credential
 from scheduling.models import Location
@@ -70,7 +71,7 @@ def legacy_seed() -> Medspa:
         and not Transition.objects.filter(medspa=medspa).exists()
     ):
         terms = services.TransitionTerms(
-            BusinessModel.LAUNCH, services.local_today(medspa) + timedelta(days=14), False,
+            BusinessModel.LAUNCH, clock.today(medspa) + timedelta(days=14), False,
             note="We would like to run our own scheduling and phone from next month.",
         )  # fmt: skip
         services.transition_request(medspa=medspa, by=owner.user, terms=terms)

@@ -23,9 +23,16 @@ class BusinessModel(models.TextChoices):
     FLEX = "flex", "Flex"
 
 
+# What a medspa pays Portrait by: a save that changes one of them is followed by billing and inventory
+# (medspa.plan_changes).
+PLAN_FIELDS = ("business_model", "flex_revenue_split_percent", "keeps_coordinator")
+
+
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Medspa(models.Model):
     """A medical spa: the tenant. Everything a medspa's people see is confined to it."""
+
+    plan_loaded: dict | None = None  # its plan as read from the database (see plan_changes)
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True, help_text="Used in the public booking link.")
@@ -92,6 +99,20 @@ class Medspa(models.Model):
     def display_name(self) -> str:
         """The name patients and suppliers see: the DBA when there is one."""
         return self.dba or self.name
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        medspa = super().from_db(db, field_names, values)
+        medspa.plan_loaded = medspa.plan()
+        return medspa
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self.plan_loaded = self.plan()
+
+    def plan(self) -> dict:
+        """The plan fields that are loaded (a deferred one is left out rather than read)."""
+        return {name: self.__dict__[name] for name in PLAN_FIELDS if name in self.__dict__}
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

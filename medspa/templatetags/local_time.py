@@ -1,8 +1,9 @@
 """Times on Portrait staff pages that list several medspas' things: each in its own medspa's zone, named."""
 
 from django import template
-from django.utils import timezone
 from django.utils.dateformat import format as date_format
+
+from medspa import clock
 
 register = template.Library()
 
@@ -12,7 +13,7 @@ def medspa_time(moment, medspa):
     """`moment` on the wall clock of `medspa`, with the zone's abbreviation: "Jan 14, 2027 10:30 PM PST"."""
     if not moment:
         return ""
-    return date_format(timezone.localtime(moment, medspa.tz), "M j, Y g:i A T")
+    return date_format(clock.local(moment, medspa), "M j, Y g:i A T")
 
 
 @register.filter
@@ -20,4 +21,4 @@ def medspa_date(moment, medspa):
     """The calendar day of `moment` in `medspa`'s zone: "Jan 14, 2027"."""
     if not moment:
         return ""
-    return date_format(timezone.localtime(moment, medspa.tz), "M j, Y")
+    return date_format(clock.local(moment, medspa), "M j, Y")

@@ -42,9 +42,10 @@ from devtools.bench import (
     signed_in_client,
     time_with_queries,
 )
+from medspa import clock
 from medspa.models import Medspa, Membership, Patient
+from medspa.money import ZERO, cents, percent_of, share
 from providers.models import Payment, Refund, Sale, SaleKind, SaleLine, SaleStatus, Visit, VisitStatus
-from providers.money import ZERO, cents, percent_of, share
 from scheduling.models import Location
 
 PROVIDERS, PATIENTS, SALES, DAYS = 8, 500, 20_000, 365
@@ -226,7 +227,7 @@ class Command(BenchCommand):
 
         # The whole seeded year: the export's default period starts on the 1st of the month 11 months back,
         # which leaves out up to a month of the 365 seeded days.
-        today = timezone.now().astimezone(world["medspa"].tz).date()
+        today = clock.today(world["medspa"])
         year = {"start": (today - timedelta(days=365)).isoformat(), "end": today.isoformat()}
 
         def export():

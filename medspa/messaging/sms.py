@@ -1,7 +1,8 @@
 """Sending SMS: a tiny backend interface, chosen by settings.SMS_BACKEND (a dotted path).
 
 - ConsoleSmsBackend (the default) writes each message to the log: nothing leaves the machine.
-- LocmemSmsBackend keeps messages in `scheduling.sms.outbox` (tests, like Django's locmem email backend).
+- LocmemSmsBackend keeps messages in `medspa.messaging.sms.outbox` (tests, like Django's locmem email
+  backend).
 - HttpSmsBackend posts JSON {"to", "from", "body"} to SMS_API_URL with `Authorization: Bearer SMS_API_KEY`:
   the adapter for a real provider (or a small relay in front of one).
 

@@ -1,0 +1,1 @@
+"""Messaging every app uses: SMS backends (`sms`) and templated emails (`email`)."""
