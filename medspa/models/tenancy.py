@@ -101,8 +101,8 @@ class Medspa(models.Model):
         return self.dba or self.name
 
     @classmethod
-    def from_db(cls, db, field_names, values):
-        medspa = super().from_db(db, field_names, values)
+    def from_db(cls, db, field_names, values, *args, **kwargs):
+        medspa = super().from_db(db, field_names, values, *args, **kwargs)
         medspa.plan_loaded = medspa.plan()
         return medspa
 
