@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from gfe.models import Clearance, ClearanceStatus
-from medspa.models import Membership, Patient
+from medspa.models import Medspa, Membership, Patient
 
 logger = logging.getLogger(__name__)
 
@@ -63,13 +63,19 @@ def _due(today: date):
 def clearance_expiry_reminders_send(*, today: date | None = None) -> int:
     """Daily: tells the patient's assigned providers (the medspa's admins when there are none) of every
     clearance that expires within the next 30 days, once per clearance, one email per patient. Returns how
-    many clearances were reminded of."""
-    today = today or timezone.localdate()
+    many clearances were reminded of. The 30 days count from each medspa's today (the server's date is
+    already tomorrow in a US evening), or from `today` when given."""
     reminded = 0
     with scopes_disabled():
-        patient_ids = list(_due(today).values_list("patient_id", flat=True).distinct().order_by("patient_id"))
-        for patient_id in patient_ids:
-            reminded += _remind_patient(patient_id, today)
+        unreminded = Clearance.objects.filter(
+            status=ClearanceStatus.CLEARED, expiry_reminder_sent_at__isnull=True
+        )
+        for medspa in Medspa.objects.filter(pk__in=unreminded.values("medspa_id")).order_by("pk"):
+            day = today or timezone.localdate(timezone=medspa.tz)
+            due = _due(day).filter(medspa=medspa)
+            patient_ids = list(due.values_list("patient_id", flat=True).distinct().order_by("patient_id"))
+            for patient_id in patient_ids:
+                reminded += _remind_patient(patient_id, day)
     return reminded
 
 

@@ -4,7 +4,7 @@ or a self-clearing provider, expiry, and the gate that refuses treatment without
 import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
 
@@ -429,12 +429,18 @@ def gate_check(*, patient: Patient, services: list[Service], on: date | None = N
 def clearances_expire(*, today: date | None = None) -> int:
     """Nightly: cleared clearances past their date become expired; requests sent to an own clearer that
     nobody decided within the link's life become expired with their clearances (Portrait's queue keeps its
-    requests until they are decided). Returns how many clearances expired."""
-    today = today or timezone.localdate()
+    requests until they are decided). Returns how many clearances expired.
+
+    A clearance is valid through its date in its medspa's zone: each clearance counts from its medspa's
+    today (the server's date is already tomorrow in a US evening), or from `today` when given."""
     with scopes_disabled():
         expired, patients = 0, set()
-        due = Clearance.objects.select_related("patient").select_for_update(of=("self",))
-        for clearance in due.filter(status=ClearanceStatus.CLEARED, valid_until__lt=today):  # fmt: skip
+        # No medspa's today is later than the server's date plus one (US zones are behind UTC).
+        latest = today or timezone.now().date() + timedelta(days=1)
+        due = Clearance.objects.select_related("patient", "medspa").select_for_update(of=("self",))
+        for clearance in due.filter(status=ClearanceStatus.CLEARED, valid_until__lt=latest):  # fmt: skip
+            if clearance.valid_until >= (today or medspa_today(clearance.medspa)):
+                continue
             _transition(clearance, ClearanceStatus.EXPIRED)
             clearance.save(update_fields=["status"])
             expired += 1

@@ -51,7 +51,8 @@ class PatientSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def validate_date_of_birth(self, value):
-        today = timezone.localdate()
+        # The medspa's today: a token is read in the view, after the middleware, so no zone is active.
+        today = timezone.localdate(timezone=self.context["request"].medspa.tz)
         if value > today:
             raise serializers.ValidationError("The date of birth cannot be in the future.")
         if value.year < today.year - 120:

@@ -31,8 +31,7 @@ def _start_clean(value: str) -> datetime:
     return parsed
 
 
-def _date_of_birth_clean(value):
-    today = timezone.localdate()
+def _date_of_birth_clean(value, today):
     if value > today:
         raise forms.ValidationError("The date of birth cannot be in the future.")
     if value.year < today.year - 120:
@@ -103,7 +102,10 @@ class BookingDetailsForm(forms.Form):
         return value
 
     def clean_date_of_birth(self):
-        return _date_of_birth_clean(self.cleaned_data["date_of_birth"])
+        # The clinic's today: a public page has no medspa signed in, so no zone is active.
+        return _date_of_birth_clean(
+            self.cleaned_data["date_of_birth"], timezone.localdate(timezone=self.location.tz)
+        )
 
     def clean(self):
         cleaned = super().clean()

@@ -3,7 +3,7 @@ and a provider of medspa B, Portrait staff, and anonymous."""
 
 import os
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import psycopg
 import pytest
@@ -32,6 +32,35 @@ from transition import services as transition_services
 # Playwright's sync API runs an event loop in the test thread; Django's async-safety guard would refuse
 # the ORM calls that the tests (not the server) make around it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# --- --utc-ahead: the hours when UTC's date is a day ahead of the medspas' ---------------------------------
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--utc-ahead",
+        action="store_true",
+        default=False,
+        help="A check for the hours when UTC's date is a day ahead of the medspas' (00:00-05:00 UTC for New "
+        "York, 00:00-08:00 for Los Angeles): the clock starts at 02:30 UTC today and ticks on, so a test "
+        "that builds 'today' from the server's date instead of the medspa's fails. Off by default; browser "
+        "tests and drills with their own processes do not follow the moved clock.",
+    )
+
+
+def pytest_sessionstart(session):
+    if session.config.getoption("--utc-ahead"):
+        import time_machine
+
+        today = datetime.now(UTC).date()
+        session.config._utc_ahead = time_machine.travel(datetime.combine(today, time(2, 30), UTC), tick=True)
+        session.config._utc_ahead.start()
+
+
+def pytest_sessionfinish(session):
+    if travel := getattr(session.config, "_utc_ahead", None):
+        travel.stop()
 
 
 # --- The database roles (tests/settings.py): made and migrated as the owner, tested as the app role. -----

@@ -8,12 +8,19 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
+from django.utils import timezone
 
 from medspa.invitations import INVITATION_EMAILS
 from medspa.models import Invitation, Medspa, Membership, Patient, ProviderLicence, ProviderProfile, User
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 TEST_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+
+
+def medspa_today(medspa: Medspa) -> date:
+    """Today in the medspa's zone: the day its pages, licences, clearances and orders count from. The
+    server's date (UTC in tests) is a day ahead of it in the evening, US time."""
+    return timezone.localdate(timezone=medspa.tz)
 
 
 class MedspaFactory(factory.django.DjangoModelFactory):
@@ -73,7 +80,7 @@ class ProviderLicenceFactory(factory.django.DjangoModelFactory):
     medspa = factory.SelfAttribute("profile.medspa")
     number = factory.Sequence(lambda n: f"LIC{n:05d}")
     state = "CA"
-    expires_on = factory.LazyFunction(lambda: date.today() + timedelta(days=365))
+    expires_on = factory.LazyAttribute(lambda licence: medspa_today(licence.medspa) + timedelta(days=365))
 
 
 class PatientFactory(factory.django.DjangoModelFactory):

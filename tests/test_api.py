@@ -1,3 +1,7 @@
+from datetime import UTC, datetime, time, timedelta
+
+import time_machine
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from medspa.services import api_token_create
@@ -74,6 +78,21 @@ def test_bad_input_gives_field_errors_and_stores_nothing(client_as, cast):
     assert response.status_code == 400
     assert set(response.json()) >= {"first_name", "last_name", "date_of_birth", "email"}
     assert Patient.objects.count() == 0
+
+
+def test_a_date_of_birth_after_the_medspas_today_is_refused_with_a_token(cast):
+    # At 02:30 UTC it is still yesterday in New York: the server's today is the medspa's tomorrow.
+    utc_ahead = datetime.combine(timezone.now().date(), time(2, 30), tzinfo=UTC)
+    with time_machine.travel(utc_ahead, tick=False):
+        tomorrow_there = factories.medspa_today(cast.medspa_a) + timedelta(days=1)
+        assert tomorrow_there == timezone.now().date()
+        response = token_client(cast.admin_a).post(
+            "/api/v1/patients/",
+            {"first_name": "Ana", "last_name": "Lopez", "date_of_birth": tomorrow_there.isoformat()},
+            format="json",
+        )
+    assert response.status_code == 400
+    assert response.json()["date_of_birth"] == ["The date of birth cannot be in the future."]
 
 
 def test_patients_cannot_be_deleted_through_the_api(client_as, cast):

@@ -163,7 +163,7 @@ class TestChartLock:
         with pytest.raises(IntegrityError), transaction.atomic():
             VisitProduct.objects.create(
                 medspa=cast.medspa_a, visit=visit, name="Toxin", units=2, unit_price=0, lot_number="L1",
-                expires_on=timezone.localdate() + timedelta(days=30),
+                expires_on=factories.medspa_today(cast.medspa_a) + timedelta(days=30),
             )  # fmt: skip
 
     def test_addenda_are_signed_timestamped_and_never_changed(self, cast, visit):
@@ -187,7 +187,7 @@ class TestChartLock:
         with pytest.raises(ChartingRefused, match="expired"):
             charting.visit_product_add(
                 visit=visit, name="Toxin", units=Decimal("20"), lot_number="C1234",
-                expires_on=timezone.localdate() - timedelta(days=2),
+                expires_on=factories.medspa_today(visit.medspa) - timedelta(days=2),
             )  # fmt: skip
 
 
@@ -199,7 +199,7 @@ class TestMoney:
             units=Decimal("24"),
             unit_price=Decimal("12.50"),
             lot_number="C1234",
-            expires_on=timezone.localdate() + timedelta(days=60),
+            expires_on=factories.medspa_today(visit.medspa) + timedelta(days=60),
         )
         factories.consent_sign(visit, cast.provider_a1)
         with pytest.raises(CheckoutRefused, match=r"\$90.00 short of the total \(\$610.00\)"):

@@ -99,7 +99,7 @@ class TestBounds:
         with pytest.raises(ChartingRefused, match="more than one charge"):
             charting.visit_product_add(
                 visit=visit, name="Toxin", units=Decimal("1000"), unit_price=Decimal("100000"),
-                lot_number="C1", expires_on=timezone.localdate() + timedelta(days=30),
+                lot_number="C1", expires_on=factories.medspa_today(visit.medspa) + timedelta(days=30),
             )  # fmt: skip
 
     def test_money_is_never_a_float(self):

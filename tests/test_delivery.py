@@ -71,7 +71,7 @@ def test_an_order_email_that_fails_is_sent_again_by_the_sweep(cast, mail_server_
     catalog = factories.catalog_world()
     medspa = factories.shipping_address(cast.medspa_a)
     ordering.cart_line_set(medspa=medspa, product=catalog.toxin, quantity=2)
-    day = timezone.localdate() + timedelta(days=14)
+    day = factories.medspa_today(medspa) + timedelta(days=14)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     order = ordering.order_submit(

@@ -465,7 +465,7 @@ def test_cart_adds_racing_order_submits_answer_without_a_500_and_lose_or_double_
     clients = [client_as("admin_a") for _ in range(20)]
     for client in clients:
         client.raise_request_exception = False
-    delivery = timezone.now().date() + timedelta(days=14)
+    delivery = factories.medspa_today(medspa) + timedelta(days=14)
     while delivery.weekday() >= 5:
         delivery += timedelta(days=1)
 
@@ -748,7 +748,7 @@ def _order_event(request):
     catalog = factories.catalog_world()
     medspa = factories.shipping_address(cast.medspa_a)
     ordering.cart_line_set(medspa=medspa, product=catalog.toxin, quantity=2)
-    day = timezone.localdate() + timedelta(days=14)
+    day = factories.medspa_today(medspa) + timedelta(days=14)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     order = ordering.order_submit(
@@ -813,7 +813,9 @@ def _confirmation_emails_sweep(request):
 
 def _billing_world(cast):
     medspa = cast.medspa_a
-    PlanPeriod.objects.filter(medspa=medspa).update(starts_on=timezone.localdate() - timedelta(days=70))
+    PlanPeriod.objects.filter(medspa=medspa).update(
+        starts_on=factories.medspa_today(medspa) - timedelta(days=70)
+    )
     return medspa, lambda: (_rows(Bill.objects, "medspa_id", "month", "total"), BillLine.objects.count())
 
 
@@ -876,23 +878,24 @@ def _gfe_emails_sweep(request):
     return Drill((), setup.effect)
 
 
-def _clearance_world(request, valid_until):
+def _clearance_world(request, days_from_today):
     from gfe.models import Clearance
 
     cast = request.getfixturevalue("cast")
     world = _gfe_patient(cast)
+    valid_until = factories.medspa_today(world.patient.medspa) + timedelta(days=days_from_today)
     Clearance.objects.filter(patient=world.patient).update(valid_until=valid_until)
     return lambda: (_outbox(), _rows(Clearance.objects, "status", "expiry_reminder_sent_at"))
 
 
 @drill("gfe.tasks.clearances_expire_nightly")
 def _clearances_expire(request):
-    return Drill((), _clearance_world(request, timezone.localdate() - timedelta(days=1)))
+    return Drill((), _clearance_world(request, -1))
 
 
 @drill("gfe.tasks.clearance_expiry_reminders")
 def _clearance_reminders(request):
-    return Drill((), _clearance_world(request, timezone.localdate() + timedelta(days=20)))
+    return Drill((), _clearance_world(request, 20))
 
 
 @drill("medspa.tasks.invitation_email_send")

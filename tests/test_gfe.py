@@ -1,7 +1,7 @@
 """The GFE domain: routing, requests, decisions with their transitions, the gate, expiry, and the request
 a booking makes automatically."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -48,7 +48,9 @@ class TestRouting:
         }
         assert selectors.self_clearing_providers(cast.medspa_b) == [cast.provider_b.memberships.get()]
         for membership in cast.medspa_b.memberships.filter(is_provider=True):
-            membership.provider_profile.licences.update(expires_on=date.today() - timedelta(days=1))
+            membership.provider_profile.licences.update(
+                expires_on=factories.medspa_today(cast.medspa_b) - timedelta(days=1)
+            )
         with pytest.raises(services.GfeRuleBroken, match="current licence"):
             services.gfe_settings_update(medspa=cast.medspa_b, data={"routing": Routing.SELF})
 
@@ -89,7 +91,9 @@ class TestRequestsAndDecisions:
         assert selectors.clearance_valid(patient, toxin) is not None
         assert selectors.clearance_valid(patient, filler) is None
         toxin_clearance = selectors.clearance_latest(patient, toxin)
-        assert toxin_clearance.valid_until == services.months_after(timezone.localdate(), 12)
+        assert toxin_clearance.valid_until == services.months_after(
+            factories.medspa_today(patient.medspa), 12
+        )
         patient.refresh_from_db()
         assert patient.status == "active"
 
@@ -183,7 +187,7 @@ class TestSelfClearance:
         elif problem == "no_licence":
             profile.licences.all().delete()
         elif problem == "expired_licence":
-            profile.licences.update(expires_on=date.today() - timedelta(days=1))
+            profile.licences.update(expires_on=factories.medspa_today(profile.medspa) - timedelta(days=1))
         else:
             profile.can_clear_gfe = False
             profile.save()
@@ -272,7 +276,9 @@ class TestBooking:
         provider = cast.provider_a1.memberships.get()
         location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
         patient = factories.PatientFactory(medspa=cast.medspa_a)
-        start = datetime.combine(timezone.localdate() + timedelta(days=3), time(10), tzinfo=location.tz)
+        start = datetime.combine(
+            timezone.localdate(timezone=location.tz) + timedelta(days=3), time(10), tzinfo=location.tz
+        )
         with django_capture_on_commit_callbacks(execute=True):
             booking.appointment_book(appointment_type=appointment_type, start=start, patient=patient)
         request = GfeRequest.objects.get(patient=patient)
@@ -291,7 +297,9 @@ class TestBooking:
         provider = cast.provider_a1.memberships.get()
         location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
         patient = factories.PatientFactory(medspa=cast.medspa_a)
-        start = datetime.combine(timezone.localdate() + timedelta(days=3), time(10), tzinfo=location.tz)
+        start = datetime.combine(
+            timezone.localdate(timezone=location.tz) + timedelta(days=3), time(10), tzinfo=location.tz
+        )
         with django_capture_on_commit_callbacks(execute=True):
             appointment = booking.appointment_book(
                 appointment_type=appointment_type, start=start, patient=patient
@@ -318,7 +326,9 @@ class TestBooking:
             patient=by_hand, services=[appointment_type.service], requested_by=None
         )
         first, second = (
-            datetime.combine(timezone.localdate() + timedelta(days=days), time(10), tzinfo=location.tz)
+            datetime.combine(
+                timezone.localdate(timezone=location.tz) + timedelta(days=days), time(10), tzinfo=location.tz
+            )
             for days in (3, 4)
         )
         with django_capture_on_commit_callbacks(execute=True):
@@ -400,7 +410,9 @@ def test_the_appointment_shows_its_pending_clearance(
     provider = cast.provider_a1.memberships.get()
     location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
     patient = factories.PatientFactory(medspa=cast.medspa_a)
-    start = datetime.combine(timezone.localdate() + timedelta(days=3), time(10), tzinfo=location.tz)
+    start = datetime.combine(
+        timezone.localdate(timezone=location.tz) + timedelta(days=3), time(10), tzinfo=location.tz
+    )
     with django_capture_on_commit_callbacks(execute=True):
         appointment = booking.appointment_book(
             appointment_type=appointment_type, start=start, patient=patient

@@ -5,10 +5,11 @@ import base64
 import io
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import mail
 from django.db import connection
 from django.test import Client
@@ -166,7 +167,9 @@ def test_own_clearer_end_to_end(world, django_capture_on_commit_callbacks, mailo
     assert gfe_request.decided_at is not None and gfe_request.token_used_at is not None
     cleared = Clearance.objects.get(request=gfe_request, service=neurotoxin)
     assert cleared.status == ClearanceStatus.CLEARED
-    assert cleared.valid_until == services.months_after(timezone.localdate(), 12)
+    assert cleared.valid_until == services.months_after(
+        factories.medspa_today(gfe_request.patient.medspa), 12
+    )
     not_indicated = Clearance.objects.get(request=gfe_request, service=filler)
     assert (not_indicated.status, not_indicated.reason) == (ClearanceStatus.NOT_INDICATED, "Pregnant")
     assert not_indicated.valid_until is None
@@ -553,7 +556,7 @@ def test_invalid_transitions_are_refused(world):
 
     # A not-indicated clearance never expires (only cleared ones do), however late it is.
     not_indicated = Clearance.objects.get(request=gfe_request, service=filler)
-    services.clearances_expire(today=timezone.localdate() + timedelta(days=800))
+    services.clearances_expire(today=factories.medspa_today(cast.medspa_a) + timedelta(days=800))
     not_indicated.refresh_from_db()
     assert not_indicated.status == ClearanceStatus.NOT_INDICATED
     cleared = Clearance.objects.get(request=gfe_request, service=neurotoxin)
@@ -577,7 +580,9 @@ def test_the_nightly_job_expires_clearances_past_their_date(world):
     cast, patient, neurotoxin, filler = world
     clearance = _cleared(patient, neurotoxin)
     current = _cleared(patient, filler)
-    Clearance.objects.filter(pk=clearance.pk).update(valid_until=timezone.localdate() - timedelta(days=1))
+    Clearance.objects.filter(pk=clearance.pk).update(
+        valid_until=factories.medspa_today(patient.medspa) - timedelta(days=1)
+    )
 
     assert tasks.clearances_expire_nightly() == 1
     clearance.refresh_from_db()
@@ -592,6 +597,23 @@ def test_the_nightly_job_expires_clearances_past_their_date(world):
     services.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=None)
     patient.refresh_from_db()
     assert patient.status == PatientStatus.TO_CLEAR
+
+
+def test_a_clearance_is_valid_through_its_date_in_the_medspas_zone(world):
+    cast, patient, neurotoxin, _ = world
+    clearance = _cleared(patient, neurotoxin)
+    Clearance.objects.filter(pk=clearance.pk).update(valid_until=date(2026, 11, 30))
+    # 02:00 UTC on Dec 1 is still Nov 30 in the medspa's zone: the clearance is valid all that day.
+    with time_machine.travel(datetime(2026, 12, 1, 2, 0, tzinfo=UTC), tick=False):
+        assert factories.medspa_today(patient.medspa) == date(2026, 11, 30)
+        assert tasks.clearances_expire_nightly() == 0
+    clearance.refresh_from_db()
+    assert clearance.status == ClearanceStatus.CLEARED
+    # Midnight in New York: Dec 1 there too, and it has expired.
+    with time_machine.travel(datetime(2026, 12, 1, 5, 0, tzinfo=UTC), tick=False):
+        assert tasks.clearances_expire_nightly() == 1
+    clearance.refresh_from_db()
+    assert clearance.status == ClearanceStatus.EXPIRED
 
 
 def test_requests_nobody_decided_in_time_expire(world):
@@ -613,7 +635,7 @@ def test_a_reminder_goes_out_once_30_days_before_expiry(world, mailoutbox):
     cast, patient, neurotoxin, filler = world
     soon = _cleared(patient, neurotoxin)
     later = _cleared(patient, filler)
-    today = timezone.localdate()
+    today = factories.medspa_today(patient.medspa)
     Clearance.objects.filter(pk=soon.pk).update(valid_until=today + timedelta(days=30))
     Clearance.objects.filter(pk=later.pk).update(valid_until=today + timedelta(days=31))
     mailoutbox.clear()
@@ -635,11 +657,30 @@ def test_a_reminder_goes_out_once_30_days_before_expiry(world, mailoutbox):
     assert len(mailoutbox) == 2 and "Dermal filler: lips" in mailoutbox[1].body
 
 
+def test_the_30_days_count_from_the_medspas_day(world, mailoutbox):
+    cast, patient, neurotoxin, filler = world
+    today_there = _cleared(patient, neurotoxin)
+    in_31_days_there = _cleared(patient, filler)
+    Clearance.objects.filter(pk=today_there.pk).update(valid_until=date(2026, 11, 30))
+    Clearance.objects.filter(pk=in_31_days_there.pk).update(valid_until=date(2026, 12, 31))
+    mailoutbox.clear()
+    # 02:00 UTC on Dec 1 is Nov 30 in the medspa's zone: the first expires today, the second in 31 days.
+    with time_machine.travel(datetime(2026, 12, 1, 2, 0, tzinfo=UTC), tick=False):
+        assert factories.medspa_today(patient.medspa) == date(2026, 11, 30)
+        assert tasks.clearance_expiry_reminders() == 1
+    assert len(mailoutbox) == 1
+    assert "Neurotoxin: glabellar lines" in mailoutbox[0].body and "Dermal filler" not in mailoutbox[0].body
+    in_31_days_there.refresh_from_db()
+    assert in_31_days_there.expiry_reminder_sent_at is None
+
+
 def test_without_assigned_providers_the_admins_are_reminded(world, mailoutbox):
     cast, _, neurotoxin, _ = world
     unassigned = factories.PatientFactory(medspa=cast.medspa_a, first_name="Orla", last_name="Noprovider")
     clearance = _cleared(unassigned, neurotoxin)
-    Clearance.objects.filter(pk=clearance.pk).update(valid_until=timezone.localdate() + timedelta(days=5))
+    Clearance.objects.filter(pk=clearance.pk).update(
+        valid_until=factories.medspa_today(cast.medspa_a) + timedelta(days=5)
+    )
     mailoutbox.clear()
     assert jobs.clearance_expiry_reminders_send() == 1
     assert [email.to for email in mailoutbox] == [[cast.admin_a.email]]
@@ -651,7 +692,9 @@ def test_two_workers_send_a_reminder_once(transactional_db, cast, monkeypatch):
     patient = factories.PatientFactory(medspa=cast.medspa_a, first_name="Rhea", last_name="Racetest")
     assign(patient, cast.provider_a1)
     clearance = _cleared(patient, neurotoxin)
-    Clearance.objects.filter(pk=clearance.pk).update(valid_until=timezone.localdate() + timedelta(days=7))
+    Clearance.objects.filter(pk=clearance.pk).update(
+        valid_until=factories.medspa_today(cast.medspa_a) + timedelta(days=7)
+    )
     mail.outbox.clear()
 
     real_send = jobs.send_mail

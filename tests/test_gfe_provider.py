@@ -10,7 +10,6 @@ from io import BytesIO
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
-from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from gfe import services
@@ -105,7 +104,7 @@ def _no_licence(cast):
 
 
 def _expired_licence(cast):
-    yesterday = timezone.localdate() - timedelta(days=1)
+    yesterday = factories.medspa_today(cast.medspa_a) - timedelta(days=1)
     member(cast, "provider_a1").provider_profile.licences.update(expires_on=yesterday)
     return "provider_a1", "no current licence"
 
@@ -157,7 +156,7 @@ def test_self_clearance_signs_the_exam_and_clears_until_the_validity_ends(
     assert exam.signature.read() == images.signature_normalise(png_bytes())  # stored re-encoded
     clearance = Clearance.objects.get()
     assert clearance.service == toxin and clearance.status == ClearanceStatus.CLEARED
-    assert clearance.valid_until == services.months_after(timezone.localdate(), 6)
+    assert clearance.valid_until == services.months_after(factories.medspa_today(patient.medspa), 6)
     assert exam.request.route == Routing.SELF and exam.request.status == RequestStatus.APPROVED
     patient.refresh_from_db()
     assert patient.status == PatientStatus.ACTIVE
@@ -327,7 +326,7 @@ def test_saving_the_tab_chooses_the_routing_and_completes_the_onboarding_step(cl
 
 
 def test_clearing_our_own_is_unavailable_without_a_provider_who_may_clear(client_as, cast):
-    yesterday = timezone.localdate() - timedelta(days=1)
+    yesterday = factories.medspa_today(cast.medspa_b) - timedelta(days=1)
     member(cast, "provider_b").provider_profile.licences.update(expires_on=yesterday)
     client = client_as("admin_b")
     page = client.get(url("gfe:home")).content.decode()

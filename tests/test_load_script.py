@@ -93,7 +93,7 @@ def without_the_double_booking_constraint(transactional_db, connect_as):
 
 @pytest.mark.usefixtures("without_the_double_booking_constraint")
 def test_the_double_booking_check_finds_overlapping_active_appointments_of_one_provider(world, cast):
-    day = timezone.localdate() + timedelta(days=3)
+    day = timezone.localdate(timezone=world.location.tz) + timedelta(days=3)
     ten = datetime.combine(day, time(10), tzinfo=world.location.tz)
     first = _appointment(world, world.provider, ten)
     _appointment(world, world.provider, ten + timedelta(minutes=40))  # right after the buffer: no overlap
@@ -111,7 +111,7 @@ def test_the_double_booking_check_finds_overlapping_active_appointments_of_one_p
 
 @pytest.mark.django_db
 def test_the_race_slots_are_open_and_the_first_two_overlap(world):
-    day = timezone.localdate() + timedelta(days=2)
+    day = timezone.localdate(timezone=world.location.tz) + timedelta(days=2)
     chosen = seed.race_slots_choose(world.type, world.provider, day)
     blocked = timedelta(minutes=world.type.duration_minutes + world.type.buffer_after_minutes)
     assert len(chosen) == mix.RACE_SLOTS

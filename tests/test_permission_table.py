@@ -653,7 +653,7 @@ def visits_world(cast) -> dict:
     visit = charting.visit_start_from_appointment(appointment=appointment, by=user)
     product = charting.visit_product_add(
         visit=visit, name="Toxin", units=Decimal("20"), lot_number="L1",
-        expires_on=timezone.localdate() + timedelta(days=90),
+        expires_on=factories.medspa_today(cast.medspa_a) + timedelta(days=90),
     )  # fmt: skip
     image = ContentFile(factories.png_signature(), name="before.png")
     photo = charting.visit_photo_add(visit=visit, kind="before", image=image, caption="", by=user)
@@ -709,7 +709,7 @@ def scheduling_world(cast) -> dict:
     availability pieces and provider_a1's iCal feed."""
     provider = cast.provider_a1.memberships.get()
     location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider], rooms=1)
-    tomorrow = timezone.localdate() + timedelta(days=1)
+    tomorrow = timezone.localdate(timezone=location.tz) + timedelta(days=1)
     start = datetime.combine(tomorrow, time(10), tzinfo=location.tz)
     appointment = booking.appointment_book(
         appointment_type=appointment_type,

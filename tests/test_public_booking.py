@@ -3,12 +3,13 @@ the visitor meets them, rate limits, the manage link and what the pages must nev
 
 import re
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -409,6 +410,18 @@ class TestOnlyRealSlots:
     def test_invalid_details_are_refused(self, world, fields):
         response = Client().post(world.url, details(world, at(2, 10), **fields))
         assert response.status_code == 400
+        assert Appointment.objects.count() == 0 and Patient.objects.count() == 0
+
+    def test_a_date_of_birth_after_the_clinics_today_is_refused(self, world):
+        # At 02:30 UTC it is still yesterday in Los Angeles: the server's today is the clinic's tomorrow.
+        utc_ahead = datetime.combine(timezone.now().date(), time(2, 30), tzinfo=UTC)
+        with time_machine.travel(utc_ahead, tick=False):
+            tomorrow_there = today_la() + timedelta(days=1)
+            assert tomorrow_there == timezone.now().date()
+            response = Client().post(
+                world.url, details(world, at(2, 10), date_of_birth=tomorrow_there.isoformat())
+            )
+        assert response.status_code == 400 and "cannot be in the future" in page(response)
         assert Appointment.objects.count() == 0 and Patient.objects.count() == 0
 
 
