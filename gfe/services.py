@@ -435,11 +435,11 @@ def clearances_expire(*, today: date | None = None) -> int:
     today (the server's date is already tomorrow in a US evening), or from `today` when given."""
     with scopes_disabled():
         expired, patients = 0, set()
-        # No medspa's today is later than the server's date plus one (US zones are behind UTC).
+        # No zone is more than 14 hours ahead of UTC: no medspa's today is after the server's date plus one.
         latest = today or timezone.now().date() + timedelta(days=1)
         due = Clearance.objects.select_related("patient", "medspa").select_for_update(of=("self",))
         for clearance in due.filter(status=ClearanceStatus.CLEARED, valid_until__lt=latest):  # fmt: skip
-            if clearance.valid_until >= (today or medspa_today(clearance.medspa)):
+            if clearance.valid_until >= (today or clock.today(clearance.medspa)):
                 continue
             _transition(clearance, ClearanceStatus.EXPIRED)
             clearance.save(update_fields=["status"])
