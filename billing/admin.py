@@ -30,8 +30,13 @@ class BillAdmin(ReadOnlyAdmin):
 @admin.register(PlanPeriod)
 class PlanPeriodAdmin(ReadOnlyAdmin):
     list_display = [
-        "medspa", "business_model", "flex_revenue_split_percent", "keeps_coordinator", "starts_on", "ends_on",
-    ]  # fmt: skip
+        "medspa",
+        "business_model",
+        "flex_revenue_split_percent",
+        "keeps_coordinator",
+        "starts_on",
+        "ends_on",
+    ]
     list_filter = ["business_model", "keeps_coordinator"]
     list_select_related = ["medspa"]
     search_fields = ["medspa__name"]

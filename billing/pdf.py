@@ -17,8 +17,9 @@ def filename(bill: Bill) -> str:
 def bill_pdf_bytes(bill: Bill, lines: list[BillLine]) -> bytes:
     generated = clock.local(bill.generated_at, bill.medspa)
     month = date_format(bill.month, "F Y")
-    document = Document(title=f"Portrait bill {bill.number}", author="Portrait", created=bill.generated_at,
-                        label_width=35)  # fmt: skip
+    document = Document(
+        title=f"Portrait bill {bill.number}", author="Portrait", created=bill.generated_at, label_width=35
+    )
     line, fact, pdf = document.line, document.fact, document.pdf
 
     line("Portrait", size=20, style="B", height=10)

@@ -90,10 +90,14 @@ def bench_team(medspa: Medspa, token: str, providers: int) -> tuple[User, list[M
 
 def bench_patients(medspa: Medspa, count: int) -> list[Patient]:
     return Patient.objects.bulk_create(
-        Patient(medspa=medspa, first_name=f"Patient{number}", last_name="Bench",
-                date_of_birth=date(1980, 1, 1) + timedelta(days=number * 37))
+        Patient(
+            medspa=medspa,
+            first_name=f"Patient{number}",
+            last_name="Bench",
+            date_of_birth=date(1980, 1, 1) + timedelta(days=number * 37),
+        )
         for number in range(count)
-    )  # fmt: skip
+    )
 
 
 def bench_medspa_delete(medspa: Medspa, *, first: Iterable[type[Model]] = ()) -> None:
@@ -130,9 +134,11 @@ class BenchCommand(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--runs", type=int, default=self.default_runs,
+            "--runs",
+            type=int,
+            default=self.default_runs,
             help=f"Timed runs of each {self.measured} ({self.default_runs}).",
-        )  # fmt: skip
+        )
         parser.add_argument(
             "--warmup",
             type=int,

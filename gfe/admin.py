@@ -20,9 +20,14 @@ class GfeSettingsForm(forms.ModelForm):
     class Meta:
         model = GfeSettings
         fields = [
-            "medspa", "routing", "validity_months", "auto_request_on_booking",
-            "clearer_name", "clearer_credential", "clearer_email",
-        ]  # fmt: skip
+            "medspa",
+            "routing",
+            "validity_months",
+            "auto_request_on_booking",
+            "clearer_name",
+            "clearer_credential",
+            "clearer_email",
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -71,32 +76,69 @@ class ClearanceInline(admin.TabularInline):
 
 @admin.register(GfeRequest)
 class GfeRequestAdmin(PatientReadLogAdmin, ReadOnlyAdmin):
-    list_display = ["created_at", "patient", "medspa", "route", "status", "urgent", "source", "decided_at",
-                    "clearer_email", "decision_email", "queue_link"]  # fmt: skip
+    list_display = [
+        "created_at",
+        "patient",
+        "medspa",
+        "route",
+        "status",
+        "urgent",
+        "source",
+        "decided_at",
+        "clearer_email",
+        "decision_email",
+        "queue_link",
+    ]
     list_filter = [
-        "route", "status", "urgent", "medspa", email_filter(CLEARER_EMAILS, "email to the clearer"),
+        "route",
+        "status",
+        "urgent",
+        "medspa",
+        email_filter(CLEARER_EMAILS, "email to the clearer"),
         email_filter(DECISION_EMAILS, "email of the decision"),
-    ]  # fmt: skip
+    ]
     search_fields = ["patient__first_name", "patient__last_name"]
     date_hierarchy = "created_at"
     list_select_related = ["patient", "medspa"]
     fields = [
-        "medspa", "patient", "services", "route", "status", "source", "urgent", "urgent_fee", "requested_by",
-        "token_expires_at", "token_used_at", "created_at", "decided_at", "clearer_notified_at",
-        "clearer_email", "decision_notified_at", "decision_email",
-    ]  # fmt: skip
+        "medspa",
+        "patient",
+        "services",
+        "route",
+        "status",
+        "source",
+        "urgent",
+        "urgent_fee",
+        "requested_by",
+        "token_expires_at",
+        "token_used_at",
+        "created_at",
+        "decided_at",
+        "clearer_notified_at",
+        "clearer_email",
+        "decision_notified_at",
+        "decision_email",
+    ]
     readonly_fields = fields
     inlines = [ClearanceInline]
 
     @admin.display(description="email to the clearer")
     def clearer_email(self, obj):
-        return email_state(obj.clearer_notified_at, obj.clearer_email_attempts,
-                           obj.clearer_email_next_attempt_at, obj.clearer_email_error)  # fmt: skip
+        return email_state(
+            obj.clearer_notified_at,
+            obj.clearer_email_attempts,
+            obj.clearer_email_next_attempt_at,
+            obj.clearer_email_error,
+        )
 
     @admin.display(description="email of the decision")
     def decision_email(self, obj):
-        return email_state(obj.decision_notified_at, obj.decision_email_attempts,
-                           obj.decision_email_next_attempt_at, obj.decision_email_error)  # fmt: skip
+        return email_state(
+            obj.decision_notified_at,
+            obj.decision_email_attempts,
+            obj.decision_email_next_attempt_at,
+            obj.decision_email_error,
+        )
 
     @admin.display(description="queue")
     def queue_link(self, obj):
@@ -113,10 +155,23 @@ class GfeExamAdmin(PatientReadLogAdmin, ReadOnlyAdmin):
     date_hierarchy = "signed_at"
     list_select_related = ["patient", "medspa", "request"]
     fields = [
-        "medspa", "patient", "request", "clearer", "clearer_name", "clearer_credential", "clearer_licence",
-        "history_reviewed", "medications_reviewed", "allergies_reviewed", "diagnoses", "icd10_codes",
-        "contraindications", "notes", "signed", "signed_at",
-    ]  # fmt: skip
+        "medspa",
+        "patient",
+        "request",
+        "clearer",
+        "clearer_name",
+        "clearer_credential",
+        "clearer_licence",
+        "history_reviewed",
+        "medications_reviewed",
+        "allergies_reviewed",
+        "diagnoses",
+        "icd10_codes",
+        "contraindications",
+        "notes",
+        "signed",
+        "signed_at",
+    ]
     readonly_fields = fields
 
     @admin.display(description="signature")
@@ -127,13 +182,29 @@ class GfeExamAdmin(PatientReadLogAdmin, ReadOnlyAdmin):
 
 @admin.register(Clearance)
 class ClearanceAdmin(PatientReadLogAdmin, ReadOnlyAdmin):
-    list_display = ["patient", "service", "medspa", "status", "valid_until", "decided_at",
-                    "expiry_reminder_sent_at"]  # fmt: skip
+    list_display = [
+        "patient",
+        "service",
+        "medspa",
+        "status",
+        "valid_until",
+        "decided_at",
+        "expiry_reminder_sent_at",
+    ]
     list_filter = ["status", "medspa"]
     search_fields = ["patient__first_name", "patient__last_name"]
     list_select_related = ["patient", "medspa", "service__library_service"]
     fields = [
-        "medspa", "patient", "service", "request", "exam", "status", "valid_until", "reason", "decided_at",
-        "expiry_reminder_sent_at", "created_at",
-    ]  # fmt: skip
+        "medspa",
+        "patient",
+        "service",
+        "request",
+        "exam",
+        "status",
+        "valid_until",
+        "reason",
+        "decided_at",
+        "expiry_reminder_sent_at",
+        "created_at",
+    ]
     readonly_fields = fields

@@ -73,9 +73,11 @@ class GfeRequestViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         created = services.gfe_request_create(
-            patient=data["patient"], services=data["services"], requested_by=request.user,
+            patient=data["patient"],
+            services=data["services"],
+            requested_by=request.user,
             urgent=data.get("urgent", False),
-        )  # fmt: skip
+        )
         if created is None:
             return Response(
                 {"detail": "Every service is already cleared or requested."}, status=status.HTTP_200_OK

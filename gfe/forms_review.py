@@ -60,9 +60,11 @@ class GfeDecisionForm(DrawnSignatureForm):
         self.fields["data_url"].error_messages["required"] = "Draw your signature in the box first."
         for service in self.services:
             self.fields[f"decision_{service.pk}"] = forms.ChoiceField(
-                label=service.display_name, choices=DECISION_CHOICES, widget=forms.RadioSelect,
+                label=service.display_name,
+                choices=DECISION_CHOICES,
+                widget=forms.RadioSelect,
                 error_messages={"required": f"Decide {service.display_name}."},
-            )  # fmt: skip
+            )
             self.fields[f"reason_{service.pk}"] = forms.CharField(
                 label="Reason (required unless cleared)", required=False, max_length=300
             )

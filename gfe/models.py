@@ -214,9 +214,11 @@ class Clearance(models.Model):
         indexes = [models.Index(fields=["patient", "service", "-created_at"], name="clearance_latest")]
         constraints = [
             models.UniqueConstraint(fields=["request", "service"], name="clearance_once_per_request_service"),
-            models.CheckConstraint(condition=~Q(status="cleared") | Q(valid_until__isnull=False),
-                                   name="a_clearance_has_an_expiry"),
-        ]  # fmt: skip
+            models.CheckConstraint(
+                condition=~Q(status="cleared") | Q(valid_until__isnull=False),
+                name="a_clearance_has_an_expiry",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.patient} · {self.service}: {self.get_status_display()}"

@@ -48,11 +48,12 @@ def clearance_valid(patient: Patient, service: Service, on: date | None = None) 
     zone by default)."""
     on = on or clock.today(patient.medspa)
     return (
-        Clearance.objects.filter(patient=patient, service=service, status=ClearanceStatus.CLEARED,
-                                 valid_until__gte=on)
+        Clearance.objects.filter(
+            patient=patient, service=service, status=ClearanceStatus.CLEARED, valid_until__gte=on
+        )
         .order_by("-valid_until")
         .first()
-    )  # fmt: skip
+    )
 
 
 def clearances_by_service(patient: Patient) -> dict[int, Clearance]:
@@ -74,9 +75,10 @@ def gate_missing(patient: Patient, services: list[Service], on: date | None = No
     if not needing:
         return []
     cleared = set(
-        Clearance.objects.filter(patient=patient, service__in=needing, status=ClearanceStatus.CLEARED,
-                                 valid_until__gte=on).values_list("service_id", flat=True)
-    )  # fmt: skip
+        Clearance.objects.filter(
+            patient=patient, service__in=needing, status=ClearanceStatus.CLEARED, valid_until__gte=on
+        ).values_list("service_id", flat=True)
+    )
     return [service for service in needing if service.pk not in cleared]
 
 
@@ -86,10 +88,12 @@ def open_requests(patient: Patient) -> QuerySet[GfeRequest]:
 
 def services_with_open_request(patient: Patient) -> set[int]:
     return set(
-        Clearance.objects.filter(patient=patient, request__status__in=OPEN_REQUEST_STATUSES,
-                                 status__in=[ClearanceStatus.REQUESTED, ClearanceStatus.IN_REVIEW])
-        .values_list("service_id", flat=True)
-    )  # fmt: skip
+        Clearance.objects.filter(
+            patient=patient,
+            request__status__in=OPEN_REQUEST_STATUSES,
+            status__in=[ClearanceStatus.REQUESTED, ClearanceStatus.IN_REVIEW],
+        ).values_list("service_id", flat=True)
+    )
 
 
 def profile_panel_context(patient: Patient, area: str) -> dict:

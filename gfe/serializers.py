@@ -34,8 +34,19 @@ class ClearanceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Clearance
-        fields = ["id", "patient", "service", "service_name", "status", "valid_until", "reason", "request",
-                  "exam", "decided_at", "created_at"]  # fmt: skip
+        fields = [
+            "id",
+            "patient",
+            "service",
+            "service_name",
+            "status",
+            "valid_until",
+            "reason",
+            "request",
+            "exam",
+            "decided_at",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -46,9 +57,17 @@ class GfeRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = GfeRequest
         fields = [
-            "id", "patient", "services", "route", "status", "source", "urgent", "urgent_fee", "created_at",
+            "id",
+            "patient",
+            "services",
+            "route",
+            "status",
+            "source",
+            "urgent",
+            "urgent_fee",
+            "created_at",
             "decided_at",
-        ]  # fmt: skip
+        ]
         read_only_fields = ["route", "status", "source", "urgent_fee", "created_at", "decided_at"]
 
 

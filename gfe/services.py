@@ -141,10 +141,15 @@ def gfe_request_create(
         return None
     is_urgent = urgent and gfe_settings.routing == Routing.PORTRAIT
     request = GfeRequest.objects.create(
-        medspa=medspa, patient=patient, route=gfe_settings.routing, source=source, urgent=is_urgent,
-        urgent_fee=urgent_fee() if is_urgent else Decimal("0"), requested_by=requested_by,
+        medspa=medspa,
+        patient=patient,
+        route=gfe_settings.routing,
+        source=source,
+        urgent=is_urgent,
+        urgent_fee=urgent_fee() if is_urgent else Decimal("0"),
+        requested_by=requested_by,
         **(emails.CLEARER_EMAILS.queued() if gfe_settings.routing == Routing.OWN_CLEARER else {}),
-    )  # fmt: skip
+    )
     request.services.set(wanted)
     for service in wanted:
         Clearance.objects.create(medspa=medspa, patient=patient, service=service, request=request)
@@ -163,8 +168,9 @@ def gfe_request_for_booking(*, patient: Patient, service: Service, on: date) -> 
         return None
     if not settings_for(patient.medspa).auto_request_on_booking:
         return None  # the caller refreshes the patient's status after every booking
-    return gfe_request_create(patient=patient, services=[service], requested_by=None,
-                              source=GfeRequest.Source.BOOKING)  # fmt: skip
+    return gfe_request_create(
+        patient=patient, services=[service], requested_by=None, source=GfeRequest.Source.BOOKING
+    )
 
 
 @transaction.atomic
@@ -264,11 +270,16 @@ def gfe_decide(
         ):
             raise GfeRuleBroken("Give the reason for every service not cleared.")
     signed = GfeExam(
-        medspa_id=request.medspa_id, patient=request.patient, request=request, clearer=clearer,
-        clearer_name=clearer_name, clearer_credential=clearer_credential, clearer_licence=clearer_licence,
+        medspa_id=request.medspa_id,
+        patient=request.patient,
+        request=request,
+        clearer=clearer,
+        clearer_name=clearer_name,
+        clearer_credential=clearer_credential,
+        clearer_licence=clearer_licence,
         **{key: exam.get(key, "") for key in ("diagnoses", "icd10_codes", "contraindications", "notes")},
         **{key: bool(exam.get(key)) for key in REVIEW_FLAGS},
-    )  # fmt: skip
+    )
     if not signature_png and clearer is not None and clearer.provider_profile.signature:
         with clearer.provider_profile.signature.open("rb") as on_file:
             signature_png = on_file.read()
@@ -292,10 +303,12 @@ def gfe_decide(
         clearance.save()
     outcomes = {d.status for d in decisions.values()}
     request.status = (
-        RequestStatus.APPROVED if ClearanceStatus.CLEARED in outcomes
-        else RequestStatus.DEFERRED if ClearanceStatus.DEFERRED in outcomes
+        RequestStatus.APPROVED
+        if ClearanceStatus.CLEARED in outcomes
+        else RequestStatus.DEFERRED
+        if ClearanceStatus.DEFERRED in outcomes
         else RequestStatus.REJECTED
-    )  # fmt: skip
+    )
     request.decided_at = now
     request.token_used_at = request.token_used_at or now
     owed = emails.DECISION_EMAILS.queued(now) if notify else {}  # the decision's email, queued below
@@ -333,15 +346,29 @@ def gfe_self_clear(
         raise GfeRuleBroken("Only active services can be cleared.")
     _supersede_open_requests(patient=patient, services=services)
     request = GfeRequest.objects.create(
-        medspa=patient.medspa, patient=patient, route=Routing.SELF, requested_by=membership.user,
+        medspa=patient.medspa,
+        patient=patient,
+        route=Routing.SELF,
+        requested_by=membership.user,
         status=RequestStatus.IN_REVIEW,
-    )  # fmt: skip
+    )
     request.services.set(services)
     for service in services:
-        Clearance.objects.create(medspa=patient.medspa, patient=patient, service=service, request=request,
-                                 status=ClearanceStatus.IN_REVIEW)  # fmt: skip
-    return gfe_decide(request=request, decisions=decisions, exam=exam, clearer=membership,
-                      signature_png=signature_png, notify=notify)  # fmt: skip
+        Clearance.objects.create(
+            medspa=patient.medspa,
+            patient=patient,
+            service=service,
+            request=request,
+            status=ClearanceStatus.IN_REVIEW,
+        )
+    return gfe_decide(
+        request=request,
+        decisions=decisions,
+        exam=exam,
+        clearer=membership,
+        signature_png=signature_png,
+        notify=notify,
+    )
 
 
 def _supersede_open_requests(*, patient: Patient, services: list[Service]) -> None:
@@ -349,9 +376,11 @@ def _supersede_open_requests(*, patient: Patient, services: list[Service]) -> No
     expired, with the reason) and a request left with nothing open is closed too, so no clearer decides
     it a second time."""
     pending = Clearance.objects.select_for_update().filter(
-        patient=patient, service__in=services, request__status__in=OPEN_REQUEST_STATUSES,
+        patient=patient,
+        service__in=services,
+        request__status__in=OPEN_REQUEST_STATUSES,
         status__in=[ClearanceStatus.REQUESTED, ClearanceStatus.IN_REVIEW],
-    )  # fmt: skip
+    )
     requests = set()
     for clearance in pending:
         _transition(clearance, ClearanceStatus.EXPIRED)
@@ -402,20 +431,29 @@ BOOKED_SERVICES: Registry[Callable[[Patient], list[tuple[Service, date]]]] = Reg
 
 
 def _booked_uncleared(patient: Patient) -> list[Service]:
-    booked = [(service, day) for listed in BOOKED_SERVICES for service, day in listed(patient)
-              if service.effective_requires_gfe]  # fmt: skip
+    booked = [
+        (service, day)
+        for listed in BOOKED_SERVICES
+        for service, day in listed(patient)
+        if service.effective_requires_gfe
+    ]
     if not booked:
         return []
     # One query for all bookings: a service is cleared on a day when its latest clearance lasts until then.
     cleared_until = dict(
-        Clearance.objects.filter(patient=patient, service__in={service for service, _ in booked},
-                                 status=ClearanceStatus.CLEARED)
-        .order_by().values("service_id").annotate(until=Max("valid_until")).values_list("service_id", "until")
-    )  # fmt: skip
+        Clearance.objects.filter(
+            patient=patient, service__in={service for service, _ in booked}, status=ClearanceStatus.CLEARED
+        )
+        .order_by()
+        .values("service_id")
+        .annotate(until=Max("valid_until"))
+        .values_list("service_id", "until")
+    )
     return [
-        service for service, day in booked
+        service
+        for service, day in booked
         if cleared_until.get(service.pk) is None or cleared_until[service.pk] < day
-    ]  # fmt: skip
+    ]
 
 
 def gate_check(*, patient: Patient, services: list[Service], on: date | None = None) -> None:
@@ -438,7 +476,7 @@ def clearances_expire(*, today: date | None = None) -> int:
         # No zone is more than 14 hours ahead of UTC: no medspa's today is after the server's date plus one.
         latest = today or timezone.now().date() + timedelta(days=1)
         due = Clearance.objects.select_related("patient", "medspa").select_for_update(of=("self",))
-        for clearance in due.filter(status=ClearanceStatus.CLEARED, valid_until__lt=latest):  # fmt: skip
+        for clearance in due.filter(status=ClearanceStatus.CLEARED, valid_until__lt=latest):
             if clearance.valid_until >= (today or clock.today(clearance.medspa)):
                 continue
             _transition(clearance, ClearanceStatus.EXPIRED)
@@ -452,8 +490,9 @@ def clearances_expire(*, today: date | None = None) -> int:
             patients.add(request.patient)
             request.status = RequestStatus.EXPIRED
             request.save(update_fields=["status"])
-            for clearance in request.clearances.filter(status__in=[ClearanceStatus.REQUESTED,
-                                                                   ClearanceStatus.IN_REVIEW]):  # fmt: skip
+            for clearance in request.clearances.filter(
+                status__in=[ClearanceStatus.REQUESTED, ClearanceStatus.IN_REVIEW]
+            ):
                 _transition(clearance, ClearanceStatus.EXPIRED)
                 clearance.save(update_fields=["status"])
         for patient in patients:

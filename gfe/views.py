@@ -424,7 +424,9 @@ def exam_pdf_bytes(exam: GfeExam) -> bytes:
             pdf.image(BytesIO(signature), w=60)
         except Exception:  # an unreadable image must not keep the signed record from printing
             line("(The signature image could not be read.)")
-    line(f"Signed electronically on {_day(signed)} at {date_format(signed, 'g:i A')} ({medspa.time_zone}) by "
-         f"{exam.clearer_name}, {exam.clearer_credential}"
-         + (f", licence {exam.clearer_licence}." if exam.clearer_licence else "."))  # fmt: skip
+    line(
+        f"Signed electronically on {_day(signed)} at {date_format(signed, 'g:i A')} ({medspa.time_zone}) by "
+        f"{exam.clearer_name}, {exam.clearer_credential}"
+        + (f", licence {exam.clearer_licence}." if exam.clearer_licence else ".")
+    )
     return document.output()

@@ -91,9 +91,11 @@ def review(request, token: str):
             return redirect(request.path)
         gfe_settings = GfeSettings.objects.filter(medspa_id=gfe_request.medspa_id).first()
         patient_access_record(
-            patient=gfe_request.patient, request=request, viewed="GFE review link: patient intake",
+            patient=gfe_request.patient,
+            request=request,
+            viewed="GFE review link: patient intake",
             actor_label=clearer_label(gfe_request, gfe_settings),
-        )  # fmt: skip
+        )
         if request.method == "GET":
             initial = (
                 {
@@ -126,10 +128,13 @@ def _expiry_label(gfe_request: GfeRequest) -> str:
 
 def _page(request, gfe_request: GfeRequest, requested: list, form: GfeDecisionForm, *, status: int = 200):
     return _render(
-        request, "gfe/review/review.html",
+        request,
+        "gfe/review/review.html",
         {
-            "intake": intake(gfe_request, requested), "form": form, "expires": _expiry_label(gfe_request),
+            "intake": intake(gfe_request, requested),
+            "form": form,
+            "expires": _expiry_label(gfe_request),
             "not_started": gfe_request.status == RequestStatus.SENT,
         },
         status=status,
-    )  # fmt: skip
+    )

@@ -51,9 +51,20 @@ class CatalogProductForm(forms.ModelForm):
     class Meta:
         model = CatalogProduct
         fields = [
-            "supplier", "name", "category", "sku", "description", "unit", "pack_size", "market_price",
-            "price_legacy", "price_launch", "price_flex", "disclaimer", "is_available",
-        ]  # fmt: skip
+            "supplier",
+            "name",
+            "category",
+            "sku",
+            "description",
+            "unit",
+            "pack_size",
+            "market_price",
+            "price_legacy",
+            "price_launch",
+            "price_flex",
+            "disclaimer",
+            "is_available",
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -75,24 +86,53 @@ class CatalogProductForm(forms.ModelForm):
 @admin.register(CatalogProduct)
 class CatalogProductAdmin(admin.ModelAdmin):
     form = CatalogProductForm
-    list_display = ["name", "pack_size", "supplier", "category", "market_price", "price_legacy",
-                    "price_launch", "price_flex", "savings", "is_available"]  # fmt: skip
+    list_display = [
+        "name",
+        "pack_size",
+        "supplier",
+        "category",
+        "market_price",
+        "price_legacy",
+        "price_launch",
+        "price_flex",
+        "savings",
+        "is_available",
+    ]
     list_filter = ["category", "supplier", "is_available"]
     search_fields = ["name", "sku", "supplier__name"]
     list_select_related = ["supplier"]
     readonly_fields = ["updated_at"]
     fieldsets = [
-        (None, {"fields": ["supplier", "name", "category", "sku", "description", "unit", "pack_size",
-                           "is_available"]}),
-        ("Prices", {"fields": ["market_price", "price_legacy", "price_launch", "price_flex"],
-                    "description": PRICES_HELP}),
+        (
+            None,
+            {
+                "fields": [
+                    "supplier",
+                    "name",
+                    "category",
+                    "sku",
+                    "description",
+                    "unit",
+                    "pack_size",
+                    "is_available",
+                ]
+            },
+        ),
+        (
+            "Prices",
+            {
+                "fields": ["market_price", "price_legacy", "price_launch", "price_flex"],
+                "description": PRICES_HELP,
+            },
+        ),
         ("Conditions", {"fields": ["disclaimer", "updated_at"]}),
-    ]  # fmt: skip
+    ]
 
     @admin.display(description="savings (Legacy / Launch / Flex)")
     def savings(self, obj):
-        return " / ".join(_saving(obj.market_price, price) for price in (obj.price_legacy, obj.price_launch,
-                                                                           obj.price_flex))  # fmt: skip
+        return " / ".join(
+            _saving(obj.market_price, price) for price in (obj.price_legacy, obj.price_launch, obj.price_flex)
+        )
 
 
 def _saving(market, price) -> str:
@@ -138,18 +178,39 @@ class OrderEventInline(ReadOnlyInline):
 
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
-    list_display = ["number", "medspa", "business_model", "status", "submitted_at", "delivery_date", "total",
-                    "review_link"]  # fmt: skip
+    list_display = [
+        "number",
+        "medspa",
+        "business_model",
+        "status",
+        "submitted_at",
+        "delivery_date",
+        "total",
+        "review_link",
+    ]
     list_filter = ["status", "business_model", "medspa"]
     search_fields = ["medspa__name", "tracking_number"]
     search_help_text = "A medspa's name, a tracking number, or an order number (PO-000123)."
     date_hierarchy = "submitted_at"
     list_select_related = ["medspa"]
     fields = [
-        "review_link", "medspa", "status", "business_model", "delivery_date", "payment_method", "ship_to",
-        "notes", "total", "submitted_by", "submitted_at", "review_note", "reviewed_by", "reviewed_at",
-        "carrier", "tracking_number",
-    ]  # fmt: skip
+        "review_link",
+        "medspa",
+        "status",
+        "business_model",
+        "delivery_date",
+        "payment_method",
+        "ship_to",
+        "notes",
+        "total",
+        "submitted_by",
+        "submitted_at",
+        "review_note",
+        "reviewed_by",
+        "reviewed_at",
+        "carrier",
+        "tracking_number",
+    ]
     readonly_fields = fields
     inlines = [OrderLineInline, OrderEventInline]
 
@@ -173,14 +234,34 @@ class OrderAdmin(ReadOnlyAdmin):
 
 @admin.register(PricingIssue)
 class PricingIssueAdmin(ReadOnlyAdmin):
-    list_display = ["reported_at", "medspa", "business_model", "order", "product", "status", "reported_by",
-                    "resolved_at"]  # fmt: skip
+    list_display = [
+        "reported_at",
+        "medspa",
+        "business_model",
+        "order",
+        "product",
+        "status",
+        "reported_by",
+        "resolved_at",
+    ]
     list_filter = ["status", "business_model", "medspa"]
     search_fields = ["message", "resolution", "medspa__name", "product__name"]
     date_hierarchy = "reported_at"
     list_select_related = ["medspa", "order", "product__supplier", "reported_by"]
-    fields = ["tickets_link", "medspa", "business_model", "order", "product", "message", "reported_by",
-              "reported_at", "status", "resolution", "resolved_by", "resolved_at"]  # fmt: skip
+    fields = [
+        "tickets_link",
+        "medspa",
+        "business_model",
+        "order",
+        "product",
+        "message",
+        "reported_by",
+        "reported_at",
+        "status",
+        "resolution",
+        "resolved_by",
+        "resolved_at",
+    ]
     readonly_fields = fields
 
     @admin.display(description="resolve")

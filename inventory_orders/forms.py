@@ -16,13 +16,18 @@ class CartAddForm(forms.Form):
     """`quantity` more of a product in the cart."""
 
     product = forms.ModelChoiceField(
-        queryset=CatalogProduct.objects.all(), widget=forms.HiddenInput,
+        queryset=CatalogProduct.objects.all(),
+        widget=forms.HiddenInput,
         error_messages={"invalid_choice": "That product is not in the catalog any more."},
-    )  # fmt: skip
+    )
     quantity = forms.IntegerField(
-        min_value=1, max_value=services.MAX_QUANTITY, initial=1, widget=QUANTITY_WIDGET, label="Quantity",
+        min_value=1,
+        max_value=services.MAX_QUANTITY,
+        initial=1,
+        widget=QUANTITY_WIDGET,
+        label="Quantity",
         error_messages={"required": "Enter how many to add."},
-    )  # fmt: skip
+    )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
@@ -48,15 +53,18 @@ class CheckoutForm(forms.Form):
     it comes back with an error), so a double click or a resubmission places one order."""
 
     delivery_date = forms.DateField(
-        label="Delivery date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label="Delivery date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": "Pick a delivery date.", "invalid": "Enter a date (YYYY-MM-DD)."},
-    )  # fmt: skip
+    )
     payment_method = forms.ChoiceField(label="Payment method", choices=PaymentMethod.choices)
     notes = forms.CharField(
-        required=False, max_length=1000, label="Notes for the inventory team",
+        required=False,
+        max_length=1000,
+        label="Notes for the inventory team",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Optional: delivery instructions, a substitute you would accept…",
-    )  # fmt: skip
+    )
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, today: date, **kwargs):
@@ -94,7 +102,9 @@ class PricingIssueForm(forms.Form):
     """A ticket to Portrait's team about a price that looks wrong."""
 
     message = forms.CharField(
-        max_length=2000, label="What looks wrong?", widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        label="What looks wrong?",
+        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say what looks wrong with the price."},
         help_text="It opens a ticket that Portrait's inventory team sees and follows up.",
-    )  # fmt: skip
+    )

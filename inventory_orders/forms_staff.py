@@ -35,10 +35,12 @@ class RejectForm(ActionForm):
     action = "reject"
 
     reason = forms.CharField(
-        max_length=2000, widget=NOTE_WIDGET, label="Reason",
+        max_length=2000,
+        widget=NOTE_WIDGET,
+        label="Reason",
         help_text="The medspa's admins read it in the email and in their order history.",
         error_messages={"required": "Say why the order is rejected."},
-    )  # fmt: skip
+    )
 
 
 class ShipForm(ActionForm):
@@ -46,9 +48,10 @@ class ShipForm(ActionForm):
 
     carrier = forms.CharField(required=False, max_length=60, label="Carrier", help_text="E.g. UPS, FedEx.")
     tracking_number = forms.CharField(
-        max_length=80, label="Tracking number",
+        max_length=80,
+        label="Tracking number",
         error_messages={"required": "Give the tracking number: the medspa follows the parcel with it."},
-    )  # fmt: skip
+    )
 
 
 class DeliverForm(ActionForm):
@@ -73,10 +76,12 @@ class ChangeForm(ActionForm):
     action = "change"
 
     note = forms.CharField(
-        max_length=2000, widget=NOTE_WIDGET, label="What changed and why",
-        help_text="The medspa's admins read it beside each line's \"ordered\" and \"now\".",
+        max_length=2000,
+        widget=NOTE_WIDGET,
+        label="What changed and why",
+        help_text='The medspa\'s admins read it beside each line\'s "ordered" and "now".',
         error_messages={"required": "Say what changed and why: the medspa's admin reads it."},
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, order: Order, lines: list[OrderLine], products: list[CatalogProduct], **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,17 +90,24 @@ class ChangeForm(ActionForm):
         for line in lines:
             price_attrs = {"min": "0", "step": "0.01", "placeholder": line.unit_price}
             self.fields[f"quantity_{line.pk}"] = forms.IntegerField(
-                min_value=0, max_value=MAX_QUANTITY, initial=line.quantity, label="Quantity",
+                min_value=0,
+                max_value=MAX_QUANTITY,
+                initial=line.quantity,
+                label="Quantity",
                 widget=forms.NumberInput(attrs={"min": "0", "max": str(MAX_QUANTITY), "step": "1"}),
                 error_messages={"required": "Give a quantity (0 removes the line)."},
-            )  # fmt: skip
+            )
             self.fields[f"product_{line.pk}"] = forms.ChoiceField(
                 required=False, label="Substitute", choices=self._product_choices(line)
             )
             self.fields[f"unit_price_{line.pk}"] = forms.DecimalField(
-                required=False, min_value=Decimal(0), max_digits=10, decimal_places=2, label="Unit price",
+                required=False,
+                min_value=Decimal(0),
+                max_digits=10,
+                decimal_places=2,
+                label="Unit price",
                 widget=forms.NumberInput(attrs=price_attrs),
-            )  # fmt: skip
+            )
             # The table has no label per cell: the name says which line a field belongs to.
             for name in ("quantity", "product", "unit_price"):
                 field = self.fields[f"{name}_{line.pk}"]
@@ -135,10 +147,12 @@ class ChangeForm(ActionForm):
 
 class ResolveForm(forms.Form):
     resolution = forms.CharField(
-        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Resolution",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Resolution",
         help_text="What was found and done (e.g. the price was corrected in the catalog).",
         error_messages={"required": "Say how the ticket was resolved."},
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, issue_pk: int, **kwargs):
         super().__init__(*args, prefix=f"issue{issue_pk}", **kwargs)

@@ -92,9 +92,11 @@ class OrderingRules(models.Model):
     """When orders can be delivered: one row, edited by Portrait staff."""
 
     lead_days = models.PositiveSmallIntegerField(
-        "lead time (business days)", default=3, validators=[MaxValueValidator(60)],
+        "lead time (business days)",
+        default=3,
+        validators=[MaxValueValidator(60)],
         help_text="The earliest delivery is this many business days after today.",
-    )  # fmt: skip
+    )
     weekend_delivery = models.BooleanField("deliver on weekends", default=False)
 
     class Meta:
@@ -159,9 +161,11 @@ class PaymentMethod(models.TextChoices):
 
 
 @pghistory.track(
-    pghistory.InsertEvent(), pghistory.UpdateEvent(), model_name="OrderAuditEvent",
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    model_name="OrderAuditEvent",
     obj_field=pghistory.ObjForeignKey(related_name="audit_events"),
-)  # fmt: skip
+)
 class Order(models.Model):
     """An order as submitted, at the prices of the medspa's model then, and where its review took it."""
 
@@ -242,8 +246,10 @@ class OrderLine(models.Model):
     @property
     def is_changed(self) -> bool:
         return (self.product_id, self.quantity, self.unit_price) != (
-            self.ordered_product_id, self.ordered_quantity, self.ordered_unit_price,
-        )  # fmt: skip
+            self.ordered_product_id,
+            self.ordered_quantity,
+            self.ordered_unit_price,
+        )
 
 
 class OrderEvent(models.Model):

@@ -43,12 +43,16 @@ logger = logging.getLogger(__name__)
 MAX_QUANTITY = 999
 # Where each status may go next, and who takes it there.
 TRANSITIONS = {
-    OrderStatus.SUBMITTED: {OrderStatus.APPROVED, OrderStatus.CHANGED, OrderStatus.REJECTED,
-                            OrderStatus.CANCELLED},
+    OrderStatus.SUBMITTED: {
+        OrderStatus.APPROVED,
+        OrderStatus.CHANGED,
+        OrderStatus.REJECTED,
+        OrderStatus.CANCELLED,
+    },
     OrderStatus.APPROVED: {OrderStatus.SHIPPED},
     OrderStatus.CHANGED: {OrderStatus.SHIPPED},
     OrderStatus.SHIPPED: {OrderStatus.DELIVERED},
-}  # fmt: skip
+}
 
 
 class OrderingRefused(DomainError):
@@ -166,10 +170,15 @@ def _line_set(cart: Cart, medspa: Medspa, product: CatalogProduct, quantity: int
         if not (product.is_available and product.supplier.is_active):
             raise OrderingRefused(f"{product.name} is not available at the moment.")
         CartLine.objects.update_or_create(
-            cart=cart, product=product,
-            defaults={"medspa": medspa, "quantity": quantity, "priced_for": medspa.business_model,
-                      "unit_price": product.price_for(medspa.business_model)},
-        )  # fmt: skip
+            cart=cart,
+            product=product,
+            defaults={
+                "medspa": medspa,
+                "quantity": quantity,
+                "priced_for": medspa.business_model,
+                "unit_price": product.price_for(medspa.business_model),
+            },
+        )
     cart.save(update_fields=["updated_at"])
     return cart
 
@@ -210,8 +219,12 @@ def carts_follow_plan(medspa: Medspa, before: dict | None) -> None:
 
 
 def _address(medspa: Medspa) -> str:
-    lines = [medspa.display_name, medspa.shipping_line1, medspa.shipping_line2,
-             f"{medspa.shipping_city}, {medspa.shipping_state} {medspa.shipping_postal_code}"]  # fmt: skip
+    lines = [
+        medspa.display_name,
+        medspa.shipping_line1,
+        medspa.shipping_line2,
+        f"{medspa.shipping_city}, {medspa.shipping_state} {medspa.shipping_postal_code}",
+    ]
     return "\n".join(line for line in lines if line.strip())
 
 
@@ -255,21 +268,34 @@ def _order_place(medspa, by, delivery_date, payment_method, notes, key) -> Order
     try:
         with transaction.atomic():
             order = Order.objects.create(
-                medspa=medspa, business_model=medspa.business_model, delivery_date=delivery_date,
-                payment_method=payment_method, ship_to=_address(medspa), notes=notes.strip(),
-                total=sum(line.line_total for line in lines), idempotency_key=key, submitted_by=by,
-            )  # fmt: skip
+                medspa=medspa,
+                business_model=medspa.business_model,
+                delivery_date=delivery_date,
+                payment_method=payment_method,
+                ship_to=_address(medspa),
+                notes=notes.strip(),
+                total=sum(line.line_total for line in lines),
+                idempotency_key=key,
+                submitted_by=by,
+            )
     except IntegrityError:
         return Order.objects.get(medspa=medspa, idempotency_key=key)
     OrderLine.objects.bulk_create(
         OrderLine(
-            medspa=medspa, order=order, product=line.product, product_name=str(line.product),
-            supplier_name=line.product.supplier.name, quantity=line.quantity, unit_price=line.unit_price,
-            market_price=line.product.market_price, ordered_product=line.product,
-            ordered_quantity=line.quantity, ordered_unit_price=line.unit_price,
+            medspa=medspa,
+            order=order,
+            product=line.product,
+            product_name=str(line.product),
+            supplier_name=line.product.supplier.name,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            market_price=line.product.market_price,
+            ordered_product=line.product,
+            ordered_quantity=line.quantity,
+            ordered_unit_price=line.unit_price,
         )
         for line in lines
-    )  # fmt: skip
+    )
     cart.lines.all().delete()
     _event(order, OrderStatus.SUBMITTED, by, notes.strip())
     return order
@@ -488,9 +514,13 @@ def pricing_issue_report(
     if order is None and product is None:
         raise OrderingRefused("Report a price from an order or a product.")
     return PricingIssue.objects.create(
-        medspa=medspa, order=order, product=product, message=message.strip(), reported_by=by,
+        medspa=medspa,
+        order=order,
+        product=product,
+        message=message.strip(),
+        reported_by=by,
         business_model=medspa.business_model,
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic
@@ -499,7 +529,10 @@ def pricing_issue_resolve(*, issue: PricingIssue, by: User, resolution: str) -> 
     if issue.status == PricingIssue.Status.RESOLVED:
         raise OrderingRefused("This ticket is already resolved.")
     issue.status, issue.resolution, issue.resolved_by, issue.resolved_at = (
-        PricingIssue.Status.RESOLVED, resolution.strip(), by, timezone.now(),
-    )  # fmt: skip
+        PricingIssue.Status.RESOLVED,
+        resolution.strip(),
+        by,
+        timezone.now(),
+    )
     issue.save()
     return issue

@@ -70,13 +70,16 @@ def home(request):
             {"row": selectors.catalog_row(product, model), "in_cart": in_cart.get(product.pk, 0)}
             for product in page.object_list
         ],
-        "query": query, "category": category, "supplier": supplier,
-        "categories": Category.choices, "suppliers": selectors.catalog_suppliers(),
+        "query": query,
+        "category": category,
+        "supplier": supplier,
+        "categories": Category.choices,
+        "suppliers": selectors.catalog_suppliers(),
         "filtered": bool(query or category or supplier),
         "orderable": orderable,
         "summary": summary,
         "here": request.get_full_path(),
-    }  # fmt: skip
+    }
     return render(request, "inventory_orders/catalog.html", context)
 
 
@@ -233,10 +236,13 @@ def checkout(request):
         data = form.cleaned_data
         try:
             order = services.order_submit(
-                medspa=request.medspa, by=request.user, delivery_date=data["delivery_date"],
-                payment_method=data["payment_method"], notes=data["notes"],
+                medspa=request.medspa,
+                by=request.user,
+                delivery_date=data["delivery_date"],
+                payment_method=data["payment_method"],
+                notes=data["notes"],
                 idempotency_key=data["idempotency_key"],
-            )  # fmt: skip
+            )
         except services.PricesChanged as changed:
             return _render_checkout(request, form, status=409, changes=changed.changes)
         except services.OrderingRefused as refused:

@@ -247,8 +247,13 @@ class PatientAccessLogAdmin(ReadOnlyAdmin):
         "medspa",
     ]
     search_fields = [
-        "patient__last_name", "patient__first_name", "actor__email", "actor_label", "viewed", "request_id",
-    ]  # fmt: skip
+        "patient__last_name",
+        "patient__first_name",
+        "actor__email",
+        "actor_label",
+        "viewed",
+        "request_id",
+    ]
     date_hierarchy = "created_at"
     list_select_related = ["patient", "actor", "impersonator", "medspa"]
 
@@ -387,8 +392,14 @@ class InvitationAdmin(admin.ModelAdmin):
     ]
     list_filter = ["medspa", "as_admin", "as_provider", email_filter(INVITATION_EMAILS)]
     search_fields = ["email"]
-    readonly_fields = ["token", "emailed_at", "email_attempts", "email_next_attempt_at", "email_error",
-                       "accepted_at"]  # fmt: skip
+    readonly_fields = [
+        "token",
+        "emailed_at",
+        "email_attempts",
+        "email_next_attempt_at",
+        "email_error",
+        "accepted_at",
+    ]
     autocomplete_fields = ["medspa", "invited_by"]
 
     @admin.display(description="invitation email")

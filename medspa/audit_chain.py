@@ -47,7 +47,7 @@ CHAINS = (
             "request_id",
             "created_at",
         ),
-    ),  # fmt: skip
+    ),
     Chain(
         label="Masquerade log",
         table="medspa_masqueradeevent",
@@ -63,7 +63,7 @@ CHAINS = (
             "request_id",
             "created_at",
         ),
-    ),  # fmt: skip
+    ),
 )
 
 

@@ -41,8 +41,9 @@ class BrokerFallbackTask(Task):
         try:
             return super().apply_async(args, kwargs, task_id, *rest, **options)
         except OperationalError:
-            logger.error("The broker did not take %s: running it in this process instead", self.name,
-                         exc_info=True)  # fmt: skip
+            logger.error(
+                "The broker did not take %s: running it in this process instead", self.name, exc_info=True
+            )
         result = self.apply(args, kwargs, task_id=task_id, throw=False)
         if result.failed():
             logger.error("%s failed in this process: %r\n%s", self.name, result.result, result.traceback)

@@ -147,19 +147,22 @@ class ProfileForm(forms.ModelForm):
     # Plain file fields: what an image is, is decided by medspa.images from the content. Django's ImageField
     # would keep the uploaded bytes as they came, metadata and all, after opening them unguarded.
     headshot = forms.FileField(
-        required=False, help_text="A PNG or JPEG photo of you, up to 5 MB.",
+        required=False,
+        help_text="A PNG or JPEG photo of you, up to 5 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),
-    )  # fmt: skip
+    )
     photo_id = forms.FileField(
-        label="Photo ID", required=False,
+        label="Photo ID",
+        required=False,
         help_text="A driver's licence or passport: PNG, JPEG or PDF, up to 5 MB. Seen only by you, "
         "your medspa's admins and Portrait.",
         widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT + ",application/pdf"}),
-    )  # fmt: skip
+    )
     signature = forms.FileField(
-        required=False, help_text="Upload an image of your signature, or draw it in the Signature box.",
+        required=False,
+        help_text="Upload an image of your signature, or draw it in the Signature box.",
         widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),
-    )  # fmt: skip
+    )
 
     class Meta:
         model = ProviderProfile

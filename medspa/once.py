@@ -84,8 +84,9 @@ def deliver_once(
         try:
             send()
         except Exception as error:  # whatever the backend raised: the row says so, the log has the trace
-            logger.warning("Sending the message of %s failed (attempt %s)", row.model.__name__, attempts,
-                           exc_info=True)  # fmt: skip
+            logger.warning(
+                "Sending the message of %s failed (attempt %s)", row.model.__name__, attempts, exc_info=True
+            )
             detail = (" ".join(str(error).split()) or type(error).__name__)[:300]
             given_up = attempts >= MAX_ATTEMPTS
             row.update(

@@ -26,9 +26,19 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5_000
 REQUIRED_COLUMNS = ["first_name", "last_name", "date_of_birth"]
 OPTIONAL_COLUMNS = [
-    "email", "phone", "address_line1", "address_line2", "city", "state", "postal_code", "allergies",
-    "medications", "medical_history", "consent_email", "consent_sms",
-]  # fmt: skip
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "allergies",
+    "medications",
+    "medical_history",
+    "consent_email",
+    "consent_sms",
+]
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 NOT_A_CSV = (

@@ -49,10 +49,23 @@ class VisitAdmin(PatientReadLogAdmin, ReadOnlyAdmin):
     date_hierarchy = "started_at"
     list_select_related = ["medspa", "patient", "provider__user"]
     fields = readonly_fields = [
-        "medspa", "patient", "provider", "appointment", "location", "status", "notes", "started_at",
-        "started_by", "completed_at", "signed_on_behalf_at", "signed_on_behalf_by", "signed_on_behalf_of",
-        "chart_signed_at", "chart_signed_by", "void_reason",
-    ]  # fmt: skip
+        "medspa",
+        "patient",
+        "provider",
+        "appointment",
+        "location",
+        "status",
+        "notes",
+        "started_at",
+        "started_by",
+        "completed_at",
+        "signed_on_behalf_at",
+        "signed_on_behalf_by",
+        "signed_on_behalf_of",
+        "chart_signed_at",
+        "chart_signed_by",
+        "void_reason",
+    ]
     inlines = [VisitServiceInline, VisitConsentInline, VisitProductInline, ChartAddendumInline]
 
 
@@ -69,8 +82,16 @@ class PaymentInline(ReadOnlyInline):
 class RefundInline(ReadOnlyInline):
     model = Refund
     fk_name = "sale"
-    fields = readonly_fields = ["payment", "amount", "reason", "tax_part", "tip_part", "portrait_part",
-                                "refunded_at", "refunded_by"]  # fmt: skip
+    fields = readonly_fields = [
+        "payment",
+        "amount",
+        "reason",
+        "tax_part",
+        "tip_part",
+        "portrait_part",
+        "refunded_at",
+        "refunded_by",
+    ]
 
 
 @admin.register(Sale)
@@ -81,10 +102,29 @@ class SaleAdmin(PatientReadLogAdmin, ReadOnlyAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["medspa", "provider__user"]
     fields = readonly_fields = [
-        "medspa", "kind", "visit", "patient", "provider", "location", "status", "subtotal", "discount",
-        "discount_reason", "tax_percent", "tax", "tip", "total", "portrait_percent", "portrait_share",
-        "receipt_email", "receipt_sent_at", "receipt_error", "created_at", "created_by", "paid_at",
-    ]  # fmt: skip
+        "medspa",
+        "kind",
+        "visit",
+        "patient",
+        "provider",
+        "location",
+        "status",
+        "subtotal",
+        "discount",
+        "discount_reason",
+        "tax_percent",
+        "tax",
+        "tip",
+        "total",
+        "portrait_percent",
+        "portrait_share",
+        "receipt_email",
+        "receipt_sent_at",
+        "receipt_error",
+        "created_at",
+        "created_by",
+        "paid_at",
+    ]
     inlines = [SaleLineInline, PaymentInline, RefundInline]
 
 

@@ -69,10 +69,16 @@ def visit_care_messages_send(*, visit_id: int) -> int:
                 reason = _skip_reason(visit.patient, channel)
                 status = CareMessageLog.Status.SKIPPED if reason else CareMessageLog.Status.PENDING
                 row, created = CareMessageLog.objects.get_or_create(
-                    visit=visit, care_message=message, channel=channel,
-                    defaults={"medspa_id": visit.medspa_id, "version": version, "detail": reason,
-                              "status": status},
-                )  # fmt: skip
+                    visit=visit,
+                    care_message=message,
+                    channel=channel,
+                    defaults={
+                        "medspa_id": visit.medspa_id,
+                        "version": version,
+                        "detail": reason,
+                        "status": status,
+                    },
+                )
                 if created and not reason:
                     claimed.append(row)
     return sum(_deliver(visit, row) for row in claimed)
@@ -112,15 +118,25 @@ def _deliver(visit: Visit, row: CareMessageLog) -> bool:
     )
     try:
         if row.channel == EMAIL:
-            EmailMessage(subject=f"{title}: your care instructions from {sender}", body=text,
-                         to=[patient.email.strip()]).send()  # fmt: skip
+            EmailMessage(
+                subject=f"{title}: your care instructions from {sender}",
+                body=text,
+                to=[patient.email.strip()],
+            ).send()
         else:
             sms.get_sms_backend().send(patient.phone.strip(), f"{sender}: {title}\n\n{text}")
     except Exception as error:  # whatever the backend raised: the row says so, the log has the trace
-        logger.warning("Care message %s by %s of visit %s failed", row.care_message_id, row.channel, visit.pk,
-                       exc_info=True)  # fmt: skip
-        row.status, row.detail = CareMessageLog.Status.FAILED, (" ".join(str(error).split()) or
-                                                                  type(error).__name__)[:300]  # fmt: skip
+        logger.warning(
+            "Care message %s by %s of visit %s failed",
+            row.care_message_id,
+            row.channel,
+            visit.pk,
+            exc_info=True,
+        )
+        row.status, row.detail = (
+            CareMessageLog.Status.FAILED,
+            (" ".join(str(error).split()) or type(error).__name__)[:300],
+        )
         row.save(update_fields=["status", "detail", "updated_at"])
         return False
     row.status, row.detail = CareMessageLog.Status.SENT, ""

@@ -35,8 +35,11 @@ def chart_pdf_bytes(visit: Visit) -> bytes:
     heading("Products and lots")
     products = list(visit.products.all())
     for product in products:
-        fact(product.name, f"{product.units} {product.unit_label}, lot {product.lot_number}, "
-                           f"expires {product.expires_on:%b %-d, %Y}")  # fmt: skip
+        fact(
+            product.name,
+            f"{product.units} {product.unit_label}, lot {product.lot_number}, "
+            f"expires {product.expires_on:%b %-d, %Y}",
+        )
     if not products:
         line("None recorded")
 

@@ -94,9 +94,13 @@ def visit_start_from_appointment(*, appointment: Appointment, by: User) -> Visit
     if appointment.status not in (AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED):
         raise ChartingRefused("Check the patient in first: a visit starts from a checked-in appointment.")
     visit = Visit.objects.create(
-        medspa_id=appointment.medspa_id, patient=appointment.patient, provider=appointment.provider,
-        appointment=appointment, location=appointment.location, started_by=by,
-    )  # fmt: skip
+        medspa_id=appointment.medspa_id,
+        patient=appointment.patient,
+        provider=appointment.provider,
+        appointment=appointment,
+        location=appointment.location,
+        started_by=by,
+    )
     service = appointment.appointment_type.service
     if service.is_active and not service_refusal(visit, service):
         _service_create(visit, service)
@@ -114,9 +118,13 @@ def visit_start_walk_in(*, patient: Patient, provider: Membership, location: Loc
         raise ChartingRefused("This patient is archived: restore them before a visit.")
     # A double-click or a resent form finds the walk-in it just started instead of making a second one.
     recent = Visit.objects.filter(
-        patient=patient, provider=provider, location=location, appointment__isnull=True,
-        status=VisitStatus.OPEN, started_at__gte=timezone.now() - RESTART_WINDOW,
-    ).first()  # fmt: skip
+        patient=patient,
+        provider=provider,
+        location=location,
+        appointment__isnull=True,
+        status=VisitStatus.OPEN,
+        started_at__gte=timezone.now() - RESTART_WINDOW,
+    ).first()
     if recent is not None:
         return recent
     return Visit.objects.create(
@@ -163,17 +171,22 @@ def _cleared_on_visit_day(visit: Visit, service: Service) -> bool:
     """The GFE gate on the visit's day: a clearance valid that day, including one that has expired by date
     since (a visit charted or checked out after the nightly expiry still happened while it was valid)."""
     return Clearance.objects.filter(
-        patient_id=visit.patient_id, service=service, valid_until__gte=visit_day(visit),
+        patient_id=visit.patient_id,
+        service=service,
+        valid_until__gte=visit_day(visit),
         status__in=[ClearanceStatus.CLEARED, ClearanceStatus.EXPIRED],
-    ).exists()  # fmt: skip
+    ).exists()
 
 
 def _service_create(visit: Visit, service: Service) -> VisitService:
     standing_order = service.effective_standing_order
     return VisitService.objects.create(
-        medspa_id=visit.medspa_id, visit=visit, service=service, price=service.price,
+        medspa_id=visit.medspa_id,
+        visit=visit,
+        service=service,
+        price=service.price,
         standing_order_version=standing_order.current_version if standing_order else None,
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic
@@ -261,8 +274,9 @@ def consents_needed(visit: Visit) -> list[ConsentNeed]:
 
 
 @transaction.atomic
-def visit_consent_sign(*, visit: Visit, version: ConsentVersion, signature_png: bytes, by: User,
-                       ip: str | None) -> VisitConsent:  # fmt: skip
+def visit_consent_sign(
+    *, visit: Visit, version: ConsentVersion, signature_png: bytes, by: User, ip: str | None
+) -> VisitConsent:
     """The patient signs a consent of the visit on screen: the exact version they read, the time, the IP
     and the drawn signature are kept (re-encoded and downscaled, medspa.images). The provider witnesses it
     in person: never through a masquerade."""
@@ -281,13 +295,17 @@ def visit_consent_sign(*, visit: Visit, version: ConsentVersion, signature_png: 
     if need.signed_in_visit:
         raise ChartingRefused("The patient already signed this consent in this visit.")
     signature = catalog_services.consent_sign(
-        patient=visit.patient, version=version, witnessed_by=by, ip=ip,
+        patient=visit.patient,
+        version=version,
+        witnessed_by=by,
+        ip=ip,
         signature=ContentFile(signature_png, name=f"consent-{visit.patient_id}-{version.pk}.png"),
-    )  # fmt: skip
+    )
     return VisitConsent.objects.update_or_create(
-        visit=visit, version=version,
+        visit=visit,
+        version=version,
         defaults={"medspa_id": visit.medspa_id, "signature": signature, "signed_in_visit": True},
-    )[0]  # fmt: skip
+    )[0]
 
 
 def consents_settle(visit: Visit) -> None:
@@ -301,9 +319,10 @@ def consents_settle(visit: Visit) -> None:
         raise ChartingRefused(f"The patient has not signed: {', '.join(unsigned)}.")
     for need in needs:
         VisitConsent.objects.get_or_create(
-            visit=visit, version=need.version,
+            visit=visit,
+            version=need.version,
             defaults={"medspa_id": visit.medspa_id, "signature": need.covered_by, "signed_in_visit": False},
-        )  # fmt: skip
+        )
 
 
 # --- Products, notes, photos --------------------------------------------------------------------------------
@@ -340,10 +359,16 @@ def visit_product_add(
     if visit_service is not None and visit_service.visit_id != visit.pk:
         raise ChartingRefused("That service is not in this visit.")
     return VisitProduct.objects.create(
-        medspa_id=visit.medspa_id, visit=visit, visit_service=visit_service, name=name.strip()[:200],
-        units=units, unit_label=(unit_label.strip() or "units")[:30], unit_price=unit_price,
-        lot_number=lot_number.strip()[:60], expires_on=expires_on,
-    )  # fmt: skip
+        medspa_id=visit.medspa_id,
+        visit=visit,
+        visit_service=visit_service,
+        name=name.strip()[:200],
+        units=units,
+        unit_label=(unit_label.strip() or "units")[:30],
+        unit_price=unit_price,
+        lot_number=lot_number.strip()[:60],
+        expires_on=expires_on,
+    )
 
 
 @transaction.atomic
@@ -370,9 +395,13 @@ def visit_photo_add(*, visit: Visit, kind: str, image, caption: str, by: User) -
     if kind not in VisitPhoto.Kind.values:
         raise ChartingRefused("A photo is either before or after.")
     return VisitPhoto.objects.create(
-        medspa_id=visit.medspa_id, visit=visit, kind=kind, image=image, caption=caption.strip()[:200],
+        medspa_id=visit.medspa_id,
+        visit=visit,
+        kind=kind,
+        image=image,
+        caption=caption.strip()[:200],
         uploaded_by=by,
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic

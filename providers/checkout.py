@@ -142,12 +142,19 @@ def _settle(
     sale.lines.all().delete()
     SaleLine.objects.bulk_create(
         SaleLine(
-            medspa_id=sale.medspa_id, sale=sale, kind=line.kind, description=line.description[:250],
-            service_id=line.service_id, retail_product_id=line.retail_product_id, quantity=line.quantity,
-            unit_price=line.unit_price, amount=line.amount, taxable=line.taxable,
+            medspa_id=sale.medspa_id,
+            sale=sale,
+            kind=line.kind,
+            description=line.description[:250],
+            service_id=line.service_id,
+            retail_product_id=line.retail_product_id,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+            taxable=line.taxable,
         )
         for line in lines
-    )  # fmt: skip
+    )
     sale.subtotal, sale.discount, sale.tax, sale.tip = (
         figures.subtotal,
         figures.discount,
@@ -161,10 +168,16 @@ def _settle(
     sale.status, sale.paid_at = SaleStatus.PAID, timezone.now()
     sale.save()
     Payment.objects.bulk_create(
-        Payment(medspa_id=sale.medspa_id, sale=sale, method=tender.method, amount=tender.amount,
-                reference=tender.reference, recorded_by=by)
+        Payment(
+            medspa_id=sale.medspa_id,
+            sale=sale,
+            method=tender.method,
+            amount=tender.amount,
+            reference=tender.reference,
+            recorded_by=by,
+        )
         for tender in tenders
-    )  # fmt: skip
+    )
     return sale
 
 
@@ -178,11 +191,15 @@ def visit_lines(visit: Visit) -> list[LineDraft]:
         for row in visit.services.select_related("service__library_service")
     ]
     lines += [
-        LineDraft("product", f"{product.name} ({product.unit_label}, lot {product.lot_number})",
-                  product.units, product.unit_price)
+        LineDraft(
+            "product",
+            f"{product.name} ({product.unit_label}, lot {product.lot_number})",
+            product.units,
+            product.unit_price,
+        )
         for product in visit.products.all()
         if product.unit_price
-    ]  # fmt: skip
+    ]
     return lines
 
 
@@ -211,16 +228,28 @@ def visit_checkout(
             raise CheckoutRefused(refusal)
     charting.consents_settle(visit)
     sale = Sale(
-        medspa=visit.medspa, kind=SaleKind.VISIT, visit=visit, patient=visit.patient, provider=visit.provider,
-        location=visit.location, created_by=by,
-    )  # fmt: skip
+        medspa=visit.medspa,
+        kind=SaleKind.VISIT,
+        visit=visit,
+        patient=visit.patient,
+        provider=visit.provider,
+        location=visit.location,
+        created_by=by,
+    )
     try:
         with transaction.atomic():
             sale.save()
     except IntegrityError:
         raise CheckoutRefused("This visit was already charged.") from None
-    _settle(sale, visit_lines(visit), discount=discount, discount_reason=discount_reason, tip=tip,
-            tenders=tenders, by=by)  # fmt: skip
+    _settle(
+        sale,
+        visit_lines(visit),
+        discount=discount,
+        discount_reason=discount_reason,
+        tip=tip,
+        tenders=tenders,
+        by=by,
+    )
     visit.status, visit.completed_at = VisitStatus.COMPLETED, timezone.now()
     visit.save(update_fields=["status", "completed_at", "updated_at"])
     appointment = visit.appointment
@@ -239,9 +268,13 @@ def _care_messages_queue(visit: Visit) -> None:
 
 @transaction.atomic
 def retail_sale_open(
-    *, provider: Membership, location: Location, by: User, patient: Patient | None = None,
+    *,
+    provider: Membership,
+    location: Location,
+    by: User,
+    patient: Patient | None = None,
     receipt_email: str = "",
-) -> Sale:  # fmt: skip
+) -> Sale:
     """An empty cart at a location, its tax rate taken from there; the receipt goes to `receipt_email` (a
     walk-in buyer's), else to the patient's address."""
     if location.medspa_id != provider.medspa_id or (
@@ -250,16 +283,26 @@ def retail_sale_open(
         raise CheckoutRefused("The seller, the location and the customer must be of one medspa.")
     # A double-click or a resent form finds the empty cart it just opened instead of opening a second one.
     recent = Sale.objects.filter(
-        kind=SaleKind.RETAIL, status=SaleStatus.OPEN, provider=provider, location=location, patient=patient,
-        created_at__gte=timezone.now() - charting.RESTART_WINDOW, lines__isnull=True,
-    ).first()  # fmt: skip
+        kind=SaleKind.RETAIL,
+        status=SaleStatus.OPEN,
+        provider=provider,
+        location=location,
+        patient=patient,
+        created_at__gte=timezone.now() - charting.RESTART_WINDOW,
+        lines__isnull=True,
+    ).first()
     if recent is not None:
         return recent
     return Sale.objects.create(
-        medspa_id=provider.medspa_id, kind=SaleKind.RETAIL, provider=provider, location=location,
-        patient=patient, tax_percent=location.sales_tax_percent, created_by=by,
+        medspa_id=provider.medspa_id,
+        kind=SaleKind.RETAIL,
+        provider=provider,
+        location=location,
+        patient=patient,
+        tax_percent=location.sales_tax_percent,
+        created_by=by,
         receipt_email=receipt_email.strip()[:254] or (patient.email if patient is not None else ""),
-    )  # fmt: skip
+    )
 
 
 def _open_retail(sale: Sale) -> Sale:
@@ -287,11 +330,18 @@ def retail_line_set(*, sale: Sale, product: RetailProduct, quantity: Decimal) ->
         sale.lines.filter(retail_product=product).delete()
     else:
         SaleLine.objects.update_or_create(
-            sale=sale, retail_product=product,
-            defaults={"medspa_id": sale.medspa_id, "kind": SaleLine.Kind.RETAIL, "description": product.name,
-                      "quantity": quantity, "unit_price": product.price, "taxable": product.taxable,
-                      "amount": cents(quantity * product.price)},
-        )  # fmt: skip
+            sale=sale,
+            retail_product=product,
+            defaults={
+                "medspa_id": sale.medspa_id,
+                "kind": SaleLine.Kind.RETAIL,
+                "description": product.name,
+                "quantity": quantity,
+                "unit_price": product.price,
+                "taxable": product.taxable,
+                "amount": cents(quantity * product.price),
+            },
+        )
     _cart_totals_refresh(sale)
     return sale
 
@@ -309,25 +359,41 @@ def retail_line_add(*, sale: Sale, product: RetailProduct, quantity: Decimal) ->
 
 def _cart_lines(sale: Sale) -> list[LineDraft]:
     return [
-        LineDraft(line.kind, line.description, line.quantity, line.unit_price, taxable=line.taxable,
-                  retail_product_id=line.retail_product_id)
+        LineDraft(
+            line.kind,
+            line.description,
+            line.quantity,
+            line.unit_price,
+            taxable=line.taxable,
+            retail_product_id=line.retail_product_id,
+        )
         for line in sale.lines.all()
-    ]  # fmt: skip
+    ]
 
 
 def _cart_totals_refresh(sale: Sale) -> None:
     figures = totals_for(_cart_lines(sale), discount=ZERO, tip=ZERO, tax_percent=sale.tax_percent)
     sale.subtotal, sale.discount, sale.tax, sale.tip, sale.total = (
-        figures.subtotal, ZERO, figures.tax, ZERO, figures.total,
-    )  # fmt: skip
+        figures.subtotal,
+        ZERO,
+        figures.tax,
+        ZERO,
+        figures.total,
+    )
     sale.save(update_fields=["subtotal", "discount", "tax", "tip", "total", "updated_at"])
 
 
 @transaction.atomic
 def retail_checkout(
-    *, sale: Sale, tenders: list[Tender], by: User, discount=ZERO, discount_reason: str = "", tip=ZERO,
+    *,
+    sale: Sale,
+    tenders: list[Tender],
+    by: User,
+    discount=ZERO,
+    discount_reason: str = "",
+    tip=ZERO,
     receipt_email: str = "",
-) -> Sale:  # fmt: skip
+) -> Sale:
     """Settles the cart; the receipt is emailed after the commit when there is an address."""
     sale = _open_retail(sale)
     lines = _cart_lines(sale)
@@ -396,8 +462,9 @@ def refundable(payment: Payment) -> Decimal:
 
 
 @transaction.atomic
-def sale_refund(*, sale: Sale, payment: Payment, amount: Decimal, reason: str, by: User,
-                idempotency_key: str) -> Refund:  # fmt: skip
+def sale_refund(
+    *, sale: Sale, payment: Payment, amount: Decimal, reason: str, by: User, idempotency_key: str
+) -> Refund:
     """Gives back `amount` of one payment, to its method. The same key twice makes one refund."""
     sale = Sale.objects.select_for_update().get(pk=sale.pk)
     existing = Refund.objects.filter(sale=sale, idempotency_key=idempotency_key).first()
@@ -431,7 +498,14 @@ def sale_refund(*, sale: Sale, payment: Payment, amount: Decimal, reason: str, b
     portrait_part = min(max(portrait_part, ZERO), amount - tax_part - tip_part)
 
     return Refund.objects.create(
-        medspa_id=sale.medspa_id, sale=sale, payment=payment, amount=amount, reason=reason.strip()[:300],
-        tax_part=tax_part, tip_part=tip_part, portrait_part=portrait_part,
-        refunded_by=by, idempotency_key=idempotency_key[:64],
-    )  # fmt: skip
+        medspa_id=sale.medspa_id,
+        sale=sale,
+        payment=payment,
+        amount=amount,
+        reason=reason.strip()[:300],
+        tax_part=tax_part,
+        tip_part=tip_part,
+        portrait_part=portrait_part,
+        refunded_by=by,
+        idempotency_key=idempotency_key[:64],
+    )

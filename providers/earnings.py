@@ -202,16 +202,28 @@ def summary(scope: Scope, period: Period) -> Summary:
     the lines by kind, the payments)."""
     sales, refunds = paid_sales(scope, period), refunds_given(scope, period)
     sale_months = _by_month(
-        sales, "paid_at", period,
-        count=Count("pk"), subtotals=Sum("subtotal"), discounts=Sum("discount"), taxes=Sum("tax"),
-        tips=Sum("tip"), portrait=Sum("portrait_share"), percent=Max("portrait_percent"),
-    )  # fmt: skip
+        sales,
+        "paid_at",
+        period,
+        count=Count("pk"),
+        subtotals=Sum("subtotal"),
+        discounts=Sum("discount"),
+        taxes=Sum("tax"),
+        tips=Sum("tip"),
+        portrait=Sum("portrait_share"),
+        percent=Max("portrait_percent"),
+    )
     refund_months = _by_month(
-        refunds, "refunded_at", period,
-        count=Count("pk"), refunded=Sum("amount"), taxes=Sum("tax_part"), tips=Sum("tip_part"),
+        refunds,
+        "refunded_at",
+        period,
+        count=Count("pk"),
+        refunded=Sum("amount"),
+        taxes=Sum("tax_part"),
+        tips=Sum("tip_part"),
         portrait=Sum("portrait_part"),
         financing=Sum("amount", filter=Q(payment__method=PaymentMethod.FINANCING)),
-    )  # fmt: skip
+    )
     lines = SaleLine.objects.filter(sale__in=sales.values("pk")).aggregate(
         services=Sum("amount", filter=Q(kind=SaleLine.Kind.SERVICE)),
         products=Sum("amount", filter=Q(kind=SaleLine.Kind.PRODUCT)),
@@ -318,10 +330,14 @@ def by_provider(scope: Scope, period: Period) -> list[ProviderRow]:
         sales.order_by()
         .values("provider")
         .annotate(
-            name=_provider_name("provider"), count=Count("pk"), subtotals=Sum("subtotal"),
-            discounts=Sum("discount"), tips=Sum("tip"), portrait=Sum("portrait_share"),
+            name=_provider_name("provider"),
+            count=Count("pk"),
+            subtotals=Sum("subtotal"),
+            discounts=Sum("discount"),
+            tips=Sum("tip"),
+            portrait=Sum("portrait_share"),
         )
-    ):  # fmt: skip
+    ):
         target = row(values["provider"], values["name"])
         target.sale_count = values["count"]
         target.revenue += values["subtotals"] - values["discounts"]
@@ -338,10 +354,13 @@ def by_provider(scope: Scope, period: Period) -> list[ProviderRow]:
         refunds.order_by()
         .values("sale__provider")
         .annotate(
-            name=_provider_name("sale__provider"), refunded=Sum("amount"), taxes=Sum("tax_part"),
-            tips=Sum("tip_part"), portrait=Sum("portrait_part"),
+            name=_provider_name("sale__provider"),
+            refunded=Sum("amount"),
+            taxes=Sum("tax_part"),
+            tips=Sum("tip_part"),
+            portrait=Sum("portrait_part"),
         )
-    ):  # fmt: skip
+    ):
         target = row(values["sale__provider"], values["name"])
         target.refunds += values["refunded"]
         target.revenue -= values["refunded"] - values["taxes"] - values["tips"]
@@ -353,9 +372,21 @@ def by_provider(scope: Scope, period: Period) -> list[ProviderRow]:
 # --- Transactions -------------------------------------------------------------------------------------------
 
 COLUMNS = [
-    "at", "kind", "row_id", "sale_id", "patient_id", "patient_first", "patient_last", "provider_name",
-    "discount", "tax", "tip", "total", "methods", "portrait",
-]  # fmt: skip
+    "at",
+    "kind",
+    "row_id",
+    "sale_id",
+    "patient_id",
+    "patient_first",
+    "patient_last",
+    "provider_name",
+    "discount",
+    "tax",
+    "tip",
+    "total",
+    "methods",
+    "portrait",
+]
 
 
 def _negated(name: str) -> ExpressionWrapper:
@@ -367,17 +398,30 @@ def transactions(scope: Scope, period: Period) -> QuerySet:
     UNION ALL) however it is sliced. A sale's lines and payment methods come with sale_details()."""
     no_money, no_text = Value(None, output_field=MONEY_FIELD), Value(None, output_field=CharField())
     sales = paid_sales(scope, period).annotate(
-        at=F("paid_at"), row_id=F("pk"), sale_id=F("pk"), patient_first=F("patient__first_name"),
-        patient_last=F("patient__last_name"), provider_name=_provider_name("provider"), methods=no_text,
+        at=F("paid_at"),
+        row_id=F("pk"),
+        sale_id=F("pk"),
+        patient_first=F("patient__first_name"),
+        patient_last=F("patient__last_name"),
+        provider_name=_provider_name("provider"),
+        methods=no_text,
         portrait=F("portrait_share"),
-    )  # fmt: skip
+    )
     refunds = refunds_given(scope, period).annotate(
-        at=F("refunded_at"), kind=Value("refund"), row_id=F("pk"), patient_id=F("sale__patient_id"),
-        patient_first=F("sale__patient__first_name"), patient_last=F("sale__patient__last_name"),
-        provider_name=_provider_name("sale__provider"), discount=no_money, tax=_negated("tax_part"),
-        tip=_negated("tip_part"), total=_negated("amount"), methods=F("payment__method"),
+        at=F("refunded_at"),
+        kind=Value("refund"),
+        row_id=F("pk"),
+        patient_id=F("sale__patient_id"),
+        patient_first=F("sale__patient__first_name"),
+        patient_last=F("sale__patient__last_name"),
+        provider_name=_provider_name("sale__provider"),
+        discount=no_money,
+        tax=_negated("tax_part"),
+        tip=_negated("tip_part"),
+        total=_negated("amount"),
+        methods=F("payment__method"),
         portrait=_negated("portrait_part"),
-    )  # fmt: skip
+    )
     return (
         sales.order_by()
         .values(*COLUMNS)
@@ -414,10 +458,12 @@ def sale_details(medspa: Medspa, sale_ids: Iterable[int]) -> dict[int, dict]:
         .order_by()
         .values("pk")
         .annotate(
-            services=_line_sum(SaleLine.Kind.SERVICE), products=_line_sum(SaleLine.Kind.PRODUCT),
-            retail=_line_sum(SaleLine.Kind.RETAIL), methods=Subquery(methods),
+            services=_line_sum(SaleLine.Kind.SERVICE),
+            products=_line_sum(SaleLine.Kind.PRODUCT),
+            retail=_line_sum(SaleLine.Kind.RETAIL),
+            methods=Subquery(methods),
         )
-    )  # fmt: skip
+    )
     return {row["pk"]: row for row in rows}
 
 
@@ -450,14 +496,24 @@ class TransactionRow(_InDollars):
         details = details or {"services": None, "products": None, "retail": None, "methods": None}
         methods = (details["methods"] or values["methods"] or "").split(",")
         return cls(
-            at=values["at"].astimezone(tz), kind=values["kind"], row_id=values["row_id"],
-            sale_id=values["sale_id"], patient=f"{first} {last}" if first or last else "",
-            provider=values["provider_name"], services=details["services"], products=details["products"],
-            retail=details["retail"], discount=values["discount"], tax=values["tax"], tip=values["tip"],
-            total=values["total"], methods=tuple(METHOD_LABELS.get(m, m) for m in methods if m),
-            portrait_share=values["portrait"], link=link(values["sale_id"]) if link else None,
+            at=values["at"].astimezone(tz),
+            kind=values["kind"],
+            row_id=values["row_id"],
+            sale_id=values["sale_id"],
+            patient=f"{first} {last}" if first or last else "",
+            provider=values["provider_name"],
+            services=details["services"],
+            products=details["products"],
+            retail=details["retail"],
+            discount=values["discount"],
+            tax=values["tax"],
+            tip=values["tip"],
+            total=values["total"],
+            methods=tuple(METHOD_LABELS.get(m, m) for m in methods if m),
+            portrait_share=values["portrait"],
+            link=link(values["sale_id"]) if link else None,
             patient_id=values["patient_id"],
-        )  # fmt: skip
+        )
 
     @property
     def is_refund(self) -> bool:
@@ -531,10 +587,15 @@ def month_chart(summary: Summary, *, subject: str) -> dict:
         + " The same figures are in the table below the chart."
     )
     return {
-        "svg": bar_chart(bars, series, title=f"{subject} revenue by month", description=description,
-                         id_prefix="earnings-chart"),
+        "svg": bar_chart(
+            bars,
+            series,
+            title=f"{subject} revenue by month",
+            description=description,
+            id_prefix="earnings-chart",
+        ),
         "legend": legend(series),
-    }  # fmt: skip
+    }
 
 
 # --- Display ------------------------------------------------------------------------------------------------

@@ -9,9 +9,21 @@ from itertools import batched
 from providers.earnings import Period, Scope, TransactionRow, transaction_rows, transactions
 
 CSV_HEADER = [
-    "Date", "Time", "Kind", "Number", "Patient", "Provider", "Services", "Products used", "Retail",
-    "Discount", "Tax", "Tip", "Total", "Payment methods",
-]  # fmt: skip
+    "Date",
+    "Time",
+    "Kind",
+    "Number",
+    "Patient",
+    "Provider",
+    "Services",
+    "Products used",
+    "Retail",
+    "Discount",
+    "Tax",
+    "Tip",
+    "Total",
+    "Payment methods",
+]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -41,10 +53,21 @@ def csv_rows(
 
 def _csv_cells(row: TransactionRow, is_flex: bool) -> list:
     cells = [
-        row.at.strftime("%Y-%m-%d"), row.at.strftime("%H:%M"), row.kind_label, row.number, row.patient,
-        row.provider, row.services, row.products, row.retail, row.discount, row.tax, row.tip, row.total,
+        row.at.strftime("%Y-%m-%d"),
+        row.at.strftime("%H:%M"),
+        row.kind_label,
+        row.number,
+        row.patient,
+        row.provider,
+        row.services,
+        row.products,
+        row.retail,
+        row.discount,
+        row.tax,
+        row.tip,
+        row.total,
         ", ".join(row.methods),
-    ]  # fmt: skip
+    ]
     if is_flex:
         cells.append(row.portrait_share)
     return [csv_safe(cell) for cell in cells]

@@ -20,9 +20,13 @@ REFERENCE_LABELS = {
 
 def _money_field(label: str, *, required: bool = False) -> forms.DecimalField:
     return forms.DecimalField(
-        label=label, required=required, min_value=Decimal("0"), max_digits=10, decimal_places=2,
+        label=label,
+        required=required,
+        min_value=Decimal("0"),
+        max_digits=10,
+        decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
-    )  # fmt: skip
+    )
 
 
 class ChargeForm(forms.Form):

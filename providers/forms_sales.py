@@ -21,9 +21,11 @@ class RetailStartForm(forms.Form):
     location = forms.ModelChoiceField(queryset=None, empty_label=None)
     patient = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
     customer_email = forms.EmailField(
-        required=False, max_length=254, label="Customer's email",
+        required=False,
+        max_length=254,
+        label="Customer's email",
         help_text="Optional: the receipt is emailed here. A patient's own address is used when empty.",
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, locations, patients, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,9 +76,11 @@ class CheckoutForm(ChargeForm):
     """The charge (discount, tip, split payment) and the address the receipt goes to."""
 
     receipt_email = forms.EmailField(
-        required=False, max_length=254, label="Email the receipt to",
+        required=False,
+        max_length=254,
+        label="Email the receipt to",
         help_text="Leave empty for no emailed receipt.",
-    )  # fmt: skip
+    )
 
 
 class RefundForm(forms.Form):
@@ -84,17 +88,24 @@ class RefundForm(forms.Form):
     submission of the same form (a double click, a reload) makes no second refund."""
 
     payment = forms.ModelChoiceField(
-        queryset=None, empty_label=None, label="Refund to",
+        queryset=None,
+        empty_label=None,
+        label="Refund to",
         error_messages={"invalid_choice": "Nothing is left to refund of that payment: choose another."},
-    )  # fmt: skip
+    )
     amount = forms.DecimalField(
-        label="Amount ($)", min_value=Decimal("0.01"), max_digits=10, decimal_places=2,
+        label="Amount ($)",
+        min_value=Decimal("0.01"),
+        max_digits=10,
+        decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),
-    )  # fmt: skip
+    )
     reason = forms.CharField(
-        max_length=300, label="Reason", widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=300,
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Say why the money is refunded."},
-    )  # fmt: skip
+    )
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, payments, **kwargs):

@@ -29,9 +29,10 @@ class ServiceAddForm(forms.Form):
     to check, and its refusal is shown as this form's error)."""
 
     service = forms.ModelChoiceField(
-        queryset=Service.objects.none(), empty_label="Choose a service…",
+        queryset=Service.objects.none(),
+        empty_label="Choose a service…",
         label="Service performed",
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, visit: Visit, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,23 +50,31 @@ class ProductForm(forms.Form):
 
     name = forms.CharField(max_length=200, label="Product")
     units = forms.DecimalField(
-        min_value=Decimal("0.01"), max_digits=8, decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_digits=8,
+        decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
-    )  # fmt: skip
+    )
     unit_label = forms.CharField(
         max_length=30, initial="units", label="Unit", help_text="units, mL, syringes…"
     )
     unit_price = forms.DecimalField(
-        label="Price per unit ($)", min_value=Decimal("0"), max_digits=10, decimal_places=2,
-        initial=Decimal("0"), help_text="0 when the service's price covers it.",
+        label="Price per unit ($)",
+        min_value=Decimal("0"),
+        max_digits=10,
+        decimal_places=2,
+        initial=Decimal("0"),
+        help_text="0 when the service's price covers it.",
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
-    )  # fmt: skip
+    )
     lot_number = forms.CharField(max_length=60, label="Lot number")
     expires_on = forms.DateField(label="Lot expiry", widget=forms.DateInput(attrs={"type": "date"}))
     visit_service = forms.ModelChoiceField(
-        queryset=VisitService.objects.none(), required=False, label="For the service",
+        queryset=VisitService.objects.none(),
+        required=False,
+        label="For the service",
         empty_label="(none in particular)",
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, visit: Visit, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,9 +101,10 @@ class PhotoForm(forms.Form):
     # A plain file field: medspa.images decides by the content what an image is, and stores it re-encoded
     # (no EXIF: a phone photo's GPS position and device never reach the chart).
     image = forms.FileField(
-        label="Photo", help_text="A JPEG or PNG photo up to 15 MB.",
+        label="Photo",
+        help_text="A JPEG or PNG photo up to 15 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
-    )  # fmt: skip
+    )
     caption = forms.CharField(max_length=200, required=False)
 
     def clean_image(self):

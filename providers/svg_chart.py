@@ -83,9 +83,15 @@ def _n(value: Decimal) -> str:
 
 
 def bar_chart(
-    bars: list[Bar], series: list[Series], *, title: str, description: str, id_prefix: str = "chart",
-    width: int = 720, height: int = 280,
-) -> SafeString:  # fmt: skip
+    bars: list[Bar],
+    series: list[Series],
+    *,
+    title: str,
+    description: str,
+    id_prefix: str = "chart",
+    width: int = 720,
+    height: int = 280,
+) -> SafeString:
     """The chart as an inline <svg>: y axis in dollars with gridlines, one (stacked) bar per entry."""
     left, right, top_pad, bottom_pad = Decimal(64), Decimal(12), Decimal(14), Decimal(44)
     plot_width = Decimal(width) - left - right
@@ -98,12 +104,20 @@ def bar_chart(
     parts = []
     tick = bottom
     while tick <= top:
-        parts.append(format_html(
-            '<line class="chart-grid{}" x1="{}" x2="{}" y1="{}" y2="{}" stroke="#e3e5ea"/>'
-            '<text class="chart-axis-label" x="{}" y="{}" text-anchor="end" fill="#5d6475">{}</text>',
-            " chart-zero" if tick == 0 else "", _n(left), _n(left + plot_width), _n(y(tick)), _n(y(tick)),
-            _n(left - 6), _n(y(tick) + 4), short_dollars(tick),
-        ))  # fmt: skip
+        parts.append(
+            format_html(
+                '<line class="chart-grid{}" x1="{}" x2="{}" y1="{}" y2="{}" stroke="#e3e5ea"/>'
+                '<text class="chart-axis-label" x="{}" y="{}" text-anchor="end" fill="#5d6475">{}</text>',
+                " chart-zero" if tick == 0 else "",
+                _n(left),
+                _n(left + plot_width),
+                _n(y(tick)),
+                _n(y(tick)),
+                _n(left - 6),
+                _n(y(tick) + 4),
+                short_dollars(tick),
+            )
+        )
         tick += step
 
     slot = plot_width / max(len(bars), 1)
@@ -116,36 +130,66 @@ def bar_chart(
         for value, layer in zip(bar.values, series, strict=True):
             start, running = running, running + value
             upper, lower = max(start, running), min(start, running)
-            rects.append(format_html(
-                '<rect class="{}" x="{}" y="{}" width="{}" height="{}" fill="{}"/>',
-                layer.css_class, _n(x + (slot - bar_width) / 2), _n(y(upper)), _n(bar_width),
-                _n(y(lower) - y(upper)), layer.fill,
-            ))  # fmt: skip
+            rects.append(
+                format_html(
+                    '<rect class="{}" x="{}" y="{}" width="{}" height="{}" fill="{}"/>',
+                    layer.css_class,
+                    _n(x + (slot - bar_width) / 2),
+                    _n(y(upper)),
+                    _n(bar_width),
+                    _n(y(lower) - y(upper)),
+                    layer.fill,
+                )
+            )
         labels = ""
         if index % label_every == 0 or bar.sublabel:
             labels = format_html(
                 '<text class="chart-month" x="{}" y="{}" text-anchor="middle" fill="#1f2330">{}</text>',
-                _n(x + slot / 2), _n(top_pad + plot_height + 16), bar.label,
-            )  # fmt: skip
+                _n(x + slot / 2),
+                _n(top_pad + plot_height + 16),
+                bar.label,
+            )
         if bar.sublabel:
             labels += format_html(
                 '<text class="chart-year" x="{}" y="{}" text-anchor="middle" fill="#5d6475">{}</text>',
-                _n(x + slot / 2), _n(top_pad + plot_height + 32), bar.sublabel,
-            )  # fmt: skip
-        parts.append(format_html(
-            '<g class="chart-bar"><title>{}</title>'
-            '<rect class="chart-hit" x="{}" y="{}" width="{}" height="{}" fill="none" pointer-events="all"/>'
-            "{}{}</g>",
-            bar.title, _n(x), _n(top_pad), _n(slot), _n(plot_height), _joined(rects), labels,
-        ))  # fmt: skip
+                _n(x + slot / 2),
+                _n(top_pad + plot_height + 32),
+                bar.sublabel,
+            )
+        parts.append(
+            format_html(
+                '<g class="chart-bar"><title>{}</title>'
+                '<rect class="chart-hit" x="{}" y="{}" width="{}" height="{}" fill="none" '
+                'pointer-events="all"/>'
+                "{}{}</g>",
+                bar.title,
+                _n(x),
+                _n(top_pad),
+                _n(slot),
+                _n(plot_height),
+                _joined(rects),
+                labels,
+            )
+        )
 
     return format_html(
         '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="{}-title {}-desc" '
         'xmlns="http://www.w3.org/2000/svg"><title id="{}-title">{}</title><desc id="{}-desc">{}</desc>'
         '{}<line class="chart-axis" x1="{}" x2="{}" y1="{}" y2="{}" stroke="#9aa0ad"/></svg>',
-        width, height, id_prefix, id_prefix, id_prefix, title, id_prefix, description,
-        _joined(parts), _n(left), _n(left), _n(top_pad), _n(top_pad + plot_height),
-    )  # fmt: skip
+        width,
+        height,
+        id_prefix,
+        id_prefix,
+        id_prefix,
+        title,
+        id_prefix,
+        description,
+        _joined(parts),
+        _n(left),
+        _n(left),
+        _n(top_pad),
+        _n(top_pad + plot_height),
+    )
 
 
 def legend(series: list[Series]) -> SafeString:

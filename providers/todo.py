@@ -115,14 +115,20 @@ def gfe_requests_waiting(membership: Membership, *, may_decide: bool) -> list[Gf
     if may_decide:
         condition |= Q(route=Routing.SELF)
     return list(
-        GfeRequest.objects.filter(condition, status__in=OPEN_REQUEST_STATUSES,
-                                  patient__in=provider_patients(membership).values("pk"))
-        .annotate(assigned=Exists(PatientProvider.objects.filter(patient=OuterRef("patient_id"),
-                                                                 membership=membership)))
+        GfeRequest.objects.filter(
+            condition,
+            status__in=OPEN_REQUEST_STATUSES,
+            patient__in=provider_patients(membership).values("pk"),
+        )
+        .annotate(
+            assigned=Exists(
+                PatientProvider.objects.filter(patient=OuterRef("patient_id"), membership=membership)
+            )
+        )
         .select_related("patient")
         .prefetch_related(Prefetch("services", Service.objects.select_related("library_service")))
         .order_by("-urgent", "created_at", "pk")
-    )  # fmt: skip
+    )
 
 
 def appointments_not_checked_in(membership: Membership, *, now: datetime) -> list[Appointment]:
@@ -146,24 +152,29 @@ def clearances_expiring(membership: Membership, *, today: date) -> list[Clearanc
     """Clearances of the provider's patients that end within 30 days, unless already renewed (a later
     clearance for the service) or being renewed (an open request for it)."""
     renewed = Clearance.objects.filter(
-        patient=OuterRef("patient_id"), service=OuterRef("service_id"), status=ClearanceStatus.CLEARED,
+        patient=OuterRef("patient_id"),
+        service=OuterRef("service_id"),
+        status=ClearanceStatus.CLEARED,
         valid_until__gt=OuterRef("valid_until"),
-    )  # fmt: skip
+    )
     renewing = Clearance.objects.filter(
-        patient=OuterRef("patient_id"), service=OuterRef("service_id"),
+        patient=OuterRef("patient_id"),
+        service=OuterRef("service_id"),
         status__in=[ClearanceStatus.REQUESTED, ClearanceStatus.IN_REVIEW],
         request__status__in=OPEN_REQUEST_STATUSES,
-    )  # fmt: skip
+    )
     return list(
         Clearance.objects.filter(
-            status=ClearanceStatus.CLEARED, valid_until__gte=today, valid_until__lte=today + EXPIRY_HORIZON,
+            status=ClearanceStatus.CLEARED,
+            valid_until__gte=today,
+            valid_until__lte=today + EXPIRY_HORIZON,
             patient__in=provider_patients(membership).values("pk"),
         )
         .exclude(Exists(renewed))
         .exclude(Exists(renewing))
         .select_related("patient", "service__library_service")
         .order_by("valid_until", "pk")
-    )  # fmt: skip
+    )
 
 
 def care_messages_failed(membership: Membership) -> list[CareMessageLog]:

@@ -36,8 +36,11 @@ def patient_detail(request, pk: int):
         selectors.provider_patients(request.membership).prefetch_related("assigned_providers__user"), pk=pk
     )
     patient_access_record(patient=patient, request=request, viewed="Provider dashboard: patient profile")
-    context = {"patient": patient, "area": "provider",
-               "panels": panels.patient_panels(request, patient, "provider")}  # fmt: skip
+    context = {
+        "patient": patient,
+        "area": "provider",
+        "panels": panels.patient_panels(request, patient, "provider"),
+    }
     return render(request, "providers/patient_detail.html", context)
 
 

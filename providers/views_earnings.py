@@ -74,19 +74,24 @@ def _page(request, *, area: str):
     context.update(period=period, scope=scope, summary=summary)
     if summary.transaction_count:  # else the page explains what will appear
         page, rows = earnings.transaction_page(
-            scope, period, number=request.GET.get("page"), count=summary.transaction_count,
+            scope,
+            period,
+            number=request.GET.get("page"),
+            count=summary.transaction_count,
             link=_sale_link(area),
-        )  # fmt: skip
+        )
         _log(request, rows, "Earnings: transactions")
         if area == PROVIDER:
             subject = "Your"
         else:
             subject = f"{scope.provider.user.get_full_name()}'s" if scope.provider else "The medspa's"
         context.update(
-            page=page, rows=rows, chart=earnings.month_chart(summary, subject=subject),
+            page=page,
+            rows=rows,
+            chart=earnings.month_chart(summary, subject=subject),
             by_provider=earnings.by_provider(scope, period) if area == ADMIN else None,
             flex_percent=request.medspa.flex_revenue_split_percent,
-        )  # fmt: skip
+        )
     return render(request, "providers/earnings/page.html", context)
 
 

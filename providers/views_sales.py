@@ -97,11 +97,17 @@ def _render_sale(request, sale: Sale, area: str, *, status: int = 200, **forms):
         patient_access_record(patient=sale.patient, request=request, viewed=f"Sale {sale.number}")
     lines = list(sale.lines.all())
     context = {
-        "sale": sale, "area": area, "lines": lines, "tz": sale.location.tz, "urls": NAMES[area],
-        "visit_url": _visit_url(sale, area), "patient_url": _patient_url(sale, area),
-        "editable": area == dashboards.PROVIDER and sale.status == SaleStatus.OPEN
+        "sale": sale,
+        "area": area,
+        "lines": lines,
+        "tz": sale.location.tz,
+        "urls": NAMES[area],
+        "visit_url": _visit_url(sale, area),
+        "patient_url": _patient_url(sale, area),
+        "editable": area == dashboards.PROVIDER
+        and sale.status == SaleStatus.OPEN
         and sale.kind == SaleKind.RETAIL,
-    }  # fmt: skip
+    }
     if context["editable"]:
         products = _active_products()
         context.update(
@@ -229,9 +235,13 @@ def _refund(request, sale: Sale, area: str):
         data = form.cleaned_data
         with refusals(form=form):
             refund = checkout.sale_refund(
-                sale=sale, payment=data["payment"], amount=data["amount"], reason=data["reason"],
-                by=request.user, idempotency_key=data["idempotency_key"],
-            )  # fmt: skip
+                sale=sale,
+                payment=data["payment"],
+                amount=data["amount"],
+                reason=data["reason"],
+                by=request.user,
+                idempotency_key=data["idempotency_key"],
+            )
             method = refund.payment.get_method_display().lower()
             messages.success(request, f"{money_format(refund.amount)} was refunded to the {method} payment.")
             return redirect(NAMES[area]["detail"], pk=sale.pk)
@@ -261,8 +271,11 @@ def retail_new(request):
         patient = get_object_or_404(patients, pk=patient_id)
     locations = Location.objects.filter(is_active=True).order_by("name", "id")
     location_list = list(locations)
-    context = {"patient": patient, "has_locations": bool(location_list),
-               "has_products": _active_products().exists()}  # fmt: skip
+    context = {
+        "patient": patient,
+        "has_locations": bool(location_list),
+        "has_products": _active_products().exists(),
+    }
     if patient is not None:
         patient_access_record(patient=patient, request=request, viewed="Retail checkout: new cart")
     if not (context["has_locations"] and context["has_products"]):
@@ -270,15 +283,20 @@ def retail_new(request):
     initial = {"patient": patient, "location": location_list[0] if len(location_list) == 1 else None}
     form = RetailStartForm(
         request.POST if request.method == "POST" else None,
-        initial=initial, locations=locations, patients=patients,
-    )  # fmt: skip
+        initial=initial,
+        locations=locations,
+        patients=patients,
+    )
     if form.is_valid():
         data = form.cleaned_data
         with refusals(form=form):
             sale = checkout.retail_sale_open(
-                provider=request.membership, location=data["location"], by=request.user,
-                patient=data["patient"], receipt_email=data["customer_email"],
-            )  # fmt: skip
+                provider=request.membership,
+                location=data["location"],
+                by=request.user,
+                patient=data["patient"],
+                receipt_email=data["customer_email"],
+            )
             return redirect("providers:sale_detail", pk=sale.pk)
     context["form"] = form
     return render(request, "providers/sales/retail_new.html", context, status=400 if form.errors else 200)

@@ -196,9 +196,11 @@ def visit_walk_in(request, pk: int):
     if request.method == "POST" and form.is_valid():
         with refusals(form=form):
             visit = charting.visit_start_walk_in(
-                patient=patient, provider=request.membership, location=form.cleaned_data["location"],
+                patient=patient,
+                provider=request.membership,
+                location=form.cleaned_data["location"],
                 by=request.user,
-            )  # fmt: skip
+            )
             messages.success(request, f"A walk-in visit for {patient.full_name} is started.")
             return _back(visit)
     status = 400 if request.method == "POST" else 200
@@ -247,9 +249,12 @@ def visit_service_remove(request, pk: int, row_id: int):
     visit = _visit(request, pk)
     row = get_object_or_404(visit.services.select_related("service__library_service"), pk=row_id)
     return _act(
-        request, visit, lambda: charting.visit_service_remove(visit_service=row),
-        f"{row.service.display_name} is removed from the visit.", "services",
-    )  # fmt: skip
+        request,
+        visit,
+        lambda: charting.visit_service_remove(visit_service=row),
+        f"{row.service.display_name} is removed from the visit.",
+        "services",
+    )
 
 
 @require_POST
@@ -262,9 +267,12 @@ def visit_consent_sign(request, pk: int, version_id: int):
 
     def sign() -> str:
         charting.visit_consent_sign(
-            visit=visit, version=version, signature_png=form.cleaned_data["data_url"], by=request.user,
+            visit=visit,
+            version=version,
+            signature_png=form.cleaned_data["data_url"],
+            by=request.user,
             ip=client_ip(request),
-        )  # fmt: skip
+        )
         return f"{visit.patient.full_name} signed the {version.consent.title}."
 
     return _submit(request, visit, form, sign, anchor="consents", consent_forms={version.pk: form})
@@ -295,9 +303,12 @@ def visit_product_remove(request, pk: int, product_id: int):
     visit = _visit(request, pk)
     product = get_object_or_404(visit.products.all(), pk=product_id)
     return _act(
-        request, visit, lambda: charting.visit_product_remove(product=product),
-        f"{product.name} (lot {product.lot_number}) is removed.", "products",
-    )  # fmt: skip
+        request,
+        visit,
+        lambda: charting.visit_product_remove(product=product),
+        f"{product.name} (lot {product.lot_number}) is removed.",
+        "products",
+    )
 
 
 @require_POST

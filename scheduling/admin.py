@@ -85,9 +85,21 @@ class AppointmentAdmin(PatientReadLogAdmin, admin.ModelAdmin):
     date_hierarchy = "start"
     list_select_related = ["patient", "provider__user", "appointment_type", "location"]
     readonly_fields = [
-        "medspa", "location", "provider", "patient", "appointment_type", "resource", "start", "end",
-        "blocked_start", "blocked_end", "source", "idempotency_key", "created_by", "created_at",
-    ]  # fmt: skip
+        "medspa",
+        "location",
+        "provider",
+        "patient",
+        "appointment_type",
+        "resource",
+        "start",
+        "end",
+        "blocked_start",
+        "blocked_end",
+        "source",
+        "idempotency_key",
+        "created_by",
+        "created_at",
+    ]
     inlines = [NotificationLogInline]
 
     def has_add_permission(self, request):

@@ -205,8 +205,13 @@ class ClosureViewSet(_AvailabilityViewSet):
 
 
 @extend_schema_view(list=extend_schema(parameters=[AppointmentFilterSerializer]))
-class AppointmentViewSet(TenantAPIMixin, PatientReadLogMixin, mixins.ListModelMixin,
-                         mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # fmt: skip
+class AppointmentViewSet(
+    TenantAPIMixin,
+    PatientReadLogMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Appointments. Admins and coordinators see and book everyone's; a provider sees only their own and
     moves them through their statuses. The list filters on `start__gte` / `start__lt` (ISO with offset),
     `provider`, `location` and `status`. No delete: cancel with a reason."""
@@ -253,10 +258,14 @@ class AppointmentViewSet(TenantAPIMixin, PatientReadLogMixin, mixins.ListModelMi
             if existing is not None:
                 return self._answer(existing)
         appointment = booking.appointment_book(
-            appointment_type=data["appointment_type"], start=data["start"],
-            patient=data["patient"], provider=data.get("provider"), by=request.user, idempotency_key=key,
+            appointment_type=data["appointment_type"],
+            start=data["start"],
+            patient=data["patient"],
+            provider=data.get("provider"),
+            by=request.user,
+            idempotency_key=key,
             notes=data["notes"],
-        )  # fmt: skip
+        )
         return self._answer(appointment, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -271,9 +280,10 @@ class AppointmentViewSet(TenantAPIMixin, PatientReadLogMixin, mixins.ListModelMi
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         appointment = booking.appointment_reschedule(
-            appointment=appointment, start=data["start"],
+            appointment=appointment,
+            start=data["start"],
             provider=data.get("provider"),
-        )  # fmt: skip
+        )
         return self._answer(appointment)
 
     @extend_schema(request=AppointmentCancelSerializer, responses={200: AppointmentSerializer})
@@ -290,9 +300,12 @@ class AppointmentViewSet(TenantAPIMixin, PatientReadLogMixin, mixins.ListModelMi
 
     @extend_schema(request=AppointmentStatusSerializer, responses={200: AppointmentSerializer})
     @action(
-        detail=True, methods=["post"], url_path="status", url_name="status",
+        detail=True,
+        methods=["post"],
+        url_path="status",
+        url_name="status",
         write_roles=("admin", "coordinator", "provider"),
-    )  # fmt: skip
+    )
     def status_set(self, request, pk=None):
         """Confirmed, checked in, completed, no-show: only the transitions that make sense. Providers may
         move their own appointments."""

@@ -42,12 +42,19 @@ KEY_CONSTRAINT = "appointment_booked_once_per_key"
 LOCK_ATTEMPTS = 3  # inserts of one appointment that lost a race for a lock (a deadlock) before a 409
 
 TRANSITIONS = {
-    AppointmentStatus.BOOKED: {AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN,
-                               AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW},
-    AppointmentStatus.CONFIRMED: {AppointmentStatus.CHECKED_IN, AppointmentStatus.CANCELLED,
-                                  AppointmentStatus.NO_SHOW},
+    AppointmentStatus.BOOKED: {
+        AppointmentStatus.CONFIRMED,
+        AppointmentStatus.CHECKED_IN,
+        AppointmentStatus.CANCELLED,
+        AppointmentStatus.NO_SHOW,
+    },
+    AppointmentStatus.CONFIRMED: {
+        AppointmentStatus.CHECKED_IN,
+        AppointmentStatus.CANCELLED,
+        AppointmentStatus.NO_SHOW,
+    },
     AppointmentStatus.CHECKED_IN: {AppointmentStatus.COMPLETED},
-}  # fmt: skip
+}
 
 
 def _constraint(error: IntegrityError) -> str:
@@ -89,8 +96,12 @@ def _candidates(
     """The slots at exactly `start` (one per free provider); a clear error when there is none. The minimum
     notice binds patients booking online; the front desk may book a walk-in inside it."""
     day = start.astimezone(appointment_type.location.tz).date()
-    options = {"provider_id": provider.pk if provider else None, "now": now,
-               "exclude_appointment_id": exclude_appointment_id, "notice": online}  # fmt: skip
+    options = {
+        "provider_id": provider.pk if provider else None,
+        "now": now,
+        "exclude_appointment_id": exclude_appointment_id,
+        "notice": online,
+    }
     found = [slot for slot in slots.open_slots(appointment_type, day, **options) if slot.start == start]
     if found:
         return found
@@ -191,10 +202,15 @@ def appointment_book(
         appointment_type=appointment_type, start=start, provider=provider, now=now, online=online
     )
     appointment = Appointment(
-        medspa_id=medspa_id, location=appointment_type.location, patient=patient,
-        appointment_type=appointment_type, source=source, created_by=by, notes=notes,
+        medspa_id=medspa_id,
+        location=appointment_type.location,
+        patient=patient,
+        appointment_type=appointment_type,
+        source=source,
+        created_by=by,
+        notes=notes,
         idempotency_key=idempotency_key or None,
-    )  # fmt: skip
+    )
     try:
         _place(appointment, candidates, provider_fixed=provider is not None)
     except IntegrityError:  # the same key won a race: that booking is the answer
@@ -221,10 +237,21 @@ def appointment_reschedule(
     if by_patient:
         _check_patient_window(appointment, now, "reschedule")
     provider = provider or appointment.provider
-    _check_request(appointment_type=appointment.appointment_type, start=start, now=now, online=by_patient,
-                   provider=provider)  # fmt: skip
-    candidates = _candidates(appointment_type=appointment.appointment_type, start=start, provider=provider,
-                             now=now, online=by_patient, exclude_appointment_id=appointment.pk)  # fmt: skip
+    _check_request(
+        appointment_type=appointment.appointment_type,
+        start=start,
+        now=now,
+        online=by_patient,
+        provider=provider,
+    )
+    candidates = _candidates(
+        appointment_type=appointment.appointment_type,
+        start=start,
+        provider=provider,
+        now=now,
+        online=by_patient,
+        exclude_appointment_id=appointment.pk,
+    )
     _place(appointment, candidates, provider_fixed=True)
     transaction.on_commit(lambda: hooks.appointment_changed(appointment, "reschedule"))
     return appointment
@@ -332,12 +359,19 @@ def appointment_import(
     if end <= start:
         raise BookingInvalid("The appointment ends before it starts.")
     appointment = Appointment(
-        medspa_id=appointment_type.medspa_id, location=appointment_type.location, patient=patient,
-        provider=provider, appointment_type=appointment_type, source=Appointment.Source.ACUITY,
-        start=start, end=end, notes=notes, idempotency_key=idempotency_key,
+        medspa_id=appointment_type.medspa_id,
+        location=appointment_type.location,
+        patient=patient,
+        provider=provider,
+        appointment_type=appointment_type,
+        source=Appointment.Source.ACUITY,
+        start=start,
+        end=end,
+        notes=notes,
+        idempotency_key=idempotency_key,
         blocked_start=start - timedelta(minutes=appointment_type.buffer_before_minutes),
         blocked_end=end + timedelta(minutes=appointment_type.buffer_after_minutes),
-    )  # fmt: skip
+    )
     rooms = list(appointment_type.rooms.filter(is_active=True).order_by("pk"))
     for room in rooms or [None]:  # a type that needs a room gets the first one free
         appointment.resource = room

@@ -59,8 +59,15 @@ class NotificationSettingsForm(forms.Form):
     cancellation = forms.BooleanField(label="Cancellation", required=False)
     no_show_follow_up = forms.BooleanField(label="No-show follow-up", required=False)
 
-    SWITCHES = ["email_enabled", "sms_enabled", "confirmation", "reminders", "reschedule", "cancellation",
-                "no_show_follow_up"]  # fmt: skip
+    SWITCHES = [
+        "email_enabled",
+        "sms_enabled",
+        "confirmation",
+        "reminders",
+        "reschedule",
+        "cancellation",
+        "no_show_follow_up",
+    ]
 
     def __init__(self, *args, settings_obj: NotificationSettings, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,8 +79,9 @@ class NotificationSettingsForm(forms.Form):
         for kind in notifications.TEMPLATE_KINDS:
             texts = notifications.template_for(settings_obj, kind)
             names = template_field_names(kind)
-            self.fields[names["subject"]] = forms.CharField(label="Email subject", required=False,
-                                                            max_length=SUBJECT_MAX)  # fmt: skip
+            self.fields[names["subject"]] = forms.CharField(
+                label="Email subject", required=False, max_length=SUBJECT_MAX
+            )
             self.fields[names["email"]] = forms.CharField(
                 label="Email", required=False, max_length=EMAIL_MAX, widget=forms.Textarea(attrs={"rows": 8})
             )

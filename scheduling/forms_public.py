@@ -44,9 +44,10 @@ class BookingDetailsForm(forms.Form):
     is made when the form is first shown, so that a double-click or a retry books once."""
 
     appointment_type = forms.ModelChoiceField(
-        queryset=AppointmentType.objects.none(), widget=forms.HiddenInput,
+        queryset=AppointmentType.objects.none(),
+        widget=forms.HiddenInput,
         error_messages={"invalid_choice": "That service cannot be booked online: please choose another."},
-    )  # fmt: skip
+    )
     provider = forms.CharField(max_length=20, widget=forms.HiddenInput)
     start = forms.CharField(max_length=40, widget=forms.HiddenInput)
     idempotency_key = forms.CharField(max_length=36, widget=forms.HiddenInput)
@@ -54,9 +55,10 @@ class BookingDetailsForm(forms.Form):
     last_name = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     phone = forms.CharField(
-        max_length=30, widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        max_length=30,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         help_text="With the area code, e.g. (619) 555-0100.",
-    )  # fmt: skip
+    )
     date_of_birth = forms.DateField(widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}))
     consent_email = forms.BooleanField(
         required=False, label="Email me about my appointments (confirmations, reminders, care instructions)."

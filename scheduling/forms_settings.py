@@ -82,42 +82,68 @@ class AppointmentTypeForm(forms.ModelForm):
         queryset=Service.objects.none(), help_text="From your active services (Services / Products tab)."
     )
     name = forms.CharField(
-        max_length=200, required=False, help_text="Shown on the calendar and the booking page; the service's "
-        "name when left blank."
-    )  # fmt: skip
+        max_length=200,
+        required=False,
+        help_text="Shown on the calendar and the booking page; the service's name when left blank.",
+    )
     duration_minutes = forms.IntegerField(
-        label="Duration (minutes)", min_value=5, max_value=600, required=False,
+        label="Duration (minutes)",
+        min_value=5,
+        max_value=600,
+        required=False,
         help_text="The service's duration when left blank.",
-    )  # fmt: skip
+    )
     price = forms.DecimalField(
-        max_digits=10, decimal_places=2, min_value=0, required=False,
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        required=False,
         help_text="The service's price when left blank.",
-    )  # fmt: skip
+    )
     providers = forms.ModelMultipleChoiceField(
-        queryset=Membership.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        queryset=Membership.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text="Providers who offer it; they must work at the location.",
-    )  # fmt: skip
+    )
     rooms = forms.ModelMultipleChoiceField(
-        queryset=Resource.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        queryset=Resource.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         label="Room or device needed",
         help_text="If you choose any, each appointment takes one of them that is free.",
-    )  # fmt: skip
+    )
     online_bookable = forms.TypedChoiceField(
-        label="Who books it", choices=[(True, "Patients online, and staff"), (False, "Staff only")],
+        label="Who books it",
+        choices=[(True, "Patients online, and staff"), (False, "Staff only")],
         coerce=lambda value: value in (True, "True"),
-    )  # fmt: skip
+    )
     color = forms.CharField(
-        label="Colour", max_length=7, widget=forms.TextInput(attrs={"type": "color"}),
-        initial=AppointmentType._meta.get_field("color").default, help_text="Marks it on the calendar.",
-    )  # fmt: skip
+        label="Colour",
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "color"}),
+        initial=AppointmentType._meta.get_field("color").default,
+        help_text="Marks it on the calendar.",
+    )
 
     class Meta:
         model = AppointmentType
         fields = [
-            "location", "service", "name", "duration_minutes", "buffer_before_minutes",
-            "buffer_after_minutes", "price", "providers", "rooms", "min_notice_minutes", "horizon_days",
-            "online_bookable", "cancellation_window_hours", "color",
-        ]  # fmt: skip
+            "location",
+            "service",
+            "name",
+            "duration_minutes",
+            "buffer_before_minutes",
+            "buffer_after_minutes",
+            "price",
+            "providers",
+            "rooms",
+            "min_notice_minutes",
+            "horizon_days",
+            "online_bookable",
+            "cancellation_window_hours",
+            "color",
+        ]
         labels = {
             "buffer_before_minutes": "Buffer before (minutes)",
             "buffer_after_minutes": "Buffer after (minutes)",
@@ -136,9 +162,10 @@ class AppointmentTypeForm(forms.ModelForm):
         self.fields["providers"].queryset = providers_of(medspa)
         self.fields["providers"].label_from_instance = provider_label
         self.fields["rooms"].queryset = (
-            Resource.objects.filter(medspa=medspa, is_active=True).select_related("location")
+            Resource.objects.filter(medspa=medspa, is_active=True)
+            .select_related("location")
             .order_by("location__name", "name")
-        )  # fmt: skip
+        )
         self.fields["rooms"].label_from_instance = lambda room: f"{room.name} ({room.location.name})"
         if not self.instance.pk:
             self.initial.setdefault("online_bookable", True)
@@ -235,9 +262,11 @@ class AvailabilityOverrideForm(forms.Form):
     )
     date = forms.DateField(widget=DateInput())
     location = forms.ModelChoiceField(
-        queryset=Location.objects.none(), required=False, empty_label="All locations (time off only)",
+        queryset=Location.objects.none(),
+        required=False,
+        empty_label="All locations (time off only)",
         help_text="Extra hours need a location.",
-    )  # fmt: skip
+    )
     start_time = forms.TimeField(label="From", required=False, widget=TimeInput())
     end_time = forms.TimeField(
         label="Until", required=False, widget=TimeInput(), help_text="Time off without times is all day."

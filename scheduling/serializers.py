@@ -94,9 +94,20 @@ class LocationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Location
         fields = [
-            "id", "name", "slug", "address_line1", "address_line2", "city", "state", "postal_code", "phone",
-            "time_zone", "is_active", "providers", "created_at",
-        ]  # fmt: skip
+            "id",
+            "name",
+            "slug",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "phone",
+            "time_zone",
+            "is_active",
+            "providers",
+            "created_at",
+        ]
         read_only_fields = ["slug", "created_at"]
 
     def validate_name(self, value):
@@ -130,10 +141,23 @@ class AppointmentTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = AppointmentType
         fields = [
-            "id", "location", "service", "name", "duration_minutes", "buffer_before_minutes",
-            "buffer_after_minutes", "price", "providers", "rooms", "min_notice_minutes", "horizon_days",
-            "online_bookable", "cancellation_window_hours", "color", "is_active",
-        ]  # fmt: skip
+            "id",
+            "location",
+            "service",
+            "name",
+            "duration_minutes",
+            "buffer_before_minutes",
+            "buffer_after_minutes",
+            "price",
+            "providers",
+            "rooms",
+            "min_notice_minutes",
+            "horizon_days",
+            "online_bookable",
+            "cancellation_window_hours",
+            "color",
+            "is_active",
+        ]
 
     def validate(self, attrs):
         location = attrs.get("location") or getattr(self.instance, "location", None)
@@ -223,9 +247,11 @@ class ClosureSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         return settings_services.closure_add(
-            medspa=self.context["request"].medspa, day=validated_data["date"],
-            reason=validated_data["reason"], location=validated_data.get("location"),
-        )  # fmt: skip
+            medspa=self.context["request"].medspa,
+            day=validated_data["date"],
+            reason=validated_data["reason"],
+            location=validated_data.get("location"),
+        )
 
 
 # --- Slots ------------------------------------------------------------------------------------------------
@@ -279,10 +305,27 @@ class AppointmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Appointment
         fields = [
-            "id", "location", "appointment_type", "appointment_type_name", "patient", "patient_name",
-            "provider", "provider_name", "resource", "start", "end", "time_zone", "status", "cancel_reason",
-            "cancelled_at", "source", "notes", "idempotency_key", "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "location",
+            "appointment_type",
+            "appointment_type_name",
+            "patient",
+            "patient_name",
+            "provider",
+            "provider_name",
+            "resource",
+            "start",
+            "end",
+            "time_zone",
+            "status",
+            "cancel_reason",
+            "cancelled_at",
+            "source",
+            "notes",
+            "idempotency_key",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
     def get_patient_name(self, appointment) -> str:

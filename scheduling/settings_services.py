@@ -112,7 +112,7 @@ def rule_overlaps(
             weekday=weekday,
             start_time__lt=end_time,
             end_time__gt=start_time,
-        )  # fmt: skip
+        )
         .order_by("start_time")
         .first()
     )
@@ -139,14 +139,21 @@ def availability_rules_add(
     Membership.objects.select_for_update().filter(pk=provider.pk).first()
     rules = []
     for weekday in sorted(set(weekdays)):
-        clash = rule_overlaps(provider=provider, location=location, weekday=weekday,
-                              start_time=start_time, end_time=end_time)  # fmt: skip
+        clash = rule_overlaps(
+            provider=provider, location=location, weekday=weekday, start_time=start_time, end_time=end_time
+        )
         if clash is not None:
             raise ValidationError(
                 f"It overlaps {clash.get_weekday_display()} {clash.start_time:%H:%M}–{clash.end_time:%H:%M}."
             )
-        rule = AvailabilityRule(medspa=medspa, provider=provider, location=location, weekday=weekday,
-                                start_time=start_time, end_time=end_time)  # fmt: skip
+        rule = AvailabilityRule(
+            medspa=medspa,
+            provider=provider,
+            location=location,
+            weekday=weekday,
+            start_time=start_time,
+            end_time=end_time,
+        )
         rule.full_clean()
         rule.save()
         rules.append(rule)
@@ -185,9 +192,15 @@ def availability_override_add(*, medspa: Medspa, provider: Membership, data: dic
     if errors:
         raise ValidationError(errors)
     override = AvailabilityOverride(
-        medspa=medspa, provider=provider, location=location, date=data["date"], kind=kind,
-        start_time=start_time, end_time=end_time, note=data.get("note", ""),
-    )  # fmt: skip
+        medspa=medspa,
+        provider=provider,
+        location=location,
+        date=data["date"],
+        kind=kind,
+        start_time=start_time,
+        end_time=end_time,
+        note=data.get("note", ""),
+    )
     override.full_clean()
     override.save()
     return override

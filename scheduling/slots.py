@@ -121,21 +121,26 @@ class SlotFinder:
         self.overrides = defaultdict(list)  # (provider, date) -> [override]
         for override in AvailabilityOverride.objects.filter(
             Q(location=self.location) | Q(location__isnull=True),
-            provider_id__in=self.provider_ids, date__gte=first_day, date__lte=last_day,
-        ):  # fmt: skip
+            provider_id__in=self.provider_ids,
+            date__gte=first_day,
+            date__lte=last_day,
+        ):
             self.overrides[(override.provider_id, override.date)].append(override)
         self.closed = set(
-            Closure.objects.filter(Q(location=self.location) | Q(location__isnull=True),
-                                   date__gte=first_day, date__lte=last_day).values_list("date", flat=True)
-        )  # fmt: skip
+            Closure.objects.filter(
+                Q(location=self.location) | Q(location__isnull=True), date__gte=first_day, date__lte=last_day
+            ).values_list("date", flat=True)
+        )
         self.room_ids = sorted(appointment_type.rooms.filter(is_active=True).values_list("pk", flat=True))
 
         busy_by_provider, busy_by_room = defaultdict(list), defaultdict(list)
         if not ignore_bookings:
             overlapping = Appointment.objects.filter(
                 Q(provider_id__in=self.provider_ids) | Q(resource_id__in=self.room_ids),
-                status__in=ACTIVE_STATUSES, blocked_start__lt=range_end, blocked_end__gt=range_start,
-            ).exclude(pk=exclude_appointment_id)  # fmt: skip
+                status__in=ACTIVE_STATUSES,
+                blocked_start__lt=range_end,
+                blocked_end__gt=range_start,
+            ).exclude(pk=exclude_appointment_id)
             for provider, resource, start, end in overlapping.values_list(
                 "provider_id", "resource_id", "blocked_start", "blocked_end"
             ):
@@ -206,8 +211,10 @@ class SlotFinder:
         return Slot(start, end, provider_id, resource_id)
 
     def all_days(self) -> dict[date, list[Slot]]:
-        return {self.first_day + timedelta(days=n): self.day_slots(self.first_day + timedelta(days=n))
-                for n in range(self.days)}  # fmt: skip
+        return {
+            self.first_day + timedelta(days=n): self.day_slots(self.first_day + timedelta(days=n))
+            for n in range(self.days)
+        }
 
 
 def open_slots(appointment_type: AppointmentType, day: date, **options) -> list[Slot]:

@@ -139,8 +139,12 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
         ]
 
     step = timedelta(days=1 if view == "day" else 7)
-    base = {"view": view, "location": location.pk if location else "", "provider": "" if own else
-            (provider.pk if provider else ""), "cancelled": "1" if show_cancelled else ""}  # fmt: skip
+    base = {
+        "view": view,
+        "location": location.pk if location else "",
+        "provider": "" if own else (provider.pk if provider else ""),
+        "cancelled": "1" if show_cancelled else "",
+    }
 
     def query(**changes) -> str:
         params = {**base, **changes}
@@ -271,10 +275,14 @@ def appointment_new(request):
             data = form.cleaned_data
             with refusals(form=form) as refused:
                 appointment = booking.appointment_book(
-                    appointment_type=data["appointment_type"], start=data["start"], patient=data["patient"],
-                    provider=data["provider"], by=request.user, notes=data["notes"],
+                    appointment_type=data["appointment_type"],
+                    start=data["start"],
+                    patient=data["patient"],
+                    provider=data["provider"],
+                    by=request.user,
+                    notes=data["notes"],
                     idempotency_key=data["idempotency_key"] or None,
-                )  # fmt: skip
+                )
                 messages.success(
                     request,
                     f"{appointment.patient.full_name} is booked for {appointment.appointment_type.name} on "
@@ -382,9 +390,13 @@ def provider_calendar(request):
 def ical_escape(text: str) -> str:
     """TEXT value escaping (RFC 5545 §3.3.11)."""
     return (
-        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n")
-        .replace("\n", "\\n").replace("\r", "\\n")
-    )  # fmt: skip
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
 
 
 def ical_fold(line: str) -> str:
@@ -463,7 +475,7 @@ def calendar_feed(request, token: str):
                 status__in=ACTIVE_STATUSES,
                 start__gte=now - FEED_PAST,
                 start__lte=now + FEED_AHEAD,
-            )  # fmt: skip
+            )
             .select_related("location", "appointment_type", "patient")
             .order_by("start", "pk")
         )

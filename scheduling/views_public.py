@@ -96,9 +96,12 @@ def _render(request, template: str, context: dict, *, medspa: Medspa | None, sta
 def _unavailable(request, medspa: Medspa | None, message: str = ""):
     locations = list(Location.objects.filter(medspa=medspa, is_active=True)) if medspa else []
     return _render(
-        request, "scheduling/public/unavailable.html", {"message": message, "locations": locations},
-        medspa=medspa, status=404,
-    )  # fmt: skip
+        request,
+        "scheduling/public/unavailable.html",
+        {"message": message, "locations": locations},
+        medspa=medspa,
+        status=404,
+    )
 
 
 def _too_many(request, medspa: Medspa | None):
@@ -211,10 +214,13 @@ def _flow(location: Location, params, *, base: str, now: datetime) -> dict:
     flow["provider_name"] = _provider_name(provider)
     choices = [(ANY_PROVIDER, "Anyone available")] + [(str(p.pk), _provider_name(p)) for p in providers]
     flow["providers"] = [
-        {"name": name, "url": _url(base, type=appointment_type.pk, provider=value),
-         "selected": value == provider_value}
+        {
+            "name": name,
+            "url": _url(base, type=appointment_type.pk, provider=value),
+            "selected": value == provider_value,
+        }
         for value, name in choices
-    ]  # fmt: skip
+    ]
     if not provider_value:
         return flow
 
@@ -243,10 +249,15 @@ def _flow(location: Location, params, *, base: str, now: datetime) -> dict:
     by_day = finder.all_days()
     link = {"type": appointment_type.pk, "provider": provider_value}
     flow["days"] = [
-        {"label": _day_label(d), "iso": d.isoformat(), "url": _url(base, **link, day=d.isoformat()),
-         "open": bool(found_slots), "selected": d == day}
+        {
+            "label": _day_label(d),
+            "iso": d.isoformat(),
+            "url": _url(base, **link, day=d.isoformat()),
+            "open": bool(found_slots),
+            "selected": d == day,
+        }
         for d, found_slots in by_day.items()
-    ]  # fmt: skip
+    ]
     flow["first_url"] = _url(base, **link, first=1)
     flow["day"] = day
     if day is None:
@@ -280,9 +291,14 @@ def _details(flow: dict, form: BookingDetailsForm, *, error: str = "", offer_cho
     chosen = flow.get("chosen")
     choices = flow["slots"] if (offer_choices or chosen is None) and flow.get("slots") is not None else None
     return {
-        "form": form, "error": error, "key": str(uuid.uuid4()), "chosen": chosen, "choices": choices,
-        "type_id": flow["appointment_type"].pk, "provider_value": flow["provider_value"],
-    }  # fmt: skip
+        "form": form,
+        "error": error,
+        "key": str(uuid.uuid4()),
+        "chosen": chosen,
+        "choices": choices,
+        "type_id": flow["appointment_type"].pk,
+        "provider_value": flow["provider_value"],
+    }
 
 
 def _location_page(request, medspa, location, flow: dict, *, details: dict | None = None, status: int = 200):
@@ -327,15 +343,23 @@ def _booking_post(request, medspa: Medspa, location: Location, base: str):
         with transaction.atomic():
             _lock_key(f"public-booking:{medspa.pk}:{data['idempotency_key']}")
             patient = patient_match.patient_match_or_create(
-                medspa=medspa, first_name=data["first_name"], last_name=data["last_name"],
-                email=data["email"], phone=data["phone"], date_of_birth=data["date_of_birth"],
-                consent_email=data["consent_email"], consent_sms=data["consent_sms"],
-            )  # fmt: skip
+                medspa=medspa,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                phone=data["phone"],
+                date_of_birth=data["date_of_birth"],
+                consent_email=data["consent_email"],
+                consent_sms=data["consent_sms"],
+            )
             appointment = appointment_book(
-                appointment_type=data["appointment_type"], start=data["start"], patient=patient,
-                provider=data["provider"], source=Appointment.Source.ONLINE,
+                appointment_type=data["appointment_type"],
+                start=data["start"],
+                patient=patient,
+                provider=data["provider"],
+                source=Appointment.Source.ONLINE,
                 idempotency_key=data["idempotency_key"],
-            )  # fmt: skip
+            )
             if appointment.patient_id != patient.pk:  # a key reused with someone else's details
                 raise BookingInvalid("This form was already used. Please choose your time again.")
     except SlotUnavailable:
@@ -403,10 +427,15 @@ def _reschedule_options(appointment: Appointment, day: date | None, base: str, n
     if day is not None and not today <= day <= last_day:
         day = None
     days = [
-        {"label": _day_label(d), "iso": d.isoformat(), "url": _url(base, day=d.isoformat()),
-         "open": any(s.start != appointment.start for s in found), "selected": d == day}
+        {
+            "label": _day_label(d),
+            "iso": d.isoformat(),
+            "url": _url(base, day=d.isoformat()),
+            "open": any(s.start != appointment.start for s in found),
+            "selected": d == day,
+        }
         for d, found in by_day.items()
-    ]  # fmt: skip
+    ]
     slots = None
     if day is not None:
         found = by_day[day] if day in by_day else slot_rules.open_slots(appointment_type, day, **options)
@@ -419,15 +448,21 @@ def _manage_page(request, appointment, *, cancel_form=None, error="", status=200
     base = reverse("booking_manage", args=[appointment.manage_token])
     can_change, too_late = _changeable(appointment, now)
     context = {
-        "appointment": appointment, "facts": _appointment_facts(appointment), "can_change": can_change,
-        "too_late": too_late, "error": error, "cancel_form": cancel_form or CancelForm(),
-        "manage_url": request.build_absolute_uri(base), "base": base,
-        "booked": request.GET.get("booked") == "1", "cancelled": request.GET.get("cancelled") == "1",
+        "appointment": appointment,
+        "facts": _appointment_facts(appointment),
+        "can_change": can_change,
+        "too_late": too_late,
+        "error": error,
+        "cancel_form": cancel_form or CancelForm(),
+        "manage_url": request.build_absolute_uri(base),
+        "base": base,
+        "booked": request.GET.get("booked") == "1",
+        "cancelled": request.GET.get("cancelled") == "1",
         "rescheduled": request.GET.get("rescheduled") == "1",
         "book_again_url": reverse(
             "booking_location", args=[appointment.medspa.slug, appointment.location.slug]
         ),
-    }  # fmt: skip
+    }
     if can_change:
         context["reschedule"] = _reschedule_options(appointment, day, base, now)
     response = _render(

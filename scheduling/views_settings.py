@@ -81,9 +81,11 @@ def _room_form(request, resource):
             messages.success(request, f"{saved.name} at {saved.location.name} was saved.")
             return redirect("scheduling:room_list")
     return render(
-        request, "scheduling/settings/room_form.html", {"form": form, "resource": resource},
+        request,
+        "scheduling/settings/room_form.html",
+        {"form": form, "resource": resource},
         status=form_status(request),
-    )  # fmt: skip
+    )
 
 
 # --- Appointment types ----------------------------------------------------------------------------------
@@ -180,11 +182,13 @@ def _availability_page(request, provider, *, rule_form=None, override_form=None,
     sections = []
     for location in shown:
         days = by_location.get(location.pk, {})
-        sections.append({
-            "location": location,
-            "works_here": location.pk not in elsewhere,
-            "days": [{"label": label, "rules": days.get(value, [])} for value, label in Weekday.choices],
-        })  # fmt: skip
+        sections.append(
+            {
+                "location": location,
+                "works_here": location.pk not in elsewhere,
+                "days": [{"label": label, "rules": days.get(value, [])} for value, label in Weekday.choices],
+            }
+        )
     overrides = (
         AvailabilityOverride.objects.filter(provider=provider, date__gte=today)
         .select_related("location")
@@ -217,9 +221,13 @@ def rule_add(request, pk: int):
         data = form.cleaned_data
         try:
             settings_services.availability_rules_add(
-                medspa=request.medspa, provider=provider, location=data["location"],
-                weekdays=data["weekdays"], start_time=data["start_time"], end_time=data["end_time"],
-            )  # fmt: skip
+                medspa=request.medspa,
+                provider=provider,
+                location=data["location"],
+                weekdays=data["weekdays"],
+                start_time=data["start_time"],
+                end_time=data["end_time"],
+            )
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -285,9 +293,11 @@ def closures(request):
     today = clock.today(request.medspa)
     upcoming = Closure.objects.filter(date__gte=today).select_related("location").order_by("date")
     return render(
-        request, "scheduling/settings/closures.html", {"form": form, "closures": upcoming},
+        request,
+        "scheduling/settings/closures.html",
+        {"form": form, "closures": upcoming},
         status=form_status(request),
-    )  # fmt: skip
+    )
 
 
 @require_POST

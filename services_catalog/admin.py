@@ -69,8 +69,9 @@ class VersionedTextAdmin(admin.ModelAdmin):
             services.text_revise(document=obj, text=text, by=request.user, as_portrait=True)
         else:
             extra = {"timing": obj.timing} if isinstance(obj, CareMessage) else {}
-            created = services.text_create(model=type(obj), medspa=obj.medspa, title=obj.title, text=text,
-                                           by=request.user, **extra)  # fmt: skip
+            created = services.text_create(
+                model=type(obj), medspa=obj.medspa, title=obj.title, text=text, by=request.user, **extra
+            )
             obj.pk = created.pk
 
 
@@ -118,8 +119,15 @@ class ServiceGroupAdmin(admin.ModelAdmin):
 class LibraryServiceAdmin(admin.ModelAdmin):
     """Changes here reach every medspa that imported the service at once; their prices stay theirs."""
 
-    list_display = ["name", "group", "default_price", "duration_minutes", "requires_gfe", "is_published",
-                    "import_count"]  # fmt: skip
+    list_display = [
+        "name",
+        "group",
+        "default_price",
+        "duration_minutes",
+        "requires_gfe",
+        "is_published",
+        "import_count",
+    ]
     list_filter = ["group", "requires_gfe", "is_published"]
     search_fields = ["name", "description"]
     filter_horizontal = ["consents", "care_messages"]

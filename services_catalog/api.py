@@ -112,9 +112,11 @@ class _TextViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
     def perform_update(self, serializer):
         document, data = serializer.instance, serializer.validated_data
         services.text_revise(
-            document=document, by=self.request.user, title=data.get("title"),
+            document=document,
+            by=self.request.user,
+            title=data.get("title"),
             text=data.get("text", document.current_version.text),
-        )  # fmt: skip
+        )
         if "timing" in data:
             document.timing = data["timing"]
             document.save(update_fields=["timing", "updated_at"])
@@ -152,8 +154,9 @@ class StandingOrderViewSet(_TextViewSet):
         return Response(status=status.HTTP_201_CREATED)
 
 
-class LibraryServiceViewSet(TenantAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                            viewsets.GenericViewSet):  # fmt: skip
+class LibraryServiceViewSet(
+    TenantAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """The Portrait library. `import` adds a service to the medspa at the library price, inactive."""
 
     roles = ("admin", "provider")

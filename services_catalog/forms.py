@@ -8,17 +8,27 @@ class _MedspaTextsMixin:
     """Choices of consents, care messages and standing orders: the medspa's own and Portrait's."""
 
     def limit_texts(self, medspa) -> None:
-        texts = {"consents": Consent, "care_messages": CareMessage, "standing_order": StandingOrder,
-                 "default_consents": Consent}  # fmt: skip
+        texts = {
+            "consents": Consent,
+            "care_messages": CareMessage,
+            "standing_order": StandingOrder,
+            "default_consents": Consent,
+        }
         for name, model in texts.items():
             if name in self.fields:
                 self.fields[name].queryset = selectors.texts_for(model, medspa).order_by("medspa", "title")
 
 
 LOCKED_FIELDS = {
-    "name", "description", "group", "duration_minutes", "requires_gfe", "consents", "standing_order",
+    "name",
+    "description",
+    "group",
+    "duration_minutes",
+    "requires_gfe",
+    "consents",
+    "standing_order",
     "care_messages",
-}  # fmt: skip
+}
 
 
 class ImportedServiceForm(forms.ModelForm):
@@ -55,8 +65,18 @@ class CustomServiceForm(_MedspaTextsMixin, forms.ModelForm):
 
     class Meta:
         model = Service
-        fields = ["group", "name", "description", "price", "duration_minutes", "requires_gfe", "consents",
-                  "standing_order", "care_messages", "is_active"]  # fmt: skip
+        fields = [
+            "group",
+            "name",
+            "description",
+            "price",
+            "duration_minutes",
+            "requires_gfe",
+            "consents",
+            "standing_order",
+            "care_messages",
+            "is_active",
+        ]
         labels = {"is_active": "Active: can be chosen for clearance and in a service visit"}
 
     def __init__(self, *args, medspa, **kwargs):

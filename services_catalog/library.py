@@ -41,19 +41,22 @@ def library_load(*, path: Path = LIBRARY_FILE) -> int:
     }
     for position, group_data in enumerate(data["groups"]):
         group, _ = ServiceGroup.library.get_or_create(
-            medspa=None, name=group_data["name"],
+            medspa=None,
+            name=group_data["name"],
             defaults={"description": group_data["description"], "position": position},
-        )  # fmt: skip
+        )
         for item in group_data["services"]:
             service, created = LibraryService.objects.get_or_create(
                 name=item["name"],
                 defaults={
-                    "group": group, "description": item["description"],
+                    "group": group,
+                    "description": item["description"],
                     "default_price": Decimal(item["price"]),
-                    "duration_minutes": item["duration_minutes"], "requires_gfe": item["requires_gfe"],
+                    "duration_minutes": item["duration_minutes"],
+                    "requires_gfe": item["requires_gfe"],
                     "standing_order": orders.get(item["standing_order"]) if item["standing_order"] else None,
                 },
-            )  # fmt: skip
+            )
             if created:
                 service.consents.set([consents[key] for key in item["consents"]])
                 service.care_messages.set([messages[key] for key in item["care_messages"]])

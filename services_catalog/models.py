@@ -30,9 +30,13 @@ class LibraryOrMedspa(models.Model):
     """A row of the Portrait library (medspa is null) or of one medspa."""
 
     medspa = models.ForeignKey(
-        Medspa, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        Medspa,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="Empty for the Portrait library.",
-    )  # fmt: skip
+    )
 
     # The default manager (the one relations use) is unscoped: a medspa's service reaches Portrait's
     # consents through its relations, which a scoped manager would hide. Queries written in code use

@@ -39,23 +39,37 @@ class ServiceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Service
         fields = [
-            "id", "is_imported", "library_service", "group", "name", "description", "price",
-            "duration_minutes", "requires_gfe", "consents", "standing_order", "care_messages", "is_active",
-            "created_at", "updated_at",
-        ]  # fmt: skip
+            "id",
+            "is_imported",
+            "library_service",
+            "group",
+            "name",
+            "description",
+            "price",
+            "duration_minutes",
+            "requires_gfe",
+            "consents",
+            "standing_order",
+            "care_messages",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["library_service", "created_at", "updated_at"]
 
     def to_representation(self, service):
         data = super().to_representation(service)
         if service.is_imported:
             data.update(
-                name=service.display_name, description=service.display_description,
-                group=service.effective_group.pk, duration_minutes=service.effective_duration,
+                name=service.display_name,
+                description=service.display_description,
+                group=service.effective_group.pk,
+                duration_minutes=service.effective_duration,
                 requires_gfe=service.effective_requires_gfe,
                 standing_order=getattr(service.effective_standing_order, "pk", None),
                 consents=[c.pk for c in service.effective_consents()],
                 care_messages=[m.pk for m in service.effective_care_messages()],
-            )  # fmt: skip
+            )
         return data
 
 

@@ -24,9 +24,15 @@ from services_catalog.models import (
 # What an imported service lets the medspa change: its content is Portrait's.
 IMPORTED_EDITABLE = {"price", "is_active"}
 CUSTOM_FIELDS = [
-    "group", "name", "description", "price", "duration_minutes", "requires_gfe", "standing_order",
+    "group",
+    "name",
+    "description",
+    "price",
+    "duration_minutes",
+    "requires_gfe",
+    "standing_order",
     "is_active",
-]  # fmt: skip
+]
 VERSION_MODELS = {
     Consent: ConsentVersion,
     CareMessage: CareMessageVersion,
@@ -104,10 +110,13 @@ def _changes(service: Service, name: str, data: dict) -> bool:
         library = getattr(service.library_service, name).all()
         return {item.pk for item in value} != {item.pk for item in library}
     current = {
-        "name": service.display_name, "description": service.display_description,
-        "group": service.effective_group, "duration_minutes": service.effective_duration,
-        "requires_gfe": service.effective_requires_gfe, "standing_order": service.effective_standing_order,
-    }.get(name, getattr(service, name, None))  # fmt: skip
+        "name": service.display_name,
+        "description": service.display_description,
+        "group": service.effective_group,
+        "duration_minutes": service.effective_duration,
+        "requires_gfe": service.effective_requires_gfe,
+        "standing_order": service.effective_standing_order,
+    }.get(name, getattr(service, name, None))
     return value != current
 
 
@@ -237,6 +246,10 @@ def consent_sign(
     if version.consent.medspa_id not in (None, patient.medspa_id):
         raise ServiceRuleBroken("This consent is not one of this medspa's.")
     return ConsentSignature.objects.create(
-        medspa_id=patient.medspa_id, patient=patient, version=version, signature=signature,
-        witnessed_by=witnessed_by, ip=ip,
-    )  # fmt: skip
+        medspa_id=patient.medspa_id,
+        patient=patient,
+        version=version,
+        signature=signature,
+        witnessed_by=witnessed_by,
+        ip=ip,
+    )

@@ -183,8 +183,12 @@ def text_create(request, kind: str):
             choices = selectors.texts_for(model, request.medspa).order_by("medspa", "title")
             selected = [*request.POST.getlist("default_consents"), str(document.pk)]
             context = {
-                "choices": choices, "field": field, "selected_list": selected, "noun": noun, "created": True,
-            }  # fmt: skip
+                "choices": choices,
+                "field": field,
+                "selected_list": selected,
+                "noun": noun,
+                "created": True,
+            }
             return render(request, "services_catalog/_text_choices.html", context)
         messages.success(request, f"The {noun} “{document.title}” was created.")
         return redirect("services_catalog:text_detail", kind=kind, pk=document.pk)

@@ -29,9 +29,21 @@ def _staff_link(transition_id: int, label: str = "Open on the staff page"):
 
 class StepInline(ReadOnlyInline):
     model = TransitionStep
-    fields = readonly_fields = ["position", "kind", "due_date", "status", "detail", "needs_hand", "attempts",
-                                "lost_runs", "lease_until", "external_ref", "done_by", "hand_note",
-                                "finished_at"]  # fmt: skip
+    fields = readonly_fields = [
+        "position",
+        "kind",
+        "due_date",
+        "status",
+        "detail",
+        "needs_hand",
+        "attempts",
+        "lost_runs",
+        "lease_until",
+        "external_ref",
+        "done_by",
+        "hand_note",
+        "finished_at",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("done_by")
@@ -64,18 +76,42 @@ class TimelineInline(ReadOnlyInline):
 
 @admin.register(Transition)
 class TransitionAdmin(ReadOnlyAdmin):
-    list_display = ["medspa", "kind", "target_model", "effective_date", "keeps_coordinator", "status",
-                    "requested_at", "staff_page"]  # fmt: skip
+    list_display = [
+        "medspa",
+        "kind",
+        "target_model",
+        "effective_date",
+        "keeps_coordinator",
+        "status",
+        "requested_at",
+        "staff_page",
+    ]
     list_filter = ["kind", "status", "target_model", "keeps_coordinator"]
     search_fields = ["medspa__name"]
     date_hierarchy = "requested_at"
     list_select_related = ["medspa"]
     fields = readonly_fields = [
-        "staff_page", "medspa", "kind", "target_model", "flex_revenue_split_percent", "effective_date",
-        "keeps_coordinator", "status", "requested_by", "requested_at", "note", "decided_by", "decided_at",
-        "decision_note", "completed_at", "openphone_target_email", "openphone_target_workspace",
-        "openphone_account_by", "openphone_account_at", "openphone_acknowledged_at",
-    ]  # fmt: skip
+        "staff_page",
+        "medspa",
+        "kind",
+        "target_model",
+        "flex_revenue_split_percent",
+        "effective_date",
+        "keeps_coordinator",
+        "status",
+        "requested_by",
+        "requested_at",
+        "note",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+        "completed_at",
+        "openphone_target_email",
+        "openphone_target_workspace",
+        "openphone_account_by",
+        "openphone_account_at",
+        "openphone_acknowledged_at",
+    ]
     inlines = [StepInline, ConfirmationInline, ConfirmationEmailInline, TimelineInline]
 
     @admin.display(description="staff page")
@@ -100,10 +136,25 @@ class AcuityBookingAdmin(ReadOnlyAdmin):
     date_hierarchy = "start"
     list_select_related = ["medspa"]
     fields = readonly_fields = [
-        "staff_page", "medspa", "transition", "acuity_id", "start", "duration_minutes", "calendar",
-        "appointment_type", "first_name", "last_name", "email", "phone", "status", "reason", "appointment",
-        "resolved_by", "resolved_note", "resolved_at",
-    ]  # fmt: skip
+        "staff_page",
+        "medspa",
+        "transition",
+        "acuity_id",
+        "start",
+        "duration_minutes",
+        "calendar",
+        "appointment_type",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "status",
+        "reason",
+        "appointment",
+        "resolved_by",
+        "resolved_note",
+        "resolved_at",
+    ]
 
     @admin.display(description="transition")
     def staff_page(self, obj):

@@ -26,8 +26,12 @@ def confirmation_email_send(*, email_id: int) -> str:
     transition, user = email.transition, email.user
     token = services.confirmation_token(transition, user)
     link = settings.SITE_URL.rstrip("/") + reverse("transition_confirm:confirm", args=[token])
-    context = {"transition": transition, "user": user, "link": link,
-               "acknowledgement": services.OPENPHONE_ACKNOWLEDGEMENT}  # fmt: skip
+    context = {
+        "transition": transition,
+        "user": user,
+        "link": link,
+        "acknowledgement": services.OPENPHONE_ACKNOWLEDGEMENT,
+    }
     message = EmailMessage(
         subject=f"Confirm the release of {transition.medspa.display_name}'s OpenPhone number",
         body=render_to_string("transition/email/confirm_release.txt", context),

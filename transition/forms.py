@@ -28,22 +28,32 @@ class TransitionTermsForm(forms.Form):
     whether the medspa keeps its coordinator."""
 
     target_model = forms.ChoiceField(
-        label="New model", choices=TARGET_MODELS, widget=forms.RadioSelect,
+        label="New model",
+        choices=TARGET_MODELS,
+        widget=forms.RadioSelect,
         error_messages={"required": "Choose Launch or Flex."},
-    )  # fmt: skip
+    )
     flex_revenue_split_percent = forms.DecimalField(
-        label="Flex revenue split (Portrait's share, %)", required=False, min_value=0, max_value=100,
-        max_digits=5, decimal_places=2, help_text="Flex only: the share of revenue that goes to Portrait.",
-    )  # fmt: skip
+        label="Flex revenue split (Portrait's share, %)",
+        required=False,
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        help_text="Flex only: the share of revenue that goes to Portrait.",
+    )
     effective_date = forms.DateField(
-        label="Effective date", widget=DateInput(),
+        label="Effective date",
+        widget=DateInput(),
         help_text="The first day on the new model (and, if the coordinator goes, the first day without one).",
         error_messages={"required": "Choose the first day on the new model."},
-    )  # fmt: skip
+    )
     keeps_coordinator = forms.ChoiceField(
-        label="Patient Care Coordinator", choices=COORDINATOR_CHOICES, widget=forms.RadioSelect,
+        label="Patient Care Coordinator",
+        choices=COORDINATOR_CHOICES,
+        widget=forms.RadioSelect,
         error_messages={"required": "Say whether you keep the coordinator."},
-    )  # fmt: skip
+    )
     note = forms.CharField(label="Note (optional)", required=False, max_length=500, widget=NOTE_WIDGET)
 
     def __init__(self, *args, medspa: Medspa | None = None, **kwargs):
@@ -97,12 +107,15 @@ class StaffScheduleForm(TransitionTermsForm):
     """Portrait staff start a transition for a Legacy medspa (scheduled at once, with its plan)."""
 
     medspa = forms.ModelChoiceField(
-        label="Medspa", queryset=Medspa.objects.none(), empty_label="Choose a Legacy medspa",
+        label="Medspa",
+        queryset=Medspa.objects.none(),
+        empty_label="Choose a Legacy medspa",
         help_text="Legacy medspas without a transition under way.",
         error_messages={
-            "required": "Choose the medspa.", "invalid_choice": "Choose a Legacy medspa from the list."
+            "required": "Choose the medspa.",
+            "invalid_choice": "Choose a Legacy medspa from the list.",
         },
-    )  # fmt: skip
+    )
 
     field_order = [
         "medspa",
@@ -130,11 +143,12 @@ class CoordinatorLeavesForm(forms.Form):
     sees what happens on that day and confirms it (`confirmed`) before the request is sent."""
 
     effective_date = forms.DateField(
-        label="First day without the coordinator", widget=DateInput(),
+        label="First day without the coordinator",
+        widget=DateInput(),
         help_text="The coordinator's access, the monthly fee, TigerConnect and the OpenPhone number end that "
         "day (your time zone).",
         error_messages={"required": "Choose the first day without the coordinator."},
-    )  # fmt: skip
+    )
     note = forms.CharField(label="Note (optional)", required=False, max_length=500, widget=NOTE_WIDGET)
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -179,13 +193,15 @@ class StaffCoordinatorLeavesForm(CoordinatorLeavesForm):
     """Portrait staff schedule a medspa's coordinator to go (scheduled at once, with its plan)."""
 
     medspa = forms.ModelChoiceField(
-        label="Medspa", queryset=Medspa.objects.none(), empty_label="Choose a medspa",
+        label="Medspa",
+        queryset=Medspa.objects.none(),
+        empty_label="Choose a medspa",
         help_text="Launch and Flex medspas that keep a coordinator, without a transition under way.",
         error_messages={
             "required": "Choose the medspa.",
             "invalid_choice": "Choose a medspa from the list (Launch or Flex, keeping a coordinator).",
         },
-    )  # fmt: skip
+    )
 
     field_order = ["medspa", "effective_date", "note"]
 
@@ -202,14 +218,17 @@ class StaffCoordinatorLeavesForm(CoordinatorLeavesForm):
 
 class OpenPhoneAccountForm(forms.Form):
     email = forms.EmailField(
-        label="Your new OpenPhone account (email)", max_length=254,
+        label="Your new OpenPhone account (email)",
+        max_length=254,
         help_text="The email address of the separate OpenPhone account you opened: the number moves there.",
         error_messages={"required": "Enter the email address of your OpenPhone account."},
-    )  # fmt: skip
+    )
     workspace = forms.CharField(
-        label="OpenPhone workspace id (optional)", required=False, max_length=64,
+        label="OpenPhone workspace id (optional)",
+        required=False,
+        max_length=64,
         help_text="If OpenPhone gave you one; it helps their support team find the account.",
-    )  # fmt: skip
+    )
 
 
 class AcknowledgeForm(forms.Form):
@@ -218,7 +237,7 @@ class AcknowledgeForm(forms.Form):
     acknowledge = forms.BooleanField(
         label=OPENPHONE_ACKNOWLEDGEMENT,
         error_messages={"required": "Tick the box to acknowledge what does not move with the number."},
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, acknowledged: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -245,16 +264,20 @@ class NoteForm(forms.Form):
 
 def booking_resolve_form(booking, data=None) -> NoteForm:
     return NoteForm(
-        data, prefix=f"booking-{booking.pk}", label="How it was resolved",
+        data,
+        prefix=f"booking-{booking.pk}",
+        label="How it was resolved",
         required_message="Say how it was resolved (booked by hand, patient called…).",
-    )  # fmt: skip
+    )
 
 
 def step_done_form(step, data=None) -> NoteForm:
     return NoteForm(
-        data, prefix=f"step-{step.pk}", label="What was done",
+        data,
+        prefix=f"step-{step.pk}",
+        label="What was done",
         required_message="Say what was done by hand, in a note.",
-    )  # fmt: skip
+    )
 
 
 def decline_form(data=None) -> NoteForm:
@@ -269,9 +292,11 @@ def cancel_form(data=None) -> NoteForm:
 
 class ApproveForm(forms.Form):
     effective_date = forms.DateField(
-        label="New effective date (optional)", required=False, widget=DateInput(),
+        label="New effective date (optional)",
+        required=False,
+        widget=DateInput(),
         help_text="Leave empty to keep the date the medspa asked for.",
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="approve", **kwargs)
@@ -297,13 +322,17 @@ class LegacyToolsForm(forms.Form):
         label="TigerConnect support channel (group) id", required=False, max_length=64, validators=[vendor_id]
     )
     tigerconnect_user_ids = forms.CharField(
-        label="TigerConnect user ids", required=False, max_length=2000,
+        label="TigerConnect user ids",
+        required=False,
+        max_length=2000,
         help_text="The medspa's TigerConnect users, separated by commas.",
-    )  # fmt: skip
+    )
     acuity_calendar_ids = forms.CharField(
-        label="Acuity calendar ids", required=False, max_length=2000,
+        label="Acuity calendar ids",
+        required=False,
+        max_length=2000,
         help_text="Whole numbers separated by commas, e.g. 1234, 5678.",
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="tools", **kwargs)

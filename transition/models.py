@@ -89,9 +89,13 @@ class Transition(models.Model):
     kind = models.CharField(max_length=20, choices=TransitionKind, default=TransitionKind.MOVE)
     target_model = models.CharField(max_length=10, choices=TARGET_MODELS)
     flex_revenue_split_percent = models.DecimalField(
-        "Flex revenue split (Portrait's share, %)", max_digits=5, decimal_places=2, null=True, blank=True,
+        "Flex revenue split (Portrait's share, %)",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-    )  # fmt: skip
+    )
     effective_date = models.DateField(
         help_text="The first day on the new model, or without the coordinator (the medspa's time zone)."
     )
@@ -220,9 +224,13 @@ class TransitionStep(models.Model):
     )
     finished_at = models.DateTimeField(null=True, blank=True)
     done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The staff member who marked it done by hand.",
-    )  # fmt: skip
+    )
     hand_note = models.CharField(max_length=500, blank=True)
     external_ref = models.CharField(
         max_length=64, blank=True, help_text="The vendor's id (OpenPhone transfer)."

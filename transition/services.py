@@ -1131,9 +1131,10 @@ class Matcher:
     def appointment_type(self, name: str, provider: Membership) -> tuple[AppointmentType | None, str]:
         name = name.strip()
         types = [
-            t for t in self.types
+            t
+            for t in self.types
             if t.name.lower() == name.lower() and any(p.pk == provider.pk for p in t.providers.all())
-        ]  # fmt: skip
+        ]
         if len(types) == 1:
             return types[0], ""
         if not types:

@@ -94,9 +94,11 @@ def todo(transition: Transition, steps, *, conflicts: int, confirmed: dict) -> l
     items = []
     if transition.status == TransitionStatus.REQUESTED:
         items.append(
-            {"text": "Nothing yet: Portrait reviews your request, then approves it (which makes the plan) "
-                     "or declines it with a reason."}
-        )  # fmt: skip
+            {
+                "text": "Nothing yet: Portrait reviews your request, then approves it (which makes the plan) "
+                "or declines it with a reason."
+            }
+        )
         return items
     if transition.status != TransitionStatus.SCHEDULED:
         return items

@@ -204,18 +204,26 @@ def _note_action(request, pk: int, *, key: str, form_class, service, message: st
 @staff_required
 def decline(request, pk: int):
     return _note_action(
-        request, pk, key="decline", form_class=decline_form, service=services.transition_decline,
+        request,
+        pk,
+        key="decline",
+        form_class=decline_form,
+        service=services.transition_decline,
         message="The request of {medspa} is declined.",
-    )  # fmt: skip
+    )
 
 
 @require_POST
 @staff_required
 def cancel(request, pk: int):
     return _note_action(
-        request, pk, key="cancel", form_class=cancel_form, service=services.transition_cancel,
+        request,
+        pk,
+        key="cancel",
+        form_class=cancel_form,
+        service=services.transition_cancel,
         message="The transition of {medspa} is cancelled.",
-    )  # fmt: skip
+    )
 
 
 @require_POST

@@ -8,10 +8,13 @@ from medspa.models import Medspa, Patient
 from services_catalog.models import Service
 
 EXAM = {
-    "history_reviewed": True, "medications_reviewed": True, "allergies_reviewed": True,
-    "diagnoses": "Dynamic rhytids of the glabella and forehead.", "icd10_codes": "L90.8",
+    "history_reviewed": True,
+    "medications_reviewed": True,
+    "allergies_reviewed": True,
+    "diagnoses": "Dynamic rhytids of the glabella and forehead.",
+    "icd10_codes": "L90.8",
     "notes": "No contraindications found. Discussed expected results and risks.",
-}  # fmt: skip
+}
 
 
 def seed(medspas: dict[str, Medspa]) -> None:
@@ -28,8 +31,9 @@ def seed(medspas: dict[str, Medspa]) -> None:
     if director is not None and toxin and not GfeExam.objects.filter(medspa=launch).exists():
         for patient in Patient.objects.filter(medspa=launch).exclude(status="archived").order_by("pk")[:10]:
             decisions = {toxin.pk: services.Decision("cleared")}
-            services.gfe_self_clear(membership=director, patient=patient, exam=EXAM, decisions=decisions,
-                                    notify=False)  # fmt: skip
+            services.gfe_self_clear(
+                membership=director, patient=patient, exam=EXAM, decisions=decisions, notify=False
+            )
     flex_service = Service.objects.filter(
         medspa=flex, is_active=True, library_service__requires_gfe=True
     ).first()

@@ -48,9 +48,12 @@ NOTES = {
     "Signature facial": "Enzyme exfoliation, lymphatic massage, LED 15 minutes. Skin calm afterwards.",
 }
 EXAM = {
-    "history_reviewed": True, "medications_reviewed": True, "allergies_reviewed": True,
-    "diagnoses": "Cosmetic concern; no contraindications found.", "icd10_codes": "L90.8",
-}  # fmt: skip
+    "history_reviewed": True,
+    "medications_reviewed": True,
+    "allergies_reviewed": True,
+    "diagnoses": "Cosmetic concern; no contraindications found.",
+    "icd10_codes": "L90.8",
+}
 # Set aside only to date the demo's rows back: a signed chart, payments, refunds, signatures.
 DATING_BACK = (
     "providers.Visit:signed_chart_locked",
@@ -161,8 +164,15 @@ def _date_back(*, sale: Sale, when: datetime, visit: Visit | None = None, signed
             ConsentSignature.objects.filter(pk__in=signatures).update(signed_at=when + timedelta(minutes=5))
 
 
-def _visit(plan: DemoVisit, *, patient: Patient, provider: Membership, location: Location, service: Service,
-           png: bytes) -> Visit:  # fmt: skip
+def _visit(
+    plan: DemoVisit,
+    *,
+    patient: Patient,
+    provider: Membership,
+    location: Location,
+    service: Service,
+    png: bytes,
+) -> Visit:
     """One walk-in visit, charted and paid through the services, its chart signed unless the plan says not."""
     by = provider.user
     visit = charting.visit_start_walk_in(patient=patient, provider=provider, location=location, by=by)
@@ -171,8 +181,15 @@ def _visit(plan: DemoVisit, *, patient: Patient, provider: Membership, location:
     if kind in USED:
         name, units, label, lot = USED[kind]
         expires_on = timezone.now().date() + timedelta(days=300)
-        charting.visit_product_add(visit=visit, name=name, units=units, unit_label=label, lot_number=lot,
-                                   expires_on=expires_on, visit_service=performed)  # fmt: skip
+        charting.visit_product_add(
+            visit=visit,
+            name=name,
+            units=units,
+            unit_label=label,
+            lot_number=lot,
+            expires_on=expires_on,
+            visit_service=performed,
+        )
     for need in charting.consents_needed(visit):
         if not need.is_covered:
             charting.visit_consent_sign(visit=visit, version=need.version, signature_png=png, by=by, ip=None)
@@ -193,16 +210,27 @@ def _visit(plan: DemoVisit, *, patient: Patient, provider: Membership, location:
     _date_back(sale=sale, when=when, visit=visit, signed_after=timedelta(hours=3) if plan.signed else None)
     if plan.refund:
         payment = sale.payments.order_by("pk").first()
-        refund = checkout.sale_refund(sale=sale, payment=payment, amount=plan.refund, by=by,
-                                      reason="Touch-up was not needed: goodwill refund",
-                                      idempotency_key=f"demo-refund-{sale.pk}")  # fmt: skip
+        refund = checkout.sale_refund(
+            sale=sale,
+            payment=payment,
+            amount=plan.refund,
+            by=by,
+            reason="Touch-up was not needed: goodwill refund",
+            idempotency_key=f"demo-refund-{sale.pk}",
+        )
         with pgtrigger.ignore(*DATING_BACK):
             Refund.objects.filter(pk=refund.pk).update(refunded_at=when + timedelta(days=14))
     return visit
 
 
-def _retail(*, provider: Membership, location: Location, patient: Patient, products: list[RetailProduct],
-            days_ago: int) -> Sale:  # fmt: skip
+def _retail(
+    *,
+    provider: Membership,
+    location: Location,
+    patient: Patient,
+    products: list[RetailProduct],
+    days_ago: int,
+) -> Sale:
     by = provider.user
     sale = checkout.retail_sale_open(provider=provider, location=location, by=by, patient=patient)
     for quantity, product in enumerate(products, start=1):
@@ -215,10 +243,15 @@ def _retail(*, provider: Membership, location: Location, patient: Patient, produ
 def _check_in_one_of_today(medspa: Medspa) -> None:
     """Checks in the first of today's booked appointments (the calendar then offers to start a visit)."""
     now = timezone.now()
-    for appointment in Appointment.objects.filter(
-        medspa=medspa, status__in=[AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED],
-        start__range=(now - timedelta(hours=38), now + timedelta(hours=38)),
-    ).select_related("location").order_by("start"):  # fmt: skip
+    for appointment in (
+        Appointment.objects.filter(
+            medspa=medspa,
+            status__in=[AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED],
+            start__range=(now - timedelta(hours=38), now + timedelta(hours=38)),
+        )
+        .select_related("location")
+        .order_by("start")
+    ):
         tz = appointment.location.tz
         if appointment.start.astimezone(tz).date() == now.astimezone(tz).date():
             booking.appointment_status_set(appointment=appointment, status=AppointmentStatus.CHECKED_IN)

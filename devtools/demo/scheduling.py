@@ -11,8 +11,14 @@ from scheduling import booking
 from scheduling.models import Appointment, AppointmentType, AvailabilityRule, Location, Resource
 from services_catalog.models import Service
 
-HOURS = {0: (time(9), time(17)), 1: (time(9), time(17)), 2: (time(11), time(19)), 3: (time(9), time(17)),
-         4: (time(9), time(15)), 5: (time(10), time(14))}  # fmt: skip
+HOURS = {
+    0: (time(9), time(17)),
+    1: (time(9), time(17)),
+    2: (time(11), time(19)),
+    3: (time(9), time(17)),
+    4: (time(9), time(15)),
+    5: (time(10), time(14)),
+}
 TYPES = [  # (library service name, minutes, buffer after)
     ("Neurotoxin: glabellar lines", 30, 10),
     ("Neurotoxin: upper face (three areas)", 45, 10),
@@ -29,10 +35,18 @@ def location_seed(location: Location, providers: list[Membership]) -> None:
         if service is None:
             continue
         appointment_type, created = AppointmentType.objects.get_or_create(
-            medspa=medspa, location=location, name=name,
-            defaults={"service": service, "duration_minutes": minutes, "buffer_after_minutes": buffer_after,
-                      "price": service.price, "min_notice_minutes": 120, "horizon_days": 60},
-        )  # fmt: skip
+            medspa=medspa,
+            location=location,
+            name=name,
+            defaults={
+                "service": service,
+                "duration_minutes": minutes,
+                "buffer_after_minutes": buffer_after,
+                "price": service.price,
+                "min_notice_minutes": 120,
+                "horizon_days": 60,
+            },
+        )
         if created:
             appointment_type.providers.set([p for p in providers if p.is_provider])
             if name.startswith("Chemical peel"):
@@ -40,9 +54,12 @@ def location_seed(location: Location, providers: list[Membership]) -> None:
     for provider in providers:
         for weekday, (start, end) in HOURS.items():
             AvailabilityRule.objects.get_or_create(
-                medspa=medspa, provider=provider, location=location, weekday=weekday,
+                medspa=medspa,
+                provider=provider,
+                location=location,
+                weekday=weekday,
                 defaults={"start_time": start, "end_time": end},
-            )  # fmt: skip
+            )
 
 
 def appointments_seed(location: Location, *, count: int) -> None:
@@ -84,10 +101,17 @@ def seed(medspas: dict[str, Medspa]) -> None:
     for key, places in LOCATIONS.items():
         for name, line1, city, state, postal_code, tz in places:
             Location.objects.get_or_create(
-                medspa=medspas[key], name=name,
-                defaults={"address_line1": line1, "city": city, "state": state, "postal_code": postal_code,
-                          "time_zone": tz, "phone": "(619) 555-0100"},
-            )  # fmt: skip
+                medspa=medspas[key],
+                name=name,
+                defaults={
+                    "address_line1": line1,
+                    "city": city,
+                    "state": state,
+                    "postal_code": postal_code,
+                    "time_zone": tz,
+                    "phone": "(619) 555-0100",
+                },
+            )
     for key, count in (("launch", 24), ("flex", 6)):
         medspa = medspas[key]
         providers = list(Membership.objects.filter(medspa=medspa, is_provider=True, is_active=True))

@@ -39,7 +39,10 @@ def medspa_seed(medspa, *, imports: int) -> None:
     group = ServiceGroup.objects.filter(medspa=medspa, name="Signature treatments").first()
     if group is None:
         consent = services.text_create(
-            model=Consent, medspa=medspa, title="Consent for the signature facial", by=None,
+            model=Consent,
+            medspa=medspa,
+            title="Consent for the signature facial",
+            by=None,
             text=(
                 "The signature facial combines a gentle enzyme exfoliation, lymphatic massage and an LED "
                 "light session. Expected effects are brighter, more even skin for one to two weeks."
@@ -47,18 +50,28 @@ def medspa_seed(medspa, *, imports: int) -> None:
                 "Tell your provider about any new medications, pregnancy or recent sun exposure.\n\nI have "
                 "read this consent, had my questions answered, and agree to the treatment."
             ),
-        )  # fmt: skip
+        )
         group = services.group_save(
             medspa=medspa,
-            data={"name": "Signature treatments", "description": "Treatments created by our team.",
-                  "default_consents": [consent]},
-        )  # fmt: skip
+            data={
+                "name": "Signature treatments",
+                "description": "Treatments created by our team.",
+                "default_consents": [consent],
+            },
+        )
         services.service_create(
             medspa=medspa,
-            data={"group": group, "name": "Signature facial", "description": "Our 60-minute facial.",
-                  "price": Decimal("165.00"), "duration_minutes": 60, "requires_gfe": False,
-                  "consents": [consent], "is_active": True},
-        )  # fmt: skip
+            data={
+                "group": group,
+                "name": "Signature facial",
+                "description": "Our 60-minute facial.",
+                "price": Decimal("165.00"),
+                "duration_minutes": 60,
+                "requires_gfe": False,
+                "consents": [consent],
+                "is_active": True,
+            },
+        )
     for name, sku, price in RETAIL:
         if not RetailProduct.objects.filter(medspa=medspa, sku=sku).exists():
             services.product_save(medspa=medspa, data={"name": name, "sku": sku, "price": Decimal(price)})

@@ -33,12 +33,16 @@ def legacy_seed() -> Medspa:
     medspa, _ = Medspa.objects.get_or_create(
         slug="serenity-skin",
         defaults={
-            "name": "Serenity Skin & Laser", "time_zone": "America/New_York",
-            "business_model": BusinessModel.LEGACY, "keeps_coordinator": True,
-            "shipping_line1": "88 Newbury St", "shipping_city": "Boston", "shipping_state": "MA",
+            "name": "Serenity Skin & Laser",
+            "time_zone": "America/New_York",
+            "business_model": BusinessModel.LEGACY,
+            "keeps_coordinator": True,
+            "shipping_line1": "88 Newbury St",
+            "shipping_city": "Boston",
+            "shipping_state": "MA",
             "shipping_postal_code": "02116",
         },
-    )  # fmt: skip
+    )
     owner = core._member(medspa, LEGACY_PEOPLE[0])
     if medspa.medical_director_id is None:
         medspa.medical_director = owner
@@ -50,10 +54,17 @@ def legacy_seed() -> Medspa:
         core._patients(medspa, 12)
     medspa_seed(medspa, imports=4)
     location, _ = Location.objects.get_or_create(
-        medspa=medspa, name="Back Bay",
-        defaults={"address_line1": "88 Newbury St", "city": "Boston", "state": "MA", "postal_code": "02116",
-                  "time_zone": "America/New_York", "phone": "(617) 555-0142"},
-    )  # fmt: skip
+        medspa=medspa,
+        name="Back Bay",
+        defaults={
+            "address_line1": "88 Newbury St",
+            "city": "Boston",
+            "state": "MA",
+            "postal_code": "02116",
+            "time_zone": "America/New_York",
+            "phone": "(617) 555-0142",
+        },
+    )
     providers = list(Membership.objects.filter(medspa=medspa, is_provider=True, is_active=True))
     if not location.providers.exists():
         location.providers.set(providers)
@@ -71,9 +82,11 @@ def legacy_seed() -> Medspa:
         and not Transition.objects.filter(medspa=medspa).exists()
     ):
         terms = services.TransitionTerms(
-            BusinessModel.LAUNCH, clock.today(medspa) + timedelta(days=14), False,
+            BusinessModel.LAUNCH,
+            clock.today(medspa) + timedelta(days=14),
+            False,
             note="We would like to run our own scheduling and phone from next month.",
-        )  # fmt: skip
+        )
         services.transition_request(medspa=medspa, by=owner.user, terms=terms)
     return medspa
 

@@ -14,9 +14,22 @@ class PatientStatus(models.TextChoices):
 
 # What people edit on a patient's record (the form, the API, the CSV import): one list for all of them.
 PATIENT_EDITABLE_FIELDS = [
-    "first_name", "last_name", "date_of_birth", "email", "phone", "address_line1", "address_line2", "city",
-    "state", "postal_code", "allergies", "medications", "medical_history", "consent_email", "consent_sms",
-]  # fmt: skip
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "allergies",
+    "medications",
+    "medical_history",
+    "consent_email",
+    "consent_sms",
+]
 
 
 @pghistory.track(

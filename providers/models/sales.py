@@ -50,9 +50,13 @@ class Sale(models.Model):
     kind = models.CharField(max_length=6, choices=SaleKind)
     visit = models.OneToOneField(Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="sale")
     patient = models.ForeignKey(
-        Patient, on_delete=models.PROTECT, null=True, blank=True, related_name="sales",
+        Patient,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sales",
         help_text="Empty for a retail customer who is not a patient.",
-    )  # fmt: skip
+    )
     provider = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="sales")
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=6, choices=SaleStatus, default=SaleStatus.OPEN)
@@ -60,16 +64,21 @@ class Sale(models.Model):
     discount = models.DecimalField(**MONEY, default=Decimal("0.00"))
     discount_reason = models.CharField(max_length=200, blank=True)
     tax_percent = models.DecimalField(
-        "sales tax (%)", max_digits=6, decimal_places=3, default=Decimal("0"),
+        "sales tax (%)",
+        max_digits=6,
+        decimal_places=3,
+        default=Decimal("0"),
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-    )  # fmt: skip
+    )
     tax = models.DecimalField(**MONEY, default=Decimal("0.00"))
     tip = models.DecimalField(**MONEY, default=Decimal("0.00"))
     total = models.DecimalField(**MONEY, default=Decimal("0.00"))
     portrait_percent = models.DecimalField(
-        "Portrait's share (%)", **PERCENT, default=Decimal("0.00"),
+        "Portrait's share (%)",
+        **PERCENT,
+        default=Decimal("0.00"),
         help_text="The medspa's Flex split when the sale was paid (0 on Launch and Legacy).",
-    )  # fmt: skip
+    )
     portrait_share = models.DecimalField(**MONEY, default=Decimal("0.00"))
     receipt_email = models.EmailField(blank=True)
     receipt_sent_at = models.DateTimeField(null=True, blank=True)

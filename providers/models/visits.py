@@ -67,9 +67,13 @@ class Visit(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="visits")
     provider = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="visits")
     appointment = models.OneToOneField(
-        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="visit",
+        Appointment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visit",
         help_text="Empty for a walk-in.",
-    )  # fmt: skip
+    )
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=VisitStatus, default=VisitStatus.OPEN)
     notes = models.TextField("clinical notes", blank=True)
@@ -84,13 +88,21 @@ class Visit(models.Model):
     # lock the chart; the provider's own signature (chart_signed_*) is then their co-signature, and locks it.
     signed_on_behalf_at = models.DateTimeField(null=True, blank=True)
     signed_on_behalf_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The admin who signed while masquerading as the provider.",
-    )  # fmt: skip
+    )
     signed_on_behalf_of = models.ForeignKey(
-        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Membership,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The provider the admin signed for, who co-signs.",
-    )  # fmt: skip
+    )
     void_reason = models.CharField(max_length=300, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

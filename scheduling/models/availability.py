@@ -51,9 +51,13 @@ class AvailabilityOverride(models.Model):
     medspa = models.ForeignKey(Medspa, on_delete=models.CASCADE, related_name="+")
     provider = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="availability_overrides")
     location = models.ForeignKey(
-        Location, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        Location,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="Extra hours need a location; time off without one applies everywhere.",
-    )  # fmt: skip
+    )
     date = models.DateField()
     kind = models.CharField(max_length=5, choices=Kind)
     start_time = models.TimeField(null=True, blank=True)

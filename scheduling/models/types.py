@@ -24,9 +24,11 @@ class AppointmentType(models.Model):
     price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
     providers = models.ManyToManyField(Membership, related_name="appointment_types", blank=True)
     rooms = models.ManyToManyField(
-        Resource, related_name="appointment_types", blank=True,
+        Resource,
+        related_name="appointment_types",
+        blank=True,
         help_text="If any are chosen, each appointment needs one of them free.",
-    )  # fmt: skip
+    )
     min_notice_minutes = models.PositiveIntegerField("minimum notice (minutes)", default=120)
     horizon_days = models.PositiveIntegerField(
         "booking horizon (days)", default=60, validators=[MinValueValidator(1), MaxValueValidator(365)]

@@ -169,8 +169,14 @@ class BaseClient:
             if attempt < self.max_attempts:
                 logger.info(
                     "%s %s %s: attempt %d of %d failed (%s); retrying in %.2f s",
-                    self.name, method, path, attempt, self.max_attempts, last.detail, wait,
-                )  # fmt: skip
+                    self.name,
+                    method,
+                    path,
+                    attempt,
+                    self.max_attempts,
+                    last.detail,
+                    wait,
+                )
                 time.sleep(wait)
         assert last is not None  # only retryable failures reach here
         last.detail = f"{last.detail} Gave up after {self.max_attempts} attempt(s)."

@@ -51,11 +51,20 @@ from scheduling.models import Location
 PROVIDERS, PATIENTS, SALES, DAYS = 8, 500, 20_000, 365
 VISIT_SHARE, SPLIT_SHARE, DISCOUNT_SHARE, REFUND_SHARE = 0.7, 0.2, 0.1, 0.03
 SPLIT_PERCENT, TAX_PERCENT = Decimal("15.00"), Decimal("8.875")
-SERVICES = [("Neurotoxin", "325.00"), ("Dermal filler", "650.00"), ("Microneedling", "400.00"),
-            ("Laser facial", "275.00"), ("Chemical peel", "180.00")]  # fmt: skip
+SERVICES = [
+    ("Neurotoxin", "325.00"),
+    ("Dermal filler", "650.00"),
+    ("Microneedling", "400.00"),
+    ("Laser facial", "275.00"),
+    ("Chemical peel", "180.00"),
+]
 PRODUCTS_USED = [("Neurotoxin units", "12.00"), ("Filler syringe", "120.00")]
-RETAIL = [("Vitamin C serum", "89.99"), ("Mineral sunscreen", "42.00"), ("Retinol cream", "74.50"),
-          ("Hydrating mask", "25.00")]  # fmt: skip
+RETAIL = [
+    ("Vitamin C serum", "89.99"),
+    ("Mineral sunscreen", "42.00"),
+    ("Retinol cream", "74.50"),
+    ("Hydrating mask", "25.00"),
+]
 TIMEZONE = "America/New_York"
 # The audit trail's insert triggers: skipped for these made-up rows (they would make seeding ten times slower
 # and leave 60,000 events of rows deleted at the end).
@@ -87,15 +96,24 @@ class Command(BenchCommand):
     def seed(self, rng: random.Random) -> dict:
         token = secrets.token_hex(4)
         medspa = Medspa.objects.create(
-            name="Bench earnings", slug=f"bench-{token}", time_zone=TIMEZONE, business_model="flex",
+            name="Bench earnings",
+            slug=f"bench-{token}",
+            time_zone=TIMEZONE,
+            business_model="flex",
             flex_revenue_split_percent=SPLIT_PERCENT,
-        )  # fmt: skip
+        )
         admin, providers = bench_team(medspa, token, PROVIDERS)
         TOTP.activate(providers[0].user, TOTP_SECRET)  # the provider whose own page is measured
         location = Location.objects.create(
-            medspa=medspa, name="Bench clinic", address_line1="1 Broadway", city="New York", state="NY",
-            postal_code="10004", time_zone=TIMEZONE, sales_tax_percent=TAX_PERCENT,
-        )  # fmt: skip
+            medspa=medspa,
+            name="Bench clinic",
+            address_line1="1 Broadway",
+            city="New York",
+            state="NY",
+            postal_code="10004",
+            time_zone=TIMEZONE,
+            sales_tax_percent=TAX_PERCENT,
+        )
         patients = bench_patients(medspa, PATIENTS)
         with pgtrigger.ignore(*AUDIT_TRIGGERS):
             counts = self._sales(rng, medspa, admin, providers, location, patients)
@@ -137,13 +155,24 @@ class Command(BenchCommand):
             )
             total = subtotal - discount + tax + tip
             sale = Sale(
-                medspa=medspa, kind=SaleKind.VISIT if is_visit else SaleKind.RETAIL, patient=patient,
-                provider=provider, location=location, status=SaleStatus.PAID, subtotal=subtotal,
-                discount=discount, discount_reason="Loyalty" if discount else "", tax_percent=TAX_PERCENT,
-                tax=tax, tip=tip, total=total, portrait_percent=SPLIT_PERCENT,
-                portrait_share=percent_of(subtotal - discount, SPLIT_PERCENT), created_by=admin,
+                medspa=medspa,
+                kind=SaleKind.VISIT if is_visit else SaleKind.RETAIL,
+                patient=patient,
+                provider=provider,
+                location=location,
+                status=SaleStatus.PAID,
+                subtotal=subtotal,
+                discount=discount,
+                discount_reason="Loyalty" if discount else "",
+                tax_percent=TAX_PERCENT,
+                tax=tax,
+                tip=tip,
+                total=total,
+                portrait_percent=SPLIT_PERCENT,
+                portrait_share=percent_of(subtotal - discount, SPLIT_PERCENT),
+                created_by=admin,
                 paid_at=paid_at,
-            )  # fmt: skip
+            )
             if rng.random() < SPLIT_SHARE and total > 20:
                 first = cents(total * Decimal(rng.choice(("0.5", "0.6", "0.75"))))
                 tenders = [("card", first), (rng.choice(("cash", "financing", "gift_credit")), total - first)]
@@ -152,28 +181,51 @@ class Command(BenchCommand):
             drafts.append((sale, lines, tenders))
 
         visits = Visit.objects.bulk_create(
-            (Visit(medspa=medspa, patient=sale.patient, provider=sale.provider, location=location,
-                   status=VisitStatus.COMPLETED, started_by=admin, completed_at=sale.paid_at)
-             for sale, _, _ in drafts if sale.kind == SaleKind.VISIT),
+            (
+                Visit(
+                    medspa=medspa,
+                    patient=sale.patient,
+                    provider=sale.provider,
+                    location=location,
+                    status=VisitStatus.COMPLETED,
+                    started_by=admin,
+                    completed_at=sale.paid_at,
+                )
+                for sale, _, _ in drafts
+                if sale.kind == SaleKind.VISIT
+            ),
             batch_size=2000,
-        )  # fmt: skip
+        )
         visit_of = iter(visits)
         for sale, _, _ in drafts:
             if sale.kind == SaleKind.VISIT:
                 sale.visit = next(visit_of)
         sales = Sale.objects.bulk_create([sale for sale, _, _ in drafts], batch_size=2000)
         lines = SaleLine.objects.bulk_create(
-            (SaleLine(medspa=medspa, sale=sale, kind=kind, description=name, quantity=quantity,
-                      unit_price=price, amount=cents(price * quantity), taxable=taxed)
-             for sale, (_, drafted, _) in zip(sales, drafts, strict=True)
-             for kind, name, price, quantity, taxed in drafted),
+            (
+                SaleLine(
+                    medspa=medspa,
+                    sale=sale,
+                    kind=kind,
+                    description=name,
+                    quantity=quantity,
+                    unit_price=price,
+                    amount=cents(price * quantity),
+                    taxable=taxed,
+                )
+                for sale, (_, drafted, _) in zip(sales, drafts, strict=True)
+                for kind, name, price, quantity, taxed in drafted
+            ),
             batch_size=5000,
-        )  # fmt: skip
+        )
         payments = Payment.objects.bulk_create(
-            (Payment(medspa=medspa, sale=sale, method=method, amount=amount, recorded_by=admin)
-             for sale, (_, _, tenders) in zip(sales, drafts, strict=True) for method, amount in tenders),
+            (
+                Payment(medspa=medspa, sale=sale, method=method, amount=amount, recorded_by=admin)
+                for sale, (_, _, tenders) in zip(sales, drafts, strict=True)
+                for method, amount in tenders
+            ),
             batch_size=5000,
-        )  # fmt: skip
+        )
         refunds = self._refunds(rng, medspa, admin, payments, now)
         # The paid and refund times are the seeded ones (auto_now_add stamped the insert time).
         Refund.objects.bulk_create(refunds, batch_size=5000)
@@ -181,8 +233,13 @@ class Command(BenchCommand):
             refund.refunded_at = refund.seeded_at
         with pgtrigger.ignore("providers.Refund:append_only"):
             Refund.objects.bulk_update(refunds, ["refunded_at"], batch_size=1000)
-        return {"sales": len(sales), "visits": len(visits), "lines": len(lines), "payments": len(payments),
-                "refunds": len(refunds)}  # fmt: skip
+        return {
+            "sales": len(sales),
+            "visits": len(visits),
+            "lines": len(lines),
+            "payments": len(payments),
+            "refunds": len(refunds),
+        }
 
     def _refunds(self, rng, medspa, admin, payments, now) -> list[Refund]:
         """A partial refund of the first payment of 3 % of the sales, days after the sale, with checkout's
@@ -199,11 +256,17 @@ class Command(BenchCommand):
             tax_part, tip_part = share(amount, sale.tax, sale.total), share(amount, sale.tip, sale.total)
             revenue_part = amount - tax_part - tip_part
             refund = Refund(
-                medspa=medspa, sale=sale, payment=payment, amount=amount, reason="Bench refund",
-                tax_part=tax_part, tip_part=tip_part,
-                portrait_part=share(revenue_part, sale.portrait_share, sale.revenue), refunded_by=admin,
+                medspa=medspa,
+                sale=sale,
+                payment=payment,
+                amount=amount,
+                reason="Bench refund",
+                tax_part=tax_part,
+                tip_part=tip_part,
+                portrait_part=share(revenue_part, sale.portrait_share, sale.revenue),
+                refunded_by=admin,
                 idempotency_key=f"bench-{sale.pk}",
-            )  # fmt: skip
+            )
             refund.seeded_at = min(now, sale.paid_at + timedelta(days=rng.randint(1, 30)))
             refunds.append(refund)
         return refunds

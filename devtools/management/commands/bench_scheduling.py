@@ -98,28 +98,52 @@ class Command(BenchCommand):
         )
         admin, providers = bench_team(medspa, token, PROVIDERS)
         location = Location.objects.create(
-            medspa=medspa, name="Bench clinic", address_line1="1 Broadway", city="New York", state="NY",
-            postal_code="10004", time_zone="America/New_York",
-        )  # fmt: skip
+            medspa=medspa,
+            name="Bench clinic",
+            address_line1="1 Broadway",
+            city="New York",
+            state="NY",
+            postal_code="10004",
+            time_zone="America/New_York",
+        )
         location.providers.set(providers)
         AvailabilityRule.objects.bulk_create(
-            AvailabilityRule(medspa=medspa, provider=provider, location=location, weekday=weekday,
-                             start_time=time(OPEN_HOUR), end_time=time(CLOSE_HOUR))
+            AvailabilityRule(
+                medspa=medspa,
+                provider=provider,
+                location=location,
+                weekday=weekday,
+                start_time=time(OPEN_HOUR),
+                end_time=time(CLOSE_HOUR),
+            )
             for provider in providers
             for weekday in range(7)
-        )  # fmt: skip
+        )
         group = catalog.group_save(medspa=medspa, data={"name": "Bench treatments"})
         types = []
         for name, duration, before, after in TYPES:
-            service = catalog.service_create(medspa=medspa, data={
-                "group": group, "name": name, "price": Decimal("300"), "duration_minutes": duration,
-                "is_active": True,
-            })  # fmt: skip
+            service = catalog.service_create(
+                medspa=medspa,
+                data={
+                    "group": group,
+                    "name": name,
+                    "price": Decimal("300"),
+                    "duration_minutes": duration,
+                    "is_active": True,
+                },
+            )
             appointment_type = AppointmentType.objects.create(
-                medspa=medspa, location=location, service=service, name=name, duration_minutes=duration,
-                buffer_before_minutes=before, buffer_after_minutes=after, price=Decimal("300"),
-                min_notice_minutes=60, horizon_days=90,
-            )  # fmt: skip
+                medspa=medspa,
+                location=location,
+                service=service,
+                name=name,
+                duration_minutes=duration,
+                buffer_before_minutes=before,
+                buffer_after_minutes=after,
+                price=Decimal("300"),
+                min_notice_minutes=60,
+                horizon_days=90,
+            )
             appointment_type.providers.set(providers)
             types.append(appointment_type)
 
@@ -128,9 +152,14 @@ class Command(BenchCommand):
         rows = self._appointments(rng, medspa, location, providers, types, patients, admin, today)
         Appointment.objects.bulk_create(rows, batch_size=1000)
         return {
-            "medspa": medspa, "admin": admin, "location": location, "providers": providers, "types": types,
-            "today": today, "appointments": len(rows),
-        }  # fmt: skip
+            "medspa": medspa,
+            "admin": admin,
+            "location": location,
+            "providers": providers,
+            "types": types,
+            "today": today,
+            "appointments": len(rows),
+        }
 
     def describe(self, world: dict) -> str:
         return (
@@ -164,11 +193,21 @@ class Command(BenchCommand):
             start = blocked_start + timedelta(minutes=before)
             end = start + timedelta(minutes=duration)
             status = AppointmentStatus.CONFIRMED if rng.random() < 0.3 else AppointmentStatus.BOOKED
-            rows.append(Appointment(
-                medspa=medspa, location=location, provider=provider, patient=rng.choice(patients),
-                appointment_type=types[index], start=start, end=end, blocked_start=blocked_start,
-                blocked_end=end + timedelta(minutes=after), status=status, created_by=admin,
-            ))  # fmt: skip
+            rows.append(
+                Appointment(
+                    medspa=medspa,
+                    location=location,
+                    provider=provider,
+                    patient=rng.choice(patients),
+                    appointment_type=types[index],
+                    start=start,
+                    end=end,
+                    blocked_start=blocked_start,
+                    blocked_end=end + timedelta(minutes=after),
+                    status=status,
+                    created_by=admin,
+                )
+            )
         return rows
 
     # --- Measuring --------------------------------------------------------------------------------------
