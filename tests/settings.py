@@ -2,7 +2,7 @@
 production-like security except plain-HTTP cookies for the live test server, and fast password hashing.
 
 The database roles: DATABASE_URL (when set) names a superuser here, as does the embedded server's own. The
-harness (tests/conftest.py) uses it to make the test database's owner and app roles, creates and migrates
+harness (tests/fixtures.py) uses it to make the test database's owner and app roles, creates and migrates
 the test database as the owner, runs the tests as the app role, and flushes between transactional tests as
 the superuser with triggers off (tests/management/commands/flush.py), as the product itself never may."""
 

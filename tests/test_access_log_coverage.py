@@ -19,7 +19,7 @@ from medspa.admin import PatientReadLogAdmin, patient_path
 from medspa.models import Patient, PatientAccessLog
 from services_catalog import services as catalog
 from tests import factories
-from tests.conftest import CAST_NAMES
+from tests.fixtures import CAST_NAMES
 from tests.test_permission_table import OK, TABLE, url_patterns, world
 
 # The pages and endpoints that show patient data: name -> the patients of the world it must log (at least).

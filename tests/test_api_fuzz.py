@@ -162,7 +162,7 @@ def fuzz_world(cast, settings):
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]  # the WSGI test client's Host
     # One user sends some 700 requests in about a minute here, past the 600 a minute a person is allowed:
-    # the fuzzer must reach every operation, not its 429 (tests/test_client_ip.py proves the throttle).
+    # the fuzzer must reach every operation, not its 429 (medspa/tests/test_client_ip.py proves the throttle).
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "user": "100000/min"},

@@ -47,7 +47,7 @@ from django.urls import Resolver404, resolve, reverse
 
 from medspa.models import Medspa, Patient
 from tests import factories
-from tests.conftest import CAST_NAMES
+from tests.fixtures import CAST_NAMES
 from tests.test_permission_table import TABLE
 from tests.test_permission_table import world as table_world
 from tests.test_security import inline_code

@@ -27,7 +27,7 @@ from scheduling.models import AvailabilityOverride, AvailabilityRule, Closure, L
 from services_catalog import services as catalog
 from services_catalog.models import CareMessage, Consent, StandingOrder
 from tests import factories
-from tests.conftest import CAST_NAMES
+from tests.fixtures import CAST_NAMES
 
 OK, FOUND, FORBIDDEN, NOT_FOUND, GONE, NOT_ALLOWED = 200, 302, 403, 404, 410, 405
 

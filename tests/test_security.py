@@ -49,10 +49,10 @@ from django.utils import timezone
 from billing.models import Bill, BillLine
 from medspa.database import audit_tables
 from medspa.models import MasqueradeEvent, PatientAccessLog
+from medspa.tests.test_accounts import sign_in, totp_now
 from scheduling import booking
 from tests import factories
-from tests.conftest import CAST_NAMES
-from tests.test_accounts import sign_in, totp_now
+from tests.fixtures import CAST_NAMES
 from tests.test_permission_table import TABLE
 from tests.test_permission_table import world as table_world
 from transition.models import ReleaseConfirmation, TimelineEntry
@@ -368,7 +368,7 @@ def test_every_append_only_table_refuses_update_and_delete(client_as, cast, sett
     assert {model._meta.db_table for model in named} <= set(tables)
     untested = []
     # The app role the tests run as has no UPDATE or DELETE privilege at all on the audit tables; their
-    # triggers' own refusal, for the owner, is tested in tests/test_audit.py.
+    # triggers' own refusal, for the owner, is tested in medspa/tests/test_audit.py.
     audit = set(audit_tables())
     for table in tables:
         pk = models[table]._meta.pk.column

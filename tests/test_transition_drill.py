@@ -20,9 +20,9 @@ from django.utils import timezone
 from tests.stub_server import TC
 from tests.test_delivery_drill import _stop, _wait_for
 from tests.test_faults import RedisProcess, broker_at
-from tests.test_transition import effective, schedule, steps
 from transition import services, tasks
 from transition.models import StepKind, StepStatus, TransitionStep
+from transition.tests.test_transition import effective, schedule, steps
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR_SETTINGS = [

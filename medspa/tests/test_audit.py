@@ -51,7 +51,7 @@ def test_behind_a_proxy_the_audit_row_keeps_the_real_client_not_a_forged_entry(c
 
 
 def test_a_token_authenticated_write_names_the_token_user(cast):
-    from tests.test_api import token_client
+    from medspa.tests.test_api import token_client
 
     patient = factories.PatientFactory(medspa=cast.medspa_a)
     client = token_client(cast.admin_a)
@@ -63,7 +63,7 @@ def test_a_token_authenticated_write_names_the_token_user(cast):
 
 
 def test_a_token_authenticated_write_is_recorded_with_the_medspa_and_the_user(cast):
-    from tests.test_api import token_client
+    from medspa.tests.test_api import token_client
 
     patient = factories.PatientFactory(medspa=cast.medspa_a, allergies="")
     response = token_client(cast.admin_a).patch(

@@ -18,7 +18,7 @@ TIMEOUT = 0.4
 
 @pytest.fixture
 def configured(configured, settings):
-    """The shared set-up (tests/conftest.py) with a shorter timeout, three attempts, a capped Retry-After,
+    """The shared set-up (tests/fixtures.py) with a shorter timeout, three attempts, a capped Retry-After,
     and the vendors' state seeded."""
     settings.INTEGRATION_TIMEOUT_SECONDS = TIMEOUT
     settings.INTEGRATION_MAX_ATTEMPTS = 3

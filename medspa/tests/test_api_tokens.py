@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from medspa.models import ApiToken
 from medspa.services import api_token_create
-from tests.test_api import token_client
+from medspa.tests.test_api import token_client
 
 
 def tables_holding(text: str) -> list[str]:

@@ -27,11 +27,11 @@ from medspa import tasks as medspa_tasks
 from medspa.models import Invitation
 from services_catalog import services as catalog
 from tests import factories
-from tests import test_transition as transition_tests
 from transition import confirmation_emails
 from transition import services as transition_services
 from transition import tasks as transition_tasks
 from transition.models import ConfirmationEmail
+from transition.tests import test_transition as transition_tests
 
 EXAM = {"history_reviewed": True, "medications_reviewed": True, "allergies_reviewed": True,
         "diagnoses": "Dynamic rhytids, glabella", "icd10_codes": "L90.8"}  # fmt: skip

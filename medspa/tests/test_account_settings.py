@@ -100,7 +100,7 @@ def test_an_admin_cannot_touch_another_medspas_people(client_as, cast):
 def test_profile_files_are_never_public(client_as, cast):
     import base64
 
-    from tests.test_onboarding import PNG
+    from medspa.tests.test_onboarding import PNG
 
     client = client_as("provider_a1")
     client.post(

@@ -435,7 +435,7 @@ def test_gfe_management_asks_a_constant_number_of_queries_however_many_providers
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from tests.conftest import _member
+    from tests.fixtures import _member
 
     client = client_as("admin_a")
     client.get("/dashboard/gfe/")  # the session and the MFA check settle on the first request

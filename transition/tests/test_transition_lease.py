@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from tests import factories
 from tests.stub_server import TC
-from tests.test_transition import acuity_row, at, effective, schedule, steps, sweep
 from transition import services
 from transition.integrations.acuity import AcuityClient
 from transition.models import StepKind, StepStatus, TransitionStep
+from transition.tests.test_transition import acuity_row, at, effective, schedule, steps, sweep
 
 
 class WorkerKilled(BaseException):

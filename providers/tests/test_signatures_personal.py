@@ -11,6 +11,7 @@ from django.urls import reverse
 from gfe import services as gfe_services
 from gfe.models import GfeExam
 from medspa.masquerade import SignatureNotPersonal, can_masquerade, masquerade_acting
+from medspa.tests.test_masquerade import start
 from providers import charting, todo
 from providers.charting import ChartingRefused
 from providers.models import VisitProduct
@@ -19,7 +20,6 @@ from services_catalog import services as catalog
 from services_catalog.models import ConsentSignature, StandingOrder
 from tests import factories
 from tests.pdfs import pdf_text
-from tests.test_masquerade import start
 
 pytestmark = pytest.mark.usefixtures("media_and_sms")
 
@@ -238,7 +238,7 @@ def test_the_medical_directors_sign_off_is_never_given_while_masquerading(cast, 
 def test_the_signature_on_file_credential_and_licences_are_never_changed_while_masquerading(cast, client_as):
     import base64
 
-    from tests.test_onboarding import PNG
+    from medspa.tests.test_onboarding import PNG
 
     profile = cast.provider_a1.memberships.get().provider_profile
     [licence] = profile.licences.all()

@@ -8,8 +8,8 @@ from django.db import connection
 
 from medspa.audit_chain import CHAINS, GENESIS, audit_chains_verify, link_hash, row_payload_sql
 from medspa.models import MasqueradeEvent, PatientAccessLog
+from medspa.tests.test_masquerade import start
 from tests import factories
-from tests.test_masquerade import start
 
 
 def _read(client, patient, times=1):
