@@ -24,9 +24,9 @@ router.register("patients", api.PatientViewSet, basename="patient")
 api_v1 = [
     path("me/", api.MeView.as_view(), name="me"),
     *router.urls,
-    path("", include("services_catalog.api_urls")),
-    path("", include("scheduling.api_urls")),
-    path("", include("gfe.api_urls")),
+    path("", include("services_catalog.urls.api")),
+    path("", include("scheduling.urls.api")),
+    path("", include("gfe.urls.api")),
 ]
 
 dashboard_urls = [
@@ -73,14 +73,14 @@ urlpatterns = [
     path("favicon.ico", dashboard.favicon, name="favicon"),
     path("dashboard/", include(dashboard_urls)),
     path("", include("providers.urls")),
-    path("provider/gfe/", include(("gfe.provider_urls", "gfe_provider"))),
-    path("gfe/queue/", include(("gfe.staff_urls", "gfe_queue"))),
-    path("inventory/queue/", include(("inventory_orders.staff_urls", "inventory_staff"))),
-    path("transitions/", include(("transition.staff_urls", "transition_staff"))),
-    path("transition/confirm/", include("transition.confirm_urls")),  # the provider's emailed link
-    path("billing/", include(("billing.staff_urls", "billing_staff"))),
+    path("provider/gfe/", include(("gfe.urls.provider", "gfe_provider"))),
+    path("gfe/queue/", include(("gfe.urls.staff", "gfe_queue"))),
+    path("inventory/queue/", include(("inventory_orders.urls.staff", "inventory_staff"))),
+    path("transitions/", include(("transition.urls.staff", "transition_staff"))),
+    path("transition/confirm/", include("transition.urls.confirm")),  # the provider's emailed link
+    path("billing/", include(("billing.urls.staff", "billing_staff"))),
     path("audit/chains/", audit.audit_chains, name="audit_chains"),
-    path("", include("gfe.public_urls")),  # /gfe/review/<token>/: the external clearer's secret link
+    path("", include("gfe.urls.public")),  # /gfe/review/<token>/: the external clearer's secret link
     path("profile/", account.profile, name="profile"),
     path("profile/signature/", account.profile_signature, name="profile_signature"),
     path("profile/licences/", account.licence_add, name="licence_add"),
@@ -91,7 +91,7 @@ urlpatterns = [
     path("invitations/", invitations.invitation_list, name="invitation_list"),
     path("invitations/<int:pk>/revoke/", invitations.invitation_revoke, name="invitation_revoke"),
     path("invitations/accept/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
-    path("", include("scheduling.public_urls")),  # /book/… (public booking) and the providers' iCal feeds
+    path("", include("scheduling.urls.public")),  # /book/… (public booking) and the providers' iCal feeds
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

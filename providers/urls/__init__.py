@@ -2,15 +2,16 @@
 
 from django.urls import path
 
-from providers import urls_earnings, urls_sales, urls_todo, urls_visits, views
+from providers import views
+from providers.urls import earnings, sales, todo, visits
 
 app_name = "providers"
 urlpatterns = [
     path("provider/patients/", views.patients, name="patients"),
     path("provider/patients/<int:pk>/", views.patient_detail, name="patient_detail"),
     path("provider/calendar/", views.calendar, name="calendar"),
-    *urls_visits.urlpatterns,
-    *urls_sales.urlpatterns,
-    *urls_earnings.urlpatterns,
-    *urls_todo.urlpatterns,
+    *visits.urlpatterns,
+    *sales.urlpatterns,
+    *earnings.urlpatterns,
+    *todo.urlpatterns,
 ]

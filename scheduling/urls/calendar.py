@@ -1,6 +1,6 @@
 """Routes of the admin's calendar and appointments (inside the "scheduling" namespace, under
 /dashboard/scheduling/). The provider's own calendar is providers:calendar; the iCal feeds are public
-(scheduling.public_urls)."""
+(scheduling.urls.public)."""
 
 from django.urls import path
 
