@@ -191,6 +191,7 @@ def _exam_detail(request, pk: int):
         "area": request.dashboard,
         "ns": NAMESPACES[request.dashboard],
         "tz": exam.medspa.tz,
+        "patient_url": dashboards.patient_url(request.dashboard, exam.patient_id),
     }
     return render(request, "gfe/exam_detail.html", context)
 
@@ -211,6 +212,7 @@ def _patient_gfes(request, patient_pk: int):
         **_patient_gfes_context(patient),
         "area": request.dashboard,
         "ns": NAMESPACES[request.dashboard],
+        "patient_url": dashboards.patient_url(request.dashboard, patient.pk),
     }
     return render(request, "gfe/patient_gfes.html", context)
 
@@ -313,9 +315,15 @@ def request_new(request, patient_pk: int):
                     messages.success(
                         request, f"A GFE was requested for {names} ({created.get_route_display()})."
                     )
-                return redirect("providers:patient_detail", pk=patient.pk)
+                return redirect(dashboards.patient_url(request.dashboard, patient.pk))
         status = 400
-    context = {"patient": patient, "form": form, "routing": Routing(routing), "urgent_fee": fee}
+    context = {
+        "patient": patient,
+        "form": form,
+        "routing": Routing(routing),
+        "urgent_fee": fee,
+        "patient_url": dashboards.patient_url(request.dashboard, patient.pk),
+    }
     patient_access_record(patient=patient, request=request, viewed="GFE request form")
     return render(request, "gfe/request_form.html", context, status=status)
 
@@ -332,7 +340,11 @@ def self_clear(request, patient_pk: int):
         services.EXAM_NOT_PERSONAL
     ) or selectors.provider_clearing_refusal(request.membership)
     if refusal:
-        context = {"patient": patient, "refusal": refusal}
+        context = {
+            "patient": patient,
+            "refusal": refusal,
+            "patient_url": dashboards.patient_url(request.dashboard, patient.pk),
+        }
         return render(
             request, "gfe/self_clear.html", context, status=403 if request.method == "POST" else 200
         )
@@ -363,6 +375,7 @@ def self_clear(request, patient_pk: int):
         "patient": patient,
         "form": form,
         "profile": profile,
+        "patient_url": dashboards.patient_url(request.dashboard, patient.pk),
         "signature_on_file_url": (
             reverse("profile_file", args=[request.membership.pk, "signature"]) if profile.signature else ""
         ),

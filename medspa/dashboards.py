@@ -36,6 +36,16 @@ PROVIDER_TABS = [
     Tab("Calendar", "providers:calendar"),
     Tab("Sales", "providers:sales"),
 ]
+# The page that shows one patient, in each dashboard that has one: pages shared by the dashboards (GFE exams
+# and requests) link back through it instead of naming another app's routes.
+PATIENT_PAGES = {ADMIN: "dashboard_patient_detail", PROVIDER: "providers:patient_detail"}
+
+
+def patient_url(area: str, patient_pk: int) -> str:
+    """The patient's page in the dashboard `area` (the request's dashboard)."""
+    return reverse(PATIENT_PAGES[area], args=[patient_pk])
+
+
 # The coordinator schedules patients in the admin's calendar and reaches nothing else (no charts, no
 # patient profiles, no settings): the calendar views open to both dashboards (see dashboard_area).
 COORDINATOR_TABS = [Tab("Calendar", "scheduling:calendar")]

@@ -6,12 +6,14 @@ import base64
 from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from PIL import Image, ImageDraw
 
+import gfe
 from gfe import services
 from gfe.models import Clearance, ClearanceStatus, GfeExam, GfeRequest, GfeSettings, RequestStatus, Routing
 from medspa import images, onboarding
@@ -435,3 +437,15 @@ def test_the_admin_sees_statuses_and_every_exam_but_does_not_clear(client_as, ca
     pdf = client.get(url("gfe:exam_pdf", signed_exam.pk))
     assert pdf.content.startswith(b"%PDF")
     assert PatientAccessLog.objects.filter(patient=patient, actor=cast.admin_a).count() == 4
+
+
+def test_gfe_pages_link_back_through_the_dashboards_patient_page_not_another_apps_routes():
+    """GFE pages serve both dashboards: the way back to the patient comes from medspa.dashboards, so the GFE
+    app names no route of the Provider dashboard (the layers hold in URLs and templates too)."""
+    root = Path(gfe.__file__).parent
+    named = [
+        str(path.relative_to(root))
+        for path in [*root.rglob("*.py"), *root.rglob("*.html")]
+        if "tests" not in path.parts and "providers:" in path.read_text()
+    ]
+    assert named == []
