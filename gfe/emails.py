@@ -20,20 +20,8 @@ from medspa import once
 PREFIX = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
 
 # Where a request keeps each of its emails: owed until sent or given up (or no longer to be sent).
-CLEARER_EMAILS = once.Outbox(
-    owed={"clearer_notified_at__isnull": True},
-    sent=lambda now: {"clearer_notified_at": now, "clearer_email_error": ""},
-    attempts="clearer_email_attempts",
-    next_attempt_at="clearer_email_next_attempt_at",
-    error="clearer_email_error",
-)
-DECISION_EMAILS = once.Outbox(
-    owed={"decision_notified_at__isnull": True},
-    sent=lambda now: {"decision_notified_at": now, "decision_email_error": ""},
-    attempts="decision_email_attempts",
-    next_attempt_at="decision_email_next_attempt_at",
-    error="decision_email_error",
-)
+CLEARER_EMAILS = once.Outbox.stamped("clearer_notified_at", prefix="clearer_email_")
+DECISION_EMAILS = once.Outbox.stamped("decision_notified_at", prefix="decision_email_")
 
 
 def _local_expiry(request: GfeRequest) -> str:

@@ -458,13 +458,7 @@ def order_again(*, order: Order) -> tuple[Cart, list[str]]:
 
 
 # Where an order event keeps its email to the admins (medspa.once): owed until emailed or given up.
-ORDER_EMAILS = once.Outbox(
-    owed={"emailed_at__isnull": True},
-    sent=lambda now: {"emailed_at": now, "email_error": ""},
-    attempts="email_attempts",
-    next_attempt_at="email_next_attempt_at",
-    error="email_error",
-)
+ORDER_EMAILS = once.Outbox.stamped("emailed_at", prefix="email_")
 
 
 def order_event_email(*, event_id: int) -> str:

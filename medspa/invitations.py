@@ -13,13 +13,7 @@ from medspa import once
 from medspa.models import Invitation
 
 # Where an invitation keeps its email: owed until emailed or given up (or no longer usable).
-INVITATION_EMAILS = once.Outbox(
-    owed={"emailed_at__isnull": True},
-    sent=lambda now: {"emailed_at": now, "email_error": ""},
-    attempts="email_attempts",
-    next_attempt_at="email_next_attempt_at",
-    error="email_error",
-)
+INVITATION_EMAILS = once.Outbox.stamped("emailed_at", prefix="email_")
 
 
 def invitation_email_send(*, invitation_id: int) -> str:

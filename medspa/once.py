@@ -44,6 +44,22 @@ class Outbox:
     next_attempt_at: str = "next_attempt_at"
     error: str = "detail"
 
+    @classmethod
+    def stamped(
+        cls, stamp: str, *, prefix: str = "", owed: dict | None = None, touch: tuple = ()
+    ) -> "Outbox":
+        """The common shape: a row owes its message until `stamp` (a time field) is set, and keeps its
+        bookkeeping in `<prefix>attempts`, `<prefix>next_attempt_at` and `<prefix>error`; `touch` names
+        time fields set with the stamp."""
+        error = f"{prefix}error"
+        return cls(
+            owed={**(owed or {}), f"{stamp}__isnull": True},
+            sent=lambda now: {stamp: now, error: "", **dict.fromkeys(touch, now)},
+            attempts=f"{prefix}attempts",
+            next_attempt_at=f"{prefix}next_attempt_at",
+            error=error,
+        )
+
     def queued(self, now: datetime | None = None) -> dict:
         """The fields of a row whose message is queued now: the sweep takes it if the lease runs out."""
         return {self.next_attempt_at: (now or timezone.now()) + LEASE}

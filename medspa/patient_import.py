@@ -19,26 +19,14 @@ from medspa import clock, services
 from medspa.errors import DomainError
 from medspa.forms import PatientImportRowForm
 from medspa.models import Medspa, Patient, PatientImport, User
-from medspa.models.patients import PatientStatus
+from medspa.models.patients import PATIENT_EDITABLE_FIELDS, PatientStatus
 from medspa.patient_match import name_key
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5_000
 REQUIRED_COLUMNS = ["first_name", "last_name", "date_of_birth"]
-OPTIONAL_COLUMNS = [
-    "email",
-    "phone",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "allergies",
-    "medications",
-    "medical_history",
-    "consent_email",
-    "consent_sms",
-]
+# The record's editable fields, the required ones first.
+OPTIONAL_COLUMNS = [name for name in PATIENT_EDITABLE_FIELDS if name not in REQUIRED_COLUMNS]
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 NOT_A_CSV = (

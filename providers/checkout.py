@@ -422,12 +422,8 @@ def _receipt_queue(sale: Sale) -> None:
 
 
 # Where a sale keeps its receipt (medspa.once): owed while paid, unsent, with an address and a next attempt.
-RECEIPTS = once.Outbox(
-    owed={"status": SaleStatus.PAID, "receipt_sent_at__isnull": True},
-    sent=lambda now: {"receipt_sent_at": now, "receipt_error": "", "updated_at": now},
-    attempts="receipt_attempts",
-    next_attempt_at="receipt_next_attempt_at",
-    error="receipt_error",
+RECEIPTS = once.Outbox.stamped(
+    "receipt_sent_at", prefix="receipt_", owed={"status": SaleStatus.PAID}, touch=("updated_at",)
 )
 
 

@@ -323,11 +323,7 @@ class ConfirmationEmail(models.Model):
 
 # Where a confirmation email keeps its message (medspa.once): owed until sent or given up. Beside the model,
 # as both the service that asks for an email and the module that sends it read it.
-CONFIRMATION_EMAILS = once.Outbox(
-    owed={"sent_at__isnull": True},
-    sent=lambda now: {"sent_at": now, "error": ""},
-    error="error",
-)
+CONFIRMATION_EMAILS = once.Outbox.stamped("sent_at")
 
 
 class ImportStatus(models.TextChoices):
