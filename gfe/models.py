@@ -122,6 +122,19 @@ class GfeRequest(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(urgent_fee__gte=0), name="gfe_urgent_fee_not_negative")
         ]
+        # The GFE emails sweep (medspa.once): only the requests owing an email are indexed.
+        indexes = [
+            models.Index(
+                fields=["clearer_email_next_attempt_at"],
+                condition=Q(clearer_email_next_attempt_at__isnull=False),
+                name="gfe_request_clearer_owed",
+            ),
+            models.Index(
+                fields=["decision_email_next_attempt_at"],
+                condition=Q(decision_email_next_attempt_at__isnull=False),
+                name="gfe_request_decision_owed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"GFE request for {self.patient} ({self.get_status_display()})"

@@ -271,6 +271,14 @@ class OrderEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        # The order emails sweep (medspa.once): only the events owing an email are indexed.
+        indexes = [
+            models.Index(
+                fields=["email_next_attempt_at"],
+                condition=Q(email_next_attempt_at__isnull=False),
+                name="order_event_email_owed",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.order} {self.status}"

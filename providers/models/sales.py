@@ -98,6 +98,12 @@ class Sale(models.Model):
         indexes = [
             models.Index(fields=["medspa", "status", "paid_at"], name="sale_medspa_paid"),
             models.Index(fields=["provider", "status", "paid_at"], name="sale_provider_paid"),
+            # The receipts sweep (medspa.once): only the sales owing a receipt are indexed.
+            models.Index(
+                fields=["receipt_next_attempt_at"],
+                condition=Q(receipt_next_attempt_at__isnull=False),
+                name="sale_receipt_owed",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,6 +1,7 @@
 """Patient appointment notifications: what a medspa sends, and the log that makes each one go out once."""
 
 from django.db import models
+from django.db.models import Q
 from django_scopes import ScopedManager
 
 from medspa.models import Medspa
@@ -64,6 +65,14 @@ class NotificationLog(models.Model):
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(fields=["appointment", "kind", "channel"], name="notification_sent_once")
+        ]
+        # The notifications sweep (medspa.once): only the rows owing a message are indexed.
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(next_attempt_at__isnull=False),
+                name="notification_owed",
+            )
         ]
 
     def __str__(self) -> str:
