@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from billing import fees, services
 from billing.models import Bill
 from billing.pdf import bill_pdf_bytes, filename
-from gfe import services as gfe_services
+from gfe.services import routing as gfe_routing
 from medspa import clock, dashboards
 from medspa.dashboards import dashboard_area
 from medspa.money import ZERO
@@ -26,7 +26,7 @@ def fees_context() -> dict:
     """What the fees are today, for the explanation on the billing page."""
     return {
         "coordinator_fee": fees.coordinator_fee(),
-        "urgent_gfe_fee": gfe_services.urgent_fee(),
+        "urgent_gfe_fee": gfe_routing.urgent_fee(),
         "proration_rule": services.PRORATION_RULE,
         "nothing_to_bill": services.NOTHING_TO_BILL,
     }

@@ -10,9 +10,9 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from gfe import selectors
-from gfe.emails import CLEARER_EMAILS, DECISION_EMAILS
 from gfe.models import Clearance, GfeExam, GfeRequest, GfeSettings, Routing
+from gfe.selectors import clearances
+from gfe.services.emails import CLEARER_EMAILS, DECISION_EMAILS
 from medspa.admin import PatientReadLogAdmin, ReadOnlyAdmin, email_filter, email_state
 
 
@@ -35,7 +35,7 @@ class GfeSettingsForm(forms.ModelForm):
         if (
             cleaned.get("routing") == Routing.SELF
             and medspa
-            and not selectors.self_clearing_providers(medspa)
+            and not clearances.self_clearing_providers(medspa)
         ):
             raise forms.ValidationError(
                 "Clearing their own patients needs a provider of the medspa who may clear (MD, DO, NP, or PA "

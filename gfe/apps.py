@@ -6,9 +6,9 @@ class GfeConfig(AppConfig):
     verbose_name = "GFE management"
 
     def ready(self) -> None:
-        from gfe import onboarding_steps
-        from gfe.selectors import profile_panel_context
+        from gfe.selectors.clearances import profile_panel_context
+        from gfe.services import onboarding
         from medspa.panels import PATIENT, Panel
 
-        onboarding_steps.register()
+        onboarding.register()
         PATIENT.register(Panel("gfe/_patient_clearances.html", profile_panel_context, order=10))

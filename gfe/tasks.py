@@ -3,7 +3,7 @@ jobs work across medspas."""
 
 from celery import shared_task
 
-from gfe import emails, jobs, services
+from gfe.services import clearances, emails, jobs
 from medspa.tenancy import medspa_scope
 
 
@@ -36,7 +36,7 @@ def gfe_emails_sweep() -> int:
 @shared_task
 def clearances_expire_nightly() -> int:
     """Nightly (Celery beat): clearances past their date, and requests nobody decided in time, expire."""
-    return services.clearances_expire()
+    return clearances.clearances_expire()
 
 
 @shared_task

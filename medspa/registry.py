@@ -6,7 +6,7 @@ The registries: onboarding steps (medspa.onboarding.STEPS), the sections of a pa
 Account settings (medspa.panels.PATIENT, ACCOUNT_SETTINGS), what makes a patient a provider's own
 (medspa.selectors.PROVIDER_PATIENT_LINKS), what follows a change of a medspa's plan
 (medspa.plan_changes.PLAN_FOLLOWERS), and a patient's booked services for GFE
-(gfe.services.BOOKED_SERVICES)."""
+(gfe.services.clearances.BOOKED_SERVICES)."""
 
 from collections.abc import Callable, Iterator
 

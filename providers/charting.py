@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gfe.models import Clearance, ClearanceStatus
-from gfe.services import ClearanceMissing
+from gfe.services.errors import ClearanceMissing
 from medspa import clock, images
 from medspa.errors import DomainError
 from medspa.masquerade import SignatureNotPersonal, acting_impersonator_id, signature_personal_require

@@ -14,9 +14,9 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from gfe import selectors as gfe_selectors
-from gfe import services as gfe_services
 from gfe.models import OPEN_REQUEST_STATUSES, Clearance, ClearanceStatus, GfeRequest, Routing
+from gfe.selectors import clearances as gfe_selectors
+from gfe.services import routing as gfe_routing
 from medspa import clock
 from medspa.models import Medspa, Membership, Patient, PatientProvider
 from providers import care_messages, charting
@@ -103,7 +103,7 @@ def may_decide_gfes(membership: Membership, medspa: Medspa) -> bool:
     """Whether the provider decides the medspa's own GFE requests: they may clear, and it clears itself."""
     return (
         gfe_selectors.provider_clearing_refusal(membership) == ""
-        and gfe_services.settings_for(medspa).routing == Routing.SELF
+        and gfe_routing.settings_for(medspa).routing == Routing.SELF
     )
 
 

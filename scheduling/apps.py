@@ -6,7 +6,7 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self) -> None:
-        from gfe.services import BOOKED_SERVICES
+        from gfe.services.clearances import BOOKED_SERVICES
         from medspa.panels import PATIENT, Panel
         from medspa.selectors import PROVIDER_PATIENT_LINKS
         from scheduling import hooks, onboarding_steps

@@ -7,7 +7,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from gfe import services as gfe_services
+from gfe.services import clearances as gfe_clearances
+from gfe.services import requests as gfe_requests
 from medspa.celery import task_queue
 from medspa.tenancy import medspa_scope
 from scheduling.models import ACTIVE_STATUSES, Appointment
@@ -19,8 +20,8 @@ def appointment_changed(appointment: Appointment, kind: str) -> None:
         gfe_for_booking(appointment)
     elif kind == "cancellation":
         with medspa_scope(appointment.medspa_id), transaction.atomic():
-            gfe_services.gfe_requests_for_cancelled_booking(patient=appointment.patient)
-            gfe_services.patient_status_refresh(patient=appointment.patient)
+            gfe_requests.gfe_requests_for_cancelled_booking(patient=appointment.patient)
+            gfe_clearances.patient_status_refresh(patient=appointment.patient)
     task_queue("scheduling.tasks.appointment_notify", appointment.pk, appointment.medspa_id, kind)
 
 
@@ -30,8 +31,8 @@ def gfe_for_booking(appointment: Appointment) -> None:
     service = appointment.appointment_type.service
     day = appointment.local_start.date()
     with medspa_scope(appointment.medspa_id), transaction.atomic():
-        gfe_services.gfe_request_for_booking(patient=appointment.patient, service=service, on=day)
-        gfe_services.patient_status_refresh(patient=appointment.patient)
+        gfe_requests.gfe_request_for_booking(patient=appointment.patient, service=service, on=day)
+        gfe_clearances.patient_status_refresh(patient=appointment.patient)
 
 
 def booked_services(patient) -> list:

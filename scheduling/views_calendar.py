@@ -25,7 +25,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST, require_safe
 from django_scopes import scopes_disabled
 
-from gfe import selectors as gfe_selectors
+from gfe.selectors import clearances as gfe_selectors
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals

@@ -221,7 +221,7 @@ def charting_world(medspa, provider, *, clearer=None, tz="America/Los_Angeles"):
     cleared for it by `clearer` (a membership that may clear GFEs; `provider` by default)."""
     from types import SimpleNamespace
 
-    from gfe import services as gfe_services
+    from gfe.services import decisions as gfe_services
     from medspa.models import PatientProvider
     from services_catalog import services as catalog
     from services_catalog.models import CareMessage, Consent

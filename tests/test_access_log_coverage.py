@@ -13,8 +13,9 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
-from gfe import services as gfe
 from gfe.models import Routing
+from gfe.services import requests as gfe_requests
+from gfe.services import routing as gfe_routing
 from medspa.admin import PatientReadLogAdmin, patient_path
 from medspa.models import Patient, PatientAccessLog
 from services_catalog import services as catalog
@@ -266,7 +267,7 @@ def member_who_may_open(name: str) -> str:
 
 def clearer_link(cast, things) -> str:
     """An outside clearer's real link, for a patient of medspa A."""
-    gfe.gfe_settings_update(
+    gfe_routing.gfe_settings_update(
         medspa=cast.medspa_a,
         data={"routing": Routing.OWN_CLEARER, "clearer_email": "outside@clearer.example",
               "clearer_name": "Dr. Out", "clearer_credential": "MD"},
@@ -277,7 +278,9 @@ def clearer_link(cast, things) -> str:
         ),
         active=True,
     )
-    request = gfe.gfe_request_create(patient=things["patient"], services=[service], requested_by=None)
+    request = gfe_requests.gfe_request_create(
+        patient=things["patient"], services=[service], requested_by=None
+    )
     return reverse("gfe_review", kwargs={"token": request.review_token})
 
 

@@ -117,7 +117,7 @@ def _world(medspa, provider):
     """Scheduling, a service with its texts, a cleared patient and a checked-in appointment
     (factories.charting_world), plus a room, time off, a closure, a retail product, a standing order and
     a GFE request, all of `medspa`."""
-    from gfe import services as gfe_services
+    from gfe.services import requests as gfe_services
     from scheduling.models import AvailabilityOverride, Closure, Resource
     from services_catalog import services as catalog
     from services_catalog.models import StandingOrder

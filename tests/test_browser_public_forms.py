@@ -19,8 +19,9 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from gfe import services as gfe_services
 from gfe.models import ClearanceStatus, GfeExam, GfeRequest, RequestStatus, Routing
+from gfe.services import requests as gfe_requests
+from gfe.services import routing as gfe_routing
 from medspa import clock
 from medspa.models import PatientProvider
 from scheduling import booking
@@ -170,7 +171,7 @@ def test_a_patient_reschedules_from_the_emailed_link_to_another_time(
 def sent_to_the_clearer(live_cast) -> GfeRequest:
     """A GFE request of medspa A for one service, routed to the medspa's own outside clearer (emailed)."""
     medspa = live_cast.medspa_a
-    gfe_services.gfe_settings_update(
+    gfe_routing.gfe_settings_update(
         medspa=medspa,
         data={
             "routing": Routing.OWN_CLEARER,
@@ -185,7 +186,7 @@ def sent_to_the_clearer(live_cast) -> GfeRequest:
     service = catalog.service_set_active(service=service, active=True)
     patient = factories.PatientFactory(medspa=medspa, first_name="Adaline", allergies="Penicillin")
     PatientProvider.objects.create(patient=patient, membership=live_cast.provider_a1.memberships.get())
-    gfe_request = gfe_services.gfe_request_create(
+    gfe_request = gfe_requests.gfe_request_create(
         patient=patient, services=[service], requested_by=live_cast.admin_a
     )
     assert gfe_request.route == Routing.OWN_CLEARER and gfe_request.status == RequestStatus.SENT

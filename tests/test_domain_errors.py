@@ -14,7 +14,7 @@ from django.test import RequestFactory
 from rest_framework.exceptions import NotFound
 from rest_framework.settings import api_settings
 
-from gfe.services import ClearanceMissing, GfeRuleBroken
+from gfe.services.errors import ClearanceMissing, GfeRuleBroken
 from medspa.api_errors import exception_handler
 from medspa.errors import DomainError, refusals
 from medspa.patient_import import ImportFileInvalid

@@ -835,11 +835,11 @@ def _bills_make(request):
 
 
 def _gfe_patient(cast):
-    from gfe import services as gfe
+    from gfe.services import routing as gfe_routing
 
     provider = cast.provider_a1.memberships.get()
     world = factories.charting_world(cast.medspa_a, provider)
-    gfe.gfe_settings_update(
+    gfe_routing.gfe_settings_update(
         medspa=cast.medspa_a,
         data={"routing": "own_clearer", "clearer_email": "clearer@outside.example", "clearer_name": "Dr. Out",
               "clearer_credential": "MD"},
@@ -849,12 +849,14 @@ def _gfe_patient(cast):
 
 @drill("gfe.tasks.gfe_request_notify_clearer")
 def _notify_clearer(request):
-    from gfe import services as gfe
+    from gfe.services import requests as gfe_requests
 
     cast = request.getfixturevalue("cast")
     world = _gfe_patient(cast)
     patient = factories.PatientFactory(medspa=cast.medspa_a)  # not cleared yet
-    gfe_request = gfe.gfe_request_create(patient=patient, services=[world.service], requested_by=cast.admin_a)
+    gfe_request = gfe_requests.gfe_request_create(
+        patient=patient, services=[world.service], requested_by=cast.admin_a
+    )
     return Drill((gfe_request.pk, cast.medspa_a.pk), _outbox)
 
 

@@ -18,7 +18,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from gfe import services as gfe
+from gfe.services import decisions as gfe_decisions
+from gfe.services import requests as gfe_requests
 from medspa import clock
 from medspa.models import PatientImport
 from medspa.services import api_token_create
@@ -694,13 +695,15 @@ def gfe_world(cast) -> dict:
         )
         for name in ("GFE toxin", "GFE filler")
     )
-    exam = gfe.gfe_self_clear(
+    exam = gfe_decisions.gfe_self_clear(
         membership=cast.provider_a1.memberships.get(),
         patient=patient,
-        decisions={toxin.pk: gfe.Decision("cleared")},
+        decisions={toxin.pk: gfe_decisions.Decision("cleared")},
         exam={"diagnoses": "Rhytids"},
     )
-    portrait_request = gfe.gfe_request_create(patient=patient, services=[filler], requested_by=cast.admin_a)
+    portrait_request = gfe_requests.gfe_request_create(
+        patient=patient, services=[filler], requested_by=cast.admin_a
+    )
     return {"gfe_patient": patient, "exam": exam, "portrait_request": portrait_request}
 
 

@@ -330,7 +330,7 @@ def test_every_append_only_table_refuses_update_and_delete(client_as, cast, sett
     standing order's sign-off), each refusing an UPDATE and a DELETE in raw SQL."""
     from decimal import Decimal
 
-    from gfe import services as gfe_services
+    from gfe.services import routing as gfe_services
     from providers import charting, checkout
     from services_catalog import services as catalog
     from transition import services as transition_services

@@ -17,8 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from gfe import selectors as gfe_selectors
-from gfe import services as gfe_services
+from gfe.selectors import clearances as gfe_selectors
+from gfe.services import decisions as gfe_decisions
 from medspa.models import Medspa, Membership, Patient, PatientProvider
 from medspa.money import ZERO
 from providers import charting, checkout
@@ -132,8 +132,8 @@ def _cleared(patient: Patient, service: Service, clearer: Membership | None) -> 
         return True
     if clearer is None:
         return False
-    decisions = {service.pk: gfe_services.Decision("cleared")}
-    gfe_services.gfe_self_clear(
+    decisions = {service.pk: gfe_decisions.Decision("cleared")}
+    gfe_decisions.gfe_self_clear(
         membership=clearer, patient=patient, exam=EXAM, decisions=decisions, notify=False
     )
     return True

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import gfe.models
+import gfe.models.requests
 import pghistory.utils
 import pgtrigger.compiler
 import pgtrigger.migrations
@@ -73,8 +73,8 @@ class Migration(migrations.Migration):
                 ('source', models.CharField(choices=[('manual', 'Requested by a provider'), ('booking', 'Requested automatically for a booking')], default='manual', max_length=8)),
                 ('urgent', models.BooleanField(default=False)),
                 ('urgent_fee', models.DecimalField(decimal_places=2, default=0, max_digits=8)),
-                ('review_token', models.CharField(default=gfe.models._review_token, editable=False, max_length=64, unique=True)),
-                ('token_expires_at', models.DateTimeField(default=gfe.models._token_expiry)),
+                ('review_token', models.CharField(default=gfe.models.requests._review_token, editable=False, max_length=64, unique=True)),
+                ('token_expires_at', models.DateTimeField(default=gfe.models.requests._token_expiry)),
                 ('token_used_at', models.DateTimeField(blank=True, null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('decided_at', models.DateTimeField(blank=True, null=True)),
@@ -168,8 +168,8 @@ class Migration(migrations.Migration):
                 ('source', models.CharField(choices=[('manual', 'Requested by a provider'), ('booking', 'Requested automatically for a booking')], default='manual', max_length=8)),
                 ('urgent', models.BooleanField(default=False)),
                 ('urgent_fee', models.DecimalField(decimal_places=2, default=0, max_digits=8)),
-                ('review_token', models.CharField(default=gfe.models._review_token, editable=False, max_length=64)),
-                ('token_expires_at', models.DateTimeField(default=gfe.models._token_expiry)),
+                ('review_token', models.CharField(default=gfe.models.requests._review_token, editable=False, max_length=64)),
+                ('token_expires_at', models.DateTimeField(default=gfe.models.requests._token_expiry)),
                 ('token_used_at', models.DateTimeField(blank=True, null=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('decided_at', models.DateTimeField(blank=True, null=True)),

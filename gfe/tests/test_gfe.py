@@ -6,9 +6,11 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from gfe import selectors, services
 from gfe.models import Clearance, ClearanceStatus, GfeRequest, GfeSettings, RequestStatus, Routing
-from gfe.services import Decision
+from gfe.selectors import clearances as selectors
+from gfe.services import clearances, decisions, errors, requests
+from gfe.services import routing as gfe_routing
+from gfe.services.decisions import Decision
 from services_catalog import services as catalog
 from tests import factories
 
@@ -37,7 +39,7 @@ EXAM = {"history_reviewed": True, "medications_reviewed": True, "allergies_revie
 
 
 def route(cast, routing, **extra):
-    return services.gfe_settings_update(medspa=cast.medspa_a, data={"routing": routing, **extra})
+    return gfe_routing.gfe_settings_update(medspa=cast.medspa_a, data={"routing": routing, **extra})
 
 
 class TestRouting:
@@ -51,11 +53,11 @@ class TestRouting:
             membership.provider_profile.licences.update(
                 expires_on=factories.medspa_today(cast.medspa_b) - timedelta(days=1)
             )
-        with pytest.raises(services.GfeRuleBroken, match="current licence"):
-            services.gfe_settings_update(medspa=cast.medspa_b, data={"routing": Routing.SELF})
+        with pytest.raises(errors.GfeRuleBroken, match="current licence"):
+            gfe_routing.gfe_settings_update(medspa=cast.medspa_b, data={"routing": Routing.SELF})
 
     def test_own_clearer_needs_an_email_and_validity_never_exceeds_a_year(self, cast):
-        with pytest.raises(services.GfeRuleBroken, match="email"):
+        with pytest.raises(errors.GfeRuleBroken, match="email"):
             route(cast, Routing.OWN_CLEARER)
         from django.core.exceptions import ValidationError
 
@@ -69,14 +71,14 @@ class TestRequestsAndDecisions:
         self, cast, patient, toxin, filler
     ):
         route(cast, Routing.PORTRAIT)
-        request = services.gfe_request_create(
+        request = requests.gfe_request_create(
             patient=patient, services=[toxin, filler], requested_by=cast.admin_a, urgent=True
         )
         patient.refresh_from_db()
         assert patient.status == "to_clear"
         assert request.route == Routing.PORTRAIT and request.urgent and request.urgent_fee > 0
-        services.gfe_review_start(request=request)
-        services.gfe_decide(
+        decisions.gfe_review_start(request=request)
+        decisions.gfe_decide(
             request=request,
             exam=EXAM,
             clearer_name="Dr. Ann Lee",
@@ -91,7 +93,7 @@ class TestRequestsAndDecisions:
         assert selectors.clearance_valid(patient, toxin) is not None
         assert selectors.clearance_valid(patient, filler) is None
         toxin_clearance = selectors.clearance_latest(patient, toxin)
-        assert toxin_clearance.valid_until == services.months_after(
+        assert toxin_clearance.valid_until == decisions.months_after(
             factories.medspa_today(patient.medspa), 12
         )
         patient.refresh_from_db()
@@ -99,34 +101,34 @@ class TestRequestsAndDecisions:
 
     def test_urgent_is_a_portrait_option_only(self, cast, patient, toxin):
         route(cast, Routing.OWN_CLEARER, clearer_email="clearer@example.com")
-        request = services.gfe_request_create(
+        request = requests.gfe_request_create(
             patient=patient, services=[toxin], requested_by=None, urgent=True
         )
         assert request.route == Routing.OWN_CLEARER and not request.urgent and request.urgent_fee == 0
 
     def test_a_service_cleared_or_requested_already_is_not_requested_again(self, cast, patient, toxin):
-        first = services.gfe_request_create(patient=patient, services=[toxin], requested_by=None)
-        assert services.gfe_request_create(patient=patient, services=[toxin], requested_by=None) is None
-        services.gfe_decide(
+        first = requests.gfe_request_create(patient=patient, services=[toxin], requested_by=None)
+        assert requests.gfe_request_create(patient=patient, services=[toxin], requested_by=None) is None
+        decisions.gfe_decide(
             request=first,
             exam=EXAM,
             clearer_name="A",
             clearer_credential="NP",
             decisions={toxin.pk: Decision("cleared")},
         )
-        assert services.gfe_request_create(patient=patient, services=[toxin], requested_by=None) is None
+        assert requests.gfe_request_create(patient=patient, services=[toxin], requested_by=None) is None
 
     def test_a_decided_request_cannot_be_decided_again(self, cast, patient, toxin):
-        request = services.gfe_request_create(patient=patient, services=[toxin], requested_by=None)
-        services.gfe_decide(
+        request = requests.gfe_request_create(patient=patient, services=[toxin], requested_by=None)
+        decisions.gfe_decide(
             request=request,
             exam=EXAM,
             clearer_name="A",
             clearer_credential="NP",
             decisions={toxin.pk: Decision("deferred", "Pregnancy: after delivery")},
         )
-        with pytest.raises(services.GfeRuleBroken, match="already"):
-            services.gfe_decide(
+        with pytest.raises(errors.GfeRuleBroken, match="already"):
+            decisions.gfe_decide(
                 request=request,
                 exam=EXAM,
                 clearer_name="A",
@@ -138,17 +140,17 @@ class TestRequestsAndDecisions:
     def test_a_refusal_needs_its_reason_and_every_service_needs_a_decision(
         self, cast, patient, toxin, filler
     ):
-        request = services.gfe_request_create(patient=patient, services=[toxin, filler], requested_by=None)
-        with pytest.raises(services.GfeRuleBroken, match="Decide every"):
-            services.gfe_decide(
+        request = requests.gfe_request_create(patient=patient, services=[toxin, filler], requested_by=None)
+        with pytest.raises(errors.GfeRuleBroken, match="Decide every"):
+            decisions.gfe_decide(
                 request=request,
                 exam=EXAM,
                 clearer_name="A",
                 clearer_credential="NP",
                 decisions={toxin.pk: Decision("cleared")},
             )
-        with pytest.raises(services.GfeRuleBroken, match="reason"):
-            services.gfe_decide(
+        with pytest.raises(errors.GfeRuleBroken, match="reason"):
+            decisions.gfe_decide(
                 request=request,
                 exam=EXAM,
                 clearer_name="A",
@@ -158,17 +160,17 @@ class TestRequestsAndDecisions:
         assert not Clearance.objects.filter(status=ClearanceStatus.CLEARED).exists()
 
     def test_only_allowed_transitions(self, cast, patient, toxin):
-        request = services.gfe_request_create(patient=patient, services=[toxin], requested_by=None)
+        request = requests.gfe_request_create(patient=patient, services=[toxin], requested_by=None)
         clearance = request.clearances.get()
         clearance.status = ClearanceStatus.NOT_INDICATED
-        with pytest.raises(services.GfeRuleBroken, match="cannot become"):
-            services._transition(clearance, ClearanceStatus.CLEARED)
+        with pytest.raises(errors.GfeRuleBroken, match="cannot become"):
+            clearances._transition(clearance, ClearanceStatus.CLEARED)
 
 
 class TestSelfClearance:
     def test_a_licensed_provider_clears_with_their_licence(self, cast, patient, toxin):
         membership = cast.provider_a1.memberships.get()
-        exam = services.gfe_self_clear(
+        exam = decisions.gfe_self_clear(
             membership=membership, patient=patient, exam=EXAM, decisions={toxin.pk: Decision("cleared")}
         )
         licence = membership.provider_profile.licences.get()
@@ -192,8 +194,8 @@ class TestSelfClearance:
             profile.can_clear_gfe = False
             profile.save()
         assert selectors.provider_clearing_refusal(membership)
-        with pytest.raises(services.GfeRuleBroken):
-            services.gfe_self_clear(
+        with pytest.raises(errors.GfeRuleBroken):
+            decisions.gfe_self_clear(
                 membership=membership, patient=patient, exam=EXAM, decisions={toxin.pk: Decision("cleared")}
             )
         assert not Clearance.objects.exists()
@@ -201,21 +203,21 @@ class TestSelfClearance:
 
 class TestGateAndExpiry:
     def test_the_gate_names_what_is_missing(self, cast, patient, toxin, filler):
-        with pytest.raises(services.ClearanceMissing, match="Toxin, Filler") as refused:
-            services.gate_check(patient=patient, services=[toxin, filler])
+        with pytest.raises(errors.ClearanceMissing, match="Toxin, Filler") as refused:
+            clearances.gate_check(patient=patient, services=[toxin, filler])
         assert refused.value.services == [toxin, filler]
-        services.gfe_self_clear(
+        decisions.gfe_self_clear(
             membership=cast.provider_a1.memberships.get(),
             patient=patient,
             exam=EXAM,
             decisions={toxin.pk: Decision("cleared")},
         )
-        with pytest.raises(services.ClearanceMissing, match="Filler"):
-            services.gate_check(patient=patient, services=[toxin, filler])
-        services.gate_check(patient=patient, services=[toxin])
+        with pytest.raises(errors.ClearanceMissing, match="Filler"):
+            clearances.gate_check(patient=patient, services=[toxin, filler])
+        clearances.gate_check(patient=patient, services=[toxin])
 
     def test_a_clearance_expires_and_then_the_gate_refuses(self, cast, patient, toxin):
-        services.gfe_self_clear(
+        decisions.gfe_self_clear(
             membership=cast.provider_a1.memberships.get(),
             patient=patient,
             exam=EXAM,
@@ -223,12 +225,12 @@ class TestGateAndExpiry:
         )
         clearance = selectors.clearance_latest(patient, toxin)
         later = clearance.valid_until + timedelta(days=1)
-        with pytest.raises(services.ClearanceMissing):
-            services.gate_check(patient=patient, services=[toxin], on=later)
-        assert services.clearances_expire(today=later) == 1
+        with pytest.raises(errors.ClearanceMissing):
+            clearances.gate_check(patient=patient, services=[toxin], on=later)
+        assert clearances.clearances_expire(today=later) == 1
         clearance.refresh_from_db()
         assert clearance.status == ClearanceStatus.EXPIRED
-        assert services.clearances_expire(today=later) == 0  # nothing twice
+        assert clearances.clearances_expire(today=later) == 0  # nothing twice
         assert Clearance.objects.filter(patient=patient).count() == 1  # kept, not deleted
 
     def test_the_gate_through_the_api(self, client_as, cast, patient, toxin):
@@ -241,7 +243,7 @@ class TestGateAndExpiry:
         )
         assert response.status_code == 409
         assert response.json()["missing"] == [toxin.pk] and "Toxin" in response.json()["detail"]
-        services.gfe_self_clear(
+        decisions.gfe_self_clear(
             membership=cast.provider_a1.memberships.get(),
             patient=patient,
             exam=EXAM,
@@ -322,7 +324,7 @@ class TestBooking:
         location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
         patient = factories.PatientFactory(medspa=cast.medspa_a)
         by_hand = factories.PatientFactory(medspa=cast.medspa_a)
-        manual = services.gfe_request_create(
+        manual = requests.gfe_request_create(
             patient=by_hand, services=[appointment_type.service], requested_by=None
         )
         first, second = (
@@ -354,8 +356,8 @@ class TestBooking:
 
 
 def test_a_self_clearance_closes_an_open_request_for_the_same_service(cast, patient, toxin):
-    open_request = services.gfe_request_create(patient=patient, services=[toxin], requested_by=None)
-    services.gfe_self_clear(
+    open_request = requests.gfe_request_create(patient=patient, services=[toxin], requested_by=None)
+    decisions.gfe_self_clear(
         membership=cast.provider_a1.memberships.get(),
         patient=patient,
         exam=EXAM,
@@ -363,8 +365,8 @@ def test_a_self_clearance_closes_an_open_request_for_the_same_service(cast, pati
     )
     open_request.refresh_from_db()
     assert open_request.status == RequestStatus.EXPIRED
-    with pytest.raises(services.GfeRuleBroken, match="already"):
-        services.gfe_decide(
+    with pytest.raises(errors.GfeRuleBroken, match="already"):
+        decisions.gfe_decide(
             request=open_request,
             exam=EXAM,
             clearer_name="A",
@@ -376,15 +378,15 @@ def test_a_self_clearance_closes_an_open_request_for_the_same_service(cast, pati
 
 
 def test_requests_and_bookings_do_not_choose_the_routing_for_the_admin(cast, patient, toxin):
-    services.gfe_request_create(patient=patient, services=[toxin], requested_by=None)
+    requests.gfe_request_create(patient=patient, services=[toxin], requested_by=None)
     assert not GfeSettings.objects.filter(medspa=cast.medspa_a).exists()
 
 
 def test_a_decision_must_be_a_decision(cast, patient, toxin):
-    request = services.gfe_request_create(patient=patient, services=[toxin], requested_by=None)
+    request = requests.gfe_request_create(patient=patient, services=[toxin], requested_by=None)
     for status in ("expired", "in_review", "requested"):
-        with pytest.raises(services.GfeRuleBroken, match="cleared, not indicated or deferred"):
-            services.gfe_decide(
+        with pytest.raises(errors.GfeRuleBroken, match="cleared, not indicated or deferred"):
+            decisions.gfe_decide(
                 request=request,
                 exam=EXAM,
                 clearer_name="A",
@@ -395,9 +397,9 @@ def test_a_decision_must_be_a_decision(cast, patient, toxin):
 
 
 def test_portraits_queue_keeps_undecided_requests(cast, patient, toxin):
-    request = services.gfe_request_create(patient=patient, services=[toxin], requested_by=None)
+    request = requests.gfe_request_create(patient=patient, services=[toxin], requested_by=None)
     GfeRequest.objects.filter(pk=request.pk).update(token_expires_at=timezone.now() - timedelta(days=1))
-    services.clearances_expire()
+    clearances.clearances_expire()
     assert GfeRequest.objects.get(pk=request.pk).status == RequestStatus.SENT
 
 
@@ -419,7 +421,7 @@ def test_the_appointment_shows_its_pending_clearance(
         )
     page = client_as("admin_a").get(f"/dashboard/scheduling/appointments/{appointment.pk}/").content.decode()
     assert "Clearance pending: a GFE has been requested." in page
-    services.gfe_self_clear(
+    decisions.gfe_self_clear(
         membership=provider,
         patient=patient,
         exam=EXAM,

@@ -16,8 +16,11 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from gfe import jobs, services, tasks
+from gfe import tasks
 from gfe.models import Clearance, ClearanceStatus, GfeExam, GfeRequest, RequestStatus, Routing
+from gfe.services import clearances, jobs, requests, routing
+from gfe.services import decisions as gfe_decisions
+from gfe.services import errors as gfe_errors
 from medspa.models import Membership, PatientAccessLog, PatientProvider
 from medspa.models.patients import PatientStatus
 from services_catalog import services as catalog
@@ -49,7 +52,7 @@ def assign(patient, user):
 
 
 def own_clearer(medspa):
-    services.gfe_settings_update(
+    routing.gfe_settings_update(
         medspa=medspa,
         data={
             "routing": Routing.OWN_CLEARER,
@@ -115,7 +118,7 @@ def test_own_clearer_end_to_end(world, django_capture_on_commit_callbacks, mailo
     cast, patient, neurotoxin, filler = world
     own_clearer(cast.medspa_a)
     with django_capture_on_commit_callbacks(execute=True):
-        gfe_request = services.gfe_request_create(
+        gfe_request = requests.gfe_request_create(
             patient=patient, services=[neurotoxin, filler], requested_by=cast.admin_a
         )
     assert gfe_request.route == Routing.OWN_CLEARER and gfe_request.status == RequestStatus.SENT
@@ -167,7 +170,7 @@ def test_own_clearer_end_to_end(world, django_capture_on_commit_callbacks, mailo
     assert gfe_request.decided_at is not None and gfe_request.token_used_at is not None
     cleared = Clearance.objects.get(request=gfe_request, service=neurotoxin)
     assert cleared.status == ClearanceStatus.CLEARED
-    assert cleared.valid_until == services.months_after(
+    assert cleared.valid_until == gfe_decisions.months_after(
         factories.medspa_today(gfe_request.patient.medspa), 12
     )
     not_indicated = Clearance.objects.get(request=gfe_request, service=filler)
@@ -208,7 +211,7 @@ def test_opening_the_link_changes_nothing_and_is_logged_with_the_clearer_named(w
     """Mail scanners open links: a GET only shows. The read is logged, naming the clearer the link went to."""
     cast, patient, neurotoxin, filler = world
     own_clearer(cast.medspa_a)
-    gfe_request = services.gfe_request_create(
+    gfe_request = requests.gfe_request_create(
         patient=patient, services=[neurotoxin, filler], requested_by=None
     )
     for _ in range(2):
@@ -231,7 +234,7 @@ def test_a_refused_decision_leaves_the_request_as_it_was(world):
     """Only Start review or a decision that is taken moves the request: a refused one changes nothing."""
     cast, patient, neurotoxin, filler = world
     own_clearer(cast.medspa_a)
-    gfe_request = services.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=None)
+    gfe_request = requests.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=None)
     clearer = Client()
     assert clearer.post(link_path(gfe_request), {}).status_code == 400
     unsigned = decision_post(gfe_request, {neurotoxin: (ClearanceStatus.CLEARED, "")})
@@ -248,7 +251,7 @@ def test_a_refused_decision_leaves_the_request_as_it_was(world):
 def test_the_signed_decision_alone_also_starts_and_ends_the_review(world):
     cast, patient, neurotoxin, filler = world
     own_clearer(cast.medspa_a)
-    gfe_request = services.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=None)
+    gfe_request = requests.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=None)
     clearer = Client()
     clearer.get(link_path(gfe_request))
     data = decision_post(gfe_request, {neurotoxin: (ClearanceStatus.CLEARED, "")})
@@ -260,7 +263,7 @@ def test_the_signed_decision_alone_also_starts_and_ends_the_review(world):
 def test_the_form_refuses_a_missing_reason_or_signature_with_400(world):
     cast, patient, neurotoxin, filler = world
     own_clearer(cast.medspa_a)
-    gfe_request = services.gfe_request_create(
+    gfe_request = requests.gfe_request_create(
         patient=patient, services=[neurotoxin, filler], requested_by=None
     )
     clearer = Client()
@@ -300,7 +303,7 @@ def test_the_form_refuses_a_missing_reason_or_signature_with_400(world):
 def test_an_expired_link_answers_410(world):
     cast, patient, neurotoxin, _ = world
     own_clearer(cast.medspa_a)
-    gfe_request = services.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=None)
+    gfe_request = requests.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=None)
     GfeRequest.objects.filter(pk=gfe_request.pk).update(
         token_expires_at=timezone.now() - timedelta(minutes=1)
     )
@@ -326,7 +329,7 @@ def test_an_unknown_token_answers_the_same_410_page(world):
 
 def test_a_portrait_request_token_does_not_open_as_an_external_link(world):
     cast, patient, neurotoxin, _ = world  # medspa A routes to Portrait by default
-    gfe_request = services.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=None)
+    gfe_request = requests.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=None)
     assert gfe_request.route == Routing.PORTRAIT
     assert Client().get(link_path(gfe_request)).status_code == 410
     gfe_request.refresh_from_db()
@@ -340,8 +343,8 @@ def test_a_link_opens_its_own_patient_and_nothing_else(world):
         medspa=cast.medspa_a, first_name="Zebulon", last_name="Quixotic", allergies="Unobtainium dust"
     )
     factories.PatientFactory(medspa=cast.medspa_b, first_name="Xanthippe", last_name="Farfield")
-    mine = services.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=None)
-    theirs = services.gfe_request_create(patient=other, services=[filler], requested_by=None)
+    mine = requests.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=None)
+    theirs = requests.gfe_request_create(patient=other, services=[filler], requested_by=None)
 
     clearer = Client()
     content = clearer.get(link_path(mine)).content.decode()
@@ -370,18 +373,18 @@ def queue(world):
     """A routine request of medspa A (the older) and an urgent one of medspa B (the newer), both routed to
     Portrait, and an own-clearer request of another medspa that the queue never shows."""
     cast, patient, neurotoxin, _ = world
-    routine = services.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=cast.admin_a)
+    routine = requests.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=cast.admin_a)
     GfeRequest.objects.filter(pk=routine.pk).update(created_at=timezone.now() - timedelta(hours=5))
     b_service = active_service(cast.medspa_b, "Chemical peel: light")
     b_patient = factories.PatientFactory(medspa=cast.medspa_b, first_name="Bellamy", last_name="Urgentcase")
-    urgent = services.gfe_request_create(
+    urgent = requests.gfe_request_create(
         patient=b_patient, services=[b_service], requested_by=cast.admin_b, urgent=True
     )
     assert urgent.urgent and urgent.urgent_fee > 0
     third = factories.MedspaFactory(name="Third Spa")
     own_clearer(third)
     third_patient = factories.PatientFactory(medspa=third, first_name="Ottoline", last_name="Ownclearer")
-    own = services.gfe_request_create(
+    own = requests.gfe_request_create(
         patient=third_patient, services=[active_service(third, "Microneedling")], requested_by=None
     )
     return routine, urgent, own
@@ -462,7 +465,7 @@ def test_portrait_queue_end_to_end_as_staff(
 
 
 def test_the_queue_pages_keep_their_filters(queue, client_as, monkeypatch):
-    from gfe import views_queue
+    from gfe.views import queue as views_queue
 
     monkeypatch.setattr(views_queue, "PAGE_SIZE", 1)
     staff = client_as("staff")
@@ -513,7 +516,7 @@ def test_staff_see_the_gfe_models_in_django_admin(queue, client_as):
 
 
 def _decide(gfe_request, decisions):
-    return services.gfe_decide(
+    return gfe_decisions.gfe_decide(
         request=gfe_request,
         decisions=decisions,
         exam={"history_reviewed": True},
@@ -524,55 +527,55 @@ def _decide(gfe_request, decisions):
 
 def test_invalid_transitions_are_refused(world):
     cast, patient, neurotoxin, filler = world
-    gfe_request = services.gfe_request_create(
+    gfe_request = requests.gfe_request_create(
         patient=patient, services=[neurotoxin, filler], requested_by=None
     )
-    with pytest.raises(services.GfeRuleBroken):  # every requested service must be decided
-        _decide(gfe_request, {neurotoxin.pk: services.Decision(ClearanceStatus.CLEARED)})
-    with pytest.raises(services.GfeRuleBroken):  # a reason for anything not cleared
+    with pytest.raises(gfe_errors.GfeRuleBroken):  # every requested service must be decided
+        _decide(gfe_request, {neurotoxin.pk: gfe_decisions.Decision(ClearanceStatus.CLEARED)})
+    with pytest.raises(gfe_errors.GfeRuleBroken):  # a reason for anything not cleared
         _decide(
             gfe_request,
             {
-                neurotoxin.pk: services.Decision(ClearanceStatus.CLEARED),
-                filler.pk: services.Decision(ClearanceStatus.NOT_INDICATED),
+                neurotoxin.pk: gfe_decisions.Decision(ClearanceStatus.CLEARED),
+                filler.pk: gfe_decisions.Decision(ClearanceStatus.NOT_INDICATED),
             },
         )
     _decide(
         gfe_request,
         {
-            neurotoxin.pk: services.Decision(ClearanceStatus.CLEARED),
-            filler.pk: services.Decision(ClearanceStatus.NOT_INDICATED, "History of anaphylaxis"),
+            neurotoxin.pk: gfe_decisions.Decision(ClearanceStatus.CLEARED),
+            filler.pk: gfe_decisions.Decision(ClearanceStatus.NOT_INDICATED, "History of anaphylaxis"),
         },
     )
-    with pytest.raises(services.GfeRuleBroken, match="already approved"):
+    with pytest.raises(gfe_errors.GfeRuleBroken, match="already approved"):
         _decide(
             gfe_request,
             {
-                neurotoxin.pk: services.Decision(ClearanceStatus.NOT_INDICATED, "Changed my mind"),
-                filler.pk: services.Decision(ClearanceStatus.CLEARED),
+                neurotoxin.pk: gfe_decisions.Decision(ClearanceStatus.NOT_INDICATED, "Changed my mind"),
+                filler.pk: gfe_decisions.Decision(ClearanceStatus.CLEARED),
             },
         )
     assert GfeExam.objects.filter(request=gfe_request).count() == 1
 
     # A not-indicated clearance never expires (only cleared ones do), however late it is.
     not_indicated = Clearance.objects.get(request=gfe_request, service=filler)
-    services.clearances_expire(today=factories.medspa_today(cast.medspa_a) + timedelta(days=800))
+    clearances.clearances_expire(today=factories.medspa_today(cast.medspa_a) + timedelta(days=800))
     not_indicated.refresh_from_db()
     assert not_indicated.status == ClearanceStatus.NOT_INDICATED
     cleared = Clearance.objects.get(request=gfe_request, service=neurotoxin)
     assert cleared.status == ClearanceStatus.EXPIRED  # (the cleared one did expire)
-    with pytest.raises(services.GfeRuleBroken):
-        services._transition(not_indicated, ClearanceStatus.EXPIRED)
-    with pytest.raises(services.GfeRuleBroken):
-        services._transition(cleared, ClearanceStatus.CLEARED)
+    with pytest.raises(gfe_errors.GfeRuleBroken):
+        clearances._transition(not_indicated, ClearanceStatus.EXPIRED)
+    with pytest.raises(gfe_errors.GfeRuleBroken):
+        clearances._transition(cleared, ClearanceStatus.CLEARED)
 
 
 # --- Nightly expiry -----------------------------------------------------------------------------------------
 
 
 def _cleared(patient, service) -> Clearance:
-    gfe_request = services.gfe_request_create(patient=patient, services=[service], requested_by=None)
-    _decide(gfe_request, {service.pk: services.Decision(ClearanceStatus.CLEARED)})
+    gfe_request = requests.gfe_request_create(patient=patient, services=[service], requested_by=None)
+    _decide(gfe_request, {service.pk: gfe_decisions.Decision(ClearanceStatus.CLEARED)})
     return Clearance.objects.get(request=gfe_request)
 
 
@@ -591,10 +594,10 @@ def test_the_nightly_job_expires_clearances_past_their_date(world):
     assert current.status == ClearanceStatus.CLEARED
     patient.refresh_from_db()
     assert patient.status == PatientStatus.ACTIVE  # nothing booked or requested needs the clearance
-    assert services.clearances_expire() == 0  # nothing more to do the next night
+    assert clearances.clearances_expire() == 0  # nothing more to do the next night
 
     # With an open request waiting, the patient is "To Clear" again.
-    services.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=None)
+    requests.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=None)
     patient.refresh_from_db()
     assert patient.status == PatientStatus.TO_CLEAR
 
@@ -619,9 +622,9 @@ def test_a_clearance_is_valid_through_its_date_in_the_medspas_zone(world):
 def test_requests_nobody_decided_in_time_expire(world):
     cast, patient, neurotoxin, _ = world
     own_clearer(cast.medspa_a)
-    gfe_request = services.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=None)
+    gfe_request = requests.gfe_request_create(patient=patient, services=[neurotoxin], requested_by=None)
     GfeRequest.objects.filter(pk=gfe_request.pk).update(token_expires_at=timezone.now() - timedelta(hours=1))
-    services.clearances_expire()
+    clearances.clearances_expire()
     gfe_request.refresh_from_db()
     assert gfe_request.status == RequestStatus.EXPIRED
     assert Clearance.objects.get(request=gfe_request).status == ClearanceStatus.EXPIRED

@@ -14,8 +14,9 @@ from django.urls import reverse
 from PIL import Image, ImageDraw
 
 import gfe
-from gfe import services
 from gfe.models import Clearance, ClearanceStatus, GfeExam, GfeRequest, GfeSettings, RequestStatus, Routing
+from gfe.services import decisions, requests
+from gfe.services import routing as gfe_routing
 from medspa import images, onboarding
 from medspa.models import PatientAccessLog
 from medspa.models.patients import PatientStatus
@@ -86,7 +87,7 @@ def exam_post(*services_, **extra):
 
 
 def route(cast, routing, **extra):
-    return services.gfe_settings_update(medspa=cast.medspa_a, data={"routing": routing, **extra})
+    return gfe_routing.gfe_settings_update(medspa=cast.medspa_a, data={"routing": routing, **extra})
 
 
 def url(name, *args):
@@ -158,7 +159,7 @@ def test_self_clearance_signs_the_exam_and_clears_until_the_validity_ends(
     assert exam.signature.read() == images.signature_normalise(png_bytes())  # stored re-encoded
     clearance = Clearance.objects.get()
     assert clearance.service == toxin and clearance.status == ClearanceStatus.CLEARED
-    assert clearance.valid_until == services.months_after(factories.medspa_today(patient.medspa), 6)
+    assert clearance.valid_until == decisions.months_after(factories.medspa_today(patient.medspa), 6)
     assert exam.request.route == Routing.SELF and exam.request.status == RequestStatus.APPROVED
     patient.refresh_from_db()
     assert patient.status == PatientStatus.ACTIVE
@@ -240,7 +241,7 @@ def test_a_request_goes_to_the_medspas_own_clearer_and_urgent_is_ignored(client_
 def test_an_urgent_request_to_portrait_carries_its_fee(client_as, cast, patient, toxin, filler):
     client = client_as("provider_a1")
     page = client.get(url("gfe_provider:request_new", patient.pk)).content.decode()
-    assert money_format(services.urgent_fee()) in page  # Portrait is the default routing
+    assert money_format(gfe_routing.urgent_fee()) in page  # Portrait is the default routing
     assert not GfeSettings.objects.exists()  # reading the routing creates no settings
     response = client.post(
         url("gfe_provider:request_new", patient.pk), {"services": [toxin.pk, filler.pk], "urgent": "on"}
@@ -248,17 +249,17 @@ def test_an_urgent_request_to_portrait_carries_its_fee(client_as, cast, patient,
     assert response.status_code == 302
     request = GfeRequest.objects.get()
     assert request.route == Routing.PORTRAIT and request.urgent
-    assert request.urgent_fee == services.urgent_fee() > 0
+    assert request.urgent_fee == gfe_routing.urgent_fee() > 0
     assert set(request.services.all()) == {toxin, filler}
 
 
 def test_a_service_already_cleared_or_requested_is_not_requested_again(
     client_as, cast, patient, toxin, filler
 ):
-    services.gfe_self_clear(
+    decisions.gfe_self_clear(
         membership=member(cast, "admin_a"),
         patient=patient,
-        decisions={toxin.pk: services.Decision("cleared")},
+        decisions={toxin.pk: decisions.Decision("cleared")},
         exam={"history_reviewed": True, "medications_reviewed": True, "allergies_reviewed": True},
     )
     client = client_as("provider_a1")
@@ -354,7 +355,7 @@ def test_the_settings_are_validated(client_as, cast):
 
 
 def test_the_tab_lists_the_medspas_recent_requests_with_pages(client_as, cast, patient, toxin):
-    services.gfe_request_create(patient=patient, services=[toxin], requested_by=cast.admin_a, urgent=True)
+    requests.gfe_request_create(patient=patient, services=[toxin], requested_by=cast.admin_a, urgent=True)
     other = factories.PatientFactory(medspa=cast.medspa_b, last_name="Elsewhere")
     GfeRequest.objects.create(medspa=cast.medspa_b, patient=other, route=Routing.PORTRAIT)
     for _ in range(20):
@@ -371,10 +372,10 @@ def test_the_tab_lists_the_medspas_recent_requests_with_pages(client_as, cast, p
 
 @pytest.fixture
 def signed_exam(cast, patient, toxin):
-    return services.gfe_self_clear(
+    return decisions.gfe_self_clear(
         membership=member(cast, "admin_a"),
         patient=patient,
-        decisions={toxin.pk: services.Decision("cleared")},
+        decisions={toxin.pk: decisions.Decision("cleared")},
         exam={"history_reviewed": True, "medications_reviewed": True, "allergies_reviewed": True},
         signature_png=png_bytes(),
     )
@@ -396,10 +397,10 @@ def test_another_medspas_patient_or_exam_is_not_found(client_as, cast, patient, 
 def test_another_providers_patient_is_not_found(client_as, cast, toxin, signed_exam):
     stranger = factories.PatientFactory(medspa=cast.medspa_a)
     stranger.assigned_providers.add(member(cast, "admin_a"))
-    exam = services.gfe_self_clear(
+    exam = decisions.gfe_self_clear(
         membership=member(cast, "admin_a"),
         patient=stranger,
-        decisions={toxin.pk: services.Decision("cleared")},
+        decisions={toxin.pk: decisions.Decision("cleared")},
         exam={},
     )
     client = client_as("provider_a1")

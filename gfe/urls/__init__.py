@@ -3,12 +3,12 @@ patient's exams."""
 
 from django.urls import path
 
-from gfe import views
+from gfe.views import dashboard
 
 app_name = "gfe"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("exams/<int:pk>/", views.admin_exam_detail, name="exam_detail"),
-    path("exams/<int:pk>/pdf/", views.admin_exam_pdf, name="exam_pdf"),
-    path("patients/<int:patient_pk>/", views.admin_patient_gfes, name="patient_gfes"),
+    path("", dashboard.home, name="home"),
+    path("exams/<int:pk>/", dashboard.admin_exam_detail, name="exam_detail"),
+    path("exams/<int:pk>/pdf/", dashboard.admin_exam_pdf, name="exam_pdf"),
+    path("patients/<int:patient_pk>/", dashboard.admin_patient_gfes, name="patient_gfes"),
 ]

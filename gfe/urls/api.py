@@ -3,10 +3,10 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from gfe import api
+from gfe.api import views
 
 router = SimpleRouter(use_regex_path=False)
-router.register("gfe/clearances", api.ClearanceViewSet, basename="clearance")
-router.register("gfe/requests", api.GfeRequestViewSet, basename="gfe-request")
+router.register("gfe/clearances", views.ClearanceViewSet, basename="clearance")
+router.register("gfe/requests", views.GfeRequestViewSet, basename="gfe-request")
 
-urlpatterns = [*router.urls, path("gfe/gate/", api.GateView.as_view(), name="gfe-gate")]
+urlpatterns = [*router.urls, path("gfe/gate/", views.GateView.as_view(), name="gfe-gate")]

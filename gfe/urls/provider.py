@@ -3,12 +3,12 @@ manual request and self-clearance for the provider's own patient, and every exam
 
 from django.urls import path
 
-from gfe import views
+from gfe.views import dashboard
 
 urlpatterns = [
-    path("patients/<int:patient_pk>/", views.patient_gfes, name="patient_gfes"),
-    path("patients/<int:patient_pk>/request/", views.request_new, name="request_new"),
-    path("patients/<int:patient_pk>/self-clear/", views.self_clear, name="self_clear"),
-    path("exams/<int:pk>/", views.exam_detail, name="exam_detail"),
-    path("exams/<int:pk>/pdf/", views.exam_pdf, name="exam_pdf"),
+    path("patients/<int:patient_pk>/", dashboard.patient_gfes, name="patient_gfes"),
+    path("patients/<int:patient_pk>/request/", dashboard.request_new, name="request_new"),
+    path("patients/<int:patient_pk>/self-clear/", dashboard.self_clear, name="self_clear"),
+    path("exams/<int:pk>/", dashboard.exam_detail, name="exam_detail"),
+    path("exams/<int:pk>/pdf/", dashboard.exam_pdf, name="exam_pdf"),
 ]

@@ -3,8 +3,8 @@
 
 from django.urls import path
 
-from gfe import views_review
+from gfe.views import review
 
 urlpatterns = [
-    path("gfe/review/<str:token>/", views_review.review, name="gfe_review"),
+    path("gfe/review/<str:token>/", review.review, name="gfe_review"),
 ]

@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from gfe import views_queue
+from gfe.views import queue
 
 urlpatterns = [
-    path("", views_queue.queue_list, name="list"),
-    path("<int:pk>/", views_queue.queue_review, name="review"),
+    path("", queue.queue_list, name="list"),
+    path("<int:pk>/", queue.queue_review, name="review"),
 ]

@@ -156,7 +156,8 @@ def test_a_provider_can_neither_create_nor_edit_a_patient_through_the_api(client
 
 def gfe_world(cast):
     """A clearance and a GFE request for provider_a1's patient and for provider_a2's."""
-    from gfe import services as gfe
+    from gfe.services import decisions as gfe_decisions
+    from gfe.services import requests as gfe_requests
     from services_catalog import services as catalog
 
     toxin, filler = (
@@ -173,17 +174,19 @@ def gfe_world(cast):
     for patient in (mine, other):
         patient.assigned_providers.add(admin)
     exams = {
-        patient: gfe.gfe_self_clear(
+        patient: gfe_decisions.gfe_self_clear(
             membership=admin,
             patient=patient,
-            decisions={toxin.pk: gfe.Decision("cleared")},
+            decisions={toxin.pk: gfe_decisions.Decision("cleared")},
             exam=factories.GFE_EXAM,
             notify=False,
         )  # fmt: skip
         for patient in (mine, other)
     }
     requests = {
-        patient: gfe.gfe_request_create(patient=patient, services=[filler], requested_by=cast.admin_a)
+        patient: gfe_requests.gfe_request_create(
+            patient=patient, services=[filler], requested_by=cast.admin_a
+        )
         for patient in (mine, other)
     }
     return mine, other, toxin, exams, requests

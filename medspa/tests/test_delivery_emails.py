@@ -17,10 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from gfe import emails as gfe_emails
-from gfe import services as gfe
 from gfe import tasks as gfe_tasks
 from gfe.models import GfeRequest, Routing
+from gfe.services import decisions as gfe_decisions
+from gfe.services import emails as gfe_emails
+from gfe.services import requests as gfe_requests
+from gfe.services import routing as gfe_routing
 from medspa import invitations, once
 from medspa import services as medspa_services
 from medspa import tasks as medspa_tasks
@@ -68,24 +70,24 @@ def _toxin(cast):
 
 def _clearer_request(request):
     cast = request.getfixturevalue("cast")
-    gfe.gfe_settings_update(
+    gfe_routing.gfe_settings_update(
         medspa=cast.medspa_a,
         data={"routing": Routing.OWN_CLEARER, "clearer_email": "clearer@outside.example",
               "clearer_name": "Dr. Out", "clearer_credential": "MD"},
     )  # fmt: skip
     patient = factories.PatientFactory(medspa=cast.medspa_a)
-    row = gfe.gfe_request_create(patient=patient, services=[_toxin(cast)], requested_by=cast.admin_a)
+    row = gfe_requests.gfe_request_create(patient=patient, services=[_toxin(cast)], requested_by=cast.admin_a)
     return row, "clearer@outside.example"
 
 
 def _decided_request(request):
     cast = request.getfixturevalue("cast")
-    gfe.gfe_settings_update(medspa=cast.medspa_a, data={"routing": Routing.PORTRAIT})
+    gfe_routing.gfe_settings_update(medspa=cast.medspa_a, data={"routing": Routing.PORTRAIT})
     patient, toxin = factories.PatientFactory(medspa=cast.medspa_a), _toxin(cast)
-    row = gfe.gfe_request_create(patient=patient, services=[toxin], requested_by=cast.admin_a)
-    gfe.gfe_review_start(request=row)
-    gfe.gfe_decide(request=row, exam=EXAM, clearer_name="Dr. Ann Lee", clearer_credential="MD",
-                   decisions={toxin.pk: gfe.Decision("cleared")})  # fmt: skip
+    row = gfe_requests.gfe_request_create(patient=patient, services=[toxin], requested_by=cast.admin_a)
+    gfe_decisions.gfe_review_start(request=row)
+    gfe_decisions.gfe_decide(request=row, exam=EXAM, clearer_name="Dr. Ann Lee", clearer_credential="MD",
+                   decisions={toxin.pk: gfe_decisions.Decision("cleared")})  # fmt: skip
     return row, cast.admin_a.email
 
 

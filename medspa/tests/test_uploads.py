@@ -17,8 +17,8 @@ from django.urls import reverse
 from PIL import Image, ImageDraw, ImageFile
 from PIL.PngImagePlugin import PngInfo
 
-from gfe.forms import SelfClearanceForm
-from gfe.forms_review import GfeDecisionForm
+from gfe.forms.dashboard import SelfClearanceForm
+from gfe.forms.review import GfeDecisionForm
 from gfe.models import GfeExam
 from medspa import images, services
 from medspa.forms import DrawnSignatureForm, ProfileForm

@@ -8,8 +8,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from gfe import services as gfe_services
 from gfe.models import GfeExam
+from gfe.services import decisions as gfe_decisions
+from gfe.services import errors as gfe_errors
+from gfe.services import requests as gfe_requests
 from medspa.masquerade import SignatureNotPersonal, can_masquerade, masquerade_acting
 from medspa.tests.test_masquerade import start
 from providers import charting, todo
@@ -69,17 +71,17 @@ def test_the_gfe_services_refuse_an_exam_signed_while_masquerading(cast, world, 
         medspa=cast.medspa_a, library_service=factories.library_service(name="Filler")
     )
     filler = catalog.service_set_active(service=filler, active=True)
-    decisions = {filler.pk: gfe_services.Decision("cleared")}
+    decisions = {filler.pk: gfe_decisions.Decision("cleared")}
     with masquerade_acting(cast.admin_a.pk), pytest.raises(SignatureNotPersonal, match="own licence"):
-        gfe_services.gfe_self_clear(
+        gfe_decisions.gfe_self_clear(
             membership=provider, patient=world.patient, exam=factories.GFE_EXAM, decisions=decisions
         )
-    request = gfe_services.gfe_request_create(
+    request = gfe_requests.gfe_request_create(
         patient=world.patient, services=[filler], requested_by=cast.provider_a1
     )
     assert request is not None
-    with masquerade_acting(cast.admin_a.pk), pytest.raises(gfe_services.GfeRuleBroken, match="masquerading"):
-        gfe_services.gfe_decide(
+    with masquerade_acting(cast.admin_a.pk), pytest.raises(gfe_errors.GfeRuleBroken, match="masquerading"):
+        gfe_decisions.gfe_decide(
             request=request, decisions=decisions, exam=factories.GFE_EXAM, clearer=provider
         )
     assert GfeExam.objects.filter(patient=world.patient).count() == 1  # the world's own, by the provider

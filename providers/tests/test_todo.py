@@ -8,8 +8,10 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from gfe import services as gfe_services
 from gfe.models import Clearance, GfeRequest, Routing
+from gfe.services import decisions as gfe_decisions
+from gfe.services import requests as gfe_requests
+from gfe.services import routing as gfe_routing
 from medspa.messaging import sms
 from medspa.models import PatientProvider
 from providers import care_messages, charting, todo
@@ -132,15 +134,15 @@ class TestGfeRequests:
     def test_my_request_waits_for_the_clearer_and_goes_once_decided(self, cast, world, colleague, provider):
         patient = factories.PatientFactory(medspa=cast.medspa_a)
         PatientProvider.objects.create(patient=patient, membership=colleague)
-        request = gfe_services.gfe_request_create(
+        request = gfe_requests.gfe_request_create(
             patient=patient, services=[world.service], requested_by=cast.provider_a2
         )
         [item] = section(colleague, "gfe")
         assert "waiting for portrait clearing services or the patient" in item.text
         assert item.url == f"/provider/patients/{patient.pk}/"
         assert section(provider, "gfe") == []  # not my request, not my patient
-        gfe_services.gfe_decide(
-            request=request, decisions={world.service.pk: gfe_services.Decision("cleared")},
+        gfe_decisions.gfe_decide(
+            request=request, decisions={world.service.pk: gfe_decisions.Decision("cleared")},
             exam=factories.GFE_EXAM, clearer_name="Dr. Remote", clearer_credential="MD", notify=False,
         )  # fmt: skip
         assert section(colleague, "gfe") == []
@@ -148,11 +150,11 @@ class TestGfeRequests:
     def test_a_provider_who_clears_for_a_self_routed_medspa_sees_its_requests_and_settles_them(
         self, cast, world, provider, colleague
     ):
-        gfe_services.gfe_settings_update(medspa=cast.medspa_a, data={"routing": Routing.SELF})
+        gfe_routing.gfe_settings_update(medspa=cast.medspa_a, data={"routing": Routing.SELF})
         patient = factories.PatientFactory(medspa=cast.medspa_a)
         for member in (provider, colleague):
             PatientProvider.objects.create(patient=patient, membership=member)
-        gfe_services.gfe_request_create(
+        gfe_requests.gfe_request_create(
             patient=patient, services=[world.service], requested_by=cast.provider_a2
         )
         [mine] = section(provider, "gfe")
@@ -162,19 +164,19 @@ class TestGfeRequests:
         assert "waiting for a provider who may clear" in theirs.text
         assert section(factories_member(cast.medspa_b), "gfe") == []
 
-        gfe_services.gfe_self_clear(
+        gfe_decisions.gfe_self_clear(
             membership=provider, patient=patient, exam=factories.GFE_EXAM, notify=False,
-            decisions={world.service.pk: gfe_services.Decision("cleared")},
+            decisions={world.service.pk: gfe_decisions.Decision("cleared")},
         )  # fmt: skip
         assert section(provider, "gfe") == [] and section(colleague, "gfe") == []
 
     def test_a_self_routed_request_of_someone_elses_patient_is_not_mine(
         self, cast, world, provider, colleague
     ):
-        gfe_services.gfe_settings_update(medspa=cast.medspa_a, data={"routing": Routing.SELF})
+        gfe_routing.gfe_settings_update(medspa=cast.medspa_a, data={"routing": Routing.SELF})
         stranger = factories.PatientFactory(medspa=cast.medspa_a)
         PatientProvider.objects.create(patient=stranger, membership=colleague)
-        gfe_services.gfe_request_create(patient=stranger, services=[world.service], requested_by=None)
+        gfe_requests.gfe_request_create(patient=stranger, services=[world.service], requested_by=None)
         assert GfeRequest.objects.filter(patient=stranger).exists()
         assert section(provider, "gfe") == []
 
@@ -204,9 +206,9 @@ class TestClearances:
         assert section(colleague, "clearances") == []
         Clearance.objects.filter(pk=clearance.pk).update(valid_until=today)
         assert section(provider, "clearances")[0].flag == "Expires today"
-        gfe_services.gfe_self_clear(
+        gfe_decisions.gfe_self_clear(
             membership=provider, patient=world.patient, exam=factories.GFE_EXAM, notify=False,
-            decisions={world.service.pk: gfe_services.Decision("cleared")},
+            decisions={world.service.pk: gfe_decisions.Decision("cleared")},
         )  # fmt: skip
         assert section(provider, "clearances") == []
 
@@ -288,13 +290,13 @@ class TestPage:
     ):
         cast.medspa_a.addon_charting = True
         cast.medspa_a.save()
-        gfe_services.gfe_settings_update(medspa=cast.medspa_a, data={"routing": Routing.SELF})
+        gfe_routing.gfe_settings_update(medspa=cast.medspa_a, data={"routing": Routing.SELF})
         today = timezone.now().astimezone(cast.medspa_a.tz).date()
         now = timezone.now()
         for number, start in enumerate(today_slots(world, count)):
             patient = factories.PatientFactory(medspa=cast.medspa_a)
             PatientProvider.objects.create(patient=patient, membership=provider)
-            gfe_services.gfe_request_create(patient=patient, services=[world.service], requested_by=None)
+            gfe_requests.gfe_request_create(patient=patient, services=[world.service], requested_by=None)
             appointment_at(world, provider, start, patient=patient)
             appointment_at(world, provider, now - timedelta(days=3 + number), AppointmentStatus.COMPLETED,
                            patient=patient)  # fmt: skip

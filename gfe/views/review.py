@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from gfe import services
-from gfe.forms_review import GfeDecisionForm
+from gfe.forms.review import GfeDecisionForm
 from gfe.models import GfeRequest, GfeSettings, RequestStatus, Routing
+from gfe.services import decisions, errors, requests
 from medspa.errors import refusals
 from medspa.http import secret_link
 from medspa.services import patient_access_record
@@ -62,10 +62,10 @@ def _gone(request, message: str):
 
 def _open(token: str) -> GfeRequest:
     if len(token) > MAX_TOKEN_LENGTH:
-        raise services.ReviewLinkInvalid(NOT_VALID)
-    gfe_request = services.review_link_open(token)
+        raise errors.ReviewLinkInvalid(NOT_VALID)
+    gfe_request = requests.review_link_open(token)
     if gfe_request.route != Routing.OWN_CLEARER:  # only the own clearer's requests are ever sent as links
-        raise services.ReviewLinkInvalid(NOT_VALID)
+        raise errors.ReviewLinkInvalid(NOT_VALID)
     return gfe_request
 
 
@@ -82,12 +82,12 @@ def review(request, token: str):
     POST (Start review, or the signed decision) moves it to "in review"."""
     try:
         gfe_request = _open(token)
-    except services.ReviewLinkInvalid as error:
+    except errors.ReviewLinkInvalid as error:
         return _gone(request, str(error) or NOT_VALID)
     with medspa_scope(gfe_request.medspa_id, audit_context=True):
         requested = request_services(gfe_request)
         if request.method == "POST" and request.POST.get("action") == "start":
-            services.gfe_review_start(request=gfe_request)
+            decisions.gfe_review_start(request=gfe_request)
             return redirect(request.path)
         gfe_settings = GfeSettings.objects.filter(medspa_id=gfe_request.medspa_id).first()
         patient_access_record(
@@ -111,7 +111,7 @@ def review(request, token: str):
         if not form.is_valid():
             return _page(request, gfe_request, requested, form, status=400)
         with refusals(form=form) as refused:
-            services.gfe_decide(
+            decisions.gfe_decide(
                 request=gfe_request, decisions=form.decisions(), exam=form.exam(), **form.signer()
             )
         if refused:

@@ -13,10 +13,10 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_http_methods
 from django_scopes import scopes_disabled
 
-from gfe import services
-from gfe.forms_review import GfeDecisionForm
+from gfe.forms.review import GfeDecisionForm
 from gfe.models import OPEN_REQUEST_STATUSES, GfeRequest, RequestStatus, Routing
-from gfe.views_review import intake, request_services
+from gfe.services import decisions
+from gfe.views.review import intake, request_services
 from medspa import services as medspa_services
 from medspa.errors import refusals
 from medspa.permissions import staff_required
@@ -102,13 +102,13 @@ def queue_review(request, pk: int):
             form = GfeDecisionForm(services=requested, initial={"clearer_name": request.user.full_name})
             return _page(request, context, requested, form)
         if request.POST.get("action") == "start":
-            services.gfe_review_start(request=gfe_request)
+            decisions.gfe_review_start(request=gfe_request)
             return redirect(request.path)
         form = GfeDecisionForm(request.POST, services=requested)
         if not form.is_valid():
             return _page(request, context, requested, form, status=400)
         with refusals(form=form) as refused:
-            services.gfe_decide(
+            decisions.gfe_decide(
                 request=gfe_request, decisions=form.decisions(), exam=form.exam(), **form.signer()
             )
         if refused:

@@ -13,8 +13,8 @@ from django.core.mail import send_mail
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from gfe import jobs
 from gfe.models import ClearanceStatus, GfeRequest, GfeSettings, Routing
+from gfe.services import jobs
 from medspa import once
 
 PREFIX = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX

@@ -16,10 +16,14 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
-from gfe import selectors, services
-from gfe.forms import GfeRequestForm, GfeSettingsForm, SelfClearanceForm
+from gfe.forms.dashboard import GfeRequestForm, GfeSettingsForm, SelfClearanceForm
 from gfe.models import Clearance, ClearanceStatus, GfeExam, GfeRequest, GfeSettings, Routing
-from gfe.services import Decision, GfeRuleBroken
+from gfe.selectors import clearances as clearance_selectors
+from gfe.services import decisions, errors
+from gfe.services import requests as gfe_requests
+from gfe.services import routing as gfe_routing
+from gfe.services.decisions import Decision
+from gfe.services.errors import GfeRuleBroken
 from medspa import clock, dashboards, masquerade
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
@@ -40,7 +44,7 @@ NAMESPACES = {dashboards.ADMIN: "gfe", dashboards.PROVIDER: "gfe_provider"}
 def _routing_options(form: GfeSettingsForm, eligible: list) -> list[dict]:
     """The three routings as radio options, each with what it means; "clear our own" is unavailable, with
     the reason, while no provider may clear."""
-    fee = services.urgent_fee()
+    fee = gfe_routing.urgent_fee()
     chosen = form["routing"].value()
     names = ", ".join(f"{m.user.get_full_name()} ({m.provider_profile.credential})" for m in eligible)
     explanations = {
@@ -104,7 +108,7 @@ def home(request):
         form = GfeSettingsForm(request.POST)
         if form.is_valid():
             try:
-                services.gfe_settings_update(medspa=medspa, data=form.cleaned_data)
+                gfe_routing.gfe_settings_update(medspa=medspa, data=form.cleaned_data)
             except GfeRuleBroken as refused:
                 field = "routing" if form.cleaned_data["routing"] == Routing.SELF else None
                 form.add_error(field, str(refused))
@@ -114,13 +118,13 @@ def home(request):
         status = 400
     else:
         form = GfeSettingsForm(initial=GfeSettingsForm.initial_from(saved))
-    eligible = selectors.self_clearing_providers(medspa)
+    eligible = clearance_selectors.self_clearing_providers(medspa)
     context = {
         "form": form,
         "saved": saved,
         "routing_options": _routing_options(form, eligible),
         "page": _recent_requests(request),
-        "urgent_fee": services.urgent_fee(),
+        "urgent_fee": gfe_routing.urgent_fee(),
     }
     return render(request, "gfe/home.html", context, status=status)
 
@@ -263,7 +267,7 @@ def _service_labels(patient: Patient) -> dict[int, str]:
     """Where the patient stands for each service, shown beside it in the forms."""
     today = clock.today(patient.medspa)
     labels = {}
-    for service_id, clearance in selectors.clearances_by_service(patient).items():
+    for service_id, clearance in clearance_selectors.clearances_by_service(patient).items():
         if clearance.status == ClearanceStatus.CLEARED:
             if clearance.is_valid_on(today):
                 labels[service_id] = f"cleared until {date_format(clearance.valid_until, 'M j, Y')}"
@@ -286,7 +290,7 @@ def request_new(request, patient_pk: int):
     """A manual GFE request for the provider's own patient, routed by the medspa's setting."""
     patient = get_object_or_404(provider_patients(request.membership), pk=patient_pk)
     routing = _routing_of(request.medspa)
-    fee = services.urgent_fee()
+    fee = gfe_routing.urgent_fee()
     form = GfeRequestForm(
         request.POST if request.method == "POST" else None,
         medspa=request.medspa,
@@ -298,7 +302,7 @@ def request_new(request, patient_pk: int):
     if request.method == "POST":
         if form.is_valid():
             with refusals(form=form):
-                created = services.gfe_request_create(
+                created = gfe_requests.gfe_request_create(
                     patient=patient,
                     services=list(form.cleaned_data["services"]),
                     requested_by=request.user,
@@ -337,8 +341,8 @@ def self_clear(request, patient_pk: int):
     patient = get_object_or_404(provider_patients(request.membership), pk=patient_pk)
     patient_access_record(patient=patient, request=request, viewed="GFE self-clearance")
     refusal = masquerade.signature_personal_refusal(
-        services.EXAM_NOT_PERSONAL
-    ) or selectors.provider_clearing_refusal(request.membership)
+        errors.EXAM_NOT_PERSONAL
+    ) or clearance_selectors.provider_clearing_refusal(request.membership)
     if refusal:
         context = {
             "patient": patient,
@@ -359,7 +363,7 @@ def self_clear(request, patient_pk: int):
     if request.method == "POST":
         if form.is_valid():
             with refusals(form=form):
-                exam = services.gfe_self_clear(
+                exam = decisions.gfe_self_clear(
                     membership=request.membership,
                     patient=patient,
                     decisions={

@@ -6,15 +6,15 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gfe import services
-from gfe.models import Clearance, GfeRequest
-from gfe.serializers import (
+from gfe.api.serializers import (
     ClearanceSerializer,
     DetailSerializer,
     GateMissingSerializer,
     GateSerializer,
     GfeRequestSerializer,
 )
+from gfe.models import Clearance, GfeRequest
+from gfe.services import clearances, requests
 from medspa.api_permissions import TenantAPIMixin
 from medspa.api_reads import PatientReadLogMixin
 from medspa.http import ascii_int
@@ -72,7 +72,7 @@ class GfeRequestViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        created = services.gfe_request_create(
+        created = requests.gfe_request_create(
             patient=data["patient"],
             services=data["services"],
             requested_by=request.user,
@@ -96,5 +96,5 @@ class GateView(TenantAPIMixin, APIView):
         serializer = GateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        services.gate_check(patient=data["patient"], services=data["services"], on=data.get("on"))
+        clearances.gate_check(patient=data["patient"], services=data["services"], on=data.get("on"))
         return Response({"detail": "Every service has a valid clearance."})

@@ -7,7 +7,7 @@ import re
 from django import forms
 
 from gfe.models import ClearanceStatus
-from gfe.services import Decision
+from gfe.services.decisions import Decision
 from medspa.forms import DrawnSignatureForm
 
 DECISION_CHOICES = [
