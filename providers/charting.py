@@ -25,9 +25,9 @@ from medspa.selectors import patient_records
 from providers.models import ChartAddendum, Visit, VisitConsent, VisitPhoto, VisitProduct, VisitService
 from providers.models.visits import VisitStatus
 from scheduling.models import Appointment, AppointmentStatus, Location
-from services_catalog import selectors as catalog_selectors
-from services_catalog import services as catalog_services
 from services_catalog.models import ConsentSignature, ConsentVersion, Service
+from services_catalog.selectors import catalog as catalog_selectors
+from services_catalog.services import catalog as catalog_services
 
 # A patient's signature on a consent version covers later visits for a year; a new version needs a new one.
 CONSENT_VALID_FOR = timedelta(days=365)

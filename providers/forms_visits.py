@@ -10,8 +10,8 @@ from medspa import images
 from medspa.money import money_format
 from providers.models import Visit, VisitPhoto, VisitService
 from scheduling.models import Location
-from services_catalog import selectors as catalog_selectors
 from services_catalog.models import Service
+from services_catalog.selectors import catalog as catalog_selectors
 
 
 class WalkInForm(forms.Form):

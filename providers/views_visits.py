@@ -35,8 +35,8 @@ from providers.forms_visits import (
 )
 from providers.models import Sale, Visit, VisitStatus
 from scheduling.models import Appointment
-from services_catalog import services as catalog_services
-from services_catalog.selectors import consent_versions_for
+from services_catalog.selectors.catalog import consent_versions_for
+from services_catalog.services import catalog as catalog_services
 
 TEMPLATE = "providers/visits/detail.html"
 # Which state of the chart shows each form: "billable" (open and unsigned), "editable" (unsigned, not

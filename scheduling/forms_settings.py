@@ -14,7 +14,7 @@ from scheduling import settings_services
 from scheduling.models import AppointmentType, AvailabilityOverride, Location, Resource
 from scheduling.models.availability import Weekday
 from services_catalog.models import Service
-from services_catalog.selectors import services_of, services_selectable
+from services_catalog.selectors.catalog import services_of, services_selectable
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 

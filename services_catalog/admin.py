@@ -5,7 +5,6 @@ from django import forms
 from django.contrib import admin
 
 from medspa.admin import PatientReadLogAdmin
-from services_catalog import services
 from services_catalog.models import (
     CareMessage,
     CareMessageVersion,
@@ -20,6 +19,7 @@ from services_catalog.models import (
     StandingOrderSignoff,
     StandingOrderVersion,
 )
+from services_catalog.services import catalog
 
 
 class VersionInline(admin.TabularInline):
@@ -66,10 +66,10 @@ class VersionedTextAdmin(admin.ModelAdmin):
         text = form.cleaned_data["text"]
         if change:
             obj.save()
-            services.text_revise(document=obj, text=text, by=request.user, as_portrait=True)
+            catalog.text_revise(document=obj, text=text, by=request.user, as_portrait=True)
         else:
             extra = {"timing": obj.timing} if isinstance(obj, CareMessage) else {}
-            created = services.text_create(
+            created = catalog.text_create(
                 model=type(obj), medspa=obj.medspa, title=obj.title, text=text, by=request.user, **extra
             )
             obj.pk = created.pk

@@ -6,6 +6,6 @@ class ServicesCatalogConfig(AppConfig):
     verbose_name = "Services / Products"
 
     def ready(self) -> None:
-        from services_catalog import onboarding_steps
+        from services_catalog.services import onboarding
 
-        onboarding_steps.register()
+        onboarding.register()

@@ -113,8 +113,8 @@ def library_service(name="Neurotoxin: glabellar lines", price="325.00", **extra)
     """A Portrait library service with its own consent, standing order and care message."""
     from decimal import Decimal
 
-    from services_catalog import services
     from services_catalog.models import CareMessage, Consent, LibraryService, ServiceGroup, StandingOrder
+    from services_catalog.services import catalog as services
 
     group, _ = ServiceGroup.library.get_or_create(medspa=None, name="Neurotoxins")
     consent = services.text_create(
@@ -160,7 +160,7 @@ def scheduling_world(medspa, providers, *, tz="America/Los_Angeles", rooms=0, **
     from decimal import Decimal
 
     from scheduling.models import AppointmentType, AvailabilityRule, Location, Resource
-    from services_catalog import services as catalog
+    from services_catalog.services import catalog
 
     location = Location.objects.create(
         medspa=medspa,
@@ -223,8 +223,8 @@ def charting_world(medspa, provider, *, clearer=None, tz="America/Los_Angeles"):
 
     from gfe.services import decisions as gfe_services
     from medspa.models import PatientProvider
-    from services_catalog import services as catalog
     from services_catalog.models import CareMessage, Consent
+    from services_catalog.services import catalog
 
     location, appointment_type = scheduling_world(medspa, [provider], tz=tz)
     service = appointment_type.service
@@ -310,7 +310,7 @@ def retail_product(medspa, name, sku, price, *, taxable=True, active=True):
     """A retail product of the catalog, saved through its service."""
     from decimal import Decimal
 
-    from services_catalog import services as catalog
+    from services_catalog.services import catalog
 
     return catalog.product_save(
         medspa=medspa,

@@ -18,7 +18,7 @@ from gfe.services import requests as gfe_requests
 from gfe.services import routing as gfe_routing
 from medspa.admin import PatientReadLogAdmin, patient_path
 from medspa.models import Patient, PatientAccessLog
-from services_catalog import services as catalog
+from services_catalog.services import catalog
 from tests import factories
 from tests.fixtures import CAST_NAMES
 from tests.test_permission_table import OK, TABLE, url_patterns, world

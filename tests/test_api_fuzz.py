@@ -119,8 +119,8 @@ def _world(medspa, provider):
     a GFE request, all of `medspa`."""
     from gfe.services import requests as gfe_services
     from scheduling.models import AvailabilityOverride, Closure, Resource
-    from services_catalog import services as catalog
     from services_catalog.models import StandingOrder
+    from services_catalog.services import catalog
 
     world = factories.charting_world(medspa, provider)
     world.appointment = factories.checked_in_appointment(world, provider)
@@ -158,7 +158,7 @@ class Ids:
 
 @pytest.fixture
 def fuzz_world(cast, settings):
-    from services_catalog import services as catalog
+    from services_catalog.services import catalog
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]  # the WSGI test client's Host
     # One user sends some 700 requests in about a minute here, past the 600 a minute a person is allowed:

@@ -26,7 +26,7 @@ from medspa import clock
 from medspa.models import PatientProvider
 from scheduling import booking
 from scheduling.models import Appointment, AppointmentStatus
-from services_catalog import services as catalog
+from services_catalog.services import catalog
 from tests import factories
 from tests.browser import draw_signature, eventually, no_csp_violations_nor_server_errors, sign_in
 from transition import services as transition_services

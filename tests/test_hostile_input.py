@@ -290,8 +290,8 @@ def foreign_ids(cast) -> dict[str, int]:
     """medspa B's things (with names only they carry), by the words of the field names that point at their
     kind."""
     from scheduling.models import AvailabilityOverride, Closure, Resource
-    from services_catalog import services as catalog
     from services_catalog.models import StandingOrder
+    from services_catalog.services import catalog
 
     cast.provider_b.full_name = FOREIGN_NAMES[1]
     cast.provider_b.save()
@@ -598,8 +598,8 @@ def test_every_form_refuses_hostile_input_cleanly(cast, settings, tmp_path):
     ],
 )
 def test_odd_digits_and_nul_bytes_in_a_query_string_never_break_a_page(cast, client_as, who, path):
-    from services_catalog import services as catalog
     from services_catalog.models import Consent
+    from services_catalog.services import catalog
 
     consent = catalog.text_create(model=Consent, medspa=cast.medspa_a, title="C", text="Risks. " * 9, by=None)
     factories.library_service()  # the library searched

@@ -25,8 +25,8 @@ from medspa.models import PatientImport
 from medspa.services import api_token_create
 from scheduling import booking, settings_services
 from scheduling.models import AvailabilityOverride, AvailabilityRule, Closure, Location
-from services_catalog import services as catalog
 from services_catalog.models import CareMessage, Consent, StandingOrder
+from services_catalog.services import catalog
 from tests import factories
 from tests.fixtures import CAST_NAMES
 

@@ -26,9 +26,9 @@ from providers.checkout import Tender
 from providers.models import Payment, Refund, Sale, Visit
 from scheduling import booking
 from scheduling.models import Appointment, AppointmentStatus, Location
-from services_catalog import selectors as catalog_selectors
-from services_catalog import services as catalog_services
 from services_catalog.models import ConsentSignature, RetailProduct, Service
+from services_catalog.selectors import catalog as catalog_selectors
+from services_catalog.services import catalog as catalog_services
 
 SALES_TAX = {"CA": Decimal("7.25"), "IL": Decimal("10.25")}
 PRODUCTS = [  # made only for a demo medspa without retail products

@@ -1,12 +1,10 @@
-"""Demo data of the Services / Products tab: the Portrait library (services_catalog.library) and,
+"""Demo data of the Services / Products tab: the Portrait library (services_catalog.services.library) and,
 for the demo medspas, imported and custom services, signed standing orders and retail products.
 Idempotent, like the rest of `seed_demo`."""
 
 from decimal import Decimal
 
 from medspa.models import Medspa
-from services_catalog import services
-from services_catalog.library import library_load
 from services_catalog.models import (
     Consent,
     LibraryService,
@@ -14,6 +12,8 @@ from services_catalog.models import (
     Service,
     ServiceGroup,
 )
+from services_catalog.services import catalog
+from services_catalog.services.library import library_load
 
 RETAIL = [
     ("Hydrating hyaluronic serum 30 ml", "SER-HA-30", "68.00"),
@@ -31,14 +31,14 @@ def medspa_seed(medspa, *, imports: int) -> None:
     for library_service in LibraryService.objects.order_by("group__position", "pk")[:imports]:
         service = Service.objects.filter(medspa=medspa, library_service=library_service).first()
         if service is None:
-            service = services.service_import(medspa=medspa, library_service=library_service)
-            services.service_set_active(service=service, active=True)
+            service = catalog.service_import(medspa=medspa, library_service=library_service)
+            catalog.service_set_active(service=service, active=True)
         order = library_service.standing_order
         if director is not None and order is not None:
-            services.standing_order_sign(medspa=medspa, version=order.current_version, membership=director)
+            catalog.standing_order_sign(medspa=medspa, version=order.current_version, membership=director)
     group = ServiceGroup.objects.filter(medspa=medspa, name="Signature treatments").first()
     if group is None:
-        consent = services.text_create(
+        consent = catalog.text_create(
             model=Consent,
             medspa=medspa,
             title="Consent for the signature facial",
@@ -51,7 +51,7 @@ def medspa_seed(medspa, *, imports: int) -> None:
                 "read this consent, had my questions answered, and agree to the treatment."
             ),
         )
-        group = services.group_save(
+        group = catalog.group_save(
             medspa=medspa,
             data={
                 "name": "Signature treatments",
@@ -59,7 +59,7 @@ def medspa_seed(medspa, *, imports: int) -> None:
                 "default_consents": [consent],
             },
         )
-        services.service_create(
+        catalog.service_create(
             medspa=medspa,
             data={
                 "group": group,
@@ -74,7 +74,7 @@ def medspa_seed(medspa, *, imports: int) -> None:
         )
     for name, sku, price in RETAIL:
         if not RetailProduct.objects.filter(medspa=medspa, sku=sku).exists():
-            services.product_save(medspa=medspa, data={"name": name, "sku": sku, "price": Decimal(price)})
+            catalog.product_save(medspa=medspa, data={"name": name, "sku": sku, "price": Decimal(price)})
 
 
 def seed(medspas: dict[str, Medspa]) -> None:

@@ -10,8 +10,8 @@ from gfe.models import GfeSettings, Routing
 from medspa.forms import DrawnSignatureForm
 from medspa.models import Medspa
 from medspa.money import money_format
-from services_catalog import selectors as catalog
 from services_catalog.models import Service
+from services_catalog.selectors import catalog
 
 # ICD-10(-CM): a letter, a digit, a letter or digit, then optionally a dot and one to four letters or digits.
 ICD10_CODE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?$")

@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from playwright.sync_api import Page, expect
 
 from gfe.models import Clearance, ClearanceStatus, GfeExam, GfeRequest
-from services_catalog import services as catalog
+from services_catalog.services import catalog
 from tests import factories
 from tests.browser import draw_signature, no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
 

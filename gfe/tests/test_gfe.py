@@ -11,7 +11,7 @@ from gfe.selectors import clearances as selectors
 from gfe.services import clearances, decisions, errors, requests
 from gfe.services import routing as gfe_routing
 from gfe.services.decisions import Decision
-from services_catalog import services as catalog
+from services_catalog.services import catalog
 from tests import factories
 
 

@@ -23,7 +23,7 @@ from gfe.services import decisions as gfe_decisions
 from gfe.services import errors as gfe_errors
 from medspa.models import Membership, PatientAccessLog, PatientProvider
 from medspa.models.patients import PatientStatus
-from services_catalog import services as catalog
+from services_catalog.services import catalog
 from tests import factories
 
 CLEARER_EMAIL = "clearer@thirdparty.example"

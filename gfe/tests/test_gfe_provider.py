@@ -21,7 +21,7 @@ from medspa import images, onboarding
 from medspa.models import PatientAccessLog
 from medspa.models.patients import PatientStatus
 from medspa.money import money_format
-from services_catalog import services as catalog
+from services_catalog.services import catalog
 from tests import factories
 
 

@@ -158,7 +158,7 @@ def gfe_world(cast):
     """A clearance and a GFE request for provider_a1's patient and for provider_a2's."""
     from gfe.services import decisions as gfe_decisions
     from gfe.services import requests as gfe_requests
-    from services_catalog import services as catalog
+    from services_catalog.services import catalog
 
     toxin, filler = (
         catalog.service_set_active(

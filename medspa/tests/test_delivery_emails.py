@@ -27,7 +27,7 @@ from medspa import invitations, once
 from medspa import services as medspa_services
 from medspa import tasks as medspa_tasks
 from medspa.models import Invitation
-from services_catalog import services as catalog
+from services_catalog.services import catalog
 from tests import factories
 from transition import confirmation_emails
 from transition import services as transition_services

@@ -5,7 +5,7 @@ from django.test import Client
 
 from medspa.middleware import SESSION_STARTED_KEY
 from medspa.models import MasqueradeEvent, PatientAccessLog
-from services_catalog import services as catalog
+from services_catalog.services import catalog
 from tests import factories
 
 

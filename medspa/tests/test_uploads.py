@@ -26,7 +26,7 @@ from medspa.models import ProviderProfile
 from providers import charting
 from providers.forms_visits import PhotoForm
 from providers.models import VisitPhoto
-from services_catalog import services as catalog
+from services_catalog.services import catalog
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]

@@ -10,7 +10,7 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from providers.models import Refund, Sale, SaleStatus
-from services_catalog import services as catalog
+from services_catalog.services import catalog
 from tests import factories
 from tests.browser import screenshot, sign_in, url_is
 

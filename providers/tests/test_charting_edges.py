@@ -18,7 +18,7 @@ from providers.charting import ChartingRefused
 from providers.checkout import CheckoutRefused, Tender
 from providers.models import CareMessageLog, Refund, Sale, VisitStatus
 from scheduling.models import AppointmentStatus
-from services_catalog import services as catalog
+from services_catalog.services import catalog
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]

@@ -17,9 +17,9 @@ from medspa.tests.test_masquerade import start
 from providers import charting, todo
 from providers.charting import ChartingRefused
 from providers.models import VisitProduct
-from services_catalog import selectors as catalog_selectors
-from services_catalog import services as catalog
 from services_catalog.models import ConsentSignature, StandingOrder
+from services_catalog.selectors import catalog as catalog_selectors
+from services_catalog.services import catalog
 from tests import factories
 from tests.pdfs import pdf_text
 

@@ -34,7 +34,7 @@ from providers.models import (
     VisitStatus,
 )
 from scheduling.models import AppointmentStatus
-from services_catalog import services as catalog
+from services_catalog.services import catalog
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]

@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from services_catalog import services
 from services_catalog.models import Consent, Service, ServiceGroup
+from services_catalog.services import catalog as services
 from tests import factories
 from tests.browser import screenshot, sign_in, url_is
 

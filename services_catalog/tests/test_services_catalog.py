@@ -3,7 +3,6 @@ from decimal import Decimal
 import pytest
 from django.core.files.base import ContentFile
 
-from services_catalog import selectors, services
 from services_catalog.models import (
     Consent,
     ConsentVersion,
@@ -12,6 +11,8 @@ from services_catalog.models import (
     ServiceGroup,
     StandingOrder,
 )
+from services_catalog.selectors import catalog as selectors
+from services_catalog.services import catalog as services
 from tests import factories
 
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from django.core.management import call_command
 
-from services_catalog.library import library_read
 from services_catalog.models import CareMessage, Consent, LibraryService, ServiceGroup, StandingOrder
+from services_catalog.services.library import library_read
 
 GROUPS = [
     ("Neurotoxins", 5),

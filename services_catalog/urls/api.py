@@ -2,15 +2,15 @@
 
 from rest_framework.routers import SimpleRouter
 
-from services_catalog import api
+from services_catalog.api import views
 
 router = SimpleRouter(use_regex_path=False)
-router.register("services", api.ServiceViewSet, basename="service")
-router.register("service-groups", api.ServiceGroupViewSet, basename="service-group")
-router.register("consents", api.ConsentViewSet, basename="consent")
-router.register("care-messages", api.CareMessageViewSet, basename="care-message")
-router.register("standing-orders", api.StandingOrderViewSet, basename="standing-order")
-router.register("library-services", api.LibraryServiceViewSet, basename="library-service")
-router.register("retail-products", api.RetailProductViewSet, basename="retail-product")
+router.register("services", views.ServiceViewSet, basename="service")
+router.register("service-groups", views.ServiceGroupViewSet, basename="service-group")
+router.register("consents", views.ConsentViewSet, basename="consent")
+router.register("care-messages", views.CareMessageViewSet, basename="care-message")
+router.register("standing-orders", views.StandingOrderViewSet, basename="standing-order")
+router.register("library-services", views.LibraryServiceViewSet, basename="library-service")
+router.register("retail-products", views.RetailProductViewSet, basename="retail-product")
 
 urlpatterns = router.urls

@@ -47,8 +47,8 @@ from scheduling.models import (
     AvailabilityRule,
     Location,
 )
-from services_catalog import services as catalog
 from services_catalog.models import Service, ServiceGroup
+from services_catalog.services import catalog
 
 ZONE = ZoneInfo("America/New_York")
 PROVIDERS, APPOINTMENTS, DAYS = 10, 5_000, 60

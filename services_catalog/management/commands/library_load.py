@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django_scopes import scopes_disabled
 
-from services_catalog.library import library_load
+from services_catalog.services.library import library_load
 
 
 class Command(BaseCommand):

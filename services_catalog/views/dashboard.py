@@ -12,8 +12,7 @@ from medspa import dashboards, masquerade
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
 from medspa.http import ascii_int, form_status, search_query
-from services_catalog import selectors, services
-from services_catalog.forms import (
+from services_catalog.forms.dashboard import (
     CustomServiceForm,
     ImportedServiceForm,
     RetailProductForm,
@@ -28,6 +27,8 @@ from services_catalog.models import (
     ServiceGroup,
     StandingOrder,
 )
+from services_catalog.selectors import catalog as catalog_selectors
+from services_catalog.services import catalog
 
 TEXT_KINDS = {
     "consents": (Consent, "Consents", "consent"),
@@ -40,7 +41,7 @@ TEXT_KINDS = {
 def home(request):
     """The medspa's services by group, imported and custom, with their state."""
     services = sorted(
-        selectors.services_of(request.medspa), key=lambda s: (s.effective_group.name, s.display_name)
+        catalog_selectors.services_of(request.medspa), key=lambda s: (s.effective_group.name, s.display_name)
     )
     groups: dict[str, list] = {}
     for service in services:
@@ -56,7 +57,7 @@ def home(request):
 @dashboard_area(dashboards.ADMIN)
 def library(request):
     query = search_query(request)
-    groups = selectors.library_groups(request.medspa, query=query)
+    groups = catalog_selectors.library_groups(request.medspa, query=query)
     return render(request, "services_catalog/library.html", {"groups": groups, "query": query})
 
 
@@ -65,7 +66,7 @@ def library(request):
 def library_import(request, pk: int):
     library_service = get_object_or_404(LibraryService, pk=pk, is_published=True)
     with refusals(request) as refused:
-        service = services.service_import(medspa=request.medspa, library_service=library_service)
+        service = catalog.service_import(medspa=request.medspa, library_service=library_service)
     if refused:
         return redirect("services_catalog:library")
     messages.success(
@@ -85,7 +86,7 @@ def service_create(request):
     form = CustomServiceForm(request.POST or None, medspa=request.medspa, initial=initial)
     if request.method == "POST" and form.is_valid():
         with refusals(form=form):
-            service = services.service_create(medspa=request.medspa, data=form.cleaned_data)
+            service = catalog.service_create(medspa=request.medspa, data=form.cleaned_data)
             messages.success(request, f"{service.display_name} was created.")
             return redirect("services_catalog:home")
     if not ServiceGroup.objects.exists():
@@ -97,17 +98,17 @@ def service_create(request):
 @dashboard_area(dashboards.ADMIN)
 def service_edit(request, pk: int):
     """An imported service offers its price and active flag; a custom one, everything."""
-    service = get_object_or_404(selectors.services_of(request.medspa), pk=pk)
+    service = get_object_or_404(catalog_selectors.services_of(request.medspa), pk=pk)
     if service.is_imported:
         form = ImportedServiceForm(request.POST or None, instance=service)
     else:
         form = CustomServiceForm(request.POST or None, instance=service, medspa=request.medspa)
     if request.method == "POST" and form.is_valid():
         with refusals(form=form):
-            services.service_update(service=service, data=form.cleaned_data)
+            catalog.service_update(service=service, data=form.cleaned_data)
             messages.success(request, f"{service.display_name} was saved.")
             return redirect("services_catalog:home")
-    signed = selectors.standing_order_is_signed(request.medspa, service.effective_standing_order)
+    signed = catalog_selectors.standing_order_is_signed(request.medspa, service.effective_standing_order)
     context = {"form": form, "service": service, "standing_order_signed": signed}
     return render(request, "services_catalog/service_form.html", context, status=form_status(request))
 
@@ -115,9 +116,9 @@ def service_edit(request, pk: int):
 @require_POST
 @dashboard_area(dashboards.ADMIN)
 def service_activate(request, pk: int):
-    service = get_object_or_404(selectors.services_of(request.medspa), pk=pk)
+    service = get_object_or_404(catalog_selectors.services_of(request.medspa), pk=pk)
     active = request.POST.get("active") == "1"
-    services.service_set_active(service=service, active=active)
+    catalog.service_set_active(service=service, active=active)
     messages.success(request, f"{service.display_name} is now {'active' if active else 'inactive'}.")
     return redirect("services_catalog:home")
 
@@ -135,7 +136,7 @@ def group_edit(request, pk: int):
 def _group_form(request, group):
     form = ServiceGroupForm(request.POST or None, instance=group, medspa=request.medspa)
     if request.method == "POST" and form.is_valid():
-        saved = services.group_save(medspa=request.medspa, data=form.cleaned_data, group=group)
+        saved = catalog.group_save(medspa=request.medspa, data=form.cleaned_data, group=group)
         messages.success(request, f"The group {saved.name} was saved.")
         if group is None:  # a new group: go on to its first service, with the group's consents ticked
             return redirect(f"{reverse('services_catalog:service_create')}?group={saved.pk}")
@@ -158,13 +159,15 @@ def _kind(kind: str):
 @dashboard_area(dashboards.ADMIN)
 def text_list(request, kind: str):
     model, title, noun = _kind(kind)
-    texts = selectors.texts_for(model, request.medspa).order_by("-medspa", "title")
+    texts = catalog_selectors.texts_for(model, request.medspa).order_by("-medspa", "title")
     context = {
         "texts": texts,
         "kind": kind,
         "title": title,
         "noun": noun,
-        "signoffs": selectors.standing_order_signoffs(request.medspa) if model is StandingOrder else {},
+        "signoffs": catalog_selectors.standing_order_signoffs(request.medspa)
+        if model is StandingOrder
+        else {},
     }
     return render(request, "services_catalog/text_list.html", context)
 
@@ -177,10 +180,10 @@ def text_create(request, kind: str):
     form = TextForm(request.POST or None, model=model, medspa=request.medspa)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        document = services.text_create(model=model, medspa=request.medspa, by=request.user, **data)
+        document = catalog.text_create(model=model, medspa=request.medspa, by=request.user, **data)
         if request.htmx:
             field = "default_consents" if model is Consent else None
-            choices = selectors.texts_for(model, request.medspa).order_by("medspa", "title")
+            choices = catalog_selectors.texts_for(model, request.medspa).order_by("medspa", "title")
             selected = [*request.POST.getlist("default_consents"), str(document.pk)]
             context = {
                 "choices": choices,
@@ -203,7 +206,7 @@ def text_create(request, kind: str):
 def text_detail(request, kind: str, pk: int):
     """The current text, its version history, and (for the medspa's own) the edit that adds a version."""
     model, title, noun = _kind(kind)
-    document = get_object_or_404(selectors.texts_for(model, request.medspa), pk=pk)
+    document = get_object_or_404(catalog_selectors.texts_for(model, request.medspa), pk=pk)
     form = None
     if not document.is_library:
         initial = {"title": document.title, "text": document.current_version.text}
@@ -213,7 +216,7 @@ def text_detail(request, kind: str, pk: int):
             request.POST or None, model=model, medspa=request.medspa, instance=document, initial=initial
         )
         if request.method == "POST" and form.is_valid():
-            version = services.text_revise(
+            version = catalog.text_revise(
                 document=document,
                 text=form.cleaned_data["text"],
                 by=request.user,
@@ -234,7 +237,7 @@ def text_detail(request, kind: str, pk: int):
     number = ascii_int(request.GET.get("version", ""))
     if number is not None:
         shown = next((v for v in versions if v.number == number), shown)
-    signoffs = selectors.standing_order_signoffs(request.medspa) if model is StandingOrder else {}
+    signoffs = catalog_selectors.standing_order_signoffs(request.medspa) if model is StandingOrder else {}
     context = {
         "document": document,
         "versions": versions,
@@ -245,7 +248,7 @@ def text_detail(request, kind: str, pk: int):
         "noun": noun,
         "signoff": signoffs.get(versions[0].pk),
         "is_medical_director": request.medspa.medical_director_id == request.membership.pk,
-        "signoff_refusal": masquerade.signature_personal_refusal(services.SIGNOFF_NOT_PERSONAL),
+        "signoff_refusal": masquerade.signature_personal_refusal(catalog.SIGNOFF_NOT_PERSONAL),
     }
     return render(request, "services_catalog/text_detail.html", context, status=form_status(request))
 
@@ -253,9 +256,9 @@ def text_detail(request, kind: str, pk: int):
 @require_POST
 @dashboard_area(dashboards.ADMIN)
 def standing_order_sign(request, pk: int):
-    standing_order = get_object_or_404(selectors.standing_orders_for(request.medspa), pk=pk)
+    standing_order = get_object_or_404(catalog_selectors.standing_orders_for(request.medspa), pk=pk)
     with refusals(request):
-        services.standing_order_sign(
+        catalog.standing_order_sign(
             medspa=request.medspa, version=standing_order.current_version, membership=request.membership
         )
         messages.success(
@@ -282,7 +285,7 @@ def product_edit(request, pk: int):
 def _product_form(request, product):
     form = RetailProductForm(request.POST or None, instance=product, medspa=request.medspa)
     if request.method == "POST" and form.is_valid():
-        saved = services.product_save(medspa=request.medspa, data=form.cleaned_data, product=product)
+        saved = catalog.product_save(medspa=request.medspa, data=form.cleaned_data, product=product)
         messages.success(request, f"{saved.name} was saved.")
         return redirect("services_catalog:product_list")
     return render(

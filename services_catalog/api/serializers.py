@@ -1,6 +1,5 @@
 from rest_framework import serializers
 
-from services_catalog import selectors
 from services_catalog.models import (
     CareMessage,
     Consent,
@@ -10,6 +9,7 @@ from services_catalog.models import (
     ServiceGroup,
     StandingOrder,
 )
+from services_catalog.selectors import catalog as catalog_selectors
 
 
 class _MedspaRelated(serializers.PrimaryKeyRelatedField):
@@ -22,7 +22,7 @@ class _MedspaRelated(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         medspa = self.context["request"].medspa
         if self.library:
-            return selectors.texts_for(self.model, medspa)
+            return catalog_selectors.texts_for(self.model, medspa)
         return self.model.objects.filter(medspa=medspa)
 
 

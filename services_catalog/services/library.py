@@ -8,10 +8,10 @@ from pathlib import Path
 
 from django.db import transaction
 
-from services_catalog import services
 from services_catalog.models import CareMessage, Consent, LibraryService, ServiceGroup, StandingOrder
+from services_catalog.services import catalog
 
-LIBRARY_FILE = Path(__file__).resolve().parent / "data" / "library.json"
+LIBRARY_FILE = Path(__file__).resolve().parent.parent / "data" / "library.json"
 
 
 def library_read(path: Path = LIBRARY_FILE) -> dict:
@@ -24,7 +24,7 @@ def _text(model, entry: dict, **extra):
     existing = model.library.filter(title=entry["title"]).first()
     if existing is not None:
         return existing
-    return services.text_create(
+    return catalog.text_create(
         model=model, medspa=None, title=entry["title"], text=entry["text"], by=None, **extra
     )
 

@@ -1,7 +1,7 @@
 from django import forms
 
-from services_catalog import selectors
 from services_catalog.models import CareMessage, Consent, RetailProduct, Service, ServiceGroup, StandingOrder
+from services_catalog.selectors import catalog as catalog_selectors
 
 
 class _MedspaTextsMixin:
@@ -16,7 +16,9 @@ class _MedspaTextsMixin:
         }
         for name, model in texts.items():
             if name in self.fields:
-                self.fields[name].queryset = selectors.texts_for(model, medspa).order_by("medspa", "title")
+                self.fields[name].queryset = catalog_selectors.texts_for(model, medspa).order_by(
+                    "medspa", "title"
+                )
 
 
 LOCKED_FIELDS = {

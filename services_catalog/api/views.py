@@ -7,16 +7,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from medspa.api_permissions import TenantAPIMixin
-from services_catalog import selectors, services
-from services_catalog.models import (
-    CareMessage,
-    Consent,
-    LibraryService,
-    RetailProduct,
-    ServiceGroup,
-    StandingOrder,
-)
-from services_catalog.serializers import (
+from services_catalog.api.serializers import (
     CareMessageSerializer,
     ConsentSerializer,
     LibraryServiceSerializer,
@@ -25,6 +16,16 @@ from services_catalog.serializers import (
     ServiceSerializer,
     StandingOrderSerializer,
 )
+from services_catalog.models import (
+    CareMessage,
+    Consent,
+    LibraryService,
+    RetailProduct,
+    ServiceGroup,
+    StandingOrder,
+)
+from services_catalog.selectors import catalog as catalog_selectors
+from services_catalog.services import catalog
 
 READ_WRITE = (
     mixins.ListModelMixin,
@@ -34,7 +35,7 @@ READ_WRITE = (
 )
 
 
-def _refused(error: services.ServiceRuleBroken, fields):
+def _refused(error: catalog.ServiceRuleBroken, fields):
     """A broken rule as a 400 naming the refused fields (a rule about the whole request is answered by
     medspa.api_errors)."""
     if fields:
@@ -52,9 +53,9 @@ class ServiceViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
     serializer_class = ServiceSerializer
 
     def get_queryset(self):
-        queryset = selectors.services_of(self.request.medspa)
+        queryset = catalog_selectors.services_of(self.request.medspa)
         if self.request.query_params.get("selectable") in ("true", "1"):
-            queryset = selectors.services_selectable(self.request.medspa)
+            queryset = catalog_selectors.services_selectable(self.request.medspa)
         return queryset.order_by("id")
 
     def perform_create(self, serializer):
@@ -64,14 +65,14 @@ class ServiceViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
             raise ValidationError(
                 {name: ["This field is required for a custom service."] for name in missing}
             )
-        serializer.instance = services.service_create(medspa=self.request.medspa, data=data)
+        serializer.instance = catalog.service_create(medspa=self.request.medspa, data=data)
 
     def perform_update(self, serializer):
         data = serializer.validated_data
         try:
-            services.service_update(service=serializer.instance, data=data)
-        except services.ImportedServiceLocked as error:  # the refused fields by name, not the request
-            raise _refused(error, sorted(set(data) - services.IMPORTED_EDITABLE)) from None
+            catalog.service_update(service=serializer.instance, data=data)
+        except catalog.ImportedServiceLocked as error:  # the refused fields by name, not the request
+            raise _refused(error, sorted(set(data) - catalog.IMPORTED_EDITABLE)) from None
 
 
 class ServiceGroupViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
@@ -82,13 +83,15 @@ class ServiceGroupViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
     serializer_class = ServiceGroupSerializer
 
     def get_queryset(self):
-        return selectors.own_and_library(ServiceGroup, self.request.medspa).order_by("position", "name")
+        return catalog_selectors.own_and_library(ServiceGroup, self.request.medspa).order_by(
+            "position", "name"
+        )
 
     def perform_create(self, serializer):
-        serializer.instance = services.group_save(medspa=self.request.medspa, data=serializer.validated_data)
+        serializer.instance = catalog.group_save(medspa=self.request.medspa, data=serializer.validated_data)
 
     def perform_update(self, serializer):
-        services.group_save(
+        catalog.group_save(
             medspa=self.request.medspa,
             data={"name": serializer.instance.name, **serializer.validated_data},
             group=serializer.instance,
@@ -101,17 +104,17 @@ class _TextViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
     model: type
 
     def get_queryset(self):
-        return selectors.texts_for(self.model, self.request.medspa).order_by("title")
+        return catalog_selectors.texts_for(self.model, self.request.medspa).order_by("title")
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = services.text_create(
+        serializer.instance = catalog.text_create(
             model=self.model, medspa=self.request.medspa, by=self.request.user, **data
         )
 
     def perform_update(self, serializer):
         document, data = serializer.instance, serializer.validated_data
-        services.text_revise(
+        catalog.text_revise(
             document=document,
             by=self.request.user,
             title=data.get("title"),
@@ -148,7 +151,7 @@ class StandingOrderViewSet(_TextViewSet):
     def sign(self, request, pk=None):
         """The medical director signs the current version."""
         standing_order = self.get_object()
-        services.standing_order_sign(
+        catalog.standing_order_sign(
             medspa=request.medspa, version=standing_order.current_version, membership=request.membership
         )
         return Response(status=status.HTTP_201_CREATED)
@@ -168,7 +171,7 @@ class LibraryServiceViewSet(
     @action(detail=True, methods=["post"], url_path="import", url_name="import")
     def import_(self, request, pk=None):
         library_service = self.get_object()  # DRF's lookup: an id that is not a number is a 404, not a 500
-        service = services.service_import(medspa=request.medspa, library_service=library_service)
+        service = catalog.service_import(medspa=request.medspa, library_service=library_service)
         data = ServiceSerializer(service, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -184,11 +187,9 @@ class RetailProductViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet)
         return RetailProduct.objects.all()
 
     def perform_create(self, serializer):
-        serializer.instance = services.product_save(
-            medspa=self.request.medspa, data=serializer.validated_data
-        )
+        serializer.instance = catalog.product_save(medspa=self.request.medspa, data=serializer.validated_data)
 
     def perform_update(self, serializer):
-        services.product_save(
+        catalog.product_save(
             medspa=self.request.medspa, data=serializer.validated_data, product=serializer.instance
         )
