@@ -22,7 +22,7 @@ from inventory_orders.models import (
     PricingIssue,
     Supplier,
 )
-from inventory_orders.selectors import order_number
+from inventory_orders.selectors.ordering import order_number
 from medspa.admin import AuditEventAdmin, ReadOnlyAdmin, ReadOnlyInline
 from medspa.money import money_format
 

@@ -8,7 +8,7 @@ class InventoryOrdersConfig(AppConfig):
     verbose_name = "Inventory ordering"
 
     def ready(self) -> None:
-        from inventory_orders import services
+        from inventory_orders.services import cart
         from medspa.plan_changes import PLAN_FOLLOWERS
 
-        PLAN_FOLLOWERS.register(services.carts_follow_plan)
+        PLAN_FOLLOWERS.register(cart.carts_follow_plan)

@@ -366,8 +366,8 @@ def medspa_business_model_set(
 ) -> Medspa:
     """Moves a medspa to Legacy, Launch or Flex (Flex with its revenue split); billing and the inventory cart
     follow in the same transaction (medspa.plan_changes)."""
-    # FOR NO KEY UPDATE: the medspa is locked first, then its cart (inventory_orders.services), and rows that
-    # point to the medspa may still be written meanwhile.
+    # FOR NO KEY UPDATE: the medspa is locked first, then its cart (inventory_orders.services.cart), and rows
+    # that point to the medspa may still be written meanwhile.
     medspa = Medspa.objects.select_for_update(no_key=True).get(pk=medspa.pk)
     medspa.business_model = business_model
     if flex_revenue_split_percent is not None:

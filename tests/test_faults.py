@@ -744,17 +744,18 @@ def _sale_receipt(request):
 
 @drill("inventory_orders.tasks.order_event_email")
 def _order_event(request):
-    from inventory_orders import services as ordering
     from inventory_orders.models import OrderEvent
+    from inventory_orders.services import cart as inventory_cart
+    from inventory_orders.services import orders as order_services
 
     cast = request.getfixturevalue("cast")
     catalog = factories.catalog_world()
     medspa = factories.shipping_address(cast.medspa_a)
-    ordering.cart_line_set(medspa=medspa, product=catalog.toxin, quantity=2)
+    inventory_cart.cart_line_set(medspa=medspa, product=catalog.toxin, quantity=2)
     day = factories.medspa_today(medspa) + timedelta(days=14)
     while day.weekday() >= 5:
         day += timedelta(days=1)
-    order = ordering.order_submit(
+    order = order_services.order_submit(
         medspa=medspa, by=cast.admin_a, idempotency_key=uuid.uuid4().hex, delivery_date=day,
         payment_method="card", notes="",
     )  # fmt: skip

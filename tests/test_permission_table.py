@@ -627,16 +627,21 @@ def billing_world(cast) -> dict:
 
 def inventory_world(cast) -> dict:
     """A catalog product, an order of medspa A awaiting review, and a pricing ticket about it."""
-    from inventory_orders import services as inventory
+    from inventory_orders.services import cart as inventory_cart
+    from inventory_orders.services import orders as order_services
+    from inventory_orders.services import pricing as inventory_pricing
+    from inventory_orders.services import rules as inventory_rules
 
     catalog = factories.catalog_world()
     medspa = factories.shipping_address(cast.medspa_a)
-    inventory.cart_line_set(medspa=medspa, product=catalog.toxin, quantity=2)
-    order = inventory.order_submit(
-        medspa=medspa, by=cast.admin_a, delivery_date=inventory.earliest_delivery() + timedelta(days=7),
+    inventory_cart.cart_line_set(medspa=medspa, product=catalog.toxin, quantity=2)
+    order = order_services.order_submit(
+        medspa=medspa, by=cast.admin_a, delivery_date=inventory_rules.earliest_delivery() + timedelta(days=7),
         payment_method="card", notes="", idempotency_key="table",
     )  # fmt: skip
-    issue = inventory.pricing_issue_report(medspa=medspa, by=cast.admin_a, order=order, message="High?")
+    issue = inventory_pricing.pricing_issue_report(
+        medspa=medspa, by=cast.admin_a, order=order, message="High?"
+    )
     return {"catalog_product": catalog.gloves, "inventory_order": order, "pricing_issue": issue}
 
 

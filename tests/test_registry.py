@@ -3,7 +3,7 @@ from their AppConfig.ready."""
 
 from billing.services import plan_follow
 from gfe.services.clearances import BOOKED_SERVICES
-from inventory_orders.services import carts_follow_plan
+from inventory_orders.services.cart import carts_follow_plan
 from medspa.onboarding import STEPS
 from medspa.panels import ACCOUNT_SETTINGS, PATIENT
 from medspa.plan_changes import PLAN_FOLLOWERS

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from inventory_orders import services
 from inventory_orders.models import CatalogProduct, Category, Order, OrderEvent, Supplier
+from inventory_orders.services import cart, orders, rules
 from medspa.models import Medspa, User
 
 COLD_CHAIN = (
@@ -274,12 +274,12 @@ def orders_seed(medspa: Medspa, staff: User) -> None:
         return
     admin = medspa.memberships.filter(is_admin=True).select_related("user").first().user
     products = {product.sku: product for product in CatalogProduct.objects.all()}
-    delivery = services.earliest_delivery()
+    delivery = rules.earliest_delivery()
 
     def place(lines: dict[str, int], key: str) -> Order:
         for sku, quantity in lines.items():
-            services.cart_line_set(medspa=medspa, product=products[sku], quantity=quantity)
-        return services.order_submit(
+            cart.cart_line_set(medspa=medspa, product=products[sku], quantity=quantity)
+        return orders.order_submit(
             medspa=medspa,
             by=admin,
             delivery_date=delivery,
@@ -289,19 +289,19 @@ def orders_seed(medspa: Medspa, staff: User) -> None:
         )
 
     delivered = place({"ALG-BTX-100": 4, "HSM-SYR-31": 2, "HSM-ALC-200": 3}, "1")
-    services.order_approve(order=delivered, by=staff)
-    services.order_ship(order=delivered, by=staff, carrier="UPS", tracking_number="1Z999AA10123456784")
-    services.order_deliver(order=delivered, by=staff, today=delivered.delivery_date)
+    orders.order_approve(order=delivered, by=staff)
+    orders.order_ship(order=delivered, by=staff, carrier="UPS", tracking_number="1Z999AA10123456784")
+    orders.order_deliver(order=delivered, by=staff, today=delivered.delivery_date)
     changed = place({"GAL-RSL-1": 10, "ALG-JUX-1": 6}, "2")
     line = changed.lines.get(product=products["ALG-JUX-1"])
-    services.order_change(
+    orders.order_change(
         order=changed,
         by=staff,
         note="Juvéderm Ultra XC is backordered: 4 ship now, the rest next week.",
-        changes=[services.LineChange(line=line, quantity=4)],
+        changes=[orders.LineChange(line=line, quantity=4)],
     )
     place({"EVO-JEU-100": 2, "HSM-GLV-M": 5}, "3")
-    services.cart_line_set(medspa=medspa, product=products["GAL-DYS-300"], quantity=1)
+    cart.cart_line_set(medspa=medspa, product=products["GAL-DYS-300"], quantity=1)
     # Demo history, not news: its steps are marked emailed, so seeding sends the admins nothing.
     OrderEvent.objects.filter(medspa=medspa, emailed_at__isnull=True).update(
         emailed_at=timezone.now(), email_next_attempt_at=None

@@ -15,7 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from inventory_orders.models import CatalogProduct, Order, OrderStatus, Supplier
-from inventory_orders.services import earliest_delivery
+from inventory_orders.services.rules import earliest_delivery
 from tests.browser import no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
 
 pytestmark = pytest.mark.browser

@@ -15,7 +15,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory_orders import services
 from inventory_orders.models import (
     CartLine,
     CatalogProduct,
@@ -25,7 +24,8 @@ from inventory_orders.models import (
     PricingIssue,
     Supplier,
 )
-from inventory_orders.services import LineChange
+from inventory_orders.services import cart, orders, rules
+from inventory_orders.services.orders import LineChange
 from medspa import services as medspa_services
 
 pytestmark = pytest.mark.django_db
@@ -128,8 +128,8 @@ def submit(client, key=None, **values):
 def order_of(medspa, user, *lines, key=None) -> Order:
     """An order placed through the service: (product, quantity) lines."""
     for product, quantity in lines:
-        services.cart_line_set(medspa=medspa, product=product, quantity=quantity)
-    return services.order_submit(
+        cart.cart_line_set(medspa=medspa, product=product, quantity=quantity)
+    return orders.order_submit(
         medspa=medspa, by=user, delivery_date=weekday(), payment_method="ach", notes="",
         idempotency_key=key or uuid.uuid4().hex,
     )  # fmt: skip
@@ -273,8 +273,8 @@ class TestCheckout:
         # the page offers, and accepts, counts from Monday.
         with time_machine.travel(datetime(2026, 12, 1, 2, 0, tzinfo=UTC), tick=False):
             assert timezone.localdate(timezone=medspa.tz) == date(2026, 11, 30)
-            earliest = services.earliest_delivery(date(2026, 11, 30))
-            assert earliest != services.earliest_delivery(date(2026, 12, 1))
+            earliest = rules.earliest_delivery(date(2026, 11, 30))
+            assert earliest != rules.earliest_delivery(date(2026, 12, 1))
             add(admin, catalog.toxin, 2)
             page = text(admin.get(CHECKOUT))
             assert f'min="{earliest.isoformat()}"' in page
@@ -285,7 +285,7 @@ class TestCheckout:
     def test_the_page_shows_the_lines_the_earliest_date_and_the_address(self, admin, catalog, medspa):
         add(admin, catalog.toxin, 2)
         page = text(admin.get(CHECKOUT))
-        earliest = services.earliest_delivery(timezone.localdate(timezone=medspa.tz))
+        earliest = rules.earliest_delivery(timezone.localdate(timezone=medspa.tz))
         assert f'min="{earliest.isoformat()}"' in page
         assert "410 Harbor Way" in page and "Santa Barbara, CA 93101" in page
         assert reverse("account_settings") in page
@@ -437,7 +437,7 @@ class TestOrderPage:
     def test_what_the_review_changed_is_shown_line_by_line(self, admin, cast, medspa, catalog):
         order = order_of(medspa, cast.admin_a, (catalog.toxin, 2), (catalog.filler, 1), (catalog.pads, 5))
         toxin, filler, pads = order.lines.order_by("id")
-        services.order_change(
+        orders.order_change(
             order=order, by=cast.staff, note="Lip filler is back-ordered: substituted; pads removed.",
             changes=[
                 LineChange(toxin, 1, unit_price=Decimal("530.00")),
@@ -458,8 +458,8 @@ class TestOrderPage:
 
     def test_the_timeline_shows_each_step_with_who_and_note(self, admin, cast, medspa, catalog):
         order = order_of(medspa, cast.admin_a, (catalog.toxin, 1))
-        services.order_approve(order=order, by=cast.staff, note="All in stock")
-        services.order_ship(order=order, by=cast.staff, carrier="UPS", tracking_number="1Z999")
+        orders.order_approve(order=order, by=cast.staff, note="All in stock")
+        orders.order_ship(order=order, by=cast.staff, carrier="UPS", tracking_number="1Z999")
         page = text(admin.get(reverse("inventory_orders:order", args=[order.pk])))
         timeline = page[page.index('id="timeline"') :]
         assert timeline.index(">Submitted<") < timeline.index(">Approved<") < timeline.index(">Shipped<")
@@ -481,7 +481,7 @@ class TestOrderPage:
         assert "Cancel order</button>" not in text(admin.get(url))
 
         approved = order_of(medspa, cast.admin_a, (catalog.toxin, 1))
-        services.order_approve(order=approved, by=cast.staff)
+        orders.order_approve(order=approved, by=cast.staff)
         response = admin.post(reverse("inventory_orders:cancel", args=[approved.pk]), follow=True)
         assert "only a submitted order can be cancelled" in text(response)
         approved.refresh_from_db()
@@ -520,7 +520,7 @@ class TestOrderHistory:
     def test_filters_and_search(self, admin, cast, medspa, catalog):
         toxin_order = order_of(medspa, cast.admin_a, (catalog.toxin, 1))
         gloves_order = order_of(medspa, cast.admin_a, (catalog.gloves, 2))
-        services.order_cancel(order=gloves_order, by=cast.admin_a)
+        orders.order_cancel(order=gloves_order, by=cast.admin_a)
         order_of(
             with_address(cast.medspa_b), cast.admin_b, (catalog.toxin, 1)
         )  # another medspa's: never listed

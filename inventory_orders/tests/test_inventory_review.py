@@ -11,7 +11,7 @@ import time_machine
 from django.core import mail
 from django.test import Client
 
-from inventory_orders import services, tasks
+from inventory_orders import tasks
 from inventory_orders.models import (
     CatalogProduct,
     Category,
@@ -23,6 +23,8 @@ from inventory_orders.models import (
     PricingIssue,
     Supplier,
 )
+from inventory_orders.services import cart, orders, pricing
+from inventory_orders.services import rules as inventory_rules
 from medspa.money import money_format
 from tests import factories
 
@@ -64,9 +66,9 @@ def place_order(medspa, by, lines) -> Order:
     medspa.shipping_state, medspa.shipping_postal_code = "TX", "78701"
     medspa.save()
     for product, quantity in lines:
-        services.cart_line_set(medspa=medspa, product=product, quantity=quantity)
-    return services.order_submit(
-        medspa=medspa, by=by, delivery_date=services.earliest_delivery(),
+        cart.cart_line_set(medspa=medspa, product=product, quantity=quantity)
+    return orders.order_submit(
+        medspa=medspa, by=by, delivery_date=inventory_rules.earliest_delivery(),
         payment_method=PaymentMethod.CARD_ON_FILE, notes="Leave at the front desk.",
         idempotency_key=uuid.uuid4().hex,
     )  # fmt: skip
@@ -96,9 +98,7 @@ def _admins_a(cast):
 
 @pytest.mark.parametrize("name", ["admin_a", "provider_a1", "provider_a2", "admin_b", "provider_b"])
 def test_medspa_members_get_403_everywhere(client_as, order, name):
-    issue = services.pricing_issue_report(
-        medspa=order.medspa, by=order.submitted_by, message="?", order=order
-    )
+    issue = pricing.pricing_issue_report(medspa=order.medspa, by=order.submitted_by, message="?", order=order)
     client = client_as(name)
     assert client.get("/inventory/queue/").status_code == 403
     assert client.get(_review(order)).status_code == 403
@@ -128,7 +128,7 @@ def test_staff_find_the_pages_in_their_menu(client_as, order):
 def test_the_queue_lists_orders_awaiting_review_across_medspas_oldest_first(cast, catalog, client_as, order):
     flex = place_order(cast.medspa_b, cast.admin_b, [(catalog["restylane"], 1)])
     approved = place_order(cast.medspa_a, cast.admin_a, [(catalog["botox"], 1)])
-    services.order_approve(order=approved, by=cast.staff)
+    orders.order_approve(order=approved, by=cast.staff)
     staff = client_as("staff")
 
     page = staff.get("/inventory/queue/").content.decode()
@@ -147,7 +147,7 @@ def test_the_queue_lists_orders_awaiting_review_across_medspas_oldest_first(cast
 
 
 def test_the_queue_pages(cast, catalog, client_as, order, monkeypatch):
-    from inventory_orders import views_staff
+    from inventory_orders.views import staff as views_staff
 
     monkeypatch.setattr(views_staff, "PAGE_SIZE", 1)
     second = place_order(cast.medspa_a, cast.admin_a, [(catalog["botox"], 1)])
@@ -301,7 +301,7 @@ def test_rejecting_needs_a_reason(cast, client_as, order, django_capture_on_comm
 
 
 def test_approving_a_cancelled_order_is_refused(cast, client_as, order):
-    services.order_cancel(order=order, by=cast.admin_a, reason="Ordered twice.")
+    orders.order_cancel(order=order, by=cast.admin_a, reason="Ordered twice.")
     staff = client_as("staff")
     response = staff.post(_review(order), {"action": "approve", "approve-note": "ok"})
     page = response.content.decode()
@@ -318,7 +318,7 @@ def test_shipping_needs_a_tracking_number_then_delivery(
 ):
     staff = client_as("staff")
     assert staff.post(_review(order), {"action": "ship", "ship-tracking_number": "1Z999"}).status_code == 400
-    services.order_approve(order=order, by=cast.staff)
+    orders.order_approve(order=order, by=cast.staff)
     response = staff.post(
         _review(order), {"action": "ship", "ship-carrier": "UPS", "ship-tracking_number": ""}
     )
@@ -368,12 +368,12 @@ def test_an_email_that_failed_shows_on_the_timeline(client_as, order):
 
 
 def test_pricing_tickets_open_first_and_resolved(cast, catalog, client_as, order):
-    resolved = services.pricing_issue_report(
+    resolved = pricing.pricing_issue_report(
         medspa=cast.medspa_b, by=cast.admin_b, message="Flex price of Restylane looks high.",
         product=catalog["restylane"],
     )  # fmt: skip
-    services.pricing_issue_resolve(issue=resolved, by=cast.staff, resolution="Matches the supplier's list.")
-    issue = services.pricing_issue_report(
+    pricing.pricing_issue_resolve(issue=resolved, by=cast.staff, resolution="Matches the supplier's list.")
+    issue = pricing.pricing_issue_report(
         medspa=cast.medspa_a, by=cast.admin_a, message="Botox was cheaper last month.", order=order
     )
     staff = client_as("staff")
@@ -444,7 +444,7 @@ def test_the_catalog_form_keeps_launch_at_or_above_flex(client_as, catalog):
 def test_the_ordering_rules_are_one_row(client_as, db):
     staff = client_as("staff")
     assert staff.get("/admin/inventory_orders/orderingrules/add/").status_code == 200
-    rules = services.ordering_rules()
+    rules = inventory_rules.ordering_rules()
     assert staff.get("/admin/inventory_orders/orderingrules/add/").status_code == 403
     assert staff.get(f"/admin/inventory_orders/orderingrules/{rules.pk}/delete/").status_code == 403
     assert staff.get(f"/admin/inventory_orders/orderingrules/{rules.pk}/change/").status_code == 200

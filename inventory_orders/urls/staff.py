@@ -3,11 +3,11 @@
 
 from django.urls import path
 
-from inventory_orders import views_staff
+from inventory_orders.views import staff
 
 urlpatterns = [
-    path("", views_staff.order_list, name="list"),
-    path("<int:pk>/", views_staff.order_review, name="review"),
-    path("pricing-tickets/", views_staff.issue_list, name="issues"),
-    path("pricing-tickets/<int:pk>/resolve/", views_staff.issue_resolve, name="issue_resolve"),
+    path("", staff.order_list, name="list"),
+    path("<int:pk>/", staff.order_review, name="review"),
+    path("pricing-tickets/", staff.issue_list, name="issues"),
+    path("pricing-tickets/<int:pk>/resolve/", staff.issue_resolve, name="issue_resolve"),
 ]

@@ -10,8 +10,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from inventory_orders import services as ordering
 from inventory_orders.models import OrderEvent
+from inventory_orders.services import cart as inventory_cart
+from inventory_orders.services import emails as inventory_emails
+from inventory_orders.services import orders as order_services
 from medspa import once
 from medspa.tenancy import medspa_scope
 from providers import checkout
@@ -70,23 +72,23 @@ def test_a_receipt_whose_email_fails_is_not_marked_sent_and_the_sweep_sends_it_o
 def test_an_order_email_that_fails_is_sent_again_by_the_sweep(cast, mail_server_down_once):
     catalog = factories.catalog_world()
     medspa = factories.shipping_address(cast.medspa_a)
-    ordering.cart_line_set(medspa=medspa, product=catalog.toxin, quantity=2)
+    inventory_cart.cart_line_set(medspa=medspa, product=catalog.toxin, quantity=2)
     day = factories.medspa_today(medspa) + timedelta(days=14)
     while day.weekday() >= 5:
         day += timedelta(days=1)
-    order = ordering.order_submit(
+    order = order_services.order_submit(
         medspa=medspa, by=cast.admin_a, idempotency_key=uuid.uuid4().hex, delivery_date=day,
         payment_method="card", notes="",
     )  # fmt: skip
     event = order.events.get()
     with medspa_scope(medspa.pk):
-        assert ordering.order_event_email(event_id=event.pk) == once.RETRY
+        assert inventory_emails.order_event_email(event_id=event.pk) == once.RETRY
     event = OrderEvent.objects.get(pk=event.pk)
     assert event.emailed_at is None and "hung up" in event.email_error
 
-    assert ordering.order_emails_sweep(now=event.email_next_attempt_at) == [(event.pk, medspa.pk)]
+    assert inventory_emails.order_emails_sweep(now=event.email_next_attempt_at) == [(event.pk, medspa.pk)]
     with medspa_scope(medspa.pk):
-        assert ordering.order_event_email(event_id=event.pk) == once.SENT
+        assert inventory_emails.order_event_email(event_id=event.pk) == once.SENT
     event = OrderEvent.objects.get(pk=event.pk)
     assert event.emailed_at is not None and event.email_error == "" and len(mail.outbox) == 1
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 from django import forms
 
 from inventory_orders.models import CatalogProduct, Order, OrderLine
-from inventory_orders.services import MAX_QUANTITY, LineChange
+from inventory_orders.services.orders import LineChange
+from inventory_orders.services.rules import MAX_QUANTITY
 from medspa.money import money_format
 
 NOTE_WIDGET = forms.Textarea(attrs={"rows": 3})

@@ -6,10 +6,10 @@ from datetime import date
 
 from django import forms
 
-from inventory_orders import services
 from inventory_orders.models import CatalogProduct, PaymentMethod
+from inventory_orders.services import rules as inventory_rules
 
-QUANTITY_WIDGET = forms.NumberInput(attrs={"min": "1", "max": str(services.MAX_QUANTITY), "step": "1"})
+QUANTITY_WIDGET = forms.NumberInput(attrs={"min": "1", "max": str(inventory_rules.MAX_QUANTITY), "step": "1"})
 
 
 class CartAddForm(forms.Form):
@@ -22,7 +22,7 @@ class CartAddForm(forms.Form):
     )
     quantity = forms.IntegerField(
         min_value=1,
-        max_value=services.MAX_QUANTITY,
+        max_value=inventory_rules.MAX_QUANTITY,
         initial=1,
         widget=QUANTITY_WIDGET,
         label="Quantity",
@@ -35,7 +35,7 @@ class CartLineForm(forms.Form):
     """A line's new quantity (0, or the Remove button, takes it out)."""
 
     product = forms.ModelChoiceField(queryset=CatalogProduct.objects.all(), widget=forms.HiddenInput)
-    quantity = forms.IntegerField(min_value=0, max_value=services.MAX_QUANTITY, required=False)
+    quantity = forms.IntegerField(min_value=0, max_value=inventory_rules.MAX_QUANTITY, required=False)
     remove = forms.BooleanField(required=False)
 
     def clean(self):
@@ -71,9 +71,9 @@ class CheckoutForm(forms.Form):
         """`today` is the medspa's day (its own time zone): the lead time counts from it."""
         super().__init__(*args, **kwargs)
         self.today = today
-        earliest = services.earliest_delivery(today)
+        earliest = inventory_rules.earliest_delivery(today)
         self.fields["delivery_date"].widget.attrs["min"] = earliest.isoformat()
-        rules = services.ordering_rules()
+        rules = inventory_rules.ordering_rules()
         weekends = "" if rules.weekend_delivery else ", weekdays only"
         self.fields["delivery_date"].help_text = (
             f"The earliest is {earliest:%A, %B} {earliest.day} ({rules.lead_days} business days' lead time"
@@ -86,7 +86,7 @@ class CheckoutForm(forms.Form):
 
     def clean_delivery_date(self):
         day = self.cleaned_data["delivery_date"]
-        refusal = services.delivery_date_refusal(day, self.today)
+        refusal = inventory_rules.delivery_date_refusal(day, self.today)
         if refusal:
             raise forms.ValidationError(refusal)
         return day

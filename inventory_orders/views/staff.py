@@ -4,7 +4,7 @@ and the pricing tickets the medspas report.
 
 Staff belong to no medspa, so lists are read with scopes disabled; acting on one order or ticket runs in its
 medspa's scope, with the medspa in the audit context. Every transition is a service call
-(inventory_orders.services), which refuses what the order's status does not allow."""
+(inventory_orders.services.orders), which refuses what the order's status does not allow."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -13,8 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_scopes import scopes_disabled
 
-from inventory_orders import services
-from inventory_orders.forms_staff import (
+from inventory_orders.forms.staff import (
     ApproveForm,
     ChangeForm,
     DeliverForm,
@@ -23,7 +22,9 @@ from inventory_orders.forms_staff import (
     ShipForm,
 )
 from inventory_orders.models import CatalogProduct, Order, OrderStatus, PricingIssue
-from inventory_orders.selectors import order_number
+from inventory_orders.selectors.ordering import order_number
+from inventory_orders.services import orders as order_services
+from inventory_orders.services import pricing
 from medspa.errors import refusals
 from medspa.http import ascii_int
 from medspa.models import Medspa
@@ -151,16 +152,16 @@ def _form(form_class, order: Order, data=None):
 def _act(form, order: Order, by) -> Order:
     data = form.cleaned_data
     if form.action == "approve":
-        return services.order_approve(order=order, by=by, note=data["note"])
+        return order_services.order_approve(order=order, by=by, note=data["note"])
     if form.action == "change":
-        return services.order_change(order=order, by=by, changes=form.changes(), note=data["note"])
+        return order_services.order_change(order=order, by=by, changes=form.changes(), note=data["note"])
     if form.action == "reject":
-        return services.order_reject(order=order, by=by, reason=data["reason"])
+        return order_services.order_reject(order=order, by=by, reason=data["reason"])
     if form.action == "ship":
-        return services.order_ship(
+        return order_services.order_ship(
             order=order, by=by, carrier=data["carrier"], tracking_number=data["tracking_number"]
         )
-    return services.order_deliver(order=order, by=by)
+    return order_services.order_deliver(order=order, by=by)
 
 
 def _review_page(request, order: Order, *, bound=None, refusal: str = "", status: int = 200):
@@ -168,7 +169,9 @@ def _review_page(request, order: Order, *, bound=None, refusal: str = "", status
     form that was sent back with its errors and what was typed."""
     lines = list(order.lines.select_related("product", "ordered_product").order_by("pk"))
     offered = ACTIONS.get(order.status, [])
-    not_yet = services.order_delivery_refusal(order=order) if order.status == OrderStatus.SHIPPED else ""
+    not_yet = (
+        order_services.order_delivery_refusal(order=order) if order.status == OrderStatus.SHIPPED else ""
+    )
     if not_yet:
         offered = [form_class for form_class in offered if form_class is not DeliverForm]
     forms = {}
@@ -225,7 +228,7 @@ def issue_resolve(request, pk: int):
         return _issues_page(request, bound=(issue.pk, form), status=400)
     with medspa_scope(issue.medspa_id, audit_context=True):
         with refusals(form=form) as refused:
-            services.pricing_issue_resolve(
+            pricing.pricing_issue_resolve(
                 issue=issue, by=request.user, resolution=form.cleaned_data["resolution"]
             )
         if refused:

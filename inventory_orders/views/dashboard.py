@@ -16,9 +16,19 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from inventory_orders import selectors, services
-from inventory_orders.forms import CartAddForm, CartLineForm, CheckoutForm, OrderCancelForm, PricingIssueForm
+from inventory_orders.forms.dashboard import (
+    CartAddForm,
+    CartLineForm,
+    CheckoutForm,
+    OrderCancelForm,
+    PricingIssueForm,
+)
 from inventory_orders.models import CatalogProduct, Category, Order, OrderStatus
+from inventory_orders.selectors import ordering
+from inventory_orders.services import cart as inventory_cart
+from inventory_orders.services import errors as inventory_errors
+from inventory_orders.services import orders as order_services
+from inventory_orders.services import pricing
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
@@ -28,12 +38,12 @@ CATALOG_PAGE_SIZE = 20
 ORDERS_PAGE_SIZE = 25
 
 
-def _reprice(request) -> list[services.PriceChange]:
+def _reprice(request) -> list[inventory_errors.PriceChange]:
     """Reprices the cart for the medspa's model now (lines no longer available are taken out)."""
-    if not selectors.ordering_open(request.medspa):
+    if not ordering.ordering_open(request.medspa):
         return []
     with transaction.atomic():
-        return services.carts_reprice(medspa=request.medspa)
+        return inventory_cart.carts_reprice(medspa=request.medspa)
 
 
 def _inventory_path(request, target: str) -> str:
@@ -58,23 +68,23 @@ def home(request):
     query = search_query(request)
     category = request.GET.get("category", "")
     supplier = request.GET.get("supplier", "")
-    products = selectors.catalog_products(query=query, category=category, supplier_id=supplier)
+    products = ordering.catalog_products(query=query, category=category, supplier_id=supplier)
     page = Paginator(products, CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
     model = request.medspa.business_model
-    orderable = selectors.ordering_open(request.medspa)
-    summary = selectors.cart_summary(request.medspa) if orderable else None
+    orderable = ordering.ordering_open(request.medspa)
+    summary = ordering.cart_summary(request.medspa) if orderable else None
     in_cart = summary.quantities if summary else {}
     context = {
         "page": page,
         "items": [
-            {"row": selectors.catalog_row(product, model), "in_cart": in_cart.get(product.pk, 0)}
+            {"row": ordering.catalog_row(product, model), "in_cart": in_cart.get(product.pk, 0)}
             for product in page.object_list
         ],
         "query": query,
         "category": category,
         "supplier": supplier,
         "categories": Category.choices,
-        "suppliers": selectors.catalog_suppliers(),
+        "suppliers": ordering.catalog_suppliers(),
         "filtered": bool(query or category or supplier),
         "orderable": orderable,
         "summary": summary,
@@ -84,11 +94,11 @@ def home(request):
 
 
 def _render_product(request, product: CatalogProduct, *, status: int = 200, **forms):
-    orderable = selectors.ordering_open(request.medspa)
-    summary = selectors.cart_summary(request.medspa) if orderable else None
+    orderable = ordering.ordering_open(request.medspa)
+    summary = ordering.cart_summary(request.medspa) if orderable else None
     context = {
         "product": product,
-        "row": selectors.catalog_row(product, request.medspa.business_model),
+        "row": ordering.catalog_row(product, request.medspa.business_model),
         "orderable": orderable,
         "in_cart": summary.quantities.get(product.pk, 0) if summary else 0,
         "add_form": forms.get("add_form")
@@ -114,7 +124,7 @@ def product_pricing_issue(request, pk: int):
     form = PricingIssueForm(request.POST)
     if form.is_valid():
         with refusals(form=form):
-            services.pricing_issue_report(
+            pricing.pricing_issue_report(
                 medspa=request.medspa, by=request.user, message=form.cleaned_data["message"], product=product
             )
             messages.success(request, "Thank you: Portrait's inventory team has your report on this price.")
@@ -133,7 +143,7 @@ def cart_add(request):
     if form.is_valid():
         product, quantity = form.cleaned_data["product"], form.cleaned_data["quantity"]
         with refusals(form=form):
-            services.cart_line_add(medspa=request.medspa, product=product, quantity=quantity)
+            inventory_cart.cart_line_add(medspa=request.medspa, product=product, quantity=quantity)
             messages.success(request, f"{quantity} × {product} added to the cart.")
             return redirect(_inventory_path(request, form.cleaned_data["next"]))
     product = form.cleaned_data.get("product")
@@ -159,7 +169,7 @@ def _cart_rows(lines, changes, line_form) -> list[dict]:
 
 def _render_cart(request, *, status: int = 200, line_form: CartLineForm | None = None):
     changes = _reprice(request)
-    lines = selectors.cart_lines(request.medspa) if selectors.ordering_open(request.medspa) else []
+    lines = ordering.cart_lines(request.medspa) if ordering.ordering_open(request.medspa) else []
     rows = _cart_rows(lines, changes, line_form)
     shown = {str(row["line"].product_id) for row in rows}
     unshown = []
@@ -167,9 +177,9 @@ def _render_cart(request, *, status: int = 200, line_form: CartLineForm | None =
         unshown = [error for errors in line_form.errors.values() for error in errors]
     context = {
         "rows": rows,
-        "total": selectors.lines_total(lines),
+        "total": ordering.lines_total(lines),
         "changes": changes,
-        "orderable": selectors.ordering_open(request.medspa),
+        "orderable": ordering.ordering_open(request.medspa),
         "unshown_errors": unshown,
     }
     return render(request, "inventory_orders/cart.html", context, status=status)
@@ -190,7 +200,7 @@ def cart_line(request):
     if form.is_valid():
         product, quantity = form.cleaned_data["product"], form.new_quantity()
         with refusals(form=form):
-            services.cart_line_set(medspa=request.medspa, product=product, quantity=quantity)
+            inventory_cart.cart_line_set(medspa=request.medspa, product=product, quantity=quantity)
             if quantity:
                 messages.success(request, f"{product} now {quantity} in the cart.")
             else:
@@ -206,12 +216,12 @@ def _render_checkout(request, form: CheckoutForm, *, status: int = 200, changes=
     """The cart re-verified at the medspa's prices now, the changes listed, and the checkout form."""
     repriced = _reprice(request)
     medspa = request.medspa
-    orderable = selectors.ordering_open(medspa)
-    lines = selectors.cart_lines(medspa) if orderable else []
+    orderable = ordering.ordering_open(medspa)
+    lines = ordering.cart_lines(medspa) if orderable else []
     context = {
         "form": form,
         "lines": lines,
-        "total": selectors.lines_total(lines),
+        "total": ordering.lines_total(lines),
         "changes": changes if changes is not None else repriced,
         "orderable": orderable,
         "has_address": bool(medspa.shipping_line1.strip()),
@@ -235,7 +245,7 @@ def checkout(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            order = services.order_submit(
+            order = order_services.order_submit(
                 medspa=request.medspa,
                 by=request.user,
                 delivery_date=data["delivery_date"],
@@ -243,9 +253,9 @@ def checkout(request):
                 notes=data["notes"],
                 idempotency_key=data["idempotency_key"],
             )
-        except services.PricesChanged as changed:
+        except inventory_errors.PricesChanged as changed:
             return _render_checkout(request, form, status=409, changes=changed.changes)
-        except services.OrderingRefused as refused:
+        except inventory_errors.OrderingRefused as refused:
             form.add_error(None, str(refused))
         else:
             messages.success(
@@ -267,7 +277,7 @@ def orders(request):
     query = search_query(request)
     status = request.GET.get("status", "")
     status = status if status in OrderStatus.values else ""
-    page = Paginator(selectors.order_list(query=query, status=status), ORDERS_PAGE_SIZE).get_page(
+    page = Paginator(ordering.order_list(query=query, status=status), ORDERS_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     context = {"page": page, "query": query, "status": status, "statuses": OrderStatus.choices}
@@ -275,7 +285,7 @@ def orders(request):
 
 
 def _order_or_404(pk: int) -> Order:
-    order = selectors.order_detail(pk)  # scoped to the request's medspa: another medspa's order is 404
+    order = ordering.order_detail(pk)  # scoped to the request's medspa: another medspa's order is 404
     if order is None:
         raise Http404("No such order.")
     return order
@@ -284,11 +294,11 @@ def _order_or_404(pk: int) -> Order:
 def _render_order(request, order: Order, *, status: int = 200, **forms):
     context = {
         "order": order,
-        "rows": selectors.order_line_rows(order),
-        **selectors.order_totals(order),
+        "rows": ordering.order_line_rows(order),
+        **ordering.order_totals(order),
         "events": list(order.events.all()),
         "can_cancel": order.status == OrderStatus.SUBMITTED,
-        "orderable": selectors.ordering_open(request.medspa),
+        "orderable": ordering.ordering_open(request.medspa),
         "cancel_form": forms.get("cancel_form") or OrderCancelForm(),
         "issue_form": forms.get("issue_form") or PricingIssueForm(),
         "tz": request.medspa.time_zone,
@@ -311,7 +321,7 @@ def order_cancel(request, pk: int):
     if not form.is_valid():
         return _render_order(request, order, status=400, cancel_form=form)
     with refusals(request):
-        services.order_cancel(order=order, by=request.user, reason=form.cleaned_data["reason"])
+        order_services.order_cancel(order=order, by=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, f"Order {order.number} was cancelled.")
     return redirect("inventory_orders:order", pk=order.pk)
 
@@ -321,10 +331,10 @@ def order_cancel(request, pk: int):
 def order_again(request, pk: int):
     """Puts the order's products back in the cart at today's prices, saying which were left out."""
     order = _order_or_404(pk)
-    if not selectors.ordering_open(request.medspa):
+    if not ordering.ordering_open(request.medspa):
         messages.error(request, "Inventory ordering opens on Launch and Flex.")
         return redirect("inventory_orders:order", pk=order.pk)
-    _cart, missing = services.order_again(order=order)
+    _cart, missing = order_services.order_again(order=order)
     left_out = f"Left out, as they cannot be ordered now: {', '.join(missing)}."
     if len(missing) >= sum(1 for line in order.lines.all() if line.quantity > 0):
         messages.error(request, f"Nothing of {order.number} could be put back in the cart. {left_out}")
@@ -342,7 +352,7 @@ def order_pricing_issue(request, pk: int):
     form = PricingIssueForm(request.POST)
     if form.is_valid():
         with refusals(form=form):
-            services.pricing_issue_report(
+            pricing.pricing_issue_report(
                 medspa=request.medspa, by=request.user, message=form.cleaned_data["message"], order=order
             )
             messages.success(
