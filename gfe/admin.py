@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from gfe.models import Clearance, GfeExam, GfeRequest, GfeSettings, Routing
+from gfe.models.exams import EXAM_FIELDS
+from gfe.models.requests import REQUEST_FIELDS
 from gfe.selectors import clearances
 from gfe.services.emails import CLEARER_EMAILS, DECISION_EMAILS
 from medspa.admin import PatientReadLogAdmin, ReadOnlyAdmin, email_filter, email_state
@@ -102,13 +104,7 @@ class GfeRequestAdmin(PatientReadLogAdmin, ReadOnlyAdmin):
     list_select_related = ["patient", "medspa"]
     fields = [
         "medspa",
-        "patient",
-        "services",
-        "route",
-        "status",
-        "source",
-        "urgent",
-        "urgent_fee",
+        *REQUEST_FIELDS,
         "requested_by",
         "token_expires_at",
         "token_used_at",
@@ -162,13 +158,7 @@ class GfeExamAdmin(PatientReadLogAdmin, ReadOnlyAdmin):
         "clearer_name",
         "clearer_credential",
         "clearer_licence",
-        "history_reviewed",
-        "medications_reviewed",
-        "allergies_reviewed",
-        "diagnoses",
-        "icd10_codes",
-        "contraindications",
-        "notes",
+        *EXAM_FIELDS,
         "signed",
         "signed_at",
     ]

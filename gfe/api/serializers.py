@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from gfe.models import Clearance, GfeRequest
+from gfe.models.requests import REQUEST_FIELDS
 from medspa.models import Patient
 from medspa.selectors import patients_open_to
 from services_catalog.models import Service
@@ -58,13 +59,7 @@ class GfeRequestSerializer(serializers.ModelSerializer):
         model = GfeRequest
         fields = [
             "id",
-            "patient",
-            "services",
-            "route",
-            "status",
-            "source",
-            "urgent",
-            "urgent_fee",
+            *REQUEST_FIELDS,
             "created_at",
             "decided_at",
         ]

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Case, F, Q, QuerySet, When
 
 from gfe.models import GfeSettings, Routing
+from gfe.models.exams import EXAM_FIELDS
 from medspa.forms import DrawnSignatureForm
 from medspa.models import Medspa
 from medspa.money import money_format
@@ -135,16 +136,6 @@ class SelfClearanceForm(forms.Form):
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     data_url = forms.CharField(max_length=400_000, widget=forms.HiddenInput, required=False)
 
-    EXAM_FIELDS = (
-        "history_reviewed",
-        "medications_reviewed",
-        "allergies_reviewed",
-        "diagnoses",
-        "icd10_codes",
-        "contraindications",
-        "notes",
-    )
-
     def __init__(self, *args, medspa: Medspa, signature_on_file: bool, labels=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.signature_on_file = signature_on_file
@@ -169,4 +160,4 @@ class SelfClearanceForm(forms.Form):
         return drawn.cleaned_data["data_url"]
 
     def exam(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.EXAM_FIELDS}
+        return {name: self.cleaned_data[name] for name in EXAM_FIELDS}

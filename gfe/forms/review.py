@@ -7,6 +7,7 @@ import re
 from django import forms
 
 from gfe.models import ClearanceStatus
+from gfe.models.exams import EXAM_TEXTS
 from gfe.services.decisions import Decision
 from medspa.forms import DrawnSignatureForm
 
@@ -20,7 +21,6 @@ REVIEW_CHECKS = {
     "medications_reviewed": "I reviewed the patient's medications",
     "allergies_reviewed": "I reviewed the patient's allergies",
 }
-EXAM_TEXTS = ("diagnoses", "icd10_codes", "contraindications", "notes")
 # An ICD-10-CM code: a letter, two characters, then optionally a dot and up to four more (L57.0, Z01.818).
 _CONFIRM = {"required": "Confirm you reviewed this before signing."}
 _ICD10 = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")

@@ -8,6 +8,12 @@ from django_scopes import ScopedManager
 from gfe.models.requests import GfeRequest
 from medspa.models import Medspa, Membership, Patient
 
+# What a clearer confirms reviewing, and what they write, on every exam: the forms, the services and the
+# Django admin name these fields from here.
+EXAM_REVIEW_FLAGS = ("history_reviewed", "medications_reviewed", "allergies_reviewed")
+EXAM_TEXTS = ("diagnoses", "icd10_codes", "contraindications", "notes")
+EXAM_FIELDS = (*EXAM_REVIEW_FLAGS, *EXAM_TEXTS)
+
 
 @pghistory.track(pghistory.InsertEvent())
 class GfeExam(models.Model):

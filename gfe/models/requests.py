@@ -28,6 +28,10 @@ class RequestStatus(models.TextChoices):
 OPEN_REQUEST_STATUSES = [RequestStatus.SENT, RequestStatus.IN_REVIEW]
 
 
+# What a request says of itself, in the API and in the Django admin alike.
+REQUEST_FIELDS = ("patient", "services", "route", "status", "source", "urgent", "urgent_fee")
+
+
 def _review_token() -> str:
     return secrets.token_urlsafe(32)
 

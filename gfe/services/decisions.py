@@ -19,6 +19,7 @@ from gfe.models import (
     RequestStatus,
     Routing,
 )
+from gfe.models.exams import EXAM_REVIEW_FLAGS, EXAM_TEXTS
 from gfe.selectors import clearances as clearance_selectors
 from gfe.services import emails
 from gfe.services.clearances import _transition, patient_status_refresh
@@ -31,7 +32,6 @@ from medspa.models import Membership, Patient
 from services_catalog.models import Service
 
 DECISIONS = (ClearanceStatus.CLEARED, ClearanceStatus.NOT_INDICATED, ClearanceStatus.DEFERRED)
-REVIEW_FLAGS = ("history_reviewed", "medications_reviewed", "allergies_reviewed")
 
 
 @dataclass(frozen=True)
@@ -116,8 +116,8 @@ def gfe_decide(
         clearer_name=clearer_name,
         clearer_credential=clearer_credential,
         clearer_licence=clearer_licence,
-        **{key: exam.get(key, "") for key in ("diagnoses", "icd10_codes", "contraindications", "notes")},
-        **{key: bool(exam.get(key)) for key in REVIEW_FLAGS},
+        **{key: exam.get(key, "") for key in EXAM_TEXTS},
+        **{key: bool(exam.get(key)) for key in EXAM_REVIEW_FLAGS},
     )
     if not signature_png and clearer is not None and clearer.provider_profile.signature:
         with clearer.provider_profile.signature.open("rb") as on_file:
