@@ -47,24 +47,15 @@ class SupplierAdmin(admin.ModelAdmin):
         return obj.product_count
 
 
+# A catalog product's fields, named once for its form and for the sections of its page.
+PRODUCT_FIELDS = ["supplier", "name", "category", "sku", "description", "unit", "pack_size"]
+PRICE_FIELDS = ["market_price", "price_legacy", "price_launch", "price_flex"]
+
+
 class CatalogProductForm(forms.ModelForm):
     class Meta:
         model = CatalogProduct
-        fields = [
-            "supplier",
-            "name",
-            "category",
-            "sku",
-            "description",
-            "unit",
-            "pack_size",
-            "market_price",
-            "price_legacy",
-            "price_launch",
-            "price_flex",
-            "disclaimer",
-            "is_available",
-        ]
+        fields = [*PRODUCT_FIELDS, *PRICE_FIELDS, "disclaimer", "is_available"]
 
     def clean(self):
         cleaned = super().clean()
@@ -105,23 +96,12 @@ class CatalogProductAdmin(admin.ModelAdmin):
     fieldsets = [
         (
             None,
-            {
-                "fields": [
-                    "supplier",
-                    "name",
-                    "category",
-                    "sku",
-                    "description",
-                    "unit",
-                    "pack_size",
-                    "is_available",
-                ]
-            },
+            {"fields": [*PRODUCT_FIELDS, "is_available"]},
         ),
         (
             "Prices",
             {
-                "fields": ["market_price", "price_legacy", "price_launch", "price_flex"],
+                "fields": PRICE_FIELDS,
                 "description": PRICES_HELP,
             },
         ),
