@@ -27,7 +27,8 @@ from providers.models.visits import VisitStatus
 from scheduling.models import Appointment, AppointmentStatus, Location
 from services_catalog.models import ConsentSignature, ConsentVersion, Service
 from services_catalog.selectors import catalog as catalog_selectors
-from services_catalog.services import catalog as catalog_services
+from services_catalog.services import errors as catalog_errors
+from services_catalog.services import texts as catalog_texts
 
 # A patient's signature on a consent version covers later visits for a year; a new version needs a new one.
 CONSENT_VALID_FOR = timedelta(days=365)
@@ -280,7 +281,7 @@ def visit_consent_sign(
     """The patient signs a consent of the visit on screen: the exact version they read, the time, the IP
     and the drawn signature are kept (re-encoded and downscaled, medspa.images). The provider witnesses it
     in person: never through a masquerade."""
-    signature_personal_require(catalog_services.WITNESS_NOT_PERSONAL, error=ChartSignatureNotPersonal)
+    signature_personal_require(catalog_errors.WITNESS_NOT_PERSONAL, error=ChartSignatureNotPersonal)
     try:
         signature_png = images.signature_normalise(signature_png)
     except images.ImageRefused as refused:
@@ -294,7 +295,7 @@ def visit_consent_sign(
         )
     if need.signed_in_visit:
         raise ChartingRefused("The patient already signed this consent in this visit.")
-    signature = catalog_services.consent_sign(
+    signature = catalog_texts.consent_sign(
         patient=visit.patient,
         version=version,
         witnessed_by=by,

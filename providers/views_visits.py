@@ -36,7 +36,7 @@ from providers.forms_visits import (
 from providers.models import Sale, Visit, VisitStatus
 from scheduling.models import Appointment
 from services_catalog.selectors.catalog import consent_versions_for
-from services_catalog.services import catalog as catalog_services
+from services_catalog.services import errors as catalog_errors
 
 TEMPLATE = "providers/visits/detail.html"
 # Which state of the chart shows each form: "billable" (open and unsigned), "editable" (unsigned, not
@@ -121,7 +121,7 @@ def _chart_context(request, visit: Visit, forms: dict, error: str) -> dict:
         "signature_lines": charting.chart_signature_lines(visit),
         # Through a masquerade the admin charts, signs only on the provider's behalf, and never witnesses.
         "masquerading": masquerade.acting_impersonator_id() is not None,
-        "witness_refusal": masquerade.signature_personal_refusal(catalog_services.WITNESS_NOT_PERSONAL),
+        "witness_refusal": masquerade.signature_personal_refusal(catalog_errors.WITNESS_NOT_PERSONAL),
         "addendum_refusal": masquerade.signature_personal_refusal(charting.ADDENDUM_NOT_PERSONAL),
         "service_form": forms.get("service_form") or ServiceAddForm(visit=visit),
         "product_form": forms.get("product_form") or ProductForm(visit=visit),

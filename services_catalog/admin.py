@@ -19,7 +19,7 @@ from services_catalog.models import (
     StandingOrderSignoff,
     StandingOrderVersion,
 )
-from services_catalog.services import catalog
+from services_catalog.services import texts
 
 
 class VersionInline(admin.TabularInline):
@@ -66,10 +66,10 @@ class VersionedTextAdmin(admin.ModelAdmin):
         text = form.cleaned_data["text"]
         if change:
             obj.save()
-            catalog.text_revise(document=obj, text=text, by=request.user, as_portrait=True)
+            texts.text_revise(document=obj, text=text, by=request.user, as_portrait=True)
         else:
             extra = {"timing": obj.timing} if isinstance(obj, CareMessage) else {}
-            created = catalog.text_create(
+            created = texts.text_create(
                 model=type(obj), medspa=obj.medspa, title=obj.title, text=text, by=request.user, **extra
             )
             obj.pk = created.pk

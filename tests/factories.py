@@ -114,7 +114,7 @@ def library_service(name="Neurotoxin: glabellar lines", price="325.00", **extra)
     from decimal import Decimal
 
     from services_catalog.models import CareMessage, Consent, LibraryService, ServiceGroup, StandingOrder
-    from services_catalog.services import catalog as services
+    from services_catalog.services import texts as services
 
     group, _ = ServiceGroup.library.get_or_create(medspa=None, name="Neurotoxins")
     consent = services.text_create(
@@ -224,15 +224,15 @@ def charting_world(medspa, provider, *, clearer=None, tz="America/Los_Angeles"):
     from gfe.services import decisions as gfe_services
     from medspa.models import PatientProvider
     from services_catalog.models import CareMessage, Consent
-    from services_catalog.services import catalog
+    from services_catalog.services import texts
 
     location, appointment_type = scheduling_world(medspa, [provider], tz=tz)
     service = appointment_type.service
-    consent = catalog.text_create(
+    consent = texts.text_create(
         model=Consent, medspa=medspa, title="Neurotoxin consent", by=None,
         text="I understand the risks of neurotoxin injections, including bruising and ptosis.",
     )  # fmt: skip
-    care = catalog.text_create(
+    care = texts.text_create(
         model=CareMessage, medspa=medspa, title="Neurotoxin aftercare", by=None, timing="post",
         text="Stay upright for 4 hours and do not rub the treated area.",
     )  # fmt: skip

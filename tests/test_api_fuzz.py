@@ -120,7 +120,7 @@ def _world(medspa, provider):
     from gfe.services import requests as gfe_services
     from scheduling.models import AvailabilityOverride, Closure, Resource
     from services_catalog.models import StandingOrder
-    from services_catalog.services import catalog
+    from services_catalog.services import texts
 
     world = factories.charting_world(medspa, provider)
     world.appointment = factories.checked_in_appointment(world, provider)
@@ -132,7 +132,7 @@ def _world(medspa, provider):
         medspa=medspa, location=None, date=date.today() + timedelta(days=20), reason="Holiday"
     )
     factories.retail_product(medspa, "Sunscreen", f"SUN-{medspa.pk}", "30.00")
-    catalog.text_create(
+    texts.text_create(
         model=StandingOrder, medspa=medspa, title="Neurotoxin protocol", by=None,
         text="Dose per area as charted; stop on any sign of an allergic reaction.",
     )  # fmt: skip

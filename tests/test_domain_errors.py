@@ -19,7 +19,7 @@ from medspa.api_errors import exception_handler
 from medspa.errors import DomainError, refusals
 from medspa.patient_import import ImportFileInvalid
 from scheduling.booking import BookingInvalid, SlotUnavailable
-from services_catalog.services.catalog import ServiceRuleBroken
+from services_catalog.services.errors import ServiceRuleBroken
 
 APPS = [
     "medspa",

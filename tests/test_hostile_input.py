@@ -291,7 +291,7 @@ def foreign_ids(cast) -> dict[str, int]:
     kind."""
     from scheduling.models import AvailabilityOverride, Closure, Resource
     from services_catalog.models import StandingOrder
-    from services_catalog.services import catalog
+    from services_catalog.services import texts as catalog
 
     cast.provider_b.full_name = FOREIGN_NAMES[1]
     cast.provider_b.save()
@@ -599,7 +599,7 @@ def test_every_form_refuses_hostile_input_cleanly(cast, settings, tmp_path):
 )
 def test_odd_digits_and_nul_bytes_in_a_query_string_never_break_a_page(cast, client_as, who, path):
     from services_catalog.models import Consent
-    from services_catalog.services import catalog
+    from services_catalog.services import texts as catalog
 
     consent = catalog.text_create(model=Consent, medspa=cast.medspa_a, title="C", text="Risks. " * 9, by=None)
     factories.library_service()  # the library searched

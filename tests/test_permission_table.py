@@ -26,7 +26,7 @@ from medspa.services import api_token_create
 from scheduling import booking, settings_services
 from scheduling.models import AvailabilityOverride, AvailabilityRule, Closure, Location
 from services_catalog.models import CareMessage, Consent, StandingOrder
-from services_catalog.services import catalog
+from services_catalog.services import catalog, texts
 from tests import factories
 from tests.fixtures import CAST_NAMES
 
@@ -753,11 +753,11 @@ def services_world(cast) -> dict:
             medspa=cast.medspa_a, library_service=factories.library_service("Other")
         ),
         "group": catalog.group_save(medspa=cast.medspa_a, data={"name": "Ours"}),
-        "consent": catalog.text_create(model=Consent, medspa=cast.medspa_a, title="C", text=text, by=None),
-        "care_message": catalog.text_create(
+        "consent": texts.text_create(model=Consent, medspa=cast.medspa_a, title="C", text=text, by=None),
+        "care_message": texts.text_create(
             model=CareMessage, medspa=cast.medspa_a, title="M", text=text, by=None
         ),
-        "standing_order": catalog.text_create(
+        "standing_order": texts.text_create(
             model=StandingOrder, medspa=cast.medspa_a, title="S", text=text, by=None
         ),  # fmt: skip
         "product": catalog.product_save(

@@ -332,7 +332,7 @@ def test_every_append_only_table_refuses_update_and_delete(client_as, cast, sett
 
     from gfe.services import routing as gfe_services
     from providers import charting, checkout
-    from services_catalog.services import catalog
+    from services_catalog.services import texts as catalog
     from transition import services as transition_services
 
     settings.MEDIA_ROOT = tmp_path

@@ -12,7 +12,7 @@ from services_catalog.models import (
     Service,
     ServiceGroup,
 )
-from services_catalog.services import catalog
+from services_catalog.services import catalog, texts
 from services_catalog.services.library import library_load
 
 RETAIL = [
@@ -35,10 +35,10 @@ def medspa_seed(medspa, *, imports: int) -> None:
             catalog.service_set_active(service=service, active=True)
         order = library_service.standing_order
         if director is not None and order is not None:
-            catalog.standing_order_sign(medspa=medspa, version=order.current_version, membership=director)
+            texts.standing_order_sign(medspa=medspa, version=order.current_version, membership=director)
     group = ServiceGroup.objects.filter(medspa=medspa, name="Signature treatments").first()
     if group is None:
-        consent = catalog.text_create(
+        consent = texts.text_create(
             model=Consent,
             medspa=medspa,
             title="Consent for the signature facial",

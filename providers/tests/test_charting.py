@@ -29,7 +29,7 @@ from providers.models import (
 )
 from scheduling.models import AppointmentStatus
 from services_catalog.models import ConsentSignature, StandingOrder
-from services_catalog.services import catalog
+from services_catalog.services import catalog, texts
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]
@@ -91,7 +91,7 @@ class TestStartAndGate:
         assert not Payment.objects.exists()
 
     def test_an_unsigned_standing_order_blocks_the_service(self, cast, world, provider):
-        order = catalog.text_create(
+        order = texts.text_create(
             model=StandingOrder, medspa=cast.medspa_a, title="Toxin SO", text="…", by=None
         )
         world.service.standing_order = order
@@ -104,7 +104,7 @@ class TestStartAndGate:
         director = cast.admin_a.memberships.get()
         cast.medspa_a.medical_director = director
         cast.medspa_a.save()
-        catalog.standing_order_sign(medspa=cast.medspa_a, version=order.current_version, membership=director)
+        texts.standing_order_sign(medspa=cast.medspa_a, version=order.current_version, membership=director)
         row = charting.visit_service_add(visit=visit, service=world.service)
         assert row.standing_order_version == order.current_version
 
@@ -117,7 +117,7 @@ class TestConsents:
     def test_the_signature_pins_the_exact_version(self, cast, visit, world):
         signed = factories.consent_sign(visit, cast.provider_a1)
         assert signed.signature.ip == "203.0.113.9" and signed.signature.witnessed_by == cast.provider_a1
-        catalog.text_revise(document=world.consent, text="New risks were added to this text.", by=None)
+        texts.text_revise(document=world.consent, text="New risks were added to this text.", by=None)
         need = charting.consents_needed(visit)[0]
         assert need.version.number == 2 and not need.is_covered
         assert signed.signature.version.number == 1
@@ -346,7 +346,7 @@ class TestCareMessages:
         self, cast, visit, django_capture_on_commit_callbacks
     ):
         care = visit.services.get().service.care_messages.get()
-        catalog.text_revise(
+        texts.text_revise(
             document=care, by=None,
             text="Hi {patient_first_name}, thanks for visiting {medspa_name}. Stay upright for 4 hours {x}.",
         )  # fmt: skip

@@ -18,7 +18,7 @@ from providers.charting import ChartingRefused
 from providers.checkout import CheckoutRefused, Tender
 from providers.models import CareMessageLog, Refund, Sale, VisitStatus
 from scheduling.models import AppointmentStatus
-from services_catalog.services import catalog
+from services_catalog.services import catalog, texts
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]
@@ -47,7 +47,7 @@ class TestSignedBeforePaid:
         visit = started(world, provider, cast.provider_a1)
         consent(visit, cast.provider_a1)
         charting.chart_sign(visit=visit, by=cast.provider_a1)
-        catalog.text_revise(document=world.consent, text="A newer text of the consent.", by=None)
+        texts.text_revise(document=world.consent, text="A newer text of the consent.", by=None)
         sale = checkout.visit_checkout(visit=visit, tenders=card("300"), by=cast.provider_a1)
         assert sale.total == Decimal("300.00")
 

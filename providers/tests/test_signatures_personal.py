@@ -19,7 +19,7 @@ from providers.charting import ChartingRefused
 from providers.models import VisitProduct
 from services_catalog.models import ConsentSignature, StandingOrder
 from services_catalog.selectors import catalog as catalog_selectors
-from services_catalog.services import catalog
+from services_catalog.services import catalog, errors, texts
 from tests import factories
 from tests.pdfs import pdf_text
 
@@ -194,8 +194,8 @@ def test_a_consent_is_never_witnessed_while_masquerading(cast, client_as, visit)
     with masquerade_acting(cast.admin_a.pk), pytest.raises(SignatureNotPersonal, match="witness"):
         factories.consent_sign(visit, cast.provider_a1)
     need = charting.consents_needed(visit)[0]
-    with masquerade_acting(cast.admin_a.pk), pytest.raises(catalog.ServiceRuleBroken, match="witness"):
-        catalog.consent_sign(
+    with masquerade_acting(cast.admin_a.pk), pytest.raises(errors.ServiceRuleBroken, match="witness"):
+        texts.consent_sign(
             patient=visit.patient,
             version=need.version,
             signature=None,
@@ -215,12 +215,12 @@ def test_a_consent_is_never_witnessed_while_masquerading(cast, client_as, visit)
 def test_the_medical_directors_sign_off_is_never_given_while_masquerading(cast, client_as, co_owner):
     cast.medspa_a.medical_director = co_owner
     cast.medspa_a.save()
-    order = catalog.text_create(
+    order = texts.text_create(
         model=StandingOrder, medspa=cast.medspa_a, title="Peel protocol", by=None,
         text="Protocol for chemical peels, version one.",
     )  # fmt: skip
     with masquerade_acting(cast.admin_a.pk), pytest.raises(SignatureNotPersonal, match="medical director"):
-        catalog.standing_order_sign(medspa=cast.medspa_a, version=order.current_version, membership=co_owner)
+        texts.standing_order_sign(medspa=cast.medspa_a, version=order.current_version, membership=co_owner)
     client = masquerading(client_as, cast, co_owner.user)
     page = client.get(f"/dashboard/services/texts/standing-orders/{order.pk}/").content.decode()
     assert "You are masquerading" in page and "disabled>Sign as medical director" in page
@@ -230,7 +230,7 @@ def test_the_medical_directors_sign_off_is_never_given_while_masquerading(cast, 
     assert api.status_code in (400, 403, 409)
     assert not catalog_selectors.standing_order_is_signed(cast.medspa_a, order)
     # The director themself signs.
-    catalog.standing_order_sign(medspa=cast.medspa_a, version=order.current_version, membership=co_owner)
+    texts.standing_order_sign(medspa=cast.medspa_a, version=order.current_version, membership=co_owner)
     assert catalog_selectors.standing_order_is_signed(cast.medspa_a, order)
 
 

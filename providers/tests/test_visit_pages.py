@@ -34,7 +34,7 @@ from providers.models import (
     VisitStatus,
 )
 from scheduling.models import AppointmentStatus
-from services_catalog.services import catalog
+from services_catalog.services import catalog, texts
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]
@@ -402,7 +402,7 @@ def test_the_calendar_starts_and_then_opens_the_visit(cast, client_as, world, ap
 def test_another_medspas_consent_version_answers_exactly_like_one_that_does_not_exist(client_as, cast, visit):
     from services_catalog.models import Consent, ConsentVersion
 
-    theirs = catalog.text_create(
+    theirs = texts.text_create(
         model=Consent, medspa=cast.medspa_b, title="Luxe consent", by=None,
         text="I understand the risks of this treatment, including bruising and swelling.",
     )  # fmt: skip

@@ -9,6 +9,7 @@ from services_catalog.models import (
     ServiceGroup,
     StandingOrder,
 )
+from services_catalog.models.catalog import SERVICE_FIELDS
 from services_catalog.selectors import catalog as catalog_selectors
 
 
@@ -42,16 +43,7 @@ class ServiceSerializer(serializers.ModelSerializer):
             "id",
             "is_imported",
             "library_service",
-            "group",
-            "name",
-            "description",
-            "price",
-            "duration_minutes",
-            "requires_gfe",
-            "consents",
-            "standing_order",
-            "care_messages",
-            "is_active",
+            *SERVICE_FIELDS,
             "created_at",
             "updated_at",
         ]

@@ -25,7 +25,7 @@ from services_catalog.models import (
     StandingOrder,
 )
 from services_catalog.selectors import catalog as catalog_selectors
-from services_catalog.services import catalog
+from services_catalog.services import catalog, errors, texts
 
 READ_WRITE = (
     mixins.ListModelMixin,
@@ -35,7 +35,7 @@ READ_WRITE = (
 )
 
 
-def _refused(error: catalog.ServiceRuleBroken, fields):
+def _refused(error: errors.ServiceRuleBroken, fields):
     """A broken rule as a 400 naming the refused fields (a rule about the whole request is answered by
     medspa.api_errors)."""
     if fields:
@@ -71,7 +71,7 @@ class ServiceViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
         data = serializer.validated_data
         try:
             catalog.service_update(service=serializer.instance, data=data)
-        except catalog.ImportedServiceLocked as error:  # the refused fields by name, not the request
+        except errors.ImportedServiceLocked as error:  # the refused fields by name, not the request
             raise _refused(error, sorted(set(data) - catalog.IMPORTED_EDITABLE)) from None
 
 
@@ -108,13 +108,13 @@ class _TextViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = catalog.text_create(
+        serializer.instance = texts.text_create(
             model=self.model, medspa=self.request.medspa, by=self.request.user, **data
         )
 
     def perform_update(self, serializer):
         document, data = serializer.instance, serializer.validated_data
-        catalog.text_revise(
+        texts.text_revise(
             document=document,
             by=self.request.user,
             title=data.get("title"),
@@ -151,7 +151,7 @@ class StandingOrderViewSet(_TextViewSet):
     def sign(self, request, pk=None):
         """The medical director signs the current version."""
         standing_order = self.get_object()
-        catalog.standing_order_sign(
+        texts.standing_order_sign(
             medspa=request.medspa, version=standing_order.current_version, membership=request.membership
         )
         return Response(status=status.HTTP_201_CREATED)

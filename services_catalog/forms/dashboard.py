@@ -1,6 +1,7 @@
 from django import forms
 
 from services_catalog.models import CareMessage, Consent, RetailProduct, Service, ServiceGroup, StandingOrder
+from services_catalog.models.catalog import SERVICE_FIELDS
 from services_catalog.selectors import catalog as catalog_selectors
 
 
@@ -67,18 +68,7 @@ class CustomServiceForm(_MedspaTextsMixin, forms.ModelForm):
 
     class Meta:
         model = Service
-        fields = [
-            "group",
-            "name",
-            "description",
-            "price",
-            "duration_minutes",
-            "requires_gfe",
-            "consents",
-            "standing_order",
-            "care_messages",
-            "is_active",
-        ]
+        fields = list(SERVICE_FIELDS)
         labels = {"is_active": "Active: can be chosen for clearance and in a service visit"}
 
     def __init__(self, *args, medspa, **kwargs):

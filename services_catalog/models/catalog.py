@@ -62,6 +62,21 @@ class LibraryService(models.Model):
         return self.name
 
 
+# What a medspa edits of a service, in this order on its form and in the API.
+SERVICE_FIELDS = (
+    "group",
+    "name",
+    "description",
+    "price",
+    "duration_minutes",
+    "requires_gfe",
+    "consents",
+    "standing_order",
+    "care_messages",
+    "is_active",
+)
+
+
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Service(models.Model):
     """A service a medspa offers: imported from the library (content from Portrait, price its own) or

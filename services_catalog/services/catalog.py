@@ -1,64 +1,22 @@
-"""Writes of the Services / Products tab. Every rule holds here, whatever the caller (page, API, admin)."""
+"""Writes of the Services / Products tab: services (imported from the library or custom), service groups and
+retail products. Every rule holds here, whatever the caller (page, API, admin)."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 
-from medspa.errors import DomainError
-from medspa.masquerade import SignatureNotPersonal, signature_personal_require
-from medspa.models import Medspa, Membership, Patient, User
+from medspa.models import Medspa
 from services_catalog.models import (
-    CareMessage,
-    CareMessageVersion,
-    Consent,
-    ConsentSignature,
-    ConsentVersion,
     LibraryService,
     RetailProduct,
     Service,
     ServiceGroup,
-    StandingOrder,
-    StandingOrderSignoff,
-    StandingOrderVersion,
 )
+from services_catalog.models.catalog import SERVICE_FIELDS
+from services_catalog.services.errors import ImportedServiceLocked, ServiceRuleBroken
 
 # What an imported service lets the medspa change: its content is Portrait's.
 IMPORTED_EDITABLE = {"price", "is_active"}
-CUSTOM_FIELDS = [
-    "group",
-    "name",
-    "description",
-    "price",
-    "duration_minutes",
-    "requires_gfe",
-    "standing_order",
-    "is_active",
-]
-VERSION_MODELS = {
-    Consent: ConsentVersion,
-    CareMessage: CareMessageVersion,
-    StandingOrder: StandingOrderVersion,
-}
-
-
-class ServiceRuleBroken(DomainError):
-    """A change the Services / Products rules do not allow; the message says why."""
-
-
-class ImportedServiceLocked(ServiceRuleBroken):
-    """Only the price (and whether it is active) of an imported service can change."""
-
-
-class LibraryTextLocked(ServiceRuleBroken):
-    """Portrait's library texts are changed by Portrait only."""
-
-
-class SignoffNotPersonal(ServiceRuleBroken, SignatureNotPersonal):
-    """A standing-order sign-off or a consent's witness while masquerading: only the person themself."""
-
-
-# Said by the services and beside the disabled buttons while masquerading.
-SIGNOFF_NOT_PERSONAL = "sign off a standing order as the medical director"
-WITNESS_NOT_PERSONAL = "witness a patient's consent signature"
+# The fields of a custom service but its consents and care messages (many-to-many, set after the save).
+CUSTOM_FIELDS = [name for name in SERVICE_FIELDS if name not in ("consents", "care_messages")]
 
 
 @transaction.atomic
@@ -170,61 +128,6 @@ def group_save(*, medspa: Medspa, data: dict, group: ServiceGroup | None = None)
 
 
 @transaction.atomic
-def text_create(*, model: type, medspa: Medspa | None, title: str, text: str, by: User | None, **extra):
-    """Creates a consent, care message or standing order with its first version. medspa=None makes it
-    Portrait's (staff only)."""
-    document = model(medspa=medspa, title=title.strip(), **extra)
-    document.full_clean()
-    document.save()
-    VERSION_MODELS[model].objects.create(**{_parent(model): document}, number=1, text=text, created_by=by)
-    return document
-
-
-@transaction.atomic
-def text_revise(*, document, text: str, by: User | None, title: str | None = None, as_portrait: bool = False):
-    """Saves an edit as a new version; every older version stays exactly as it was. An unchanged text
-    adds no version. Library texts change only through Portrait (as_portrait)."""
-    if document.is_library and not as_portrait:
-        raise LibraryTextLocked("This text is Portrait's: create your own to change it.")
-    model = type(document)
-    document = model._base_manager.select_for_update().get(pk=document.pk)
-    if title is not None and title.strip() != document.title:
-        document.title = title.strip()
-        document.full_clean()
-        document.save(update_fields=["title", "updated_at"])
-    current = document.versions.order_by("-number").first()
-    if current is not None and current.text == text:
-        return current
-    number = (document.versions.aggregate(top=Max("number"))["top"] or 0) + 1
-    version = VERSION_MODELS[model].objects.create(
-        **{_parent(model): document}, number=number, text=text, created_by=by
-    )
-    document.save(update_fields=["updated_at"])
-    return version
-
-
-def _parent(model: type) -> str:
-    return {Consent: "consent", CareMessage: "care_message", StandingOrder: "standing_order"}[model]
-
-
-@transaction.atomic
-def standing_order_sign(*, medspa: Medspa, version: StandingOrderVersion, membership: Membership):
-    """The medspa's medical director signs the current version of a standing order: themself, never
-    someone masquerading as them."""
-    signature_personal_require(SIGNOFF_NOT_PERSONAL, error=SignoffNotPersonal)
-    if medspa.medical_director_id != membership.pk:
-        raise ServiceRuleBroken("Only your medical director can sign standing orders.")
-    if version.standing_order.medspa_id not in (None, medspa.pk):
-        raise ServiceRuleBroken("This standing order is not one of yours.")
-    if version.standing_order.current_version.pk != version.pk:
-        raise ServiceRuleBroken("A newer version of this standing order exists: sign that one.")
-    signoff, _ = StandingOrderSignoff.objects.get_or_create(
-        medspa=medspa, version=version, defaults={"signed_by": membership}
-    )
-    return signoff
-
-
-@transaction.atomic
 def product_save(*, medspa: Medspa, data: dict, product: RetailProduct | None = None) -> RetailProduct:
     product = product or RetailProduct(medspa=medspa)
     for name in ("name", "sku", "price", "taxable", "is_active"):
@@ -233,23 +136,3 @@ def product_save(*, medspa: Medspa, data: dict, product: RetailProduct | None = 
     product.full_clean()
     product.save()
     return product
-
-
-@transaction.atomic
-def consent_sign(
-    *, patient: Patient, version: ConsentVersion, signature, witnessed_by: User, ip: str | None
-) -> ConsentSignature:
-    """Records a patient's signature on one exact consent version, witnessed by `witnessed_by` in person
-    (never by someone masquerading as them)."""
-    if witnessed_by is not None:
-        signature_personal_require(WITNESS_NOT_PERSONAL, error=SignoffNotPersonal)
-    if version.consent.medspa_id not in (None, patient.medspa_id):
-        raise ServiceRuleBroken("This consent is not one of this medspa's.")
-    return ConsentSignature.objects.create(
-        medspa_id=patient.medspa_id,
-        patient=patient,
-        version=version,
-        signature=signature,
-        witnessed_by=witnessed_by,
-        ip=ip,
-    )

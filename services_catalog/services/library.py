@@ -9,7 +9,7 @@ from pathlib import Path
 from django.db import transaction
 
 from services_catalog.models import CareMessage, Consent, LibraryService, ServiceGroup, StandingOrder
-from services_catalog.services import catalog
+from services_catalog.services import texts
 
 LIBRARY_FILE = Path(__file__).resolve().parent.parent / "data" / "library.json"
 
@@ -24,7 +24,7 @@ def _text(model, entry: dict, **extra):
     existing = model.library.filter(title=entry["title"]).first()
     if existing is not None:
         return existing
-    return catalog.text_create(
+    return texts.text_create(
         model=model, medspa=None, title=entry["title"], text=entry["text"], by=None, **extra
     )
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from services_catalog.models import Consent, Service, ServiceGroup
-from services_catalog.services import catalog as services
+from services_catalog.services import texts as services
 from tests import factories
 from tests.browser import screenshot, sign_in, url_is
 

@@ -12,7 +12,9 @@ from services_catalog.models import (
     StandingOrder,
 )
 from services_catalog.selectors import catalog as selectors
-from services_catalog.services import catalog as services
+from services_catalog.services import catalog
+from services_catalog.services import errors as catalog_errors
+from services_catalog.services import texts as catalog_texts
 from tests import factories
 
 
@@ -22,7 +24,7 @@ def library(db):
 
 
 def imported(cast, library, **fields) -> Service:
-    service = services.service_import(medspa=cast.medspa_a, library_service=library)
+    service = catalog.service_import(medspa=cast.medspa_a, library_service=library)
     for name, value in fields.items():
         setattr(service, name, value)
     service.save()
@@ -76,10 +78,10 @@ class TestImport:
 
     def test_the_service_layer_refuses_it_too(self, cast, library):
         service = imported(cast, library)
-        with pytest.raises(services.ImportedServiceLocked):
-            services.service_update(service=service, data={"duration_minutes": 90})
+        with pytest.raises(catalog_errors.ImportedServiceLocked):
+            catalog.service_update(service=service, data={"duration_minutes": 90})
         # Sending the unchanged value is not a change.
-        services.service_update(service=service, data={"name": library.name, "price": Decimal("1.00")})
+        catalog.service_update(service=service, data={"name": library.name, "price": Decimal("1.00")})
 
     def test_a_library_update_reaches_the_medspa_but_its_price_stays(self, client_as, cast, library):
         service = imported(cast, library, price=Decimal("299.00"))
@@ -146,8 +148,8 @@ class TestCustom:
         assert list(service.consents.all()) == [consent] and service.is_active
 
     def test_a_custom_service_is_editable_in_full(self, client_as, cast):
-        group = services.group_save(medspa=cast.medspa_a, data={"name": "Skin"})
-        service = services.service_create(
+        group = catalog.group_save(medspa=cast.medspa_a, data={"name": "Skin"})
+        service = catalog.service_create(
             medspa=cast.medspa_a,
             data={"group": group, "name": "Peel", "price": Decimal("100"), "duration_minutes": 30},
         )
@@ -168,29 +170,29 @@ class TestCustom:
         ],
     )
     def test_bad_input_gives_field_errors_and_stores_nothing(self, client_as, cast, field, value, message):
-        group = services.group_save(medspa=cast.medspa_a, data={"name": "Skin"})
+        group = catalog.group_save(medspa=cast.medspa_a, data={"name": "Skin"})
         data = {"group": group.pk, "name": "Peel", "price": "100", "duration_minutes": "30", field: value}
         response = client_as("admin_a").post("/dashboard/services/new/", data)
         assert response.status_code == 400 and message in response.content.decode()
         assert not Service.objects.exists()
 
     def test_another_medspas_group_or_consent_cannot_be_used(self, cast):
-        theirs = services.group_save(medspa=cast.medspa_b, data={"name": "Theirs"})
-        with pytest.raises(services.ServiceRuleBroken):
-            services.service_create(
+        theirs = catalog.group_save(medspa=cast.medspa_b, data={"name": "Theirs"})
+        with pytest.raises(catalog_errors.ServiceRuleBroken):
+            catalog.service_create(
                 medspa=cast.medspa_a,
                 data={"group": theirs, "name": "X", "price": Decimal(1), "duration_minutes": 30},
             )
-        group = services.group_save(medspa=cast.medspa_a, data={"name": "Mine"})
-        their_consent = services.text_create(
+        group = catalog.group_save(medspa=cast.medspa_a, data={"name": "Mine"})
+        their_consent = catalog_texts.text_create(
             model=Consent,
             medspa=cast.medspa_b,
             title="Theirs",
             by=None,
             text="Their own consent text, not ours.",
         )
-        with pytest.raises(services.ServiceRuleBroken):
-            services.service_create(
+        with pytest.raises(catalog_errors.ServiceRuleBroken):
+            catalog.service_create(
                 medspa=cast.medspa_a,
                 data={
                     "group": group,
@@ -204,7 +206,7 @@ class TestCustom:
 
 class TestVersions:
     def test_editing_a_consent_adds_a_version_and_an_old_signature_keeps_the_old_text(self, client_as, cast):
-        consent = services.text_create(
+        consent = catalog_texts.text_create(
             model=Consent,
             medspa=cast.medspa_a,
             title="Peel consent",
@@ -212,7 +214,7 @@ class TestVersions:
             text="The original consent text the patient signs.",
         )
         patient = factories.PatientFactory(medspa=cast.medspa_a)
-        signature = services.consent_sign(
+        signature = catalog_texts.consent_sign(
             patient=patient,
             version=consent.current_version,
             signature=ContentFile(b"png", name="s.png"),
@@ -232,20 +234,20 @@ class TestVersions:
         assert "The original consent text the patient signs." in history and "Version 2" in history
 
     def test_an_unchanged_text_adds_no_version(self, cast):
-        consent = services.text_create(
+        consent = catalog_texts.text_create(
             model=Consent,
             medspa=cast.medspa_a,
             title="C",
             by=None,
             text="Same text as before, no change here.",
         )
-        services.text_revise(document=consent, text="Same text as before, no change here.", by=None)
+        catalog_texts.text_revise(document=consent, text="Same text as before, no change here.", by=None)
         assert consent.versions.count() == 1
 
     def test_the_database_refuses_to_change_a_version(self, cast):
         from django.db import DatabaseError, transaction
 
-        consent = services.text_create(
+        consent = catalog_texts.text_create(
             model=Consent,
             medspa=cast.medspa_a,
             title="C",
@@ -268,7 +270,7 @@ class TestVersions:
         director = cast.admin_a.memberships.get()
         cast.medspa_a.medical_director = director
         cast.medspa_a.save()
-        order = services.text_create(
+        order = catalog_texts.text_create(
             model=StandingOrder,
             medspa=cast.medspa_a,
             title="Peel protocol",
@@ -295,15 +297,15 @@ class TestVersions:
         assert selectors.standing_order_is_signed(cast.medspa_a, order)
 
     def test_an_admin_who_is_not_the_medical_director_cannot_sign(self, cast):
-        order = services.text_create(
+        order = catalog_texts.text_create(
             model=StandingOrder,
             medspa=cast.medspa_b,
             title="P",
             by=None,
             text="A protocol text for the medspa.",
         )
-        with pytest.raises(services.ServiceRuleBroken, match="medical director"):
-            services.standing_order_sign(
+        with pytest.raises(catalog_errors.ServiceRuleBroken, match="medical director"):
+            catalog_texts.standing_order_sign(
                 medspa=cast.medspa_b, version=order.current_version, membership=cast.admin_b.memberships.get()
             )
 
@@ -324,15 +326,15 @@ class TestActivation:
 class TestIsolation:
     def test_another_medspa_cannot_see_or_change_any_of_it(self, client_as, cast, library):
         service = imported(cast, library)
-        consent = services.text_create(
+        consent = catalog_texts.text_create(
             model=Consent,
             medspa=cast.medspa_a,
             title="Ours",
             by=None,
             text="Our own consent text for our patients.",
         )
-        group = services.group_save(medspa=cast.medspa_a, data={"name": "Ours"})
-        product = services.product_save(
+        group = catalog.group_save(medspa=cast.medspa_a, data={"name": "Ours"})
+        product = catalog.product_save(
             medspa=cast.medspa_a, data={"name": "Serum", "sku": "S1", "price": Decimal("10")}
         )
         for who in ("admin_b", "provider_b"):
@@ -475,10 +477,10 @@ def test_library_rows_and_other_medspas_rows_stay_apart_in_code_queries(cast):
     """Relations reach Portrait's texts (an unscoped default manager), but `objects` stays confined."""
     from django_scopes import scope
 
-    services.text_create(
+    catalog_texts.text_create(
         model=Consent, medspa=cast.medspa_b, title="Theirs", by=None, text="Their consent text."
     )
-    services.group_save(medspa=cast.medspa_b, data={"name": "Theirs"})
+    catalog.group_save(medspa=cast.medspa_b, data={"name": "Theirs"})
     with scope(medspa=[cast.medspa_a.pk]):
         assert not Consent.objects.exists()
         assert not ServiceGroup.objects.exists()

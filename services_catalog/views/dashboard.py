@@ -28,7 +28,8 @@ from services_catalog.models import (
     StandingOrder,
 )
 from services_catalog.selectors import catalog as catalog_selectors
-from services_catalog.services import catalog
+from services_catalog.services import catalog, errors
+from services_catalog.services import texts as catalog_texts
 
 TEXT_KINDS = {
     "consents": (Consent, "Consents", "consent"),
@@ -180,7 +181,7 @@ def text_create(request, kind: str):
     form = TextForm(request.POST or None, model=model, medspa=request.medspa)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        document = catalog.text_create(model=model, medspa=request.medspa, by=request.user, **data)
+        document = catalog_texts.text_create(model=model, medspa=request.medspa, by=request.user, **data)
         if request.htmx:
             field = "default_consents" if model is Consent else None
             choices = catalog_selectors.texts_for(model, request.medspa).order_by("medspa", "title")
@@ -216,7 +217,7 @@ def text_detail(request, kind: str, pk: int):
             request.POST or None, model=model, medspa=request.medspa, instance=document, initial=initial
         )
         if request.method == "POST" and form.is_valid():
-            version = catalog.text_revise(
+            version = catalog_texts.text_revise(
                 document=document,
                 text=form.cleaned_data["text"],
                 by=request.user,
@@ -248,7 +249,7 @@ def text_detail(request, kind: str, pk: int):
         "noun": noun,
         "signoff": signoffs.get(versions[0].pk),
         "is_medical_director": request.medspa.medical_director_id == request.membership.pk,
-        "signoff_refusal": masquerade.signature_personal_refusal(catalog.SIGNOFF_NOT_PERSONAL),
+        "signoff_refusal": masquerade.signature_personal_refusal(errors.SIGNOFF_NOT_PERSONAL),
     }
     return render(request, "services_catalog/text_detail.html", context, status=form_status(request))
 
@@ -258,7 +259,7 @@ def text_detail(request, kind: str, pk: int):
 def standing_order_sign(request, pk: int):
     standing_order = get_object_or_404(catalog_selectors.standing_orders_for(request.medspa), pk=pk)
     with refusals(request):
-        catalog.standing_order_sign(
+        catalog_texts.standing_order_sign(
             medspa=request.medspa, version=standing_order.current_version, membership=request.membership
         )
         messages.success(

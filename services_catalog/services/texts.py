@@ -1,0 +1,106 @@
+"""Consents, care messages and standing orders: each edit a new version, the medical director's sign-off, and
+a patient's signature on one exact consent version."""
+
+from django.db import transaction
+from django.db.models import Max
+
+from medspa.masquerade import signature_personal_require
+from medspa.models import Medspa, Membership, Patient, User
+from services_catalog.models import (
+    CareMessage,
+    CareMessageVersion,
+    Consent,
+    ConsentSignature,
+    ConsentVersion,
+    StandingOrder,
+    StandingOrderSignoff,
+    StandingOrderVersion,
+)
+from services_catalog.services.errors import (
+    SIGNOFF_NOT_PERSONAL,
+    WITNESS_NOT_PERSONAL,
+    LibraryTextLocked,
+    ServiceRuleBroken,
+    SignoffNotPersonal,
+)
+
+VERSION_MODELS = {
+    Consent: ConsentVersion,
+    CareMessage: CareMessageVersion,
+    StandingOrder: StandingOrderVersion,
+}
+
+
+@transaction.atomic
+def text_create(*, model: type, medspa: Medspa | None, title: str, text: str, by: User | None, **extra):
+    """Creates a consent, care message or standing order with its first version. medspa=None makes it
+    Portrait's (staff only)."""
+    document = model(medspa=medspa, title=title.strip(), **extra)
+    document.full_clean()
+    document.save()
+    VERSION_MODELS[model].objects.create(**{_parent(model): document}, number=1, text=text, created_by=by)
+    return document
+
+
+@transaction.atomic
+def text_revise(*, document, text: str, by: User | None, title: str | None = None, as_portrait: bool = False):
+    """Saves an edit as a new version; every older version stays exactly as it was. An unchanged text
+    adds no version. Library texts change only through Portrait (as_portrait)."""
+    if document.is_library and not as_portrait:
+        raise LibraryTextLocked("This text is Portrait's: create your own to change it.")
+    model = type(document)
+    document = model._base_manager.select_for_update().get(pk=document.pk)
+    if title is not None and title.strip() != document.title:
+        document.title = title.strip()
+        document.full_clean()
+        document.save(update_fields=["title", "updated_at"])
+    current = document.versions.order_by("-number").first()
+    if current is not None and current.text == text:
+        return current
+    number = (document.versions.aggregate(top=Max("number"))["top"] or 0) + 1
+    version = VERSION_MODELS[model].objects.create(
+        **{_parent(model): document}, number=number, text=text, created_by=by
+    )
+    document.save(update_fields=["updated_at"])
+    return version
+
+
+def _parent(model: type) -> str:
+    return {Consent: "consent", CareMessage: "care_message", StandingOrder: "standing_order"}[model]
+
+
+@transaction.atomic
+def standing_order_sign(*, medspa: Medspa, version: StandingOrderVersion, membership: Membership):
+    """The medspa's medical director signs the current version of a standing order: themself, never
+    someone masquerading as them."""
+    signature_personal_require(SIGNOFF_NOT_PERSONAL, error=SignoffNotPersonal)
+    if medspa.medical_director_id != membership.pk:
+        raise ServiceRuleBroken("Only your medical director can sign standing orders.")
+    if version.standing_order.medspa_id not in (None, medspa.pk):
+        raise ServiceRuleBroken("This standing order is not one of yours.")
+    if version.standing_order.current_version.pk != version.pk:
+        raise ServiceRuleBroken("A newer version of this standing order exists: sign that one.")
+    signoff, _ = StandingOrderSignoff.objects.get_or_create(
+        medspa=medspa, version=version, defaults={"signed_by": membership}
+    )
+    return signoff
+
+
+@transaction.atomic
+def consent_sign(
+    *, patient: Patient, version: ConsentVersion, signature, witnessed_by: User, ip: str | None
+) -> ConsentSignature:
+    """Records a patient's signature on one exact consent version, witnessed by `witnessed_by` in person
+    (never by someone masquerading as them)."""
+    if witnessed_by is not None:
+        signature_personal_require(WITNESS_NOT_PERSONAL, error=SignoffNotPersonal)
+    if version.consent.medspa_id not in (None, patient.medspa_id):
+        raise ServiceRuleBroken("This consent is not one of this medspa's.")
+    return ConsentSignature.objects.create(
+        medspa_id=patient.medspa_id,
+        patient=patient,
+        version=version,
+        signature=signature,
+        witnessed_by=witnessed_by,
+        ip=ip,
+    )
