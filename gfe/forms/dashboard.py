@@ -136,6 +136,8 @@ class SelfClearanceForm(forms.Form):
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     data_url = forms.CharField(max_length=400_000, widget=forms.HiddenInput, required=False)
 
+    EXAM_FIELDS = EXAM_FIELDS  # the page lists the reviewed checkboxes among them
+
     def __init__(self, *args, medspa: Medspa, signature_on_file: bool, labels=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.signature_on_file = signature_on_file

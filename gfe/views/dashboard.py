@@ -346,6 +346,7 @@ def self_clear(request, patient_pk: int):
     if refusal:
         context = {
             "patient": patient,
+            "can_clear": False,
             "refusal": refusal,
             "patient_url": dashboards.patient_url(request.dashboard, patient.pk),
         }
@@ -377,6 +378,7 @@ def self_clear(request, patient_pk: int):
         status = 400
     context = {
         "patient": patient,
+        "can_clear": True,
         "form": form,
         "profile": profile,
         "patient_url": dashboards.patient_url(request.dashboard, patient.pk),
