@@ -35,6 +35,17 @@ def medspa_field(*, empty_label: str, help_text: str, invalid_choice: str) -> fo
     )
 
 
+def effective_date_check(form, cleaned: dict, what: str) -> None:
+    """Puts an error on the form's effective date when it is before today in the chosen medspa's time zone."""
+    medspa, day = form.medspa_chosen(), cleaned.get("effective_date")
+    if medspa is not None and day is not None and day < clock.today(medspa):
+        form.add_error(
+            "effective_date",
+            f"{what} cannot be in the past (today is "
+            f"{clock.today(medspa):%b %-d, %Y} in {medspa.name}'s time zone).",
+        )
+
+
 class TransitionTermsForm(forms.Form):
     """The terms of a transition: Launch or Flex (with its split), the first day on the new model, and
     whether the medspa keeps its coordinator."""
@@ -86,13 +97,7 @@ class TransitionTermsForm(forms.Form):
                 )
         else:
             cleaned["flex_revenue_split_percent"] = None
-        medspa, day = self.medspa_chosen(), cleaned.get("effective_date")
-        if medspa is not None and day is not None and day < clock.today(medspa):
-            self.add_error(
-                "effective_date",
-                f"The effective date cannot be in the past (today is "
-                f"{clock.today(medspa):%b %-d, %Y} in {medspa.name}'s time zone).",
-            )
+        effective_date_check(self, cleaned, "The effective date")
         return cleaned
 
     def terms(self) -> approval.TransitionTerms:
@@ -159,13 +164,7 @@ class CoordinatorLeavesForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        medspa, day = self.medspa_chosen(), cleaned.get("effective_date")
-        if medspa is not None and day is not None and day < clock.today(medspa):
-            self.add_error(
-                "effective_date",
-                f"The first day without the coordinator cannot be in the past (today is "
-                f"{clock.today(medspa):%b %-d, %Y} in {medspa.name}'s time zone).",
-            )
+        effective_date_check(self, cleaned, "The first day without the coordinator")
         return cleaned
 
     def terms(self) -> approval.TransitionTerms:
