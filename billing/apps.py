@@ -6,10 +6,10 @@ class BillingConfig(AppConfig):
     verbose_name = "Monthly billing"
 
     def ready(self) -> None:
-        from billing import services
-        from billing.panels import account_settings_context
+        from billing.selectors.account_settings import account_settings_context
+        from billing.services.plans import plan_follow
         from medspa.panels import ACCOUNT_SETTINGS, Panel
         from medspa.plan_changes import PLAN_FOLLOWERS
 
-        PLAN_FOLLOWERS.register(services.plan_follow)
+        PLAN_FOLLOWERS.register(plan_follow)
         ACCOUNT_SETTINGS.register(Panel("billing/_account_settings.html", account_settings_context, order=20))

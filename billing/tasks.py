@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django_scopes import scopes_disabled
 
-from billing import services
+from billing.services import bills as billing_bills
 from medspa.models import Medspa
 from medspa.tenancy import medspa_scope
 
@@ -28,7 +28,7 @@ def bills_make(medspa_id: int) -> int:
     with medspa_scope(medspa_id):
         medspa = Medspa.objects.get(pk=medspa_id)
         made = 0
-        for month in services.months_to_bill(medspa):
-            _, new = services.bill_generate(medspa=medspa, month=month)
+        for month in billing_bills.months_to_bill(medspa):
+            _, new = billing_bills.bill_generate(medspa=medspa, month=month)
             made += new
         return made

@@ -174,7 +174,8 @@ CELERY_BEAT_SCHEDULE = {
     "gfe-clearances-expire": {"task": "gfe.tasks.clearances_expire_nightly", "schedule": 86400.0},
     "gfe-clearance-expiry-reminders": {"task": "gfe.tasks.clearance_expiry_reminders", "schedule": 86400.0},
     # Transition steps run on their dates (in each medspa's time zone); OpenPhone transfers are polled; a step
-    # whose worker stopped is run again once its lease (transition.services.STEP_LEASE, minutes) runs out.
+    # whose worker stopped is run again once its lease (transition.services.base.STEP_LEASE, minutes) runs
+    # out.
     "transition-steps-due": {"task": "transition.tasks.steps_due", "schedule": 60.0},
     # Noon UTC on the 1st is past midnight in every US time zone, so "last month" is over everywhere.
     "bills-monthly": {

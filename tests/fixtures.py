@@ -27,7 +27,7 @@ from tests.stub_server import (
     TIGERCONNECT_SECRET,
     StubServer,
 )
-from transition import services as transition_services
+from transition.services import base as transition_base
 
 # Playwright's sync API runs an event loop in the test thread; Django's async-safety guard would refuse
 # the ORM calls that the tests (not the server) make around it.
@@ -330,7 +330,7 @@ def legacy(cast, configured):
     medspa.save()
     # On Legacy for a year already: bills of the effective month do not depend on today's date.
     PlanPeriod.objects.filter(medspa=medspa).update(starts_on=clock.today(medspa) - timedelta(days=365))
-    tools = transition_services.legacy_tools(medspa)
+    tools = transition_base.legacy_tools(medspa)
     tools.openphone_number_id, tools.openphone_number = "PN1", "(555) 555-0100"
     tools.tigerconnect_group_id, tools.tigerconnect_user_ids = "G1", ["U1", "U2"]
     tools.acuity_calendar_ids = [11]

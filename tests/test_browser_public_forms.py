@@ -29,8 +29,10 @@ from scheduling.models import Appointment, AppointmentStatus
 from services_catalog.services import catalog
 from tests import factories
 from tests.browser import draw_signature, eventually, no_csp_violations_nor_server_errors, sign_in
-from transition import services as transition_services
-from transition.models import ConfirmationParty, ReleaseConfirmation
+from transition.models import ReleaseConfirmation
+from transition.models.records import ConfirmationParty
+from transition.services import approval as transition_approval
+from transition.services import confirmations as transition_confirmations
 
 pytestmark = pytest.mark.browser
 
@@ -239,15 +241,17 @@ def test_the_provider_confirms_the_openphone_release_through_the_emailed_link(
     medspa, admin = live_cast.medspa_a, live_cast.admin_a
     medspa.business_model, medspa.keeps_coordinator = "legacy", True
     medspa.save()
-    transition = transition_services.transition_schedule(
+    transition = transition_approval.transition_schedule(
         medspa=medspa,
         by=live_cast.staff,
-        terms=transition_services.TransitionTerms(
+        terms=transition_approval.TransitionTerms(
             "launch", clock.today(medspa) + timedelta(days=7), False, None
         ),
     )
-    transition_services.openphone_account_set(transition=transition, by=admin, email="owner@glow.example")
-    transition_services.openphone_acknowledge(transition=transition, by=admin)
+    transition_confirmations.openphone_account_set(
+        transition=transition, by=admin, email="owner@glow.example"
+    )
+    transition_confirmations.openphone_acknowledge(transition=transition, by=admin)
 
     sign_in(page, live_server, admin)
     open_link(page, live_server, emailed_path(r"/transition/confirm/[^/\s]+/", admin.email))

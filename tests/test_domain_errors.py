@@ -36,8 +36,8 @@ APPS = [
 NOT_DOMAIN = {
     "medspa.messaging.sms.SmsError": "the SMS provider did not take a message: a failure the task retries",
     "scheduling.notifications.UnknownKind": "a notification kind no code sends: a programming error",
-    "billing.services.PlanMissing": "a medspa without a plan is a bug to fix, not a request to refuse",
-    "transition.services.LeaseLost": "a run whose lease another run took: it stops without recording",
+    "billing.services.plans.PlanMissing": "a medspa without a plan is a bug to fix, not a request to refuse",
+    "transition.services.base.LeaseLost": "a run whose lease another run took: it stops without recording",
     "transition.integrations.base.NotConfigured": "an integration without settings: recorded on the step",
     "transition.integrations.base.IntegrationError": "the vendor refused or did not answer: retried",
 }

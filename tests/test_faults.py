@@ -59,8 +59,10 @@ from providers import checkout
 from providers.models import CareMessageLog, Sale
 from scheduling.models import Appointment, NotificationLog
 from tests import factories
-from transition import services as transition_services
-from transition.models import ConfirmationEmail, StepKind, StepStatus
+from transition.models import ConfirmationEmail
+from transition.models.transitions import StepKind, StepStatus
+from transition.services import confirmations as transition_confirmations
+from transition.services import runner as transition_runner
 from transition.tests import test_transition as transition_tests
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -594,7 +596,7 @@ def test_a_vendor_that_does_not_answer_is_reported_retried_later_and_then_succee
     step = transition_tests.steps(transition)[StepKind.TIGERCONNECT]
     assert (step.status, step.attempts) == (StepStatus.PENDING, 1)
     assert step.detail.startswith(
-        f"Attempt 1 of {transition_services.MAX_ATTEMPTS} failed (TigerConnect did not answer within "
+        f"Attempt 1 of {transition_runner.MAX_ATTEMPTS} failed (TigerConnect did not answer within "
         f"{settings.INTEGRATION_TIMEOUT_SECONDS:g} s."
     ), step.detail
     assert vendors.state.tc_users["U1"] == "active"
@@ -800,8 +802,12 @@ def _step_run(request):
 def _confirmation_email(request):
     cast, medspa = request.getfixturevalue("cast"), request.getfixturevalue("legacy")["medspa"]
     transition = transition_tests.schedule(cast, medspa, transition_tests.effective(medspa, 0), keeps=False)
-    transition_services.openphone_account_set(transition=transition, by=cast.admin_a, email="me@own.example")
-    transition_services.openphone_acknowledge(transition=transition, by=cast.admin_a)  # asks for the link
+    transition_confirmations.openphone_account_set(
+        transition=transition, by=cast.admin_a, email="me@own.example"
+    )
+    transition_confirmations.openphone_acknowledge(
+        transition=transition, by=cast.admin_a
+    )  # asks for the link
     email = transition.confirmation_emails.get()
     return Drill((email.pk, medspa.pk), _outbox)
 
@@ -1048,9 +1054,11 @@ def test_asking_again_for_the_confirmation_link_sends_it_again(
 ):
     medspa = request.getfixturevalue("legacy")["medspa"]
     transition = transition_tests.schedule(cast, medspa, transition_tests.effective(medspa, 0), keeps=False)
-    transition_services.openphone_account_set(transition=transition, by=cast.admin_a, email="me@own.example")
+    transition_confirmations.openphone_account_set(
+        transition=transition, by=cast.admin_a, email="me@own.example"
+    )
     for _ in range(2):  # once per request: the claim is per emailing, not per transition
         with django_capture_on_commit_callbacks(execute=True):
-            transition_services.openphone_acknowledge(transition=transition, by=cast.admin_a)
+            transition_confirmations.openphone_acknowledge(transition=transition, by=cast.admin_a)
     assert [m.to for m in mail.outbox] == [[cast.admin_a.email]] * 2
     assert all(email.sent_at for email in transition.confirmation_emails.all())

@@ -591,8 +591,9 @@ def world(cast) -> dict:
 def transition_world(cast) -> dict:
     """A scheduled transition of medspa A (letting the coordinator go, its OpenPhone account entered and
     acknowledged), its plan, an Acuity appointment the import could not place, and the provider's link."""
-    from transition import services as transition_services
     from transition.models import AcuityBooking, Transition
+    from transition.services import approval as transition_approval
+    from transition.services import confirmations as transition_confirmations
 
     medspa = cast.medspa_a
     transition = Transition.objects.create(
@@ -602,7 +603,7 @@ def transition_world(cast) -> dict:
         openphone_account_by=cast.admin_a, openphone_account_at=timezone.now(),
         openphone_acknowledged_at=timezone.now(),
     )  # fmt: skip
-    steps = transition_services.plan_make(transition)
+    steps = transition_approval.plan_make(transition)
     booking = AcuityBooking.objects.create(
         medspa=medspa, transition=transition, acuity_id=9001, start=timezone.now() + timedelta(days=10),
         duration_minutes=30, first_name="Dana", last_name="W", status="conflict", reason="No patient record.",
@@ -611,17 +612,17 @@ def transition_world(cast) -> dict:
         "transition": transition,
         "transition_step": steps[0],
         "acuity_booking": booking,
-        "confirm_token": transition_services.confirmation_token(transition, cast.admin_a),
+        "confirm_token": transition_confirmations.confirmation_token(transition, cast.admin_a),
     }
 
 
 def billing_world(cast) -> dict:
     """Medspa A's bill of last month (a month is billed once it is over)."""
-    from billing import services as billing
+    from billing.services import bills as billing_bills
     from providers import earnings
 
     last_month = earnings.month_start(timezone.localdate(timezone=cast.medspa_a.tz), 1)
-    bill, _ = billing.bill_generate(medspa=cast.medspa_a, month=last_month)
+    bill, _ = billing_bills.bill_generate(medspa=cast.medspa_a, month=last_month)
     return {"bill": bill}
 
 

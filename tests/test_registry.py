@@ -1,7 +1,7 @@
 """The one way apps plug into the apps below them: a registry the lower app reads, filled by the higher apps
 from their AppConfig.ready."""
 
-from billing.services import plan_follow
+from billing.services.plans import plan_follow
 from gfe.services.clearances import BOOKED_SERVICES
 from inventory_orders.services.cart import carts_follow_plan
 from medspa.onboarding import STEPS

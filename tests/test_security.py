@@ -333,12 +333,15 @@ def test_every_append_only_table_refuses_update_and_delete(client_as, cast, sett
     from gfe.services import routing as gfe_services
     from providers import charting, checkout
     from services_catalog.services import texts as catalog
-    from transition import services as transition_services
+    from transition.services import base as transition_base
+    from transition.services import confirmations as transition_confirmations
 
     settings.MEDIA_ROOT = tmp_path
     things = table_world(cast)
-    transition_services.portrait_confirm(transition=things["transition"], by=cast.staff, ip="203.0.113.7")
-    transition_services.legacy_tools(cast.medspa_a).save()
+    transition_confirmations.portrait_confirm(
+        transition=things["transition"], by=cast.staff, ip="203.0.113.7"
+    )
+    transition_base.legacy_tools(cast.medspa_a).save()
     gfe_services.gfe_settings_update(medspa=cast.medspa_a, data={"validity_months": 6})
     sale = things["paid_sale"]
     checkout.sale_refund(

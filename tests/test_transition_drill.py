@@ -20,8 +20,11 @@ from django.utils import timezone
 from tests.stub_server import TC
 from tests.test_delivery_drill import _stop, _wait_for
 from tests.test_faults import RedisProcess, broker_at
-from transition import services, tasks
-from transition.models import StepKind, StepStatus, TransitionStep
+from transition import tasks
+from transition.models import TransitionStep
+from transition.models.transitions import StepKind, StepStatus
+from transition.services import base as transition_base
+from transition.services import runner as transition_runner
 from transition.tests.test_transition import effective, schedule, steps
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,14 +88,18 @@ def test_a_worker_killed_mid_step_leaves_it_on_its_lease_and_the_sweep_finishes_
 
         step.refresh_from_db()
         assert step.status == StepStatus.IN_PROGRESS and step.attempts == 1
-        assert timezone.now() < step.lease_until <= timezone.now() + services.STEP_LEASE  # minutes, renewed
-        assert step.pk not in dict(services.steps_due())  # inside its lease the worker may still be at it
+        assert (
+            timezone.now() < step.lease_until <= timezone.now() + transition_base.STEP_LEASE
+        )  # minutes, renewed
+        assert step.pk not in dict(
+            transition_runner.steps_due()
+        )  # inside its lease the worker may still be at it
         assert stub.state.tc_users == {"U1": "deactivated", "U2": "active"}
 
         # The lease runs out: the clock moved past it (the worker process keeps the real one).
         TransitionStep.objects.filter(pk=step.pk).update(
-            started_at=F("started_at") - services.STEP_LEASE,
-            lease_until=F("lease_until") - services.STEP_LEASE,
+            started_at=F("started_at") - transition_base.STEP_LEASE,
+            lease_until=F("lease_until") - transition_base.STEP_LEASE,
         )
         second = _worker(broker, tmp_path, output)
         try:

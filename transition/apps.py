@@ -7,7 +7,7 @@ class TransitionConfig(AppConfig):
 
     def ready(self) -> None:
         from medspa.panels import ACCOUNT_SETTINGS, Panel
-        from transition.panels import account_settings_context
+        from transition.selectors.account_settings import account_settings_context
 
         ACCOUNT_SETTINGS.register(
             Panel("transition/_account_settings.html", account_settings_context, order=10)

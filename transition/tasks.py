@@ -6,13 +6,13 @@ from celery import shared_task
 from django_scopes import scopes_disabled
 
 from medspa.tenancy import medspa_scope
-from transition import confirmation_emails, services
+from transition.services import confirmation_emails, runner
 
 
 @shared_task
 def steps_due() -> int:
     with scopes_disabled():
-        due = services.steps_due()
+        due = runner.steps_due()
     for step_id, medspa_id in due:
         step_run.delay(step_id, medspa_id)
     return len(due)
@@ -21,7 +21,7 @@ def steps_due() -> int:
 @shared_task
 def step_run(step_id: int, medspa_id: int) -> None:
     with medspa_scope(medspa_id):
-        services.step_run(step_id=step_id)
+        runner.step_run(step_id=step_id)
 
 
 @shared_task

@@ -11,8 +11,10 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django_scopes import scopes_disabled
 
-from billing import services, tasks
+from billing import tasks
 from billing.models import Bill, BillLine, PlanPeriod
+from billing.services import bills as billing_bills
+from billing.services import plans as billing_plans
 from gfe.models import GfeRequest
 from medspa import clock
 from medspa.models import Medspa
@@ -36,12 +38,12 @@ def plan(medspa, *periods):
 
 
 def lines(medspa, month=NOV) -> list[tuple[str, str, Decimal]]:
-    return [(line.kind, line.description, line.amount) for line in services.bill_lines(medspa, month)]
+    return [(line.kind, line.description, line.amount) for line in billing_bills.bill_lines(medspa, month)]
 
 
 def after(month: date, medspa) -> datetime:
     """Noon on the first day after the month, on the medspa's clock."""
-    return datetime.combine(services.month_last(month) + timedelta(days=1), time(12), tzinfo=medspa.tz)
+    return datetime.combine(billing_bills.month_last(month) + timedelta(days=1), time(12), tzinfo=medspa.tz)
 
 
 def test_a_whole_month_on_launch_without_a_coordinator_has_nothing_to_bill(cast):
@@ -92,7 +94,7 @@ def test_a_launch_medspa_changing_its_coordinator_on_the_16th_pays_half(cast, be
     assert lines(cast.medspa_a) == [
         ("coordinator_fee", f"Patient Care Coordinator, {days} (15 of 30 days)", Decimal("500.00"))
     ]
-    assert "pays 15/30 of it: $500.00" in services.PRORATION_RULE
+    assert "pays 15/30 of it: $500.00" in billing_bills.PRORATION_RULE
 
 
 def test_a_coordinator_added_on_launch_is_billed_from_that_day(cast):
@@ -147,7 +149,7 @@ def test_no_bill_of_any_model_carries_a_platform_fee(cast, periods, total):
     medspa = cast.medspa_a
     plan(medspa, *periods)
     with time_machine.travel(after(NOV, medspa)):
-        bill, _ = services.bill_generate(medspa=medspa, month=NOV)
+        bill, _ = billing_bills.bill_generate(medspa=medspa, month=NOV)
     made = list(bill.lines.all())
     assert {line.kind for line in made} <= {BillLine.Kind.COORDINATOR_FEE}
     assert not any("platform" in line.description.lower() for line in made)
@@ -162,7 +164,7 @@ def test_the_database_refuses_a_new_platform_fee_line_and_keeps_the_old_ones_rea
     medspa = cast.medspa_a
     plan(medspa, ("launch", True, date(2026, 1, 1), None))
     with time_machine.travel(after(NOV, medspa)):
-        bill, _ = services.bill_generate(medspa=medspa, month=NOV)
+        bill, _ = billing_bills.bill_generate(medspa=medspa, month=NOV)
     with pytest.raises(DatabaseError, match="no longer billed"), transaction.atomic():
         BillLine.objects.create(
             medspa=medspa, bill=bill, position=9, kind="platform_fee", description="Launch fee", amount=1
@@ -216,11 +218,11 @@ def test_existing_medspas_get_their_plan_from_the_day_they_were_made(cast):
 def test_reading_the_plans_never_makes_one(cast):
     """The billing page's estimate reads the plans; a medspa without one is a bug that says so."""
     medspa = cast.medspa_a
-    [period] = services.plan_periods(medspa)  # made with the medspa (billing.services.plan_follow)
+    [period] = billing_plans.plan_periods(medspa)  # made with the medspa (billing.services.plan_follow)
     assert (period.business_model, period.ends_on) == ("launch", None)
     PlanPeriod.objects.filter(medspa=medspa).delete()
-    with pytest.raises(services.PlanMissing):
-        services.plan_periods(medspa)
+    with pytest.raises(billing_plans.PlanMissing):
+        billing_plans.plan_periods(medspa)
     assert not PlanPeriod.objects.filter(medspa=medspa).exists()
 
 
@@ -238,7 +240,9 @@ def test_urgent_gfe_fees_are_billed_in_the_month_they_were_asked(cast):
         )
         GfeRequest.objects.filter(pk=request.pk).update(created_at=when.replace(tzinfo=medspa.tz))
     GfeRequest.objects.create(medspa=medspa, patient=patient, route="portrait")  # not urgent
-    (urgent,) = [line for line in services.bill_lines(medspa, NOV) if line.kind == BillLine.Kind.URGENT_GFE]
+    (urgent,) = [
+        line for line in billing_bills.bill_lines(medspa, NOV) if line.kind == BillLine.Kind.URGENT_GFE
+    ]
     assert (urgent.quantity, urgent.amount) == (2, Decimal("150.00"))
 
 
@@ -247,8 +251,10 @@ def test_the_flex_share_of_the_month_is_billed(cast, world, provider):
     medspa.business_model, medspa.flex_revenue_split_percent = "flex", Decimal("20")
     medspa.save()
     factories.paid_visit(world, provider, cast.admin_a)  # $300 paid now: Portrait's share is $60
-    month = services.earnings.month_start(clock.today(medspa))
-    (share,) = [line for line in services.bill_lines(medspa, month) if line.kind == BillLine.Kind.FLEX_SHARE]
+    month = billing_bills.earnings.month_start(clock.today(medspa))
+    (share,) = [
+        line for line in billing_bills.bill_lines(medspa, month) if line.kind == BillLine.Kind.FLEX_SHARE
+    ]
     assert share.amount == Decimal("60.00")
 
 
@@ -257,12 +263,12 @@ def test_a_month_is_billed_once_it_is_over(cast):
     plan(medspa, ("launch", True, date(2026, 1, 1), None))
     with (
         time_machine.travel(datetime(2026, 11, 30, 23, 59, tzinfo=medspa.tz)),
-        pytest.raises(services.MonthNotOver),
+        pytest.raises(billing_bills.MonthNotOver),
     ):
-        services.bill_generate(medspa=medspa, month=NOV)
+        billing_bills.bill_generate(medspa=medspa, month=NOV)
     with time_machine.travel(after(NOV, medspa)):
-        bill, made = services.bill_generate(medspa=medspa, month=date(2026, 11, 17))
-        again, made_again = services.bill_generate(medspa=medspa, month=NOV)
+        bill, made = billing_bills.bill_generate(medspa=medspa, month=date(2026, 11, 17))
+        again, made_again = billing_bills.bill_generate(medspa=medspa, month=NOV)
     assert (made, made_again, again.pk) == (True, False, bill.pk)
     assert (bill.month, bill.number, bill.total) == (NOV, f"202611-{medspa.pk:05d}", Decimal("1000.00"))
 
@@ -288,7 +294,9 @@ def test_two_workers_billing_the_same_month_at_once_make_one_bill(transactional_
         try:
             with scopes_disabled(), time_machine.travel(after(NOV, medspa)):
                 barrier.wait()
-                results.append(services.bill_generate(medspa=Medspa.objects.get(pk=medspa.pk), month=NOV)[1])
+                results.append(
+                    billing_bills.bill_generate(medspa=Medspa.objects.get(pk=medspa.pk), month=NOV)[1]
+                )
         finally:
             connection.close()
 
@@ -308,7 +316,7 @@ def test_bills_are_never_changed(cast):
     medspa = cast.medspa_a
     plan(medspa, ("launch", True, date(2026, 1, 1), None))
     with time_machine.travel(after(NOV, medspa)):
-        bill, _ = services.bill_generate(medspa=medspa, month=NOV)
+        bill, _ = billing_bills.bill_generate(medspa=medspa, month=NOV)
     with pytest.raises(DatabaseError, match="Cannot"), transaction.atomic():
         Bill.objects.filter(pk=bill.pk).update(total=Decimal("1"))
     with pytest.raises(DatabaseError, match="Cannot"), transaction.atomic():

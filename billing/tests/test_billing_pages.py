@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from billing import services
 from billing.models import Bill, BillLine, PlanPeriod
+from billing.services import bills as billing_bills
+from billing.services import plans as billing_plans
 from medspa.money import money_format
 from providers import earnings
 from tests.pdfs import pdf_text
@@ -29,7 +30,7 @@ def month_back(medspa, months: int):
 
 def plan_since(medspa, starts_on):
     """The medspa on its current plan since `starts_on` (its only period, moved back)."""
-    services.plan_periods(medspa)  # raises if the medspa had none: the update below would do nothing
+    billing_plans.plan_periods(medspa)  # raises if the medspa had none: the update below would do nothing
     PlanPeriod.objects.filter(medspa=medspa).update(starts_on=starts_on)
 
 
@@ -44,7 +45,7 @@ def bills_of(medspa, months: int) -> list[Bill]:
     """The bills of the last `months` full months, oldest first."""
     plan_since(medspa, month_back(medspa, months + 1))
     return [
-        services.bill_generate(medspa=medspa, month=month_back(medspa, back))[0]
+        billing_bills.bill_generate(medspa=medspa, month=month_back(medspa, back))[0]
         for back in range(months, 0, -1)
     ]
 
@@ -94,7 +95,7 @@ def test_a_month_with_nothing_to_bill_gets_a_zero_bill_that_says_so(cast, client
     for $0.00, so it is on record (and the monthly job does not come back to it), and every view says why."""
     (bill,) = bills_of(cast.medspa_a, 1)
     assert (bill.total, bill.lines.count()) == (Decimal("0.00"), 0)
-    assert bill.month not in services.months_to_bill(cast.medspa_a)
+    assert bill.month not in billing_bills.months_to_bill(cast.medspa_a)
     client = client_as("admin_a")
     listing = client.get(reverse("billing:list")).content.decode()
     assert '$0.00 <span class="muted">(nothing to bill)</span>' in listing
@@ -140,7 +141,7 @@ def test_a_bill_shows_its_lines_and_total(cast, client_as):
     medspa = with_coordinator(cast.medspa_a)
     last_month = month_back(medspa, 1)
     plan_since(medspa, last_month + timedelta(days=10))  # a partial month: prorated by days
-    bill, _ = services.bill_generate(medspa=medspa, month=last_month)
+    bill, _ = billing_bills.bill_generate(medspa=medspa, month=last_month)
     line = bill.lines.get()
     assert line.kind == "coordinator_fee" and Decimal("0") < line.amount < Decimal("1000.00")
     page = client_as("admin_a").get(reverse("billing:detail", args=[bill.pk])).content.decode()
@@ -181,7 +182,7 @@ def test_the_pdf_of_a_medspa_with_characters_outside_latin1(cast, client_as):
     medspa.save()
     last_month = month_back(medspa, 1)
     plan_since(medspa, last_month + timedelta(days=3))  # the line says "Mon d–Mon d, Y" (an en dash)
-    bill, _ = services.bill_generate(medspa=medspa, month=last_month)
+    bill, _ = billing_bills.bill_generate(medspa=medspa, month=last_month)
     assert "–" in bill.lines.get().description
     response = client_as("admin_a").get(reverse("billing:pdf", args=[bill.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")

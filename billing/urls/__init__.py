@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from billing import views
+from billing.views import bills
 
 app_name = "billing"
 urlpatterns = [
-    path("", views.bill_list, name="list"),
-    path("<int:pk>/", views.bill_detail, name="detail"),
-    path("<int:pk>/pdf/", views.bill_pdf, name="pdf"),
+    path("", bills.bill_list, name="list"),
+    path("<int:pk>/", bills.bill_detail, name="detail"),
+    path("<int:pk>/pdf/", bills.bill_pdf, name="pdf"),
 ]

@@ -3,11 +3,11 @@
 
 from django.urls import path
 
-from billing import views_staff
+from billing.views import staff
 
 urlpatterns = [
-    path("", views_staff.bill_list, name="list"),
-    path("run/", views_staff.bills_run, name="run"),
-    path("<int:pk>/", views_staff.bill_detail, name="detail"),
-    path("<int:pk>/pdf/", views_staff.bill_pdf, name="pdf"),
+    path("", staff.bill_list, name="list"),
+    path("run/", staff.bills_run, name="run"),
+    path("<int:pk>/", staff.bill_detail, name="detail"),
+    path("<int:pk>/pdf/", staff.bill_pdf, name="pdf"),
 ]

@@ -15,8 +15,9 @@ from medspa import clock
 from medspa.models import Medspa, Membership
 from medspa.models.tenancy import BusinessModel, Credential
 from scheduling.models import Location
-from transition import services
 from transition.models import Transition
+from transition.services import approval as transition_approval
+from transition.services import base as transition_base
 
 LEGACY_PEOPLE = [
     DemoUser("alex.kim@serenityskin.example", "Dr. Alex Kim", "admin+provider", Credential.MD, "Owner", True),
@@ -70,7 +71,7 @@ def legacy_seed() -> Medspa:
         location.providers.set(providers)
     location_seed(location, providers)
     appointments_seed(location, count=6)
-    tools = services.legacy_tools(medspa)
+    tools = transition_base.legacy_tools(medspa)
     if not tools.openphone_number_id:
         tools.openphone_number_id, tools.openphone_number = "PNdemo0142", "(617) 555-0142"
         tools.tigerconnect_group_id, tools.tigerconnect_user_ids = "serenity-support", ["tc-alex-kim"]
@@ -81,13 +82,13 @@ def legacy_seed() -> Medspa:
         medspa.business_model == BusinessModel.LEGACY
         and not Transition.objects.filter(medspa=medspa).exists()
     ):
-        terms = services.TransitionTerms(
+        terms = transition_approval.TransitionTerms(
             BusinessModel.LAUNCH,
             clock.today(medspa) + timedelta(days=14),
             False,
             note="We would like to run our own scheduling and phone from next month.",
         )
-        services.transition_request(medspa=medspa, by=owner.user, terms=terms)
+        transition_approval.transition_request(medspa=medspa, by=owner.user, terms=terms)
     return medspa
 
 

@@ -29,10 +29,10 @@ from medspa import tasks as medspa_tasks
 from medspa.models import Invitation
 from services_catalog.services import catalog
 from tests import factories
-from transition import confirmation_emails
-from transition import services as transition_services
 from transition import tasks as transition_tasks
 from transition.models import ConfirmationEmail
+from transition.services import confirmation_emails
+from transition.services import confirmations as transition_confirmations
 from transition.tests import test_transition as transition_tests
 
 EXAM = {"history_reviewed": True, "medications_reviewed": True, "allergies_reviewed": True,
@@ -94,8 +94,12 @@ def _decided_request(request):
 def _confirmation(request):
     cast, medspa = request.getfixturevalue("cast"), request.getfixturevalue("legacy")["medspa"]
     transition = transition_tests.schedule(cast, medspa, transition_tests.effective(medspa, 0), keeps=False)
-    transition_services.openphone_account_set(transition=transition, by=cast.admin_a, email="me@own.example")
-    transition_services.openphone_acknowledge(transition=transition, by=cast.admin_a)  # asks for the link
+    transition_confirmations.openphone_account_set(
+        transition=transition, by=cast.admin_a, email="me@own.example"
+    )
+    transition_confirmations.openphone_acknowledge(
+        transition=transition, by=cast.admin_a
+    )  # asks for the link
     return transition.confirmation_emails.get(), cast.admin_a.email
 
 

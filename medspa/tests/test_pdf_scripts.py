@@ -8,8 +8,8 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from billing import services as billing_services
 from billing.models import Bill
+from billing.services import bills as billing_bills
 from billing.tests.test_billing_pages import month_back, plan_since
 from gfe.services import decisions as gfe_services
 from gfe.tests.test_gfe_provider import active_service, member, png_bytes
@@ -73,7 +73,7 @@ def test_the_bill_pdf_prints_the_medspas_name_and_address_in_their_script(cast, 
     medspa.save()
     last_month = month_back(medspa, 1)
     plan_since(medspa, last_month)
-    bill, _ = billing_services.bill_generate(medspa=medspa, month=last_month)
+    bill, _ = billing_bills.bill_generate(medspa=medspa, month=last_month)
     response = client_as("admin_a").get(reverse("billing:pdf", args=[bill.pk]))
     printed(response.content, first, last, font)
     assert pdf_shows(response.content, f"1 {last} Street")
@@ -87,7 +87,7 @@ def test_punctuation_and_latin_letters_outside_latin1_print_as_written(cast, cli
     medspa.save()
     last_month = month_back(medspa, 1)
     plan_since(medspa, last_month + timedelta(days=3))  # the line says "Mon d–Mon d, Y" (an en dash)
-    bill, _ = billing_services.bill_generate(medspa=medspa, month=last_month)
+    bill, _ = billing_bills.bill_generate(medspa=medspa, month=last_month)
     text = pdf_text(client_as("admin_a").get(reverse("billing:pdf", args=[bill.pk])).content)
     for written in ("Glöw 美 – “Spa”", "Glöw’s 美容 — Studio", "1 Łódź Street", "São Paulo", "–"):
         assert written in text
@@ -102,7 +102,7 @@ def test_a_bill_pdf_shows_the_business_as_recorded_when_the_bill_was_made(cast, 
     medspa.save()
     last_month = month_back(medspa, 1)
     plan_since(medspa, last_month)
-    bill, _ = billing_services.bill_generate(medspa=medspa, month=last_month)
+    bill, _ = billing_bills.bill_generate(medspa=medspa, month=last_month)
     medspa.name, medspa.dba = "Radiance Holdings Inc", "Radiance"
     medspa.shipping_line1, medspa.shipping_line2 = "99 Ocean Avenue", ""
     medspa.shipping_city, medspa.shipping_state, medspa.shipping_postal_code = "Miami", "FL", "33139"

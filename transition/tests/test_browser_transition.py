@@ -19,15 +19,9 @@ from playwright.sync_api import Page, expect
 
 from medspa import clock
 from tests.browser import eventually, no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
-from transition.models import (
-    OPENPHONE_ACKNOWLEDGEMENT,
-    ConfirmationParty,
-    StepKind,
-    StepStatus,
-    Transition,
-    TransitionStatus,
-    TransitionStep,
-)
+from transition.models import Transition, TransitionStep
+from transition.models.records import ConfirmationParty
+from transition.models.transitions import OPENPHONE_ACKNOWLEDGEMENT, StepKind, StepStatus, TransitionStatus
 
 pytestmark = pytest.mark.browser
 

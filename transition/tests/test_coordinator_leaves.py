@@ -13,21 +13,19 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from billing import services as billing
 from billing.models import BillLine, PlanPeriod
+from billing.services import bills as billing_bills
 from medspa import clock
 from medspa.models import Membership
 from tests import factories
-from transition import services, tasks
-from transition.models import (
-    StepKind,
-    StepStatus,
-    TimelineEntry,
-    Transition,
-    TransitionKind,
-    TransitionStatus,
-    TransitionStep,
-)
+from transition import tasks
+from transition.models import TimelineEntry, Transition, TransitionStep
+from transition.models.transitions import StepKind, StepStatus, TransitionKind, TransitionStatus
+from transition.services import approval as transition_approval
+from transition.services import base as transition_base
+from transition.services import by_hand as transition_by_hand
+from transition.services import confirmations as transition_confirmations
+from transition.services import runner as transition_runner
 
 PAGE = "/dashboard/settings/transition/"
 LEAVE = "/dashboard/settings/transition/coordinator-leaves/"
@@ -51,8 +49,8 @@ def at(medspa, day: date, hour: int = 9):
 
 
 def let_go(cast, medspa, day: date, *, by=None) -> Transition:
-    terms = services.coordinator_leaves_terms(medspa=medspa, effective_date=day)
-    return services.transition_schedule(medspa=medspa, by=by or cast.staff, terms=terms)
+    terms = transition_approval.coordinator_leaves_terms(medspa=medspa, effective_date=day)
+    return transition_approval.transition_schedule(medspa=medspa, by=by or cast.staff, terms=terms)
 
 
 def steps(transition) -> dict:
@@ -62,18 +60,20 @@ def steps(transition) -> dict:
 def coordinator_lines(medspa, month: date) -> list[tuple[str, Decimal]]:
     return [
         (line.description, line.amount)
-        for line in billing.bill_lines(medspa, month)
+        for line in billing_bills.bill_lines(medspa, month)
         if line.kind == BillLine.Kind.COORDINATOR_FEE
     ]
 
 
 def confirm_both(cast, transition, *, email="owner@own-openphone.example"):
     admin = cast.admin_a
-    services.openphone_account_set(transition=transition, by=admin, email=email)
-    services.openphone_acknowledge(transition=transition, by=admin)
+    transition_confirmations.openphone_account_set(transition=transition, by=admin, email=email)
+    transition_confirmations.openphone_acknowledge(transition=transition, by=admin)
     transition.refresh_from_db()
-    services.provider_confirm(token=services.confirmation_token(transition, admin), by=admin)
-    services.portrait_confirm(transition=transition, by=cast.staff)
+    transition_confirmations.provider_confirm(
+        token=transition_confirmations.confirmation_token(transition, admin), by=admin
+    )
+    transition_confirmations.portrait_confirm(transition=transition, by=cast.staff)
 
 
 # --- The rules ----------------------------------------------------------------------------------------------
@@ -81,7 +81,7 @@ def confirm_both(cast, transition, *, email="owner@own-openphone.example"):
 
 def test_a_legacy_medspa_is_refused_it_uses_the_move(cast, legacy):
     medspa = legacy["medspa"]
-    with pytest.raises(services.TransitionRuleBroken, match="part of the move to Launch or Flex"):
+    with pytest.raises(transition_base.TransitionRuleBroken, match="part of the move to Launch or Flex"):
         let_go(cast, medspa, in_days(medspa))
     assert not Transition.objects.exists()
 
@@ -90,13 +90,15 @@ def test_a_medspa_without_a_coordinator_is_refused(cast, launch):
     medspa = launch["medspa"]
     medspa.keeps_coordinator = False
     medspa.save()
-    with pytest.raises(services.TransitionRuleBroken, match="has no Patient Care Coordinator to let go"):
+    with pytest.raises(
+        transition_base.TransitionRuleBroken, match="has no Patient Care Coordinator to let go"
+    ):
         let_go(cast, medspa, in_days(medspa))
 
 
 def test_a_day_in_the_past_is_refused(cast, launch):
     medspa = launch["medspa"]
-    with pytest.raises(services.TransitionRuleBroken, match="cannot be in the past"):
+    with pytest.raises(transition_base.TransitionRuleBroken, match="cannot be in the past"):
         let_go(cast, medspa, in_days(medspa, -1))
 
 
@@ -109,13 +111,13 @@ def test_it_keeps_the_medspa_on_its_model_and_split(cast, launch):
         TransitionKind.COORDINATOR_LEAVES, "flex", False,
     )  # fmt: skip
     assert transition.flex_revenue_split_percent == Decimal("20")
-    moving = services.TransitionTerms(
+    moving = transition_approval.TransitionTerms(
         "launch", in_days(medspa), False, kind=TransitionKind.COORDINATOR_LEAVES
     )
     transition.status = TransitionStatus.CANCELLED
     transition.save()
-    with pytest.raises(services.TransitionRuleBroken, match="keeps Glow A on Flex"):
-        services.transition_request(medspa=medspa, by=cast.admin_a, terms=moving)
+    with pytest.raises(transition_base.TransitionRuleBroken, match="keeps Glow A on Flex"):
+        transition_approval.transition_request(medspa=medspa, by=cast.admin_a, terms=moving)
 
 
 def test_the_database_refuses_a_coordinator_leaving_that_keeps_the_coordinator(cast, launch):
@@ -130,7 +132,7 @@ def test_the_database_refuses_a_coordinator_leaving_that_keeps_the_coordinator(c
 def test_one_transition_under_way_per_medspa(cast, launch):
     medspa = launch["medspa"]
     let_go(cast, medspa, in_days(medspa))
-    with pytest.raises(services.TransitionRuleBroken, match="already has a transition under way"):
+    with pytest.raises(transition_base.TransitionRuleBroken, match="already has a transition under way"):
         let_go(cast, medspa, in_days(medspa, 20))
 
 
@@ -140,12 +142,14 @@ def test_one_transition_under_way_per_medspa(cast, launch):
 def test_the_admin_asks_and_portrait_approves_with_the_plan_in_order(cast, launch):
     medspa = launch["medspa"]
     day = in_days(medspa)
-    terms = services.coordinator_leaves_terms(medspa=medspa, effective_date=day, note="Doing it ourselves.")
-    transition = services.transition_request(medspa=medspa, by=cast.admin_a, terms=terms)
+    terms = transition_approval.coordinator_leaves_terms(
+        medspa=medspa, effective_date=day, note="Doing it ourselves."
+    )
+    transition = transition_approval.transition_request(medspa=medspa, by=cast.admin_a, terms=terms)
     assert transition.status == TransitionStatus.REQUESTED and not transition.steps.exists()
     headline = f"Let the coordinator go on {day:%b} {day.day}, {day.year}"
     assert transition.headline == headline
-    services.transition_approve(transition=transition, by=cast.staff)
+    transition_approval.transition_approve(transition=transition, by=cast.staff)
     transition.refresh_from_db()
     assert transition.status == TransitionStatus.SCHEDULED
     assert [(s.kind, s.due_date) for s in transition.steps.order_by("position")] == [
@@ -164,25 +168,25 @@ def test_the_admin_asks_and_portrait_approves_with_the_plan_in_order(cast, launc
 
 def test_approving_is_refused_once_the_coordinator_is_gone_meanwhile(cast, launch):
     medspa = launch["medspa"]
-    terms = services.coordinator_leaves_terms(medspa=medspa, effective_date=in_days(medspa))
-    transition = services.transition_request(medspa=medspa, by=cast.admin_a, terms=terms)
+    terms = transition_approval.coordinator_leaves_terms(medspa=medspa, effective_date=in_days(medspa))
+    transition = transition_approval.transition_request(medspa=medspa, by=cast.admin_a, terms=terms)
     medspa.keeps_coordinator = False
     medspa.save()
-    with pytest.raises(services.TransitionRuleBroken, match="no Patient Care Coordinator to let go"):
-        services.transition_approve(transition=transition, by=cast.staff)
+    with pytest.raises(transition_base.TransitionRuleBroken, match="no Patient Care Coordinator to let go"):
+        transition_approval.transition_approve(transition=transition, by=cast.staff)
 
 
 @pytest.mark.parametrize("end", ["decline", "cancel"])
 def test_a_declined_or_cancelled_one_can_be_asked_again(cast, launch, end):
     medspa = launch["medspa"]
-    terms = services.coordinator_leaves_terms(medspa=medspa, effective_date=in_days(medspa))
-    first = services.transition_request(medspa=medspa, by=cast.admin_a, terms=terms)
+    terms = transition_approval.coordinator_leaves_terms(medspa=medspa, effective_date=in_days(medspa))
+    first = transition_approval.transition_request(medspa=medspa, by=cast.admin_a, terms=terms)
     if end == "decline":
-        services.transition_decline(transition=first, by=cast.staff, note="Talk to us first.")
+        transition_approval.transition_decline(transition=first, by=cast.staff, note="Talk to us first.")
     else:
-        services.transition_approve(transition=first, by=cast.staff)
-        services.transition_cancel(transition=first, by=cast.staff, note="Changed their mind.")
-    again = services.transition_request(medspa=medspa, by=cast.admin_a, terms=terms)
+        transition_approval.transition_approve(transition=first, by=cast.staff)
+        transition_approval.transition_cancel(transition=first, by=cast.staff, note="Changed their mind.")
+    again = transition_approval.transition_request(medspa=medspa, by=cast.admin_a, terms=terms)
     assert again.status == TransitionStatus.REQUESTED and again.pk != first.pk
 
 
@@ -197,8 +201,8 @@ def test_the_coordinator_step_is_never_marked_done_by_hand(cast, launch):
     medspa = launch["medspa"]
     transition = let_go(cast, medspa, in_days(medspa, 0))
     step = steps(transition)[StepKind.COORDINATOR_LEAVES]
-    with pytest.raises(services.TransitionRuleBroken, match="runs by itself on the effective date"):
-        services.step_mark_done(step=step, by=cast.staff, note="Done.")
+    with pytest.raises(transition_base.TransitionRuleBroken, match="runs by itself on the effective date"):
+        transition_by_hand.step_mark_done(step=step, by=cast.staff, note="Done.")
 
 
 # --- On the day ---------------------------------------------------------------------------------------------
@@ -403,14 +407,14 @@ def test_staff_schedule_it_from_their_pages_and_every_page_names_it(client_as, c
 def test_the_coordinator_step_lost_three_times_is_retried_not_done_by_hand(cast, launch, configured):
     medspa = launch["medspa"]
     step = steps(let_go(cast, medspa, clock.today(medspa)))[StepKind.COORDINATOR_LEAVES]
-    claimed = timezone.now() - services.STEP_LEASE - timedelta(seconds=1)
+    claimed = timezone.now() - transition_base.STEP_LEASE - timedelta(seconds=1)
     TransitionStep.objects.filter(pk=step.pk).update(
         status=StepStatus.IN_PROGRESS,
         started_at=claimed,
-        lease_until=claimed + services.STEP_LEASE,
-        lost_runs=services.MAX_LOST_RUNS - 1,
+        lease_until=claimed + transition_base.STEP_LEASE,
+        lost_runs=transition_runner.MAX_LOST_RUNS - 1,
     )
-    services.step_run(step_id=step.pk)
+    transition_runner.step_run(step_id=step.pk)
     step.refresh_from_db()
     assert (step.status, step.needs_hand) == (StepStatus.WAITING, True)
     assert step.detail == "The worker running this step stopped 3 times; check the error reports, then Retry."

@@ -11,24 +11,24 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from billing import services as billing
 from billing import tasks as billing_tasks
 from billing.models import Bill, BillLine, PlanPeriod
+from billing.services import bills as billing_bills
 from medspa import clock
 from medspa.models import Membership
 from scheduling import booking
 from scheduling.models import Appointment
 from tests import factories
 from tests.stub_server import AC, OP, TC
-from transition import services, tasks
-from transition.models import (
-    AcuityBooking,
-    ImportStatus,
-    StepKind,
-    StepStatus,
-    TransitionStatus,
-    TransitionStep,
-)
+from transition import tasks
+from transition.models import AcuityBooking, TransitionStep
+from transition.models.records import ImportStatus
+from transition.models.transitions import StepKind, StepStatus, TransitionStatus
+from transition.services import approval as transition_approval
+from transition.services import base as transition_base
+from transition.services import by_hand as transition_by_hand
+from transition.services import confirmations as transition_confirmations
+from transition.services import coordinator as transition_coordinator
 
 
 def effective(medspa, days: int = 10) -> date:
@@ -69,8 +69,8 @@ def steps(transition) -> dict[str, object]:
 
 
 def schedule(cast, medspa, day, *, keeps: bool, model="launch", split=None):
-    terms = services.TransitionTerms(model, day, keeps, split)
-    return services.transition_schedule(medspa=medspa, by=cast.staff, terms=terms)
+    terms = transition_approval.TransitionTerms(model, day, keeps, split)
+    return transition_approval.transition_schedule(medspa=medspa, by=cast.staff, terms=terms)
 
 
 # --- Keeping the coordinator ------------------------------------------------------------------------------
@@ -119,7 +119,7 @@ def test_keeping_the_coordinator_switches_the_model_imports_acuity_and_bills_the
     # The bill of the effective month: the coordinator line runs on without a break (Legacy days and Launch
     # days both carry it), and it is the only line: Launch has no monthly fee (it pays through inventory).
     month = day.replace(day=1)
-    with time_machine.travel(at(medspa, billing.month_last(month) + timedelta(days=1), 13), tick=True):
+    with time_machine.travel(at(medspa, billing_bills.month_last(month) + timedelta(days=1), 13), tick=True):
         billing_tasks.bills_monthly()
     bill = Bill.objects.get(medspa=medspa, month=month)
     assert [(line.kind, line.amount) for line in bill.lines.all()] == [
@@ -136,7 +136,9 @@ def test_a_coordinator_kept_stays_on_every_later_bill(cast, legacy):
         sweep()
     transition.refresh_from_db()
     next_month = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-    with time_machine.travel(at(medspa, billing.month_last(next_month) + timedelta(days=1), 13), tick=True):
+    with time_machine.travel(
+        at(medspa, billing_bills.month_last(next_month) + timedelta(days=1), 13), tick=True
+    ):
         billing_tasks.bills_monthly()
     bill = Bill.objects.get(medspa=medspa, month=next_month)
     assert [(line.kind, line.amount) for line in bill.lines.all()] == [
@@ -149,12 +151,12 @@ def test_a_coordinator_kept_stays_on_every_later_bill(cast, legacy):
 
 def confirm_both(cast, transition, *, email="owner@own-openphone.example"):
     admin = cast.admin_a
-    services.openphone_account_set(transition=transition, by=admin, email=email)
-    services.openphone_acknowledge(transition=transition, by=admin)
+    transition_confirmations.openphone_account_set(transition=transition, by=admin, email=email)
+    transition_confirmations.openphone_acknowledge(transition=transition, by=admin)
     transition.refresh_from_db()
-    token = services.confirmation_token(transition, admin)
-    services.provider_confirm(token=token, by=admin, ip="203.0.113.9")
-    services.portrait_confirm(transition=transition, by=cast.staff, ip="198.51.100.1")
+    token = transition_confirmations.confirmation_token(transition, admin)
+    transition_confirmations.provider_confirm(token=token, by=admin, ip="203.0.113.9")
+    transition_confirmations.portrait_confirm(transition=transition, by=cast.staff, ip="198.51.100.1")
 
 
 def test_letting_the_coordinator_go_reaches_done_on_every_step_through_the_vendors(
@@ -203,9 +205,9 @@ def test_letting_the_coordinator_go_reaches_done_on_every_step_through_the_vendo
 
     # The coordinator's line stops the day before the effective date.
     month = day.replace(day=1)
-    with time_machine.travel(at(medspa, billing.month_last(month) + timedelta(days=1), 13), tick=True):
+    with time_machine.travel(at(medspa, billing_bills.month_last(month) + timedelta(days=1), 13), tick=True):
         billing_tasks.bills_monthly()
-    days_in_month = billing.month_last(month).day
+    days_in_month = billing_bills.month_last(month).day
     coordinator_days = day.day - 1
     lines = {line.kind: line for line in Bill.objects.get(medspa=medspa, month=month).lines.all()}
     assert set(lines) <= {BillLine.Kind.COORDINATOR_FEE}  # Launch has no monthly fee of its own
@@ -238,56 +240,66 @@ def test_one_confirmation_alone_never_requests_the_transfer(cast, legacy, config
     medspa, stub = legacy["medspa"], configured
     day = effective(medspa, 0)
     transition = schedule(cast, medspa, day, keeps=False)
-    services.openphone_account_set(transition=transition, by=cast.admin_a, email="owner@own.example")
-    services.openphone_acknowledge(transition=transition, by=cast.admin_a)
+    transition_confirmations.openphone_account_set(
+        transition=transition, by=cast.admin_a, email="owner@own.example"
+    )
+    transition_confirmations.openphone_acknowledge(transition=transition, by=cast.admin_a)
     transition.refresh_from_db()
     if party == "provider":
-        services.provider_confirm(
-            token=services.confirmation_token(transition, cast.admin_a), by=cast.admin_a
+        transition_confirmations.provider_confirm(
+            token=transition_confirmations.confirmation_token(transition, cast.admin_a), by=cast.admin_a
         )
     else:
-        services.portrait_confirm(transition=transition, by=cast.staff)
+        transition_confirmations.portrait_confirm(transition=transition, by=cast.staff)
     sweep()
     step = steps(transition)[StepKind.OPENPHONE]
     assert step.status == StepStatus.WAITING
     missing = "Portrait" if party == "provider" else "Provider"
     assert step.detail == f"Waiting for the written confirmation of {missing}."
     assert stub.requests_to("POST", f"{OP}/phone-numbers/PN1/transfers") == []
-    with pytest.raises(services.TransitionRuleBroken, match="both confirmations"):
-        services.step_mark_done(step=step, by=cast.staff, note="called OpenPhone")
+    with pytest.raises(transition_base.TransitionRuleBroken, match="both confirmations"):
+        transition_by_hand.step_mark_done(step=step, by=cast.staff, note="called OpenPhone")
 
 
 def test_a_new_account_needs_both_confirmations_again(cast, legacy):
     medspa = legacy["medspa"]
     transition = schedule(cast, medspa, effective(medspa, 0), keeps=False)
-    old_token = services.confirmation_token(transition, cast.admin_a)
-    services.openphone_account_set(transition=transition, by=cast.admin_a, email="first@own.example")
-    services.openphone_acknowledge(transition=transition, by=cast.admin_a)
+    old_token = transition_confirmations.confirmation_token(transition, cast.admin_a)
+    transition_confirmations.openphone_account_set(
+        transition=transition, by=cast.admin_a, email="first@own.example"
+    )
+    transition_confirmations.openphone_acknowledge(transition=transition, by=cast.admin_a)
     transition.refresh_from_db()
-    services.provider_confirm(token=services.confirmation_token(transition, cast.admin_a), by=cast.admin_a)
-    services.portrait_confirm(transition=transition, by=cast.staff)
-    assert services.both_confirmed(transition)
-    stale = services.confirmation_token(transition, cast.admin_a)
-    services.openphone_account_set(transition=transition, by=cast.admin_a, email="second@own.example")
+    transition_confirmations.provider_confirm(
+        token=transition_confirmations.confirmation_token(transition, cast.admin_a), by=cast.admin_a
+    )
+    transition_confirmations.portrait_confirm(transition=transition, by=cast.staff)
+    assert transition_base.both_confirmed(transition)
+    stale = transition_confirmations.confirmation_token(transition, cast.admin_a)
+    transition_confirmations.openphone_account_set(
+        transition=transition, by=cast.admin_a, email="second@own.example"
+    )
     transition.refresh_from_db()
-    assert not services.both_confirmed(transition)
-    with pytest.raises(services.TransitionRuleBroken, match="account has changed"):
-        services.provider_confirm(token=stale, by=cast.admin_a)
-    with pytest.raises(services.TransitionRuleBroken):
-        services.provider_confirm(token=old_token, by=cast.admin_a)
-    with pytest.raises(services.TransitionRuleBroken, match="someone else"):
-        services.provider_confirm(
-            token=services.confirmation_token(transition, cast.admin_a), by=cast.provider_a1
+    assert not transition_base.both_confirmed(transition)
+    with pytest.raises(transition_base.TransitionRuleBroken, match="account has changed"):
+        transition_confirmations.provider_confirm(token=stale, by=cast.admin_a)
+    with pytest.raises(transition_base.TransitionRuleBroken):
+        transition_confirmations.provider_confirm(token=old_token, by=cast.admin_a)
+    with pytest.raises(transition_base.TransitionRuleBroken, match="someone else"):
+        transition_confirmations.provider_confirm(
+            token=transition_confirmations.confirmation_token(transition, cast.admin_a), by=cast.provider_a1
         )
-    with pytest.raises(services.TransitionRuleBroken, match="not valid"):
-        services.provider_confirm(token="forged:token", by=cast.admin_a)
+    with pytest.raises(transition_base.TransitionRuleBroken, match="not valid"):
+        transition_confirmations.provider_confirm(token="forged:token", by=cast.admin_a)
 
 
 def test_portrait_confirms_only_as_staff(cast, legacy):
     transition = schedule(cast, legacy["medspa"], effective(legacy["medspa"]), keeps=False)
-    services.openphone_account_set(transition=transition, by=cast.admin_a, email="owner@own.example")
-    with pytest.raises(services.TransitionRuleBroken, match="Portrait staff"):
-        services.portrait_confirm(transition=transition, by=cast.admin_a)
+    transition_confirmations.openphone_account_set(
+        transition=transition, by=cast.admin_a, email="owner@own.example"
+    )
+    with pytest.raises(transition_base.TransitionRuleBroken, match="Portrait staff"):
+        transition_confirmations.portrait_confirm(transition=transition, by=cast.admin_a)
 
 
 # --- Failures and retries ------------------------------------------------------------------------------
@@ -319,7 +331,7 @@ def test_a_refused_call_fails_with_its_reason_and_retry_runs_it_again(
 ):
     medspa, stub = legacy["medspa"], configured
     day = effective(medspa, 0)
-    tools = services.legacy_tools(medspa)
+    tools = transition_base.legacy_tools(medspa)
     tools.tigerconnect_group_id = "G-unknown"
     tools.save()
     transition = schedule(cast, medspa, day, keeps=False)
@@ -332,7 +344,7 @@ def test_a_refused_call_fails_with_its_reason_and_retry_runs_it_again(
     tools.tigerconnect_group_id = "G1"
     tools.save()
     with django_capture_on_commit_callbacks(execute=True):
-        services.step_retry(step=step, by=cast.staff)
+        transition_by_hand.step_retry(step=step, by=cast.staff)
     step.refresh_from_db()
     assert step.status == StepStatus.DONE
     assert stub.state.tc_groups["G1"] == "deactivated"
@@ -363,11 +375,11 @@ def test_without_configuration_a_step_waits_for_staff_to_mark_it_done_by_hand(ca
     step = steps(transition)[StepKind.TIGERCONNECT]
     assert (step.status, step.needs_hand) == (StepStatus.WAITING, True)
     assert "TigerConnect is not connected to the EHR" in step.detail
-    with pytest.raises(services.TransitionRuleBroken, match="note"):
-        services.step_mark_done(step=step, by=cast.staff, note="  ")
-    with pytest.raises(services.TransitionRuleBroken, match="staff"):
-        services.step_mark_done(step=step, by=cast.admin_a, note="done")
-    services.step_mark_done(
+    with pytest.raises(transition_base.TransitionRuleBroken, match="note"):
+        transition_by_hand.step_mark_done(step=step, by=cast.staff, note="  ")
+    with pytest.raises(transition_base.TransitionRuleBroken, match="staff"):
+        transition_by_hand.step_mark_done(step=step, by=cast.admin_a, note="done")
+    transition_by_hand.step_mark_done(
         step=step, by=cast.staff, note="Deactivated in the TigerConnect console, ticket 4411."
     )
     step.refresh_from_db()
@@ -459,7 +471,7 @@ def test_a_transfer_openphone_rejected_is_asked_for_again_as_a_new_request(
     step = steps(transition)[StepKind.OPENPHONE]
     assert step.status == StepStatus.FAILED and "rejected" in step.detail
     with django_capture_on_commit_callbacks(execute=True):
-        services.step_retry(step=step, by=cast.staff)
+        transition_by_hand.step_retry(step=step, by=cast.staff)
     step.refresh_from_db()
     assert step.status == StepStatus.WAITING and step.external_ref != first["id"]
     keys = [call.idempotency_key for call in stub.requests_to("POST", f"{OP}/phone-numbers/PN1/transfers")]
@@ -473,7 +485,7 @@ def test_acuity_is_never_revoked_while_the_medspa_is_still_on_legacy(cast, legac
     def broken(**kwargs):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(services.medspa_services, "medspa_business_model_set", broken)
+    monkeypatch.setattr(transition_coordinator.medspa_services, "medspa_business_model_set", broken)
     transition = schedule(cast, medspa, effective(medspa, 0), keeps=False)
     sweep()
     current = steps(transition)
@@ -515,7 +527,7 @@ def test_letting_the_coordinator_go_ends_their_access_and_unused_invitations(cas
 
 def test_the_import_never_reads_the_whole_acuity_account(cast, legacy, configured):
     medspa, stub = legacy["medspa"], configured
-    tools = services.legacy_tools(medspa)
+    tools = transition_base.legacy_tools(medspa)
     tools.acuity_calendar_ids = []
     tools.save()
     transition = schedule(cast, medspa, effective(medspa, 0), keeps=True)
@@ -535,8 +547,8 @@ def test_a_transition_with_vendor_work_under_way_cannot_be_called_off(cast, lega
     TransitionStep.objects.filter(transition=transition, kind=StepKind.TIGERCONNECT).update(
         status=StepStatus.FAILED, started_at=timezone.now()
     )
-    with pytest.raises(services.TransitionRuleBroken, match="no longer be called off"):
-        services.transition_cancel(transition=transition, by=cast.staff, note="changed our minds")
+    with pytest.raises(transition_base.TransitionRuleBroken, match="no longer be called off"):
+        transition_approval.transition_cancel(transition=transition, by=cast.staff, note="changed our minds")
 
 
 def test_a_step_whose_worker_died_is_picked_up_again(cast, legacy, configured):
@@ -544,13 +556,13 @@ def test_a_step_whose_worker_died_is_picked_up_again(cast, legacy, configured):
     transition = schedule(cast, medspa, effective(medspa, 0), keeps=False)
     step = steps(transition)[StepKind.TIGERCONNECT]
     step.status, step.started_at = StepStatus.IN_PROGRESS, timezone.now()
-    step.lease_until = step.started_at + services.STEP_LEASE
+    step.lease_until = step.started_at + transition_base.STEP_LEASE
     step.save()
     sweep()
     assert (
         steps(transition)[StepKind.TIGERCONNECT].status == StepStatus.IN_PROGRESS
     )  # a worker may still have it
-    with time_machine.travel(timezone.now() + services.STEP_LEASE + timedelta(seconds=1), tick=True):
+    with time_machine.travel(timezone.now() + transition_base.STEP_LEASE + timedelta(seconds=1), tick=True):
         sweep()
     assert steps(transition)[StepKind.TIGERCONNECT].status == StepStatus.DONE
 
@@ -604,9 +616,9 @@ def test_the_acuity_import_reports_conflicts_and_a_person_resolves_them(cast, le
         sweep()  # running again imports nothing twice
     assert Appointment.objects.filter(source=Appointment.Source.ACUITY).count() == 1
     for conflict in AcuityBooking.objects.filter(status=ImportStatus.CONFLICT):
-        with pytest.raises(services.TransitionRuleBroken, match="how"):
-            services.booking_resolve(booking=conflict, by=cast.admin_a, note="")
-        services.booking_resolve(
+        with pytest.raises(transition_base.TransitionRuleBroken, match="how"):
+            transition_by_hand.booking_resolve(booking=conflict, by=cast.admin_a, note="")
+        transition_by_hand.booking_resolve(
             booking=conflict, by=cast.admin_a, note="Called the patient and booked by hand."
         )
     transition.refresh_from_db()
@@ -619,13 +631,17 @@ def test_the_acuity_import_reports_conflicts_and_a_person_resolves_them(cast, le
 
 def test_an_admin_request_waits_for_portrait_and_makes_the_plan_when_approved(cast, legacy):
     medspa = legacy["medspa"]
-    terms = services.TransitionTerms("flex", effective(medspa), False, Decimal("15"), note="Ready to go")
-    transition = services.transition_request(medspa=medspa, by=cast.admin_a, terms=terms)
+    terms = transition_approval.TransitionTerms(
+        "flex", effective(medspa), False, Decimal("15"), note="Ready to go"
+    )
+    transition = transition_approval.transition_request(medspa=medspa, by=cast.admin_a, terms=terms)
     assert transition.status == TransitionStatus.REQUESTED and not transition.steps.exists()
     sweep()
-    with pytest.raises(services.TransitionRuleBroken, match="already has a transition"):
-        services.transition_request(medspa=medspa, by=cast.admin_a, terms=terms)
-    services.transition_approve(transition=transition, by=cast.staff, effective_date=effective(medspa, 20))
+    with pytest.raises(transition_base.TransitionRuleBroken, match="already has a transition"):
+        transition_approval.transition_request(medspa=medspa, by=cast.admin_a, terms=terms)
+    transition_approval.transition_approve(
+        transition=transition, by=cast.staff, effective_date=effective(medspa, 20)
+    )
     transition.refresh_from_db()
     assert transition.status == TransitionStatus.SCHEDULED
     assert {step.due_date for step in transition.steps.all()} == {effective(medspa, 20)}
@@ -646,30 +662,34 @@ def test_an_admin_request_waits_for_portrait_and_makes_the_plan_when_approved(ca
 def test_bad_terms_are_refused_and_nothing_is_stored(cast, legacy, terms, message):
     medspa = legacy["medspa"]
     model, days, keeps, split = terms
-    with pytest.raises(services.TransitionRuleBroken, match=message):
-        services.transition_schedule(
+    with pytest.raises(transition_base.TransitionRuleBroken, match=message):
+        transition_approval.transition_schedule(
             medspa=medspa,
             by=cast.staff,
-            terms=services.TransitionTerms(model, effective(medspa, days), keeps, split),
+            terms=transition_approval.TransitionTerms(model, effective(medspa, days), keeps, split),
         )
     assert not medspa.transitions.exists()
 
 
 def test_only_a_legacy_medspa_transitions(cast):
-    terms = services.TransitionTerms("flex", clock.today(cast.medspa_a), True, Decimal("10"))
-    with pytest.raises(services.TransitionRuleBroken, match="already on Launch"):
-        services.transition_request(medspa=cast.medspa_a, by=cast.admin_a, terms=terms)
+    terms = transition_approval.TransitionTerms("flex", clock.today(cast.medspa_a), True, Decimal("10"))
+    with pytest.raises(transition_base.TransitionRuleBroken, match="already on Launch"):
+        transition_approval.transition_request(medspa=cast.medspa_a, by=cast.admin_a, terms=terms)
 
 
 def test_decline_and_cancel(cast, legacy):
     medspa = legacy["medspa"]
-    terms = services.TransitionTerms("launch", effective(medspa), True)
-    requested = services.transition_request(medspa=medspa, by=cast.admin_a, terms=terms)
-    with pytest.raises(services.TransitionRuleBroken, match="why"):
-        services.transition_decline(transition=requested, by=cast.staff, note="")
-    services.transition_decline(transition=requested, by=cast.staff, note="Contract ends in March.")
-    scheduled = services.transition_schedule(medspa=medspa, by=cast.staff, terms=terms)
-    services.transition_cancel(transition=scheduled, by=cast.staff, note="The medspa changed its mind.")
+    terms = transition_approval.TransitionTerms("launch", effective(medspa), True)
+    requested = transition_approval.transition_request(medspa=medspa, by=cast.admin_a, terms=terms)
+    with pytest.raises(transition_base.TransitionRuleBroken, match="why"):
+        transition_approval.transition_decline(transition=requested, by=cast.staff, note="")
+    transition_approval.transition_decline(
+        transition=requested, by=cast.staff, note="Contract ends in March."
+    )
+    scheduled = transition_approval.transition_schedule(medspa=medspa, by=cast.staff, terms=terms)
+    transition_approval.transition_cancel(
+        transition=scheduled, by=cast.staff, note="The medspa changed its mind."
+    )
     scheduled.refresh_from_db()
     assert scheduled.status == TransitionStatus.CANCELLED
     with time_machine.travel(at(medspa, effective(medspa)), tick=True):
@@ -682,5 +702,5 @@ def test_a_transition_cannot_be_called_off_once_the_model_changed(cast, legacy):
     medspa = legacy["medspa"]
     transition = schedule(cast, medspa, effective(medspa, 0), keeps=True)
     sweep()
-    with pytest.raises(services.TransitionRuleBroken, match="no longer open|can no longer"):
-        services.transition_cancel(transition=transition, by=cast.staff, note="too late")
+    with pytest.raises(transition_base.TransitionRuleBroken, match="no longer open|can no longer"):
+        transition_approval.transition_cancel(transition=transition, by=cast.staff, note="too late")

@@ -13,9 +13,13 @@ from django.utils import timezone
 
 from tests import factories
 from tests.stub_server import TC
-from transition import services
 from transition.integrations.acuity import AcuityClient
-from transition.models import StepKind, StepStatus, TransitionStep
+from transition.models import TransitionStep
+from transition.models.transitions import StepKind, StepStatus
+from transition.services import acuity_import as transition_acuity_import
+from transition.services import base as transition_base
+from transition.services import by_hand as transition_by_hand
+from transition.services import runner as transition_runner
 from transition.tests.test_transition import acuity_row, at, effective, schedule, steps, sweep
 
 
@@ -26,7 +30,7 @@ class WorkerKilled(BaseException):
 def _claimed_then_killed(step, *, at_time):
     """The step as a worker leaves it when it is killed right after claiming it at `at_time`."""
     TransitionStep.objects.filter(pk=step.pk).update(
-        status=StepStatus.IN_PROGRESS, started_at=at_time, lease_until=at_time + services.STEP_LEASE
+        status=StepStatus.IN_PROGRESS, started_at=at_time, lease_until=at_time + transition_base.STEP_LEASE
     )
 
 
@@ -36,13 +40,13 @@ def let_go(cast, legacy):
     may run)."""
     medspa = legacy["medspa"]
     transition = schedule(cast, medspa, effective(medspa, 0), keeps=False)
-    services.step_run(step_id=steps(transition)[StepKind.MODEL_CHANGE].pk)
+    transition_runner.step_run(step_id=steps(transition)[StepKind.MODEL_CHANGE].pk)
     assert steps(transition)[StepKind.MODEL_CHANGE].status == StepStatus.DONE
     return transition
 
 
 def test_the_lease_is_a_few_minutes_and_the_sweep_runs_every_minute():
-    assert timedelta(minutes=1) < services.STEP_LEASE <= timedelta(minutes=5)
+    assert timedelta(minutes=1) < transition_base.STEP_LEASE <= timedelta(minutes=5)
     assert settings.CELERY_BEAT_SCHEDULE["transition-steps-due"] == {
         "task": "transition.tasks.steps_due",
         "schedule": 60.0,
@@ -55,10 +59,10 @@ def test_a_step_whose_lease_ran_out_is_run_again_within_minutes(cast, let_go, co
     killed_at = timezone.now()
     _claimed_then_killed(step, at_time=killed_at)
 
-    with time_machine.travel(killed_at + services.STEP_LEASE - timedelta(seconds=5), tick=False):
-        assert step.pk not in dict(services.steps_due())  # the worker may still be at it
-    with time_machine.travel(killed_at + services.STEP_LEASE + timedelta(seconds=1), tick=True):
-        assert step.pk in dict(services.steps_due())
+    with time_machine.travel(killed_at + transition_base.STEP_LEASE - timedelta(seconds=5), tick=False):
+        assert step.pk not in dict(transition_runner.steps_due())  # the worker may still be at it
+    with time_machine.travel(killed_at + transition_base.STEP_LEASE + timedelta(seconds=1), tick=True):
+        assert step.pk in dict(transition_runner.steps_due())
         sweep()
 
     step.refresh_from_db()
@@ -66,7 +70,7 @@ def test_a_step_whose_lease_ran_out_is_run_again_within_minutes(cast, let_go, co
     assert transition.timeline.filter(
         step=step,
         message="Deactivate TigerConnect (support channel and users): the worker running it stopped; "
-        f"running it again (lost run 1 of {services.MAX_LOST_RUNS}).",
+        f"running it again (lost run 1 of {transition_runner.MAX_LOST_RUNS}).",
     ).exists()
     assert sorted(e for e in stub.state.effects if e.startswith("tigerconnect")) == [
         "tigerconnect group G1",
@@ -84,8 +88,8 @@ def test_a_live_lease_is_not_taken_over_however_long_the_step_has_run(cast, let_
         started_at=now - timedelta(hours=1),
         lease_until=now + timedelta(minutes=4),
     )
-    assert step.pk not in dict(services.steps_due())
-    services.step_run(step_id=step.pk)
+    assert step.pk not in dict(transition_runner.steps_due())
+    transition_runner.step_run(step_id=step.pk)
     step.refresh_from_db()
     assert (step.status, step.lost_runs, step.attempts) == (StepStatus.IN_PROGRESS, 0, 0)
     assert stub.requests_to("POST", f"{TC}/v2/users/U1/deactivate") == []
@@ -111,15 +115,21 @@ def test_the_import_renews_its_lease_window_by_window_and_is_never_taken_over(
             held = TransitionStep.objects.get(pk=step.pk)
             seen.append(held.lease_until - timezone.now())
             assert held.status == StepStatus.IN_PROGRESS
-            assert step.pk not in dict(services.steps_due())  # a sweep meanwhile leaves it to this run
+            assert step.pk not in dict(
+                transition_runner.steps_due()
+            )  # a sweep meanwhile leaves it to this run
             return listing(client, *args, **kwargs)
 
         monkeypatch.setattr(AcuityClient, "list_appointments", slow_window)
-        services.step_run(step_id=step.pk)
+        transition_runner.step_run(step_id=step.pk)
 
     step.refresh_from_db()
-    assert len(seen) == services.IMPORT_DAYS // services.IMPORT_WINDOW_DAYS + 1
-    assert len(seen) * timedelta(minutes=2) > 6 * services.STEP_LEASE  # far past a lease that was not renewed
+    assert (
+        len(seen) == transition_acuity_import.IMPORT_DAYS // transition_acuity_import.IMPORT_WINDOW_DAYS + 1
+    )
+    assert (
+        len(seen) * timedelta(minutes=2) > 6 * transition_base.STEP_LEASE
+    )  # far past a lease that was not renewed
     assert all(left > timedelta(minutes=2) for left in seen)  # renewed before each window
     assert (step.status, step.attempts, step.lost_runs, step.lease_until) == (StepStatus.DONE, 1, 0, None)
     assert step.detail == "1 future Acuity appointment imported into the EHR calendar."
@@ -134,12 +144,12 @@ def test_a_run_whose_step_was_taken_over_stops_without_recording(cast, legacy, c
     def taken_over(client, *args, **kwargs):
         # This run stalled past its lease; the sweep ran the step again in another worker meanwhile.
         TransitionStep.objects.filter(pk=step.pk).update(
-            started_at=other_run, lease_until=other_run + services.STEP_LEASE
+            started_at=other_run, lease_until=other_run + transition_base.STEP_LEASE
         )
         return listing(client, *args, **kwargs)
 
     monkeypatch.setattr(AcuityClient, "list_appointments", taken_over)
-    services.step_run(step_id=step.pk)
+    transition_runner.step_run(step_id=step.pk)
     step.refresh_from_db()
     assert (step.status, step.started_at, step.detail) == (StepStatus.IN_PROGRESS, other_run, "")
     assert not transition.timeline.filter(step=step, message__contains="imported").exists()
@@ -150,7 +160,7 @@ def test_after_three_lost_runs_the_step_waits_for_staff_and_a_retry_does_nothing
 ):
     transition, stub = let_go, configured
     step = steps(transition)[StepKind.TIGERCONNECT]
-    real = services.RUNNERS[StepKind.TIGERCONNECT]
+    real = transition_runner.RUNNERS[StepKind.TIGERCONNECT]
 
     def killed_after_the_first_user(step):
         """Deactivates U1 at TigerConnect (as the real step does, with its key), then the worker dies."""
@@ -160,21 +170,21 @@ def test_after_three_lost_runs_the_step_waits_for_staff_and_a_retry_does_nothing
             client.deactivate_user("U1", idempotency_key=f"{step.idempotency_key}-user-U1")
         raise WorkerKilled
 
-    monkeypatch.setitem(services.RUNNERS, StepKind.TIGERCONNECT, killed_after_the_first_user)
+    monkeypatch.setitem(transition_runner.RUNNERS, StepKind.TIGERCONNECT, killed_after_the_first_user)
     clock = timezone.now()
     with pytest.raises(WorkerKilled), time_machine.travel(clock, tick=True):
-        services.step_run(step_id=step.pk)
-    for lost in range(1, services.MAX_LOST_RUNS):
-        clock += services.STEP_LEASE + timedelta(minutes=1)  # the next sweep after the lease ran out
+        transition_runner.step_run(step_id=step.pk)
+    for lost in range(1, transition_runner.MAX_LOST_RUNS):
+        clock += transition_base.STEP_LEASE + timedelta(minutes=1)  # the next sweep after the lease ran out
         with time_machine.travel(clock, tick=True):
-            assert step.pk in dict(services.steps_due())
+            assert step.pk in dict(transition_runner.steps_due())
             with pytest.raises(WorkerKilled):
-                services.step_run(step_id=step.pk)
+                transition_runner.step_run(step_id=step.pk)
         step.refresh_from_db()
         assert (step.status, step.lost_runs) == (StepStatus.IN_PROGRESS, lost)
-    clock += services.STEP_LEASE + timedelta(minutes=1)
+    clock += transition_base.STEP_LEASE + timedelta(minutes=1)
     with time_machine.travel(clock, tick=True):
-        services.step_run(step_id=step.pk)  # the third lost run: not run again
+        transition_runner.step_run(step_id=step.pk)  # the third lost run: not run again
 
     step.refresh_from_db()
     detail = "The worker running this step stopped 3 times; check TigerConnect, then Retry or mark it done."
@@ -185,20 +195,20 @@ def test_after_three_lost_runs_the_step_waits_for_staff_and_a_retry_does_nothing
         None,
     )
     assert step.detail == detail
-    assert step.attempts == services.MAX_LOST_RUNS  # the first run and the two runs again
+    assert step.attempts == transition_runner.MAX_LOST_RUNS  # the first run and the two runs again
     assert transition.timeline.filter(step=step, message__endswith=detail).exists()
     assert transition.timeline.filter(step=step, message__contains="running it again").count() == 2
     with time_machine.travel(clock + timedelta(hours=2), tick=True):
-        assert step.pk not in dict(services.steps_due())  # left to a person
+        assert step.pk not in dict(transition_runner.steps_due())  # left to a person
 
     page = client_as("staff").get(reverse("transition_staff:list"))
     assert page.status_code == 200
     queue = page.content.decode().split('id="needs-a-person"')[1].split("</section>")[0]
     assert detail in queue and "worker stopped 3 times" in queue
 
-    monkeypatch.setitem(services.RUNNERS, StepKind.TIGERCONNECT, real)
-    services.step_retry(step=step, by=cast.staff)
-    services.step_run(step_id=step.pk)  # what the Retry queues
+    monkeypatch.setitem(transition_runner.RUNNERS, StepKind.TIGERCONNECT, real)
+    transition_by_hand.step_retry(step=step, by=cast.staff)
+    transition_runner.step_run(step_id=step.pk)  # what the Retry queues
     step.refresh_from_db()
     assert (step.status, step.lost_runs) == (StepStatus.DONE, 0)
     assert stub.effects_per_key == {
@@ -213,9 +223,9 @@ def test_the_model_change_lost_three_times_is_retried_not_done_by_hand(cast, leg
     medspa = legacy["medspa"]
     transition = schedule(cast, medspa, effective(medspa, 0), keeps=True)
     step = steps(transition)[StepKind.MODEL_CHANGE]
-    TransitionStep.objects.filter(pk=step.pk).update(lost_runs=services.MAX_LOST_RUNS - 1)
-    _claimed_then_killed(step, at_time=timezone.now() - services.STEP_LEASE - timedelta(seconds=1))
-    services.step_run(step_id=step.pk)
+    TransitionStep.objects.filter(pk=step.pk).update(lost_runs=transition_runner.MAX_LOST_RUNS - 1)
+    _claimed_then_killed(step, at_time=timezone.now() - transition_base.STEP_LEASE - timedelta(seconds=1))
+    transition_runner.step_run(step_id=step.pk)
     step.refresh_from_db()
     assert (step.status, step.needs_hand) == (StepStatus.WAITING, True)
     assert step.detail == "The worker running this step stopped 3 times; check the error reports, then Retry."
@@ -229,5 +239,5 @@ def test_the_sweep_is_one_query_however_many_steps_are_open(
     for step in transition.steps.all():
         _claimed_then_killed(step, at_time=timezone.now() - timedelta(hours=1))
     with django_assert_num_queries(1):  # the open steps of scheduled transitions, with their medspa
-        due = services.steps_due()
+        due = transition_runner.steps_due()
     assert len(due) == 5

@@ -15,21 +15,21 @@ from django.urls import reverse
 from django.utils import dateformat
 
 from medspa import clock
-from transition import services, tasks
+from transition import tasks
 from transition.models import (
-    OPENPHONE_ACKNOWLEDGEMENT,
     AcuityBooking,
-    ConfirmationParty,
-    ImportStatus,
     LegacyTools,
     ReleaseConfirmation,
-    StepKind,
-    StepStatus,
     TimelineEntry,
     Transition,
-    TransitionStatus,
     TransitionStep,
 )
+from transition.models.records import ConfirmationParty, ImportStatus
+from transition.models.transitions import OPENPHONE_ACKNOWLEDGEMENT, StepKind, StepStatus, TransitionStatus
+from transition.services import approval as transition_approval
+from transition.services import base as transition_base
+from transition.services import by_hand as transition_by_hand
+from transition.services import confirmations as transition_confirmations
 
 PAGE = "/dashboard/settings/transition/"
 
@@ -49,10 +49,10 @@ def in_days(medspa, days: int):
 
 
 def schedule(cast, medspa, *, days=7, keeps=False, target="launch", split=None) -> Transition:
-    return services.transition_schedule(
+    return transition_approval.transition_schedule(
         medspa=medspa,
         by=cast.staff,
-        terms=services.TransitionTerms(target, in_days(medspa, days), keeps, split),
+        terms=transition_approval.TransitionTerms(target, in_days(medspa, days), keeps, split),
     )
 
 
@@ -210,7 +210,7 @@ class TestPage:
     def test_the_timeline_is_paginated_newest_first(self, client_as, cast, legacy_a):
         transition = schedule(cast, legacy_a)
         for number in range(30):
-            services.event(transition, f"Entry number {number:02d}.")
+            transition_base.event(transition, f"Entry number {number:02d}.")
         client = client_as("admin_a")
         first = client.get(PAGE).content.decode()
         assert "Entry number 29." in first and "Entry number 10." in first
@@ -258,7 +258,7 @@ class TestPage:
         # Once every step is done the transition is complete, and the fragment stops polling.
         for step in TransitionStep.objects.filter(transition=transition).exclude(status=StepStatus.DONE):
             with on_day(legacy_a, transition.effective_date):
-                services.step_mark_done(step=step, by=cast.staff, note="Done on the vendor's site.")
+                transition_by_hand.step_mark_done(step=step, by=cast.staff, note="Done on the vendor's site.")
         transition.refresh_from_db()
         assert transition.status == TransitionStatus.COMPLETED
         body = client.get(fragment_url, HTTP_HX_REQUEST="true").content.decode()
@@ -391,8 +391,10 @@ class TestOpenPhone:
 def acknowledged(cast, legacy_a):
     """A transition letting the coordinator go, admin_a's account entered and acknowledged."""
     transition = schedule(cast, legacy_a, keeps=False)
-    services.openphone_account_set(transition=transition, by=cast.admin_a, email="owner@glow.example")
-    services.openphone_acknowledge(transition=transition, by=cast.admin_a)
+    transition_confirmations.openphone_account_set(
+        transition=transition, by=cast.admin_a, email="owner@glow.example"
+    )
+    transition_confirmations.openphone_acknowledge(transition=transition, by=cast.admin_a)
     transition.refresh_from_db()
     return transition
 
@@ -402,7 +404,7 @@ class TestConfirmLink:
         return reverse("transition_confirm:confirm", args=[token])
 
     def test_the_right_person_confirms(self, client_as, cast, acknowledged):
-        url = self.url(services.confirmation_token(acknowledged, cast.admin_a))
+        url = self.url(transition_confirmations.confirmation_token(acknowledged, cast.admin_a))
         client = client_as("admin_a")
         page = client.get(url)
         assert page.status_code == 200
@@ -420,15 +422,17 @@ class TestConfirmLink:
 
     def test_the_emailed_link_opens(self, client_as, cast, legacy_a, django_capture_on_commit_callbacks):
         transition = schedule(cast, legacy_a, keeps=False)
-        services.openphone_account_set(transition=transition, by=cast.admin_a, email="owner@glow.example")
+        transition_confirmations.openphone_account_set(
+            transition=transition, by=cast.admin_a, email="owner@glow.example"
+        )
         with django_capture_on_commit_callbacks(execute=True):
-            services.openphone_acknowledge(transition=transition, by=cast.admin_a)
+            transition_confirmations.openphone_acknowledge(transition=transition, by=cast.admin_a)
         link = next(line for line in mail.outbox[0].body.splitlines() if "/transition/confirm/" in line)
         path = link.strip().split("://", 1)[1].split("/", 1)[1]
         assert client_as("admin_a").get("/" + path).status_code == 200
 
     def test_someone_else_gets_403(self, client_as, cast, acknowledged):
-        url = self.url(services.confirmation_token(acknowledged, cast.admin_a))
+        url = self.url(transition_confirmations.confirmation_token(acknowledged, cast.admin_a))
         for who in ("provider_a1", "admin_b", "staff"):
             assert client_as(who).get(url).status_code == 403
             response = client_as(who).post(url)
@@ -437,12 +441,12 @@ class TestConfirmLink:
         assert not ReleaseConfirmation.objects.exists()
 
     def test_anonymous_signs_in_first(self, client_as, cast, acknowledged):
-        url = self.url(services.confirmation_token(acknowledged, cast.admin_a))
+        url = self.url(transition_confirmations.confirmation_token(acknowledged, cast.admin_a))
         response = client_as("anonymous").get(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
 
     def test_a_forged_link_is_400(self, client_as, cast, acknowledged):
-        token = services.confirmation_token(acknowledged, cast.admin_a)
+        token = transition_confirmations.confirmation_token(acknowledged, cast.admin_a)
         for forged in ("not-a-token", token[:-3] + "abc"):
             response = client_as("admin_a").post(self.url(forged))
             assert response.status_code == 400
@@ -450,15 +454,17 @@ class TestConfirmLink:
         assert not ReleaseConfirmation.objects.exists()
 
     def test_an_expired_link_is_400(self, client_as, cast, acknowledged):
-        token = services.confirmation_token(acknowledged, cast.admin_a)
+        token = transition_confirmations.confirmation_token(acknowledged, cast.admin_a)
         later = datetime.now(tz=acknowledged.medspa.tz) + timedelta(days=15)
         with time_machine.travel(later, tick=False):
             response = client_as("admin_a").get(self.url(token))
         assert response.status_code == 400 and "expired" in response.content.decode()
 
     def test_a_link_for_an_older_account_is_400(self, client_as, cast, acknowledged):
-        token = services.confirmation_token(acknowledged, cast.admin_a)
-        services.openphone_account_set(transition=acknowledged, by=cast.admin_a, email="new@glow.example")
+        token = transition_confirmations.confirmation_token(acknowledged, cast.admin_a)
+        transition_confirmations.openphone_account_set(
+            transition=acknowledged, by=cast.admin_a, email="new@glow.example"
+        )
         client = client_as("admin_a")
         for method in ("get", "post"):
             response = getattr(client, method)(self.url(token))
@@ -530,9 +536,9 @@ class TestStaff:
         )
 
     def test_approve_with_a_new_date(self, client_as, cast, legacy_a):
-        transition = services.transition_request(
+        transition = transition_approval.transition_request(
             medspa=legacy_a, by=cast.admin_a,
-            terms=services.TransitionTerms("launch", in_days(legacy_a, 10), False),
+            terms=transition_approval.TransitionTerms("launch", in_days(legacy_a, 10), False),
         )  # fmt: skip
         client = client_as("staff")
         detail = client.get(reverse("transition_staff:detail", args=[transition.pk])).content.decode()
@@ -549,10 +555,10 @@ class TestStaff:
         assert again.status_code == 400 and "Only a requested transition" in again.content.decode()
 
     def test_decline_needs_a_note(self, client_as, cast, legacy_a):
-        transition = services.transition_request(
+        transition = transition_approval.transition_request(
             medspa=legacy_a,
             by=cast.admin_a,
-            terms=services.TransitionTerms("launch", in_days(legacy_a, 10), True),
+            terms=transition_approval.TransitionTerms("launch", in_days(legacy_a, 10), True),
         )
         client = client_as("staff")
         url = reverse("transition_staff:decline", args=[transition.pk])
@@ -590,11 +596,13 @@ class TestStaff:
         response = client.post(url)
         assert response.status_code == 400
         assert "has not entered their new OpenPhone account yet" in response.content.decode()
-        services.openphone_account_set(transition=transition, by=cast.admin_a, email="owner@glow.example")
-        detail = client.get(reverse("transition_staff:detail", args=[transition.pk])).content.decode()
-        assert services.PORTRAIT_CONFIRMATION.format(email="owner@glow.example") in detail.replace(
-            "&#x27;", "'"
+        transition_confirmations.openphone_account_set(
+            transition=transition, by=cast.admin_a, email="owner@glow.example"
         )
+        detail = client.get(reverse("transition_staff:detail", args=[transition.pk])).content.decode()
+        assert transition_confirmations.PORTRAIT_CONFIRMATION.format(
+            email="owner@glow.example"
+        ) in detail.replace("&#x27;", "'")
         assert f'action="{url}"' in detail
         assert client.post(url).status_code == 302
         row = ReleaseConfirmation.objects.get(transition=transition)

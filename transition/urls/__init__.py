@@ -3,17 +3,17 @@
 
 from django.urls import path
 
-from transition import views
+from transition.views import page
 
 app_name = "transition"
 
 urlpatterns = [
-    path("", views.page, name="page"),
-    path("steps/", views.steps, name="steps"),
-    path("request/", views.request_transition, name="request"),
-    path("coordinator-leaves/", views.coordinator_leaves, name="coordinator_leaves"),
-    path("openphone/account/", views.openphone_account, name="openphone_account"),
-    path("openphone/acknowledge/", views.openphone_acknowledge, name="openphone_acknowledge"),
-    path("acuity/<int:pk>/resolve/", views.booking_resolve, name="booking_resolve"),
-    path("acuity/import-again/", views.import_again, name="import_again"),
+    path("", page.page, name="page"),
+    path("steps/", page.steps, name="steps"),
+    path("request/", page.request_transition, name="request"),
+    path("coordinator-leaves/", page.coordinator_leaves, name="coordinator_leaves"),
+    path("openphone/account/", page.openphone_account, name="openphone_account"),
+    path("openphone/acknowledge/", page.openphone_acknowledge, name="openphone_acknowledge"),
+    path("acuity/<int:pk>/resolve/", page.booking_resolve, name="booking_resolve"),
+    path("acuity/import-again/", page.import_again, name="import_again"),
 ]

@@ -3,10 +3,10 @@
 
 from django.urls import path
 
-from transition import views
+from transition.views import confirm
 
 app_name = "transition_confirm"
 
 urlpatterns = [
-    path("<str:token>/", views.confirm, name="confirm"),
+    path("<str:token>/", confirm.confirm, name="confirm"),
 ]

@@ -5,14 +5,14 @@ Bills are made by Portrait's monthly job (billing.tasks) on the 1st for the mont
 read them."""
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from billing import fees, services
 from billing.models import Bill
-from billing.pdf import bill_pdf_bytes, filename
+from billing.services import bills as billing_bills
+from billing.services import fees
+from billing.views.pdf import bill_response
 from gfe.services import routing as gfe_routing
 from medspa import clock, dashboards
 from medspa.dashboards import dashboard_area
@@ -27,23 +27,16 @@ def fees_context() -> dict:
     return {
         "coordinator_fee": fees.coordinator_fee(),
         "urgent_gfe_fee": gfe_routing.urgent_fee(),
-        "proration_rule": services.PRORATION_RULE,
-        "nothing_to_bill": services.NOTHING_TO_BILL,
+        "proration_rule": billing_bills.PRORATION_RULE,
+        "nothing_to_bill": billing_bills.NOTHING_TO_BILL,
     }
 
 
 def estimate_of(medspa) -> dict:
     """This month so far: what a bill of the month would hold if it were made now (not a bill)."""
     month = earnings.month_start(clock.today(medspa))
-    lines = services.bill_lines(medspa, month)
+    lines = billing_bills.bill_lines(medspa, month)
     return {"month": month, "lines": lines, "total": sum((line.amount for line in lines), ZERO)}
-
-
-def bill_response(bill: Bill, lines) -> HttpResponse:
-    response = HttpResponse(bill_pdf_bytes(bill, lines), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename(bill)}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_GET
@@ -75,7 +68,7 @@ def bill_detail(request, pk: int):
         "pdf_url": reverse("billing:pdf", args=[bill.pk]),
         "back_url": reverse("billing:list"),
         "back_label": "Billing",
-        "nothing_to_bill": services.NOTHING_TO_BILL,
+        "nothing_to_bill": billing_bills.NOTHING_TO_BILL,
     }
     return render(request, "billing/detail.html", context)
 

@@ -11,8 +11,10 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from medspa import once
-from transition import services
-from transition.models import CONFIRMATION_EMAILS, ConfirmationEmail
+from transition.models import ConfirmationEmail
+from transition.models.records import CONFIRMATION_EMAILS
+from transition.models.transitions import OPENPHONE_ACKNOWLEDGEMENT
+from transition.services.confirmations import confirmation_token
 
 
 def confirmation_email_send(*, email_id: int) -> str:
@@ -24,13 +26,13 @@ def confirmation_email_send(*, email_id: int) -> str:
     if email is None:
         return ""
     transition, user = email.transition, email.user
-    token = services.confirmation_token(transition, user)
+    token = confirmation_token(transition, user)
     link = settings.SITE_URL.rstrip("/") + reverse("transition_confirm:confirm", args=[token])
     context = {
         "transition": transition,
         "user": user,
         "link": link,
-        "acknowledgement": services.OPENPHONE_ACKNOWLEDGEMENT,
+        "acknowledgement": OPENPHONE_ACKNOWLEDGEMENT,
     }
     message = EmailMessage(
         subject=f"Confirm the release of {transition.medspa.display_name}'s OpenPhone number",

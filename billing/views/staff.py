@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_scopes import scopes_disabled
 
-from billing import services, tasks
-from billing.forms_staff import BillFilterForm
+from billing import tasks
+from billing.forms.filters import BillFilterForm
 from billing.models import Bill
-from billing.views import bill_response
+from billing.services import bills as billing_bills
+from billing.views.pdf import bill_response
 from medspa.models import Medspa
 from medspa.money import ZERO
 from medspa.permissions import staff_required
@@ -86,7 +87,7 @@ def bill_detail(request, pk: int):
         "back_url": reverse("billing_staff:list"),
         "back_label": "All bills",
         "staff_view": True,
-        "nothing_to_bill": services.NOTHING_TO_BILL,
+        "nothing_to_bill": billing_bills.NOTHING_TO_BILL,
     }
     return render(request, "billing/detail.html", context)
 

@@ -1,10 +1,12 @@
 """A bill as a PDF document (fpdf2): Portrait's header, the medspa and its shipping address as the bill
-recorded them when it was made, the bill's number, month and date, its lines and total."""
+recorded them when it was made, the bill's number, month and date, its lines and total; and the download
+response that carries it."""
 
+from django.http import HttpResponse
 from django.utils.formats import date_format
 
 from billing.models import Bill, BillLine
-from billing.services import NOTHING_TO_BILL
+from billing.services.bills import NOTHING_TO_BILL
 from medspa import clock
 from medspa.money import money_format as money
 from medspa.pdf import FAMILY, Document
@@ -69,3 +71,10 @@ def bill_pdf_bytes(bill: Bill, lines: list[BillLine]) -> bytes:
         height=4,
     )
     return document.output()
+
+
+def bill_response(bill: Bill, lines) -> HttpResponse:
+    response = HttpResponse(bill_pdf_bytes(bill, lines), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename(bill)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

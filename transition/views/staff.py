@@ -20,27 +20,19 @@ from medspa.http import client_ip
 from medspa.permissions import staff_required
 from medspa.tenancy import medspa_scope
 from medspa.timezones import medspa_time_zone
-from transition import services
-from transition.forms import (
+from transition.forms.notes import (
     ApproveForm,
-    LegacyToolsForm,
-    StaffCoordinatorLeavesForm,
-    StaffScheduleForm,
     booking_resolve_form,
     cancel_form,
     decline_form,
     step_done_form,
 )
-from transition.models import (
-    OPEN_STATUSES,
-    AcuityBooking,
-    LegacyTools,
-    StepStatus,
-    Transition,
-    TransitionStatus,
-    TransitionStep,
-)
-from transition.views import details, hidden_errors
+from transition.forms.terms import StaffCoordinatorLeavesForm, StaffScheduleForm
+from transition.forms.tools import LegacyToolsForm
+from transition.models import AcuityBooking, LegacyTools, Transition, TransitionStep
+from transition.models.transitions import OPEN_STATUSES, StepStatus, TransitionStatus
+from transition.services import approval, base, by_hand, confirmations
+from transition.views.details import details, hidden_errors
 
 PAGE_SIZE = 25
 STATUS_FILTERS = {"open": "Open (requested or scheduled)", "all": "All transitions"}
@@ -109,7 +101,7 @@ def transition_new(request):
         if form.is_valid():
             medspa = form.cleaned_data["medspa"]
             with medspa_scope(medspa.pk, audit_context=True), refusals(form=form):
-                transition = services.transition_schedule(medspa=medspa, by=request.user, terms=form.terms())
+                transition = approval.transition_schedule(medspa=medspa, by=request.user, terms=form.terms())
                 messages.success(request, f"The transition of {medspa.name} is scheduled, with its plan.")
                 return redirect("transition_staff:detail", pk=transition.pk)
         return render(request, "transition/staff/new.html", {"form": form}, status=400)
@@ -127,7 +119,7 @@ def coordinator_leaves_new(request):
         if form.is_valid():
             medspa = form.cleaned_data["medspa"]
             with medspa_scope(medspa.pk, audit_context=True), refusals(form=form):
-                transition = services.transition_schedule(medspa=medspa, by=request.user, terms=form.terms())
+                transition = approval.transition_schedule(medspa=medspa, by=request.user, terms=form.terms())
                 messages.success(request, f"{medspa.name}: {transition.headline}, scheduled with its plan.")
                 return redirect("transition_staff:detail", pk=transition.pk)
         return render(request, "transition/staff/coordinator_leaves.html", {"form": form}, status=400)
@@ -179,7 +171,7 @@ def approve(request, pk: int):
     form = ApproveForm(request.POST)
     if form.is_valid():
         with medspa_scope(transition.medspa_id, audit_context=True), refusals(form=form):
-            services.transition_approve(
+            approval.transition_approve(
                 transition=transition, by=request.user, effective_date=form.cleaned_data["effective_date"]
             )
             messages.success(request, f"The transition of {transition.medspa.name} is approved and planned.")
@@ -208,7 +200,7 @@ def decline(request, pk: int):
         pk,
         key="decline",
         form_class=decline_form,
-        service=services.transition_decline,
+        service=approval.transition_decline,
         message="The request of {medspa} is declined.",
     )
 
@@ -221,7 +213,7 @@ def cancel(request, pk: int):
         pk,
         key="cancel",
         form_class=cancel_form,
-        service=services.transition_cancel,
+        service=approval.transition_cancel,
         message="The transition of {medspa} is cancelled.",
     )
 
@@ -231,7 +223,7 @@ def cancel(request, pk: int):
 def portrait_confirm(request, pk: int):
     transition = _transition(pk)
     with medspa_scope(transition.medspa_id, audit_context=True), refusals() as refused:
-        services.portrait_confirm(transition=transition, by=request.user, ip=client_ip(request))
+        confirmations.portrait_confirm(transition=transition, by=request.user, ip=client_ip(request))
         transition.refresh_from_db()
         messages.success(
             request,
@@ -253,7 +245,7 @@ def step_retry(request, pk: int):
     step = _step(pk)
     transition = _transition(step.transition_id)
     with medspa_scope(transition.medspa_id, audit_context=True), refusals() as refused:
-        services.step_retry(step=step, by=request.user)
+        by_hand.step_retry(step=step, by=request.user)
         messages.success(request, f"“{step.get_kind_display()}” is queued again.")
         return _back(transition, "#steps")
     return _detail_page(request, transition, refusal=refused.message, status=400)
@@ -267,7 +259,7 @@ def step_done(request, pk: int):
     form = step_done_form(step, request.POST)
     if form.is_valid():
         with medspa_scope(transition.medspa_id, audit_context=True), refusals(form=form):
-            services.step_mark_done(step=step, by=request.user, note=form.cleaned_data["note"])
+            by_hand.step_mark_done(step=step, by=request.user, note=form.cleaned_data["note"])
             messages.success(request, f"“{step.get_kind_display()}” is marked done by hand.")
             return _back(transition, "#steps")
     return _detail_page(request, transition, bound={"step": (step.pk, form)}, status=400)
@@ -282,7 +274,7 @@ def booking_resolve(request, pk: int):
     form = booking_resolve_form(booking, request.POST)
     if form.is_valid():
         with medspa_scope(transition.medspa_id, audit_context=True), refusals(form=form):
-            services.booking_resolve(booking=booking, by=request.user, note=form.cleaned_data["note"])
+            by_hand.booking_resolve(booking=booking, by=request.user, note=form.cleaned_data["note"])
             messages.success(request, f"The Acuity appointment of {booking.patient_name} is marked resolved.")
             return _back(transition, "#acuity")
     return _detail_page(request, transition, bound={"booking": (booking.pk, form)}, status=400)
@@ -296,6 +288,6 @@ def tools(request, pk: int):
     if not form.is_valid():
         return _detail_page(request, transition, bound={"tools": form}, status=400)
     with medspa_scope(transition.medspa_id, audit_context=True):
-        services.legacy_tools_set(transition=transition, by=request.user, data=form.cleaned_data)
+        base.legacy_tools_set(transition=transition, by=request.user, data=form.cleaned_data)
     messages.success(request, f"The Legacy tools of {transition.medspa.name} are saved.")
     return _back(transition, "#tools")
