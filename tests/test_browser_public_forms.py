@@ -23,8 +23,8 @@ from gfe import services as gfe_services
 from gfe.models import ClearanceStatus, GfeExam, GfeRequest, RequestStatus, Routing
 from medspa import clock
 from medspa.models import PatientProvider
-from scheduling import booking
 from scheduling.models import Appointment, AppointmentStatus
+from scheduling.services import booking
 from services_catalog import services as catalog
 from tests import factories
 from tests.browser import draw_signature, eventually, no_csp_violations_nor_server_errors, sign_in

@@ -12,7 +12,7 @@ from django import forms
 from medspa import clock
 from medspa.models import Medspa
 from medspa.models.tenancy import BusinessModel
-from scheduling.forms_settings import DateInput
+from scheduling.forms.settings import DateInput
 from transition import services
 from transition.models import OPEN_STATUSES, OPENPHONE_ACKNOWLEDGEMENT, TARGET_MODELS, vendor_id
 

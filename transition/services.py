@@ -35,8 +35,8 @@ from medspa.models import Invitation, Medspa, Membership, Patient, User
 from medspa.models.patients import PatientStatus
 from medspa.models.tenancy import BusinessModel
 from medspa.patient_match import email_key, name_key, phone_key
-from scheduling import booking as scheduling_booking
 from scheduling.models import AppointmentType
+from scheduling.services import booking as scheduling_booking
 from transition.integrations import IntegrationError, NotConfigured
 from transition.integrations.acuity import AcuityAppointment, AcuityCalendar, AcuityClient
 from transition.integrations.openphone import Confirmation, OpenPhoneClient

@@ -24,8 +24,8 @@ from medspa.money import ZERO
 from providers import charting, checkout
 from providers.checkout import Tender
 from providers.models import Payment, Refund, Sale, Visit
-from scheduling import booking
 from scheduling.models import Appointment, AppointmentStatus, Location
+from scheduling.services import booking
 from services_catalog import selectors as catalog_selectors
 from services_catalog import services as catalog_services
 from services_catalog.models import ConsentSignature, RetailProduct, Service
