@@ -3,9 +3,9 @@ logged and answers the safe default instead of raising (a raise is a 500 on ever
 cache: the public booking and slot pages' rate limits, allauth's sign-in rate limits, the TOTP replay guard).
 
 What "safe" means, per use of the cache:
-- Rate limits (scheduling.ratelimit, allauth's ACCOUNT_RATE_LIMITS, the API throttles) fail open: `add`
-  answers True (a fresh window, the first request), `get` the caller's default (no history). They only bound
-  volume; refusing every patient and clinician because Redis restarted would stop the medspa, as the API
+- Rate limits (scheduling.services.ratelimit, allauth's ACCOUNT_RATE_LIMITS, the API throttles) fail open:
+  `add` answers True (a fresh window, the first request), `get` the caller's default (no history). They only
+  bound volume; refusing every patient and clinician because Redis restarted would stop the medspa, as the API
   throttles already decided (medspa.api_throttling).
 - The TOTP replay guard (allauth.mfa's "used code" marker) fails closed: `add` answers False, so a code
   cannot be used twice while nobody can check; the sign-in answers "incorrect code", never a 500, and a
@@ -87,8 +87,8 @@ class ResilientRedisCache(RedisCache):
         try:
             return super().incr(key, delta, version)
         except UNREACHABLE:
-            # As for a key that expired meanwhile: callers already handle it (scheduling.ratelimit starts a
-            # new window, and then its `set` is dropped).
+            # As for a key that expired meanwhile: callers already handle it (scheduling.services.ratelimit
+            # starts a new window, and then its `set` is dropped).
             self._unreachable("incr", key)
             raise ValueError(f"Key {key!r} not found (the cache is unavailable)") from None
 

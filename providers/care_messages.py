@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from medspa.messaging import sms
 from providers.models import CareMessageLog, Visit, VisitStatus
-from scheduling import notifications
+from scheduling.selectors import notification_texts
 from services_catalog.models import CareMessage
 
 logger = logging.getLogger(__name__)
@@ -112,8 +112,8 @@ def _deliver(visit: Visit, row: CareMessageLog) -> bool:
     patient, medspa = visit.patient, visit.medspa
     sender = medspa.display_name
     title = row.care_message.title
-    # The placeholders the editor offers; anything else stays as written (notifications.render never fails).
-    text = notifications.render(
+    # The placeholders the editor offers; anything else stays as written (the renderer never fails).
+    text = notification_texts.render(
         row.version.text, {"patient_first_name": patient.first_name, "medspa_name": sender}
     )
     try:

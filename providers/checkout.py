@@ -30,8 +30,8 @@ from providers import charting
 from providers.charting import ChartingRefused
 from providers.models import Payment, PaymentMethod, Refund, Sale, SaleKind, SaleLine, SaleStatus, Visit
 from providers.models.visits import VisitStatus
-from scheduling import booking
 from scheduling.models import AppointmentStatus, Location
+from scheduling.services import booking
 from services_catalog.models import RetailProduct
 
 logger = logging.getLogger(__name__)

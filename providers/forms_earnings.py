@@ -7,7 +7,7 @@ from django.http import QueryDict
 
 from medspa.models import Medspa, Membership
 from providers.earnings import DEFAULT_MONTHS, MAX_YEARS, Period, default_period, month_start
-from scheduling.forms_settings import DateInput
+from scheduling.forms.settings import DateInput
 
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 DATE_ERRORS = {"invalid": "Enter a real date, like 2026-03-31."}

@@ -9,11 +9,14 @@ class SchedulingConfig(AppConfig):
         from gfe.services.clearances import BOOKED_SERVICES
         from medspa.panels import PATIENT, Panel
         from medspa.selectors import PROVIDER_PATIENT_LINKS
-        from scheduling import hooks, onboarding_steps
+        from scheduling.selectors import patient_appointments
+        from scheduling.views import onboarding_steps
 
         onboarding_steps.register()
         PATIENT.register(
-            Panel("scheduling/_patient_appointments.html", hooks.profile_panel_context, order=20)
+            Panel(
+                "scheduling/_patient_appointments.html", patient_appointments.profile_panel_context, order=20
+            )
         )
-        PROVIDER_PATIENT_LINKS.register(hooks.appointment_link)
-        BOOKED_SERVICES.register(hooks.booked_services)
+        PROVIDER_PATIENT_LINKS.register(patient_appointments.appointment_link)
+        BOOKED_SERVICES.register(patient_appointments.booked_services)

@@ -9,7 +9,7 @@ from django import forms
 
 from medspa.models import Membership, Patient
 from medspa.models.patients import PatientStatus
-from scheduling.forms_settings import DateInput, TimeInput, provider_label
+from scheduling.forms.settings import DateInput, TimeInput, provider_label
 from scheduling.models import Appointment, AppointmentType, Location
 
 

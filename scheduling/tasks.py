@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from medspa.tenancy import medspa_scope
-from scheduling import notifications
+from scheduling.services import notifications
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

@@ -33,9 +33,10 @@ from medspa.http import ascii_int
 from medspa.models import Membership
 from medspa.services import patient_access_record, patients_access_record
 from medspa.tenancy import medspa_scope
-from scheduling import booking, settings_services
 from scheduling.forms_calendar import AppointmentBookForm, AppointmentCancelForm, AppointmentRescheduleForm
 from scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, CalendarFeed, Location
+from scheduling.services import booking
+from scheduling.services import settings as settings_services
 
 ADMIN, PROVIDER = "admin", "provider"
 # The buttons of the status transitions an appointment allows (cancelling has its own form, with a reason).

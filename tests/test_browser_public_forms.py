@@ -24,9 +24,8 @@ from gfe.services import requests as gfe_requests
 from gfe.services import routing as gfe_routing
 from medspa import clock
 from medspa.models import PatientProvider
-from scheduling import booking
 from scheduling.models import Appointment, AppointmentStatus
-from services_catalog.services import catalog
+from scheduling.services import booking
 from tests import factories
 from tests.browser import draw_signature, eventually, no_csp_violations_nor_server_errors, sign_in
 from transition.models import ReleaseConfirmation

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from medspa import once
 from medspa.env import filesystem_broker_options
-from scheduling import notifications
 from scheduling.models import Appointment, NotificationLog
+from scheduling.services import notifications
 from scheduling.tasks import appointment_notify, notifications_sweep
 from tests import factories
 from tests.test_faults import broker_at

@@ -18,7 +18,7 @@ from gfe.services.errors import ClearanceMissing, GfeRuleBroken
 from medspa.api_errors import exception_handler
 from medspa.errors import DomainError, refusals
 from medspa.patient_import import ImportFileInvalid
-from scheduling.booking import BookingInvalid, SlotUnavailable
+from scheduling.services.booking import BookingInvalid, SlotUnavailable
 from services_catalog.services.errors import ServiceRuleBroken
 
 APPS = [
@@ -35,7 +35,9 @@ APPS = [
 # Exceptions that are not a rule saying no to a person: nothing translates them into a message or a status.
 NOT_DOMAIN = {
     "medspa.messaging.sms.SmsError": "the SMS provider did not take a message: a failure the task retries",
-    "scheduling.notifications.UnknownKind": "a notification kind no code sends: a programming error",
+    "scheduling.selectors.notification_texts.UnknownKind": (
+        "a notification kind no code sends: a programming error"
+    ),
     "billing.services.plans.PlanMissing": "a medspa without a plan is a bug to fix, not a request to refuse",
     "transition.services.base.LeaseLost": "a run whose lease another run took: it stops without recording",
     "transition.integrations.base.NotConfigured": "an integration without settings: recorded on the step",
@@ -64,7 +66,7 @@ def production_exceptions() -> dict[str, type]:
 
 def test_every_exception_a_production_app_defines_is_a_domain_error_or_named_as_not_one():
     exceptions = production_exceptions()
-    assert "scheduling.booking.SlotUnavailable" in exceptions  # the walk reaches the apps' modules
+    assert "scheduling.services.booking.SlotUnavailable" in exceptions  # the walk reaches the apps' modules
     stray = sorted(name for name, cls in exceptions.items() if not issubclass(cls, DomainError))
     assert stray == sorted(NOT_DOMAIN)
     assert set(NOT_DOMAIN) <= set(exceptions)  # no stale entry

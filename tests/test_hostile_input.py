@@ -609,8 +609,8 @@ def test_odd_digits_and_nul_bytes_in_a_query_string_never_break_a_page(cast, cli
 
 def test_odd_digits_are_not_numbers_in_forms(cast):
     from providers.forms_payment import ChargeForm
-    from scheduling.forms_notifications import reminder_hours_parse
-    from scheduling.forms_public import BookingDetailsForm
+    from scheduling.forms.notifications import reminder_hours_parse
+    from scheduling.forms.public import BookingDetailsForm
 
     with pytest.raises(forms.ValidationError, match="not a whole number"):
         reminder_hours_parse("24, \u00b2")

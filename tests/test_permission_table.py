@@ -23,8 +23,9 @@ from gfe.services import requests as gfe_requests
 from medspa import clock
 from medspa.models import PatientImport
 from medspa.services import api_token_create
-from scheduling import booking, settings_services
 from scheduling.models import AvailabilityOverride, AvailabilityRule, Closure, Location
+from scheduling.services import booking
+from scheduling.services import settings as settings_services
 from services_catalog.models import CareMessage, Consent, StandingOrder
 from services_catalog.services import catalog, texts
 from tests import factories

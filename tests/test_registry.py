@@ -10,7 +10,7 @@ from medspa.plan_changes import PLAN_FOLLOWERS
 from medspa.registry import Registry
 from medspa.selectors import PROVIDER_PATIENT_LINKS
 from providers.hooks import visit_link
-from scheduling.hooks import appointment_link, booked_services
+from scheduling.selectors.patient_appointments import appointment_link, booked_services
 
 
 def test_entries_are_read_in_their_order_then_in_the_order_they_came():

@@ -50,7 +50,7 @@ from billing.models import Bill, BillLine
 from medspa.database import audit_tables
 from medspa.models import MasqueradeEvent, PatientAccessLog
 from medspa.tests.test_accounts import sign_in, totp_now
-from scheduling import booking
+from scheduling.services import booking
 from tests import factories
 from tests.fixtures import CAST_NAMES
 from tests.test_permission_table import TABLE

@@ -24,8 +24,8 @@ from medspa.money import ZERO
 from providers import charting, checkout
 from providers.checkout import Tender
 from providers.models import Payment, Refund, Sale, Visit
-from scheduling import booking
 from scheduling.models import Appointment, AppointmentStatus, Location
+from scheduling.services import booking
 from services_catalog.models import ConsentSignature, RetailProduct, Service
 from services_catalog.selectors import catalog as catalog_selectors
 from services_catalog.services import catalog as catalog_services

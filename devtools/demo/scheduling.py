@@ -7,8 +7,8 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from medspa.models import Medspa, Membership, Patient
-from scheduling import booking
 from scheduling.models import Appointment, AppointmentType, AvailabilityRule, Location, Resource
+from scheduling.services import booking
 from services_catalog.models import Service
 
 HOURS = {

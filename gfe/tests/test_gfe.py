@@ -273,7 +273,7 @@ class TestBooking:
         self, cast, django_capture_on_commit_callbacks, monkeypatch
     ):
         monkeypatch.setattr("scheduling.tasks.appointment_notify.delay", lambda *args: None)
-        from scheduling import booking
+        from scheduling.services import booking
 
         provider = cast.provider_a1.memberships.get()
         location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
@@ -293,7 +293,7 @@ class TestBooking:
         self, cast, django_capture_on_commit_callbacks, monkeypatch
     ):
         monkeypatch.setattr("scheduling.tasks.appointment_notify.delay", lambda *args: None)
-        from scheduling import booking
+        from scheduling.services import booking
 
         route(cast, Routing.PORTRAIT, auto_request_on_booking=False)
         provider = cast.provider_a1.memberships.get()
@@ -318,7 +318,7 @@ class TestBooking:
         self, cast, django_capture_on_commit_callbacks, monkeypatch
     ):
         monkeypatch.setattr("scheduling.tasks.appointment_notify.delay", lambda *args: None)
-        from scheduling import booking
+        from scheduling.services import booking
 
         provider = cast.provider_a1.memberships.get()
         location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
@@ -407,7 +407,7 @@ def test_the_appointment_shows_its_pending_clearance(
     cast, client_as, django_capture_on_commit_callbacks, monkeypatch
 ):
     monkeypatch.setattr("scheduling.tasks.appointment_notify.delay", lambda *args: None)
-    from scheduling import booking
+    from scheduling.services import booking
 
     provider = cast.provider_a1.memberships.get()
     location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])

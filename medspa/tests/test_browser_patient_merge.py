@@ -9,8 +9,8 @@ from playwright.sync_api import Page, expect
 
 from medspa.models import Patient
 from medspa.models.patients import PatientStatus
-from scheduling import booking
 from scheduling.models import Appointment
+from scheduling.services import booking
 from tests import factories
 from tests.browser import no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
 

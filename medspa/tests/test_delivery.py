@@ -18,9 +18,9 @@ from medspa import once
 from medspa.tenancy import medspa_scope
 from providers import checkout
 from providers.models import Sale
-from scheduling import notifications
 from scheduling import tasks as scheduling_tasks
 from scheduling.models import Appointment
+from scheduling.services import notifications
 from tests import factories
 from tests.test_faults import _booked
 

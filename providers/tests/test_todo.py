@@ -16,8 +16,8 @@ from medspa.messaging import sms
 from medspa.models import PatientProvider
 from providers import care_messages, charting, todo
 from providers.models import CareMessageLog, Visit
-from scheduling import booking
 from scheduling.models import Appointment, AppointmentStatus
+from scheduling.services import booking
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]

@@ -1,4 +1,5 @@
-"""The booking rules of scheduling.booking and the open slots of scheduling.slots, on real PostgreSQL."""
+"""The booking rules of scheduling.services.booking and the open slots of scheduling.selectors.slots, on real
+PostgreSQL."""
 
 import threading
 from datetime import UTC, date, datetime, time, timedelta
@@ -7,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from scheduling import booking, slots
 from scheduling.models import Appointment, AvailabilityOverride, Closure
+from scheduling.selectors import slots
+from scheduling.services import booking
 from tests import factories
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -18,7 +20,7 @@ NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # a fixed clock: far from "today",
 @pytest.fixture(autouse=True)
 def _no_notifications(monkeypatch):
     # Notifications have their own tests (test_notifications.py); here only the booking rules matter.
-    monkeypatch.setattr("scheduling.hooks.appointment_changed", lambda *args, **kwargs: None)
+    monkeypatch.setattr("scheduling.services.hooks.appointment_changed", lambda *args, **kwargs: None)
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from medspa.messaging import sms
 from medspa.models import Patient
-from scheduling import booking
 from scheduling.models import Appointment, AppointmentStatus, NotificationLog
+from scheduling.services import booking
 from tests import factories
 from tests.browser import eventually, screenshot, sign_in, url_is
 

@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from scheduling import settings_services
 from scheduling.models import Appointment, AppointmentStatus, CalendarFeed
+from scheduling.services import settings as settings_services
 from scheduling.views_calendar import ical_fold
 from tests import factories
 

@@ -243,7 +243,7 @@ def test_the_coordinator_reaches_nothing_but_the_calendar(client, cast, clinic, 
 
 
 # The pages the coordinator opens (with the permission table's statuses for the cast) and the API, where
-# coordinators have their own rights (scheduling/api.py).
+# coordinators have their own rights (scheduling/api/views.py).
 COORDINATOR_PAGES = {
     "scheduling:calendar", "scheduling:appointment_new", "scheduling:appointment_detail",
     "scheduling:appointment_reschedule", "scheduling:appointment_cancel", "scheduling:appointment_status",

@@ -10,8 +10,8 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from scheduling import slots
 from scheduling.models import AvailabilityRule
+from scheduling.selectors import slots
 from tests import factories
 
 SPRING, FALL = date(2027, 3, 14), date(2027, 11, 7)
@@ -33,7 +33,7 @@ WINDOWS = {
 
 @pytest.fixture(autouse=True)
 def _no_notifications(monkeypatch):
-    monkeypatch.setattr("scheduling.hooks.appointment_changed", lambda *args, **kwargs: None)
+    monkeypatch.setattr("scheduling.services.hooks.appointment_changed", lambda *args, **kwargs: None)
 
 
 def night_world(cast, tz: str, duration: int):

@@ -20,9 +20,10 @@ from django.utils import timezone
 from medspa import once
 from medspa.messaging import sms
 from medspa.tenancy import medspa_scope
-from scheduling import booking, notifications
-from scheduling.forms_notifications import template_field_names
+from scheduling.forms.notifications import template_field_names
 from scheduling.models import Appointment, NotificationLog, NotificationSettings
+from scheduling.selectors import notification_texts
+from scheduling.services import booking, notifications
 from tests import factories
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -142,7 +143,7 @@ def test_stale_notifications_are_neither_sent_nor_logged(world):
 
 def test_unknown_kind_is_refused(world):
     appointment = book(world, datetime.combine(DAY, time(10), tzinfo=LA))
-    with pytest.raises(notifications.UnknownKind):
+    with pytest.raises(notification_texts.UnknownKind):
         notify(appointment, "birthday")
 
 
@@ -381,13 +382,15 @@ def test_a_bad_placeholder_does_not_crash_and_stays_as_written(world):
 
 def test_render_is_total():
     context = {"date": "Monday"}
-    assert notifications.render("{date} {{literal}} {missing}", context) == "Monday {literal} {missing}"
-    assert notifications.render("{date!r} {date.__class__} {", context) == "{date!r} {date.__class__} {"
+    assert notification_texts.render("{date} {{literal}} {missing}", context) == "Monday {literal} {missing}"
+    assert notification_texts.render("{date!r} {date.__class__} {", context) == "{date!r} {date.__class__} {"
 
 
 def test_preview_uses_a_sample_appointment(world):
     settings_obj = NotificationSettings(medspa=world.medspa)
-    preview = notifications.notification_preview(settings_obj=settings_obj, kind="reminder", channel="email")
+    preview = notification_texts.notification_preview(
+        settings_obj=settings_obj, kind="reminder", channel="email"
+    )
     assert preview.startswith("Subject: Reminder: Neurotoxin on Tuesday, ")
     assert "Hi Alex" in preview and world.location.name in preview
     assert "AM PST" in preview or "AM PDT" in preview
@@ -408,9 +411,9 @@ def form_data(**overrides) -> dict:
         "cancellation": "on",
         "no_show_follow_up": "on",
     }
-    for kind in notifications.TEMPLATE_KINDS:
+    for kind in notification_texts.TEMPLATE_KINDS:
         for part, name in template_field_names(kind).items():
-            data[name] = notifications.DEFAULT_TEMPLATES[kind][part]
+            data[name] = notification_texts.DEFAULT_TEMPLATES[kind][part]
     data.update(overrides)
     return {name: value for name, value in data.items() if value is not None}
 

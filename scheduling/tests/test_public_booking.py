@@ -17,8 +17,8 @@ from django.utils.html import escape
 
 from medspa.models import Patient
 from medspa.models.patients import PatientStatus
-from scheduling import booking
 from scheduling.models import Appointment, AppointmentStatus, AppointmentType, Location
+from scheduling.services import booking
 from tests import factories
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -29,13 +29,13 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 @pytest.fixture(autouse=True)
 def _no_notifications(monkeypatch):
     # Notifications have their own tests; here only the public pages matter.
-    monkeypatch.setattr("scheduling.hooks.appointment_changed", lambda *args, **kwargs: None)
+    monkeypatch.setattr("scheduling.services.hooks.appointment_changed", lambda *args, **kwargs: None)
 
 
 @pytest.fixture(autouse=True)
 def _steady_rate_limit_window(monkeypatch):
     # A fixed clock for the rate limiter, so that a test never straddles two ten-minute windows.
-    monkeypatch.setattr("scheduling.ratelimit._now", lambda: 1_800_000_000)
+    monkeypatch.setattr("scheduling.services.ratelimit._now", lambda: 1_800_000_000)
 
 
 @pytest.fixture

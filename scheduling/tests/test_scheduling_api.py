@@ -12,8 +12,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from medspa.models import Membership
-from scheduling import booking, slots
 from scheduling.models import ACTIVE_STATUSES, Appointment, AvailabilityRule, Location
+from scheduling.selectors import slots
+from scheduling.services import booking
 from tests import factories
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -40,9 +41,9 @@ def membership(user) -> Membership:
 
 @pytest.fixture
 def no_notifications(monkeypatch):
-    # These tests are about the API's booking rules, not notifications (scheduling.notifications has its
-    # own tests): the hook that queues them after commit is silenced here.
-    monkeypatch.setattr("scheduling.hooks.appointment_changed", lambda *args, **kwargs: None)
+    # These tests are about the API's booking rules, not notifications (scheduling.services.notifications has
+    # its own tests): the hook that queues them after commit is silenced here.
+    monkeypatch.setattr("scheduling.services.hooks.appointment_changed", lambda *args, **kwargs: None)
 
 
 @pytest.fixture
@@ -169,7 +170,7 @@ class TestBookingCycle:
         # The hook itself, not the notifications it sends (those have their own tests).
         calls = []
         monkeypatch.setattr(
-            "scheduling.hooks.appointment_changed", lambda a, kind: calls.append((a.pk, kind))
+            "scheduling.services.hooks.appointment_changed", lambda a, kind: calls.append((a.pk, kind))
         )
         with django_capture_on_commit_callbacks(execute=True):
             response = api(coordinator).post(APPOINTMENTS, payload(world, at(day_ahead(), 10)), format="json")
@@ -655,7 +656,7 @@ def test_twenty_clients_booking_one_slot_at_once_make_exactly_one_appointment(
 ):
     """Real threads, each with its own connection to real PostgreSQL, released together through the API."""
     # Only the race matters here, not the notifications (they have their own tests): the hook is silenced.
-    monkeypatch.setattr("scheduling.hooks.appointment_changed", lambda *args, **kwargs: None)
+    monkeypatch.setattr("scheduling.services.hooks.appointment_changed", lambda *args, **kwargs: None)
     provider = membership(cast.provider_a1)
     coordinator = factories.MembershipFactory(
         medspa=cast.medspa_a, is_provider=False, is_coordinator=True

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from medspa import clock, onboarding
-from scheduling import settings_services
 from scheduling.models import (
     AppointmentType,
     AvailabilityOverride,
@@ -18,6 +17,7 @@ from scheduling.models import (
     Location,
     Resource,
 )
+from scheduling.services import settings as settings_services
 from tests import factories
 
 

@@ -2,14 +2,14 @@
 
 from rest_framework.routers import SimpleRouter
 
-from scheduling import api
+from scheduling.api import views
 
 router = SimpleRouter(use_regex_path=False)
-router.register("locations", api.LocationViewSet, basename="location")
-router.register("appointment-types", api.AppointmentTypeViewSet, basename="appointment-type")
-router.register("availability-rules", api.AvailabilityRuleViewSet, basename="availability-rule")
-router.register("availability-overrides", api.AvailabilityOverrideViewSet, basename="availability-override")
-router.register("closures", api.ClosureViewSet, basename="closure")
-router.register("appointments", api.AppointmentViewSet, basename="appointment")
+router.register("locations", views.LocationViewSet, basename="location")
+router.register("appointment-types", views.AppointmentTypeViewSet, basename="appointment-type")
+router.register("availability-rules", views.AvailabilityRuleViewSet, basename="availability-rule")
+router.register("availability-overrides", views.AvailabilityOverrideViewSet, basename="availability-override")
+router.register("closures", views.ClosureViewSet, basename="closure")
+router.register("appointments", views.AppointmentViewSet, basename="appointment")
 
 urlpatterns = router.urls

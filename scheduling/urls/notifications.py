@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from scheduling import views_notifications
+from scheduling.views import notifications
 
 urlpatterns = [
-    path("", views_notifications.notification_settings, name="notification_settings"),
-    path("preview/", views_notifications.notification_preview, name="notification_preview"),
+    path("", notifications.notification_settings, name="notification_settings"),
+    path("preview/", notifications.notification_preview, name="notification_preview"),
 ]

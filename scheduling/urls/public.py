@@ -3,21 +3,22 @@ pages nobody signs in to, their QR codes, and the patient's manage link."""
 
 from django.urls import path
 
-from scheduling import views_calendar, views_public
+from scheduling import views_calendar
+from scheduling.views import public_booking, public_manage, public_qr
 
 urlpatterns = [
     # Before the location page: "/book/manage/<token>/" would otherwise read as a medspa and a location.
-    path("book/manage/<str:token>/", views_public.booking_manage, name="booking_manage"),
-    path("book/<slug:medspa_slug>/", views_public.booking_medspa, name="booking_medspa"),
-    path("book/<slug:medspa_slug>/qr.svg", views_public.booking_medspa_qr, name="booking_medspa_qr"),
+    path("book/manage/<str:token>/", public_manage.booking_manage, name="booking_manage"),
+    path("book/<slug:medspa_slug>/", public_booking.booking_medspa, name="booking_medspa"),
+    path("book/<slug:medspa_slug>/qr.svg", public_qr.booking_medspa_qr, name="booking_medspa_qr"),
     path(
         "book/<slug:medspa_slug>/<slug:location_slug>/",
-        views_public.booking_location,
+        public_booking.booking_location,
         name="booking_location",
     ),
     path(
         "book/<slug:medspa_slug>/<slug:location_slug>/qr.svg",
-        views_public.booking_location_qr,
+        public_qr.booking_location_qr,
         name="booking_location_qr",
     ),
     # iCal feeds: added by the calendar work

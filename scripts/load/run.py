@@ -118,8 +118,8 @@ def refused_while_open(world: dict, answers: list[dict]) -> int:
     from django_scopes import scopes_disabled
 
     from medspa.tenancy import medspa_scope
-    from scheduling import slots
     from scheduling.models import AppointmentType
+    from scheduling.selectors import slots
 
     race, wrongly = world["race"], 0
     with scopes_disabled():
@@ -144,7 +144,7 @@ def calibrate(world: dict, runs: int = 40) -> float:
     from datetime import timedelta
 
     from medspa.tenancy import medspa_scope
-    from scheduling import slots
+    from scheduling.selectors import slots
 
     rng, timings = random.Random(7), []
     with medspa_scope(world["medspa"]):

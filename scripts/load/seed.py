@@ -30,8 +30,8 @@ from medspa.middleware import SESSION_STARTED_KEY
 from medspa.models import Medspa, Patient, User
 from medspa.tenancy import SESSION_MEDSPA_KEY, medspa_scope
 from providers import charting
-from scheduling import slots
 from scheduling.models import Appointment
+from scheduling.selectors import slots
 from scripts.load import mix
 
 VISITS_PER_PROVIDER = 8

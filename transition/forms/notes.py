@@ -3,7 +3,7 @@ done by hand, and Portrait's approval with an optional new date."""
 
 from django import forms
 
-from scheduling.forms_settings import DateInput
+from scheduling.forms.settings import DateInput
 
 NOTE_WIDGET = forms.Textarea(attrs={"rows": 2})
 

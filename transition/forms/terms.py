@@ -9,7 +9,7 @@ from django import forms
 from medspa import clock
 from medspa.models import Medspa
 from medspa.models.tenancy import BusinessModel
-from scheduling.forms_settings import DateInput
+from scheduling.forms.settings import DateInput
 from transition.forms.notes import NOTE_WIDGET
 from transition.models.transitions import TARGET_MODELS
 from transition.selectors.transitions import (

@@ -16,8 +16,8 @@ from billing.models import Bill, BillLine, PlanPeriod
 from billing.services import bills as billing_bills
 from medspa import clock
 from medspa.models import Membership
-from scheduling import booking
 from scheduling.models import Appointment
+from scheduling.services import booking
 from tests import factories
 from tests.stub_server import AC, OP, TC
 from transition import tasks

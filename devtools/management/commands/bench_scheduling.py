@@ -39,7 +39,6 @@ from devtools.bench import (
 )
 from medspa.models import Medspa, Membership, Patient
 from medspa.tenancy import medspa_scope
-from scheduling import slots
 from scheduling.models import (
     Appointment,
     AppointmentStatus,
@@ -47,6 +46,7 @@ from scheduling.models import (
     AvailabilityRule,
     Location,
 )
+from scheduling.selectors import slots
 from services_catalog.models import Service, ServiceGroup
 from services_catalog.services import catalog
 

@@ -3,8 +3,8 @@
 from django import forms
 
 from medspa.http import ascii_int
-from scheduling import notifications
 from scheduling.models import NotificationSettings
+from scheduling.selectors import notification_texts
 
 SUBJECT_MAX, EMAIL_MAX, SMS_MAX = 200, 5000, 640  # an SMS of 640 characters is four or five segments
 
@@ -15,14 +15,14 @@ def field_prefix(kind: str) -> str:
 
 
 def template_field_names(kind: str) -> dict[str, str]:
-    return {part: f"{field_prefix(kind)}_{part}" for part in notifications.TEMPLATE_PARTS}
+    return {part: f"{field_prefix(kind)}_{part}" for part in notification_texts.TEMPLATE_PARTS}
 
 
 def templates_from(data, kinds=None) -> dict[str, dict[str, str]]:
     """The texts as typed ({kind: {"subject", "email", "sms"}}) from a form's data (request.POST)."""
     return {
         kind: {part: data.get(name, "") for part, name in template_field_names(kind).items()}
-        for kind in kinds or notifications.TEMPLATE_KINDS
+        for kind in kinds or notification_texts.TEMPLATE_KINDS
     }
 
 
@@ -32,13 +32,13 @@ def reminder_hours_parse(raw: str) -> list[int]:
     hours = []
     for item in items:
         hour = ascii_int(item)
-        if hour is None or not 1 <= hour <= notifications.MAX_REMINDER_HOURS:
+        if hour is None or not 1 <= hour <= notification_texts.MAX_REMINDER_HOURS:
             raise forms.ValidationError(
-                f"“{item}” is not a whole number of hours from 1 to {notifications.MAX_REMINDER_HOURS}."
+                f"“{item}” is not a whole number of hours from 1 to {notification_texts.MAX_REMINDER_HOURS}."
             )
         hours.append(hour)
-    if len(hours) > notifications.MAX_REMINDERS:
-        raise forms.ValidationError(f"At most {notifications.MAX_REMINDERS} reminders.")
+    if len(hours) > notification_texts.MAX_REMINDERS:
+        raise forms.ValidationError(f"At most {notification_texts.MAX_REMINDERS} reminders.")
     duplicates = sorted({hour for hour in hours if hours.count(hour) > 1})
     if duplicates:
         raise forms.ValidationError(f"{', '.join(map(str, duplicates))} h is there more than once.")
@@ -74,10 +74,10 @@ class NotificationSettingsForm(forms.Form):
         self.settings_obj = settings_obj
         for name in self.SWITCHES:
             self.initial.setdefault(name, getattr(settings_obj, name))
-        hours = notifications.reminder_hours_clean(settings_obj.reminder_hours)
+        hours = notification_texts.reminder_hours_clean(settings_obj.reminder_hours)
         self.initial.setdefault("reminder_hours", ", ".join(map(str, hours)))
-        for kind in notifications.TEMPLATE_KINDS:
-            texts = notifications.template_for(settings_obj, kind)
+        for kind in notification_texts.TEMPLATE_KINDS:
+            texts = notification_texts.template_for(settings_obj, kind)
             names = template_field_names(kind)
             self.fields[names["subject"]] = forms.CharField(
                 label="Email subject", required=False, max_length=SUBJECT_MAX
@@ -98,9 +98,9 @@ class NotificationSettingsForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("reminders") and cleaned.get("reminder_hours") == []:
             self.add_error("reminder_hours", "Give at least one lead time, or turn reminders off.")
-        for kind in notifications.TEMPLATE_KINDS:
+        for kind in notification_texts.TEMPLATE_KINDS:
             for name in template_field_names(kind).values():
-                problems = notifications.template_problems(cleaned.get(name) or "")
+                problems = notification_texts.template_problems(cleaned.get(name) or "")
                 if problems:
                     self.add_error(name, problems)
         return cleaned
@@ -110,14 +110,14 @@ class NotificationSettingsForm(forms.Form):
         return [
             {
                 "kind": kind,
-                "label": notifications.KIND_LABELS[kind],
+                "label": notification_texts.KIND_LABELS[kind],
                 "fields": [self[name] for name in template_field_names(kind).values()],
             }
-            for kind in notifications.TEMPLATE_KINDS
+            for kind in notification_texts.TEMPLATE_KINDS
         ]
 
     def settings_data(self) -> dict:
-        """What notifications.notification_settings_save takes."""
+        """What scheduling.services.notification_settings.notification_settings_save takes."""
         data = {name: self.cleaned_data[name] for name in self.SWITCHES}
         data["reminder_hours"] = self.cleaned_data["reminder_hours"]
         data["templates"] = templates_from(self.cleaned_data)

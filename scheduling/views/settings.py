@@ -1,6 +1,6 @@
 """The Scheduling tab's settings pages: rooms and devices, appointment types, each provider's availability
 (weekly hours per location, date overrides) and closures. Thin views: the writes are in
-scheduling.settings_services; every object is looked up through the medspa's scope, so another medspa's id
+scheduling.services.settings; every object is looked up through the medspa's scope, so another medspa's id
 is a 404."""
 
 from collections import defaultdict
@@ -15,8 +15,7 @@ from medspa import clock, dashboards
 from medspa.dashboards import dashboard_area
 from medspa.http import ascii_int, form_status
 from medspa.models import Membership
-from scheduling import settings_services
-from scheduling.forms_settings import (
+from scheduling.forms.settings import (
     AppointmentTypeForm,
     AvailabilityOverrideForm,
     AvailabilityRuleForm,
@@ -33,6 +32,7 @@ from scheduling.models import (
     Resource,
 )
 from scheduling.models.availability import Weekday
+from scheduling.services import settings as settings_services
 
 
 def _add_errors(form, error: ValidationError) -> None:

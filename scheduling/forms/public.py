@@ -1,5 +1,5 @@
 """Forms of the public booking pages. Everything a visitor posts is checked here for shape; whether the time
-can really be booked is for scheduling.booking to say (it re-checks every rule)."""
+can really be booked is for scheduling.services.booking to say (it re-checks every rule)."""
 
 import uuid
 from datetime import datetime

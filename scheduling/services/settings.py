@@ -26,7 +26,9 @@ from scheduling.models import (
 )
 
 RESOURCE_FIELDS = ["location", "name", "kind", "is_active"]
-APPOINTMENT_TYPE_FIELDS = [
+# What an admin edits of an appointment type, in the order the page and the API show it (both take the list
+# from here): its own fields and the providers and rooms it is linked to.
+APPOINTMENT_TYPE_EDITABLE = [
     "location",
     "service",
     "name",
@@ -34,12 +36,15 @@ APPOINTMENT_TYPE_FIELDS = [
     "buffer_before_minutes",
     "buffer_after_minutes",
     "price",
+    "providers",
+    "rooms",
     "min_notice_minutes",
     "horizon_days",
     "online_bookable",
     "cancellation_window_hours",
     "color",
 ]
+APPOINTMENT_TYPE_FIELDS = [name for name in APPOINTMENT_TYPE_EDITABLE if name not in ("providers", "rooms")]
 
 
 # --- Rooms and devices ----------------------------------------------------------------------------------

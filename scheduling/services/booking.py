@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from medspa.errors import DomainError
 from medspa.models import Membership, Patient, User
-from scheduling import hooks, slots
 from scheduling.models import Appointment, AppointmentStatus, AppointmentType, Resource
+from scheduling.selectors import slots
+from scheduling.services import hooks
 
 
 class BookingError(DomainError):

@@ -1,6 +1,6 @@
 """Forms of the Scheduling tab's settings: rooms and devices, appointment types, weekly hours, date overrides
 and closures. Querysets are set per medspa in __init__ (a class-level default would query outside any
-medspa's scope at import time). The rules themselves live in scheduling.settings_services; the forms check
+medspa's scope at import time). The rules themselves live in scheduling.services.settings; the forms check
 them too, so that each error shows beside its field."""
 
 import re
@@ -10,9 +10,9 @@ from django.db.models import Q, QuerySet
 
 from medspa import clock
 from medspa.models import Membership
-from scheduling import settings_services
 from scheduling.models import AppointmentType, AvailabilityOverride, Location, Resource
 from scheduling.models.availability import Weekday
+from scheduling.services import settings as settings_services
 from services_catalog.models import Service
 from services_catalog.selectors.catalog import services_of, services_selectable
 
@@ -128,22 +128,7 @@ class AppointmentTypeForm(forms.ModelForm):
 
     class Meta:
         model = AppointmentType
-        fields = [
-            "location",
-            "service",
-            "name",
-            "duration_minutes",
-            "buffer_before_minutes",
-            "buffer_after_minutes",
-            "price",
-            "providers",
-            "rooms",
-            "min_notice_minutes",
-            "horizon_days",
-            "online_bookable",
-            "cancellation_window_hours",
-            "color",
-        ]
+        fields = settings_services.APPOINTMENT_TYPE_EDITABLE
         labels = {
             "buffer_before_minutes": "Buffer before (minutes)",
             "buffer_after_minutes": "Buffer after (minutes)",

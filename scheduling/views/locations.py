@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.http import form_status
-from scheduling import services
-from scheduling.forms import LocationForm
+from scheduling.forms.locations import LocationForm
 from scheduling.models import Location
+from scheduling.services.locations import location_save
 
 
 @dashboard_area(dashboards.ADMIN)
@@ -31,7 +31,7 @@ def location_edit(request, pk: int):
 def _location_form(request, location):
     form = LocationForm(request.POST or None, instance=location, medspa=request.medspa)
     if request.method == "POST" and form.is_valid():
-        saved = services.location_save(medspa=request.medspa, data=form.cleaned_data, location=location)
+        saved = location_save(medspa=request.medspa, data=form.cleaned_data, location=location)
         messages.success(request, f"{saved.name} was saved.")
         return redirect("scheduling:home")
     return render(

@@ -1,6 +1,6 @@
 """The Scheduling API: locations, appointment types and their open slots, availability, appointments.
-The same rules as the pages, because both call scheduling.booking and scheduling.slots: a broken rule is a
-400 with its reason, a time taken meanwhile a 409, and neither changes anything."""
+The same rules as the pages, because both call scheduling.services.booking and scheduling.selectors.slots:
+a broken rule is a 400 with its reason, a time taken meanwhile a 409, and neither changes anything."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -14,16 +14,7 @@ from medspa.api_reads import PatientReadLogMixin
 from medspa.api_schema import ErrorSerializer
 from medspa.http import ascii_int
 from medspa.permissions import has_role
-from scheduling import booking, settings_services, slots
-from scheduling.models import (
-    Appointment,
-    AppointmentType,
-    AvailabilityOverride,
-    AvailabilityRule,
-    Closure,
-    Location,
-)
-from scheduling.serializers import (
+from scheduling.api.serializers import (
     AppointmentBookSerializer,
     AppointmentCancelSerializer,
     AppointmentFilterSerializer,
@@ -38,6 +29,17 @@ from scheduling.serializers import (
     SlotsQuerySerializer,
     slot_data,
 )
+from scheduling.models import (
+    Appointment,
+    AppointmentType,
+    AvailabilityOverride,
+    AvailabilityRule,
+    Closure,
+    Location,
+)
+from scheduling.selectors import slots
+from scheduling.services import booking
+from scheduling.services import settings as settings_services
 
 READ_WRITE = (
     mixins.ListModelMixin,

@@ -14,7 +14,6 @@ from rest_framework import serializers
 from medspa.models import Membership, Patient
 from medspa.models.patients import PatientStatus
 from medspa.validators import state_code
-from scheduling import services, settings_services
 from scheduling.models import (
     Appointment,
     AppointmentStatus,
@@ -25,6 +24,8 @@ from scheduling.models import (
     Location,
     Resource,
 )
+from scheduling.services import settings as settings_services
+from scheduling.services.locations import location_save
 from services_catalog.models import Service
 
 TIME_ZONE_EXAMPLE = "2026-03-10T10:00:00-07:00"
@@ -124,10 +125,10 @@ class LocationSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         medspa = self.context["request"].medspa
-        return services.location_save(medspa=medspa, data=validated_data)
+        return location_save(medspa=medspa, data=validated_data)
 
     def update(self, instance, validated_data):
-        return services.location_save(medspa=instance.medspa, data=validated_data, location=instance)
+        return location_save(medspa=instance.medspa, data=validated_data, location=instance)
 
 
 class AppointmentTypeSerializer(serializers.ModelSerializer):
@@ -140,24 +141,7 @@ class AppointmentTypeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AppointmentType
-        fields = [
-            "id",
-            "location",
-            "service",
-            "name",
-            "duration_minutes",
-            "buffer_before_minutes",
-            "buffer_after_minutes",
-            "price",
-            "providers",
-            "rooms",
-            "min_notice_minutes",
-            "horizon_days",
-            "online_bookable",
-            "cancellation_window_hours",
-            "color",
-            "is_active",
-        ]
+        fields = ["id", *settings_services.APPOINTMENT_TYPE_EDITABLE, "is_active"]
 
     def validate(self, attrs):
         location = attrs.get("location") or getattr(self.instance, "location", None)
@@ -195,7 +179,7 @@ class AppointmentTypeSerializer(serializers.ModelSerializer):
         return self._save(validated_data, instance)
 
 
-# --- Availability (written through scheduling.settings_services, like the pages: add and remove) ----------
+# --- Availability (written through scheduling.services.settings, like the pages: add and remove) ----------
 
 
 class AvailabilityRuleSerializer(serializers.ModelSerializer):

@@ -1,0 +1,177 @@
+"""The patient's manage page (no sign-in): cancel or reschedule within the policy, from the secret link in
+the confirmation. Posts and slot lookups are rate-limited per IP."""
+
+from datetime import date, datetime, timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+from django_scopes import scopes_disabled
+
+from medspa.errors import refusals
+from medspa.http import secret_link
+from medspa.tenancy import medspa_scope
+from scheduling.forms.public import (
+    CancelForm,
+    RescheduleForm,
+)
+from scheduling.models import Appointment, AppointmentStatus
+from scheduling.selectors import slots as slot_rules
+from scheduling.services.booking import (
+    BookingInvalid,
+    SlotUnavailable,
+    appointment_cancel,
+    appointment_reschedule,
+)
+from scheduling.services.ratelimit import BOOKING_POSTS, SLOT_LOOKUPS, rate_limit_exceeded
+from scheduling.views.public_common import (
+    PICKER_DAYS,
+    TAKEN_MESSAGE,
+    day_label,
+    last_bookable_day,
+    long_day_label,
+    parse_day,
+    provider_name,
+    public_render,
+    see_other,
+    slot_view,
+    time_label,
+    too_many,
+    unavailable,
+    url_with,
+)
+
+# --- The patient's manage page ------------------------------------------------------------------------------
+
+
+def _appointment_facts(appointment: Appointment) -> dict:
+    tz = appointment.location.tz
+    window = appointment.appointment_type.cancellation_window_hours
+    deadline = appointment.start - timedelta(hours=window)
+    return {
+        "service": appointment.appointment_type.name,
+        "day": long_day_label(appointment.local_start.date()),
+        "time": time_label(appointment.start, tz),
+        "minutes": appointment.appointment_type.duration_minutes,
+        "provider": provider_name(appointment.provider),
+        "location": appointment.location,
+        "status": appointment.get_status_display(),
+        "window_hours": window,
+        "deadline": f"{long_day_label(deadline.astimezone(tz).date())} at {time_label(deadline, tz)}",
+    }
+
+
+def _changeable(appointment: Appointment, now: datetime) -> tuple[bool, bool]:
+    """(open, too late): whether the patient may still cancel or reschedule online."""
+    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED):
+        return False, False
+    window = timedelta(hours=appointment.appointment_type.cancellation_window_hours)
+    in_time = appointment.start - now >= window
+    return in_time, not in_time
+
+
+def _reschedule_options(appointment: Appointment, day: date | None, base: str, now: datetime) -> dict:
+    """The days and the chosen day's open times for moving the appointment (same service and provider)."""
+    appointment_type, tz = appointment.appointment_type, appointment.location.tz
+    today = now.astimezone(tz).date()
+    last_day = last_bookable_day(appointment_type, now)
+    options = {"provider_id": appointment.provider_id, "now": now, "exclude_appointment_id": appointment.pk}
+    picker_days = max(1, min(PICKER_DAYS, (last_day - today).days + 1))
+    by_day = slot_rules.SlotFinder(appointment_type, today, picker_days, **options).all_days()
+    if day is not None and not today <= day <= last_day:
+        day = None
+    days = [
+        {
+            "label": day_label(d),
+            "iso": d.isoformat(),
+            "url": url_with(base, day=d.isoformat()),
+            "open": any(s.start != appointment.start for s in found),
+            "selected": d == day,
+        }
+        for d, found in by_day.items()
+    ]
+    slots = None
+    if day is not None:
+        found = by_day[day] if day in by_day else slot_rules.open_slots(appointment_type, day, **options)
+        slots = [slot_view(s, tz) for s in found if s.start != appointment.start]
+    return {"days": days, "day": day, "day_label": long_day_label(day) if day else "", "slots": slots}
+
+
+def _manage_page(request, appointment, *, cancel_form=None, error="", status=200, day=None):
+    now = timezone.now()
+    base = reverse("booking_manage", args=[appointment.manage_token])
+    can_change, too_late = _changeable(appointment, now)
+    context = {
+        "appointment": appointment,
+        "facts": _appointment_facts(appointment),
+        "can_change": can_change,
+        "too_late": too_late,
+        "error": error,
+        "cancel_form": cancel_form or CancelForm(),
+        "manage_url": request.build_absolute_uri(base),
+        "base": base,
+        "booked": request.GET.get("booked") == "1",
+        "cancelled": request.GET.get("cancelled") == "1",
+        "rescheduled": request.GET.get("rescheduled") == "1",
+        "book_again_url": reverse(
+            "booking_location", args=[appointment.medspa.slug, appointment.location.slug]
+        ),
+    }
+    if can_change:
+        context["reschedule"] = _reschedule_options(appointment, day, base, now)
+    response = public_render(
+        request, "scheduling/public/manage.html", context, medspa=appointment.medspa, status=status
+    )
+    return response
+
+
+@secret_link
+@require_http_methods(["GET", "POST"])
+def booking_manage(request, token: str):
+    with scopes_disabled():
+        appointment = (
+            Appointment.objects.select_related("medspa", "location", "appointment_type", "provider__user")
+            .filter(manage_token=token)
+            .first()
+        )
+    if appointment is None:
+        return unavailable(
+            request, None, "This link is not valid. Please check the link in your confirmation."
+        )
+    with medspa_scope(appointment.medspa, audit_context=True):
+        day = parse_day(request.GET.get("day"))
+        if request.method == "GET":
+            if day is not None and rate_limit_exceeded(request, SLOT_LOOKUPS):
+                return too_many(request, appointment.medspa)
+            return _manage_page(request, appointment, day=day)
+        if rate_limit_exceeded(request, BOOKING_POSTS):
+            return too_many(request, appointment.medspa)
+        return _manage_post(request, appointment)
+
+
+def _manage_post(request, appointment: Appointment):
+    base = reverse("booking_manage", args=[appointment.manage_token])
+    action = request.POST.get("action")
+    if action == "cancel":
+        form = CancelForm(request.POST)
+        if not form.is_valid():
+            return _manage_page(request, appointment, cancel_form=form, status=400)
+        with refusals() as refused:
+            appointment_cancel(appointment=appointment, reason=form.cleaned_data["reason"], by_patient=True)
+        if refused:
+            return _manage_page(request, appointment, cancel_form=form, error=refused.message, status=400)
+        return see_other(f"{base}?cancelled=1")
+    if action == "reschedule":
+        form = RescheduleForm(request.POST)
+        start = form.cleaned_data["start"] if form.is_valid() else None
+        day = start.astimezone(appointment.location.tz).date() if start else None
+        if start is None:
+            return _manage_page(request, appointment, error="Please choose a new time.", status=400)
+        try:
+            appointment_reschedule(appointment=appointment, start=start, by_patient=True)
+        except SlotUnavailable:
+            return _manage_page(request, appointment, error=TAKEN_MESSAGE, status=409, day=day)
+        except BookingInvalid as error:
+            return _manage_page(request, appointment, error=str(error), status=400, day=day)
+        return see_other(f"{base}?rescheduled=1")
+    return _manage_page(request, appointment, error="Please choose what to do.", status=400)
