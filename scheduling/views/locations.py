@@ -8,7 +8,7 @@ from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.http import form_status
 from scheduling import services
-from scheduling.forms import LocationForm
+from scheduling.forms.locations import LocationForm
 from scheduling.models import Location
 
 
