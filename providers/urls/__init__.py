@@ -3,13 +3,13 @@
 from django.urls import path
 
 from providers.urls import earnings, sales, todo, visits
-from providers.views import patients
+from providers.views import calendar, patients
 
 app_name = "providers"
 urlpatterns = [
     path("provider/patients/", patients.patients, name="patients"),
     path("provider/patients/<int:pk>/", patients.patient_detail, name="patient_detail"),
-    path("provider/calendar/", patients.calendar, name="calendar"),
+    path("provider/calendar/", calendar.provider_calendar, name="calendar"),
     *visits.urlpatterns,
     *sales.urlpatterns,
     *earnings.urlpatterns,
