@@ -11,9 +11,19 @@ class ProvidersConfig(AppConfig):
         from medspa.panels import PATIENT, Panel
         from medspa.selectors import PROVIDER_PATIENT_LINKS
         from providers import hooks, panels
+        from providers.views import calendar
+        from scheduling.selectors.calendar import APPOINTMENT_ACTIONS, AppointmentActions
 
         PATIENT.register(Panel("providers/panels/_visits.html", panels.visits_panel_context, order=30))
         PATIENT.register(
             Panel("providers/panels/_consents_and_messages.html", panels.consents_panel_context, order=40)
         )
         PROVIDER_PATIENT_LINKS.register(hooks.visit_link)
+        APPOINTMENT_ACTIONS.register(
+            AppointmentActions(
+                "Visit",
+                calendar.visit_actions,
+                calendar.visit_page_actions,
+                related=(calendar.VISIT_RELATION,),
+            )
+        )

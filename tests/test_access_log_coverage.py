@@ -215,7 +215,7 @@ NOT_PATIENT_DATA = {
         "dashboard_patient_import_preview",
     },
     "A provider's iCal feed: fetched unattended by calendar apps with the provider's secret link, and it "
-    "carries only each patient's first name (scheduling.views_calendar.calendar_feed).": {"calendar_feed"},
+    "carries only each patient's first name (scheduling.views.feeds.calendar_feed).": {"calendar_feed"},
 }
 
 # Who opens a page, when not the first of the cast it answers 200 (admin_a, also a provider, has no patients

@@ -26,6 +26,7 @@ from medspa import clock
 from medspa.models import PatientProvider
 from scheduling.models import Appointment, AppointmentStatus
 from scheduling.services import booking
+from services_catalog.services import catalog
 from tests import factories
 from tests.browser import draw_signature, eventually, no_csp_violations_nor_server_errors, sign_in
 from transition.models import ReleaseConfirmation

@@ -2,14 +2,14 @@
 
 from django.urls import path
 
-from providers import views
 from providers.urls import earnings, sales, todo, visits
+from providers.views import calendar, patients
 
 app_name = "providers"
 urlpatterns = [
-    path("provider/patients/", views.patients, name="patients"),
-    path("provider/patients/<int:pk>/", views.patient_detail, name="patient_detail"),
-    path("provider/calendar/", views.calendar, name="calendar"),
+    path("provider/patients/", patients.patients, name="patients"),
+    path("provider/patients/<int:pk>/", patients.patient_detail, name="patient_detail"),
+    path("provider/calendar/", calendar.provider_calendar, name="calendar"),
     *visits.urlpatterns,
     *sales.urlpatterns,
     *earnings.urlpatterns,

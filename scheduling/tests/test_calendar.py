@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from scheduling.models import Appointment, AppointmentStatus, CalendarFeed
 from scheduling.services import settings as settings_services
-from scheduling.views_calendar import ical_fold
+from scheduling.views.feeds import ical_fold
 from tests import factories
 
 # The week view's queries, however many appointments it shows: the request's own (session, user,

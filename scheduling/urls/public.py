@@ -3,8 +3,7 @@ pages nobody signs in to, their QR codes, and the patient's manage link."""
 
 from django.urls import path
 
-from scheduling import views_calendar
-from scheduling.views import public_booking, public_manage, public_qr
+from scheduling.views import feeds, public_booking, public_manage, public_qr
 
 urlpatterns = [
     # Before the location page: "/book/manage/<token>/" would otherwise read as a medspa and a location.
@@ -22,5 +21,5 @@ urlpatterns = [
         name="booking_location_qr",
     ),
     # iCal feeds: added by the calendar work
-    path("calendar-feed/<str:token>.ics", views_calendar.calendar_feed, name="calendar_feed"),
+    path("calendar-feed/<str:token>.ics", feeds.calendar_feed, name="calendar_feed"),
 ]

@@ -11,8 +11,8 @@ from medspa import clock
 from medspa.models import Membership, Patient
 from medspa.models.patients import PatientStatus
 from medspa.patient_match import email_key, name_key, phone_key
-from scheduling.services import booking as scheduling_booking
 from scheduling.models import AppointmentType
+from scheduling.services import booking as scheduling_booking
 from transition.integrations.acuity import AcuityAppointment, AcuityCalendar, AcuityClient
 from transition.models import AcuityBooking, Transition, TransitionStep
 from transition.models.records import ImportStatus

@@ -242,9 +242,9 @@ class Command(BenchCommand):
         return results
 
     def _week_selector(self, world, rng):
-        """scheduling.views_calendar.calendar_grid (the week view's context), when it exists."""
+        """scheduling.selectors.calendar.calendar_grid (the week view's context), when it exists."""
         try:
-            from scheduling.views_calendar import calendar_grid
+            from scheduling.selectors.calendar import calendar_grid
         except ImportError:
             return None
         factory, location, today = RequestFactory(), world["location"], world["today"]

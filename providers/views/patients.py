@@ -10,7 +10,7 @@ from medspa.dashboards import dashboard_area
 from medspa.http import search_query
 from medspa.services import patient_access_record, patients_access_record
 from providers import selectors
-from scheduling import views_calendar
+from providers.views import calendar as views_calendar
 
 
 @dashboard_area(dashboards.PROVIDER)

@@ -1,0 +1,248 @@
+"""Reads of the calendars: the grid of a day or a week (every provider's, or one provider's own), an
+appointment with what its page shows, and its GFE line. Times are wall-clock times in each appointment's
+location's time zone. The grid costs a fixed number of queries however many appointments it shows
+(everything it renders is joined or prefetched).
+
+The apps above put their own buttons on an appointment through APPOINTMENT_ACTIONS (e.g. the Provider
+dashboard's "Start visit" and "Open visit"): scheduling renders them and never names their routes or
+models. An entry names the relations it reads (joined into the grid's and the page's query) and gives the
+buttons of an appointment on the calendar's day view and on the appointment's page."""
+
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.formats import date_format
+
+from gfe.selectors import clearances as gfe_selectors
+from medspa.http import ascii_int
+from medspa.models import Membership
+from medspa.registry import Registry
+from scheduling.models import Appointment, AppointmentStatus, Location
+from scheduling.services import booking
+
+DAY_HOURS = (8, 18)  # the day view's rows at least span these hours; appointments outside widen it
+
+
+# --- Buttons the apps above put on an appointment ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AppointmentAction:
+    """One button: a link (method "get") or a form posting `fields` as hidden inputs (method "post").
+    `css`: the button's classes besides "button" (e.g. "button-secondary")."""
+
+    label: str
+    url: str
+    method: str = "get"
+    css: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class AppointmentActions:
+    """What an app above adds to an appointment: `calendar(appointment)` its buttons on the day view,
+    `page(appointment)` those on its page, in a card headed `title` (shown when there are buttons).
+    `related`: the appointment's relations they read, joined into the query."""
+
+    title: str
+    calendar: Callable[[Appointment], list[AppointmentAction]]
+    page: Callable[[Appointment], list[AppointmentAction]]
+    related: tuple[str, ...] = field(default=())
+    order: int = 0
+
+
+APPOINTMENT_ACTIONS: Registry[AppointmentActions] = Registry("appointment actions", order=lambda e: e.order)
+
+
+def _related() -> list[str]:
+    return [name for entry in APPOINTMENT_ACTIONS for name in entry.related]
+
+
+def appointment_calendar_actions(appointment: Appointment) -> list[AppointmentAction]:
+    """The registered buttons of `appointment` on the calendar's day view."""
+    return [action for entry in APPOINTMENT_ACTIONS for action in entry.calendar(appointment)]
+
+
+def appointment_page_cards(appointment: Appointment) -> list[dict]:
+    """The registered cards of buttons on `appointment`'s page: those that have buttons."""
+    cards = []
+    for entry in APPOINTMENT_ACTIONS:
+        actions = entry.page(appointment)
+        if actions:
+            cards.append({"title": entry.title, "actions": actions})
+    return cards
+
+
+# --- The grid ---------------------------------------------------------------------------------------------
+
+
+def calendar_grid(request, *, own: Membership | None = None) -> dict:
+    """The calendar's context from ?view=day|week&date=YYYY-MM-DD&location=&provider=&cancelled=1.
+    `own`: the provider whose calendar this is (only their appointments; no provider filter).
+    "appointments": the appointments shown, in order (the view records that their patients were seen)."""
+    view = "day" if request.GET.get("view") == "day" else "week"
+    locations = list(Location.objects.prefetch_related("providers").order_by("-is_active", "name"))
+    location_id = ascii_int(request.GET.get("location"), max_digits=18)
+    location = next((loc for loc in locations if loc.pk == location_id), None)
+    zone = location.tz if location else zoneinfo.ZoneInfo(request.medspa.time_zone)
+    today = timezone.now().astimezone(zone).date()
+    day = _date(request.GET.get("date")) or today
+    first = day if view == "day" else day - timedelta(days=day.weekday())
+    days = [first + timedelta(days=n) for n in range(1 if view == "day" else 7)]
+
+    if own is not None:
+        providers, provider = [own], own
+    else:
+        providers = list(
+            Membership.objects.filter(is_provider=True, is_active=True)
+            .select_related("user")
+            .order_by("user__full_name", "user__email")
+        )
+        provider_id = ascii_int(request.GET.get("provider"), max_digits=18)
+        provider = next((p for p in providers if p.pk == provider_id), None)
+    show_cancelled = request.GET.get("cancelled") == "1"
+
+    # A few hours' margin each side: locations in other time zones may still fall on these days.
+    range_start = datetime.combine(days[0], time.min, tzinfo=zone) - timedelta(hours=14)
+    range_end = datetime.combine(days[-1] + timedelta(days=1), time.min, tzinfo=zone) + timedelta(hours=14)
+    # The relations the apps above read for their buttons are joined too, so that they cost no query.
+    appointments = Appointment.objects.filter(start__lt=range_end, end__gt=range_start).select_related(
+        "location", "patient", "appointment_type", "provider__user", *_related()
+    )
+    if location is not None:
+        appointments = appointments.filter(location=location)
+    if provider is not None:
+        appointments = appointments.filter(provider=provider)
+    if not show_cancelled:
+        appointments = appointments.exclude(status=AppointmentStatus.CANCELLED)
+
+    shown_days = set(days)
+    if provider is not None:
+        rows_of = [provider]
+    elif location is not None:
+        working = {membership.pk for membership in location.providers.all()}
+        rows_of = [p for p in providers if p.pk in working]
+    else:
+        rows_of = list(providers)
+    row_ids = {p.pk for p in rows_of}
+    cells = defaultdict(list)
+    hours = set(range(*DAY_HOURS))
+    shown = []
+    now = timezone.now()
+    for appointment in appointments.order_by("start", "pk"):
+        local = appointment.start.astimezone(appointment.location.tz)
+        if local.date() not in shown_days:
+            continue
+        appointment.can_check_in = AppointmentStatus.CHECKED_IN in booking.appointment_statuses_allowed(
+            appointment=appointment, now=now
+        )
+        shown.append(appointment)
+        if appointment.provider_id not in row_ids:  # e.g. a provider who has left still has appointments
+            rows_of.append(appointment.provider)
+            row_ids.add(appointment.provider_id)
+        if view == "day":
+            hours.add(local.hour)
+            cells[(appointment.provider_id, local.hour)].append(appointment)
+        else:
+            cells[(appointment.provider_id, local.date())].append(appointment)
+
+    if view == "day":
+        columns = rows_of
+        rows = [
+            {
+                "hour": time(hour),
+                "cells": [{"provider": p, "appointments": cells[(p.pk, hour)]} for p in columns],
+            }
+            for hour in range(min(hours), max(hours) + 1)
+        ]
+    else:
+        columns = days
+        rows = [
+            {"provider": p, "cells": [{"day": d, "appointments": cells[(p.pk, d)]} for d in days]}
+            for p in rows_of
+        ]
+
+    step = timedelta(days=1 if view == "day" else 7)
+    base = {
+        "view": view,
+        "location": location.pk if location else "",
+        "provider": "" if own else (provider.pk if provider else ""),
+        "cancelled": "1" if show_cancelled else "",
+    }
+
+    def query(**changes) -> str:
+        params = {**base, **changes}
+        return "?" + urlencode({key: value for key, value in params.items() if value not in ("", None)})
+
+    if view == "day":
+        title = date_format(day, "l, F j, Y")
+    else:
+        title = f"{date_format(days[0], 'M j')} – {date_format(days[-1], 'M j, Y')}"
+    zones = sorted({loc.time_zone for loc in ([location] if location else locations) if loc.is_active})
+    return {
+        "view": view,
+        "day": day,
+        "days": days,
+        "today": today,
+        "title": title,
+        "columns": columns,
+        "rows": rows,
+        "appointments": shown,
+        "locations": locations,
+        "location": location,
+        "providers": providers,
+        "provider": provider,
+        "show_cancelled": show_cancelled,
+        "zones": zones,
+        "statuses": AppointmentStatus.choices,
+        "prev_query": query(date=(day - step).isoformat()),
+        "next_query": query(date=(day + step).isoformat()),
+        "today_query": query(date=today.isoformat()),
+        "day_query": query(view="day", date=day.isoformat()),
+        "week_query": query(view="week", date=day.isoformat()),
+    }
+
+
+def _date(value) -> date | None:
+    """A YYYY-MM-DD date from the query string, or None when it is missing or no real date."""
+    try:
+        return parse_date(value or "")
+    except ValueError:
+        return None
+
+
+# --- One appointment --------------------------------------------------------------------------------------
+
+
+def appointment_for_page(pk, *, provider: Membership | None = None) -> Appointment:
+    """The appointment with what its page shows; 404 for another medspa's (or another provider's)."""
+    appointments = Appointment.objects.select_related(
+        "location", "patient", "appointment_type", "provider__user", "resource", "created_by", *_related()
+    )
+    if provider is not None:
+        appointments = appointments.filter(provider=provider)
+    if ascii_int(str(pk), max_digits=18) is None:
+        raise Http404("No such appointment.")
+    return get_object_or_404(appointments, pk=int(pk))
+
+
+def gfe_status(appointment) -> str:
+    """The appointment's service and the patient's clearance for it on the appointment's day."""
+    service = appointment.appointment_type.service
+    if not service.effective_requires_gfe:
+        return "Not needed for this service."
+    day = appointment.local_start.date()
+    valid = gfe_selectors.clearance_valid(appointment.patient, service, day)
+    if valid is not None:
+        return f"Cleared until {date_format(valid.valid_until, 'M j, Y')}."
+    if service.pk in gfe_selectors.services_with_open_request(appointment.patient):
+        return "Clearance pending: a GFE has been requested."
+    return "Not cleared: request a GFE before the visit."
