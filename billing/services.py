@@ -19,7 +19,7 @@ from medspa.models import Medspa
 from medspa.models.tenancy import BusinessModel
 from medspa.money import ZERO, cents
 from medspa.selectors import medspa_shipping_address_lines
-from providers import earnings
+from providers.selectors import earnings
 
 logger = logging.getLogger(__name__)
 

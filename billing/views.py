@@ -17,7 +17,7 @@ from gfe import services as gfe_services
 from medspa import clock, dashboards
 from medspa.dashboards import dashboard_area
 from medspa.money import ZERO
-from providers import earnings
+from providers.selectors import earnings
 
 PAGE_SIZE = 12
 

@@ -10,10 +10,10 @@ class ProvidersConfig(AppConfig):
     def ready(self) -> None:
         from medspa.panels import PATIENT, Panel
         from medspa.selectors import PROVIDER_PATIENT_LINKS
-        from providers import hooks, panels
+        from providers.selectors import panels, patients
 
         PATIENT.register(Panel("providers/panels/_visits.html", panels.visits_panel_context, order=30))
         PATIENT.register(
             Panel("providers/panels/_consents_and_messages.html", panels.consents_panel_context, order=40)
         )
-        PROVIDER_PATIENT_LINKS.register(hooks.visit_link)
+        PROVIDER_PATIENT_LINKS.register(patients.visit_link)

@@ -331,7 +331,7 @@ def test_every_append_only_table_refuses_update_and_delete(client_as, cast, sett
     from decimal import Decimal
 
     from gfe import services as gfe_services
-    from providers import charting, checkout
+    from providers.services import charting, checkout
     from services_catalog import services as catalog
     from transition import services as transition_services
 

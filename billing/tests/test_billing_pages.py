@@ -15,7 +15,7 @@ from django.utils import timezone
 from billing import services
 from billing.models import Bill, BillLine, PlanPeriod
 from medspa.money import money_format
-from providers import earnings
+from providers.selectors import earnings
 from tests.pdfs import pdf_text
 
 

@@ -5,7 +5,7 @@ from billing import services
 from billing.models import Bill, PlanPeriod
 from medspa import clock
 from medspa.models import Medspa
-from providers import earnings
+from providers.selectors import earnings
 
 MONTHS_ON_THE_PLAN = 3
 MONTHS_BILLED = 2

@@ -14,8 +14,8 @@ from inventory_orders import services as ordering
 from inventory_orders.models import OrderEvent
 from medspa import once
 from medspa.tenancy import medspa_scope
-from providers import checkout
 from providers.models import Sale
+from providers.services import checkout, settlement
 from scheduling import notifications
 from scheduling import tasks as scheduling_tasks
 from scheduling.models import Appointment
@@ -48,7 +48,7 @@ def test_a_receipt_whose_email_fails_is_not_marked_sent_and_the_sweep_sends_it_o
     checkout.retail_line_set(sale=sale, product=product, quantity=Decimal("1"))
     sale = checkout.retail_checkout(
         sale=sale, by=cast.provider_a1, receipt_email="buyer@mail.example",
-        tenders=[checkout.Tender("cash", Decimal("40"))],
+        tenders=[settlement.Tender("cash", Decimal("40"))],
     )  # fmt: skip
     with medspa_scope(sale.medspa_id):
         assert checkout.sale_receipt_send(sale_id=sale.pk) == once.RETRY

@@ -12,8 +12,10 @@ from gfe import services as gfe_services
 from gfe.models import Clearance, GfeRequest, Routing
 from medspa.messaging import sms
 from medspa.models import PatientProvider
-from providers import care_messages, charting, todo
+from providers import care_messages
 from providers.models import CareMessageLog, Visit
+from providers.selectors import todo
+from providers.services import charting
 from scheduling import booking
 from scheduling.models import Appointment, AppointmentStatus
 from tests import factories

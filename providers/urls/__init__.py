@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from providers import views
 from providers.urls import earnings, sales, todo, visits
+from providers.views import patients as views
 
 app_name = "providers"
 urlpatterns = [
