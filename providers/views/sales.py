@@ -276,6 +276,9 @@ def retail_new(request):
         "patient": patient,
         "has_locations": bool(location_list),
         "has_products": _active_products().exists(),
+        # Only an admin adds locations (Scheduling) and retail products (Services / Products).
+        "can_add_locations": request.membership.is_admin,
+        "can_add_products": request.membership.is_admin,
     }
     if patient is not None:
         patient_access_record(patient=patient, request=request, viewed="Retail checkout: new cart")
