@@ -24,6 +24,9 @@ CONSENT_VALID_FOR = timedelta(days=365)
 CHART_DUE_WITHIN = timedelta(hours=72)
 
 
+# --- When ---------------------------------------------------------------------------------------------------
+
+
 def visit_moment(visit: Visit) -> datetime:
     """When the treatment happened: the appointment's start, or when a walk-in was started (a completed
     appointment may be charted days later; its day is still the appointment's)."""
@@ -35,6 +38,9 @@ def visit_moment(visit: Visit) -> datetime:
 def visit_day(visit: Visit) -> date:
     """The visit's date where it happens: clearances and lot expiries are dates there."""
     return visit_moment(visit).astimezone(visit.location.tz).date()
+
+
+# --- Services -----------------------------------------------------------------------------------------------
 
 
 def service_refusal(visit: Visit, service: Service) -> str:
@@ -67,6 +73,9 @@ def _cleared_on_visit_day(visit: Visit, service: Service) -> bool:
 
 def services_of_visit(visit: Visit) -> list[Service]:
     return [row.service for row in visit.services.select_related("service__library_service")]
+
+
+# --- Consents -----------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,9 @@ def consents_needed(visit: Visit) -> list[ConsentNeed]:
         else:
             needs.append(ConsentNeed(version, earlier.get(version_id), False))
     return sorted(needs, key=lambda need: need.consent.title)
+
+
+# --- Signing ------------------------------------------------------------------------------------------------
 
 
 def sign_refusal(visit: Visit, user: User) -> str:
