@@ -10,7 +10,7 @@ class ProvidersConfig(AppConfig):
     def ready(self) -> None:
         from medspa.panels import PATIENT, Panel
         from medspa.selectors import PROVIDER_PATIENT_LINKS
-        from providers import hooks, panels
+        from providers.selectors import panels, patients
         from providers.views import calendar
         from scheduling.selectors.calendar import APPOINTMENT_ACTIONS, AppointmentActions
 
@@ -18,7 +18,7 @@ class ProvidersConfig(AppConfig):
         PATIENT.register(
             Panel("providers/panels/_consents_and_messages.html", panels.consents_panel_context, order=40)
         )
-        PROVIDER_PATIENT_LINKS.register(hooks.visit_link)
+        PROVIDER_PATIENT_LINKS.register(patients.visit_link)
         APPOINTMENT_ACTIONS.register(
             AppointmentActions(
                 "Visit",

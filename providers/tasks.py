@@ -3,7 +3,8 @@
 from celery import shared_task
 
 from medspa.tenancy import medspa_scope
-from providers import care_messages, checkout
+from providers import care_messages
+from providers.services import checkout
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

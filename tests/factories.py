@@ -283,9 +283,10 @@ def png_signature() -> bytes:
 
 def consent_sign(visit, by, *, ip="203.0.113.9"):
     """The first consent `visit` still needs, signed on screen (png_signature()) with `by` at the desk."""
-    from providers import charting
+    from providers.selectors import charts
+    from providers.services import charting
 
-    need = charting.consents_needed(visit)[0]
+    need = charts.consents_needed(visit)[0]
     return charting.visit_consent_sign(
         visit=visit, version=need.version, signature_png=png_signature(), by=by, ip=ip
     )
@@ -297,12 +298,12 @@ def paid_visit(world, provider, by, *, start=None, tenders=None, **charges):
     services: one $300 card payment unless `tenders`; `charges` are discount, discount_reason, tip."""
     from decimal import Decimal
 
-    from providers import charting, checkout
+    from providers.services import charting, checkout, settlement
 
     appointment = checked_in_appointment(world, provider, start=start)
     visit = charting.visit_start_from_appointment(appointment=appointment, by=by)
     consent_sign(visit, by)
-    tenders = tenders or [checkout.Tender("card", Decimal("300"))]
+    tenders = tenders or [settlement.Tender("card", Decimal("300"))]
     return checkout.visit_checkout(visit=visit, tenders=tenders, by=by, **charges)
 
 

@@ -14,7 +14,7 @@ from django_scopes import scopes_disabled
 from billing.models import PlanPeriod
 from medspa import clock
 from medspa.messaging import sms
-from providers import charting
+from providers.services import charting
 from tests import factories
 from tests.stub_server import (
     AC,

@@ -20,8 +20,8 @@ from django.db import connection
 from psycopg import sql
 
 from medspa.models import Patient, PatientAccessLog
-from providers import charting
 from providers.models import Visit
+from providers.services import charting
 from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent

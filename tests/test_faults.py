@@ -55,8 +55,8 @@ from medspa.celery import app, broker_transport_options
 from medspa.env import filesystem_broker_options
 from medspa.messaging import sms
 from medspa.models import Invitation
-from providers import checkout
 from providers.models import CareMessageLog, Sale
+from providers.services import checkout, settlement
 from scheduling.models import Appointment, NotificationLog
 from tests import factories
 from transition.models import ConfirmationEmail
@@ -736,7 +736,7 @@ def _sale_receipt(request):
     checkout.retail_line_set(sale=sale, product=product, quantity=Decimal("1"))
     sale = checkout.retail_checkout(
         sale=sale, by=cast.provider_a1, receipt_email="buyer@mail.example",
-        tenders=[checkout.Tender("cash", Decimal("40"))],
+        tenders=[settlement.Tender("cash", Decimal("40"))],
     )  # fmt: skip
     return Drill(
         (sale.pk, sale.medspa_id),

@@ -608,7 +608,7 @@ def test_odd_digits_and_nul_bytes_in_a_query_string_never_break_a_page(cast, cli
 
 
 def test_odd_digits_are_not_numbers_in_forms(cast):
-    from providers.forms_payment import ChargeForm
+    from providers.forms.payment import ChargeForm
     from scheduling.forms.notifications import reminder_hours_parse
     from scheduling.forms.public import BookingDetailsForm
 

@@ -620,7 +620,7 @@ def transition_world(cast) -> dict:
 def billing_world(cast) -> dict:
     """Medspa A's bill of last month (a month is billed once it is over)."""
     from billing.services import bills as billing_bills
-    from providers import earnings
+    from providers.selectors import earnings
 
     last_month = earnings.month_start(timezone.localdate(timezone=cast.medspa_a.tz), 1)
     bill, _ = billing_bills.bill_generate(medspa=cast.medspa_a, month=last_month)
@@ -652,8 +652,9 @@ def visits_world(cast) -> dict:
     visit yet, a paid visit sale, an open retail cart and a care message that failed to send."""
     from decimal import Decimal
 
-    from providers import charting, checkout
     from providers.models import CareMessageLog
+    from providers.selectors import charts
+    from providers.services import charting, checkout, settlement
 
     provider, user = cast.provider_a1.memberships.get(), cast.provider_a1
     w = factories.charting_world(cast.medspa_a, provider)
@@ -668,11 +669,11 @@ def visits_world(cast) -> dict:
     checked_in = factories.checked_in_appointment(w, provider, start=timezone.now() - timedelta(hours=3))
     paid = charting.visit_start_walk_in(patient=w.patient, provider=provider, location=w.location, by=user)
     charting.visit_service_add(visit=paid, service=w.service)
-    version = charting.consents_needed(paid)[0].version
+    version = charts.consents_needed(paid)[0].version
     charting.visit_consent_sign(
         visit=paid, version=version, signature_png=factories.png_signature(), by=user, ip=None
     )
-    sale = checkout.visit_checkout(visit=paid, tenders=[checkout.Tender("card", Decimal("300"))], by=user)
+    sale = checkout.visit_checkout(visit=paid, tenders=[settlement.Tender("card", Decimal("300"))], by=user)
     serum = catalog.product_save(
         medspa=cast.medspa_a, data={"name": "Serum", "sku": "C1", "price": Decimal("80"), "is_active": True}
     )

@@ -9,7 +9,7 @@ from medspa.panels import ACCOUNT_SETTINGS, PATIENT
 from medspa.plan_changes import PLAN_FOLLOWERS
 from medspa.registry import Registry
 from medspa.selectors import PROVIDER_PATIENT_LINKS
-from providers.hooks import visit_link
+from providers.selectors.patients import visit_link
 from scheduling.selectors.patient_appointments import appointment_link, booked_services
 
 

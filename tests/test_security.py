@@ -331,7 +331,7 @@ def test_every_append_only_table_refuses_update_and_delete(client_as, cast, sett
     from decimal import Decimal
 
     from gfe.services import routing as gfe_services
-    from providers import charting, checkout
+    from providers.services import charting, checkout
     from services_catalog.services import texts as catalog
     from transition.services import base as transition_base
     from transition.services import confirmations as transition_confirmations

@@ -19,7 +19,7 @@ from medspa.errors import DomainError
 from medspa.models import Medspa
 from medspa.money import ZERO, cents
 from medspa.selectors import medspa_shipping_address_lines
-from providers import earnings
+from providers.selectors import earnings
 
 logger = logging.getLogger(__name__)
 

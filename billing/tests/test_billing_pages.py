@@ -16,7 +16,7 @@ from billing.models import Bill, BillLine, PlanPeriod
 from billing.services import bills as billing_bills
 from billing.services import plans as billing_plans
 from medspa.money import money_format
-from providers import earnings
+from providers.selectors import earnings
 from tests.pdfs import pdf_text
 
 

@@ -17,7 +17,7 @@ from gfe.services import routing as gfe_routing
 from medspa import clock, dashboards
 from medspa.dashboards import dashboard_area
 from medspa.money import ZERO
-from providers import earnings
+from providers.selectors import earnings
 
 PAGE_SIZE = 12
 

@@ -6,7 +6,7 @@ from billing.services import bills as billing_bills
 from billing.services import plans as billing_plans
 from medspa import clock
 from medspa.models import Medspa
-from providers import earnings
+from providers.selectors import earnings
 
 MONTHS_ON_THE_PLAN = 3
 MONTHS_BILLED = 2

@@ -21,9 +21,10 @@ from gfe.selectors import clearances as gfe_selectors
 from gfe.services import decisions as gfe_decisions
 from medspa.models import Medspa, Membership, Patient, PatientProvider
 from medspa.money import ZERO
-from providers import charting, checkout
-from providers.checkout import Tender
 from providers.models import Payment, Refund, Sale, Visit
+from providers.selectors import charts
+from providers.services import charting, checkout, settlement
+from providers.services.settlement import Tender
 from scheduling.models import Appointment, AppointmentStatus, Location
 from scheduling.services import booking
 from services_catalog.models import ConsentSignature, RetailProduct, Service
@@ -190,12 +191,12 @@ def _visit(
             expires_on=expires_on,
             visit_service=performed,
         )
-    for need in charting.consents_needed(visit):
+    for need in charts.consents_needed(visit):
         if not need.is_covered:
             charting.visit_consent_sign(visit=visit, version=need.version, signature_png=png, by=by, ip=None)
     charting.visit_notes_save(visit=visit, notes=NOTES.get(kind, "Treatment as planned; no complications."))
     lines = checkout.visit_lines(visit)
-    total = checkout.totals_for(lines, discount=plan.discount, tip=plan.tip, tax_percent=ZERO).total
+    total = settlement.totals_for(lines, discount=plan.discount, tip=plan.tip, tax_percent=ZERO).total
     sale = checkout.visit_checkout(
         visit=visit,
         tenders=_tenders(plan.tenders, total),

@@ -12,8 +12,8 @@ from django_scopes import scopes_disabled
 
 from devtools.demo import core as demo
 from medspa.models import Medspa, Membership, Patient, User
-from providers import todo
 from providers.models import Payment, Refund, Sale, Visit
+from providers.selectors import todo
 from scheduling.models import Appointment, Location
 from tests.factories import has_totp
 

@@ -16,8 +16,8 @@ from inventory_orders.services import emails as inventory_emails
 from inventory_orders.services import orders as order_services
 from medspa import once
 from medspa.tenancy import medspa_scope
-from providers import checkout
 from providers.models import Sale
+from providers.services import checkout, settlement
 from scheduling import tasks as scheduling_tasks
 from scheduling.models import Appointment
 from scheduling.services import notifications
@@ -50,7 +50,7 @@ def test_a_receipt_whose_email_fails_is_not_marked_sent_and_the_sweep_sends_it_o
     checkout.retail_line_set(sale=sale, product=product, quantity=Decimal("1"))
     sale = checkout.retail_checkout(
         sale=sale, by=cast.provider_a1, receipt_email="buyer@mail.example",
-        tenders=[checkout.Tender("cash", Decimal("40"))],
+        tenders=[settlement.Tender("cash", Decimal("40"))],
     )  # fmt: skip
     with medspa_scope(sale.medspa_id):
         assert checkout.sale_receipt_send(sale_id=sale.pk) == once.RETRY

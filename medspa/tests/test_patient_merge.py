@@ -12,8 +12,9 @@ from gfe.models import Clearance, GfeExam, GfeRequest
 from medspa import patient_merge
 from medspa.models import Patient, PatientProvider
 from medspa.models.patients import PatientStatus
-from providers import charting
 from providers.models import Sale, Visit
+from providers.selectors import charts
+from providers.services import charting
 from scheduling.models import Appointment
 from services_catalog.models import ConsentSignature
 from tests import factories
@@ -200,7 +201,7 @@ def test_what_was_signed_on_the_merged_record_still_counts_for_the_person(cast, 
     open_visit = Visit.objects.get(pk=records.open_visit.pk)
     for visit_service in records.signed_visit.services.all():
         charting.visit_service_add(visit=open_visit, service=visit_service.service)
-    needs = {need.version.pk: need for need in charting.consents_needed(open_visit)}
+    needs = {need.version.pk: need for need in charts.consents_needed(open_visit)}
     # The consent signed on the merged-away record is still valid for the person: not asked for again.
     assert needs[signature.version_id].covered_by == signature
     profile = client_as("admin_a").get(reverse("dashboard_patient_detail", args=[records.survivor.pk]))

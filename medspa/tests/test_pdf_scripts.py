@@ -14,7 +14,7 @@ from billing.tests.test_billing_pages import month_back, plan_since
 from gfe.services import decisions as gfe_services
 from gfe.tests.test_gfe_provider import active_service, member, png_bytes
 from gfe.views.dashboard import exam_pdf_bytes
-from providers.chart_pdf import chart_pdf_bytes
+from providers.selectors.chart_pdf import chart_pdf_bytes
 from tests import factories
 from tests.pdfs import pdf_fonts, pdf_shows, pdf_text
 

@@ -23,9 +23,10 @@ from gfe.models import GfeExam
 from medspa import images, services
 from medspa.forms import DrawnSignatureForm, ProfileForm
 from medspa.models import ProviderProfile
-from providers import charting
-from providers.forms_visits import PhotoForm
+from providers.forms.visits import PhotoForm
 from providers.models import VisitPhoto
+from providers.selectors import charts
+from providers.services import charting
 from services_catalog.services import catalog
 from tests import factories
 
@@ -354,7 +355,7 @@ def test_a_visit_photo_page_refuses_an_svg(client_as, visit):
 
 
 def test_a_consent_signature_is_stored_at_most_1200_by_400(cast, visit):
-    need = charting.consents_needed(visit)[0]
+    need = charts.consents_needed(visit)[0]
     signed = charting.visit_consent_sign(
         visit=visit, version=need.version, signature_png=png_with_text((3000, 1000)), by=cast.provider_a1,
         ip=None,
@@ -363,7 +364,7 @@ def test_a_consent_signature_is_stored_at_most_1200_by_400(cast, visit):
 
 
 def test_a_consent_signed_with_a_144_megapixel_drawing_is_refused(cast, visit):
-    need = charting.consents_needed(visit)[0]
+    need = charts.consents_needed(visit)[0]
     with pytest.raises(charting.ChartingRefused, match="too large"):
         charting.visit_consent_sign(
             visit=visit, version=need.version, signature_png=bomb_png(), by=cast.provider_a1, ip=None

@@ -12,8 +12,8 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from providers import charting
 from providers.models import CareMessageLog, Visit, VisitConsent
+from providers.services import charting
 from scheduling.models import AppointmentStatus
 from tests import factories
 from tests.browser import draw_signature, no_csp_violations_nor_server_errors, screenshot, sign_in, url_is

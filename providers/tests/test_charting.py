@@ -13,9 +13,7 @@ from django.utils import timezone
 from gfe.models import Clearance, ClearanceStatus
 from medspa.messaging import sms
 from medspa.models.tenancy import BusinessModel
-from providers import care_messages, charting, checkout
-from providers.charting import ChartingRefused
-from providers.checkout import CheckoutRefused, Tender
+from providers import care_messages
 from providers.models import (
     CareMessageLog,
     ChartAddendum,
@@ -27,6 +25,10 @@ from providers.models import (
     VisitService,
     VisitStatus,
 )
+from providers.selectors import charts
+from providers.services import charting, checkout
+from providers.services.charting import ChartingRefused
+from providers.services.settlement import CheckoutRefused, Tender
 from scheduling.models import AppointmentStatus
 from services_catalog.models import ConsentSignature, StandingOrder
 from services_catalog.services import catalog, texts
@@ -84,7 +86,7 @@ class TestStartAndGate:
     def test_a_clearance_that_ended_before_the_visit_day_stops_the_checkout(self, cast, visit, world):
         factories.consent_sign(visit, cast.provider_a1)
         Clearance.objects.filter(patient=world.patient).update(
-            status=ClearanceStatus.EXPIRED, valid_until=charting.visit_day(visit) - timedelta(days=1)
+            status=ClearanceStatus.EXPIRED, valid_until=charts.visit_day(visit) - timedelta(days=1)
         )
         with pytest.raises(CheckoutRefused, match="No valid GFE clearance"):
             pay(visit, cast.provider_a1, "300")
@@ -118,7 +120,7 @@ class TestConsents:
         signed = factories.consent_sign(visit, cast.provider_a1)
         assert signed.signature.ip == "203.0.113.9" and signed.signature.witnessed_by == cast.provider_a1
         texts.text_revise(document=world.consent, text="New risks were added to this text.", by=None)
-        need = charting.consents_needed(visit)[0]
+        need = charts.consents_needed(visit)[0]
         assert need.version.number == 2 and not need.is_covered
         assert signed.signature.version.number == 1
         assert "bruising and ptosis" in ConsentSignature.objects.get().version.text
@@ -132,7 +134,7 @@ class TestConsents:
             patient=world.patient, provider=provider, location=world.location, by=cast.provider_a1
         )
         charting.visit_service_add(visit=second, service=world.service)
-        assert charting.consents_needed(second)[0].is_covered
+        assert charts.consents_needed(second)[0].is_covered
         pay(second, cast.provider_a1, "300")
         assert VisitConsent.objects.get(visit=second).signed_in_visit is False
         assert ConsentSignature.objects.count() == 1
@@ -143,10 +145,10 @@ class TestConsents:
             patient=world.patient, provider=provider, location=world.location, by=cast.provider_a1
         )
         charting.visit_service_add(visit=later, service=world.service)
-        assert charting.consents_needed(later)[0].is_covered
+        assert charts.consents_needed(later)[0].is_covered
         type(later).objects.filter(pk=later.pk).update(started_at=timezone.now() + timedelta(days=366))
         later.refresh_from_db()
-        assert not charting.consents_needed(later)[0].is_covered
+        assert not charts.consents_needed(later)[0].is_covered
 
 
 class TestChartLock:

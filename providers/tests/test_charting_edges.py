@@ -13,10 +13,12 @@ from gfe.models import Clearance, ClearanceStatus
 from medspa import clock
 from medspa.messaging import sms
 from medspa.money import cents
-from providers import care_messages, charting, checkout
-from providers.charting import ChartingRefused
-from providers.checkout import CheckoutRefused, Tender
+from providers import care_messages
 from providers.models import CareMessageLog, Refund, Sale, VisitStatus
+from providers.selectors import charts
+from providers.services import charting, checkout
+from providers.services.charting import ChartingRefused
+from providers.services.settlement import CheckoutRefused, Tender
 from scheduling.models import AppointmentStatus
 from services_catalog.services import catalog, texts
 from tests import factories
@@ -32,7 +34,7 @@ def started(world, provider, user, *, days_ago=0):
 
 
 def consent(visit, user):
-    version = charting.consents_needed(visit)[0].version
+    version = charts.consents_needed(visit)[0].version
     charting.visit_consent_sign(
         visit=visit, version=version, signature_png=factories.png_signature(), by=user, ip=None
     )
@@ -57,7 +59,7 @@ class TestSignedBeforePaid:
         visit = started(world, provider, cast.provider_a1)
         consent(visit, cast.provider_a1)
         Clearance.objects.filter(patient=world.patient).update(
-            status=ClearanceStatus.EXPIRED, valid_until=charting.visit_day(visit)
+            status=ClearanceStatus.EXPIRED, valid_until=charts.visit_day(visit)
         )
         checkout.visit_checkout(visit=visit, tenders=card("300"), by=cast.provider_a1)
 
@@ -65,12 +67,12 @@ class TestSignedBeforePaid:
 class TestChartedLater:
     def test_the_visit_day_is_the_appointments_and_so_is_the_charts_age(self, cast, world, provider):
         visit = started(world, provider, cast.provider_a1, days_ago=10)
-        assert charting.visit_day(visit) == visit.appointment.local_start.date()
-        assert charting.chart_overdue(visit)
+        assert charts.visit_day(visit) == visit.appointment.local_start.date()
+        assert charts.chart_overdue(visit)
         # A lot still good on the day of the treatment is accepted, though it has expired since.
         charting.visit_product_add(
             visit=visit, name="Toxin", units=Decimal("20"), lot_number="C1",
-            expires_on=charting.visit_day(visit) + timedelta(days=2),
+            expires_on=charts.visit_day(visit) + timedelta(days=2),
         )  # fmt: skip
 
     def test_a_voided_visit_frees_its_appointment_for_a_new_one(self, cast, world, provider):
@@ -203,4 +205,4 @@ def test_a_completed_appointment_is_not_rechecked_in(cast, world, provider):
     checkout.visit_checkout(visit=visit, tenders=card("300"), by=cast.provider_a1)
     visit.appointment.refresh_from_db()
     assert visit.appointment.status == AppointmentStatus.COMPLETED
-    assert clock.today(cast.medspa_a) >= charting.visit_day(visit)
+    assert clock.today(cast.medspa_a) >= charts.visit_day(visit)

@@ -17,11 +17,12 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from medspa.models.tenancy import BusinessModel
-from providers import checkout, earnings, earnings_csv
-from providers.checkout import Tender
-from providers.earnings import Period, Scope
 from providers.models import Payment, Refund, Sale, SaleKind, SaleLine, SaleStatus
-from providers.svg_chart import Bar, Series, bar_chart, nice_step, short_dollars
+from providers.selectors import earnings, earnings_csv
+from providers.selectors.earnings import Period, Scope
+from providers.selectors.svg_chart import Bar, Series, bar_chart, nice_step, short_dollars
+from providers.services import checkout
+from providers.services.settlement import Tender
 from scheduling.models import Location
 from tests import factories
 

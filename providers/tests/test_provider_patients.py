@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from medspa.models import PatientProvider
-from providers import charting, selectors
 from providers.models import Visit
+from providers.selectors.patients import provider_patients
+from providers.services import charting
 from scheduling.models import Appointment, AppointmentStatus
 from tests import factories
 
@@ -60,7 +61,7 @@ def test_my_patients_are_those_assigned_to_me_or_seen_by_me_and_none_other(
     appointment(world, provider, archived, now - timedelta(days=3))
     theirs = factories.PatientFactory(medspa=cast.medspa_b)
 
-    mine = list(selectors.provider_patients(provider))
+    mine = list(provider_patients(provider))
     assert sorted(p.pk for p in mine) == sorted(p.pk for p in (assigned, booked, visited, everything))
     assert len(mine) == 4  # a patient seen many ways is listed once
 

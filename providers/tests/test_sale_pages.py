@@ -11,9 +11,9 @@ from django.db.models import Sum
 from django.urls import NoReverseMatch, reverse
 
 from medspa.models import PatientAccessLog
-from providers import checkout
-from providers.checkout import Tender
 from providers.models import Payment, Refund, Sale, SaleStatus
+from providers.services import checkout
+from providers.services.settlement import Tender
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,10 @@ from gfe.services import errors as gfe_errors
 from gfe.services import requests as gfe_requests
 from medspa.masquerade import SignatureNotPersonal, can_masquerade, masquerade_acting
 from medspa.tests.test_masquerade import start
-from providers import charting, todo
-from providers.charting import ChartingRefused
 from providers.models import VisitProduct
+from providers.selectors import charts, todo
+from providers.services import charting
+from providers.services.charting import ChartingRefused
 from services_catalog.models import ConsentSignature, StandingOrder
 from services_catalog.selectors import catalog as catalog_selectors
 from services_catalog.services import catalog, errors, texts
@@ -193,7 +194,7 @@ def test_an_addendum_is_never_added_while_masquerading(cast, visit):
 def test_a_consent_is_never_witnessed_while_masquerading(cast, client_as, visit):
     with masquerade_acting(cast.admin_a.pk), pytest.raises(SignatureNotPersonal, match="witness"):
         factories.consent_sign(visit, cast.provider_a1)
-    need = charting.consents_needed(visit)[0]
+    need = charts.consents_needed(visit)[0]
     with masquerade_acting(cast.admin_a.pk), pytest.raises(errors.ServiceRuleBroken, match="witness"):
         texts.consent_sign(
             patient=visit.patient,

@@ -21,7 +21,6 @@ from PIL import Image
 from medspa import images
 from medspa.messaging import sms
 from medspa.models import PatientAccessLog
-from providers import charting, panels
 from providers.models import (
     CareMessageLog,
     ChartAddendum,
@@ -33,6 +32,8 @@ from providers.models import (
     VisitProduct,
     VisitStatus,
 )
+from providers.selectors import charts, panels
+from providers.services import charting
 from scheduling.models import AppointmentStatus
 from services_catalog.services import catalog, texts
 from tests import factories
@@ -81,7 +82,7 @@ def test_a_consent_signature_keeps_the_real_client_behind_a_proxy(client_as, app
     client = client_as("provider_a1")
     client.post(url("visit_start", appointment.pk))
     visit = Visit.objects.get(appointment=appointment)
-    need = charting.consents_needed(visit)[0]
+    need = charts.consents_needed(visit)[0]
     response = client.post(
         url("visit_consent_sign", visit.pk, need.version.pk),
         {"data_url": data_url(factories.png_signature())},
@@ -130,7 +131,7 @@ def test_a_provider_charts_a_visit_from_check_in_to_addendum(
     assert list(visit.services.values_list("service", flat=True)) == [world.service.pk]
 
     # The consent: a blank pad is refused; the drawn signature is kept with the exact version and the IP.
-    need = charting.consents_needed(visit)[0]
+    need = charts.consents_needed(visit)[0]
     response = client.post(url("visit_consent_sign", visit.pk, need.version.pk), {"data_url": ""})
     assert (
         response.status_code == 400 and "Draw your signature in the box first." in response.content.decode()
@@ -246,7 +247,7 @@ def test_a_provider_charts_a_visit_from_check_in_to_addendum(
 
 
 def test_an_overdue_unsigned_chart_is_flagged_and_signing_says_why_it_cannot(client_as, visit):
-    factories.visit_backdate(visit, charting.CHART_DUE_WITHIN * 2)
+    factories.visit_backdate(visit, charts.CHART_DUE_WITHIN * 2)
     client = client_as("provider_a1")
     page = client.get(url("visit_detail", visit.pk)).content.decode()
     assert "This chart has waited more than 72 hours" in page
@@ -332,11 +333,11 @@ def test_the_profile_lists_visits_consents_and_care_messages(
     cast, client_as, world, provider, visit, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
     factories.consent_sign(visit, cast.provider_a1, ip=None)
-    from providers import checkout
+    from providers.services import checkout, settlement
 
     with django_capture_on_commit_callbacks(execute=True):
         checkout.visit_checkout(
-            visit=visit, by=cast.provider_a1, tenders=[checkout.Tender("card", Decimal("300"), "4242")]
+            visit=visit, by=cast.provider_a1, tenders=[settlement.Tender("card", Decimal("300"), "4242")]
         )
     for _ in range(2):  # two walk-ins, further apart than a double-click
         walk_in = charting.visit_start_walk_in(

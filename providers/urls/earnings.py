@@ -1,6 +1,6 @@
 from django.urls import path
 
-from providers import views_earnings
+from providers.views import earnings as views_earnings
 
 urlpatterns = [
     path("provider/earnings/", views_earnings.earnings_page, name="earnings"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from providers import views_sales
+from providers.views import sales as views_sales
 
 urlpatterns = [
     path("provider/checkout/", views_sales.retail_new, name="retail_new"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from providers import views_todo
+from providers.views import todo as views_todo
 
 urlpatterns = [
     path("provider/todo/", views_todo.todo, name="todo"),

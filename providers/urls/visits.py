@@ -3,7 +3,7 @@ actions, and its photos (served through a permission check, never from a public 
 
 from django.urls import path
 
-from providers import views_visits as views
+from providers.views import visits as views
 
 urlpatterns = [
     path("provider/appointments/<int:appointment_id>/visit/", views.visit_start, name="visit_start"),

@@ -1,6 +1,5 @@
-"""The Provider dashboard's Patients and Calendar (Earnings, To-Do, visits and checkout have their own
-modules). A provider sees only their own patients and their own calendar, never other providers' or the
-locations' settings."""
+"""The Provider dashboard's Patients (the calendar, Earnings, To-Do, visits and checkout have their own
+modules). A provider sees only their own patients, never other providers'."""
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
@@ -9,8 +8,7 @@ from medspa import dashboards, panels
 from medspa.dashboards import dashboard_area
 from medspa.http import search_query
 from medspa.services import patient_access_record, patients_access_record
-from providers import selectors
-from providers.views import calendar as views_calendar
+from providers.selectors.patients import provider_patients, provider_patients_recent
 
 
 @dashboard_area(dashboards.PROVIDER)
@@ -18,11 +16,9 @@ def patients(request):
     """The provider's own patients, searched and paginated; above them, when not searching, the few they
     saw last. A constant number of queries, however many patients."""
     query = search_query(request)
-    page = Paginator(selectors.provider_patients(request.membership, query=query), 25).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(provider_patients(request.membership, query=query), 25).get_page(request.GET.get("page"))
     show_recent = not query.strip() and page.number == 1
-    recent = selectors.provider_patients_recent(request.membership) if show_recent else []
+    recent = provider_patients_recent(request.membership) if show_recent else []
     page.object_list = list(page.object_list)
     viewed = "Provider dashboard: patient search results" if query.strip() else "Provider dashboard: patients"
     patients_access_record(patients=[*page.object_list, *recent], request=request, viewed=viewed)
@@ -33,7 +29,7 @@ def patients(request):
 def patient_detail(request, pk: int):
     """Only the provider's own patients open; any other id is 404, as if it did not exist."""
     patient = get_object_or_404(
-        selectors.provider_patients(request.membership).prefetch_related("assigned_providers__user"), pk=pk
+        provider_patients(request.membership).prefetch_related("assigned_providers__user"), pk=pk
     )
     patient_access_record(patient=patient, request=request, viewed="Provider dashboard: patient profile")
     context = {
@@ -42,10 +38,3 @@ def patient_detail(request, pk: int):
         "panels": panels.patient_panels(request, patient, "provider"),
     }
     return render(request, "providers/patient_detail.html", context)
-
-
-@dashboard_area(dashboards.PROVIDER)
-def calendar(request):
-    """The provider's own calendar: only their appointments (day and week views), check-in, and their
-    secret iCal link; one of their appointments opens with ?appointment=<id>, anyone else's is a 404."""
-    return views_calendar.provider_calendar(request)

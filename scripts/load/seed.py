@@ -29,7 +29,7 @@ from medspa import services
 from medspa.middleware import SESSION_STARTED_KEY
 from medspa.models import Medspa, Patient, User
 from medspa.tenancy import SESSION_MEDSPA_KEY, medspa_scope
-from providers import charting
+from providers.services import charting
 from scheduling.models import Appointment
 from scheduling.selectors import slots
 from scripts.load import mix

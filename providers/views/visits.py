@@ -21,10 +21,8 @@ from medspa.forms import DrawnSignatureForm
 from medspa.http import client_ip
 from medspa.money import ZERO, money_format
 from medspa.services import patient_access_record
-from providers import chart_pdf, charting, checkout, selectors
-from providers.charting import ChartingRefused
-from providers.forms_payment import ChargeForm
-from providers.forms_visits import (
+from providers.forms.payment import ChargeForm
+from providers.forms.visits import (
     AddendumForm,
     NotesForm,
     PhotoForm,
@@ -34,6 +32,10 @@ from providers.forms_visits import (
     WalkInForm,
 )
 from providers.models import Sale, Visit, VisitStatus
+from providers.selectors import chart_pdf, charts
+from providers.selectors.patients import provider_patients
+from providers.services import charting, checkout
+from providers.services.charting import ChartingRefused
 from scheduling.models import Appointment
 from services_catalog.selectors.catalog import consent_versions_for
 from services_catalog.services import errors as catalog_errors
@@ -94,7 +96,7 @@ def _consent_form(version_id: int, data=None) -> DrawnSignatureForm:
 def _chart_context(request, visit: Visit, forms: dict, error: str) -> dict:
     states = _states(visit)
     consent_forms = forms.get("consent_forms", {})
-    needs = charting.consents_needed(visit)
+    needs = charts.consents_needed(visit)
     sale = Sale.objects.filter(visit=visit).prefetch_related("lines", "payments", "refunds").first()
     lines = checkout.visit_lines(visit) if states["open"] else []
     return {
@@ -102,8 +104,8 @@ def _chart_context(request, visit: Visit, forms: dict, error: str) -> dict:
         "patient": visit.patient,
         **states,
         "error": error,
-        "overdue": charting.chart_overdue(visit),
-        "due_hours": int(charting.CHART_DUE_WITHIN.total_seconds() // 3600),
+        "overdue": charts.chart_overdue(visit),
+        "due_hours": int(charts.CHART_DUE_WITHIN.total_seconds() // 3600),
         "services": visit.services.select_related(
             "service__library_service", "standing_order_version__standing_order"
         ),
@@ -117,8 +119,8 @@ def _chart_context(request, visit: Visit, forms: dict, error: str) -> dict:
         "care_logs": visit.care_messages.select_related("care_message") if sale else [],
         "lines": lines,
         "subtotal": sum((line.amount for line in lines), ZERO),
-        "sign_refusal": charting.sign_refusal(visit, request.user) or charting.on_behalf_refusal(visit),
-        "signature_lines": charting.chart_signature_lines(visit),
+        "sign_refusal": charts.sign_refusal(visit, request.user) or charts.on_behalf_refusal(visit),
+        "signature_lines": charts.chart_signature_lines(visit),
         # Through a masquerade the admin charts, signs only on the provider's behalf, and never witnesses.
         "masquerading": masquerade.acting_impersonator_id() is not None,
         "witness_refusal": masquerade.signature_personal_refusal(catalog_errors.WITNESS_NOT_PERSONAL),
@@ -191,7 +193,7 @@ def visit_start(request, appointment_id: int):
 @dashboard_area(dashboards.PROVIDER)
 def visit_walk_in(request, pk: int):
     """A visit without an appointment, for one of the provider's own patients, at a location chosen here."""
-    patient = get_object_or_404(selectors.provider_patients(request.membership), pk=pk)
+    patient = get_object_or_404(provider_patients(request.membership), pk=pk)
     form = WalkInForm(request.POST or None, medspa=request.medspa)
     if request.method == "POST" and form.is_valid():
         with refusals(form=form):
@@ -289,7 +291,7 @@ def visit_product_add(request, pk: int):
             product = charting.visit_product_add(visit=visit, **form.product())
         except ChartingRefused as refused:
             # An expired lot is the expiry's fault; any other refusal is the form's.
-            expired = visit.is_open and not visit.is_signed and data["expires_on"] < charting.visit_day(visit)
+            expired = visit.is_open and not visit.is_signed and data["expires_on"] < charts.visit_day(visit)
             form.add_error("expires_on" if expired else None, str(refused))
         else:
             messages.success(request, f"{product} is recorded.")

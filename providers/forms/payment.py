@@ -7,8 +7,8 @@ from django import forms
 
 from medspa.http import ascii_int
 from medspa.money import ZERO
-from providers.checkout import Tender
 from providers.models import PaymentMethod
+from providers.services.settlement import Tender
 
 REFERENCE_LABELS = {
     PaymentMethod.CARD: "Card's last 4 digits",

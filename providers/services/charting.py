@@ -1,39 +1,32 @@
 """Service-visit charting: starting a visit, the services performed (through the GFE gate and the medical
 director's standing orders), the patient's consent signatures, products and lots used, notes, photos, the
 provider's signature that locks the chart (or an admin's on their behalf, through a masquerade, which waits
-for the provider's co-signature), and addenda after it.
+for the provider's co-signature), and addenda after it. What they read (the GFE gate, the consents needed,
+who may sign) is providers.selectors.charts.
 
 Every function takes the acting user and checks the rule it owns; views only translate. A broken rule
 raises ChartingRefused with a sentence for the person at the screen."""
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from gfe.models import Clearance, ClearanceStatus
-from gfe.services.errors import ClearanceMissing
-from medspa import clock, images
+from medspa import images
 from medspa.errors import DomainError
 from medspa.masquerade import SignatureNotPersonal, acting_impersonator_id, signature_personal_require
 from medspa.models import Membership, Patient, User
 from medspa.money import MAX_MONEY, money_format
-from medspa.selectors import patient_records
 from providers.models import ChartAddendum, Visit, VisitConsent, VisitPhoto, VisitProduct, VisitService
 from providers.models.visits import VisitStatus
+from providers.selectors import charts
 from scheduling.models import Appointment, AppointmentStatus, Location
-from services_catalog.models import ConsentSignature, ConsentVersion, Service
-from services_catalog.selectors import catalog as catalog_selectors
+from services_catalog.models import ConsentVersion, Service
 from services_catalog.services import errors as catalog_errors
 from services_catalog.services import texts as catalog_texts
 
-# A patient's signature on a consent version covers later visits for a year; a new version needs a new one.
-CONSENT_VALID_FOR = timedelta(days=365)
-# The field's norm: a chart is finished (signed) within 72 hours of the visit.
-CHART_DUE_WITHIN = timedelta(hours=72)
 # Starting the same walk-in again within this window returns the one just started.
 RESTART_WINDOW = timedelta(minutes=5)
 
@@ -48,19 +41,6 @@ class ChartSignatureNotPersonal(ChartingRefused, SignatureNotPersonal):
 
 
 ADDENDUM_NOT_PERSONAL = "add a signed addendum to their chart"
-
-
-def visit_moment(visit: Visit) -> datetime:
-    """When the treatment happened: the appointment's start, or when a walk-in was started (a completed
-    appointment may be charted days later; its day is still the appointment's)."""
-    if visit.appointment_id is not None:
-        return visit.appointment.start
-    return visit.started_at or timezone.now()
-
-
-def visit_day(visit: Visit) -> date:
-    """The visit's date where it happens: clearances and lot expiries are dates there."""
-    return visit_moment(visit).astimezone(visit.location.tz).date()
 
 
 def _editable(visit: Visit, *, billing: bool = False) -> None:
@@ -103,7 +83,7 @@ def visit_start_from_appointment(*, appointment: Appointment, by: User) -> Visit
         started_by=by,
     )
     service = appointment.appointment_type.service
-    if service.is_active and not service_refusal(visit, service):
+    if service.is_active and not charts.service_refusal(visit, service):
         _service_create(visit, service)
     return visit
 
@@ -151,34 +131,6 @@ def visit_void(*, visit: Visit, reason: str, by: User) -> Visit:
 # --- Services -----------------------------------------------------------------------------------------------
 
 
-def service_refusal(visit: Visit, service: Service) -> str:
-    """Why `service` cannot be performed in `visit`, or ""."""
-    if service.medspa_id != visit.medspa_id or not service.is_active:
-        return f"{service.display_name} is not an active service of this medspa."
-    if service.effective_requires_gfe and not _cleared_on_visit_day(visit, service):
-        return str(ClearanceMissing([service]))
-    standing_order = service.effective_standing_order
-    if standing_order is not None and not catalog_selectors.standing_order_is_signed(
-        visit.medspa, standing_order
-    ):
-        return (
-            f"The standing order for {service.display_name} is not signed off by the medical director yet: "
-            "it cannot be performed until it is."
-        )
-    return ""
-
-
-def _cleared_on_visit_day(visit: Visit, service: Service) -> bool:
-    """The GFE gate on the visit's day: a clearance valid that day, including one that has expired by date
-    since (a visit charted or checked out after the nightly expiry still happened while it was valid)."""
-    return Clearance.objects.filter(
-        patient_id=visit.patient_id,
-        service=service,
-        valid_until__gte=visit_day(visit),
-        status__in=[ClearanceStatus.CLEARED, ClearanceStatus.EXPIRED],
-    ).exists()
-
-
 def _service_create(visit: Visit, service: Service) -> VisitService:
     standing_order = service.effective_standing_order
     return VisitService.objects.create(
@@ -198,7 +150,7 @@ def visit_service_add(*, visit: Visit, service: Service) -> VisitService:
     _editable(visit, billing=True)
     if visit.services.filter(service=service).exists():
         raise ChartingRefused(f"{service.display_name} is already in this visit.")
-    refusal = service_refusal(visit, service)
+    refusal = charts.service_refusal(visit, service)
     if refusal:
         raise ChartingRefused(refusal)
     return _service_create(visit, service)
@@ -213,65 +165,7 @@ def visit_service_remove(*, visit_service: VisitService) -> None:
     visit_service.delete()
 
 
-def services_of_visit(visit: Visit) -> list[Service]:
-    return [row.service for row in visit.services.select_related("service__library_service")]
-
-
 # --- Consents -----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ConsentNeed:
-    """A consent the visit needs: its current version, and the signature that covers it (if any)."""
-
-    version: ConsentVersion
-    covered_by: ConsentSignature | None
-    signed_in_visit: bool
-
-    @property
-    def consent(self):
-        return self.version.consent
-
-    @property
-    def is_covered(self) -> bool:
-        return self.covered_by is not None
-
-
-def consents_needed(visit: Visit) -> list[ConsentNeed]:
-    """Every consent of the visit's services at its current version, each with the signature that covers
-    it: one taken in this visit, or the patient's earlier signature of the same version within a year."""
-    rows = visit.services.select_related("service__library_service").prefetch_related(
-        "service__consents__versions", "service__library_service__consents__versions"
-    )
-    versions: dict[int, ConsentVersion] = {}
-    for row in rows:
-        for consent in row.service.effective_consents():
-            version = consent.current_version
-            if version is not None:
-                versions.setdefault(version.pk, version)
-    if not versions:
-        return []
-    in_visit = {
-        row.version_id: row
-        for row in VisitConsent.objects.filter(visit=visit, version_id__in=versions).select_related(
-            "signature"
-        )
-    }
-    since = visit_moment(visit) - CONSENT_VALID_FOR
-    earlier: dict[int, ConsentSignature] = {}
-    for signature in ConsentSignature.objects.filter(
-        patient__in=patient_records(visit.patient), version_id__in=versions, signed_at__gte=since
-    ).order_by("-signed_at"):
-        earlier.setdefault(signature.version_id, signature)
-    needs = []
-    for version_id, version in versions.items():
-        if version_id in in_visit:
-            needs.append(
-                ConsentNeed(version, in_visit[version_id].signature, in_visit[version_id].signed_in_visit)
-            )
-        else:
-            needs.append(ConsentNeed(version, earlier.get(version_id), False))
-    return sorted(needs, key=lambda need: need.consent.title)
 
 
 @transaction.atomic
@@ -288,7 +182,7 @@ def visit_consent_sign(
         raise ChartingRefused(str(refused)) from None
     visit = _locked(visit)
     _editable(visit)
-    need = next((need for need in consents_needed(visit) if need.version.pk == version.pk), None)
+    need = next((need for need in charts.consents_needed(visit) if need.version.pk == version.pk), None)
     if need is None:
         raise ChartingRefused(
             "This consent is not one this visit needs, or it has a newer version: reload the page."
@@ -314,7 +208,7 @@ def consents_settle(visit: Visit) -> None:
     chart's consents were settled when it was signed (a consent revised since does not reopen it)."""
     if visit.is_signed:
         return
-    needs = consents_needed(visit)
+    needs = charts.consents_needed(visit)
     unsigned = [need.consent.title for need in needs if not need.is_covered]
     if unsigned:
         raise ChartingRefused(f"The patient has not signed: {', '.join(unsigned)}.")
@@ -350,7 +244,7 @@ def visit_product_add(
         raise ChartingRefused("The price per unit cannot be negative.")
     if not name.strip() or not lot_number.strip():
         raise ChartingRefused("Name the product and its lot number.")
-    if expires_on < visit_day(visit):
+    if expires_on < charts.visit_day(visit):
         raise ChartingRefused(f"Lot {lot_number} expired on {expires_on:%b %-d, %Y}: it must not be used.")
     if units * unit_price > MAX_MONEY:
         raise ChartingRefused(
@@ -418,38 +312,6 @@ def visit_photo_remove(*, photo: VisitPhoto) -> None:
 # --- Signing ------------------------------------------------------------------------------------------------
 
 
-def sign_refusal(visit: Visit, user: User) -> str:
-    """Why `user` (or the admin masquerading as them) cannot sign the chart now, or ""."""
-    if visit.status == VisitStatus.VOIDED:
-        return "This visit was voided."
-    if visit.is_signed:
-        return "The chart is already signed."
-    if visit.provider.user_id != user.pk:
-        return "Only the provider who performed the visit signs its chart."
-    if visit.awaits_cosign and acting_impersonator_id() is not None:
-        return (
-            f"Signed by {visit.signed_on_behalf_by.get_full_name()} on behalf of {user.get_full_name()}: "
-            "the chart waits for their co-signature."
-        )
-    if not visit.services.exists():
-        return "Record at least one service performed before signing."
-    return ""
-
-
-def on_behalf_refusal(visit: Visit) -> str:
-    """Why the person masquerading (if anyone) cannot sign on the provider's behalf, or "": only an admin of
-    the visit's medspa may; Portrait staff never sign a medspa's chart."""
-    impersonator = acting_impersonator_id()
-    if (
-        impersonator is None
-        or Membership.objects.filter(
-            user_id=impersonator, medspa_id=visit.medspa_id, is_admin=True, is_active=True
-        ).exists()
-    ):
-        return ""
-    return "Only the provider, or an admin of this medspa on their behalf, signs the chart."
-
-
 @transaction.atomic
 def chart_sign(*, visit: Visit, by: User) -> Visit:
     """The provider signs the chart; from now on it is locked (the database refuses changes).
@@ -458,13 +320,13 @@ def chart_sign(*, visit: Visit, by: User) -> Visit:
     chart stays open and waits in the provider's To-Do, and the provider's own signature later is their
     co-signature, which locks it. Only an admin of the visit's medspa signs on a provider's behalf."""
     visit = _locked(visit)
-    refusal = sign_refusal(visit, by)
+    refusal = charts.sign_refusal(visit, by)
     if refusal:
         raise ChartingRefused(refusal)
     consents_settle(visit)
     impersonator = acting_impersonator_id()
     if impersonator is not None:
-        refusal = on_behalf_refusal(visit)
+        refusal = charts.on_behalf_refusal(visit)
         if refusal:
             raise ChartSignatureNotPersonal(refusal)
         visit.signed_on_behalf_at, visit.signed_on_behalf_by_id = timezone.now(), impersonator
@@ -476,34 +338,6 @@ def chart_sign(*, visit: Visit, by: User) -> Visit:
     visit.chart_signed_at, visit.chart_signed_by = timezone.now(), by
     visit.save(update_fields=["chart_signed_at", "chart_signed_by", "updated_at"])
     return visit
-
-
-def _when(moment: datetime, visit: Visit) -> str:
-    """A signature's time in the medspa's zone, as the chart and its PDF print it."""
-    local = clock.local(moment, visit.medspa)
-    return f"{local:%b %-d, %Y %-I:%M %p} ({visit.medspa.time_zone})"
-
-
-def chart_signature_lines(visit: Visit) -> list[str]:
-    """Who signed the chart, as the chart page and its PDF print it: the provider, or an admin on the
-    provider's behalf and then the provider's co-signature (or that it is still awaited)."""
-    provider = visit.provider.user.get_full_name()
-    lines = []
-    if visit.signed_on_behalf_at is not None:
-        lines.append(
-            f"Signed by {visit.signed_on_behalf_by.get_full_name()} on behalf of "
-            f"{visit.signed_on_behalf_of.user.get_full_name()} on {_when(visit.signed_on_behalf_at, visit)}."
-        )
-        if visit.is_signed:
-            cosigner = visit.chart_signed_by.get_full_name()
-            lines.append(f"Co-signed by {cosigner} at {_when(visit.chart_signed_at, visit)}.")
-        else:
-            lines.append(f"Waiting for the co-signature of {provider}.")
-    elif visit.is_signed:
-        lines.append(
-            f"Signed by {visit.chart_signed_by.get_full_name()} on {_when(visit.chart_signed_at, visit)}."
-        )
-    return lines
 
 
 @transaction.atomic
@@ -520,12 +354,3 @@ def chart_addendum_add(*, visit: Visit, text: str, by: User) -> ChartAddendum:
     return ChartAddendum.objects.create(
         medspa_id=visit.medspa_id, visit=visit, text=text.strip(), signed_by=by
     )
-
-
-def chart_age(visit: Visit, now=None) -> timedelta:
-    """How long the chart has waited for its signature."""
-    return (now or timezone.now()) - visit_moment(visit)
-
-
-def chart_overdue(visit: Visit, now=None) -> bool:
-    return not visit.is_signed and chart_age(visit, now) > CHART_DUE_WITHIN

@@ -7,9 +7,9 @@ from decimal import Decimal
 from django import forms
 
 from medspa.money import money_format
-from providers.checkout import MAX_QUANTITY
-from providers.forms_payment import ChargeForm
+from providers.forms.payment import ChargeForm
 from providers.models import PaymentMethod
+from providers.services.checkout import MAX_QUANTITY
 
 QUANTITY_WIDGET = forms.NumberInput(attrs={"min": "0", "max": str(MAX_QUANTITY), "step": "1"})
 

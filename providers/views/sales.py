@@ -19,10 +19,11 @@ from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
 from medspa.money import ZERO, money_format
 from medspa.services import patient_access_record, patients_access_record
-from providers import checkout, selectors
-from providers.checkout import LineDraft
-from providers.forms_sales import CartAddForm, CartLineForm, CheckoutForm, RefundForm, RetailStartForm
+from providers.forms.sales import CartAddForm, CartLineForm, CheckoutForm, RefundForm, RetailStartForm
 from providers.models import Payment, Sale, SaleKind, SaleStatus
+from providers.selectors.patients import provider_patients
+from providers.services import checkout, settlement
+from providers.services.settlement import LineDraft
 from scheduling.models import Location
 from services_catalog.models import RetailProduct
 
@@ -176,12 +177,12 @@ def sale_detail(request, pk: int):
     )
 
 
-def _preview(sale: Sale, charge: dict) -> checkout.Totals:
+def _preview(sale: Sale, charge: dict) -> settlement.Totals:
     lines = [
         LineDraft(line.kind, line.description, line.quantity, line.unit_price, taxable=line.taxable)
         for line in sale.lines.all()
     ]
-    return checkout.totals_for(
+    return settlement.totals_for(
         lines, discount=charge["discount"], tip=charge["tip"], tax_percent=sale.tax_percent
     )
 
@@ -262,7 +263,7 @@ def sale_refund(request, pk: int):
 def retail_new(request):
     """Starts a retail cart at a location, for one of the provider's patients (?patient=<id>, from the
     profile) or a walk-in buyer."""
-    patients = selectors.provider_patients(request.membership)
+    patients = provider_patients(request.membership)
     patient = None
     patient_id = request.GET.get("patient", "")
     if patient_id:
@@ -275,6 +276,9 @@ def retail_new(request):
         "patient": patient,
         "has_locations": bool(location_list),
         "has_products": _active_products().exists(),
+        # Only an admin adds locations (Scheduling) and retail products (Services / Products).
+        "can_add_locations": request.membership.is_admin,
+        "can_add_products": request.membership.is_admin,
     }
     if patient is not None:
         patient_access_record(patient=patient, request=request, viewed="Retail checkout: new cart")

@@ -19,9 +19,10 @@ from gfe.selectors import clearances as gfe_selectors
 from gfe.services import routing as gfe_routing
 from medspa import clock
 from medspa.models import Medspa, Membership, Patient, PatientProvider
-from providers import care_messages, charting
+from providers import care_messages
 from providers.models import CareMessageLog, Visit, VisitStatus
-from providers.selectors import provider_patients
+from providers.selectors import charts
+from providers.selectors.patients import provider_patients
 from scheduling.models import Appointment, AppointmentStatus
 from services_catalog.models import Service
 
@@ -242,8 +243,8 @@ def _charts_sections(membership: Membership, now: datetime) -> list[TodoSection]
             )
             continue
         text = f"Visit of {_local(visit.started_at, visit.location.tz, '%b %-d, %Y')}, unsigned for "
-        text += _age(charting.chart_age(visit, now)) + (" (still in progress)" if visit.is_open else "")
-        flag = "Overdue" if charting.chart_overdue(visit, now) else ""
+        text += _age(charts.chart_age(visit, now)) + (" (still in progress)" if visit.is_open else "")
+        flag = "Overdue" if charts.chart_overdue(visit, now) else ""
         items.append(TodoItem(visit.patient.full_name, text, visit_url(visit), flag, record=visit.patient))
     return [
         TodoSection(

@@ -4,8 +4,8 @@ co-signature."""
 
 from medspa import clock
 from medspa.pdf import Document
-from providers import charting
 from providers.models import Visit
+from providers.selectors import charts
 
 
 def chart_pdf_bytes(visit: Visit) -> bytes:
@@ -15,7 +15,7 @@ def chart_pdf_bytes(visit: Visit) -> bytes:
     line, heading, fact = document.line, document.heading, document.fact
 
     patient = visit.patient
-    started = clock.local(charting.visit_moment(visit), medspa)
+    started = clock.local(charts.visit_moment(visit), medspa)
     line(medspa.name, size=11, style="B")
     line("Visit chart", size=18, style="B", height=10)
     fact("Patient", patient.full_name)
@@ -55,7 +55,7 @@ def chart_pdf_bytes(visit: Visit) -> bytes:
     line(visit.notes or "None")
 
     heading("Signature")
-    for text in charting.chart_signature_lines(visit) or ["Not signed."]:
+    for text in charts.chart_signature_lines(visit) or ["Not signed."]:
         line(text)
 
     addenda = list(visit.addenda.select_related("signed_by"))

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from itertools import batched
 
-from providers.earnings import Period, Scope, TransactionRow, transaction_rows, transactions
+from providers.selectors.earnings import Period, Scope
+from providers.selectors.earnings_transactions import TransactionRow, transaction_rows, transactions
 
 CSV_HEADER = [
     "Date",

@@ -1,6 +1,6 @@
-"""Reads of the Provider dashboard."""
+"""Reads of the Provider dashboard: the provider's own patients."""
 
-from django.db.models import DateTimeField, OuterRef, QuerySet, Subquery
+from django.db.models import DateTimeField, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -49,3 +49,9 @@ def provider_patients_recent(membership: Membership, *, limit: int = RECENT_COUN
         .filter(last_seen__isnull=False)
         .order_by("-last_seen", "id")[:limit]
     )
+
+
+def visit_link(membership: Membership) -> Exists:
+    """What the Provider dashboard adds to the core: a patient a provider has seen in a visit is theirs
+    (registered in medspa.selectors.PROVIDER_PATIENT_LINKS by ProvidersConfig.ready)."""
+    return Exists(Visit.objects.filter(patient=OuterRef("pk"), provider=membership))

@@ -6,7 +6,7 @@ from django import forms
 from django.http import QueryDict
 
 from medspa.models import Medspa, Membership
-from providers.earnings import DEFAULT_MONTHS, MAX_YEARS, Period, default_period, month_start
+from providers.selectors.earnings import DEFAULT_MONTHS, MAX_YEARS, Period, default_period, month_start
 from scheduling.forms.settings import DateInput
 
 FIRST_YEAR, LAST_YEAR = 1900, 2999

@@ -1,16 +1,11 @@
 """Charging: a visit's checkout and a retail checkout (cart, quantities, discount, tax on taxable items,
-tip), settled at once by one or several payment methods; refunds later, full or partial, with a reason.
+tip), settled at once by one or several payment methods (the arithmetic and the settlement are
+providers.services.settlement's); refunds later, full or partial, with a reason.
 
-The arithmetic, all in Decimal cents rounded half up:
-- subtotal = Σ lines; discount ≤ subtotal; revenue = subtotal - discount.
-- tax = tax% × (taxable lines - their share of the discount).
-- total = revenue + tax + tip, and the payments add up to it exactly.
-- On Flex, Portrait's share = split% × revenue (tax and tip are not revenue); the medspa keeps the rest.
-- A refund's parts of tax, tip and Portrait's share are proportional and cumulative, so the refunds of a
-  whole sale give back exactly its tax, tip and share."""
+A refund's parts of tax, tip and Portrait's share are proportional and cumulative, so the refunds of a whole
+sale give back exactly its tax, tip and share."""
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -24,12 +19,12 @@ from django_scopes import scopes_disabled
 from medspa import once
 from medspa.celery import task_queue
 from medspa.models import Membership, Patient, User
-from medspa.models.tenancy import BusinessModel
-from medspa.money import MAX_MONEY, ZERO, cents, money_format, percent_of, share
-from providers import charting
-from providers.charting import ChartingRefused
-from providers.models import Payment, PaymentMethod, Refund, Sale, SaleKind, SaleLine, SaleStatus, Visit
+from medspa.money import MAX_MONEY, ZERO, cents, money_format, share
+from providers.models import Payment, Refund, Sale, SaleKind, SaleLine, SaleStatus, Visit
 from providers.models.visits import VisitStatus
+from providers.selectors import charts
+from providers.services import charting
+from providers.services.settlement import CheckoutRefused, LineDraft, Tender, sale_settle, totals_for
 from scheduling.models import AppointmentStatus, Location
 from scheduling.services import booking
 from services_catalog.models import RetailProduct
@@ -37,148 +32,6 @@ from services_catalog.models import RetailProduct
 logger = logging.getLogger(__name__)
 
 MAX_QUANTITY = Decimal("999")
-
-
-class CheckoutRefused(ChartingRefused):
-    """A charging rule said no; the message says why."""
-
-
-@dataclass(frozen=True)
-class Tender:
-    """One method's part of a payment."""
-
-    method: str
-    amount: Decimal
-    reference: str = ""
-
-
-@dataclass(frozen=True)
-class LineDraft:
-    kind: str
-    description: str
-    quantity: Decimal
-    unit_price: Decimal
-    taxable: bool = False
-    service_id: int | None = None
-    retail_product_id: int | None = None
-
-    @property
-    def amount(self) -> Decimal:
-        return cents(self.quantity * self.unit_price)
-
-
-@dataclass(frozen=True)
-class Totals:
-    subtotal: Decimal
-    discount: Decimal
-    tax: Decimal
-    tip: Decimal
-
-    @property
-    def revenue(self) -> Decimal:
-        return self.subtotal - self.discount
-
-    @property
-    def total(self) -> Decimal:
-        return self.subtotal - self.discount + self.tax + self.tip
-
-
-def totals_for(lines: list[LineDraft], *, discount: Decimal, tip: Decimal, tax_percent: Decimal) -> Totals:
-    """The sale's figures for these lines; raises when the discount or tip make no sense."""
-    subtotal = sum((line.amount for line in lines), ZERO)
-    discount, tip = cents(discount), cents(tip)
-    if max([subtotal, tip, subtotal + tip, *(line.amount for line in lines)]) > MAX_MONEY:
-        raise CheckoutRefused(f"That is more than one sale can hold ({money_format(MAX_MONEY)}).")
-    if discount < 0 or tip < 0:
-        raise CheckoutRefused("A discount or tip cannot be negative.")
-    if discount > subtotal:
-        raise CheckoutRefused(
-            f"The discount ({money_format(discount)}) is more than the subtotal ({money_format(subtotal)})."
-        )
-    taxable = sum((line.amount for line in lines if line.taxable), ZERO)
-    taxable_after_discount = taxable - share(discount, taxable, subtotal)
-    figures = Totals(subtotal, discount, percent_of(taxable_after_discount, tax_percent), tip)
-    if figures.total > MAX_MONEY:
-        raise CheckoutRefused(f"That is more than one sale can hold ({money_format(MAX_MONEY)}).")
-    return figures
-
-
-def _portrait_percent(sale: Sale) -> Decimal:
-    medspa = sale.medspa
-    if medspa.business_model == BusinessModel.FLEX and medspa.flex_revenue_split_percent is not None:
-        return medspa.flex_revenue_split_percent
-    return ZERO
-
-
-def _tenders_check(tenders: list[Tender], total: Decimal) -> list[Tender]:
-    tenders = [Tender(t.method, cents(t.amount), t.reference.strip()[:100]) for t in tenders]
-    tenders = [tender for tender in tenders if tender.amount]
-    for tender in tenders:
-        if tender.method not in PaymentMethod.values:
-            raise CheckoutRefused(f"Unknown payment method: {tender.method}.")
-        if tender.amount < 0:
-            raise CheckoutRefused("A payment cannot be negative: refund instead.")
-    paid = sum((tender.amount for tender in tenders), ZERO)
-    if paid != total:
-        difference = total - paid
-        if difference > 0:
-            raise CheckoutRefused(
-                f"The payments are {money_format(difference)} short of the total ({money_format(total)})."
-            )
-        raise CheckoutRefused(
-            f"The payments are {money_format(-difference)} more than the total ({money_format(total)})."
-        )
-    return tenders
-
-
-def _settle(
-    sale: Sale, lines: list[LineDraft], *, discount, discount_reason: str, tip, tenders, by: User
-) -> Sale:
-    """Writes the lines, the figures and the payments, and marks the sale paid: all or nothing."""
-    figures = totals_for(lines, discount=discount, tip=tip, tax_percent=sale.tax_percent)
-    tenders = _tenders_check(tenders, figures.total)
-    if figures.discount and not discount_reason.strip():
-        raise CheckoutRefused("Say why there is a discount.")
-    sale.lines.all().delete()
-    SaleLine.objects.bulk_create(
-        SaleLine(
-            medspa_id=sale.medspa_id,
-            sale=sale,
-            kind=line.kind,
-            description=line.description[:250],
-            service_id=line.service_id,
-            retail_product_id=line.retail_product_id,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            amount=line.amount,
-            taxable=line.taxable,
-        )
-        for line in lines
-    )
-    sale.subtotal, sale.discount, sale.tax, sale.tip = (
-        figures.subtotal,
-        figures.discount,
-        figures.tax,
-        figures.tip,
-    )
-    sale.discount_reason = discount_reason.strip()[:200] if figures.discount else ""
-    sale.total = figures.total
-    sale.portrait_percent = _portrait_percent(sale)
-    sale.portrait_share = percent_of(figures.revenue, sale.portrait_percent)
-    sale.status, sale.paid_at = SaleStatus.PAID, timezone.now()
-    sale.save()
-    Payment.objects.bulk_create(
-        Payment(
-            medspa_id=sale.medspa_id,
-            sale=sale,
-            method=tender.method,
-            amount=tender.amount,
-            reference=tender.reference,
-            recorded_by=by,
-        )
-        for tender in tenders
-    )
-    return sale
 
 
 # --- Visits -------------------------------------------------------------------------------------------------
@@ -219,11 +72,11 @@ def visit_checkout(
         raise CheckoutRefused(
             f"This visit is {visit.get_status_display().lower()}: it cannot be charged again."
         )
-    services = charting.services_of_visit(visit)
+    services = charts.services_of_visit(visit)
     if not services:
         raise CheckoutRefused("Record at least one service performed before checking out.")
     for service in services:
-        refusal = charting.service_refusal(visit, service)
+        refusal = charts.service_refusal(visit, service)
         if refusal:
             raise CheckoutRefused(refusal)
     charting.consents_settle(visit)
@@ -241,7 +94,7 @@ def visit_checkout(
             sale.save()
     except IntegrityError:
         raise CheckoutRefused("This visit was already charged.") from None
-    _settle(
+    sale_settle(
         sale,
         visit_lines(visit),
         discount=discount,
@@ -402,7 +255,9 @@ def retail_checkout(
     sale.receipt_email = receipt_email.strip()[:254]
     if sale.receipt_email:
         sale.receipt_next_attempt_at = RECEIPTS.queued()[RECEIPTS.next_attempt_at]
-    _settle(sale, lines, discount=discount, discount_reason=discount_reason, tip=tip, tenders=tenders, by=by)
+    sale_settle(
+        sale, lines, discount=discount, discount_reason=discount_reason, tip=tip, tenders=tenders, by=by
+    )
     if sale.receipt_email:
         transaction.on_commit(lambda: _receipt_queue(sale))
     return sale

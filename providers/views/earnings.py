@@ -13,9 +13,9 @@ from medspa.dashboards import dashboard_area
 from medspa.models import Patient
 from medspa.services import patients_access_record
 from medspa.tenancy import medspa_scope
-from providers import earnings
-from providers.earnings_csv import csv_lines, csv_rows
-from providers.forms_earnings import EarningsFilterForm
+from providers.forms.earnings import EarningsFilterForm
+from providers.selectors import earnings, earnings_transactions
+from providers.selectors.earnings_csv import csv_lines, csv_rows
 
 PROVIDER, ADMIN = dashboards.PROVIDER, dashboards.ADMIN
 SALE_DETAIL = {PROVIDER: "providers:sale_detail", ADMIN: "providers:admin_sale_detail"}
@@ -73,7 +73,7 @@ def _page(request, *, area: str):
     summary = earnings.summary(scope, period)
     context.update(period=period, scope=scope, summary=summary)
     if summary.transaction_count:  # else the page explains what will appear
-        page, rows = earnings.transaction_page(
+        page, rows = earnings_transactions.transaction_page(
             scope,
             period,
             number=request.GET.get("page"),

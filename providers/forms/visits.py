@@ -1,6 +1,6 @@
 """The forms of a service visit's chart: the service performed, a product used with its lot, notes, a
 photo, an addendum, voiding, and the location of a walk-in. The charge form is shared with retail
-checkout (providers/forms_payment.py); the consent signature is medspa.forms.DrawnSignatureForm."""
+checkout (providers/forms/payment.py); the consent signature is medspa.forms.DrawnSignatureForm."""
 
 from decimal import Decimal
 

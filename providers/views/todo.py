@@ -9,7 +9,7 @@ from medspa.dashboards import dashboard_area
 from medspa.services import patients_access_record
 from providers import care_messages
 from providers.models import CareMessageLog
-from providers.todo import todo_of
+from providers.selectors.todo import todo_of
 
 
 @dashboard_area(dashboards.PROVIDER)
