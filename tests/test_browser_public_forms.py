@@ -31,7 +31,7 @@ from tests.browser import draw_signature, eventually, no_csp_violations_nor_serv
 from transition import services as transition_services
 from transition.models import ConfirmationParty, ReleaseConfirmation
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
 
 LA = ZoneInfo("America/Los_Angeles")
 CLEARER_EMAIL = "clearer@thirdparty.example"

@@ -63,6 +63,8 @@ from transition import services as transition_services
 from transition.models import ConfirmationEmail, StepKind, StepStatus
 from transition.tests import test_transition as transition_tests
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 LA = ZoneInfo("America/Los_Angeles")
 ROOT = Path(__file__).resolve().parent.parent
 

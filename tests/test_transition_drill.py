@@ -24,6 +24,8 @@ from transition import services, tasks
 from transition.models import StepKind, StepStatus, TransitionStep
 from transition.tests.test_transition import effective, schedule, steps
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR_SETTINGS = [
     "OPENPHONE_API_URL", "OPENPHONE_API_KEY", "TIGERCONNECT_API_URL", "TIGERCONNECT_API_KEY",

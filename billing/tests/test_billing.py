@@ -18,6 +18,8 @@ from medspa import clock
 from medspa.models import Medspa
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 NOV = date(2026, 11, 1)
 
 

@@ -18,6 +18,8 @@ from medspa.money import money_format
 from providers import earnings
 from tests.pdfs import pdf_text
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 
 def today_of(medspa):
     return timezone.localdate(timezone=medspa.tz)

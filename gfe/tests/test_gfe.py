@@ -12,6 +12,8 @@ from gfe.services import Decision
 from services_catalog import services as catalog
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 
 @pytest.fixture
 def toxin(cast):

@@ -23,6 +23,8 @@ from medspa.models.patients import PatientStatus
 from services_catalog import services as catalog
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 CLEARER_EMAIL = "clearer@thirdparty.example"
 
 

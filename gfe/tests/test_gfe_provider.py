@@ -23,6 +23,8 @@ from medspa.money import money_format
 from services_catalog import services as catalog
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 
 def member(cast, name):
     return cast.user(name).memberships.get()

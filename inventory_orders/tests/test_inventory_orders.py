@@ -20,7 +20,7 @@ from medspa import services as medspa_services
 from medspa.models.tenancy import BusinessModel
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
 
 
 @pytest.fixture

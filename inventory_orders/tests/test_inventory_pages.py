@@ -28,7 +28,7 @@ from inventory_orders.models import (
 from inventory_orders.services import LineChange
 from medspa import services as medspa_services
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
 
 HOME = reverse("inventory_orders:home")
 CART = reverse("inventory_orders:cart")

@@ -26,6 +26,8 @@ from inventory_orders.models import (
 from medspa.money import money_format
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 
 @pytest.fixture
 def catalog(db):

@@ -22,6 +22,8 @@ from scheduling.models import Appointment
 from tests import factories
 from tests.test_faults import _booked
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 
 @pytest.fixture
 def mail_server_down_once(monkeypatch):

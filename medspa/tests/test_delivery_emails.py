@@ -33,6 +33,8 @@ from transition import tasks as transition_tasks
 from transition.models import ConfirmationEmail
 from transition.tests import test_transition as transition_tests
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 EXAM = {"history_reviewed": True, "medications_reviewed": True, "allergies_reviewed": True,
         "diagnoses": "Dynamic rhytids, glabella", "icd10_codes": "L90.8"}  # fmt: skip
 

@@ -32,7 +32,11 @@ from services_catalog import services as catalog
 from services_catalog.models import ConsentSignature, StandingOrder
 from tests import factories
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("media_and_sms"),
+    pytest.mark.scopes_disabled(reason="not yet moved onto scoping"),
+]
 
 
 def pay(visit, user, total, **kwargs):

@@ -25,7 +25,11 @@ from providers.svg_chart import Bar, Series, bar_chart, nice_step, short_dollars
 from scheduling.models import Location
 from tests import factories
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("media_and_sms"),
+    pytest.mark.scopes_disabled(reason="not yet moved onto scoping"),
+]
 LA = ZoneInfo("America/Los_Angeles")
 D = Decimal
 

@@ -21,7 +21,10 @@ from services_catalog.models import ConsentSignature, StandingOrder
 from tests import factories
 from tests.pdfs import pdf_text
 
-pytestmark = pytest.mark.usefixtures("media_and_sms")
+pytestmark = [
+    pytest.mark.usefixtures("media_and_sms"),
+    pytest.mark.scopes_disabled(reason="not yet moved onto scoping"),
+]
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from scheduling import booking, slots
 from scheduling.models import Appointment, AvailabilityOverride, Closure
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 LA = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # a fixed clock: far from "today", inside the horizon
 

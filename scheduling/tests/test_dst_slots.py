@@ -14,6 +14,8 @@ from scheduling import slots
 from scheduling.models import AvailabilityRule
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 SPRING, FALL = date(2027, 3, 14), date(2027, 11, 7)
 
 

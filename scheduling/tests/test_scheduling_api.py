@@ -16,6 +16,8 @@ from scheduling import booking, slots
 from scheduling.models import ACTIVE_STATUSES, Appointment, AvailabilityRule, Location
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 LA = ZoneInfo("America/Los_Angeles")
 APPOINTMENTS = "/api/v1/appointments/"
 

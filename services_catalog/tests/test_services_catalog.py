@@ -14,6 +14,8 @@ from services_catalog.models import (
 )
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 
 @pytest.fixture
 def library(db):

@@ -29,6 +29,8 @@ from transition.models import (
     TransitionStep,
 )
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 PAGE = "/dashboard/settings/transition/"
 LEAVE = "/dashboard/settings/transition/coordinator-leaves/"
 

@@ -18,6 +18,8 @@ from transition.integrations.acuity import AcuityClient
 from transition.models import StepKind, StepStatus, TransitionStep
 from transition.tests.test_transition import acuity_row, at, effective, schedule, steps, sweep
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 
 class WorkerKilled(BaseException):
     """Stands for a SIGKILL mid-step: nothing of step_run after the runner's call happens."""

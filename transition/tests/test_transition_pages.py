@@ -31,6 +31,8 @@ from transition.models import (
     TransitionStep,
 )
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 PAGE = "/dashboard/settings/transition/"
 
 
