@@ -10,8 +10,6 @@ from django.core.management import call_command
 from services_catalog.library import library_read
 from services_catalog.models import CareMessage, Consent, LibraryService, ServiceGroup, StandingOrder
 
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
-
 GROUPS = [
     ("Neurotoxins", 5),
     ("Dermal fillers", 5),
