@@ -4,7 +4,6 @@ replaced: the same groups, services and texts, and the same links between them."
 
 from decimal import Decimal
 
-import pytest
 from django.core.management import call_command
 
 from services_catalog.library import library_read
