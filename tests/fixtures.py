@@ -274,13 +274,15 @@ def media_and_sms(settings, tmp_path):
 @pytest.fixture
 def provider(cast):
     """provider_a1's membership of medspa A."""
-    return cast.provider_a1.memberships.get()
+    with scopes_disabled():
+        return cast.provider_a1.memberships.get()
 
 
 @pytest.fixture
 def colleague(cast):
     """provider_a2's membership of medspa A."""
-    return cast.provider_a2.memberships.get()
+    with scopes_disabled():
+        return cast.provider_a2.memberships.get()
 
 
 @pytest.fixture
