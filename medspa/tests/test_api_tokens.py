@@ -12,8 +12,6 @@ from medspa.models import ApiToken
 from medspa.services import api_token_create
 from medspa.tests.test_api import token_client
 
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
-
 
 def tables_holding(text: str) -> list[str]:
     """Every table of the database with a row whose text contains `text`."""

@@ -5,13 +5,10 @@ import zoneinfo
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
-import pytest
 from django.utils import timezone
 
 from medspa import clock
 from medspa.models import Medspa
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 # 2027-01-15 at 06:30 UTC: still the 14th in San Diego (22:30), already the 15th in New York (01:30).
 MOMENT = datetime(2027, 1, 15, 6, 30, tzinfo=UTC)

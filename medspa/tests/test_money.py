@@ -10,8 +10,6 @@ from django.template import engines
 
 from medspa.money import money_format
 
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
-
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("medspa", "scheduling", "services_catalog", "gfe", "inventory_orders", "providers", "billing")
 APPS += ("transition",)
