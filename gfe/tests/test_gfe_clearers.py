@@ -302,9 +302,8 @@ def test_the_form_refuses_a_missing_reason_or_signature_with_400(world):
         assert response.status_code == 400 and "Decide Dermal filler: lips." in response.content.decode()
 
         gfe_request.refresh_from_db()
-        assert (
-            gfe_request.status == RequestStatus.SENT
-        )  # a refused decision changes nothing, not even the status
+        # a refused decision changes nothing, not even the status
+        assert gfe_request.status == RequestStatus.SENT
         assert not GfeExam.objects.filter(request=gfe_request).exists()
 
 

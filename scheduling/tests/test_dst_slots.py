@@ -75,9 +75,8 @@ def test_the_slots_of_a_clock_change_day_are_every_real_quarter_hour_once(cast, 
             assert 2 not in local_hours  # the hour the clocks skip
             assert local_hours.count(3) == 4  # 3:00, 3:15, 3:30, 3:45 once each
         else:
-            assert (
-                local_hours.count(1) == 8
-            )  # the 1 a.m. hour twice, once in daylight time and once in standard
+            # the 1 a.m. hour twice, once in daylight time and once in standard
+            assert local_hours.count(1) == 8
 
 
 def test_a_window_that_opens_or_closes_in_the_skipped_hour_starts_or_ends_when_the_clocks_land(cast):
