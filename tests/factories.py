@@ -1,4 +1,7 @@
-"""factory-boy factories that keep every related object in the same medspa."""
+"""factory-boy factories that keep every related object in the same medspa.
+
+Set-up reaches across medspas: every factory here (TenantFactory) and every world builder (@unscoped)
+builds with tenant scoping off, while the test around it runs with scoping on (tests/fixtures.py)."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -9,6 +12,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from medspa.invitations import INVITATION_EMAILS
 from medspa.models import Invitation, Medspa, Membership, Patient, ProviderLicence, ProviderProfile, User
@@ -17,13 +21,37 @@ TEST_PASSWORD = "correct-horse-battery-staple"
 TEST_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 
 
+def unscoped(function):
+    """A set-up function that builds across medspas: it runs with tenant scoping off."""
+    from functools import wraps
+
+    @wraps(function)
+    def wrapper(*args, **kwargs):
+        with scopes_disabled():
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+class TenantFactory(factory.django.DjangoModelFactory):
+    """A factory that saves with tenant scoping off: set-up, not the code under test."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _generate(cls, strategy, params):
+        with scopes_disabled():
+            return super()._generate(strategy, params)
+
+
 def medspa_today(medspa: Medspa) -> date:
     """Today in the medspa's zone: the day its pages, licences, clearances and orders count from. The
     server's date (UTC in tests) is a day ahead of it in the evening, US time."""
     return timezone.localdate(timezone=medspa.tz)
 
 
-class MedspaFactory(factory.django.DjangoModelFactory):
+class MedspaFactory(TenantFactory):
     class Meta:
         model = Medspa
 
@@ -33,7 +61,7 @@ class MedspaFactory(factory.django.DjangoModelFactory):
     time_zone = "America/New_York"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(TenantFactory):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -53,7 +81,7 @@ class UserFactory(factory.django.DjangoModelFactory):
                 RecoveryCodes.activate(self)
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(TenantFactory):
     class Meta:
         model = Membership
 
@@ -62,7 +90,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     is_provider = True
 
 
-class ProviderProfileFactory(factory.django.DjangoModelFactory):
+class ProviderProfileFactory(TenantFactory):
     class Meta:
         model = ProviderProfile
 
@@ -72,7 +100,7 @@ class ProviderProfileFactory(factory.django.DjangoModelFactory):
     can_clear_gfe = True
 
 
-class ProviderLicenceFactory(factory.django.DjangoModelFactory):
+class ProviderLicenceFactory(TenantFactory):
     class Meta:
         model = ProviderLicence
 
@@ -83,7 +111,7 @@ class ProviderLicenceFactory(factory.django.DjangoModelFactory):
     expires_on = factory.LazyAttribute(lambda licence: medspa_today(licence.medspa) + timedelta(days=365))
 
 
-class PatientFactory(factory.django.DjangoModelFactory):
+class PatientFactory(TenantFactory):
     class Meta:
         model = Patient
 
@@ -94,7 +122,7 @@ class PatientFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"patient{n}@mail.example")
 
 
-class InvitationFactory(factory.django.DjangoModelFactory):
+class InvitationFactory(TenantFactory):
     class Meta:
         model = Invitation
 
@@ -109,6 +137,7 @@ def has_totp(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
+@unscoped
 def library_service(name="Neurotoxin: glabellar lines", price="325.00", **extra):
     """A Portrait library service with its own consent, standing order and care message."""
     from decimal import Decimal
@@ -153,6 +182,7 @@ def library_service(name="Neurotoxin: glabellar lines", price="325.00", **extra)
     return service
 
 
+@unscoped
 def scheduling_world(medspa, providers, *, tz="America/Los_Angeles", rooms=0, **type_options):
     """A location of `medspa` where `providers` (memberships) work 9:00–17:00 every day, and an appointment
     type (30 minutes, 10 minutes' buffer after, no notice needed) that they offer."""
@@ -215,6 +245,7 @@ GFE_EXAM = {"history_reviewed": True, "medications_reviewed": True, "allergies_r
             "diagnoses": "Dynamic rhytids, glabella", "icd10_codes": "L90.8"}  # fmt: skip
 
 
+@unscoped
 def charting_world(medspa, provider, *, clearer=None, tz="America/Los_Angeles"):
     """What a service visit needs: scheduling_world's location and "Neurotoxin" type for `provider`, the
     service with a consent and a post-care message, and a patient of `provider` (email and SMS consented)
@@ -250,6 +281,7 @@ def charting_world(medspa, provider, *, clearer=None, tz="America/Los_Angeles"):
     )  # fmt: skip
 
 
+@unscoped
 def checked_in_appointment(world, provider, *, start=None):
     """A checked-in appointment of `world`'s patient with `provider`, started a few minutes ago (written
     directly: the booking rules would refuse a time outside the day's hours, whenever the tests run)."""
@@ -281,6 +313,7 @@ def png_signature() -> bytes:
     return buffer.getvalue()
 
 
+@unscoped
 def consent_sign(visit, by, *, ip="203.0.113.9"):
     """The first consent `visit` still needs, signed on screen (png_signature()) with `by` at the desk."""
     from providers.selectors import charts
@@ -292,6 +325,7 @@ def consent_sign(visit, by, *, ip="203.0.113.9"):
     )
 
 
+@unscoped
 def paid_visit(world, provider, by, *, start=None, tenders=None, **charges):
     """The sale of a visit that `by` started from a checked-in appointment of `world`'s patient with
     `provider` (checked_in_appointment, at `start`), its consent signed and checked out through the real
@@ -307,6 +341,7 @@ def paid_visit(world, provider, by, *, start=None, tenders=None, **charges):
     return checkout.visit_checkout(visit=visit, tenders=tenders, by=by, **charges)
 
 
+@unscoped
 def retail_product(medspa, name, sku, price, *, taxable=True, active=True):
     """A retail product of the catalog, saved through its service."""
     from decimal import Decimal
@@ -319,6 +354,7 @@ def retail_product(medspa, name, sku, price, *, taxable=True, active=True):
     )
 
 
+@unscoped
 def visit_backdate(visit, by):
     """Moves a visit (and its appointment, if any) `by` (a timedelta) into the past: how old a chart is
     counts from the treatment."""
@@ -338,6 +374,7 @@ def visit_backdate(visit, by):
     return visit
 
 
+@unscoped
 def catalog_world():
     """A supplier and three catalog products (two neurotoxins and a consumable), priced per model."""
     from types import SimpleNamespace
@@ -361,6 +398,7 @@ def catalog_world():
     )
 
 
+@unscoped
 def shipping_address(medspa):
     medspa.shipping_line1, medspa.shipping_city = "2150 Fifth Ave", "San Diego"
     medspa.shipping_state, medspa.shipping_postal_code = "CA", "92101"

@@ -14,6 +14,7 @@ from django_scopes import scopes_disabled
 from billing.models import PlanPeriod
 from medspa import clock
 from medspa.messaging import sms
+from medspa.tenancy import medspa_scope
 from providers.services import charting
 from tests import factories
 from tests.stub_server import (
@@ -148,8 +149,18 @@ def connect_as():
 
 
 @pytest.fixture(autouse=True)
-def _scopes_off_in_test_code():
-    """Test set-up reaches across medspas; requests made through the client run in their own scope."""
+def _tenant_scoping(request):
+    """Tests run as production does: scoping on and no scope entered, so a query of a tenant-owned model
+    outside a medspa's scope raises ScopeError. Set-up builds through tests/factories.py, which reaches
+    across medspas by itself; a test body enters the scope it checks (`with medspa_scope(medspa):`). A test
+    or module that genuinely spans medspas (Portrait staff pages, sweeps, migrations) says so by name:
+    `@pytest.mark.scopes_disabled(reason="...")`."""
+    marker = request.node.get_closest_marker("scopes_disabled")
+    if marker is None:
+        yield
+        return
+    if not marker.kwargs.get("reason"):
+        raise pytest.UsageError(f"{request.node.nodeid}: scopes_disabled needs a reason=")
     with scopes_disabled():
         yield
 
@@ -263,13 +274,15 @@ def media_and_sms(settings, tmp_path):
 @pytest.fixture
 def provider(cast):
     """provider_a1's membership of medspa A."""
-    return cast.provider_a1.memberships.get()
+    with scopes_disabled():
+        return cast.provider_a1.memberships.get()
 
 
 @pytest.fixture
 def colleague(cast):
     """provider_a2's membership of medspa A."""
-    return cast.provider_a2.memberships.get()
+    with scopes_disabled():
+        return cast.provider_a2.memberships.get()
 
 
 @pytest.fixture
@@ -288,8 +301,9 @@ def appointment(world, provider):
 
 @pytest.fixture
 def visit(cast, appointment):
-    """The visit provider_a1 started from `appointment`."""
-    return charting.visit_start_from_appointment(appointment=appointment, by=cast.provider_a1)
+    """The visit provider_a1 started from `appointment` (in medspa A's scope, as its page starts it)."""
+    with medspa_scope(cast.medspa_a):
+        return charting.visit_start_from_appointment(appointment=appointment, by=cast.provider_a1)
 
 
 # --- The Legacy tools (OpenPhone, TigerConnect, Acuity), played by the loopback stub server. ---------------
@@ -322,6 +336,7 @@ def configured(settings, stub):
 
 
 @pytest.fixture
+@factories.unscoped
 def legacy(cast, configured):
     """medspa_a on Legacy with its coordinator, its Legacy tools recorded, and the vendors knowing them."""
     medspa = cast.medspa_a

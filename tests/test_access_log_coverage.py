@@ -23,6 +23,8 @@ from tests import factories
 from tests.fixtures import CAST_NAMES
 from tests.test_permission_table import OK, TABLE, url_patterns, world
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 # The pages and endpoints that show patient data: name -> the patients of the world it must log (at least).
 READS = {
     "dashboard_patients": lambda w: [w["patient"]],

@@ -24,6 +24,8 @@ from providers.models import Visit
 from providers.services import charting
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

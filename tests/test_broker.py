@@ -17,6 +17,8 @@ from django.utils import timezone
 from medspa import services
 from medspa.celery import app, task_queue
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 
 @pytest.fixture
 def real_broker():

@@ -52,6 +52,8 @@ from tests.test_permission_table import TABLE
 from tests.test_permission_table import world as table_world
 from tests.test_security import inline_code
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 ROOT = str(Path(__file__).resolve().parent.parent) + "/"
 OK, CREATED, FOUND, BAD_REQUEST = 200, 201, 302, 400
 MEDSPA_A = ("admin_a", "provider_a1", "provider_a2")

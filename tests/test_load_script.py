@@ -19,6 +19,8 @@ from scheduling.models import Appointment, AppointmentStatus
 from scripts.load import checks, mix, seed
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -6,6 +6,8 @@ from django.urls import path
 from medspa.models import Patient
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 
 def test_the_login_page_renders_with_labelled_fields(client, db):
     response = client.get("/accounts/login/")

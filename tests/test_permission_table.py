@@ -31,6 +31,8 @@ from services_catalog.services import catalog, texts
 from tests import factories
 from tests.fixtures import CAST_NAMES
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 OK, FOUND, FORBIDDEN, NOT_FOUND, GONE, NOT_ALLOWED = 200, 302, 403, 404, 410, 405
 
 

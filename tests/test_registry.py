@@ -1,6 +1,8 @@
 """The one way apps plug into the apps below them: a registry the lower app reads, filled by the higher apps
 from their AppConfig.ready."""
 
+import pytest
+
 from billing.services.plans import plan_follow
 from gfe.services.clearances import BOOKED_SERVICES
 from inventory_orders.services.cart import carts_follow_plan
@@ -11,6 +13,8 @@ from medspa.registry import Registry
 from medspa.selectors import PROVIDER_PATIENT_LINKS
 from providers.selectors.patients import visit_link
 from scheduling.selectors.patient_appointments import appointment_link, booked_services
+
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 
 def test_entries_are_read_in_their_order_then_in_the_order_they_came():

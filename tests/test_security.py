@@ -57,6 +57,8 @@ from tests.test_permission_table import TABLE
 from tests.test_permission_table import world as table_world
 from transition.models import ReleaseConfirmation, TimelineEntry
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 ROOT = Path(__file__).resolve().parent.parent
 OK, FOUND, TOO_MANY = 200, 302, 429
 LA = ZoneInfo("America/Los_Angeles")  # the cast's medspas and scheduling_world's location

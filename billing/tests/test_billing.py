@@ -18,11 +18,13 @@ from billing.services import plans as billing_plans
 from gfe.models import GfeRequest
 from medspa import clock
 from medspa.models import Medspa
+from medspa.tenancy import medspa_scope
 from tests import factories
 
 NOV = date(2026, 11, 1)
 
 
+@factories.unscoped
 def plan(medspa, *periods):
     """Replaces the medspa's plan history: (model, keeps_coordinator, starts_on, ends_on) rows."""
     PlanPeriod.objects.filter(medspa=medspa).delete()
@@ -38,7 +40,11 @@ def plan(medspa, *periods):
 
 
 def lines(medspa, month=NOV) -> list[tuple[str, str, Decimal]]:
-    return [(line.kind, line.description, line.amount) for line in billing_bills.bill_lines(medspa, month)]
+    """The lines of the medspa's bill of `month`, worked out in its scope (as its billing page does)."""
+    with medspa_scope(medspa):
+        return [
+            (line.kind, line.description, line.amount) for line in billing_bills.bill_lines(medspa, month)
+        ]
 
 
 def after(month: date, medspa) -> datetime:
@@ -146,58 +152,62 @@ PLANS = {  # the plan's periods, and what its November costs
 def test_no_bill_of_any_model_carries_a_platform_fee(cast, periods, total):
     """The source article has no platform fee: Launch pays Portrait through its inventory prices. What is
     left is the coordinator (no urgent GFE request and no Flex sale here)."""
-    medspa = cast.medspa_a
-    plan(medspa, *periods)
-    with time_machine.travel(after(NOV, medspa)):
-        bill, _ = billing_bills.bill_generate(medspa=medspa, month=NOV)
-    made = list(bill.lines.all())
-    assert {line.kind for line in made} <= {BillLine.Kind.COORDINATOR_FEE}
-    assert not any("platform" in line.description.lower() for line in made)
-    assert bill.total == sum((line.amount for line in made), Decimal("0.00")) == Decimal(total)
+    with medspa_scope(cast.medspa_a):
+        medspa = cast.medspa_a
+        plan(medspa, *periods)
+        with time_machine.travel(after(NOV, medspa)):
+            bill, _ = billing_bills.bill_generate(medspa=medspa, month=NOV)
+        made = list(bill.lines.all())
+        assert {line.kind for line in made} <= {BillLine.Kind.COORDINATOR_FEE}
+        assert not any("platform" in line.description.lower() for line in made)
+        assert bill.total == sum((line.amount for line in made), Decimal("0.00")) == Decimal(total)
 
 
 def test_the_database_refuses_a_new_platform_fee_line_and_keeps_the_old_ones_readable(cast):
     """Bills are never changed: one made while the fee was billed keeps its line, read as no longer billed."""
-    import pgtrigger
-    from django.db import DatabaseError, transaction
+    with medspa_scope(cast.medspa_a):
+        import pgtrigger
+        from django.db import DatabaseError, transaction
 
-    medspa = cast.medspa_a
-    plan(medspa, ("launch", True, date(2026, 1, 1), None))
-    with time_machine.travel(after(NOV, medspa)):
-        bill, _ = billing_bills.bill_generate(medspa=medspa, month=NOV)
-    with pytest.raises(DatabaseError, match="no longer billed"), transaction.atomic():
-        BillLine.objects.create(
-            medspa=medspa, bill=bill, position=9, kind="platform_fee", description="Launch fee", amount=1
-        )
-    with pgtrigger.ignore("billing.BillLine:no_new_platform_fee"):  # a line of a bill made before
-        BillLine.objects.create(
-            medspa=medspa, bill=bill, position=9, kind="platform_fee", description="Launch fee", amount=1
-        )
-    old = BillLine.objects.get(bill=bill, position=9)
-    assert old.get_kind_display() == "Platform fee (no longer billed)"
+        medspa = cast.medspa_a
+        plan(medspa, ("launch", True, date(2026, 1, 1), None))
+        with time_machine.travel(after(NOV, medspa)):
+            bill, _ = billing_bills.bill_generate(medspa=medspa, month=NOV)
+        with pytest.raises(DatabaseError, match="no longer billed"), transaction.atomic():
+            BillLine.objects.create(
+                medspa=medspa, bill=bill, position=9, kind="platform_fee", description="Launch fee", amount=1
+            )
+        with pgtrigger.ignore("billing.BillLine:no_new_platform_fee"):  # a line of a bill made before
+            BillLine.objects.create(
+                medspa=medspa, bill=bill, position=9, kind="platform_fee", description="Launch fee", amount=1
+            )
+        old = BillLine.objects.get(bill=bill, position=9)
+        assert old.get_kind_display() == "Platform fee (no longer billed)"
 
 
 def test_the_plan_follows_every_save_of_the_medspa(cast):
-    medspa = cast.medspa_a
-    today = clock.today(medspa)
-    first, second = today + timedelta(days=10), today + timedelta(days=20)
-    with time_machine.travel(datetime.combine(first, time(12), tzinfo=medspa.tz)):
-        medspa.keeps_coordinator = True
-        medspa.save()
-        medspa.name = "Glow A renamed"
-        medspa.save()  # nothing of the plan changed: no new period
-    with time_machine.travel(datetime.combine(second, time(12), tzinfo=medspa.tz)):
-        medspa.business_model, medspa.flex_revenue_split_percent = "flex", Decimal("25")
-        medspa.save()
-    periods = list(PlanPeriod.objects.filter(medspa=medspa).order_by("starts_on"))
-    assert [(p.business_model, p.keeps_coordinator, p.starts_on, p.ends_on) for p in periods] == [
-        ("launch", False, today, first - timedelta(days=1)),
-        ("launch", True, first, second - timedelta(days=1)),
-        ("flex", True, second, None),
-    ]
-    assert periods[-1].flex_revenue_split_percent == Decimal("25.00")
+    with medspa_scope(cast.medspa_a):
+        medspa = cast.medspa_a
+        today = clock.today(medspa)
+        first, second = today + timedelta(days=10), today + timedelta(days=20)
+        with time_machine.travel(datetime.combine(first, time(12), tzinfo=medspa.tz)):
+            medspa.keeps_coordinator = True
+            medspa.save()
+            medspa.name = "Glow A renamed"
+            medspa.save()  # nothing of the plan changed: no new period
+        with time_machine.travel(datetime.combine(second, time(12), tzinfo=medspa.tz)):
+            medspa.business_model, medspa.flex_revenue_split_percent = "flex", Decimal("25")
+            medspa.save()
+        periods = list(PlanPeriod.objects.filter(medspa=medspa).order_by("starts_on"))
+        assert [(p.business_model, p.keeps_coordinator, p.starts_on, p.ends_on) for p in periods] == [
+            ("launch", False, today, first - timedelta(days=1)),
+            ("launch", True, first, second - timedelta(days=1)),
+            ("flex", True, second, None),
+        ]
+        assert periods[-1].flex_revenue_split_percent == Decimal("25.00")
 
 
+@pytest.mark.scopes_disabled(reason="runs a data migration, which reads every medspa")
 def test_existing_medspas_get_their_plan_from_the_day_they_were_made(cast):
     """What the data migration does for medspas made before billing: here, one without any period."""
     from importlib import import_module
@@ -217,60 +227,64 @@ def test_existing_medspas_get_their_plan_from_the_day_they_were_made(cast):
 
 def test_reading_the_plans_never_makes_one(cast):
     """The billing page's estimate reads the plans; a medspa without one is a bug that says so."""
-    medspa = cast.medspa_a
-    [period] = billing_plans.plan_periods(medspa)  # made with the medspa (billing.services.plan_follow)
-    assert (period.business_model, period.ends_on) == ("launch", None)
-    PlanPeriod.objects.filter(medspa=medspa).delete()
-    with pytest.raises(billing_plans.PlanMissing):
-        billing_plans.plan_periods(medspa)
-    assert not PlanPeriod.objects.filter(medspa=medspa).exists()
+    with medspa_scope(cast.medspa_a):
+        medspa = cast.medspa_a
+        [period] = billing_plans.plan_periods(medspa)  # made with the medspa (billing.services.plan_follow)
+        assert (period.business_model, period.ends_on) == ("launch", None)
+        PlanPeriod.objects.filter(medspa=medspa).delete()
+        with pytest.raises(billing_plans.PlanMissing):
+            billing_plans.plan_periods(medspa)
+        assert not PlanPeriod.objects.filter(medspa=medspa).exists()
 
 
 def test_urgent_gfe_fees_are_billed_in_the_month_they_were_asked(cast):
-    medspa = cast.medspa_a
-    plan(medspa, ("launch", False, date(2026, 1, 1), None))
-    patient = factories.PatientFactory(medspa=medspa)
-    for when, fee in [
-        (datetime(2026, 11, 3, 10), "75.00"),
-        (datetime(2026, 11, 30, 23), "75.00"),
-        (datetime(2026, 12, 1, 1), "75.00"),
-    ]:
-        request = GfeRequest.objects.create(
-            medspa=medspa, patient=patient, route="portrait", urgent=True, urgent_fee=Decimal(fee)
-        )
-        GfeRequest.objects.filter(pk=request.pk).update(created_at=when.replace(tzinfo=medspa.tz))
-    GfeRequest.objects.create(medspa=medspa, patient=patient, route="portrait")  # not urgent
-    (urgent,) = [
-        line for line in billing_bills.bill_lines(medspa, NOV) if line.kind == BillLine.Kind.URGENT_GFE
-    ]
-    assert (urgent.quantity, urgent.amount) == (2, Decimal("150.00"))
+    with medspa_scope(cast.medspa_a):
+        medspa = cast.medspa_a
+        plan(medspa, ("launch", False, date(2026, 1, 1), None))
+        patient = factories.PatientFactory(medspa=medspa)
+        for when, fee in [
+            (datetime(2026, 11, 3, 10), "75.00"),
+            (datetime(2026, 11, 30, 23), "75.00"),
+            (datetime(2026, 12, 1, 1), "75.00"),
+        ]:
+            request = GfeRequest.objects.create(
+                medspa=medspa, patient=patient, route="portrait", urgent=True, urgent_fee=Decimal(fee)
+            )
+            GfeRequest.objects.filter(pk=request.pk).update(created_at=when.replace(tzinfo=medspa.tz))
+        GfeRequest.objects.create(medspa=medspa, patient=patient, route="portrait")  # not urgent
+        (urgent,) = [
+            line for line in billing_bills.bill_lines(medspa, NOV) if line.kind == BillLine.Kind.URGENT_GFE
+        ]
+        assert (urgent.quantity, urgent.amount) == (2, Decimal("150.00"))
 
 
 def test_the_flex_share_of_the_month_is_billed(cast, world, provider):
-    medspa = cast.medspa_a
-    medspa.business_model, medspa.flex_revenue_split_percent = "flex", Decimal("20")
-    medspa.save()
-    factories.paid_visit(world, provider, cast.admin_a)  # $300 paid now: Portrait's share is $60
-    month = billing_bills.earnings.month_start(clock.today(medspa))
-    (share,) = [
-        line for line in billing_bills.bill_lines(medspa, month) if line.kind == BillLine.Kind.FLEX_SHARE
-    ]
-    assert share.amount == Decimal("60.00")
+    with medspa_scope(cast.medspa_a):
+        medspa = cast.medspa_a
+        medspa.business_model, medspa.flex_revenue_split_percent = "flex", Decimal("20")
+        medspa.save()
+        factories.paid_visit(world, provider, cast.admin_a)  # $300 paid now: Portrait's share is $60
+        month = billing_bills.earnings.month_start(clock.today(medspa))
+        (share,) = [
+            line for line in billing_bills.bill_lines(medspa, month) if line.kind == BillLine.Kind.FLEX_SHARE
+        ]
+        assert share.amount == Decimal("60.00")
 
 
 def test_a_month_is_billed_once_it_is_over(cast):
-    medspa = cast.medspa_a
-    plan(medspa, ("launch", True, date(2026, 1, 1), None))
-    with (
-        time_machine.travel(datetime(2026, 11, 30, 23, 59, tzinfo=medspa.tz)),
-        pytest.raises(billing_bills.MonthNotOver),
-    ):
-        billing_bills.bill_generate(medspa=medspa, month=NOV)
-    with time_machine.travel(after(NOV, medspa)):
-        bill, made = billing_bills.bill_generate(medspa=medspa, month=date(2026, 11, 17))
-        again, made_again = billing_bills.bill_generate(medspa=medspa, month=NOV)
-    assert (made, made_again, again.pk) == (True, False, bill.pk)
-    assert (bill.month, bill.number, bill.total) == (NOV, f"202611-{medspa.pk:05d}", Decimal("1000.00"))
+    with medspa_scope(cast.medspa_a):
+        medspa = cast.medspa_a
+        plan(medspa, ("launch", True, date(2026, 1, 1), None))
+        with (
+            time_machine.travel(datetime(2026, 11, 30, 23, 59, tzinfo=medspa.tz)),
+            pytest.raises(billing_bills.MonthNotOver),
+        ):
+            billing_bills.bill_generate(medspa=medspa, month=NOV)
+        with time_machine.travel(after(NOV, medspa)):
+            bill, made = billing_bills.bill_generate(medspa=medspa, month=date(2026, 11, 17))
+            again, made_again = billing_bills.bill_generate(medspa=medspa, month=NOV)
+        assert (made, made_again, again.pk) == (True, False, bill.pk)
+        assert (bill.month, bill.number, bill.total) == (NOV, f"202611-{medspa.pk:05d}", Decimal("1000.00"))
 
 
 def test_the_monthly_job_run_twice_makes_one_bill_per_medspa_and_catches_up_missed_months(cast):
@@ -279,10 +293,13 @@ def test_the_monthly_job_run_twice_makes_one_bill_per_medspa_and_catches_up_miss
     with time_machine.travel(after(NOV, cast.medspa_a)):
         assert tasks.bills_monthly() == Medspa.objects.count()
         tasks.bills_monthly()
-    months = sorted(Bill.objects.filter(medspa=cast.medspa_a).values_list("month", flat=True))
-    assert months == [date(2026, 9, 1), date(2026, 10, 1), NOV]  # September and October were missed: made too
-    assert Bill.objects.filter(medspa=cast.medspa_b).count() == 3
-    assert BillLine.objects.filter(bill__medspa=cast.medspa_a).count() == 3
+    with medspa_scope(cast.medspa_a):
+        months = sorted(Bill.objects.filter(medspa=cast.medspa_a).values_list("month", flat=True))
+        # September and October were missed: made too
+        assert months == [date(2026, 9, 1), date(2026, 10, 1), NOV]
+        assert BillLine.objects.filter(bill__medspa=cast.medspa_a).count() == 3
+    with medspa_scope(cast.medspa_b):
+        assert Bill.objects.filter(medspa=cast.medspa_b).count() == 3
 
 
 def test_two_workers_billing_the_same_month_at_once_make_one_bill(transactional_db, cast):
@@ -306,21 +323,23 @@ def test_two_workers_billing_the_same_month_at_once_make_one_bill(transactional_
     for thread in threads:
         thread.join()
     assert sorted(results) == [False, True]
-    assert Bill.objects.filter(medspa=medspa, month=NOV).count() == 1
-    assert BillLine.objects.filter(bill__medspa=medspa).count() == 1  # the coordinator
+    with medspa_scope(medspa):
+        assert Bill.objects.filter(medspa=medspa, month=NOV).count() == 1
+        assert BillLine.objects.filter(bill__medspa=medspa).count() == 1  # the coordinator
 
 
 def test_bills_are_never_changed(cast):
-    from django.db import DatabaseError, transaction
+    with medspa_scope(cast.medspa_a):
+        from django.db import DatabaseError, transaction
 
-    medspa = cast.medspa_a
-    plan(medspa, ("launch", True, date(2026, 1, 1), None))
-    with time_machine.travel(after(NOV, medspa)):
-        bill, _ = billing_bills.bill_generate(medspa=medspa, month=NOV)
-    with pytest.raises(DatabaseError, match="Cannot"), transaction.atomic():
-        Bill.objects.filter(pk=bill.pk).update(total=Decimal("1"))
-    with pytest.raises(DatabaseError, match="Cannot"), transaction.atomic():
-        BillLine.objects.filter(bill=bill).delete()
+        medspa = cast.medspa_a
+        plan(medspa, ("launch", True, date(2026, 1, 1), None))
+        with time_machine.travel(after(NOV, medspa)):
+            bill, _ = billing_bills.bill_generate(medspa=medspa, month=NOV)
+        with pytest.raises(DatabaseError, match="Cannot"), transaction.atomic():
+            Bill.objects.filter(pk=bill.pk).update(total=Decimal("1"))
+        with pytest.raises(DatabaseError, match="Cannot"), transaction.atomic():
+            BillLine.objects.filter(bill=bill).delete()
 
 
 def test_beat_bills_on_the_first_of_the_month_after_midnight_in_every_us_time_zone():

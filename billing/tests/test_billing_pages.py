@@ -16,7 +16,9 @@ from billing.models import Bill, BillLine, PlanPeriod
 from billing.services import bills as billing_bills
 from billing.services import plans as billing_plans
 from medspa.money import money_format
+from medspa.tenancy import medspa_scope
 from providers.selectors import earnings
+from tests import factories
 from tests.pdfs import pdf_text
 
 
@@ -28,12 +30,14 @@ def month_back(medspa, months: int):
     return earnings.month_start(today_of(medspa), months)
 
 
+@factories.unscoped
 def plan_since(medspa, starts_on):
     """The medspa on its current plan since `starts_on` (its only period, moved back)."""
     billing_plans.plan_periods(medspa)  # raises if the medspa had none: the update below would do nothing
     PlanPeriod.objects.filter(medspa=medspa).update(starts_on=starts_on)
 
 
+@factories.unscoped
 def with_coordinator(medspa):
     """The medspa keeps its coordinator: its bills carry $1,000 a month (Launch alone has nothing to bill)."""
     medspa.keeps_coordinator = True
@@ -41,6 +45,7 @@ def with_coordinator(medspa):
     return medspa
 
 
+@factories.unscoped
 def bills_of(medspa, months: int) -> list[Bill]:
     """The bills of the last `months` full months, oldest first."""
     plan_since(medspa, month_back(medspa, months + 1))
@@ -67,12 +72,14 @@ def test_the_billing_page_lists_the_bills_newest_first_with_the_estimate_and_the
     assert page.index(last.number) < page.index(old.number)
     assert f"{last.month:%B %Y}" in page and "$1,000.00" in page
     assert reverse("billing:detail", args=[last.pk]) in page and reverse("billing:pdf", args=[old.pk]) in page
-    assert Bill.objects.filter(medspa=cast.medspa_b).get().number not in page
+    with medspa_scope(cast.medspa_b):
+        assert Bill.objects.filter(medspa=cast.medspa_b).get().number not in page
     # This month so far: an estimate, labelled as such, never a bill.
     this_month = month_back(cast.medspa_a, 0)
     assert f"{this_month:%B %Y} so far: an estimate, not a bill" in page
     assert f"Patient Care Coordinator, {this_month:%B %Y}" in page
-    assert not Bill.objects.filter(medspa=cast.medspa_a, month=this_month).exists()
+    with medspa_scope(cast.medspa_a):
+        assert not Bill.objects.filter(medspa=cast.medspa_a, month=this_month).exists()
     # How the fees work: the fees that exist, Flex's share, the rule for partial months (quoted).
     assert "$1,000.00 a month, prorated by day" in page
     assert "the urgent fee ($75.00 today) of each urgent Good Faith Exam request" in page
@@ -93,22 +100,23 @@ def test_the_billing_page_no_longer_shows_a_launch_platform_fee(cast, client_as)
 def test_a_month_with_nothing_to_bill_gets_a_zero_bill_that_says_so(cast, client_as):
     """A Launch medspa without a coordinator and without an urgent GFE request: the month is still billed,
     for $0.00, so it is on record (and the monthly job does not come back to it), and every view says why."""
-    (bill,) = bills_of(cast.medspa_a, 1)
-    assert (bill.total, bill.lines.count()) == (Decimal("0.00"), 0)
-    assert bill.month not in billing_bills.months_to_bill(cast.medspa_a)
-    client = client_as("admin_a")
-    listing = client.get(reverse("billing:list")).content.decode()
-    assert '$0.00 <span class="muted">(nothing to bill)</span>' in listing
-    assert f"Nothing to bill for {month_back(cast.medspa_a, 0):%B %Y} so far" in listing  # the estimate
-    detail = client.get(reverse("billing:detail", args=[bill.pk])).content.decode()
-    assert f"Nothing to bill for {bill.month:%B %Y}: the total is $0.00." in detail
-    assert "Launch pays Portrait through its inventory prices, with no monthly fee." in detail
-    staff = client_as("staff").get(reverse("billing_staff:detail", args=[bill.pk])).content.decode()
-    assert f"Nothing to bill for {bill.month:%B %Y}: the total is $0.00." in staff
-    for name, url in [("admin_a", "billing:pdf"), ("staff", "billing_staff:pdf")]:
-        text = " ".join(pdf_text(client_as(name).get(reverse(url, args=[bill.pk])).content).split())
-        assert "Nothing to bill this month" in text and "Total: $0.00" in text
-        assert "Launch pays Portrait through its inventory prices, with no monthly fee." in text
+    with medspa_scope(cast.medspa_a):
+        (bill,) = bills_of(cast.medspa_a, 1)
+        assert (bill.total, bill.lines.count()) == (Decimal("0.00"), 0)
+        assert bill.month not in billing_bills.months_to_bill(cast.medspa_a)
+        client = client_as("admin_a")
+        listing = client.get(reverse("billing:list")).content.decode()
+        assert '$0.00 <span class="muted">(nothing to bill)</span>' in listing
+        assert f"Nothing to bill for {month_back(cast.medspa_a, 0):%B %Y} so far" in listing  # the estimate
+        detail = client.get(reverse("billing:detail", args=[bill.pk])).content.decode()
+        assert f"Nothing to bill for {bill.month:%B %Y}: the total is $0.00." in detail
+        assert "Launch pays Portrait through its inventory prices, with no monthly fee." in detail
+        staff = client_as("staff").get(reverse("billing_staff:detail", args=[bill.pk])).content.decode()
+        assert f"Nothing to bill for {bill.month:%B %Y}: the total is $0.00." in staff
+        for name, url in [("admin_a", "billing:pdf"), ("staff", "billing_staff:pdf")]:
+            text = " ".join(pdf_text(client_as(name).get(reverse(url, args=[bill.pk])).content).split())
+            assert "Nothing to bill this month" in text and "Total: $0.00" in text
+            assert "Launch pays Portrait through its inventory prices, with no monthly fee." in text
 
 
 def test_no_bill_yet_explains_when_bills_are_made_and_still_shows_the_estimate(cast, client_as):
@@ -138,16 +146,21 @@ def test_the_bills_are_paginated_twelve_to_a_page(cast, client_as):
 
 
 def test_a_bill_shows_its_lines_and_total(cast, client_as):
-    medspa = with_coordinator(cast.medspa_a)
-    last_month = month_back(medspa, 1)
-    plan_since(medspa, last_month + timedelta(days=10))  # a partial month: prorated by days
-    bill, _ = billing_bills.bill_generate(medspa=medspa, month=last_month)
-    line = bill.lines.get()
-    assert line.kind == "coordinator_fee" and Decimal("0") < line.amount < Decimal("1000.00")
-    page = client_as("admin_a").get(reverse("billing:detail", args=[bill.pk])).content.decode()
-    assert bill.number in page and f"{bill.month:%B %Y}" in page
-    assert line.description in page and money_format(line.amount) in page and money_format(bill.total) in page
-    assert reverse("billing:pdf", args=[bill.pk]) in page
+    with medspa_scope(cast.medspa_a):
+        medspa = with_coordinator(cast.medspa_a)
+        last_month = month_back(medspa, 1)
+        plan_since(medspa, last_month + timedelta(days=10))  # a partial month: prorated by days
+        bill, _ = billing_bills.bill_generate(medspa=medspa, month=last_month)
+        line = bill.lines.get()
+        assert line.kind == "coordinator_fee" and Decimal("0") < line.amount < Decimal("1000.00")
+        page = client_as("admin_a").get(reverse("billing:detail", args=[bill.pk])).content.decode()
+        assert bill.number in page and f"{bill.month:%B %Y}" in page
+        assert (
+            line.description in page
+            and money_format(line.amount) in page
+            and money_format(bill.total) in page
+        )
+        assert reverse("billing:pdf", args=[bill.pk]) in page
 
 
 def test_another_medspas_bill_is_not_found_and_providers_are_refused(cast, client_as):
@@ -175,19 +188,20 @@ def test_the_pdf_of_a_bill(cast, client_as):
 
 
 def test_the_pdf_of_a_medspa_with_characters_outside_latin1(cast, client_as):
-    medspa = cast.medspa_a
-    medspa.name, medspa.dba = "Glöw 美 – “Spa”", "Glöw’s 美容 — Studio"
-    medspa.shipping_line1, medspa.shipping_city = "1 Łódź Street", "São Paulo"
-    medspa.keeps_coordinator = True  # a line to print
-    medspa.save()
-    last_month = month_back(medspa, 1)
-    plan_since(medspa, last_month + timedelta(days=3))  # the line says "Mon d–Mon d, Y" (an en dash)
-    bill, _ = billing_bills.bill_generate(medspa=medspa, month=last_month)
-    assert "–" in bill.lines.get().description
-    response = client_as("admin_a").get(reverse("billing:pdf", args=[bill.pk]))
-    assert response.status_code == 200 and response.content.startswith(b"%PDF")
-    staff = client_as("staff").get(reverse("billing_staff:pdf", args=[bill.pk]))
-    assert staff.status_code == 200 and staff.content.startswith(b"%PDF")
+    with medspa_scope(cast.medspa_a):
+        medspa = cast.medspa_a
+        medspa.name, medspa.dba = "Glöw 美 – “Spa”", "Glöw’s 美容 — Studio"
+        medspa.shipping_line1, medspa.shipping_city = "1 Łódź Street", "São Paulo"
+        medspa.keeps_coordinator = True  # a line to print
+        medspa.save()
+        last_month = month_back(medspa, 1)
+        plan_since(medspa, last_month + timedelta(days=3))  # the line says "Mon d–Mon d, Y" (an en dash)
+        bill, _ = billing_bills.bill_generate(medspa=medspa, month=last_month)
+        assert "–" in bill.lines.get().description
+        response = client_as("admin_a").get(reverse("billing:pdf", args=[bill.pk]))
+        assert response.status_code == 200 and response.content.startswith(b"%PDF")
+        staff = client_as("staff").get(reverse("billing_staff:pdf", args=[bill.pk]))
+        assert staff.status_code == 200 and staff.content.startswith(b"%PDF")
 
 
 def test_account_settings_shows_the_latest_bill(cast, client_as):
@@ -235,6 +249,7 @@ def test_the_staff_list_is_paginated_by_25_and_its_queries_do_not_grow_with_the_
     assert "Page 1 of 2" in page and "Total of this page (25 bills)" in page
 
 
+@pytest.mark.scopes_disabled(reason="Portrait staff's billing run makes the bills of every medspa")
 def test_staff_make_the_missing_bills_and_running_twice_makes_no_second_bill(cast, client_as):
     plan_since(cast.medspa_a, month_back(cast.medspa_a, 2))
     plan_since(cast.medspa_b, month_back(cast.medspa_b, 1))
@@ -272,6 +287,7 @@ def test_staff_open_any_bill_and_its_pdf_and_nobody_else_opens_the_staff_pages(c
     assert reverse("billing_staff:list") in client.get(reverse("home")).content.decode()  # the staff menu
 
 
+@pytest.mark.scopes_disabled(reason="Portrait staff's Django admin lists the bills of every medspa")
 def test_django_admin_shows_bills_and_plans_read_only(cast, client_as):
     (bill,) = bills_of(with_coordinator(cast.medspa_a), 1)
     client = client_as("staff")
@@ -287,6 +303,7 @@ def test_django_admin_shows_bills_and_plans_read_only(cast, client_as):
 # --- The demo ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.scopes_disabled(reason="the demo seeds and bills several medspas")
 def test_the_demo_has_the_bills_of_the_last_two_months_and_seeding_twice_makes_no_more(db):
     call_command("seed_demo")
     first = sorted(Bill.objects.values_list("number", "total"))

@@ -20,7 +20,7 @@ from services_catalog.services import catalog
 from tests import factories
 from tests.browser import draw_signature, no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
 
 NEUROTOXIN = "Neurotoxin: glabellar lines"
 FILLER = "Dermal filler: lips"

@@ -18,7 +18,7 @@ from inventory_orders.models import CatalogProduct, Order, OrderStatus, Supplier
 from inventory_orders.services.rules import earliest_delivery
 from tests.browser import no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
 
 TOXIN = "Toxin 100"
 FILLER = "Lip filler"

@@ -27,6 +27,7 @@ from inventory_orders.models import (
 from inventory_orders.services import cart, orders, rules
 from inventory_orders.services.orders import LineChange
 from medspa import services as medspa_services
+from medspa.tenancy import medspa_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -127,12 +128,13 @@ def submit(client, key=None, **values):
 
 def order_of(medspa, user, *lines, key=None) -> Order:
     """An order placed through the service: (product, quantity) lines."""
-    for product, quantity in lines:
-        cart.cart_line_set(medspa=medspa, product=product, quantity=quantity)
-    return orders.order_submit(
-        medspa=medspa, by=user, delivery_date=weekday(), payment_method="ach", notes="",
-        idempotency_key=key or uuid.uuid4().hex,
-    )  # fmt: skip
+    with medspa_scope(medspa):
+        for product, quantity in lines:
+            cart.cart_line_set(medspa=medspa, product=product, quantity=quantity)
+        return orders.order_submit(
+            medspa=medspa, by=user, delivery_date=weekday(), payment_method="ach", notes="",
+            idempotency_key=key or uuid.uuid4().hex,
+        )  # fmt: skip
 
 
 def text(response) -> str:
@@ -153,25 +155,27 @@ class TestCatalog:
         assert page.count('aria-label="Add ') == 4
 
     def test_flex_sees_its_own_lower_price(self, client_as, cast, catalog):
-        page = text(client_as("admin_b").get(HOME))  # medspa B is on Flex
-        assert "$525.00" in page and "$75.00 (13%)" in page
-        assert "$540.00" not in page
+        with medspa_scope(cast.medspa_a):
+            page = text(client_as("admin_b").get(HOME))  # medspa B is on Flex
+            assert "$525.00" in page and "$75.00 (13%)" in page
+            assert "$540.00" not in page
 
     def test_legacy_is_told_ordering_opens_on_launch_and_flex_and_has_no_add_buttons(
         self, admin, medspa, catalog
     ):
-        medspa.business_model = "legacy"
-        medspa.save()
-        response = admin.get(HOME)
-        page = text(response)
-        assert response.status_code == 200
-        assert "Inventory ordering opens on Launch and Flex." in page
-        assert "Add to cart" not in page and "cart_add" not in page
-        assert "Launch price" in page and "Flex price" in page  # what they would pay after moving
-        assert "No inventory tracking" in page
-        # and the cart refuses anything typed in anyway
-        add(admin, catalog.toxin)
-        assert not CartLine.objects.exists()
+        with medspa_scope(medspa):
+            medspa.business_model = "legacy"
+            medspa.save()
+            response = admin.get(HOME)
+            page = text(response)
+            assert response.status_code == 200
+            assert "Inventory ordering opens on Launch and Flex." in page
+            assert "Add to cart" not in page and "cart_add" not in page
+            assert "Launch price" in page and "Flex price" in page  # what they would pay after moving
+            assert "No inventory tracking" in page
+            # and the cart refuses anything typed in anyway
+            add(admin, catalog.toxin)
+            assert not CartLine.objects.exists()
 
     def test_every_page_says_there_is_no_inventory_tracking(self, admin, catalog):
         page = text(admin.get(HOME))
@@ -219,30 +223,32 @@ class TestCatalog:
 
 class TestCart:
     def test_add_change_and_remove(self, admin, medspa, catalog):
-        response = add(admin, catalog.toxin, 2, next=f"{HOME}?q=toxin")
-        assert response.status_code == 302 and response["Location"] == f"{HOME}?q=toxin"
-        add(admin, catalog.toxin, 1)
-        add(admin, catalog.gloves, 4)
-        line = CartLine.objects.get(product=catalog.toxin)
-        assert (line.quantity, line.unit_price, line.priced_for) == (3, Decimal("540.00"), "launch")
-        page = text(admin.get(CART))
-        assert "$1,620.00" in page and "$1,692.00" in page  # 3 × 540; + 4 × 18
-        assert "Cart: 7 items · $1,692.00" in text(admin.get(HOME))
+        with medspa_scope(medspa):
+            response = add(admin, catalog.toxin, 2, next=f"{HOME}?q=toxin")
+            assert response.status_code == 302 and response["Location"] == f"{HOME}?q=toxin"
+            add(admin, catalog.toxin, 1)
+            add(admin, catalog.gloves, 4)
+            line = CartLine.objects.get(product=catalog.toxin)
+            assert (line.quantity, line.unit_price, line.priced_for) == (3, Decimal("540.00"), "launch")
+            page = text(admin.get(CART))
+            assert "$1,620.00" in page and "$1,692.00" in page  # 3 × 540; + 4 × 18
+            assert "Cart: 7 items · $1,692.00" in text(admin.get(HOME))
 
-        assert set_line(admin, catalog.toxin, 1).status_code == 302
-        assert CartLine.objects.get(product=catalog.toxin).quantity == 1
-        assert set_line(admin, catalog.gloves, 0).status_code == 302
-        assert set_line(admin, catalog.toxin, remove="1").status_code == 302
-        assert not CartLine.objects.exists()
-        assert "Your cart is empty." in text(admin.get(CART))
+            assert set_line(admin, catalog.toxin, 1).status_code == 302
+            assert CartLine.objects.get(product=catalog.toxin).quantity == 1
+            assert set_line(admin, catalog.gloves, 0).status_code == 302
+            assert set_line(admin, catalog.toxin, remove="1").status_code == 302
+            assert not CartLine.objects.exists()
+            assert "Your cart is empty." in text(admin.get(CART))
 
-    def test_a_refused_quantity_comes_back_with_what_was_typed(self, admin, catalog):
-        add(admin, catalog.toxin, 2)
-        response = set_line(admin, catalog.toxin, 1000)
-        assert response.status_code == 400
-        page = text(response)
-        assert 'value="1000"' in page and "less than or equal to 999" in page
-        assert CartLine.objects.get().quantity == 2
+    def test_a_refused_quantity_comes_back_with_what_was_typed(self, cast, admin, catalog):
+        with medspa_scope(cast.medspa_a):
+            add(admin, catalog.toxin, 2)
+            response = set_line(admin, catalog.toxin, 1000)
+            assert response.status_code == 400
+            page = text(response)
+            assert 'value="1000"' in page and "less than or equal to 999" in page
+            assert CartLine.objects.get().quantity == 2
 
     def test_a_bad_quantity_to_add_shows_the_products_page_with_the_error(self, admin, catalog):
         response = add(admin, catalog.toxin, 0)
@@ -254,14 +260,15 @@ class TestCart:
         response = add(admin, catalog.toxin, 1, next="https://evil.example/")
         assert response["Location"] == HOME
 
-    def test_a_line_whose_price_moved_is_shown_repriced(self, admin, catalog):
-        add(admin, catalog.toxin, 1)
-        catalog.toxin.price_launch = Decimal("550.00")
-        catalog.toxin.save()
-        page = text(admin.get(CART))
-        assert "Prices changed since you added these:" in page
-        assert "Repriced" in page and "was $540.00" in page and "$550.00" in page
-        assert CartLine.objects.get().unit_price == Decimal("550.00")
+    def test_a_line_whose_price_moved_is_shown_repriced(self, cast, admin, catalog):
+        with medspa_scope(cast.medspa_a):
+            add(admin, catalog.toxin, 1)
+            catalog.toxin.price_launch = Decimal("550.00")
+            catalog.toxin.save()
+            page = text(admin.get(CART))
+            assert "Prices changed since you added these:" in page
+            assert "Repriced" in page and "was $540.00" in page and "$550.00" in page
+            assert CartLine.objects.get().unit_price == Decimal("550.00")
 
 
 # --- Checkout -----------------------------------------------------------------------------------------------
@@ -271,48 +278,55 @@ class TestCheckout:
     def test_the_lead_time_counts_from_the_medspas_day_not_the_servers(self, admin, catalog, medspa):
         # Monday Nov 30, 2026 in the medspa's zone is already Tuesday Dec 1 in UTC: the earliest date
         # the page offers, and accepts, counts from Monday.
-        with time_machine.travel(datetime(2026, 12, 1, 2, 0, tzinfo=UTC), tick=False):
-            assert timezone.localdate(timezone=medspa.tz) == date(2026, 11, 30)
-            earliest = rules.earliest_delivery(date(2026, 11, 30))
-            assert earliest != rules.earliest_delivery(date(2026, 12, 1))
-            add(admin, catalog.toxin, 2)
-            page = text(admin.get(CHECKOUT))
-            assert f'min="{earliest.isoformat()}"' in page
-            response = submit(admin, delivery_date=earliest.isoformat())
-        assert response.status_code == 302
-        assert Order.objects.get(medspa=medspa).delivery_date == earliest
+        with medspa_scope(medspa):
+            with time_machine.travel(datetime(2026, 12, 1, 2, 0, tzinfo=UTC), tick=False):
+                assert timezone.localdate(timezone=medspa.tz) == date(2026, 11, 30)
+                earliest = rules.earliest_delivery(date(2026, 11, 30))
+                assert earliest != rules.earliest_delivery(date(2026, 12, 1))
+                add(admin, catalog.toxin, 2)
+                page = text(admin.get(CHECKOUT))
+                assert f'min="{earliest.isoformat()}"' in page
+                response = submit(admin, delivery_date=earliest.isoformat())
+            assert response.status_code == 302
+            assert Order.objects.get(medspa=medspa).delivery_date == earliest
 
     def test_the_page_shows_the_lines_the_earliest_date_and_the_address(self, admin, catalog, medspa):
-        add(admin, catalog.toxin, 2)
-        page = text(admin.get(CHECKOUT))
-        earliest = rules.earliest_delivery(timezone.localdate(timezone=medspa.tz))
-        assert f'min="{earliest.isoformat()}"' in page
-        assert "410 Harbor Way" in page and "Santa Barbara, CA 93101" in page
-        assert reverse("account_settings") in page
-        assert "Card on file" in page and "Invoice, net 30" in page
-        assert "$1,080.00" in page
+        with medspa_scope(medspa):
+            add(admin, catalog.toxin, 2)
+            page = text(admin.get(CHECKOUT))
+            earliest = rules.earliest_delivery(timezone.localdate(timezone=medspa.tz))
+            assert f'min="{earliest.isoformat()}"' in page
+            assert "410 Harbor Way" in page and "Santa Barbara, CA 93101" in page
+            assert reverse("account_settings") in page
+            assert "Card on file" in page and "Invoice, net 30" in page
+            assert "$1,080.00" in page
 
     def test_placing_the_order_keeps_the_exact_prices(self, admin, cast, medspa, catalog):
-        add(admin, catalog.toxin, 2)
-        add(admin, catalog.pads, 3)
-        response = submit(admin, key=checkout_key(admin), payment_method="net30", notes="Back door")
-        order = Order.objects.get()
-        assert response.status_code == 302
-        assert response["Location"] == reverse("inventory_orders:order", args=[order.pk])
-        lines = {line.product_id: line for line in order.lines.all()}
-        assert (lines[catalog.toxin.pk].unit_price, lines[catalog.toxin.pk].quantity) == (
-            Decimal("540.00"),
-            2,
-        )
-        assert lines[catalog.pads.pk].unit_price == Decimal("9.00")
-        assert lines[catalog.pads.pk].market_price == Decimal("10.00")
-        assert order.total == Decimal("1107.00")
-        assert (order.status, order.business_model, order.payment_method) == ("submitted", "launch", "net30")
-        assert order.submitted_by == cast.admin_a and order.notes == "Back door"
-        assert "410 Harbor Way" in order.ship_to
-        assert not CartLine.objects.exists()
-        page = text(admin.get(response["Location"]))
-        assert f"Order {order.number} was submitted." in page
+        with medspa_scope(medspa):
+            add(admin, catalog.toxin, 2)
+            add(admin, catalog.pads, 3)
+            response = submit(admin, key=checkout_key(admin), payment_method="net30", notes="Back door")
+            order = Order.objects.get()
+            assert response.status_code == 302
+            assert response["Location"] == reverse("inventory_orders:order", args=[order.pk])
+            lines = {line.product_id: line for line in order.lines.all()}
+            assert (lines[catalog.toxin.pk].unit_price, lines[catalog.toxin.pk].quantity) == (
+                Decimal("540.00"),
+                2,
+            )
+            assert lines[catalog.pads.pk].unit_price == Decimal("9.00")
+            assert lines[catalog.pads.pk].market_price == Decimal("10.00")
+            assert order.total == Decimal("1107.00")
+            assert (order.status, order.business_model, order.payment_method) == (
+                "submitted",
+                "launch",
+                "net30",
+            )
+            assert order.submitted_by == cast.admin_a and order.notes == "Back door"
+            assert "410 Harbor Way" in order.ship_to
+            assert not CartLine.objects.exists()
+            page = text(admin.get(response["Location"]))
+            assert f"Order {order.number} was submitted." in page
 
     @pytest.mark.parametrize(
         "day, message",
@@ -331,12 +345,13 @@ class TestCheckout:
         ids=["past", "before-the-lead-time", "weekend"],
     )
     def test_delivery_date_rules(self, admin, catalog, medspa, day, message):
-        add(admin, catalog.toxin, 1)
-        response = submit(admin, delivery_date=day(medspa).isoformat(), notes="Keep me")
-        assert response.status_code == 400
-        page = text(response)
-        assert message in page and "Keep me" in page
-        assert not Order.objects.exists() and CartLine.objects.exists()
+        with medspa_scope(medspa):
+            add(admin, catalog.toxin, 1)
+            response = submit(admin, delivery_date=day(medspa).isoformat(), notes="Keep me")
+            assert response.status_code == 400
+            page = text(response)
+            assert message in page and "Keep me" in page
+            assert not Order.objects.exists() and CartLine.objects.exists()
 
     def test_weekend_delivery_when_the_rules_allow_it(self, admin, catalog):
         OrderingRules.objects.update_or_create(pk=1, defaults={"weekend_delivery": True, "lead_days": 2})
@@ -349,81 +364,88 @@ class TestCheckout:
         assert submit(admin, delivery_date=saturday.isoformat()).status_code == 302
 
     def test_no_shipping_address_no_order(self, admin, medspa, catalog):
-        add(admin, catalog.toxin, 1)
-        medspa.shipping_line1 = ""
-        medspa.save()
-        page = text(admin.get(CHECKOUT))
-        assert "no commercial shipping address yet" in page
-        assert re.search(r'<button type="submit" class="button" disabled>Place order', page)
-        response = submit(admin)
-        assert response.status_code == 400
-        assert "Add your commercial shipping address in Account settings first." in text(response)
-        assert not Order.objects.exists()
+        with medspa_scope(medspa):
+            add(admin, catalog.toxin, 1)
+            medspa.shipping_line1 = ""
+            medspa.save()
+            page = text(admin.get(CHECKOUT))
+            assert "no commercial shipping address yet" in page
+            assert re.search(r'<button type="submit" class="button" disabled>Place order', page)
+            response = submit(admin)
+            assert response.status_code == 400
+            assert "Add your commercial shipping address in Account settings first." in text(response)
+            assert not Order.objects.exists()
 
     def test_an_empty_cart_has_nothing_to_check_out(self, admin, catalog):
         assert "Your cart is empty: there is nothing to order." in text(admin.get(CHECKOUT))
         response = submit(admin)
         assert response.status_code == 400 and "The cart is empty." in text(response)
 
-    def test_a_price_change_before_submitting_is_shown_and_nothing_is_ordered(self, admin, catalog):
-        add(admin, catalog.toxin, 2)
-        key = checkout_key(admin)
-        # Portrait's team edits the Launch price while the admin looks at the checkout page.
-        catalog.toxin.price_launch = Decimal("545.00")
-        catalog.toxin.save()
-        response = submit(admin, key=key, notes="Urgent")
-        assert response.status_code == 409
-        page = text(response)
-        assert "Prices changed since you added these:" in page
-        assert "<del>$540.00</del> now $545.00" in page
-        assert "$1,090.00" in page and "Urgent" in page and key in page
-        assert not Order.objects.exists()
-        # The admin has seen the new price and places the order again (the same form, the same key).
-        response = submit(admin, key=key, notes="Urgent")
-        assert response.status_code == 302
-        order = Order.objects.get()
-        assert order.lines.get().unit_price == Decimal("545.00") and order.total == Decimal("1090.00")
+    def test_a_price_change_before_submitting_is_shown_and_nothing_is_ordered(self, cast, admin, catalog):
+        with medspa_scope(cast.medspa_a):
+            add(admin, catalog.toxin, 2)
+            key = checkout_key(admin)
+            # Portrait's team edits the Launch price while the admin looks at the checkout page.
+            catalog.toxin.price_launch = Decimal("545.00")
+            catalog.toxin.save()
+            response = submit(admin, key=key, notes="Urgent")
+            assert response.status_code == 409
+            page = text(response)
+            assert "Prices changed since you added these:" in page
+            assert "<del>$540.00</del> now $545.00" in page
+            assert "$1,090.00" in page and "Urgent" in page and key in page
+            assert not Order.objects.exists()
+            # The admin has seen the new price and places the order again (the same form, the same key).
+            response = submit(admin, key=key, notes="Urgent")
+            assert response.status_code == 302
+            order = Order.objects.get()
+            assert order.lines.get().unit_price == Decimal("545.00") and order.total == Decimal("1090.00")
 
-    def test_a_product_withdrawn_before_submitting_is_taken_out_and_said(self, admin, catalog):
-        add(admin, catalog.toxin, 1)
-        add(admin, catalog.gloves, 1)
-        catalog.gloves.is_available = False
-        catalog.gloves.save()
-        response = submit(admin)
-        assert response.status_code == 409
-        assert "no longer available, taken out of the cart" in text(response)
-        assert not Order.objects.exists()
-        assert [line.product for line in CartLine.objects.all()] == [catalog.toxin]
+    def test_a_product_withdrawn_before_submitting_is_taken_out_and_said(self, cast, admin, catalog):
+        with medspa_scope(cast.medspa_a):
+            add(admin, catalog.toxin, 1)
+            add(admin, catalog.gloves, 1)
+            catalog.gloves.is_available = False
+            catalog.gloves.save()
+            response = submit(admin)
+            assert response.status_code == 409
+            assert "no longer available, taken out of the cart" in text(response)
+            assert not Order.objects.exists()
+            assert [line.product for line in CartLine.objects.all()] == [catalog.toxin]
 
     def test_a_model_change_reprices_the_cart_in_the_same_transaction(self, admin, medspa, catalog):
-        add(admin, catalog.toxin, 2)
-        with pytest.raises(RuntimeError), transaction.atomic():
+        with medspa_scope(medspa):
+            add(admin, catalog.toxin, 2)
+            with pytest.raises(RuntimeError), transaction.atomic():
+                medspa_services.medspa_business_model_set(
+                    medspa=medspa, business_model="flex", flex_revenue_split_percent=Decimal("20")
+                )
+                line = CartLine.objects.get()
+                assert (line.unit_price, line.priced_for) == (Decimal("525.00"), "flex")
+                raise RuntimeError("roll the model change back")
+            line = CartLine.objects.get()  # rolled back together with the model change
+            assert (line.unit_price, line.priced_for) == (Decimal("540.00"), "launch")
+
             medspa_services.medspa_business_model_set(
                 medspa=medspa, business_model="flex", flex_revenue_split_percent=Decimal("20")
             )
-            line = CartLine.objects.get()
-            assert (line.unit_price, line.priced_for) == (Decimal("525.00"), "flex")
-            raise RuntimeError("roll the model change back")
-        line = CartLine.objects.get()  # rolled back together with the model change
-        assert (line.unit_price, line.priced_for) == (Decimal("540.00"), "launch")
+            assert "$525.00" in text(admin.get(CART))
+            response = submit(admin)  # no price moved since the cart was repriced: it is placed at once
+            assert response.status_code == 302
+            order = Order.objects.get()
+            assert order.business_model == "flex" and order.lines.get().unit_price == Decimal("525.00")
 
-        medspa_services.medspa_business_model_set(
-            medspa=medspa, business_model="flex", flex_revenue_split_percent=Decimal("20")
-        )
-        assert "$525.00" in text(admin.get(CART))
-        response = submit(admin)  # no price moved since the cart was repriced: it is placed at once
-        assert response.status_code == 302
-        order = Order.objects.get()
-        assert order.business_model == "flex" and order.lines.get().unit_price == Decimal("525.00")
-
-    def test_a_double_click_with_the_same_key_places_one_order(self, admin, catalog):
-        add(admin, catalog.toxin, 1)
-        key = checkout_key(admin)
-        first, second = submit(admin, key=key), submit(admin, key=key)
-        order = Order.objects.get()
-        assert first.status_code == second.status_code == 302
-        assert first["Location"] == second["Location"] == reverse("inventory_orders:order", args=[order.pk])
-        assert order.lines.count() == 1
+    def test_a_double_click_with_the_same_key_places_one_order(self, cast, admin, catalog):
+        with medspa_scope(cast.medspa_a):
+            add(admin, catalog.toxin, 1)
+            key = checkout_key(admin)
+            first, second = submit(admin, key=key), submit(admin, key=key)
+            order = Order.objects.get()
+            assert first.status_code == second.status_code == 302
+            assert (
+                first["Location"] == second["Location"] == reverse("inventory_orders:order", args=[order.pk])
+            )
+            assert order.lines.count() == 1
 
     def test_each_form_shown_has_its_own_key(self, admin, catalog):
         add(admin, catalog.toxin, 1)
@@ -435,106 +457,112 @@ class TestCheckout:
 
 class TestOrderPage:
     def test_what_the_review_changed_is_shown_line_by_line(self, admin, cast, medspa, catalog):
-        order = order_of(medspa, cast.admin_a, (catalog.toxin, 2), (catalog.filler, 1), (catalog.pads, 5))
-        toxin, filler, pads = order.lines.order_by("id")
-        orders.order_change(
-            order=order, by=cast.staff, note="Lip filler is back-ordered: substituted; pads removed.",
-            changes=[
-                LineChange(toxin, 1, unit_price=Decimal("530.00")),
-                LineChange(filler, 1, product=catalog.gloves),
-                LineChange(pads, 0),
-            ],
-        )  # fmt: skip
-        page = text(admin.get(reverse("inventory_orders:order", args=[order.pk])))
-        assert "Approved with changes" in page and "Portrait's inventory team changed this order." in page
-        assert "Lip filler is back-ordered: substituted; pads removed." in page
-        assert '<tr class="order-line-changed">' in page and '<tr class="order-line-removed">' in page
-        assert "<del>2</del> 1" in page and "<del>$540.00</del> $530.00" in page
-        assert "Substituted: you ordered <del>Lip filler (100 pieces)</del>" in page
-        assert "Removed" in page
-        # ordered 2×540 + 290 + 5×9 = 1415; now 530 + 18 = 548
-        assert "<del>$1,415.00</del> $548.00" in page
-        assert "(Portrait)" in page  # the timeline says who changed it
+        with medspa_scope(medspa):
+            order = order_of(medspa, cast.admin_a, (catalog.toxin, 2), (catalog.filler, 1), (catalog.pads, 5))
+            toxin, filler, pads = order.lines.order_by("id")
+            orders.order_change(
+                order=order, by=cast.staff, note="Lip filler is back-ordered: substituted; pads removed.",
+                changes=[
+                    LineChange(toxin, 1, unit_price=Decimal("530.00")),
+                    LineChange(filler, 1, product=catalog.gloves),
+                    LineChange(pads, 0),
+                ],
+            )  # fmt: skip
+            page = text(admin.get(reverse("inventory_orders:order", args=[order.pk])))
+            assert "Approved with changes" in page and "Portrait's inventory team changed this order." in page
+            assert "Lip filler is back-ordered: substituted; pads removed." in page
+            assert '<tr class="order-line-changed">' in page and '<tr class="order-line-removed">' in page
+            assert "<del>2</del> 1" in page and "<del>$540.00</del> $530.00" in page
+            assert "Substituted: you ordered <del>Lip filler (100 pieces)</del>" in page
+            assert "Removed" in page
+            # ordered 2×540 + 290 + 5×9 = 1415; now 530 + 18 = 548
+            assert "<del>$1,415.00</del> $548.00" in page
+            assert "(Portrait)" in page  # the timeline says who changed it
 
     def test_the_timeline_shows_each_step_with_who_and_note(self, admin, cast, medspa, catalog):
-        order = order_of(medspa, cast.admin_a, (catalog.toxin, 1))
-        orders.order_approve(order=order, by=cast.staff, note="All in stock")
-        orders.order_ship(order=order, by=cast.staff, carrier="UPS", tracking_number="1Z999")
-        page = text(admin.get(reverse("inventory_orders:order", args=[order.pk])))
-        timeline = page[page.index('id="timeline"') :]
-        assert timeline.index(">Submitted<") < timeline.index(">Approved<") < timeline.index(">Shipped<")
-        assert "All in stock" in page and "UPS <strong>1Z999</strong>" in page
-        assert cast.admin_a.get_full_name() in page
+        with medspa_scope(medspa):
+            order = order_of(medspa, cast.admin_a, (catalog.toxin, 1))
+            orders.order_approve(order=order, by=cast.staff, note="All in stock")
+            orders.order_ship(order=order, by=cast.staff, carrier="UPS", tracking_number="1Z999")
+            page = text(admin.get(reverse("inventory_orders:order", args=[order.pk])))
+            timeline = page[page.index('id="timeline"') :]
+            assert timeline.index(">Submitted<") < timeline.index(">Approved<") < timeline.index(">Shipped<")
+            assert "All in stock" in page and "UPS <strong>1Z999</strong>" in page
+            assert cast.admin_a.get_full_name() in page
 
     def test_cancel_only_while_submitted(self, admin, cast, medspa, catalog):
-        order = order_of(medspa, cast.admin_a, (catalog.toxin, 1))
-        url = reverse("inventory_orders:order", args=[order.pk])
-        page = text(admin.get(url))
-        assert 'data-confirm="Cancel order' in page and "Cancel order</button>" in page
-        response = admin.post(
-            reverse("inventory_orders:cancel", args=[order.pk]), {"reason": "Ordered twice"}
-        )
-        assert response.status_code == 302
-        order.refresh_from_db()
-        assert order.status == OrderStatus.CANCELLED
-        assert order.events.last().note == "Ordered twice"
-        assert "Cancel order</button>" not in text(admin.get(url))
+        with medspa_scope(medspa):
+            order = order_of(medspa, cast.admin_a, (catalog.toxin, 1))
+            url = reverse("inventory_orders:order", args=[order.pk])
+            page = text(admin.get(url))
+            assert 'data-confirm="Cancel order' in page and "Cancel order</button>" in page
+            response = admin.post(
+                reverse("inventory_orders:cancel", args=[order.pk]), {"reason": "Ordered twice"}
+            )
+            assert response.status_code == 302
+            order.refresh_from_db()
+            assert order.status == OrderStatus.CANCELLED
+            assert order.events.last().note == "Ordered twice"
+            assert "Cancel order</button>" not in text(admin.get(url))
 
-        approved = order_of(medspa, cast.admin_a, (catalog.toxin, 1))
-        orders.order_approve(order=approved, by=cast.staff)
-        response = admin.post(reverse("inventory_orders:cancel", args=[approved.pk]), follow=True)
-        assert "only a submitted order can be cancelled" in text(response)
-        approved.refresh_from_db()
-        assert approved.status == OrderStatus.APPROVED
+            approved = order_of(medspa, cast.admin_a, (catalog.toxin, 1))
+            orders.order_approve(order=approved, by=cast.staff)
+            response = admin.post(reverse("inventory_orders:cancel", args=[approved.pk]), follow=True)
+            assert "only a submitted order can be cancelled" in text(response)
+            approved.refresh_from_db()
+            assert approved.status == OrderStatus.APPROVED
 
     def test_order_again_fills_the_cart_and_says_what_was_left_out(self, admin, cast, medspa, catalog):
-        order = order_of(medspa, cast.admin_a, (catalog.toxin, 2), (catalog.gloves, 3))
-        catalog.gloves.is_available = False
-        catalog.gloves.save()
-        catalog.toxin.price_launch = Decimal("542.00")
-        catalog.toxin.save()
-        response = admin.post(reverse("inventory_orders:order_again", args=[order.pk]), follow=True)
-        page = text(response)
-        assert response.redirect_chain[-1][0] == CART
-        assert "Left out, as they cannot be ordered now: Nitrile gloves (100 pieces)." in page
-        line = CartLine.objects.get()
-        assert (line.product, line.quantity, line.unit_price) == (catalog.toxin, 2, Decimal("542.00"))
+        with medspa_scope(medspa):
+            order = order_of(medspa, cast.admin_a, (catalog.toxin, 2), (catalog.gloves, 3))
+            catalog.gloves.is_available = False
+            catalog.gloves.save()
+            catalog.toxin.price_launch = Decimal("542.00")
+            catalog.toxin.save()
+            response = admin.post(reverse("inventory_orders:order_again", args=[order.pk]), follow=True)
+            page = text(response)
+            assert response.redirect_chain[-1][0] == CART
+            assert "Left out, as they cannot be ordered now: Nitrile gloves (100 pieces)." in page
+            line = CartLine.objects.get()
+            assert (line.product, line.quantity, line.unit_price) == (catalog.toxin, 2, Decimal("542.00"))
 
     def test_report_a_pricing_issue_on_an_order_or_a_product(self, admin, cast, medspa, catalog):
-        order = order_of(medspa, cast.admin_a, (catalog.toxin, 1))
-        url = reverse("inventory_orders:pricing_issue", args=[order.pk])
-        response = admin.post(url, {"message": ""})
-        assert response.status_code == 400 and "Say what looks wrong with the price." in text(response)
-        assert admin.post(url, {"message": "Charged Legacy price?"}).status_code == 302
-        product_url = reverse("inventory_orders:product_pricing_issue", args=[catalog.filler.pk])
-        assert admin.post(product_url, {"message": "Higher than market"}).status_code == 302
-        issues = {(issue.order_id, issue.product_id, issue.message, issue.business_model)
-                  for issue in PricingIssue.objects.all()}  # fmt: skip
-        assert issues == {
-            (order.pk, None, "Charged Legacy price?", "launch"),
-            (None, catalog.filler.pk, "Higher than market", "launch"),
-        }
+        with medspa_scope(medspa):
+            order = order_of(medspa, cast.admin_a, (catalog.toxin, 1))
+            url = reverse("inventory_orders:pricing_issue", args=[order.pk])
+            response = admin.post(url, {"message": ""})
+            assert response.status_code == 400 and "Say what looks wrong with the price." in text(response)
+            assert admin.post(url, {"message": "Charged Legacy price?"}).status_code == 302
+            product_url = reverse("inventory_orders:product_pricing_issue", args=[catalog.filler.pk])
+            assert admin.post(product_url, {"message": "Higher than market"}).status_code == 302
+            issues = {(issue.order_id, issue.product_id, issue.message, issue.business_model)
+                      for issue in PricingIssue.objects.all()}  # fmt: skip
+            assert issues == {
+                (order.pk, None, "Charged Legacy price?", "launch"),
+                (None, catalog.filler.pk, "Higher than market", "launch"),
+            }
 
 
 class TestOrderHistory:
     def test_filters_and_search(self, admin, cast, medspa, catalog):
-        toxin_order = order_of(medspa, cast.admin_a, (catalog.toxin, 1))
-        gloves_order = order_of(medspa, cast.admin_a, (catalog.gloves, 2))
-        orders.order_cancel(order=gloves_order, by=cast.admin_a)
-        order_of(
-            with_address(cast.medspa_b), cast.admin_b, (catalog.toxin, 1)
-        )  # another medspa's: never listed
+        with medspa_scope(medspa):
+            toxin_order = order_of(medspa, cast.admin_a, (catalog.toxin, 1))
+            gloves_order = order_of(medspa, cast.admin_a, (catalog.gloves, 2))
+            orders.order_cancel(order=gloves_order, by=cast.admin_a)
+            order_of(
+                with_address(cast.medspa_b), cast.admin_b, (catalog.toxin, 1)
+            )  # another medspa's: never listed
 
-        def numbers(**params):
-            return re.findall(r">(PO-\d{6})</a>", admin.get(ORDERS, params).content.decode())
+            def numbers(**params):
+                return re.findall(r">(PO-\d{6})</a>", admin.get(ORDERS, params).content.decode())
 
-        assert numbers() == [gloves_order.number, toxin_order.number]
-        assert numbers(status="cancelled") == [gloves_order.number]
-        assert numbers(status="submitted") == [toxin_order.number]
-        assert numbers(q="gloves") == [gloves_order.number]
-        assert numbers(q=toxin_order.number) == [toxin_order.number]
-        assert numbers(q=str(toxin_order.pk)) == [toxin_order.number]
-        assert "No order matches this search." in text(admin.get(ORDERS, {"q": "nothing"}))
+            assert numbers() == [gloves_order.number, toxin_order.number]
+            assert numbers(status="cancelled") == [gloves_order.number]
+            assert numbers(status="submitted") == [toxin_order.number]
+            assert numbers(q="gloves") == [gloves_order.number]
+            assert numbers(q=toxin_order.number) == [toxin_order.number]
+            assert numbers(q=str(toxin_order.pk)) == [toxin_order.number]
+            assert "No order matches this search." in text(admin.get(ORDERS, {"q": "nothing"}))
 
     def test_an_empty_history_explains(self, admin):
         assert "No orders yet." in text(admin.get(ORDERS))
@@ -542,20 +570,22 @@ class TestOrderHistory:
     def test_paginated_with_a_constant_number_of_queries(
         self, admin, cast, medspa, catalog, django_assert_num_queries
     ):
-        for _ in range(3):
-            order_of(medspa, cast.admin_a, (catalog.toxin, 1), (catalog.gloves, 2))
-        admin.get(ORDERS)  # the first request of a session writes it; measure the ones after
-        # session, user, memberships, MFA enrolment, audit context, count, page, prefetched lines,
-        # audit context again, then the session save that renews the idle timeout (savepoint, update, release)
-        with django_assert_num_queries(12):
-            assert admin.get(ORDERS).status_code == 200
-        for _ in range(30):
-            order_of(medspa, cast.admin_a, (catalog.pads, 1), (catalog.filler, 1), (catalog.toxin, 1))
-        with django_assert_num_queries(12):
-            response = admin.get(ORDERS)
-        assert len(re.findall(r">PO-\d{6}</a>", response.content.decode())) == 25
-        assert "Page 1 of 2" in text(response)
-        assert len(re.findall(r">PO-\d{6}</a>", admin.get(ORDERS, {"page": 2}).content.decode())) == 8
+        with medspa_scope(medspa):
+            for _ in range(3):
+                order_of(medspa, cast.admin_a, (catalog.toxin, 1), (catalog.gloves, 2))
+            admin.get(ORDERS)  # the first request of a session writes it; measure the ones after
+            # session, user, memberships, MFA enrolment, audit context, count, page, prefetched lines,
+            # audit context again, then the session save that renews the idle timeout (savepoint, update,
+            # release)
+            with django_assert_num_queries(12):
+                assert admin.get(ORDERS).status_code == 200
+            for _ in range(30):
+                order_of(medspa, cast.admin_a, (catalog.pads, 1), (catalog.filler, 1), (catalog.toxin, 1))
+            with django_assert_num_queries(12):
+                response = admin.get(ORDERS)
+            assert len(re.findall(r">PO-\d{6}</a>", response.content.decode())) == 25
+            assert "Page 1 of 2" in text(response)
+            assert len(re.findall(r">PO-\d{6}</a>", admin.get(ORDERS, {"page": 2}).content.decode())) == 8
 
 
 # --- Who may ------------------------------------------------------------------------------------------------
@@ -563,25 +593,27 @@ class TestOrderHistory:
 
 class TestWho:
     def test_providers_without_the_admin_role_get_403(self, client_as, cast, medspa, catalog):
-        order = order_of(medspa, cast.admin_a, (catalog.toxin, 1))
-        client = client_as("provider_a1")
-        for url in [HOME, CART, CHECKOUT, ORDERS, reverse("inventory_orders:order", args=[order.pk]),
-                    reverse("inventory_orders:product", args=[catalog.toxin.pk])]:  # fmt: skip
-            assert client.get(url).status_code == 403, url
-        assert add(client, catalog.toxin).status_code == 403
-        assert submit(client).status_code == 403
-        assert client.post(reverse("inventory_orders:cancel", args=[order.pk])).status_code == 403
-        assert not CartLine.objects.exists()
+        with medspa_scope(medspa):
+            order = order_of(medspa, cast.admin_a, (catalog.toxin, 1))
+            client = client_as("provider_a1")
+            for url in [HOME, CART, CHECKOUT, ORDERS, reverse("inventory_orders:order", args=[order.pk]),
+                        reverse("inventory_orders:product", args=[catalog.toxin.pk])]:  # fmt: skip
+                assert client.get(url).status_code == 403, url
+            assert add(client, catalog.toxin).status_code == 403
+            assert submit(client).status_code == 403
+            assert client.post(reverse("inventory_orders:cancel", args=[order.pk])).status_code == 403
+            assert not CartLine.objects.exists()
 
     def test_another_medspas_order_is_404(self, client_as, cast, medspa, catalog):
-        order = order_of(medspa, cast.admin_a, (catalog.toxin, 1))
-        client = client_as("admin_b")
-        assert client.get(reverse("inventory_orders:order", args=[order.pk])).status_code == 404
-        for name in ("cancel", "order_again", "pricing_issue"):
-            response = client.post(reverse(f"inventory_orders:{name}", args=[order.pk]), {"message": "x"})
-            assert response.status_code == 404, name
-        order.refresh_from_db()
-        assert order.status == OrderStatus.SUBMITTED and not PricingIssue.objects.exists()
+        with medspa_scope(medspa):
+            order = order_of(medspa, cast.admin_a, (catalog.toxin, 1))
+            client = client_as("admin_b")
+            assert client.get(reverse("inventory_orders:order", args=[order.pk])).status_code == 404
+            for name in ("cancel", "order_again", "pricing_issue"):
+                response = client.post(reverse(f"inventory_orders:{name}", args=[order.pk]), {"message": "x"})
+                assert response.status_code == 404, name
+            order.refresh_from_db()
+            assert order.status == OrderStatus.SUBMITTED and not PricingIssue.objects.exists()
 
     def test_anonymous_visitors_sign_in_first(self, client, catalog):
         response = client.get(HOME)

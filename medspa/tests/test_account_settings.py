@@ -1,8 +1,11 @@
+import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 
 from medspa.models import Membership
 from tests import factories
+
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 
 def test_business_details_are_saved_and_bad_ones_refused(client_as, cast):

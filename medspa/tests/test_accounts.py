@@ -13,6 +13,8 @@ from medspa.middleware import SESSION_STARTED_KEY
 from medspa.models import Membership, User
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 
 def totp_now(secret: str = factories.TEST_TOTP_SECRET) -> str:
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))

@@ -1,11 +1,14 @@
 from datetime import UTC, datetime, time, timedelta
 
+import pytest
 import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from medspa.services import api_token_create
 from tests import factories
+
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 
 def token_client(user, token: str | None = None) -> APIClient:

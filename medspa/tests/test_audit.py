@@ -9,6 +9,8 @@ from django.utils import timezone
 from medspa.models import Patient, PatientAccessLog
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 
 def patient_events(patient):
     return list(

@@ -11,6 +11,8 @@ from medspa.database import audit_tables
 from medspa.models import PatientAccessLog
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 ACCESS_LOG = PatientAccessLog._meta.db_table
 
 

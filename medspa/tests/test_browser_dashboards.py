@@ -14,7 +14,7 @@ from medspa.models import MasqueradeEvent, Patient, PatientAccessLog
 from tests import factories
 from tests.browser import screenshot, sign_in, url_is
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
 
 ADMIN_TABS = [
     "Scheduling",

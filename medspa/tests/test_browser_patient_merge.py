@@ -14,7 +14,7 @@ from scheduling.services import booking
 from tests import factories
 from tests.browser import no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
 
 
 @pytest.fixture(autouse=True)

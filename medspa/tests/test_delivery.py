@@ -24,6 +24,8 @@ from scheduling.services import notifications
 from tests import factories
 from tests.test_faults import _booked
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 
 @pytest.fixture
 def mail_server_down_once(monkeypatch):

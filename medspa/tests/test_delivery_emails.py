@@ -35,6 +35,8 @@ from transition.services import confirmation_emails
 from transition.services import confirmations as transition_confirmations
 from transition.tests import test_transition as transition_tests
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 EXAM = {"history_reviewed": True, "medications_reviewed": True, "allergies_reviewed": True,
         "diagnoses": "Dynamic rhytids, glabella", "icd10_codes": "L90.8"}  # fmt: skip
 

@@ -19,6 +19,8 @@ from scheduling.models import Appointment
 from tests.test_access_log_coverage import QUERY, clearer_link, member_who_may_open
 from tests.test_permission_table import OK, TABLE, admin_urls, world
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 NOW = datetime(2027, 1, 15, 6, 30, tzinfo=UTC)  # 10:30 PM on Jan 14 in Los Angeles
 # The world's things happen at NOW; its appointment is tomorrow at 10:00 AM in Los Angeles, 18:00 UTC.
 UTC_TIMES = ("6:30 AM", "6:30 a.m.", "06:30", "6:00 PM", "6:00 p.m.", "18:00")

@@ -1,5 +1,6 @@
 import time
 
+import pytest
 from django.apps import apps
 from django.test import Client
 
@@ -7,6 +8,8 @@ from medspa.middleware import SESSION_STARTED_KEY
 from medspa.models import MasqueradeEvent, PatientAccessLog
 from services_catalog.services import catalog
 from tests import factories
+
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 
 def start(

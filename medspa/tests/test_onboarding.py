@@ -2,6 +2,7 @@ import base64
 import io
 from datetime import timedelta
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
@@ -9,6 +10,8 @@ from PIL import Image, ImageDraw
 from medspa import onboarding
 from medspa.registry import Registry
 from scheduling.models import Location
+
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 
 def _png() -> bytes:

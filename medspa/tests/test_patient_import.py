@@ -13,6 +13,8 @@ from medspa.models import Patient, PatientImport
 from medspa.models.patients import PatientStatus
 from tests.factories import PatientFactory
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 UPLOAD_URL = "/dashboard/patients/import/"
 HEADER = "first_name,last_name,date_of_birth,email,phone,state,consent_sms"
 

@@ -19,6 +19,8 @@ from scheduling.models import Appointment
 from services_catalog.models import ConsentSignature
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 PatientEvent = apps.get_model("medspa", "PatientEvent")
 
 

@@ -6,6 +6,8 @@ from django.test import Client
 from medspa.models import Patient, PatientAccessLog
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 
 def test_the_list_searches_filters_and_paginates(client_as, cast):
     factories.PatientFactory(

@@ -18,7 +18,10 @@ from providers.selectors.chart_pdf import chart_pdf_bytes
 from tests import factories
 from tests.pdfs import pdf_fonts, pdf_shows, pdf_text
 
-pytestmark = pytest.mark.usefixtures("media_and_sms")
+pytestmark = [
+    pytest.mark.usefixtures("media_and_sms"),
+    pytest.mark.scopes_disabled(reason="not yet moved onto scoping"),
+]
 
 NAMES = {
     "arabic": ("فاطمة", "الزهراء", "NotoSansArabic"),

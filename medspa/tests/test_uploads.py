@@ -30,7 +30,11 @@ from providers.services import charting
 from services_catalog.services import catalog
 from tests import factories
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("media_and_sms"),
+    pytest.mark.scopes_disabled(reason="not yet moved onto scoping"),
+]
 
 EXE = (
     b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"

@@ -18,7 +18,11 @@ from scheduling.models import AppointmentStatus
 from tests import factories
 from tests.browser import draw_signature, no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("media_and_sms")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.usefixtures("media_and_sms"),
+    pytest.mark.scopes_disabled(reason="not yet moved onto scoping"),
+]
 
 
 @pytest.fixture(autouse=True)

@@ -34,7 +34,11 @@ from services_catalog.models import ConsentSignature, StandingOrder
 from services_catalog.services import catalog, texts
 from tests import factories
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("media_and_sms"),
+    pytest.mark.scopes_disabled(reason="not yet moved onto scoping"),
+]
 
 
 def pay(visit, user, total, **kwargs):

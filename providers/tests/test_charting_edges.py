@@ -23,7 +23,11 @@ from scheduling.models import AppointmentStatus
 from services_catalog.services import catalog, texts
 from tests import factories
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("media_and_sms"),
+    pytest.mark.scopes_disabled(reason="not yet moved onto scoping"),
+]
 
 
 def started(world, provider, user, *, days_ago=0):

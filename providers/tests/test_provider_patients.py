@@ -13,7 +13,7 @@ from providers.services import charting
 from scheduling.models import Appointment, AppointmentStatus
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
 
 URL = "/provider/patients/"
 

@@ -16,7 +16,7 @@ from providers.services import checkout
 from providers.services.settlement import Tender
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
 
 
 @pytest.fixture

@@ -24,7 +24,10 @@ from services_catalog.services import catalog, errors, texts
 from tests import factories
 from tests.pdfs import pdf_text
 
-pytestmark = pytest.mark.usefixtures("media_and_sms")
+pytestmark = [
+    pytest.mark.usefixtures("media_and_sms"),
+    pytest.mark.scopes_disabled(reason="not yet moved onto scoping"),
+]
 
 
 @pytest.fixture

@@ -22,7 +22,11 @@ from scheduling.models import Appointment, AppointmentStatus
 from scheduling.services import booking
 from tests import factories
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_and_sms")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("media_and_sms"),
+    pytest.mark.scopes_disabled(reason="not yet moved onto scoping"),
+]
 
 URL = "/provider/todo/"
 TODO_QUERIES = 20

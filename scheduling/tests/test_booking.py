@@ -13,6 +13,8 @@ from scheduling.selectors import slots
 from scheduling.services import booking
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 LA = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # a fixed clock: far from "today", inside the horizon
 

@@ -23,7 +23,7 @@ from scheduling.services import booking
 from tests import factories
 from tests.browser import eventually, screenshot, sign_in, url_is
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
 
 LA = ZoneInfo("America/Los_Angeles")
 NOT_FOUND = "We couldn’t find that page"

@@ -14,6 +14,8 @@ from scheduling.services import settings as settings_services
 from scheduling.views.feeds import ical_fold
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 # The week view's queries, however many appointments it shows: the request's own (session, user,
 # memberships, MFA check, the audit context twice, the session saved in a savepoint: 9), and the page's four:
 # the locations, their providers (prefetched), the providers, the appointments (joined with all they show);

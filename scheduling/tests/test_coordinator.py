@@ -19,6 +19,8 @@ from scheduling.models import Appointment, AppointmentStatus
 from tests import factories
 from tests import test_permission_table as permission_table
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 FORBIDDEN = 403
 
 

@@ -10,6 +10,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from medspa.tenancy import medspa_scope
 from scheduling.models import AvailabilityRule
 from scheduling.selectors import slots
 from tests import factories
@@ -36,6 +37,7 @@ def _no_notifications(monkeypatch):
     monkeypatch.setattr("scheduling.services.hooks.appointment_changed", lambda *args, **kwargs: None)
 
 
+@factories.unscoped
 def night_world(cast, tz: str, duration: int):
     """A location in `tz` whose one provider works 00:00–05:00 every day, and a type of `duration` minutes
     with no buffers and no notice."""
@@ -59,30 +61,33 @@ def quarter_hours(first: datetime, last: datetime) -> list[datetime]:
 @pytest.mark.parametrize("day", [SPRING, FALL], ids=["spring-forward", "fall-back"])
 @pytest.mark.parametrize("duration", [15, 30])
 def test_the_slots_of_a_clock_change_day_are_every_real_quarter_hour_once(cast, tz, day, duration):
-    location, appointment_type = night_world(cast, tz, duration)
-    opens, closes = WINDOWS[(tz, day)]
+    with medspa_scope(cast.medspa_a):
+        location, appointment_type = night_world(cast, tz, duration)
+        opens, closes = WINDOWS[(tz, day)]
 
-    now = datetime.combine(day - timedelta(days=7), time(12), tzinfo=UTC)  # inside the 90-day horizon
-    offered = [slot.start for slot in slots.open_slots(appointment_type, day, now=now)]
+        now = datetime.combine(day - timedelta(days=7), time(12), tzinfo=UTC)  # inside the 90-day horizon
+        offered = [slot.start for slot in slots.open_slots(appointment_type, day, now=now)]
 
-    assert offered == quarter_hours(opens, closes - timedelta(minutes=duration))
-    assert len(set(offered)) == len(offered)
-    local_hours = [moment.astimezone(ZoneInfo(tz)).hour for moment in offered]
-    if day == SPRING:
-        assert 2 not in local_hours  # the hour the clocks skip
-        assert local_hours.count(3) == 4  # 3:00, 3:15, 3:30, 3:45 once each
-    else:
-        assert local_hours.count(1) == 8  # the 1 a.m. hour twice, once in daylight time and once in standard
+        assert offered == quarter_hours(opens, closes - timedelta(minutes=duration))
+        assert len(set(offered)) == len(offered)
+        local_hours = [moment.astimezone(ZoneInfo(tz)).hour for moment in offered]
+        if day == SPRING:
+            assert 2 not in local_hours  # the hour the clocks skip
+            assert local_hours.count(3) == 4  # 3:00, 3:15, 3:30, 3:45 once each
+        else:
+            # the 1 a.m. hour twice, once in daylight time and once in standard
+            assert local_hours.count(1) == 8
 
 
 def test_a_window_that_opens_or_closes_in_the_skipped_hour_starts_or_ends_when_the_clocks_land(cast):
-    location, appointment_type = night_world(cast, "America/Los_Angeles", 30)
-    AvailabilityRule.objects.filter(location=location).update(start_time=time(2, 30), end_time=time(4))
-    offered = slots.open_slots(appointment_type, SPRING, now=datetime(2027, 3, 1, tzinfo=UTC))
-    # 3:00 PDT (10:00 UTC) to 4:00 PDT: 3:00, 3:15, 3:30 once each
-    assert [slot.start for slot in offered] == quarter_hours(
-        datetime(2027, 3, 14, 10, tzinfo=UTC), datetime(2027, 3, 14, 10, 30, tzinfo=UTC)
-    )
+    with medspa_scope(cast.medspa_a):
+        location, appointment_type = night_world(cast, "America/Los_Angeles", 30)
+        AvailabilityRule.objects.filter(location=location).update(start_time=time(2, 30), end_time=time(4))
+        offered = slots.open_slots(appointment_type, SPRING, now=datetime(2027, 3, 1, tzinfo=UTC))
+        # 3:00 PDT (10:00 UTC) to 4:00 PDT: 3:00, 3:15, 3:30 once each
+        assert [slot.start for slot in offered] == quarter_hours(
+            datetime(2027, 3, 14, 10, tzinfo=UTC), datetime(2027, 3, 14, 10, 30, tzinfo=UTC)
+        )
 
 
 def page_labels(location, appointment_type, day: date, now: datetime) -> list[str]:

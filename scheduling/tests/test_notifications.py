@@ -26,6 +26,8 @@ from scheduling.selectors import notification_texts
 from scheduling.services import booking, notifications
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 LA = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # a fixed clock, far from "today"
 DAY = date(2027, 3, 10)  # a Wednesday, PST (UTC-8) until the 14th

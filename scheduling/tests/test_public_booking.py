@@ -21,6 +21,8 @@ from scheduling.models import Appointment, AppointmentStatus, AppointmentType, L
 from scheduling.services import booking
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 LA = ZoneInfo("America/Los_Angeles")
 KEY = re.compile(r'name="idempotency_key" value="([0-9a-f-]{36})"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

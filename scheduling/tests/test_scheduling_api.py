@@ -17,6 +17,8 @@ from scheduling.selectors import slots
 from scheduling.services import booking
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 LA = ZoneInfo("America/Los_Angeles")
 APPOINTMENTS = "/api/v1/appointments/"
 

@@ -20,6 +20,8 @@ from scheduling.models import (
 from scheduling.services import settings as settings_services
 from tests import factories
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 
 def member(user):
     return user.memberships.get()

@@ -16,7 +16,7 @@ from services_catalog.services import texts as services
 from tests import factories
 from tests.browser import screenshot, sign_in, url_is
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
 
 ACTIVE_LABEL = "Active: can be chosen for clearance and in a service visit"
 LIBRARY_NAME = "Neurotoxin: glabellar lines"

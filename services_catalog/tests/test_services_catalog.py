@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.base import ContentFile
 
+from medspa.tenancy import medspa_scope
 from services_catalog.models import (
     Consent,
     ConsentVersion,
@@ -33,22 +34,24 @@ def imported(cast, library, **fields) -> Service:
 
 class TestImport:
     def test_an_admin_imports_a_library_service_and_sets_its_price(self, client_as, cast, library):
-        client = client_as("admin_a")
-        assert library.name in client.get("/dashboard/services/library/").content.decode()
-        response = client.post(f"/dashboard/services/library/{library.pk}/import/")
-        service = Service.objects.get(medspa=cast.medspa_a)
-        assert response["Location"] == f"/dashboard/services/{service.pk}/"
-        assert (service.price, service.is_active) == (Decimal("325.00"), False)
-        client.post(f"/dashboard/services/{service.pk}/", {"price": "299.00", "is_active": "on"})
-        service.refresh_from_db()
-        assert (service.price, service.is_active) == (Decimal("299.00"), True)
+        with medspa_scope(cast.medspa_a):
+            client = client_as("admin_a")
+            assert library.name in client.get("/dashboard/services/library/").content.decode()
+            response = client.post(f"/dashboard/services/library/{library.pk}/import/")
+            service = Service.objects.get(medspa=cast.medspa_a)
+            assert response["Location"] == f"/dashboard/services/{service.pk}/"
+            assert (service.price, service.is_active) == (Decimal("325.00"), False)
+            client.post(f"/dashboard/services/{service.pk}/", {"price": "299.00", "is_active": "on"})
+            service.refresh_from_db()
+            assert (service.price, service.is_active) == (Decimal("299.00"), True)
 
     def test_a_service_is_imported_once(self, client_as, cast, library):
-        client = client_as("admin_a")
-        client.post(f"/dashboard/services/library/{library.pk}/import/")
-        response = client.post(f"/dashboard/services/library/{library.pk}/import/", follow=True)
-        assert "already among your services" in response.content.decode()
-        assert Service.objects.filter(medspa=cast.medspa_a).count() == 1
+        with medspa_scope(cast.medspa_a):
+            client = client_as("admin_a")
+            client.post(f"/dashboard/services/library/{library.pk}/import/")
+            response = client.post(f"/dashboard/services/library/{library.pk}/import/", follow=True)
+            assert "already among your services" in response.content.decode()
+            assert Service.objects.filter(medspa=cast.medspa_a).count() == 1
 
     def test_the_form_refuses_a_change_of_an_imported_services_name(self, client_as, cast, library):
         service = imported(cast, library)
@@ -77,11 +80,12 @@ class TestImport:
         assert service.price == Decimal("280.00")
 
     def test_the_service_layer_refuses_it_too(self, cast, library):
-        service = imported(cast, library)
-        with pytest.raises(catalog_errors.ImportedServiceLocked):
-            catalog.service_update(service=service, data={"duration_minutes": 90})
-        # Sending the unchanged value is not a change.
-        catalog.service_update(service=service, data={"name": library.name, "price": Decimal("1.00")})
+        with medspa_scope(cast.medspa_a):
+            service = imported(cast, library)
+            with pytest.raises(catalog_errors.ImportedServiceLocked):
+                catalog.service_update(service=service, data={"duration_minutes": 90})
+            # Sending the unchanged value is not a change.
+            catalog.service_update(service=service, data={"name": library.name, "price": Decimal("1.00")})
 
     def test_a_library_update_reaches_the_medspa_but_its_price_stays(self, client_as, cast, library):
         service = imported(cast, library, price=Decimal("299.00"))
@@ -112,40 +116,41 @@ class TestImport:
 
 class TestCustom:
     def test_an_admin_creates_a_group_with_a_custom_consent_then_a_service(self, client_as, cast):
-        client = client_as("admin_a")
-        response = client.post(
-            "/dashboard/services/texts/consents/new/",
-            {
-                "title": "Our microneedling consent",
-                "text": "Microneedling creates tiny channels in the skin...",
-            },
-            HTTP_HX_REQUEST="true",
-        )
-        assert response.status_code == 200 and "Our microneedling consent" in response.content.decode()
-        consent = Consent.objects.get(medspa=cast.medspa_a)
-        assert "checked" in response.content.decode()
-        response = client.post(
-            "/dashboard/services/groups/new/", {"name": "Skin", "default_consents": [consent.pk]}
-        )
-        group = ServiceGroup.objects.get(medspa=cast.medspa_a)
-        assert response["Location"] == f"/dashboard/services/new/?group={group.pk}"
-        form_page = client.get(response["Location"])
-        assert form_page.context["form"].initial["consents"] == [consent]
-        client.post(
-            "/dashboard/services/new/",
-            {
-                "group": group.pk,
-                "name": "Microneedling",
-                "description": "Collagen induction",
-                "price": "350",
-                "duration_minutes": "60",
-                "requires_gfe": "on",
-                "consents": [consent.pk],
-                "is_active": "on",
-            },
-        )
-        service = Service.objects.get(medspa=cast.medspa_a, name="Microneedling")
-        assert list(service.consents.all()) == [consent] and service.is_active
+        with medspa_scope(cast.medspa_a):
+            client = client_as("admin_a")
+            response = client.post(
+                "/dashboard/services/texts/consents/new/",
+                {
+                    "title": "Our microneedling consent",
+                    "text": "Microneedling creates tiny channels in the skin...",
+                },
+                HTTP_HX_REQUEST="true",
+            )
+            assert response.status_code == 200 and "Our microneedling consent" in response.content.decode()
+            consent = Consent.objects.get(medspa=cast.medspa_a)
+            assert "checked" in response.content.decode()
+            response = client.post(
+                "/dashboard/services/groups/new/", {"name": "Skin", "default_consents": [consent.pk]}
+            )
+            group = ServiceGroup.objects.get(medspa=cast.medspa_a)
+            assert response["Location"] == f"/dashboard/services/new/?group={group.pk}"
+            form_page = client.get(response["Location"])
+            assert form_page.context["form"].initial["consents"] == [consent]
+            client.post(
+                "/dashboard/services/new/",
+                {
+                    "group": group.pk,
+                    "name": "Microneedling",
+                    "description": "Collagen induction",
+                    "price": "350",
+                    "duration_minutes": "60",
+                    "requires_gfe": "on",
+                    "consents": [consent.pk],
+                    "is_active": "on",
+                },
+            )
+            service = Service.objects.get(medspa=cast.medspa_a, name="Microneedling")
+            assert list(service.consents.all()) == [consent] and service.is_active
 
     def test_a_custom_service_is_editable_in_full(self, client_as, cast):
         group = catalog.group_save(medspa=cast.medspa_a, data={"name": "Skin"})
@@ -267,100 +272,111 @@ class TestVersions:
         assert consent.versions.count() == 1
 
     def test_a_changed_standing_order_must_be_signed_again(self, client_as, cast):
-        director = cast.admin_a.memberships.get()
-        cast.medspa_a.medical_director = director
-        cast.medspa_a.save()
-        order = catalog_texts.text_create(
-            model=StandingOrder,
-            medspa=cast.medspa_a,
-            title="Peel protocol",
-            by=None,
-            text="Protocol for chemical peels, version one.",
-        )
-        assert not selectors.standing_order_is_signed(cast.medspa_a, order)
-        # Only the medical director signs.
-        assert (
-            client_as("provider_a1").post(f"/dashboard/services/standing-orders/{order.pk}/sign/").status_code
-            == 403
-        )
-        client = client_as("admin_a")
-        client.post(f"/dashboard/services/standing-orders/{order.pk}/sign/")
-        assert selectors.standing_order_is_signed(cast.medspa_a, order)
-        client.post(
-            f"/dashboard/services/texts/standing-orders/{order.pk}/",
-            {"title": "Peel protocol", "text": "Protocol for chemical peels, version two."},
-        )
-        assert not selectors.standing_order_is_signed(cast.medspa_a, order)
-        page = client.get(f"/dashboard/services/texts/standing-orders/{order.pk}/").content.decode()
-        assert "is not signed by your medical director" in page
-        client.post(f"/dashboard/services/standing-orders/{order.pk}/sign/")
-        assert selectors.standing_order_is_signed(cast.medspa_a, order)
+        with medspa_scope(cast.medspa_a):
+            director = cast.admin_a.memberships.get()
+            cast.medspa_a.medical_director = director
+            cast.medspa_a.save()
+            order = catalog_texts.text_create(
+                model=StandingOrder,
+                medspa=cast.medspa_a,
+                title="Peel protocol",
+                by=None,
+                text="Protocol for chemical peels, version one.",
+            )
+            assert not selectors.standing_order_is_signed(cast.medspa_a, order)
+            # Only the medical director signs.
+            assert (
+                client_as("provider_a1")
+                .post(f"/dashboard/services/standing-orders/{order.pk}/sign/")
+                .status_code
+                == 403
+            )
+            client = client_as("admin_a")
+            client.post(f"/dashboard/services/standing-orders/{order.pk}/sign/")
+            assert selectors.standing_order_is_signed(cast.medspa_a, order)
+            client.post(
+                f"/dashboard/services/texts/standing-orders/{order.pk}/",
+                {"title": "Peel protocol", "text": "Protocol for chemical peels, version two."},
+            )
+            assert not selectors.standing_order_is_signed(cast.medspa_a, order)
+            page = client.get(f"/dashboard/services/texts/standing-orders/{order.pk}/").content.decode()
+            assert "is not signed by your medical director" in page
+            client.post(f"/dashboard/services/standing-orders/{order.pk}/sign/")
+            assert selectors.standing_order_is_signed(cast.medspa_a, order)
 
     def test_an_admin_who_is_not_the_medical_director_cannot_sign(self, cast):
-        order = catalog_texts.text_create(
-            model=StandingOrder,
-            medspa=cast.medspa_b,
-            title="P",
-            by=None,
-            text="A protocol text for the medspa.",
-        )
-        with pytest.raises(catalog_errors.ServiceRuleBroken, match="medical director"):
-            catalog_texts.standing_order_sign(
-                medspa=cast.medspa_b, version=order.current_version, membership=cast.admin_b.memberships.get()
+        with medspa_scope(cast.medspa_b):
+            order = catalog_texts.text_create(
+                model=StandingOrder,
+                medspa=cast.medspa_b,
+                title="P",
+                by=None,
+                text="A protocol text for the medspa.",
             )
+            with pytest.raises(catalog_texts.ServiceRuleBroken, match="medical director"):
+                catalog_texts.standing_order_sign(
+                    medspa=cast.medspa_b,
+                    version=order.current_version,
+                    membership=cast.admin_b.memberships.get(),
+                )
 
 
 class TestActivation:
     def test_only_active_services_are_selectable(self, client_as, cast, library):
-        service = imported(cast, library)
-        assert list(selectors.services_selectable(cast.medspa_a)) == []
-        assert client_as("provider_a1").get("/api/v1/services/?selectable=true").json()["count"] == 0
-        client_as("admin_a").post(f"/dashboard/services/{service.pk}/activate/", {"active": "1"})
-        assert list(selectors.services_selectable(cast.medspa_a)) == [service]
-        assert client_as("provider_a1").get("/api/v1/services/?selectable=true").json()["count"] == 1
-        client_as("admin_a").post(f"/dashboard/services/{service.pk}/activate/", {"active": "0"})
-        assert list(selectors.services_selectable(cast.medspa_a)) == []
-        assert Service.objects.filter(pk=service.pk).exists()  # deactivating never deletes
+        with medspa_scope(cast.medspa_a):
+            service = imported(cast, library)
+            assert list(selectors.services_selectable(cast.medspa_a)) == []
+            assert client_as("provider_a1").get("/api/v1/services/?selectable=true").json()["count"] == 0
+            client_as("admin_a").post(f"/dashboard/services/{service.pk}/activate/", {"active": "1"})
+            assert list(selectors.services_selectable(cast.medspa_a)) == [service]
+            assert client_as("provider_a1").get("/api/v1/services/?selectable=true").json()["count"] == 1
+            client_as("admin_a").post(f"/dashboard/services/{service.pk}/activate/", {"active": "0"})
+            assert list(selectors.services_selectable(cast.medspa_a)) == []
+            assert Service.objects.filter(pk=service.pk).exists()  # deactivating never deletes
 
 
 class TestIsolation:
     def test_another_medspa_cannot_see_or_change_any_of_it(self, client_as, cast, library):
-        service = imported(cast, library)
-        consent = catalog_texts.text_create(
-            model=Consent,
-            medspa=cast.medspa_a,
-            title="Ours",
-            by=None,
-            text="Our own consent text for our patients.",
-        )
-        group = catalog.group_save(medspa=cast.medspa_a, data={"name": "Ours"})
-        product = catalog.product_save(
-            medspa=cast.medspa_a, data={"name": "Serum", "sku": "S1", "price": Decimal("10")}
-        )
-        for who in ("admin_b", "provider_b"):
-            client = client_as(who)
+        with medspa_scope(cast.medspa_a):
+            service = imported(cast, library)
+            consent = catalog_texts.text_create(
+                model=Consent,
+                medspa=cast.medspa_a,
+                title="Ours",
+                by=None,
+                text="Our own consent text for our patients.",
+            )
+            group = catalog.group_save(medspa=cast.medspa_a, data={"name": "Ours"})
+            product = catalog.product_save(
+                medspa=cast.medspa_a, data={"name": "Serum", "sku": "S1", "price": Decimal("10")}
+            )
+            for who in ("admin_b", "provider_b"):
+                client = client_as(who)
+                for url in [
+                    f"/api/v1/services/{service.pk}/",
+                    f"/api/v1/consents/{consent.pk}/",
+                    f"/api/v1/service-groups/{group.pk}/",
+                    f"/api/v1/retail-products/{product.pk}/",
+                ]:
+                    assert client.get(url).status_code == 404, (who, url)
+                    assert client.patch(url, {"price": "1"}, content_type="application/json").status_code in (
+                        403,
+                        404,
+                    )
+            admin_b = client_as("admin_b")
             for url in [
-                f"/api/v1/services/{service.pk}/",
-                f"/api/v1/consents/{consent.pk}/",
-                f"/api/v1/service-groups/{group.pk}/",
-                f"/api/v1/retail-products/{product.pk}/",
+                f"/dashboard/services/{service.pk}/",
+                f"/dashboard/services/texts/consents/{consent.pk}/",
+                f"/dashboard/services/groups/{group.pk}/",
+                f"/dashboard/services/products/{product.pk}/",
             ]:
-                assert client.get(url).status_code == 404, (who, url)
-                assert client.patch(url, {"price": "1"}, content_type="application/json").status_code in (
-                    403,
-                    404,
-                )
-        admin_b = client_as("admin_b")
-        for url in [
-            f"/dashboard/services/{service.pk}/",
-            f"/dashboard/services/texts/consents/{consent.pk}/",
-            f"/dashboard/services/groups/{group.pk}/",
-            f"/dashboard/services/products/{product.pk}/",
-        ]:
-            assert admin_b.get(url).status_code == 404, url
-        assert admin_b.post(f"/dashboard/services/{service.pk}/activate/", {"active": "1"}).status_code == 404
-        service.refresh_from_db()
-        assert not service.is_active and service.price == Decimal("325.00")
+                assert admin_b.get(url).status_code == 404, url
+            assert (
+                admin_b.post(f"/dashboard/services/{service.pk}/activate/", {"active": "1"}).status_code
+                == 404
+            )
+            service.refresh_from_db()
+            assert not service.is_active and service.price == Decimal("325.00")
 
     def test_providers_read_services_but_cannot_change_them(self, client_as, cast, library):
         service = imported(cast, library)
@@ -448,29 +464,34 @@ class TestApi:
 
 
 def test_retail_products_page_creates_and_refuses_a_duplicate_sku(client_as, cast):
-    client = client_as("admin_a")
-    client.post(
-        "/dashboard/services/products/new/",
-        {"name": "Serum", "sku": "ser-1", "price": "68.00", "taxable": "on", "is_active": "on"},
-    )
-    assert RetailProduct.objects.get(medspa=cast.medspa_a).sku == "SER-1"
-    response = client.post(
-        "/dashboard/services/products/new/", {"name": "Other", "sku": "SER-1", "price": "1"}
-    )
-    assert (
-        response.status_code == 400 and "Another of your products has this SKU" in response.content.decode()
-    )
+    with medspa_scope(cast.medspa_a):
+        client = client_as("admin_a")
+        client.post(
+            "/dashboard/services/products/new/",
+            {"name": "Serum", "sku": "ser-1", "price": "68.00", "taxable": "on", "is_active": "on"},
+        )
+        assert RetailProduct.objects.get(medspa=cast.medspa_a).sku == "SER-1"
+        response = client.post(
+            "/dashboard/services/products/new/", {"name": "Other", "sku": "SER-1", "price": "1"}
+        )
+        assert (
+            response.status_code == 400
+            and "Another of your products has this SKU" in response.content.decode()
+        )
 
 
 def test_a_group_name_taken_twice_is_a_400_not_a_500(client_as, cast):
-    client = client_as("admin_a")
-    assert (
-        client.post("/api/v1/service-groups/", {"name": "Skin"}, content_type="application/json").status_code
-        == 201
-    )
-    response = client.post("/api/v1/service-groups/", {"name": "Skin"}, content_type="application/json")
-    assert response.status_code == 400
-    assert ServiceGroup.objects.filter(medspa=cast.medspa_a).count() == 1
+    with medspa_scope(cast.medspa_a):
+        client = client_as("admin_a")
+        assert (
+            client.post(
+                "/api/v1/service-groups/", {"name": "Skin"}, content_type="application/json"
+            ).status_code
+            == 201
+        )
+        response = client.post("/api/v1/service-groups/", {"name": "Skin"}, content_type="application/json")
+        assert response.status_code == 400
+        assert ServiceGroup.objects.filter(medspa=cast.medspa_a).count() == 1
 
 
 def test_library_rows_and_other_medspas_rows_stay_apart_in_code_queries(cast):

@@ -23,7 +23,7 @@ from transition.models import Transition, TransitionStep
 from transition.models.records import ConfirmationParty
 from transition.models.transitions import OPENPHONE_ACKNOWLEDGEMENT, StepKind, StepStatus, TransitionStatus
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
 
 PAGE = "/dashboard/settings/transition/"
 LET_GO = "Let the coordinator go (OpenPhone, TigerConnect and Acuity end)"

@@ -30,6 +30,8 @@ from transition.services import by_hand as transition_by_hand
 from transition.services import confirmations as transition_confirmations
 from transition.services import coordinator as transition_coordinator
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 
 def effective(medspa, days: int = 10) -> date:
     return clock.today(medspa) + timedelta(days=days)

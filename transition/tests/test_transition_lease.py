@@ -22,6 +22,8 @@ from transition.services import by_hand as transition_by_hand
 from transition.services import runner as transition_runner
 from transition.tests.test_transition import acuity_row, at, effective, schedule, steps, sweep
 
+pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+
 
 class WorkerKilled(BaseException):
     """Stands for a SIGKILL mid-step: nothing of step_run after the runner's call happens."""

@@ -1,0 +1,143 @@
+"""Factories for the services catalog's models: texts and their versions, groups, services, products."""
+
+from decimal import Decimal
+
+import factory
+
+from services_catalog.models import (
+    CareMessage,
+    CareMessageVersion,
+    Consent,
+    ConsentSignature,
+    ConsentVersion,
+    LibraryService,
+    RetailProduct,
+    Service,
+    ServiceGroup,
+    StandingOrder,
+    StandingOrderSignoff,
+    StandingOrderVersion,
+)
+from tests.factories import MedspaFactory, MembershipFactory, PatientFactory, TenantFactory, UserFactory
+
+SIGNATURE_PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+class ConsentFactory(TenantFactory):
+    class Meta:
+        model = Consent
+
+    medspa = factory.SubFactory(MedspaFactory)
+    title = factory.Sequence(lambda n: f"Consent {n}")
+
+
+class ConsentVersionFactory(TenantFactory):
+    class Meta:
+        model = ConsentVersion
+
+    consent = factory.SubFactory(ConsentFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    text = "I understand the risks of the treatment, including bruising."
+
+
+class CareMessageFactory(TenantFactory):
+    class Meta:
+        model = CareMessage
+
+    medspa = factory.SubFactory(MedspaFactory)
+    title = factory.Sequence(lambda n: f"Aftercare {n}")
+
+
+class CareMessageVersionFactory(TenantFactory):
+    class Meta:
+        model = CareMessageVersion
+
+    care_message = factory.SubFactory(CareMessageFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    text = "Do not rub the treated area for a day."
+
+
+class StandingOrderFactory(TenantFactory):
+    class Meta:
+        model = StandingOrder
+
+    medspa = factory.SubFactory(MedspaFactory)
+    title = factory.Sequence(lambda n: f"Standing order {n}")
+
+
+class StandingOrderVersionFactory(TenantFactory):
+    class Meta:
+        model = StandingOrderVersion
+
+    standing_order = factory.SubFactory(StandingOrderFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    text = "Protocol: assess, consent, treat, document."
+
+
+class StandingOrderSignoffFactory(TenantFactory):
+    class Meta:
+        model = StandingOrderSignoff
+
+    medspa = factory.SubFactory(MedspaFactory)
+    version = factory.SubFactory(
+        StandingOrderVersionFactory, standing_order__medspa=factory.SelfAttribute("...medspa")
+    )
+    signed_by = factory.SubFactory(MembershipFactory, medspa=factory.SelfAttribute("..medspa"), is_admin=True)
+
+
+class ServiceGroupFactory(TenantFactory):
+    class Meta:
+        model = ServiceGroup
+
+    medspa = factory.SubFactory(MedspaFactory)
+    name = factory.Sequence(lambda n: f"Group {n}")
+
+
+class LibraryServiceFactory(TenantFactory):
+    """A service of Portrait's library (no medspa): its group is a library group."""
+
+    class Meta:
+        model = LibraryService
+
+    group = factory.SubFactory(ServiceGroupFactory, medspa=None)
+    name = factory.Sequence(lambda n: f"Library service {n}")
+    default_price = Decimal("325.00")
+    duration_minutes = 30
+
+
+class ServiceFactory(TenantFactory):
+    """A medspa's own (custom) service."""
+
+    class Meta:
+        model = Service
+
+    medspa = factory.SubFactory(MedspaFactory)
+    group = factory.SubFactory(ServiceGroupFactory, medspa=factory.SelfAttribute("..medspa"))
+    name = factory.Sequence(lambda n: f"Service {n}")
+    price = Decimal("300.00")
+    duration_minutes = 30
+    is_active = True
+
+
+class RetailProductFactory(TenantFactory):
+    class Meta:
+        model = RetailProduct
+
+    medspa = factory.SubFactory(MedspaFactory)
+    name = factory.Sequence(lambda n: f"Serum {n}")
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    price = Decimal("48.00")
+
+
+class ConsentSignatureFactory(TenantFactory):
+    class Meta:
+        model = ConsentSignature
+
+    medspa = factory.SubFactory(MedspaFactory)
+    patient = factory.SubFactory(PatientFactory, medspa=factory.SelfAttribute("..medspa"))
+    version = factory.SubFactory(ConsentVersionFactory, consent__medspa=factory.SelfAttribute("...medspa"))
+    signature = factory.django.FileField(filename="signature.png", data=SIGNATURE_PNG)
+    witnessed_by = factory.SubFactory(UserFactory)
