@@ -18,7 +18,7 @@ from medspa.errors import DomainError
 from medspa.models import Medspa
 from medspa.models.tenancy import BusinessModel
 from medspa.money import ZERO, cents
-from medspa.selectors import medspa_shipping_address_lines
+from medspa.selectors.accounts import medspa_shipping_address_lines
 from providers import earnings
 
 logger = logging.getLogger(__name__)

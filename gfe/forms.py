@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Case, F, Q, QuerySet, When
 
 from gfe.models import GfeSettings, Routing
-from medspa.forms import DrawnSignatureForm
+from medspa.forms.accounts import DrawnSignatureForm
 from medspa.models import Medspa
 from medspa.money import money_format
 from services_catalog import selectors as catalog

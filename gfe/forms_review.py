@@ -8,7 +8,7 @@ from django import forms
 
 from gfe.models import ClearanceStatus
 from gfe.services import Decision
-from medspa.forms import DrawnSignatureForm
+from medspa.forms.accounts import DrawnSignatureForm
 
 DECISION_CHOICES = [
     (ClearanceStatus.CLEARED, "Cleared"),

@@ -30,10 +30,10 @@ from gfe.models import (
 from medspa import clock, images
 from medspa.celery import task_queue
 from medspa.errors import DomainError
-from medspa.masquerade import SignatureNotPersonal, signature_personal_require
 from medspa.models import Medspa, Membership, Patient, User
 from medspa.models.patients import PatientStatus
 from medspa.registry import Registry
+from medspa.selectors.masquerade import SignatureNotPersonal, signature_personal_require
 from services_catalog.models import Service
 
 DECISIONS = (ClearanceStatus.CLEARED, ClearanceStatus.NOT_INDICATED, ClearanceStatus.DEFERRED)

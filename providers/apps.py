@@ -8,8 +8,8 @@ class ProvidersConfig(AppConfig):
     verbose_name = "Provider dashboard"
 
     def ready(self) -> None:
-        from medspa.panels import PATIENT, Panel
-        from medspa.selectors import PROVIDER_PATIENT_LINKS
+        from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
+        from medspa.views.panels import PATIENT, Panel
         from providers import hooks, panels
 
         PATIENT.register(Panel("providers/panels/_visits.html", panels.visits_panel_context, order=30))

@@ -18,10 +18,14 @@ from gfe.models import Clearance, ClearanceStatus
 from gfe.services import ClearanceMissing
 from medspa import clock, images
 from medspa.errors import DomainError
-from medspa.masquerade import SignatureNotPersonal, acting_impersonator_id, signature_personal_require
 from medspa.models import Membership, Patient, User
 from medspa.money import MAX_MONEY, money_format
-from medspa.selectors import patient_records
+from medspa.selectors.masquerade import (
+    SignatureNotPersonal,
+    acting_impersonator_id,
+    signature_personal_require,
+)
+from medspa.selectors.patients import patient_records
 from providers.models import ChartAddendum, Visit, VisitConsent, VisitPhoto, VisitProduct, VisitService
 from providers.models.visits import VisitStatus
 from scheduling.models import Appointment, AppointmentStatus, Location

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
-from medspa.services import patients_access_record
+from medspa.services.patients import patients_access_record
 from providers import care_messages
 from providers.models import CareMessageLog
 from providers.todo import todo_of

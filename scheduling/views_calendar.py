@@ -31,7 +31,7 @@ from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
 from medspa.http import ascii_int
 from medspa.models import Membership
-from medspa.services import patient_access_record, patients_access_record
+from medspa.services.patients import patient_access_record, patients_access_record
 from medspa.tenancy import medspa_scope
 from scheduling import booking, settings_services
 from scheduling.forms_calendar import AppointmentBookForm, AppointmentCancelForm, AppointmentRescheduleForm

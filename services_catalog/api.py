@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from medspa.api_permissions import TenantAPIMixin
+from medspa.api.permissions import TenantAPIMixin
 from services_catalog import selectors, services
 from services_catalog.models import (
     CareMessage,

@@ -4,8 +4,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from medspa.errors import DomainError
-from medspa.masquerade import SignatureNotPersonal, signature_personal_require
 from medspa.models import Medspa, Membership, Patient, User
+from medspa.selectors.masquerade import SignatureNotPersonal, signature_personal_require
 from services_catalog.models import (
     CareMessage,
     CareMessageVersion,

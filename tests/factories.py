@@ -10,8 +10,8 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.utils import timezone
 
-from medspa.invitations import INVITATION_EMAILS
 from medspa.models import Invitation, Medspa, Membership, Patient, ProviderLicence, ProviderProfile, User
+from medspa.services.invitations import INVITATION_EMAILS
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 TEST_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
@@ -101,7 +101,7 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     medspa = factory.SubFactory(MedspaFactory)
     email = factory.Sequence(lambda n: f"invitee{n}@example.com")
     invited_by = factory.SubFactory(UserFactory)
-    # As medspa.services.invitation_create leaves it: its email owed.
+    # As medspa.services.accounts.invitation_create leaves it: its email owed.
     email_next_attempt_at = factory.LazyFunction(lambda: INVITATION_EMAILS.queued()["email_next_attempt_at"])
 
 

@@ -42,7 +42,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from medspa.services import api_token_create
+from medspa.services.accounts import api_token_create
 from tests import factories
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))

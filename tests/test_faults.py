@@ -1030,7 +1030,7 @@ def test_an_email_is_marked_sent_only_when_it_went(transactional_db, cast, monke
         finally:
             connection.close()
 
-    monkeypatch.setattr("medspa.invitations.send_mail", sending)
+    monkeypatch.setattr("medspa.services.invitations.send_mail", sending)
     with ThreadPoolExecutor(2) as pool:
         pool.submit(deliver).result()
         second_delivery[0].result()

@@ -21,7 +21,7 @@ from django.utils import timezone
 from gfe import services as gfe
 from medspa import clock
 from medspa.models import PatientImport
-from medspa.services import api_token_create
+from medspa.services.accounts import api_token_create
 from scheduling import booking, settings_services
 from scheduling.models import AvailabilityOverride, AvailabilityRule, Closure, Location
 from services_catalog import services as catalog

@@ -4,11 +4,11 @@ from their AppConfig.ready."""
 from billing.services import plan_follow
 from gfe.services import BOOKED_SERVICES
 from inventory_orders.services import carts_follow_plan
-from medspa.onboarding import STEPS
-from medspa.panels import ACCOUNT_SETTINGS, PATIENT
 from medspa.plan_changes import PLAN_FOLLOWERS
 from medspa.registry import Registry
-from medspa.selectors import PROVIDER_PATIENT_LINKS
+from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
+from medspa.services.onboarding import STEPS
+from medspa.views.panels import ACCOUNT_SETTINGS, PATIENT
 from providers.hooks import visit_link
 from scheduling.hooks import appointment_link, booked_services
 

@@ -28,13 +28,13 @@ from django.utils import timezone
 
 from billing import services as billing
 from medspa import clock
-from medspa import services as medspa_services
 from medspa.celery import task_queue
 from medspa.errors import DomainError
 from medspa.models import Invitation, Medspa, Membership, Patient, User
 from medspa.models.patients import PatientStatus
 from medspa.models.tenancy import BusinessModel
 from medspa.patient_match import email_key, name_key, phone_key
+from medspa.services import accounts as medspa_services
 from scheduling import booking as scheduling_booking
 from scheduling.models import AppointmentType
 from transition.integrations import IntegrationError, NotConfigured

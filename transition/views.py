@@ -21,8 +21,8 @@ from medspa import clock, dashboards
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
 from medspa.http import client_ip, secret_link
-from medspa.masquerade import impersonator_id
 from medspa.models.tenancy import BusinessModel
+from medspa.selectors.masquerade import impersonator_id
 from medspa.tenancy import medspa_scope
 from transition import services
 from transition.forms import (

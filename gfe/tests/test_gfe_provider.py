@@ -16,10 +16,11 @@ from PIL import Image, ImageDraw
 import gfe
 from gfe import services
 from gfe.models import Clearance, ClearanceStatus, GfeExam, GfeRequest, GfeSettings, RequestStatus, Routing
-from medspa import images, onboarding
+from medspa import images
 from medspa.models import PatientAccessLog
 from medspa.models.patients import PatientStatus
 from medspa.money import money_format
+from medspa.services import onboarding
 from services_catalog import services as catalog
 from tests import factories
 

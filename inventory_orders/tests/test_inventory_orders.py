@@ -16,8 +16,8 @@ from django_scopes import scopes_disabled
 from inventory_orders import services
 from inventory_orders.models import Order, OrderEvent, OrderStatus, PricingIssue
 from inventory_orders.services import LineChange, OrderingRefused, PricesChanged
-from medspa import services as medspa_services
 from medspa.models.tenancy import BusinessModel
+from medspa.services import accounts as medspa_services
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -26,7 +26,7 @@ from inventory_orders.models import (
     Supplier,
 )
 from inventory_orders.services import LineChange
-from medspa import services as medspa_services
+from medspa.services import accounts as medspa_services
 
 pytestmark = pytest.mark.django_db
 

@@ -21,10 +21,11 @@ from gfe import emails as gfe_emails
 from gfe import services as gfe
 from gfe import tasks as gfe_tasks
 from gfe.models import GfeRequest, Routing
-from medspa import invitations, once
-from medspa import services as medspa_services
+from medspa import once
 from medspa import tasks as medspa_tasks
 from medspa.models import Invitation
+from medspa.services import accounts as medspa_services
+from medspa.services import invitations
 from services_catalog import services as catalog
 from tests import factories
 from transition import confirmation_emails

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from gfe import services as gfe_services
 from gfe.models import GfeExam
-from medspa.masquerade import SignatureNotPersonal, can_masquerade, masquerade_acting
+from medspa.selectors.masquerade import SignatureNotPersonal, can_masquerade, masquerade_acting
 from medspa.tests.test_masquerade import start
 from providers import charting, todo
 from providers.charting import ChartingRefused
