@@ -35,10 +35,12 @@ def retry_delay(attempts: int) -> timedelta:
 @dataclass(frozen=True)
 class Outbox:
     """Where a model's rows keep one message each: the row owes the message while `next_attempt_at` is set
-    (and `owed` matches); `sent` marks it sent, `given_up` marks it failed for good after MAX_ATTEMPTS."""
+    (and `owed` matches); `sent` marks it sent, `retrying` marks a failed send that will be tried again,
+    `given_up` marks it failed for good after MAX_ATTEMPTS."""
 
     sent: Callable[[datetime], dict]
     given_up: dict = field(default_factory=dict)
+    retrying: dict = field(default_factory=dict)
     owed: dict = field(default_factory=dict)
     attempts: str = "attempts"
     next_attempt_at: str = "next_attempt_at"
@@ -108,7 +110,7 @@ def deliver_once(
             row.update(
                 **{outbox.attempts: attempts, outbox.error: detail},
                 **{outbox.next_attempt_at: None if given_up else now + retry_delay(attempts)},
-                **(outbox.given_up if given_up else {}),
+                **(outbox.given_up if given_up else outbox.retrying),
             )
             return FAILED if given_up else RETRY
         row.update(**outbox.sent(now), **{outbox.attempts: attempts, outbox.next_attempt_at: None})

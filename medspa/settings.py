@@ -167,6 +167,7 @@ CELERY_BEAT_SCHEDULE = {
     # Messages owed past their lease (a worker killed mid-send) or due for a retry: one task each.
     "notifications-sweep": {"task": "scheduling.tasks.notifications_sweep", "schedule": 60.0},
     "sale-receipts-sweep": {"task": "providers.tasks.sale_receipts_sweep", "schedule": 60.0},
+    "care-messages-sweep": {"task": "providers.tasks.care_messages_sweep", "schedule": 60.0},
     "order-emails-sweep": {"task": "inventory_orders.tasks.order_emails_sweep", "schedule": 60.0},
     "invitation-emails-sweep": {"task": "medspa.tasks.invitation_emails_sweep", "schedule": 60.0},
     "gfe-emails-sweep": {"task": "gfe.tasks.gfe_emails_sweep", "schedule": 60.0},

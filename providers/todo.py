@@ -19,9 +19,10 @@ from gfe import services as gfe_services
 from gfe.models import OPEN_REQUEST_STATUSES, Clearance, ClearanceStatus, GfeRequest, Routing
 from medspa import clock
 from medspa.models import Medspa, Membership, Patient, PatientProvider
-from providers import care_messages, charting
+from providers import charting
 from providers.models import CareMessageLog, Visit, VisitStatus
 from providers.selectors import provider_patients
+from providers.services import care_messages
 from scheduling.models import Appointment, AppointmentStatus
 from services_catalog.models import Service
 

@@ -1,14 +1,15 @@
 """The provider's To-Do: what they still owe, and sending a failed care message again."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.services.patients import patients_access_record
-from providers import care_messages
 from providers.models import CareMessageLog
+from providers.services import care_messages
 from providers.todo import todo_of
 
 
@@ -21,6 +22,7 @@ def todo(request):
     return render(request, "providers/todo.html", context)
 
 
+@transaction.non_atomic_requests  # the message is marked sent in a transaction of its own (medspa.once)
 @require_POST
 @dashboard_area(dashboards.PROVIDER)
 def care_message_resend(request, pk: int):

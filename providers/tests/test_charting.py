@@ -13,7 +13,7 @@ from django.utils import timezone
 from gfe.models import Clearance, ClearanceStatus
 from medspa.messaging import sms
 from medspa.models.tenancy import BusinessModel
-from providers import care_messages, charting, checkout
+from providers import charting, checkout
 from providers.charting import ChartingRefused
 from providers.checkout import CheckoutRefused, Tender
 from providers.models import (
@@ -27,6 +27,7 @@ from providers.models import (
     VisitService,
     VisitStatus,
 )
+from providers.services import care_messages
 from scheduling.models import AppointmentStatus
 from services_catalog import services as catalog
 from services_catalog.models import ConsentSignature, StandingOrder

@@ -13,10 +13,11 @@ from gfe.models import Clearance, ClearanceStatus
 from medspa import clock
 from medspa.messaging import sms
 from medspa.money import cents
-from providers import care_messages, charting, checkout
+from providers import charting, checkout
 from providers.charting import ChartingRefused
 from providers.checkout import CheckoutRefused, Tender
 from providers.models import CareMessageLog, Refund, Sale, VisitStatus
+from providers.services import care_messages
 from scheduling.models import AppointmentStatus
 from services_catalog import services as catalog
 from tests import factories

@@ -12,8 +12,9 @@ from gfe import services as gfe_services
 from gfe.models import Clearance, GfeRequest, Routing
 from medspa.messaging import sms
 from medspa.models import PatientProvider
-from providers import care_messages, charting, todo
+from providers import charting, todo
 from providers.models import CareMessageLog, Visit
+from providers.services import care_messages
 from scheduling import booking
 from scheduling.models import Appointment, AppointmentStatus
 from tests import factories
