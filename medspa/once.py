@@ -77,7 +77,12 @@ class Outbox:
 
 
 def deliver_once(
-    row: QuerySet, outbox: Outbox, send: Callable[[], None], *, now: datetime | None = None
+    row: QuerySet,
+    outbox: Outbox,
+    send: Callable[[], None],
+    *,
+    now: datetime | None = None,
+    durable: bool = True,
 ) -> str:
     """Sends the message the one row in `row` owes, and marks it sent in the same transaction; returns
     SENT, RETRY, FAILED, or "" when nothing is owed or another worker holds the row.
@@ -87,9 +92,10 @@ def deliver_once(
     finds nothing owed. A worker that dies mid-send leaves the row owed and unlocked, and `owed_sweep`
     queues it again when its lease runs out. A send that raises is recorded (attempts, error) and tried
     again after `retry_delay`, until MAX_ATTEMPTS.
-    `durable` refuses to run inside another transaction, whose rollback would unmark a sent email."""
+    `durable` refuses to run inside another transaction, whose rollback would unmark a sent email; a caller
+    that is outside any transaction by construction (a view marked non-atomic) may pass durable=False."""
     now = now or timezone.now()
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=durable):
         attempts = (
             outbox.owing(row)
             .select_for_update(skip_locked=True)

@@ -125,7 +125,7 @@ def resendable() -> Q:
 def care_message_resend(*, log: CareMessageLog) -> bool:
     """Sends a failed (or stuck) care message again, by hand from the To-Do: claimed first, so two clicks
     send once, and skipped if the patient has opted out of that channel since. Run it outside any
-    transaction (the view is not atomic): the message is marked sent as medspa.once does."""
+    transaction (the view is not atomic, so the mark is not durable-checked: a test may wrap the request)."""
     with transaction.atomic():
         row = CareMessageLog.objects.select_for_update().filter(resendable(), pk=log.pk).first()
         if row is None:
@@ -138,10 +138,10 @@ def care_message_resend(*, log: CareMessageLog) -> bool:
         row.save(update_fields=["status", "detail", "next_attempt_at", "updated_at"])
     if reason:
         return False
-    return _deliver(visit, row) == once.SENT
+    return _deliver(visit, row, durable=False) == once.SENT
 
 
-def _deliver(visit: Visit, row: CareMessageLog, *, now: datetime | None = None) -> str:
+def _deliver(visit: Visit, row: CareMessageLog, *, now: datetime | None = None, durable: bool = True) -> str:
     patient, medspa = visit.patient, visit.medspa
     sender = medspa.display_name
     title = row.care_message.title
@@ -162,4 +162,6 @@ def _deliver(visit: Visit, row: CareMessageLog, *, now: datetime | None = None) 
         def send() -> None:
             sms.get_sms_backend().send(phone, body)
 
-    return once.deliver_once(CareMessageLog.objects.filter(pk=row.pk), CARE_MESSAGES, send, now=now)
+    return once.deliver_once(
+        CareMessageLog.objects.filter(pk=row.pk), CARE_MESSAGES, send, now=now, durable=durable
+    )
