@@ -8,7 +8,7 @@ class GfeConfig(AppConfig):
     def ready(self) -> None:
         from gfe.selectors.clearances import profile_panel_context
         from gfe.services import onboarding
-        from medspa.panels import PATIENT, Panel
+        from medspa.views.panels import PATIENT, Panel
 
         onboarding.register()
         PATIENT.register(Panel("gfe/_patient_clearances.html", profile_panel_context, order=10))

@@ -10,9 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from medspa import admin_tokens, once, services  # noqa: F401 (admin_tokens registers the API tokens' admin)
+from medspa import once
 from medspa.http import ascii_int
-from medspa.invitations import INVITATION_EMAILS
 from medspa.models import (
     Invitation,
     MasqueradeEvent,
@@ -28,6 +27,11 @@ from medspa.models import (
     User,
     UserSession,
 )
+from medspa.models.tenancy import SHIPPING_ADDRESS_FIELDS
+from medspa.services.accounts import user_deactivate
+from medspa.services.invitations import INVITATION_EMAILS
+from medspa.services.patients import patients_access_record
+from medspa.views import admin_tokens  # noqa: F401 (registers the API tokens' admin)
 
 
 class InputFilter(admin.SimpleListFilter):
@@ -158,7 +162,7 @@ class PatientReadLogAdmin:
         ids = {self._patient_id(obj) for obj in objects} - {None}
         if ids:
             patients = Patient.objects.filter(pk__in=ids).only("pk", "medspa_id")
-            services.patients_access_record(patients=patients, request=request, viewed=viewed)
+            patients_access_record(patients=patients, request=request, viewed=viewed)
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
@@ -276,18 +280,7 @@ class MedspaAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "time_zone", "dba"]}),
         ("Business model", {"fields": ["business_model", "flex_revenue_split_percent", "keeps_coordinator"]}),
         ("Add-ons", {"fields": ["addon_charting", "addon_marketing"]}),
-        (
-            "Commercial shipping address",
-            {
-                "fields": [
-                    "shipping_line1",
-                    "shipping_line2",
-                    "shipping_city",
-                    "shipping_state",
-                    "shipping_postal_code",
-                ]
-            },
-        ),
+        ("Commercial shipping address", {"fields": SHIPPING_ADDRESS_FIELDS}),
     ]
 
 
@@ -312,7 +305,7 @@ class UserAdmin(BaseUserAdmin):
     @admin.action(description="Deactivate the selected users (ends their sessions now)")
     def deactivate(self, request, queryset):
         for user in queryset:
-            services.user_deactivate(user=user)
+            user_deactivate(user=user)
         self.message_user(request, f"{queryset.count()} user(s) deactivated; their sessions have ended.")
 
 

@@ -15,6 +15,6 @@ class MedspaConfig(AppConfig):
         from medspa.database import database_post_migrate
 
         post_migrate.connect(database_post_migrate, sender=self, dispatch_uid="medspa.database_post_migrate")
-        from medspa import onboarding_steps
+        from medspa.services import onboarding_steps
 
         onboarding_steps.register()

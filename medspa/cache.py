@@ -6,7 +6,7 @@ What "safe" means, per use of the cache:
 - Rate limits (scheduling.services.ratelimit, allauth's ACCOUNT_RATE_LIMITS, the API throttles) fail open:
   `add` answers True (a fresh window, the first request), `get` the caller's default (no history). They only
   bound volume; refusing every patient and clinician because Redis restarted would stop the medspa, as the API
-  throttles already decided (medspa.api_throttling).
+  throttles already decided (medspa.api.throttling).
 - The TOTP replay guard (allauth.mfa's "used code" marker) fails closed: `add` answers False, so a code
   cannot be used twice while nobody can check; the sign-in answers "incorrect code", never a 500, and a
   recovery code (kept in the database) still signs in.

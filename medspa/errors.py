@@ -1,6 +1,6 @@
 """The domain error: what a service raises when a rule of the product says no (`SlotUnavailable`,
 `ClearanceMissing`, `OrderingRefused`, …). Its message is for the person who asked; views and the API
-translate it in one place each (`refusals` below for pages, `medspa.api_errors` for the API), the
+translate it in one place each (`refusals` below for pages, `medspa.api.errors` for the API), the
 way pretix's views call a service and turn its error into a message or a status."""
 
 from django.contrib import messages

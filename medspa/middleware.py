@@ -15,7 +15,7 @@ from django_scopes import scopes_disabled
 from pghistory.middleware import HistoryMiddleware
 
 from medspa.http import client_ip, request_id_for
-from medspa.masquerade import impersonator_id, masquerade_acting
+from medspa.selectors.masquerade import impersonator_id, masquerade_acting
 from medspa.tenancy import medspa_scope, tenant_resolve
 from medspa.timezones import medspa_of
 

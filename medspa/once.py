@@ -35,10 +35,12 @@ def retry_delay(attempts: int) -> timedelta:
 @dataclass(frozen=True)
 class Outbox:
     """Where a model's rows keep one message each: the row owes the message while `next_attempt_at` is set
-    (and `owed` matches); `sent` marks it sent, `given_up` marks it failed for good after MAX_ATTEMPTS."""
+    (and `owed` matches); `sent` marks it sent, `retrying` marks a failed send that will be tried again,
+    `given_up` marks it failed for good after MAX_ATTEMPTS."""
 
     sent: Callable[[datetime], dict]
     given_up: dict = field(default_factory=dict)
+    retrying: dict = field(default_factory=dict)
     owed: dict = field(default_factory=dict)
     attempts: str = "attempts"
     next_attempt_at: str = "next_attempt_at"
@@ -75,7 +77,12 @@ class Outbox:
 
 
 def deliver_once(
-    row: QuerySet, outbox: Outbox, send: Callable[[], None], *, now: datetime | None = None
+    row: QuerySet,
+    outbox: Outbox,
+    send: Callable[[], None],
+    *,
+    now: datetime | None = None,
+    durable: bool = True,
 ) -> str:
     """Sends the message the one row in `row` owes, and marks it sent in the same transaction; returns
     SENT, RETRY, FAILED, or "" when nothing is owed or another worker holds the row.
@@ -85,9 +92,10 @@ def deliver_once(
     finds nothing owed. A worker that dies mid-send leaves the row owed and unlocked, and `owed_sweep`
     queues it again when its lease runs out. A send that raises is recorded (attempts, error) and tried
     again after `retry_delay`, until MAX_ATTEMPTS.
-    `durable` refuses to run inside another transaction, whose rollback would unmark a sent email."""
+    `durable` refuses to run inside another transaction, whose rollback would unmark a sent email; a caller
+    that is outside any transaction by construction (a view marked non-atomic) may pass durable=False."""
     now = now or timezone.now()
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=durable):
         attempts = (
             outbox.owing(row)
             .select_for_update(skip_locked=True)
@@ -108,7 +116,7 @@ def deliver_once(
             row.update(
                 **{outbox.attempts: attempts, outbox.error: detail},
                 **{outbox.next_attempt_at: None if given_up else now + retry_delay(attempts)},
-                **(outbox.given_up if given_up else {}),
+                **(outbox.given_up if given_up else outbox.retrying),
             )
             return FAILED if given_up else RETRY
         row.update(**outbox.sent(now), **{outbox.attempts: attempts, outbox.next_attempt_at: None})

@@ -17,7 +17,6 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from medspa import services as medspa_services
 from medspa.models import Medspa, Patient
 from medspa.models.patients import PatientStatus
 
@@ -124,16 +123,19 @@ def patient_match_or_create(
         email=email,
         phone=phone,
     )
-    return medspa_services.patient_create(
+    # Created here rather than through medspa.services.patients, which reads these keys: the same steps as
+    # its patient_create (every field validated, then saved).
+    patient = Patient(
         medspa=medspa,
-        data={
-            "first_name": first_name,
-            "last_name": last_name,
-            "email": email,
-            "phone": phone,
-            "date_of_birth": date_of_birth,
-            "consent_email": consent_email,
-            "consent_sms": consent_sms,
-        },
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        phone=phone,
+        date_of_birth=date_of_birth,
+        consent_email=consent_email,
+        consent_sms=consent_sms,
         possible_duplicate_of=resembles,
     )
+    patient.full_clean()
+    patient.save()
+    return patient

@@ -2,9 +2,9 @@
 the lower app owns and reads, and that the higher apps fill from their AppConfig.ready. The lower app never
 imports the higher ones; it reads what they registered, in order.
 
-The registries: onboarding steps (medspa.onboarding.STEPS), the sections of a patient's profile and of
-Account settings (medspa.panels.PATIENT, ACCOUNT_SETTINGS), what makes a patient a provider's own
-(medspa.selectors.PROVIDER_PATIENT_LINKS), what follows a change of a medspa's plan
+The registries: onboarding steps (medspa.services.onboarding.STEPS), the sections of a patient's profile
+and of Account settings (medspa.views.panels.PATIENT, ACCOUNT_SETTINGS), what makes a patient a provider's
+own (medspa.selectors.patients.PROVIDER_PATIENT_LINKS), what follows a change of a medspa's plan
 (medspa.plan_changes.PLAN_FOLLOWERS), and a patient's booked services for GFE
 (gfe.services.clearances.BOOKED_SERVICES)."""
 

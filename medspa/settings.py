@@ -167,6 +167,7 @@ CELERY_BEAT_SCHEDULE = {
     # Messages owed past their lease (a worker killed mid-send) or due for a retry: one task each.
     "notifications-sweep": {"task": "scheduling.tasks.notifications_sweep", "schedule": 60.0},
     "sale-receipts-sweep": {"task": "providers.tasks.sale_receipts_sweep", "schedule": 60.0},
+    "care-messages-sweep": {"task": "providers.tasks.care_messages_sweep", "schedule": 60.0},
     "order-emails-sweep": {"task": "inventory_orders.tasks.order_emails_sweep", "schedule": 60.0},
     "invitation-emails-sweep": {"task": "medspa.tasks.invitation_emails_sweep", "schedule": 60.0},
     "gfe-emails-sweep": {"task": "gfe.tasks.gfe_emails_sweep", "schedule": 60.0},
@@ -228,7 +229,7 @@ MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Portrait medspa")
 MFA_RATE_LIMITS = {"mfa_authenticate": "10/m/ip,5/m/key"}
 
 # Masquerade (django-hijack): our rule, our banner (templates/medspa/_masquerade_banner.html), our views.
-HIJACK_PERMISSION_CHECK = "medspa.masquerade.can_masquerade"
+HIJACK_PERMISSION_CHECK = "medspa.selectors.masquerade.can_masquerade"
 HIJACK_INSERT_BEFORE = None
 
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 15 * 60, minimum=60)
@@ -335,16 +336,16 @@ INTEGRATION_RETRY_AFTER_CAP_SECONDS = env_int("INTEGRATION_RETRY_AFTER_CAP_SECON
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "medspa.api_auth.ApiTokenAuthentication",  # a refused token answers 401 (TenantAPIMixin)
+        "medspa.api.auth.ApiTokenAuthentication",  # a refused token answers 401 (TenantAPIMixin)
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["medspa.api_permissions.IsMedspaMember"],
+    "DEFAULT_PERMISSION_CLASSES": ["medspa.api.permissions.IsMedspaMember"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "medspa.api_schema.ApiAutoSchema",  # drf-spectacular, with the errors
-    "EXCEPTION_HANDLER": "medspa.api_errors.exception_handler",  # a service's DomainError: its status, body
+    "DEFAULT_SCHEMA_CLASS": "medspa.api.schema.ApiAutoSchema",  # drf-spectacular, with the errors
+    "EXCEPTION_HANDLER": "medspa.api.errors.exception_handler",  # a service's DomainError: its status, body
     # Per client address (medspa.http.client_ip) when signed out, per user when signed in; a cache that is
-    # down lets requests through (medspa.api_throttling).
-    "DEFAULT_THROTTLE_CLASSES": ["medspa.api_throttling.AnonThrottle", "medspa.api_throttling.UserThrottle"],
+    # down lets requests through (medspa.api.throttling).
+    "DEFAULT_THROTTLE_CLASSES": ["medspa.api.throttling.AnonThrottle", "medspa.api.throttling.UserThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # for any DRF code that asks itself; our throttles ask client_ip
 }

@@ -8,7 +8,7 @@ from django.dispatch import receiver
 
 from medspa.middleware import SESSION_STARTED_KEY
 from medspa.models import User, UserSession
-from medspa.services import user_sessions_end
+from medspa.services.accounts import user_sessions_end
 
 
 @receiver(user_logged_in)

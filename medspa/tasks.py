@@ -4,8 +4,8 @@ from celery import shared_task
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from medspa import invitations, patient_import
 from medspa.models import UserSession
+from medspa.services import invitations, patient_import
 from medspa.tenancy import medspa_scope
 
 

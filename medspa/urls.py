@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from medspa import api
+from medspa.api import views as api_views
 from medspa.views import (
     account,
     api_tokens,
@@ -19,10 +19,10 @@ from medspa.views import (
 
 router = DefaultRouter(use_regex_path=False)
 router.include_format_suffixes = False
-router.register("patients", api.PatientViewSet, basename="patient")
+router.register("patients", api_views.PatientViewSet, basename="patient")
 
 api_v1 = [
-    path("me/", api.MeView.as_view(), name="me"),
+    path("me/", api_views.MeView.as_view(), name="me"),
     *router.urls,
     path("", include("services_catalog.urls.api")),
     path("", include("scheduling.urls.api")),

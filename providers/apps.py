@@ -8,8 +8,8 @@ class ProvidersConfig(AppConfig):
     verbose_name = "Provider dashboard"
 
     def ready(self) -> None:
-        from medspa.panels import PATIENT, Panel
-        from medspa.selectors import PROVIDER_PATIENT_LINKS
+        from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
+        from medspa.views.panels import PATIENT, Panel
         from providers.selectors import panels, patients
         from providers.views import calendar
         from scheduling.selectors.calendar import APPOINTMENT_ACTIONS, AppointmentActions

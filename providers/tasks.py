@@ -3,8 +3,7 @@
 from celery import shared_task
 
 from medspa.tenancy import medspa_scope
-from providers import care_messages
-from providers.services import checkout
+from providers.services import care_messages, checkout
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -12,6 +11,23 @@ def visit_care_messages_send(visit_id: int, medspa_id: int) -> int:
     """Sends a completed visit's care messages, once per message and channel."""
     with medspa_scope(medspa_id):
         return care_messages.visit_care_messages_send(visit_id=visit_id)
+
+
+@shared_task
+def care_message_send(log_id: int, medspa_id: int) -> None:
+    """Sends one care message the sweep found owed, once."""
+    with medspa_scope(medspa_id):
+        care_messages.care_message_send(log_id=log_id)
+
+
+@shared_task
+def care_messages_sweep() -> int:
+    """Every minute (Celery beat): queues one task per care message left owed past its lease or due for a
+    retry."""
+    due = care_messages.care_messages_sweep()
+    for log_id, medspa_id in due:
+        care_message_send.delay(log_id, medspa_id)
+    return len(due)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

@@ -7,8 +7,8 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         from gfe.services.clearances import BOOKED_SERVICES
-        from medspa.panels import PATIENT, Panel
-        from medspa.selectors import PROVIDER_PATIENT_LINKS
+        from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
+        from medspa.views.panels import PATIENT, Panel
         from scheduling.selectors import patient_appointments
         from scheduling.views import onboarding_steps
 

@@ -14,8 +14,8 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from medspa.invitations import INVITATION_EMAILS
 from medspa.models import Invitation, Medspa, Membership, Patient, ProviderLicence, ProviderProfile, User
+from medspa.services.invitations import INVITATION_EMAILS
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 TEST_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
@@ -129,7 +129,7 @@ class InvitationFactory(TenantFactory):
     medspa = factory.SubFactory(MedspaFactory)
     email = factory.Sequence(lambda n: f"invitee{n}@example.com")
     invited_by = factory.SubFactory(UserFactory)
-    # As medspa.services.invitation_create leaves it: its email owed.
+    # As medspa.services.accounts.invitation_create leaves it: its email owed.
     email_next_attempt_at = factory.LazyFunction(lambda: INVITATION_EMAILS.queued()["email_next_attempt_at"])
 
 

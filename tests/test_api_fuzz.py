@@ -42,7 +42,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from medspa.services import api_token_create
+from medspa.services.accounts import api_token_create
 from tests import factories
 
 pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")

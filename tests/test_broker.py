@@ -14,8 +14,8 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from medspa import services
 from medspa.celery import app, task_queue
+from medspa.services import accounts as services
 
 pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 

@@ -15,9 +15,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.settings import api_settings
 
 from gfe.services.errors import ClearanceMissing, GfeRuleBroken
-from medspa.api_errors import exception_handler
+from medspa.api.errors import exception_handler
 from medspa.errors import DomainError, refusals
-from medspa.patient_import import ImportFileInvalid
+from medspa.services.patient_import import ImportFileInvalid
 from scheduling.services.booking import BookingInvalid, SlotUnavailable
 from services_catalog.services.errors import ServiceRuleBroken
 

@@ -710,6 +710,35 @@ def _care_messages(request):
     )
 
 
+def _care_message_owed(request):
+    """A paid visit's care messages decided (and owed) but never sent: the worker died after the decision."""
+    from providers.services import care_messages
+
+    cast, world, provider = (request.getfixturevalue(name) for name in ("cast", "world", "provider"))
+    visit = factories.paid_visit(world, provider, cast.provider_a1).visit
+    monkeypatch = request.getfixturevalue("monkeypatch")
+    with monkeypatch.context() as killed:
+        killed.setattr(care_messages, "_deliver", lambda *args, **kwargs: "")
+        care_messages.visit_care_messages_send(visit_id=visit.pk)
+    rows = CareMessageLog.objects.filter(visit=visit)
+    effect = lambda: (_outbox(), _rows(CareMessageLog.objects, "care_message_id", "channel", "status"))  # noqa: E731
+    return rows, effect
+
+
+@drill("providers.tasks.care_message_send")
+def _care_message_send(request):
+    rows, effect = _care_message_owed(request)
+    row = rows.get(channel="sms")
+    return Drill((row.pk, row.medspa_id), effect)
+
+
+@drill("providers.tasks.care_messages_sweep")
+def _care_messages_sweep(request):
+    rows, effect = _care_message_owed(request)
+    rows.update(next_attempt_at=timezone.now() - timedelta(minutes=1))
+    return Drill((), effect)
+
+
 @drill("providers.tasks.sale_receipts_sweep")
 def _sale_receipts_sweep(request):
     setup = _sale_receipt(request)
@@ -1041,7 +1070,7 @@ def test_an_email_is_marked_sent_only_when_it_went(transactional_db, cast, monke
         finally:
             connection.close()
 
-    monkeypatch.setattr("medspa.invitations.send_mail", sending)
+    monkeypatch.setattr("medspa.services.invitations.send_mail", sending)
     with ThreadPoolExecutor(2) as pool:
         pool.submit(deliver).result()
         second_delivery[0].result()

@@ -22,7 +22,7 @@ from gfe.services import decisions as gfe_decisions
 from gfe.services import requests as gfe_requests
 from medspa import clock
 from medspa.models import PatientImport
-from medspa.services import api_token_create
+from medspa.services.accounts import api_token_create
 from scheduling.models import AvailabilityOverride, AvailabilityRule, Closure, Location
 from scheduling.services import booking
 from scheduling.services import settings as settings_services

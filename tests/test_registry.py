@@ -6,11 +6,11 @@ import pytest
 from billing.services.plans import plan_follow
 from gfe.services.clearances import BOOKED_SERVICES
 from inventory_orders.services.cart import carts_follow_plan
-from medspa.onboarding import STEPS
-from medspa.panels import ACCOUNT_SETTINGS, PATIENT
 from medspa.plan_changes import PLAN_FOLLOWERS
 from medspa.registry import Registry
-from medspa.selectors import PROVIDER_PATIENT_LINKS
+from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
+from medspa.services.onboarding import STEPS
+from medspa.views.panels import ACCOUNT_SETTINGS, PATIENT
 from providers.selectors.patients import visit_link
 from scheduling.selectors.patient_appointments import appointment_link, booked_services
 

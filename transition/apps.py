@@ -6,7 +6,7 @@ class TransitionConfig(AppConfig):
     verbose_name = "Legacy to Launch / Flex transition"
 
     def ready(self) -> None:
-        from medspa.panels import ACCOUNT_SETTINGS, Panel
+        from medspa.views.panels import ACCOUNT_SETTINGS, Panel
         from transition.selectors.account_settings import account_settings_context
 
         ACCOUNT_SETTINGS.register(

@@ -18,7 +18,7 @@ from medspa import clock
 from medspa.errors import DomainError
 from medspa.models import Medspa
 from medspa.money import ZERO, cents
-from medspa.selectors import medspa_shipping_address_lines
+from medspa.selectors.accounts import medspa_shipping_address_lines
 from providers.selectors import earnings
 
 logger = logging.getLogger(__name__)

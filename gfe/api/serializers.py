@@ -3,7 +3,7 @@ from rest_framework import serializers
 from gfe.models import Clearance, GfeRequest
 from gfe.models.requests import REQUEST_FIELDS
 from medspa.models import Patient
-from medspa.selectors import patients_open_to
+from medspa.selectors.patients import patients_open_to
 from services_catalog.models import Service
 
 

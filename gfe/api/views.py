@@ -15,10 +15,10 @@ from gfe.api.serializers import (
 )
 from gfe.models import Clearance, GfeRequest
 from gfe.services import clearances, requests
-from medspa.api_permissions import TenantAPIMixin
-from medspa.api_reads import PatientReadLogMixin
+from medspa.api.permissions import TenantAPIMixin
+from medspa.api.reads import PatientReadLogMixin
 from medspa.http import ascii_int
-from medspa.selectors import patients_open_to
+from medspa.selectors.patients import patients_open_to
 
 READ = (mixins.ListModelMixin, mixins.RetrieveModelMixin)
 

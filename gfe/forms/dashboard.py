@@ -8,7 +8,7 @@ from django.db.models import Case, F, Q, QuerySet, When
 
 from gfe.models import GfeSettings, Routing
 from gfe.models.exams import EXAM_FIELDS
-from medspa.forms import DrawnSignatureForm
+from medspa.forms.accounts import DrawnSignatureForm
 from medspa.models import Medspa
 from medspa.money import money_format
 from services_catalog.models import Service

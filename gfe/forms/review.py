@@ -9,7 +9,7 @@ from django import forms
 from gfe.models import ClearanceStatus
 from gfe.models.exams import EXAM_TEXTS
 from gfe.services.decisions import Decision
-from medspa.forms import DrawnSignatureForm
+from medspa.forms.accounts import DrawnSignatureForm
 
 DECISION_CHOICES = [
     (ClearanceStatus.CLEARED, "Cleared"),

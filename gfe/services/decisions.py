@@ -27,8 +27,8 @@ from gfe.services.errors import EXAM_NOT_PERSONAL, ExamNotPersonal, GfeRuleBroke
 from gfe.services.routing import settings_for
 from medspa import clock, images
 from medspa.celery import task_queue
-from medspa.masquerade import signature_personal_require
 from medspa.models import Membership, Patient
+from medspa.selectors.masquerade import signature_personal_require
 from services_catalog.models import Service
 
 DECISIONS = (ClearanceStatus.CLEARED, ClearanceStatus.NOT_INDICATED, ClearanceStatus.DEFERRED)

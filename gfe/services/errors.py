@@ -1,7 +1,7 @@
 """The refusals of GFE management: each says why, in words a medspa's staff can act on."""
 
 from medspa.errors import DomainError
-from medspa.masquerade import SignatureNotPersonal
+from medspa.selectors.masquerade import SignatureNotPersonal
 from services_catalog.models import Service
 
 

@@ -1,7 +1,7 @@
 """The onboarding step the GFE Management tab owns."""
 
 from gfe.models import GfeSettings
-from medspa.onboarding import STEPS, Step
+from medspa.services.onboarding import STEPS, Step
 
 
 def _routing_chosen(medspa, membership) -> bool:

@@ -17,10 +17,11 @@ import gfe
 from gfe.models import Clearance, ClearanceStatus, GfeExam, GfeRequest, GfeSettings, RequestStatus, Routing
 from gfe.services import decisions, requests
 from gfe.services import routing as gfe_routing
-from medspa import images, onboarding
+from medspa import images
 from medspa.models import PatientAccessLog
 from medspa.models.patients import PatientStatus
 from medspa.money import money_format
+from medspa.services import onboarding
 from medspa.tenancy import medspa_scope
 from services_catalog.services import catalog
 from tests import factories

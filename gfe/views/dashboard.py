@@ -24,15 +24,16 @@ from gfe.services import requests as gfe_requests
 from gfe.services import routing as gfe_routing
 from gfe.services.decisions import Decision
 from gfe.services.errors import GfeRuleBroken
-from medspa import clock, dashboards, masquerade
+from medspa import clock, dashboards
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
 from medspa.models import Patient
 from medspa.money import money_format
 from medspa.pdf import Document
-from medspa.selectors import patient_records
-from medspa.selectors import patients_of_provider as provider_patients
-from medspa.services import patient_access_record, patients_access_record
+from medspa.selectors import masquerade
+from medspa.selectors.patients import patient_records
+from medspa.selectors.patients import patients_of_provider as provider_patients
+from medspa.services.patients import patient_access_record, patients_access_record
 
 REQUESTS_PAGE_SIZE = 20
 NAMESPACES = {dashboards.ADMIN: "gfe", dashboards.PROVIDER: "gfe_provider"}

@@ -17,9 +17,9 @@ from gfe.forms.review import GfeDecisionForm
 from gfe.models import OPEN_REQUEST_STATUSES, GfeRequest, RequestStatus, Routing
 from gfe.services import decisions
 from gfe.views.review import intake, request_services
-from medspa import services as medspa_services
 from medspa.errors import refusals
 from medspa.permissions import staff_required
+from medspa.services import patients as medspa_services
 from medspa.tenancy import medspa_scope
 from medspa.timezones import medspa_time_zone
 

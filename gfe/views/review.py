@@ -16,7 +16,7 @@ from gfe.models import GfeRequest, GfeSettings, RequestStatus, Routing
 from gfe.services import decisions, errors, requests
 from medspa.errors import refusals
 from medspa.http import secret_link
-from medspa.services import patient_access_record
+from medspa.services.patients import patient_access_record
 from medspa.tenancy import medspa_scope
 
 # What the staff top bar would show a signed-in member: the clearer's pages show none of it.

@@ -19,8 +19,8 @@ from inventory_orders.services import emails, orders, pricing
 from inventory_orders.services import rules as inventory_rules
 from inventory_orders.services.errors import OrderingRefused, PricesChanged
 from inventory_orders.services.orders import LineChange
-from medspa import services as medspa_services
 from medspa.models.tenancy import BusinessModel
+from medspa.services import accounts as medspa_services
 from medspa.tenancy import medspa_scope
 from tests import factories
 

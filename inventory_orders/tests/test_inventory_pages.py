@@ -26,7 +26,7 @@ from inventory_orders.models import (
 )
 from inventory_orders.services import cart, orders, rules
 from inventory_orders.services.orders import LineChange
-from medspa import services as medspa_services
+from medspa.services import accounts as medspa_services
 from medspa.tenancy import medspa_scope
 
 pytestmark = pytest.mark.django_db

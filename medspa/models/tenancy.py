@@ -28,6 +28,16 @@ class BusinessModel(models.TextChoices):
 PLAN_FIELDS = ("business_model", "flex_revenue_split_percent", "keeps_coordinator")
 
 
+# The commercial shipping address of a medspa (inventory is delivered there), as its forms list it.
+SHIPPING_ADDRESS_FIELDS = [
+    "shipping_line1",
+    "shipping_line2",
+    "shipping_city",
+    "shipping_state",
+    "shipping_postal_code",
+]
+
+
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Medspa(models.Model):
     """A medical spa: the tenant. Everything a medspa's people see is confined to it."""

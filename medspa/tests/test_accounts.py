@@ -8,9 +8,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from medspa import services
 from medspa.middleware import SESSION_STARTED_KEY
 from medspa.models import Membership, User
+from medspa.services import accounts as services
 from tests import factories
 
 pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")

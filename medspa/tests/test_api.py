@@ -5,7 +5,7 @@ import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from medspa.services import api_token_create
+from medspa.services.accounts import api_token_create
 from tests import factories
 
 pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")

@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from medspa.models import ApiToken
-from medspa.services import api_token_create
+from medspa.services.accounts import api_token_create
 from medspa.tests.test_api import token_client
 
 

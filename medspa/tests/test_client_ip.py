@@ -8,7 +8,7 @@ import pytest
 import redis
 from django.test import RequestFactory
 
-from medspa.api_throttling import AnonThrottle, UserThrottle
+from medspa.api.throttling import AnonThrottle, UserThrottle
 from medspa.http import client_ip
 
 pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
@@ -108,7 +108,7 @@ def test_a_cache_that_is_down_lets_api_requests_through(client_as, three_a_minut
 
     monkeypatch.setattr(UserThrottle, "cache", Down())
     client = client_as("provider_a1")
-    with caplog.at_level(logging.ERROR, logger="medspa.api_throttling"):
+    with caplog.at_level(logging.ERROR, logger="medspa.api.throttling"):
         assert [client.get("/api/v1/me/").status_code for _ in range(5)] == [200] * 5
     assert "cache unavailable" in caplog.text
 

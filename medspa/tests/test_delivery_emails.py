@@ -23,10 +23,11 @@ from gfe.services import decisions as gfe_decisions
 from gfe.services import emails as gfe_emails
 from gfe.services import requests as gfe_requests
 from gfe.services import routing as gfe_routing
-from medspa import invitations, once
-from medspa import services as medspa_services
+from medspa import once
 from medspa import tasks as medspa_tasks
 from medspa.models import Invitation
+from medspa.services import accounts as medspa_services
+from medspa.services import invitations
 from services_catalog.services import catalog
 from tests import factories
 from transition import tasks as transition_tasks

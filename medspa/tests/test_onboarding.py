@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from medspa import onboarding
 from medspa.registry import Registry
+from medspa.services import onboarding
 from scheduling.models import Location
 
 pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")

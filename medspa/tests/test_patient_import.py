@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 
-from medspa import services
 from medspa.models import Patient, PatientImport
 from medspa.models.patients import PatientStatus
+from medspa.services import patients as services
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
@@ -296,7 +296,7 @@ def test_patient_data_in_previews_is_not_kept_past_a_day(cast):
     from django.utils import timezone
 
     from medspa.models import PatientImport
-    from medspa.patient_import import patient_imports_purge
+    from medspa.services.patient_import import patient_imports_purge
 
     rows = [{"line": 2, "data": {"first_name": "Ana"}, "errors": [], "duplicate_of": ""}]
     make = lambda **kw: PatientImport.objects.create(  # noqa: E731

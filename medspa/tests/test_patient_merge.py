@@ -9,9 +9,9 @@ from django.urls import reverse
 from pghistory.models import Event
 
 from gfe.models import Clearance, GfeExam, GfeRequest
-from medspa import patient_merge
 from medspa.models import Patient, PatientProvider
 from medspa.models.patients import PatientStatus
+from medspa.services import patient_merge
 from providers.models import Sale, Visit
 from providers.selectors import charts
 from providers.services import charting
@@ -61,8 +61,9 @@ def test_every_relation_to_a_patient_is_moved_or_kept_on_purpose():
     for relation in patient_merge.patient_relations():
         model = relation.related_model
         assert model._meta.label in handled or issubclass(model, Event), (
-            f"{model._meta.label}.{relation.field.name} points at Patient: say in medspa/patient_merge.py "
-            "whether a merge moves its rows or keeps them with the merged-away record"
+            f"{model._meta.label}.{relation.field.name} points at Patient: say in "
+            "medspa/services/patient_merge.py whether a merge moves its rows or keeps them with the "
+            "merged-away record"
         )
     for label in [*patient_merge.MOVED, *patient_merge.KEPT]:
         assert apps.get_model(label)._meta.get_field("patient").related_model is Patient

@@ -20,9 +20,10 @@ from PIL.PngImagePlugin import PngInfo
 from gfe.forms.dashboard import SelfClearanceForm
 from gfe.forms.review import GfeDecisionForm
 from gfe.models import GfeExam
-from medspa import images, services
-from medspa.forms import DrawnSignatureForm, ProfileForm
+from medspa import images
+from medspa.forms.accounts import DrawnSignatureForm, ProfileForm
 from medspa.models import ProviderProfile
+from medspa.services import accounts as services
 from providers.forms.visits import PhotoForm
 from providers.models import VisitPhoto
 from providers.selectors import charts

@@ -8,10 +8,10 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from medspa import dashboards, masquerade, onboarding, panels, selectors, services
+from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
-from medspa.forms import (
+from medspa.forms.accounts import (
     AddonsForm,
     BusinessForm,
     DrawnSignatureForm,
@@ -22,22 +22,31 @@ from medspa.forms import (
 )
 from medspa.models import MedicalDirectorRequest, Membership, ProviderLicence, ProviderProfile
 from medspa.permissions import has_role, role_required
+from medspa.selectors import accounts as account_selectors
+from medspa.selectors import masquerade
+from medspa.services import accounts as account_services
+from medspa.services import onboarding
+from medspa.views import panels
 
 MEMBER_ROLES = ("admin", "provider", "coordinator")
 
 
 def _profile_context(request, **forms):
-    profile = selectors.profile_of(request.membership)
+    profile = account_selectors.profile_of(request.membership)
     context = {
         "profile": profile,
         "licences": profile.licences.all() if profile else [],
-        "missing": selectors.profile_missing(request.membership),
+        "missing": account_selectors.profile_missing(request.membership),
         "profile_form": ProfileForm(instance=profile or ProviderProfile(membership=request.membership)),
         "signature_form": DrawnSignatureForm(),
         "licence_form": LicenceForm(),
         # Through a masquerade, the member's signature on file and licences are theirs to change only.
-        "signature_refusal": masquerade.signature_personal_refusal(services.PROFILE_SIGNATURE_NOT_PERSONAL),
-        "licence_refusal": masquerade.signature_personal_refusal(services.PROFILE_LICENCE_NOT_PERSONAL),
+        "signature_refusal": masquerade.signature_personal_refusal(
+            account_services.PROFILE_SIGNATURE_NOT_PERSONAL
+        ),
+        "licence_refusal": masquerade.signature_personal_refusal(
+            account_services.PROFILE_LICENCE_NOT_PERSONAL
+        ),
     }
     context.update(forms)
     return context
@@ -47,7 +56,7 @@ def _profile_context(request, **forms):
 def profile(request):
     """Headshot, photo ID, signature (uploaded or drawn), licences, credential and position."""
     if request.method == "POST":
-        current = selectors.profile_of(request.membership)
+        current = account_selectors.profile_of(request.membership)
         form = ProfileForm(
             request.POST,
             request.FILES,
@@ -55,7 +64,7 @@ def profile(request):
         )
         if form.is_valid():
             with refusals(form=form):
-                services.profile_update(membership=request.membership, data=form.cleaned_data)
+                account_services.profile_update(membership=request.membership, data=form.cleaned_data)
                 messages.success(request, "Your profile was saved.")
                 return redirect("profile")
         return render(
@@ -73,7 +82,9 @@ def profile_signature(request):
             request, "medspa/profile.html", _profile_context(request, signature_form=form), status=400
         )
     with refusals(request):
-        services.profile_signature_draw(membership=request.membership, png=form.cleaned_data["data_url"])
+        account_services.profile_signature_draw(
+            membership=request.membership, png=form.cleaned_data["data_url"]
+        )
         messages.success(request, "Your signature was saved.")
     return redirect("profile")
 
@@ -87,7 +98,7 @@ def licence_add(request):
             request, "medspa/profile.html", _profile_context(request, licence_form=form), status=400
         )
     with refusals(request):
-        services.licence_add(membership=request.membership, data=form.cleaned_data)
+        account_services.licence_add(membership=request.membership, data=form.cleaned_data)
         messages.success(request, "The licence was added.")
     return redirect("profile")
 
@@ -97,7 +108,7 @@ def licence_add(request):
 def licence_remove(request, pk: int):
     licence = get_object_or_404(ProviderLicence, pk=pk, profile__membership=request.membership)
     with refusals(request):
-        services.licence_remove(licence=licence)
+        account_services.licence_remove(licence=licence)
         messages.success(request, f"The {licence.state} licence {licence.number} was removed.")
     return redirect("profile")
 
@@ -129,7 +140,7 @@ def profile_file(request, membership_id: int, kind: str):
 
 def _settings_context(request, **forms):
     medspa = request.medspa
-    physicians = selectors.physicians_of(medspa)
+    physicians = account_selectors.physicians_of(medspa)
     context = {
         "business_form": BusinessForm(instance=medspa),
         "addons_form": AddonsForm(instance=medspa),
@@ -139,9 +150,12 @@ def _settings_context(request, **forms):
         "director_request_form": MedicalDirectorRequestForm(),
         "director_requests": MedicalDirectorRequest.objects.filter(medspa=medspa)[:5],
         "has_physicians": physicians.exists(),
-        "members": Membership.objects.filter(medspa=medspa)
-        .select_related("user", "provider_profile")
-        .order_by("-is_active", "user__full_name"),
+        "members": account_selectors.members_with_actions(
+            Membership.objects.filter(medspa=medspa)
+            .select_related("user", "provider_profile")
+            .order_by("-is_active", "user__full_name"),
+            request.user,
+        ),
         "checklist": onboarding.checklist(medspa, request.membership),
         "panels": panels.account_settings_panels(request),  # the transition's and billing's cards
     }
@@ -166,7 +180,7 @@ def settings_business(request):
             _settings_context(request, business_form=form),
             status=400,
         )
-    services.medspa_update(medspa=request.medspa, data=form.cleaned_data)
+    account_services.medspa_update(medspa=request.medspa, data=form.cleaned_data)
     messages.success(request, "Business details saved.")
     return redirect("account_settings")
 
@@ -176,7 +190,7 @@ def settings_business(request):
 def settings_addons(request):
     form = AddonsForm(request.POST, instance=request.medspa)
     if form.is_valid():
-        services.medspa_update(medspa=request.medspa, data=form.cleaned_data)
+        account_services.medspa_update(medspa=request.medspa, data=form.cleaned_data)
         messages.success(request, "Add-ons saved.")
     return redirect("account_settings")
 
@@ -184,7 +198,7 @@ def settings_addons(request):
 @require_POST
 @dashboard_area(dashboards.ADMIN)
 def settings_medical_director(request):
-    form = MedicalDirectorForm(request.POST, physicians=selectors.physicians_of(request.medspa))
+    form = MedicalDirectorForm(request.POST, physicians=account_selectors.physicians_of(request.medspa))
     if not form.is_valid():
         return render(
             request,
@@ -193,7 +207,7 @@ def settings_medical_director(request):
             status=400,
         )
     with refusals(request):
-        services.medical_director_set(medspa=request.medspa, membership=form.cleaned_data["director"])
+        account_services.medical_director_set(medspa=request.medspa, membership=form.cleaned_data["director"])
         messages.success(
             request, f"{form.cleaned_data['director'].user.get_full_name()} is your medical director."
         )
@@ -212,7 +226,7 @@ def settings_medical_director_request(request):
             status=400,
         )
     with refusals(request):
-        services.medical_director_request(
+        account_services.medical_director_request(
             medspa=request.medspa, requested_by=request.user, data=form.cleaned_data
         )
         messages.success(request, "Portrait will create a physician user for you and let you know.")
@@ -225,10 +239,10 @@ def settings_member(request, pk: int, action: str):
     """Admin management: grant or remove the admin role, deactivate or reactivate a person."""
     membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk)
     actions = {
-        "grant-admin": lambda: services.membership_set_admin(membership=membership, is_admin=True),
-        "remove-admin": lambda: services.membership_set_admin(membership=membership, is_admin=False),
-        "deactivate": lambda: services.membership_deactivate(membership=membership),
-        "reactivate": lambda: services.membership_reactivate(membership=membership),
+        "grant-admin": lambda: account_services.membership_set_admin(membership=membership, is_admin=True),
+        "remove-admin": lambda: account_services.membership_set_admin(membership=membership, is_admin=False),
+        "deactivate": lambda: account_services.membership_deactivate(membership=membership),
+        "reactivate": lambda: account_services.membership_reactivate(membership=membership),
     }
     if action not in actions:
         raise Http404

@@ -8,10 +8,11 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
-from medspa import dashboards, onboarding
+from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.models import Membership, Patient
 from medspa.permissions import has_role
+from medspa.services import onboarding
 
 
 @login_required

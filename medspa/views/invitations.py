@@ -6,11 +6,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
-from medspa import services
 from medspa.errors import refusals
-from medspa.forms import InvitationAcceptForm, InvitationForm
+from medspa.forms.accounts import InvitationAcceptForm, InvitationForm
 from medspa.models import Invitation
 from medspa.permissions import role_required
+from medspa.services import accounts as account_services
 
 
 @role_required("admin")
@@ -18,7 +18,7 @@ def invitation_list(request):
     """The admin invites providers, admins and coordinators, and sees the invitations still open."""
     form = InvitationForm(request.POST or None, medspa=request.medspa)
     if request.method == "POST" and form.is_valid():
-        services.invitation_create(
+        account_services.invitation_create(
             medspa=request.medspa,
             invited_by=request.user,
             email=form.cleaned_data["email"],
@@ -38,7 +38,7 @@ def invitation_list(request):
 def invitation_revoke(request, pk: int):
     invitation = get_object_or_404(Invitation, pk=pk)
     with refusals(request):
-        services.invitation_revoke(invitation=invitation)
+        account_services.invitation_revoke(invitation=invitation)
         messages.success(request, f"The invitation to {invitation.email} was revoked.")
     return redirect("invitation_list")
 
@@ -54,16 +54,16 @@ def invitation_accept(request, token: str):
     if request.method == "POST" and (existing or form.is_valid()):
         try:
             with scopes_disabled():
-                services.invitation_accept(
+                account_services.invitation_accept(
                     invitation=invitation,
                     user=request.user if existing else None,
                     full_name="" if existing else form.cleaned_data["full_name"],
                     password="" if existing else form.cleaned_data["password1"],
                 )
-        except services.InvitationEmailTaken as error:
+        except account_services.InvitationEmailTaken as error:
             messages.info(request, str(error))
             return redirect(f"/accounts/login/?next={request.path}")
-        except services.InvitationUnusable as error:
+        except account_services.InvitationUnusable as error:
             messages.error(request, str(error))
             return redirect("home")
         if existing:

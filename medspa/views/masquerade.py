@@ -12,9 +12,11 @@ from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 from hijack.views import AcquireUserView, ReleaseUserView
 
-from medspa import dashboards, masquerade, services
+from medspa import dashboards
 from medspa.middleware import SESSION_STARTED_KEY
 from medspa.models import MasqueradeEvent, User
+from medspa.selectors import masquerade
+from medspa.services.accounts import masquerade_record
 from medspa.tenancy import SESSION_MEDSPA_KEY
 
 
@@ -68,7 +70,7 @@ def masquerade_start(request, user_id: int):
         request.session[masquerade.SESSION_RETURN_KEY] = return_to
         request.session[SESSION_MEDSPA_KEY] = medspa_id
         request.session[dashboards.SESSION_KEY] = dashboards.PROVIDER
-        services.masquerade_record(
+        masquerade_record(
             request=request,
             action=MasqueradeEvent.Action.START,
             actor=hijacker,
@@ -93,7 +95,7 @@ def masquerade_stop(request):
     ReleaseUserView.as_view()(request)
     request.session[SESSION_STARTED_KEY] = started_at
     request.session[SESSION_MEDSPA_KEY] = medspa_id
-    services.masquerade_record(
+    masquerade_record(
         request=request,
         action=MasqueradeEvent.Action.STOP,
         actor=request.user,

@@ -7,9 +7,9 @@ from django.template.defaultfilters import pluralize
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
-from medspa.forms import PatientImportUploadForm
+from medspa.forms.patients import PatientImportUploadForm
 from medspa.models import PatientImport
-from medspa.patient_import import (
+from medspa.services.patient_import import (
     MAX_FILE_BYTES,
     MAX_ROWS,
     OPTIONAL_COLUMNS,

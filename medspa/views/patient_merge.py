@@ -5,15 +5,16 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from medspa import dashboards, services
+from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
 from medspa.models import Patient
-from medspa.patient_merge import (
+from medspa.services.patient_merge import (
     patient_duplicate_dismiss,
     patient_merge,
     patient_merge_preview,
 )
+from medspa.services.patients import patient_access_record
 
 
 def _flagged_or_404(pk: int) -> Patient:
@@ -42,7 +43,7 @@ def merge(request, pk: int):
         context["lines"] = patient_merge_preview(duplicate=duplicate)
         return render(request, "medspa/patients/merge_confirm.html", context)
     for record in (patient, other):
-        services.patient_access_record(
+        patient_access_record(
             patient=record, request=request, viewed="Admin dashboard: possible duplicate comparison"
         )
     status = 400 if request.method == "POST" else 200  # a POST that did not say which record to keep

@@ -7,6 +7,7 @@ from django.utils import timezone
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.models import Invitation, Membership
+from medspa.selectors import accounts as account_selectors
 
 
 @dashboard_area(dashboards.ADMIN)
@@ -24,7 +25,7 @@ def provider_list(request):
         request,
         "medspa/providers.html",
         {
-            "providers": providers,
+            "providers": account_selectors.members_with_actions(providers, request.user),
             "open_invitations": open_invitations,
             "today": timezone.localdate(),
         },

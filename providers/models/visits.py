@@ -307,8 +307,10 @@ class ChartAddendum(models.Model):
 
 
 class CareMessageLog(models.Model):
-    """One care message of a completed visit on one channel: sent, failed or skipped. The unique row per
-    (visit, care message, channel) is claimed before sending, so it goes out once, ever."""
+    """One care message of a completed visit on one channel: sending, sent, failed or skipped. The unique row
+    per (visit, care message, channel) is written with the decision to send, and marked sent in the
+    transaction that holds its lock while the message goes (medspa.once): recorded once, sent until it went.
+    A failed send shows as failed while it waits for its retry, and stays failed after the last one."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Sending"
@@ -323,6 +325,9 @@ class CareMessageLog(models.Model):
     channel = models.CharField(max_length=5, choices=[("email", "Email"), ("sms", "SMS")])
     status = models.CharField(max_length=7, choices=Status, default=Status.PENDING)
     detail = models.CharField(max_length=300, blank=True)
+    # While owed: when the sweep sends it (again), after a lease or a failed send (medspa.once).
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -335,7 +340,15 @@ class CareMessageLog(models.Model):
                 fields=["visit", "care_message", "channel"], name="care_message_sent_once_per_visit"
             )
         ]
-        indexes = [models.Index(fields=["medspa", "status"], name="care_message_log_status")]
+        indexes = [
+            models.Index(fields=["medspa", "status"], name="care_message_log_status"),
+            # The care messages sweep (medspa.once): only the rows owing a message are indexed.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(next_attempt_at__isnull=False),
+                name="care_message_owed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.care_message} by {self.channel}: {self.status}"

@@ -10,9 +10,9 @@ from django.utils import timezone
 from gfe.models import Clearance, ClearanceStatus
 from gfe.services.errors import ClearanceMissing
 from medspa import clock
-from medspa.masquerade import acting_impersonator_id
 from medspa.models import Membership, User
-from medspa.selectors import patient_records
+from medspa.selectors.masquerade import acting_impersonator_id
+from medspa.selectors.patients import patient_records
 from providers.models import Visit, VisitConsent
 from providers.models.visits import VisitStatus
 from services_catalog.models import ConsentSignature, ConsentVersion, Service

@@ -6,7 +6,7 @@ the admin's ("admin")."""
 from django.db.models import Prefetch
 
 from medspa.models import Patient
-from medspa.selectors import patient_records
+from medspa.selectors.patients import patient_records
 from providers.models import CareMessageLog, Visit, VisitService
 from services_catalog.models import ConsentSignature
 

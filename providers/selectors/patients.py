@@ -4,8 +4,8 @@ from django.db.models import DateTimeField, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from medspa import selectors as core
 from medspa.models import Membership, Patient
+from medspa.selectors import patients as core
 from providers.models import Visit, VisitStatus
 from scheduling.models import Appointment, AppointmentStatus
 

@@ -19,9 +19,8 @@ from gfe.selectors import clearances as gfe_selectors
 from gfe.services import routing as gfe_routing
 from medspa import clock
 from medspa.models import Medspa, Membership, Patient, PatientProvider
-from providers import care_messages
 from providers.models import CareMessageLog, Visit, VisitStatus
-from providers.selectors import charts
+from providers.selectors import care_messages, charts
 from providers.selectors.patients import provider_patients
 from scheduling.models import Appointment, AppointmentStatus
 from services_catalog.models import Service

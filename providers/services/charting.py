@@ -16,9 +16,13 @@ from django.utils import timezone
 
 from medspa import images
 from medspa.errors import DomainError
-from medspa.masquerade import SignatureNotPersonal, acting_impersonator_id, signature_personal_require
 from medspa.models import Membership, Patient, User
 from medspa.money import MAX_MONEY, money_format
+from medspa.selectors.masquerade import (
+    SignatureNotPersonal,
+    acting_impersonator_id,
+    signature_personal_require,
+)
 from providers.models import ChartAddendum, Visit, VisitConsent, VisitPhoto, VisitProduct, VisitService
 from providers.models.visits import VisitStatus
 from providers.selectors import charts

@@ -13,7 +13,6 @@ from django.utils import timezone
 from gfe.models import Clearance, ClearanceStatus
 from medspa.messaging import sms
 from medspa.models.tenancy import BusinessModel
-from providers import care_messages
 from providers.models import (
     CareMessageLog,
     ChartAddendum,
@@ -26,7 +25,7 @@ from providers.models import (
     VisitStatus,
 )
 from providers.selectors import charts
-from providers.services import charting, checkout
+from providers.services import care_messages, charting, checkout
 from providers.services.charting import ChartingRefused
 from providers.services.settlement import CheckoutRefused, Tender
 from scheduling.models import AppointmentStatus

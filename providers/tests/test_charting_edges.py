@@ -13,10 +13,9 @@ from gfe.models import Clearance, ClearanceStatus
 from medspa import clock
 from medspa.messaging import sms
 from medspa.money import cents
-from providers import care_messages
 from providers.models import CareMessageLog, Refund, Sale, VisitStatus
 from providers.selectors import charts
-from providers.services import charting, checkout
+from providers.services import care_messages, charting, checkout
 from providers.services.charting import ChartingRefused
 from providers.services.settlement import CheckoutRefused, Tender
 from scheduling.models import AppointmentStatus

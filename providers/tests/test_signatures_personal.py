@@ -12,7 +12,7 @@ from gfe.models import GfeExam
 from gfe.services import decisions as gfe_decisions
 from gfe.services import errors as gfe_errors
 from gfe.services import requests as gfe_requests
-from medspa.masquerade import SignatureNotPersonal, can_masquerade, masquerade_acting
+from medspa.selectors.masquerade import SignatureNotPersonal, can_masquerade, masquerade_acting
 from medspa.tests.test_masquerade import start
 from providers.models import VisitProduct
 from providers.selectors import charts, todo

@@ -14,10 +14,9 @@ from gfe.services import requests as gfe_requests
 from gfe.services import routing as gfe_routing
 from medspa.messaging import sms
 from medspa.models import PatientProvider
-from providers import care_messages
 from providers.models import CareMessageLog, Visit
 from providers.selectors import todo
-from providers.services import charting
+from providers.services import care_messages, charting
 from scheduling.models import Appointment, AppointmentStatus
 from scheduling.services import booking
 from tests import factories

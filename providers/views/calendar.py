@@ -18,8 +18,9 @@ from django.urls import reverse
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
-from medspa.services import patient_access_record, patients_access_record
+from medspa.services.patients import patient_access_record, patients_access_record
 from scheduling.models import Appointment, AppointmentStatus
+from scheduling.selectors import statuses
 from scheduling.selectors.calendar import AppointmentAction, appointment_for_page, calendar_grid, gfe_status
 from scheduling.services import booking
 from scheduling.services import settings as settings_services
@@ -115,7 +116,7 @@ def provider_calendar(request):
 
 def _detail(request, appointment: Appointment):
     """One of the provider's appointments: its facts, check-in and the visit's buttons."""
-    can_check_in = AppointmentStatus.CHECKED_IN in booking.appointment_statuses_allowed(
+    can_check_in = AppointmentStatus.CHECKED_IN in statuses.appointment_statuses_allowed(
         appointment=appointment
     )
     context = {

@@ -11,7 +11,7 @@ from django.urls import reverse
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.models import Patient
-from medspa.services import patients_access_record
+from medspa.services.patients import patients_access_record
 from medspa.tenancy import medspa_scope
 from providers.forms.earnings import EarningsFilterForm
 from providers.selectors import earnings, earnings_transactions

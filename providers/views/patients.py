@@ -4,10 +4,11 @@ modules). A provider sees only their own patients, never other providers'."""
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from medspa import dashboards, panels
+from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.http import search_query
-from medspa.services import patient_access_record, patients_access_record
+from medspa.services.patients import patient_access_record, patients_access_record
+from medspa.views import panels
 from providers.selectors.patients import provider_patients, provider_patients_recent
 
 

@@ -18,7 +18,7 @@ from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
 from medspa.money import ZERO, money_format
-from medspa.services import patient_access_record, patients_access_record
+from medspa.services.patients import patient_access_record, patients_access_record
 from providers.forms.sales import CartAddForm, CartLineForm, CheckoutForm, RefundForm, RetailStartForm
 from providers.models import Payment, Sale, SaleKind, SaleStatus
 from providers.selectors.patients import provider_patients

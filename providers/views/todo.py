@@ -1,15 +1,17 @@
 """The provider's To-Do: what they still owe, and sending a failed care message again."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
-from medspa.services import patients_access_record
-from providers import care_messages
+from medspa.services.patients import patients_access_record
 from providers.models import CareMessageLog
+from providers.selectors import care_messages as care_message_rules
 from providers.selectors.todo import todo_of
+from providers.services import care_messages
 
 
 @dashboard_area(dashboards.PROVIDER)
@@ -21,6 +23,7 @@ def todo(request):
     return render(request, "providers/todo.html", context)
 
 
+@transaction.non_atomic_requests  # the message is marked sent in a transaction of its own (medspa.once)
 @require_POST
 @dashboard_area(dashboards.PROVIDER)
 def care_message_resend(request, pk: int):
@@ -31,7 +34,7 @@ def care_message_resend(request, pk: int):
         visit__provider=request.membership,
     )
     what = f"The {log.care_message.title} {log.get_channel_display()} to {log.visit.patient.full_name}"
-    if not CareMessageLog.objects.filter(care_messages.resendable(), pk=log.pk).exists():
+    if not CareMessageLog.objects.filter(care_message_rules.resendable(), pk=log.pk).exists():
         messages.info(
             request, f"{what} is not waiting to be sent again ({log.get_status_display().lower()})."
         )

@@ -14,13 +14,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from medspa import dashboards, masquerade
+from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
-from medspa.forms import DrawnSignatureForm
+from medspa.forms.accounts import DrawnSignatureForm
 from medspa.http import client_ip
 from medspa.money import ZERO, money_format
-from medspa.services import patient_access_record
+from medspa.selectors import masquerade
+from medspa.services.patients import patient_access_record
 from providers.forms.payment import ChargeForm
 from providers.forms.visits import (
     AddendumForm,

@@ -9,9 +9,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from medspa.api_permissions import TenantAPIMixin
-from medspa.api_reads import PatientReadLogMixin
-from medspa.api_schema import ErrorSerializer
+from medspa.api.permissions import TenantAPIMixin
+from medspa.api.reads import PatientReadLogMixin
+from medspa.api.schema import ErrorSerializer
 from medspa.http import ascii_int
 from medspa.permissions import has_role
 from scheduling.api.serializers import (

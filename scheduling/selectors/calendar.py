@@ -26,7 +26,7 @@ from medspa.http import ascii_int
 from medspa.models import Membership
 from medspa.registry import Registry
 from scheduling.models import Appointment, AppointmentStatus, Location
-from scheduling.services import booking
+from scheduling.selectors import statuses
 
 DAY_HOURS = (8, 18)  # the day view's rows at least span these hours; appointments outside widen it
 
@@ -141,7 +141,7 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
         local = appointment.start.astimezone(appointment.location.tz)
         if local.date() not in shown_days:
             continue
-        appointment.can_check_in = AppointmentStatus.CHECKED_IN in booking.appointment_statuses_allowed(
+        appointment.can_check_in = AppointmentStatus.CHECKED_IN in statuses.appointment_statuses_allowed(
             appointment=appointment, now=now
         )
         shown.append(appointment)

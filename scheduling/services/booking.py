@@ -12,6 +12,7 @@ from medspa.errors import DomainError
 from medspa.models import Membership, Patient, User
 from scheduling.models import Appointment, AppointmentStatus, AppointmentType, Resource
 from scheduling.selectors import slots
+from scheduling.selectors.statuses import status_refusal
 from scheduling.services import hooks
 
 
@@ -41,21 +42,6 @@ PROVIDER_CONSTRAINT = "appointment_no_provider_double_booking"
 ROOM_CONSTRAINT = "appointment_no_room_double_booking"
 KEY_CONSTRAINT = "appointment_booked_once_per_key"
 LOCK_ATTEMPTS = 3  # inserts of one appointment that lost a race for a lock (a deadlock) before a 409
-
-TRANSITIONS = {
-    AppointmentStatus.BOOKED: {
-        AppointmentStatus.CONFIRMED,
-        AppointmentStatus.CHECKED_IN,
-        AppointmentStatus.CANCELLED,
-        AppointmentStatus.NO_SHOW,
-    },
-    AppointmentStatus.CONFIRMED: {
-        AppointmentStatus.CHECKED_IN,
-        AppointmentStatus.CANCELLED,
-        AppointmentStatus.NO_SHOW,
-    },
-    AppointmentStatus.CHECKED_IN: {AppointmentStatus.COMPLETED},
-}
 
 
 def _constraint(error: IntegrityError) -> str:
@@ -288,33 +274,6 @@ def appointment_cancel(
     return appointment
 
 
-def _status_refusal(appointment: Appointment, status: str, now: datetime) -> str:
-    """Why `appointment` cannot move to `status` at `now`, or "" when it can. A patient is checked in on the
-    appointment's own day (in its location's time zone), and is a no-show only once the time has come."""
-    if status not in TRANSITIONS.get(appointment.status, set()):
-        return (
-            f"A {appointment.get_status_display().lower()} appointment cannot become "
-            f"{AppointmentStatus(status).label.lower()}."
-        )
-    if status == AppointmentStatus.CHECKED_IN and now.astimezone(appointment.location.tz).date() != (
-        appointment.local_start.date()
-    ):
-        return "A patient can be checked in only on the day of the appointment."
-    if status == AppointmentStatus.NO_SHOW and now < appointment.start:
-        return "An appointment can be marked a no-show only once its time has come."
-    return ""
-
-
-def appointment_statuses_allowed(*, appointment: Appointment, now: datetime | None = None) -> set[str]:
-    """The statuses `appointment` may move to now (cancelling aside): what the pages offer as buttons."""
-    now = now or timezone.now()
-    return {
-        status
-        for status in TRANSITIONS.get(appointment.status, set())
-        if status != AppointmentStatus.CANCELLED and not _status_refusal(appointment, status, now)
-    }
-
-
 @transaction.atomic
 def appointment_status_set(
     *, appointment: Appointment, status: str, now: datetime | None = None
@@ -325,7 +284,7 @@ def appointment_status_set(
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if status == AppointmentStatus.CANCELLED:
         raise BookingInvalid("Cancel with a reason instead.")
-    refusal = _status_refusal(appointment, status, now)
+    refusal = status_refusal(appointment, status, now)
     if refusal:
         raise BookingInvalid(refusal)
     appointment.status = status

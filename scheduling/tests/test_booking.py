@@ -9,7 +9,7 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from scheduling.models import Appointment, AvailabilityOverride, Closure
-from scheduling.selectors import slots
+from scheduling.selectors import slots, statuses
 from scheduling.services import booking
 from tests import factories
 
@@ -251,14 +251,14 @@ class TestRules:
                 booking.appointment_status_set(appointment=appointment, status=status, now=NOW)
         appointment.refresh_from_db()
         assert appointment.status == "booked"
-        assert booking.appointment_statuses_allowed(appointment=appointment, now=NOW) == {"confirmed"}
+        assert statuses.appointment_statuses_allowed(appointment=appointment, now=NOW) == {"confirmed"}
 
     def test_check_in_opens_on_the_local_day_and_no_show_once_the_time_has_come(self, world):
         # 10:00 in Los Angeles is 18:00 UTC; the evening before in Los Angeles is already that day in UTC.
         appointment = book(world, at(date(2027, 3, 10), 10))
         the_evening_before = at(date(2027, 3, 9), 20)
         assert the_evening_before.astimezone(UTC).date() == date(2027, 3, 10)
-        allowed = booking.appointment_statuses_allowed
+        allowed = statuses.appointment_statuses_allowed
         assert allowed(appointment=appointment, now=the_evening_before) == {"confirmed"}
         assert allowed(appointment=appointment, now=at(date(2027, 3, 10), 9, 59)) == {
             "confirmed",

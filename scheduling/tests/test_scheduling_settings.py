@@ -8,7 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from medspa import clock, onboarding
+from medspa import clock
+from medspa.services import onboarding
 from scheduling.models import (
     AppointmentType,
     AvailabilityOverride,

@@ -19,9 +19,10 @@ from django.views.decorators.http import require_POST
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
-from medspa.services import patient_access_record, patients_access_record
+from medspa.services.patients import patient_access_record, patients_access_record
 from scheduling.forms.calendar import AppointmentBookForm, AppointmentCancelForm, AppointmentRescheduleForm
 from scheduling.models import AppointmentStatus
+from scheduling.selectors import statuses
 from scheduling.selectors.calendar import (
     appointment_calendar_actions,
     appointment_for_page,
@@ -71,7 +72,7 @@ def _is_own(request, appointment, *, coordinator_view: bool) -> bool:
 
 
 def _detail(request, appointment, *, reschedule_form=None, cancel_form=None, error="", status=200):
-    allowed = booking.appointment_statuses_allowed(appointment=appointment)
+    allowed = statuses.appointment_statuses_allowed(appointment=appointment)
     actions = [(value, label) for value, label in STATUS_ACTIONS.items() if value in allowed]
     can_change = appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
     if not can_change and reschedule_form is not None and not error:  # the form is not shown: say why here

@@ -1,6 +1,6 @@
 """The onboarding steps the Scheduling tab owns."""
 
-from medspa.onboarding import STEPS, Step
+from medspa.services.onboarding import STEPS, Step
 from scheduling.models import AvailabilityRule, Location
 
 

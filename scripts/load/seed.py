@@ -25,9 +25,9 @@ from django_scopes import scopes_disabled
 from devtools.bench import TOTP_SECRET
 from devtools.management.commands.bench_scheduling import FULL_DAYS
 from devtools.management.commands.bench_scheduling import Command as SchedulingBench
-from medspa import services
 from medspa.middleware import SESSION_STARTED_KEY
 from medspa.models import Medspa, Patient, User
+from medspa.services import accounts as services
 from medspa.tenancy import SESSION_MEDSPA_KEY, medspa_scope
 from providers.services import charting
 from scheduling.models import Appointment

@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from medspa.api_permissions import TenantAPIMixin
+from medspa.api.permissions import TenantAPIMixin
 from services_catalog.api.serializers import (
     CareMessageSerializer,
     ConsentSerializer,
@@ -37,7 +37,7 @@ READ_WRITE = (
 
 def _refused(error: errors.ServiceRuleBroken, fields):
     """A broken rule as a 400 naming the refused fields (a rule about the whole request is answered by
-    medspa.api_errors)."""
+    medspa.api.errors)."""
     if fields:
         return ValidationError({name: [error.message] for name in fields})
     return error

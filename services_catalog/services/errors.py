@@ -1,7 +1,7 @@
 """The refusals of the Services / Products rules; each message says why."""
 
 from medspa.errors import DomainError
-from medspa.masquerade import SignatureNotPersonal
+from medspa.selectors.masquerade import SignatureNotPersonal
 
 
 class ServiceRuleBroken(DomainError):

@@ -1,6 +1,6 @@
 """The onboarding step the Services / Products tab owns."""
 
-from medspa.onboarding import STEPS, Step
+from medspa.services.onboarding import STEPS, Step
 from services_catalog.models import Service
 
 

@@ -4,8 +4,8 @@ a patient's signature on one exact consent version."""
 from django.db import transaction
 from django.db.models import Max
 
-from medspa.masquerade import signature_personal_require
 from medspa.models import Medspa, Membership, Patient, User
+from medspa.selectors.masquerade import signature_personal_require
 from services_catalog.models import (
     CareMessage,
     CareMessageVersion,

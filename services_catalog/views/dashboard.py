@@ -8,10 +8,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
-from medspa import dashboards, masquerade
+from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
 from medspa.http import ascii_int, form_status, search_query
+from medspa.selectors import masquerade
 from services_catalog.forms.dashboard import (
     CustomServiceForm,
     ImportedServiceForm,

@@ -8,8 +8,8 @@ from datetime import date
 from django.db import transaction
 
 from billing.services import plans as billing_plans
-from medspa import services as medspa_services
 from medspa.models import Invitation, Medspa, Membership
+from medspa.services import accounts as medspa_services
 from transition.models import TransitionStep
 from transition.models.transitions import StepStatus
 from transition.services.base import Outcome

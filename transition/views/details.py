@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.urls import reverse
 
-from medspa.masquerade import impersonator_id
+from medspa.selectors.masquerade import impersonator_id
 from transition.forms.notes import booking_resolve_form, step_done_form
 from transition.forms.openphone import AcknowledgeForm, OpenPhoneAccountForm
 from transition.models import Transition

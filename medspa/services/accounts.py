@@ -1,6 +1,7 @@
-"""Writes of the core app. Each service is one transaction and raises a domain error the view translates."""
+"""Writes of the core app about people and medspas: sessions, API tokens, invitations, memberships,
+profiles, the medspa's settings and masquerades. Each service is one transaction and raises a domain error
+the view translates."""
 
-from collections.abc import Iterable
 from functools import partial
 
 from allauth.account.models import EmailAddress
@@ -14,11 +15,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from medspa import images, invitations
+from medspa import images
 from medspa.celery import task_queue
 from medspa.errors import DomainError
 from medspa.http import client_ip
-from medspa.masquerade import signature_personal_require
 from medspa.models import (
     ApiToken,
     Invitation,
@@ -26,14 +26,13 @@ from medspa.models import (
     MedicalDirectorRequest,
     Medspa,
     Membership,
-    Patient,
-    PatientAccessLog,
     ProviderLicence,
     ProviderProfile,
     User,
     UserSession,
 )
-from medspa.models.patients import PATIENT_EDITABLE_FIELDS, PatientStatus
+from medspa.selectors.masquerade import signature_personal_require
+from medspa.services import invitations
 
 
 class InvitationUnusable(DomainError):
@@ -69,46 +68,6 @@ def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
 def api_token_revoke(*, token: ApiToken) -> None:
     """Revokes a token: the next request that presents it answers 401."""
     token.delete()
-
-
-def patient_access_record(
-    *, patient: Patient, request: HttpRequest, viewed: str, actor_label: str = ""
-) -> PatientAccessLog:
-    """Writes one line of the append-only access log for a read of `patient`."""
-    return patients_access_record(
-        patients=[patient], request=request, viewed=viewed, actor_label=actor_label
-    )[0]
-
-
-def patients_access_record(
-    *, patients: Iterable[Patient], request: HttpRequest, viewed: str, actor_label: str = ""
-) -> list[PatientAccessLog]:
-    """Writes one line of the append-only access log per patient shown (a list page, a search, an API page),
-    in one INSERT whatever their number. The reader is the signed-in user, or `actor_label` for someone
-    without an account (the outside clearer of a GFE link)."""
-    user = getattr(request, "user", None)
-    actor = user if user is not None and user.is_authenticated else None
-    if actor is None and not actor_label:
-        raise ValueError("A read of a patient record names who read it: a user or an actor label.")
-    unique = {patient.pk: patient for patient in patients}
-    ip, impersonator_id = client_ip(request), getattr(request, "impersonator_id", None)
-    entries = [
-        PatientAccessLog(
-            medspa_id=patient.medspa_id,
-            patient_id=patient.pk,
-            actor=actor,
-            actor_label=actor_label[:200],
-            impersonator_id=impersonator_id,
-            viewed=viewed[:200],
-            ip=ip,
-            request_id=getattr(request, "request_id", ""),
-        )
-        for patient in unique.values()
-    ]
-    if not entries:
-        return []
-    with scopes_disabled():  # each row carries its patient's own medspa; staff read across medspas
-        return PatientAccessLog.objects.bulk_create(entries)
 
 
 @transaction.atomic
@@ -170,41 +129,6 @@ def invitation_accept(
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return membership
-
-
-PATIENT_FIELDS = [*PATIENT_EDITABLE_FIELDS, "status"]
-
-
-def _patient_apply(patient: Patient, data: dict) -> Patient:
-    for name in PATIENT_FIELDS:
-        if name in data:
-            setattr(patient, name, data[name])
-    patient.full_clean()
-    patient.save()
-    if "assigned_providers" in data:
-        patient.assigned_providers.set(data["assigned_providers"])
-    return patient
-
-
-@transaction.atomic
-def patient_create(*, medspa: Medspa, data: dict, possible_duplicate_of: Patient | None = None) -> Patient:
-    """Adds a patient to `medspa` with the given demographics and assigned providers, flagged as a possible
-    duplicate of a record it resembles when one is given."""
-    return _patient_apply(Patient(medspa=medspa, possible_duplicate_of=possible_duplicate_of), data)
-
-
-@transaction.atomic
-def patient_update(*, patient: Patient, data: dict) -> Patient:
-    """Changes the given fields of a patient's record (and who looks after them)."""
-    return _patient_apply(patient, data)
-
-
-@transaction.atomic
-def patient_archive(*, patient: Patient, archived: bool = True) -> Patient:
-    """Archives (or restores) a patient. Patients are never deleted: their history stays."""
-    patient.status = PatientStatus.ARCHIVED if archived else PatientStatus.ACTIVE
-    patient.save(update_fields=["status", "updated_at"])
-    return patient
 
 
 def masquerade_record(
@@ -304,6 +228,8 @@ def membership_reactivate(*, membership: Membership) -> None:
 
 # Said by the profile services and beside the hidden forms while masquerading.
 PROFILE_SIGNATURE_NOT_PERSONAL = "put a signature on file for them"
+
+
 PROFILE_LICENCE_NOT_PERSONAL = "change their credential or licences"
 
 

@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django_scopes import scopes_disabled
 
-from medspa import clock, services
+from medspa import clock
 from medspa.errors import DomainError
-from medspa.forms import PatientImportRowForm
+from medspa.forms.patients import PatientImportRowForm
 from medspa.models import Medspa, Patient, PatientImport, User
 from medspa.models.patients import PATIENT_EDITABLE_FIELDS, PatientStatus
 from medspa.patient_match import name_key
+from medspa.services import patients as patient_services
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5_000
@@ -260,7 +261,7 @@ def patient_import_confirm(*, patient_import: PatientImport) -> int:
             continue
         data = {**row["data"], "date_of_birth": date.fromisoformat(row["data"]["date_of_birth"])}
         try:
-            services.patient_create(medspa=medspa, data={**data, "status": PatientStatus.ACTIVE})
+            patient_services.patient_create(medspa=medspa, data={**data, "status": PatientStatus.ACTIVE})
         except ValidationError as error:
             raise ImportNotConfirmable(
                 f"Line {row['line']} was refused ({' '.join(error.messages)}), so nothing was imported: "

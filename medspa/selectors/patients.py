@@ -1,68 +1,12 @@
-"""Reads of the core app: what pages and services ask of the data, in one place."""
+"""Reads of the core app about patients: who may see which, searches and lists."""
 
 from collections.abc import Callable
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 
-from medspa.models import ApiToken, Invitation, Medspa, Membership, Patient, PatientProvider, ProviderProfile
+from medspa.models import Membership, Patient, PatientProvider
 from medspa.models.patients import PatientStatus
-from medspa.models.tenancy import Credential
 from medspa.registry import Registry
-
-PHYSICIAN_CREDENTIALS = (Credential.MD, Credential.DO)
-
-
-def profile_of(membership: Membership) -> ProviderProfile | None:
-    return ProviderProfile.objects.filter(membership=membership).prefetch_related("licences").first()
-
-
-def profile_missing(membership: Membership) -> list[str]:
-    """What the member's profile still lacks for onboarding (empty when complete)."""
-    profile = profile_of(membership)
-    if profile is None:
-        return ["headshot", "photo ID", "signature", "credential", "position", "a current licence"]
-    missing = [
-        label
-        for label, value in (
-            ("headshot", profile.headshot),
-            ("photo ID", profile.photo_id),
-            ("signature", profile.signature),
-            ("credential", profile.credential),
-            ("position", profile.position),
-        )
-        if not value
-    ]
-    if not any(licence.expires_on >= timezone.localdate() for licence in profile.licences.all()):
-        missing.append("a current licence")
-    return missing
-
-
-def medspa_has_shipping_address(medspa: Medspa) -> bool:
-    return all(
-        [medspa.shipping_line1, medspa.shipping_city, medspa.shipping_state, medspa.shipping_postal_code]
-    )
-
-
-def medspa_shipping_address_lines(medspa: Medspa) -> list[str]:
-    """The shipping address as it prints on an envelope: street lines, then "City, ST 12345"."""
-    city = " ".join(part for part in (medspa.shipping_state, medspa.shipping_postal_code) if part)
-    city = ", ".join(part for part in (medspa.shipping_city, city) if part)
-    return [line for line in (medspa.shipping_line1, medspa.shipping_line2, city) if line]
-
-
-def medspa_has_invited_providers(medspa: Medspa) -> bool:
-    return (
-        Invitation.objects.filter(medspa=medspa, as_provider=True).exists()
-        or Membership.objects.filter(medspa=medspa, is_provider=True, is_admin=False).exists()
-    )
-
-
-def physicians_of(medspa: Medspa) -> QuerySet[Membership]:
-    """Members who may be the medical director: active MD / DO providers."""
-    return Membership.objects.filter(
-        medspa=medspa, is_active=True, provider_profile__credential__in=PHYSICIAN_CREDENTIALS
-    ).select_related("user")
 
 
 def patient_records(patient: Patient) -> QuerySet[Patient]:
@@ -122,8 +66,3 @@ def patients_open_to(membership: Membership | None) -> QuerySet[Patient]:
     if membership.is_provider:
         return patients_of_provider(membership)
     return Patient.objects.none()
-
-
-def api_tokens_of(user) -> QuerySet[ApiToken]:
-    """The user's API tokens that still work (not expired), newest first."""
-    return ApiToken.objects.filter(user=user).exclude(expiry__lt=timezone.now()).order_by("-created")

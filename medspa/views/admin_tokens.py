@@ -5,8 +5,8 @@ from django import forms
 from django.contrib import admin, messages
 from knox.models import AuthToken
 
-from medspa import services
 from medspa.models import ApiToken
+from medspa.services.accounts import api_token_create, api_token_revoke
 
 # knox registers its own model, which KNOX_TOKEN_MODEL swaps for ApiToken: it has no table.
 if admin.site.is_registered(AuthToken):
@@ -42,7 +42,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return  # a token is never edited: revoke it and make another
-        token, plaintext = services.api_token_create(user=obj.user, name=obj.name)
+        token, plaintext = api_token_create(user=obj.user, name=obj.name)
         obj.pk = token.pk
         self.message_user(
             request,
@@ -51,4 +51,4 @@ class ApiTokenAdmin(admin.ModelAdmin):
         )
 
     def delete_model(self, request, obj):
-        services.api_token_revoke(token=obj)
+        api_token_revoke(token=obj)

@@ -1,8 +1,12 @@
 """The onboarding steps the core app owns: profile, business, medical director, providers invited."""
 
-from medspa import selectors
 from medspa.models import MedicalDirectorRequest
-from medspa.onboarding import STEPS, Step
+from medspa.selectors.accounts import (
+    medspa_has_invited_providers,
+    medspa_has_shipping_address,
+    profile_missing,
+)
+from medspa.services.onboarding import STEPS, Step
 
 
 def _medical_director_status(medspa, membership) -> str:
@@ -21,7 +25,7 @@ def register() -> None:
             "Your profile",
             "Headshot, photo ID, signature, licences, credentials and position.",
             "profile",
-            lambda medspa, membership: not selectors.profile_missing(membership),
+            lambda medspa, membership: not profile_missing(membership),
         )
     )
     STEPS.register(
@@ -31,7 +35,7 @@ def register() -> None:
             "Business details",
             "Your commercial shipping address (inventory is delivered there) and, if you have one, your DBA.",
             "account_settings",
-            lambda medspa, membership: selectors.medspa_has_shipping_address(medspa),
+            lambda medspa, membership: medspa_has_shipping_address(medspa),
         )
     )
     STEPS.register(
@@ -52,6 +56,6 @@ def register() -> None:
             "Invite your providers",
             "Each gets an email with a link to create their account.",
             "invitation_list",
-            lambda medspa, membership: selectors.medspa_has_invited_providers(medspa),
+            lambda medspa, membership: medspa_has_invited_providers(medspa),
         )
     )

@@ -3,7 +3,7 @@
 from rest_framework.response import Response
 
 from medspa.models import Patient
-from medspa.services import patients_access_record
+from medspa.services.patients import patients_access_record
 
 
 class PatientReadLogMixin:

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
 
-from medspa.api_auth import ApiTokenAuthentication
+from medspa.api.auth import ApiTokenAuthentication
 from medspa.middleware import request_user_has_mfa
 from medspa.permissions import has_role
 from medspa.tenancy import medspa_scope, tenant_resolve

@@ -6,12 +6,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from medspa.api_permissions import TenantAPIMixin
-from medspa.api_reads import PatientReadLogMixin
+from medspa.api.permissions import TenantAPIMixin
+from medspa.api.reads import PatientReadLogMixin
+from medspa.api.serializers import MeSerializer, PatientSerializer
 from medspa.models import Patient
 from medspa.models.patients import PatientStatus
-from medspa.selectors import patients_open_to
-from medspa.serializers import MeSerializer, PatientSerializer
+from medspa.selectors.patients import patients_open_to
 
 
 class MeView(TenantAPIMixin, APIView):

@@ -1,30 +1,30 @@
 """Care messages after a visit: each post-care message of the visit's services goes to the patient by email
-and SMS, each at most once, ever, and the log says sent, failed or skipped (and why).
+and SMS, each recorded once, and the log says sending, sent, failed or skipped (and why).
 
-Exactly once works as for appointment notifications: the decision row, unique per (visit, care message,
-channel), is committed before anything is sent, so a retried task or a second worker finds it and sends
-nothing. A failure is never resent automatically (a lost answer does not say the message was not
-delivered); the provider sees it on their To-Do and may send that one again by hand."""
+Delivered at least once, recorded once, as appointment notifications are: the decision row, unique per
+(visit, care message, channel), is committed before anything is sent, so a retried task or a second
+worker finds it and decides nothing more. Each row owed is then sent by `care_message_send`
+(medspa.once.deliver_once): locked while the message goes, marked sent in the same transaction. A failed
+send is recorded (the row shows as failed, with the reason, on the provider's To-Do) and tried again
+after its backoff; a worker killed mid-send leaves the row owed, and `care_messages_sweep` (Celery beat,
+every minute) queues one task per row whose lease ran out or whose retry is due, until the row is sent
+or, after the last attempt, failed for good. The provider may send a failed one again by hand."""
 
-import logging
-from datetime import timedelta
+from datetime import datetime
 
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
+from django_scopes import scopes_disabled
 
+from medspa import once
 from medspa.messaging import sms
 from providers.models import CareMessageLog, Visit, VisitStatus
+from providers.selectors.care_messages import resendable
 from scheduling.selectors import notification_texts
 from services_catalog.models import CareMessage
 
-logger = logging.getLogger(__name__)
-
 EMAIL, SMS = "email", "sms"
 CHANNELS = (EMAIL, SMS)
-# A row still "sending" after this long was left by a worker that died: the To-Do offers to send it again.
-STUCK_AFTER = timedelta(minutes=15)
 
 
 def _skip_reason(patient, channel: str) -> str:
@@ -53,13 +53,14 @@ def care_messages_of(visit: Visit) -> list[CareMessage]:
     return sorted(messages.values(), key=lambda message: message.title)
 
 
-def visit_care_messages_send(*, visit_id: int) -> int:
+def visit_care_messages_send(*, visit_id: int, now: datetime | None = None) -> int:
     """Sends the completed visit's care messages that were never decided; returns how many went out.
     Run it in the visit's medspa scope, outside any transaction (the Celery task does)."""
     visit = Visit.objects.select_related("patient", "medspa").filter(pk=visit_id).first()
     if visit is None or visit.status != VisitStatus.COMPLETED:
         return 0
     claimed: list[CareMessageLog] = []
+    queued = CARE_MESSAGES.queued(now)
     with transaction.atomic():
         for message in care_messages_of(visit):
             version = message.current_version
@@ -77,23 +78,44 @@ def visit_care_messages_send(*, visit_id: int) -> int:
                         "version": version,
                         "detail": reason,
                         "status": status,
+                        **({} if reason else queued),
                     },
                 )
                 if created and not reason:
                     claimed.append(row)
-    return sum(_deliver(visit, row) for row in claimed)
+    return sum(_deliver(visit, row, now=now) == once.SENT for row in claimed)
 
 
-def resendable() -> Q:
-    """Failed rows, and rows left "sending" by a worker that died before it could say how it went."""
-    return Q(status=CareMessageLog.Status.FAILED) | Q(
-        status=CareMessageLog.Status.PENDING, updated_at__lt=timezone.now() - STUCK_AFTER
-    )
+# Where a CareMessageLog row keeps its message (medspa.once): owed while sending or failed with a retry due.
+CARE_MESSAGES = once.Outbox(
+    owed={"status__in": [CareMessageLog.Status.PENDING, CareMessageLog.Status.FAILED]},
+    sent=lambda now: {"status": CareMessageLog.Status.SENT, "detail": "", "updated_at": now},
+    retrying={"status": CareMessageLog.Status.FAILED},
+    given_up={"status": CareMessageLog.Status.FAILED},
+)
+
+
+def care_message_send(*, log_id: int, now: datetime | None = None) -> str:
+    """Sends one owed care message (a row the sweep found), marking it sent once; returns medspa.once's
+    outcome. Run it in the row's medspa scope and outside any transaction."""
+    row = CARE_MESSAGES.owing(CareMessageLog.objects.filter(pk=log_id)).first()
+    if row is None:
+        return ""
+    visit = Visit.objects.select_related("patient", "medspa").get(pk=row.visit_id)
+    return _deliver(visit, row, now=now)
+
+
+def care_messages_sweep(*, now: datetime | None = None) -> list[tuple[int, int]]:
+    """The (row id, medspa id) of every care message whose lease ran out or whose retry is due, across every
+    medspa: the caller queues one task each."""
+    with scopes_disabled():
+        return once.owed_sweep(CareMessageLog.objects.all(), CARE_MESSAGES, now=now)
 
 
 def care_message_resend(*, log: CareMessageLog) -> bool:
     """Sends a failed (or stuck) care message again, by hand from the To-Do: claimed first, so two clicks
-    send once, and skipped if the patient has opted out of that channel since."""
+    send once, and skipped if the patient has opted out of that channel since. Run it outside any
+    transaction (the view is not atomic, so the mark is not durable-checked: a test may wrap the request)."""
     with transaction.atomic():
         row = CareMessageLog.objects.select_for_update().filter(resendable(), pk=log.pk).first()
         if row is None:
@@ -102,13 +124,14 @@ def care_message_resend(*, log: CareMessageLog) -> bool:
         reason = _skip_reason(visit.patient, row.channel)
         row.status = CareMessageLog.Status.SKIPPED if reason else CareMessageLog.Status.PENDING
         row.detail = reason
-        row.save(update_fields=["status", "detail", "updated_at"])
+        row.next_attempt_at = None if reason else CARE_MESSAGES.queued()[CARE_MESSAGES.next_attempt_at]
+        row.save(update_fields=["status", "detail", "next_attempt_at", "updated_at"])
     if reason:
         return False
-    return _deliver(visit, row)
+    return _deliver(visit, row, durable=False) == once.SENT
 
 
-def _deliver(visit: Visit, row: CareMessageLog) -> bool:
+def _deliver(visit: Visit, row: CareMessageLog, *, now: datetime | None = None, durable: bool = True) -> str:
     patient, medspa = visit.patient, visit.medspa
     sender = medspa.display_name
     title = row.care_message.title
@@ -116,29 +139,19 @@ def _deliver(visit: Visit, row: CareMessageLog) -> bool:
     text = notification_texts.render(
         row.version.text, {"patient_first_name": patient.first_name, "medspa_name": sender}
     )
-    try:
-        if row.channel == EMAIL:
-            EmailMessage(
-                subject=f"{title}: your care instructions from {sender}",
-                body=text,
-                to=[patient.email.strip()],
-            ).send()
-        else:
-            sms.get_sms_backend().send(patient.phone.strip(), f"{sender}: {title}\n\n{text}")
-    except Exception as error:  # whatever the backend raised: the row says so, the log has the trace
-        logger.warning(
-            "Care message %s by %s of visit %s failed",
-            row.care_message_id,
-            row.channel,
-            visit.pk,
-            exc_info=True,
+    if row.channel == EMAIL:
+        message = EmailMessage(
+            subject=f"{title}: your care instructions from {sender}",
+            body=text,
+            to=[patient.email.strip()],
         )
-        row.status, row.detail = (
-            CareMessageLog.Status.FAILED,
-            (" ".join(str(error).split()) or type(error).__name__)[:300],
-        )
-        row.save(update_fields=["status", "detail", "updated_at"])
-        return False
-    row.status, row.detail = CareMessageLog.Status.SENT, ""
-    row.save(update_fields=["status", "detail", "updated_at"])
-    return True
+        send = message.send
+    else:
+        phone, body = patient.phone.strip(), f"{sender}: {title}\n\n{text}"
+
+        def send() -> None:
+            sms.get_sms_backend().send(phone, body)
+
+    return once.deliver_once(
+        CareMessageLog.objects.filter(pk=row.pk), CARE_MESSAGES, send, now=now, durable=durable
+    )

@@ -13,7 +13,7 @@ from rest_framework import serializers
 class ApiTokenScheme(KnoxTokenScheme):
     """Our knox authentication (which records the last use) is knox's scheme: `Authorization: Token …`."""
 
-    target_class = "medspa.api_auth.ApiTokenAuthentication"
+    target_class = "medspa.api.auth.ApiTokenAuthentication"
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -62,7 +62,7 @@ class ApiAutoSchema(AutoSchema):
         if operation is None:
             return None
         parameters = operation.get("parameters", [])
-        codes = ["403", "429"]  # every operation is throttled (medspa.api_throttling)
+        codes = ["403", "429"]  # every operation is throttled (medspa.api.throttling)
         if self.method not in ("GET", "HEAD", "OPTIONS") or any(
             p["in"] == "query" and p["name"] != "page" for p in parameters
         ):
