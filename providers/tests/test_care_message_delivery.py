@@ -14,6 +14,7 @@ from django_scopes import scopes_disabled
 
 from medspa import once
 from medspa.messaging import sms
+from medspa.tenancy import medspa_scope
 from providers import tasks
 from providers.models import CareMessageLog
 from providers.selectors import todo
@@ -58,6 +59,18 @@ def _sms_row(visit) -> CareMessageLog:
         return CareMessageLog.objects.get(visit=visit, channel="sms")
 
 
+def _send_visit(visit) -> int:
+    """The visit's care messages, sent as its task does: in the visit's medspa scope."""
+    with medspa_scope(visit.medspa_id):
+        return care_messages.visit_care_messages_send(visit_id=visit.pk)
+
+
+def _resend(row) -> bool:
+    """The To-Do's "send again", in the medspa's scope as the page is."""
+    with medspa_scope(row.medspa_id):
+        return care_messages.care_message_resend(log=row)
+
+
 def _deliver(row, **kwargs) -> list:
     """Runs the row's task as a worker does, and returns the numbers it texted."""
     before = len(sms.outbox)
@@ -73,7 +86,7 @@ def test_the_care_messages_have_their_sweep_every_minute():
 def test_a_send_that_fails_is_retried_after_its_backoff_then_sent_once(cast, world, provider, gateway):
     visit = _completed_visit(cast, world, provider)
     started = timezone.now()
-    assert care_messages.visit_care_messages_send(visit_id=visit.pk) == 1  # the email went, the SMS not
+    assert _send_visit(visit) == 1  # the email went, the SMS not
     row = _sms_row(visit)
     status, attempts, retry_at, detail = _state(row)
     assert (status, attempts, detail) == ("failed", 1, "gateway timeout")  # the To-Do shows it meanwhile
@@ -93,7 +106,7 @@ def test_a_message_left_by_a_worker_killed_mid_send_is_sent_by_the_sweep_after_t
     visit = _completed_visit(cast, world, provider)
     with monkeypatch.context() as killed:  # the decision is committed, then the worker dies
         killed.setattr(care_messages, "_deliver", lambda *args, **kwargs: "")
-        care_messages.visit_care_messages_send(visit_id=visit.pk)
+        _send_visit(visit)
     with scopes_disabled():
         rows = list(CareMessageLog.objects.filter(visit=visit).order_by("pk"))
     assert {_state(row)[:2] for row in rows} == {("pending", 0)}
@@ -126,20 +139,20 @@ def test_a_message_left_by_a_worker_killed_mid_send_is_sent_by_the_sweep_after_t
 
 def test_a_second_delivery_of_the_same_task_sends_nothing(cast, world, provider, gateway):
     visit = _completed_visit(cast, world, provider)
-    care_messages.visit_care_messages_send(visit_id=visit.pk)  # the SMS failed: owed, its retry due later
+    _send_visit(visit)  # the SMS failed: owed, its retry due later
     row = _sms_row(visit)
     message_id = str(uuid.uuid4())
     assert _deliver(row, task_id=message_id) == [visit.patient.phone.strip()]
     assert _deliver(row, task_id=message_id) == []  # the same message, delivered again
     assert _state(row) == ("sent", 2, None, "")
-    assert care_messages.care_message_resend(log=row) is False  # sent: nothing to send by hand either
+    assert _resend(row) is False  # sent: nothing to send by hand either
     assert len(sms.outbox) == 1
 
 
 def test_after_max_attempts_the_message_is_failed_and_the_provider_sees_it(cast, world, provider, gateway):
     gateway[0] = once.MAX_ATTEMPTS  # the gateway never takes it
     visit = _completed_visit(cast, world, provider)
-    care_messages.visit_care_messages_send(visit_id=visit.pk)
+    _send_visit(visit)
     row = _sms_row(visit)
     results = [_state(row)[1]]
     for _ in range(once.MAX_ATTEMPTS):
@@ -155,9 +168,10 @@ def test_after_max_attempts_the_message_is_failed_and_the_provider_sees_it(cast,
     with scopes_disabled():
         failed = care_messages.CARE_MESSAGES.failed(CareMessageLog.objects.all())
         assert list(failed.values_list("pk", flat=True)) == [row.pk]
-    assert [log.pk for log in todo.care_messages_failed(provider)] == [row.pk]
+    with medspa_scope(row.medspa_id):
+        assert [log.pk for log in todo.care_messages_failed(provider)] == [row.pk]
 
     # The provider may still send it by hand once the gateway is back.
     gateway[0] = 0
-    assert care_messages.care_message_resend(log=row) is True
+    assert _resend(row) is True
     assert _state(row)[0] == "sent" and len(sms.outbox) == 1
