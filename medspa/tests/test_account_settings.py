@@ -1,11 +1,9 @@
-import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 
 from medspa.models import Membership
+from medspa.tenancy import medspa_scope
 from tests import factories
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 
 def test_business_details_are_saved_and_bad_ones_refused(client_as, cast):
@@ -48,29 +46,36 @@ def test_the_business_model_is_shown(client_as, cast):
 
 def test_the_medical_director_must_be_a_physician_of_the_medspa(client_as, cast):
     client = client_as("admin_a")
-    admin_membership = cast.admin_a.memberships.get()  # an MD
-    nurse = cast.provider_a2.memberships.get()  # an RN
+    with medspa_scope(cast.medspa_a):
+        admin_membership = cast.admin_a.memberships.get()  # an MD
+        nurse = cast.provider_a2.memberships.get()  # an RN
     assert client.post("/dashboard/settings/medical-director/", {"director": nurse.pk}).status_code == 400
     client.post("/dashboard/settings/medical-director/", {"director": admin_membership.pk})
-    cast.medspa_a.refresh_from_db()
-    assert cast.medspa_a.medical_director == admin_membership
-    foreign = cast.provider_b.memberships.get()
+    with medspa_scope(cast.medspa_a):
+        cast.medspa_a.refresh_from_db()
+        assert cast.medspa_a.medical_director == admin_membership
+    with medspa_scope(cast.medspa_b):
+        foreign = cast.provider_b.memberships.get()
     assert client.post("/dashboard/settings/medical-director/", {"director": foreign.pk}).status_code == 400
 
 
 def test_admins_are_added_and_removed_but_never_the_last_one(client_as, cast):
     client = client_as("admin_a")
-    provider = cast.provider_a1.memberships.get()
+    with medspa_scope(cast.medspa_a):
+        provider = cast.provider_a1.memberships.get()
     client.post(f"/dashboard/settings/members/{provider.pk}/grant-admin/")
-    provider.refresh_from_db()
+    with medspa_scope(cast.medspa_a):
+        provider.refresh_from_db()
     assert provider.is_admin
     client.post(f"/dashboard/settings/members/{provider.pk}/remove-admin/")
-    provider.refresh_from_db()
-    assert not provider.is_admin
-    me = cast.admin_a.memberships.get()
+    with medspa_scope(cast.medspa_a):
+        provider.refresh_from_db()
+        assert not provider.is_admin
+        me = cast.admin_a.memberships.get()
     response = client.post(f"/dashboard/settings/members/{me.pk}/remove-admin/", follow=True)
     assert "at least one admin" in response.content.decode()
-    me.refresh_from_db()
+    with medspa_scope(cast.medspa_a):
+        me.refresh_from_db()
     assert me.is_admin
 
 
@@ -78,7 +83,8 @@ def test_deactivating_a_provider_ends_their_sessions_at_once(client_as, cast):
     provider = Client()
     provider.force_login(cast.provider_a1)
     assert provider.get("/provider/patients/").status_code == 200
-    membership = cast.provider_a1.memberships.get()
+    with medspa_scope(cast.medspa_a):
+        membership = cast.provider_a1.memberships.get()
     client_as("admin_a").post(f"/dashboard/settings/members/{membership.pk}/deactivate/")
     assert provider.get("/provider/patients/").status_code == 302
     assert not Session.objects.filter(session_key=provider.session.session_key).exists()
@@ -86,17 +92,20 @@ def test_deactivating_a_provider_ends_their_sessions_at_once(client_as, cast):
     assert not cast.provider_a1.is_active  # no other medspa: the account cannot sign in either
     client_as("admin_a").post(f"/dashboard/settings/members/{membership.pk}/reactivate/")
     cast.provider_a1.refresh_from_db()
-    assert cast.provider_a1.is_active and Membership.objects.get(pk=membership.pk).is_active
+    with medspa_scope(cast.medspa_a):
+        assert cast.provider_a1.is_active and Membership.objects.get(pk=membership.pk).is_active
 
 
 def test_an_admin_cannot_touch_another_medspas_people(client_as, cast):
-    foreign = cast.provider_b.memberships.get()
+    with medspa_scope(cast.medspa_b):
+        foreign = cast.provider_b.memberships.get()
     for action in ["grant-admin", "deactivate", "remove-admin", "reactivate"]:
         assert (
             client_as("admin_a").post(f"/dashboard/settings/members/{foreign.pk}/{action}/").status_code
             == 404
         )
-    foreign.refresh_from_db()
+    with medspa_scope(cast.medspa_b):
+        foreign.refresh_from_db()
     assert foreign.is_active and not foreign.is_admin
 
 
@@ -109,7 +118,8 @@ def test_profile_files_are_never_public(client_as, cast):
     client.post(
         "/profile/signature/", {"data_url": "data:image/png;base64," + base64.b64encode(PNG).decode()}
     )
-    membership = cast.provider_a1.memberships.get()
+    with medspa_scope(cast.medspa_a):
+        membership = cast.provider_a1.memberships.get()
     url = f"/profile/files/{membership.pk}/signature/"
     assert client.get(url).status_code == 200
     assert client_as("provider_a2").get(url).status_code == 200  # a colleague, e.g. on a chart
@@ -129,7 +139,10 @@ def test_a_rn_cannot_be_made_a_gfe_clearer_from_the_profile(client_as, cast):
     client = client_as("provider_a1")  # an NP who may clear
     response = client.post("/profile/", {"credential": "RN", "position": "Nurse"})
     assert response.status_code == 400
-    assert (
-        factories.ProviderProfileFactory._meta.model.objects.get(membership__user=cast.provider_a1).credential
-        == "NP"
-    )
+    with medspa_scope(cast.medspa_a):
+        assert (
+            factories.ProviderProfileFactory._meta.model.objects.get(
+                membership__user=cast.provider_a1
+            ).credential
+            == "NP"
+        )

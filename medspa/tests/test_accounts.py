@@ -11,9 +11,8 @@ from django.utils import timezone
 from medspa.middleware import SESSION_STARTED_KEY
 from medspa.models import Membership, User
 from medspa.services import accounts as services
+from medspa.tenancy import medspa_scope
 from tests import factories
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 
 def totp_now(secret: str = factories.TEST_TOTP_SECRET) -> str:
@@ -225,8 +224,9 @@ class TestInvitations:
         )
         assert response.status_code == 302
         user = User.objects.get(email="new.nurse@example.com")
-        membership = Membership.objects.get(user=user)
-        assert membership.medspa == cast.medspa_a and membership.is_provider and not membership.is_admin
+        with medspa_scope(cast.medspa_a):
+            membership = Membership.objects.get(user=user)
+            assert membership.medspa == cast.medspa_a and membership.is_provider and not membership.is_admin
         # The link works once.
         assert guest.get(path).status_code == 410
 
@@ -239,7 +239,8 @@ class TestInvitations:
         assert b"Choose at least one role" in response.content
         response = client.post("/invitations/", {"email": cast.provider_a1.email, "as_provider": "on"})
         assert b"already a member" in response.content
-        assert cast.medspa_a.invitations.count() == 0
+        with medspa_scope(cast.medspa_a):
+            assert cast.medspa_a.invitations.count() == 0
         assert mail.outbox == []
 
     def test_a_mismatched_password_creates_no_account(self, cast):
@@ -270,11 +271,13 @@ class TestInvitations:
         client = Client()
         client.force_login(cast.admin_b)
         assert client.post(f"/invitations/accept/{invitation.token}/").status_code == 302
-        assert Membership.objects.filter(user=cast.admin_b, medspa=cast.medspa_a, is_admin=True).exists()
+        with medspa_scope(cast.medspa_a):
+            assert Membership.objects.filter(user=cast.admin_b, medspa=cast.medspa_a, is_admin=True).exists()
 
     def test_an_invitation_cannot_be_taken_by_another_signed_in_account(self, cast):
         invitation = factories.InvitationFactory(medspa=cast.medspa_a, invited_by=cast.admin_a)
         client = Client()
         client.force_login(cast.admin_b)
         assert client.post(f"/invitations/accept/{invitation.token}/").status_code == 403
-        assert not Membership.objects.filter(user=cast.admin_b, medspa=cast.medspa_a).exists()
+        with medspa_scope(cast.medspa_a):
+            assert not Membership.objects.filter(user=cast.admin_b, medspa=cast.medspa_a).exists()

@@ -1,14 +1,12 @@
 from datetime import UTC, datetime, time, timedelta
 
-import pytest
 import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from medspa.services.accounts import api_token_create
+from medspa.tenancy import medspa_scope
 from tests import factories
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 
 def token_client(user, token: str | None = None) -> APIClient:
@@ -40,7 +38,8 @@ def test_the_patient_list_takes_a_constant_number_of_queries(client_as, cast, dj
 def test_token_authentication_works_and_is_scoped(cast):
     factories.PatientFactory(medspa=cast.medspa_a)
     theirs = factories.PatientFactory(medspa=cast.medspa_b)
-    theirs.assigned_providers.add(cast.provider_b.memberships.get())  # provider_b's own patient
+    with medspa_scope(cast.medspa_b):
+        theirs.assigned_providers.add(cast.provider_b.memberships.get())  # provider_b's own patient
     client = token_client(cast.provider_b)
     response = client.get("/api/v1/patients/")
     assert response.status_code == 200
@@ -67,7 +66,8 @@ def test_a_create_lands_in_the_callers_medspa_whatever_it_claims(client_as, cast
     assert response.status_code == 201
     from medspa.models import Patient
 
-    assert Patient.objects.get(pk=response.json()["id"]).medspa == cast.medspa_a
+    with medspa_scope(cast.medspa_a):
+        assert Patient.objects.get(pk=response.json()["id"]).medspa == cast.medspa_a
 
 
 def test_bad_input_gives_field_errors_and_stores_nothing(client_as, cast):
@@ -80,7 +80,8 @@ def test_bad_input_gives_field_errors_and_stores_nothing(client_as, cast):
     )
     assert response.status_code == 400
     assert set(response.json()) >= {"first_name", "last_name", "date_of_birth", "email"}
-    assert Patient.objects.count() == 0
+    with medspa_scope(cast.medspa_a):
+        assert Patient.objects.count() == 0
 
 
 def test_a_date_of_birth_after_the_medspas_today_is_refused_with_a_token(cast):
@@ -122,9 +123,10 @@ def test_the_schema_and_its_docs_page_are_served(client_as):
 def own_and_other_patient(cast):
     """A patient of provider_a1 (assigned) and one of provider_a2, both in medspa A."""
     mine = factories.PatientFactory(medspa=cast.medspa_a, last_name="Mine")
-    mine.assigned_providers.add(cast.provider_a1.memberships.get())
     other = factories.PatientFactory(medspa=cast.medspa_a, last_name="Other")
-    other.assigned_providers.add(cast.provider_a2.memberships.get())
+    with medspa_scope(cast.medspa_a):
+        mine.assigned_providers.add(cast.provider_a1.memberships.get())
+        other.assigned_providers.add(cast.provider_a2.memberships.get())
     return mine, other
 
 
@@ -154,7 +156,8 @@ def test_a_provider_can_neither_create_nor_edit_a_patient_through_the_api(client
     assert client.post("/api/v1/patients/", new, content_type="application/json").status_code == 403
     response = client.patch(f"/api/v1/patients/{mine.pk}/", {"allergies": "Latex"}, "application/json")
     assert response.status_code == 403
-    assert Patient.objects.count() == 2 and Patient.objects.get(pk=mine.pk).allergies != "Latex"
+    with medspa_scope(cast.medspa_a):
+        assert Patient.objects.count() == 2 and Patient.objects.get(pk=mine.pk).allergies != "Latex"
 
 
 def gfe_world(cast):
@@ -163,35 +166,36 @@ def gfe_world(cast):
     from gfe.services import requests as gfe_requests
     from services_catalog.services import catalog
 
-    toxin, filler = (
-        catalog.service_set_active(
-            service=catalog.service_import(
-                medspa=cast.medspa_a, library_service=factories.library_service(n)
-            ),
-            active=True,
+    with medspa_scope(cast.medspa_a):
+        toxin, filler = (
+            catalog.service_set_active(
+                service=catalog.service_import(
+                    medspa=cast.medspa_a, library_service=factories.library_service(n)
+                ),
+                active=True,
+            )
+            for n in ("Toxin", "Filler")
         )
-        for n in ("Toxin", "Filler")
-    )
-    mine, other = own_and_other_patient(cast)
-    admin = cast.admin_a.memberships.get()  # also a provider, who clears both
-    for patient in (mine, other):
-        patient.assigned_providers.add(admin)
-    exams = {
-        patient: gfe_decisions.gfe_self_clear(
-            membership=admin,
-            patient=patient,
-            decisions={toxin.pk: gfe_decisions.Decision("cleared")},
-            exam=factories.GFE_EXAM,
-            notify=False,
-        )  # fmt: skip
-        for patient in (mine, other)
-    }
-    requests = {
-        patient: gfe_requests.gfe_request_create(
-            patient=patient, services=[filler], requested_by=cast.admin_a
-        )
-        for patient in (mine, other)
-    }
+        mine, other = own_and_other_patient(cast)
+        admin = cast.admin_a.memberships.get()  # also a provider, who clears both
+        for patient in (mine, other):
+            patient.assigned_providers.add(admin)
+        exams = {
+            patient: gfe_decisions.gfe_self_clear(
+                membership=admin,
+                patient=patient,
+                decisions={toxin.pk: gfe_decisions.Decision("cleared")},
+                exam=factories.GFE_EXAM,
+                notify=False,
+            )  # fmt: skip
+            for patient in (mine, other)
+        }
+        requests = {
+            patient: gfe_requests.gfe_request_create(
+                patient=patient, services=[filler], requested_by=cast.admin_a
+            )
+            for patient in (mine, other)
+        }
     return mine, other, toxin, exams, requests
 
 
@@ -201,7 +205,8 @@ def test_a_provider_sees_only_the_clearances_and_gfe_requests_of_their_own_patie
     clearances = client.get("/api/v1/gfe/clearances/").json()["results"]
     assert {row["patient"] for row in clearances} == {mine.pk}
     assert client.get(f"/api/v1/gfe/clearances/?patient={other.pk}").json()["results"] == []
-    theirs = exams[other].clearances.get()
+    with medspa_scope(cast.medspa_a):
+        theirs = exams[other].clearances.get()
     assert client.get(f"/api/v1/gfe/clearances/{theirs.pk}/").status_code == 404
     listed = client.get("/api/v1/gfe/requests/").json()["results"]  # the self-clearances' and the requests
     assert {row["patient"] for row in listed} == {mine.pk} and requests[mine].pk in {
@@ -220,9 +225,11 @@ def test_a_provider_can_neither_request_a_gfe_nor_ask_the_gate_for_a_patient_not
     body = {"patient": other.pk, "services": [toxin.pk]}
     response = client.post("/api/v1/gfe/gate/", body, content_type="application/json")
     assert response.status_code == 400 and "patient" in response.json()
-    before = GfeRequest.objects.count()
+    with medspa_scope(cast.medspa_a):
+        before = GfeRequest.objects.count()
     response = client.post("/api/v1/gfe/requests/", body, content_type="application/json")
     assert response.status_code == 400 and "patient" in response.json()
-    assert GfeRequest.objects.count() == before
+    with medspa_scope(cast.medspa_a):
+        assert GfeRequest.objects.count() == before
     mine_body = {"patient": mine.pk, "services": [toxin.pk]}
     assert client.post("/api/v1/gfe/gate/", mine_body, content_type="application/json").status_code == 200

@@ -7,9 +7,8 @@ from django.db.utils import IntegrityError
 from django.utils import timezone
 
 from medspa.models import Patient, PatientAccessLog
+from medspa.tenancy import medspa_scope
 from tests import factories
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 
 def patient_events(patient):
@@ -78,17 +77,20 @@ def test_a_token_authenticated_write_is_recorded_with_the_medspa_and_the_user(ca
 
 def test_a_bulk_update_is_caught_at_database_level(cast):
     patients = factories.PatientFactory.create_batch(3, medspa=cast.medspa_a)
-    Patient.objects.filter(medspa=cast.medspa_a).update(medications="Tretinoin")
+    with medspa_scope(cast.medspa_a):
+        Patient.objects.filter(medspa=cast.medspa_a).update(medications="Tretinoin")
     for patient in patients:
         assert patient_events(patient)[-1].medications == "Tretinoin"
 
 
 def test_every_read_of_a_patient_record_is_in_the_access_log(client_as, cast):
     patient = factories.PatientFactory(medspa=cast.medspa_a)
-    patient.assigned_providers.add(cast.provider_a1.memberships.get())  # provider_a1's patient
+    with medspa_scope(cast.medspa_a):
+        patient.assigned_providers.add(cast.provider_a1.memberships.get())  # provider_a1's patient
     client_as("provider_a1").get(f"/api/v1/patients/{patient.pk}/", REMOTE_ADDR="198.51.100.7")
     client_as("staff").get(f"/admin/medspa/patient/{patient.pk}/change/")
-    log = list(PatientAccessLog.objects.filter(patient=patient).order_by("created_at"))
+    with medspa_scope(cast.medspa_a):
+        log = list(PatientAccessLog.objects.filter(patient=patient).order_by("created_at"))
     assert [(entry.actor, entry.ip) for entry in log] == [
         (cast.provider_a1, "198.51.100.7"),
         (cast.staff, "127.0.0.1"),
@@ -109,7 +111,8 @@ def test_the_database_refuses_an_access_log_row_that_names_no_one(cast):
 def test_a_refused_read_is_not_logged_as_a_read(client_as, cast):
     theirs = factories.PatientFactory(medspa=cast.medspa_b)
     assert client_as("admin_a").get(f"/api/v1/patients/{theirs.pk}/").status_code == 404
-    assert not PatientAccessLog.objects.filter(patient=theirs).exists()
+    with medspa_scope(cast.medspa_b):  # a read is logged in the patient's medspa
+        assert not PatientAccessLog.objects.filter(patient=theirs).exists()
 
 
 def _audit_tables() -> list[str]:
@@ -138,7 +141,8 @@ def test_the_database_refuses_to_change_or_delete_access_log_rows(
 ):
     patient = factories.PatientFactory(medspa=cast.medspa_a)
     client_as("admin_a").get(f"/api/v1/patients/{patient.pk}/")
-    assert PatientAccessLog.objects.count() == 1
+    with medspa_scope(cast.medspa_a):
+        assert PatientAccessLog.objects.count() == 1
     for role, refusal in (("owner", "Cannot"), ("app", "permission denied")):
         with (
             connect_as(role) as conn,
@@ -146,7 +150,8 @@ def test_the_database_refuses_to_change_or_delete_access_log_rows(
             conn.transaction(),
         ):
             conn.execute(statement.format(table=PatientAccessLog._meta.db_table))
-    assert PatientAccessLog.objects.get().viewed != "x"
+    with medspa_scope(cast.medspa_a):
+        assert PatientAccessLog.objects.get().viewed != "x"
 
 
 def test_every_audit_table_carries_the_append_only_trigger(db):
@@ -162,7 +167,8 @@ def test_every_audit_table_carries_the_append_only_trigger(db):
 
 def test_staff_search_the_audit_by_patient_user_and_dates(client_as, cast):
     patient = factories.PatientFactory(medspa=cast.medspa_a, last_name="Searchable")
-    patient.assigned_providers.add(cast.provider_a1.memberships.get())  # provider_a1 reads their own
+    with medspa_scope(cast.medspa_a):
+        patient.assigned_providers.add(cast.provider_a1.memberships.get())  # provider_a1 reads their own
     other = factories.PatientFactory(medspa=cast.medspa_b, last_name="Elsewhere")
     client_as("admin_a").patch(
         f"/api/v1/patients/{patient.pk}/", {"phone": "1"}, content_type="application/json"
@@ -193,9 +199,10 @@ def test_staff_search_the_audit_by_patient_user_and_dates(client_as, cast):
 
 def test_assigning_a_provider_to_a_patient_is_audited(client_as, cast):
     patient = factories.PatientFactory(medspa=cast.medspa_a)
-    membership = cast.provider_a1.memberships.get()
-    patient.assigned_providers.add(membership)
-    patient.assigned_providers.remove(membership)
+    with medspa_scope(cast.medspa_a):
+        membership = cast.provider_a1.memberships.get()
+        patient.assigned_providers.add(membership)
+        patient.assigned_providers.remove(membership)
     events = apps.get_model("medspa", "PatientProviderEvent").objects.filter(patient_id=patient.pk)
     assert [(e.pgh_label, e.membership_id) for e in events.order_by("pgh_id")] == [
         ("provider.assign", membership.pk),

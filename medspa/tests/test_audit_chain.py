@@ -3,16 +3,14 @@ database on every insert, verified by `audit_verify` and Portrait staff's page, 
 
 import threading
 
-import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
 from medspa.audit_chain import CHAINS, GENESIS, audit_chains_verify, link_hash, row_payload_sql
 from medspa.models import MasqueradeEvent, PatientAccessLog
+from medspa.tenancy import medspa_scope
 from medspa.tests.test_masquerade import start
 from tests import factories
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 
 def _read(client, patient, times=1):
@@ -46,7 +44,8 @@ def test_the_chains_verify_after_normal_use(client_as, cast):
     admin.post("/masquerade/stop/")
     MasqueradeEvent.objects.create(action="start", actor=cast.staff, target=cast.admin_a)  # outside a medspa
 
-    rows = list(PatientAccessLog.objects.filter(medspa=cast.medspa_a).order_by("chain_seq"))
+    with medspa_scope(cast.medspa_a):
+        rows = list(PatientAccessLog.objects.filter(medspa=cast.medspa_a).order_by("chain_seq"))
     assert [row.chain_seq for row in rows] == [1, 2, 3, 4, 5, 6]
     assert rows[0].chain_hash != rows[1].chain_hash and len(rows[0].chain_hash) == 64
     reports = audit_chains_verify()
@@ -70,7 +69,8 @@ def test_a_row_changed_by_a_superuser_is_found_by_the_command_and_the_page(
 ):
     patient = factories.PatientFactory(medspa=cast.medspa_a)
     _read(client_as("admin_a"), patient, 4)
-    tampered = PatientAccessLog.objects.get(chain_seq=2)
+    with medspa_scope(cast.medspa_a):
+        tampered = PatientAccessLog.objects.get(chain_seq=2)
     assert _verify()[0] == 0
     superuser = connect_as("superuser")  # the one who can switch every trigger off
     superuser.execute("SET session_replication_role = replica")
@@ -92,7 +92,8 @@ def test_a_row_deleted_or_rehashed_by_a_superuser_breaks_the_chain(
 ):
     patient = factories.PatientFactory(medspa=cast.medspa_a)
     _read(client_as("admin_a"), patient, 4)
-    rows = list(PatientAccessLog.objects.order_by("chain_seq"))
+    with medspa_scope(cast.medspa_a):
+        rows = list(PatientAccessLog.objects.order_by("chain_seq"))
     superuser = connect_as("superuser")
     superuser.execute("SET session_replication_role = replica")
     superuser.execute(f"DELETE FROM {PatientAccessLog._meta.db_table} WHERE id = %s", [rows[1].pk])

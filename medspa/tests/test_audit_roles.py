@@ -9,9 +9,8 @@ from django.db import connection
 
 from medspa.database import audit_tables
 from medspa.models import PatientAccessLog
+from medspa.tenancy import medspa_scope
 from tests import factories
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 ACCESS_LOG = PatientAccessLog._meta.db_table
 
@@ -61,7 +60,8 @@ def test_the_app_role_can_neither_truncate_change_delete_nor_switch_off_an_audit
     _refused(conn, f"UPDATE {ACCESS_LOG} SET viewed = 'changed'", "permission denied")
     _refused(conn, "SET session_replication_role = replica", "permission denied")
     conn.rollback()
-    assert PatientAccessLog.objects.get().viewed == "x"
+    with medspa_scope(access_row.medspa_id):
+        assert PatientAccessLog.objects.get().viewed == "x"
 
 
 def test_the_app_role_inserts_and_reads_audit_rows_and_writes_ordinary_tables(access_row, connect_as, cast):
@@ -73,8 +73,9 @@ def test_the_app_role_inserts_and_reads_audit_rows_and_writes_ordinary_tables(ac
     )
     conn.execute("UPDATE medspa_patient SET allergies = 'Latex' WHERE id = %s", [access_row.patient_id])
     conn.commit()
-    assert PatientAccessLog.objects.count() == 2
-    assert access_row.patient.__class__.objects.get(pk=access_row.patient_id).allergies == "Latex"
+    with medspa_scope(cast.medspa_a):
+        assert PatientAccessLog.objects.count() == 2
+        assert access_row.patient.__class__.objects.get(pk=access_row.patient_id).allergies == "Latex"
     # The patient's change was recorded by pghistory's trigger, into an event table the role only inserts to.
     event = connect_as("app").execute(
         "SELECT allergies FROM medspa_patientevent WHERE pgh_obj_id = %s ORDER BY pgh_id DESC LIMIT 1",
@@ -87,7 +88,8 @@ def test_truncate_of_an_audit_table_is_refused_even_to_the_owner(access_row, con
     conn = connect_as("owner")
     for table in audit_tables():
         _refused(conn, f"TRUNCATE {table}", "Cannot truncate rows of")
-    assert PatientAccessLog.objects.count() == 1
+    with medspa_scope(access_row.medspa_id):
+        assert PatientAccessLog.objects.count() == 1
 
 
 @pytest.mark.parametrize("role", ["app", "owner"])
@@ -107,7 +109,8 @@ def test_pgtrigger_ignore_does_not_switch_the_append_only_rule_off(access_row, c
     with pytest.raises(psycopg.Error, match=refusal.replace("update", "delete")), conn.transaction():
         conn.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + ",".join(names) + "}"])
         conn.execute(f"DELETE FROM {ACCESS_LOG}")
-    assert PatientAccessLog.objects.get().viewed == "x"
+    with medspa_scope(access_row.medspa_id):
+        assert PatientAccessLog.objects.get().viewed == "x"
 
 
 def test_every_audit_table_carries_the_refusals_that_nothing_switches_off(db):

@@ -11,10 +11,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from medspa.models import MasqueradeEvent, Patient, PatientAccessLog
+from medspa.tenancy import medspa_scope
 from tests import factories
 from tests.browser import screenshot, sign_in, url_is
 
-pytestmark = [pytest.mark.browser, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
+pytestmark = pytest.mark.browser
 
 ADMIN_TABS = [
     "Scheduling",
@@ -147,7 +148,8 @@ def test_an_admin_masquerades_as_a_provider_acts_with_the_banner_visible_then_st
 ):
     admin, provider = live_cast.admin_a, live_cast.provider_a1
     patient = factories.PatientFactory(medspa=live_cast.medspa_a, first_name="Ana", last_name="Lopez")
-    patient.assigned_providers.add(provider.memberships.get())
+    with medspa_scope(live_cast.medspa_a):
+        patient.assigned_providers.add(provider.memberships.get())
     reason = "Checking what Ana's chart looks like for the provider"
     sign_in(page, live_server, admin)
 
@@ -204,10 +206,11 @@ def test_an_admin_masquerades_as_a_provider_acts_with_the_banner_visible_then_st
         (MasqueradeEvent.Action.START, reason, live_cast.medspa_a.pk),
         (MasqueradeEvent.Action.STOP, "", live_cast.medspa_a.pk),
     ]
-    profile_views = PatientAccessLog.objects.filter(
-        patient=patient, viewed="Provider dashboard: patient profile"
-    )
-    assert [(log.actor_id, log.impersonator_id) for log in profile_views] == [(provider.pk, admin.pk)]
+    with medspa_scope(live_cast.medspa_a):
+        profile_views = PatientAccessLog.objects.filter(
+            patient=patient, viewed="Provider dashboard: patient profile"
+        )
+        assert [(log.actor_id, log.impersonator_id) for log in profile_views] == [(provider.pk, admin.pk)]
 
 
 # --- Onboarding checklist ---------------------------------------------------------------------------------
@@ -355,7 +358,8 @@ def test_a_bad_csv_is_refused_with_its_lines_and_reasons_then_a_good_one_is_impo
     expect(to_fix).not_to_contain_text("Fine")
     expect(import_button).to_have_count(0)
     screenshot(page, "csv_import_bad_file_preview")
-    assert not Patient.objects.filter(medspa=medspa).exists()
+    with medspa_scope(medspa):
+        assert not Patient.objects.filter(medspa=medspa).exists()
 
     page.get_by_role("link", name="Patients", exact=True).click()
     expect(page).to_have_url(url_is(live_server, "/dashboard/patients/"))
@@ -373,7 +377,8 @@ def test_a_bad_csv_is_refused_with_its_lines_and_reasons_then_a_good_one_is_impo
     for name in ("Chen, Maya", "Reyes, Jonah", "Shah, Priya"):
         expect(to_import.get_by_role("cell", name=name, exact=True)).to_be_visible()
     expect(to_import.get_by_role("row").filter(has_text="Reyes, Jonah")).to_contain_text("1990-04-02")
-    assert not Patient.objects.filter(medspa=medspa).exists()  # nothing until the admin confirms
+    with medspa_scope(medspa):
+        assert not Patient.objects.filter(medspa=medspa).exists()  # nothing until the admin confirms
     screenshot(page, "csv_import_good_file_preview")
 
     # The confirm button asks first (window.confirm); the test accepts and checks the question.
@@ -397,13 +402,15 @@ def test_a_bad_csv_is_refused_with_its_lines_and_reasons_then_a_good_one_is_impo
         expect(page.get_by_role("link", name=name, exact=True)).to_be_visible()
     screenshot(page, "csv_import_done_patient_list")
 
-    imported = Patient.objects.filter(medspa=medspa).order_by("last_name")
-    assert [(p.first_name, p.last_name, p.date_of_birth.isoformat(), p.status) for p in imported] == [
-        ("Maya", "Chen", "1988-07-14", "active"),
-        ("Jonah", "Reyes", "1990-04-02", "active"),
-        ("Priya", "Shah", "1979-12-30", "active"),
-    ]
-    assert not Patient.objects.filter(medspa=live_cast.medspa_b).exists()
+    with medspa_scope(medspa):
+        imported = Patient.objects.filter(medspa=medspa).order_by("last_name")
+        assert [(p.first_name, p.last_name, p.date_of_birth.isoformat(), p.status) for p in imported] == [
+            ("Maya", "Chen", "1988-07-14", "active"),
+            ("Jonah", "Reyes", "1990-04-02", "active"),
+            ("Priya", "Shah", "1979-12-30", "active"),
+        ]
+    with medspa_scope(live_cast.medspa_b):
+        assert not Patient.objects.filter(medspa=live_cast.medspa_b).exists()
 
 
 # --- The API docs -------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from tests import factories
 from tests.browser import screenshot, url_is
 
-pytestmark = [pytest.mark.browser, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
+pytestmark = pytest.mark.browser
 
 MFA_AUTHENTICATE = "/accounts/2fa/authenticate/"
 MFA_ACTIVATE = "/accounts/2fa/totp/activate/"

@@ -9,12 +9,13 @@ from playwright.sync_api import Page, expect
 
 from medspa.models import Patient
 from medspa.models.patients import PatientStatus
+from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment
 from scheduling.services import booking
 from tests import factories
 from tests.browser import no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
 
-pytestmark = [pytest.mark.browser, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
@@ -25,8 +26,9 @@ def _watched(page: Page):
 
 def test_an_admin_merges_a_possible_duplicate_after_confirming(live_server, page: Page, live_cast):
     medspa, admin = live_cast.medspa_a, live_cast.admin_a
-    provider = live_cast.provider_a1.memberships.get()
-    _location, appointment_type = factories.scheduling_world(medspa, [provider])
+    with medspa_scope(medspa):
+        provider = live_cast.provider_a1.memberships.get()
+        _location, appointment_type = factories.scheduling_world(medspa, [provider])
     on_file = factories.PatientFactory(
         medspa=medspa, first_name="Ana", last_name="Lopez", date_of_birth=date(1985, 4, 12),
         email="ana.lopez@mail.example", phone="(619) 555-0123",
@@ -38,10 +40,11 @@ def test_an_admin_merges_a_possible_duplicate_after_confirming(live_server, page
     start = datetime.combine(
         date.today() + timedelta(days=3), time(10), tzinfo=ZoneInfo("America/Los_Angeles")
     )
-    appointment = booking.appointment_import(
-        appointment_type=appointment_type, provider=provider, patient=booked,
-        start=start, end=start + timedelta(minutes=30), idempotency_key="merge-browser",
-    )  # fmt: skip
+    with medspa_scope(medspa):
+        appointment = booking.appointment_import(
+            appointment_type=appointment_type, provider=provider, patient=booked,
+            start=start, end=start + timedelta(minutes=30), idempotency_key="merge-browser",
+        )  # fmt: skip
     sign_in(page, live_server, admin)
 
     page.goto(f"{live_server.url}/dashboard/patients/")
@@ -56,7 +59,8 @@ def test_an_admin_merges_a_possible_duplicate_after_confirming(live_server, page
     # The confirmation: nothing has happened yet.
     expect(page.get_by_role("heading", level=1)).to_contain_text("Merge Ana Lopez")
     expect(page.get_by_role("cell", name="Appointments")).to_be_visible()
-    assert Patient.objects.get(pk=booked.pk).merged_into is None
+    with medspa_scope(medspa):
+        assert Patient.objects.get(pk=booked.pk).merged_into is None
     screenshot(page, "patient-merge-confirm")
     page.get_by_role("button", name="Merge the records").click()
 
@@ -65,9 +69,10 @@ def test_an_admin_merges_a_possible_duplicate_after_confirming(live_server, page
     page.get_by_role("link", name="Ana Lopez (added").click()
     expect(page).to_have_url(url_is(live_server, f"/dashboard/patients/{booked.pk}/"))
     expect(page.get_by_text("This record was merged into")).to_be_visible()
-    booked.refresh_from_db()
-    assert (booked.merged_into, booked.status) == (on_file, PatientStatus.ARCHIVED)
-    assert Appointment.objects.get(pk=appointment.pk).patient == on_file
+    with medspa_scope(medspa):
+        booked.refresh_from_db()
+        assert (booked.merged_into, booked.status) == (on_file, PatientStatus.ARCHIVED)
+        assert Appointment.objects.get(pk=appointment.pk).patient == on_file
 
 
 def test_an_admin_says_two_look_alikes_are_different_people(live_server, page: Page, live_cast):
@@ -83,4 +88,5 @@ def test_an_admin_says_two_look_alikes_are_different_people(live_server, page: P
     page.get_by_role("button", name="Not the same person").click()
     expect(page).to_have_url(url_is(live_server, f"/dashboard/patients/{booked.pk}/"))
     expect(page.get_by_text("Possible duplicate of")).to_have_count(0)
-    assert Patient.objects.get(pk=booked.pk).possible_duplicate_of is None
+    with medspa_scope(medspa):
+        assert Patient.objects.get(pk=booked.pk).possible_duplicate_of is None

@@ -11,8 +11,6 @@ from django.test import RequestFactory
 from medspa.api.throttling import AnonThrottle, UserThrottle
 from medspa.http import client_ip
 
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
-
 PROXY = "10.0.0.2"
 
 

@@ -24,8 +24,6 @@ from scheduling.services import notifications
 from tests import factories
 from tests.test_faults import _booked
 
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
-
 
 @pytest.fixture
 def mail_server_down_once(monkeypatch):
@@ -47,17 +45,19 @@ def mail_server_down_once(monkeypatch):
 def test_a_receipt_whose_email_fails_is_not_marked_sent_and_the_sweep_sends_it_once(
     cast, world, provider, mail_server_down_once
 ):
-    product = factories.retail_product(cast.medspa_a, "Serum", "S1", "40")
-    sale = checkout.retail_sale_open(provider=provider, location=world.location, by=cast.provider_a1)
-    checkout.retail_line_set(sale=sale, product=product, quantity=Decimal("1"))
-    sale = checkout.retail_checkout(
-        sale=sale, by=cast.provider_a1, receipt_email="buyer@mail.example",
-        tenders=[settlement.Tender("cash", Decimal("40"))],
-    )  # fmt: skip
+    with medspa_scope(cast.medspa_a):
+        product = factories.retail_product(cast.medspa_a, "Serum", "S1", "40")
+        sale = checkout.retail_sale_open(provider=provider, location=world.location, by=cast.provider_a1)
+        checkout.retail_line_set(sale=sale, product=product, quantity=Decimal("1"))
+        sale = checkout.retail_checkout(
+            sale=sale, by=cast.provider_a1, receipt_email="buyer@mail.example",
+            tenders=[settlement.Tender("cash", Decimal("40"))],
+        )  # fmt: skip
     with medspa_scope(sale.medspa_id):
         assert checkout.sale_receipt_send(sale_id=sale.pk) == once.RETRY
-    sale = Sale.objects.get(pk=sale.pk)
-    assert sale.receipt_sent_at is None and "hung up" in sale.receipt_error and mail.outbox == []
+    with medspa_scope(sale.medspa_id):
+        sale = Sale.objects.get(pk=sale.pk)
+        assert sale.receipt_sent_at is None and "hung up" in sale.receipt_error and mail.outbox == []
 
     retry_at = sale.receipt_next_attempt_at
     assert checkout.sale_receipts_sweep(now=retry_at - timedelta(seconds=1)) == []  # still backing off
@@ -65,8 +65,9 @@ def test_a_receipt_whose_email_fails_is_not_marked_sent_and_the_sweep_sends_it_o
     with medspa_scope(sale.medspa_id):
         assert checkout.sale_receipt_send(sale_id=sale.pk) == once.SENT
         assert checkout.sale_receipt_send(sale_id=sale.pk) == ""  # delivered again: nothing more
-    sale = Sale.objects.get(pk=sale.pk)
-    assert [m.to for m in mail.outbox] == [["buyer@mail.example"]]
+    with medspa_scope(sale.medspa_id):
+        sale = Sale.objects.get(pk=sale.pk)
+        assert [m.to for m in mail.outbox] == [["buyer@mail.example"]]
     assert (sale.receipt_error, sale.receipt_attempts, sale.receipt_next_attempt_at) == ("", 2, None)
     assert sale.receipt_sent_at is not None
 
@@ -74,44 +75,51 @@ def test_a_receipt_whose_email_fails_is_not_marked_sent_and_the_sweep_sends_it_o
 def test_an_order_email_that_fails_is_sent_again_by_the_sweep(cast, mail_server_down_once):
     catalog = factories.catalog_world()
     medspa = factories.shipping_address(cast.medspa_a)
-    inventory_cart.cart_line_set(medspa=medspa, product=catalog.toxin, quantity=2)
+    with medspa_scope(medspa):
+        inventory_cart.cart_line_set(medspa=medspa, product=catalog.toxin, quantity=2)
     day = factories.medspa_today(medspa) + timedelta(days=14)
     while day.weekday() >= 5:
         day += timedelta(days=1)
-    order = order_services.order_submit(
-        medspa=medspa, by=cast.admin_a, idempotency_key=uuid.uuid4().hex, delivery_date=day,
-        payment_method="card", notes="",
-    )  # fmt: skip
-    event = order.events.get()
+    with medspa_scope(medspa):
+        order = order_services.order_submit(
+            medspa=medspa, by=cast.admin_a, idempotency_key=uuid.uuid4().hex, delivery_date=day,
+            payment_method="card", notes="",
+        )  # fmt: skip
+        event = order.events.get()
     with medspa_scope(medspa.pk):
         assert inventory_emails.order_event_email(event_id=event.pk) == once.RETRY
-    event = OrderEvent.objects.get(pk=event.pk)
-    assert event.emailed_at is None and "hung up" in event.email_error
+    with medspa_scope(medspa):
+        event = OrderEvent.objects.get(pk=event.pk)
+        assert event.emailed_at is None and "hung up" in event.email_error
 
     assert inventory_emails.order_emails_sweep(now=event.email_next_attempt_at) == [(event.pk, medspa.pk)]
     with medspa_scope(medspa.pk):
         assert inventory_emails.order_event_email(event_id=event.pk) == once.SENT
-    event = OrderEvent.objects.get(pk=event.pk)
-    assert event.emailed_at is not None and event.email_error == "" and len(mail.outbox) == 1
+    with medspa_scope(medspa):
+        event = OrderEvent.objects.get(pk=event.pk)
+        assert event.emailed_at is not None and event.email_error == "" and len(mail.outbox) == 1
 
 
 def test_a_sweep_queues_a_message_again_only_after_its_lease_runs_out(cast):
-    _, appointment = _booked(cast)
+    with medspa_scope(cast.medspa_a):
+        _, appointment = _booked(cast)
     scheduling_tasks.appointment_notify.apply((appointment.pk, appointment.medspa_id, "confirmation"))
-    pending = appointment.notifications.filter(channel="email")
-    # As a worker killed mid-send leaves it: pending, its lease running.
-    pending.update(status="pending", next_attempt_at=timezone.now() + once.LEASE)
-    lease_end = pending.get().next_attempt_at
+    with medspa_scope(appointment.medspa_id):
+        pending = appointment.notifications.filter(channel="email")
+        # As a worker killed mid-send leaves it: pending, its lease running.
+        pending.update(status="pending", next_attempt_at=timezone.now() + once.LEASE)
+        lease_end, pending_pk = pending.get().next_attempt_at, pending.get().pk
 
     assert notifications.notifications_sweep(now=lease_end - timedelta(seconds=1)) == []
-    assert notifications.notifications_sweep(now=lease_end) == [(pending.get().pk, appointment.medspa_id)]
+    assert notifications.notifications_sweep(now=lease_end) == [(pending_pk, appointment.medspa_id)]
     # Queued: a new lease, so the next minute's sweep does not queue it a second time.
     assert notifications.notifications_sweep(now=lease_end + timedelta(minutes=1)) == []
 
 
 def test_the_reminders_sweep_queues_one_task_per_due_reminder(cast, monkeypatch):
-    _, appointment = _booked(cast, hours_ahead=47)  # inside the 48-hour reminder, booked days before
-    Appointment.objects.filter(pk=appointment.pk).update(created_at=timezone.now() - timedelta(days=5))
+    with medspa_scope(cast.medspa_a):
+        _, appointment = _booked(cast, hours_ahead=47)  # inside the 48-hour reminder, booked days before
+        Appointment.objects.filter(pk=appointment.pk).update(created_at=timezone.now() - timedelta(days=5))
     queued = []
     monkeypatch.setattr(scheduling_tasks.appointment_notify, "delay", lambda *args: queued.append(args))
     assert scheduling_tasks.reminders_sweep.apply().get() == 1

@@ -28,6 +28,7 @@ from medspa import tasks as medspa_tasks
 from medspa.models import Invitation
 from medspa.services import accounts as medspa_services
 from medspa.services import invitations
+from medspa.tenancy import medspa_scope
 from services_catalog.services import catalog
 from tests import factories
 from transition import tasks as transition_tasks
@@ -35,8 +36,6 @@ from transition.models import ConfirmationEmail
 from transition.services import confirmation_emails
 from transition.services import confirmations as transition_confirmations
 from transition.tests import test_transition as transition_tests
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 EXAM = {"history_reviewed": True, "medications_reviewed": True, "allergies_reviewed": True,
         "diagnoses": "Dynamic rhytids, glabella", "icd10_codes": "L90.8"}  # fmt: skip
@@ -73,37 +72,44 @@ def _toxin(cast):
 
 def _clearer_request(request):
     cast = request.getfixturevalue("cast")
-    gfe_routing.gfe_settings_update(
-        medspa=cast.medspa_a,
-        data={"routing": Routing.OWN_CLEARER, "clearer_email": "clearer@outside.example",
-              "clearer_name": "Dr. Out", "clearer_credential": "MD"},
-    )  # fmt: skip
-    patient = factories.PatientFactory(medspa=cast.medspa_a)
-    row = gfe_requests.gfe_request_create(patient=patient, services=[_toxin(cast)], requested_by=cast.admin_a)
+    with medspa_scope(cast.medspa_a):
+        gfe_routing.gfe_settings_update(
+            medspa=cast.medspa_a,
+            data={"routing": Routing.OWN_CLEARER, "clearer_email": "clearer@outside.example",
+                  "clearer_name": "Dr. Out", "clearer_credential": "MD"},
+        )  # fmt: skip
+        patient = factories.PatientFactory(medspa=cast.medspa_a)
+        row = gfe_requests.gfe_request_create(
+            patient=patient, services=[_toxin(cast)], requested_by=cast.admin_a
+        )
     return row, "clearer@outside.example"
 
 
 def _decided_request(request):
     cast = request.getfixturevalue("cast")
-    gfe_routing.gfe_settings_update(medspa=cast.medspa_a, data={"routing": Routing.PORTRAIT})
-    patient, toxin = factories.PatientFactory(medspa=cast.medspa_a), _toxin(cast)
-    row = gfe_requests.gfe_request_create(patient=patient, services=[toxin], requested_by=cast.admin_a)
-    gfe_decisions.gfe_review_start(request=row)
-    gfe_decisions.gfe_decide(request=row, exam=EXAM, clearer_name="Dr. Ann Lee", clearer_credential="MD",
-                   decisions={toxin.pk: gfe_decisions.Decision("cleared")})  # fmt: skip
+    with medspa_scope(cast.medspa_a):
+        gfe_routing.gfe_settings_update(medspa=cast.medspa_a, data={"routing": Routing.PORTRAIT})
+        patient, toxin = factories.PatientFactory(medspa=cast.medspa_a), _toxin(cast)
+        row = gfe_requests.gfe_request_create(patient=patient, services=[toxin], requested_by=cast.admin_a)
+        gfe_decisions.gfe_review_start(request=row)
+        gfe_decisions.gfe_decide(request=row, exam=EXAM, clearer_name="Dr. Ann Lee", clearer_credential="MD",
+                       decisions={toxin.pk: gfe_decisions.Decision("cleared")})  # fmt: skip
     return row, cast.admin_a.email
 
 
 def _confirmation(request):
     cast, medspa = request.getfixturevalue("cast"), request.getfixturevalue("legacy")["medspa"]
-    transition = transition_tests.schedule(cast, medspa, transition_tests.effective(medspa, 0), keeps=False)
-    transition_confirmations.openphone_account_set(
-        transition=transition, by=cast.admin_a, email="me@own.example"
-    )
-    transition_confirmations.openphone_acknowledge(
-        transition=transition, by=cast.admin_a
-    )  # asks for the link
-    return transition.confirmation_emails.get(), cast.admin_a.email
+    with medspa_scope(medspa):
+        transition = transition_tests.schedule(
+            cast, medspa, transition_tests.effective(medspa, 0), keeps=False
+        )
+        transition_confirmations.openphone_account_set(
+            transition=transition, by=cast.admin_a, email="me@own.example"
+        )
+        transition_confirmations.openphone_acknowledge(
+            transition=transition, by=cast.admin_a
+        )  # asks for the link
+        return transition.confirmation_emails.get(), cast.admin_a.email
 
 
 EMAILS = {

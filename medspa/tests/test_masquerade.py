@@ -1,15 +1,13 @@
 import time
 
-import pytest
 from django.apps import apps
 from django.test import Client
 
 from medspa.middleware import SESSION_STARTED_KEY
 from medspa.models import MasqueradeEvent, PatientAccessLog
+from medspa.tenancy import medspa_scope
 from services_catalog.services import catalog
 from tests import factories
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 
 def start(
@@ -20,9 +18,12 @@ def start(
 
 def test_an_admin_masquerades_as_a_provider_acts_and_stops_back_where_they_were(client_as, cast):
     patient = factories.PatientFactory(medspa=cast.medspa_a, allergies="")
-    patient.assigned_providers.add(cast.provider_a1.memberships.get())
-    toxin = catalog.service_import(medspa=cast.medspa_a, library_service=factories.library_service("Toxin"))
-    catalog.service_set_active(service=toxin, active=True)
+    with medspa_scope(cast.medspa_a):
+        patient.assigned_providers.add(cast.provider_a1.memberships.get())
+        toxin = catalog.service_import(
+            medspa=cast.medspa_a, library_service=factories.library_service("Toxin")
+        )
+        catalog.service_set_active(service=toxin, active=True)
     client = client_as("admin_a")
     assert client.get(f"/masquerade/{cast.provider_a1.pk}/").status_code == 200
     response = start(client, cast.provider_a1)
@@ -45,11 +46,12 @@ def test_an_admin_masquerades_as_a_provider_acts_and_stops_back_where_they_were(
     assert client.get("/dashboard/").status_code == 200
     assert "You are masquerading" not in client.get("/dashboard/").content.decode()
 
-    reads = PatientAccessLog.objects.filter(patient=patient).order_by("pk")
-    assert [(read.viewed, read.actor, read.impersonator) for read in reads] == [
-        ("Provider dashboard: patients", cast.provider_a1, cast.admin_a),
-        ("Provider dashboard: patient profile", cast.provider_a1, cast.admin_a),
-    ]
+    with medspa_scope(cast.medspa_a):
+        reads = PatientAccessLog.objects.filter(patient=patient).order_by("pk")
+        assert [(read.viewed, read.actor, read.impersonator) for read in reads] == [
+            ("Provider dashboard: patients", cast.provider_a1, cast.admin_a),
+            ("Provider dashboard: patient profile", cast.provider_a1, cast.admin_a),
+        ]
     write = apps.get_model("medspa", "PatientEvent").objects.filter(pgh_obj_id=patient.pk).latest("pgh_id")
     assert write.status == "to_clear"
     assert write.pgh_context["user"] == cast.provider_a1.pk

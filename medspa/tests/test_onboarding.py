@@ -2,16 +2,14 @@ import base64
 import io
 from datetime import timedelta
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from medspa.registry import Registry
 from medspa.services import onboarding
+from medspa.tenancy import medspa_scope
 from scheduling.models import Location
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 
 def _png() -> bytes:
@@ -26,13 +24,17 @@ PNG = _png()
 
 
 def steps(cast):
-    membership = cast.admin_a.memberships.get()
-    return {step["key"]: step["done"] for step in onboarding.checklist(cast.medspa_a, membership)["steps"]}
+    with medspa_scope(cast.medspa_a):
+        membership = cast.admin_a.memberships.get()
+        return {
+            step["key"]: step["done"] for step in onboarding.checklist(cast.medspa_a, membership)["steps"]
+        }
 
 
 def test_the_checklist_has_the_eight_steps_in_order_and_starts_mostly_open(cast):
-    membership = cast.admin_a.memberships.get()
-    keys = [step["key"] for step in onboarding.checklist(cast.medspa_a, membership)["steps"]]
+    with medspa_scope(cast.medspa_a):
+        membership = cast.admin_a.memberships.get()
+        keys = [step["key"] for step in onboarding.checklist(cast.medspa_a, membership)["steps"]]
     assert keys == [
         "profile",
         "business",
@@ -58,23 +60,26 @@ def test_each_step_is_done_when_its_data_says_so(client_as, cast):
     assert steps(cast)["business"]
 
     assert not steps(cast)["locations"]
-    Location.objects.create(
-        medspa=medspa,
-        name="Hillcrest",
-        address_line1="1 Main",
-        city="San Diego",
-        state="CA",
-        postal_code="92101",
-        time_zone="America/Los_Angeles",
-        is_active=False,
-    )
+    with medspa_scope(medspa):
+        Location.objects.create(
+            medspa=medspa,
+            name="Hillcrest",
+            address_line1="1 Main",
+            city="San Diego",
+            state="CA",
+            postal_code="92101",
+            time_zone="America/Los_Angeles",
+            is_active=False,
+        )
     assert not steps(cast)["locations"]  # an inactive location takes no bookings
-    Location.objects.filter(medspa=medspa).update(is_active=True)
+    with medspa_scope(medspa):
+        Location.objects.filter(medspa=medspa).update(is_active=True)
     assert steps(cast)["locations"]
 
     assert steps(cast)["providers"]  # the cast's medspa A already has providers
     assert not steps(cast)["medical_director"]
-    medspa.medical_director = cast.admin_a.memberships.get()
+    with medspa_scope(medspa):
+        medspa.medical_director = cast.admin_a.memberships.get()
     medspa.save()
     assert steps(cast)["medical_director"]
 

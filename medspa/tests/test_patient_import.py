@@ -11,9 +11,8 @@ from django.db import IntegrityError
 from medspa.models import Patient, PatientImport
 from medspa.models.patients import PatientStatus
 from medspa.services import patients as services
-from tests.factories import PatientFactory
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+from medspa.tenancy import medspa_scope
+from tests.factories import PatientFactory, unscoped
 
 UPLOAD_URL = "/dashboard/patients/import/"
 HEADER = "first_name,last_name,date_of_birth,email,phone,state,consent_sms"
@@ -31,10 +30,16 @@ def _preview_url(patient_import: PatientImport) -> str:
     return f"/dashboard/patients/import/{patient_import.pk}/"
 
 
+@unscoped
+def _the_only_import() -> PatientImport:
+    """The one import in the database, whichever medspa's."""
+    return PatientImport.objects.get()
+
+
 def _uploaded(client, content: bytes) -> PatientImport:
     response = _upload(client, content)
     assert response.status_code == 302, response.content.decode()
-    patient_import = PatientImport.objects.get()
+    patient_import = _the_only_import()
     assert response["Location"] == _preview_url(patient_import)
     return patient_import
 
@@ -48,32 +53,37 @@ def test_a_good_file_is_previewed_and_imported_only_when_the_admin_confirms(cast
         "Cy,Diaz,1979-12-31,cy@mail.example,,NY,,\r\n"
     )
     patient_import = _uploaded(client, content.encode())
-    assert Patient.objects.count() == 0
+    with medspa_scope(cast.medspa_a):
+        assert Patient.objects.count() == 0
 
     page = client.get(_preview_url(patient_import)).content.decode()
     assert "<strong>3</strong> patients to import" in page
     assert "Ignored columns (not patient fields, not imported): Member ID" in page
     assert "Lopez, Ana" in page and "Import 3 patients" in page
-    assert Patient.objects.count() == 0  # the preview imports nothing
+    with medspa_scope(cast.medspa_a):
+        assert Patient.objects.count() == 0  # the preview imports nothing
 
     response = client.post(_preview_url(patient_import), follow=True)
     assert response.redirect_chain == [("/dashboard/patients/", 302)]
     assert "3 patients imported from patients.csv." in response.content.decode()
-    patients = {p.first_name: p for p in Patient.objects.filter(medspa=cast.medspa_a)}
-    assert set(patients) == {"Ana", "Bo", "Cy"}
-    assert patients["Ana"].state == "CA" and patients["Ana"].consent_sms is True
-    assert patients["Bo"].date_of_birth == date(1985, 7, 15) and patients["Bo"].consent_sms is False
-    assert all(patient.status == PatientStatus.ACTIVE for patient in patients.values())
-    assert not Patient.objects.filter(medspa=cast.medspa_b).exists()
-    patient_import.refresh_from_db()
-    assert patient_import.confirmed_at is not None and patient_import.imported_count == 3
+    with medspa_scope(cast.medspa_a):
+        patients = {p.first_name: p for p in Patient.objects.filter(medspa=cast.medspa_a)}
+        assert set(patients) == {"Ana", "Bo", "Cy"}
+        assert patients["Ana"].state == "CA" and patients["Ana"].consent_sms is True
+        assert patients["Bo"].date_of_birth == date(1985, 7, 15) and patients["Bo"].consent_sms is False
+        assert all(patient.status == PatientStatus.ACTIVE for patient in patients.values())
+        patient_import.refresh_from_db()
+        assert patient_import.confirmed_at is not None and patient_import.imported_count == 3
+    with medspa_scope(cast.medspa_b):
+        assert not Patient.objects.filter(medspa=cast.medspa_b).exists()
 
 
 def test_a_windows_1252_file_from_an_older_excel_is_read(cast, client_as):
     client = client_as("admin_a")
     patient_import = _uploaded(client, _csv("José,Núñez,1990-04-02,,,,").decode().encode("cp1252"))
     client.post(_preview_url(patient_import))
-    assert Patient.objects.get().full_name == "José Núñez"
+    with medspa_scope(cast.medspa_a):
+        assert Patient.objects.get().full_name == "José Núñez"
 
 
 def test_each_bad_line_is_reported_with_its_line_number_and_reason_and_nothing_can_be_imported(
@@ -116,7 +126,8 @@ def test_each_bad_line_is_reported_with_its_line_number_and_reason_and_nothing_c
     response = client.post(_preview_url(patient_import), follow=True)
     assert "an import takes every row or none" in response.content.decode()
     assert not Patient.objects.exists()
-    patient_import.refresh_from_db()
+    with medspa_scope(cast.medspa_a):
+        patient_import.refresh_from_db()
     assert patient_import.confirmed_at is None
 
 
@@ -162,7 +173,8 @@ def test_duplicates_of_patients_on_file_and_of_earlier_lines_are_flagged_and_ski
 
     response = client.post(_preview_url(patient_import), follow=True)
     assert "3 patients imported from patients.csv; 4 duplicates skipped." in response.content.decode()
-    names = set(Patient.objects.filter(medspa=cast.medspa_a).values_list("first_name", flat=True))
+    with medspa_scope(cast.medspa_a):
+        names = set(Patient.objects.filter(medspa=cast.medspa_a).values_list("first_name", flat=True))
     assert names == {"Ana", "Bea", "Cy", "Di", "Flo"}
 
 
@@ -170,11 +182,14 @@ def test_a_file_uploaded_twice_imports_its_patients_once(cast, client_as):
     client = client_as("admin_a")
     content = _csv("Ana,Lopez,1990-04-02,,,,", "Bo,Chen,1985-07-15,,,,")
     first = _uploaded(client, content)
-    second = PatientImport.objects.get(pk=_upload(client, content)["Location"].split("/")[-2])
+    second_pk = _upload(client, content)["Location"].split("/")[-2]
+    with medspa_scope(cast.medspa_a):
+        second = PatientImport.objects.get(pk=second_pk)
     client.post(_preview_url(first))
     client.post(_preview_url(second))  # its duplicates are checked again at confirmation
-    assert Patient.objects.count() == 2
-    second.refresh_from_db()
+    with medspa_scope(cast.medspa_a):
+        assert Patient.objects.count() == 2
+        second.refresh_from_db()
     assert second.imported_count == 0
     assert [row["duplicate_of"] for row in second.rows] == [
         "patient Ana Lopez (born 1990-04-02) already on file",
@@ -188,8 +203,9 @@ def test_confirming_twice_imports_once(cast, client_as):
     client.post(_preview_url(patient_import))
     response = client.post(_preview_url(patient_import), follow=True)
     assert "This file was imported already" in response.content.decode()
-    assert Patient.objects.count() == 1
-    patient_import.refresh_from_db()
+    with medspa_scope(cast.medspa_a):
+        assert Patient.objects.count() == 1
+        patient_import.refresh_from_db()
     assert patient_import.imported_count == 1
     assert "Import 1 patient" not in client.get(_preview_url(patient_import)).content.decode()
 
@@ -237,7 +253,9 @@ def test_a_provider_cannot_upload_or_open_an_import(cast, client_as):
     assert _upload(client, _csv("Bo,Chen,1985-07-15,,,,")).status_code == 403
     assert client.get(_preview_url(patient_import)).status_code == 403
     assert client.post(_preview_url(patient_import)).status_code == 403
-    assert PatientImport.objects.count() == 1 and not Patient.objects.exists()
+    with medspa_scope(cast.medspa_a):
+        assert PatientImport.objects.count() == 1
+    assert not Patient.objects.exists()
 
 
 def _failing_on_third_call(monkeypatch, error: Exception) -> None:
@@ -267,7 +285,8 @@ def test_a_database_failure_half_way_through_the_import_leaves_no_patient_of_the
     with pytest.raises(IntegrityError):
         client.post(_preview_url(patient_import))
     assert not Patient.objects.exists()
-    patient_import.refresh_from_db()
+    with medspa_scope(cast.medspa_a):
+        patient_import.refresh_from_db()
     assert patient_import.confirmed_at is None and patient_import.imported_count == 0
 
 
@@ -280,7 +299,8 @@ def test_a_row_refused_at_confirmation_names_its_line_and_imports_nothing(cast, 
         response.content.decode()
     )
     assert not Patient.objects.exists()
-    patient_import.refresh_from_db()
+    with medspa_scope(cast.medspa_a):
+        patient_import.refresh_from_db()
     assert patient_import.confirmed_at is None
 
 
@@ -302,12 +322,14 @@ def test_patient_data_in_previews_is_not_kept_past_a_day(cast):
     make = lambda **kw: PatientImport.objects.create(  # noqa: E731
         medspa=cast.medspa_a, uploaded_by=cast.admin_a, filename="p.csv", rows=rows, **kw
     )
-    fresh, stale, imported = make(), make(), make(confirmed_at=timezone.now(), imported_count=1)
-    PatientImport.objects.filter(pk__in=[stale.pk, imported.pk]).update(
-        created_at=timezone.now() - timedelta(hours=25)
-    )
-    assert patient_imports_purge() == 2
-    assert PatientImport.objects.get(pk=fresh.pk).rows == rows
-    assert not PatientImport.objects.filter(pk=stale.pk).exists()
-    imported.refresh_from_db()
+    with medspa_scope(cast.medspa_a):
+        fresh, stale, imported = make(), make(), make(confirmed_at=timezone.now(), imported_count=1)
+        PatientImport.objects.filter(pk__in=[stale.pk, imported.pk]).update(
+            created_at=timezone.now() - timedelta(hours=25)
+        )
+    assert patient_imports_purge() == 2  # the hourly sweep over every medspa
+    with medspa_scope(cast.medspa_a):
+        assert PatientImport.objects.get(pk=fresh.pk).rows == rows
+        assert not PatientImport.objects.filter(pk=stale.pk).exists()
+        imported.refresh_from_db()
     assert imported.rows == [] and imported.imported_count == 1

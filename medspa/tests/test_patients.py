@@ -4,9 +4,8 @@ import pytest
 from django.test import Client
 
 from medspa.models import Patient, PatientAccessLog
+from medspa.tenancy import medspa_scope
 from tests import factories
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 
 def test_the_list_searches_filters_and_paginates(client_as, cast):
@@ -63,23 +62,28 @@ def test_an_admin_creates_edits_archives_and_restores_a_patient(client_as, cast)
         "phone": "(619) 555-0101",
         "state": "ca",
         "consent_sms": "on",
-        "assigned_providers": [cast.provider_a1.memberships.get().pk],
     }
+    with medspa_scope(cast.medspa_a):
+        data["assigned_providers"] = [cast.provider_a1.memberships.get().pk]
     response = client.post("/dashboard/patients/new/", data)
-    patient = Patient.objects.get(last_name="Lopez")
-    assert response["Location"] == f"/dashboard/patients/{patient.pk}/"
-    assert patient.medspa == cast.medspa_a and patient.state == "CA" and patient.consent_sms
-    assert list(patient.assigned_providers.values_list("user", flat=True)) == [cast.provider_a1.pk]
+    with medspa_scope(cast.medspa_a):
+        patient = Patient.objects.get(last_name="Lopez")
+        assert response["Location"] == f"/dashboard/patients/{patient.pk}/"
+        assert patient.medspa == cast.medspa_a and patient.state == "CA" and patient.consent_sms
+        assert list(patient.assigned_providers.values_list("user", flat=True)) == [cast.provider_a1.pk]
     client.post(f"/dashboard/patients/{patient.pk}/edit/", {**data, "allergies": "Latex"})
-    patient.refresh_from_db()
+    with medspa_scope(cast.medspa_a):
+        patient.refresh_from_db()
     assert patient.allergies == "Latex"
     client.post(f"/dashboard/patients/{patient.pk}/archive/")
-    patient.refresh_from_db()
+    with medspa_scope(cast.medspa_a):
+        patient.refresh_from_db()
     assert patient.status == "archived"
     client.post(f"/dashboard/patients/{patient.pk}/archive/", {"archive": "0"})
-    patient.refresh_from_db()
-    assert patient.status == "active"
-    assert Patient.objects.filter(pk=patient.pk).exists()  # never deleted
+    with medspa_scope(cast.medspa_a):
+        patient.refresh_from_db()
+        assert patient.status == "active"
+        assert Patient.objects.filter(pk=patient.pk).exists()  # never deleted
 
 
 @pytest.mark.parametrize(
@@ -110,7 +114,8 @@ def test_script_tags_are_stored_as_text_and_shown_escaped(client_as, cast):
         "/dashboard/patients/new/",
         {"first_name": "<script>alert(1)</script>", "last_name": "X", "date_of_birth": "1990-04-02"},
     )
-    patient = Patient.objects.get()
+    with medspa_scope(cast.medspa_a):
+        patient = Patient.objects.get()
     page = client.get(f"/dashboard/patients/{patient.pk}/").content.decode()
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
 
@@ -120,32 +125,36 @@ def test_every_view_of_a_patient_profile_writes_the_access_log(client_as, cast):
     client = client_as("admin_a")
     client.get(f"/dashboard/patients/{patient.pk}/")
     client.get(f"/dashboard/patients/{patient.pk}/")
-    entries = PatientAccessLog.objects.filter(patient=patient)
-    assert entries.count() == 2 and {entry.actor for entry in entries} == {cast.admin_a}
+    with medspa_scope(cast.medspa_a):
+        entries = PatientAccessLog.objects.filter(patient=patient)
+        assert entries.count() == 2 and {entry.actor for entry in entries} == {cast.admin_a}
 
 
 def test_a_provider_sees_only_their_own_patients(client_as, cast):
     mine = factories.PatientFactory(medspa=cast.medspa_a, last_name="Mine")
-    mine.assigned_providers.add(cast.provider_a1.memberships.get())
     colleagues = factories.PatientFactory(medspa=cast.medspa_a, last_name="Colleagues")
-    colleagues.assigned_providers.add(cast.provider_a2.memberships.get())
+    with medspa_scope(cast.medspa_a):
+        mine.assigned_providers.add(cast.provider_a1.memberships.get())
+        colleagues.assigned_providers.add(cast.provider_a2.memberships.get())
     client = client_as("provider_a1")
     listed = client.get("/provider/patients/").context["page"].object_list
     assert [p.last_name for p in listed] == ["Mine"]
     assert client.get(f"/provider/patients/{mine.pk}/").status_code == 200
     assert client.get(f"/provider/patients/{colleagues.pk}/").status_code == 404
     # The list shows the patient (a read), then the profile; the colleague's patient was never shown.
-    reads = PatientAccessLog.objects.filter(patient=mine, actor=cast.provider_a1).order_by("pk")
-    assert [entry.viewed for entry in reads] == [
-        "Provider dashboard: patients",
-        "Provider dashboard: patient profile",
-    ]
-    assert not PatientAccessLog.objects.filter(patient=colleagues).exists()
+    with medspa_scope(cast.medspa_a):
+        reads = PatientAccessLog.objects.filter(patient=mine, actor=cast.provider_a1).order_by("pk")
+        assert [entry.viewed for entry in reads] == [
+            "Provider dashboard: patients",
+            "Provider dashboard: patient profile",
+        ]
+        assert not PatientAccessLog.objects.filter(patient=colleagues).exists()
 
 
 def test_a_provider_of_medspa_a_gets_404_on_every_patient_url_of_medspa_b(cast):
     theirs = factories.PatientFactory(medspa=cast.medspa_b)
-    theirs.assigned_providers.add(cast.provider_b.memberships.get())
+    with medspa_scope(cast.medspa_b):
+        theirs.assigned_providers.add(cast.provider_b.memberships.get())
     admin = Client()
     admin.force_login(cast.admin_a)  # admin and provider of A: reaches both dashboards
     urls = [
@@ -161,6 +170,7 @@ def test_a_provider_of_medspa_a_gets_404_on_every_patient_url_of_medspa_b(cast):
     provider = Client()
     provider.force_login(cast.provider_a1)
     assert provider.get(f"/provider/patients/{theirs.pk}/").status_code == 404
-    theirs.refresh_from_db()
-    assert theirs.status == "active" and theirs.first_name != "X"
-    assert not PatientAccessLog.objects.filter(patient=theirs).exists()
+    with medspa_scope(cast.medspa_b):
+        theirs.refresh_from_db()
+        assert theirs.status == "active" and theirs.first_name != "X"
+        assert not PatientAccessLog.objects.filter(patient=theirs).exists()

@@ -14,13 +14,13 @@ from billing.tests.test_billing_pages import month_back, plan_since
 from gfe.services import decisions as gfe_services
 from gfe.tests.test_gfe_provider import active_service, member, png_bytes
 from gfe.views.dashboard import exam_pdf_bytes
+from medspa.tenancy import medspa_scope
 from providers.selectors.chart_pdf import chart_pdf_bytes
 from tests import factories
 from tests.pdfs import pdf_fonts, pdf_shows, pdf_text
 
 pytestmark = [
     pytest.mark.usefixtures("media_and_sms"),
-    pytest.mark.scopes_disabled(reason="not yet moved onto scoping"),
 ]
 
 NAMES = {
@@ -45,26 +45,28 @@ def test_the_gfe_exam_pdf_prints_the_patients_and_medspas_names_in_their_script(
     medspa.name = f"{last} Aesthetics"
     medspa.save()
     patient = factories.PatientFactory(medspa=medspa, first_name=first, last_name=last)
-    patient.assigned_providers.add(member(cast, "admin_a"))
-    toxin = active_service(medspa, "Toxin")
-    exam = gfe_services.gfe_self_clear(
-        membership=member(cast, "admin_a"),
-        patient=patient,
-        decisions={toxin.pk: gfe_services.Decision("cleared")},
-        exam={"history_reviewed": True, "medications_reviewed": True, "allergies_reviewed": True},
-        signature_png=png_bytes(),
-    )
-    printed(exam_pdf_bytes(exam), first, last, font)
+    with medspa_scope(medspa):
+        patient.assigned_providers.add(member(cast, "admin_a"))
+        toxin = active_service(medspa, "Toxin")
+        exam = gfe_services.gfe_self_clear(
+            membership=member(cast, "admin_a"),
+            patient=patient,
+            decisions={toxin.pk: gfe_services.Decision("cleared")},
+            exam={"history_reviewed": True, "medications_reviewed": True, "allergies_reviewed": True},
+            signature_png=png_bytes(),
+        )
+        printed(exam_pdf_bytes(exam), first, last, font)
 
 
 @pytest.mark.parametrize("script", NAMES)
 def test_the_chart_pdf_prints_the_patients_name_in_their_script(visit, script):
     first, last, font = NAMES[script]
-    patient = visit.patient
-    patient.first_name, patient.last_name = first, last
-    patient.save()
-    visit.refresh_from_db()
-    printed(chart_pdf_bytes(visit), first, last, font)
+    with medspa_scope(visit.medspa_id):
+        patient = visit.patient
+        patient.first_name, patient.last_name = first, last
+        patient.save()
+        visit.refresh_from_db()
+        printed(chart_pdf_bytes(visit), first, last, font)
 
 
 @pytest.mark.parametrize("script", NAMES)
@@ -75,8 +77,9 @@ def test_the_bill_pdf_prints_the_medspas_name_and_address_in_their_script(cast, 
     medspa.shipping_line1, medspa.shipping_city = f"1 {last} Street", first
     medspa.save()
     last_month = month_back(medspa, 1)
-    plan_since(medspa, last_month)
-    bill, _ = billing_bills.bill_generate(medspa=medspa, month=last_month)
+    with medspa_scope(medspa):
+        plan_since(medspa, last_month)
+        bill, _ = billing_bills.bill_generate(medspa=medspa, month=last_month)
     response = client_as("admin_a").get(reverse("billing:pdf", args=[bill.pk]))
     printed(response.content, first, last, font)
     assert pdf_shows(response.content, f"1 {last} Street")
@@ -89,8 +92,9 @@ def test_punctuation_and_latin_letters_outside_latin1_print_as_written(cast, cli
     medspa.keeps_coordinator = True  # a line to print
     medspa.save()
     last_month = month_back(medspa, 1)
-    plan_since(medspa, last_month + timedelta(days=3))  # the line says "Mon d–Mon d, Y" (an en dash)
-    bill, _ = billing_bills.bill_generate(medspa=medspa, month=last_month)
+    with medspa_scope(medspa):
+        plan_since(medspa, last_month + timedelta(days=3))  # the line says "Mon d–Mon d, Y" (an en dash)
+        bill, _ = billing_bills.bill_generate(medspa=medspa, month=last_month)
     text = pdf_text(client_as("admin_a").get(reverse("billing:pdf", args=[bill.pk])).content)
     for written in ("Glöw 美 – “Spa”", "Glöw’s 美容 — Studio", "1 Łódź Street", "São Paulo", "–"):
         assert written in text
@@ -104,8 +108,9 @@ def test_a_bill_pdf_shows_the_business_as_recorded_when_the_bill_was_made(cast, 
     medspa.shipping_city, medspa.shipping_state, medspa.shipping_postal_code = "Austin", "TX", "78701"
     medspa.save()
     last_month = month_back(medspa, 1)
-    plan_since(medspa, last_month)
-    bill, _ = billing_bills.bill_generate(medspa=medspa, month=last_month)
+    with medspa_scope(medspa):
+        plan_since(medspa, last_month)
+        bill, _ = billing_bills.bill_generate(medspa=medspa, month=last_month)
     medspa.name, medspa.dba = "Radiance Holdings Inc", "Radiance"
     medspa.shipping_line1, medspa.shipping_line2 = "99 Ocean Avenue", ""
     medspa.shipping_city, medspa.shipping_state, medspa.shipping_postal_code = "Miami", "FL", "33139"
@@ -117,6 +122,7 @@ def test_a_bill_pdf_shows_the_business_as_recorded_when_the_bill_was_made(cast, 
         assert today not in text
 
 
+@pytest.mark.scopes_disabled(reason="a data migration runs over every medspa's bills")
 def test_the_migration_gives_bills_made_before_it_the_medspas_name_and_address(as_owner, cast):
     from importlib import import_module
 

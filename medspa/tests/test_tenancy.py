@@ -8,8 +8,6 @@ from medspa.tasks import invitation_email_send
 from medspa.tenancy import medspa_scope
 from tests import factories
 
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
-
 
 def test_a_query_outside_any_scope_fails_loudly(cast):
     factories.PatientFactory(medspa=cast.medspa_a)
@@ -33,8 +31,11 @@ def test_no_medspa_means_nothing_is_seen(cast):
 
 def test_a_member_sees_only_their_medspas_patients_through_the_api(client_as, cast):
     mine = factories.PatientFactory(medspa=cast.medspa_a)
-    mine.assigned_providers.add(cast.provider_a1.memberships.get())  # a provider lists their own
-    factories.PatientFactory(medspa=cast.medspa_b).assigned_providers.add(cast.provider_b.memberships.get())
+    with medspa_scope(cast.medspa_a):
+        mine.assigned_providers.add(cast.provider_a1.memberships.get())  # a provider lists their own
+    theirs = factories.PatientFactory(medspa=cast.medspa_b)
+    with medspa_scope(cast.medspa_b):
+        theirs.assigned_providers.add(cast.provider_b.memberships.get())
     response = client_as("provider_a1").get("/api/v1/patients/")
     assert response.status_code == 200
     assert [row["id"] for row in response.json()["results"]] == [mine.pk]

@@ -24,6 +24,7 @@ from medspa import images
 from medspa.forms.accounts import DrawnSignatureForm, ProfileForm
 from medspa.models import ProviderProfile
 from medspa.services import accounts as services
+from medspa.tenancy import medspa_scope
 from providers.forms.visits import PhotoForm
 from providers.models import VisitPhoto
 from providers.selectors import charts
@@ -34,7 +35,6 @@ from tests import factories
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.usefixtures("media_and_sms"),
-    pytest.mark.scopes_disabled(reason="not yet moved onto scoping"),
 ]
 
 EXE = (
@@ -267,8 +267,9 @@ DATA_URL_PATHS = {
 
 @pytest.mark.parametrize("path", DATA_URL_PATHS)
 def test_each_drawn_signature_form_refuses_a_144_megapixel_png(cast, path):
-    form = DATA_URL_PATHS[path](cast, data_url(bomb_png()))
-    assert not form.is_valid()
+    with medspa_scope(cast.medspa_a):
+        form = DATA_URL_PATHS[path](cast, data_url(bomb_png()))
+        assert not form.is_valid()
     assert form.errors["data_url"] == ["This image is too large: at most 16 megapixels."]
 
 
@@ -276,16 +277,18 @@ def test_each_drawn_signature_form_refuses_a_144_megapixel_png(cast, path):
 @pytest.mark.parametrize("data", [EXE, SVG], ids=["exe", "svg"])
 def test_each_drawn_signature_form_refuses_what_is_not_a_png(cast, path, data):
     for value in (data_url(data), "data:image/svg+xml;base64," + base64.b64encode(data).decode()):
-        form = DATA_URL_PATHS[path](cast, value)
-        assert not form.is_valid()
+        with medspa_scope(cast.medspa_a):
+            form = DATA_URL_PATHS[path](cast, value)
+            assert not form.is_valid()
         assert "data_url" in form.errors
 
 
 @pytest.mark.parametrize("path", DATA_URL_PATHS)
 def test_each_drawn_signature_form_downscales_the_drawing_and_drops_its_text(cast, path):
     drawn = png_with_text((3600, 1200))
-    form = DATA_URL_PATHS[path](cast, data_url(drawn))
-    form.is_valid()
+    with medspa_scope(cast.medspa_a):
+        form = DATA_URL_PATHS[path](cast, data_url(drawn))
+        form.is_valid()
     assert "data_url" not in form.errors
     assert assert_clean(form.cleaned_data["data_url"], "PNG").size == (1200, 400)
 
@@ -307,8 +310,9 @@ def test_the_profile_page_stores_each_file_re_encoded(client_as, cast):
         },
     )
     assert response.status_code == 302
-    profile = ProviderProfile.objects.get(membership__user=cast.provider_a1)
-    assert profile.headshot.name.endswith(".jpg") and profile.photo_id.name.endswith(".png")
+    with medspa_scope(cast.medspa_a):
+        profile = ProviderProfile.objects.get(membership__user=cast.provider_a1)
+        assert profile.headshot.name.endswith(".jpg") and profile.photo_id.name.endswith(".png")
     assert_clean(profile.headshot.read(), "JPEG")
     assert_clean(profile.photo_id.read(), "PNG")
     assert assert_clean(profile.signature.read(), "PNG").size == (1200, 240)
@@ -320,7 +324,12 @@ def test_the_profile_page_refuses_an_exe_named_png_and_stores_nothing(client_as,
     )
     assert response.status_code == 400
     assert "This file is not a PNG or JPEG image." in response.content.decode()
-    assert not ProviderProfile.objects.filter(membership__user=cast.provider_a1).exclude(headshot="").exists()
+    with medspa_scope(cast.medspa_a):
+        assert (
+            not ProviderProfile.objects.filter(membership__user=cast.provider_a1)
+            .exclude(headshot="")
+            .exists()
+        )
 
 
 def test_a_drawn_profile_signature_is_stored_at_most_1200_by_400(client_as, cast):
@@ -328,15 +337,17 @@ def test_a_drawn_profile_signature_is_stored_at_most_1200_by_400(client_as, cast
         "/profile/signature/", {"data_url": data_url(png_with_text((2400, 1200)))}
     )
     assert response.status_code == 302
-    profile = ProviderProfile.objects.get(membership__user=cast.provider_a1)
-    assert assert_clean(profile.signature.read(), "PNG").size == (800, 400)
+    with medspa_scope(cast.medspa_a):
+        profile = ProviderProfile.objects.get(membership__user=cast.provider_a1)
+        assert assert_clean(profile.signature.read(), "PNG").size == (800, 400)
 
 
 def test_the_drawn_signature_service_refuses_bytes_that_are_not_an_image(cast):
-    membership = cast.provider_a1.memberships.get()
-    with pytest.raises(images.ImageRefused):
-        services.profile_signature_draw(membership=membership, png=EXE)
-    assert not ProviderProfile.objects.filter(membership=membership).exclude(signature="").exists()
+    with medspa_scope(cast.medspa_a):
+        membership = cast.provider_a1.memberships.get()
+        with pytest.raises(images.ImageRefused):
+            services.profile_signature_draw(membership=membership, png=EXE)
+        assert not ProviderProfile.objects.filter(membership=membership).exclude(signature="").exists()
 
 
 def test_a_visit_photo_is_stored_without_its_exif(client_as, visit):
@@ -345,7 +356,8 @@ def test_a_visit_photo_is_stored_without_its_exif(client_as, visit):
         {"kind": "before", "caption": "", "image": upload(jpeg_with_exif(), "before.png")},
     )
     assert response.status_code == 302
-    photo = VisitPhoto.objects.get()
+    with medspa_scope(visit.medspa_id):
+        photo = VisitPhoto.objects.get()
     assert photo.image.name.endswith(".jpg")
     assert_clean(photo.image.read(), "JPEG")
 
@@ -360,28 +372,31 @@ def test_a_visit_photo_page_refuses_an_svg(client_as, visit):
 
 
 def test_a_consent_signature_is_stored_at_most_1200_by_400(cast, visit):
-    need = charts.consents_needed(visit)[0]
-    signed = charting.visit_consent_sign(
-        visit=visit, version=need.version, signature_png=png_with_text((3000, 1000)), by=cast.provider_a1,
-        ip=None,
-    )  # fmt: skip
+    with medspa_scope(cast.medspa_a):
+        need = charts.consents_needed(visit)[0]
+        signed = charting.visit_consent_sign(
+            visit=visit, version=need.version, signature_png=png_with_text((3000, 1000)), by=cast.provider_a1,
+            ip=None,
+        )  # fmt: skip
     assert assert_clean(signed.signature.signature.read(), "PNG").size == (1200, 400)
 
 
 def test_a_consent_signed_with_a_144_megapixel_drawing_is_refused(cast, visit):
-    need = charts.consents_needed(visit)[0]
-    with pytest.raises(charting.ChartingRefused, match="too large"):
-        charting.visit_consent_sign(
-            visit=visit, version=need.version, signature_png=bomb_png(), by=cast.provider_a1, ip=None
-        )
+    with medspa_scope(cast.medspa_a):
+        need = charts.consents_needed(visit)[0]
+        with pytest.raises(charting.ChartingRefused, match="too large"):
+            charting.visit_consent_sign(
+                visit=visit, version=need.version, signature_png=bomb_png(), by=cast.provider_a1, ip=None
+            )
 
 
 def test_an_exam_signed_with_a_large_signature_on_file_keeps_it_at_most_1200_by_400(client_as, cast):
-    service = catalog.service_import(medspa=cast.medspa_a, library_service=factories.library_service())
-    service = catalog.service_set_active(service=service, active=True)
-    patient = factories.PatientFactory(medspa=cast.medspa_a)
-    membership = cast.provider_a1.memberships.get()
-    patient.assigned_providers.add(membership)
+    with medspa_scope(cast.medspa_a):
+        service = catalog.service_import(medspa=cast.medspa_a, library_service=factories.library_service())
+        service = catalog.service_set_active(service=service, active=True)
+        patient = factories.PatientFactory(medspa=cast.medspa_a)
+        membership = cast.provider_a1.memberships.get()
+        patient.assigned_providers.add(membership)
     # Stored before uploads were re-encoded: a full-page drawing at 3000x1500.
     page = BytesIO()
     drawing((3000, 1500)).save(page, format="PNG")
@@ -397,4 +412,5 @@ def test_an_exam_signed_with_a_large_signature_on_file_keeps_it_at_most_1200_by_
         },
     )
     assert response.status_code == 302
-    assert assert_clean(GfeExam.objects.get().signature.read(), "PNG").size == (800, 400)
+    with medspa_scope(cast.medspa_a):
+        assert assert_clean(GfeExam.objects.get().signature.read(), "PNG").size == (800, 400)
