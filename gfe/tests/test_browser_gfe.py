@@ -16,11 +16,13 @@ from django.utils.formats import date_format
 from playwright.sync_api import Page, expect
 
 from gfe.models import Clearance, ClearanceStatus, GfeExam, GfeRequest
+from medspa.tenancy import medspa_scope
 from services_catalog.services import catalog
 from tests import factories
 from tests.browser import draw_signature, no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
+from tests.factories import unscoped
 
-pytestmark = [pytest.mark.browser, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
+pytestmark = pytest.mark.browser
 
 NEUROTOXIN = "Neurotoxin: glabellar lines"
 FILLER = "Dermal filler: lips"
@@ -46,10 +48,13 @@ def clearance_panel(page: Page):
 
 
 def active_service(medspa, name: str):
-    service = catalog.service_import(medspa=medspa, library_service=factories.library_service(name=name))
-    return catalog.service_set_active(service=service, active=True)
+    library_service = factories.library_service(name=name)
+    with medspa_scope(medspa):  # as the admin's Services page imports and activates it
+        service = catalog.service_import(medspa=medspa, library_service=library_service)
+        return catalog.service_set_active(service=service, active=True)
 
 
+@unscoped
 def assigned_patient(medspa, provider, **names):
     patient = factories.PatientFactory(medspa=medspa, **names)
     patient.assigned_providers.add(provider.memberships.get())
@@ -75,9 +80,10 @@ def canvas_has_ink(canvas) -> bool:
 
 def test_a_licensed_np_self_clears_one_service_with_a_drawn_signature(live_server, page: Page, live_cast):
     medspa, provider = live_cast.medspa_a, live_cast.provider_a1
-    membership = provider.memberships.get()
-    profile = membership.provider_profile
-    licence = profile.licences.get()
+    with medspa_scope(medspa):
+        membership = provider.memberships.get()
+        profile = membership.provider_profile
+        licence = profile.licences.get()
     assert (profile.credential, profile.can_clear_gfe, bool(profile.signature)) == ("NP", True, False)
     patient = assigned_patient(medspa, provider, first_name="Maren", last_name="Osei")
     neurotoxin = active_service(medspa, NEUROTOXIN)
@@ -138,7 +144,8 @@ def test_a_licensed_np_self_clears_one_service_with_a_drawn_signature(live_serve
 
     # The signed exam.
     expect(page).to_have_url(re.compile(rf"^{re.escape(live_server.url)}/provider/gfe/exams/\d+/$"))
-    exam = GfeExam.objects.get(patient=patient)
+    with medspa_scope(medspa):
+        exam = GfeExam.objects.get(patient=patient)
     valid_until = one_year_after(today)
     expect(page).to_have_url(url_is(live_server, f"/provider/gfe/exams/{exam.pk}/"))
     expect(page.get_by_role("status")).to_contain_text("The exam is signed and the services are cleared.")
@@ -183,7 +190,8 @@ def test_a_licensed_np_self_clears_one_service_with_a_drawn_signature(live_serve
     assert pdf.body().startswith(b"%PDF")
 
     # The records.
-    exam = GfeExam.objects.get(patient=patient)
+    with medspa_scope(medspa):
+        exam = GfeExam.objects.get(patient=patient)
     assert exam.clearer_id == membership.pk
     assert (exam.clearer_name, exam.clearer_credential) == (provider.get_full_name(), "NP")
     assert exam.clearer_licence == f"{licence.state} {licence.number}"
@@ -192,15 +200,18 @@ def test_a_licensed_np_self_clears_one_service_with_a_drawn_signature(live_serve
     assert exam.signature.name
     with exam.signature.open("rb") as signed:
         assert signed.read().startswith(b"\x89PNG")
-    request = GfeRequest.objects.get(patient=patient)
+    with medspa_scope(medspa):
+        request = GfeRequest.objects.get(patient=patient)
     assert request.exam == exam
-    assert list(request.services.all()) == [neurotoxin]
-    toxin_clearances = Clearance.objects.filter(patient=patient, service=neurotoxin)
+    with medspa_scope(medspa):
+        assert list(request.services.all()) == [neurotoxin]
+        toxin_clearances = Clearance.objects.filter(patient=patient, service=neurotoxin)
     assert [(c.status, c.valid_until, c.exam_id) for c in toxin_clearances] == [
         (ClearanceStatus.CLEARED, valid_until, exam.pk)
     ]
-    assert not Clearance.objects.filter(patient=patient, service=filler).exists()
-    assert not Clearance.objects.filter(service=filler, status=ClearanceStatus.CLEARED).exists()
+    with medspa_scope(medspa):
+        assert not Clearance.objects.filter(patient=patient, service=filler).exists()
+        assert not Clearance.objects.filter(service=filler, status=ClearanceStatus.CLEARED).exists()
 
 
 def expect_exam_page(page: Page, provider, licence, valid_until: date) -> None:
@@ -232,7 +243,8 @@ def expect_exam_page(page: Page, provider, licence, valid_until: date) -> None:
 
 def test_an_rn_opening_self_clear_sees_why_and_cannot_approve(live_server, page: Page, live_cast):
     medspa, nurse = live_cast.medspa_a, live_cast.provider_a2
-    assert nurse.memberships.get().provider_profile.credential == "RN"
+    with medspa_scope(medspa):
+        assert nurse.memberships.get().provider_profile.credential == "RN"
     patient = assigned_patient(medspa, nurse, first_name="Ines", last_name="Calder")
     active_service(medspa, NEUROTOXIN)
     sign_in(page, live_server, nurse)
@@ -254,5 +266,6 @@ def test_an_rn_opening_self_clear_sees_why_and_cannot_approve(live_server, page:
     expect(request_link).to_have_attribute("href", f"/provider/gfe/patients/{patient.pk}/request/")
     screenshot(page, "gfe_rn_cannot_self_clear")
 
-    assert not GfeExam.objects.filter(patient=patient).exists()
-    assert not Clearance.objects.filter(patient=patient).exists()
+    with medspa_scope(medspa):
+        assert not GfeExam.objects.filter(patient=patient).exists()
+        assert not Clearance.objects.filter(patient=patient).exists()

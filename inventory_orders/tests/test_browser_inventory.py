@@ -16,9 +16,10 @@ from playwright.sync_api import Page, expect
 
 from inventory_orders.models import CatalogProduct, Order, OrderStatus, Supplier
 from inventory_orders.services.rules import earliest_delivery
+from medspa.tenancy import medspa_scope
 from tests.browser import no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
 
-pytestmark = [pytest.mark.browser, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
+pytestmark = pytest.mark.browser
 
 TOXIN = "Toxin 100"
 FILLER = "Lip filler"
@@ -98,7 +99,8 @@ def test_add_to_cart_check_out_staff_change_and_the_admin_sees_it(live_server, p
     screenshot(page, "inventory_checkout")
     page.get_by_role("button", name="Place order · $1,370.00").click()
 
-    order = Order.objects.get()
+    with medspa_scope(medspa):
+        order = Order.objects.get()
     order_path = f"/dashboard/inventory/orders/{order.pk}/"
     expect(page).to_have_url(url_is(live_server, order_path))
     expect(page.get_by_role("status").first).to_contain_text(f"Order {order.number} was submitted.")
@@ -118,7 +120,8 @@ def test_add_to_cart_check_out_staff_change_and_the_admin_sees_it(live_server, p
     expect(page.get_by_role("status")).to_contain_text(
         f"{order.number} of {medspa.name} was approved with changes."
     )
-    order.refresh_from_db()
+    with medspa_scope(medspa):
+        order.refresh_from_db()
     assert order.status == OrderStatus.CHANGED and order.total == Decimal("820.00")
     assert f"Order {order.number}: approved with changes" in [message.subject for message in mail.outbox]
 

@@ -18,12 +18,14 @@ from playwright.sync_api import Browser, Page, expect
 
 from medspa.messaging import sms
 from medspa.models import Patient
+from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment, AppointmentStatus, NotificationLog
 from scheduling.services import booking
 from tests import factories
 from tests.browser import eventually, screenshot, sign_in, url_is
+from tests.factories import unscoped
 
-pytestmark = [pytest.mark.browser, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
+pytestmark = pytest.mark.browser
 
 LA = ZoneInfo("America/Los_Angeles")
 NOT_FOUND = "We couldn’t find that page"
@@ -51,6 +53,7 @@ def long_day(day: date) -> str:
     return f"{day:%A, %B} {day.day}, {day.year}"
 
 
+@unscoped
 def name_provider(user, full_name: str):
     user.full_name = full_name
     user.save(update_fields=["full_name"])
@@ -193,7 +196,8 @@ def test_an_admin_books_reschedules_and_cancels_an_appointment_on_the_calendar(
     screenshot(page, "scheduling_admin_book_form")
     page.get_by_role("button", name="Book", exact=True).click()
 
-    appointment = Appointment.objects.get(patient=patient)
+    with medspa_scope(medspa):
+        appointment = Appointment.objects.get(patient=patient)
     expect(page).to_have_url(url_is(live_server, f"/dashboard/scheduling/appointments/{appointment.pk}/"))
     expect(page.get_by_role("status")).to_contain_text(
         f"Ana Lopez is booked for Neurotoxin on {short_day(day)}, 10:00 AM."
@@ -238,11 +242,13 @@ def test_an_admin_books_reschedules_and_cancels_an_appointment_on_the_calendar(
     expect(page).to_have_url(url_is(live_server, f"/dashboard/scheduling/appointments/{appointment.pk}/"))
     expect(page.get_by_role("status")).to_contain_text(f"Rescheduled to {short_day(day)}, 11:00 AM.")
     expect(fact(page, "When")).to_contain_text("11:00 AM – 11:30 AM")
-    appointment.refresh_from_db()
+    with medspa_scope(medspa):
+        appointment.refresh_from_db()
     assert appointment.local_start == at_la(day, 11)
     assert appointment.end == at_la(day, 11) + timedelta(minutes=30)
     assert (appointment.status, appointment.provider_id) == (AppointmentStatus.BOOKED, provider.pk)
-    assert Appointment.objects.filter(patient=patient).count() == 1
+    with medspa_scope(medspa):
+        assert Appointment.objects.filter(patient=patient).count() == 1
 
     page.get_by_role("link", name="Back to the calendar").click()
     expect(chip(day_cell(page, "11 AM", "Jordan Rivera"), patient, at="11:00 AM")).to_be_visible()
@@ -278,7 +284,8 @@ def test_an_admin_books_reschedules_and_cancels_an_appointment_on_the_calendar(
         expect(email_row).to_have_count(1)
         expect(email_row).to_contain_text("Sent")
     screenshot(page, "scheduling_admin_appointment_cancelled")
-    appointment.refresh_from_db()
+    with medspa_scope(medspa):
+        appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED
     assert appointment.cancel_reason == "Patient is travelling that week"
     assert appointment.cancelled_at is not None
@@ -314,7 +321,8 @@ def test_a_patient_books_through_the_public_link_and_gets_the_confirmation(
     location, appointment_type = factories.scheduling_world(medspa, [provider])
     day = today_la() + timedelta(days=1)
     email = "maya.chen@mail.example"
-    assert not Patient.objects.filter(medspa=medspa).exists()
+    with medspa_scope(medspa):
+        assert not Patient.objects.filter(medspa=medspa).exists()
 
     context = browser.new_context()  # nobody signed in
     try:
@@ -372,7 +380,8 @@ def test_a_patient_books_through_the_public_link_and_gets_the_confirmation(
         context.close()
 
     # The database: one patient of medspa A, one online appointment.
-    patient = Patient.objects.get(medspa=medspa, email=email)
+    with medspa_scope(medspa):
+        patient = Patient.objects.get(medspa=medspa, email=email)
     assert (patient.first_name, patient.last_name, patient.date_of_birth, patient.phone) == (
         "Maya",
         "Chen",
@@ -380,8 +389,10 @@ def test_a_patient_books_through_the_public_link_and_gets_the_confirmation(
         "(619) 555-0142",
     )
     assert (patient.consent_email, patient.consent_sms) == (True, True)
-    assert not Patient.objects.filter(medspa=live_cast.medspa_b).exists()
-    appointments = list(Appointment.objects.filter(patient=patient))
+    with medspa_scope(live_cast.medspa_b):
+        assert not Patient.objects.filter(medspa=live_cast.medspa_b).exists()
+    with medspa_scope(medspa):
+        appointments = list(Appointment.objects.filter(patient=patient))
     assert len(appointments) == 1
     appointment = appointments[0]
     assert appointment.source == Appointment.Source.ONLINE
@@ -408,7 +419,8 @@ def test_a_patient_books_through_the_public_link_and_gets_the_confirmation(
     ]
 
     def confirmation_log():
-        return sorted(appointment.notifications.values_list("kind", "channel", "status"))
+        with medspa_scope(medspa):
+            return sorted(appointment.notifications.values_list("kind", "channel", "status"))
 
     expected = [("confirmation", "email", SENT), ("confirmation", "sms", SENT)]
     assert eventually(lambda: confirmation_log() == expected), confirmation_log()
@@ -425,20 +437,21 @@ def test_a_provider_sees_only_their_own_calendar(live_server, page: Page, live_c
     day = today_la() + timedelta(days=1)
     my_patient = factories.PatientFactory(medspa=medspa, first_name="Ana", last_name="Lopez")
     their_patient = factories.PatientFactory(medspa=medspa, first_name="Ben", last_name="Okafor")
-    my_appointment = booking.appointment_book(
-        appointment_type=appointment_type,
-        start=at_la(day, 10),
-        patient=my_patient,
-        provider=mine,
-        notify=False,
-    )
-    their_appointment = booking.appointment_book(
-        appointment_type=appointment_type,
-        start=at_la(day, 10),
-        patient=their_patient,
-        provider=theirs,
-        notify=False,
-    )
+    with medspa_scope(medspa):
+        my_appointment = booking.appointment_book(
+            appointment_type=appointment_type,
+            start=at_la(day, 10),
+            patient=my_patient,
+            provider=mine,
+            notify=False,
+        )
+        their_appointment = booking.appointment_book(
+            appointment_type=appointment_type,
+            start=at_la(day, 10),
+            patient=their_patient,
+            provider=theirs,
+            notify=False,
+        )
     sign_in(page, live_server, live_cast.provider_a1)
 
     page.goto(f"{live_server.url}/")
@@ -489,4 +502,5 @@ def test_a_provider_sees_only_their_own_calendar(live_server, page: Page, live_c
     expect(page.get_by_text("Okafor")).to_have_count(0)
     expect(page.get_by_text("Sam Patel")).to_have_count(0)
     screenshot(page, "scheduling_provider_other_appointment_404")
-    assert Appointment.objects.filter(pk=their_appointment.pk, status=AppointmentStatus.BOOKED).exists()
+    with medspa_scope(medspa):
+        assert Appointment.objects.filter(pk=their_appointment.pk, status=AppointmentStatus.BOOKED).exists()

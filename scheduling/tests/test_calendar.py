@@ -9,12 +9,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment, AppointmentStatus, CalendarFeed
 from scheduling.services import settings as settings_services
 from scheduling.views.feeds import ical_fold
 from tests import factories
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+from tests.factories import unscoped
 
 # The week view's queries, however many appointments it shows: the request's own (session, user,
 # memberships, MFA check, the audit context twice, the session saved in a savepoint: 9), and the page's four:
@@ -23,6 +23,7 @@ pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 WEEK_VIEW_QUERIES = 14
 
 
+@unscoped
 def member(user):
     return user.memberships.get()
 
@@ -34,6 +35,7 @@ def world(cast):
     providers = [member(cast.admin_a), member(cast.provider_a1), member(cast.provider_a2)]
     location, appointment_type = factories.scheduling_world(cast.medspa_a, providers)
     return {
+        "medspa": cast.medspa_a,
         "location": location,
         "type": appointment_type,
         "a1": providers[1],
@@ -53,6 +55,7 @@ def at(location, day, hour, minute=0):
     return datetime.combine(day, time(hour, minute), tzinfo=location.tz)
 
 
+@unscoped
 def book(world, patient, provider, hour, day=None):
     day = day or day_after_tomorrow(world["location"])
     start = at(world["location"], day, hour)
@@ -86,13 +89,14 @@ def test_the_admin_books_from_the_calendar(client_as, cast, world):
     assert client.get(reverse("scheduling:appointment_new") + f"?date={day}").status_code == 200
     response = client.post(reverse("scheduling:appointment_new"), book_data(world))
     assert response.status_code == 302, response.content.decode()
-    appointment = Appointment.objects.get()
-    assert response["Location"] == reverse("scheduling:appointment_detail", args=[appointment.pk])
-    # 10:00 on the wall clock in Los Angeles, stored as an aware moment.
-    assert appointment.start == at(world["location"], day, 10)
-    assert (appointment.provider, appointment.patient, appointment.created_by) == (
-        world["a1"], world["jane"], cast.admin_a,
-    )  # fmt: skip
+    with medspa_scope(cast.medspa_a):
+        appointment = Appointment.objects.get()
+        assert response["Location"] == reverse("scheduling:appointment_detail", args=[appointment.pk])
+        # 10:00 on the wall clock in Los Angeles, stored as an aware moment.
+        assert appointment.start == at(world["location"], day, 10)
+        assert (appointment.provider, appointment.patient, appointment.created_by) == (
+            world["a1"], world["jane"], cast.admin_a,
+        )  # fmt: skip
     assert appointment.notes == "First visit"
 
     week = client.get(reverse("scheduling:calendar") + f"?view=week&date={day}").content.decode()
@@ -109,7 +113,8 @@ def test_a_taken_slot_answers_409_with_a_message(client_as, world):
     response = client.post(reverse("scheduling:appointment_new"), book_data(world))
     assert response.status_code == 409
     assert "no longer available" in response.content.decode()
-    assert Appointment.objects.count() == 1
+    with medspa_scope(world["medspa"]):
+        assert Appointment.objects.count() == 1
 
 
 def test_an_invalid_booking_answers_400_with_the_reason(client_as, world):
@@ -120,7 +125,8 @@ def test_an_invalid_booking_answers_400_with_the_reason(client_as, world):
     response = client.post(reverse("scheduling:appointment_new"), book_data(world, patient="", time=""))
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
-    assert not Appointment.objects.exists()
+    with medspa_scope(world["medspa"]):
+        assert not Appointment.objects.exists()
 
 
 def test_the_same_submission_books_once(client_as, world):
@@ -130,7 +136,8 @@ def test_the_same_submission_books_once(client_as, world):
             reverse("scheduling:appointment_new"), book_data(world, idempotency_key="k-123")
         )
         assert response.status_code == 302
-    assert Appointment.objects.count() == 1
+    with medspa_scope(world["medspa"]):
+        assert Appointment.objects.count() == 1
 
 
 def test_archived_patients_and_other_medspas_patients_cannot_be_booked(client_as, cast, world):
@@ -140,7 +147,8 @@ def test_archived_patients_and_other_medspas_patients_cannot_be_booked(client_as
     for patient in (archived, elsewhere):
         response = client.post(reverse("scheduling:appointment_new"), book_data(world, patient=patient.pk))
         assert response.status_code == 400
-    assert not Appointment.objects.exists()
+    with medspa_scope(world["medspa"]):
+        assert not Appointment.objects.exists()
 
 
 # --- Rescheduling, cancelling, statuses -----------------------------------------------------------------
@@ -158,15 +166,17 @@ def test_the_admin_reschedules_from_the_appointment_page(client_as, world):
     url = reverse("scheduling:appointment_reschedule", args=[appointment.pk])
     response = client.post(url, {"date": day.isoformat(), "time": "14:00", "provider": world["a2"].pk})
     assert response.status_code == 302
-    appointment.refresh_from_db()
-    assert appointment.start == at(world["location"], day, 14) and appointment.provider == world["a2"]
+    with medspa_scope(world["medspa"]):
+        appointment.refresh_from_db()
+        assert appointment.start == at(world["location"], day, 14) and appointment.provider == world["a2"]
 
     # Onto a time that is taken: 409, the appointment stays where it was.
     book(world, world["omar"], world["a1"], 11)
     response = client.post(url, {"date": day.isoformat(), "time": "11:00", "provider": world["a1"].pk})
     assert response.status_code == 409
     assert "no longer available" in response.content.decode()
-    appointment.refresh_from_db()
+    with medspa_scope(world["medspa"]):
+        appointment.refresh_from_db()
     assert appointment.start == at(world["location"], day, 14)
 
 
@@ -181,7 +191,8 @@ def test_the_admin_cancels_with_a_reason(client_as, world):
     assert "This field is required." in response.content.decode()
     response = client.post(url, {"reason": "Patient is unwell"})
     assert response.status_code == 302
-    appointment.refresh_from_db()
+    with medspa_scope(world["medspa"]):
+        appointment.refresh_from_db()
     assert (appointment.status, appointment.cancel_reason) == ("cancelled", "Patient is unwell")
     # Cancelled appointments leave the calendar unless asked for.
     day = day_after_tomorrow(world["location"])
@@ -219,7 +230,8 @@ def test_status_transitions_follow_the_rules(client_as, world):
         client = client_as("admin_a")  # signed in again: sessions end after an idle quarter of an hour
         assert client.post(url, {"status": "checked_in"}).status_code == 302
         assert client.post(url, {"status": "completed"}).status_code == 302
-        appointment.refresh_from_db()
+        with medspa_scope(world["medspa"]):
+            appointment.refresh_from_db()
         assert appointment.status == AppointmentStatus.COMPLETED
         assert client.post(url, {"status": "no_show"}).status_code == 400
 
@@ -241,7 +253,8 @@ def test_an_appointment_days_ahead_offers_no_check_in_or_no_show_and_refuses_bot
     check_in = client.post(url, {"status": "checked_in"})
     assert check_in.status_code == 400
     assert "only on the day of the appointment" in check_in.content.decode()
-    appointment.refresh_from_db()
+    with medspa_scope(world["medspa"]):
+        appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.BOOKED
     assert mailoutbox == []  # no no-show message to the patient
 
@@ -274,7 +287,8 @@ def test_medspa_b_finds_none_of_medspa_a_appointments(client_as, world):
         assert client.post(reverse(name, args=[appointment.pk]), data).status_code == 404
     day = day_after_tomorrow(world["location"])
     assert "Janeway" not in client.get(reverse("scheduling:calendar") + f"?date={day}").content.decode()
-    appointment.refresh_from_db()
+    with medspa_scope(world["medspa"]):
+        appointment.refresh_from_db()
     assert appointment.status == "booked"
 
 
@@ -317,7 +331,8 @@ def test_a_provider_is_offered_no_check_in_days_ahead_and_is_refused_one(client_
         reverse("providers:calendar"), {"action": "check_in", "appointment": mine.pk}, follow=True
     )
     assert "only on the day of the appointment" in response.content.decode()
-    mine.refresh_from_db()
+    with medspa_scope(world["medspa"]):
+        mine.refresh_from_db()
     assert mine.status == "booked"
     with time_machine.travel(mine.start - timedelta(hours=1)):
         grid = (
@@ -345,8 +360,9 @@ def test_a_provider_checks_their_patient_in_and_cannot_start_a_visit_yet(client_
         assert response.status_code == 404
         response = client.post(reverse("providers:calendar"), {"action": "check_in", "appointment": mine.pk})
         assert response.status_code == 302
-        mine.refresh_from_db()
-        theirs.refresh_from_db()
+        with medspa_scope(world["medspa"]):
+            mine.refresh_from_db()
+            theirs.refresh_from_db()
         assert (mine.status, theirs.status) == ("checked_in", "booked")
         # Checking in twice is refused with a message.
         response = client.post(
@@ -369,14 +385,16 @@ def feed_of(provider):
 def test_the_ical_feed_lists_only_that_providers_active_appointments(client_as, world):
     mine = book(world, world["jane"], world["a1"], 10)
     cancelled = book(world, world["omar"], world["a1"], 12)
-    Appointment.objects.filter(pk=cancelled.pk).update(status="cancelled", cancel_reason="Ill")
+    with medspa_scope(world["medspa"]):
+        Appointment.objects.filter(pk=cancelled.pk).update(status="cancelled", cancel_reason="Ill")
     long_ago = book(
         world, world["omar"], world["a1"], 10, day=day_after_tomorrow(world["location"]) - timedelta(days=60)
     )
     book(world, world["omar"], world["a2"], 10)  # another provider's
 
     page = client_as("provider_a1").get(reverse("providers:calendar")).content.decode()
-    feed = feed_of(world["a1"])
+    with medspa_scope(world["medspa"]):
+        feed = feed_of(world["a1"])
     path = reverse("calendar_feed", kwargs={"token": feed.token})
     assert path == f"/calendar-feed/{feed.token}.ics"
     assert path in page and "Revoke and make a new link" in page
@@ -405,10 +423,12 @@ def test_a_revoked_feed_is_gone_and_a_new_one_works(client_as, world):
     book(world, world["jane"], world["a1"], 10)
     client = client_as("provider_a1")
     client.get(reverse("providers:calendar"))
-    old = feed_of(world["a1"])
+    with medspa_scope(world["medspa"]):
+        old = feed_of(world["a1"])
     response = client.post(reverse("providers:calendar"), {"action": "feed_revoke"})
     assert response.status_code == 302
-    new = feed_of(world["a1"])
+    with medspa_scope(world["medspa"]):
+        new = feed_of(world["a1"])
     assert new.token != old.token
     assert Client().get(reverse("calendar_feed", kwargs={"token": old.token})).status_code == 404
     assert Client().get(reverse("calendar_feed", kwargs={"token": new.token})).status_code == 200
@@ -419,13 +439,14 @@ def test_a_revoked_feed_is_gone_and_a_new_one_works(client_as, world):
 
 
 def test_the_feed_services(world):
-    feed = settings_services.calendar_feed_get_or_create(provider=world["a1"])
-    assert settings_services.calendar_feed_get_or_create(provider=world["a1"]) == feed
-    new = settings_services.calendar_feed_revoke(feed=feed)
-    feed.refresh_from_db()
-    assert feed.revoked_at is not None and new.revoked_at is None and new.provider == world["a1"]
-    # Revoking the old one again (a double click) changes nothing more.
-    assert settings_services.calendar_feed_revoke(feed=feed) == new
+    with medspa_scope(world["medspa"]):
+        feed = settings_services.calendar_feed_get_or_create(provider=world["a1"])
+        assert settings_services.calendar_feed_get_or_create(provider=world["a1"]) == feed
+        new = settings_services.calendar_feed_revoke(feed=feed)
+        feed.refresh_from_db()
+        assert feed.revoked_at is not None and new.revoked_at is None and new.provider == world["a1"]
+        # Revoking the old one again (a double click) changes nothing more.
+        assert settings_services.calendar_feed_revoke(feed=feed) == new
 
 
 def test_ical_lines_fold_at_75_octets_without_splitting_characters():
@@ -441,6 +462,7 @@ def test_ical_lines_fold_at_75_octets_without_splitting_characters():
 # --- The week view's query count ------------------------------------------------------------------------
 
 
+@unscoped
 def fill_week(world, count):
     """`count` appointments spread over this week's days and the three providers (9:00 onwards)."""
     location = world["location"]

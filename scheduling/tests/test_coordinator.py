@@ -15,15 +15,16 @@ from django.utils import timezone
 
 from medspa import dashboards
 from medspa.models import Patient
+from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment, AppointmentStatus
 from tests import factories
 from tests import test_permission_table as permission_table
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+from tests.factories import unscoped
 
 FORBIDDEN = 403
 
 
+@unscoped
 def member(user):
     return user.memberships.get()
 
@@ -53,6 +54,7 @@ def clinic(cast):
     a1, a2 = member(cast.provider_a1), member(cast.provider_a2)
     location, appointment_type = factories.scheduling_world(cast.medspa_a, [a1, a2])
     return {
+        "medspa": cast.medspa_a,
         "location": location,
         "type": appointment_type,
         "a1": a1,
@@ -72,6 +74,7 @@ def at(location, day, hour):
     return datetime.combine(day, time(hour), tzinfo=location.tz)
 
 
+@unscoped
 def book(clinic, patient, provider, hour):
     location = clinic["location"]
     start = at(location, day_after_tomorrow(location), hour)
@@ -135,12 +138,13 @@ def test_the_coordinator_books_picking_the_patient_by_name(client, coordinator, 
         },
     )  # fmt: skip
     assert response.status_code == 302, response.content.decode()
-    appointment = Appointment.objects.get()
-    assert response["Location"] == reverse("scheduling:appointment_detail", args=[appointment.pk])
-    assert appointment.start == at(clinic["location"], day, 10)
-    assert (appointment.patient, appointment.provider, appointment.created_by) == (
-        jane, clinic["a1"], coordinator.user,
-    )  # fmt: skip
+    with medspa_scope(clinic["medspa"]):
+        appointment = Appointment.objects.get()
+        assert response["Location"] == reverse("scheduling:appointment_detail", args=[appointment.pk])
+        assert appointment.start == at(clinic["location"], day, 10)
+        assert (appointment.patient, appointment.provider, appointment.created_by) == (
+            jane, clinic["a1"], coordinator.user,
+        )  # fmt: skip
     # A taken slot is refused as for the admin.
     taken = client.post(
         reverse("scheduling:appointment_new"),
@@ -148,7 +152,8 @@ def test_the_coordinator_books_picking_the_patient_by_name(client, coordinator, 
          "date": day.isoformat(), "time": "10:00", "idempotency_key": ""},
     )  # fmt: skip
     assert taken.status_code == 409
-    assert Appointment.objects.count() == 1
+    with medspa_scope(clinic["medspa"]):
+        assert Appointment.objects.count() == 1
 
 
 def test_the_coordinator_reschedules_sets_statuses_and_cancels(client, clinic):
@@ -168,19 +173,22 @@ def test_the_coordinator_reschedules_sets_statuses_and_cancels(client, clinic):
         {"date": day.isoformat(), "time": "14:00", "provider": clinic["a2"].pk},
     )
     assert response.status_code == 302
-    appointment.refresh_from_db()
+    with medspa_scope(clinic["medspa"]):
+        appointment.refresh_from_db()
     assert appointment.start == at(clinic["location"], day, 14) and appointment.provider == clinic["a2"]
 
     status_url = reverse("scheduling:appointment_status", args=[appointment.pk])
     assert client.post(status_url, {"status": "confirmed"}).status_code == 302
     assert client.post(status_url, {"status": "completed"}).status_code == 400  # the rules still hold
-    appointment.refresh_from_db()
+    with medspa_scope(clinic["medspa"]):
+        appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CONFIRMED
 
     cancel_url = reverse("scheduling:appointment_cancel", args=[appointment.pk])
     assert client.post(cancel_url, {"reason": ""}).status_code == 400
     assert client.post(cancel_url, {"reason": "Patient is travelling"}).status_code == 302
-    appointment.refresh_from_db()
+    with medspa_scope(clinic["medspa"]):
+        appointment.refresh_from_db()
     assert (appointment.status, appointment.cancel_reason) == ("cancelled", "Patient is travelling")
 
 
@@ -196,7 +204,8 @@ def test_the_coordinator_adds_a_first_time_caller_and_books_them(client, clinic)
          "email": "ximena@example.com", "phone": "+1 619 555 0142"},
     )  # fmt: skip
     assert response.status_code == 302, response.content.decode()
-    patient = Patient.objects.get(first_name="Ximena", last_name="Quintanilla")
+    with medspa_scope(clinic["medspa"]):
+        patient = Patient.objects.get(first_name="Ximena", last_name="Quintanilla")
     assert response["Location"] == reverse("scheduling:appointment_new") + f"?patient={patient.pk}"
     start = at(clinic["location"], day_after_tomorrow(clinic["location"]), 11)
     booked = client.post(
@@ -205,7 +214,8 @@ def test_the_coordinator_adds_a_first_time_caller_and_books_them(client, clinic)
          "date": start.date().isoformat(), "time": "11:00"},
     )  # fmt: skip
     assert booked.status_code == 302
-    assert Appointment.objects.get(patient=patient).start == start
+    with medspa_scope(clinic["medspa"]):
+        assert Appointment.objects.get(patient=patient).start == start
 
 
 # --- Nothing else ---------------------------------------------------------------------------------------
@@ -213,7 +223,8 @@ def test_the_coordinator_adds_a_first_time_caller_and_books_them(client, clinic)
 
 def test_the_coordinator_reaches_nothing_but_the_calendar(client, cast, clinic, visit):
     patient = clinic["jane"]
-    patient.assigned_providers.add(member(cast.provider_a1))
+    with medspa_scope(cast.medspa_a):
+        patient.assigned_providers.add(member(cast.provider_a1))
     forbidden = [
         reverse("onboarding"),
         reverse("dashboard_patients"),
@@ -257,14 +268,15 @@ def test_every_role_gated_page_of_the_permission_table_is_forbidden_to_the_coord
     """Every URL of the permission table that some member of the cast is refused for their role (403: admin
     pages, provider pages, staff pages), but for the calendar's and the API's, refuses the coordinator too
     (new pages, billing's and the transition's included, are covered once they are in the table)."""
-    things = permission_table.world(cast)
+    things = unscoped(permission_table.world)(cast)  # set-up in both medspas
     client = signed_in(coordinator.user)
     observed, checked = {}, 0
     for name, row in sorted(permission_table.TABLE.items()):
         role_gated = FORBIDDEN in row.statuses[:5]  # the cast's members (staff and anonymous aside)
         if not role_gated or name in COORDINATOR_PAGES or name.startswith("api"):
             continue
-        url = reverse(name, kwargs=row.kwargs(things) if row.kwargs is not dict else None)
+        # The table's URLs are built from its world, which spans both medspas: set-up.
+        url = reverse(name, kwargs=unscoped(row.kwargs)(things) if row.kwargs is not dict else None)
         data = row.data
         if data is None and name.startswith("inventory_orders:cart_"):
             data = {"product": things["catalog_product"].pk, "quantity": "1"}
@@ -284,12 +296,15 @@ def test_the_coordinator_sees_nothing_of_medspa_b(client, cast, clinic):
     b_location, b_type = factories.scheduling_world(cast.medspa_b, [member(cast.provider_b)])
     day = day_after_tomorrow(b_location)
     start = at(b_location, day, 10)
-    theirs = Appointment.objects.create(
-        medspa=cast.medspa_b, location=b_location, provider=member(cast.provider_b),
-        patient=factories.PatientFactory(medspa=cast.medspa_b, first_name="Zebulon", last_name="Farfield"),
-        appointment_type=b_type, start=start, end=start + timedelta(minutes=30),
-        blocked_start=start, blocked_end=start + timedelta(minutes=40),
-    )  # fmt: skip
+    with medspa_scope(cast.medspa_b):
+        theirs = Appointment.objects.create(
+            medspa=cast.medspa_b, location=b_location, provider=member(cast.provider_b),
+            patient=factories.PatientFactory(
+                medspa=cast.medspa_b, first_name="Zebulon", last_name="Farfield"
+            ),
+            appointment_type=b_type, start=start, end=start + timedelta(minutes=30),
+            blocked_start=start, blocked_end=start + timedelta(minutes=40),
+        )  # fmt: skip
     assert client.get(reverse("scheduling:appointment_detail", args=[theirs.pk])).status_code == 404
     for name, data in [
         ("scheduling:appointment_status", {"status": "confirmed"}),
@@ -308,8 +323,10 @@ def test_the_coordinator_sees_nothing_of_medspa_b(client, cast, clinic):
          "time": "12:00", "idempotency_key": ""},
     )  # fmt: skip
     assert response.status_code == 400
-    theirs.refresh_from_db()
-    assert theirs.status == "booked" and Appointment.objects.filter(medspa=cast.medspa_a).count() == 0
+    with medspa_scope(cast.medspa_b):
+        theirs.refresh_from_db()
+    with medspa_scope(cast.medspa_a):
+        assert theirs.status == "booked" and Appointment.objects.filter(medspa=cast.medspa_a).count() == 0
 
 
 # --- Every link on the coordinator's pages opens ---------------------------------------------------------
@@ -370,7 +387,8 @@ def test_every_link_on_the_coordinators_pages_opens(client, cast, clinic):
     booked = book(clinic, clinic["jane"], a1, 10)
     checked_in = book(clinic, clinic["omar"], clinic["a2"], 11)
     checked_in.status = AppointmentStatus.CHECKED_IN
-    checked_in.save()
+    with medspa_scope(clinic["medspa"]):
+        checked_in.save()
     day = day_after_tomorrow(clinic["location"])
     pages = [
         calendar_url("day", day),

@@ -26,8 +26,6 @@ from scheduling.selectors import notification_texts
 from scheduling.services import booking, notifications
 from tests import factories
 
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
-
 LA = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # a fixed clock, far from "today"
 DAY = date(2027, 3, 10)  # a Wednesday, PST (UTC-8) until the 14th
@@ -49,8 +47,7 @@ def _sms_outbox(settings):
 
 
 @pytest.fixture
-def world(cast):
-    provider = cast.provider_a1.memberships.get()
+def world(cast, provider):
     provider.user.full_name = "Jordan Rivera"
     provider.user.save(update_fields=["full_name"])
     location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
@@ -70,13 +67,15 @@ def patient_of(world, **fields):
 
 
 def book(world, start, *, patient=None, now=NOW) -> Appointment:
-    return booking.appointment_book(
-        appointment_type=world.type,
-        start=start,
-        patient=patient or patient_of(world),
-        provider=world.provider,
-        now=now,
-    )
+    patient = patient or patient_of(world)
+    with medspa_scope(world.medspa):
+        return booking.appointment_book(
+            appointment_type=world.type,
+            start=start,
+            patient=patient,
+            provider=world.provider,
+            now=now,
+        )
 
 
 def notify(appointment, kind, **options):
@@ -85,10 +84,11 @@ def notify(appointment, kind, **options):
 
 
 def log_of(appointment) -> dict:
-    return {
-        (row.kind, row.channel): (row.status, row.detail)
-        for row in NotificationLog.objects.filter(appointment=appointment)
-    }
+    with medspa_scope(appointment.medspa_id):
+        return {
+            (row.kind, row.channel): (row.status, row.detail)
+            for row in NotificationLog.objects.filter(appointment=appointment)
+        }
 
 
 # --- Exactly once -------------------------------------------------------------------------------------------
@@ -116,14 +116,16 @@ def test_the_booking_hook_queues_the_confirmation(world, django_capture_on_commi
 
 def test_each_reschedule_notifies_once_for_its_new_time(world):
     appointment = book(world, datetime.combine(DAY, time(10), tzinfo=LA))
-    moved = booking.appointment_reschedule(
-        appointment=appointment, start=datetime.combine(DAY, time(14), tzinfo=LA), now=NOW
-    )
+    with medspa_scope(world.medspa):
+        moved = booking.appointment_reschedule(
+            appointment=appointment, start=datetime.combine(DAY, time(14), tzinfo=LA), now=NOW
+        )
     notify(moved, "reschedule")
     notify(moved, "reschedule")
-    booking.appointment_reschedule(
-        appointment=moved, start=datetime.combine(DAY, time(15), tzinfo=LA), now=NOW
-    )
+    with medspa_scope(world.medspa):
+        booking.appointment_reschedule(
+            appointment=moved, start=datetime.combine(DAY, time(15), tzinfo=LA), now=NOW
+        )
     notify(moved, "reschedule")
 
     kinds = sorted({kind for kind, _ in log_of(moved)})
@@ -134,7 +136,8 @@ def test_each_reschedule_notifies_once_for_its_new_time(world):
 
 def test_stale_notifications_are_neither_sent_nor_logged(world):
     appointment = book(world, datetime.combine(DAY, time(10), tzinfo=LA))
-    booking.appointment_cancel(appointment=appointment, reason="Patient is ill", now=NOW)
+    with medspa_scope(world.medspa):
+        booking.appointment_cancel(appointment=appointment, reason="Patient is ill", now=NOW)
     notify(appointment, "reminder-48h", now=NOW)
     notify(appointment, "confirmation", now=NOW)
     assert log_of(appointment) == {}
@@ -183,10 +186,11 @@ def test_racing_workers_send_exactly_once_per_channel(world):
         assert _race(appointment, kind) == []
 
     assert len(mail.outbox) == 1 and len(sms.outbox) == 1  # the reminder; the confirmation was done
-    assert NotificationLog.objects.filter(appointment=appointment).count() == 4
-    assert set(NotificationLog.objects.filter(appointment=appointment).values_list("status", flat=True)) == {
-        SENT
-    }
+    with medspa_scope(world.medspa):
+        assert NotificationLog.objects.filter(appointment=appointment).count() == 4
+        assert set(
+            NotificationLog.objects.filter(appointment=appointment).values_list("status", flat=True)
+        ) == {SENT}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -205,9 +209,10 @@ def test_a_second_worker_waits_for_the_first_ones_decision_and_sends_nothing(wor
             done.set()
 
     with transaction.atomic():
-        NotificationLog.objects.create(
-            medspa=world.medspa, appointment=appointment, kind="reminder-2h", channel="email"
-        )
+        with medspa_scope(world.medspa):
+            NotificationLog.objects.create(
+                medspa=world.medspa, appointment=appointment, kind="reminder-2h", channel="email"
+            )
         thread = threading.Thread(target=second_worker)
         thread.start()
         assert not done.wait(0.5)  # its INSERT waits on the unique index until this transaction ends
@@ -236,7 +241,8 @@ def test_opt_outs_and_missing_contacts_are_logged_as_skipped_and_nothing_is_sent
     opted_out = book(
         world, datetime.combine(DAY, time(12), tzinfo=LA), patient=patient_of(world, consent_email=False)
     )
-    NotificationSettings.objects.filter(medspa=world.medspa).update(sms_enabled=False)
+    with medspa_scope(world.medspa):
+        NotificationSettings.objects.filter(medspa=world.medspa).update(sms_enabled=False)
     notify(opted_out, "confirmation")
     assert log_of(opted_out) == {
         ("confirmation", "email"): (SKIPPED, "patient opted out of email"),
@@ -246,9 +252,11 @@ def test_opt_outs_and_missing_contacts_are_logged_as_skipped_and_nothing_is_sent
 
 
 def test_a_kind_turned_off_is_logged_as_skipped(world):
-    NotificationSettings.objects.create(medspa=world.medspa, cancellation=False)
+    with medspa_scope(world.medspa):
+        NotificationSettings.objects.create(medspa=world.medspa, cancellation=False)
     appointment = book(world, datetime.combine(DAY, time(10), tzinfo=LA))
-    booking.appointment_cancel(appointment=appointment, reason="Moved away", now=NOW)
+    with medspa_scope(world.medspa):
+        booking.appointment_cancel(appointment=appointment, reason="Moved away", now=NOW)
     notify(appointment, "cancellation")
     assert log_of(appointment)[("cancellation", "sms")] == (
         SKIPPED,
@@ -271,7 +279,8 @@ def test_the_log_partial_lists_each_decision(world):
         world, datetime.combine(DAY, time(10), tzinfo=LA), patient=patient_of(world, consent_sms=False)
     )
     notify(appointment, "confirmation")
-    html = render_to_string("scheduling/_notification_log.html", {"appointment": appointment})
+    with medspa_scope(world.medspa):
+        html = render_to_string("scheduling/_notification_log.html", {"appointment": appointment})
     assert "Booking confirmation" in html
     assert "Patient opted out of SMS" in html
     assert "Sent" in html and "Skipped" in html
@@ -283,7 +292,8 @@ def test_the_log_partial_lists_each_decision(world):
 def test_sweep_sends_each_reminder_once_when_it_comes_due(world):
     appointment = book(world, datetime.combine(DAY, time(10), tzinfo=LA))
     cancelled = book(world, datetime.combine(DAY, time(13), tzinfo=LA))
-    booking.appointment_cancel(appointment=cancelled, reason="Patient is ill", now=NOW)
+    with medspa_scope(world.medspa):
+        booking.appointment_cancel(appointment=cancelled, reason="Patient is ill", now=NOW)
     start = appointment.start
 
     assert notifications.reminders_sweep(now=start - timedelta(hours=49)) == 0
@@ -309,7 +319,8 @@ def test_sweep_skips_lead_times_that_had_passed_when_the_booking_was_made(world)
     appointment = book(world, datetime.combine(DAY, time(10), tzinfo=LA))
     start = appointment.start
     # Booked ten hours ahead: no "48 h" reminder, but the "2 h" one.
-    Appointment.objects.filter(pk=appointment.pk).update(created_at=start - timedelta(hours=10))
+    with medspa_scope(world.medspa):
+        Appointment.objects.filter(pk=appointment.pk).update(created_at=start - timedelta(hours=10))
 
     assert notifications.reminders_sweep(now=start - timedelta(hours=9)) == 0
     assert notifications.reminders_sweep(now=start - timedelta(hours=2)) == 1
@@ -317,19 +328,22 @@ def test_sweep_skips_lead_times_that_had_passed_when_the_booking_was_made(world)
 
 
 def test_sweep_follows_each_medspas_lead_times_and_switch(world, cast):
-    NotificationSettings.objects.create(medspa=world.medspa, reminder_hours=[72])
+    with medspa_scope(world.medspa):
+        NotificationSettings.objects.create(medspa=world.medspa, reminder_hours=[72])
     appointment = book(world, datetime.combine(DAY, time(10), tzinfo=LA))
-    provider_b = cast.provider_b.memberships.get()
+    with medspa_scope(cast.medspa_b):
+        provider_b = cast.provider_b.memberships.get()
     _, type_b = factories.scheduling_world(cast.medspa_b, [provider_b])
     patient_b = factories.PatientFactory(medspa=cast.medspa_b, consent_email=True)
-    other = booking.appointment_book(
-        appointment_type=type_b,
-        start=datetime.combine(DAY, time(10), tzinfo=LA),
-        patient=patient_b,
-        provider=provider_b,
-        now=NOW,
-    )
-    NotificationSettings.objects.create(medspa=cast.medspa_b, reminders=False)
+    with medspa_scope(cast.medspa_b):
+        other = booking.appointment_book(
+            appointment_type=type_b,
+            start=datetime.combine(DAY, time(10), tzinfo=LA),
+            patient=patient_b,
+            provider=provider_b,
+            now=NOW,
+        )
+        NotificationSettings.objects.create(medspa=cast.medspa_b, reminders=False)
 
     assert notifications.reminders_sweep(now=appointment.start - timedelta(hours=72)) == 1
     assert notifications.reminders_sweep(now=appointment.start - timedelta(hours=2)) == 0
@@ -341,17 +355,18 @@ def test_sweep_follows_each_medspas_lead_times_and_switch(world, cast):
 
 
 def test_templates_render_placeholders_in_the_locations_time_zone(world):
-    NotificationSettings.objects.create(
-        medspa=world.medspa,
-        templates={
-            "confirmation": {
-                "subject": "{patient_first_name}, see you {date}",
-                "email": "{appointment_type} with {provider_name} at {location_name}, {time}. "
-                "{medspa_name} {manage_link}",
-                "sms": "{time} {nonsense}",
-            }
-        },
-    )
+    with medspa_scope(world.medspa):
+        NotificationSettings.objects.create(
+            medspa=world.medspa,
+            templates={
+                "confirmation": {
+                    "subject": "{patient_first_name}, see you {date}",
+                    "email": "{appointment_type} with {provider_name} at {location_name}, {time}. "
+                    "{medspa_name} {manage_link}",
+                    "sms": "{time} {nonsense}",
+                }
+            },
+        )
     appointment = book(world, datetime.combine(DAY, time(10), tzinfo=LA))
     notify(appointment, "confirmation")
 
@@ -365,16 +380,17 @@ def test_templates_render_placeholders_in_the_locations_time_zone(world):
 
 
 def test_a_bad_placeholder_does_not_crash_and_stays_as_written(world):
-    NotificationSettings.objects.create(
-        medspa=world.medspa,
-        templates={
-            "reminder": {
-                "sms": "At {time} {date.year} {0} {time:>20} {} { and }",
-                "subject": "{",
-                "email": "ok {patient_first_name}",
-            }
-        },
-    )
+    with medspa_scope(world.medspa):
+        NotificationSettings.objects.create(
+            medspa=world.medspa,
+            templates={
+                "reminder": {
+                    "sms": "At {time} {date.year} {0} {time:>20} {} { and }",
+                    "subject": "{",
+                    "email": "ok {patient_first_name}",
+                }
+            },
+        )
     appointment = book(world, datetime.combine(DAY, time(10), tzinfo=LA))
     notify(appointment, "reminder-48h", now=NOW)
     assert sms.outbox[0]["body"] == "At 10:00 AM PST {date.year} {0} {time:>20} {} { and }"
@@ -429,8 +445,9 @@ def test_settings_page_saves_switches_lead_times_and_only_changed_texts(world, c
     )
     assert response.status_code == 302
 
-    saved = NotificationSettings.objects.get(medspa=world.medspa)
-    assert saved.sms_enabled is False and saved.email_enabled is True
+    with medspa_scope(world.medspa):
+        saved = NotificationSettings.objects.get(medspa=world.medspa)
+        assert saved.sms_enabled is False and saved.email_enabled is True
     assert saved.reminder_hours == [24, 3]
     assert saved.templates == {"reminder": {"subject": "Soon: {appointment_type}"}}
 
@@ -447,14 +464,16 @@ def test_settings_page_saves_switches_lead_times_and_only_changed_texts(world, c
     ],
 )
 def test_bad_lead_times_are_a_field_error_and_nothing_is_saved(world, client_as, hours, error):
-    NotificationSettings.objects.create(medspa=world.medspa, reminder_hours=[48, 2])
+    with medspa_scope(world.medspa):
+        NotificationSettings.objects.create(medspa=world.medspa, reminder_hours=[48, 2])
     response = client_as("admin_a").post(
         reverse("scheduling:notification_settings"), form_data(reminder_hours=hours, sms_enabled=None)
     )
     assert response.status_code == 400
     assert error in " ".join(response.context["form"].errors["reminder_hours"])
-    saved = NotificationSettings.objects.get(medspa=world.medspa)
-    assert saved.reminder_hours == [48, 2] and saved.sms_enabled is True
+    with medspa_scope(world.medspa):
+        saved = NotificationSettings.objects.get(medspa=world.medspa)
+        assert saved.reminder_hours == [48, 2] and saved.sms_enabled is True
 
 
 def test_unknown_placeholders_are_refused_by_the_form(world, client_as):
@@ -463,9 +482,10 @@ def test_unknown_placeholders_are_refused_by_the_form(world, client_as):
     )
     assert response.status_code == 400
     assert "{first_name}" in " ".join(response.context["form"].errors["confirmation_sms"])
-    assert not NotificationSettings.objects.filter(
-        medspa=world.medspa, templates__has_key="confirmation"
-    ).exists()
+    with medspa_scope(world.medspa):
+        assert not NotificationSettings.objects.filter(
+            medspa=world.medspa, templates__has_key="confirmation"
+        ).exists()
 
 
 def test_preview_endpoint_renders_the_text_as_typed(world, client_as):
@@ -500,16 +520,19 @@ def test_providers_are_refused_and_each_admin_sees_only_their_medspa(world, cast
         client_as("provider_a1").post(reverse("scheduling:notification_settings"), form_data()).status_code
         == 403
     )
-    NotificationSettings.objects.create(
-        medspa=world.medspa, templates={"confirmation": {"subject": "A-only subject"}}
-    )
+    with medspa_scope(world.medspa):
+        NotificationSettings.objects.create(
+            medspa=world.medspa, templates={"confirmation": {"subject": "A-only subject"}}
+        )
 
     client_b = client_as("admin_b")
     assert "A-only subject" not in client_b.get(reverse("scheduling:notification_settings")).content.decode()
     response = client_b.post(reverse("scheduling:notification_settings"), form_data(email_enabled=None))
     assert response.status_code == 302
-    assert NotificationSettings.objects.get(medspa=cast.medspa_b).email_enabled is False
-    mine = NotificationSettings.objects.get(medspa=world.medspa)
+    with medspa_scope(cast.medspa_b):
+        assert NotificationSettings.objects.get(medspa=cast.medspa_b).email_enabled is False
+    with medspa_scope(world.medspa):
+        mine = NotificationSettings.objects.get(medspa=world.medspa)
     assert mine.email_enabled is True and mine.templates == {"confirmation": {"subject": "A-only subject"}}
 
 
@@ -568,7 +591,8 @@ def test_http_sms_backend_error_answer_is_retried_with_backoff_until_it_goes(wor
     notify(appointment, "confirmation")
     notify(appointment, "confirmation")  # the same task again: the row is decided, it sends nothing more
     assert len(sms_server.requests) == 1
-    row = NotificationLog.objects.get(appointment=appointment, channel="sms")
+    with medspa_scope(appointment.medspa_id):
+        row = NotificationLog.objects.get(appointment=appointment, channel="sms")
     assert row.status == NotificationLog.Status.PENDING and "500" in row.detail and row.attempts == 1
     assert log_of(appointment)[("confirmation", "email")] == (SENT, "")  # the other channel is unaffected
 
@@ -587,15 +611,17 @@ def test_a_send_that_keeps_failing_is_marked_failed_after_the_last_attempt(world
     sms_server.status = 500
     appointment = book(world, datetime.combine(DAY, time(10), tzinfo=LA))
     notify(appointment, "confirmation")
-    row = NotificationLog.objects.get(appointment=appointment, channel="sms")
+    with medspa_scope(appointment.medspa_id):
+        row = NotificationLog.objects.get(appointment=appointment, channel="sms")
     waits = []
     with medspa_scope(appointment.medspa_id):
         for _ in range(once.MAX_ATTEMPTS - 1):
             row.refresh_from_db()
             waits.append(row.next_attempt_at)
             notifications.notification_deliver(log_id=row.pk, now=row.next_attempt_at)
-    row.refresh_from_db()
-    assert len(sms_server.requests) == once.MAX_ATTEMPTS
+    with medspa_scope(appointment.medspa_id):
+        row.refresh_from_db()
+        assert len(sms_server.requests) == once.MAX_ATTEMPTS
     assert [later - earlier for earlier, later in itertools.pairwise(waits)] == [
         once.retry_delay(n) for n in range(2, once.MAX_ATTEMPTS)
     ]  # each wait doubles: 2, 4, 8, 16 minutes

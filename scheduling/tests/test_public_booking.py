@@ -17,11 +17,10 @@ from django.utils.html import escape
 
 from medspa.models import Patient
 from medspa.models.patients import PatientStatus
+from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment, AppointmentStatus, AppointmentType, Location
 from scheduling.services import booking
 from tests import factories
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 LA = ZoneInfo("America/Los_Angeles")
 KEY = re.compile(r'name="idempotency_key" value="([0-9a-f-]{36})"')
@@ -41,11 +40,11 @@ def _steady_rate_limit_window(monkeypatch):
 
 
 @pytest.fixture
-def world(cast):
-    provider = cast.provider_a1.memberships.get()
+def world(cast, provider):
     location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
     location.phone = "(619) 555-0100"
-    location.save()
+    with medspa_scope(cast.medspa_a):
+        location.save()
     return SimpleNamespace(
         medspa=cast.medspa_a,
         provider=provider,
@@ -87,13 +86,14 @@ def details(world, start, *, key=None, provider="any", **fields) -> dict:
 def book_for(world, start, patient=None, **options):
     """A booking made by someone else (staff), as the world's state before the visitor comes."""
     patient = patient or factories.PatientFactory(medspa=world.medspa)
-    return booking.appointment_book(
-        appointment_type=options.pop("appointment_type", world.type),
-        start=start,
-        patient=patient,
-        provider=world.provider,
-        **options,
-    )
+    with medspa_scope(world.medspa):  # as the staff's calendar page books it
+        return booking.appointment_book(
+            appointment_type=options.pop("appointment_type", world.type),
+            start=start,
+            patient=patient,
+            provider=world.provider,
+            **options,
+        )
 
 
 def page(response) -> str:
@@ -137,7 +137,8 @@ class TestFlow:
 
         response = client.post(world.url, {**details(world, start, key=key), "csrfmiddlewaretoken": csrf})
         assert response.status_code == 303
-        appointment = Appointment.objects.get()
+        with medspa_scope(world.medspa):
+            appointment = Appointment.objects.get()
         assert (
             response["Location"] == reverse("booking_manage", args=[appointment.manage_token]) + "?booked=1"
         )
@@ -159,7 +160,8 @@ class TestFlow:
 
     def test_a_specific_provider_and_the_first_available_jump(self, world):
         world.type.min_notice_minutes = 60  # no race with the clock between the page and the post
-        world.type.save()
+        with medspa_scope(world.medspa):
+            world.type.save()
         client = Client()
         response = client.get(world.url, {"type": world.type.pk, "provider": world.provider.pk, "first": "1"})
         assert response.status_code == 200
@@ -168,7 +170,8 @@ class TestFlow:
         assert start >= timezone.now() + timedelta(minutes=60)
         booked = client.post(world.url, details(world, start, provider=str(world.provider.pk)))
         assert booked.status_code == 303
-        assert Appointment.objects.get().provider == world.provider
+        with medspa_scope(world.medspa):
+            assert Appointment.objects.get().provider == world.provider
 
     def test_htmx_requests_get_the_flow_alone(self, world):
         response = Client().get(world.url, {"type": world.type.pk}, HTTP_HX_REQUEST="true")
@@ -187,8 +190,9 @@ class TestFlow:
         second = client.post(world.url, details(world, at(2, 11), key=key))
         assert first.status_code == second.status_code == 303
         assert first["Location"] == second["Location"]
-        assert Appointment.objects.count() == 1
-        assert Patient.objects.filter(medspa=world.medspa).count() == 1
+        with medspa_scope(world.medspa):
+            assert Appointment.objects.count() == 1
+            assert Patient.objects.filter(medspa=world.medspa).count() == 1
 
     def test_a_key_reused_with_someone_elses_details_reveals_nothing(self, world):
         client, key = Client(), str(uuid.uuid4())
@@ -206,8 +210,9 @@ class TestFlow:
         )
         assert other.status_code == 400
         assert "manage" not in other.get("Location", "")
-        assert Appointment.objects.count() == 1
-        assert not Patient.objects.filter(first_name="Zed").exists()
+        with medspa_scope(world.medspa):
+            assert Appointment.objects.count() == 1
+            assert not Patient.objects.filter(first_name="Zed").exists()
 
 
 class TestReturningPatients:
@@ -217,29 +222,34 @@ class TestReturningPatients:
             date_of_birth=date(1990, 4, 2), phone="", allergies="Lidocaine", consent_email=False,
             consent_sms=False,
         )  # fmt: skip
-        before = Patient.objects.values().get(pk=existing.pk)
+        with medspa_scope(world.medspa):
+            before = Patient.objects.values().get(pk=existing.pk)
         new_patient_response = Client().post(
             world.url, details(world, at(2, 10), email=" ana.LOPEZ@mail.example ", consent_sms="on")
         )
         assert new_patient_response.status_code == 303
-        assert Patient.objects.filter(medspa=world.medspa).count() == 1
-        assert Appointment.objects.get().patient == existing
-        # Not the phone typed (the record had none), not the consent ticked: a stranger may have typed them.
-        assert Patient.objects.values().get(pk=existing.pk) == before
+        with medspa_scope(world.medspa):
+            assert Patient.objects.filter(medspa=world.medspa).count() == 1
+            assert Appointment.objects.get().patient == existing
+            # Not the phone typed (the record had none), not the consent ticked: a stranger may have typed
+            # them.
+            assert Patient.objects.values().get(pk=existing.pk) == before
 
     def test_the_same_phone_written_otherwise_and_date_of_birth_is_matched_and_changes_nothing(self, world):
         existing = factories.PatientFactory(
             medspa=world.medspa, first_name="Ana", last_name="Lopez", email="ana@elsewhere.example",
             date_of_birth=date(1990, 4, 2), phone="619.555.0123", consent_email=True, consent_sms=True,
         )  # fmt: skip
-        before = Patient.objects.values().get(pk=existing.pk)
+        with medspa_scope(world.medspa):
+            before = Patient.objects.values().get(pk=existing.pk)
         response = Client().post(
             world.url, details(world, at(2, 10), phone="+1 (619) 555 0123", consent_email=None)
         )
         assert response.status_code == 303
-        assert Appointment.objects.get().patient == existing
-        assert Patient.objects.values().get(pk=existing.pk) == before  # email and consent untouched
-        assert Patient.objects.count() == 1
+        with medspa_scope(world.medspa):
+            assert Appointment.objects.get().patient == existing
+            assert Patient.objects.values().get(pk=existing.pk) == before  # email and consent untouched
+            assert Patient.objects.count() == 1
 
     def test_name_and_date_of_birth_alone_make_a_new_flagged_record(self, world):
         # The first probe: the booker's unticked boxes switched the patient's consent off, and the contact
@@ -248,11 +258,13 @@ class TestReturningPatients:
             medspa=world.medspa, first_name="ANA", last_name="lopez", email="ana@her-own.example",
             date_of_birth=date(1990, 4, 2), phone="(858) 555-0199", consent_email=True, consent_sms=True,
         )  # fmt: skip
-        before = Patient.objects.values().get(pk=existing.pk)
+        with medspa_scope(world.medspa):
+            before = Patient.objects.values().get(pk=existing.pk)
         response = Client().post(world.url, details(world, at(2, 10), consent_email=None))
         assert response.status_code == 303
-        assert Patient.objects.values().get(pk=existing.pk) == before
-        booked = Appointment.objects.get().patient
+        with medspa_scope(world.medspa):
+            assert Patient.objects.values().get(pk=existing.pk) == before
+            booked = Appointment.objects.get().patient
         assert booked != existing
         assert booked.possible_duplicate_of == existing
         assert (booked.email, booked.phone) == ("ana.lopez@mail.example", "(619) 555-0123")
@@ -264,11 +276,13 @@ class TestReturningPatients:
             medspa=world.medspa, first_name="Ana", last_name="Lopez", email="", phone="",
             date_of_birth=date(1990, 4, 2), consent_email=False, consent_sms=False,
         )  # fmt: skip
-        before = Patient.objects.values().get(pk=existing.pk)
+        with medspa_scope(world.medspa):
+            before = Patient.objects.values().get(pk=existing.pk)
         response = Client().post(world.url, details(world, at(2, 10), consent_sms="on"))
         assert response.status_code == 303
-        assert Patient.objects.values().get(pk=existing.pk) == before
-        booked = Appointment.objects.get().patient
+        with medspa_scope(world.medspa):
+            assert Patient.objects.values().get(pk=existing.pk) == before
+            booked = Appointment.objects.get().patient
         assert booked != existing and booked.possible_duplicate_of == existing
         assert (booked.consent_email, booked.consent_sms) == (True, True)
 
@@ -279,13 +293,15 @@ class TestReturningPatients:
             date_of_birth=date(1965, 1, 9), phone="6195550123",
         )  # fmt: skip
         assert Client().post(world.url, details(world, at(2, 10))).status_code == 303
-        booked = Appointment.objects.get().patient
+        with medspa_scope(world.medspa):
+            booked = Appointment.objects.get().patient
         assert booked != parent and booked.possible_duplicate_of == parent
 
     def test_someone_new_is_not_flagged(self, world):
         factories.PatientFactory(medspa=world.medspa, first_name="Zoe", last_name="Kim", email="", phone="")
         assert Client().post(world.url, details(world, at(2, 10))).status_code == 303
-        assert Appointment.objects.get().patient.possible_duplicate_of is None
+        with medspa_scope(world.medspa):
+            assert Appointment.objects.get().patient.possible_duplicate_of is None
 
     def test_archived_patients_and_other_medspas_patients_are_not_matched(self, world, cast):
         archived = factories.PatientFactory(
@@ -296,14 +312,16 @@ class TestReturningPatients:
             medspa=cast.medspa_b, email="ana.lopez@mail.example", date_of_birth=date(1990, 4, 2)
         )
         assert Client().post(world.url, details(world, at(2, 10))).status_code == 303
-        patient = Appointment.objects.get().patient
+        with medspa_scope(world.medspa):
+            patient = Appointment.objects.get().patient
         assert patient not in (archived, elsewhere) and patient.medspa == world.medspa
 
     def test_the_page_is_the_same_whether_or_not_the_patient_existed(self, world):
         client = Client()
         new = client.get(client.post(world.url, details(world, at(2, 10)))["Location"])
         returning = client.get(client.post(world.url, details(world, at(2, 12)))["Location"])
-        assert Patient.objects.count() == 1
+        with medspa_scope(world.medspa):
+            assert Patient.objects.count() == 1
         strip = re.compile(
             r"\d{1,2}:\d{2} [AP]M P[SD]T|/book/manage/[\w-]+/"  # the time and the link differ, nothing else
             r"|csrfmiddlewaretoken\" value=\"\w+|X-CSRFToken\": \"\w+|nonce=\"[\w+/=-]+\""
@@ -330,8 +348,9 @@ class TestOnlyRealSlots:
         assert 'value="Ana"' in page(response)  # the visitor's details are kept
         assert KEY.search(page(response)).group(1) != key
         assert "Zebulon" not in page(response) and "Quibble" not in page(response)
-        assert Appointment.objects.count() == 1
-        assert not Patient.objects.filter(first_name="Ana").exists()
+        with medspa_scope(world.medspa):
+            assert Appointment.objects.count() == 1
+            assert not Patient.objects.filter(first_name="Ana").exists()
 
     @pytest.mark.parametrize(
         "start",
@@ -348,12 +367,14 @@ class TestOnlyRealSlots:
     def test_impossible_slots_are_refused_and_nothing_is_booked(self, world, start):
         response = Client().post(world.url, details(world, start()))
         assert response.status_code == 400
-        assert Appointment.objects.count() == 0
-        assert Patient.objects.count() == 0
+        with medspa_scope(world.medspa):
+            assert Appointment.objects.count() == 0
+            assert Patient.objects.count() == 0
 
     def test_minimum_notice_and_buffers_shape_the_offered_times(self, world):
         world.type.min_notice_minutes = 60 * 24 * 3
-        world.type.save()
+        with medspa_scope(world.medspa):
+            world.type.save()
         params = {"type": world.type.pk, "provider": "any"}
         soon = Client().get(world.url, {**params, "day": at(1, 0).date()})
         assert "No open times on this day" in page(soon)
@@ -366,7 +387,8 @@ class TestOnlyRealSlots:
 
     def test_an_inactive_location_is_a_friendly_404(self, world):
         world.location.is_active = False
-        world.location.save()
+        with medspa_scope(world.medspa):
+            world.location.save()
         client = Client()
         response = client.get(world.url)
         assert response.status_code == 404
@@ -374,7 +396,8 @@ class TestOnlyRealSlots:
         assert client.post(world.url, details(world, at(2, 10))).status_code == 404
         assert client.get(world.url + "qr.svg").status_code == 404
         assert world.location.name not in page(client.get(reverse("booking_medspa", args=["glow-a"])))
-        assert Appointment.objects.count() == 0
+        with medspa_scope(world.medspa):
+            assert Appointment.objects.count() == 0
 
     def test_unknown_medspas_and_other_medspas_locations_are_404(self, world):
         assert Client().get(reverse("booking_medspa", args=["nobody"])).status_code == 404
@@ -383,17 +406,20 @@ class TestOnlyRealSlots:
         )
 
     def test_a_staff_only_type_is_not_offered_and_cannot_be_booked(self, world):
-        private = AppointmentType.objects.create(
-            medspa=world.medspa, location=world.location, service=world.type.service, name="Private consult",
-            duration_minutes=30, price=0, min_notice_minutes=0, online_bookable=False,
-        )  # fmt: skip
-        private.providers.set([world.provider])
+        with medspa_scope(world.medspa):
+            private = AppointmentType.objects.create(
+                medspa=world.medspa, location=world.location, service=world.type.service,
+                name="Private consult", duration_minutes=30, price=0, min_notice_minutes=0,
+                online_bookable=False,
+            )  # fmt: skip
+            private.providers.set([world.provider])
         client = Client()
         assert "Private consult" not in page(client.get(world.url))
         assert "Private consult" not in page(client.get(world.url, {"type": private.pk, "provider": "any"}))
         response = client.post(world.url, {**details(world, at(2, 10)), "appointment_type": private.pk})
         assert response.status_code == 400
-        assert Appointment.objects.count() == 0
+        with medspa_scope(world.medspa):
+            assert Appointment.objects.count() == 0
 
     @pytest.mark.parametrize(
         "fields",
@@ -412,7 +438,8 @@ class TestOnlyRealSlots:
     def test_invalid_details_are_refused(self, world, fields):
         response = Client().post(world.url, details(world, at(2, 10), **fields))
         assert response.status_code == 400
-        assert Appointment.objects.count() == 0 and Patient.objects.count() == 0
+        with medspa_scope(world.medspa):
+            assert Appointment.objects.count() == 0 and Patient.objects.count() == 0
 
     def test_a_date_of_birth_after_the_clinics_today_is_refused(self, world):
         # At 02:30 UTC it is still yesterday in Los Angeles: the server's today is the clinic's tomorrow.
@@ -424,7 +451,8 @@ class TestOnlyRealSlots:
                 world.url, details(world, at(2, 10), date_of_birth=tomorrow_there.isoformat())
             )
         assert response.status_code == 400 and "cannot be in the future" in page(response)
-        assert Appointment.objects.count() == 0 and Patient.objects.count() == 0
+        with medspa_scope(world.medspa):
+            assert Appointment.objects.count() == 0 and Patient.objects.count() == 0
 
 
 class TestRateLimits:
@@ -435,7 +463,8 @@ class TestRateLimits:
         response = client.post(world.url, details(world, at(2, 10)))
         assert response.status_code == 429
         assert "Please wait" in page(response) and int(response["Retry-After"]) > 0
-        assert Appointment.objects.count() == 0
+        with medspa_scope(world.medspa):
+            assert Appointment.objects.count() == 0
         other_ip = Client(REMOTE_ADDR="203.0.113.9")
         assert other_ip.post(world.url, details(world, at(2, 10))).status_code == 303
 
@@ -482,7 +511,8 @@ class TestManagePage:
     def book_online(self, world, start, **fields):
         response = Client().post(world.url, details(world, start, **fields))
         assert response.status_code == 303
-        return Appointment.objects.get(start=start)
+        with medspa_scope(world.medspa):
+            return Appointment.objects.get(start=start)
 
     def manage_url(self, appointment):
         return reverse("booking_manage", args=[appointment.manage_token])
@@ -499,7 +529,8 @@ class TestManagePage:
         )
         response = client.post(self.manage_url(appointment), {"action": "cancel", "reason": "Out of town"})
         assert response.status_code == 303 and response["Location"].endswith("?cancelled=1")
-        appointment.refresh_from_db()
+        with medspa_scope(world.medspa):
+            appointment.refresh_from_db()
         assert (
             appointment.status == AppointmentStatus.CANCELLED and appointment.cancel_reason == "Out of town"
         )
@@ -513,7 +544,8 @@ class TestManagePage:
             self.manage_url(appointment), {"action": "reschedule", "start": at(4, 14).isoformat()}
         )
         assert response.status_code == 303
-        appointment.refresh_from_db()
+        with medspa_scope(world.medspa):
+            appointment.refresh_from_db()
         assert appointment.start == at(4, 14) and appointment.status == AppointmentStatus.BOOKED
         taken = book_for(world, at(4, 15))
         response = client.post(
@@ -524,12 +556,14 @@ class TestManagePage:
             self.manage_url(appointment), {"action": "reschedule", "start": at(4, 3).isoformat()}
         )
         assert outside.status_code == 400
-        appointment.refresh_from_db()
+        with medspa_scope(world.medspa):
+            appointment.refresh_from_db()
         assert appointment.start == at(4, 14)
 
     def test_outside_the_policy_it_refuses_and_says_to_call(self, world):
         world.type.cancellation_window_hours = 24 * 30
-        world.type.save()
+        with medspa_scope(world.medspa):
+            world.type.save()
         appointment = self.book_online(world, at(3, 10))
         client = Client()
         response = client.get(self.manage_url(appointment))
@@ -542,7 +576,8 @@ class TestManagePage:
             self.manage_url(appointment), {"action": "reschedule", "start": at(4, 14).isoformat()}
         )
         assert move.status_code == 400
-        appointment.refresh_from_db()
+        with medspa_scope(world.medspa):
+            appointment.refresh_from_db()
         assert appointment.status == AppointmentStatus.BOOKED and appointment.start == at(3, 10)
         assert appointment.cancel_reason == ""
 
@@ -557,7 +592,8 @@ class TestManagePage:
         assert theirs.manage_token not in page(response)
         assert "Zebulon" not in page(response) and "zq@mail.example" not in page(response)
         Client().post(self.manage_url(mine), {"action": "cancel", "reason": "Changed my mind"})
-        theirs.refresh_from_db()
+        with medspa_scope(world.medspa):
+            theirs.refresh_from_db()
         assert theirs.status == AppointmentStatus.BOOKED
         assert Client().get(reverse("booking_manage", args=["not-a-real-token-at-all"])).status_code == 404
 
@@ -596,10 +632,11 @@ def test_qr_codes_are_svg(world):
 def test_the_admin_partial_lists_links_copy_buttons_and_qr_codes(world, rf):
     from django.template.loader import render_to_string
 
-    closed = Location.objects.create(
-        medspa=world.medspa, name="Closed branch", address_line1="2 Main St", city="San Diego", state="CA",
-        postal_code="92101", time_zone="America/Los_Angeles", is_active=False,
-    )  # fmt: skip
+    with medspa_scope(world.medspa):
+        closed = Location.objects.create(
+            medspa=world.medspa, name="Closed branch", address_line1="2 Main St", city="San Diego",
+            state="CA", postal_code="92101", time_zone="America/Los_Angeles", is_active=False,
+        )  # fmt: skip
     context = {"medspa": world.medspa, "locations": [world.location, closed]}
     html = render_to_string(
         "scheduling/_booking_links.html", {**context, "booking_base_url": "https://book.example"}

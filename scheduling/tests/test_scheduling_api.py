@@ -12,12 +12,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from medspa.models import Membership
+from medspa.tenancy import medspa_scope
 from scheduling.models import ACTIVE_STATUSES, Appointment, AvailabilityRule, Location
 from scheduling.selectors import slots
 from scheduling.services import booking
 from tests import factories
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
+from tests.factories import unscoped
 
 LA = ZoneInfo("America/Los_Angeles")
 APPOINTMENTS = "/api/v1/appointments/"
@@ -37,6 +37,7 @@ def at(day, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=LA)
 
 
+@unscoped
 def membership(user) -> Membership:
     return user.memberships.get()
 
@@ -58,7 +59,13 @@ def world(cast, no_notifications):
     provider = membership(cast.provider_a1)
     location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
     patient = factories.PatientFactory(medspa=cast.medspa_a)
-    return {"provider": provider, "location": location, "type": appointment_type, "patient": patient}
+    return {
+        "medspa": cast.medspa_a,
+        "provider": provider,
+        "location": location,
+        "type": appointment_type,
+        "patient": patient,
+    }
 
 
 def payload(world, start, **extra) -> dict:
@@ -72,12 +79,14 @@ def payload(world, start, **extra) -> dict:
 
 
 def book_directly(world, start, **options) -> Appointment:
-    return booking.appointment_book(
-        appointment_type=world["type"], start=start, patient=options.pop("patient", world["patient"]),
-        provider=options.pop("provider", world["provider"]), **options,
-    )  # fmt: skip
+    with medspa_scope(world["medspa"]):  # as the calendar page books it
+        return booking.appointment_book(
+            appointment_type=world["type"], start=start, patient=options.pop("patient", world["patient"]),
+            provider=options.pop("provider", world["provider"]), **options,
+        )  # fmt: skip
 
 
+@unscoped
 def add_hours(cast, provider, location):
     for weekday in range(7):
         AvailabilityRule.objects.create(
@@ -98,7 +107,8 @@ class TestBookingCycle:
         assert body["status"] == "booked" and body["notes"] == "First visit"
         assert body["provider"] == world["provider"].pk and body["time_zone"] == "America/Los_Angeles"
         pk = body["id"]
-        appointment = Appointment.objects.get(pk=pk)
+        with medspa_scope(world["medspa"]):
+            appointment = Appointment.objects.get(pk=pk)
         assert appointment.created_by == coordinator and appointment.source == "staff"
 
         response = client.post(
@@ -106,7 +116,8 @@ class TestBookingCycle:
         )
         assert response.status_code == 200, response.json()
         assert response.json()["start"] == at(day, 14).isoformat()
-        appointment.refresh_from_db()
+        with medspa_scope(world["medspa"]):
+            appointment.refresh_from_db()
         assert appointment.start == at(day, 14) and appointment.blocked_end == at(day, 14, 40)
 
         # The provider confirms their own appointment.
@@ -121,7 +132,8 @@ class TestBookingCycle:
         assert response.status_code == 200
         assert response.json()["status"] == "cancelled"
         assert response.json()["cancel_reason"] == "Patient is travelling"
-        appointment.refresh_from_db()
+        with medspa_scope(world["medspa"]):
+            appointment.refresh_from_db()
         assert appointment.status == "cancelled" and appointment.cancelled_at is not None
 
         # Both the first and the rescheduled time are free again.
@@ -148,13 +160,15 @@ class TestBookingCycle:
         for status in ("booked", "cancelled", "teleported"):
             unknown = client.post(url, {"status": status}, format="json")
             assert unknown.status_code == 400 and "is not a status to set" in unknown.json()["status"][0]
-        appointment.refresh_from_db()
+        with medspa_scope(world["medspa"]):
+            appointment.refresh_from_db()
         assert appointment.status == "completed"
 
     def test_without_a_provider_whoever_is_free_is_booked(self, cast, world, coordinator):
         second = membership(cast.provider_a2)
-        world["location"].providers.add(second)
-        world["type"].providers.add(second)
+        with medspa_scope(world["medspa"]):
+            world["location"].providers.add(second)
+            world["type"].providers.add(second)
         add_hours(cast, second, world["location"])
         start = at(day_ahead(), 11)
         data = payload(world, start)
@@ -183,7 +197,8 @@ class TestBookingCycle:
 def test_staff_book_inside_the_online_minimum_notice(cast, world, coordinator):
     # The minimum notice is the online rule for patients; the front desk books a walk-in through the API.
     world["type"].min_notice_minutes = 30 * 24 * 60
-    world["type"].save()
+    with medspa_scope(world["medspa"]):
+        world["type"].save()
     response = api(coordinator).post(APPOINTMENTS, payload(world, at(day_ahead(), 10)), format="json")
     assert response.status_code == 201, response.json()
 
@@ -223,10 +238,12 @@ class TestBadInputChangesNothing:
         elif case == "beyond_horizon":
             data["start"] = at(day_ahead(120), 10).isoformat()
         elif case == "inactive_location":
-            Location.objects.filter(pk=world["location"].pk).update(is_active=False)
+            with medspa_scope(world["medspa"]):
+                Location.objects.filter(pk=world["location"].pk).update(is_active=False)
         elif case == "inactive_type":
             world["type"].is_active = False
-            world["type"].save()
+            with medspa_scope(world["medspa"]):
+                world["type"].save()
         elif case == "provider_does_not_offer":
             data["provider"] = membership(cast.provider_a2).pk
         elif case == "end_before_start":
@@ -243,7 +260,8 @@ class TestBadInputChangesNothing:
             del data["start"]
         elif case == "archived_patient":
             world["patient"].status = "archived"
-            world["patient"].save()
+            with medspa_scope(world["medspa"]):
+                world["patient"].save()
         elif case == "no_patient":
             del data["patient"]
         response = api(coordinator).post(APPOINTMENTS, data, format="json")
@@ -252,7 +270,8 @@ class TestBadInputChangesNothing:
         assert field in body, body
         text = body[field] if isinstance(body[field], str) else " ".join(body[field])
         assert message in text, body
-        assert Appointment.objects.count() == 0
+        with medspa_scope(world["medspa"]):
+            assert Appointment.objects.count() == 0
 
     def test_the_time_zone_message_says_how_to_give_one(self, world, coordinator):
         data = payload(world, "2030-03-10T10:00:00")
@@ -291,7 +310,8 @@ class TestBadInputChangesNothing:
         response = api(coordinator).post(f"{APPOINTMENTS}{appointment.pk}/reschedule/", data, format="json")
         assert response.status_code == 400, response.json()
         assert message in str(response.json()[field])
-        unchanged = Appointment.objects.get(pk=appointment.pk)
+        with medspa_scope(world["medspa"]):
+            unchanged = Appointment.objects.get(pk=appointment.pk)
         assert (unchanged.start, unchanged.provider_id, unchanged.status) == (
             at(day, 10),
             world["provider"].pk,
@@ -304,7 +324,8 @@ class TestBadInputChangesNothing:
         url = f"{APPOINTMENTS}{appointment.pk}/cancel/"
         for data in ({}, {"reason": ""}, {"reason": "   "}):
             assert client.post(url, data, format="json").status_code == 400
-        assert Appointment.objects.get(pk=appointment.pk).status == "booked"
+        with medspa_scope(world["medspa"]):
+            assert Appointment.objects.get(pk=appointment.pk).status == "booked"
         assert client.post(url, {"reason": "Ill"}, format="json").status_code == 200
         again = client.post(url, {"reason": "Ill"}, format="json")
         assert (
@@ -324,7 +345,8 @@ class TestConflictsAndRetries:
             APPOINTMENTS, payload(world, at(day_ahead(), 9, 45)), format="json"
         )
         assert overlapping.status_code == 409
-        assert Appointment.objects.count() == 1
+        with medspa_scope(world["medspa"]):
+            assert Appointment.objects.count() == 1
 
     def test_a_reschedule_onto_a_taken_time_is_409(self, world, coordinator):
         day = day_ahead()
@@ -334,7 +356,8 @@ class TestConflictsAndRetries:
             f"{APPOINTMENTS}{moving.pk}/reschedule/", {"start": at(day, 14).isoformat()}, format="json"
         )
         assert response.status_code == 409 and "no longer available" in response.json()["detail"]
-        assert Appointment.objects.get(pk=moving.pk).start == at(day, 10)
+        with medspa_scope(world["medspa"]):
+            assert Appointment.objects.get(pk=moving.pk).start == at(day, 10)
 
     def test_the_same_idempotency_key_books_once(self, world, coordinator):
         client = api(coordinator)
@@ -344,15 +367,18 @@ class TestConflictsAndRetries:
         assert (first.status_code, retry.status_code) == (201, 200)
         assert first.json()["id"] == retry.json()["id"]
         assert first.json()["idempotency_key"] == "form-7f3a"
-        assert Appointment.objects.count() == 1
+        with medspa_scope(world["medspa"]):
+            assert Appointment.objects.count() == 1
         # Another key is another booking (and here, a taken time).
         other = client.post(APPOINTMENTS, {**data, "idempotency_key": "form-8b2c"}, format="json")
         assert other.status_code == 409
-        assert Appointment.objects.count() == 1
+        with medspa_scope(world["medspa"]):
+            assert Appointment.objects.count() == 1
 
 
 class TestWhoSeesAndDoesWhat:
     @pytest.fixture
+    @unscoped
     def two_providers(self, cast, world):
         second = membership(cast.provider_a2)
         world["location"].providers.add(second)
@@ -385,7 +411,8 @@ class TestWhoSeesAndDoesWhat:
         assert (
             client.post(f"{APPOINTMENTS}{mine.pk}/cancel/", {"reason": "x"}, format="json").status_code == 403
         )
-        assert Appointment.objects.count() == 2 and Appointment.objects.get(pk=mine.pk).status == "booked"
+        with medspa_scope(world["medspa"]):
+            assert Appointment.objects.count() == 2 and Appointment.objects.get(pk=mine.pk).status == "booked"
 
     def test_the_list_filters(self, cast, world, coordinator, two_providers):
         mine, theirs = two_providers
@@ -407,7 +434,8 @@ class TestWhoSeesAndDoesWhat:
         assert ids(**window, provider=world["provider"].pk) == {mine.pk}
         assert ids(start__gte=at(day + timedelta(days=1), 0).isoformat()) == {tomorrow.pk}
         assert ids(location=world["location"].pk, status="booked") == {mine.pk, theirs.pk, tomorrow.pk}
-        booking.appointment_cancel(appointment=theirs, reason="Moved away")
+        with medspa_scope(world["medspa"]):
+            booking.appointment_cancel(appointment=theirs, reason="Moved away")
         assert ids(status="cancelled") == {theirs.pk}
         # An unencoded "+" in the query string arrives as a space: still read as the offset.
         utc = at(day + timedelta(days=1), 0).astimezone(ZoneInfo("Asia/Tokyo")).isoformat()
@@ -499,9 +527,10 @@ class TestWhoSeesAndDoesWhat:
         assert api(cast.admin_a).post(closures, closed, format="json").status_code == 201
         assert api(cast.provider_a1).get(closures).json()["count"] == 1
         # What the API wrote is what the slots see.
-        assert slots.open_slots(world["type"], day_ahead(3)) == []
-        assert slots.open_slots(world["type"], day_ahead(2)) == []
-        assert any(s.start == at(day_ahead(), 18) for s in slots.open_slots(world["type"], day_ahead()))
+        with medspa_scope(world["medspa"]):
+            assert slots.open_slots(world["type"], day_ahead(3)) == []
+            assert slots.open_slots(world["type"], day_ahead(2)) == []
+            assert any(s.start == at(day_ahead(), 18) for s in slots.open_slots(world["type"], day_ahead()))
 
 
 class TestOtherMedspas:
@@ -518,7 +547,8 @@ class TestOtherMedspas:
             response = client.post(APPOINTMENTS, payload(world, start, **{field: value}), format="json")
             assert response.status_code == 400, (field, response.json())
             assert "does not exist" in str(response.json()[field])
-        assert Appointment.objects.count() == 0
+        with medspa_scope(world["medspa"]):
+            assert Appointment.objects.count() == 0
 
     def test_another_medspas_things_are_404_or_400(self, cast, world):
         appointment = book_directly(world, at(day_ahead(), 10))
@@ -537,7 +567,8 @@ class TestOtherMedspas:
             == 404
         )
         assert client_b.get(f"/api/v1/locations/{world['location'].pk}/").status_code == 404
-        assert Appointment.objects.get(pk=appointment.pk).start == at(day_ahead(), 10)
+        with medspa_scope(world["medspa"]):
+            assert Appointment.objects.get(pk=appointment.pk).start == at(day_ahead(), 10)
 
         # Medspa A's admin naming medspa B's things in a body: "does not exist".
         client_a = api(cast.admin_a)
@@ -560,7 +591,8 @@ class TestOtherMedspas:
                "time_zone": "America/Los_Angeles", "providers": [other_provider]}  # fmt: skip
         response = client_a.post("/api/v1/locations/", new, format="json")
         assert response.status_code == 400 and "providers" in response.json()
-        assert Location.objects.filter(medspa=cast.medspa_a).count() == 1
+        with medspa_scope(world["medspa"]):
+            assert Location.objects.filter(medspa=cast.medspa_a).count() == 1
 
 
 class TestSlotsEndpoint:
@@ -572,7 +604,8 @@ class TestSlotsEndpoint:
         location = world["location"]
         from scheduling.models import Resource
 
-        room = Resource.objects.create(medspa=cast.medspa_a, location=location, name="Room 1")
+        with medspa_scope(world["medspa"]):
+            room = Resource.objects.create(medspa=cast.medspa_a, location=location, name="Room 1")
         world["type"].rooms.add(room)
         day = day_ahead()
         book_directly(world, at(day, 10))
@@ -580,7 +613,8 @@ class TestSlotsEndpoint:
         assert response.status_code == 200
         body = response.json()
         assert body["date"] == day.isoformat() and body["time_zone"] == "America/Los_Angeles"
-        expected = slots.open_slots(world["type"], day)
+        with medspa_scope(world["medspa"]):
+            expected = slots.open_slots(world["type"], day)
         assert len(expected) > 20
         got = [
             (datetime.fromisoformat(row["start"]), datetime.fromisoformat(row["end"]), row["provider"],
@@ -608,10 +642,12 @@ class TestSlotsEndpoint:
                              "date": today + timedelta(days=offset)}  # fmt: skip
             from scheduling.models import AvailabilityOverride
 
-            AvailabilityOverride.objects.create(**factories_off)
+            with medspa_scope(world["medspa"]):
+                AvailabilityOverride.objects.create(**factories_off)
         response = api(cast.admin_a).get(self.url(world), {"first_available": "true", "days": 30})
         assert response.status_code == 200
-        expected = slots.first_available(world["type"], days=30)
+        with medspa_scope(world["medspa"]):
+            expected = slots.first_available(world["type"], days=30)
         assert expected is not None and expected.start == at(today + timedelta(days=2), 9)
         slot = response.json()["slot"]
         assert datetime.fromisoformat(slot["start"]) == expected.start
@@ -622,7 +658,8 @@ class TestSlotsEndpoint:
 
     def test_an_inactive_type_or_location_has_no_slots(self, world, coordinator):
         day = day_ahead().isoformat()
-        Location.objects.filter(pk=world["location"].pk).update(is_active=False)
+        with medspa_scope(world["medspa"]):
+            Location.objects.filter(pk=world["location"].pk).update(is_active=False)
         assert api(coordinator).get(self.url(world), {"date": day}).json()["slots"] == []
         first = api(coordinator).get(self.url(world), {"first_available": "true"}).json()
         assert first["slot"] is None
@@ -695,5 +732,6 @@ def test_twenty_clients_booking_one_slot_at_once_make_exactly_one_appointment(
     codes = sorted(code for code, _ in results)
     assert codes == [201] + [409] * 19, results
     assert all("no longer available" in body["detail"] for code, body in results if code == 409), results
-    assert Appointment.objects.filter(status__in=ACTIVE_STATUSES).count() == 1
-    assert Appointment.objects.count() == 1
+    with medspa_scope(cast.medspa_a):
+        assert Appointment.objects.filter(status__in=ACTIVE_STATUSES).count() == 1
+        assert Appointment.objects.count() == 1

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from medspa import clock
 from medspa.services import onboarding
+from medspa.tenancy import medspa_scope
 from scheduling.models import (
     AppointmentType,
     AvailabilityOverride,
@@ -20,10 +21,10 @@ from scheduling.models import (
 )
 from scheduling.services import settings as settings_services
 from tests import factories
+from tests.factories import unscoped
 
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
-
+@unscoped
 def member(user):
     return user.memberships.get()
 
@@ -35,7 +36,9 @@ def world(cast):
     location, appointment_type = factories.scheduling_world(
         cast.medspa_a, [member(cast.admin_a), member(cast.provider_a1)], rooms=1
     )
-    return {"location": location, "type": appointment_type, "room": appointment_type.rooms.get()}
+    with medspa_scope(cast.medspa_a):
+        room = appointment_type.rooms.get()
+    return {"medspa": cast.medspa_a, "location": location, "type": appointment_type, "room": room}
 
 
 def tomorrow(location):
@@ -57,7 +60,8 @@ def test_admin_lists_creates_and_edits_rooms(client_as, world):
         {"location": location.pk, "name": "Laser suite", "kind": "device", "is_active": "on"},
     )
     assert response.status_code == 302
-    laser = Resource.objects.get(name="Laser suite")
+    with medspa_scope(world["medspa"]):
+        laser = Resource.objects.get(name="Laser suite")
     assert (laser.location, laser.kind, laser.medspa_id) == (location, "device", location.medspa_id)
 
     # The same name twice at one location is refused, beside the field.
@@ -72,13 +76,15 @@ def test_admin_lists_creates_and_edits_rooms(client_as, world):
         {"location": location.pk, "name": "Laser 2", "kind": "device"},
     )
     assert response.status_code == 302
-    laser.refresh_from_db()
+    with medspa_scope(world["medspa"]):
+        laser.refresh_from_db()
     assert (laser.name, laser.is_active) == ("Laser 2", False)
 
 
 # --- Appointment types ----------------------------------------------------------------------------------
 
 
+@unscoped
 def type_data(world, **changes):
     data = {
         "location": world["location"].pk,
@@ -105,12 +111,13 @@ def test_admin_creates_an_appointment_type_with_every_setting(client_as, world):
     assert client.get(reverse("scheduling:type_create")).status_code == 200
     response = client.post(reverse("scheduling:type_create"), type_data(world))
     assert response.status_code == 302, response.content.decode()
-    created = AppointmentType.objects.get(name="Lip filler")
-    assert created.duration_minutes == 45
-    assert (created.buffer_before_minutes, created.buffer_after_minutes) == (5, 15)
-    assert str(created.price) == "650.00"
-    assert list(created.providers.all()) == [world["type"].providers.first()]
-    assert list(created.rooms.all()) == [world["room"]]
+    with medspa_scope(world["medspa"]):
+        created = AppointmentType.objects.get(name="Lip filler")
+        assert created.duration_minutes == 45
+        assert (created.buffer_before_minutes, created.buffer_after_minutes) == (5, 15)
+        assert str(created.price) == "650.00"
+        assert list(created.providers.all()) == [world["type"].providers.first()]
+        assert list(created.rooms.all()) == [world["room"]]
     assert (created.min_notice_minutes, created.horizon_days, created.cancellation_window_hours) == (
         240,
         30,
@@ -125,16 +132,18 @@ def test_admin_creates_an_appointment_type_with_every_setting(client_as, world):
 
 
 def test_a_blank_name_duration_and_price_come_from_the_service(client_as, world):
-    other = Location.objects.create(
-        medspa=world["location"].medspa, name="La Jolla", address_line1="2 Main", city="La Jolla",
-        state="CA", postal_code="92037", time_zone="America/Los_Angeles",
-    )  # fmt: skip
+    with medspa_scope(world["medspa"]):
+        other = Location.objects.create(
+            medspa=world["location"].medspa, name="La Jolla", address_line1="2 Main", city="La Jolla",
+            state="CA", postal_code="92037", time_zone="America/Los_Angeles",
+        )  # fmt: skip
     response = client_as("admin_a").post(
         reverse("scheduling:type_create"),
         type_data(world, location=other.pk, name="", duration_minutes="", price="", providers=[], rooms=[]),
     )
     assert response.status_code == 302, response.content.decode()
-    created = AppointmentType.objects.get(location=other)
+    with medspa_scope(world["medspa"]):
+        created = AppointmentType.objects.get(location=other)
     assert (created.name, created.duration_minutes, str(created.price)) == ("Neurotoxin", 30, "300.00")
 
 
@@ -150,11 +159,12 @@ def test_appointment_type_validation(client_as, cast, world):
     assert response.status_code == 400
     assert "not work at" in response.content.decode()
     # A room of another location.
-    other = Location.objects.create(
-        medspa=cast.medspa_a, name="La Jolla", address_line1="2 Main", city="La Jolla", state="CA",
-        postal_code="92037", time_zone="America/Los_Angeles",
-    )  # fmt: skip
-    elsewhere = Resource.objects.create(medspa=cast.medspa_a, location=other, name="Room 9")
+    with medspa_scope(world["medspa"]):
+        other = Location.objects.create(
+            medspa=cast.medspa_a, name="La Jolla", address_line1="2 Main", city="La Jolla", state="CA",
+            postal_code="92037", time_zone="America/Los_Angeles",
+        )  # fmt: skip
+        elsewhere = Resource.objects.create(medspa=cast.medspa_a, location=other, name="Room 9")
     response = client.post(url, type_data(world, rooms=[elsewhere.pk]))
     assert response.status_code == 400
     assert "Choose rooms and devices at" in response.content.decode()
@@ -163,7 +173,8 @@ def test_appointment_type_validation(client_as, cast, world):
     assert response.status_code == 400
     content = response.content.decode()
     assert "Use a colour such as" in content
-    assert AppointmentType.objects.filter(name="Lip filler").count() == 0
+    with medspa_scope(world["medspa"]):
+        assert AppointmentType.objects.filter(name="Lip filler").count() == 0
 
 
 def test_admin_edits_deactivates_and_activates_a_type(client_as, world):
@@ -174,15 +185,18 @@ def test_admin_edits_deactivates_and_activates_a_type(client_as, world):
         type_data(world, name="Neurotoxin (30)", online_bookable="True"),
     )
     assert response.status_code == 302, response.content.decode()
-    appointment_type.refresh_from_db()
+    with medspa_scope(world["medspa"]):
+        appointment_type.refresh_from_db()
     assert appointment_type.name == "Neurotoxin (30)" and appointment_type.online_bookable
 
     url = reverse("scheduling:type_activate", args=[appointment_type.pk])
     assert client.post(url, {"active": "0"}).status_code == 302
-    appointment_type.refresh_from_db()
+    with medspa_scope(world["medspa"]):
+        appointment_type.refresh_from_db()
     assert not appointment_type.is_active
     assert client.post(url, {"active": "1"}).status_code == 302
-    appointment_type.refresh_from_db()
+    with medspa_scope(world["medspa"]):
+        appointment_type.refresh_from_db()
     assert appointment_type.is_active
 
 
@@ -205,7 +219,8 @@ def test_intervals_are_added_on_several_days_and_removed(client_as, cast, world)
     client = client_as("admin_a")
     provider = member(cast.provider_a1)
     location = world["location"]
-    AvailabilityRule.objects.filter(provider=provider).delete()
+    with medspa_scope(world["medspa"]):
+        AvailabilityRule.objects.filter(provider=provider).delete()
     url = reverse("scheduling:rule_add", args=[provider.pk])
     response = client.post(
         url, {"location": location.pk, "weekdays": ["0", "2"], "start_time": "09:00", "end_time": "12:00"}
@@ -216,23 +231,27 @@ def test_intervals_are_added_on_several_days_and_removed(client_as, cast, world)
         url, {"location": location.pk, "weekdays": ["0"], "start_time": "13:00", "end_time": "17:30"}
     )
     assert response.status_code == 302
-    monday = AvailabilityRule.objects.filter(provider=provider, weekday=0).order_by("start_time")
+    with medspa_scope(world["medspa"]):
+        monday = AvailabilityRule.objects.filter(provider=provider, weekday=0).order_by("start_time")
     assert [(rule.start_time, rule.end_time) for rule in monday] == [
         (time(9), time(12)),
         (time(13), time(17, 30)),
     ]
-    assert AvailabilityRule.objects.filter(provider=provider, weekday=2).count() == 1
+    with medspa_scope(world["medspa"]):
+        assert AvailabilityRule.objects.filter(provider=provider, weekday=2).count() == 1
 
     response = client.post(reverse("scheduling:rule_remove", args=[monday[0].pk]))
     assert response.status_code == 302
-    assert AvailabilityRule.objects.filter(provider=provider, weekday=0).count() == 1
+    with medspa_scope(world["medspa"]):
+        assert AvailabilityRule.objects.filter(provider=provider, weekday=0).count() == 1
 
 
 def test_overlapping_intervals_and_backwards_ones_are_refused(client_as, cast, world):
     client = client_as("admin_a")
     provider = member(cast.provider_a1)
     url = reverse("scheduling:rule_add", args=[provider.pk])
-    before = AvailabilityRule.objects.filter(provider=provider).count()
+    with medspa_scope(world["medspa"]):
+        before = AvailabilityRule.objects.filter(provider=provider).count()
     # Overlaps the world's 9:00–17:00 on Tuesday.
     response = client.post(
         url, {"location": world["location"].pk, "weekdays": ["1"], "start_time": "16:00", "end_time": "18:00"}
@@ -250,17 +269,18 @@ def test_overlapping_intervals_and_backwards_ones_are_refused(client_as, cast, w
         url, {"location": world["location"].pk, "weekdays": ["1"], "start_time": "17:00", "end_time": "19:00"}
     )
     assert response.status_code == 302
-    assert AvailabilityRule.objects.filter(provider=provider).count() == before + 1
+    with medspa_scope(world["medspa"]):
+        assert AvailabilityRule.objects.filter(provider=provider).count() == before + 1
 
 
 def test_the_service_refuses_overlaps_too(cast, world):
     provider = member(cast.provider_a1)
-    with pytest.raises(ValidationError, match="overlaps"):
+    with pytest.raises(ValidationError, match="overlaps"), medspa_scope(world["medspa"]):
         settings_services.availability_rules_add(
             medspa=cast.medspa_a, provider=provider, location=world["location"], weekdays=[3],
             start_time=time(8), end_time=time(9, 30),
         )  # fmt: skip
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError), medspa_scope(world["medspa"]):
         settings_services.availability_rules_add(
             medspa=cast.medspa_a, provider=provider, location=world["location"], weekdays=[3],
             start_time=time(19), end_time=time(18),
@@ -274,7 +294,8 @@ def test_a_provider_cannot_get_hours_at_a_location_they_do_not_work_at(client_as
         {"location": world["location"].pk, "weekdays": ["1"], "start_time": "09:00", "end_time": "10:00"},
     )
     assert response.status_code == 400
-    assert not AvailabilityRule.objects.filter(provider=provider).exists()
+    with medspa_scope(world["medspa"]):
+        assert not AvailabilityRule.objects.filter(provider=provider).exists()
 
 
 # --- Date overrides -------------------------------------------------------------------------------------
@@ -293,7 +314,8 @@ def test_overrides_are_added_and_removed(client_as, cast, world):
          "start_time": "18:00", "end_time": "20:00"},
     )  # fmt: skip
     assert response.status_code == 302
-    overrides = AvailabilityOverride.objects.filter(provider=provider).order_by("kind")
+    with medspa_scope(world["medspa"]):
+        overrides = AvailabilityOverride.objects.filter(provider=provider).order_by("kind")
     assert [(o.kind, o.location_id, o.start_time) for o in overrides] == [
         ("extra", world["location"].pk, time(18)),
         ("off", None, None),
@@ -303,7 +325,8 @@ def test_overrides_are_added_and_removed(client_as, cast, world):
 
     response = client.post(reverse("scheduling:override_remove", args=[overrides[0].pk]))
     assert response.status_code == 302
-    assert AvailabilityOverride.objects.filter(provider=provider).count() == 1
+    with medspa_scope(world["medspa"]):
+        assert AvailabilityOverride.objects.filter(provider=provider).count() == 1
 
 
 @pytest.mark.parametrize(
@@ -326,7 +349,8 @@ def test_override_validation(client_as, cast, world, data, message):
     response = client_as("admin_a").post(reverse("scheduling:override_add", args=[provider.pk]), payload)
     assert response.status_code == 400
     assert message in response.content.decode()
-    assert not AvailabilityOverride.objects.filter(provider=provider).exists()
+    with medspa_scope(world["medspa"]):
+        assert not AvailabilityOverride.objects.filter(provider=provider).exists()
 
 
 # --- Closures -------------------------------------------------------------------------------------------
@@ -342,7 +366,8 @@ def test_closures_medspa_wide_and_per_location(client_as, world):
         url, {"date": day.isoformat(), "location": world["location"].pk, "reason": "Flooring"}
     )
     assert response.status_code == 302
-    closures = Closure.objects.order_by("reason")
+    with medspa_scope(world["medspa"]):
+        closures = Closure.objects.order_by("reason")
     assert [(c.reason, c.location_id) for c in closures] == [
         ("Flooring", world["location"].pk),
         ("Thanksgiving", None),
@@ -356,7 +381,8 @@ def test_closures_medspa_wide_and_per_location(client_as, world):
     assert missing.status_code == 400
 
     assert client.post(reverse("scheduling:closure_remove", args=[closures[0].pk])).status_code == 302
-    assert Closure.objects.count() == 1
+    with medspa_scope(world["medspa"]):
+        assert Closure.objects.count() == 1
 
 
 # --- Isolation and roles --------------------------------------------------------------------------------
@@ -364,11 +390,14 @@ def test_closures_medspa_wide_and_per_location(client_as, world):
 
 def test_medspa_b_admin_finds_none_of_medspa_a_settings(client_as, cast, world):
     provider = member(cast.provider_a1)
-    rule = AvailabilityRule.objects.filter(provider=provider).first()
-    override = AvailabilityOverride.objects.create(
-        medspa=cast.medspa_a, provider=provider, date=tomorrow(world["location"]), kind="off"
-    )
-    closure = Closure.objects.create(medspa=cast.medspa_a, date=tomorrow(world["location"]), reason="Holiday")
+    with medspa_scope(world["medspa"]):
+        rule = AvailabilityRule.objects.filter(provider=provider).first()
+        override = AvailabilityOverride.objects.create(
+            medspa=cast.medspa_a, provider=provider, date=tomorrow(world["location"]), kind="off"
+        )
+        closure = Closure.objects.create(
+            medspa=cast.medspa_a, date=tomorrow(world["location"]), reason="Holiday"
+        )
     client = client_as("admin_b")
     gets = [
         reverse("scheduling:type_edit", args=[world["type"].pk]),
@@ -389,10 +418,11 @@ def test_medspa_b_admin_finds_none_of_medspa_a_settings(client_as, cast, world):
     ]
     for url, data in posts:
         assert client.post(url, data).status_code == 404, url
-    assert AvailabilityRule.objects.filter(pk=rule.pk).exists()
-    assert AvailabilityOverride.objects.filter(pk=override.pk).exists()
-    assert Closure.objects.filter(pk=closure.pk).exists()
-    world["type"].refresh_from_db()
+    with medspa_scope(world["medspa"]):
+        assert AvailabilityRule.objects.filter(pk=rule.pk).exists()
+        assert AvailabilityOverride.objects.filter(pk=override.pk).exists()
+        assert Closure.objects.filter(pk=closure.pk).exists()
+        world["type"].refresh_from_db()
     assert world["type"].is_active
     # Their own lists show nothing of medspa A.
     for name in (
@@ -406,7 +436,8 @@ def test_medspa_b_admin_finds_none_of_medspa_a_settings(client_as, cast, world):
     # Choosing medspa A's location in their own form is refused.
     response = client.post(reverse("scheduling:room_create"), {"location": world["location"].pk, "name": "X"})
     assert response.status_code == 400
-    assert not Resource.objects.filter(name="X").exists()
+    with medspa_scope(world["medspa"]):
+        assert not Resource.objects.filter(name="X").exists()
 
 
 def test_providers_cannot_open_the_settings(client_as, world):
@@ -429,13 +460,15 @@ def test_the_scheduling_home_links_to_every_part(client_as, world):
 
 def test_the_availability_step_is_done_with_hours_at_an_active_location(cast):
     def done():
-        steps = onboarding.checklist(cast.medspa_a, member(cast.admin_a))["steps"]
+        with medspa_scope(cast.medspa_a):  # as the dashboard's checklist reads it
+            steps = onboarding.checklist(cast.medspa_a, member(cast.admin_a))["steps"]
         return next(step for step in steps if step["key"] == "availability")
 
     assert not done()["done"] and done()["status"] == ""
     location, _ = factories.scheduling_world(cast.medspa_a, [member(cast.provider_a1)])
     assert done()["done"]
-    Location.objects.filter(pk=location.pk).update(is_active=False)
+    with medspa_scope(cast.medspa_a):
+        Location.objects.filter(pk=location.pk).update(is_active=False)
     assert not done()["done"]
 
 
@@ -455,7 +488,8 @@ def test_a_new_location_made_on_the_page_gets_its_booking_link(client_as, cast):
         },
     )
     assert response.status_code == 302
-    assert Location.objects.get(medspa=cast.medspa_a, name="North Park").slug == "north-park"
+    with medspa_scope(cast.medspa_a):
+        assert Location.objects.get(medspa=cast.medspa_a, name="North Park").slug == "north-park"
 
 
 def test_a_new_location_made_on_the_page_keeps_its_sales_tax(client_as, cast):
@@ -475,4 +509,6 @@ def test_a_new_location_made_on_the_page_keeps_its_sales_tax(client_as, cast):
         },
     )
     assert response.status_code == 302
-    assert Location.objects.get(medspa=cast.medspa_a, name="La Jolla").sales_tax_percent == Decimal("7.75")
+    with medspa_scope(cast.medspa_a):
+        la_jolla = Location.objects.get(medspa=cast.medspa_a, name="La Jolla")
+        assert la_jolla.sales_tax_percent == Decimal("7.75")

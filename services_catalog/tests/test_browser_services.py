@@ -11,12 +11,13 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
+from medspa.tenancy import medspa_scope
 from services_catalog.models import Consent, Service, ServiceGroup
 from services_catalog.services import texts as services
 from tests import factories
 from tests.browser import screenshot, sign_in, url_is
 
-pytestmark = [pytest.mark.browser, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
+pytestmark = pytest.mark.browser
 
 ACTIVE_LABEL = "Active: can be chosen for clearance and in a service visit"
 LIBRARY_NAME = "Neurotoxin: glabellar lines"
@@ -96,7 +97,8 @@ def test_an_admin_imports_a_library_service_sets_its_price_and_activates_it(
     row.get_by_role("button", name=f"Import {LIBRARY_NAME}").click()
 
     # The imported service's page: Portrait's content shown as facts, only the price and the flag editable.
-    service = Service.objects.get(medspa=live_cast.medspa_a, library_service=library_service)
+    with medspa_scope(live_cast.medspa_a):
+        service = Service.objects.get(medspa=live_cast.medspa_a, library_service=library_service)
     expect(page).to_have_url(url_is(live_server, f"/dashboard/services/{service.pk}/"))
     expect(page.get_by_role("heading", level=1)).to_have_text(LIBRARY_NAME)
     expect(page.get_by_role("status")).to_contain_text(
@@ -134,10 +136,13 @@ def test_an_admin_imports_a_library_service_sets_its_price_and_activates_it(
     expect(listed.get_by_role("button", name="Deactivate")).to_be_visible()
     screenshot(page, "services_list_after_import")
 
-    service.refresh_from_db()
+    with medspa_scope(live_cast.medspa_a):
+        service.refresh_from_db()
     assert (service.price, service.is_active) == (Decimal("299.00"), True)
-    assert Service.objects.filter(library_service=library_service).count() == 1
-    assert not Service.objects.filter(medspa=live_cast.medspa_b).exists()
+    with medspa_scope(live_cast.medspa_a):
+        assert Service.objects.filter(library_service=library_service).count() == 1
+    with medspa_scope(live_cast.medspa_b):
+        assert not Service.objects.filter(medspa=live_cast.medspa_b).exists()
 
     # Back in the library, the service is marked as imported and cannot be imported twice.
     services_subnav(page).get_by_role("link", name="Portrait library").click()
@@ -202,14 +207,16 @@ def test_an_admin_creates_a_group_with_a_new_consent_in_place_then_its_first_cus
     expect(group_form.get_by_role("button", name="Save group")).to_be_visible()
     screenshot(page, "services_group_form_consent_created_in_place")
 
-    consent = Consent.objects.get(medspa=live_cast.medspa_a, title="Microneedling consent")
-    assert consent.versions.count() == 1
-    assert not ServiceGroup.objects.filter(name="Skin rejuvenation").exists()  # not saved yet
+    with medspa_scope(live_cast.medspa_a):
+        consent = Consent.objects.get(medspa=live_cast.medspa_a, title="Microneedling consent")
+        assert consent.versions.count() == 1
+        assert not ServiceGroup.objects.filter(name="Skin rejuvenation").exists()  # not saved yet
 
     group_form.get_by_role("button", name="Save group").click()
 
     # On to the group's first service, the group chosen and its consent ticked.
-    group = ServiceGroup.objects.get(name="Skin rejuvenation")
+    with medspa_scope(live_cast.medspa_a):
+        group = ServiceGroup.objects.get(name="Skin rejuvenation")
     expect(page).to_have_url(url_is(live_server, f"/dashboard/services/new/?group={group.pk}"))
     expect(page.get_by_role("heading", level=1)).to_have_text("New service")
     expect(page.get_by_role("status")).to_contain_text("The group Skin rejuvenation was saved.")
@@ -239,16 +246,18 @@ def test_an_admin_creates_a_group_with_a_new_consent_in_place_then_its_first_cus
     screenshot(page, "services_list_with_custom_group")
 
     assert group.medspa_id == live_cast.medspa_a.pk
-    assert list(group.default_consents.all()) == [consent]
-    service = Service.objects.get(name="Microneedling")
+    with medspa_scope(live_cast.medspa_a):
+        assert list(group.default_consents.all()) == [consent]
+        service = Service.objects.get(name="Microneedling")
     assert (service.medspa_id, service.group_id, service.library_service_id) == (
         live_cast.medspa_a.pk,
         group.pk,
         None,
     )
     assert (service.price, service.duration_minutes, service.is_active) == (Decimal("350.00"), 60, True)
-    assert list(service.consents.all()) == [consent]
-    assert consent.versions.count() == 1
+    with medspa_scope(live_cast.medspa_a):
+        assert list(service.consents.all()) == [consent]
+        assert consent.versions.count() == 1
 
 
 # --- Editing a consent adds a version ---------------------------------------------------------------------
@@ -259,9 +268,10 @@ def test_editing_a_consent_saves_a_new_version_and_the_old_one_stays_readable(
 ):
     first_text = "The first text of this consent."
     second_text = "The second text of this consent, with the downtime spelled out."
-    consent = services.text_create(
-        model=Consent, medspa=live_cast.medspa_a, title="Peel consent", text=first_text, by=None
-    )
+    with medspa_scope(live_cast.medspa_a):
+        consent = services.text_create(
+            model=Consent, medspa=live_cast.medspa_a, title="Peel consent", text=first_text, by=None
+        )
     sign_in(page, live_server, live_cast.admin_a)
 
     open_services_tab(page, live_server)
@@ -311,5 +321,6 @@ def test_editing_a_consent_saves_a_new_version_and_the_old_one_stays_readable(
     expect(history.get_by_role("link", name="Version 2", exact=True)).to_be_visible()
     screenshot(page, "services_consent_version_1")
 
-    versions = list(consent.versions.order_by("number").values_list("number", "text", "created_by_id"))
+    with medspa_scope(live_cast.medspa_a):
+        versions = list(consent.versions.order_by("number").values_list("number", "text", "created_by_id"))
     assert versions == [(1, first_text, None), (2, second_text, live_cast.admin_a.pk)]
