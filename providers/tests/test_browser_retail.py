@@ -9,12 +9,13 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
+from medspa.tenancy import medspa_scope
 from providers.models import Refund, Sale, SaleStatus
 from services_catalog.services import catalog
 from tests import factories
 from tests.browser import screenshot, sign_in, url_is
 
-pytestmark = [pytest.mark.browser, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
@@ -30,17 +31,20 @@ def _no_csp_violations_nor_server_errors(page: Page):
 
 
 def product(medspa, name, sku, price, *, taxable):
-    return catalog.product_save(
-        medspa=medspa,
-        data={"name": name, "sku": sku, "price": Decimal(price), "taxable": taxable, "is_active": True},
-    )
+    with medspa_scope(medspa):
+        return catalog.product_save(
+            medspa=medspa,
+            data={"name": name, "sku": sku, "price": Decimal(price), "taxable": taxable, "is_active": True},
+        )
 
 
 def test_a_provider_sells_two_products_split_card_and_cash_and_refunds_part(
     live_server, page: Page, live_cast
 ):
     medspa, user = live_cast.medspa_a, live_cast.provider_a1
-    world = factories.charting_world(medspa, user.memberships.get())
+    with medspa_scope(medspa):
+        membership = user.memberships.get()
+    world = factories.charting_world(medspa, membership)
     world.location.sales_tax_percent = Decimal("8.875")
     world.location.save()
     product(medspa, "Serum", "S1", "89.99", taxable=True)
@@ -60,7 +64,8 @@ def test_a_provider_sells_two_products_split_card_and_cash_and_refunds_part(
 
     # The cart: two products.
     expect(page).to_have_url(re.compile(rf"^{re.escape(live_server.url)}/provider/sales/\d+/(#cart)?$"))
-    sale = Sale.objects.get()
+    with medspa_scope(medspa):
+        sale = Sale.objects.get()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Cart {sale.number}")
     expect(page.get_by_text("The cart is empty")).to_be_visible()
     page.get_by_label("Product", exact=True).select_option(label="Serum · $89.99")
@@ -118,6 +123,7 @@ def test_a_provider_sells_two_products_split_card_and_cash_and_refunds_part(
     expect(refunds.locator("table.sale-refunds")).to_contain_text("One serum returned unopened")
     expect(refunds.locator("table.sale-refunds")).to_contain_text(user.get_full_name())
     expect(refunds.get_by_label("Refund to")).to_contain_text("$70.00 left to refund")
-    refund = Refund.objects.get()
-    assert refund.amount == Decimal("30.00") and refund.payment.method == "card"
+    with medspa_scope(medspa):
+        refund = Refund.objects.get()
+        assert refund.amount == Decimal("30.00") and refund.payment.method == "card"
     screenshot(page, "retail_refund")

@@ -12,6 +12,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
+from medspa.tenancy import medspa_scope
 from providers.models import CareMessageLog, Visit, VisitConsent
 from providers.services import charting
 from scheduling.models import AppointmentStatus
@@ -21,7 +22,6 @@ from tests.browser import draw_signature, no_csp_violations_nor_server_errors, s
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.usefixtures("media_and_sms"),
-    pytest.mark.scopes_disabled(reason="not yet moved onto scoping"),
 ]
 
 
@@ -34,7 +34,8 @@ def _no_csp_violations_nor_server_errors(page: Page):
 
 def test_a_visit_from_check_in_to_signed_chart_and_care_messages(live_server, page: Page, live_cast):
     provider = live_cast.provider_a1
-    membership = provider.memberships.get()
+    with medspa_scope(live_cast.medspa_a):
+        membership = provider.memberships.get()
     world = factories.charting_world(live_cast.medspa_a, membership)
     appointment = factories.checked_in_appointment(world, membership)
     appointment.status = AppointmentStatus.CONFIRMED
@@ -51,7 +52,8 @@ def test_a_visit_from_check_in_to_signed_chart_and_care_messages(live_server, pa
     page.get_by_role("button", name="Start visit", exact=True).click()
 
     expect(page).to_have_url(re.compile(rf"^{re.escape(live_server.url)}/provider/visits/\d+/$"))
-    visit = Visit.objects.get(appointment=appointment)
+    with medspa_scope(live_cast.medspa_a):
+        visit = Visit.objects.get(appointment=appointment)
     expect(page).to_have_url(url_is(live_server, f"/provider/visits/{visit.pk}/"))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Visit: {patient.full_name}")
     services = page.locator("section#services")
@@ -66,7 +68,8 @@ def test_a_visit_from_check_in_to_signed_chart_and_care_messages(live_server, pa
     consents.get_by_role("button", name="Patient signs", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text(f"{patient.full_name} signed the Neurotoxin consent.")
     expect(page.locator("section#consents")).to_contain_text("Covered by the signature of")
-    signed = VisitConsent.objects.get(visit=visit)
+    with medspa_scope(live_cast.medspa_a):
+        signed = VisitConsent.objects.get(visit=visit)
     assert signed.signature.signature.read().startswith(b"\x89PNG")
 
     # Checkout: $300 split between a card and cash.
@@ -83,10 +86,11 @@ def test_a_visit_from_check_in_to_signed_chart_and_care_messages(live_server, pa
     expect(payments.get_by_role("row", name="Cash $100.00 —")).to_be_visible()
     visit.refresh_from_db()
     assert visit.status == "completed"
-    assert sorted(visit.sale.payments.values_list("amount", flat=True)) == [
-        Decimal("100.00"),
-        Decimal("200.00"),
-    ]
+    with medspa_scope(live_cast.medspa_a):
+        assert sorted(visit.sale.payments.values_list("amount", flat=True)) == [
+            Decimal("100.00"),
+            Decimal("200.00"),
+        ]
 
     # The provider signs the chart (confirming), which locks it.
     page.locator("section#sign").get_by_role("button", name="Sign the chart", exact=True).click()
@@ -101,7 +105,8 @@ def test_a_visit_from_check_in_to_signed_chart_and_care_messages(live_server, pa
     expect(email_row).to_contain_text("Neurotoxin aftercare")
     expect(email_row.get_by_text("Sent", exact=True)).to_be_visible()
     screenshot(page, "visit_signed_with_care_messages")
-    assert CareMessageLog.objects.get(visit=visit, channel="email").status == "sent"
+    with medspa_scope(live_cast.medspa_a):
+        assert CareMessageLog.objects.get(visit=visit, channel="email").status == "sent"
     assert len(mail.outbox) == 1 and "Stay upright" in mail.outbox[0].body
 
 
@@ -109,10 +114,12 @@ def test_an_admin_masquerading_signs_on_the_providers_behalf_and_the_provider_co
     live_server, page: Page, live_cast
 ):
     admin, provider = live_cast.admin_a, live_cast.provider_a1
-    membership = provider.memberships.get()
+    with medspa_scope(live_cast.medspa_a):
+        membership = provider.memberships.get()
     world = factories.charting_world(live_cast.medspa_a, membership)
     appointment = factories.checked_in_appointment(world, membership)
-    visit = charting.visit_start_from_appointment(appointment=appointment, by=provider)
+    with medspa_scope(live_cast.medspa_a):
+        visit = charting.visit_start_from_appointment(appointment=appointment, by=provider)
     factories.consent_sign(visit, provider)
     page.on("dialog", lambda dialog: dialog.accept())
 

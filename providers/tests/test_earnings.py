@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from medspa.models.tenancy import BusinessModel
+from medspa.tenancy import medspa_scope
 from providers.models import Payment, Refund, Sale, SaleKind, SaleLine, SaleStatus
 from providers.selectors import earnings, earnings_csv
 from providers.selectors.earnings import Period, Scope
@@ -29,7 +30,6 @@ from tests import factories
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.usefixtures("media_and_sms"),
-    pytest.mark.scopes_disabled(reason="not yet moved onto scoping"),
 ]
 LA = ZoneInfo("America/Los_Angeles")
 D = Decimal
@@ -62,11 +62,12 @@ def visit_sale(cast, world, provider, *, hours_ago=0, tenders, **charges):
 
 
 def retail_sale(world, provider, product, quantity, *, tenders, **charges):
-    sale = checkout.retail_sale_open(
-        provider=provider, location=world.location, by=provider.user, patient=world.patient
-    )
-    checkout.retail_line_set(sale=sale, product=product, quantity=D(quantity))
-    return checkout.retail_checkout(sale=sale, tenders=tenders, by=provider.user, **charges)
+    with medspa_scope(provider.medspa_id):
+        sale = checkout.retail_sale_open(
+            provider=provider, location=world.location, by=provider.user, patient=world.patient
+        )
+        checkout.retail_line_set(sale=sale, product=product, quantity=D(quantity))
+        return checkout.retail_checkout(sale=sale, tenders=tenders, by=provider.user, **charges)
 
 
 @pytest.fixture
@@ -80,32 +81,34 @@ def serum(medspa, world):
 def real_sales(cast, world, provider, serum):
     """Two visits (a discount, a tip, split payments with financing), a retail sale with tax, refunds of
     each kind; and an open cart and a voided one, which never count."""
-    first = visit_sale(
-        cast, world, provider, hours_ago=2, tip=D("40"), discount=D("30"), discount_reason="Loyalty",
-        tenders=[Tender("card", D("200")), Tender("financing", D("80"), "Cherry"), Tender("cash", D("30"))],
-    )  # fmt: skip
-    second = visit_sale(cast, world, provider, tip=D("33.33"), tenders=[Tender("card", D("333.33"))])
-    retail = retail_sale(
-        world, provider, serum, 2, tenders=[Tender("card", D("100")), Tender("gift_credit", D("95.95"))]
-    )
-    financing = first.payments.get(method="financing")
-    checkout.sale_refund(
-        sale=first, payment=financing, amount=D("50"), reason="x", by=cast.admin_a, idempotency_key="1"
-    )
-    checkout.sale_refund(
-        sale=second, payment=second.payments.get(), amount=D("333.33"), reason="redo", by=cast.admin_a,
-        idempotency_key="2",
-    )  # fmt: skip
-    checkout.sale_refund(
-        sale=retail, payment=retail.payments.get(method="card"), amount=D("0.07"), reason="scratch",
-        by=cast.admin_a, idempotency_key="3",
-    )  # fmt: skip
-    open_cart = checkout.retail_sale_open(provider=provider, location=world.location, by=provider.user)
-    checkout.retail_line_set(sale=open_cart, product=serum, quantity=D("1"))
-    voided = checkout.retail_sale_open(provider=provider, location=world.location, by=provider.user)
-    checkout.retail_line_set(sale=voided, product=serum, quantity=D("3"))
-    checkout.retail_sale_void(sale=voided)
-    return first, second, retail
+    with medspa_scope(cast.medspa_a):
+        first = visit_sale(
+            cast, world, provider, hours_ago=2, tip=D("40"), discount=D("30"), discount_reason="Loyalty",
+            tenders=[Tender("card", D("200")), Tender("financing", D("80"), "Cherry"),
+                     Tender("cash", D("30"))],
+        )  # fmt: skip
+        second = visit_sale(cast, world, provider, tip=D("33.33"), tenders=[Tender("card", D("333.33"))])
+        retail = retail_sale(
+            world, provider, serum, 2, tenders=[Tender("card", D("100")), Tender("gift_credit", D("95.95"))]
+        )
+        financing = first.payments.get(method="financing")
+        checkout.sale_refund(
+            sale=first, payment=financing, amount=D("50"), reason="x", by=cast.admin_a, idempotency_key="1"
+        )
+        checkout.sale_refund(
+            sale=second, payment=second.payments.get(), amount=D("333.33"), reason="redo", by=cast.admin_a,
+            idempotency_key="2",
+        )  # fmt: skip
+        checkout.sale_refund(
+            sale=retail, payment=retail.payments.get(method="card"), amount=D("0.07"), reason="scratch",
+            by=cast.admin_a, idempotency_key="3",
+        )  # fmt: skip
+        open_cart = checkout.retail_sale_open(provider=provider, location=world.location, by=provider.user)
+        checkout.retail_line_set(sale=open_cart, product=serum, quantity=D("1"))
+        voided = checkout.retail_sale_open(provider=provider, location=world.location, by=provider.user)
+        checkout.retail_line_set(sale=voided, product=serum, quantity=D("3"))
+        checkout.retail_sale_void(sale=voided)
+        return first, second, retail
 
 
 # --- Rows written directly, for many transactions and for exact times ---------------------------------------
@@ -115,28 +118,30 @@ def bulk_sales(provider, *, count=1, when=None, subtotal="100.00", discount="0.0
                percent="0.00", method="card", patient=None, step=timedelta(minutes=1)):  # fmt: skip
     """`count` paid retail sales of `provider`, one line and one payment each, a minute apart back from
     `when` (total = subtotal - discount + tax + tip, as the database requires)."""
-    when = when or timezone.now() - timedelta(hours=1)
-    subtotal, discount, tax, tip, percent = D(subtotal), D(discount), D(tax), D(tip), D(percent)
-    share = ((subtotal - discount) * percent / 100).quantize(D("0.01"))
-    location = _location(provider.medspa)
-    sales = Sale.objects.bulk_create(
-        Sale(medspa_id=provider.medspa_id, kind=SaleKind.RETAIL, provider=provider, location=location,
-             patient=patient, status=SaleStatus.PAID, subtotal=subtotal, discount=discount, tax=tax, tip=tip,
-             total=subtotal - discount + tax + tip, portrait_percent=percent, portrait_share=share,
-             created_by=provider.user, paid_at=when - step * number)
-        for number in range(count)
-    )  # fmt: skip
-    SaleLine.objects.bulk_create(
-        SaleLine(medspa_id=sale.medspa_id, sale=sale, kind=SaleLine.Kind.RETAIL, description="Serum",
-                 unit_price=subtotal, amount=subtotal)
-        for sale in sales
-    )  # fmt: skip
-    Payment.objects.bulk_create(
-        Payment(medspa_id=sale.medspa_id, sale=sale, method=method, amount=sale.total,
-                recorded_by=provider.user)
-        for sale in sales
-    )  # fmt: skip
-    return sales
+    with medspa_scope(provider.medspa_id):
+        when = when or timezone.now() - timedelta(hours=1)
+        subtotal, discount, tax, tip, percent = D(subtotal), D(discount), D(tax), D(tip), D(percent)
+        share = ((subtotal - discount) * percent / 100).quantize(D("0.01"))
+        location = _location(provider.medspa)
+        sales = Sale.objects.bulk_create(
+            Sale(medspa_id=provider.medspa_id, kind=SaleKind.RETAIL, provider=provider, location=location,
+                 patient=patient, status=SaleStatus.PAID, subtotal=subtotal, discount=discount, tax=tax,
+                 tip=tip,
+                 total=subtotal - discount + tax + tip, portrait_percent=percent, portrait_share=share,
+                 created_by=provider.user, paid_at=when - step * number)
+            for number in range(count)
+        )  # fmt: skip
+        SaleLine.objects.bulk_create(
+            SaleLine(medspa_id=sale.medspa_id, sale=sale, kind=SaleLine.Kind.RETAIL, description="Serum",
+                     unit_price=subtotal, amount=subtotal)
+            for sale in sales
+        )  # fmt: skip
+        Payment.objects.bulk_create(
+            Payment(medspa_id=sale.medspa_id, sale=sale, method=method, amount=sale.total,
+                    recorded_by=provider.user)
+            for sale in sales
+        )  # fmt: skip
+        return sales
 
 
 def _location(medspa):
@@ -150,7 +155,7 @@ def _location(medspa):
 
 def refund_at(sale, amount, moment, by, key="r"):
     """A refund through the real service, given at `moment` (refunded_at is set on insert)."""
-    with mock.patch("django.utils.timezone.now", return_value=moment):
+    with medspa_scope(sale.medspa_id), mock.patch("django.utils.timezone.now", return_value=moment):
         return checkout.sale_refund(
             sale=sale, payment=sale.payments.first(), amount=D(amount), reason="r", by=by, idempotency_key=key
         )
@@ -163,83 +168,96 @@ class TestReconciliation:
     def test_net_collected_equals_the_payments_less_the_refunds_recorded_to_the_cent(
         self, cast, medspa, real_sales
     ):
-        figures = earnings.summary(Scope(medspa), this_year())
-        paid = Payment.objects.aggregate(total=Sum("amount"))["total"]
-        refunded = Refund.objects.aggregate(total=Sum("amount"))["total"]
-        assert paid == D("310.00") + D("333.33") + D("195.95")  # the open and voided carts have no payment
-        assert (figures.payments, figures.refunds) == (paid, refunded)
-        assert figures.net_collected == paid - refunded == D("455.88")
+        with medspa_scope(medspa):
+            figures = earnings.summary(Scope(medspa), this_year())
+            paid = Payment.objects.aggregate(total=Sum("amount"))["total"]
+            refunded = Refund.objects.aggregate(total=Sum("amount"))["total"]
+            assert paid == D("310.00") + D("333.33") + D(
+                "195.95"
+            )  # the open and voided carts have no payment
+            assert (figures.payments, figures.refunds) == (paid, refunded)
+            assert figures.net_collected == paid - refunded == D("455.88")
 
     def test_the_breakdown_adds_up_to_the_money_collected(self, cast, medspa, real_sales):
-        first, second, retail = real_sales
-        figures = earnings.summary(Scope(medspa), this_year())
-        assert (figures.sale_count, figures.refund_count) == (3, 3)
-        assert figures.services == D("600.00")  # two visits of a $300 service
-        assert figures.products == D("0.00")
-        assert figures.retail == D("179.98")  # 2 × $89.99
-        assert figures.subtotal == figures.services + figures.products + figures.retail
-        assert figures.discounts == D("30.00")
-        assert figures.tax == retail.tax == D("15.97")
-        assert figures.tips == D("73.33")
-        refunds = Refund.objects.aggregate(tax=Sum("tax_part"), tip=Sum("tip_part"))
-        assert (figures.refunded_tax, figures.refunded_tips) == (refunds["tax"], refunds["tip"])
-        assert figures.revenue == sum(sale.revenue for sale in real_sales) - sum(
-            refund.revenue_part for refund in Refund.objects.all()
-        )
-        assert figures.revenue + figures.tax_net + figures.tips_net == figures.net_collected
-        assert figures.financing == D("80.00") - D("50.00")
-        assert not figures.is_flex
+        with medspa_scope(medspa):
+            first, second, retail = real_sales
+            figures = earnings.summary(Scope(medspa), this_year())
+            assert (figures.sale_count, figures.refund_count) == (3, 3)
+            assert figures.services == D("600.00")  # two visits of a $300 service
+            assert figures.products == D("0.00")
+            assert figures.retail == D("179.98")  # 2 × $89.99
+            assert figures.subtotal == figures.services + figures.products + figures.retail
+            assert figures.discounts == D("30.00")
+            assert figures.tax == retail.tax == D("15.97")
+            assert figures.tips == D("73.33")
+            refunds = Refund.objects.aggregate(tax=Sum("tax_part"), tip=Sum("tip_part"))
+            assert (figures.refunded_tax, figures.refunded_tips) == (refunds["tax"], refunds["tip"])
+            assert figures.revenue == sum(sale.revenue for sale in real_sales) - sum(
+                refund.revenue_part for refund in Refund.objects.all()
+            )
+            assert figures.revenue + figures.tax_net + figures.tips_net == figures.net_collected
+            assert figures.financing == D("80.00") - D("50.00")
+            assert not figures.is_flex
 
     def test_the_months_and_the_providers_add_up_to_the_summary(
         self, cast, medspa, provider, colleague, real_sales
     ):
-        bulk_sales(
-            colleague, count=3, subtotal="250.00", tip="10.00", when=timezone.now() - timedelta(days=40)
-        )
-        period = this_year()
-        figures = earnings.summary(Scope(medspa), period)
-        assert len(figures.months) == len(period.months())
-        assert sum((month.revenue for month in figures.months), D(0)) == figures.revenue
-        rows = earnings.by_provider(Scope(medspa), period)
-        assert {row.provider_id for row in rows} == {provider.pk, colleague.pk}
-        assert sum((row.revenue for row in rows), D(0)) == figures.revenue
-        assert sum((row.net_collected for row in rows), D(0)) == figures.net_collected
-        assert sum((row.tips for row in rows), D(0)) == figures.tips_net
-        a2_row = next(row for row in rows if row.provider_id == colleague.pk)
-        assert (a2_row.sale_count, a2_row.revenue, a2_row.net_collected) == (3, D("750.00"), D("804.00"))
+        with medspa_scope(medspa):
+            bulk_sales(
+                colleague, count=3, subtotal="250.00", tip="10.00", when=timezone.now() - timedelta(days=40)
+            )
+            period = this_year()
+            figures = earnings.summary(Scope(medspa), period)
+            assert len(figures.months) == len(period.months())
+            assert sum((month.revenue for month in figures.months), D(0)) == figures.revenue
+            rows = earnings.by_provider(Scope(medspa), period)
+            assert {row.provider_id for row in rows} == {provider.pk, colleague.pk}
+            assert sum((row.revenue for row in rows), D(0)) == figures.revenue
+            assert sum((row.net_collected for row in rows), D(0)) == figures.net_collected
+            assert sum((row.tips for row in rows), D(0)) == figures.tips_net
+            a2_row = next(row for row in rows if row.provider_id == colleague.pk)
+            assert (a2_row.sale_count, a2_row.revenue, a2_row.net_collected) == (3, D("750.00"), D("804.00"))
 
 
 class TestFlex:
     def test_medspa_share_and_portrait_share_make_the_revenue_exactly(
         self, cast, medspa, world, provider, serum
     ):
-        medspa.business_model, medspa.flex_revenue_split_percent = BusinessModel.FLEX, D("15.00")
-        medspa.save()
-        sale = visit_sale(
-            cast, world, provider, tip=D("12.34"), discount=D("0.03"), discount_reason="round",
-            tenders=[Tender("card", D("200")), Tender("cash", D("112.31"))],
-        )  # fmt: skip
-        retail = retail_sale(world, provider, serum, 1, tenders=[Tender("card", D("97.98"))])
-        checkout.sale_refund(
-            sale=sale, payment=sale.payments.get(method="card"), amount=D("99.99"), reason="x",
-            by=cast.admin_a, idempotency_key="a",
-        )  # fmt: skip
-        figures = earnings.summary(Scope(medspa), this_year())
-        assert figures.is_flex
-        assert sale.portrait_share == D("45.00")  # 15 % of 299.97 = 44.9955
-        shares = Sale.objects.filter(status=SaleStatus.PAID).aggregate(total=Sum("portrait_share"))["total"]
-        parts = Refund.objects.aggregate(total=Sum("portrait_part"))["total"]
-        assert figures.portrait_share == shares - parts == sale.portrait_share + retail.portrait_share - parts
-        assert figures.medspa_share + figures.portrait_share == figures.revenue
-        month = figures.months[-1]
-        assert month.medspa_share + month.portrait_share == month.revenue == figures.revenue
+        with medspa_scope(medspa):
+            medspa.business_model, medspa.flex_revenue_split_percent = BusinessModel.FLEX, D("15.00")
+            medspa.save()
+            sale = visit_sale(
+                cast, world, provider, tip=D("12.34"), discount=D("0.03"), discount_reason="round",
+                tenders=[Tender("card", D("200")), Tender("cash", D("112.31"))],
+            )  # fmt: skip
+            retail = retail_sale(world, provider, serum, 1, tenders=[Tender("card", D("97.98"))])
+            checkout.sale_refund(
+                sale=sale, payment=sale.payments.get(method="card"), amount=D("99.99"), reason="x",
+                by=cast.admin_a, idempotency_key="a",
+            )  # fmt: skip
+            figures = earnings.summary(Scope(medspa), this_year())
+            assert figures.is_flex
+            assert sale.portrait_share == D("45.00")  # 15 % of 299.97 = 44.9955
+            shares = Sale.objects.filter(status=SaleStatus.PAID).aggregate(total=Sum("portrait_share"))[
+                "total"
+            ]
+            parts = Refund.objects.aggregate(total=Sum("portrait_part"))["total"]
+            assert (
+                figures.portrait_share
+                == shares - parts
+                == sale.portrait_share + retail.portrait_share - parts
+            )
+            assert figures.medspa_share + figures.portrait_share == figures.revenue
+            month = figures.months[-1]
+            assert month.medspa_share + month.portrait_share == month.revenue == figures.revenue
 
     def test_a_past_flex_sale_shows_the_split_after_the_medspa_left_flex(self, medspa, provider):
-        bulk_sales(provider, percent="20.00", subtotal="100.00")
-        figures = earnings.summary(Scope(medspa), this_year())
-        assert medspa.business_model == "launch" and figures.is_flex
-        assert (figures.portrait_share, figures.medspa_share) == (D("20.00"), D("80.00"))
-        assert earnings.summary_is_flex(Scope(medspa), this_year())
+        with medspa_scope(medspa):
+            bulk_sales(provider, percent="20.00", subtotal="100.00")
+            figures = earnings.summary(Scope(medspa), this_year())
+            assert medspa.business_model == "launch" and figures.is_flex
+            assert (figures.portrait_share, figures.medspa_share) == (D("20.00"), D("80.00"))
+            assert earnings.summary_is_flex(Scope(medspa), this_year())
 
 
 # --- Periods ------------------------------------------------------------------------------------------------
@@ -247,27 +265,31 @@ class TestFlex:
 
 class TestPeriods:
     def test_days_are_the_medspas_both_ends_included(self, cast, medspa, provider):
-        late_january = datetime(2026, 1, 31, 23, 30, tzinfo=LA)  # Feb 1, 07:30 UTC
-        (january,) = bulk_sales(provider, when=late_january, subtotal="10.00", tax="0.00")
-        (first_of_feb,) = bulk_sales(
-            provider, when=datetime(2026, 2, 1, 0, 10, tzinfo=LA), subtotal="20.00", tax="0"
-        )
-        (last_of_feb,) = bulk_sales(
-            provider, when=datetime(2026, 2, 28, 23, 59, tzinfo=LA), subtotal="40.00", tax="0"
-        )
-        bulk_sales(provider, when=datetime(2026, 3, 1, 0, 0, tzinfo=LA), subtotal="80.00", tax="0")
-        refund_at(january, "5.00", datetime(2026, 2, 3, 12, tzinfo=LA), cast.admin_a)
+        with medspa_scope(medspa):
+            late_january = datetime(2026, 1, 31, 23, 30, tzinfo=LA)  # Feb 1, 07:30 UTC
+            (january,) = bulk_sales(provider, when=late_january, subtotal="10.00", tax="0.00")
+            (first_of_feb,) = bulk_sales(
+                provider, when=datetime(2026, 2, 1, 0, 10, tzinfo=LA), subtotal="20.00", tax="0"
+            )
+            (last_of_feb,) = bulk_sales(
+                provider, when=datetime(2026, 2, 28, 23, 59, tzinfo=LA), subtotal="40.00", tax="0"
+            )
+            bulk_sales(provider, when=datetime(2026, 3, 1, 0, 0, tzinfo=LA), subtotal="80.00", tax="0")
+            refund_at(january, "5.00", datetime(2026, 2, 3, 12, tzinfo=LA), cast.admin_a)
 
-        february = earnings.summary(Scope(medspa), Period(date(2026, 2, 1), date(2026, 2, 28), LA))
-        assert (february.sale_count, february.payments) == (2, D("60.00"))
-        assert (february.refund_count, february.net_collected) == (1, D("55.00"))  # the January sale's refund
+            february = earnings.summary(Scope(medspa), Period(date(2026, 2, 1), date(2026, 2, 28), LA))
+            assert (february.sale_count, february.payments) == (2, D("60.00"))
+            assert (february.refund_count, february.net_collected) == (
+                1,
+                D("55.00"),
+            )  # the January sale's refund
 
-        winter = earnings.summary(Scope(medspa), Period(date(2026, 1, 1), date(2026, 3, 31), LA))
-        assert [(m.month, m.revenue) for m in winter.months] == [
-            (date(2026, 1, 1), D("10.00")),
-            (date(2026, 2, 1), D("55.00")),
-            (date(2026, 3, 1), D("80.00")),
-        ]
+            winter = earnings.summary(Scope(medspa), Period(date(2026, 1, 1), date(2026, 3, 31), LA))
+            assert [(m.month, m.revenue) for m in winter.months] == [
+                (date(2026, 1, 1), D("10.00")),
+                (date(2026, 2, 1), D("55.00")),
+                (date(2026, 3, 1), D("80.00")),
+            ]
 
     def test_the_default_period_is_the_last_twelve_months_to_today(self, medspa):
         period = earnings.default_period(medspa, today=date(2026, 3, 14))
@@ -359,7 +381,8 @@ class TestPages:
         self, cast, client_as, medspa, provider
     ):
         (sale,) = bulk_sales(provider)
-        b_provider = cast.provider_b.memberships.get()
+        with medspa_scope(cast.medspa_b):
+            b_provider = cast.provider_b.memberships.get()
         html = client_as("admin_a").get("/dashboard/earnings/", {"provider": b_provider.pk}).content.decode()
         assert "Select a valid choice" in html
         other_admin = client_as("admin_b").get("/dashboard/earnings/").content.decode()
@@ -404,12 +427,13 @@ class TestPages:
     ):
         bulk_sales(provider, count=count)
         bulk_sales(colleague, count=count)
-        for sale in Sale.objects.filter(provider=provider)[:2]:
-            Refund.objects.create(
-                medspa=medspa, sale=sale, payment=sale.payments.get(), amount=D("1.00"), reason="r",
-                tax_part=D("0"), tip_part=D("0"), portrait_part=D("0"), refunded_by=provider.user,
-                idempotency_key="k",
-            )  # fmt: skip
+        with medspa_scope(medspa):
+            for sale in Sale.objects.filter(provider=provider)[:2]:
+                Refund.objects.create(
+                    medspa=medspa, sale=sale, payment=sale.payments.get(), amount=D("1.00"), reason="r",
+                    tax_part=D("0"), tip_part=D("0"), portrait_part=D("0"), refunded_by=provider.user,
+                    idempotency_key="k",
+                )  # fmt: skip
         own = client_as("provider_a1")
         own.get("/provider/earnings/")  # the session settles (dashboard choice written) before counting
         with django_assert_num_queries(PROVIDER_PAGE_QUERIES):
@@ -445,7 +469,8 @@ class TestCsv:
         bulk_sales(colleague, count=2, subtotal="70.00", method="financing")
         body = TestPages._csv(client_as("admin_a"), "/dashboard/earnings/transactions.csv")
         rows = list(csv.DictReader(io.StringIO(body)))
-        figures = earnings.summary(Scope(medspa), this_year())
+        with medspa_scope(medspa):
+            figures = earnings.summary(Scope(medspa), this_year())
         assert len(rows) == figures.transaction_count == 8
         assert sum(D(row["Total"]) for row in rows) == figures.net_collected
         assert sum(D(row["Tip"]) for row in rows) == figures.tips_net
@@ -551,7 +576,8 @@ def test_the_admin_page_draws_the_chart_under_the_content_security_policy(live_c
     medspa.business_model, medspa.flex_revenue_split_percent = BusinessModel.FLEX, D("15.00")
     medspa.time_zone = "America/Los_Angeles"
     medspa.save()
-    a1, a2 = live_cast.provider_a1.memberships.get(), live_cast.provider_a2.memberships.get()
+    with medspa_scope(medspa):
+        a1, a2 = live_cast.provider_a1.memberships.get(), live_cast.provider_a2.memberships.get()
     for months_back, provider in enumerate([a1, a2, a1, a2, a1, a1, a2]):
         when = timezone.now() - timedelta(days=31 * months_back + 1)
         subtotal = f"{200 + 90 * months_back}.00"

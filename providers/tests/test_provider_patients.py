@@ -7,13 +7,14 @@ import pytest
 from django.utils import timezone
 
 from medspa.models import PatientProvider
+from medspa.tenancy import medspa_scope
 from providers.models import Visit
 from providers.selectors.patients import provider_patients
 from providers.services import charting
 from scheduling.models import Appointment, AppointmentStatus
 from tests import factories
 
-pytestmark = [pytest.mark.django_db, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
+pytestmark = pytest.mark.django_db
 
 URL = "/provider/patients/"
 
@@ -27,17 +28,19 @@ def world(cast, provider, colleague):
 def appointment(world, provider, patient, start, status=AppointmentStatus.COMPLETED):
     """Written directly: the booking rules refuse times in the past."""
     location, appointment_type = world
-    return Appointment.objects.create(
-        medspa=location.medspa, location=location, provider=provider, patient=patient,
-        appointment_type=appointment_type, start=start, end=start + timedelta(minutes=30),
-        blocked_start=start, blocked_end=start + timedelta(minutes=30), status=status,
-    )  # fmt: skip
+    with medspa_scope(location.medspa_id):
+        return Appointment.objects.create(
+            medspa=location.medspa, location=location, provider=provider, patient=patient,
+            appointment_type=appointment_type, start=start, end=start + timedelta(minutes=30),
+            blocked_start=start, blocked_end=start + timedelta(minutes=30), status=status,
+        )  # fmt: skip
 
 
 def walk_in(world, provider, patient, started_at, user):
-    visit = charting.visit_start_walk_in(patient=patient, provider=provider, location=world[0], by=user)
-    Visit.objects.filter(pk=visit.pk).update(started_at=started_at)
-    return visit
+    with medspa_scope(world[0].medspa_id):
+        visit = charting.visit_start_walk_in(patient=patient, provider=provider, location=world[0], by=user)
+        Visit.objects.filter(pk=visit.pk).update(started_at=started_at)
+        return visit
 
 
 def patient(cast, **extra):
@@ -61,7 +64,8 @@ def test_my_patients_are_those_assigned_to_me_or_seen_by_me_and_none_other(
     appointment(world, provider, archived, now - timedelta(days=3))
     theirs = factories.PatientFactory(medspa=cast.medspa_b)
 
-    mine = list(provider_patients(provider))
+    with medspa_scope(cast.medspa_a):
+        mine = list(provider_patients(provider))
     assert sorted(p.pk for p in mine) == sorted(p.pk for p in (assigned, booked, visited, everything))
     assert len(mine) == 4  # a patient seen many ways is listed once
 

@@ -11,12 +11,13 @@ from django.db.models import Sum
 from django.urls import NoReverseMatch, reverse
 
 from medspa.models import PatientAccessLog
+from medspa.tenancy import medspa_scope
 from providers.models import Payment, Refund, Sale, SaleStatus
 from providers.services import checkout
 from providers.services.settlement import Tender
 from tests import factories
 
-pytestmark = [pytest.mark.django_db, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -57,22 +58,24 @@ def charge_data(**values) -> dict:
 
 def cart(cast, world, provider, *lines) -> Sale:
     """An open cart of provider_a1 for the world's patient, with (product, quantity) lines."""
-    sale = checkout.retail_sale_open(
-        provider=provider, location=world.location, by=cast.provider_a1, patient=world.patient
-    )
-    for item, quantity in lines:
-        checkout.retail_line_set(sale=sale, product=item, quantity=Decimal(quantity))
-    sale.refresh_from_db()
-    return sale
+    with medspa_scope(world.location.medspa_id):
+        sale = checkout.retail_sale_open(
+            provider=provider, location=world.location, by=cast.provider_a1, patient=world.patient
+        )
+        for item, quantity in lines:
+            checkout.retail_line_set(sale=sale, product=item, quantity=Decimal(quantity))
+        sale.refresh_from_db()
+        return sale
 
 
 def paid_sale(cast, world, provider) -> Sale:
     """2 serums and a gift box ($204.98, tax $15.97, total $220.95), paid $120 by card and $100.95 cash."""
     sale = cart(cast, world, provider, (world.serum, 2), (world.gift, 1))
-    return checkout.retail_checkout(
-        sale=sale, by=cast.provider_a1,
-        tenders=[Tender("card", Decimal("120"), "4242"), Tender("cash", Decimal("100.95"))],
-    )  # fmt: skip
+    with medspa_scope(world.location.medspa_id):
+        return checkout.retail_checkout(
+            sale=sale, by=cast.provider_a1,
+            tenders=[Tender("card", Decimal("120"), "4242"), Tender("cash", Decimal("100.95"))],
+        )  # fmt: skip
 
 
 def refund_data(payment, amount, reason="Returned unopened", key="key-1") -> dict:
@@ -101,30 +104,35 @@ class TestCart:
             reverse("providers:retail_new") + f"?patient={world.patient.pk}",
             {"location": world.location.pk, "patient": world.patient.pk, "customer_email": ""},
         )
-        sale = Sale.objects.get()
-        assert response.status_code == 302 and response["Location"] == detail(sale)
-        assert sale.patient == world.patient and sale.provider == provider and sale.status == SaleStatus.OPEN
-        assert sale.receipt_email == world.patient.email and sale.tax_percent == Decimal("8.875")
+        with medspa_scope(cast.medspa_a):
+            sale = Sale.objects.get()
+            assert response.status_code == 302 and response["Location"] == detail(sale)
+            assert (
+                sale.patient == world.patient and sale.provider == provider and sale.status == SaleStatus.OPEN
+            )
+            assert sale.receipt_email == world.patient.email and sale.tax_percent == Decimal("8.875")
 
         assert add(client, sale, world.serum).status_code == 302
         add(client, sale, world.serum)  # adding again adds to the line
         add(client, sale, world.gift, 3)
         set_quantity(client, sale, world.gift, 1)
-        sale.refresh_from_db()
-        assert {line.description: line.quantity for line in sale.lines.all()} == {
-            "Serum": Decimal("2"),
-            "Gift box": Decimal("1"),
-        }
-        assert sale.subtotal == Decimal("204.98") and sale.tax == Decimal("15.97")  # 8.875 % of 179.98
+        with medspa_scope(cast.medspa_a):
+            sale.refresh_from_db()
+            assert {line.description: line.quantity for line in sale.lines.all()} == {
+                "Serum": Decimal("2"),
+                "Gift box": Decimal("1"),
+            }
+            assert sale.subtotal == Decimal("204.98") and sale.tax == Decimal("15.97")  # 8.875 % of 179.98
         page = client.get(detail(sale)).content.decode()
         assert "$204.98" in page and "$15.97" in page and "$220.95" in page and "8.875%" in page
         assert 'data-confirm="Cancel cart' in page
 
         set_quantity(client, sale, world.gift, 5, remove="1")  # the Remove button wins over the quantity
-        sale.refresh_from_db()
-        assert [line.description for line in sale.lines.all()] == ["Serum"]
-        assert sale.tax == Decimal("15.97") and sale.total == Decimal("195.95")
-        assert PatientAccessLog.objects.filter(patient=world.patient, actor=cast.provider_a1).exists()
+        with medspa_scope(cast.medspa_a):
+            sale.refresh_from_db()
+            assert [line.description for line in sale.lines.all()] == ["Serum"]
+            assert sale.tax == Decimal("15.97") and sale.total == Decimal("195.95")
+            assert PatientAccessLog.objects.filter(patient=world.patient, actor=cast.provider_a1).exists()
 
     def test_a_walk_in_buyer_gets_the_receipt_at_the_email_typed(self, client_as, world):
         client = client_as("provider_a1")
@@ -132,8 +140,9 @@ class TestCart:
             reverse("providers:retail_new"),
             {"location": world.location.pk, "customer_email": "walk@in.example"},
         )
-        sale = Sale.objects.get()
-        assert sale.patient is None and sale.receipt_email == "walk@in.example"
+        with medspa_scope(world.location.medspa_id):
+            sale = Sale.objects.get()
+            assert sale.patient is None and sale.receipt_email == "walk@in.example"
         add(client, sale, world.gift)
         page = client.get(detail(sale)).content.decode()
         assert "walk-in customer (walk@in.example)" in page and 'value="walk@in.example"' in page
@@ -147,14 +156,16 @@ class TestCart:
         assert 'value="1000"' in page and "less than or equal to 999" in page
         response = add(client, sale, world.gift, 0)
         assert response.status_code == 400 and "greater than or equal to 1" in response.content.decode()
-        assert sale.lines.get().quantity == Decimal("1")
+        with medspa_scope(cast.medspa_a):
+            assert sale.lines.get().quantity == Decimal("1")
 
     def test_a_product_of_another_medspa_cannot_go_in_the_cart(self, client_as, cast, world, provider):
         theirs = factories.retail_product(cast.medspa_b, "Their serum", "T1", "10")
         sale = cart(cast, world, provider)
         response = add(client_as("provider_a1"), sale, theirs)
         assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
-        assert not sale.lines.exists()
+        with medspa_scope(cast.medspa_a):
+            assert not sale.lines.exists()
 
     def test_cancelling_the_cart_voids_it(self, client_as, cast, world, provider):
         sale = cart(cast, world, provider, (world.serum, 1))
@@ -199,12 +210,13 @@ class TestCharge:
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(detail(sale), data)
         assert response.status_code == 302 and response["Location"] == detail(sale)
-        sale.refresh_from_db()
-        assert sale.status == SaleStatus.PAID and sale.total == Decimal("220.95")
-        assert sorted(sale.payments.values_list("method", "amount", "reference")) == [
-            ("card", Decimal("120.00"), "4242"),
-            ("cash", Decimal("100.95"), ""),
-        ]
+        with medspa_scope(cast.medspa_a):
+            sale.refresh_from_db()
+            assert sale.status == SaleStatus.PAID and sale.total == Decimal("220.95")
+            assert sorted(sale.payments.values_list("method", "amount", "reference")) == [
+                ("card", Decimal("120.00"), "4242"),
+                ("cash", Decimal("100.95"), ""),
+            ]
         assert len(mail.outbox) == 1 and mail.outbox[0].to == ["buyer@mail.example"]
         assert sale.number in mail.outbox[0].subject and "$220.95" in mail.outbox[0].body
 
@@ -213,8 +225,10 @@ class TestCharge:
         assert "$100.95" in page and "Take payment" not in page
         with django_capture_on_commit_callbacks(execute=True):
             assert client.post(detail(sale), data).status_code == 302  # already paid: nothing happens
-            checkout.sale_receipt_send(sale_id=sale.pk)
-        assert len(mail.outbox) == 1 and Payment.objects.count() == 2
+            with medspa_scope(cast.medspa_a):
+                checkout.sale_receipt_send(sale_id=sale.pk)
+        with medspa_scope(cast.medspa_a):
+            assert len(mail.outbox) == 1 and Payment.objects.count() == 2
 
     def test_a_short_payment_is_refused_and_the_figures_stay(self, client_as, cast, world, provider):
         sale = cart(cast, world, provider, (world.serum, 2), (world.gift, 1))
@@ -255,7 +269,8 @@ class TestCharge:
 class TestRefunds:
     def test_partial_then_full_refunds_never_exceed_what_was_paid(self, client_as, cast, world, provider):
         sale = paid_sale(cast, world, provider)
-        card, cash = sale.payments.order_by("method")
+        with medspa_scope(cast.medspa_a):
+            card, cash = sale.payments.order_by("method")
         client = client_as("provider_a1")
         page = client.get(detail(sale)).content.decode()
         assert 'name="idempotency_key"' in page and 'data-confirm="Refund this money?' in page
@@ -276,24 +291,28 @@ class TestRefunds:
         assert "Every payment of this sale has been refunded in full." in page and "$220.95 paid" in page
         response = client.post(url, refund_data(cash, "1", key="e"))
         assert response.status_code == 400 and "Nothing is left to refund" in response.content.decode()
-        total = Refund.objects.filter(sale=sale).aggregate(total=Sum("amount"))["total"]
-        assert total == sale.total == Payment.objects.aggregate(total=Sum("amount"))["total"]
+        with medspa_scope(cast.medspa_a):
+            total = Refund.objects.filter(sale=sale).aggregate(total=Sum("amount"))["total"]
+            assert total == sale.total == Payment.objects.aggregate(total=Sum("amount"))["total"]
 
     def test_the_same_key_twice_makes_one_refund(self, client_as, cast, world, provider):
         sale = paid_sale(cast, world, provider)
-        card = sale.payments.get(method="card")
+        with medspa_scope(cast.medspa_a):
+            card = sale.payments.get(method="card")
         client = client_as("provider_a1")
         url = reverse("providers:sale_refund", args=[sale.pk])
         assert client.post(url, refund_data(card, "10", key="same")).status_code == 302
         assert client.post(url, refund_data(card, "10", key="same")).status_code == 302
-        refund = Refund.objects.get()
-        assert refund.amount == Decimal("10.00") and refund.refunded_by == cast.provider_a1
+        with medspa_scope(cast.medspa_a):
+            refund = Refund.objects.get()
+            assert refund.amount == Decimal("10.00") and refund.refunded_by == cast.provider_a1
         page = client.get(detail(sale)).content.decode()
         assert "Returned unopened" in page and "$10.00" in page
 
     def test_a_reason_is_required(self, client_as, cast, world, provider):
         sale = paid_sale(cast, world, provider)
-        card = sale.payments.get(method="card")
+        with medspa_scope(cast.medspa_a):
+            card = sale.payments.get(method="card")
         response = client_as("provider_a1").post(
             reverse("providers:sale_refund", args=[sale.pk]), refund_data(card, "10", reason="  ")
         )
@@ -315,7 +334,8 @@ class TestWhoMayOpenASale:
     def test_another_provider_and_another_medspa_get_404(self, client_as, cast, world, provider):
         open_cart = cart(cast, world, provider, (world.serum, 1))
         sale = paid_sale(cast, world, provider)
-        card = sale.payments.get(method="card")
+        with medspa_scope(cast.medspa_a):
+            card = sale.payments.get(method="card")
         for name in ("provider_a2", "admin_a", "provider_b"):  # admin_a is a provider too, but not the seller
             client = client_as(name)
             assert client.get(detail(sale)).status_code == 404
@@ -326,11 +346,13 @@ class TestWhoMayOpenASale:
             assert refund.status_code == 404
         admin_url = reverse("providers:admin_sale_detail", args=[sale.pk])
         assert client_as("admin_b").get(admin_url).status_code == 404
-        assert not Refund.objects.exists() and open_cart.lines.count() == 1
+        with medspa_scope(cast.medspa_a):
+            assert not Refund.objects.exists() and open_cart.lines.count() == 1
 
     def test_the_admin_sees_any_sale_of_the_medspa_and_refunds_it(self, client_as, cast, world, provider):
         sale = paid_sale(cast, world, provider)
-        card = sale.payments.get(method="card")
+        with medspa_scope(cast.medspa_a):
+            card = sale.payments.get(method="card")
         client = client_as("admin_a")
         page = client.get(reverse("providers:admin_sale_detail", args=[sale.pk])).content.decode()
         assert f"Receipt {sale.number}" in page and "$220.95" in page
@@ -341,8 +363,9 @@ class TestWhoMayOpenASale:
         )
         assert response.status_code == 302
         assert response["Location"] == reverse("providers:admin_sale_detail", args=[sale.pk])
-        assert Refund.objects.get().refunded_by == cast.admin_a
-        assert PatientAccessLog.objects.filter(patient=world.patient, actor=cast.admin_a).exists()
+        with medspa_scope(cast.medspa_a):
+            assert Refund.objects.get().refunded_by == cast.admin_a
+            assert PatientAccessLog.objects.filter(patient=world.patient, actor=cast.admin_a).exists()
 
     def test_the_admin_sees_an_open_cart_without_its_forms(self, client_as, cast, world, provider):
         sale = cart(cast, world, provider, (world.serum, 1))
@@ -374,8 +397,9 @@ class TestSalesList:
         first = paid_sale(cast, world, provider)
         second = paid_sale(cast, world, provider)
         still_open = cart(cast, world, provider, (world.gift, 1))
-        checkout.retail_sale_open(provider=cast.provider_a2.memberships.get(), location=world.location,
-                                  by=cast.provider_a2)  # fmt: skip
+        with medspa_scope(cast.medspa_a):
+            checkout.retail_sale_open(provider=cast.provider_a2.memberships.get(), location=world.location,
+                                      by=cast.provider_a2)  # fmt: skip
         page = client_as("provider_a1").get(reverse("providers:sales")).content.decode()
         numbers = re.findall(r">(S-\d{6})</a>", page)
         assert numbers == [still_open.number, second.number, first.number]

@@ -14,6 +14,7 @@ from gfe.services import requests as gfe_requests
 from gfe.services import routing as gfe_routing
 from medspa.messaging import sms
 from medspa.models import PatientProvider
+from medspa.tenancy import medspa_scope
 from providers.models import CareMessageLog, Visit
 from providers.selectors import todo
 from providers.services import care_messages, charting
@@ -24,7 +25,6 @@ from tests import factories
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.usefixtures("media_and_sms"),
-    pytest.mark.scopes_disabled(reason="not yet moved onto scoping"),
 ]
 
 URL = "/provider/todo/"
@@ -39,19 +39,22 @@ def world(world, colleague):
 
 
 def section(membership, key):
-    """The items of one section of `membership`'s To-Do (None when the section is not shown)."""
-    found = {s.key: s for s in todo.todo_of(membership, membership.medspa).sections}
+    """The items of one section of `membership`'s To-Do (None when the section is not shown), read in its
+    medspa's scope as the page reads it."""
+    with medspa_scope(membership.medspa_id):
+        found = {s.key: s for s in todo.todo_of(membership, membership.medspa).sections}
     return found[key].items if key in found else None
 
 
 def appointment_at(world, provider, start, status=AppointmentStatus.BOOKED, patient=None):
     """An appointment written directly (the booking rules refuse times in the past)."""
     end = start + timedelta(minutes=30)
-    return Appointment.objects.create(
-        medspa=world.location.medspa, location=world.location, provider=provider,
-        patient=patient or world.patient, appointment_type=world.appointment_type, start=start, end=end,
-        blocked_start=start, blocked_end=end, status=status,
-    )  # fmt: skip
+    with medspa_scope(world.location.medspa_id):
+        return Appointment.objects.create(
+            medspa=world.location.medspa, location=world.location, provider=provider,
+            patient=patient or world.patient, appointment_type=world.appointment_type, start=start, end=end,
+            blocked_start=start, blocked_end=end, status=status,
+        )  # fmt: skip
 
 
 def today_slots(world, count):
@@ -81,7 +84,8 @@ class TestCharts:
         assert item.flag == "Overdue" and "3 days" in item.text
         page = client_as("provider_a1").get(URL).content.decode()
         assert "Charts to sign" in page and "Overdue" in page and world.patient.full_name in page
-        charting.chart_sign(visit=visit, by=cast.provider_a1)
+        with medspa_scope(cast.medspa_a):
+            charting.chart_sign(visit=visit, by=cast.provider_a1)
         assert section(provider, "charts") == []
 
     def test_the_link_falls_back_to_the_patient_profile_while_the_visit_page_is_missing(
@@ -98,37 +102,39 @@ class TestCharts:
     def test_a_voided_visit_owes_nothing_and_a_colleague_never_sees_my_chart(
         self, cast, world, provider, colleague
     ):
-        appointment = factories.checked_in_appointment(world, provider)
-        visit = charting.visit_start_from_appointment(appointment=appointment, by=cast.provider_a1)
-        assert [item.url for item in section(provider, "charts")] == [todo.visit_url(visit)]
-        assert section(colleague, "charts") == []
-        charting.visit_void(visit=visit, reason="Started by mistake", by=cast.provider_a1)
-        assert section(provider, "charts") == []
+        with medspa_scope(cast.medspa_a):
+            appointment = factories.checked_in_appointment(world, provider)
+            visit = charting.visit_start_from_appointment(appointment=appointment, by=cast.provider_a1)
+            assert [item.url for item in section(provider, "charts")] == [todo.visit_url(visit)]
+            assert section(colleague, "charts") == []
+            charting.visit_void(visit=visit, reason="Started by mistake", by=cast.provider_a1)
+            assert section(provider, "charts") == []
 
 
 class TestNeedsAChart:
     def test_with_the_charting_add_on_a_completed_appointment_without_a_signed_chart_is_owed(
         self, cast, world, provider, colleague
     ):
-        cast.medspa_a.addon_charting = True
-        cast.medspa_a.save()
-        provider.medspa.refresh_from_db()
-        done = appointment_at(
-            world, provider, timezone.now() - timedelta(days=2), AppointmentStatus.COMPLETED
-        )
-        appointment_at(world, colleague, timezone.now() - timedelta(days=2), AppointmentStatus.COMPLETED)
-        [item] = section(provider, "needs_chart")
-        assert item.url == f"/provider/calendar/?appointment={done.pk}" and item.flag == "Needs a chart"
-        assert len(section(colleague, "needs_chart")) == 1  # the colleague's own, not mine
+        with medspa_scope(cast.medspa_a):
+            cast.medspa_a.addon_charting = True
+            cast.medspa_a.save()
+            provider.medspa.refresh_from_db()
+            done = appointment_at(
+                world, provider, timezone.now() - timedelta(days=2), AppointmentStatus.COMPLETED
+            )
+            appointment_at(world, colleague, timezone.now() - timedelta(days=2), AppointmentStatus.COMPLETED)
+            [item] = section(provider, "needs_chart")
+            assert item.url == f"/provider/calendar/?appointment={done.pk}" and item.flag == "Needs a chart"
+            assert len(section(colleague, "needs_chart")) == 1  # the colleague's own, not mine
 
-        # Charted: the appointment moves to "charts to sign" (never listed twice), and goes once signed.
-        visit = charted_visit(cast, world, provider, cast.provider_a1)
-        assert Appointment.objects.get(pk=visit.appointment_id).status == AppointmentStatus.COMPLETED
-        assert [item.url for item in section(provider, "needs_chart")] == [item.url]
-        assert len(section(provider, "charts")) == 1
-        charting.chart_sign(visit=visit, by=cast.provider_a1)
-        assert section(provider, "charts") == []
-        assert [item.url for item in section(provider, "needs_chart")] == [item.url]
+            # Charted: the appointment moves to "charts to sign" (never listed twice), and goes once signed.
+            visit = charted_visit(cast, world, provider, cast.provider_a1)
+            assert Appointment.objects.get(pk=visit.appointment_id).status == AppointmentStatus.COMPLETED
+            assert [item.url for item in section(provider, "needs_chart")] == [item.url]
+            assert len(section(provider, "charts")) == 1
+            charting.chart_sign(visit=visit, by=cast.provider_a1)
+            assert section(provider, "charts") == []
+            assert [item.url for item in section(provider, "needs_chart")] == [item.url]
 
     def test_without_the_add_on_there_is_no_such_section(self, cast, world, provider):
         appointment_at(world, provider, timezone.now() - timedelta(days=2), AppointmentStatus.COMPLETED)
@@ -137,90 +143,96 @@ class TestNeedsAChart:
 
 class TestGfeRequests:
     def test_my_request_waits_for_the_clearer_and_goes_once_decided(self, cast, world, colleague, provider):
-        patient = factories.PatientFactory(medspa=cast.medspa_a)
-        PatientProvider.objects.create(patient=patient, membership=colleague)
-        request = gfe_requests.gfe_request_create(
-            patient=patient, services=[world.service], requested_by=cast.provider_a2
-        )
-        [item] = section(colleague, "gfe")
-        assert "waiting for portrait clearing services or the patient" in item.text
-        assert item.url == f"/provider/patients/{patient.pk}/"
-        assert section(provider, "gfe") == []  # not my request, not my patient
-        gfe_decisions.gfe_decide(
-            request=request, decisions={world.service.pk: gfe_decisions.Decision("cleared")},
-            exam=factories.GFE_EXAM, clearer_name="Dr. Remote", clearer_credential="MD", notify=False,
-        )  # fmt: skip
-        assert section(colleague, "gfe") == []
+        with medspa_scope(cast.medspa_a):
+            patient = factories.PatientFactory(medspa=cast.medspa_a)
+            PatientProvider.objects.create(patient=patient, membership=colleague)
+            request = gfe_requests.gfe_request_create(
+                patient=patient, services=[world.service], requested_by=cast.provider_a2
+            )
+            [item] = section(colleague, "gfe")
+            assert "waiting for portrait clearing services or the patient" in item.text
+            assert item.url == f"/provider/patients/{patient.pk}/"
+            assert section(provider, "gfe") == []  # not my request, not my patient
+            gfe_decisions.gfe_decide(
+                request=request, decisions={world.service.pk: gfe_decisions.Decision("cleared")},
+                exam=factories.GFE_EXAM, clearer_name="Dr. Remote", clearer_credential="MD", notify=False,
+            )  # fmt: skip
+            assert section(colleague, "gfe") == []
 
     def test_a_provider_who_clears_for_a_self_routed_medspa_sees_its_requests_and_settles_them(
         self, cast, world, provider, colleague
     ):
-        gfe_routing.gfe_settings_update(medspa=cast.medspa_a, data={"routing": Routing.SELF})
-        patient = factories.PatientFactory(medspa=cast.medspa_a)
-        for member in (provider, colleague):
-            PatientProvider.objects.create(patient=patient, membership=member)
-        gfe_requests.gfe_request_create(
-            patient=patient, services=[world.service], requested_by=cast.provider_a2
-        )
-        [mine] = section(provider, "gfe")
-        assert "waiting for your decision" in mine.text
-        assert mine.url == reverse("gfe_provider:self_clear", kwargs={"patient_pk": patient.pk})
-        [theirs] = section(colleague, "gfe")  # an RN may not clear: they wait for someone who may
-        assert "waiting for a provider who may clear" in theirs.text
-        assert section(factories_member(cast.medspa_b), "gfe") == []
+        with medspa_scope(cast.medspa_a):
+            gfe_routing.gfe_settings_update(medspa=cast.medspa_a, data={"routing": Routing.SELF})
+            patient = factories.PatientFactory(medspa=cast.medspa_a)
+            for member in (provider, colleague):
+                PatientProvider.objects.create(patient=patient, membership=member)
+            gfe_requests.gfe_request_create(
+                patient=patient, services=[world.service], requested_by=cast.provider_a2
+            )
+            [mine] = section(provider, "gfe")
+            assert "waiting for your decision" in mine.text
+            assert mine.url == reverse("gfe_provider:self_clear", kwargs={"patient_pk": patient.pk})
+            [theirs] = section(colleague, "gfe")  # an RN may not clear: they wait for someone who may
+            assert "waiting for a provider who may clear" in theirs.text
+            assert section(factories_member(cast.medspa_b), "gfe") == []
 
-        gfe_decisions.gfe_self_clear(
-            membership=provider, patient=patient, exam=factories.GFE_EXAM, notify=False,
-            decisions={world.service.pk: gfe_decisions.Decision("cleared")},
-        )  # fmt: skip
-        assert section(provider, "gfe") == [] and section(colleague, "gfe") == []
+            gfe_decisions.gfe_self_clear(
+                membership=provider, patient=patient, exam=factories.GFE_EXAM, notify=False,
+                decisions={world.service.pk: gfe_decisions.Decision("cleared")},
+            )  # fmt: skip
+            assert section(provider, "gfe") == [] and section(colleague, "gfe") == []
 
     def test_a_self_routed_request_of_someone_elses_patient_is_not_mine(
         self, cast, world, provider, colleague
     ):
-        gfe_routing.gfe_settings_update(medspa=cast.medspa_a, data={"routing": Routing.SELF})
-        stranger = factories.PatientFactory(medspa=cast.medspa_a)
-        PatientProvider.objects.create(patient=stranger, membership=colleague)
-        gfe_requests.gfe_request_create(patient=stranger, services=[world.service], requested_by=None)
-        assert GfeRequest.objects.filter(patient=stranger).exists()
-        assert section(provider, "gfe") == []
+        with medspa_scope(cast.medspa_a):
+            gfe_routing.gfe_settings_update(medspa=cast.medspa_a, data={"routing": Routing.SELF})
+            stranger = factories.PatientFactory(medspa=cast.medspa_a)
+            PatientProvider.objects.create(patient=stranger, membership=colleague)
+            gfe_requests.gfe_request_create(patient=stranger, services=[world.service], requested_by=None)
+            assert GfeRequest.objects.filter(patient=stranger).exists()
+            assert section(provider, "gfe") == []
 
 
 class TestCheckIn:
     def test_todays_booked_appointments_show_until_checked_in(self, cast, world, provider, colleague):
-        now = timezone.now().replace(second=0, microsecond=0)
-        today = appointment_at(world, provider, now)
-        appointment_at(world, provider, now + timedelta(days=1))
-        appointment_at(world, colleague, now)
-        appointment_at(world, provider, now, AppointmentStatus.CANCELLED)
-        [item] = section(provider, "check_in")
-        assert item.flag == "Late" and item.url == f"/provider/calendar/?appointment={today.pk}"
-        booking.appointment_status_set(appointment=today, status=AppointmentStatus.CHECKED_IN)
-        assert section(provider, "check_in") == []
+        with medspa_scope(cast.medspa_a):
+            now = timezone.now().replace(second=0, microsecond=0)
+            today = appointment_at(world, provider, now)
+            appointment_at(world, provider, now + timedelta(days=1))
+            appointment_at(world, colleague, now)
+            appointment_at(world, provider, now, AppointmentStatus.CANCELLED)
+            [item] = section(provider, "check_in")
+            assert item.flag == "Late" and item.url == f"/provider/calendar/?appointment={today.pk}"
+            booking.appointment_status_set(appointment=today, status=AppointmentStatus.CHECKED_IN)
+            assert section(provider, "check_in") == []
 
 
 class TestClearances:
     def test_a_clearance_ending_within_30_days_shows_until_renewed(self, cast, world, provider, colleague):
-        clearance = Clearance.objects.get(patient=world.patient)
-        assert section(provider, "clearances") == []  # a year away
-        today = timezone.now().astimezone(cast.medspa_a.tz).date()
-        Clearance.objects.filter(pk=clearance.pk).update(valid_until=today + timedelta(days=10))
-        [item] = section(provider, "clearances")
-        assert item.url == f"/provider/patients/{world.patient.pk}/"
-        assert world.service.display_name in item.text
-        assert section(colleague, "clearances") == []
-        Clearance.objects.filter(pk=clearance.pk).update(valid_until=today)
-        assert section(provider, "clearances")[0].flag == "Expires today"
-        gfe_decisions.gfe_self_clear(
-            membership=provider, patient=world.patient, exam=factories.GFE_EXAM, notify=False,
-            decisions={world.service.pk: gfe_decisions.Decision("cleared")},
-        )  # fmt: skip
-        assert section(provider, "clearances") == []
+        with medspa_scope(cast.medspa_a):
+            clearance = Clearance.objects.get(patient=world.patient)
+            assert section(provider, "clearances") == []  # a year away
+            today = timezone.now().astimezone(cast.medspa_a.tz).date()
+            Clearance.objects.filter(pk=clearance.pk).update(valid_until=today + timedelta(days=10))
+            [item] = section(provider, "clearances")
+            assert item.url == f"/provider/patients/{world.patient.pk}/"
+            assert world.service.display_name in item.text
+            assert section(colleague, "clearances") == []
+            Clearance.objects.filter(pk=clearance.pk).update(valid_until=today)
+            assert section(provider, "clearances")[0].flag == "Expires today"
+            gfe_decisions.gfe_self_clear(
+                membership=provider, patient=world.patient, exam=factories.GFE_EXAM, notify=False,
+                decisions={world.service.pk: gfe_decisions.Decision("cleared")},
+            )  # fmt: skip
+            assert section(provider, "clearances") == []
 
     def test_an_expired_one_is_no_longer_a_to_do(self, cast, world, provider):
-        today = timezone.now().astimezone(cast.medspa_a.tz).date()
-        Clearance.objects.filter(patient=world.patient).update(valid_until=today - timedelta(days=1))
-        assert section(provider, "clearances") == []
+        with medspa_scope(cast.medspa_a):
+            today = timezone.now().astimezone(cast.medspa_a.tz).date()
+            Clearance.objects.filter(patient=world.patient).update(valid_until=today - timedelta(days=1))
+            assert section(provider, "clearances") == []
 
 
 @pytest.fixture
@@ -230,10 +242,11 @@ def failed_sms(cast, world, provider, monkeypatch):
     def broken(self, to, body):
         raise sms.SmsError("gateway timeout")
 
-    with monkeypatch.context() as patch:
-        patch.setattr(sms.LocmemSmsBackend, "send", broken)
-        care_messages.visit_care_messages_send(visit_id=visit.pk)
-    return CareMessageLog.objects.get(visit=visit, channel="sms", status="failed")
+    with medspa_scope(cast.medspa_a):
+        with monkeypatch.context() as patch:
+            patch.setattr(sms.LocmemSmsBackend, "send", broken)
+            care_messages.visit_care_messages_send(visit_id=visit.pk)
+        return CareMessageLog.objects.get(visit=visit, channel="sms", status="failed")
 
 
 class TestCareMessages:
@@ -295,32 +308,33 @@ class TestPage:
     ):
         cast.medspa_a.addon_charting = True
         cast.medspa_a.save()
-        gfe_routing.gfe_settings_update(medspa=cast.medspa_a, data={"routing": Routing.SELF})
         today = timezone.now().astimezone(cast.medspa_a.tz).date()
         now = timezone.now()
-        for number, start in enumerate(today_slots(world, count)):
-            patient = factories.PatientFactory(medspa=cast.medspa_a)
-            PatientProvider.objects.create(patient=patient, membership=provider)
-            gfe_requests.gfe_request_create(patient=patient, services=[world.service], requested_by=None)
-            appointment_at(world, provider, start, patient=patient)
-            appointment_at(world, provider, now - timedelta(days=3 + number), AppointmentStatus.COMPLETED,
-                           patient=patient)  # fmt: skip
-            visit = charting.visit_start_walk_in(
-                patient=patient, provider=provider, location=world.location, by=cast.provider_a1
-            )
-            CareMessageLog.objects.create(
-                medspa=cast.medspa_a, visit=visit, care_message=world.care, channel="sms", status="failed",
-                version=world.care.current_version, detail="gateway timeout",
-            )  # fmt: skip
-            # A chart an admin signed on the provider's behalf while masquerading, to co-sign.
-            behalf = charting.visit_start_walk_in(
-                patient=factories.PatientFactory(medspa=cast.medspa_a), provider=provider,
-                location=world.location, by=cast.admin_a,
-            )  # fmt: skip
-            Visit.objects.filter(pk=behalf.pk).update(
-                signed_on_behalf_at=now, signed_on_behalf_by=cast.admin_a, signed_on_behalf_of=provider
-            )
-        Clearance.objects.filter(patient=world.patient).update(valid_until=today + timedelta(days=5))
+        with medspa_scope(cast.medspa_a):
+            gfe_routing.gfe_settings_update(medspa=cast.medspa_a, data={"routing": Routing.SELF})
+            for number, start in enumerate(today_slots(world, count)):
+                patient = factories.PatientFactory(medspa=cast.medspa_a)
+                PatientProvider.objects.create(patient=patient, membership=provider)
+                gfe_requests.gfe_request_create(patient=patient, services=[world.service], requested_by=None)
+                appointment_at(world, provider, start, patient=patient)
+                appointment_at(world, provider, now - timedelta(days=3 + number), AppointmentStatus.COMPLETED,
+                               patient=patient)  # fmt: skip
+                visit = charting.visit_start_walk_in(
+                    patient=patient, provider=provider, location=world.location, by=cast.provider_a1
+                )
+                CareMessageLog.objects.create(
+                    medspa=cast.medspa_a, visit=visit, care_message=world.care, channel="sms",
+                    status="failed", version=world.care.current_version, detail="gateway timeout",
+                )  # fmt: skip
+                # A chart an admin signed on the provider's behalf while masquerading, to co-sign.
+                behalf = charting.visit_start_walk_in(
+                    patient=factories.PatientFactory(medspa=cast.medspa_a), provider=provider,
+                    location=world.location, by=cast.admin_a,
+                )  # fmt: skip
+                Visit.objects.filter(pk=behalf.pk).update(
+                    signed_on_behalf_at=now, signed_on_behalf_by=cast.admin_a, signed_on_behalf_of=provider
+                )
+            Clearance.objects.filter(patient=world.patient).update(valid_until=today + timedelta(days=5))
         client = client_as("provider_a1")
         client.get(URL)  # the first request of a session writes it; measure the ones after
         # session, user, memberships, MFA enrolment, audit context (pghistory set_config); then the To-Do:
@@ -357,8 +371,9 @@ def test_charts_started_from_appointments_cost_no_query_each(cast, client_as, wo
         return sections["charts"], len(captured)
 
     def chart() -> None:
-        appointment = appointment_at(world, provider, next(starts), AppointmentStatus.CHECKED_IN)
-        charting.visit_start_from_appointment(appointment=appointment, by=cast.provider_a1)
+        with medspa_scope(cast.medspa_a):
+            appointment = appointment_at(world, provider, next(starts), AppointmentStatus.CHECKED_IN)
+            charting.visit_start_from_appointment(appointment=appointment, by=cast.provider_a1)
 
     chart()
     one, queries = charts_and_queries()

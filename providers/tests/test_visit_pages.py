@@ -21,6 +21,7 @@ from PIL import Image
 from medspa import images
 from medspa.messaging import sms
 from medspa.models import PatientAccessLog
+from medspa.tenancy import medspa_scope
 from providers.models import (
     CareMessageLog,
     ChartAddendum,
@@ -41,7 +42,6 @@ from tests import factories
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.usefixtures("media_and_sms"),
-    pytest.mark.scopes_disabled(reason="not yet moved onto scoping"),
 ]
 
 
@@ -78,15 +78,17 @@ def product_data(**changes) -> dict:
 
 
 def accesses(patient, viewed: str) -> int:
-    return PatientAccessLog.objects.filter(patient=patient, viewed=viewed).count()
+    with medspa_scope(patient.medspa_id):
+        return PatientAccessLog.objects.filter(patient=patient, viewed=viewed).count()
 
 
 def test_a_consent_signature_keeps_the_real_client_behind_a_proxy(client_as, appointment, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     client = client_as("provider_a1")
     client.post(url("visit_start", appointment.pk))
-    visit = Visit.objects.get(appointment=appointment)
-    need = charts.consents_needed(visit)[0]
+    with medspa_scope(appointment.medspa_id):
+        visit = Visit.objects.get(appointment=appointment)
+        need = charts.consents_needed(visit)[0]
     response = client.post(
         url("visit_consent_sign", visit.pk, need.version.pk),
         {"data_url": data_url(factories.png_signature())},
@@ -94,7 +96,8 @@ def test_a_consent_signature_keeps_the_real_client_behind_a_proxy(client_as, app
         HTTP_X_FORWARDED_FOR="192.0.2.66, 203.0.113.9",
     )
     assert response.status_code == 302
-    assert VisitConsent.objects.get(visit=visit).signature.ip == "203.0.113.9"
+    with medspa_scope(appointment.medspa_id):
+        assert VisitConsent.objects.get(visit=visit).signature.ip == "203.0.113.9"
 
 
 # --- The whole visit --------------------------------------------------------------------------------------
@@ -108,10 +111,12 @@ def test_a_provider_charts_a_visit_from_check_in_to_addendum(
 
     # Start from the checked-in appointment; starting again opens the same visit.
     response = client.post(url("visit_start", appointment.pk))
-    visit = Visit.objects.get(appointment=appointment)
-    assert response.status_code == 302 and response["Location"] == url("visit_detail", visit.pk)
+    with medspa_scope(cast.medspa_a):
+        visit = Visit.objects.get(appointment=appointment)
+        assert response.status_code == 302 and response["Location"] == url("visit_detail", visit.pk)
     assert client.post(url("visit_start", appointment.pk))["Location"] == url("visit_detail", visit.pk)
-    assert Visit.objects.count() == 1
+    with medspa_scope(cast.medspa_a):
+        assert Visit.objects.count() == 1
 
     page = client.get(url("visit_detail", visit.pk)).content.decode()
     for expected in (patient.full_name, "Lidocaine", "Warfarin 5 mg", "Neurotoxin", "$300.00", "Walk-in"):
@@ -124,18 +129,21 @@ def test_a_provider_charts_a_visit_from_check_in_to_addendum(
     assert accesses(patient, "Provider dashboard: visit chart") == 1
 
     # The GFE gate: a service the patient is not cleared for is refused, with its reason, and nothing added.
-    filler = catalog.service_create(
-        medspa=cast.medspa_a,
-        data={"group": world.service.group, "name": "Filler", "price": Decimal("650"),
-              "duration_minutes": 45, "is_active": True},
-    )  # fmt: skip
+    with medspa_scope(cast.medspa_a):
+        filler = catalog.service_create(
+            medspa=cast.medspa_a,
+            data={"group": world.service.group, "name": "Filler", "price": Decimal("650"),
+                  "duration_minutes": 45, "is_active": True},
+        )  # fmt: skip
     response = client.post(url("visit_service_add", visit.pk), {"service": filler.pk})
     assert response.status_code == 400
     assert "No valid GFE clearance for Filler" in response.content.decode()
-    assert list(visit.services.values_list("service", flat=True)) == [world.service.pk]
+    with medspa_scope(cast.medspa_a):
+        assert list(visit.services.values_list("service", flat=True)) == [world.service.pk]
 
     # The consent: a blank pad is refused; the drawn signature is kept with the exact version and the IP.
-    need = charts.consents_needed(visit)[0]
+    with medspa_scope(cast.medspa_a):
+        need = charts.consents_needed(visit)[0]
     response = client.post(url("visit_consent_sign", visit.pk, need.version.pk), {"data_url": ""})
     assert (
         response.status_code == 400 and "Draw your signature in the box first." in response.content.decode()
@@ -145,9 +153,10 @@ def test_a_provider_charts_a_visit_from_check_in_to_addendum(
         {"data_url": data_url(factories.png_signature())},
     )
     assert response.status_code == 302
-    signed = VisitConsent.objects.get(visit=visit)
-    assert signed.version == need.version and signed.signed_in_visit
-    assert signed.signature.ip == "127.0.0.1" and signed.signature.witnessed_by == cast.provider_a1
+    with medspa_scope(cast.medspa_a):
+        signed = VisitConsent.objects.get(visit=visit)
+        assert signed.version == need.version and signed.signed_in_visit
+        assert signed.signature.ip == "127.0.0.1" and signed.signature.witnessed_by == cast.provider_a1
     page = client.get(url("visit_detail", visit.pk)).content.decode()
     assert "Covered by the signature of" in page and "(signed in this visit)" in page
 
@@ -157,12 +166,14 @@ def test_a_provider_charts_a_visit_from_check_in_to_addendum(
     page = response.content.decode()
     assert 'id="id_expires_on_error"' in page and "Lot LOT-2231 expired on Jan 31, 2020" in page
     assert 'value="LOT-2231"' in page and 'value="Botulinum toxin A"' in page
-    assert not VisitProduct.objects.exists()
-    row = visit.services.get()
+    with medspa_scope(cast.medspa_a):
+        assert not VisitProduct.objects.exists()
+        row = visit.services.get()
     response = client.post(url("visit_product_add", visit.pk), product_data(visit_service=row.pk))
     assert response.status_code == 302
-    product = VisitProduct.objects.get()
-    assert (product.units, product.visit_service, product.lot_number) == (Decimal("20"), row, "LOT-2231")
+    with medspa_scope(cast.medspa_a):
+        product = VisitProduct.objects.get()
+        assert (product.units, product.visit_service, product.lot_number) == (Decimal("20"), row, "LOT-2231")
 
     # Notes.
     response = client.post(url("visit_notes_save", visit.pk), {"notes": "20 units glabella, 5 points."})
@@ -177,8 +188,9 @@ def test_a_provider_charts_a_visit_from_check_in_to_addendum(
         {"kind": "before", "caption": "At rest", "image": SimpleUploadedFile("b.png", image, "image/png")},
     )
     assert response.status_code == 302
-    photo = VisitPhoto.objects.get()
-    assert str(cast.medspa_a.pk) in photo.image.name and patient.last_name not in photo.image.name
+    with medspa_scope(cast.medspa_a):
+        photo = VisitPhoto.objects.get()
+        assert str(cast.medspa_a.pk) in photo.image.name and patient.last_name not in photo.image.name
     page = client.get(url("visit_detail", visit.pk)).content.decode()
     assert f'src="{url("visit_photo", visit.pk, photo.pk)}"' in page
     response = client.get(url("visit_photo", visit.pk, photo.pk))
@@ -198,23 +210,25 @@ def test_a_provider_charts_a_visit_from_check_in_to_addendum(
     page = response.content.decode()
     assert "The payments are $20.00 short of the total ($320.00)." in page
     assert 'value="200"' in page and 'value="4242"' in page
-    assert not Payment.objects.exists()
+    with medspa_scope(cast.medspa_a):
+        assert not Payment.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url("visit_checkout", visit.pk), {**charge, "card_amount": "220"})
     assert response.status_code == 302
-    visit.refresh_from_db()
-    assert visit.status == VisitStatus.COMPLETED and visit.sale.status == SaleStatus.PAID
-    assert visit.sale.total == Decimal("320.00")
-    assert sorted((p.method, p.amount) for p in visit.sale.payments.all()) == [
-        ("card", Decimal("220.00")),
-        ("cash", Decimal("100.00")),
-    ]
-    appointment.refresh_from_db()
-    assert appointment.status == AppointmentStatus.COMPLETED
-    assert {(log.channel, log.status) for log in CareMessageLog.objects.all()} == {
-        ("email", "sent"),
-        ("sms", "sent"),
-    }
+    with medspa_scope(cast.medspa_a):
+        visit.refresh_from_db()
+        assert visit.status == VisitStatus.COMPLETED and visit.sale.status == SaleStatus.PAID
+        assert visit.sale.total == Decimal("320.00")
+        assert sorted((p.method, p.amount) for p in visit.sale.payments.all()) == [
+            ("card", Decimal("220.00")),
+            ("cash", Decimal("100.00")),
+        ]
+        appointment.refresh_from_db()
+        assert appointment.status == AppointmentStatus.COMPLETED
+        assert {(log.channel, log.status) for log in CareMessageLog.objects.all()} == {
+            ("email", "sent"),
+            ("sms", "sent"),
+        }
     assert len(mail.outbox) == 1 and len(sms.outbox) == 1
     page = client.get(url("visit_detail", visit.pk)).content.decode()
     assert "Neurotoxin aftercare" in page and "Sent" in page and "$220.00" in page and "Cash" in page
@@ -227,7 +241,8 @@ def test_a_provider_charts_a_visit_from_check_in_to_addendum(
     assert visit.is_signed and visit.chart_signed_by == cast.provider_a1
     response = client.post(url("visit_addendum_add", visit.pk), {"text": "Patient called: no bruising."})
     assert response.status_code == 302
-    assert ChartAddendum.objects.get().text == "Patient called: no bruising."
+    with medspa_scope(cast.medspa_a):
+        assert ChartAddendum.objects.get().text == "Patient called: no bruising."
     page = client.get(url("visit_detail", visit.pk)).content.decode()
     assert "Patient called: no bruising." in page and cast.provider_a1.get_full_name() in page
     for action in ("visit_notes_save", "visit_product_add", "visit_photo_add", "visit_service_add"):
@@ -245,9 +260,12 @@ def test_a_provider_charts_a_visit_from_check_in_to_addendum(
     assert "The chart is signed and locked" in response.content.decode()
     visit.refresh_from_db()
     assert visit.notes == "20 units glabella, 5 points."
-    assert (
-        VisitPhoto.objects.count() == 1 and VisitProduct.objects.count() == 1 and visit.services.count() == 1
-    )
+    with medspa_scope(cast.medspa_a):
+        assert (
+            VisitPhoto.objects.count() == 1
+            and VisitProduct.objects.count() == 1
+            and visit.services.count() == 1
+        )
 
 
 def test_an_overdue_unsigned_chart_is_flagged_and_signing_says_why_it_cannot(client_as, visit):
@@ -269,8 +287,9 @@ def test_a_walk_in_starts_for_one_of_the_providers_patients(cast, client_as, wor
     response = client.post(url("visit_walk_in", world.patient.pk), {"location": ""})
     assert response.status_code == 400
     response = client.post(url("visit_walk_in", world.patient.pk), {"location": world.location.pk})
-    visit = Visit.objects.get()
-    assert response["Location"] == url("visit_detail", visit.pk)
+    with medspa_scope(cast.medspa_a):
+        visit = Visit.objects.get()
+        assert response["Location"] == url("visit_detail", visit.pk)
     assert (visit.appointment, visit.location, visit.provider.user) == (
         None,
         world.location,
@@ -339,25 +358,26 @@ def test_the_profile_lists_visits_consents_and_care_messages(
     factories.consent_sign(visit, cast.provider_a1, ip=None)
     from providers.services import checkout, settlement
 
-    with django_capture_on_commit_callbacks(execute=True):
-        checkout.visit_checkout(
-            visit=visit, by=cast.provider_a1, tenders=[settlement.Tender("card", Decimal("300"), "4242")]
-        )
-    for _ in range(2):  # two walk-ins, further apart than a double-click
-        walk_in = charting.visit_start_walk_in(
-            patient=world.patient, provider=provider, location=world.location, by=cast.provider_a1
-        )
-        factories.visit_backdate(walk_in, charting.RESTART_WINDOW * 2)
+    with medspa_scope(cast.medspa_a):
+        with django_capture_on_commit_callbacks(execute=True):
+            checkout.visit_checkout(
+                visit=visit, by=cast.provider_a1, tenders=[settlement.Tender("card", Decimal("300"), "4242")]
+            )
+        for _ in range(2):  # two walk-ins, further apart than a double-click
+            walk_in = charting.visit_start_walk_in(
+                patient=world.patient, provider=provider, location=world.location, by=cast.provider_a1
+            )
+            factories.visit_backdate(walk_in, charting.RESTART_WINDOW * 2)
 
-    # A constant number of queries, however many visits: visits with their services, signatures, messages.
-    with django_assert_num_queries(4):
-        context = {
-            **panels.visits_panel_context(world.patient, "provider"),
-            **panels.consents_panel_context(world.patient, "provider"),
-        }
-        render_to_string(
-            "providers/panels/_visits.html", {"patient": world.patient, "area": "provider", **context}
-        )
+        # A constant number of queries, however many visits: visits with their services, signatures, messages.
+        with django_assert_num_queries(4):
+            context = {
+                **panels.visits_panel_context(world.patient, "provider"),
+                **panels.consents_panel_context(world.patient, "provider"),
+            }
+            render_to_string(
+                "providers/panels/_visits.html", {"patient": world.patient, "area": "provider", **context}
+            )
     assert len(context["visits"]) == 3
 
     page = client_as("provider_a1").get(reverse("providers:patient_detail", args=[world.patient.pk]))
@@ -385,7 +405,8 @@ def test_the_calendar_starts_and_then_opens_the_visit(cast, client_as, world, ap
     assert f'action="{url("visit_start", appointment.pk)}"' in grid
 
     client.post(url("visit_start", appointment.pk))
-    visit = Visit.objects.get()
+    with medspa_scope(cast.medspa_a):
+        visit = Visit.objects.get()
     page = client.get(detail).content.decode()
     assert f'href="{url("visit_detail", visit.pk)}"' in page and "Open visit" in page
     assert url("visit_start", appointment.pk) not in page
@@ -399,7 +420,8 @@ def test_the_calendar_starts_and_then_opens_the_visit(cast, client_as, world, ap
     grid = admin.get(reverse("scheduling:calendar") + f"?view=day&date={day}").content.decode()
     assert url("visit_detail", visit.pk) not in grid and "Start visit" not in grid
     earlier = appointment.start - timedelta(hours=2)
-    own = factories.checked_in_appointment(world, cast.admin_a.memberships.get(), start=earlier)
+    with medspa_scope(cast.medspa_a):
+        own = factories.checked_in_appointment(world, cast.admin_a.memberships.get(), start=earlier)
     page = admin.get(reverse("scheduling:appointment_detail", args=[own.pk])).content.decode()
     assert f'action="{url("visit_start", own.pk)}"' in page
 
