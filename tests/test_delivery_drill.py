@@ -23,8 +23,6 @@ from scheduling.tasks import appointment_notify, notifications_sweep
 from tests import factories
 from tests.test_faults import broker_at
 
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -68,6 +66,7 @@ def _stop(worker: subprocess.Popen) -> None:
             worker.wait()
 
 
+@pytest.mark.scopes_disabled(reason="checks the notification sweep over every medspa")
 def test_a_worker_killed_mid_send_leaves_the_confirmation_owed_and_the_sweep_sends_it_once(
     transactional_db, cast, tmp_path
 ):
