@@ -24,6 +24,7 @@ from gfe.services import requests as gfe_requests
 from gfe.services import routing as gfe_routing
 from medspa import clock
 from medspa.models import PatientProvider
+from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment, AppointmentStatus
 from scheduling.services import booking
 from services_catalog.services import catalog
@@ -34,7 +35,7 @@ from transition.models.records import ConfirmationParty
 from transition.services import approval as transition_approval
 from transition.services import confirmations as transition_confirmations
 
-pytestmark = [pytest.mark.browser, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
+pytestmark = pytest.mark.browser
 
 LA = ZoneInfo("America/Los_Angeles")
 CLEARER_EMAIL = "clearer@thirdparty.example"
@@ -84,9 +85,10 @@ def open_link(page: Page, live_server, path: str) -> None:
 @pytest.fixture
 def public_booking(live_cast):
     """Medspa A's location taking online bookings with provider_a1, who works 9:00–17:00 every day."""
-    provider = live_cast.provider_a1.memberships.get()
-    location, appointment_type = factories.scheduling_world(live_cast.medspa_a, [provider])
-    return provider, location, appointment_type
+    with medspa_scope(live_cast.medspa_a):
+        provider = live_cast.provider_a1.memberships.get()
+        location, appointment_type = factories.scheduling_world(live_cast.medspa_a, [provider])
+        return provider, location, appointment_type
 
 
 # --- The patient: book, then cancel or reschedule from the emailed link -------------------------------------
@@ -114,7 +116,8 @@ def test_a_patient_books_online_and_cancels_from_the_emailed_link(
     details.get_by_label("Email me about my appointments").check()
     submit(page, live_server, details.get_by_role("button", name="Confirm booking"))
     expect(page.get_by_role("status")).to_contain_text("You’re booked.")
-    appointment = Appointment.objects.get(patient__email=email)
+    with medspa_scope(location.medspa_id):
+        appointment = Appointment.objects.get(patient__email=email)
     assert appointment.local_start == at_la(day, 10)
 
     # Days later, from the email, in a browser that never saw the booking: cancel.
@@ -130,7 +133,8 @@ def test_a_patient_books_online_and_cancels_from_the_emailed_link(
         expect(patient.get_by_role("status")).to_have_text("Your appointment was cancelled.")
         expect(patient.get_by_role("button", name="Cancel my appointment")).to_have_count(0)
 
-    appointment.refresh_from_db()
+    with medspa_scope(location.medspa_id):
+        appointment.refresh_from_db()
     assert (appointment.status, appointment.cancel_reason) == (
         AppointmentStatus.CANCELLED,
         "Out of town that week",
@@ -145,13 +149,14 @@ def test_a_patient_reschedules_from_the_emailed_link_to_another_time(
     patient = factories.PatientFactory(
         medspa=live_cast.medspa_a, email="ana.lopez@mail.example", consent_email=True
     )
-    appointment = booking.appointment_book(
-        appointment_type=appointment_type,
-        start=at_la(first_day, 10),
-        patient=patient,
-        provider=provider,
-        source=Appointment.Source.ONLINE,
-    )
+    with medspa_scope(live_cast.medspa_a):
+        appointment = booking.appointment_book(
+            appointment_type=appointment_type,
+            start=at_la(first_day, 10),
+            patient=patient,
+            provider=provider,
+            source=Appointment.Source.ONLINE,
+        )
 
     open_link(page, live_server, emailed_path(r"/book/manage/[^/\s]+/", patient.email))
     reschedule = page.get_by_role("region", name="Reschedule")
@@ -161,7 +166,8 @@ def test_a_patient_reschedules_from_the_emailed_link_to_another_time(
     expect(page.get_by_role("status")).to_have_text("Your appointment was moved to the new time below.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Neurotoxin")
 
-    appointment.refresh_from_db()
+    with medspa_scope(live_cast.medspa_a):
+        appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.BOOKED
     assert appointment.local_start == at_la(new_day, 14)
 
@@ -172,27 +178,28 @@ def test_a_patient_reschedules_from_the_emailed_link_to_another_time(
 @pytest.fixture
 def sent_to_the_clearer(live_cast) -> GfeRequest:
     """A GFE request of medspa A for one service, routed to the medspa's own outside clearer (emailed)."""
-    medspa = live_cast.medspa_a
-    gfe_routing.gfe_settings_update(
-        medspa=medspa,
-        data={
-            "routing": Routing.OWN_CLEARER,
-            "clearer_email": CLEARER_EMAIL,
-            "clearer_name": "Dr. Outside Clearer",
-            "clearer_credential": "MD",
-        },
-    )
-    service = catalog.service_import(
-        medspa=medspa, library_service=factories.library_service(name="Neurotoxin: glabellar lines")
-    )
-    service = catalog.service_set_active(service=service, active=True)
-    patient = factories.PatientFactory(medspa=medspa, first_name="Adaline", allergies="Penicillin")
-    PatientProvider.objects.create(patient=patient, membership=live_cast.provider_a1.memberships.get())
-    gfe_request = gfe_requests.gfe_request_create(
-        patient=patient, services=[service], requested_by=live_cast.admin_a
-    )
-    assert gfe_request.route == Routing.OWN_CLEARER and gfe_request.status == RequestStatus.SENT
-    return gfe_request
+    with medspa_scope(live_cast.medspa_a):
+        medspa = live_cast.medspa_a
+        gfe_routing.gfe_settings_update(
+            medspa=medspa,
+            data={
+                "routing": Routing.OWN_CLEARER,
+                "clearer_email": CLEARER_EMAIL,
+                "clearer_name": "Dr. Outside Clearer",
+                "clearer_credential": "MD",
+            },
+        )
+        service = catalog.service_import(
+            medspa=medspa, library_service=factories.library_service(name="Neurotoxin: glabellar lines")
+        )
+        service = catalog.service_set_active(service=service, active=True)
+        patient = factories.PatientFactory(medspa=medspa, first_name="Adaline", allergies="Penicillin")
+        PatientProvider.objects.create(patient=patient, membership=live_cast.provider_a1.memberships.get())
+        gfe_request = gfe_requests.gfe_request_create(
+            patient=patient, services=[service], requested_by=live_cast.admin_a
+        )
+        assert gfe_request.route == Routing.OWN_CLEARER and gfe_request.status == RequestStatus.SENT
+        return gfe_request
 
 
 @pytest.mark.usefixtures("media_and_sms")
@@ -207,7 +214,8 @@ def test_the_outside_clearer_starts_the_review_and_signs_the_decision_through_th
     expect(page.get_by_role("heading", level=1)).to_have_text("Good Faith Exam")
     submit(page, live_server, page.get_by_role("button", name="Start review"))
     expect(page.get_by_role("button", name="Start review")).to_have_count(0)
-    gfe_request.refresh_from_db()
+    with medspa_scope(gfe_request.medspa_id):
+        gfe_request.refresh_from_db()
     assert gfe_request.status == RequestStatus.IN_REVIEW
 
     decisions = page.get_by_role("region", name="Decision for each service")
@@ -224,10 +232,11 @@ def test_the_outside_clearer_starts_the_review_and_signs_the_decision_through_th
     submit(page, live_server, sign.get_by_role("button", name="Sign the exam"))
     expect(page.get_by_text("Thank you")).to_be_visible()
 
-    gfe_request.refresh_from_db()
-    assert gfe_request.status == RequestStatus.APPROVED
-    assert list(gfe_request.clearances.values_list("status", flat=True)) == [ClearanceStatus.CLEARED]
-    signed = GfeExam.objects.get(request=gfe_request)
+    with medspa_scope(gfe_request.medspa_id):
+        gfe_request.refresh_from_db()
+        assert gfe_request.status == RequestStatus.APPROVED
+        assert list(gfe_request.clearances.values_list("status", flat=True)) == [ClearanceStatus.CLEARED]
+        signed = GfeExam.objects.get(request=gfe_request)
     assert (signed.clearer_name, signed.clearer_licence) == ("Dr. Outside Clearer", "CA A12345")
     assert signed.signature.read().startswith(b"\x89PNG")
 
@@ -241,17 +250,18 @@ def test_the_provider_confirms_the_openphone_release_through_the_emailed_link(
     medspa, admin = live_cast.medspa_a, live_cast.admin_a
     medspa.business_model, medspa.keeps_coordinator = "legacy", True
     medspa.save()
-    transition = transition_approval.transition_schedule(
-        medspa=medspa,
-        by=live_cast.staff,
-        terms=transition_approval.TransitionTerms(
-            "launch", clock.today(medspa) + timedelta(days=7), False, None
-        ),
-    )
-    transition_confirmations.openphone_account_set(
-        transition=transition, by=admin, email="owner@glow.example"
-    )
-    transition_confirmations.openphone_acknowledge(transition=transition, by=admin)
+    with medspa_scope(medspa):
+        transition = transition_approval.transition_schedule(
+            medspa=medspa,
+            by=live_cast.staff,
+            terms=transition_approval.TransitionTerms(
+                "launch", clock.today(medspa) + timedelta(days=7), False, None
+            ),
+        )
+        transition_confirmations.openphone_account_set(
+            transition=transition, by=admin, email="owner@glow.example"
+        )
+        transition_confirmations.openphone_acknowledge(transition=transition, by=admin)
 
     sign_in(page, live_server, admin)
     open_link(page, live_server, emailed_path(r"/transition/confirm/[^/\s]+/", admin.email))
@@ -259,7 +269,8 @@ def test_the_provider_confirms_the_openphone_release_through_the_emailed_link(
     submit(page, live_server, page.get_by_role("button", name="Confirm", exact=True))
     expect(page.locator(".messages")).to_have_text("Thank you: your written confirmation was recorded.")
 
-    row = ReleaseConfirmation.objects.get(transition=transition)
+    with medspa_scope(medspa):
+        row = ReleaseConfirmation.objects.get(transition=transition)
     assert (row.party, row.user, row.target_email) == (
         ConfirmationParty.PROVIDER,
         admin,

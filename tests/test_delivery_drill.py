@@ -10,20 +10,18 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
 from medspa import once
 from medspa.env import filesystem_broker_options
+from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment, NotificationLog
 from scheduling.services import notifications
 from scheduling.tasks import appointment_notify, notifications_sweep
 from tests import factories
 from tests.test_faults import broker_at
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,56 +69,61 @@ def _stop(worker: subprocess.Popen) -> None:
 def test_a_worker_killed_mid_send_leaves_the_confirmation_owed_and_the_sweep_sends_it_once(
     transactional_db, cast, tmp_path
 ):
-    provider = cast.provider_a1.memberships.get()
-    _, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
-    patient = factories.PatientFactory(
-        medspa=cast.medspa_a, email="killed@mail.example", consent_email=True, consent_sms=False
-    )
-    start = (timezone.now() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
-    appointment = Appointment.objects.create(
-        medspa=cast.medspa_a, location=appointment_type.location, provider=provider, patient=patient,
-        appointment_type=appointment_type, start=start, end=start + timedelta(minutes=30),
-        blocked_start=start, blocked_end=start + timedelta(minutes=40),
-    )  # fmt: skip
-    mail_folder, output = tmp_path / "mail", tmp_path / "workers.log"
-    mail_folder.mkdir()
-    (mail_folder / "hold").touch()  # the mail server takes the message and never answers
-    broker = {"url": "filesystem://", "options": filesystem_broker_options(tmp_path / "broker")}
-    queue = Path(broker["options"]["data_folder_in"])
+    with medspa_scope(cast.medspa_a):
+        provider = cast.provider_a1.memberships.get()
+        _, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
+        patient = factories.PatientFactory(
+            medspa=cast.medspa_a, email="killed@mail.example", consent_email=True, consent_sms=False
+        )
+        start = (timezone.now() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+        appointment = Appointment.objects.create(
+            medspa=cast.medspa_a, location=appointment_type.location, provider=provider, patient=patient,
+            appointment_type=appointment_type, start=start, end=start + timedelta(minutes=30),
+            blocked_start=start, blocked_end=start + timedelta(minutes=40),
+        )  # fmt: skip
+        mail_folder, output = tmp_path / "mail", tmp_path / "workers.log"
+        mail_folder.mkdir()
+        (mail_folder / "hold").touch()  # the mail server takes the message and never answers
+        broker = {"url": "filesystem://", "options": filesystem_broker_options(tmp_path / "broker")}
+        queue = Path(broker["options"]["data_folder_in"])
 
-    with broker_at(broker["url"], broker["options"]):
-        appointment_notify.delay(appointment.pk, appointment.medspa_id, "confirmation")
-        first = _worker(broker, mail_folder, output)
-        try:
-            _wait_for(lambda: _mail_log(mail_folder) == ["sending killed@mail.example"], "send begun", output)
-            first.kill()  # SIGKILL, mid-send
-            first.wait(timeout=30)
-        finally:
-            _stop(first)
+        with broker_at(broker["url"], broker["options"]):
+            appointment_notify.delay(appointment.pk, appointment.medspa_id, "confirmation")
+            first = _worker(broker, mail_folder, output)
+            try:
+                _wait_for(
+                    lambda: _mail_log(mail_folder) == ["sending killed@mail.example"], "send begun", output
+                )
+                first.kill()  # SIGKILL, mid-send
+                first.wait(timeout=30)
+            finally:
+                _stop(first)
 
-        row = NotificationLog.objects.get(appointment=appointment, channel="email")  # (no SMS consent)
-        assert row.status == NotificationLog.Status.PENDING
-        assert list(queue.iterdir()) == []  # the folder broker lost the message with the worker
-        assert notifications.notifications_sweep() == []  # inside its lease, no one sends it again
+            row = NotificationLog.objects.get(appointment=appointment, channel="email")  # (no SMS consent)
+            assert row.status == NotificationLog.Status.PENDING
+            assert list(queue.iterdir()) == []  # the folder broker lost the message with the worker
+            assert notifications.notifications_sweep() == []  # inside its lease, no one sends it again
 
-        (mail_folder / "hold").unlink()  # the mail server answers again
-        NotificationLog.objects.filter(pk=row.pk).update(next_attempt_at=F("next_attempt_at") - once.LEASE)
-        second = _worker(broker, mail_folder, output)
-        try:
-            notifications_sweep.delay()  # as beat does every minute: one task for the owed message
-            _wait_for(
-                lambda: NotificationLog.objects.get(pk=row.pk).status == NotificationLog.Status.SENT,
-                "confirmation sent",
-                output,
+            (mail_folder / "hold").unlink()  # the mail server answers again
+            NotificationLog.objects.filter(pk=row.pk).update(
+                next_attempt_at=F("next_attempt_at") - once.LEASE
             )
-        finally:
-            _stop(second)
+            second = _worker(broker, mail_folder, output)
+            try:
+                notifications_sweep.delay()  # as beat does every minute: one task for the owed message
+                _wait_for(
+                    lambda: NotificationLog.objects.get(pk=row.pk).status == NotificationLog.Status.SENT,
+                    "confirmation sent",
+                    output,
+                )
+            finally:
+                _stop(second)
 
-    row.refresh_from_db()
-    assert _mail_log(mail_folder) == [
-        "sending killed@mail.example",  # the killed worker's try, never answered
-        "sending killed@mail.example",
-        "sent killed@mail.example",
-    ]
-    assert (row.status, row.attempts, row.next_attempt_at) == (NotificationLog.Status.SENT, 1, None)
-    assert notifications.notifications_sweep(now=timezone.now() + timedelta(days=1)) == []  # nothing owed
+        row.refresh_from_db()
+        assert _mail_log(mail_folder) == [
+            "sending killed@mail.example",  # the killed worker's try, never answered
+            "sending killed@mail.example",
+            "sent killed@mail.example",
+        ]
+        assert (row.status, row.attempts, row.next_attempt_at) == (NotificationLog.Status.SENT, 1, None)
+        assert notifications.notifications_sweep(now=timezone.now() + timedelta(days=1)) == []  # nothing owed

@@ -27,8 +27,6 @@ from transition.services import base as transition_base
 from transition.services import runner as transition_runner
 from transition.tests.test_transition import effective, schedule, steps
 
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
-
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR_SETTINGS = [
     "OPENPHONE_API_URL", "OPENPHONE_API_KEY", "TIGERCONNECT_API_URL", "TIGERCONNECT_API_KEY",
@@ -67,6 +65,7 @@ def _worker(broker: dict, tmp_path: Path, output: Path) -> subprocess.Popen:
         )
 
 
+@pytest.mark.scopes_disabled(reason="checks the step sweep over every medspa")
 def test_a_worker_killed_mid_step_leaves_it_on_its_lease_and_the_sweep_finishes_it_once(
     transactional_db, cast, legacy, configured, redis_process, tmp_path
 ):

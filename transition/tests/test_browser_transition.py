@@ -18,12 +18,13 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from medspa import clock
+from medspa.tenancy import medspa_scope
 from tests.browser import eventually, no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
 from transition.models import Transition, TransitionStep
 from transition.models.records import ConfirmationParty
 from transition.models.transitions import OPENPHONE_ACKNOWLEDGEMENT, StepKind, StepStatus, TransitionStatus
 
-pytestmark = [pytest.mark.browser, pytest.mark.scopes_disabled(reason="not yet moved onto scoping")]
+pytestmark = pytest.mark.browser
 
 PAGE = "/dashboard/settings/transition/"
 LET_GO = "Let the coordinator go (OpenPhone, TigerConnect and Acuity end)"
@@ -90,7 +91,8 @@ def test_request_approve_release_openphone_and_watch_the_steps(
         f"The effective date cannot be in the past (today is {long_day(today)} in {medspa.name}'s time zone)."
     )
     expect(page.get_by_label(LET_GO)).to_be_checked()  # what was chosen is kept
-    assert not Transition.objects.exists()
+    with medspa_scope(medspa):
+        assert not Transition.objects.exists()
     screenshot(page, "transition_request_refused")
 
     # Launch a week ahead, letting the coordinator go.
@@ -102,7 +104,8 @@ def test_request_approve_release_openphone_and_watch_the_steps(
     expect(page.get_by_role("status").first).to_have_text(
         "Your request was sent to Portrait: you will see here when it is approved."
     )
-    transition = Transition.objects.get()
+    with medspa_scope(medspa):
+        transition = Transition.objects.get()
     assert (transition.status, transition.target_model, transition.effective_date) == (
         TransitionStatus.REQUESTED, "launch", week_ahead,
     )  # fmt: skip
@@ -144,7 +147,8 @@ def test_request_approve_release_openphone_and_watch_the_steps(
         expect(staff_page.locator("li.transition-step")).to_have_count(5)
         screenshot(staff_page, "transition_staff_approved")
         staff_page.context.close()
-    transition.refresh_from_db()
+    with medspa_scope(medspa):
+        transition.refresh_from_db()
     assert transition.status == TransitionStatus.SCHEDULED
 
     # The admin's page: the steps with their dates and statuses, and what to do now.
@@ -208,9 +212,10 @@ def test_request_approve_release_openphone_and_watch_the_steps(
         f"that the number may move to {OPENPHONE_EMAIL}"
     )
     expect(page.get_by_role("button", name="Confirm", exact=True)).to_have_count(0)
-    assert list(transition.confirmations.values_list("party", "target_email")) == [
-        (ConfirmationParty.PROVIDER, OPENPHONE_EMAIL)
-    ]
+    with medspa_scope(medspa):
+        assert list(transition.confirmations.values_list("party", "target_email")) == [
+            (ConfirmationParty.PROVIDER, OPENPHONE_EMAIL)
+        ]
 
     # Back on the transition page, which refreshes its steps by itself: a step fails meanwhile. The page's
     # clock is Playwright's, so that the 10-second poll comes at once.
@@ -219,14 +224,16 @@ def test_request_approve_release_openphone_and_watch_the_steps(
     openphone = page.locator("section#openphone")
     expect(openphone.locator("dd").nth(2)).to_contain_text("Confirmed")
     expect(openphone.locator("dd").nth(3)).to_contain_text("Not yet")  # Portrait's turn
-    tigerconnect = TransitionStep.objects.get(transition=transition, kind=StepKind.TIGERCONNECT)
+    with medspa_scope(medspa):
+        tigerconnect = TransitionStep.objects.get(transition=transition, kind=StepKind.TIGERCONNECT)
     row = page.locator(f"#step-{tigerconnect.pk}")
     expect(row.locator(".badge")).to_have_text("Pending")
     page.evaluate("window.notReloaded = true")  # gone if the page were loaded again
     with page.expect_response(re.compile(re.escape(live_server.url + PAGE + "steps/"))):
-        TransitionStep.objects.filter(pk=tigerconnect.pk).update(
-            status=StepStatus.FAILED, detail="TigerConnect answered 503"
-        )
+        with medspa_scope(medspa):
+            TransitionStep.objects.filter(pk=tigerconnect.pk).update(
+                status=StepStatus.FAILED, detail="TigerConnect answered 503"
+            )
         page.clock.run_for(10_000)  # the poll's period
     expect(row.locator(".badge")).to_have_text("Failed", timeout=15_000)
     expect(row.locator(".step-detail")).to_have_text("TigerConnect answered 503")
@@ -259,7 +266,8 @@ def test_a_launch_admin_asks_to_let_the_coordinator_go_through_the_confirmation(
     expect(confirm).to_contain_text("The $1,000 monthly coordinator line stops from that day")
     expect(confirm).to_contain_text("TigerConnect is deactivated")
     expect(confirm).to_contain_text(OPENPHONE_ACKNOWLEDGEMENT)
-    assert not Transition.objects.exists()
+    with medspa_scope(medspa):
+        assert not Transition.objects.exists()
     screenshot(page, "coordinator_leaves_confirm")
     confirm.get_by_role("button", name=f"Let the coordinator go on {long_day(day)}").click()
 
@@ -273,7 +281,8 @@ def test_a_launch_admin_asks_to_let_the_coordinator_go_through_the_confirmation(
     expect(summary).to_contain_text("“Our front desk takes the calls now.”")
     expect(page.locator("section#coordinator-leaves")).to_have_count(0)
     screenshot(page, "coordinator_leaves_requested")
-    transition = Transition.objects.get()
+    with medspa_scope(medspa):
+        transition = Transition.objects.get()
     assert (transition.kind, transition.status, transition.effective_date, transition.keeps_coordinator) == (
         "coordinator_leaves", TransitionStatus.REQUESTED, day, False,
     )  # fmt: skip

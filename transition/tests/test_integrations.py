@@ -13,8 +13,6 @@ from transition.integrations.base import retry_after_seconds
 from transition.integrations.openphone import Confirmation, OpenPhoneClient
 from transition.integrations.tigerconnect import TigerConnectClient
 
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
-
 TIMEOUT = 0.4
 
 
