@@ -43,9 +43,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from medspa.services.accounts import api_token_create
+from medspa.tenancy import medspa_scope
 from tests import factories
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -171,12 +170,14 @@ def fuzz_world(cast, settings):
     }
     library = factories.library_service()
     factories.library_service(name="Filler: cheeks", price="700.00")
-    admin_a = cast.admin_a.memberships.get()
-    world = _world(cast.medspa_a, cast.provider_a1.memberships.get())
-    world.location.providers.add(admin_a)
-    factories.checked_in_appointment(world, admin_a, start=world.appointment.start + timedelta(hours=2))
-    _world(cast.medspa_b, cast.provider_b.memberships.get())
-    catalog.service_import(medspa=cast.medspa_b, library_service=library)
+    with medspa_scope(cast.medspa_a):
+        admin_a = cast.admin_a.memberships.get()
+        world = _world(cast.medspa_a, cast.provider_a1.memberships.get())
+        world.location.providers.add(admin_a)
+        factories.checked_in_appointment(world, admin_a, start=world.appointment.start + timedelta(hours=2))
+    with medspa_scope(cast.medspa_b):
+        _world(cast.medspa_b, cast.provider_b.memberships.get())
+        catalog.service_import(medspa=cast.medspa_b, library_service=library)
     # A request's start and end close "old" connections: here, the test's own transaction (Django's test
     # client disconnects them too).
     for signal in (request_started, request_finished):
@@ -286,7 +287,8 @@ def api_admin(cast):
 
 
 def test_the_findings_are_answered_without_a_server_error(cast, api_admin):
-    provider = cast.provider_a1.memberships.get()
+    with medspa_scope(cast.medspa_a):
+        provider = cast.provider_a1.memberships.get()
     world = factories.charting_world(cast.medspa_a, provider)
     slots = f"/api/v1/appointment-types/{world.appointment_type.pk}/slots/"
     answers = {
@@ -320,4 +322,5 @@ def test_a_patient_through_the_api_follows_the_pages_rules(cast, api_admin, chan
     patient = {"first_name": "Ana", "last_name": "Lopez", "date_of_birth": "1990-04-02", "state": "CA"}
     response = api_admin.post("/api/v1/patients/", {**patient, **change}, format="json")
     assert response.status_code == 400 and set(response.json()) == set(change)
-    assert not Patient.objects.exists()
+    with medspa_scope(cast.medspa_a):
+        assert not Patient.objects.exists()

@@ -20,11 +20,10 @@ from django.db import connection
 from psycopg import sql
 
 from medspa.models import Patient, PatientAccessLog
+from medspa.tenancy import medspa_scope
 from providers.models import Visit
 from providers.services import charting
 from tests import factories
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,14 +121,15 @@ def test_a_backup_restores_into_an_empty_database_with_every_patient_chart_and_a
         assert response.status_code == 302
         assert admin.get(response["Location"]).status_code == 200
     sale = factories.paid_visit(world, provider, cast.provider_a1)
-    charting.visit_notes_save(visit=sale.visit, notes="20 units glabella, no complications.")
-    charting.chart_sign(visit=sale.visit, by=cast.provider_a1)
     audit_tables = sorted(
         [m._meta.db_table for m in apps.get_models() if issubclass(m, pghistory.models.Event)]
         + [PatientAccessLog._meta.db_table]
     )
-    assert Patient.objects.count() == 4 and Visit.objects.get().is_signed
-    assert PatientAccessLog.objects.count() == 3
+    with medspa_scope(cast.medspa_a):
+        charting.visit_notes_save(visit=sale.visit, notes="20 units glabella, no complications.")
+        charting.chart_sign(visit=sale.visit, by=cast.provider_a1)
+        assert Patient.objects.count() == 4 and Visit.objects.get().is_signed
+        assert PatientAccessLog.objects.count() == 3
 
     backup_file = tmp_path / "medspa.dump"
     source = connection.settings_dict["NAME"]

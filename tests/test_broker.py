@@ -17,8 +17,6 @@ from django.utils import timezone
 from medspa.celery import app, task_queue
 from medspa.services import accounts as services
 
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
-
 
 @pytest.fixture
 def real_broker():

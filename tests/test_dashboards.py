@@ -1,9 +1,6 @@
-import pytest
 from django.test import Client
 
 from medspa.dashboards import ADMIN_TABS, PROVIDER_TABS
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 
 def test_an_admin_who_is_also_a_provider_lands_on_the_admin_dashboard_and_can_switch(client_as):

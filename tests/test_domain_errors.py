@@ -21,8 +21,6 @@ from medspa.services.patient_import import ImportFileInvalid
 from scheduling.services.booking import BookingInvalid, SlotUnavailable
 from services_catalog.services.errors import ServiceRuleBroken
 
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
-
 APPS = [
     "medspa",
     "services_catalog",

@@ -4,8 +4,6 @@ import pytest
 
 from medspa import embedded
 
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
-
 
 @pytest.mark.parametrize("left_behind", ["", "[1234, 56", "\x00\x00"])
 def test_a_pid_list_cut_by_a_killed_process_starts_again_empty(tmp_path, left_behind):

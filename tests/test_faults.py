@@ -55,6 +55,7 @@ from medspa.celery import app, broker_transport_options
 from medspa.env import filesystem_broker_options
 from medspa.messaging import sms
 from medspa.models import Invitation
+from medspa.tenancy import medspa_scope
 from providers.models import CareMessageLog, Sale
 from providers.services import checkout, settlement
 from scheduling.models import Appointment, NotificationLog
@@ -64,8 +65,6 @@ from transition.models.transitions import StepKind, StepStatus
 from transition.services import confirmations as transition_confirmations
 from transition.services import runner as transition_runner
 from transition.tests import test_transition as transition_tests
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 LA = ZoneInfo("America/Los_Angeles")
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,7 +121,8 @@ def broker_at(url: str, transport_options: dict | None = None):
 def booking_world(cast, settings):
     settings.SMS_BACKEND = "medspa.messaging.sms.LocmemSmsBackend"
     sms.outbox.clear()
-    provider = cast.provider_a1.memberships.get()
+    with medspa_scope(cast.medspa_a):
+        provider = cast.provider_a1.memberships.get()
     location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
     url = reverse("booking_location", args=[cast.medspa_a.slug, location.slug])
     return appointment_type, url
@@ -169,13 +169,14 @@ def test_with_the_broker_down_pages_answer_and_the_work_is_done_once(
     print(f"broker down: the booking page answered in {waited:.1f} s")
 
     assert booked.status_code == 303 and invited.status_code == 302
-    appointment = Appointment.objects.get(patient__email="down@mail.example")
-    # Done at once, in the request: the confirmation by email and SMS, and the invitation.
-    assert _sent_to("down@mail.example") == 1 and len(sms.outbox) == 1
-    assert _sent_to("nurse.down@example.com") == 1
-    assert set(
-        NotificationLog.objects.filter(appointment=appointment).values_list("kind", "channel", "status")
-    ) == {("confirmation", "email", "sent"), ("confirmation", "sms", "sent")}
+    with medspa_scope(cast.medspa_a):
+        appointment = Appointment.objects.get(patient__email="down@mail.example")
+        # Done at once, in the request: the confirmation by email and SMS, and the invitation.
+        assert _sent_to("down@mail.example") == 1 and len(sms.outbox) == 1
+        assert _sent_to("nurse.down@example.com") == 1
+        assert set(
+            NotificationLog.objects.filter(appointment=appointment).values_list("kind", "channel", "status")
+        ) == {("confirmation", "email", "sent"), ("confirmation", "sms", "sent")}
     refused = [r for r in caplog.records if r.name == "medspa.celery" and "did not take" in r.getMessage()]
     assert {r.args[0] for r in refused} == {
         "scheduling.tasks.appointment_notify",
@@ -210,7 +211,8 @@ def test_with_the_broker_down_pages_answer_and_the_work_is_done_once(
     assert again.status_code == 303 and len(finished) == 2  # the booking's confirmation, the redelivery
     assert _sent_to("back@mail.example") == 1 and _sent_to("down@mail.example") == 1
     assert len(sms.outbox) == 2
-    assert Invitation.objects.filter(email="nurse.down@example.com").count() == 1
+    with medspa_scope(cast.medspa_a):
+        assert Invitation.objects.filter(email="nurse.down@example.com").count() == 1
 
 
 def test_a_broker_that_stops_answering_holds_no_page(transactional_db, cast, booking_world):
@@ -283,7 +285,8 @@ def test_with_redis_down_booking_slot_search_and_sign_in_answer_and_the_booking_
 ):
     appointment_type, url = booking_world
     settings.CACHES = _production_caches(monkeypatch, redis_process.url(0))
-    provider = cast.provider_a1.memberships.get()
+    with medspa_scope(cast.medspa_a):
+        provider = cast.provider_a1.memberships.get()
     day = timezone.now().astimezone(LA).date() + timedelta(days=2)
     search = f"{url}?type={appointment_type.pk}&provider={provider.pk}&day={day.isoformat()}"
     visitor = Client(raise_request_exception=False)
@@ -306,12 +309,13 @@ def test_with_redis_down_booking_slot_search_and_sign_in_answer_and_the_booking_
         )
         assert (searched.status_code, booked.status_code) == (200, 303)
         assert (signed_in.status_code, refused.status_code) == (302, 200)
-        appointment = Appointment.objects.get(patient__email="redis.down@mail.example")
-        # The broker is down too: the confirmation went from the request itself (BrokerFallbackTask).
-        assert _sent_to("redis.down@mail.example") == 1 and len(sms.outbox) == 1
-        assert set(
-            NotificationLog.objects.filter(appointment=appointment).values_list("channel", "status")
-        ) == {("email", "sent"), ("sms", "sent")}
+        with medspa_scope(cast.medspa_a):
+            appointment = Appointment.objects.get(patient__email="redis.down@mail.example")
+            # The broker is down too: the confirmation went from the request itself (BrokerFallbackTask).
+            assert _sent_to("redis.down@mail.example") == 1 and len(sms.outbox) == 1
+            assert set(
+                NotificationLog.objects.filter(appointment=appointment).values_list("channel", "status")
+            ) == {("email", "sent"), ("sms", "sent")}
 
         # Redis is back, and the same processes use it again: the cache counts, the broker takes the work.
         redis_process.start()
@@ -392,7 +396,8 @@ def _psycopg_pool():
 def test_postgresql_dropping_every_connection_mid_load_fails_cleanly_and_recovers(
     transactional_db, live_server, cast, pooled
 ):
-    provider = cast.provider_a1.memberships.get()
+    with medspa_scope(cast.medspa_a):
+        provider = cast.provider_a1.memberships.get()
     location, _ = factories.scheduling_world(cast.medspa_a, [provider])
     public = live_server.url + reverse("booking_location", args=[cast.medspa_a.slug, location.slug])
     signed_in = Client()
@@ -508,7 +513,8 @@ def test_twenty_bookings_of_the_last_free_room_book_one_and_answer_409_to_the_re
     transactional_db, cast, settings
 ):
     settings.SMS_BACKEND = "medspa.messaging.sms.LocmemSmsBackend"
-    providers = [cast.provider_a1.memberships.get(), cast.provider_a2.memberships.get()]
+    with medspa_scope(cast.medspa_a):
+        providers = [cast.provider_a1.memberships.get(), cast.provider_a2.memberships.get()]
     location, appointment_type = factories.scheduling_world(cast.medspa_a, providers, rooms=1)
     url = reverse("booking_location", args=[cast.medspa_a.slug, location.slug])
     start = datetime.combine(
@@ -573,7 +579,8 @@ def test_a_booking_that_loses_a_race_for_a_lock_is_retried_or_answered_409_never
     with _inserts_losing_a_race(connect_as, sqlstate, times):
         booked = _book(url, appointment_type, days=2, hour=10, first_name="Di", email="race@mail.example")
     assert booked.status_code == answer
-    assert Appointment.objects.filter(patient__email="race@mail.example").count() == (answer == 303)
+    with medspa_scope(cast.medspa_a):
+        assert Appointment.objects.filter(patient__email="race@mail.example").count() == (answer == 303)
 
 
 # --- An outside API hangs -------------------------------------------------------------------------------
@@ -587,7 +594,8 @@ def test_a_booking_that_loses_a_race_for_a_lock_is_retried_or_answered_409_never
 def test_a_vendor_that_does_not_answer_is_reported_retried_later_and_then_succeeds(cast, settings, request):
     medspa, vendors = request.getfixturevalue("legacy")["medspa"], request.getfixturevalue("configured")
     day = transition_tests.effective(medspa)
-    transition = transition_tests.schedule(cast, medspa, day, keeps=False)
+    with medspa_scope(medspa):
+        transition = transition_tests.schedule(cast, medspa, day, keeps=False)
     path = f"{transition_tests.TC}/v2/users/U1/deactivate"
     for _ in range(settings.INTEGRATION_MAX_ATTEMPTS):  # every attempt of the client's call hangs, then fails
         vendors.script("POST", path, hang=settings.INTEGRATION_TIMEOUT_SECONDS + 0.5, status=503)
@@ -595,17 +603,19 @@ def test_a_vendor_that_does_not_answer_is_reported_retried_later_and_then_succee
     with time_machine.travel(transition_tests.at(medspa, day), tick=True):
         transition_tests.sweep()
     assert time.monotonic() - started < 10  # each attempt bounded by the timeout: no hang
-    step = transition_tests.steps(transition)[StepKind.TIGERCONNECT]
-    assert (step.status, step.attempts) == (StepStatus.PENDING, 1)
-    assert step.detail.startswith(
-        f"Attempt 1 of {transition_runner.MAX_ATTEMPTS} failed (TigerConnect did not answer within "
-        f"{settings.INTEGRATION_TIMEOUT_SECONDS:g} s."
-    ), step.detail
-    assert vendors.state.tc_users["U1"] == "active"
-    assert transition.timeline.filter(message__contains="did not answer").exists()
+    with medspa_scope(medspa):
+        step = transition_tests.steps(transition)[StepKind.TIGERCONNECT]
+        assert (step.status, step.attempts) == (StepStatus.PENDING, 1)
+        assert step.detail.startswith(
+            f"Attempt 1 of {transition_runner.MAX_ATTEMPTS} failed (TigerConnect did not answer within "
+            f"{settings.INTEGRATION_TIMEOUT_SECONDS:g} s."
+        ), step.detail
+        assert vendors.state.tc_users["U1"] == "active"
+        assert transition.timeline.filter(message__contains="did not answer").exists()
     with time_machine.travel(transition_tests.at(medspa, day) + timedelta(minutes=5), tick=True):
         transition_tests.sweep()
-    step.refresh_from_db()
+    with medspa_scope(medspa):
+        step.refresh_from_db()
     assert (step.status, step.attempts) == (StepStatus.DONE, 2)
     assert vendors.state.tc_users["U1"] == "deactivated"
     assert vendors.state.effects.count("tigerconnect user U1") == 1
@@ -1022,6 +1032,7 @@ def test_every_task_of_the_project_has_a_drill():
     assert all(_task(name).name == name for name in DRILLS)  # Celery knows them by these names
 
 
+@pytest.mark.scopes_disabled(reason="a drill snapshots what its task or sweep changed in every medspa")
 @pytest.mark.parametrize("name", sorted(DRILLS))
 @pytest.mark.usefixtures("db", "media_and_sms")
 def test_a_task_delivered_twice_has_its_effect_once(name, request, django_capture_on_commit_callbacks):
@@ -1084,12 +1095,15 @@ def test_asking_again_for_the_confirmation_link_sends_it_again(
     cast, request, django_capture_on_commit_callbacks
 ):
     medspa = request.getfixturevalue("legacy")["medspa"]
-    transition = transition_tests.schedule(cast, medspa, transition_tests.effective(medspa, 0), keeps=False)
-    transition_confirmations.openphone_account_set(
-        transition=transition, by=cast.admin_a, email="me@own.example"
-    )
-    for _ in range(2):  # once per request: the claim is per emailing, not per transition
-        with django_capture_on_commit_callbacks(execute=True):
-            transition_confirmations.openphone_acknowledge(transition=transition, by=cast.admin_a)
-    assert [m.to for m in mail.outbox] == [[cast.admin_a.email]] * 2
-    assert all(email.sent_at for email in transition.confirmation_emails.all())
+    with medspa_scope(medspa):
+        transition = transition_tests.schedule(
+            cast, medspa, transition_tests.effective(medspa, 0), keeps=False
+        )
+        transition_confirmations.openphone_account_set(
+            transition=transition, by=cast.admin_a, email="me@own.example"
+        )
+        for _ in range(2):  # once per request: the claim is per emailing, not per transition
+            with django_capture_on_commit_callbacks(execute=True):
+                transition_confirmations.openphone_acknowledge(transition=transition, by=cast.admin_a)
+        assert [m.to for m in mail.outbox] == [[cast.admin_a.email]] * 2
+        assert all(email.sent_at for email in transition.confirmation_emails.all())

@@ -46,13 +46,12 @@ from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 
 from medspa.models import Medspa, Patient
+from medspa.tenancy import medspa_scope
 from tests import factories
 from tests.fixtures import CAST_NAMES
 from tests.test_permission_table import TABLE
 from tests.test_permission_table import world as table_world
 from tests.test_security import inline_code
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 ROOT = str(Path(__file__).resolve().parent.parent) + "/"
 OK, CREATED, FOUND, BAD_REQUEST = 200, 201, 302, 400
@@ -199,7 +198,8 @@ def every_form(things, clients, leaks: list[str]) -> list[Form]:
     for name, row in TABLE.items():
         who = "anonymous" if set(row.statuses) == {OK} else member_for(row.statuses, (OK,))
         if row.method == "get" and who is not None:
-            url = reverse(name, kwargs=row.kwargs(things) if row.kwargs is not dict else None)
+            with medspa_scope(things["patient"].medspa_id):  # the world's things are medspa A's
+                url = reverse(name, kwargs=row.kwargs(things) if row.kwargs is not dict else None)
             pages.append((who, url + ("?" + urlencode(row.data) if row.data else "")))
     seen: set[tuple] = set()
     while pages:
@@ -291,6 +291,11 @@ def _without_lesser_get_forms(forms: list[Form]) -> list[Form]:
 def foreign_ids(cast) -> dict[str, int]:
     """medspa B's things (with names only they carry), by the words of the field names that point at their
     kind."""
+    with medspa_scope(cast.medspa_b):
+        return _foreign_ids_of_medspa_b(cast)
+
+
+def _foreign_ids_of_medspa_b(cast) -> dict[str, int]:
     from scheduling.models import AvailabilityOverride, Closure, Resource
     from services_catalog.models import StandingOrder
     from services_catalog.services import texts as catalog
@@ -545,14 +550,17 @@ def test_every_form_refuses_hostile_input_cleanly(cast, settings, tmp_path):
     with transaction.atomic():  # it sees an update and a deletion (a write undone is none), and a crossing
         sweep.begin()
         assert sweep.written() == {}
-        with transaction.atomic():
+        with transaction.atomic(), medspa_scope(cast.medspa_a):
             Patient.objects.filter(pk=things["patient"].pk).update(allergies="Latex")
             things["closure"].delete()
         with suppress(RuntimeError), transaction.atomic():
             factories.InvitationFactory(medspa=cast.medspa_a, invited_by=cast.admin_a)
             raise RuntimeError("undone")
         assert set(sweep.written()) == {"medspa_patient", "scheduling_closure"}
-        things["patient"].assigned_providers.add(cast.provider_b.memberships.get())
+        with medspa_scope(cast.medspa_b):
+            provider_b = cast.provider_b.memberships.get()
+        with medspa_scope(cast.medspa_a):
+            things["patient"].assigned_providers.add(provider_b)
         things["appointment"].patient = factories.PatientFactory(medspa=cast.medspa_b)
         things["appointment"].save()
         assert sweep.crossed() == ["medspa.PatientProvider.membership", "scheduling.Appointment.patient"]
@@ -603,7 +611,10 @@ def test_odd_digits_and_nul_bytes_in_a_query_string_never_break_a_page(cast, cli
     from services_catalog.models import Consent
     from services_catalog.services import texts as catalog
 
-    consent = catalog.text_create(model=Consent, medspa=cast.medspa_a, title="C", text="Risks. " * 9, by=None)
+    with medspa_scope(cast.medspa_a):
+        consent = catalog.text_create(
+            model=Consent, medspa=cast.medspa_a, title="C", text="Risks. " * 9, by=None
+        )
     factories.library_service()  # the library searched
     response = client_as(who).get(path.format(consent=consent.pk))
     assert response.status_code in (200, 302)
@@ -619,13 +630,14 @@ def test_odd_digits_are_not_numbers_in_forms(cast):
     assert ChargeForm({"card_amount": "10", "card_reference": "\u00b2\u00b2\u00b2\u00b2"}).errors[
         "card_reference"
     ]
-    location, appointment_type = factories.scheduling_world(
-        cast.medspa_a, [cast.provider_a1.memberships.get()]
-    )
+    with medspa_scope(cast.medspa_a):
+        provider = cast.provider_a1.memberships.get()
+    location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
     details = {
         "appointment_type": appointment_type.pk, "provider": "\u00b2", "start": "2030-01-07T10:00:00-08:00",
         "idempotency_key": "3f0a4f0e-3a4b-4c1d-9e2f-0a1b2c3d4e5f", "first_name": "Dana", "last_name": "W",
         "email": "dana@example.com", "phone": "(619) 555-0100", "date_of_birth": "1990-01-01",
     }  # fmt: skip
-    form = BookingDetailsForm(details, location=location)
-    assert not form.is_valid() and form.errors["provider"]
+    with medspa_scope(cast.medspa_a):
+        form = BookingDetailsForm(details, location=location)
+        assert not form.is_valid() and form.errors["provider"]

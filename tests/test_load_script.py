@@ -15,11 +15,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment, AppointmentStatus
 from scripts.load import checks, mix, seed
 from tests import factories
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,7 +64,8 @@ def _appointment(world, provider, start, *, status=AppointmentStatus.BOOKED, pat
 def world(cast):
     from types import SimpleNamespace
 
-    provider = cast.provider_a1.memberships.get()
+    with medspa_scope(cast.medspa_a):
+        provider = cast.provider_a1.memberships.get()
     location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
     return SimpleNamespace(medspa=cast.medspa_a, provider=provider, location=location, type=appointment_type)
 
@@ -95,26 +95,28 @@ def without_the_double_booking_constraint(transactional_db, connect_as):
 
 @pytest.mark.usefixtures("without_the_double_booking_constraint")
 def test_the_double_booking_check_finds_overlapping_active_appointments_of_one_provider(world, cast):
-    day = timezone.localdate(timezone=world.location.tz) + timedelta(days=3)
-    ten = datetime.combine(day, time(10), tzinfo=world.location.tz)
-    first = _appointment(world, world.provider, ten)
-    _appointment(world, world.provider, ten + timedelta(minutes=40))  # right after the buffer: no overlap
-    _appointment(world, world.provider, ten + timedelta(minutes=5), status=AppointmentStatus.CANCELLED)
-    _appointment(world, cast.provider_a2.memberships.get(), ten)  # another provider
-    assert checks.double_bookings(world.medspa.pk) == []
+    with medspa_scope(world.medspa):
+        day = timezone.localdate(timezone=world.location.tz) + timedelta(days=3)
+        ten = datetime.combine(day, time(10), tzinfo=world.location.tz)
+        first = _appointment(world, world.provider, ten)
+        _appointment(world, world.provider, ten + timedelta(minutes=40))  # right after the buffer: no overlap
+        _appointment(world, world.provider, ten + timedelta(minutes=5), status=AppointmentStatus.CANCELLED)
+        _appointment(world, cast.provider_a2.memberships.get(), ten)  # another provider
+        assert checks.double_bookings(world.medspa.pk) == []
 
-    second = _appointment(world, world.provider, ten - timedelta(minutes=15))  # into the first one's time
+        second = _appointment(world, world.provider, ten - timedelta(minutes=15))  # into the first one's time
 
-    found = checks.double_bookings(world.medspa.pk)
-    assert found == [checks.DoubleBooking("provider", world.provider.pk, first.pk, second.pk)]
-    assert checks.double_bookings() == found  # every medspa
-    assert checks.double_bookings(cast.medspa_b.pk) == []
+        found = checks.double_bookings(world.medspa.pk)
+        assert found == [checks.DoubleBooking("provider", world.provider.pk, first.pk, second.pk)]
+        assert checks.double_bookings() == found  # every medspa
+        assert checks.double_bookings(cast.medspa_b.pk) == []
 
 
 @pytest.mark.django_db
 def test_the_race_slots_are_open_and_the_first_two_overlap(world):
     day = timezone.localdate(timezone=world.location.tz) + timedelta(days=2)
-    chosen = seed.race_slots_choose(world.type, world.provider, day)
+    with medspa_scope(world.medspa):
+        chosen = seed.race_slots_choose(world.type, world.provider, day)
     blocked = timedelta(minutes=world.type.duration_minutes + world.type.buffer_after_minutes)
     assert len(chosen) == mix.RACE_SLOTS
     assert chosen[1].start - chosen[0].start < blocked  # these two cannot both be booked

@@ -23,6 +23,7 @@ from gfe.services import requests as gfe_requests
 from medspa import clock
 from medspa.models import PatientImport
 from medspa.services.accounts import api_token_create
+from medspa.tenancy import medspa_scope
 from scheduling.models import AvailabilityOverride, AvailabilityRule, Closure, Location
 from scheduling.services import booking
 from scheduling.services import settings as settings_services
@@ -30,8 +31,6 @@ from services_catalog.models import CareMessage, Consent, StandingOrder
 from services_catalog.services import catalog, texts
 from tests import factories
 from tests.fixtures import CAST_NAMES
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 OK, FOUND, FORBIDDEN, NOT_FOUND, GONE, NOT_ALLOWED = 200, 302, 403, 404, 410, 405
 
@@ -558,6 +557,11 @@ def test_every_url_pattern_is_in_the_table():
 
 def world(cast) -> dict:
     """Things of medspa A that the URLs point at."""
+    with medspa_scope(cast.medspa_a):
+        return _world_of_medspa_a(cast)
+
+
+def _world_of_medspa_a(cast) -> dict:
     provider_a1 = cast.provider_a1.memberships.get()
     patient = factories.PatientFactory(medspa=cast.medspa_a)
     patient.assigned_providers.add(provider_a1)
@@ -783,12 +787,14 @@ def request_as(cast, who: str, method: str, url: str, data: dict) -> int:
 def test_each_member_of_the_cast_gets_the_status_the_table_gives(cast, name):
     row = TABLE[name]
     things = world(cast)
-    url = reverse(name, kwargs=row.kwargs(things) if row.kwargs is not dict else None)
+    with medspa_scope(cast.medspa_a):
+        url = reverse(name, kwargs=row.kwargs(things) if row.kwargs is not dict else None)
     data = row.data
     if data is None and name.startswith("inventory_orders:cart_"):
         data = {"product": things["catalog_product"].pk, "quantity": "1"}
     elif data is None:
-        data = {"director": cast.admin_a.memberships.get().pk}
+        with medspa_scope(cast.medspa_a):
+            data = {"director": cast.admin_a.memberships.get().pk}
     observed = []
     for who in CAST_NAMES:
         with transaction.atomic():  # each request sees the same world: undo what the previous one did
@@ -827,6 +833,7 @@ def admin_urls(cast) -> list[str]:
     return urls
 
 
+@pytest.mark.scopes_disabled(reason="Portrait staff's Django admin reads every medspa")
 def test_django_admin_opens_to_portrait_staff_only(cast):
     world(cast)
     urls = admin_urls(cast)
@@ -911,7 +918,8 @@ def test_each_member_of_the_cast_sees_through_the_api_exactly_the_objects_the_pa
     for medspa, provider, key in ((cast.medspa_a, cast.provider_a2, "patient_a2"),
                                   (cast.medspa_b, cast.provider_b, "patient_b")):  # fmt: skip
         things[key] = factories.PatientFactory(medspa=medspa)
-        things[key].assigned_providers.add(provider.memberships.get())
+        with medspa_scope(medspa):
+            things[key].assigned_providers.add(provider.memberships.get())
     wrong = []
     for who in CAST_NAMES:
         client = Client()
@@ -920,7 +928,8 @@ def test_each_member_of_the_cast_sees_through_the_api_exactly_the_objects_the_pa
         member = who not in ("staff", "anonymous")
         listed = {}
         for entry in API_OBJECTS:
-            thing = entry.thing(things)
+            with medspa_scope(cast.medspa_a):  # the objects of medspa B are read from the world as they are
+                thing = entry.thing(things)
             if entry.resource not in listed:
                 listed[entry.resource] = (
                     api_ids(client, reverse(f"{entry.resource}-list")) if member else set()

@@ -1,8 +1,6 @@
 """The one way apps plug into the apps below them: a registry the lower app reads, filled by the higher apps
 from their AppConfig.ready."""
 
-import pytest
-
 from billing.services.plans import plan_follow
 from gfe.services.clearances import BOOKED_SERVICES
 from inventory_orders.services.cart import carts_follow_plan
@@ -13,8 +11,6 @@ from medspa.services.onboarding import STEPS
 from medspa.views.panels import ACCOUNT_SETTINGS, PATIENT
 from providers.selectors.patients import visit_link
 from scheduling.selectors.patient_appointments import appointment_link, booked_services
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 
 def test_entries_are_read_in_their_order_then_in_the_order_they_came():

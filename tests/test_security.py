@@ -49,6 +49,7 @@ from django.utils import timezone
 from billing.models import Bill, BillLine
 from medspa.database import audit_tables
 from medspa.models import MasqueradeEvent, PatientAccessLog
+from medspa.tenancy import medspa_scope
 from medspa.tests.test_accounts import sign_in, totp_now
 from scheduling.services import booking
 from tests import factories
@@ -56,8 +57,6 @@ from tests.fixtures import CAST_NAMES
 from tests.test_permission_table import TABLE
 from tests.test_permission_table import world as table_world
 from transition.models import ReleaseConfirmation, TimelineEntry
-
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
 
 ROOT = Path(__file__).resolve().parent.parent
 OK, FOUND, TOO_MANY = 200, 302, 429
@@ -246,7 +245,8 @@ def test_between_password_and_totp_every_url_answers_as_to_a_stranger(cast, sett
     anonymous = CAST_NAMES.index("anonymous")
     differences = {}
     for name, row in TABLE.items():
-        url = reverse(name, kwargs=row.kwargs(things) if row.kwargs is not dict else None)
+        with medspa_scope(cast.medspa_a):
+            url = reverse(name, kwargs=row.kwargs(things) if row.kwargs is not dict else None)
         data = row.data if row.data is not None else {}
         cookies = copy.deepcopy(client.cookies)
         with transaction.atomic():  # every request sees the same world, and the same pending sign-in
@@ -292,7 +292,8 @@ def test_masquerading_as_a_provider_of_two_medspas_stays_in_the_admins_medspa(cl
     patients = {}
     for medspa, name in ((cast.medspa_a, "Ashford"), (cast.medspa_b, "Bellamy")):
         patients[medspa] = factories.PatientFactory(medspa=medspa, last_name=name)
-        patients[medspa].assigned_providers.add(both.memberships.get(medspa=medspa))
+        with medspa_scope(medspa):
+            patients[medspa].assigned_providers.add(both.memberships.get(medspa=medspa))
     for admin, own, other in (
         ("admin_a", cast.medspa_a, cast.medspa_b),
         ("admin_b", cast.medspa_b, cast.medspa_a),
@@ -309,8 +310,9 @@ def test_masquerading_as_a_provider_of_two_medspas_stays_in_the_admins_medspa(cl
         assert patients[own].last_name.encode() in listed
         assert patients[other].last_name.encode() not in listed
         client.post("/masquerade/stop/")
-        assert MasqueradeEvent.objects.filter(actor=cast.user(admin), action="start").get().medspa == own
-        assert not PatientAccessLog.objects.filter(patient=patients[other], medspa=own).exists()
+        with medspa_scope(own):
+            assert MasqueradeEvent.objects.filter(actor=cast.user(admin), action="start").get().medspa == own
+            assert not PatientAccessLog.objects.filter(patient=patients[other], medspa=own).exists()
 
 
 # --- Append-only tables refuse UPDATE and DELETE at database level. -----------------------------------------
@@ -340,30 +342,31 @@ def test_every_append_only_table_refuses_update_and_delete(client_as, cast, sett
 
     settings.MEDIA_ROOT = tmp_path
     things = table_world(cast)
-    transition_confirmations.portrait_confirm(
-        transition=things["transition"], by=cast.staff, ip="203.0.113.7"
-    )
-    transition_base.legacy_tools(cast.medspa_a).save()
-    gfe_services.gfe_settings_update(medspa=cast.medspa_a, data={"validity_months": 6})
-    sale = things["paid_sale"]
-    checkout.sale_refund(
-        sale=sale, payment=sale.payments.get(), amount=Decimal("10"), reason="Goodwill", by=cast.provider_a1,
-        idempotency_key="security-refund",
-    )  # fmt: skip
-    charting.chart_sign(visit=sale.visit, by=cast.provider_a1)
-    charting.chart_addendum_add(visit=sale.visit, text="Seen again: no bruising.", by=cast.provider_a1)
-    catalog.standing_order_sign(
-        medspa=cast.medspa_a, version=things["standing_order"].current_version,
-        membership=cast.admin_a.memberships.get(),
-    )  # fmt: skip
-    BillLine.objects.create(
-        medspa=cast.medspa_a,
-        bill=things["bill"],
-        position=99,
-        kind="coordinator_fee",
-        description="Fee",
-        amount=0,
-    )
+    with medspa_scope(cast.medspa_a):
+        transition_confirmations.portrait_confirm(
+            transition=things["transition"], by=cast.staff, ip="203.0.113.7"
+        )
+        transition_base.legacy_tools(cast.medspa_a).save()
+        gfe_services.gfe_settings_update(medspa=cast.medspa_a, data={"validity_months": 6})
+        sale = things["paid_sale"]
+        checkout.sale_refund(
+            sale=sale, payment=sale.payments.get(), amount=Decimal("10"), reason="Goodwill",
+            by=cast.provider_a1, idempotency_key="security-refund",
+        )  # fmt: skip
+        charting.chart_sign(visit=sale.visit, by=cast.provider_a1)
+        charting.chart_addendum_add(visit=sale.visit, text="Seen again: no bruising.", by=cast.provider_a1)
+        catalog.standing_order_sign(
+            medspa=cast.medspa_a, version=things["standing_order"].current_version,
+            membership=cast.admin_a.memberships.get(),
+        )  # fmt: skip
+        BillLine.objects.create(
+            medspa=cast.medspa_a,
+            bill=things["bill"],
+            position=99,
+            kind="coordinator_fee",
+            description="Fee",
+            amount=0,
+        )
     client = client_as("admin_a")
     client.get(f"/api/v1/patients/{things['patient'].pk}/")  # an access log row
     client.post(f"/masquerade/{cast.provider_a1.pk}/", {"reason": "Covering", "return_to": "/"})
@@ -403,15 +406,16 @@ def test_every_answer_of_a_secret_link_keeps_its_address_on_our_own_site(cast):
     """The patient's manage link, the outside clearer's GFE link and the OpenPhone confirmation link:
     `same-origin` keeps the address out of other sites' Referer, and unlike `no-referrer` it lets
     Chromium post the page's forms with a real Origin (tests/test_browser_public_forms.py)."""
-    provider = cast.provider_a1.memberships.get()
-    _, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
-    appointment = booking.appointment_book(
-        appointment_type=appointment_type,
-        start=datetime.combine(timezone.localdate(timezone=LA) + timedelta(days=3), clock(10), tzinfo=LA),
-        patient=factories.PatientFactory(medspa=cast.medspa_a),
-        provider=provider,
-        notify=False,
-    )
+    with medspa_scope(cast.medspa_a):
+        provider = cast.provider_a1.memberships.get()
+        _, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
+        appointment = booking.appointment_book(
+            appointment_type=appointment_type,
+            start=datetime.combine(timezone.localdate(timezone=LA) + timedelta(days=3), clock(10), tzinfo=LA),
+            patient=factories.PatientFactory(medspa=cast.medspa_a),
+            provider=provider,
+            notify=False,
+        )
     answers = {
         reverse("booking_manage", args=[appointment.manage_token]): OK,
         reverse("booking_manage", args=["not-a-token"]): 404,

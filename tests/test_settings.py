@@ -9,8 +9,6 @@ from django.core.exceptions import ImproperlyConfigured
 
 from medspa import env
 
-pytestmark = pytest.mark.scopes_disabled(reason="not yet moved onto scoping")
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
