@@ -9,11 +9,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 # `make run` is a local, development run: DEBUG on unless the environment says otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: help run test bench setup install lint migrate demo lock db-stop clean
+.PHONY: help run test test-fast bench setup install lint migrate demo lock db-stop clean
 
 help:
 	@echo "make run    set everything up and start web + worker + beat on http://127.0.0.1:8000"
 	@echo "make test   set everything up, then ruff, the import contracts, the migrations check and the whole test suite"
+	@echo "make test-fast   the same without the slow tests (browser, real processes, walks over every page)"
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || { py=$$(scripts/find-python) && echo "Creating $(VENV) with $$py" && $$py -m venv $(VENV); }
@@ -43,13 +44,19 @@ lint: install
 
 # The test settings use their own embedded PostgreSQL (unless DATABASE_URL is set), stopped at the end.
 # One pytest-xdist worker per core: each has its own test database and its own pair of database roles.
-PYTEST_ARGS ?= -n auto
+# worksteal: a worker that runs out of tests takes some of the other's, so neither waits on a slow tail.
+PYTEST_ARGS ?= -n auto --dist worksteal
 test: install lint
 	scripts/ensure-chromium
 	scripts/ensure-redis
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
 		DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run && \
 		$(PY) -m pytest $(PYTEST_ARGS)
+
+# The quick loop while working: the same set-up and checks, without the slow tests (browser, real processes,
+# walks over every page); `make test` runs everything.
+test-fast: PYTEST_ARGS = -n auto --dist worksteal -m "not slow"
+test-fast: test
 
 # Speed on seeded busy medspas, p50 / p95: scheduling (open slots, first available, the admin week view) and
 # earnings (a year of 20,000 sales: the earnings pages and the CSV export).

@@ -50,6 +50,13 @@ def pytest_addoption(parser):
     )
 
 
+def pytest_collection_modifyitems(items):
+    """A browser test is a slow one: `make test-fast` (-m "not slow") leaves both out."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_sessionstart(session):
     if session.config.getoption("--utc-ahead"):
         import time_machine

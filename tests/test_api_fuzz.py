@@ -46,6 +46,8 @@ from medspa.services.accounts import api_token_create
 from medspa.tenancy import medspa_scope
 from tests import factories
 
+pytestmark = pytest.mark.slow  # generated requests by the hundred
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 

@@ -25,6 +25,8 @@ from providers.models import Visit
 from providers.services import charting
 from tests import factories
 
+pytestmark = pytest.mark.slow  # runs pg_dump and pg_restore
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

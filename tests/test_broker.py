@@ -17,6 +17,8 @@ from django.utils import timezone
 from medspa.celery import app, task_queue
 from medspa.services import accounts as services
 
+pytestmark = pytest.mark.slow  # starts a redis-server of its own
+
 
 @pytest.fixture
 def real_broker():

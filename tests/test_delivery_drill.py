@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from django.db import connection
 from django.db.models import F
 from django.utils import timezone
@@ -22,6 +23,8 @@ from scheduling.services import notifications
 from scheduling.tasks import appointment_notify, notifications_sweep
 from tests import factories
 from tests.test_faults import broker_at
+
+pytestmark = pytest.mark.slow  # starts a Celery worker and kills it
 
 ROOT = Path(__file__).resolve().parent.parent
 

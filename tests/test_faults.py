@@ -66,6 +66,8 @@ from transition.services import confirmations as transition_confirmations
 from transition.services import runner as transition_runner
 from transition.tests import test_transition as transition_tests
 
+pytestmark = pytest.mark.slow  # stops and starts real Redis, workers and PostgreSQL connections
+
 LA = ZoneInfo("America/Los_Angeles")
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -535,6 +535,7 @@ def _with(form: Form, changes: dict) -> dict:
     return data
 
 
+@pytest.mark.slow  # every form of the product
 def test_every_form_refuses_hostile_input_cleanly(cast, settings, tmp_path):
     """The sweep of the module's docstring; every broken rule is listed, with the product's own lines an
     exception went through."""

@@ -20,6 +20,8 @@ from scheduling.models import Appointment, AppointmentStatus
 from scripts.load import checks, mix, seed
 from tests import factories
 
+pytestmark = pytest.mark.slow  # runs the load script's races
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

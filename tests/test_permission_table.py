@@ -833,6 +833,7 @@ def admin_urls(cast) -> list[str]:
     return urls
 
 
+@pytest.mark.slow  # walks the Django admin
 @pytest.mark.scopes_disabled(reason="Portrait staff's Django admin reads every medspa")
 def test_django_admin_opens_to_portrait_staff_only(cast):
     world(cast)

@@ -9,6 +9,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from medspa import env
 
+pytestmark = pytest.mark.slow  # starts Django in subprocesses
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

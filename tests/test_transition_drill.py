@@ -27,6 +27,8 @@ from transition.services import base as transition_base
 from transition.services import runner as transition_runner
 from transition.tests.test_transition import effective, schedule, steps
 
+pytestmark = pytest.mark.slow  # starts a Celery worker and a redis-server and kills the worker
+
 ROOT = Path(__file__).resolve().parent.parent
 VENDOR_SETTINGS = [
     "OPENPHONE_API_URL", "OPENPHONE_API_KEY", "TIGERCONNECT_API_URL", "TIGERCONNECT_API_KEY",

@@ -303,6 +303,7 @@ def test_django_admin_shows_bills_and_plans_read_only(cast, client_as):
 # --- The demo ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # seeds the whole demo twice
 @pytest.mark.scopes_disabled(reason="the demo seeds and bills several medspas")
 def test_the_demo_has_the_bills_of_the_last_two_months_and_seeding_twice_makes_no_more(db):
     call_command("seed_demo")

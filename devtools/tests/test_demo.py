@@ -17,6 +17,8 @@ from providers.selectors import todo
 from scheduling.models import Appointment, Location
 from tests.factories import has_totp
 
+pytestmark = pytest.mark.slow  # seeds the whole demo
+
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):

@@ -86,6 +86,7 @@ def los_angeles_world(cast):
         yield things
 
 
+@pytest.mark.slow  # renders every page that shows a time
 def test_no_page_shows_a_time_in_utc(cast, los_angeles_world):
     shown_in_utc, missing_local = [], []
     for name, url, user, query in pages(cast, los_angeles_world):
@@ -106,6 +107,7 @@ def test_no_page_shows_a_time_in_utc(cast, los_angeles_world):
     assert missing_local == []
 
 
+@pytest.mark.slow  # walks the Django admin
 @pytest.mark.scopes_disabled(reason="staff walk the Django admin over every medspa's objects")
 def test_django_admin_shows_an_objects_times_in_its_medspas_zone_and_names_the_zone(cast, los_angeles_world):
     client = Client()

@@ -382,6 +382,7 @@ def assert_every_link_opens(client, page_url: str) -> int:
     return opened
 
 
+@pytest.mark.slow  # opens every link of the pages
 def test_every_link_on_the_coordinators_pages_opens(client, cast, clinic):
     a1 = clinic["a1"]
     booked = book(clinic, clinic["jane"], a1, 10)

@@ -455,6 +455,7 @@ class TestOnlyRealSlots:
             assert Appointment.objects.count() == 0 and Patient.objects.count() == 0
 
 
+@pytest.mark.slow  # fills the rate limits
 class TestRateLimits:
     def test_booking_posts_are_limited_per_ip(self, world):
         client = Client()
