@@ -17,6 +17,7 @@ from django.db.models import Q
 from django_scopes import ScopedManager
 
 from medspa.models import Medspa, Membership, Patient
+from medspa.models.messages import MessageLog
 from scheduling.models import Appointment, Location
 from services_catalog.models import (
     CareMessage,
@@ -306,32 +307,15 @@ class ChartAddendum(models.Model):
         return f"Addendum to visit {self.visit_id} by {self.signed_by}"
 
 
-class CareMessageLog(models.Model):
+class CareMessageLog(MessageLog):
     """One care message of a completed visit on one channel: sending, sent, failed or skipped. The unique row
     per (visit, care message, channel) is written with the decision to send, and marked sent in the
     transaction that holds its lock while the message goes (medspa.once): recorded once, sent until it went.
     A failed send shows as failed while it waits for its retry, and stays failed after the last one."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Skipped"
-
-    medspa = models.ForeignKey(Medspa, on_delete=models.CASCADE, related_name="+")
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="care_messages")
     care_message = models.ForeignKey(CareMessage, on_delete=models.PROTECT, related_name="+")
     version = models.ForeignKey(CareMessageVersion, on_delete=models.PROTECT, related_name="+")
-    channel = models.CharField(max_length=5, choices=[("email", "Email"), ("sms", "SMS")])
-    status = models.CharField(max_length=7, choices=Status, default=Status.PENDING)
-    detail = models.CharField(max_length=300, blank=True)
-    # While owed: when the sweep sends it (again), after a lease or a failed send (medspa.once).
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ScopedManager(medspa="medspa")
 
     class Meta:
         ordering = ["created_at", "id"]

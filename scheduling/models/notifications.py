@@ -5,6 +5,7 @@ from django.db.models import Q
 from django_scopes import ScopedManager
 
 from medspa.models import Medspa
+from medspa.models.messages import MessageLog
 from scheduling.models.appointments import Appointment
 
 
@@ -36,30 +37,13 @@ class NotificationSettings(models.Model):
         return f"Notifications of {self.medspa}"
 
 
-class NotificationLog(models.Model):
+class NotificationLog(MessageLog):
     """One notification decision for an appointment: pending, sent, failed or skipped. The unique row per
     (appointment, kind, channel) is written in the same transaction as the decision, and marked sent in the
     transaction that holds its lock while the message goes: recorded once, sent until it went."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Skipped"
-
-    medspa = models.ForeignKey(Medspa, on_delete=models.CASCADE, related_name="+")
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=40, help_text="confirmation, reminder-48h, reschedule, …")
-    channel = models.CharField(max_length=5, choices=[("email", "Email"), ("sms", "SMS")])
-    status = models.CharField(max_length=7, choices=Status, default=Status.PENDING)
-    detail = models.CharField(max_length=300, blank=True)
-    # While pending: when the sweep sends it (again), after a lease or a failed send (medspa.once).
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ScopedManager(medspa="medspa")
 
     class Meta:
         ordering = ["created_at"]
