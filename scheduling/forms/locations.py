@@ -4,6 +4,7 @@ from medspa.models import Membership
 from medspa.timezones import time_zone_choices
 from medspa.validators import state_code
 from scheduling.models import Location
+from scheduling.services.locations import LOCATION_FIELDS
 
 
 class LocationForm(forms.ModelForm):
@@ -14,19 +15,7 @@ class LocationForm(forms.ModelForm):
 
     class Meta:
         model = Location
-        fields = [
-            "name",
-            "address_line1",
-            "address_line2",
-            "city",
-            "state",
-            "postal_code",
-            "phone",
-            "time_zone",
-            "is_active",
-            "sales_tax_percent",
-            "providers",
-        ]
+        fields = [*LOCATION_FIELDS, "providers"]  # the fields the service saves, then who works there
 
     def __init__(self, *args, medspa, **kwargs):
         super().__init__(*args, **kwargs)

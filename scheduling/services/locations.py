@@ -14,8 +14,8 @@ LOCATION_FIELDS = [
     "postal_code",
     "phone",
     "time_zone",
-    "sales_tax_percent",
     "is_active",
+    "sales_tax_percent",
 ]
 
 

@@ -46,7 +46,18 @@ def effective_date_check(form, cleaned: dict, what: str) -> None:
         )
 
 
-class TransitionTermsForm(forms.Form):
+class ForMedspa(forms.Form):
+    """A form about one medspa: the admin's own, given by the view; staff forms choose it in a field."""
+
+    def __init__(self, *args, medspa: Medspa | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.medspa = medspa
+
+    def medspa_chosen(self) -> Medspa | None:
+        return self.medspa
+
+
+class TransitionTermsForm(ForMedspa):
     """The terms of a transition: Launch or Flex (with its split), the first day on the new model, and
     whether the medspa keeps its coordinator."""
 
@@ -78,13 +89,6 @@ class TransitionTermsForm(forms.Form):
         error_messages={"required": "Say whether you keep the coordinator."},
     )
     note = forms.CharField(label="Note (optional)", required=False, max_length=500, widget=NOTE_WIDGET)
-
-    def __init__(self, *args, medspa: Medspa | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.medspa = medspa
-
-    def medspa_chosen(self) -> Medspa | None:
-        return self.medspa
 
     def clean(self):
         cleaned = super().clean()
@@ -141,7 +145,7 @@ class StaffScheduleForm(TransitionTermsForm):
         return self.cleaned_data.get("medspa")
 
 
-class CoordinatorLeavesForm(forms.Form):
+class CoordinatorLeavesForm(ForMedspa):
     """A Launch or Flex medspa that kept its coordinator lets them go: the first day without them. The admin
     sees what happens on that day and confirms it (`confirmed`) before the request is sent."""
 
@@ -154,13 +158,6 @@ class CoordinatorLeavesForm(forms.Form):
     )
     note = forms.CharField(label="Note (optional)", required=False, max_length=500, widget=NOTE_WIDGET)
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, medspa: Medspa | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.medspa = medspa
-
-    def medspa_chosen(self) -> Medspa | None:
-        return self.medspa
 
     def clean(self):
         cleaned = super().clean()
