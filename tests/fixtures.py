@@ -2,11 +2,13 @@
 and a provider of medspa B, Portrait staff, and anonymous."""
 
 import os
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 import psycopg
 import pytest
+import pytest_django.fixtures as pytest_django_fixtures
 from django.core.cache import cache
 from django.test import Client
 from django_scopes import scopes_disabled
@@ -109,14 +111,119 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     database.role_switch("owner")
 
 
+def _superuser_connect(dbname: str = "postgres") -> psycopg.Connection:
+    from django.conf import settings
+    from django.db import connection
+
+    superuser = settings.DATABASE_ROLES["superuser"]
+    info = {"dbname": dbname, "user": superuser["USER"], "password": superuser["PASSWORD"],
+            "host": connection.settings_dict["HOST"], "port": connection.settings_dict["PORT"]}  # fmt: skip
+    return psycopg.connect(**{k: v for k, v in info.items() if v}, autocommit=True)
+
+
+def _template_name(test_name: str) -> str:
+    """The migrated database that pytest-xdist's workers copy: one per run, named after the run's test
+    database without the worker's suffix."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return f"{test_name.removesuffix(f'_{worker}')}_template"[:63]
+
+
+def _database_from_template(run: str, test_name: str, owner: str) -> psycopg.Connection | None:
+    """Migrating costs a worker most of a minute (rendering the models' states, not SQL): the first worker
+    of a run migrates its database and leaves a copy of it as the run's template; every other worker waits
+    for it and copies it (CREATE DATABASE … TEMPLATE, a second or two). None when this worker's database
+    was copied (Django then only checks that every migration is applied); when this worker is the one to
+    migrate, the connection that holds the lock the others wait on, to be closed once the template exists."""
+
+    template = _template_name(test_name)
+    admin = _superuser_connect()
+    admin.execute("SELECT pg_advisory_lock(hashtext('medspa tests: template'))")
+    row = admin.execute(
+        "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [template]
+    ).fetchone()
+    if row is None or row[0] != run:
+        return admin
+    with admin:
+        _database_copy(admin, template, test_name, owner)
+    return None
+
+
+def _database_copy(admin: psycopg.Connection, source: str, target: str, owner: str) -> None:
+    from psycopg import sql
+
+    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target)))
+    admin.execute(
+        sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
+            sql.Identifier(target), sql.Identifier(source), sql.Identifier(owner)
+        )
+    )
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup):
-    """The test database is made and migrated (as the owner): every test runs as the app role."""
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """The test database is made and migrated (as the owner): every test runs as the app role.
+
+    Under pytest-xdist the workers do not each migrate: the first migrates and leaves a template that the
+    others copy (`_database_from_template`); the controller drops the template at the end of the run."""
+    from django.conf import settings
+    from django.db import connection, connections
+    from django.test.utils import setup_databases, teardown_databases
+    from psycopg import sql
+
     from medspa import database
 
-    database.role_switch("app")
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    keepdb = django_db_keepdb and not django_db_createdb
+    aliases, serialized = pytest_django_fixtures._get_databases_for_setup(request.session.items)
+    test_name = connection.creation._get_test_db_name()
+    owner = settings.DATABASE_ROLES["owner"]["USER"]
+    lock = None
+    with django_db_blocker.unblock():
+        if run and not keepdb and django_db_use_migrations:
+            lock = _database_from_template(run, test_name, owner)
+            keepdb = lock is None
+        try:
+            config = setup_databases(
+                verbosity=request.config.option.verbose, interactive=False, aliases=aliases,
+                serialized_aliases=serialized, keepdb=keepdb,
+            )  # fmt: skip
+            if lock is not None:
+                template = sql.Identifier(_template_name(test_name))
+                connections.close_all()
+                _database_copy(lock, test_name, _template_name(test_name), owner)
+                lock.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(template, sql.Literal(run)))
+        finally:
+            if lock is not None:
+                lock.close()  # releases the advisory lock
+        database.role_switch("app")
     yield
-    database.role_switch("owner")  # the owner drops its test database
+    with django_db_blocker.unblock():
+        database.role_switch("owner")  # the owner drops its test database
+        if not django_db_keepdb:
+            teardown_databases(config, verbosity=request.config.option.verbose)
+
+
+def pytest_unconfigure(config):
+    """pytest-xdist's controller, after every worker has finished: the run's template goes."""
+    if not config.pluginmanager.has_plugin("dsession") or hasattr(config, "workerinput"):
+        return
+    from django.db import connection
+    from psycopg import sql
+
+    template = _template_name(connection.creation._get_test_db_name())
+    try:
+        with _superuser_connect() as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(template)))
+    except psycopg.OperationalError as error:  # the server is gone already: nothing is left on it
+        warnings.warn(f"the test template {template} was not dropped: {error}", stacklevel=1)
 
 
 @pytest.fixture
