@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "hijack",
     "pgtrigger",
     "pghistory",
+    "phonenumber_field",
     "medspa",
     "services_catalog",
     "gfe",
@@ -316,6 +317,14 @@ SMS_BACKEND = env_str(
     "SMS_BACKEND",
     "medspa.messaging.sms.HttpSmsBackend" if SMS_API_URL else "medspa.messaging.sms.ConsoleSmsBackend",
 )
+# Twilio (Programmable Messaging): the account whose numbers the medspas text from. TWILIO_API_URL is for
+# tests and a loopback double only; the product talks to https://api.twilio.com.
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_secret("TWILIO_AUTH_TOKEN")
+TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com")
+# Phone numbers are stored in E.164; a number typed without a country code is read as a US number.
+PHONENUMBER_DEFAULT_REGION = env_str("PHONENUMBER_DEFAULT_REGION", "US")
+PHONENUMBER_DB_FORMAT = "E164"
 
 # --- Legacy-tool integrations (transition/integrations): empty URL or key = "not configured", and the
 # deprovisioning step then waits for a staff user to mark it done by hand. Keys also accept NAME_FILE.

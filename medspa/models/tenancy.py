@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django_scopes import ScopedManager
+from phonenumber_field.modelfields import PhoneNumberField
 
 
 def validate_time_zone(value: str) -> None:
@@ -63,6 +64,12 @@ class Medspa(models.Model):
         help_text="Adds the coordinator fee ($1,000 a month) to the monthly bill.",
     )
     dba = models.CharField("DBA (doing business as)", max_length=200, blank=True)
+    sms_number = PhoneNumberField(
+        "texting number",
+        blank=True,
+        help_text="The medspa's own number (E.164, on Portrait's Twilio account) that every text to its "
+        "patients comes from and replies reach. Kept by Portrait staff.",
+    )
     shipping_line1 = models.CharField("commercial shipping address", max_length=200, blank=True)
     shipping_line2 = models.CharField("address line 2", max_length=200, blank=True)
     shipping_city = models.CharField("city", max_length=100, blank=True)
@@ -94,6 +101,10 @@ class Medspa(models.Model):
             models.CheckConstraint(
                 condition=~Q(business_model=BusinessModel.FLEX) | Q(flex_revenue_split_percent__isnull=False),
                 name="medspa_flex_has_a_split",
+            ),
+            # A patient's reply reaches the medspa whose number it was sent to: one medspa a number.
+            models.UniqueConstraint(
+                fields=["sms_number"], condition=~Q(sms_number=""), name="medspa_sms_number_unique"
             ),
         ]
 
