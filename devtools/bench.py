@@ -23,6 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 
 from medspa.models import Medspa, Membership, Patient, PatientAccessLog, User
+from scheduling.models import Location
 
 # The bench admin's authenticator secret: the admin signs in through the test client with two factors done.
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -97,6 +98,20 @@ def bench_patients(medspa: Medspa, count: int) -> list[Patient]:
             date_of_birth=date(1980, 1, 1) + timedelta(days=number * 37),
         )
         for number in range(count)
+    )
+
+
+def bench_location(medspa: Medspa, time_zone: str, **fields) -> Location:
+    """The bench medspa's one clinic (in New York, in `time_zone`), with the command's own other `fields`."""
+    return Location.objects.create(
+        medspa=medspa,
+        name="Bench clinic",
+        address_line1="1 Broadway",
+        city="New York",
+        state="NY",
+        postal_code="10004",
+        time_zone=time_zone,
+        **fields,
     )
 
 

@@ -1,21 +1,10 @@
 from django.contrib import admin
 
 from medspa.admin import PatientReadLogAdmin
-from scheduling.models import (
-    Appointment,
-    AppointmentType,
-    AvailabilityOverride,
-    AvailabilityRule,
-    CalendarFeed,
-    Closure,
-    Location,
-    NotificationLog,
-    NotificationSettings,
-    Resource,
-)
+from scheduling import models
 
 
-@admin.register(Location)
+@admin.register(models.Location)
 class LocationAdmin(admin.ModelAdmin):
     list_display = ["name", "medspa", "city", "state", "time_zone", "is_active"]
     list_filter = ["is_active", "medspa", "state"]
@@ -24,14 +13,14 @@ class LocationAdmin(admin.ModelAdmin):
     filter_horizontal = ["providers"]
 
 
-@admin.register(Resource)
+@admin.register(models.Resource)
 class ResourceAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "location", "medspa", "is_active"]
     list_filter = ["kind", "is_active", "medspa"]
     search_fields = ["name", "location__name"]
 
 
-@admin.register(AppointmentType)
+@admin.register(models.AppointmentType)
 class AppointmentTypeAdmin(admin.ModelAdmin):
     list_display = ["name", "location", "medspa", "duration_minutes", "price", "online_bookable", "is_active"]
     list_filter = ["is_active", "online_bookable", "medspa"]
@@ -46,17 +35,17 @@ class AvailabilityRuleAdmin(admin.ModelAdmin):
     search_fields = ["provider__user__email", "location__name"]
 
 
-admin.site.register(AvailabilityRule, AvailabilityRuleAdmin)
+admin.site.register(models.AvailabilityRule, AvailabilityRuleAdmin)
 
 
-@admin.register(AvailabilityOverride)
+@admin.register(models.AvailabilityOverride)
 class AvailabilityOverrideAdmin(admin.ModelAdmin):
     list_display = ["provider", "date", "kind", "start_time", "end_time", "location"]
     list_filter = ["kind", "medspa"]
     date_hierarchy = "date"
 
 
-@admin.register(Closure)
+@admin.register(models.Closure)
 class ClosureAdmin(admin.ModelAdmin):
     list_display = ["date", "medspa", "location", "reason"]
     list_filter = ["medspa"]
@@ -64,7 +53,7 @@ class ClosureAdmin(admin.ModelAdmin):
 
 
 class NotificationLogInline(admin.TabularInline):
-    model = NotificationLog
+    model = models.NotificationLog
     extra = 0
     can_delete = False
     readonly_fields = ["kind", "channel", "status", "detail", "created_at", "updated_at"]
@@ -74,7 +63,7 @@ class NotificationLogInline(admin.TabularInline):
         return False
 
 
-@admin.register(Appointment)
+@admin.register(models.Appointment)
 class AppointmentAdmin(PatientReadLogAdmin, admin.ModelAdmin):
     """Portrait staff see every medspa's appointments; changes go through the medspa's calendar, where the
     booking rules apply, so the times here are read-only."""
@@ -106,12 +95,12 @@ class AppointmentAdmin(PatientReadLogAdmin, admin.ModelAdmin):
         return False
 
 
-@admin.register(NotificationSettings)
+@admin.register(models.NotificationSettings)
 class NotificationSettingsAdmin(admin.ModelAdmin):
     list_display = ["medspa", "email_enabled", "sms_enabled", "reminders", "reminder_hours"]
 
 
-@admin.register(CalendarFeed)
+@admin.register(models.CalendarFeed)
 class CalendarFeedAdmin(admin.ModelAdmin):
     list_display = ["provider", "medspa", "created_at", "revoked_at"]
     readonly_fields = ["token"]

@@ -4,7 +4,7 @@ standing orders with their versions) and, read-mostly, what each medspa made of 
 from django import forms
 from django.contrib import admin
 
-from medspa.admin import PatientReadLogAdmin
+from medspa.admin import PatientReadLogAdmin, ReadOnlyAdmin
 from services_catalog.models import (
     CareMessage,
     CareMessageVersion,
@@ -168,19 +168,10 @@ class RetailProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(StandingOrderSignoff)
-class StandingOrderSignoffAdmin(admin.ModelAdmin):
+class StandingOrderSignoffAdmin(ReadOnlyAdmin):
     list_display = ["version", "medspa", "signed_by", "signed_at"]
     list_filter = ["medspa"]
     readonly_fields = ["medspa", "version", "signed_by", "signed_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ConsentSignature)

@@ -9,15 +9,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from gfe.models import (
-    CLEARANCE_TRANSITIONS,
-    OPEN_REQUEST_STATUSES,
-    Clearance,
-    ClearanceStatus,
-    GfeRequest,
-    RequestStatus,
-    Routing,
-)
+from gfe import models
 from gfe.selectors import clearances as clearance_selectors
 from gfe.services.errors import ClearanceMissing, GfeRuleBroken
 from medspa import clock
@@ -27,11 +19,11 @@ from medspa.registry import Registry
 from services_catalog.models import Service
 
 
-def _transition(clearance: Clearance, to: str) -> None:
-    if to not in CLEARANCE_TRANSITIONS.get(clearance.status, set()):
+def _transition(clearance: models.Clearance, to: str) -> None:
+    if to not in models.CLEARANCE_TRANSITIONS.get(clearance.status, set()):
         raise GfeRuleBroken(
             f"A clearance that is {clearance.get_status_display().lower()} cannot become "
-            f"{ClearanceStatus(to).label.lower()}."
+            f"{models.ClearanceStatus(to).label.lower()}."
         )
     clearance.status = to
 
@@ -66,8 +58,10 @@ def _booked_uncleared(patient: Patient) -> list[Service]:
         return []
     # One query for all bookings: a service is cleared on a day when its latest clearance lasts until then.
     cleared_until = dict(
-        Clearance.objects.filter(
-            patient=patient, service__in={service for service, _ in booked}, status=ClearanceStatus.CLEARED
+        models.Clearance.objects.filter(
+            patient=patient,
+            service__in={service for service, _ in booked},
+            status=models.ClearanceStatus.CLEARED,
         )
         .order_by()
         .values("service_id")
@@ -100,25 +94,25 @@ def clearances_expire(*, today: date | None = None) -> int:
         expired, patients = 0, set()
         # No zone is more than 14 hours ahead of UTC: no medspa's today is after the server's date plus one.
         latest = today or timezone.now().date() + timedelta(days=1)
-        due = Clearance.objects.select_related("patient", "medspa").select_for_update(of=("self",))
-        for clearance in due.filter(status=ClearanceStatus.CLEARED, valid_until__lt=latest):
+        due = models.Clearance.objects.select_related("patient", "medspa").select_for_update(of=("self",))
+        for clearance in due.filter(status=models.ClearanceStatus.CLEARED, valid_until__lt=latest):
             if clearance.valid_until >= (today or clock.today(clearance.medspa)):
                 continue
-            _transition(clearance, ClearanceStatus.EXPIRED)
+            _transition(clearance, models.ClearanceStatus.EXPIRED)
             clearance.save(update_fields=["status"])
             expired += 1
             patients.add(clearance.patient)
-        stale = GfeRequest.objects.filter(
-            status__in=OPEN_REQUEST_STATUSES, token_expires_at__lt=timezone.now()
+        stale = models.GfeRequest.objects.filter(
+            status__in=models.OPEN_REQUEST_STATUSES, token_expires_at__lt=timezone.now()
         )
-        for request in stale.filter(route=Routing.OWN_CLEARER).select_related("patient"):
+        for request in stale.filter(route=models.Routing.OWN_CLEARER).select_related("patient"):
             patients.add(request.patient)
-            request.status = RequestStatus.EXPIRED
+            request.status = models.RequestStatus.EXPIRED
             request.save(update_fields=["status"])
             for clearance in request.clearances.filter(
-                status__in=[ClearanceStatus.REQUESTED, ClearanceStatus.IN_REVIEW]
+                status__in=[models.ClearanceStatus.REQUESTED, models.ClearanceStatus.IN_REVIEW]
             ):
-                _transition(clearance, ClearanceStatus.EXPIRED)
+                _transition(clearance, models.ClearanceStatus.EXPIRED)
                 clearance.save(update_fields=["status"])
         for patient in patients:
             patient_status_refresh(patient=patient)

@@ -5,17 +5,7 @@ from decimal import Decimal
 
 import factory
 
-from inventory_orders.models import (
-    Cart,
-    CartLine,
-    CatalogProduct,
-    Order,
-    OrderEvent,
-    OrderingRules,
-    OrderLine,
-    PricingIssue,
-    Supplier,
-)
+from inventory_orders import models
 from tests.factories import MedspaFactory, TenantFactory, UserFactory, medspa_today
 
 SAME_MEDSPA = factory.SelfAttribute("..medspa")
@@ -23,14 +13,14 @@ SAME_MEDSPA = factory.SelfAttribute("..medspa")
 
 class SupplierFactory(TenantFactory):
     class Meta:
-        model = Supplier
+        model = models.Supplier
 
     name = factory.Sequence(lambda n: f"Supplier {n}")
 
 
 class CatalogProductFactory(TenantFactory):
     class Meta:
-        model = CatalogProduct
+        model = models.CatalogProduct
 
     supplier = factory.SubFactory(SupplierFactory)
     sku = factory.Sequence(lambda n: f"CAT-{n:05d}")
@@ -46,14 +36,14 @@ class CatalogProductFactory(TenantFactory):
 
 class OrderingRulesFactory(TenantFactory):
     class Meta:
-        model = OrderingRules
+        model = models.OrderingRules
 
 
 class CartFactory(TenantFactory):
     """A medspa's cart (one per medspa: fetched if the medspa has one)."""
 
     class Meta:
-        model = Cart
+        model = models.Cart
         django_get_or_create = ("medspa",)
 
     medspa = factory.SubFactory(MedspaFactory)
@@ -61,7 +51,7 @@ class CartFactory(TenantFactory):
 
 class CartLineFactory(TenantFactory):
     class Meta:
-        model = CartLine
+        model = models.CartLine
 
     medspa = factory.SubFactory(MedspaFactory)
     cart = factory.SubFactory(CartFactory, medspa=SAME_MEDSPA)
@@ -75,7 +65,7 @@ class OrderFactory(TenantFactory):
     """A submitted order, nothing on it yet."""
 
     class Meta:
-        model = Order
+        model = models.Order
 
     medspa = factory.SubFactory(MedspaFactory)
     business_model = factory.SelfAttribute("medspa.business_model")
@@ -89,7 +79,7 @@ class OrderFactory(TenantFactory):
 
 class OrderLineFactory(TenantFactory):
     class Meta:
-        model = OrderLine
+        model = models.OrderLine
 
     medspa = factory.SubFactory(MedspaFactory)
     order = factory.SubFactory(OrderFactory, medspa=SAME_MEDSPA)
@@ -106,7 +96,7 @@ class OrderLineFactory(TenantFactory):
 
 class OrderEventFactory(TenantFactory):
     class Meta:
-        model = OrderEvent
+        model = models.OrderEvent
 
     medspa = factory.SubFactory(MedspaFactory)
     order = factory.SubFactory(OrderFactory, medspa=SAME_MEDSPA)
@@ -116,7 +106,7 @@ class OrderEventFactory(TenantFactory):
 
 class PricingIssueFactory(TenantFactory):
     class Meta:
-        model = PricingIssue
+        model = models.PricingIssue
 
     medspa = factory.SubFactory(MedspaFactory)
     product = factory.SubFactory(CatalogProductFactory)

@@ -9,28 +9,19 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils import timezone
 
-from medspa import images
-from medspa.models import (
-    Invitation,
-    MedicalDirectorRequest,
-    Medspa,
-    Membership,
-    ProviderLicence,
-    ProviderProfile,
-    User,
-)
+from medspa import images, models
 from medspa.models.tenancy import CLEARING_CREDENTIALS, SHIPPING_ADDRESS_FIELDS
 from medspa.timezones import time_zone_choices
 from medspa.validators import state_code
 
 
-def _physician_name(membership: Membership) -> str:
+def _physician_name(membership: models.Membership) -> str:
     return f"{membership.user.get_full_name()} ({membership.provider_profile.credential})"
 
 
 class InvitationForm(forms.ModelForm):
     class Meta:
-        model = Invitation
+        model = models.Invitation
         fields = ["email", "as_provider", "as_admin", "as_coordinator"]
         labels = {"as_provider": "Provider", "as_admin": "Admin", "as_coordinator": "Coordinator"}
 
@@ -70,7 +61,7 @@ class InvitationAcceptForm(forms.Form):
         elif password1:
             try:
                 password_validation.validate_password(
-                    password1, User(email=self.email, full_name=cleaned.get("full_name", ""))
+                    password1, models.User(email=self.email, full_name=cleaned.get("full_name", ""))
                 )
             except forms.ValidationError as error:
                 self.add_error("password1", error)
@@ -113,7 +104,7 @@ class ProfileForm(forms.ModelForm):
     )
 
     class Meta:
-        model = ProviderProfile
+        model = models.ProviderProfile
         fields = ["credential", "position", "headshot", "photo_id", "signature"]
 
     def clean_headshot(self):
@@ -157,7 +148,7 @@ class DrawnSignatureForm(forms.Form):
 
 class LicenceForm(forms.ModelForm):
     class Meta:
-        model = ProviderLicence
+        model = models.ProviderLicence
         fields = ["number", "state", "expires_on"]
         widgets = {"expires_on": forms.DateInput(attrs={"type": "date"})}
 
@@ -173,7 +164,7 @@ class LicenceForm(forms.ModelForm):
 
 class BusinessForm(forms.ModelForm):
     class Meta:
-        model = Medspa
+        model = models.Medspa
         fields = ["dba", *SHIPPING_ADDRESS_FIELDS, "time_zone"]
 
     def __init__(self, *args, **kwargs):
@@ -192,13 +183,13 @@ class BusinessForm(forms.ModelForm):
 
 class AddonsForm(forms.ModelForm):
     class Meta:
-        model = Medspa
+        model = models.Medspa
         fields = ["addon_charting", "addon_marketing"]
 
 
 class MedicalDirectorForm(forms.Form):
     director = forms.ModelChoiceField(
-        queryset=Membership.objects.none(), label="Medical director", empty_label="Choose a physician"
+        queryset=models.Membership.objects.none(), label="Medical director", empty_label="Choose a physician"
     )
 
     def __init__(self, *args, physicians, **kwargs):
@@ -209,6 +200,6 @@ class MedicalDirectorForm(forms.Form):
 
 class MedicalDirectorRequestForm(forms.ModelForm):
     class Meta:
-        model = MedicalDirectorRequest
+        model = models.MedicalDirectorRequest
         fields = ["physician_name", "physician_email", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}

@@ -29,6 +29,20 @@ class BusinessModel(models.TextChoices):
 PLAN_FIELDS = ("business_model", "flex_revenue_split_percent", "keeps_coordinator")
 
 
+def flex_revenue_split_field(**options) -> models.DecimalField:
+    """Portrait's share of a Flex medspa's revenue, in percent (optional: only Flex has one), as the medspa
+    holds it and as a transition to Flex plans it."""
+    return models.DecimalField(
+        "Flex revenue split (Portrait's share, %)",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        **options,
+    )
+
+
 # The commercial shipping address of a medspa (inventory is delivered there), as its forms list it.
 SHIPPING_ADDRESS_FIELDS = [
     "shipping_line1",
@@ -49,14 +63,8 @@ class Medspa(models.Model):
     slug = models.SlugField(max_length=80, unique=True, help_text="Used in the public booking link.")
     time_zone = models.CharField(max_length=64, default="America/New_York", validators=[validate_time_zone])
     business_model = models.CharField(max_length=10, choices=BusinessModel, default=BusinessModel.LEGACY)
-    flex_revenue_split_percent = models.DecimalField(
-        "Flex revenue split (Portrait's share, %)",
-        max_digits=5,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text="Required on Flex: the percentage of revenue that goes to Portrait.",
+    flex_revenue_split_percent = flex_revenue_split_field(
+        help_text="Required on Flex: the percentage of revenue that goes to Portrait."
     )
     keeps_coordinator = models.BooleanField(
         "keeps a Patient Care Coordinator",

@@ -5,19 +5,7 @@ from decimal import Decimal
 
 import factory
 
-from providers.models import (
-    CareMessageLog,
-    ChartAddendum,
-    Payment,
-    Refund,
-    Sale,
-    SaleLine,
-    Visit,
-    VisitConsent,
-    VisitPhoto,
-    VisitProduct,
-    VisitService,
-)
+from providers import models
 from scheduling.tests.factories import LocationFactory
 from services_catalog.tests.factories import (
     CareMessageVersionFactory,
@@ -40,7 +28,7 @@ class VisitFactory(TenantFactory):
     """A walk-in visit (no appointment) in progress."""
 
     class Meta:
-        model = Visit
+        model = models.Visit
 
     medspa = factory.SubFactory(MedspaFactory)
     patient = factory.SubFactory(PatientFactory, medspa=SAME_MEDSPA)
@@ -51,7 +39,7 @@ class VisitFactory(TenantFactory):
 
 class VisitServiceFactory(TenantFactory):
     class Meta:
-        model = VisitService
+        model = models.VisitService
 
     medspa = factory.SubFactory(MedspaFactory)
     visit = factory.SubFactory(VisitFactory, medspa=SAME_MEDSPA)
@@ -61,7 +49,7 @@ class VisitServiceFactory(TenantFactory):
 
 class VisitConsentFactory(TenantFactory):
     class Meta:
-        model = VisitConsent
+        model = models.VisitConsent
 
     medspa = factory.SubFactory(MedspaFactory)
     visit = factory.SubFactory(VisitFactory, medspa=SAME_MEDSPA)
@@ -73,7 +61,7 @@ class VisitConsentFactory(TenantFactory):
 
 class VisitProductFactory(TenantFactory):
     class Meta:
-        model = VisitProduct
+        model = models.VisitProduct
 
     medspa = factory.SubFactory(MedspaFactory)
     visit = factory.SubFactory(VisitFactory, medspa=SAME_MEDSPA)
@@ -86,7 +74,7 @@ class VisitProductFactory(TenantFactory):
 
 class VisitPhotoFactory(TenantFactory):
     class Meta:
-        model = VisitPhoto
+        model = models.VisitPhoto
 
     medspa = factory.SubFactory(MedspaFactory)
     visit = factory.SubFactory(VisitFactory, medspa=SAME_MEDSPA)
@@ -97,7 +85,7 @@ class VisitPhotoFactory(TenantFactory):
 
 class ChartAddendumFactory(TenantFactory):
     class Meta:
-        model = ChartAddendum
+        model = models.ChartAddendum
 
     medspa = factory.SubFactory(MedspaFactory)
     visit = factory.SubFactory(VisitFactory, medspa=SAME_MEDSPA)
@@ -107,7 +95,7 @@ class ChartAddendumFactory(TenantFactory):
 
 class CareMessageLogFactory(TenantFactory):
     class Meta:
-        model = CareMessageLog
+        model = models.CareMessageLog
 
     medspa = factory.SubFactory(MedspaFactory)
     visit = factory.SubFactory(VisitFactory, medspa=SAME_MEDSPA)
@@ -122,7 +110,7 @@ class SaleFactory(TenantFactory):
     """An open retail sale with nothing on it yet."""
 
     class Meta:
-        model = Sale
+        model = models.Sale
 
     medspa = factory.SubFactory(MedspaFactory)
     kind = "retail"
@@ -133,7 +121,7 @@ class SaleFactory(TenantFactory):
 
 class SaleLineFactory(TenantFactory):
     class Meta:
-        model = SaleLine
+        model = models.SaleLine
 
     medspa = factory.SubFactory(MedspaFactory)
     sale = factory.SubFactory(SaleFactory, medspa=SAME_MEDSPA)
@@ -146,7 +134,7 @@ class SaleLineFactory(TenantFactory):
 
 class PaymentFactory(TenantFactory):
     class Meta:
-        model = Payment
+        model = models.Payment
 
     medspa = factory.SubFactory(MedspaFactory)
     sale = factory.SubFactory(SaleFactory, medspa=SAME_MEDSPA)
@@ -157,7 +145,7 @@ class PaymentFactory(TenantFactory):
 
 class RefundFactory(TenantFactory):
     class Meta:
-        model = Refund
+        model = models.Refund
 
     medspa = factory.SubFactory(MedspaFactory)
     payment = factory.SubFactory(PaymentFactory, medspa=SAME_MEDSPA)

@@ -14,18 +14,9 @@ from rest_framework import serializers
 from medspa.models import Membership, Patient
 from medspa.models.patients import PatientStatus
 from medspa.validators import state_code
-from scheduling.models import (
-    Appointment,
-    AppointmentStatus,
-    AppointmentType,
-    AvailabilityOverride,
-    AvailabilityRule,
-    Closure,
-    Location,
-    Resource,
-)
+from scheduling import models
 from scheduling.services import settings as settings_services
-from scheduling.services.locations import location_save
+from scheduling.services.locations import LOCATION_DETAILS, location_save
 from services_catalog.models import Service
 
 TIME_ZONE_EXAMPLE = "2026-03-10T10:00:00-07:00"
@@ -80,7 +71,7 @@ def _provider_field(**kwargs) -> MedspaRelated:
     return MedspaRelated(model=Membership, filters=kwargs.pop("filters", {"is_provider": True}), **kwargs)
 
 
-def _local(value: datetime | None, location: Location) -> str | None:
+def _local(value: datetime | None, location: models.Location) -> str | None:
     return value.astimezone(location.tz).isoformat() if value is not None else None
 
 
@@ -93,27 +84,13 @@ class LocationSerializer(serializers.ModelSerializer):
     providers = _provider_field(many=True, required=False, filters={"is_provider": True, "is_active": True})
 
     class Meta:
-        model = Location
-        fields = [
-            "id",
-            "name",
-            "slug",
-            "address_line1",
-            "address_line2",
-            "city",
-            "state",
-            "postal_code",
-            "phone",
-            "time_zone",
-            "is_active",
-            "providers",
-            "created_at",
-        ]
+        model = models.Location
+        fields = ["id", "name", "slug", *LOCATION_DETAILS, "providers", "created_at"]
         read_only_fields = ["slug", "created_at"]
 
     def validate_name(self, value):
         name = value.strip()
-        clash = Location.objects.filter(medspa=self.context["request"].medspa, name__iexact=name)
+        clash = models.Location.objects.filter(medspa=self.context["request"].medspa, name__iexact=name)
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
@@ -134,13 +111,13 @@ class LocationSerializer(serializers.ModelSerializer):
 class AppointmentTypeSerializer(serializers.ModelSerializer):
     """What can be booked at a location. No delete: deactivate it (`is_active: false`)."""
 
-    location = MedspaRelated(model=Location)
+    location = MedspaRelated(model=models.Location)
     service = MedspaRelated(model=Service)
     providers = _provider_field(many=True, required=False)
-    rooms = MedspaRelated(model=Resource, many=True, required=False)
+    rooms = MedspaRelated(model=models.Resource, many=True, required=False)
 
     class Meta:
-        model = AppointmentType
+        model = models.AppointmentType
         fields = ["id", *settings_services.APPOINTMENT_TYPE_EDITABLE, "is_active"]
 
     def validate(self, attrs):
@@ -148,7 +125,7 @@ class AppointmentTypeSerializer(serializers.ModelSerializer):
         name = attrs.get("name", getattr(self.instance, "name", None))
         errors = {}
         if location is not None and name:
-            clash = AppointmentType.objects.filter(location=location, name__iexact=name.strip())
+            clash = models.AppointmentType.objects.filter(location=location, name__iexact=name.strip())
             if self.instance is not None:
                 clash = clash.exclude(pk=self.instance.pk)
             if clash.exists():
@@ -187,10 +164,10 @@ class AvailabilityRuleSerializer(serializers.ModelSerializer):
     (weekday 0 is Monday). It may not overlap another of the provider's intervals there that day."""
 
     provider = _provider_field()
-    location = MedspaRelated(model=Location)
+    location = MedspaRelated(model=models.Location)
 
     class Meta:
-        model = AvailabilityRule
+        model = models.AvailabilityRule
         fields = ["id", "provider", "location", "weekday", "start_time", "end_time"]
 
     def create(self, validated_data):
@@ -206,10 +183,10 @@ class AvailabilityOverrideSerializer(serializers.ModelSerializer):
     time off (all day when it has no times; everywhere when it has no location)."""
 
     provider = _provider_field()
-    location = MedspaRelated(model=Location, required=False, allow_null=True)
+    location = MedspaRelated(model=models.Location, required=False, allow_null=True)
 
     class Meta:
-        model = AvailabilityOverride
+        model = models.AvailabilityOverride
         fields = ["id", "provider", "location", "date", "kind", "start_time", "end_time", "note"]
 
     def create(self, validated_data):
@@ -223,10 +200,10 @@ class AvailabilityOverrideSerializer(serializers.ModelSerializer):
 class ClosureSerializer(serializers.ModelSerializer):
     """A day (today or later) the whole medspa (no location) or one location is closed."""
 
-    location = MedspaRelated(model=Location, required=False, allow_null=True)
+    location = MedspaRelated(model=models.Location, required=False, allow_null=True)
 
     class Meta:
-        model = Closure
+        model = models.Closure
         fields = ["id", "location", "date", "reason"]
 
     def create(self, validated_data):
@@ -266,7 +243,7 @@ class SlotsQuerySerializer(serializers.Serializer):
         return attrs
 
 
-def slot_data(slot, location: Location) -> dict:
+def slot_data(slot, location: models.Location) -> dict:
     return {
         "start": _local(slot.start, location),
         "end": _local(slot.end, location),
@@ -287,7 +264,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
     time_zone = serializers.CharField(source="location.time_zone", read_only=True)
 
     class Meta:
-        model = Appointment
+        model = models.Appointment
         fields = [
             "id",
             "location",
@@ -329,7 +306,7 @@ class _Times(serializers.Serializer):
     start = AwareDateTimeField()
     end = AwareDateTimeField(required=False)
 
-    def type_of(self, attrs) -> AppointmentType | None:
+    def type_of(self, attrs) -> models.AppointmentType | None:
         raise NotImplementedError
 
     def validate(self, attrs):
@@ -351,7 +328,7 @@ class _Times(serializers.Serializer):
 
 
 class AppointmentBookSerializer(_Times):
-    appointment_type = MedspaRelated(model=AppointmentType)
+    appointment_type = MedspaRelated(model=models.AppointmentType)
     patient = MedspaRelated(model=Patient)
     provider = _provider_field(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
@@ -383,10 +360,10 @@ class AppointmentCancelSerializer(serializers.Serializer):
 # The statuses the status action moves an appointment to (booked is where it starts; cancelling has its own
 # action, with a reason).
 STATUS_TARGETS = [
-    AppointmentStatus.CONFIRMED,
-    AppointmentStatus.CHECKED_IN,
-    AppointmentStatus.COMPLETED,
-    AppointmentStatus.NO_SHOW,
+    models.AppointmentStatus.CONFIRMED,
+    models.AppointmentStatus.CHECKED_IN,
+    models.AppointmentStatus.COMPLETED,
+    models.AppointmentStatus.NO_SHOW,
 ]
 
 
@@ -406,8 +383,8 @@ class AppointmentFilterSerializer(serializers.Serializer):
     start__gte = AwareDateTimeField(required=False)
     start__lt = AwareDateTimeField(required=False)
     provider = _provider_field(required=False)
-    location = MedspaRelated(model=Location, required=False)
-    status = serializers.ChoiceField(choices=AppointmentStatus.choices, required=False)
+    location = MedspaRelated(model=models.Location, required=False)
+    status = serializers.ChoiceField(choices=models.AppointmentStatus.choices, required=False)
 
     def validate(self, attrs):
         low, high = attrs.get("start__gte"), attrs.get("start__lt")

@@ -46,7 +46,16 @@ def providers_of(medspa) -> QuerySet[Membership]:
     )
 
 
-class ResourceForm(forms.ModelForm):
+class MedspaLocationForm:
+    """A form of one medspa's with a `location` field: its choices are the medspa's locations, by name."""
+
+    def __init__(self, *args, medspa, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.medspa = medspa
+        self.fields["location"].queryset = Location.objects.filter(medspa=medspa).order_by("name")
+
+
+class ResourceForm(MedspaLocationForm, forms.ModelForm):
     """A treatment room or device at one location."""
 
     location = forms.ModelChoiceField(queryset=Location.objects.none())
@@ -55,11 +64,6 @@ class ResourceForm(forms.ModelForm):
         model = Resource
         fields = ["location", "name", "kind", "is_active"]
         labels = {"is_active": "Active: can be booked"}
-
-    def __init__(self, *args, medspa, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.medspa = medspa
-        self.fields["location"].queryset = Location.objects.filter(medspa=medspa).order_by("name")
 
     def clean(self):
         cleaned = super().clean()
@@ -74,7 +78,7 @@ class ResourceForm(forms.ModelForm):
         return None
 
 
-class AppointmentTypeForm(forms.ModelForm):
+class AppointmentTypeForm(MedspaLocationForm, forms.ModelForm):
     """What a patient can book at a location, for how long, with whom, in which room, and the rules."""
 
     location = forms.ModelChoiceField(queryset=Location.objects.none())
@@ -136,9 +140,7 @@ class AppointmentTypeForm(forms.ModelForm):
         }
 
     def __init__(self, *args, medspa, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.medspa = medspa
-        self.fields["location"].queryset = Location.objects.filter(medspa=medspa).order_by("name")
+        super().__init__(*args, medspa=medspa, **kwargs)
         services = services_selectable(medspa)
         if self.instance.pk:  # keep the current service choosable even if it was deactivated since
             services = services_of(medspa).filter(Q(is_active=True) | Q(pk=self.instance.service_id))
@@ -281,7 +283,7 @@ class AvailabilityOverrideForm(forms.Form):
         return cleaned
 
 
-class ClosureForm(forms.Form):
+class ClosureForm(MedspaLocationForm, forms.Form):
     """A day the medspa, or one location, is closed."""
 
     date = forms.DateField(widget=DateInput())
@@ -289,11 +291,6 @@ class ClosureForm(forms.Form):
         queryset=Location.objects.none(), required=False, empty_label="Every location"
     )
     reason = forms.CharField(max_length=200, help_text="For the team, e.g. Thanksgiving.")
-
-    def __init__(self, *args, medspa, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.medspa = medspa
-        self.fields["location"].queryset = Location.objects.filter(medspa=medspa).order_by("name")
 
     def clean(self):
         cleaned = super().clean()

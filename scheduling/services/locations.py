@@ -5,8 +5,8 @@ from django.db import transaction
 from medspa.models import Medspa
 from scheduling.models import Location
 
-LOCATION_FIELDS = [
-    "name",
+# A location's address, phone, time zone and whether it takes bookings: saved here, and shown by the API.
+LOCATION_DETAILS = [
     "address_line1",
     "address_line2",
     "city",
@@ -15,8 +15,8 @@ LOCATION_FIELDS = [
     "phone",
     "time_zone",
     "is_active",
-    "sales_tax_percent",
 ]
+LOCATION_FIELDS = ["name", *LOCATION_DETAILS, "sales_tax_percent"]
 
 
 @transaction.atomic

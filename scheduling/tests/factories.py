@@ -5,25 +5,14 @@ from datetime import time, timedelta
 import factory
 from django.utils import timezone
 
-from scheduling.models import (
-    Appointment,
-    AppointmentType,
-    AvailabilityOverride,
-    AvailabilityRule,
-    CalendarFeed,
-    Closure,
-    Location,
-    NotificationLog,
-    NotificationSettings,
-    Resource,
-)
+from scheduling import models
 from services_catalog.tests.factories import ServiceFactory
 from tests.factories import MedspaFactory, MembershipFactory, PatientFactory, TenantFactory, medspa_today
 
 
 class LocationFactory(TenantFactory):
     class Meta:
-        model = Location
+        model = models.Location
 
     medspa = factory.SubFactory(MedspaFactory)
     name = factory.Sequence(lambda n: f"Clinic {n}")
@@ -37,7 +26,7 @@ class LocationFactory(TenantFactory):
 
 class ResourceFactory(TenantFactory):
     class Meta:
-        model = Resource
+        model = models.Resource
 
     medspa = factory.SubFactory(MedspaFactory)
     location = factory.SubFactory(LocationFactory, medspa=factory.SelfAttribute("..medspa"))
@@ -46,7 +35,7 @@ class ResourceFactory(TenantFactory):
 
 class AppointmentTypeFactory(TenantFactory):
     class Meta:
-        model = AppointmentType
+        model = models.AppointmentType
 
     medspa = factory.SubFactory(MedspaFactory)
     location = factory.SubFactory(LocationFactory, medspa=factory.SelfAttribute("..medspa"))
@@ -60,7 +49,7 @@ class AppointmentFactory(TenantFactory):
     """A booked appointment a day or more ahead (each one a day later, so one provider's do not overlap)."""
 
     class Meta:
-        model = Appointment
+        model = models.Appointment
 
     medspa = factory.SubFactory(MedspaFactory)
     appointment_type = factory.SubFactory(AppointmentTypeFactory, medspa=factory.SelfAttribute("..medspa"))
@@ -77,7 +66,7 @@ class AppointmentFactory(TenantFactory):
 
 class CalendarFeedFactory(TenantFactory):
     class Meta:
-        model = CalendarFeed
+        model = models.CalendarFeed
 
     medspa = factory.SubFactory(MedspaFactory)
     provider = factory.SubFactory(MembershipFactory, medspa=factory.SelfAttribute("..medspa"))
@@ -85,7 +74,7 @@ class CalendarFeedFactory(TenantFactory):
 
 class AvailabilityRuleFactory(TenantFactory):
     class Meta:
-        model = AvailabilityRule
+        model = models.AvailabilityRule
 
     medspa = factory.SubFactory(MedspaFactory)
     provider = factory.SubFactory(MembershipFactory, medspa=factory.SelfAttribute("..medspa"))
@@ -99,7 +88,7 @@ class AvailabilityOverrideFactory(TenantFactory):
     """A day off."""
 
     class Meta:
-        model = AvailabilityOverride
+        model = models.AvailabilityOverride
 
     medspa = factory.SubFactory(MedspaFactory)
     provider = factory.SubFactory(MembershipFactory, medspa=factory.SelfAttribute("..medspa"))
@@ -109,7 +98,7 @@ class AvailabilityOverrideFactory(TenantFactory):
 
 class ClosureFactory(TenantFactory):
     class Meta:
-        model = Closure
+        model = models.Closure
 
     medspa = factory.SubFactory(MedspaFactory)
     date = factory.LazyAttribute(lambda o: medspa_today(o.medspa) + timedelta(days=14))
@@ -120,7 +109,7 @@ class NotificationSettingsFactory(TenantFactory):
     """A medspa's notification settings (one row per medspa: fetched if the medspa has one)."""
 
     class Meta:
-        model = NotificationSettings
+        model = models.NotificationSettings
         django_get_or_create = ("medspa",)
 
     medspa = factory.SubFactory(MedspaFactory)
@@ -128,7 +117,7 @@ class NotificationSettingsFactory(TenantFactory):
 
 class NotificationLogFactory(TenantFactory):
     class Meta:
-        model = NotificationLog
+        model = models.NotificationLog
 
     medspa = factory.SubFactory(MedspaFactory)
     appointment = factory.SubFactory(AppointmentFactory, medspa=factory.SelfAttribute("..medspa"))

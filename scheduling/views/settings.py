@@ -15,6 +15,7 @@ from medspa import clock, dashboards
 from medspa.dashboards import dashboard_area
 from medspa.http import ascii_int, form_status
 from medspa.models import Membership
+from scheduling import models
 from scheduling.forms.settings import (
     AppointmentTypeForm,
     AvailabilityOverrideForm,
@@ -22,14 +23,6 @@ from scheduling.forms.settings import (
     ClosureForm,
     ResourceForm,
     providers_of,
-)
-from scheduling.models import (
-    AppointmentType,
-    AvailabilityOverride,
-    AvailabilityRule,
-    Closure,
-    Location,
-    Resource,
 )
 from scheduling.models.availability import Weekday
 from scheduling.services import settings as settings_services
@@ -50,7 +43,7 @@ def _add_errors(form, error: ValidationError) -> None:
 @dashboard_area(dashboards.ADMIN)
 def room_list(request):
     """Treatment rooms and devices by location."""
-    locations = Location.objects.prefetch_related("resources").order_by("-is_active", "name")
+    locations = models.Location.objects.prefetch_related("resources").order_by("-is_active", "name")
     return render(request, "scheduling/settings/room_list.html", {"locations": locations})
 
 
@@ -61,7 +54,7 @@ def room_create(request):
 
 @dashboard_area(dashboards.ADMIN)
 def room_edit(request, pk: int):
-    return _room_form(request, get_object_or_404(Resource.objects.select_related("location"), pk=pk))
+    return _room_form(request, get_object_or_404(models.Resource.objects.select_related("location"), pk=pk))
 
 
 def _room_form(request, resource):
@@ -94,16 +87,16 @@ def _room_form(request, resource):
 @dashboard_area(dashboards.ADMIN)
 def type_list(request):
     """Appointment types by location, with who offers them and the rules."""
-    types = AppointmentType.objects.select_related("location", "service__library_service").prefetch_related(
-        "providers__user", "rooms"
-    )
+    types = models.AppointmentType.objects.select_related(
+        "location", "service__library_service"
+    ).prefetch_related("providers__user", "rooms")
     by_location = defaultdict(list)
     for appointment_type in types.order_by("location__name", "name"):
         by_location[appointment_type.location].append(appointment_type)
     return render(
         request,
         "scheduling/settings/type_list.html",
-        {"by_location": dict(by_location), "has_locations": Location.objects.exists()},
+        {"by_location": dict(by_location), "has_locations": models.Location.objects.exists()},
     )
 
 
@@ -114,7 +107,7 @@ def type_create(request):
 
 @dashboard_area(dashboards.ADMIN)
 def type_edit(request, pk: int):
-    return _type_form(request, get_object_or_404(AppointmentType, pk=pk))
+    return _type_form(request, get_object_or_404(models.AppointmentType, pk=pk))
 
 
 def _type_form(request, appointment_type):
@@ -146,7 +139,7 @@ def _type_form(request, appointment_type):
 @require_POST
 @dashboard_area(dashboards.ADMIN)
 def type_activate(request, pk: int):
-    appointment_type = get_object_or_404(AppointmentType, pk=pk)
+    appointment_type = get_object_or_404(models.AppointmentType, pk=pk)
     active = request.POST.get("active") == "1"
     settings_services.appointment_type_set_active(appointment_type=appointment_type, active=active)
     messages.success(request, f"{appointment_type.name} is now {'active' if active else 'inactive'}.")
@@ -171,13 +164,13 @@ def _availability_page(request, provider, *, rule_form=None, override_form=None,
     locations = provider.locations.order_by("name")
     working_at = list(locations)
     today = clock.today(request.medspa)
-    rules = AvailabilityRule.objects.filter(provider=provider).order_by("weekday", "start_time")
+    rules = models.AvailabilityRule.objects.filter(provider=provider).order_by("weekday", "start_time")
     by_location = defaultdict(lambda: defaultdict(list))
     for rule in rules:
         by_location[rule.location_id][rule.weekday].append(rule)
     elsewhere = set(by_location) - {location.pk for location in working_at}
     # Hours kept at a location the provider no longer works at show too (they take no bookings there).
-    others = list(Location.objects.filter(pk__in=elsewhere).order_by("name")) if elsewhere else []
+    others = list(models.Location.objects.filter(pk__in=elsewhere).order_by("name")) if elsewhere else []
     shown = working_at + others
     sections = []
     for location in shown:
@@ -190,7 +183,7 @@ def _availability_page(request, provider, *, rule_form=None, override_form=None,
             }
         )
     overrides = (
-        AvailabilityOverride.objects.filter(provider=provider, date__gte=today)
+        models.AvailabilityOverride.objects.filter(provider=provider, date__gte=today)
         .select_related("location")
         .order_by("date", "start_time")
     )
@@ -239,7 +232,7 @@ def rule_add(request, pk: int):
 @require_POST
 @dashboard_area(dashboards.ADMIN)
 def rule_remove(request, pk: int):
-    rule = get_object_or_404(AvailabilityRule, pk=pk)
+    rule = get_object_or_404(models.AvailabilityRule, pk=pk)
     settings_services.availability_rule_remove(rule=rule)
     messages.success(request, f"{rule} was removed.")
     return redirect("scheduling:availability_provider", pk=rule.provider_id)
@@ -266,7 +259,7 @@ def override_add(request, pk: int):
 @require_POST
 @dashboard_area(dashboards.ADMIN)
 def override_remove(request, pk: int):
-    override = get_object_or_404(AvailabilityOverride, pk=pk)
+    override = get_object_or_404(models.AvailabilityOverride, pk=pk)
     settings_services.availability_override_remove(override=override)
     messages.success(request, f"{override} was removed.")
     return redirect("scheduling:availability_provider", pk=override.provider_id)
@@ -291,7 +284,7 @@ def closures(request):
             messages.success(request, f"Closed on {date_format(closure.date, 'D M j, Y')}.")
             return redirect("scheduling:closures")
     today = clock.today(request.medspa)
-    upcoming = Closure.objects.filter(date__gte=today).select_related("location").order_by("date")
+    upcoming = models.Closure.objects.filter(date__gte=today).select_related("location").order_by("date")
     return render(
         request,
         "scheduling/settings/closures.html",
@@ -303,7 +296,7 @@ def closures(request):
 @require_POST
 @dashboard_area(dashboards.ADMIN)
 def closure_remove(request, pk: int):
-    closure = get_object_or_404(Closure, pk=pk)
+    closure = get_object_or_404(models.Closure, pk=pk)
     settings_services.closure_remove(closure=closure)
     messages.success(request, f"{date_format(closure.date, 'D M j, Y')} is open again.")
     return redirect("scheduling:closures")

@@ -7,6 +7,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from medspa.api.permissions import TenantAPIMixin
+from services_catalog import models
 from services_catalog.api.serializers import (
     CareMessageSerializer,
     ConsentSerializer,
@@ -15,14 +16,6 @@ from services_catalog.api.serializers import (
     ServiceGroupSerializer,
     ServiceSerializer,
     StandingOrderSerializer,
-)
-from services_catalog.models import (
-    CareMessage,
-    Consent,
-    LibraryService,
-    RetailProduct,
-    ServiceGroup,
-    StandingOrder,
 )
 from services_catalog.selectors import catalog as catalog_selectors
 from services_catalog.services import catalog, errors, texts
@@ -83,7 +76,7 @@ class ServiceGroupViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
     serializer_class = ServiceGroupSerializer
 
     def get_queryset(self):
-        return catalog_selectors.own_and_library(ServiceGroup, self.request.medspa).order_by(
+        return catalog_selectors.own_and_library(models.ServiceGroup, self.request.medspa).order_by(
             "position", "name"
         )
 
@@ -129,21 +122,21 @@ class _TextViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
 class ConsentViewSet(_TextViewSet):
     """Consents: the medspa's own and Portrait's. Writing `text` adds a version."""
 
-    model = Consent
+    model = models.Consent
     serializer_class = ConsentSerializer
 
 
 class CareMessageViewSet(_TextViewSet):
     """Care messages (pre-care and post-care): the medspa's own and Portrait's."""
 
-    model = CareMessage
+    model = models.CareMessage
     serializer_class = CareMessageSerializer
 
 
 class StandingOrderViewSet(_TextViewSet):
     """Standing orders: each version needs the medical director's sign-off before it is used."""
 
-    model = StandingOrder
+    model = models.StandingOrder
     serializer_class = StandingOrderSerializer
 
     @extend_schema(request=None, responses={201: None})
@@ -165,7 +158,7 @@ class LibraryServiceViewSet(
     roles = ("admin", "provider")
     write_roles = ("admin",)
     serializer_class = LibraryServiceSerializer
-    queryset = LibraryService.objects.filter(is_published=True).select_related("group")
+    queryset = models.LibraryService.objects.filter(is_published=True).select_related("group")
 
     @extend_schema(request=None, responses={201: ServiceSerializer})
     @action(detail=True, methods=["post"], url_path="import", url_name="import")
@@ -184,7 +177,7 @@ class RetailProductViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet)
     serializer_class = RetailProductSerializer
 
     def get_queryset(self):
-        return RetailProduct.objects.all()
+        return models.RetailProduct.objects.all()
 
     def perform_create(self, serializer):
         serializer.instance = catalog.product_save(medspa=self.request.medspa, data=serializer.validated_data)

@@ -6,16 +6,7 @@ from django.db.models import Max
 
 from medspa.models import Medspa, Membership, Patient, User
 from medspa.selectors.masquerade import signature_personal_require
-from services_catalog.models import (
-    CareMessage,
-    CareMessageVersion,
-    Consent,
-    ConsentSignature,
-    ConsentVersion,
-    StandingOrder,
-    StandingOrderSignoff,
-    StandingOrderVersion,
-)
+from services_catalog import models
 from services_catalog.services.errors import (
     SIGNOFF_NOT_PERSONAL,
     WITNESS_NOT_PERSONAL,
@@ -25,9 +16,9 @@ from services_catalog.services.errors import (
 )
 
 VERSION_MODELS = {
-    Consent: ConsentVersion,
-    CareMessage: CareMessageVersion,
-    StandingOrder: StandingOrderVersion,
+    models.Consent: models.ConsentVersion,
+    models.CareMessage: models.CareMessageVersion,
+    models.StandingOrder: models.StandingOrderVersion,
 }
 
 
@@ -66,11 +57,15 @@ def text_revise(*, document, text: str, by: User | None, title: str | None = Non
 
 
 def _parent(model: type) -> str:
-    return {Consent: "consent", CareMessage: "care_message", StandingOrder: "standing_order"}[model]
+    return {
+        models.Consent: "consent",
+        models.CareMessage: "care_message",
+        models.StandingOrder: "standing_order",
+    }[model]
 
 
 @transaction.atomic
-def standing_order_sign(*, medspa: Medspa, version: StandingOrderVersion, membership: Membership):
+def standing_order_sign(*, medspa: Medspa, version: models.StandingOrderVersion, membership: Membership):
     """The medspa's medical director signs the current version of a standing order: themself, never
     someone masquerading as them."""
     signature_personal_require(SIGNOFF_NOT_PERSONAL, error=SignoffNotPersonal)
@@ -80,7 +75,7 @@ def standing_order_sign(*, medspa: Medspa, version: StandingOrderVersion, member
         raise ServiceRuleBroken("This standing order is not one of yours.")
     if version.standing_order.current_version.pk != version.pk:
         raise ServiceRuleBroken("A newer version of this standing order exists: sign that one.")
-    signoff, _ = StandingOrderSignoff.objects.get_or_create(
+    signoff, _ = models.StandingOrderSignoff.objects.get_or_create(
         medspa=medspa, version=version, defaults={"signed_by": membership}
     )
     return signoff
@@ -88,15 +83,15 @@ def standing_order_sign(*, medspa: Medspa, version: StandingOrderVersion, member
 
 @transaction.atomic
 def consent_sign(
-    *, patient: Patient, version: ConsentVersion, signature, witnessed_by: User, ip: str | None
-) -> ConsentSignature:
+    *, patient: Patient, version: models.ConsentVersion, signature, witnessed_by: User, ip: str | None
+) -> models.ConsentSignature:
     """Records a patient's signature on one exact consent version, witnessed by `witnessed_by` in person
     (never by someone masquerading as them)."""
     if witnessed_by is not None:
         signature_personal_require(WITNESS_NOT_PERSONAL, error=SignoffNotPersonal)
     if version.consent.medspa_id not in (None, patient.medspa_id):
         raise ServiceRuleBroken("This consent is not one of this medspa's.")
-    return ConsentSignature.objects.create(
+    return models.ConsentSignature.objects.create(
         medspa_id=patient.medspa_id,
         patient=patient,
         version=version,

@@ -4,20 +4,7 @@ from decimal import Decimal
 
 import factory
 
-from services_catalog.models import (
-    CareMessage,
-    CareMessageVersion,
-    Consent,
-    ConsentSignature,
-    ConsentVersion,
-    LibraryService,
-    RetailProduct,
-    Service,
-    ServiceGroup,
-    StandingOrder,
-    StandingOrderSignoff,
-    StandingOrderVersion,
-)
+from services_catalog import models
 from tests.factories import MedspaFactory, MembershipFactory, PatientFactory, TenantFactory, UserFactory
 
 SIGNATURE_PNG = (
@@ -28,7 +15,7 @@ SIGNATURE_PNG = (
 
 class ConsentFactory(TenantFactory):
     class Meta:
-        model = Consent
+        model = models.Consent
 
     medspa = factory.SubFactory(MedspaFactory)
     title = factory.Sequence(lambda n: f"Consent {n}")
@@ -36,7 +23,7 @@ class ConsentFactory(TenantFactory):
 
 class ConsentVersionFactory(TenantFactory):
     class Meta:
-        model = ConsentVersion
+        model = models.ConsentVersion
 
     consent = factory.SubFactory(ConsentFactory)
     number = factory.Sequence(lambda n: n + 1)
@@ -45,7 +32,7 @@ class ConsentVersionFactory(TenantFactory):
 
 class CareMessageFactory(TenantFactory):
     class Meta:
-        model = CareMessage
+        model = models.CareMessage
 
     medspa = factory.SubFactory(MedspaFactory)
     title = factory.Sequence(lambda n: f"Aftercare {n}")
@@ -53,7 +40,7 @@ class CareMessageFactory(TenantFactory):
 
 class CareMessageVersionFactory(TenantFactory):
     class Meta:
-        model = CareMessageVersion
+        model = models.CareMessageVersion
 
     care_message = factory.SubFactory(CareMessageFactory)
     number = factory.Sequence(lambda n: n + 1)
@@ -62,7 +49,7 @@ class CareMessageVersionFactory(TenantFactory):
 
 class StandingOrderFactory(TenantFactory):
     class Meta:
-        model = StandingOrder
+        model = models.StandingOrder
 
     medspa = factory.SubFactory(MedspaFactory)
     title = factory.Sequence(lambda n: f"Standing order {n}")
@@ -70,7 +57,7 @@ class StandingOrderFactory(TenantFactory):
 
 class StandingOrderVersionFactory(TenantFactory):
     class Meta:
-        model = StandingOrderVersion
+        model = models.StandingOrderVersion
 
     standing_order = factory.SubFactory(StandingOrderFactory)
     number = factory.Sequence(lambda n: n + 1)
@@ -79,7 +66,7 @@ class StandingOrderVersionFactory(TenantFactory):
 
 class StandingOrderSignoffFactory(TenantFactory):
     class Meta:
-        model = StandingOrderSignoff
+        model = models.StandingOrderSignoff
 
     medspa = factory.SubFactory(MedspaFactory)
     version = factory.SubFactory(
@@ -90,7 +77,7 @@ class StandingOrderSignoffFactory(TenantFactory):
 
 class ServiceGroupFactory(TenantFactory):
     class Meta:
-        model = ServiceGroup
+        model = models.ServiceGroup
 
     medspa = factory.SubFactory(MedspaFactory)
     name = factory.Sequence(lambda n: f"Group {n}")
@@ -100,7 +87,7 @@ class LibraryServiceFactory(TenantFactory):
     """A service of Portrait's library (no medspa): its group is a library group."""
 
     class Meta:
-        model = LibraryService
+        model = models.LibraryService
 
     group = factory.SubFactory(ServiceGroupFactory, medspa=None)
     name = factory.Sequence(lambda n: f"Library service {n}")
@@ -112,7 +99,7 @@ class ServiceFactory(TenantFactory):
     """A medspa's own (custom) service."""
 
     class Meta:
-        model = Service
+        model = models.Service
 
     medspa = factory.SubFactory(MedspaFactory)
     group = factory.SubFactory(ServiceGroupFactory, medspa=factory.SelfAttribute("..medspa"))
@@ -124,7 +111,7 @@ class ServiceFactory(TenantFactory):
 
 class RetailProductFactory(TenantFactory):
     class Meta:
-        model = RetailProduct
+        model = models.RetailProduct
 
     medspa = factory.SubFactory(MedspaFactory)
     name = factory.Sequence(lambda n: f"Serum {n}")
@@ -134,7 +121,7 @@ class RetailProductFactory(TenantFactory):
 
 class ConsentSignatureFactory(TenantFactory):
     class Meta:
-        model = ConsentSignature
+        model = models.ConsentSignature
 
     medspa = factory.SubFactory(MedspaFactory)
     patient = factory.SubFactory(PatientFactory, medspa=factory.SelfAttribute("..medspa"))

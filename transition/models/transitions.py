@@ -8,13 +8,13 @@ failed (a person must look: the reason is kept, and Retry queues it again)."""
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django_scopes import ScopedManager
 
 from medspa.models import Medspa
-from medspa.models.tenancy import BusinessModel
+from medspa.models.tenancy import BusinessModel, flex_revenue_split_field
 
 # Vendor ids go into the vendors' URL paths: letters, digits, "_" and "-" only (no "/" or "..").
 vendor_id = RegexValidator(r"^[A-Za-z0-9_-]+$", "Use letters, digits, “_” and “-” only.")
@@ -85,14 +85,7 @@ class Transition(models.Model):
     medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="transitions")
     kind = models.CharField(max_length=20, choices=TransitionKind, default=TransitionKind.MOVE)
     target_model = models.CharField(max_length=10, choices=TARGET_MODELS)
-    flex_revenue_split_percent = models.DecimalField(
-        "Flex revenue split (Portrait's share, %)",
-        max_digits=5,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(100)],
-    )
+    flex_revenue_split_percent = flex_revenue_split_field()
     effective_date = models.DateField(
         help_text="The first day on the new model, or without the coordinator (the medspa's time zone)."
     )

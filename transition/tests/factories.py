@@ -6,15 +6,7 @@ import factory
 from django.utils import timezone
 
 from tests.factories import MedspaFactory, TenantFactory, UserFactory, medspa_today
-from transition.models import (
-    AcuityBooking,
-    ConfirmationEmail,
-    LegacyTools,
-    ReleaseConfirmation,
-    TimelineEntry,
-    Transition,
-    TransitionStep,
-)
+from transition import models
 
 SAME_MEDSPA = factory.SelfAttribute("..medspa")
 
@@ -23,7 +15,7 @@ class LegacyToolsFactory(TenantFactory):
     """A medspa's Legacy tools (one row per medspa: fetched if the medspa has one)."""
 
     class Meta:
-        model = LegacyTools
+        model = models.LegacyTools
         django_get_or_create = ("medspa",)
 
     medspa = factory.SubFactory(MedspaFactory, business_model="legacy", keeps_coordinator=True)
@@ -33,7 +25,7 @@ class TransitionFactory(TenantFactory):
     """A Legacy medspa's scheduled move to Launch, a month ahead."""
 
     class Meta:
-        model = Transition
+        model = models.Transition
 
     medspa = factory.SubFactory(MedspaFactory, business_model="legacy", keeps_coordinator=True)
     target_model = "launch"
@@ -44,7 +36,7 @@ class TransitionFactory(TenantFactory):
 
 class TransitionStepFactory(TenantFactory):
     class Meta:
-        model = TransitionStep
+        model = models.TransitionStep
 
     medspa = factory.SubFactory(MedspaFactory)
     transition = factory.SubFactory(TransitionFactory, medspa=SAME_MEDSPA)
@@ -55,7 +47,7 @@ class TransitionStepFactory(TenantFactory):
 
 class ReleaseConfirmationFactory(TenantFactory):
     class Meta:
-        model = ReleaseConfirmation
+        model = models.ReleaseConfirmation
 
     medspa = factory.SubFactory(MedspaFactory)
     transition = factory.SubFactory(TransitionFactory, medspa=SAME_MEDSPA)
@@ -69,7 +61,7 @@ class ReleaseConfirmationFactory(TenantFactory):
 
 class ConfirmationEmailFactory(TenantFactory):
     class Meta:
-        model = ConfirmationEmail
+        model = models.ConfirmationEmail
 
     medspa = factory.SubFactory(MedspaFactory)
     transition = factory.SubFactory(TransitionFactory, medspa=SAME_MEDSPA)
@@ -80,7 +72,7 @@ class AcuityBookingFactory(TenantFactory):
     """A booking of Acuity that clashed on import (an imported one names its appointment)."""
 
     class Meta:
-        model = AcuityBooking
+        model = models.AcuityBooking
 
     medspa = factory.SubFactory(MedspaFactory)
     transition = factory.SubFactory(TransitionFactory, medspa=SAME_MEDSPA)
@@ -94,7 +86,7 @@ class AcuityBookingFactory(TenantFactory):
 
 class TimelineEntryFactory(TenantFactory):
     class Meta:
-        model = TimelineEntry
+        model = models.TimelineEntry
 
     medspa = factory.SubFactory(MedspaFactory)
     transition = factory.SubFactory(TransitionFactory, medspa=SAME_MEDSPA)

@@ -32,16 +32,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from devtools.bench import (
-    TOTP_SECRET,
-    BenchCommand,
-    Timing,
-    bench_medspa_delete,
-    bench_patients,
-    bench_team,
-    signed_in_client,
-    time_with_queries,
-)
+from devtools import bench
 from medspa import clock
 from medspa.models import Medspa, Membership, Patient
 from medspa.money import ZERO, cents, percent_of, share
@@ -71,7 +62,7 @@ TIMEZONE = "America/New_York"
 AUDIT_TRIGGERS = [f"providers.{model}:insert_insert" for model in ("Visit", "Sale", "Payment", "Refund")]
 
 
-class Command(BenchCommand):
+class Command(bench.BenchCommand):
     help = (
         "Benchmarks the Earnings pages and CSV export on a seeded Flex medspa with 20,000 paid sales over a "
         "year (visits and retail, split payments, refunds); prints p50 / p95 / max and query counts."
@@ -102,19 +93,10 @@ class Command(BenchCommand):
             business_model="flex",
             flex_revenue_split_percent=SPLIT_PERCENT,
         )
-        admin, providers = bench_team(medspa, token, PROVIDERS)
-        TOTP.activate(providers[0].user, TOTP_SECRET)  # the provider whose own page is measured
-        location = Location.objects.create(
-            medspa=medspa,
-            name="Bench clinic",
-            address_line1="1 Broadway",
-            city="New York",
-            state="NY",
-            postal_code="10004",
-            time_zone=TIMEZONE,
-            sales_tax_percent=TAX_PERCENT,
-        )
-        patients = bench_patients(medspa, PATIENTS)
+        admin, providers = bench.bench_team(medspa, token, PROVIDERS)
+        TOTP.activate(providers[0].user, bench.TOTP_SECRET)  # the provider whose own page is measured
+        location = bench.bench_location(medspa, TIMEZONE, sales_tax_percent=TAX_PERCENT)
+        patients = bench.bench_patients(medspa, PATIENTS)
         with pgtrigger.ignore(*AUDIT_TRIGGERS):
             counts = self._sales(rng, medspa, admin, providers, location, patients)
         return {"medspa": medspa, "admin": admin, "providers": providers, "location": location, **counts}
@@ -273,8 +255,9 @@ class Command(BenchCommand):
 
     # --- Measuring --------------------------------------------------------------------------------------
 
-    def measure(self, world: dict, rng: random.Random, *, runs: int, warmup: int) -> dict[str, Timing]:
-        admin, provider = signed_in_client(world["admin"]), signed_in_client(world["providers"][0].user)
+    def measure(self, world: dict, rng: random.Random, *, runs: int, warmup: int) -> dict[str, bench.Timing]:
+        admin = bench.signed_in_client(world["admin"])
+        provider = bench.signed_in_client(world["providers"][0].user)
         admin_url, provider_url = reverse("providers:admin_earnings"), reverse("providers:earnings")
         csv_url = reverse("providers:admin_earnings_csv")
         pages = -(-(world["sales"] + world["refunds"]) // 50)
@@ -307,7 +290,7 @@ class Command(BenchCommand):
             "csv_export": (export, max(3, runs // 10)),
         }
         return {
-            key: time_with_queries(operation, count, min(warmup, count))
+            key: bench.time_with_queries(operation, count, min(warmup, count))
             for key, (operation, count) in operations.items()
         }
 
@@ -324,4 +307,4 @@ class Command(BenchCommand):
                 "providers.Visit:never_deleted",
             ),
         ):
-            bench_medspa_delete(medspa, first=[Refund, Payment, SaleLine, Sale, Visit, Location])
+            bench.bench_medspa_delete(medspa, first=[Refund, Payment, SaleLine, Sale, Visit, Location])

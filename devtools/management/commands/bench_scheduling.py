@@ -31,6 +31,7 @@ from django.utils import timezone
 from devtools.bench import (
     BenchCommand,
     Timing,
+    bench_location,
     bench_medspa_delete,
     bench_patients,
     bench_team,
@@ -97,15 +98,7 @@ class Command(BenchCommand):
             name="Bench medspa", slug=f"bench-{token}", time_zone="America/New_York", business_model="launch"
         )
         admin, providers = bench_team(medspa, token, PROVIDERS)
-        location = Location.objects.create(
-            medspa=medspa,
-            name="Bench clinic",
-            address_line1="1 Broadway",
-            city="New York",
-            state="NY",
-            postal_code="10004",
-            time_zone="America/New_York",
-        )
+        location = bench_location(medspa, "America/New_York")
         location.providers.set(providers)
         AvailabilityRule.objects.bulk_create(
             AvailabilityRule(
