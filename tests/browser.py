@@ -56,6 +56,17 @@ def no_csp_violations_nor_server_errors(page: Page) -> Iterator[None]:
     assert errors == []
 
 
+def fill_booking_details(details, email: str) -> None:
+    """Maya Chen's details, with `email`, in the public booking form's "Your details" region; she asks for
+    emails about her appointments."""
+    details.get_by_label("First name").fill("Maya")
+    details.get_by_label("Last name").fill("Chen")
+    details.get_by_label("Email", exact=True).fill(email)
+    details.get_by_label("Phone").fill("(619) 555-0142")
+    details.get_by_label("Date of birth").fill("1990-06-15")
+    details.get_by_label("Email me about my appointments").check()
+
+
 def draw_signature(page: Page, canvas) -> None:
     """A scribble with the mouse, as a person signs: press, move across the pad, release."""
     canvas.scroll_into_view_if_needed()

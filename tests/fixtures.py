@@ -484,3 +484,14 @@ def legacy(cast, configured):
     _, appointment_type = factories.scheduling_world(medspa, [provider])
     coordinator = factories.MembershipFactory(medspa=medspa, is_provider=False, is_coordinator=True)
     return {"medspa": medspa, "provider": provider, "type": appointment_type, "coordinator": coordinator}
+
+
+@pytest.fixture
+def redis_process(tmp_path):
+    """A RedisProcess, started; killed at the end of the test."""
+    from tests.test_faults import RedisProcess
+
+    redis = RedisProcess(tmp_path)
+    redis.start()
+    yield redis
+    redis.kill()

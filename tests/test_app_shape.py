@@ -8,17 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.project import APPS
+
 ROOT = Path(__file__).resolve().parent.parent
-APPS = [
-    "medspa",
-    "services_catalog",
-    "gfe",
-    "scheduling",
-    "providers",
-    "inventory_orders",
-    "billing",
-    "transition",
-]
 PACKAGES = ["models", "services", "selectors", "views", "forms", "urls", "tests", "migrations", "templates"]
 MODULES = ["__init__.py", "apps.py", "admin.py"]
 # What else an app may hold at its top: the app's optional parts, in the same names everywhere.

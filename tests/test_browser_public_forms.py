@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 
 from gfe.models import ClearanceStatus, GfeExam, GfeRequest, RequestStatus, Routing
 from gfe.services import requests as gfe_requests
-from gfe.services import routing as gfe_routing
+from gfe.tests.test_gfe_clearers import CLEARER_EMAIL, own_clearer
 from medspa import clock
 from medspa.models import PatientProvider
 from medspa.tenancy import medspa_scope
@@ -29,7 +29,13 @@ from scheduling.models import Appointment, AppointmentStatus
 from scheduling.services import booking
 from services_catalog.services import catalog
 from tests import factories
-from tests.browser import draw_signature, eventually, no_csp_violations_nor_server_errors, sign_in
+from tests.browser import (
+    draw_signature,
+    eventually,
+    fill_booking_details,
+    no_csp_violations_nor_server_errors,
+    sign_in,
+)
 from transition.models import ReleaseConfirmation
 from transition.models.records import ConfirmationParty
 from transition.services import approval as transition_approval
@@ -38,7 +44,6 @@ from transition.services import confirmations as transition_confirmations
 pytestmark = pytest.mark.browser
 
 LA = ZoneInfo("America/Los_Angeles")
-CLEARER_EMAIL = "clearer@thirdparty.example"
 
 
 @pytest.fixture(autouse=True)
@@ -108,12 +113,7 @@ def test_a_patient_books_online_and_cancels_from_the_emailed_link(
     page.get_by_role("link", name=f"{day:%a, %b} {day.day}", exact=True).click()
     page.get_by_role("link", name=re.compile(r"^10:00 AM P[SD]T$")).click()
     details = page.get_by_role("region", name="5. Your details")
-    details.get_by_label("First name").fill("Maya")
-    details.get_by_label("Last name").fill("Chen")
-    details.get_by_label("Email", exact=True).fill(email)
-    details.get_by_label("Phone").fill("(619) 555-0142")
-    details.get_by_label("Date of birth").fill("1990-06-15")
-    details.get_by_label("Email me about my appointments").check()
+    fill_booking_details(details, email)
     submit(page, live_server, details.get_by_role("button", name="Confirm booking"))
     expect(page.get_by_role("status")).to_contain_text("You’re booked.")
     with medspa_scope(location.medspa_id):
@@ -180,15 +180,7 @@ def sent_to_the_clearer(live_cast) -> GfeRequest:
     """A GFE request of medspa A for one service, routed to the medspa's own outside clearer (emailed)."""
     with medspa_scope(live_cast.medspa_a):
         medspa = live_cast.medspa_a
-        gfe_routing.gfe_settings_update(
-            medspa=medspa,
-            data={
-                "routing": Routing.OWN_CLEARER,
-                "clearer_email": CLEARER_EMAIL,
-                "clearer_name": "Dr. Outside Clearer",
-                "clearer_credential": "MD",
-            },
-        )
+        own_clearer(medspa)
         service = catalog.service_import(
             medspa=medspa, library_service=factories.library_service(name="Neurotoxin: glabellar lines")
         )

@@ -29,7 +29,11 @@ pytestmark = pytest.mark.slow  # starts a Celery worker and kills it
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _worker(broker: dict, mail_folder: Path, output: Path) -> subprocess.Popen:
+def _worker(
+    broker: dict, mail_folder: Path, output: Path, own_settings: dict | None = None
+) -> subprocess.Popen:
+    """A tests.drill_worker process on the test database and `broker`, holding its mail in `mail_folder`,
+    with `own_settings` (name to value) if given; its output goes to the end of `output`."""
     database = {key: connection.settings_dict[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")}
     env = {
         **os.environ,
@@ -37,6 +41,8 @@ def _worker(broker: dict, mail_folder: Path, output: Path) -> subprocess.Popen:
         "DRILL_BROKER": json.dumps(broker),
         "HELD_MAIL": str(mail_folder),
     }
+    if own_settings is not None:
+        env["DRILL_SETTINGS"] = json.dumps(own_settings)
     with output.open("ab") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "tests.drill_worker"],

@@ -20,17 +20,7 @@ from medspa.errors import DomainError, refusals
 from medspa.services.patient_import import ImportFileInvalid
 from scheduling.services.booking import BookingInvalid, SlotUnavailable
 from services_catalog.services.errors import ServiceRuleBroken
-
-APPS = [
-    "medspa",
-    "services_catalog",
-    "gfe",
-    "scheduling",
-    "providers",
-    "inventory_orders",
-    "billing",
-    "transition",
-]
+from tests.project import APPS
 
 # Exceptions that are not a rule saying no to a person: nothing translates them into a message or a status.
 NOT_DOMAIN = {

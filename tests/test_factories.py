@@ -15,17 +15,8 @@ import scheduling.tests.factories
 import services_catalog.tests.factories
 import transition.tests.factories
 from tests import factories
+from tests.project import APPS
 
-APPS = [
-    "medspa",
-    "services_catalog",
-    "gfe",
-    "scheduling",
-    "providers",
-    "inventory_orders",
-    "billing",
-    "transition",
-]
 FACTORY_MODULES = [
     factories,
     medspa.tests.factories,

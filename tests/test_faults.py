@@ -268,14 +268,6 @@ class RedisProcess:
             self.process.wait()
 
 
-@pytest.fixture
-def redis_process(tmp_path):
-    redis = RedisProcess(tmp_path)
-    redis.start()
-    yield redis
-    redis.kill()
-
-
 def _production_caches(monkeypatch, redis_url: str) -> dict:
     """The CACHES that the product's own settings make when REDIS_URL is set."""
     monkeypatch.setenv("REDIS_URL", redis_url)
@@ -771,16 +763,21 @@ def _order_emails_sweep(request):
     return Drill((), setup.effect)
 
 
-@drill("providers.tasks.sale_receipt_send")
-def _sale_receipt(request):
-    cast, world, provider = (request.getfixturevalue(name) for name in ("cast", "world", "provider"))
+def _receipted_sale(cast, world, provider) -> Sale:
+    """A $40 serum sold by `provider` at the world's location, paid in cash, its receipt to be emailed to
+    buyer@mail.example."""
     product = factories.retail_product(cast.medspa_a, "Serum", "S1", "40")
     sale = checkout.retail_sale_open(provider=provider, location=world.location, by=cast.provider_a1)
     checkout.retail_line_set(sale=sale, product=product, quantity=Decimal("1"))
-    sale = checkout.retail_checkout(
+    return checkout.retail_checkout(
         sale=sale, by=cast.provider_a1, receipt_email="buyer@mail.example",
         tenders=[settlement.Tender("cash", Decimal("40"))],
     )  # fmt: skip
+
+
+@drill("providers.tasks.sale_receipt_send")
+def _sale_receipt(request):
+    sale = _receipted_sale(*(request.getfixturevalue(name) for name in ("cast", "world", "provider")))
     return Drill(
         (sale.pk, sale.medspa_id),
         lambda: (_outbox(), _rows(Sale.objects.filter(pk=sale.pk), "receipt_sent_at", "receipt_error")),

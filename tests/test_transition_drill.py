@@ -5,21 +5,18 @@ waits. The step stays "in progress" on its lease; once the lease has run out (mi
 sweep, taken by a fresh worker, runs it again: it ends done exactly once, TigerConnect had each effect once
 per Idempotency-Key, and nothing stays in progress."""
 
-import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
 from tests.stub_server import TC
 from tests.test_delivery_drill import _stop, _wait_for
-from tests.test_faults import RedisProcess, broker_at
+from tests.test_delivery_drill import _worker as drill_worker
+from tests.test_faults import broker_at
 from transition import tasks
 from transition.models import TransitionStep
 from transition.models.transitions import StepKind, StepStatus
@@ -29,7 +26,6 @@ from transition.tests.test_transition import effective, schedule, steps
 
 pytestmark = pytest.mark.slow  # starts a Celery worker and a redis-server and kills the worker
 
-ROOT = Path(__file__).resolve().parent.parent
 VENDOR_SETTINGS = [
     "OPENPHONE_API_URL", "OPENPHONE_API_KEY", "TIGERCONNECT_API_URL", "TIGERCONNECT_API_KEY",
     "TIGERCONNECT_API_SECRET", "ACUITY_API_URL", "ACUITY_USER_ID", "ACUITY_API_KEY",
@@ -37,34 +33,11 @@ VENDOR_SETTINGS = [
 HELD = 60  # seconds TigerConnect holds its answer: the worker is killed long before
 
 
-@pytest.fixture
-def redis_process(tmp_path):
-    redis = RedisProcess(tmp_path)
-    redis.start()
-    yield redis
-    redis.kill()
-
-
 def _worker(broker: dict, tmp_path: Path, output: Path) -> subprocess.Popen:
-    database = {key: connection.settings_dict[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")}
     own = {name: getattr(settings, name) for name in VENDOR_SETTINGS}
     own |= {"INTEGRATION_TIMEOUT_SECONDS": HELD * 2, "INTEGRATION_MAX_ATTEMPTS": 1}  # it waits, until killed
     (tmp_path / "mail").mkdir(exist_ok=True)
-    env = {
-        **os.environ,
-        "DRILL_DATABASE": json.dumps(database),
-        "DRILL_BROKER": json.dumps(broker),
-        "DRILL_SETTINGS": json.dumps(own),
-        "HELD_MAIL": str(tmp_path / "mail"),
-    }
-    with output.open("ab") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "tests.drill_worker"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    return drill_worker(broker, tmp_path / "mail", output, own)
 
 
 @pytest.mark.scopes_disabled(reason="checks the step sweep over every medspa")

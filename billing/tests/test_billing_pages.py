@@ -37,6 +37,21 @@ def plan_since(medspa, starts_on):
     PlanPeriod.objects.filter(medspa=medspa).update(starts_on=starts_on)
 
 
+def bill_beyond_latin1(medspa) -> Bill:
+    """Last month's bill of `medspa`, renamed and addressed in letters and punctuation outside Latin-1 and
+    keeping its coordinator (a line to print), on its plan since the 4th of that month: the line says
+    "Mon d–Mon d, Y" (an en dash)."""
+    medspa.name, medspa.dba = "Glöw 美 – “Spa”", "Glöw’s 美容 — Studio"
+    medspa.shipping_line1, medspa.shipping_city = "1 Łódź Street", "São Paulo"
+    medspa.keeps_coordinator = True
+    medspa.save()
+    last_month = month_back(medspa, 1)
+    with medspa_scope(medspa):
+        plan_since(medspa, last_month + timedelta(days=3))
+        bill, _ = billing_bills.bill_generate(medspa=medspa, month=last_month)
+    return bill
+
+
 @factories.unscoped
 def with_coordinator(medspa):
     """The medspa keeps its coordinator: its bills carry $1,000 a month (Launch alone has nothing to bill)."""
@@ -189,14 +204,7 @@ def test_the_pdf_of_a_bill(cast, client_as):
 
 def test_the_pdf_of_a_medspa_with_characters_outside_latin1(cast, client_as):
     with medspa_scope(cast.medspa_a):
-        medspa = cast.medspa_a
-        medspa.name, medspa.dba = "Glöw 美 – “Spa”", "Glöw’s 美容 — Studio"
-        medspa.shipping_line1, medspa.shipping_city = "1 Łódź Street", "São Paulo"
-        medspa.keeps_coordinator = True  # a line to print
-        medspa.save()
-        last_month = month_back(medspa, 1)
-        plan_since(medspa, last_month + timedelta(days=3))  # the line says "Mon d–Mon d, Y" (an en dash)
-        bill, _ = billing_bills.bill_generate(medspa=medspa, month=last_month)
+        bill = bill_beyond_latin1(cast.medspa_a)
         assert "–" in bill.lines.get().description
         response = client_as("admin_a").get(reverse("billing:pdf", args=[bill.pk]))
         assert response.status_code == 200 and response.content.startswith(b"%PDF")

@@ -43,6 +43,37 @@ def route(cast, routing, **extra):
     return gfe_routing.gfe_settings_update(medspa=cast.medspa_a, data={"routing": routing, **extra})
 
 
+def decide(request, decided: dict, credential: str = "NP"):
+    """The outside clearer "A" decides `request` (service pk to Decision) on the exam EXAM."""
+    return decisions.gfe_decide(
+        request=request, exam=EXAM, clearer_name="A", clearer_credential=credential, decisions=decided
+    )
+
+
+def self_clear(membership, patient, service):
+    """`membership` examines `patient` (EXAM) and clears them for `service`."""
+    return decisions.gfe_self_clear(
+        membership=membership, patient=patient, exam=EXAM, decisions={service.pk: Decision("cleared")}
+    )
+
+
+def booking_world(cast, monkeypatch):
+    """provider_a1's membership, medspa A's clinic where they work, its appointment type (a service that
+    needs clearance) and a patient; the booking's notifications are not sent."""
+    monkeypatch.setattr("scheduling.tasks.appointment_notify.delay", lambda *args: None)
+    provider = cast.provider_a1.memberships.get()
+    location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
+    patient = factories.PatientFactory(medspa=cast.medspa_a)
+    return provider, location, appointment_type, patient
+
+
+def ten_am(location, days: int = 3) -> datetime:
+    """10:00 at `location`, `days` days after its today."""
+    return datetime.combine(
+        timezone.localdate(timezone=location.tz) + timedelta(days=days), time(10), tzinfo=location.tz
+    )
+
+
 class TestRouting:
     def test_clearing_our_own_needs_a_provider_who_may_clear(self, cast):
         with medspa_scope(cast.medspa_a):
@@ -116,33 +147,15 @@ class TestRequestsAndDecisions:
         with medspa_scope(cast.medspa_a):
             first = requests.gfe_request_create(patient=patient, services=[toxin], requested_by=None)
             assert requests.gfe_request_create(patient=patient, services=[toxin], requested_by=None) is None
-            decisions.gfe_decide(
-                request=first,
-                exam=EXAM,
-                clearer_name="A",
-                clearer_credential="NP",
-                decisions={toxin.pk: Decision("cleared")},
-            )
+            decide(first, {toxin.pk: Decision("cleared")})
             assert requests.gfe_request_create(patient=patient, services=[toxin], requested_by=None) is None
 
     def test_a_decided_request_cannot_be_decided_again(self, cast, patient, toxin):
         with medspa_scope(cast.medspa_a):
             request = requests.gfe_request_create(patient=patient, services=[toxin], requested_by=None)
-            decisions.gfe_decide(
-                request=request,
-                exam=EXAM,
-                clearer_name="A",
-                clearer_credential="NP",
-                decisions={toxin.pk: Decision("deferred", "Pregnancy: after delivery")},
-            )
+            decide(request, {toxin.pk: Decision("deferred", "Pregnancy: after delivery")})
             with pytest.raises(errors.GfeRuleBroken, match="already"):
-                decisions.gfe_decide(
-                    request=request,
-                    exam=EXAM,
-                    clearer_name="A",
-                    clearer_credential="NP",
-                    decisions={toxin.pk: Decision("cleared")},
-                )
+                decide(request, {toxin.pk: Decision("cleared")})
             assert GfeRequest.objects.get(pk=request.pk).status == RequestStatus.DEFERRED
 
     def test_a_refusal_needs_its_reason_and_every_service_needs_a_decision(
@@ -153,21 +166,9 @@ class TestRequestsAndDecisions:
                 patient=patient, services=[toxin, filler], requested_by=None
             )
             with pytest.raises(errors.GfeRuleBroken, match="Decide every"):
-                decisions.gfe_decide(
-                    request=request,
-                    exam=EXAM,
-                    clearer_name="A",
-                    clearer_credential="NP",
-                    decisions={toxin.pk: Decision("cleared")},
-                )
+                decide(request, {toxin.pk: Decision("cleared")})
             with pytest.raises(errors.GfeRuleBroken, match="reason"):
-                decisions.gfe_decide(
-                    request=request,
-                    exam=EXAM,
-                    clearer_name="A",
-                    clearer_credential="NP",
-                    decisions={toxin.pk: Decision("cleared"), filler.pk: Decision("not_indicated")},
-                )
+                decide(request, {toxin.pk: Decision("cleared"), filler.pk: Decision("not_indicated")})
             assert not Clearance.objects.filter(status=ClearanceStatus.CLEARED).exists()
 
     def test_only_allowed_transitions(self, cast, patient, toxin):
@@ -209,12 +210,7 @@ class TestSelfClearance:
                 profile.save()
             assert selectors.provider_clearing_refusal(membership)
             with pytest.raises(errors.GfeRuleBroken):
-                decisions.gfe_self_clear(
-                    membership=membership,
-                    patient=patient,
-                    exam=EXAM,
-                    decisions={toxin.pk: Decision("cleared")},
-                )
+                self_clear(membership, patient, toxin)
             assert not Clearance.objects.exists()
 
 
@@ -224,24 +220,14 @@ class TestGateAndExpiry:
             with pytest.raises(errors.ClearanceMissing, match="Toxin, Filler") as refused:
                 clearances.gate_check(patient=patient, services=[toxin, filler])
             assert refused.value.services == [toxin, filler]
-            decisions.gfe_self_clear(
-                membership=cast.provider_a1.memberships.get(),
-                patient=patient,
-                exam=EXAM,
-                decisions={toxin.pk: Decision("cleared")},
-            )
+            self_clear(cast.provider_a1.memberships.get(), patient, toxin)
             with pytest.raises(errors.ClearanceMissing, match="Filler"):
                 clearances.gate_check(patient=patient, services=[toxin, filler])
             clearances.gate_check(patient=patient, services=[toxin])
 
     def test_a_clearance_expires_and_then_the_gate_refuses(self, cast, patient, toxin):
         with medspa_scope(cast.medspa_a):
-            decisions.gfe_self_clear(
-                membership=cast.provider_a1.memberships.get(),
-                patient=patient,
-                exam=EXAM,
-                decisions={toxin.pk: Decision("cleared")},
-            )
+            self_clear(cast.provider_a1.memberships.get(), patient, toxin)
             clearance = selectors.clearance_latest(patient, toxin)
             later = clearance.valid_until + timedelta(days=1)
             with pytest.raises(errors.ClearanceMissing):
@@ -263,12 +249,7 @@ class TestGateAndExpiry:
             )
             assert response.status_code == 409
             assert response.json()["missing"] == [toxin.pk] and "Toxin" in response.json()["detail"]
-            decisions.gfe_self_clear(
-                membership=cast.provider_a1.memberships.get(),
-                patient=patient,
-                exam=EXAM,
-                decisions={toxin.pk: Decision("cleared")},
-            )
+            self_clear(cast.provider_a1.memberships.get(), patient, toxin)
             assert (
                 client.post(
                     "/api/v1/gfe/gate/",
@@ -293,15 +274,10 @@ class TestBooking:
         self, cast, django_capture_on_commit_callbacks, monkeypatch
     ):
         with medspa_scope(cast.medspa_a):
-            monkeypatch.setattr("scheduling.tasks.appointment_notify.delay", lambda *args: None)
             from scheduling.services import booking
 
-            provider = cast.provider_a1.memberships.get()
-            location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
-            patient = factories.PatientFactory(medspa=cast.medspa_a)
-            start = datetime.combine(
-                timezone.localdate(timezone=location.tz) + timedelta(days=3), time(10), tzinfo=location.tz
-            )
+            provider, location, appointment_type, patient = booking_world(cast, monkeypatch)
+            start = ten_am(location)
             with django_capture_on_commit_callbacks(execute=True):
                 booking.appointment_book(appointment_type=appointment_type, start=start, patient=patient)
             request = GfeRequest.objects.get(patient=patient)
@@ -314,16 +290,11 @@ class TestBooking:
         self, cast, django_capture_on_commit_callbacks, monkeypatch
     ):
         with medspa_scope(cast.medspa_a):
-            monkeypatch.setattr("scheduling.tasks.appointment_notify.delay", lambda *args: None)
             from scheduling.services import booking
 
             route(cast, Routing.PORTRAIT, auto_request_on_booking=False)
-            provider = cast.provider_a1.memberships.get()
-            location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
-            patient = factories.PatientFactory(medspa=cast.medspa_a)
-            start = datetime.combine(
-                timezone.localdate(timezone=location.tz) + timedelta(days=3), time(10), tzinfo=location.tz
-            )
+            provider, location, appointment_type, patient = booking_world(cast, monkeypatch)
+            start = ten_am(location)
             with django_capture_on_commit_callbacks(execute=True):
                 appointment = booking.appointment_book(
                     appointment_type=appointment_type, start=start, patient=patient
@@ -340,24 +311,14 @@ class TestBooking:
         self, cast, django_capture_on_commit_callbacks, monkeypatch
     ):
         with medspa_scope(cast.medspa_a):
-            monkeypatch.setattr("scheduling.tasks.appointment_notify.delay", lambda *args: None)
             from scheduling.services import booking
 
-            provider = cast.provider_a1.memberships.get()
-            location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
-            patient = factories.PatientFactory(medspa=cast.medspa_a)
+            provider, location, appointment_type, patient = booking_world(cast, monkeypatch)
             by_hand = factories.PatientFactory(medspa=cast.medspa_a)
             manual = requests.gfe_request_create(
                 patient=by_hand, services=[appointment_type.service], requested_by=None
             )
-            first, second = (
-                datetime.combine(
-                    timezone.localdate(timezone=location.tz) + timedelta(days=days),
-                    time(10),
-                    tzinfo=location.tz,
-                )
-                for days in (3, 4)
-            )
+            first, second = (ten_am(location, days) for days in (3, 4))
             with django_capture_on_commit_callbacks(execute=True):
                 one = booking.appointment_book(
                     appointment_type=appointment_type, start=first, patient=patient
@@ -387,22 +348,11 @@ class TestBooking:
 def test_a_self_clearance_closes_an_open_request_for_the_same_service(cast, patient, toxin):
     with medspa_scope(cast.medspa_a):
         open_request = requests.gfe_request_create(patient=patient, services=[toxin], requested_by=None)
-        decisions.gfe_self_clear(
-            membership=cast.provider_a1.memberships.get(),
-            patient=patient,
-            exam=EXAM,
-            decisions={toxin.pk: Decision("cleared")},
-        )
+        self_clear(cast.provider_a1.memberships.get(), patient, toxin)
         open_request.refresh_from_db()
         assert open_request.status == RequestStatus.EXPIRED
         with pytest.raises(errors.GfeRuleBroken, match="already"):
-            decisions.gfe_decide(
-                request=open_request,
-                exam=EXAM,
-                clearer_name="A",
-                clearer_credential="MD",
-                decisions={toxin.pk: Decision("cleared")},
-            )
+            decide(open_request, {toxin.pk: Decision("cleared")}, credential="MD")
         patient.refresh_from_db()
         assert patient.status == "active"
 
@@ -418,13 +368,7 @@ def test_a_decision_must_be_a_decision(cast, patient, toxin):
         request = requests.gfe_request_create(patient=patient, services=[toxin], requested_by=None)
         for status in ("expired", "in_review", "requested"):
             with pytest.raises(errors.GfeRuleBroken, match="cleared, not indicated or deferred"):
-                decisions.gfe_decide(
-                    request=request,
-                    exam=EXAM,
-                    clearer_name="A",
-                    clearer_credential="MD",
-                    decisions={toxin.pk: Decision(status, "x")},
-                )
+                decide(request, {toxin.pk: Decision(status, "x")}, credential="MD")
         assert GfeRequest.objects.get(pk=request.pk).status == RequestStatus.SENT
 
 
@@ -440,15 +384,10 @@ def test_the_appointment_shows_its_pending_clearance(
     cast, client_as, django_capture_on_commit_callbacks, monkeypatch
 ):
     with medspa_scope(cast.medspa_a):
-        monkeypatch.setattr("scheduling.tasks.appointment_notify.delay", lambda *args: None)
         from scheduling.services import booking
 
-        provider = cast.provider_a1.memberships.get()
-        location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
-        patient = factories.PatientFactory(medspa=cast.medspa_a)
-        start = datetime.combine(
-            timezone.localdate(timezone=location.tz) + timedelta(days=3), time(10), tzinfo=location.tz
-        )
+        provider, location, appointment_type, patient = booking_world(cast, monkeypatch)
+        start = ten_am(location)
         with django_capture_on_commit_callbacks(execute=True):
             appointment = booking.appointment_book(
                 appointment_type=appointment_type, start=start, patient=patient
@@ -457,12 +396,7 @@ def test_the_appointment_shows_its_pending_clearance(
             client_as("admin_a").get(f"/dashboard/scheduling/appointments/{appointment.pk}/").content.decode()
         )
         assert "Clearance pending: a GFE has been requested." in page
-        decisions.gfe_self_clear(
-            membership=provider,
-            patient=patient,
-            exam=EXAM,
-            decisions={appointment_type.service.pk: Decision("cleared")},
-        )
+        self_clear(provider, patient, appointment_type.service)
         page = (
             client_as("admin_a").get(f"/dashboard/scheduling/appointments/{appointment.pk}/").content.decode()
         )

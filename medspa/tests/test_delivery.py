@@ -4,7 +4,6 @@ sweep sends it again after its backoff; each sweep queues one task per message."
 import smtplib
 import uuid
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -17,12 +16,12 @@ from inventory_orders.services import orders as order_services
 from medspa import once
 from medspa.tenancy import medspa_scope
 from providers.models import Sale
-from providers.services import checkout, settlement
+from providers.services import checkout
 from scheduling import tasks as scheduling_tasks
 from scheduling.models import Appointment
 from scheduling.services import notifications
 from tests import factories
-from tests.test_faults import _booked
+from tests.test_faults import _booked, _receipted_sale
 
 
 @pytest.fixture
@@ -46,13 +45,7 @@ def test_a_receipt_whose_email_fails_is_not_marked_sent_and_the_sweep_sends_it_o
     cast, world, provider, mail_server_down_once
 ):
     with medspa_scope(cast.medspa_a):
-        product = factories.retail_product(cast.medspa_a, "Serum", "S1", "40")
-        sale = checkout.retail_sale_open(provider=provider, location=world.location, by=cast.provider_a1)
-        checkout.retail_line_set(sale=sale, product=product, quantity=Decimal("1"))
-        sale = checkout.retail_checkout(
-            sale=sale, by=cast.provider_a1, receipt_email="buyer@mail.example",
-            tenders=[settlement.Tender("cash", Decimal("40"))],
-        )  # fmt: skip
+        sale = _receipted_sale(cast, world, provider)
     with medspa_scope(sale.medspa_id):
         assert checkout.sale_receipt_send(sale_id=sale.pk) == once.RETRY
     with medspa_scope(sale.medspa_id):

@@ -2,15 +2,13 @@
 Cyrillic come out as written, in the Noto fonts shipped with the project, never as "?". A bill's PDF prints
 the business it billed as the bill recorded it, not as the medspa reads today."""
 
-from datetime import timedelta
-
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from billing.models import Bill
 from billing.services import bills as billing_bills
-from billing.tests.test_billing_pages import month_back, plan_since
+from billing.tests.test_billing_pages import bill_beyond_latin1, month_back, plan_since
 from gfe.services import decisions as gfe_services
 from gfe.tests.test_gfe_provider import active_service, member, png_bytes
 from gfe.views.dashboard import exam_pdf_bytes
@@ -86,15 +84,7 @@ def test_the_bill_pdf_prints_the_medspas_name_and_address_in_their_script(cast, 
 
 
 def test_punctuation_and_latin_letters_outside_latin1_print_as_written(cast, client_as):
-    medspa = cast.medspa_a
-    medspa.name, medspa.dba = "Glöw 美 – “Spa”", "Glöw’s 美容 — Studio"
-    medspa.shipping_line1, medspa.shipping_city = "1 Łódź Street", "São Paulo"
-    medspa.keeps_coordinator = True  # a line to print
-    medspa.save()
-    last_month = month_back(medspa, 1)
-    with medspa_scope(medspa):
-        plan_since(medspa, last_month + timedelta(days=3))  # the line says "Mon d–Mon d, Y" (an en dash)
-        bill, _ = billing_bills.bill_generate(medspa=medspa, month=last_month)
+    bill = bill_beyond_latin1(cast.medspa_a)
     text = pdf_text(client_as("admin_a").get(reverse("billing:pdf", args=[bill.pk])).content)
     for written in ("Glöw 美 – “Spa”", "Glöw’s 美容 — Studio", "1 Łódź Street", "São Paulo", "–"):
         assert written in text

@@ -25,16 +25,8 @@ def _no_notifications(monkeypatch):
 
 
 @pytest.fixture
-def world(cast, provider):
-    location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
-    patient = factories.PatientFactory(medspa=cast.medspa_a)
-    return {
-        "medspa": cast.medspa_a,
-        "provider": provider,
-        "location": location,
-        "type": appointment_type,
-        "patient": patient,
-    }
+def world(provider_clinic):
+    return provider_clinic
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:

@@ -22,7 +22,7 @@ from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment, AppointmentStatus, NotificationLog
 from scheduling.services import booking
 from tests import factories
-from tests.browser import eventually, screenshot, sign_in, url_is
+from tests.browser import eventually, fill_booking_details, screenshot, sign_in, url_is
 from tests.factories import unscoped
 
 pytestmark = pytest.mark.browser
@@ -353,12 +353,7 @@ def test_a_patient_books_through_the_public_link_and_gets_the_confirmation(
             f"{day:%A, %B} {day.day}, {day.year} at 10:00 AM"
         )
 
-        details.get_by_label("First name").fill("Maya")
-        details.get_by_label("Last name").fill("Chen")
-        details.get_by_label("Email", exact=True).fill(email)
-        details.get_by_label("Phone").fill("(619) 555-0142")
-        details.get_by_label("Date of birth").fill("1990-06-15")
-        details.get_by_label("Email me about my appointments").check()
+        fill_booking_details(details, email)
         details.get_by_label("Text me about my appointments").check()
         screenshot(page, "scheduling_public_booking_details")
         details.get_by_role("button", name="Confirm booking").click()

@@ -55,17 +55,8 @@ def coordinator(cast):
 
 
 @pytest.fixture
-def world(cast, no_notifications):
-    provider = membership(cast.provider_a1)
-    location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
-    patient = factories.PatientFactory(medspa=cast.medspa_a)
-    return {
-        "medspa": cast.medspa_a,
-        "provider": provider,
-        "location": location,
-        "type": appointment_type,
-        "patient": patient,
-    }
+def world(provider_clinic, no_notifications):
+    return provider_clinic
 
 
 def payload(world, start, **extra) -> dict:

@@ -15,7 +15,7 @@ from medspa.tenancy import medspa_scope
 from services_catalog.models import Consent, Service, ServiceGroup
 from services_catalog.services import texts as services
 from tests import factories
-from tests.browser import screenshot, sign_in, url_is
+from tests.browser import no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
 
 pytestmark = pytest.mark.browser
 
@@ -52,23 +52,8 @@ def open_services_tab(page: Page, live_server) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_csp_violations_nor_server_errors(page: Page):
-    """A script or style the Content Security Policy blocks would break pages silently, and a 500 answered
-    to an htmx request would not show on the page: fail on either."""
-    violations, errors = [], []
-
-    def record(message):
-        if "Content Security Policy" in message.text:
-            violations.append(message.text)
-
-    def record_response(response):
-        if response.status >= 500:
-            errors.append(f"{response.request.method} {response.url} → {response.status}")
-
-    page.on("console", record)
-    page.on("response", record_response)
-    yield
-    assert violations == []
-    assert errors == []
+    with no_csp_violations_nor_server_errors(page):
+        yield
 
 
 # --- Importing from the Portrait library ------------------------------------------------------------------

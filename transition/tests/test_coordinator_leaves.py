@@ -11,7 +11,6 @@ import pytest
 import time_machine
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from billing.models import BillLine, PlanPeriod
 from billing.services import bills as billing_bills
@@ -20,13 +19,13 @@ from medspa.models import Membership
 from medspa.tenancy import medspa_scope
 from tests import factories
 from transition import tasks
-from transition.models import TimelineEntry, Transition, TransitionStep
+from transition.models import TimelineEntry, Transition
 from transition.models.transitions import StepKind, StepStatus, TransitionKind, TransitionStatus
 from transition.services import approval as transition_approval
 from transition.services import base as transition_base
 from transition.services import by_hand as transition_by_hand
 from transition.services import confirmations as transition_confirmations
-from transition.services import runner as transition_runner
+from transition.tests.test_transition_lease import assert_lost_once_too_often
 
 PAGE = "/dashboard/settings/transition/"
 LEAVE = "/dashboard/settings/transition/coordinator-leaves/"
@@ -432,17 +431,4 @@ def test_the_coordinator_step_lost_three_times_is_retried_not_done_by_hand(cast,
     with medspa_scope(launch["medspa"]):
         medspa = launch["medspa"]
         step = steps(let_go(cast, medspa, clock.today(medspa)))[StepKind.COORDINATOR_LEAVES]
-        claimed = timezone.now() - transition_base.STEP_LEASE - timedelta(seconds=1)
-        TransitionStep.objects.filter(pk=step.pk).update(
-            status=StepStatus.IN_PROGRESS,
-            started_at=claimed,
-            lease_until=claimed + transition_base.STEP_LEASE,
-            lost_runs=transition_runner.MAX_LOST_RUNS - 1,
-        )
-        transition_runner.step_run(step_id=step.pk)
-        step.refresh_from_db()
-        assert (step.status, step.needs_hand) == (StepStatus.WAITING, True)
-        assert (
-            step.detail
-            == "The worker running this step stopped 3 times; check the error reports, then Retry."
-        )
+        assert_lost_once_too_often(step)

@@ -169,6 +169,16 @@ def confirm_both(cast, transition, *, email="owner@own-openphone.example"):
     transition_confirmations.portrait_confirm(transition=transition, by=cast.staff, ip="198.51.100.1")
 
 
+def transfer_requested(cast, medspa, capture_on_commit):
+    """A transition of `medspa` effective today that does not keep the number, swept once, then confirmed by
+    both sides: the confirmation asks OpenPhone for the number's transfer at once."""
+    transition = schedule(cast, medspa, effective(medspa, 0), keeps=False)
+    sweep()
+    with capture_on_commit(execute=True):
+        confirm_both(cast, transition)
+    return transition
+
+
 def test_letting_the_coordinator_go_reaches_done_on_every_step_through_the_vendors(
     cast, legacy, configured, django_capture_on_commit_callbacks
 ):
@@ -456,10 +466,7 @@ def test_a_requested_transfer_is_polled_until_it_moves_and_a_failed_poll_changes
 ):
     with medspa_scope(legacy["medspa"]):
         medspa, stub = legacy["medspa"], configured
-        transition = schedule(cast, medspa, effective(medspa, 0), keeps=False)
-        sweep()
-        with django_capture_on_commit_callbacks(execute=True):
-            confirm_both(cast, transition)
+        transition = transfer_requested(cast, medspa, django_capture_on_commit_callbacks)
         step = steps(transition)[StepKind.OPENPHONE]
         assert step.status == StepStatus.WAITING and step.external_ref
         (transfer_id,) = stub.state.transfers
@@ -487,10 +494,7 @@ def test_a_transfer_openphone_rejected_is_asked_for_again_as_a_new_request(
 ):
     with medspa_scope(legacy["medspa"]):
         medspa, stub = legacy["medspa"], configured
-        transition = schedule(cast, medspa, effective(medspa, 0), keeps=False)
-        sweep()
-        with django_capture_on_commit_callbacks(execute=True):
-            confirm_both(cast, transition)
+        transition = transfer_requested(cast, medspa, django_capture_on_commit_callbacks)
         (first,) = stub.state.transfers.values()
         first["status"] = "rejected"
         with time_machine.travel(timezone.now() + timedelta(hours=1), tick=True):
