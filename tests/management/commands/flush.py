@@ -5,7 +5,7 @@ else, the owner included. Only the test settings install it; the product has no 
 A test leaves rows in a handful of the hundred tables, and truncating all of them costs a third of a second
 per test (a new file for each table), then as much again to make the content types and permissions anew:
 when no sequence is to be reset, only the tables that hold rows are emptied, and the content types and
-permissions, which every migrated database has and no test changes, stay."""
+permissions and the site, which every migrated database has and no test changes, stay."""
 
 from django.core.management.commands.flush import Command as FlushCommand
 from django.db import connections
@@ -13,8 +13,9 @@ from psycopg import sql
 
 from medspa.database import connected_as
 
-# Made by migrate (post_migrate) and the same before and after every test.
-KEPT = {"django_content_type", "auth_permission"}
+# What migrate's post_migrate makes (content types, permissions, the default Site that allauth's pages need)
+# and no test changes: kept as migrate left it rather than emptied and made anew after every test.
+KEPT = {"django_content_type", "auth_permission", "django_site"}
 
 
 class Command(FlushCommand):
