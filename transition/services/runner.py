@@ -205,13 +205,12 @@ def _record(step: TransitionStep, outcome: Outcome) -> None:
         fields["external_ref"] = outcome.external_ref
     if outcome.status == StepStatus.WAITING and step.kind == StepKind.OPENPHONE and outcome.external_ref:
         fields["next_run_at"] = timezone.now() + POLL_EVERY
-    if outcome.status == StepStatus.FAILED and step.kind == StepKind.OPENPHONE and outcome.external_ref == "":
-        fields["rounds"] = step.rounds + 1  # a rejected transfer: the next request is a new one
     step_set(step, outcome.status, outcome.detail, **fields)
 
 
 def _poll_transfer(step: TransitionStep) -> TransitionStep:
-    """Asks OpenPhone where a requested transfer is; a failed poll changes nothing (it is asked again)."""
+    """Asks OpenPhone whether the number has left Portrait's workspace since its support was emailed; a
+    failed poll changes nothing (it is asked again)."""
     try:
         outcome = run_openphone(step)
     except NotConfigured:
