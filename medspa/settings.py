@@ -330,7 +330,7 @@ PHONENUMBER_DB_FORMAT = "E164"
 # deprovisioning step then waits for a staff user to mark it done by hand. Keys also accept NAME_FILE.
 OPENPHONE_API_URL = env_str("OPENPHONE_API_URL")  # e.g. https://api.openphone.com/v1
 OPENPHONE_API_KEY = env_secret("OPENPHONE_API_KEY")
-TIGERCONNECT_API_URL = env_str("TIGERCONNECT_API_URL")
+TIGERCONNECT_API_URL = env_str("TIGERCONNECT_API_URL")  # e.g. https://api.tigertext.me
 TIGERCONNECT_API_KEY = env_secret("TIGERCONNECT_API_KEY")
 TIGERCONNECT_API_SECRET = env_secret("TIGERCONNECT_API_SECRET")
 TIGERCONNECT_ORGANIZATION_KEY = env_str("TIGERCONNECT_ORGANIZATION_KEY")  # sent as TT-X-Organization-Key
