@@ -618,6 +618,38 @@ def test_the_import_never_reads_the_whole_acuity_account(cast, legacy, configure
         )
 
 
+def test_the_import_carries_intake_answers_into_the_notes_and_splits_a_full_window(
+    cast, legacy, configured, monkeypatch
+):
+    """Acuity's intake form answers (forms[].values[]) go into the imported appointment's notes; a window
+    that fills Acuity's page (`max`) is read again in halves, so no appointment is missed."""
+    from transition.integrations import acuity as acuity_module
+
+    monkeypatch.setattr(acuity_module, "PAGE_MAX", 2)
+    with medspa_scope(legacy["medspa"]):
+        medspa, stub = legacy["medspa"], configured
+        day = effective(medspa, 0)
+        factories.PatientFactory(medspa=medspa, first_name="Jo", last_name="Patient", email="jo@example.com")
+        intake = {
+            "id": 3,
+            "name": "Intake",
+            "values": [{"id": 9, "fieldID": 4, "name": "Allergies?", "value": "Latex"}],
+        }
+        for offset in (2, 3, 4):  # three in one 31-day window: a full page of two, split
+            row = acuity_row(8000 + offset, at(medspa, day + timedelta(days=offset), 10))
+            row["forms"] = [intake]
+            stub.state.appointments.append(row)
+        transition = schedule(cast, medspa, day, keeps=True)
+        sweep()
+        assert steps(transition)[StepKind.ACUITY_IMPORT].status == StepStatus.DONE
+        imported = Appointment.objects.filter(source=Appointment.Source.ACUITY).order_by("start")
+        assert imported.count() == 3
+        assert imported[0].notes == (
+            "Imported from Acuity (#8002). first visit\nIntake form answers:\nAllergies?: Latex"
+        )
+        assert all(r.query["max"] == ["2"] for r in stub.requests_to("GET", f"{AC}/appointments"))
+
+
 def test_a_transition_with_vendor_work_under_way_cannot_be_called_off(cast, legacy, configured):
     with medspa_scope(legacy["medspa"]):
         medspa = legacy["medspa"]
