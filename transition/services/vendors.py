@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
+from transition.integrations import NotConfigured
 from transition.integrations.acuity import AcuityCalendar, AcuityClient
 from transition.integrations.openphone import OpenPhoneClient
 from transition.integrations.tigerconnect import TigerConnectClient
@@ -92,18 +93,26 @@ def run_acuity_revoke(step: TransitionStep) -> Outcome:
 
 
 def run_openphone(step: TransitionStep) -> Outcome:
+    """Emails OpenPhone support once (both confirmations are there: the runner's blocker saw to it), then
+    asks OpenPhone's API until the number has left Portrait's workspace. Without the API configured the email
+    still goes, and a staff member marks the step done once support confirms the move."""
     transition = step.transition
     tools = legacy_tools(transition.medspa)
     target = transition.openphone_target_email
-    with OpenPhoneClient() as client:
+    try:
+        with OpenPhoneClient() as client:
+            if not tools.openphone_number_id:
+                return Outcome(
+                    StepStatus.WAITING,
+                    "No OpenPhone number is recorded for this medspa (Legacy tools): "
+                    "a Portrait staff member checks and marks it done.",
+                    needs_hand=True,
+                )
+            current = client.number_in_workspace(tools.openphone_number_id)
+    except NotConfigured:
         if not tools.openphone_number_id:
-            return Outcome(
-                StepStatus.WAITING,
-                "No OpenPhone number is recorded for this medspa (Legacy tools): "
-                "a Portrait staff member checks and marks it done.",
-                needs_hand=True,
-            )
-        current = client.number_in_workspace(tools.openphone_number_id)
+            raise
+        return _unverified(step, tools.openphone_number or tools.openphone_number_id, target)
     number = tools.openphone_number or (current.formatted_number if current else tools.openphone_number_id)
     if step.external_ref:
         if current is None:
@@ -120,17 +129,38 @@ def run_openphone(step: TransitionStep) -> Outcome:
             f"OpenPhone does not find the number {tools.openphone_number_id} in Portrait's workspace: check "
             "the Legacy tools, then Retry.",
         )
+    return _waiting_for_support(number, target, _email_support(step, number))
+
+
+def _email_support(step: TransitionStep, number: str) -> str:
+    """Sends the transfer request to OpenPhone support, on the timeline; the reference the step keeps."""
+    transition = step.transition
+    number_id = legacy_tools(transition.medspa).openphone_number_id
     message = support_request(
-        transition, number=number, number_id=tools.openphone_number_id, parties=confirmations(transition)
+        transition, number=number, number_id=number_id, parties=confirmations(transition)
     )
     message.send()
     event(
         transition,
         f"Transfer request emailed to OpenPhone support ({settings.OPENPHONE_SUPPORT_EMAIL}) from "
-        f"{settings.PORTRAIT_SUPPORT_EMAIL}: {number} to {target}, both written confirmations attached.",
+        f"{settings.PORTRAIT_SUPPORT_EMAIL}: {number} to {transition.openphone_target_email}, both written "
+        "confirmations attached.",
         step=step,
     )
-    return _waiting_for_support(number, target, f"support-email-{timezone.now():%Y-%m-%dT%H:%M:%SZ}")
+    return f"support-email-{timezone.now():%Y-%m-%dT%H:%M:%SZ}"
+
+
+def _unverified(step: TransitionStep, number: str, target: str) -> Outcome:
+    """OpenPhone's API is not configured: the request is emailed all the same, and a person checks."""
+    ref = step.external_ref or _email_support(step, number)
+    return Outcome(
+        StepStatus.WAITING,
+        f"OpenPhone support has been emailed to move {number} to {target}. OpenPhone's API is not "
+        "configured, so the EHR cannot see the number leave Portrait's workspace: once OpenPhone support "
+        f"confirms the move, {MARK_DONE}.",
+        needs_hand=True,
+        external_ref=ref,
+    )
 
 
 def _waiting_for_support(number: str, target: str, ref: str) -> Outcome:

@@ -455,6 +455,30 @@ def test_without_configuration_a_step_waits_for_staff_to_mark_it_done_by_hand(ca
         )
 
 
+def test_without_openphone_configured_support_is_emailed_and_staff_marks_the_move_done(
+    cast, legacy, configured, settings, django_capture_on_commit_callbacks
+):
+    with medspa_scope(legacy["medspa"]):
+        settings.OPENPHONE_API_URL = ""
+        medspa = legacy["medspa"]
+        transition = schedule(cast, medspa, effective(medspa, 0), keeps=False)
+        sweep()
+        with django_capture_on_commit_callbacks(execute=True):
+            confirm_both(cast, transition)
+        step = steps(transition)[StepKind.OPENPHONE]
+        assert (step.status, step.needs_hand) == (StepStatus.WAITING, True) and step.external_ref
+        assert "OpenPhone's API is not configured" in step.detail and "mark this step done" in step.detail
+        (request,) = support_emails()
+        assert len(request.attachments) == 2
+        with django_capture_on_commit_callbacks(execute=True):
+            transition_by_hand.step_retry(step=step, by=cast.staff)  # run again: not emailed twice
+        assert len(support_emails()) == 1
+        step.refresh_from_db()
+        transition_by_hand.step_mark_done(step=step, by=cast.staff, note="Support moved it, ticket 77.")
+        step.refresh_from_db()
+        assert (step.status, step.done_by) == (StepStatus.DONE, cast.staff)
+
+
 def test_a_step_run_twice_does_its_work_once(cast, legacy, configured):
     """The second run finds the step done; and a vendor call answered too late after it acted is sent again,
     which the vendor answers without acting twice (a deleted group answers 404, counted as deleted)."""
