@@ -9,7 +9,7 @@ that stays the same across the retries of that write. Call them from Celery task
 from transition.integrations.base import IntegrationError, NotConfigured
 
 # Every vendor operation the transition calls, with the page of the vendor's documentation that defines it
-# (the recorded examples and the contract test: transition/tests/vendor_docs/).
+# (docs/transition.md lists them; the recorded examples and the contract test: transition/tests/vendor_docs/).
 VENDOR_OPERATIONS = [
     ("Acuity", "GET /appointments", "https://developers.acuityscheduling.com/reference/get-appointments"),
     ("Acuity", "GET /calendars", "https://developers.acuityscheduling.com/reference/get-calendars"),

@@ -16,7 +16,6 @@ from medspa import clock
 from medspa.celery import task_queue
 from medspa.errors import DomainError
 from medspa.models import Medspa, User
-from transition.integrations import VENDOR_OPERATIONS
 from transition.models import LegacyTools, ReleaseConfirmation, TimelineEntry, Transition, TransitionStep
 from transition.models.records import ConfirmationParty
 from transition.models.transitions import StepKind, StepStatus, TransitionStatus
@@ -125,8 +124,6 @@ def _complete_if_done(transition: Transition) -> None:
         transition.status, transition.completed_at = TransitionStatus.COMPLETED, timezone.now()
         transition.save(update_fields=["status", "completed_at"])
         event(transition, "Transition complete: every step is done.")
-        operations = "; ".join(f"{vendor} {call} ({url})" for vendor, call, url in VENDOR_OPERATIONS)
-        event(transition, f"Vendor operations used, with their documentation: {operations}.")
 
 
 def step_locked(step: TransitionStep) -> TransitionStep:

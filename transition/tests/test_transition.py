@@ -129,8 +129,6 @@ def test_keeping_the_coordinator_switches_the_model_imports_acuity_and_bills_the
             [StepKind.ACUITY_IMPORT, StepKind.MODEL_CHANGE, StepKind.ACUITY_REVOKE], StepStatus.DONE
         )
         assert "Verified through Acuity's API" in steps(transition)[StepKind.ACUITY_REVOKE].detail
-        closing = transition.timeline.get(message__startswith="Vendor operations used").message
-        assert "GET /appointments (https://developers.acuityscheduling.com/" in closing
         assert (medspa.business_model, medspa.keeps_coordinator) == ("launch", True)
         imported = Appointment.objects.get(medspa=medspa, source=Appointment.Source.ACUITY)
         assert (imported.patient, imported.provider, imported.start) == (
@@ -255,9 +253,6 @@ def test_letting_the_coordinator_go_reaches_done_on_every_step_through_the_vendo
         medspa.refresh_from_db()
         assert (medspa.business_model, medspa.keeps_coordinator) == ("launch", False)
         assert len(support_emails()) == 1
-        closing = transition.timeline.get(message__startswith="Vendor operations used").message
-        for operation in ("GET /v1/phone-numbers/{id}", "DELETE /v2/group/{token}/", "GET /calendars"):
-            assert operation in closing
 
         # The coordinator's line stops the day before the effective date.
         month = day.replace(day=1)

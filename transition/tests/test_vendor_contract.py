@@ -1,7 +1,8 @@
 """The contract between the clients and the vendors' documentation: every call a client makes is an
 operation its vendor documents (transition/tests/vendor_docs/<vendor>/endpoints.json), every documented
-operation the product lists (VENDOR_OPERATIONS, the closing note's list) is one the clients call, and the stub
-answers as the documentation shows. The `stub` fixture applies the first rule to every test that uses it."""
+operation the product lists (VENDOR_OPERATIONS, the table in docs/transition.md) is one the clients call,
+and the stub answers as the documentation shows. The `stub` fixture applies the first rule to every test
+that uses it."""
 
 from datetime import date
 
@@ -39,7 +40,7 @@ def test_every_client_call_is_documented_and_every_documented_call_is_made(confi
     stub.state.appointment_types.extend(vendor_doc("acuity", "appointment-types.json"))
     stub.state.appointments.extend(vendor_doc("acuity", "appointments.json"))
     with AcuityClient() as acuity:
-        acuity.appointments_between(date(2013, 6, 1), date(2013, 6, 30), calendar_id=27238)
+        acuity.appointments_between(date(2013, 7, 1), date(2013, 7, 31), calendar_id=27238)
         acuity.list_calendars()
         acuity.list_appointment_types()
     with OpenPhoneClient() as openphone:
