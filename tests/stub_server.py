@@ -247,7 +247,7 @@ def _tc_group_delete(state: State, body, query, token):
         return 404, None
     state.tc_groups[token] = "deleted"
     state.effects.append(f"tigerconnect group {token}")
-    return 204, None
+    return 200, None  # the listing documents 200 OK, with no body
 
 
 _TIGERCONNECT = [

@@ -1,18 +1,19 @@
 """TigerConnect (the TigerText REST API v2, https://api.tigertext.me/v2; HTTP basic with the API key and
 secret, TIGERCONNECT_API_KEY / _SECRET).
 
-Source: TigerText's REST API reference, https://developer.tigertext.com/docs/rest-api (Groups), and its
-published Java client https://github.com/zvoykish/tigertext-java-sdk (reads wrap their answer in `reply`,
-writes answer 204 No Content). Recorded examples: transition/tests/vendor_docs/tigerconnect/.
+Source: TigerText's REST API reference, https://developer.tigertext.com/docs/rest-api (Groups), as its
+published listing shows it (transition/tests/vendor_docs/README.md: 200 OK, no body; a group deleted already
+reports no error).
 
 Documented call used:
 
     DELETE /v2/group/{token}/     headers: Authorization (basic), TT-X-Organization-Key (the organisation,
-                                  TIGERCONNECT_ORGANIZATION_KEY, when set)   -> 204 No Content
+                                  TIGERCONNECT_ORGANIZATION_KEY, when set)   -> 200 OK
 
-A group already deleted answers 404, which counts as deleted (the call is idempotent by itself; no
-Idempotency-Key is sent, TigerConnect documents none). The API has no call that deactivates a user: that
-is a Portrait staff step in TigerConnect's admin console (transition.services.vendors).
+A 404 counts as deleted too (not documented: the listing says a deleted group reports no error). The call
+is idempotent by itself; no Idempotency-Key is sent, TigerConnect documents none. The API has no call
+that deactivates a user: that is a Portrait staff step in TigerConnect's admin console
+(transition.services.vendors).
 """
 
 from __future__ import annotations

@@ -101,7 +101,7 @@ def test_openphone_reads_a_number_and_a_number_gone_from_the_workspace_is_none(c
         "+15555550100",
         "(555) 555-0100",
         "Glow medspa",
-        "GR123abc",  # from the documentation's example
+        "1234",  # from the documentation's example
     )
     sent = configured.requests_to("GET", f"{OP}/phone-numbers/PN1")[0]
     assert sent.headers["authorization"] == OPENPHONE_KEY  # the bare key, as OpenPhone documents
@@ -167,7 +167,7 @@ def test_acuity_documentation_example_is_read(configured):
 
     configured.state.appointments.extend(vendor_doc("acuity", "appointments.json"))
     with AcuityClient() as client:
-        (appointment,) = client.list_appointments(date(2013, 6, 1), date(2013, 6, 30))
+        (appointment,) = client.list_appointments(date(2013, 7, 1), date(2013, 7, 31))
     assert appointment.id == 54321 and appointment.duration_minutes == 60
     assert appointment.intake_text == (
         "Is this your first visit?: yes\nWhat is your goal for this appointment?: Ninja"
@@ -245,7 +245,7 @@ def test_a_4xx_is_not_retried(configured):
     with OpenPhoneClient() as client, pytest.raises(IntegrationError) as raised:
         client.get_phone_number("NOPE")
     assert (raised.value.retryable, raised.value.status) == (False, 404)
-    assert "0100404" in raised.value.detail and "Not Found)" not in raised.value.detail  # code, not text
+    assert "0400404" in raised.value.detail and "Not Found)" not in raised.value.detail  # code, not text
     assert len(configured.requests_to("GET", f"{OP}/phone-numbers/NOPE")) == 1
 
 
