@@ -330,12 +330,18 @@ PHONENUMBER_DB_FORMAT = "E164"
 # deprovisioning step then waits for a staff user to mark it done by hand. Keys also accept NAME_FILE.
 OPENPHONE_API_URL = env_str("OPENPHONE_API_URL")  # e.g. https://api.openphone.com/v1
 OPENPHONE_API_KEY = env_secret("OPENPHONE_API_KEY")
-TIGERCONNECT_API_URL = env_str("TIGERCONNECT_API_URL")
+TIGERCONNECT_API_URL = env_str("TIGERCONNECT_API_URL")  # e.g. https://api.tigertext.me
 TIGERCONNECT_API_KEY = env_secret("TIGERCONNECT_API_KEY")
 TIGERCONNECT_API_SECRET = env_secret("TIGERCONNECT_API_SECRET")
+TIGERCONNECT_ORGANIZATION_KEY = env_str("TIGERCONNECT_ORGANIZATION_KEY")  # sent as TT-X-Organization-Key
 ACUITY_API_URL = env_str("ACUITY_API_URL")  # e.g. https://acuityscheduling.com/api/v1
 ACUITY_USER_ID = env_str("ACUITY_USER_ID")
 ACUITY_API_KEY = env_secret("ACUITY_API_KEY")
+# OpenPhone's public API cannot move a number between workspaces: its support does, on written confirmation.
+# The transition emails them from Portrait's support address, naming Portrait's workspace.
+PORTRAIT_SUPPORT_EMAIL = env_str("PORTRAIT_SUPPORT_EMAIL", "Portrait support <support@localhost>")
+OPENPHONE_SUPPORT_EMAIL = env_str("OPENPHONE_SUPPORT_EMAIL", "support@openphone.com")
+OPENPHONE_WORKSPACE = env_str("OPENPHONE_WORKSPACE", "Portrait")
 INTEGRATION_TIMEOUT_SECONDS = env_int("INTEGRATION_TIMEOUT_SECONDS", 10, minimum=1)  # per attempt
 INTEGRATION_MAX_ATTEMPTS = env_int("INTEGRATION_MAX_ATTEMPTS", 3, minimum=1)
 INTEGRATION_BACKOFF_SECONDS = env_int("INTEGRATION_BACKOFF_SECONDS", 1, minimum=0)  # doubles per retry

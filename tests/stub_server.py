@@ -1,12 +1,16 @@
 """A loopback stand-in for OpenPhone, TigerConnect and Acuity, for tests of transition.integrations.
 
 One threaded http.server on 127.0.0.1 and a free port speaks all three APIs under their own prefixes
-(`/openphone/v1`, `/tigerconnect`, `/acuity/api/v1`), with in-memory state, the vendors' authentication
-checks (401 otherwise), and idempotent writes: a write whose Idempotency-Key was seen before gets the first
-answer again and has no second effect (`stub.effects_per_key` counts the effects each key had).
+(`/openphone/v1`, `/tigerconnect`, `/acuity/api/v1`), with in-memory state, and answers only the operations
+each vendor documents, as it documents them (transition/tests/vendor_docs/<vendor>/: endpoints.json lists
+them, the other files are the documentation's example payloads): its authentication (401 with the vendor's
+error body otherwise), status codes, error bodies and wrapping. Anything else answers 404, and
+`stub.undocumented()` lists the requests no documented operation matches (the `stub` fixture fails a test
+that made one). A write whose Idempotency-Key was seen before gets the first answer again and has no second
+effect (`stub.effects_per_key` counts the effects each key had).
 
 Tests script failures, each consumed by the next matching request:
-    stub.script("POST", "/openphone/v1/phone-numbers/PN1/transfers", status=500)
+    stub.script("DELETE", "/tigerconnect/v2/group/G1/", status=500)
     stub.script("GET", "/acuity/api/v1/appointments", status=429, retry_after="1")
     stub.script("POST", ..., hang=2.0, after_effect=True)   # do the write, then answer too late
 and read what arrived in `stub.requests` (method, path, query, headers, json).
@@ -15,22 +19,45 @@ and read what arrived in `stub.requests` (method, path, query, headers, json).
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import re
 import threading
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 OPENPHONE_KEY = "op-test-key"
 TIGERCONNECT_KEY, TIGERCONNECT_SECRET = "tc-key", "tc-secret"
 ACUITY_USER, ACUITY_KEY = "12345", "acuity-test-key"
 # Where each vendor's API lives on the stub.
 OP, TC, AC = "/openphone/v1", "/tigerconnect", "/acuity/api/v1"
+VENDOR_DOCS = Path(__file__).resolve().parent.parent / "transition" / "tests" / "vendor_docs"
+PREFIXES = {"acuity": AC, "openphone": OP, "tigerconnect": TC}
+
+
+def vendor_doc(vendor: str, name: str):
+    """A payload as the vendor's documentation shows it (a fresh copy)."""
+    return copy.deepcopy(json.loads((VENDOR_DOCS / vendor / name).read_text()))
+
+
+def documented_operations() -> dict[str, list[tuple[str, re.Pattern]]]:
+    """{vendor: [(method, full path pattern on the stub)]} of every operation the vendors document."""
+    operations = {}
+    for vendor, prefix in PREFIXES.items():
+        rows = vendor_doc(vendor, "endpoints.json")
+        operations[vendor] = [
+            (
+                row["method"],
+                re.compile(re.escape(prefix) + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(row["path"]))),
+            )
+            for row in rows
+        ]
+    return operations
 
 
 @dataclass
@@ -59,14 +86,11 @@ class Script:
 
 @dataclass
 class State:
-    phone_numbers: dict[str, dict] = field(default_factory=dict)
-    transfers: dict[str, dict] = field(default_factory=dict)
-    tc_users: dict[str, str] = field(default_factory=dict)  # id -> "active" / "deactivated"
-    tc_groups: dict[str, str] = field(default_factory=dict)
+    phone_numbers: dict[str, dict] = field(default_factory=dict)  # in Portrait's workspace
+    tc_groups: dict[str, str] = field(default_factory=dict)  # token -> "active" / "deleted"
     appointments: list[dict] = field(default_factory=list)
     appointment_types: list[dict] = field(default_factory=list)
     calendars: list[dict] = field(default_factory=list)
-    revoked_calendars: set[int] = field(default_factory=set)
     effects: list[str] = field(default_factory=list)  # one entry per write that changed something
 
 
@@ -103,6 +127,15 @@ class StubServer:
     def requests_to(self, method: str, path: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method.upper() and r.path == path]
 
+    def undocumented(self) -> list[str]:
+        """ "METHOD path" of every request that no operation of its vendor's documentation matches."""
+        operations = [op for ops in documented_operations().values() for op in ops]
+        return [
+            f"{r.method} {r.path}"
+            for r in self.requests
+            if not any(method == r.method and pattern.fullmatch(r.path) for method, pattern in operations)
+        ]
+
     # --- dispatch ------------------------------------------------------------------------------------
     def handle(self, method: str, path: str, query: dict, headers: dict, body: object) -> tuple:
         """(status, JSON body, Retry-After or None) for one request, scripted failures first."""
@@ -123,16 +156,16 @@ class StubServer:
         return status, answer, None
 
     def _answer(self, method, path, query, headers, body) -> tuple[int, object]:
-        for prefix, authorised, routes in (
-            ("/openphone/v1", _openphone_auth, _OPENPHONE),
-            ("/tigerconnect", _basic_auth(TIGERCONNECT_KEY, TIGERCONNECT_SECRET), _TIGERCONNECT),
-            ("/acuity/api/v1", _basic_auth(ACUITY_USER, ACUITY_KEY), _ACUITY),
+        for prefix, authorised, routes, refused in (
+            (OP, _openphone_auth, _OPENPHONE, ("openphone", "error-401.json")),
+            (TC, _basic_auth(TIGERCONNECT_KEY, TIGERCONNECT_SECRET), _TIGERCONNECT, None),
+            (AC, _basic_auth(ACUITY_USER, ACUITY_KEY), _ACUITY, ("acuity", "error-401.json")),
         ):
             if not path.startswith(prefix + "/"):
                 continue
             if not authorised(headers):
-                return 401, {"message": "unauthorised", "code": "unauthorized"}
-            rest = path[len(prefix) :]
+                return 401, vendor_doc(*refused) if refused else None
+            rest = unquote(path[len(prefix) :])
             for route_method, pattern, view in routes:
                 match = re.fullmatch(pattern, rest)
                 if match and route_method == method:
@@ -147,8 +180,8 @@ class StubServer:
                         if key and result[0] < 500:
                             self.idempotent[(prefix, key)] = result
                         return result
-            return 404, {"message": "no such endpoint", "code": "not_found"}
-        return 404, {"message": "no such API"}
+            return 404, None  # not an operation the vendor documents
+        return 404, None
 
 
 def _handler_for(stub: StubServer):
@@ -193,63 +226,32 @@ def _basic_auth(user: str, password: str):
     return lambda headers: headers.get("authorization") == expected
 
 
-# --- OpenPhone ---------------------------------------------------------------------------------------------
+# --- OpenPhone (vendor_docs/openphone) ----------------------------------------------------------------------
 def _op_number(state: State, body, query, number_id):
     number = state.phone_numbers.get(number_id)
-    return (200, {"data": number}) if number else (404, {"message": "Not found", "code": "0404"})
-
-
-def _op_transfer_create(state: State, body, query, number_id):
-    if number_id not in state.phone_numbers:
-        return 404, {"message": "Not found", "code": "0404"}
-    parties = {c.get("party") for c in (body or {}).get("confirmations", [])}
-    email = ((body or {}).get("targetAccount") or {}).get("email")
-    if not email or not {"portrait", "provider"} <= parties:
-        return 400, {"message": "both confirmations and a target account are required", "code": "0400"}
-    transfer = {
-        "id": "TR" + uuid.uuid4().hex[:10],
-        "phoneNumberId": number_id,
-        "status": "requested",
-        "targetAccount": body["targetAccount"],
-        "createdAt": "2026-01-01T00:00:00Z",
-        "updatedAt": "2026-01-01T00:00:00Z",
-    }
-    state.transfers[transfer["id"]] = transfer
-    state.effects.append(f"openphone transfer {number_id}")
-    return 201, {"data": transfer}
-
-
-def _op_transfer_get(state: State, body, query, number_id, transfer_id):
-    transfer = state.transfers.get(transfer_id)
-    if not transfer or transfer["phoneNumberId"] != number_id:
-        return 404, {"message": "Not found", "code": "0404"}
-    return 200, {"data": transfer}
+    if not number:  # not in the key's workspace (never there, or moved by OpenPhone support)
+        return 404, vendor_doc("openphone", "error-404.json")
+    answer = vendor_doc("openphone", "phone-number.json")
+    answer["data"].update(number)
+    return 200, answer
 
 
 _OPENPHONE = [
     ("GET", r"/phone-numbers/(?P<number_id>[^/]+)", _op_number),
-    ("POST", r"/phone-numbers/(?P<number_id>[^/]+)/transfers", _op_transfer_create),
-    ("GET", r"/phone-numbers/(?P<number_id>[^/]+)/transfers/(?P<transfer_id>[^/]+)", _op_transfer_get),
 ]
 
 
-# --- TigerConnect ------------------------------------------------------------------------------------------
-def _tc_deactivate(kind: str):
-    def view(state: State, body, query, object_id):
-        table = state.tc_users if kind == "user" else state.tc_groups
-        if object_id not in table:
-            return 404, {"message": f"no such {kind}", "code": "not_found"}
-        if table[object_id] != "deactivated":
-            table[object_id] = "deactivated"
-            state.effects.append(f"tigerconnect {kind} {object_id}")
-        return 200, {"id": object_id, "status": "deactivated"}
-
-    return view
+# --- TigerConnect (vendor_docs/tigerconnect) ----------------------------------------------------------------
+def _tc_group_delete(state: State, body, query, token):
+    if state.tc_groups.get(token) != "active":
+        return 404, None
+    state.tc_groups[token] = "deleted"
+    state.effects.append(f"tigerconnect group {token}")
+    return 200, None  # the listing documents 200 OK, with no body
 
 
 _TIGERCONNECT = [
-    ("POST", r"/v2/users/(?P<object_id>[^/]+)/deactivate", _tc_deactivate("user")),
-    ("POST", r"/v2/groups/(?P<object_id>[^/]+)/deactivate", _tc_deactivate("group")),
+    ("DELETE", r"/v2/group/(?P<token>[^/]+)/", _tc_group_delete),
 ]
 
 
@@ -262,7 +264,7 @@ def _acuity_appointments(state: State, body, query):
         min_date = date.fromisoformat(one("minDate", "0001-01-01"))
         max_date = date.fromisoformat(one("maxDate", "9999-12-31"))
     except ValueError:
-        return 400, {"status_code": 400, "message": "Invalid date.", "error": "invalid_date"}
+        return 400, vendor_doc("acuity", "error-400.json")
     calendar_id = one("calendarID")
     rows = [
         row
@@ -280,16 +282,3 @@ _ACUITY = [
     ("GET", r"/appointment-types", lambda state, body, query: (200, state.appointment_types)),
     ("GET", r"/calendars", lambda state, body, query: (200, state.calendars)),
 ]
-
-
-def _acuity_revoke(state: State, body, query, calendar_id):
-    calendar_id = int(calendar_id)
-    if not any(c["id"] == calendar_id for c in state.calendars):
-        return 404, {"status_code": 404, "message": "Calendar not found", "error": "not_found"}
-    if calendar_id not in state.revoked_calendars:
-        state.revoked_calendars.add(calendar_id)
-        state.effects.append(f"acuity revoke {calendar_id}")
-    return 200, {"calendarID": calendar_id, "access": "revoked"}
-
-
-_ACUITY.append(("POST", r"/calendars/(?P<calendar_id>\d+)/revoke-access", _acuity_revoke))

@@ -580,7 +580,7 @@ def test_a_booking_that_loses_a_race_for_a_lock_is_retried_or_answered_409_never
 # --- An outside API hangs -------------------------------------------------------------------------------
 # transition/tests/test_transition.py covers a vendor answering 503 for a while, a refusal, and an answer
 # that came too late after the vendor acted
-# (test_a_timeout_after_the_vendor_acted_is_retried_without_a_second_transfer);
+# (test_a_step_run_twice_does_its_work_once);
 # transition/tests/test_integrations.py bounds each attempt by the timeout. Here the vendor does not answer
 # at all.
 
@@ -590,9 +590,9 @@ def test_a_vendor_that_does_not_answer_is_reported_retried_later_and_then_succee
     day = transition_tests.effective(medspa)
     with medspa_scope(medspa):
         transition = transition_tests.schedule(cast, medspa, day, keeps=False)
-    path = f"{transition_tests.TC}/v2/users/U1/deactivate"
+    path = f"{transition_tests.TC}/v2/group/G1/"
     for _ in range(settings.INTEGRATION_MAX_ATTEMPTS):  # every attempt of the client's call hangs, then fails
-        vendors.script("POST", path, hang=settings.INTEGRATION_TIMEOUT_SECONDS + 0.5, status=503)
+        vendors.script("DELETE", path, hang=settings.INTEGRATION_TIMEOUT_SECONDS + 0.5, status=503)
     started = time.monotonic()
     with time_machine.travel(transition_tests.at(medspa, day), tick=True):
         transition_tests.sweep()
@@ -604,15 +604,15 @@ def test_a_vendor_that_does_not_answer_is_reported_retried_later_and_then_succee
             f"Attempt 1 of {transition_runner.MAX_ATTEMPTS} failed (TigerConnect did not answer within "
             f"{settings.INTEGRATION_TIMEOUT_SECONDS:g} s."
         ), step.detail
-        assert vendors.state.tc_users["U1"] == "active"
+        assert vendors.state.tc_groups["G1"] == "active"
         assert transition.timeline.filter(message__contains="did not answer").exists()
     with time_machine.travel(transition_tests.at(medspa, day) + timedelta(minutes=5), tick=True):
         transition_tests.sweep()
     with medspa_scope(medspa):
         step.refresh_from_db()
-    assert (step.status, step.attempts) == (StepStatus.DONE, 2)
-    assert vendors.state.tc_users["U1"] == "deactivated"
-    assert vendors.state.effects.count("tigerconnect user U1") == 1
+    assert (step.status, step.attempts, step.needs_hand) == (StepStatus.WAITING, 2, True)  # users: staff
+    assert vendors.state.tc_groups["G1"] == "deleted"
+    assert vendors.state.effects.count("tigerconnect group G1") == 1
 
 
 # --- Every task, delivered twice --------------------------------------------------------------------------

@@ -8,4 +8,17 @@ that stays the same across the retries of that write. Call them from Celery task
 
 from transition.integrations.base import IntegrationError, NotConfigured
 
-__all__ = ["IntegrationError", "NotConfigured"]
+# Every vendor operation the transition calls, with the page of the vendor's documentation that defines it
+# (docs/transition.md lists them; the recorded examples and the contract test: transition/tests/vendor_docs/).
+VENDOR_OPERATIONS = [
+    ("Acuity", "GET /appointments", "https://developers.acuityscheduling.com/reference/get-appointments"),
+    ("Acuity", "GET /calendars", "https://developers.acuityscheduling.com/reference/get-calendars"),
+    (
+        "OpenPhone",
+        "GET /v1/phone-numbers/{id}",
+        "https://www.openphone.com/docs/mdx/api-reference/phone-numbers/get-a-phone-number-by-id",
+    ),
+    ("TigerConnect", "DELETE /v2/group/{token}/", "https://developer.tigertext.com/docs/rest-api"),
+]
+
+__all__ = ["VENDOR_OPERATIONS", "IntegrationError", "NotConfigured"]

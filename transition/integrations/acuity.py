@@ -1,30 +1,39 @@
 """Acuity Scheduling (API v1, https://acuityscheduling.com/api/v1; HTTP basic: user id + API key).
 
-Documented calls used: `GET /appointments?minDate=&maxDate=&calendarID=&max=` (canceled ones are left out
-unless asked for), `GET /appointment-types`, `GET /calendars`. Fields read: id, datetime (ISO 8601 with
-offset), duration (minutes), calendarID / calendar, appointmentTypeID / type, firstName, lastName, email,
-phone, notes, canceled.
+Sources: Acuity's API reference, https://developers.acuityscheduling.com/reference/get-appointments,
+https://developers.acuityscheduling.com/reference/get-calendars,
+https://developers.acuityscheduling.com/reference/get-appointment-types, its errors
+(https://developers.acuityscheduling.com/reference/api-errors: `{"status_code", "message", "error"}`), and the
+official examples https://github.com/AcuityScheduling/acuity-js. Recorded examples:
+transition/tests/vendor_docs/acuity/.
 
-Revoking a medspa's access: Acuity's public API has no user-management call, so we define one (a relay
-in front of Acuity's account settings may speak it):
+Documented calls used (all reads): `GET /appointments?minDate=&maxDate=&calendarID=&max=` (canceled ones
+are left out unless asked for; at most `max` rows, 100 by default), `GET /appointment-types`,
+`GET /calendars`. Fields read: id, datetime (ISO 8601 with offset), duration (minutes), calendarID /
+calendar, appointmentTypeID / type, firstName, lastName, email, phone, notes, canceled, and the intake form
+answers forms[].values[] (name, value).
 
-    POST /calendars/{calendarID}/revoke-access   (Idempotency-Key)  -> 200 {"calendarID", "access": "revoked"}
-
-Revoking an already revoked calendar answers the same 200.
+Acuity's API has no call that manages users or a calendar's access (users are managed in Acuity's app):
+revoking access is a Portrait staff step (transition.services.vendors), which `list_calendars` can verify
+(a calendar removed from the account is no longer listed).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import httpx
 from django.conf import settings
 
 from transition.integrations.base import BaseClient, IntegrationError
 
-# Acuity answers at most `max` appointments (default 100); a range with more must be narrowed.
+# Acuity answers at most `max` appointments (default 100): a range that fills a page is split in two.
 PAGE_MAX = 1000
+
+
+class PageFull(IntegrationError):
+    """Acuity answered `max` appointments: the range may hold more, and must be narrowed."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,11 @@ class AcuityAppointment:
     email: str
     phone: str
     notes: str
+    form_answers: tuple[tuple[str, str], ...] = ()  # (question, answer) of the intake forms, in order
+
+    @property
+    def intake_text(self) -> str:
+        return "\n".join(f"{question}: {answer}" for question, answer in self.form_answers)
 
 
 @dataclass(frozen=True)
@@ -73,7 +87,7 @@ class AcuityClient(BaseClient):
         self, min_date: date, max_date: date, *, calendar_id: int | None = None
     ) -> list[AcuityAppointment]:
         """The booked (not cancelled) appointments from min_date to max_date inclusive, earliest first.
-        Raises IntegrationError when Acuity returns a full page (the range must then be split)."""
+        Raises PageFull when Acuity returns a full page (the range must then be split)."""
         params: dict = {"minDate": min_date.isoformat(), "maxDate": max_date.isoformat(), "max": PAGE_MAX}
         if calendar_id is not None:
             params["calendarID"] = calendar_id
@@ -81,11 +95,27 @@ class AcuityClient(BaseClient):
         if not isinstance(rows, list):
             raise IntegrationError("Acuity answered without a list of appointments.", retryable=False)
         if len(rows) >= PAGE_MAX:
-            raise IntegrationError(
+            raise PageFull(
                 f"Acuity has {PAGE_MAX} or more appointments in this range: split it.", retryable=False
             )
         appointments = [_appointment(row) for row in rows if not row.get("canceled")]
         return sorted(appointments, key=lambda appointment: appointment.start)
+
+    def appointments_between(
+        self, min_date: date, max_date: date, *, calendar_id: int | None = None
+    ) -> list[AcuityAppointment]:
+        """Every booked appointment from min_date to max_date inclusive, however many: a window that fills
+        Acuity's page is split in halves until none does (a single day that still fills one is an error)."""
+        try:
+            return self.list_appointments(min_date, max_date, calendar_id=calendar_id)
+        except PageFull:
+            if min_date >= max_date:
+                raise
+        middle = min_date + (max_date - min_date) // 2
+        first = self.appointments_between(min_date, middle, calendar_id=calendar_id)
+        return first + self.appointments_between(
+            middle + timedelta(days=1), max_date, calendar_id=calendar_id
+        )
 
     def list_appointment_types(self) -> list[AcuityAppointmentType]:
         return [
@@ -109,14 +139,6 @@ class AcuityClient(BaseClient):
             for row in self.get("calendars")
         ]
 
-    def revoke_access(self, calendar_id: int, *, idempotency_key: str) -> str:
-        """Revokes the medspa's access to its Acuity calendar; the access after the call ("revoked")."""
-        answer = self.post(f"calendars/{calendar_id}/revoke-access", idempotency_key=idempotency_key)
-        access = answer.get("access") if isinstance(answer, dict) else None
-        if access != "revoked":
-            raise IntegrationError(f"Acuity answered access {access!r}.", retryable=False)
-        return access
-
 
 def _appointment(row: dict) -> AcuityAppointment:
     start = datetime.fromisoformat(row["datetime"])
@@ -135,4 +157,10 @@ def _appointment(row: dict) -> AcuityAppointment:
         email=row.get("email") or "",
         phone=row.get("phone") or "",
         notes=row.get("notes") or "",
+        form_answers=tuple(
+            (str(value.get("name") or ""), str(value.get("value")))
+            for form in row.get("forms") or []
+            for value in form.get("values") or []
+            if value.get("value") not in (None, "")
+        ),
     )

@@ -8,9 +8,11 @@ Retry policy (per call):
 After the last attempt the error is raised with retryable=True, so the caller (a Celery step) may try again
 later; retryable=False means a person has to look.
 
-Writes (POST, PUT, PATCH, DELETE) send an `Idempotency-Key` header: the caller's key (derive it from the
-step, e.g. "transition-12-openphone-transfer", so that re-running the step sends the same key) or a random
-one per call; the retries of one call always reuse it.
+Writes (POST, PUT, PATCH, DELETE) of a client whose vendor documents it (`idempotency_header`) send an
+`Idempotency-Key` header: the caller's key (derived from the step, so that re-running the step sends the
+same key) or a random one per call; the retries of one call always reuse it. A client sends no header its
+vendor does not document: TigerConnect's only write, deleting a group, is idempotent by itself (a deleted
+group answers 404).
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ class BaseClient:
 
     name = "integration"
     url_setting = ""
+    idempotency_header = False  # whether the vendor documents an Idempotency-Key on writes
 
     def __init__(self, *, transport: httpx.BaseTransport | None = None) -> None:
         self.base_url = (getattr(settings, self.url_setting, "") or "").rstrip("/")
@@ -124,6 +127,9 @@ class BaseClient:
     def post(self, path: str, *, json: Any = None, idempotency_key: str | None = None) -> Any:
         return self.request("POST", path, json=json, idempotency_key=idempotency_key)
 
+    def delete(self, path: str, *, headers: dict[str, str] | None = None) -> Any:
+        return self.request("DELETE", path, headers=headers)
+
     def request(
         self,
         method: str,
@@ -132,11 +138,12 @@ class BaseClient:
         params: dict[str, Any] | None = None,
         json: Any = None,
         idempotency_key: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         """The decoded JSON answer (None for an empty body), after retries; raises IntegrationError."""
         method = method.upper()
-        headers = {}
-        if method in WRITE_METHODS:
+        headers = dict(headers or {})
+        if method in WRITE_METHODS and self.idempotency_header:
             headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
         url = path.lstrip("/")
         last: IntegrationError | None = None

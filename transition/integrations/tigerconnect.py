@@ -1,24 +1,31 @@
-"""TigerConnect: deactivate a user and the medspa's support group.
+"""TigerConnect (the TigerText REST API v2, https://api.tigertext.me/v2; HTTP basic with the API key and
+secret, TIGERCONNECT_API_KEY / _SECRET).
 
-Authentication is HTTP basic with the API key and secret (TIGERCONNECT_API_KEY / _SECRET), as TigerConnect
-issues them. Its partner API is not publicly documented, so the two calls we need have this minimal shape
-(a relay in front of TigerConnect may speak it):
+Source: TigerText's REST API reference, https://developer.tigertext.com/docs/rest-api (Groups), as its
+published listing shows it (transition/tests/vendor_docs/README.md: 200 OK, no body; a group deleted already
+reports no error).
 
-    POST /v2/users/{userId}/deactivate     (Idempotency-Key)  -> 200 {"id", "status": "deactivated"}
-    POST /v2/groups/{groupId}/deactivate   (Idempotency-Key)  -> 200 {"id", "status": "deactivated"}
+Documented call used:
 
-Deactivating what is already deactivated answers 200 with the same body (idempotent), and 404 means the
-user or group does not exist (not retried).
+    DELETE /v2/group/{token}/     headers: Authorization (basic), TT-X-Organization-Key (the organisation,
+                                  TIGERCONNECT_ORGANIZATION_KEY, when set)   -> 200 OK
+
+A 404 counts as deleted too (not documented: the listing says a deleted group reports no error). The call
+is idempotent by itself; no Idempotency-Key is sent, TigerConnect documents none. The API has no call
+that deactivates a user: that is a Portrait staff step in TigerConnect's admin console
+(transition.services.vendors).
 """
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 import httpx
 from django.conf import settings
 
 from transition.integrations.base import BaseClient, IntegrationError
 
-DEACTIVATED = "deactivated"
+DOCS = "https://developer.tigertext.com/docs/rest-api"
 
 
 class TigerConnectClient(BaseClient):
@@ -34,17 +41,15 @@ class TigerConnectClient(BaseClient):
     def auth(self) -> httpx.Auth:
         return httpx.BasicAuth(settings.TIGERCONNECT_API_KEY, settings.TIGERCONNECT_API_SECRET)
 
-    def deactivate_user(self, user_id: str, *, idempotency_key: str) -> str:
-        """The user's status after the call ("deactivated")."""
-        return _status(self.post(f"v2/users/{user_id}/deactivate", idempotency_key=idempotency_key))
-
-    def deactivate_group(self, group_id: str, *, idempotency_key: str) -> str:
-        """The medspa's support channel (a TigerConnect group): its status after the call."""
-        return _status(self.post(f"v2/groups/{group_id}/deactivate", idempotency_key=idempotency_key))
-
-
-def _status(answer) -> str:
-    status = answer.get("status") if isinstance(answer, dict) else None
-    if status != DEACTIVATED:
-        raise IntegrationError(f"TigerConnect answered status {status!r}.", retryable=False)
-    return status
+    def delete_group(self, token: str) -> bool:
+        """Deletes the medspa's support group; True when TigerConnect deleted it now, False when it was gone
+        already (404)."""
+        organisation = getattr(settings, "TIGERCONNECT_ORGANIZATION_KEY", "")
+        headers = {"TT-X-Organization-Key": organisation} if organisation else None
+        try:
+            self.delete(f"v2/group/{quote(token, safe='')}/", headers=headers)
+        except IntegrationError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True

@@ -22,7 +22,7 @@ from transition.services.base import Outcome, lease_keep, legacy_tools
 IMPORT_DAYS = 730  # how far ahead the Acuity import looks (two years)
 
 
-IMPORT_WINDOW_DAYS = 31  # one Acuity request per window, well under its page size
+IMPORT_WINDOW_DAYS = 31  # one Acuity request per window; a window that fills Acuity's page is split
 
 
 IMPORT_LEASE_EVERY = 100  # appointments placed between two renewals of the import's lease
@@ -49,7 +49,7 @@ def run_acuity_import(step: TransitionStep) -> Outcome:
             end = start + timedelta(days=IMPORT_WINDOW_DAYS - 1)
             for calendar_id in calendar_ids:
                 lease_keep(step)  # a window at a time: a slow but live import keeps the step
-                for appointment in client.list_appointments(start, end, calendar_id=calendar_id):
+                for appointment in client.appointments_between(start, end, calendar_id=calendar_id):
                     found[appointment.id] = appointment
             start = end + timedelta(days=1)
     now = timezone.now()
@@ -155,6 +155,14 @@ class Matcher:
         )
 
 
+def _notes(appointment: AcuityAppointment) -> str:
+    """The appointment's notes in the EHR: Acuity's notes, then the answers to its intake forms."""
+    notes = f"Imported from Acuity (#{appointment.id}). {appointment.notes}".strip()
+    if appointment.intake_text:
+        notes += "\nIntake form answers:\n" + appointment.intake_text
+    return notes[:2000]
+
+
 def _import_one(transition: Transition, appointment: AcuityAppointment, matcher: Matcher) -> AcuityBooking:
     """Imports one Acuity appointment, or records why it could not be (a conflict a person resolves)."""
     booking, _ = AcuityBooking.objects.get_or_create(
@@ -191,7 +199,7 @@ def _import_one(transition: Transition, appointment: AcuityAppointment, matcher:
                 start=appointment.start,
                 end=appointment.start + timedelta(minutes=minutes),
                 idempotency_key=f"acuity-{appointment.id}",
-                notes=f"Imported from Acuity (#{appointment.id}). {appointment.notes}".strip()[:2000],
+                notes=_notes(appointment),
             )
         except scheduling_booking.BookingError as error:
             reason = str(error)

@@ -44,7 +44,7 @@ def _openphone_step(transition: Transition) -> TransitionStep:
     if step.status == StepStatus.DONE:
         raise TransitionRuleBroken("The number has already moved.")
     if step.status == StepStatus.IN_PROGRESS or step.external_ref:
-        raise TransitionRuleBroken("The transfer has already been requested from OpenPhone.")
+        raise TransitionRuleBroken("OpenPhone support has already been asked to move the number.")
     return step
 
 

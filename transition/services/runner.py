@@ -7,8 +7,10 @@ import the future Acuity appointments, switch the model, revoke Acuity, deactiva
 the OpenPhone number (the last two only when the coordinator goes). A Launch or Flex medspa that kept its
 coordinator may let them go later, a transition of its own: end the coordinator's access and monthly fee,
 then TigerConnect and OpenPhone as in the move. A step runs at least once and never does its effect twice: it
-is claimed under a row lock on a lease of a few minutes (renewed as a long step goes on), every vendor write
-carries an Idempotency-Key derived from the step, and what it already did is recorded before it moves on. A
+is claimed under a row lock on a lease of a few minutes (renewed as a long step goes on), the only vendor
+write (TigerConnect's group deletion) is idempotent by itself, the OpenPhone support email is sent once and
+recorded on the step (external_ref) so that later runs only poll, and what a step already did is recorded
+before it moves on. What a vendor's API does not offer waits for Portrait staff (services.vendors). A
 step whose worker stopped (its lease ran out) is run again by the sweep, and after MAX_LOST_RUNS such runs it
 waits for Portrait staff instead. Every change of status, and everything a
 person does, is written to the transition's timeline (TimelineEntry) with who did it.
@@ -205,13 +207,12 @@ def _record(step: TransitionStep, outcome: Outcome) -> None:
         fields["external_ref"] = outcome.external_ref
     if outcome.status == StepStatus.WAITING and step.kind == StepKind.OPENPHONE and outcome.external_ref:
         fields["next_run_at"] = timezone.now() + POLL_EVERY
-    if outcome.status == StepStatus.FAILED and step.kind == StepKind.OPENPHONE and outcome.external_ref == "":
-        fields["rounds"] = step.rounds + 1  # a rejected transfer: the next request is a new one
     step_set(step, outcome.status, outcome.detail, **fields)
 
 
 def _poll_transfer(step: TransitionStep) -> TransitionStep:
-    """Asks OpenPhone where a requested transfer is; a failed poll changes nothing (it is asked again)."""
+    """Asks OpenPhone whether the number has left Portrait's workspace since its support was emailed; a
+    failed poll changes nothing (it is asked again)."""
     try:
         outcome = run_openphone(step)
     except NotConfigured:

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core import mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -18,6 +19,7 @@ from medspa import clock
 from medspa.models import Membership
 from medspa.tenancy import medspa_scope
 from tests import factories
+from tests.stub_server import OP
 from transition import tasks
 from transition.models import TimelineEntry, Transition
 from transition.models.transitions import StepKind, StepStatus, TransitionKind, TransitionStatus
@@ -239,7 +241,7 @@ def test_on_the_day_access_ends_then_tigerconnect_and_openphone_follow(
 
         with time_machine.travel(at(medspa, day - timedelta(days=1)), tick=True):
             tasks.steps_due()  # the day before: nothing
-        assert stub.state.tc_groups == {"G1": "active"} and not stub.state.transfers
+        assert stub.state.tc_groups == {"G1": "active"} and stub.requests == []
         assert Membership.objects.get(pk=launch["coordinator"].pk).is_active
 
         # TigerConnect run first (a worker picking it up early) waits for the coordinator step.
@@ -254,11 +256,12 @@ def test_on_the_day_access_ends_then_tigerconnect_and_openphone_follow(
         current = steps(transition)
         assert current[StepKind.COORDINATOR_LEAVES].status == StepStatus.DONE
         assert "The coordinator's access ended (2)" in current[StepKind.COORDINATOR_LEAVES].detail
-        assert current[StepKind.TIGERCONNECT].status == StepStatus.DONE
-        assert stub.state.tc_groups == {"G1": "deactivated"}
-        assert stub.state.tc_users == {"U1": "deactivated", "U2": "deactivated"}
-        (transfer,) = stub.state.transfers.values()
-        assert transfer["targetAccount"]["email"] == "owner@own-openphone.example"
+        tigerconnect = current[StepKind.TIGERCONNECT]
+        assert stub.state.tc_groups == {"G1": "deleted"}  # through the API; the users are a staff step
+        assert (tigerconnect.status, tigerconnect.needs_hand) == (StepStatus.WAITING, True)
+        assert "deactivate the users U1, U2" in tigerconnect.detail
+        (request,) = [message for message in mail.outbox if "support@openphone.com" in message.to]
+        assert "owner@own-openphone.example" in request.body and len(request.attachments) == 2
         assert current[StepKind.OPENPHONE].status == StepStatus.WAITING
 
         medspa.refresh_from_db()
@@ -273,7 +276,11 @@ def test_on_the_day_access_ends_then_tigerconnect_and_openphone_follow(
         invitation.refresh_from_db()
         assert invitation.revoked_at is not None
 
-        transfer["status"] = "completed"
+        with time_machine.travel(at(medspa, day, 12), tick=True):
+            transition_by_hand.step_mark_done(
+                step=tigerconnect, by=cast.staff, note="U1 and U2 deactivated in TigerConnect's console."
+            )
+        del stub.state.phone_numbers["PN1"]  # OpenPhone support moved the number
         with time_machine.travel(at(medspa, day + timedelta(days=1)), tick=True):
             tasks.steps_due()
         transition.refresh_from_db()
@@ -288,7 +295,8 @@ def test_openphone_waits_for_both_confirmations(cast, launch, configured):
         openphone = steps(transition)[StepKind.OPENPHONE]
         assert openphone.status == StepStatus.WAITING
         assert openphone.detail.startswith("Waiting for the provider to enter their new OpenPhone account")
-        assert not stub.state.transfers
+        assert stub.requests_to("GET", f"{OP}/phone-numbers/PN1") == []
+        assert not [message for message in mail.outbox if "support@openphone.com" in message.to]
 
 
 def test_the_coordinator_line_stops_from_the_day_prorated(cast, launch):

@@ -1,16 +1,19 @@
-"""The OpenPhone / TigerConnect / Acuity clients against a loopback stub that speaks their APIs (and fails
-like them: 500s, 429 with Retry-After, answers too late). Our client is never mocked."""
+"""The OpenPhone / TigerConnect / Acuity clients against a loopback stub that speaks their documented APIs
+(transition/tests/vendor_docs) and fails like them: 500s, 429 with Retry-After, answers too late. Our client
+is never mocked."""
 
 import time
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
+import httpx
 import pytest
 
 from tests.stub_server import AC, OP, OPENPHONE_KEY, TC
 from transition.integrations import IntegrationError, NotConfigured
-from transition.integrations.acuity import AcuityClient
-from transition.integrations.base import retry_after_seconds
-from transition.integrations.openphone import Confirmation, OpenPhoneClient
+from transition.integrations import acuity as acuity_module
+from transition.integrations.acuity import AcuityClient, PageFull
+from transition.integrations.base import BaseClient, retry_after_seconds
+from transition.integrations.openphone import OpenPhoneClient
 from transition.integrations.tigerconnect import TigerConnectClient
 
 TIMEOUT = 0.4
@@ -32,7 +35,6 @@ def configured(configured, settings):
         "portingStatus": "completed",
         "users": [],
     }
-    stub.state.tc_users.update({"U1": "active", "U2": "active"})
     stub.state.tc_groups["G1"] = "active"
     stub.state.calendars.extend(
         [
@@ -46,15 +48,10 @@ def configured(configured, settings):
     return stub
 
 
-def confirmations():
-    at = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
-    return [
-        Confirmation("portrait", "Pat Staff", "pat@portrait.example", at),
-        Confirmation("provider", "Ana Reyes", "ana@example.com", at),
-    ]
+GROUP = f"{TC}/v2/group/G1/"
 
 
-def acuity_row(id, when, *, calendar_id=11, canceled=False):
+def acuity_row(id, when, *, calendar_id=11, canceled=False, forms=()):
     return {
         "id": id,
         "datetime": when,
@@ -69,6 +66,7 @@ def acuity_row(id, when, *, calendar_id=11, canceled=False):
         "phone": "5555550111",
         "notes": "",
         "canceled": canceled,
+        "forms": list(forms),
     }
 
 
@@ -92,52 +90,51 @@ def test_a_url_without_its_key_is_not_configured(configured, settings):
 
 
 # --- success paths -----------------------------------------------------------------------------------------
-def test_openphone_number_and_transfer(configured):
+def test_openphone_reads_a_number_and_a_number_gone_from_the_workspace_is_none(configured):
     with OpenPhoneClient() as client:
         number = client.get_phone_number("PN1")
-        transfer = client.request_transfer(
-            "PN1", target_email="ana@example.com", confirmations=confirmations(), idempotency_key="t-1-op"
-        )
-        assert client.get_transfer("PN1", transfer.id).status == "requested"
-        configured.state.transfers[transfer.id]["status"] = "completed"  # OpenPhone support moved it
-        moved = client.get_transfer("PN1", transfer.id)
+        assert client.number_in_workspace("PN1") == number
+        del configured.state.phone_numbers["PN1"]  # OpenPhone support moved it to the provider's workspace
+        assert client.number_in_workspace("PN1") is None
 
-    assert (number.number, number.formatted_number, number.name) == (
+    assert (number.number, number.formatted_number, number.name, number.group_id) == (
         "+15555550100",
         "(555) 555-0100",
         "Glow medspa",
+        "1234",  # from the documentation's example
     )
-    assert transfer.status == "requested" and not transfer.is_done
-    assert moved.is_done and moved.target_email == "ana@example.com"
-    sent = configured.requests_to("POST", f"{OP}/phone-numbers/PN1/transfers")[0]
+    sent = configured.requests_to("GET", f"{OP}/phone-numbers/PN1")[0]
     assert sent.headers["authorization"] == OPENPHONE_KEY  # the bare key, as OpenPhone documents
-    assert sent.idempotency_key == "t-1-op"
-    assert [c["party"] for c in sent.json["confirmations"]] == ["portrait", "provider"]
-    assert configured.requests_to("GET", f"{OP}/phone-numbers/PN1")[0].idempotency_key is None  # reads: none
+    assert sent.idempotency_key is None  # reads: none
+    assert [r.method for r in configured.requests] == ["GET"] * 3  # the only operation: reading the number
 
 
-def test_openphone_transfer_needs_both_confirmations_before_anything_is_sent(configured):
-    with OpenPhoneClient() as client, pytest.raises(ValueError, match="both"):
-        client.request_transfer(
-            "PN1", target_email="a@example.com", confirmations=confirmations()[:1], idempotency_key="k"
-        )
-    assert configured.requests == []
+def test_openphone_client_offers_no_transfer_call():
+    """OpenPhone's public API cannot transfer a number (its support does): the client has no such call."""
+    assert not any("transfer" in name for name in dir(OpenPhoneClient))
 
 
-def test_tigerconnect_deactivates_user_and_group(configured):
+def test_tigerconnect_deletes_the_group_as_documented(configured):
     with TigerConnectClient() as client:
-        assert client.deactivate_user("U1", idempotency_key="t-1-tc-user-U1") == "deactivated"
-        assert client.deactivate_group("G1", idempotency_key="t-1-tc-group") == "deactivated"
-    assert configured.state.tc_users == {"U1": "deactivated", "U2": "active"}
-    assert configured.state.tc_groups == {"G1": "deactivated"}
-    assert configured.requests[0].headers["authorization"].startswith("Basic ")
+        assert client.delete_group("G1") is True
+        assert client.delete_group("G1") is False  # gone already: 404, which counts as deleted
+    assert configured.state.tc_groups == {"G1": "deleted"}
+    first, again = configured.requests_to("DELETE", GROUP)
+    assert first.headers["authorization"].startswith("Basic ")
+    assert first.headers["tt-x-organization-key"] == "ORG1"
+    assert first.idempotency_key is None  # TigerConnect documents none
+    assert configured.state.effects == ["tigerconnect group G1"]
 
 
-def test_acuity_lists_future_appointments_types_and_calendars_and_revokes(configured):
+def test_acuity_lists_future_appointments_types_and_calendars(configured):
+    intake = [{"id": 1, "name": "Intake", "values": [
+        {"id": 7, "fieldID": 1, "name": "Allergies?", "value": "Latex"},
+        {"id": 8, "fieldID": 2, "name": "Goal", "value": ""},
+    ]}]  # fmt: skip
     configured.state.appointments.extend(
         [
             acuity_row(1, "2026-02-03T14:00:00-0500"),
-            acuity_row(2, "2026-02-01T09:30:00-0500"),
+            acuity_row(2, "2026-02-01T09:30:00-0500", forms=intake),
             acuity_row(3, "2026-02-02T10:00:00-0500", canceled=True),
             acuity_row(4, "2026-03-15T10:00:00-0400"),  # after the range
             acuity_row(5, "2026-02-02T10:00:00-0600", calendar_id=12),  # another calendar
@@ -147,7 +144,6 @@ def test_acuity_lists_future_appointments_types_and_calendars_and_revokes(config
         appointments = client.list_appointments(date(2026, 2, 1), date(2026, 2, 28), calendar_id=11)
         types = client.list_appointment_types()
         calendars = client.list_calendars()
-        access = client.revoke_access(11, idempotency_key="t-1-acuity")
 
     assert [a.id for a in appointments] == [2, 1]  # earliest first, cancelled and out-of-range left out
     first = appointments[0]
@@ -158,23 +154,45 @@ def test_acuity_lists_future_appointments_types_and_calendars_and_revokes(config
     assert (first.first_name, first.last_name, first.email, first.phone, first.duration_minutes) == (
         "Jo", "Patient", "jo@example.com", "5555550111", 30,
     )  # fmt: skip
+    assert first.form_answers == (("Allergies?", "Latex"),) and first.intake_text == "Allergies?: Latex"
     sent = configured.requests_to("GET", f"{AC}/appointments")[0]
     assert sent.query["minDate"] == ["2026-02-01"] and sent.query["maxDate"] == ["2026-02-28"]
     assert sent.query["calendarID"] == ["11"]
     assert [(t.id, t.name, t.duration_minutes) for t in types] == [(501, "Botox", 30)]
     assert [c.id for c in calendars] == [11, 12]
-    assert access == "revoked" and configured.state.revoked_calendars == {11}
+
+
+def test_acuity_documentation_example_is_read(configured):
+    from tests.stub_server import vendor_doc
+
+    configured.state.appointments.extend(vendor_doc("acuity", "appointments.json"))
+    with AcuityClient() as client:
+        (appointment,) = client.list_appointments(date(2013, 7, 1), date(2013, 7, 31))
+    assert appointment.id == 54321 and appointment.duration_minutes == 60
+    assert appointment.intake_text == (
+        "Is this your first visit?: yes\nWhat is your goal for this appointment?: Ninja"
+    )
+
+
+def test_acuity_windows_a_range_that_fills_its_page(configured, monkeypatch):
+    """Acuity answers at most `max` rows: a window that fills the page is split until none does."""
+    monkeypatch.setattr(acuity_module, "PAGE_MAX", 2)
+    configured.state.appointments.extend(acuity_row(n, f"2026-02-{n:02d}T10:00:00-0500") for n in range(1, 6))
+    with AcuityClient() as client:
+        found = client.appointments_between(date(2026, 2, 1), date(2026, 2, 28), calendar_id=11)
+        with pytest.raises(PageFull):
+            client.list_appointments(date(2026, 2, 1), date(2026, 2, 28))
+    assert sorted(a.id for a in found) == [1, 2, 3, 4, 5]
+    assert all(r.query["max"] == ["2"] for r in configured.requests_to("GET", f"{AC}/appointments"))
 
 
 # --- failures and retries ----------------------------------------------------------------------------------
 def test_a_500_is_retried_and_then_succeeds(configured):
-    configured.script("POST", f"{TC}/v2/users/U1/deactivate", status=500)
+    configured.script("DELETE", GROUP, status=500)
     with TigerConnectClient() as client:
-        assert client.deactivate_user("U1", idempotency_key="t-2-tc-U1") == "deactivated"
-    attempts = configured.requests_to("POST", f"{TC}/v2/users/U1/deactivate")
-    assert len(attempts) == 2
-    assert {a.idempotency_key for a in attempts} == {"t-2-tc-U1"}
-    assert configured.state.effects == ["tigerconnect user U1"]
+        assert client.delete_group("G1") is True
+    assert len(configured.requests_to("DELETE", GROUP)) == 2
+    assert configured.state.effects == ["tigerconnect group G1"]
 
 
 def test_a_429_waits_for_retry_after_then_succeeds(configured):
@@ -227,52 +245,50 @@ def test_a_4xx_is_not_retried(configured):
     with OpenPhoneClient() as client, pytest.raises(IntegrationError) as raised:
         client.get_phone_number("NOPE")
     assert (raised.value.retryable, raised.value.status) == (False, 404)
-    assert "0404" in raised.value.detail and "Not found" not in raised.value.detail  # code, not free text
+    assert "0400404" in raised.value.detail and "Not Found)" not in raised.value.detail  # code, not text
     assert len(configured.requests_to("GET", f"{OP}/phone-numbers/NOPE")) == 1
 
 
 def test_wrong_credentials_are_a_4xx(configured, settings):
     settings.TIGERCONNECT_API_SECRET = "wrong"
     with TigerConnectClient() as client, pytest.raises(IntegrationError) as raised:
-        client.deactivate_group("G1", idempotency_key="k")
+        client.delete_group("G1")
     assert (raised.value.retryable, raised.value.status) == (False, 401)
     assert configured.state.tc_groups == {"G1": "active"}
 
 
-def test_a_write_whose_answer_was_lost_is_retried_with_the_same_key_and_done_once(configured):
-    """OpenPhone does the transfer request but answers after our timeout: the retry carries the same
-    Idempotency-Key, the server recognises it, and there is one transfer request, not two."""
-    path = f"{OP}/phone-numbers/PN1/transfers"
-    configured.script("POST", path, hang=TIMEOUT + 0.6, after_effect=True)
-    with OpenPhoneClient() as client:
-        transfer = client.request_transfer(
-            "PN1", target_email="ana@example.com", confirmations=confirmations(), idempotency_key="t-3-op"
-        )
-    attempts = configured.requests_to("POST", path)
-    assert len(attempts) == 2
-    assert [a.idempotency_key for a in attempts] == ["t-3-op", "t-3-op"]
-    assert configured.state.effects == ["openphone transfer PN1"]
-    assert list(configured.state.transfers) == [transfer.id]
+def test_a_write_whose_answer_was_lost_is_retried_and_done_once(configured):
+    """TigerConnect deletes the group but answers after our timeout: the retry finds it gone (404, which
+    counts as deleted), and the group was deleted once."""
+    configured.script("DELETE", GROUP, hang=TIMEOUT + 0.6, after_effect=True)
+    with TigerConnectClient() as client:
+        assert client.delete_group("G1") is False
+    assert len(configured.requests_to("DELETE", GROUP)) == 2
+    assert configured.state.effects == ["tigerconnect group G1"]
 
 
-def test_rerunning_a_step_with_its_key_does_not_do_it_twice(configured):
-    with OpenPhoneClient() as client:
-        kwargs = {
-            "target_email": "ana@example.com",
-            "confirmations": confirmations(),
-            "idempotency_key": "t-4",
-        }
-        first = client.request_transfer("PN1", **kwargs)
-        again = client.request_transfer("PN1", **kwargs)
-    assert first == again and len(configured.state.transfers) == 1
+def test_rerunning_a_step_does_not_do_it_twice(configured):
+    with TigerConnectClient() as client:
+        first, again = client.delete_group("G1"), client.delete_group("G1")
+    assert (first, again) == (True, False) and configured.state.effects == ["tigerconnect group G1"]
 
 
-def test_a_write_without_a_key_gets_one_that_its_retries_keep(configured):
-    configured.script("POST", f"{AC}/calendars/11/revoke-access", status=500)
-    with AcuityClient() as client:
-        client.post("calendars/11/revoke-access")
-    keys = [a.idempotency_key for a in configured.requests_to("POST", f"{AC}/calendars/11/revoke-access")]
-    assert len(keys) == 2 and keys[0] and keys[0] == keys[1]
+def test_a_write_of_a_vendor_documenting_keys_gets_one_that_its_retries_keep(settings):
+    """The Idempotency-Key machinery, for a vendor that documents the header (none of the three does)."""
+    settings.INTEGRATION_MAX_ATTEMPTS, settings.INTEGRATION_BACKOFF_SECONDS = 2, 0
+    settings.KEYED_URL = "http://keyed.example"
+    seen = []
+
+    def answer(request):
+        seen.append(request.headers.get("idempotency-key"))
+        return httpx.Response(500 if len(seen) == 1 else 200, json={})
+
+    class Keyed(BaseClient):
+        name, url_setting, idempotency_header = "Keyed", "KEYED_URL", True
+
+    with Keyed(transport=httpx.MockTransport(answer)) as client:
+        client.post("things")
+    assert len(seen) == 2 and seen[0] and seen[0] == seen[1]
 
 
 def test_an_unreachable_vendor_is_retryable(configured, settings):

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
@@ -60,6 +61,15 @@ def acuity_row(
     }
 
 
+GROUP = f"{TC}/v2/group/G1/"
+NUMBER = f"{OP}/phone-numbers/PN1"
+
+
+def support_emails() -> list:
+    """The transfer requests emailed to OpenPhone support."""
+    return [message for message in mail.outbox if "support@openphone.com" in message.to]
+
+
 def sweep() -> None:
     """What beat does every minute."""
     tasks.steps_due()
@@ -78,7 +88,7 @@ def schedule(cast, medspa, day, *, keeps: bool, model="launch", split=None):
 
 
 def test_keeping_the_coordinator_switches_the_model_imports_acuity_and_bills_the_coordinator(
-    cast, legacy, configured
+    cast, legacy, configured, django_capture_on_commit_callbacks
 ):
     with medspa_scope(legacy["medspa"]):
         medspa, stub = legacy["medspa"], configured
@@ -101,12 +111,24 @@ def test_keeping_the_coordinator_switches_the_model_imports_acuity_and_bills_the
 
         with time_machine.travel(at(medspa, day), tick=True):
             sweep()
+        # Acuity's API cannot revoke access: the step is a staff checklist of the medspa's calendar and user.
+        revoke = steps(transition)[StepKind.ACUITY_REVOKE]
+        assert (revoke.status, revoke.needs_hand) == (StepStatus.WAITING, True)
+        assert "#11" in revoke.detail and legacy["provider"].user.email.lower() in revoke.detail
+        assert transition.status == TransitionStatus.SCHEDULED
+        stub.state.calendars.clear()  # a staff member removed them in Acuity's app
+        with (
+            time_machine.travel(at(medspa, day, 11), tick=True),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            transition_by_hand.step_retry(step=revoke, by=cast.staff)  # verified through GET /calendars
         transition.refresh_from_db()
         medspa.refresh_from_db()
         assert transition.status == TransitionStatus.COMPLETED
         assert {kind: step.status for kind, step in steps(transition).items()} == dict.fromkeys(
             [StepKind.ACUITY_IMPORT, StepKind.MODEL_CHANGE, StepKind.ACUITY_REVOKE], StepStatus.DONE
         )
+        assert "Verified through Acuity's API" in steps(transition)[StepKind.ACUITY_REVOKE].detail
         assert (medspa.business_model, medspa.keeps_coordinator) == ("launch", True)
         imported = Appointment.objects.get(medspa=medspa, source=Appointment.Source.ACUITY)
         assert (imported.patient, imported.provider, imported.start) == (
@@ -114,11 +136,9 @@ def test_keeping_the_coordinator_switches_the_model_imports_acuity_and_bills_the
             legacy["provider"],
             at(medspa, day + timedelta(days=2), 10),
         )
-        assert stub.state.revoked_calendars == {11}
-        assert (
-            stub.state.tc_groups["G1"] == "active" and stub.state.tc_users["U1"] == "active"
-        )  # Legacy tools stay
-        assert not stub.state.transfers
+        assert stub.state.tc_groups["G1"] == "active"  # Legacy tools stay
+        assert stub.requests_to("DELETE", GROUP) == [] and support_emails() == []
+        assert {r.method for r in stub.requests} == {"GET"}  # Acuity: reads only
         coordinator = Membership.objects.get(pk=legacy["coordinator"].pk)
         assert coordinator.is_active and coordinator.is_coordinator
 
@@ -171,7 +191,7 @@ def confirm_both(cast, transition, *, email="owner@own-openphone.example"):
 
 def transfer_requested(cast, medspa, capture_on_commit):
     """A transition of `medspa` effective today that does not keep the number, swept once, then confirmed by
-    both sides: the confirmation asks OpenPhone for the number's transfer at once."""
+    both sides: the confirmation emails OpenPhone support to move the number at once."""
     transition = schedule(cast, medspa, effective(medspa, 0), keeps=False)
     sweep()
     with capture_on_commit(execute=True):
@@ -196,33 +216,53 @@ def test_letting_the_coordinator_go_reaches_done_on_every_step_through_the_vendo
         with django_capture_on_commit_callbacks(execute=True):
             confirm_both(cast, transition)
         assert len(mail.outbox) == 1 and "/transition/confirm/" in mail.outbox[0].body
-        assert not stub.state.transfers  # confirmed before the date: nothing is asked of OpenPhone yet
+        assert support_emails() == []  # confirmed before the date: nothing is asked of OpenPhone yet
 
         with time_machine.travel(at(medspa, day), tick=True):
             sweep()
             current = steps(transition)
-            assert current[StepKind.TIGERCONNECT].status == StepStatus.DONE
-            assert stub.state.tc_groups == {"G1": "deactivated"}
-            assert stub.state.tc_users == {"U1": "deactivated", "U2": "deactivated"}
-            assert current[StepKind.ACUITY_REVOKE].status == StepStatus.DONE
+            # TigerConnect: the group deleted through its API; its users are a staff step (no API for it).
+            tigerconnect = current[StepKind.TIGERCONNECT]
+            assert stub.state.tc_groups == {"G1": "deleted"}
+            assert (tigerconnect.status, tigerconnect.needs_hand) == (StepStatus.WAITING, True)
+            assert "deactivate the users U1, U2" in tigerconnect.detail
+            # Acuity: a staff checklist.
+            revoke = current[StepKind.ACUITY_REVOKE]
+            assert (revoke.status, revoke.needs_hand) == (StepStatus.WAITING, True)
+            # OpenPhone: the request emailed to its support, both confirmations attached.
             openphone = current[StepKind.OPENPHONE]
-            assert openphone.status == StepStatus.WAITING  # requested; waits until OpenPhone reports the move
-            assert "requested" in openphone.detail
-            (transfer,) = stub.state.transfers.values()
-            assert transfer["targetAccount"]["email"] == "owner@own-openphone.example"
-            sweep()  # still in progress at OpenPhone: asked again, not requested again
-            assert len(stub.state.transfers) == 1
+            assert openphone.status == StepStatus.WAITING and openphone.external_ref
+            assert "OpenPhone support has been emailed" in openphone.detail
+            (request,) = support_emails()
+            assert request.from_email == settings.PORTRAIT_SUPPORT_EMAIL
+            assert "(555) 555-0100" in request.body and "owner@own-openphone.example" in request.body
+            assert "“Portrait”" in request.body  # the workspace it leaves
+            assert [name for name, _, _ in request.attachments] == [
+                "confirmation-portrait.txt",
+                "confirmation-provider.txt",
+            ]
+            assert "203.0.113.9" not in request.attachments[1][1]  # no more than the confirmation
+            assert cast.admin_a.email in request.attachments[1][1]
+            sweep()  # still in Portrait's workspace: asked about again, not emailed again
+            assert len(support_emails()) == 1
             assert Membership.objects.get(pk=legacy["coordinator"].pk).is_active is False
+            transition_by_hand.step_mark_done(
+                step=tigerconnect, by=cast.staff, note="U1 and U2 deactivated in the admin console."
+            )
+            stub.state.calendars.clear()  # the staff member removed the calendar and user in Acuity
+            transition_by_hand.step_mark_done(step=revoke, by=cast.staff, note="Calendar #11 deleted.")
 
-        transfer["status"] = "completed"
+        del stub.state.phone_numbers["PN1"]  # OpenPhone support moved the number
         with time_machine.travel(at(medspa, day + timedelta(days=1)), tick=True):
             sweep()
         transition.refresh_from_db()
         assert {step.status for step in transition.steps.all()} == {StepStatus.DONE}
         assert transition.status == TransitionStatus.COMPLETED
+        assert "has left Portrait's OpenPhone workspace" in steps(transition)[StepKind.OPENPHONE].detail
+        assert steps(transition)[StepKind.TIGERCONNECT].done_by == cast.staff
         medspa.refresh_from_db()
         assert (medspa.business_model, medspa.keeps_coordinator) == ("launch", False)
-        assert len(stub.requests_to("POST", f"{OP}/phone-numbers/PN1/transfers")) == 1
+        assert len(support_emails()) == 1
 
         # The coordinator's line stops the day before the effective date.
         month = day.replace(day=1)
@@ -280,7 +320,7 @@ def test_one_confirmation_alone_never_requests_the_transfer(cast, legacy, config
         assert step.status == StepStatus.WAITING
         missing = "Portrait" if party == "provider" else "Provider"
         assert step.detail == f"Waiting for the written confirmation of {missing}."
-        assert stub.requests_to("POST", f"{OP}/phone-numbers/PN1/transfers") == []
+        assert support_emails() == [] and stub.requests_to("GET", NUMBER) == []
         with pytest.raises(transition_base.TransitionRuleBroken, match="both confirmations"):
             transition_by_hand.step_mark_done(step=step, by=cast.staff, note="called OpenPhone")
 
@@ -338,7 +378,7 @@ def test_a_vendor_failing_for_a_while_is_retried_later_and_then_succeeds(cast, l
         day = effective(medspa)
         transition = schedule(cast, medspa, day, keeps=False)
         for _ in range(2):  # both attempts of the client's call
-            stub.script("POST", f"{TC}/v2/users/U1/deactivate", status=503)
+            stub.script("DELETE", GROUP, status=503)
         with time_machine.travel(at(medspa, day), tick=True):
             sweep()
         step = steps(transition)[StepKind.TIGERCONNECT]
@@ -350,51 +390,50 @@ def test_a_vendor_failing_for_a_while_is_retried_later_and_then_succeeds(cast, l
         with time_machine.travel(at(medspa, day, 9) + timedelta(minutes=5), tick=True):
             sweep()
         step = steps(transition)[StepKind.TIGERCONNECT]
-        assert (step.status, step.attempts) == (StepStatus.DONE, 2)
-        assert stub.state.tc_users["U1"] == "deactivated"
+        assert (step.status, step.attempts, step.needs_hand) == (StepStatus.WAITING, 2, True)  # users: staff
+        assert stub.state.tc_groups["G1"] == "deleted"
 
 
 def test_a_refused_call_fails_with_its_reason_and_retry_runs_it_again(
-    cast, legacy, configured, django_capture_on_commit_callbacks
+    cast, legacy, configured, settings, django_capture_on_commit_callbacks
 ):
     with medspa_scope(legacy["medspa"]):
         medspa, stub = legacy["medspa"], configured
         day = effective(medspa, 0)
         tools = transition_base.legacy_tools(medspa)
-        tools.tigerconnect_group_id = "G-unknown"
+        tools.tigerconnect_user_ids = []
         tools.save()
+        settings.TIGERCONNECT_API_SECRET = "revoked-secret"
         transition = schedule(cast, medspa, day, keeps=False)
         sweep()
         step = steps(transition)[StepKind.TIGERCONNECT]
         assert step.status == StepStatus.FAILED
-        assert "404" in step.detail
+        assert "401" in step.detail
         sweep()  # a failed step waits for a person
         assert steps(transition)[StepKind.TIGERCONNECT].status == StepStatus.FAILED
-        tools.tigerconnect_group_id = "G1"
-        tools.save()
+        settings.TIGERCONNECT_API_SECRET = "tc-secret"
         with django_capture_on_commit_callbacks(execute=True):
             transition_by_hand.step_retry(step=step, by=cast.staff)
         step.refresh_from_db()
         assert step.status == StepStatus.DONE
-        assert stub.state.tc_groups["G1"] == "deactivated"
+        assert stub.state.tc_groups["G1"] == "deleted"
         assert transition.timeline.filter(actor=cast.staff, message__contains="Run again").exists()
 
 
-def test_a_timeout_after_the_vendor_acted_is_retried_without_a_second_transfer(
+def test_a_timeout_from_the_vendor_is_retried_without_a_second_support_request(
     cast, legacy, configured, django_capture_on_commit_callbacks
 ):
     with medspa_scope(legacy["medspa"]):
         medspa, stub = legacy["medspa"], configured
         transition = schedule(cast, medspa, effective(medspa, 0), keeps=False)
-        stub.script("POST", f"{OP}/phone-numbers/PN1/transfers", hang=1.0, after_effect=True)
+        stub.script("GET", NUMBER, hang=1.0)  # OpenPhone answers too late once
         sweep()  # the model changes; the number waits for the account and the confirmations
         with django_capture_on_commit_callbacks(execute=True):
             confirm_both(cast, transition)  # the confirmation runs the step at once (its date has come)
         step = steps(transition)[StepKind.OPENPHONE]
         assert step.status == StepStatus.WAITING and step.external_ref
-        posts = stub.requests_to("POST", f"{OP}/phone-numbers/PN1/transfers")
-        assert len(posts) == 2 and posts[0].idempotency_key == posts[1].idempotency_key
-        assert len(stub.state.transfers) == 1
+        assert len(stub.requests_to("GET", NUMBER)) == 2  # the client's own retry
+        assert len(support_emails()) == 1
 
 
 def test_without_configuration_a_step_waits_for_staff_to_mark_it_done_by_hand(cast, legacy, settings):
@@ -421,27 +460,50 @@ def test_without_configuration_a_step_waits_for_staff_to_mark_it_done_by_hand(ca
         )
 
 
+def test_without_openphone_configured_support_is_emailed_and_staff_marks_the_move_done(
+    cast, legacy, configured, settings, django_capture_on_commit_callbacks
+):
+    with medspa_scope(legacy["medspa"]):
+        settings.OPENPHONE_API_URL = ""
+        medspa = legacy["medspa"]
+        transition = schedule(cast, medspa, effective(medspa, 0), keeps=False)
+        sweep()
+        with django_capture_on_commit_callbacks(execute=True):
+            confirm_both(cast, transition)
+        step = steps(transition)[StepKind.OPENPHONE]
+        assert (step.status, step.needs_hand) == (StepStatus.WAITING, True) and step.external_ref
+        assert "OpenPhone's API is not configured" in step.detail and "mark this step done" in step.detail
+        (request,) = support_emails()
+        assert len(request.attachments) == 2
+        with django_capture_on_commit_callbacks(execute=True):
+            transition_by_hand.step_retry(step=step, by=cast.staff)  # run again: not emailed twice
+        assert len(support_emails()) == 1
+        step.refresh_from_db()
+        transition_by_hand.step_mark_done(step=step, by=cast.staff, note="Support moved it, ticket 77.")
+        step.refresh_from_db()
+        assert (step.status, step.done_by) == (StepStatus.DONE, cast.staff)
+
+
 def test_a_step_run_twice_does_its_work_once(cast, legacy, configured):
-    """The second run finds the step done; and a vendor call answered too late after it acted is sent again
-    with the same Idempotency-Key, which the vendor answers without acting twice."""
+    """The second run finds the step done; and a vendor call answered too late after it acted is sent again,
+    which the vendor answers without acting twice (a deleted group answers 404, counted as deleted)."""
     with medspa_scope(legacy["medspa"]):
         medspa, stub = legacy["medspa"], configured
         transition = schedule(cast, medspa, effective(medspa, 0), keeps=False)
+        tools = transition_base.legacy_tools(medspa)
+        tools.tigerconnect_user_ids = []  # only the group: the step is the API's alone
+        tools.save()
         tasks.step_run(steps(transition)[StepKind.MODEL_CHANGE].pk, medspa.pk)
-        stub.script("POST", f"{TC}/v2/groups/G1/deactivate", hang=1.0, after_effect=True)
+        stub.script("DELETE", GROUP, hang=1.0, after_effect=True)
         step = steps(transition)[StepKind.TIGERCONNECT]
         tasks.step_run(step.pk, medspa.pk)
         tasks.step_run(step.pk, medspa.pk)
         step.refresh_from_db()
         assert (step.status, step.attempts) == (StepStatus.DONE, 1)
-        calls = stub.requests_to("POST", f"{TC}/v2/groups/G1/deactivate")
-        assert (
-            len(calls) == 2 and calls[0].idempotency_key == calls[1].idempotency_key
-        )  # the client's own retry
+        calls = stub.requests_to("DELETE", GROUP)
+        assert len(calls) == 2  # the client's own retry
         assert [effect for effect in stub.state.effects if "tigerconnect" in effect] == [
-            "tigerconnect user U1",
-            "tigerconnect user U2",
-            "tigerconnect group G1",
+            "tigerconnect group G1"
         ]
 
 
@@ -469,12 +531,11 @@ def test_a_requested_transfer_is_polled_until_it_moves_and_a_failed_poll_changes
         transition = transfer_requested(cast, medspa, django_capture_on_commit_callbacks)
         step = steps(transition)[StepKind.OPENPHONE]
         assert step.status == StepStatus.WAITING and step.external_ref
-        (transfer_id,) = stub.state.transfers
-        poll = f"{OP}/phone-numbers/PN1/transfers/{transfer_id}"
+        assert len(support_emails()) == 1 and len(stub.requests_to("GET", NUMBER)) == 1
         sweep()  # not yet: the next poll is half an hour later
-        assert stub.requests_to("GET", poll) == []
+        assert len(stub.requests_to("GET", NUMBER)) == 1
         for _ in range(7):  # OpenPhone keeps failing: the step keeps waiting, it never fails for a blip
-            stub.script("GET", poll, status=503)
+            stub.script("GET", NUMBER, status=503)
         entries = transition.timeline.count()
         for hours in (1, 2, 3):
             with time_machine.travel(timezone.now() + timedelta(hours=hours), tick=True):
@@ -482,34 +543,36 @@ def test_a_requested_transfer_is_polled_until_it_moves_and_a_failed_poll_changes
         step.refresh_from_db()
         assert (step.status, step.attempts) == (StepStatus.WAITING, 1)
         assert transition.timeline.count() == entries
-        stub.state.transfers[transfer_id]["status"] = "completed"
+        del stub.state.phone_numbers["PN1"]  # OpenPhone support moved it: 404 in Portrait's workspace
         with time_machine.travel(timezone.now() + timedelta(hours=4), tick=True):
             sweep()
         step.refresh_from_db()
-        assert step.status == StepStatus.DONE and "moved to owner@own-openphone.example" in step.detail
+        assert step.status == StepStatus.DONE and "moved it to owner@own-openphone.example" in step.detail
+        assert len(support_emails()) == 1
 
 
-def test_a_transfer_openphone_rejected_is_asked_for_again_as_a_new_request(
+def test_support_is_emailed_once_and_staff_may_mark_the_move_done_by_hand(
     cast, legacy, configured, django_capture_on_commit_callbacks
 ):
+    """Fallback: OpenPhone support moved the number but the API still lists it (or support answered by
+    email first): a staff member marks the step done with a note; nothing is emailed twice."""
     with medspa_scope(legacy["medspa"]):
         medspa, stub = legacy["medspa"], configured
         transition = transfer_requested(cast, medspa, django_capture_on_commit_callbacks)
-        (first,) = stub.state.transfers.values()
-        first["status"] = "rejected"
         with time_machine.travel(timezone.now() + timedelta(hours=1), tick=True):
             sweep()
         step = steps(transition)[StepKind.OPENPHONE]
-        assert step.status == StepStatus.FAILED and "rejected" in step.detail
-        with django_capture_on_commit_callbacks(execute=True):
+        assert step.status == StepStatus.WAITING and len(support_emails()) == 1
+        assert len(stub.requests_to("GET", NUMBER)) == 2  # asked, not emailed again
+        with pytest.raises(transition_base.TransitionRuleBroken, match="cannot be run again"):
             transition_by_hand.step_retry(step=step, by=cast.staff)
+        transition_by_hand.step_mark_done(
+            step=step, by=cast.staff, note="OpenPhone support confirmed the move by email, ticket 9120."
+        )
         step.refresh_from_db()
-        assert step.status == StepStatus.WAITING and step.external_ref != first["id"]
-        keys = [
-            call.idempotency_key for call in stub.requests_to("POST", f"{OP}/phone-numbers/PN1/transfers")
-        ]
-        assert len(keys) == 2 and keys[0] != keys[1]
-        assert len(stub.state.transfers) == 2
+        assert (step.status, step.done_by) == (StepStatus.DONE, cast.staff)
+        assert transition.timeline.filter(actor=cast.staff, message__contains="ticket 9120").exists()
+        assert len(support_emails()) == 1
 
 
 def test_acuity_is_never_revoked_while_the_medspa_is_still_on_legacy(cast, legacy, configured, monkeypatch):
@@ -529,7 +592,7 @@ def test_acuity_is_never_revoked_while_the_medspa_is_still_on_legacy(cast, legac
                 StepStatus.WAITING,
                 "Waits for the model change.",
             )
-        assert stub.state.revoked_calendars == set() and stub.state.tc_groups["G1"] == "active"
+        assert stub.requests_to("DELETE", GROUP) == [] and stub.state.tc_groups["G1"] == "active"
         medspa.refresh_from_db()
         assert medspa.business_model == "legacy"
 
@@ -578,6 +641,38 @@ def test_the_import_never_reads_the_whole_acuity_account(cast, legacy, configure
         )
 
 
+def test_the_import_carries_intake_answers_into_the_notes_and_splits_a_full_window(
+    cast, legacy, configured, monkeypatch
+):
+    """Acuity's intake form answers (forms[].values[]) go into the imported appointment's notes; a window
+    that fills Acuity's page (`max`) is read again in halves, so no appointment is missed."""
+    from transition.integrations import acuity as acuity_module
+
+    monkeypatch.setattr(acuity_module, "PAGE_MAX", 2)
+    with medspa_scope(legacy["medspa"]):
+        medspa, stub = legacy["medspa"], configured
+        day = effective(medspa, 0)
+        factories.PatientFactory(medspa=medspa, first_name="Jo", last_name="Patient", email="jo@example.com")
+        intake = {
+            "id": 3,
+            "name": "Intake",
+            "values": [{"id": 9, "fieldID": 4, "name": "Allergies?", "value": "Latex"}],
+        }
+        for offset in (2, 3, 4):  # three in one 31-day window: a full page of two, split
+            row = acuity_row(8000 + offset, at(medspa, day + timedelta(days=offset), 10))
+            row["forms"] = [intake]
+            stub.state.appointments.append(row)
+        transition = schedule(cast, medspa, day, keeps=True)
+        sweep()
+        assert steps(transition)[StepKind.ACUITY_IMPORT].status == StepStatus.DONE
+        imported = Appointment.objects.filter(source=Appointment.Source.ACUITY).order_by("start")
+        assert imported.count() == 3
+        assert imported[0].notes == (
+            "Imported from Acuity (#8002). first visit\nIntake form answers:\nAllergies?: Latex"
+        )
+        assert all(r.query["max"] == ["2"] for r in stub.requests_to("GET", f"{AC}/appointments"))
+
+
 def test_a_transition_with_vendor_work_under_way_cannot_be_called_off(cast, legacy, configured):
     with medspa_scope(legacy["medspa"]):
         medspa = legacy["medspa"]
@@ -607,7 +702,9 @@ def test_a_step_whose_worker_died_is_picked_up_again(cast, legacy, configured):
             timezone.now() + transition_base.STEP_LEASE + timedelta(seconds=1), tick=True
         ):
             sweep()
-        assert steps(transition)[StepKind.TIGERCONNECT].status == StepStatus.DONE
+        step = steps(transition)[StepKind.TIGERCONNECT]
+        assert (step.status, step.needs_hand) == (StepStatus.WAITING, True)  # the users: a staff step
+        assert configured.state.tc_groups["G1"] == "deleted"
 
 
 # --- The Acuity import ------------------------------------------------------------------------------------
@@ -655,8 +752,11 @@ def test_the_acuity_import_reports_conflicts_and_a_person_resolves_them(cast, le
             "then retry.",
             4: f"No active appointment type “Lip filler” is offered by {provider.user.get_full_name()}.",
         }
-        # The conflicts are kept in the EHR: Acuity is revoked on time all the same, and the model changes.
-        assert steps(transition)[StepKind.ACUITY_REVOKE].status == StepStatus.DONE
+        # The conflicts are kept in the EHR: Acuity's revoking checklist is ready on time all the same, and
+        # the model changes.
+        revoke = steps(transition)[StepKind.ACUITY_REVOKE]
+        assert (revoke.status, revoke.needs_hand) == (StepStatus.WAITING, True)
+        assert "(4 appointment(s) of them were read by the import)" in revoke.detail
         assert steps(transition)[StepKind.MODEL_CHANGE].status == StepStatus.DONE
         transition.refresh_from_db()
         assert transition.status == TransitionStatus.SCHEDULED
@@ -669,6 +769,10 @@ def test_the_acuity_import_reports_conflicts_and_a_person_resolves_them(cast, le
                 transition_by_hand.booking_resolve(booking=conflict, by=cast.admin_a, note="")
             transition_by_hand.booking_resolve(
                 booking=conflict, by=cast.admin_a, note="Called the patient and booked by hand."
+            )
+        with time_machine.travel(at(medspa, day, 8), tick=True):
+            transition_by_hand.step_mark_done(
+                step=revoke, by=cast.staff, note="Calendar #11 removed in Acuity."
             )
         transition.refresh_from_db()
         assert steps(transition)[StepKind.ACUITY_IMPORT].status == StepStatus.DONE

@@ -49,9 +49,13 @@ def assert_lost_once_too_often(step):
 @pytest.fixture
 def let_go(cast, legacy):
     """A transition that lets the coordinator go, effective today, its model change done (so TigerConnect
-    may run)."""
+    may run). Its TigerConnect step is the API's alone (the group; no users, whose deactivation is a staff
+    step)."""
     with medspa_scope(legacy["medspa"]):
         medspa = legacy["medspa"]
+        tools = transition_base.legacy_tools(medspa)
+        tools.tigerconnect_user_ids = []
+        tools.save()
         transition = schedule(cast, medspa, effective(medspa, 0), keeps=False)
         transition_runner.step_run(step_id=steps(transition)[StepKind.MODEL_CHANGE].pk)
         assert steps(transition)[StepKind.MODEL_CHANGE].status == StepStatus.DONE
@@ -88,8 +92,6 @@ def test_a_step_whose_lease_ran_out_is_run_again_within_minutes(cast, let_go, co
         ).exists()
         assert sorted(e for e in stub.state.effects if e.startswith("tigerconnect")) == [
             "tigerconnect group G1",
-            "tigerconnect user U1",
-            "tigerconnect user U2",
         ]
 
 
@@ -107,7 +109,7 @@ def test_a_live_lease_is_not_taken_over_however_long_the_step_has_run(cast, let_
         transition_runner.step_run(step_id=step.pk)
         step.refresh_from_db()
         assert (step.status, step.lost_runs, step.attempts) == (StepStatus.IN_PROGRESS, 0, 0)
-        assert stub.requests_to("POST", f"{TC}/v2/users/U1/deactivate") == []
+        assert stub.requests_to("DELETE", f"{TC}/v2/group/G1/") == []
 
 
 def test_the_import_renews_its_lease_window_by_window_and_is_never_taken_over(
@@ -181,15 +183,15 @@ def test_after_three_lost_runs_the_step_waits_for_staff_and_a_retry_does_nothing
         step = steps(transition)[StepKind.TIGERCONNECT]
         real = transition_runner.RUNNERS[StepKind.TIGERCONNECT]
 
-        def killed_after_the_first_user(step):
-            """Deactivates U1 at TigerConnect (as the real step does, with its key), then the worker dies."""
+        def killed_after_the_group(step):
+            """Deletes the group at TigerConnect (as the real step does), then the worker dies."""
             from transition.integrations.tigerconnect import TigerConnectClient
 
             with TigerConnectClient() as client:
-                client.deactivate_user("U1", idempotency_key=f"{step.idempotency_key}-user-U1")
+                client.delete_group("G1")
             raise WorkerKilled
 
-        monkeypatch.setitem(transition_runner.RUNNERS, StepKind.TIGERCONNECT, killed_after_the_first_user)
+        monkeypatch.setitem(transition_runner.RUNNERS, StepKind.TIGERCONNECT, killed_after_the_group)
         clock = timezone.now()
         with pytest.raises(WorkerKilled), time_machine.travel(clock, tick=True):
             transition_runner.step_run(step_id=step.pk)
@@ -234,12 +236,8 @@ def test_after_three_lost_runs_the_step_waits_for_staff_and_a_retry_does_nothing
         transition_runner.step_run(step_id=step.pk)  # what the Retry queues
         step.refresh_from_db()
         assert (step.status, step.lost_runs) == (StepStatus.DONE, 0)
-        assert stub.effects_per_key == {
-            f"{step.idempotency_key}-user-U1": 1,  # asked for four times, done once
-            f"{step.idempotency_key}-user-U2": 1,
-            f"{step.idempotency_key}-group-G1": 1,
-        }
-        assert len(stub.requests_to("POST", f"{TC}/v2/users/U1/deactivate")) == 4
+        assert stub.state.effects == ["tigerconnect group G1"]  # asked for four times, done once
+        assert len(stub.requests_to("DELETE", f"{TC}/v2/group/G1/")) == 4
 
 
 def test_the_model_change_lost_three_times_is_retried_not_done_by_hand(cast, legacy, configured):

@@ -79,7 +79,7 @@ def _confirm_problem(transition: Transition, data: dict) -> str:
     if step is None:
         return "This transition keeps the coordinator: the OpenPhone number stays with Portrait."
     if step.status == StepStatus.DONE or step.external_ref:
-        return "The transfer has already been requested from OpenPhone: nothing is left to confirm."
+        return "OpenPhone support has already been asked to move the number: nothing is left to confirm."
     if data.get("e") != transition.openphone_target_email:
         return "The OpenPhone account has changed since this link was sent: use the newest link."
     if transition.openphone_acknowledged_at is None:
