@@ -293,11 +293,14 @@ def test_a_provider_in_the_admin_dashboard_sees_everything_and_in_their_own_only
 def test_unread_counts_in_the_menu_and_the_list_and_reading_clears_them(client_as, threads, cast, dana):
     admin = client_as("admin_a")
     page = admin.get(reverse("texting_inbox")).content.decode()
-    assert 'aria-label="3 unread"' in page  # the menu: all three texts of medspa A
+    assert reverse("texting_unread") in page  # the menu's badge, fetched by htmx
     assert 'aria-label="2 unread"' in page  # Dana's thread
+    assert 'aria-label="3 unread"' in admin.get(reverse("texting_unread")).content.decode()  # all of A's
     provider = client_as("provider_a1")
-    assert 'aria-label="2 unread"' in provider.get(reverse("providers:patients")).content.decode()
-    assert 'unread"' not in client_as("provider_a2").get(reverse("providers:patients")).content.decode()
+    assert reverse("texting_unread") in provider.get(reverse("providers:patients")).content.decode()
+    assert 'aria-label="2 unread"' in provider.get(reverse("texting_unread")).content.decode()
+    assert "unread" not in client_as("provider_a2").get(reverse("texting_unread")).content.decode()
+    assert 'aria-label="1 unread"' in client_as("admin_b").get(reverse("texting_unread")).content.decode()
 
     response = provider.get(reverse("texting_thread", args=[threads.dana.pk]))
     assert "Can I move to Friday?" in response.content.decode()

@@ -50,6 +50,7 @@ dashboard_urls = [
     path("providers/", providers_tab.provider_list, name="dashboard_providers"),
     path("inbox/", texting.inbox, name="texting_inbox"),
     path("inbox/<int:pk>/", texting.thread, name="texting_thread"),
+    path("inbox/unread/", texting.unread, name="texting_unread"),
     path("settings/", account.account_settings, name="account_settings"),
     path("settings/business/", account.settings_business, name="settings_business"),
     path("settings/add-ons/", account.settings_addons, name="settings_addons"),

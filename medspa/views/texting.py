@@ -106,6 +106,14 @@ def inbox(request):
 
 
 @dashboard_area(dashboards.ADMIN, dashboards.PROVIDER)
+def unread(request):
+    """The menu's badge: received texts nobody has read in the threads the member opens here. Fetched by
+    htmx when a page loads and every minute, so that no page pays for the count while it renders."""
+    count = texting_selectors.unread_count(request.membership, request.dashboard)
+    return render(request, "medspa/texting/_unread.html", {"count": count})
+
+
+@dashboard_area(dashboards.ADMIN, dashboards.PROVIDER)
 def thread(request, pk: int):
     """One thread: its texts (marked read, the read logged) and the reply form."""
     opened = get_object_or_404(
