@@ -366,3 +366,9 @@ def test_the_inbox_pages(client_as, cast, dana):
             core_factories.TextThreadFactory(medspa=cast.medspa_a, patient=None, phone=f"+1415555{n:04d}")
     page = client_as("admin_a").get(reverse("texting_inbox")).content.decode()
     assert "30 conversations" in page and "Page 1 of 2" in page
+
+
+def test_the_patients_profile_says_they_texted_stop(client, client_as, dana):
+    inbound(client, params("Stop"))
+    page = client_as("admin_a").get(reverse("dashboard_patient_detail", args=[dana.pk])).content.decode()
+    assert "stopped: the patient texted STOP" in page
