@@ -15,6 +15,14 @@ When Advanced Opt-Out is on for the Messaging Service, Twilio adds `OptOutType` 
 the incoming-message webhook; it is believed when present."""
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from medspa.models.messages import MessageLog
+from medspa.once import Outbox
+from medspa.registry import Registry
 
 STOP, START, HELP = "STOP", "START", "HELP"
 KEYWORDS = {
@@ -53,3 +61,30 @@ def patient_sms_refusal(patient) -> str:
     if not patient.consent_sms:
         return "patient opted out of SMS"
     return ""
+
+
+@dataclass(frozen=True)
+class TextsOwed:
+    """An app's log of messages to patients (a MessageLog) and its Outbox: `rows` gives the rows of the given
+    patients."""
+
+    rows: Callable[[list[int]], QuerySet]
+    outbox: Outbox
+
+
+# The apps that text patients register their logs here (AppConfig.ready), so that a STOP also skips the
+# texts already owed to the patient: decided before the STOP, or failed and waiting for their retry.
+TEXTS_OWED: Registry[TextsOwed] = Registry("texts owed to patients")
+
+
+def owed_texts_skip(patient_ids: list[int]) -> int:
+    """Marks every text still owed to these patients skipped, with OPTED_OUT; returns how many. A row being
+    sent right now is locked (medspa.once): the update waits for it, and leaves it if it was sent."""
+    skipped = 0
+    for log in TEXTS_OWED:
+        skipped += (
+            log.outbox.owing(log.rows(patient_ids))
+            .filter(channel="sms")
+            .update(status=MessageLog.Status.SKIPPED, detail=OPTED_OUT, next_attempt_at=None)
+        )
+    return skipped

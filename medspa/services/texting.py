@@ -88,11 +88,14 @@ def _record_keyword(medspa: Medspa, thread: TextThread, keyword: str, word: str,
         return
     stopping = keyword == opt_out.STOP
     thread.opted_out_at = now if stopping else None
-    for patient in patients_with_phone(medspa, str(thread.phone)):
+    patients = patients_with_phone(medspa, str(thread.phone))
+    for patient in patients:
         patient.sms_opted_out_at = now if stopping else None
         patient.sms_opt_out_keyword = word[:20] if stopping else ""
         patient.consent_sms = not stopping
         patient.save(update_fields=["sms_opted_out_at", "sms_opt_out_keyword", "consent_sms", "updated_at"])
+    if stopping and patients:
+        opt_out.owed_texts_skip([patient.pk for patient in patients])
 
 
 def inbound_receive(

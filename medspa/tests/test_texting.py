@@ -15,7 +15,9 @@ from medspa.messaging import opt_out, sms
 from medspa.models import Patient, PatientAccessLog, TextMessage, TextThread
 from medspa.tenancy import medspa_scope
 from medspa.tests import factories as core_factories
+from providers.models import CareMessageLog
 from providers.services import care_messages
+from providers.tests.factories import CareMessageLogFactory
 from scheduling.models import NotificationLog
 from scheduling.services import booking, notifications
 from tests import factories
@@ -212,6 +214,42 @@ def test_stop_stops_every_later_text_and_start_lets_them_go_again(client, cast, 
     row = notify_new_appointment(cast, provider, booked, dana, 11)
     assert row.status == NotificationLog.Status.SENT
     assert [message["to"] for message in sms.outbox] == [dana.phone]
+
+
+def test_stop_skips_a_text_already_owed_to_the_patient(client, cast, provider, dana, booked, settings):
+    settings.SMS_BACKEND = "medspa.messaging.sms.HttpSmsBackend"
+    settings.SMS_API_URL = ""  # the send fails: the row waits for its retry
+    row = notify_new_appointment(cast, provider, booked, dana, 10)
+    assert row.status == NotificationLog.Status.PENDING and row.next_attempt_at is not None
+    inbound(client, params("STOP"))
+    with medspa_scope(cast.medspa_a):
+        row.refresh_from_db()
+    assert (row.status, row.detail, row.next_attempt_at) == (
+        NotificationLog.Status.SKIPPED,
+        opt_out.OPTED_OUT,
+        None,
+    )
+
+
+def test_stop_skips_a_care_message_text_waiting_for_its_retry(client, cast, dana):
+    row = CareMessageLogFactory(
+        medspa=cast.medspa_a,
+        visit__patient=dana,
+        channel="sms",
+        status=CareMessageLog.Status.FAILED,
+        attempts=1,
+        next_attempt_at=NOW,
+    )
+    email = CareMessageLogFactory(
+        medspa=cast.medspa_a, visit=row.visit, channel="email", next_attempt_at=NOW, version=row.version
+    )
+    inbound(client, params("STOP"))
+    with medspa_scope(cast.medspa_a):
+        row.refresh_from_db()
+        email.refresh_from_db()
+    skipped = (CareMessageLog.Status.SKIPPED, opt_out.OPTED_OUT, None)
+    assert (row.status, row.detail, row.next_attempt_at) == skipped
+    assert email.status == CareMessageLog.Status.PENDING  # only texts stop
 
 
 def test_stop_is_honoured_by_care_messages_too(client, dana):
