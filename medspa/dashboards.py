@@ -26,12 +26,14 @@ ADMIN_TABS = [
     Tab("GFE Management", "gfe:home"),
     Tab("Providers", "dashboard_providers"),
     Tab("Patients", "dashboard_patients"),
+    Tab("Inbox", "texting_inbox"),
     Tab("Earnings", "providers:admin_earnings"),
     Tab("Account settings", "account_settings"),
 ]
 PROVIDER_TABS = [
     Tab("Earnings", "providers:earnings"),
     Tab("Patients", "providers:patients"),
+    Tab("Inbox", "texting_inbox"),
     Tab("To-Do", "providers:todo"),
     Tab("Calendar", "providers:calendar"),
     Tab("Sales", "providers:sales"),
@@ -106,7 +108,9 @@ def tabs_for(request) -> list[dict]:
     result = []
     for tab in tabs:
         url = reverse(tab.url_name)
-        result.append({"label": tab.label, "url": url, "active": request.path.startswith(url)})
+        result.append(
+            {"label": tab.label, "url": url, "url_name": tab.url_name, "active": request.path.startswith(url)}
+        )
     return result
 
 

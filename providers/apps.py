@@ -8,9 +8,12 @@ class ProvidersConfig(AppConfig):
     verbose_name = "Provider dashboard"
 
     def ready(self) -> None:
+        from medspa.messaging.opt_out import TEXTS_OWED, TextsOwed
         from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
         from medspa.views.panels import PATIENT, Panel
+        from providers.models import CareMessageLog
         from providers.selectors import panels, patients
+        from providers.services.care_messages import CARE_MESSAGES
         from providers.views import calendar
         from scheduling.selectors.calendar import APPOINTMENT_ACTIONS, AppointmentActions
 
@@ -19,6 +22,9 @@ class ProvidersConfig(AppConfig):
             Panel("providers/panels/_consents_and_messages.html", panels.consents_panel_context, order=40)
         )
         PROVIDER_PATIENT_LINKS.register(patients.visit_link)
+        TEXTS_OWED.register(
+            TextsOwed(lambda ids: CareMessageLog.objects.filter(visit__patient_id__in=ids), CARE_MESSAGES)
+        )
         APPOINTMENT_ACTIONS.register(
             AppointmentActions(
                 "Visit",

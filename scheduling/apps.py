@@ -7,9 +7,12 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         from gfe.services.clearances import BOOKED_SERVICES
+        from medspa.messaging.opt_out import TEXTS_OWED, TextsOwed
         from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
         from medspa.views.panels import PATIENT, Panel
+        from scheduling.models import NotificationLog
         from scheduling.selectors import patient_appointments
+        from scheduling.services.notifications import NOTIFICATIONS
         from scheduling.views import onboarding_steps
 
         onboarding_steps.register()
@@ -20,3 +23,8 @@ class SchedulingConfig(AppConfig):
         )
         PROVIDER_PATIENT_LINKS.register(patient_appointments.appointment_link)
         BOOKED_SERVICES.register(patient_appointments.booked_services)
+        TEXTS_OWED.register(
+            TextsOwed(
+                lambda ids: NotificationLog.objects.filter(appointment__patient_id__in=ids), NOTIFICATIONS
+            )
+        )

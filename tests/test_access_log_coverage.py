@@ -27,6 +27,8 @@ from tests.test_permission_table import OK, TABLE, url_patterns, world
 # The pages and endpoints that show patient data: name -> the patients of the world it must log (at least).
 READS = {
     "dashboard_patients": lambda w: [w["patient"]],
+    "texting_inbox": lambda w: [w["patient"]],
+    "texting_thread": lambda w: [w["patient"]],
     "dashboard_patient_detail": lambda w: [w["patient"]],
     "dashboard_patient_edit": lambda w: [w["patient"]],
     "dashboard_patient_merge": lambda w: [w["flagged_patient"], w["patient"]],
@@ -72,6 +74,7 @@ READS = {
 
 # Pages that answer GET and show no patient record, each group with its reason.
 NOT_PATIENT_DATA = {
+    "The inbox's badge: a count of unread texts, naming nobody.": {"texting_unread"},
     "Sign-in, account, MFA and invitation pages: the signed-in person's own account.": {
         "account_change_password",
         "account_confirm_email",

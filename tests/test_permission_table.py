@@ -21,7 +21,7 @@ from django.utils import timezone
 from gfe.services import decisions as gfe_decisions
 from gfe.services import requests as gfe_requests
 from medspa import clock
-from medspa.models import PatientImport
+from medspa.models import PatientImport, TextThread
 from medspa.services.accounts import api_token_create
 from medspa.tenancy import medspa_scope
 from scheduling.models import AvailabilityOverride, AvailabilityRule, Closure, Location
@@ -141,6 +141,16 @@ TABLE: dict[str, Row] = {
     "dashboard_patient_import": Row(ADMIN_PAGE),
     "dashboard_patient_import_preview": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["patient_import"].pk}),
     "dashboard_providers": Row(ADMIN_PAGE),
+    # The texting inbox: every member opens their own (admins all threads, providers their patients'); a
+    # thread of a patient looked after by provider_a1 opens to medspa A's admin and to provider_a1 only.
+    "texting_inbox": Row(MEMBER_PAGE),
+    "texting_unread": Row(MEMBER_PAGE),
+    "texting_thread": Row(
+        (OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FOUND),
+        kwargs=lambda w: {"pk": w["text_thread"].pk},
+    ),
+    # Twilio's webhook: nothing unsigned gets in, whoever sends it.
+    "twilio_inbound": Row(everyone(FORBIDDEN), method="post"),
     "account_settings": Row(ADMIN_PAGE),
     "settings_business": Row(
         ADMIN_POST,
@@ -570,6 +580,9 @@ def _world_of_medspa_a(cast) -> dict:
         "invitation": factories.InvitationFactory(medspa=cast.medspa_a, invited_by=cast.admin_a),
         "patient": patient,
         "flagged_patient": factories.PatientFactory(medspa=cast.medspa_a, possible_duplicate_of=patient),
+        "text_thread": TextThread.objects.create(
+            medspa=cast.medspa_a, patient=patient, phone="+16195550123", last_message_at=timezone.now()
+        ),
         "api_token": api_token_create(user=cast.admin_a)[0],
         "provider_a1_membership": provider_a1,
         "licence": provider_a1.provider_profile.licences.get(),

@@ -9,6 +9,7 @@ from medspa.models.tenancy import (
     ProviderLicence,
     ProviderProfile,
 )
+from medspa.models.texting import TextMessage, TextThread
 from medspa.models.users import User, UserSession
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "PatientProvider",
     "ProviderLicence",
     "ProviderProfile",
+    "TextMessage",
+    "TextThread",
     "User",
     "UserSession",
 ]

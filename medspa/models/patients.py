@@ -58,6 +58,10 @@ class Patient(models.Model):
     medical_history = models.TextField("medical history notes", blank=True)
     consent_email = models.BooleanField("consents to email", default=False)
     consent_sms = models.BooleanField("consents to SMS", default=False)
+    # The patient's own STOP by text (medspa.messaging.opt_out): no text goes to them until they text START,
+    # whatever consent_sms says; only the patient's keyword sets or clears it, never a form.
+    sms_opted_out_at = models.DateTimeField("texted STOP at", null=True, blank=True, editable=False)
+    sms_opt_out_keyword = models.CharField("opt-out keyword", max_length=20, blank=True, editable=False)
     status = models.CharField(max_length=10, choices=PatientStatus, default=PatientStatus.ACTIVE)
     possible_duplicate_of = models.ForeignKey(
         "self",

@@ -2,6 +2,7 @@
 Membership, ProviderProfile, ProviderLicence, Patient, Invitation)."""
 
 import factory
+from django.utils import timezone
 
 from medspa.models import (
     ApiToken,
@@ -10,6 +11,8 @@ from medspa.models import (
     PatientAccessLog,
     PatientImport,
     PatientProvider,
+    TextMessage,
+    TextThread,
     UserSession,
 )
 from tests.factories import (
@@ -95,3 +98,26 @@ class UserSessionFactory(TenantFactory):
 
     user = factory.SubFactory(UserFactory)
     session_key = factory.Sequence(lambda n: f"session{n:032d}")
+
+
+class TextThreadFactory(TenantFactory):
+    class Meta:
+        model = TextThread
+
+    medspa = factory.SubFactory(MedspaFactory)
+    patient = factory.SubFactory(PatientFactory, medspa=factory.SelfAttribute("..medspa"))
+    phone = factory.Sequence(lambda n: f"+1619555{n % 10000:04d}")
+    last_message_at = factory.LazyFunction(timezone.now)
+
+
+class TextMessageFactory(TenantFactory):
+    class Meta:
+        model = TextMessage
+
+    thread = factory.SubFactory(TextThreadFactory)
+    medspa = factory.SelfAttribute("thread.medspa")
+    direction = TextMessage.Direction.INBOUND
+    from_number = factory.SelfAttribute("thread.phone")
+    to_number = "+16195550100"
+    body = "Can I move my appointment to Friday?"
+    provider_sid = factory.Sequence(lambda n: f"SM{n:032d}")

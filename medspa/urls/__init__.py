@@ -15,6 +15,7 @@ from medspa.views import (
     patient_merge,
     patients,
     providers_tab,
+    texting,
 )
 
 router = DefaultRouter(use_regex_path=False)
@@ -47,6 +48,9 @@ dashboard_urls = [
         name="dashboard_patient_not_a_duplicate",
     ),
     path("providers/", providers_tab.provider_list, name="dashboard_providers"),
+    path("inbox/", texting.inbox, name="texting_inbox"),
+    path("inbox/<int:pk>/", texting.thread, name="texting_thread"),
+    path("inbox/unread/", texting.unread, name="texting_unread"),
     path("settings/", account.account_settings, name="account_settings"),
     path("settings/business/", account.settings_business, name="settings_business"),
     path("settings/add-ons/", account.settings_addons, name="settings_addons"),
@@ -70,6 +74,7 @@ dashboard_urls = [
 urlpatterns = [
     path("", dashboard.home, name="home"),
     path("healthz", dashboard.healthz, name="healthz"),
+    path("webhooks/twilio/inbound/", texting.twilio_inbound, name="twilio_inbound"),
     path("favicon.ico", dashboard.favicon, name="favicon"),
     path("dashboard/", include(dashboard_urls)),
     path("", include("providers.urls")),

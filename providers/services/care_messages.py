@@ -17,7 +17,7 @@ from django.db import transaction
 from django_scopes import scopes_disabled
 
 from medspa import once
-from medspa.messaging import sms
+from medspa.messaging import opt_out, sms
 from providers.models import CareMessageLog, Visit, VisitStatus
 from providers.selectors.care_messages import resendable
 from scheduling.selectors import notification_texts
@@ -34,8 +34,8 @@ def _skip_reason(patient, channel: str) -> str:
         if not patient.email.strip():
             return "no email on file"
     else:
-        if not patient.consent_sms:
-            return "patient opted out of SMS"
+        if refusal := opt_out.patient_sms_refusal(patient):
+            return refusal
         if not patient.phone.strip():
             return "no mobile number on file"
     return ""

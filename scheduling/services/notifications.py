@@ -23,7 +23,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from medspa import once
-from medspa.messaging import sms
+from medspa.messaging import opt_out, sms
 from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment, NotificationLog, NotificationSettings
 from scheduling.selectors.notification_texts import (
@@ -69,8 +69,8 @@ def _skip_reason(
     else:
         if not settings_obj.sms_enabled:
             return "SMS turned off for this medspa"
-        if not patient.consent_sms:
-            return "patient opted out of SMS"
+        if refusal := opt_out.patient_sms_refusal(patient):
+            return refusal
         if not patient.phone.strip():
             return "no mobile number on file"
     return ""
