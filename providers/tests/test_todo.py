@@ -239,7 +239,7 @@ class TestClearances:
 def failed_sms(cast, world, provider, monkeypatch):
     visit = charted_visit(cast, world, provider, cast.provider_a1)
 
-    def broken(self, to, body):
+    def broken(self, to, body, **options):
         raise sms.SmsError("gateway timeout")
 
     with medspa_scope(cast.medspa_a):
@@ -269,7 +269,7 @@ class TestCareMessages:
         assert "not waiting to be sent again" in again and len(sms.outbox) == 1
 
     def test_a_second_failure_says_so_and_stays(self, cast, client_as, provider, failed_sms, monkeypatch):
-        def broken(self, to, body):
+        def broken(self, to, body, **options):
             raise sms.SmsError("number unreachable")
 
         monkeypatch.setattr(sms.LocmemSmsBackend, "send", broken)

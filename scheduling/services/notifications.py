@@ -24,6 +24,7 @@ from django_scopes import scopes_disabled
 
 from medspa import once
 from medspa.messaging import sms
+from medspa.models.messages import receipt_fields
 from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment, NotificationLog, NotificationSettings
 from scheduling.selectors.notification_texts import (
@@ -133,6 +134,7 @@ NOTIFICATIONS = once.Outbox(
     owed={"status": NotificationLog.Status.PENDING},
     sent=lambda now: {"status": NotificationLog.Status.SENT, "detail": "", "updated_at": now},
     given_up={"status": NotificationLog.Status.FAILED},
+    receipt=receipt_fields,
 )
 
 
@@ -162,8 +164,8 @@ def _deliver(row: NotificationLog, appointment: Appointment, *, now: datetime | 
     else:
         phone, body = appointment.patient.phone.strip(), render(texts["sms"], context)
 
-        def send() -> None:
-            sms.get_sms_backend().send(phone, body)
+        def send() -> str:
+            return sms.send_text(row, medspa=appointment.medspa, to=phone, body=body)
 
     return once.deliver_once(NotificationLog.objects.filter(pk=row.pk), NOTIFICATIONS, send, now=now)
 
