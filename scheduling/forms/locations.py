@@ -1,6 +1,7 @@
 from django import forms
 
 from medspa.models import Membership
+from medspa.phones import phone_clean
 from medspa.timezones import time_zone_choices
 from medspa.validators import state_code
 from scheduling.models import Location
@@ -46,3 +47,6 @@ class LocationForm(forms.ModelForm):
 
     def clean_state(self):
         return state_code(self.cleaned_data["state"])
+
+    def clean_phone(self):
+        return phone_clean(self.cleaned_data["phone"])
