@@ -26,12 +26,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='medspa',
             name='sms_number',
-            field=phonenumber_field.modelfields.PhoneNumberField(blank=True, error_messages={'invalid': 'Enter a valid phone number, e.g. +1 619 555 0100 (a US number may leave out the +1).'}, help_text="The medspa's own number (E.164, on Portrait's Twilio account) that every text to its patients comes from and replies reach. Kept by Portrait staff.", max_length=128, region=None, verbose_name='texting number'),
+            field=phonenumber_field.modelfields.PhoneNumberField(blank=True, error_messages={'invalid': 'Enter a valid phone number with its area code, e.g. (619) 555-0100 or +1 619 555 0100.'}, help_text="The medspa's own number (E.164, on Portrait's Twilio account) that every text to its patients comes from and replies reach. Kept by Portrait staff.", max_length=128, region=None, verbose_name='texting number'),
         ),
         migrations.AlterField(
             model_name='medspaevent',
             name='sms_number',
-            field=phonenumber_field.modelfields.PhoneNumberField(blank=True, error_messages={'invalid': 'Enter a valid phone number, e.g. +1 619 555 0100 (a US number may leave out the +1).'}, help_text="The medspa's own number (E.164, on Portrait's Twilio account) that every text to its patients comes from and replies reach. Kept by Portrait staff.", max_length=128, region=None, verbose_name='texting number'),
+            field=phonenumber_field.modelfields.PhoneNumberField(blank=True, error_messages={'invalid': 'Enter a valid phone number with its area code, e.g. (619) 555-0100 or +1 619 555 0100.'}, help_text="The medspa's own number (E.164, on Portrait's Twilio account) that every text to its patients comes from and replies reach. Kept by Portrait staff.", max_length=128, region=None, verbose_name='texting number'),
         ),
 
         migrations.AlterField(
