@@ -4,8 +4,7 @@ from rest_framework import serializers
 
 from medspa.models import Medspa, Membership, Patient
 from medspa.models.patients import PATIENT_EDITABLE_FIELDS
-from medspa.phones import phone_clean
-from medspa.validators import state_code
+from medspa.validators import phone_clean, state_code
 
 
 class MedspaSerializer(serializers.ModelSerializer):
@@ -44,7 +43,7 @@ class MeSerializer(serializers.Serializer):
 
 
 class PhoneField(serializers.CharField):
-    """A phone number as people write it, stored in E.164 (medspa.phones); empty allowed."""
+    """A phone number as people write it, stored in E.164 (medspa.validators); empty allowed."""
 
     def __init__(self, **kwargs):
         super().__init__(required=False, allow_blank=True, max_length=30, **kwargs)

@@ -9,8 +9,7 @@ from medspa.models import (
     Patient,
 )
 from medspa.models.patients import PATIENT_EDITABLE_FIELDS
-from medspa.phones import phone_clean
-from medspa.validators import state_code
+from medspa.validators import phone_clean, state_code
 
 
 def _member_name(membership: Membership) -> str:

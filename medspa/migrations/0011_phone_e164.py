@@ -3,7 +3,7 @@ kept as written and named in a warning in the log, for staff to correct by hand.
 
 import logging
 
-import medspa.phones
+import medspa.validators
 import phonenumber_field.modelfields
 from django.db import migrations, models
 
@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 def forwards(apps, schema_editor):
     rows = apps.get_model("medspa", "Patient")._base_manager.all()
-    for pk, value in medspa.phones.phones_normalize(rows):
+    for pk, value in medspa.validators.phones_normalize(rows):
         logger.warning("Patient %s keeps its phone number %r: not a valid number, correct it by hand.", pk, value)
 
 
@@ -37,12 +37,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='patient',
             name='phone',
-            field=models.CharField(blank=True, help_text='In E.164, e.g. +16195550100.', max_length=30, validators=[medspa.phones.validate_phone_e164]),
+            field=models.CharField(blank=True, help_text='In E.164, e.g. +16195550100.', max_length=30, validators=[medspa.validators.validate_phone_e164]),
         ),
         migrations.AlterField(
             model_name='patientevent',
             name='phone',
-            field=models.CharField(blank=True, help_text='In E.164, e.g. +16195550100.', max_length=30, validators=[medspa.phones.validate_phone_e164]),
+            field=models.CharField(blank=True, help_text='In E.164, e.g. +16195550100.', max_length=30, validators=[medspa.validators.validate_phone_e164]),
         ),
         migrations.RunPython(forwards, migrations.RunPython.noop),
     ]

@@ -4,7 +4,7 @@ from django.db import models
 from django_scopes import ScopedManager
 
 from medspa.models.tenancy import Medspa, Membership
-from medspa.phones import validate_phone_e164
+from medspa.validators import validate_phone_e164
 
 
 class PatientStatus(models.TextChoices):

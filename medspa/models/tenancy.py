@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_scopes import ScopedManager
 from phonenumber_field.modelfields import PhoneNumberField
 
-from medspa.phones import PHONE_INVALID
+from medspa.validators import PHONE_INVALID
 
 
 def validate_time_zone(value: str) -> None:

@@ -12,7 +12,7 @@ from django_scopes import scopes_disabled
 
 from medspa.forms.patients import PatientForm
 from medspa.models import Medspa, Patient
-from medspa.phones import PHONE_INVALID, phone_e164
+from medspa.validators import PHONE_INVALID, phone_e164
 from scheduling.forms.locations import LocationForm
 from scheduling.models import Location
 from tests import factories

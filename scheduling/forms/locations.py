@@ -1,9 +1,8 @@
 from django import forms
 
 from medspa.models import Membership
-from medspa.phones import phone_clean
 from medspa.timezones import time_zone_choices
-from medspa.validators import state_code
+from medspa.validators import phone_clean, state_code
 from scheduling.models import Location
 from scheduling.services.locations import LOCATION_FIELDS
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from medspa.http import ascii_int
 from medspa.models import Membership
-from medspa.phones import phone_clean
+from medspa.validators import phone_clean
 from scheduling.models import AppointmentType
 
 ANY_PROVIDER = "any"

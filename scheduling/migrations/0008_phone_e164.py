@@ -3,7 +3,7 @@ kept as written and named in a warning in the log, for staff to correct by hand.
 
 import logging
 
-import medspa.phones
+import medspa.validators
 from django.db import migrations, models
 
 logger = logging.getLogger(__name__)
@@ -11,7 +11,7 @@ logger = logging.getLogger(__name__)
 
 def forwards(apps, schema_editor):
     rows = apps.get_model("scheduling", "Location")._base_manager.all()
-    for pk, value in medspa.phones.phones_normalize(rows):
+    for pk, value in medspa.validators.phones_normalize(rows):
         logger.warning("Location %s keeps its phone number %r: not a valid number, correct it by hand.", pk, value)
 
 
@@ -25,12 +25,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='location',
             name='phone',
-            field=models.CharField(blank=True, help_text='In E.164, e.g. +16195550100.', max_length=30, validators=[medspa.phones.validate_phone_e164]),
+            field=models.CharField(blank=True, help_text='In E.164, e.g. +16195550100.', max_length=30, validators=[medspa.validators.validate_phone_e164]),
         ),
         migrations.AlterField(
             model_name='locationevent',
             name='phone',
-            field=models.CharField(blank=True, help_text='In E.164, e.g. +16195550100.', max_length=30, validators=[medspa.phones.validate_phone_e164]),
+            field=models.CharField(blank=True, help_text='In E.164, e.g. +16195550100.', max_length=30, validators=[medspa.validators.validate_phone_e164]),
         ),
         migrations.RunPython(forwards, migrations.RunPython.noop),
     ]

@@ -8,7 +8,7 @@ from django_scopes import ScopedManager
 
 from medspa.models import Medspa, Membership
 from medspa.models.tenancy import validate_time_zone
-from medspa.phones import validate_phone_e164
+from medspa.validators import validate_phone_e164
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())

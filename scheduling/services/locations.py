@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from medspa.models import Medspa
-from medspa.phones import phone_kept
+from medspa.validators import phone_kept
 from scheduling.models import Location
 
 LOCATION_FIELDS = [

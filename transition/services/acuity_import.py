@@ -11,7 +11,7 @@ from medspa import clock
 from medspa.models import Membership, Patient
 from medspa.models.patients import PatientStatus
 from medspa.patient_match import email_key, name_key, phone_key
-from medspa.phones import phone_kept
+from medspa.validators import phone_kept
 from scheduling.models import AppointmentType
 from scheduling.services import booking as scheduling_booking
 from transition.integrations.acuity import AcuityAppointment, AcuityCalendar, AcuityClient
