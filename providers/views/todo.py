@@ -1,5 +1,7 @@
 """The provider's To-Do: what they still owe, and sending a failed care message or notification again."""
 
+import logging
+
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +16,8 @@ from providers.selectors.todo import todo_of
 from providers.services import care_messages
 from scheduling.models import NotificationLog
 from scheduling.services import notifications
+
+logger = logging.getLogger(__name__)
 
 
 @dashboard_area(dashboards.PROVIDER)
@@ -58,7 +62,9 @@ def notification_resend(request, pk: int):
 
 
 def _resend(request, log, what: str, *, waiting: bool, resend) -> None:
-    """Sends a failed message log row again with `resend(log=...)` and tells the user how it went."""
+    """Sends a failed message log row again with `resend(log=...)` and tells the user how it went; the log
+    says who asked to send what again."""
+    logger.info("%s %s: Send again by user %s", type(log).__name__, log.pk, request.user.pk)
     if not waiting:
         messages.info(
             request, f"{what} is not waiting to be sent again ({log.get_status_display().lower()})."

@@ -175,7 +175,6 @@ def notification_resend(*, log: NotificationLog) -> bool:
         row.detail = reason
         row.next_attempt_at = None if reason else NOTIFICATIONS.queued(now)[NOTIFICATIONS.next_attempt_at]
         row.save(update_fields=["status", "detail", "next_attempt_at", "updated_at"])
-    logger.info("Notification %s (%s by %s) sent again by hand", row.pk, row.kind, row.channel)
     if reason:
         return False
     return _deliver(row, appointment, now=now, durable=False) == once.SENT

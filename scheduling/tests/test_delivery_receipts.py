@@ -98,7 +98,7 @@ def test_a_receipt_for_another_sid_or_row_changes_nothing(client, sent):
 
 
 def test_an_undelivered_text_shows_on_the_to_do_and_send_again_sends_it_once(
-    client, client_as, sent, provider, twilio
+    client, client_as, sent, provider, twilio, caplog
 ):
     message, row = sent
     assert callback(client, message, "undelivered", ErrorCode="30003").status_code == 204
@@ -112,8 +112,10 @@ def test_an_undelivered_text_shows_on_the_to_do_and_send_again_sends_it_once(
     staff = client_as("provider_a1")
     page = staff.get(reverse("providers:todo"))
     assert item.resend_url in page.content.decode() and "Send again" in page.content.decode()
-    answer = staff.post(item.resend_url, follow=True)
+    with caplog.at_level("INFO", logger="providers.views.todo"):
+        answer = staff.post(item.resend_url, follow=True)
     assert "was sent" in answer.content.decode()
+    assert f"NotificationLog {row.pk}: Send again by user {provider.user.pk}" in caplog.text
     assert len(twilio.messages) == 2
     again = twilio.messages[1]
     assert state(row) == ("sent", "queued", None) and row.provider_id == again["sid"]
