@@ -8,7 +8,9 @@ or 400 with code 21211 when To is not an E.164 number. Tests script answers (`st
 what arrived in `twilio.messages` (the form fields, each message's sid).
 
 `signed_callback(url, params)` is Twilio's side of a status callback: the form parameters and the
-X-Twilio-Signature header computed with the official package's RequestValidator, as Twilio signs them.
+X-Twilio-Signature header computed with the official package's RequestValidator, as Twilio signs them (for
+the Django test client); `twilio.report(message, status)` POSTs it over HTTP to the message's
+StatusCallback, as Twilio does (for the live server).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import requests
 from twilio.request_validator import RequestValidator
 
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
@@ -85,6 +88,24 @@ class TwilioServer:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def report(self, message: dict, status: str, **extra: str) -> int:
+        """Twilio's status callback about a message it accepted, POSTed and signed; returns the answer's
+        status code."""
+        params = {
+            **doc("status_callback_delivered"),
+            "AccountSid": ACCOUNT_SID,
+            "From": message["From"],
+            "To": message["To"],
+            "MessageSid": message["sid"],
+            "SmsSid": message["sid"],
+            "MessageStatus": status,
+            "SmsStatus": status,
+            **extra,
+        }
+        form, headers = signed_callback(message["StatusCallback"], params)
+        signature = {"X-Twilio-Signature": headers["HTTP_X_TWILIO_SIGNATURE"]}
+        return requests.post(message["StatusCallback"], data=form, headers=signature, timeout=10).status_code
 
     def answer(self, path: str, headers: dict, raw: bytes) -> tuple[int, dict]:
         expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from medspa.tenancy import medspa_scope
 from providers.selectors.todo import todo_of
@@ -127,4 +128,29 @@ def test_an_undelivered_text_shows_on_the_to_do_and_send_again_sends_it_once(
     assert callback(client, message, "failed", ErrorCode="30008").status_code == 204
     assert state(row) == ("sent", "queued", None)
     assert callback(client, again, "delivered").status_code == 204
+    assert state(row) == ("sent", "delivered", None)
+
+
+def test_twilio_reports_over_http_to_the_live_app(live_cast, live_server, twilio, settings):
+    """The whole round trip on real sockets: the text goes to the loopback Twilio, which POSTs its signed
+    receipts to the running app; a receipt signed with another token is refused."""
+    settings.SITE_URL = live_server.url
+    with scopes_disabled():
+        provider = live_cast.provider_a1.memberships.get()
+    location, appointment_type = factories.scheduling_world(live_cast.medspa_a, [provider])
+    start = datetime.combine(timezone.now().date() + timedelta(days=3), time(17), tzinfo=UTC)
+    with medspa_scope(live_cast.medspa_a):
+        patient = factories.PatientFactory(medspa=live_cast.medspa_a, phone="+16195550123", consent_sms=True)
+        appointment = booking.appointment_book(
+            appointment_type=appointment_type, start=start, patient=patient, provider=provider
+        )
+        notifications.appointment_notify(appointment_id=appointment.pk, kind="confirmation")
+        row = NotificationLog.objects.get(appointment=appointment, channel="sms")
+    (message,) = twilio.messages
+    assert message["StatusCallback"].startswith(live_server.url)
+    assert twilio.report(message, "sent") == 204
+    assert twilio.report(message, "delivered") == 204
+    assert state(row) == ("sent", "delivered", None)
+    settings.TWILIO_AUTH_TOKEN = "another-token"  # the app now expects another account's signature
+    assert twilio.report(message, "undelivered", ErrorCode="30003") == 403
     assert state(row) == ("sent", "delivered", None)
