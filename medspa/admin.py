@@ -271,15 +271,32 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Medspa)
 class MedspaAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "business_model", "keeps_coordinator", "time_zone", "created_at"]
+    list_display = [
+        "name",
+        "slug",
+        "business_model",
+        "keeps_coordinator",
+        "time_zone",
+        "sms_number",
+        "created_at",
+    ]
     list_filter = ["business_model", "keeps_coordinator", "addon_charting", "addon_marketing"]
-    search_fields = ["name", "slug", "dba"]
+    search_fields = ["name", "slug", "dba", "sms_number"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "time_zone", "dba"]}),
         ("Business model", {"fields": ["business_model", "flex_revenue_split_percent", "keeps_coordinator"]}),
         ("Add-ons", {"fields": ["addon_charting", "addon_marketing"]}),
+        (
+            "Texting",
+            {
+                "fields": ["sms_number"],
+                "description": "The Twilio number every text to this medspa's patients comes from "
+                "(bought on Portrait's Twilio account), e.g. +1 619 555 0100. Without one, its texts fail "
+                "and show on the providers' To-Do.",
+            },
+        ),
         ("Commercial shipping address", {"fields": SHIPPING_ADDRESS_FIELDS}),
     ]
 

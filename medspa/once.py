@@ -45,6 +45,8 @@ class Outbox:
     attempts: str = "attempts"
     next_attempt_at: str = "next_attempt_at"
     error: str = "detail"
+    # The fields a sent row gets from what `send` returned (e.g. an SMS provider's message id), if any.
+    receipt: Callable[[object], dict] | None = None
 
     @classmethod
     def stamped(
@@ -106,20 +108,22 @@ def deliver_once(
             return ""
         attempts += 1
         try:
-            send()
+            sent = send()
         except Exception as error:  # whatever the backend raised: the row says so, the log has the trace
             logger.warning(
                 "Sending the message of %s failed (attempt %s)", row.model.__name__, attempts, exc_info=True
             )
             detail = (" ".join(str(error).split()) or type(error).__name__)[:300]
-            given_up = attempts >= MAX_ATTEMPTS
+            # An error the sender marks permanent (a refused number, no number to send from) is not retried.
+            given_up = attempts >= MAX_ATTEMPTS or getattr(error, "permanent", False)
             row.update(
                 **{outbox.attempts: attempts, outbox.error: detail},
                 **{outbox.next_attempt_at: None if given_up else now + retry_delay(attempts)},
                 **(outbox.given_up if given_up else outbox.retrying),
             )
             return FAILED if given_up else RETRY
-        row.update(**outbox.sent(now), **{outbox.attempts: attempts, outbox.next_attempt_at: None})
+        receipt = outbox.receipt(sent) if outbox.receipt else {}
+        row.update(**outbox.sent(now), **receipt, **{outbox.attempts: attempts, outbox.next_attempt_at: None})
     return SENT
 
 

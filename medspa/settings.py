@@ -309,19 +309,23 @@ if _email_backend.endswith("smtp.EmailBackend"):
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Portrait medspa <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# --- SMS: the console by default; the HTTP provider adapter when SMS_API_URL is set. ---------------------
-SMS_API_URL = env_str("SMS_API_URL")
-SMS_API_KEY = env_secret("SMS_API_KEY")
+# --- SMS: the console by default; Twilio when its account is configured (docs/texting.md). ---------------
+# Each medspa texts from its own number (Medspa.sms_number); SMS_FROM is a development fallback only, for a
+# medspa that has none (empty in production: such a medspa's texts fail, and say why, on the To-Do).
 SMS_FROM = env_str("SMS_FROM", "")
-SMS_BACKEND = env_str(
-    "SMS_BACKEND",
-    "medspa.messaging.sms.HttpSmsBackend" if SMS_API_URL else "medspa.messaging.sms.ConsoleSmsBackend",
-)
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(DATA_DIR / "sms.jsonl"))
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10, minimum=1)
 # Twilio (Programmable Messaging): the account whose numbers the medspas text from. TWILIO_API_URL is for
 # tests and a loopback double only; the product talks to https://api.twilio.com.
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env_secret("TWILIO_AUTH_TOKEN")
 TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com")
+SMS_BACKEND = env_str(
+    "SMS_BACKEND",
+    "medspa.messaging.sms.TwilioSmsBackend"
+    if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN
+    else "medspa.messaging.sms.ConsoleSmsBackend",
+)
 # Phone numbers are stored in E.164; a number typed without a country code is read as a US number.
 PHONENUMBER_DEFAULT_REGION = env_str("PHONENUMBER_DEFAULT_REGION", "US")
 PHONENUMBER_DB_FORMAT = "E164"

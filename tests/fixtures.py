@@ -30,6 +30,9 @@ from tests.stub_server import (
     TIGERCONNECT_SECRET,
     StubServer,
 )
+from tests.twilio_server import ACCOUNT_SID as TWILIO_ACCOUNT_SID
+from tests.twilio_server import AUTH_TOKEN as TWILIO_AUTH_TOKEN
+from tests.twilio_server import TwilioServer
 from transition.services import base as transition_base
 
 # Playwright's sync API runs an event loop in the test thread; Django's async-safety guard would refuse
@@ -497,3 +500,19 @@ def redis_process(tmp_path):
     redis.start()
     yield redis
     redis.kill()
+
+
+# --- Twilio, played by the loopback server (tests/twilio_server.py). -----------------------------------
+
+
+@pytest.fixture
+def twilio(settings, monkeypatch):
+    """tests/twilio_server.py on a free port, with the product's Twilio settings pointing at it."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    server = TwilioServer().start()
+    settings.SMS_BACKEND = "medspa.messaging.sms.TwilioSmsBackend"
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN
+    settings.TWILIO_API_URL = server.url
+    yield server
+    server.stop()

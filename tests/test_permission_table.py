@@ -87,6 +87,10 @@ TABLE: dict[str, Row] = {
     "home": Row((FOUND,) * 5 + (OK, FOUND)),  # members are sent to their dashboard; staff get a page
     "healthz": Row(everyone(OK)),
     "favicon": Row(everyone(FOUND)),
+    # Twilio's delivery receipts: a call without Twilio's signature is refused, whoever makes it.
+    "twilio_status": Row(
+        everyone(FORBIDDEN), method="post", kwargs=lambda w: {"label": "scheduling.notificationlog", "pk": 1}
+    ),
     "invitation_list": Row((OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FOUND)),
     # An invitation of medspa A: its admin revokes it; medspa B's admin gets 404, not a hint it exists.
     "invitation_revoke": Row(
@@ -279,6 +283,9 @@ TABLE: dict[str, Row] = {
     "providers:admin_sale_refund": Row(BAD_POST, method="post", kwargs=lambda w: {"pk": w["paid_sale"].pk}),
     "providers:care_message_resend": Row(
         A1_THING_POST, method="post", kwargs=lambda w: {"pk": w["failed_care_message"].pk}
+    ),
+    "providers:notification_resend": Row(
+        A1_THING_POST, method="post", kwargs=lambda w: {"pk": w["failed_notification"].pk}
     ),
     # A patient assigned to provider_a1: only they open it; everyone else's provider dashboard says 404.
     "providers:patient_detail": Row(
@@ -674,6 +681,7 @@ def visits_world(cast) -> dict:
     from providers.models import CareMessageLog
     from providers.selectors import charts
     from providers.services import charting, checkout, settlement
+    from scheduling.models import NotificationLog
 
     provider, user = cast.provider_a1.memberships.get(), cast.provider_a1
     w = factories.charting_world(cast.medspa_a, provider)
@@ -702,9 +710,14 @@ def visits_world(cast) -> dict:
         medspa=cast.medspa_a, visit=paid, care_message=w.care, version=w.care.current_version, channel="sms",
         status=CareMessageLog.Status.FAILED, detail="gateway timeout",
     )  # fmt: skip
+    failed_notification = NotificationLog.objects.create(
+        medspa=cast.medspa_a, appointment=checked_in, kind="confirmation", channel="sms",
+        status=NotificationLog.Status.FAILED, detail="the text was undelivered (Twilio error 30003)",
+    )  # fmt: skip
     return {
         "visit": visit, "visit_product": product, "visit_photo": photo, "visit_consent_version": version,
         "checked_in": checked_in, "paid_sale": sale, "cart": cart, "failed_care_message": failed,
+        "failed_notification": failed_notification,
     }  # fmt: skip
 
 

@@ -213,7 +213,7 @@ def _patients(medspa: Medspa, count: int) -> None:
             defaults={
                 "date_of_birth": date(1965, 1, 1) + timedelta(days=rng.randint(0, 365 * 38)),
                 "email": f"{first}.{last}{index}@mail.example".lower(),
-                "phone": f"(619) 555-{1000 + index:04d}",
+                "phone": f"+1619555{1000 + index:04d}",
                 "address_line1": f"{rng.randint(100, 9999)} {rng.choice(STREETS)} St",
                 "city": city,
                 "state": "CA",
@@ -237,6 +237,7 @@ def medspas_seed() -> dict[str, Medspa]:
             "time_zone": "America/Los_Angeles",
             "business_model": BusinessModel.LAUNCH,
             "dba": "Glow Med Spa",
+            "sms_number": "+16195550140",  # each medspa texts from its own number (docs/texting.md)
             "addon_charting": True,
             "shipping_line1": "2150 Fifth Ave, Suite 200",
             "shipping_city": "San Diego",
@@ -251,6 +252,7 @@ def medspas_seed() -> dict[str, Medspa]:
             "time_zone": "America/Chicago",
             "business_model": BusinessModel.FLEX,
             "flex_revenue_split_percent": Decimal("20.00"),
+            "sms_number": "+13125550140",
             "shipping_line1": "410 N Michigan Ave",
             "shipping_city": "Chicago",
             "shipping_state": "IL",

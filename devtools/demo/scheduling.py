@@ -109,7 +109,7 @@ def seed(medspas: dict[str, Medspa]) -> None:
                     "state": state,
                     "postal_code": postal_code,
                     "time_zone": tz,
-                    "phone": "(619) 555-0100",
+                    "phone": "+16195550100",
                 },
             )
     for key, count in (("launch", 24), ("flex", 6)):

@@ -63,7 +63,7 @@ def legacy_seed() -> Medspa:
             "state": "MA",
             "postal_code": "02116",
             "time_zone": "America/New_York",
-            "phone": "(617) 555-0142",
+            "phone": "+16175550142",
         },
     )
     providers = list(Membership.objects.filter(medspa=medspa, is_provider=True, is_active=True))

@@ -1,9 +1,10 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from rest_framework import serializers
 
 from medspa.models import Medspa, Membership, Patient
 from medspa.models.patients import PATIENT_EDITABLE_FIELDS
-from medspa.validators import state_code
+from medspa.validators import phone_clean, state_code
 
 
 class MedspaSerializer(serializers.ModelSerializer):
@@ -41,9 +42,24 @@ class MeSerializer(serializers.Serializer):
     membership = MembershipSerializer(allow_null=True)
 
 
+class PhoneField(serializers.CharField):
+    """A phone number as people write it, stored in E.164 (medspa.validators); empty allowed."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, allow_blank=True, max_length=30, **kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return phone_clean(super().to_internal_value(data))
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+
+
 class PatientSerializer(serializers.ModelSerializer):
     """A patient of your medspa, with the rules of the patient page: a date of birth neither in the future
-    nor more than 120 years ago, a two-letter state code."""
+    nor more than 120 years ago, a two-letter state code, a valid phone number (stored in E.164)."""
+
+    phone = PhoneField()
 
     class Meta:
         model = Patient

@@ -9,7 +9,7 @@ from medspa.models import (
     Patient,
 )
 from medspa.models.patients import PATIENT_EDITABLE_FIELDS
-from medspa.validators import state_code
+from medspa.validators import phone_clean, state_code
 
 
 def _member_name(membership: Membership) -> str:
@@ -57,11 +57,7 @@ class PatientForm(forms.ModelForm):
         return state_code(self.cleaned_data["state"], required=False)
 
     def clean_phone(self):
-        value = self.cleaned_data["phone"].strip()
-        digits = "".join(ch for ch in value if ch.isdigit())
-        if value and not 10 <= len(digits) <= 15:
-            raise forms.ValidationError("Enter a phone number with its area code, e.g. (619) 555-0100.")
-        return value
+        return phone_clean(self.cleaned_data["phone"])
 
 
 class YesNoField(forms.Field):

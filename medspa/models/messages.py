@@ -7,6 +7,24 @@ from django_scopes import ScopedManager
 from medspa.models.tenancy import Medspa
 
 
+class DeliveryStatus(models.TextChoices):
+    """Where a sent text stands, as Twilio's status callbacks say (in the order they can come)."""
+
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent to the carrier"
+    DELIVERED = "delivered", "Delivered"
+    UNDELIVERED = "undelivered", "Not delivered"
+    FAILED = "failed", "Failed"
+
+
+def receipt_fields(provider_id: object) -> dict:
+    """The fields a sent message's row gets from what the backend returned: an SMS backend's message id
+    starts the receipts (queued); anything else (an email's count) records nothing."""
+    if not isinstance(provider_id, str) or not provider_id:
+        return {}
+    return {"provider_id": provider_id, "delivery_status": DeliveryStatus.QUEUED, "error_code": None}
+
+
 class MessageLog(models.Model):
     """One message on one channel, owed while pending (or failed with a retry due), sent once."""
 
@@ -23,6 +41,11 @@ class MessageLog(models.Model):
     # While owed: when the sweep sends it (again), after a lease or a failed send (medspa.once).
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # A text's delivery receipts (medspa.messaging.receipts): the provider's id of the message as sent
+    # (Twilio's "SM…" sid), the last status it reported, and its error code when the text failed on the way.
+    provider_id = models.CharField(max_length=64, blank=True, db_index=True)
+    delivery_status = models.CharField(max_length=12, choices=DeliveryStatus, blank=True)
+    error_code = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -4,6 +4,7 @@ from django.db import models
 from django_scopes import ScopedManager
 
 from medspa.models.tenancy import Medspa, Membership
+from medspa.validators import validate_phone_e164
 
 
 class PatientStatus(models.TextChoices):
@@ -47,7 +48,9 @@ class Patient(models.Model):
     last_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=30, blank=True)
+    phone = models.CharField(
+        max_length=30, blank=True, validators=[validate_phone_e164], help_text="In E.164, e.g. +16195550100."
+    )
     address_line1 = models.CharField("address", max_length=200, blank=True)
     address_line2 = models.CharField("address line 2", max_length=200, blank=True)
     city = models.CharField(max_length=100, blank=True)

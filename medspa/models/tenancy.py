@@ -12,6 +12,8 @@ from django.utils import timezone
 from django_scopes import ScopedManager
 from phonenumber_field.modelfields import PhoneNumberField
 
+from medspa.validators import PHONE_INVALID
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -75,6 +77,7 @@ class Medspa(models.Model):
     sms_number = PhoneNumberField(
         "texting number",
         blank=True,
+        error_messages={"invalid": PHONE_INVALID},
         help_text="The medspa's own number (E.164, on Portrait's Twilio account) that every text to its "
         "patients comes from and replies reach. Kept by Portrait staff.",
     )

@@ -149,9 +149,10 @@ def thread_refusal(thread: TextThread) -> str:
     return ""
 
 
-def _sms_send(to: str, body: str) -> None:
-    """The one place the inbox hands a text to the SMS backend."""
-    sms.get_sms_backend().send(to, body)
+def _sms_send(medspa, to: str, body: str) -> str:
+    """The one place the inbox hands a text to the SMS backend: from the medspa's own number (the one the
+    patient texted); returns the provider's message id."""
+    return sms.get_sms_backend().send(to, body, sender=sms.medspa_sender(medspa))
 
 
 def thread_reply(*, thread: TextThread, user: User, body: str, now: datetime | None = None) -> TextMessage:
@@ -163,9 +164,9 @@ def thread_reply(*, thread: TextThread, user: User, body: str, now: datetime | N
         raise TextingError("Write a message first.")
     if refusal := thread_refusal(thread):
         raise TextingError(f"Not sent: the {refusal}.")
-    failure = ""
+    failure, sid = "", ""
     try:
-        _sms_send(str(thread.phone), body)
+        sid = _sms_send(thread.medspa, str(thread.phone), body)
     except sms.SmsError as error:
         failure = str(error)[:300]
     now = now or timezone.now()
@@ -177,6 +178,7 @@ def thread_reply(*, thread: TextThread, user: User, body: str, now: datetime | N
             from_number=thread.medspa.sms_number or "",
             to_number=thread.phone,
             body=body,
+            provider_sid=sid or None,
             sent_by=user,
             failure=failure,
         )

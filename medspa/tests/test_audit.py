@@ -57,7 +57,9 @@ def test_a_token_authenticated_write_names_the_token_user(cast):
     patient = factories.PatientFactory(medspa=cast.medspa_a)
     client = token_client(cast.admin_a)
     assert (
-        client.patch(f"/api/v1/patients/{patient.pk}/", {"phone": "555-0100"}, format="json").status_code
+        client.patch(
+            f"/api/v1/patients/{patient.pk}/", {"phone": "(619) 555-0100"}, format="json"
+        ).status_code
         == 200
     )
     assert patient_events(patient)[-1].pgh_context["user"] == cast.admin_a.pk
@@ -171,10 +173,10 @@ def test_staff_search_the_audit_by_patient_user_and_dates(client_as, cast):
         patient.assigned_providers.add(cast.provider_a1.memberships.get())  # provider_a1 reads their own
     other = factories.PatientFactory(medspa=cast.medspa_b, last_name="Elsewhere")
     client_as("admin_a").patch(
-        f"/api/v1/patients/{patient.pk}/", {"phone": "1"}, content_type="application/json"
+        f"/api/v1/patients/{patient.pk}/", {"phone": "+16195550101"}, content_type="application/json"
     )
     client_as("admin_b").patch(
-        f"/api/v1/patients/{other.pk}/", {"phone": "2"}, content_type="application/json"
+        f"/api/v1/patients/{other.pk}/", {"phone": "+16195550102"}, content_type="application/json"
     )
     client_as("provider_a1").get(f"/api/v1/patients/{patient.pk}/")
     staff = client_as("staff")

@@ -109,7 +109,7 @@ def test_each_bad_line_is_reported_with_its_line_number_and_reason_and_nothing_c
         5: ["last_name: This field is required."],
         6: ["date_of_birth: Write the date as YYYY-MM-DD or MM/DD/YYYY, e.g. 1990-04-02."],
         7: [
-            "phone: Enter a phone number with its area code, e.g. (619) 555-0100.",
+            "phone: Enter a valid phone number with its area code, e.g. (619) 555-0100 or +1 619 555 0100.",
             "consent_sms: Write yes or no (or true/false, 1/0), or leave it empty for no.",
         ],
         8: ["email: Enter a valid email address."],

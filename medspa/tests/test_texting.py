@@ -361,11 +361,11 @@ def test_a_reply_goes_from_the_thread_and_is_kept(client_as, threads, cast):
     url = reverse("texting_thread", args=[threads.dana.pk])
     response = provider.post(url, {"body": "Friday at 3 works. See you then!"})
     assert response.status_code == 302
-    assert sms.outbox == [
-        {"to": DANA, "from": sms.settings.SMS_FROM, "body": "Friday at 3 works. See you then!"}
-    ]
+    (sent,) = sms.outbox  # from the medspa's own number, the one Dana texted
+    assert (sent["to"], sent["from"], sent["body"]) == (DANA, NUMBER_A, "Friday at 3 works. See you then!")
     with medspa_scope(cast.medspa_a):
         reply = TextMessage.objects.get(direction="out")
+    assert reply.provider_sid == sent["sid"]
     assert (reply.sent_by_id, str(reply.to_number), str(reply.from_number), reply.failure) == (
         cast.provider_a1.pk,
         DANA,
@@ -388,13 +388,13 @@ def test_no_reply_goes_to_someone_who_texted_stop(client, client_as, threads, ca
     assert sms.outbox == []
 
 
-def test_a_failed_reply_is_kept_with_why(client_as, threads, cast, settings):
-    settings.SMS_BACKEND = "medspa.messaging.sms.HttpSmsBackend"
-    settings.SMS_API_URL = ""
+def test_a_failed_reply_is_kept_with_why(client_as, threads, cast, twilio):
+    twilio.status = 401  # Twilio refuses the account's credentials (code 20003)
     response = client_as("admin_a").post(reverse("texting_thread", args=[threads.dana.pk]), {"body": "Hi"})
     assert response.status_code == 302
     with medspa_scope(cast.medspa_a):
-        assert TextMessage.objects.get(direction="out").failure == "SMS_API_URL is not set."
+        reply = TextMessage.objects.get(direction="out")
+    assert "20003" in reply.failure and reply.provider_sid is None
 
 
 def test_the_inbox_pages(client_as, cast, dana):

@@ -16,6 +16,7 @@ from medspa.views import (
     patients,
     providers_tab,
     texting,
+    webhooks,
 )
 
 router = DefaultRouter(use_regex_path=False)
@@ -97,6 +98,9 @@ urlpatterns = [
     path("invitations/<int:pk>/revoke/", invitations.invitation_revoke, name="invitation_revoke"),
     path("invitations/accept/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
     path("", include("scheduling.urls.public")),  # /book/… (public booking) and the providers' iCal feeds
+    path(
+        "webhooks/twilio/status/<str:label>/<int:pk>/", webhooks.twilio_status, name="twilio_status"
+    ),  # Twilio's delivery receipts, signed (docs/texting.md)
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

@@ -4,7 +4,8 @@ item goes away the moment the thing is done. Each item links to the page that se
 The sections: charts to sign (overdue past 72 hours), charts an admin signed on the provider's behalf
 while masquerading (waiting for the provider's co-signature), completed appointments without a chart (with the
 Charting add-on), GFE requests waiting for a decision or the patient, today's appointments not checked
-in, clearances expiring within 30 days, care messages that failed to send. A constant number of queries,
+in, clearances expiring within 30 days, care messages and appointment notifications that failed to send
+(a text Twilio reported undelivered included). A constant number of queries,
 however many items."""
 
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from medspa.models import Medspa, Membership, Patient, PatientProvider
 from providers.models import CareMessageLog, Visit, VisitStatus
 from providers.selectors import care_messages, charts
 from providers.selectors.patients import provider_patients
-from scheduling.models import Appointment, AppointmentStatus
+from scheduling.models import Appointment, AppointmentStatus, NotificationLog
 from services_catalog.models import Service
 
 EXPIRY_HORIZON = timedelta(days=30)
@@ -41,6 +42,7 @@ class TodoItem:
     url: str
     flag: str = ""
     resend_log_id: int | None = None
+    resend_url: str = ""  # where "Send again" posts
     record: Patient | None = None  # the patient shown, for the access log
 
 
@@ -183,6 +185,16 @@ def care_messages_failed(membership: Membership) -> list[CareMessageLog]:
     return list(
         CareMessageLog.objects.filter(care_messages.resendable(), visit__provider=membership)
         .select_related("visit__patient", "care_message")
+        .order_by("created_at", "pk")
+    )
+
+
+def notifications_failed(membership: Membership) -> list[NotificationLog]:
+    """Notifications of the provider's appointments that failed: given up after the last attempt, refused
+    by the provider, or reported undelivered by Twilio's delivery receipt."""
+    return list(
+        NotificationLog.objects.filter(status=NotificationLog.Status.FAILED, appointment__provider=membership)
+        .select_related("appointment__patient", "appointment__appointment_type", "appointment__location")
         .order_by("created_at", "pk")
     )
 
@@ -343,6 +355,7 @@ def _care_messages_section(membership: Membership) -> TodoSection:
             f"{log.care_message.title} by {log.get_channel_display()}: {log.detail or 'failed'}",
             visit_url(log.visit),
             resend_log_id=log.pk,
+            resend_url=reverse("providers:care_message_resend", args=[log.pk]),
             record=log.visit.patient,
         )
         for log in care_messages_failed(membership)
@@ -351,6 +364,27 @@ def _care_messages_section(membership: Membership) -> TodoSection:
         "care_messages",
         "Care messages that failed to send",
         "Check the patient's contact details, then send it again.",
+        items,
+    )
+
+
+def _notifications_section(membership: Membership) -> TodoSection:
+    items = [
+        TodoItem(
+            log.appointment.patient.full_name,
+            f"{log.kind.split('-')[0].capitalize()} of {log.appointment.appointment_type.name} on "
+            f"{_local(log.appointment.start, log.appointment.location.tz, '%b %-d')} by "
+            f"{log.get_channel_display()}: {log.detail or 'failed'}",
+            _patient_url(log.appointment.patient_id),
+            resend_url=reverse("providers:notification_resend", args=[log.pk]),
+            record=log.appointment.patient,
+        )
+        for log in notifications_failed(membership)
+    ]
+    return TodoSection(
+        "notifications",
+        "Appointment messages that failed to send",
+        "Check the patient's number and the medspa's texting number, then send it again.",
         items,
     )
 
@@ -366,5 +400,6 @@ def todo_of(membership: Membership, medspa: Medspa, *, now: datetime | None = No
         _check_in_section(membership, now),
         _clearances_section(membership, clock.today(medspa, now=now)),
         _care_messages_section(membership),
+        _notifications_section(membership),
     ]
     return Todo(sections)

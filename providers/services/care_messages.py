@@ -18,6 +18,7 @@ from django_scopes import scopes_disabled
 
 from medspa import once
 from medspa.messaging import opt_out, sms
+from medspa.models.messages import receipt_fields
 from providers.models import CareMessageLog, Visit, VisitStatus
 from providers.selectors.care_messages import resendable
 from scheduling.selectors import notification_texts
@@ -92,6 +93,7 @@ CARE_MESSAGES = once.Outbox(
     sent=lambda now: {"status": CareMessageLog.Status.SENT, "detail": "", "updated_at": now},
     retrying={"status": CareMessageLog.Status.FAILED},
     given_up={"status": CareMessageLog.Status.FAILED},
+    receipt=receipt_fields,
 )
 
 
@@ -149,8 +151,8 @@ def _deliver(visit: Visit, row: CareMessageLog, *, now: datetime | None = None, 
     else:
         phone, body = patient.phone.strip(), f"{sender}: {title}\n\n{text}"
 
-        def send() -> None:
-            sms.get_sms_backend().send(phone, body)
+        def send() -> str:
+            return sms.send_text(row, medspa=medspa, to=phone, body=body)
 
     return once.deliver_once(
         CareMessageLog.objects.filter(pk=row.pk), CARE_MESSAGES, send, now=now, durable=durable

@@ -30,11 +30,11 @@ def gateway(monkeypatch):
     send, down = sms.LocmemSmsBackend.send, [1]
     tries = []
 
-    def flaky(self, to, body):
+    def flaky(self, to, body, **options):
         tries.append(to)
         if len(tries) <= down[0]:
             raise sms.SmsError("gateway timeout")
-        return send(self, to, body)
+        return send(self, to, body, **options)
 
     monkeypatch.setattr(sms.LocmemSmsBackend, "send", flaky)
     return down

@@ -396,7 +396,7 @@ class TestCareMessages:
             factories.consent_sign(visit, cast.provider_a1)
             pay(visit, cast.provider_a1, "300")
 
-            def broken(self, to, body):
+            def broken(self, to, body, **options):
                 raise sms.SmsError("gateway timeout")
 
             monkeypatch.setattr(sms.LocmemSmsBackend, "send", broken)

@@ -185,7 +185,7 @@ class TestDoubleSubmits:
 class TestResend:
     @pytest.fixture
     def failed(self, cast, world, provider, monkeypatch):
-        def broken(self, to, body):
+        def broken(self, to, body, **options):
             raise sms.SmsError("gateway timeout")
 
         with medspa_scope(cast.medspa_a):

@@ -18,7 +18,7 @@ from medspa.tenancy import medspa_scope
 from providers.models import CareMessageLog, Visit
 from providers.selectors import todo
 from providers.services import care_messages, charting
-from scheduling.models import Appointment, AppointmentStatus
+from scheduling.models import Appointment, AppointmentStatus, NotificationLog
 from scheduling.services import booking
 from tests import factories
 
@@ -28,7 +28,7 @@ pytestmark = [
 ]
 
 URL = "/provider/todo/"
-TODO_QUERIES = 20
+TODO_QUERIES = 21
 
 
 @pytest.fixture
@@ -239,7 +239,7 @@ class TestClearances:
 def failed_sms(cast, world, provider, monkeypatch):
     visit = charted_visit(cast, world, provider, cast.provider_a1)
 
-    def broken(self, to, body):
+    def broken(self, to, body, **options):
         raise sms.SmsError("gateway timeout")
 
     with medspa_scope(cast.medspa_a):
@@ -269,7 +269,7 @@ class TestCareMessages:
         assert "not waiting to be sent again" in again and len(sms.outbox) == 1
 
     def test_a_second_failure_says_so_and_stays(self, cast, client_as, provider, failed_sms, monkeypatch):
-        def broken(self, to, body):
+        def broken(self, to, body, **options):
             raise sms.SmsError("number unreachable")
 
         monkeypatch.setattr(sms.LocmemSmsBackend, "send", broken)
@@ -316,7 +316,11 @@ class TestPage:
                 patient = factories.PatientFactory(medspa=cast.medspa_a)
                 PatientProvider.objects.create(patient=patient, membership=provider)
                 gfe_requests.gfe_request_create(patient=patient, services=[world.service], requested_by=None)
-                appointment_at(world, provider, start, patient=patient)
+                booked = appointment_at(world, provider, start, patient=patient)
+                NotificationLog.objects.create(
+                    medspa=cast.medspa_a, appointment=booked, kind="confirmation", channel="sms",
+                    status="failed", detail="the text was undelivered (Twilio error 30003)",
+                )  # fmt: skip
                 appointment_at(world, provider, now - timedelta(days=3 + number), AppointmentStatus.COMPLETED,
                                patient=patient)  # fmt: skip
                 visit = charting.visit_start_walk_in(
@@ -340,13 +344,15 @@ class TestPage:
         # session, user, memberships, MFA enrolment, audit context (pghistory set_config); then the To-Do:
         # unsigned charts, completed appointments without a chart, the clearing refusal (provider profile,
         # its licences), the GFE routing, the waiting requests and their services, today's appointments,
-        # expiring clearances, failed care messages; the access log (one INSERT for every patient listed);
+        # expiring clearances, failed care messages, failed notifications; the access log (one INSERT for
+        # every patient listed);
         # audit context again, then the session save that renews the idle timeout (savepoint, update, release)
         with django_assert_num_queries(TODO_QUERIES):
             response = client.get(URL)
         sections = {s.key: s.count for s in response.context["todo"].sections}
         assert sections == {"charts": count, "cosign": count, "needs_chart": count, "gfe": count,
-                            "check_in": count, "clearances": 1, "care_messages": count}  # fmt: skip
+                            "check_in": count, "clearances": 1, "care_messages": count,
+                            "notifications": count}  # fmt: skip
 
 
 def factories_member(medspa):

@@ -9,4 +9,9 @@ urlpatterns = [
         views_todo.care_message_resend,
         name="care_message_resend",
     ),
+    path(
+        "provider/notifications/<int:pk>/resend/",
+        views_todo.notification_resend,
+        name="notification_resend",
+    ),
 ]

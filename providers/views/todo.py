@@ -1,4 +1,6 @@
-"""The provider's To-Do: what they still owe, and sending a failed care message again."""
+"""The provider's To-Do: what they still owe, and sending a failed care message or notification again."""
+
+import logging
 
 from django.contrib import messages
 from django.db import transaction
@@ -12,6 +14,10 @@ from providers.models import CareMessageLog
 from providers.selectors import care_messages as care_message_rules
 from providers.selectors.todo import todo_of
 from providers.services import care_messages
+from scheduling.models import NotificationLog
+from scheduling.services import notifications
+
+logger = logging.getLogger(__name__)
 
 
 @dashboard_area(dashboards.PROVIDER)
@@ -34,18 +40,42 @@ def care_message_resend(request, pk: int):
         visit__provider=request.membership,
     )
     what = f"The {log.care_message.title} {log.get_channel_display()} to {log.visit.patient.full_name}"
-    if not CareMessageLog.objects.filter(care_message_rules.resendable(), pk=log.pk).exists():
+    waiting = CareMessageLog.objects.filter(care_message_rules.resendable(), pk=log.pk).exists()
+    _resend(request, log, what, waiting=waiting, resend=care_messages.care_message_resend)
+    return redirect("providers:todo")
+
+
+@transaction.non_atomic_requests  # the message is marked sent in a transaction of its own (medspa.once)
+@require_POST
+@dashboard_area(dashboards.PROVIDER)
+def notification_resend(request, pk: int):
+    """Sends one failed notification of the provider's own appointment again; anyone else's is a 404."""
+    log = get_object_or_404(
+        NotificationLog.objects.select_related("appointment__patient"),
+        pk=pk,
+        appointment__provider=request.membership,
+    )
+    what = f"The {log.kind} {log.get_channel_display()} to {log.appointment.patient.full_name}"
+    waiting = log.status == NotificationLog.Status.FAILED
+    _resend(request, log, what, waiting=waiting, resend=notifications.notification_resend)
+    return redirect("providers:todo")
+
+
+def _resend(request, log, what: str, *, waiting: bool, resend) -> None:
+    """Sends a failed message log row again with `resend(log=...)` and tells the user how it went; the log
+    says who asked to send what again."""
+    logger.info("%s %s: Send again by user %s", type(log).__name__, log.pk, request.user.pk)
+    if not waiting:
         messages.info(
             request, f"{what} is not waiting to be sent again ({log.get_status_display().lower()})."
         )
-    elif care_messages.care_message_resend(log=log):
+    elif resend(log=log):
         messages.success(request, f"{what} was sent.")
     else:
         log.refresh_from_db(fields=["status", "detail"])
-        if log.status == CareMessageLog.Status.FAILED:
+        if log.status == log.Status.FAILED:
             messages.error(request, f"{what} failed again: {log.detail or 'no reason given'}.")
-        elif log.status == CareMessageLog.Status.SKIPPED:
+        elif log.status == log.Status.SKIPPED:
             messages.info(request, f"{what} was not sent: {log.detail}.")
         else:
             messages.info(request, f"{what} was already being sent again.")
-    return redirect("providers:todo")

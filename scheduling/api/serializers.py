@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from medspa.api.serializers import PhoneField
 from medspa.models import Membership, Patient
 from medspa.models.patients import PatientStatus
 from medspa.validators import state_code
@@ -82,6 +83,8 @@ class LocationSerializer(serializers.ModelSerializer):
     """A location. No delete: deactivate it (`is_active: false`) and it takes no bookings."""
 
     providers = _provider_field(many=True, required=False, filters={"is_provider": True, "is_active": True})
+
+    phone = PhoneField()
 
     class Meta:
         model = models.Location

@@ -2,7 +2,7 @@ from django import forms
 
 from medspa.models import Membership
 from medspa.timezones import time_zone_choices
-from medspa.validators import state_code
+from medspa.validators import phone_clean, state_code
 from scheduling.models import Location
 from scheduling.services.locations import LOCATION_FIELDS
 
@@ -46,3 +46,6 @@ class LocationForm(forms.ModelForm):
 
     def clean_state(self):
         return state_code(self.cleaned_data["state"])
+
+    def clean_phone(self):
+        return phone_clean(self.cleaned_data["phone"])

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from medspa.http import ascii_int
 from medspa.models import Membership
+from medspa.validators import phone_clean
 from scheduling.models import AppointmentType
 
 ANY_PROVIDER = "any"
@@ -57,7 +58,7 @@ class BookingDetailsForm(forms.Form):
     phone = forms.CharField(
         max_length=30,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-        help_text="With the area code, e.g. (619) 555-0100.",
+        help_text="With the area code, e.g. (619) 555-0100; outside the US, + and the country code first.",
     )
     date_of_birth = forms.DateField(widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}))
     consent_email = forms.BooleanField(
@@ -97,11 +98,7 @@ class BookingDetailsForm(forms.Form):
         return self.cleaned_data["email"].strip()
 
     def clean_phone(self) -> str:
-        value = self.cleaned_data["phone"].strip()
-        digits = "".join(ch for ch in value if ch.isdigit())
-        if not 10 <= len(digits) <= 15:
-            raise forms.ValidationError("Enter a phone number with its area code, e.g. (619) 555-0100.")
-        return value
+        return phone_clean(self.cleaned_data["phone"], required=True)
 
     def clean_date_of_birth(self):
         # The clinic's today: a public page has no medspa signed in, so no zone is active.

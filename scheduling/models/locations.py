@@ -8,6 +8,7 @@ from django_scopes import ScopedManager
 
 from medspa.models import Medspa, Membership
 from medspa.models.tenancy import validate_time_zone
+from medspa.validators import validate_phone_e164
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -22,7 +23,9 @@ class Location(models.Model):
     city = models.CharField(max_length=100)
     state = models.CharField(max_length=2)
     postal_code = models.CharField("ZIP code", max_length=10)
-    phone = models.CharField(max_length=30, blank=True)
+    phone = models.CharField(
+        max_length=30, blank=True, validators=[validate_phone_e164], help_text="In E.164, e.g. +16195550100."
+    )
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     is_active = models.BooleanField("active for scheduling", default=True)
     sales_tax_percent = models.DecimalField(

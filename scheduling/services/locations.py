@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from medspa.models import Medspa
+from medspa.validators import phone_kept
 from scheduling.models import Location
 
 # A location's address, phone, time zone and whether it takes bookings: saved here, and shown by the API.
@@ -26,6 +27,7 @@ def location_save(*, medspa: Medspa, data: dict, location: Location | None = Non
     for name in LOCATION_FIELDS:
         if name in data:
             setattr(location, name, data[name])
+    location.phone = phone_kept(location.phone)  # E.164 when readable; full_clean refuses the rest
     location.slug_assign()
     location.full_clean()
     location.save()

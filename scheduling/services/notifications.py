@@ -24,6 +24,7 @@ from django_scopes import scopes_disabled
 
 from medspa import once
 from medspa.messaging import opt_out, sms
+from medspa.models.messages import receipt_fields
 from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment, NotificationLog, NotificationSettings
 from scheduling.selectors.notification_texts import (
@@ -133,6 +134,7 @@ NOTIFICATIONS = once.Outbox(
     owed={"status": NotificationLog.Status.PENDING},
     sent=lambda now: {"status": NotificationLog.Status.SENT, "detail": "", "updated_at": now},
     given_up={"status": NotificationLog.Status.FAILED},
+    receipt=receipt_fields,
 )
 
 
@@ -148,7 +150,39 @@ def notification_deliver(*, log_id: int, now: datetime | None = None) -> str:
     return _deliver(row, appointment, now=now)
 
 
-def _deliver(row: NotificationLog, appointment: Appointment, *, now: datetime | None) -> str:
+def notification_resend(*, log: NotificationLog) -> bool:
+    """Sends a failed notification again, by hand from the To-Do ("Send again"): claimed first, so two
+    clicks send once, and skipped if the patient has opted out of that channel since (or the medspa turned
+    it off). True when it went. Run it outside any transaction (the view is not atomic)."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            NotificationLog.objects.select_for_update()
+            .filter(pk=log.pk, status=NotificationLog.Status.FAILED)
+            .first()
+        )
+        if row is None:
+            return False
+        appointment = Appointment.objects.select_related(
+            "medspa", "location", "patient", "appointment_type", "provider__user"
+        ).get(pk=row.appointment_id)
+        settings_obj = notification_settings_get(medspa_id=appointment.medspa_id)
+        base = RESCHEDULE if row.kind.startswith(f"{RESCHEDULE}-") else template_kind(row.kind)
+        reason = _skip_reason(
+            settings_obj=settings_obj, appointment=appointment, base=base, channel=row.channel, now=now
+        )
+        row.status = NotificationLog.Status.SKIPPED if reason else NotificationLog.Status.PENDING
+        row.detail = reason
+        row.next_attempt_at = None if reason else NOTIFICATIONS.queued(now)[NOTIFICATIONS.next_attempt_at]
+        row.save(update_fields=["status", "detail", "next_attempt_at", "updated_at"])
+    if reason:
+        return False
+    return _deliver(row, appointment, now=now, durable=False) == once.SENT
+
+
+def _deliver(
+    row: NotificationLog, appointment: Appointment, *, now: datetime | None, durable: bool = True
+) -> str:
     kind = row.kind if not row.kind.startswith(f"{RESCHEDULE}-") else RESCHEDULE
     texts = template_for(notification_settings_get(medspa_id=appointment.medspa_id), kind)
     context = appointment_context(appointment)
@@ -162,10 +196,12 @@ def _deliver(row: NotificationLog, appointment: Appointment, *, now: datetime | 
     else:
         phone, body = appointment.patient.phone.strip(), render(texts["sms"], context)
 
-        def send() -> None:
-            sms.get_sms_backend().send(phone, body)
+        def send() -> str:
+            return sms.send_text(row, medspa=appointment.medspa, to=phone, body=body)
 
-    return once.deliver_once(NotificationLog.objects.filter(pk=row.pk), NOTIFICATIONS, send, now=now)
+    return once.deliver_once(
+        NotificationLog.objects.filter(pk=row.pk), NOTIFICATIONS, send, now=now, durable=durable
+    )
 
 
 def notifications_sweep(*, now: datetime | None = None) -> list[tuple[int, int]]:

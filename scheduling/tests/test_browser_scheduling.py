@@ -381,7 +381,7 @@ def test_a_patient_books_through_the_public_link_and_gets_the_confirmation(
         "Maya",
         "Chen",
         date(1990, 6, 15),
-        "(619) 555-0142",
+        "+16195550142",  # typed "(619) 555-0142", stored in E.164
     )
     assert (patient.consent_email, patient.consent_sms) == (True, True)
     with medspa_scope(live_cast.medspa_b):

@@ -1,10 +1,8 @@
 """Patient appointment notifications: each (appointment, kind, channel) goes out at most once, retries and
 racing workers included; opt-outs are logged, not sent; reminders come from the sweep; texts render in the
-location's time zone; the admin's settings page and preview; the HTTP SMS adapter against a local server."""
+location's time zone; the admin's settings page and preview; the Twilio backend against a loopback Twilio."""
 
-import http.server
 import itertools
-import json
 import threading
 import time as clock
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,6 +23,8 @@ from scheduling.models import Appointment, NotificationLog, NotificationSettings
 from scheduling.selectors import notification_texts
 from scheduling.services import booking, notifications
 from tests import factories
+from tests.twilio_server import ACCOUNT_SID as TWILIO_ACCOUNT_SID
+from tests.twilio_server import AUTH_TOKEN as TWILIO_AUTH_TOKEN
 
 LA = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # a fixed clock, far from "today"
@@ -540,52 +540,35 @@ def test_providers_are_refused_and_each_admin_sees_only_their_medspa(world, cast
 
 
 @pytest.fixture
-def sms_server(settings, monkeypatch):
-    """A stub SMS provider on 127.0.0.1: records each request; answers with `status` after `delay` s."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    stub = SimpleNamespace(requests=[], status=200, delay=0.0)
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            stub.requests.append({"path": self.path, "headers": dict(self.headers), "json": json.loads(body)})
-            clock.sleep(stub.delay)
-            try:
-                self.send_response(stub.status)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(b'{"id": "msg_1"}')
-            except OSError:  # the client gave up waiting
-                pass
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.SMS_BACKEND = "medspa.messaging.sms.HttpSmsBackend"
-    settings.SMS_API_URL = f"http://127.0.0.1:{server.server_address[1]}/v1/messages"
-    settings.SMS_API_KEY = "stub-key-123"
-    yield stub
-    server.shutdown()
-    server.server_close()
+def sms_server(twilio):
+    """Twilio's Messages API on 127.0.0.1 (tests/twilio_server.py): records each message; answers with a
+    forced `status` after `delay` s."""
+    return twilio
 
 
-def test_http_sms_backend_posts_json_with_the_bearer_key(world, sms_server):
+def test_twilio_backend_posts_the_form_with_basic_auth_and_keeps_the_sid(world, sms_server):
+    world.medspa.sms_number = "+16195550177"
+    world.medspa.save(update_fields=["sms_number"])
     appointment = book(world, datetime.combine(DAY, time(10), tzinfo=LA))
     notify(appointment, "confirmation")
     (request,) = sms_server.requests
-    assert request["path"] == "/v1/messages"
-    assert request["headers"]["Authorization"] == "Bearer stub-key-123"
-    assert request["json"]["to"] == "+16195550123"
-    assert request["json"]["from"] == "+16195550100"
-    assert "10:00 AM PST" in request["json"]["body"]
+    assert request["path"] == f"/2010-04-01/Accounts/{TWILIO_ACCOUNT_SID}/Messages.json"
+    assert request["headers"]["Authorization"].startswith("Basic ")
+    assert request["headers"]["Content-Type"].startswith("application/x-www-form-urlencoded")
+    (message,) = sms_server.messages
+    assert message["To"] == "+16195550123"
+    assert message["From"] == "+16195550177"  # the medspa's own number, not the fallback
+    assert "10:00 AM PST" in message["Body"]
+    with medspa_scope(appointment.medspa_id):
+        row = NotificationLog.objects.get(appointment=appointment, channel="sms")
+    assert message["StatusCallback"] == (
+        f"https://portal.example/webhooks/twilio/status/scheduling.notificationlog/{row.pk}/"
+    )
+    assert (row.provider_id, row.delivery_status) == (message["sid"], "queued")
     assert log_of(appointment)[("confirmation", "sms")] == (SENT, "")
 
 
-def test_http_sms_backend_error_answer_is_retried_with_backoff_until_it_goes(world, sms_server):
+def test_twilio_error_answer_is_retried_with_backoff_until_it_goes(world, sms_server):
     sms_server.status = 500
     appointment = book(world, datetime.combine(DAY, time(10), tzinfo=LA))
     notify(appointment, "confirmation")
@@ -599,7 +582,7 @@ def test_http_sms_backend_error_answer_is_retried_with_backoff_until_it_goes(wor
     # Not due before its backoff; due after it, and then it goes, marked sent once.
     assert notifications.notifications_sweep(now=row.next_attempt_at - timedelta(seconds=1)) == []
     assert notifications.notifications_sweep(now=row.next_attempt_at) == [(row.pk, appointment.medspa_id)]
-    sms_server.status = 200
+    sms_server.status = None
     with medspa_scope(appointment.medspa_id):
         assert notifications.notification_deliver(log_id=row.pk) == once.SENT
         assert notifications.notification_deliver(log_id=row.pk) == ""
@@ -630,7 +613,27 @@ def test_a_send_that_keeps_failing_is_marked_failed_after_the_last_attempt(world
     assert notifications.notifications_sweep(now=timezone.now() + timedelta(days=1)) == []
 
 
-def test_http_sms_backend_slow_answer_times_out_and_is_retried_later(world, sms_server, settings):
+def test_an_invalid_number_twilio_refuses_fails_at_once_with_its_code(world, sms_server):
+    appointment = book(
+        world, datetime.combine(DAY, time(10), tzinfo=LA), patient=patient_of(world, phone="619-555")
+    )
+    notify(appointment, "confirmation")
+    with medspa_scope(appointment.medspa_id):
+        row = NotificationLog.objects.get(appointment=appointment, channel="sms")
+    assert (row.status, row.attempts, row.next_attempt_at) == (FAILED, 1, None)  # a 400 is not retried
+    assert "21211" in row.detail
+
+
+def test_a_medspa_without_a_number_fails_the_text_and_says_why(world, sms_server, settings):
+    settings.SMS_FROM = ""
+    appointment = book(world, datetime.combine(DAY, time(10), tzinfo=LA))
+    notify(appointment, "confirmation")
+    assert sms_server.requests == []
+    status, detail = log_of(appointment)[("confirmation", "sms")]
+    assert status == FAILED and "has no texting number" in detail
+
+
+def test_twilio_slow_answer_times_out_and_is_retried_later(world, sms_server, settings):
     settings.SMS_TIMEOUT = 0.3
     sms_server.delay = 1.5
     appointment = book(world, datetime.combine(DAY, time(10), tzinfo=LA))
@@ -641,12 +644,21 @@ def test_http_sms_backend_slow_answer_times_out_and_is_retried_later(world, sms_
     assert status == NotificationLog.Status.PENDING and "did not answer" in detail
 
 
-def test_http_sms_backend_raises_sms_error_directly(sms_server):
+def test_twilio_backend_raises_sms_error_with_twilios_code(sms_server, settings):
     sms_server.status = 401
     backend = sms.get_sms_backend()
-    assert isinstance(backend, sms.HttpSmsBackend)
-    with pytest.raises(sms.SmsError, match="401"):
-        backend.send("+16195550123", "hello")
-    sms_server.status = 202
-    backend.send("+16195550123", "hello again")
-    assert [request["json"]["body"] for request in sms_server.requests] == ["hello", "hello again"]
+    assert isinstance(backend, sms.TwilioSmsBackend)
+    with pytest.raises(sms.SmsError, match="401") as refused:
+        backend.send("+16195550123", "hello", sender="+16195550100")
+    assert refused.value.code == 20003 and not refused.value.permanent
+    settings.TWILIO_AUTH_TOKEN = "a-wrong-token"
+    sms_server.status = None
+    with pytest.raises(sms.SmsError, match="20003"):
+        sms.get_sms_backend().send("+16195550123", "hello", sender="+16195550100")
+    settings.TWILIO_AUTH_TOKEN = TWILIO_AUTH_TOKEN
+    with pytest.raises(sms.SmsError, match="21211") as refused:
+        sms.get_sms_backend().send("not a number", "hello", sender="+16195550100")
+    assert refused.value.code == 21211 and refused.value.permanent
+    sid = sms.get_sms_backend().send("+16195550123", "hello again", sender="+16195550100")
+    assert sid.startswith("SM") and len(sid) == 34
+    assert [(message["Body"], message["sid"]) for message in sms_server.messages] == [("hello again", sid)]

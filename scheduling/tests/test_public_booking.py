@@ -267,7 +267,7 @@ class TestReturningPatients:
             booked = Appointment.objects.get().patient
         assert booked != existing
         assert booked.possible_duplicate_of == existing
-        assert (booked.email, booked.phone) == ("ana.lopez@mail.example", "(619) 555-0123")
+        assert (booked.email, booked.phone) == ("ana.lopez@mail.example", "+16195550123")  # stored in E.164
         assert (booked.consent_email, booked.consent_sms) == (False, False)
 
     def test_a_stranger_cannot_write_their_contact_details_onto_a_record(self, world):

@@ -11,6 +11,7 @@ from medspa import clock
 from medspa.models import Membership, Patient
 from medspa.models.patients import PatientStatus
 from medspa.patient_match import email_key, name_key, phone_key
+from medspa.validators import phone_kept
 from scheduling.models import AppointmentType
 from scheduling.services import booking as scheduling_booking
 from transition.integrations.acuity import AcuityAppointment, AcuityCalendar, AcuityClient
@@ -182,7 +183,7 @@ def _import_one(transition: Transition, appointment: AcuityAppointment, matcher:
     booking.calendar = (appointment.calendar or "")[:200]
     booking.appointment_type = (appointment.appointment_type or "")[:200]
     booking.first_name, booking.last_name = appointment.first_name[:100], appointment.last_name[:100]
-    booking.email, booking.phone = appointment.email[:254], appointment.phone[:40]
+    booking.email, booking.phone = appointment.email[:254], phone_kept(appointment.phone)[:40]
     provider, reason = matcher.provider(appointment)
     appointment_type = patient = None
     if provider is not None:
