@@ -25,6 +25,8 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from medspa.validators import phone_kept
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
@@ -173,4 +175,7 @@ def send_text(row, *, medspa, to: str, body: str) -> str:
     """Sends the text a message log row owes, from the medspa's number, with receipts reported to the row;
     returns the provider's message id (medspa.models.messages.receipt_fields stores it on the row)."""
     sender = medspa_sender(medspa)
+    # A number kept as typed (before the E.164 migration, or written by an import) goes out in E.164 when it
+    # can be read; one that cannot is sent as it is, and Twilio's refusal (21211) fails the row with why.
+    to = phone_kept(to)
     return get_sms_backend().send(to, body, sender=sender, status_callback=status_callback_url(row))
