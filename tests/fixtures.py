@@ -151,10 +151,17 @@ def _database_from_template(run: str, test_name: str, owner: str) -> psycopg.Con
     return None
 
 
+def _database_drop(admin: psycopg.Connection, name: str) -> None:
+    """Drops the database `name` if it exists, closing any session still open on it."""
+    from psycopg import sql
+
+    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 def _database_copy(admin: psycopg.Connection, source: str, target: str, owner: str) -> None:
     from psycopg import sql
 
-    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target)))
+    _database_drop(admin, target)
     admin.execute(
         sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
             sql.Identifier(target), sql.Identifier(source), sql.Identifier(owner)
@@ -177,7 +184,7 @@ def django_db_setup(
     Under pytest-xdist the workers do not each migrate: the first migrates and leaves a template that the
     others copy (`_database_from_template`); the controller drops the template at the end of the run."""
     from django.conf import settings
-    from django.db import connection, connections
+    from django.db import OperationalError, connection, connections
     from django.test.utils import setup_databases, teardown_databases
     from psycopg import sql
 
@@ -211,7 +218,13 @@ def django_db_setup(
     with django_db_blocker.unblock():
         database.role_switch("owner")  # the owner drops its test database
         if not django_db_keepdb:
-            teardown_databases(config, verbosity=request.config.option.verbose)
+            try:
+                teardown_databases(config, verbosity=request.config.option.verbose)
+            except OperationalError:  # a session is still open (a live server's thread): dropped by force
+                with _superuser_connect() as admin:
+                    admin.execute(
+                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(test_name))
+                    )
 
 
 def pytest_unconfigure(config):
@@ -219,12 +232,11 @@ def pytest_unconfigure(config):
     if not config.pluginmanager.has_plugin("dsession") or hasattr(config, "workerinput"):
         return
     from django.db import connection
-    from psycopg import sql
 
     template = _template_name(connection.creation._get_test_db_name())
     try:
         with _superuser_connect() as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(template)))
+            _database_drop(admin, template)
     except psycopg.OperationalError as error:  # the server is gone already: nothing is left on it
         warnings.warn(f"the test template {template} was not dropped: {error}", stacklevel=1)
 
