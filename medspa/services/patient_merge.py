@@ -34,6 +34,8 @@ MOVED: dict[str, Q] = {
     "providers.Sale": Q(),
     "gfe.GfeRequest": Q(),
     "gfe.Clearance": Q(),
+    # A conversation is the medspa's with a phone number; whoever it belongs to now is the record that stays.
+    "medspa.TextThread": Q(),
 }
 KEPT: dict[str, str] = {
     "medspa.PatientAccessLog": "append-only: who read which record stays true",
