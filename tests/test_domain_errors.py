@@ -32,6 +32,7 @@ NOT_DOMAIN = {
     "transition.services.base.LeaseLost": "a run whose lease another run took: it stops without recording",
     "transition.integrations.base.NotConfigured": "an integration without settings: recorded on the step",
     "transition.integrations.base.IntegrationError": "the vendor refused or did not answer: retried",
+    "transition.integrations.acuity.PageFull": "Acuity filled its page (`max`): the window is read in halves",
 }
 
 

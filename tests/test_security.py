@@ -50,6 +50,7 @@ from billing.models import Bill, BillLine
 from medspa.database import audit_tables
 from medspa.models import MasqueradeEvent, PatientAccessLog
 from medspa.tenancy import medspa_scope
+from medspa.tests.factories import TextMessageFactory
 from medspa.tests.test_accounts import sign_in, totp_now
 from scheduling.services import booking
 from tests import factories
@@ -331,7 +332,7 @@ def append_only_tables() -> list[str]:
 def test_every_append_only_table_refuses_update_and_delete(client_as, cast, settings, tmp_path):
     """A real row of every append-only table (the permission table's world and a few more: a masquerade,
     an access log entry, both confirmations of a transition, a bill line, a refund, a chart addendum, a
-    standing order's sign-off), each refusing an UPDATE and a DELETE in raw SQL."""
+    standing order's sign-off, a patient's text), each refusing an UPDATE and a DELETE in raw SQL."""
     from decimal import Decimal
 
     from gfe.services import routing as gfe_services
@@ -367,6 +368,7 @@ def test_every_append_only_table_refuses_update_and_delete(client_as, cast, sett
             description="Fee",
             amount=0,
         )
+        TextMessageFactory(thread=things["text_thread"], medspa=cast.medspa_a)  # a patient's text
     client = client_as("admin_a")
     client.get(f"/api/v1/patients/{things['patient'].pk}/")  # an access log row
     client.post(f"/masquerade/{cast.provider_a1.pk}/", {"reason": "Covering", "return_to": "/"})

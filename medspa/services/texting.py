@@ -16,6 +16,7 @@ from django.db.models import F, Func, Value
 from django.http import HttpRequest
 from django.utils import timezone
 
+from medspa.errors import DomainError
 from medspa.messaging import opt_out, sms
 from medspa.models import Medspa, Patient, TextMessage, TextThread, User
 from medspa.models.patients import PatientStatus
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_REGION = "US"  # every medspa is in the US: a number written without +1 is a US number
 
 
-class TextingError(Exception):
+class TextingError(DomainError):
     """A reply that may not go: the texter opted out, or the text is empty."""
 
 

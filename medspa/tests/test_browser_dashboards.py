@@ -24,10 +24,11 @@ ADMIN_TABS = [
     "GFE Management",
     "Providers",
     "Patients",
+    "Inbox",  # the texts patients send to the medspa's number, with the unread count
     "Earnings",
     "Account settings",
 ]
-PROVIDER_TABS = ["Earnings", "Patients", "To-Do", "Calendar", "Sales"]
+PROVIDER_TABS = ["Earnings", "Patients", "Inbox", "To-Do", "Calendar", "Sales"]
 NOT_ALLOWED = "You can’t open this page"
 
 

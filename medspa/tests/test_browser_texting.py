@@ -43,7 +43,7 @@ def test_an_admin_reads_a_patients_text_and_replies(live_server, page: Page, liv
     inbox_tab = page.get_by_role("navigation").get_by_role("link", name="Inbox")
     expect(inbox_tab.get_by_label("1 unread")).to_be_visible()  # htmx fetched the badge
     inbox_tab.click()
-    expect(page).to_have_url(url_is(live_server, "/dashboard/inbox/"))
+    expect(page).to_have_url(url_is(live_server, "/inbox/"))
     screenshot(page, "texting-inbox")
     page.get_by_role("link", name="Lopez, Ana").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Texts with Ana Lopez")

@@ -49,9 +49,6 @@ dashboard_urls = [
         name="dashboard_patient_not_a_duplicate",
     ),
     path("providers/", providers_tab.provider_list, name="dashboard_providers"),
-    path("inbox/", texting.inbox, name="texting_inbox"),
-    path("inbox/<int:pk>/", texting.thread, name="texting_thread"),
-    path("inbox/unread/", texting.unread, name="texting_unread"),
     path("settings/", account.account_settings, name="account_settings"),
     path("settings/business/", account.settings_business, name="settings_business"),
     path("settings/add-ons/", account.settings_addons, name="settings_addons"),
@@ -76,6 +73,11 @@ urlpatterns = [
     path("", dashboard.home, name="home"),
     path("healthz", dashboard.healthz, name="healthz"),
     path("webhooks/twilio/inbound/", texting.twilio_inbound, name="twilio_inbound"),
+    # Both dashboards' Inbox (an admin sees the medspa's conversations, a provider their patients'), hence
+    # not under /dashboard/, which is the Medspa Admin dashboard's.
+    path("inbox/", texting.inbox, name="texting_inbox"),
+    path("inbox/<int:pk>/", texting.thread, name="texting_thread"),
+    path("inbox/unread/", texting.unread, name="texting_unread"),
     path("favicon.ico", dashboard.favicon, name="favicon"),
     path("dashboard/", include(dashboard_urls)),
     path("", include("providers.urls")),

@@ -410,7 +410,7 @@ def test_a_patient_books_through_the_public_link_and_gets_the_confirmation(
     assert f"Neurotoxin with Jordan Rivera on {day:%A, %B} {day.day} at 10:00 AM" in message.body
     assert f"/book/manage/{token}/" in message.body
     assert [(text["to"], f"/book/manage/{token}/" in text["body"]) for text in sms.outbox] == [
-        ("(619) 555-0142", True)
+        ("+16195550142", True)  # in E.164, as Twilio takes it
     ]
 
     def confirmation_log():
