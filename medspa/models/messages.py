@@ -1,6 +1,7 @@
 """What every message log row has, whichever app owes the message (medspa.once): its channel, where it stands,
 why it failed, and when the sweep sends it again."""
 
+from django.conf import settings
 from django.db import models
 from django_scopes import ScopedManager
 
@@ -46,6 +47,11 @@ class MessageLog(models.Model):
     provider_id = models.CharField(max_length=64, blank=True, db_index=True)
     delivery_status = models.CharField(max_length=12, choices=DeliveryStatus, blank=True)
     error_code = models.PositiveIntegerField(null=True, blank=True)
+    # Who last asked, from the To-Do, to send it again, and when.
+    resent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -264,6 +264,7 @@ class TestCareMessages:
         assert len(sms.outbox) == 1
         failed_sms.refresh_from_db()
         assert failed_sms.status == "sent"
+        assert (failed_sms.resent_by, failed_sms.resent_at is not None) == (cast.provider_a1, True)
         assert section(provider, "care_messages") == []
         again = client.post(resend, follow=True).content.decode()
         assert "not waiting to be sent again" in again and len(sms.outbox) == 1
@@ -287,6 +288,8 @@ class TestCareMessages:
         assert client_as("provider_a1").get(resend).status_code == 405
         assert section(failed_sms.visit.provider, "care_messages")[0].resend_log_id == failed_sms.pk
         assert len(sms.outbox) == 0
+        failed_sms.refresh_from_db()
+        assert failed_sms.resent_by is None  # a refused click leaves no trace of a resend
 
 
 class TestPage:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.services import message_logs
 from medspa.services.patients import patients_access_record
 from providers.models import CareMessageLog
 from providers.selectors import care_messages as care_message_rules
@@ -65,6 +66,8 @@ def _resend(request, log, what: str, *, waiting: bool, resend) -> None:
     """Sends a failed message log row again with `resend(log=...)` and tells the user how it went; the log
     says who asked to send what again."""
     logger.info("%s %s: Send again by user %s", type(log).__name__, log.pk, request.user.pk)
+    if waiting:
+        message_logs.message_resend_record(log=log, by=request.user)
     if not waiting:
         messages.info(
             request, f"{what} is not waiting to be sent again ({log.get_status_display().lower()})."

@@ -117,6 +117,9 @@ def test_an_undelivered_text_shows_on_the_to_do_and_send_again_sends_it_once(
         answer = staff.post(item.resend_url, follow=True)
     assert "was sent" in answer.content.decode()
     assert f"NotificationLog {row.pk}: Send again by user {provider.user.pk}" in caplog.text
+    with medspa_scope(row.medspa_id):
+        row.refresh_from_db()
+    assert row.resent_by == provider.user and row.resent_at is not None
     assert len(twilio.messages) == 2
     again = twilio.messages[1]
     assert state(row) == ("sent", "queued", None) and row.provider_id == again["sid"]
