@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import logout
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -145,6 +145,10 @@ class MFARequiredMiddleware:
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": "Set up two-factor authentication first."}, status=403)
+            if request.headers.get("HX-Request"):
+                # A fragment a page asks for by itself (the Inbox badge): refused, not redirected, so that
+                # it neither swaps a whole page into the menu nor spends the set-up's flash message.
+                return HttpResponse("Set up two-factor authentication first.", status=403)
             messages.warning(request, "Set up two-factor authentication before you continue.")
             return redirect("mfa_activate_totp")
         return self.get_response(request)

@@ -409,3 +409,17 @@ def test_the_patients_profile_says_they_texted_stop(client, client_as, dana):
     inbound(client, params("Stop"))
     page = client_as("admin_a").get(reverse("dashboard_patient_detail", args=[dana.pk])).content.decode()
     assert "stopped: the patient texted STOP" in page
+
+
+def test_the_badge_of_a_member_still_to_set_up_mfa_is_refused_not_redirected(client, client_as, cast):
+    """The menu's badge asks for its count by itself (htmx): for a member who must still set up two-factor
+    authentication it is a 403, never the set-up page swapped into the menu, and the page's own warning is
+    left for the page."""
+    user = factories.UserFactory(mfa=False)
+    factories.MembershipFactory(user=user, medspa=cast.medspa_a)
+    client.force_login(user)
+    badge = client.get(reverse("texting_unread"), HTTP_HX_REQUEST="true")
+    assert badge.status_code == 403 and b"<html" not in badge.content
+    page = client.get(reverse("texting_inbox"), follow=True)
+    assert "Set up two-factor authentication before you continue." in page.content.decode()
+    assert client_as("admin_a").get(reverse("texting_unread"), HTTP_HX_REQUEST="true").status_code == 200
