@@ -66,13 +66,13 @@ def _resend(request, log, what: str, *, waiting: bool, resend) -> None:
     """Sends a failed message log row again with `resend(log=...)` and tells the user how it went; the log
     says who asked to send what again."""
     logger.info("%s %s: Send again by user %s", type(log).__name__, log.pk, request.user.pk)
-    if waiting:
-        message_logs.message_resend_record(log=log, by=request.user)
     if not waiting:
         messages.info(
             request, f"{what} is not waiting to be sent again ({log.get_status_display().lower()})."
         )
-    elif resend(log=log):
+        return
+    message_logs.message_resend_record(log=log, by=request.user)
+    if resend(log=log):
         messages.success(request, f"{what} was sent.")
     else:
         log.refresh_from_db(fields=["status", "detail"])

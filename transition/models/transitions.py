@@ -246,7 +246,3 @@ class TransitionStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_status_display().lower()})"
-
-    @property
-    def idempotency_key(self) -> str:
-        return f"transition-{self.transition_id}-{self.kind}"
