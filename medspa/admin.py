@@ -13,6 +13,9 @@ from django.utils.html import format_html
 from medspa import once
 from medspa.http import ascii_int
 from medspa.models import (
+    CardPayment,
+    CardRefund,
+    Dispute,
     Invitation,
     MasqueradeEvent,
     MedicalDirectorRequest,
@@ -24,6 +27,8 @@ from medspa.models import (
     PatientProvider,
     ProviderLicence,
     ProviderProfile,
+    StripeAccount,
+    StripeEvent,
     User,
     UserSession,
 )
@@ -474,3 +479,45 @@ class PatientImportAdmin(ReadOnlyAdmin):
     list_filter = ["medspa"]
     search_fields = ["filename", "uploaded_by__email"]
     exclude = ["rows"]
+
+
+# --- Payments through Stripe: what Stripe said, for Portrait staff to read (changes go through the product).
+
+
+@admin.register(StripeAccount)
+class StripeAccountAdmin(ReadOnlyAdmin):
+    list_display = [
+        "medspa",
+        "account_id",
+        "account_type",
+        "charges_enabled",
+        "payouts_enabled",
+        "checked_at",
+    ]
+    search_fields = ["medspa__name", "account_id"]
+
+
+@admin.register(CardPayment)
+class CardPaymentAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "medspa", "purpose", "amount", "status", "card_last4", "fee", "payout_id"]
+    list_filter = ["status", "purpose"]
+    search_fields = ["payment_intent_id", "charge_id", "idempotency_key", "medspa__name"]
+
+
+@admin.register(CardRefund)
+class CardRefundAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "medspa", "payment", "amount", "status", "refund_id"]
+    list_filter = ["status"]
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "medspa", "dispute_id", "amount", "reason", "status", "evidence_due_by"]
+    list_filter = ["status"]
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "type", "event_id", "account_id", "processed_at", "deliveries"]
+    list_filter = ["type"]
+    search_fields = ["event_id", "account_id"]

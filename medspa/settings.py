@@ -330,6 +330,33 @@ SMS_BACKEND = env_str(
 PHONENUMBER_DEFAULT_REGION = env_str("PHONENUMBER_DEFAULT_REGION", "US")
 PHONENUMBER_DB_FORMAT = "E164"
 
+# --- Payments: Stripe (docs/payments.md). Portrait is the platform; each medspa that connects its own
+# Stripe account (Connect) is the merchant of its patients' payments; Portrait's monthly bills are charged
+# on the platform account. No key: checkout records cards taken on the medspa's own terminal, as before.
+# STRIPE_API_URL and STRIPE_JS_URL are for the local Stripe-compatible server only (devtools.stripe_local):
+# a development run (DEBUG) without a key uses it on loopback, where no money moves.
+STRIPE_SECRET_KEY = env_secret("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env_secret("STRIPE_WEBHOOK_SECRET")  # the platform's endpoint: /webhooks/stripe/
+STRIPE_CONNECT_WEBHOOK_SECRET = env_secret("STRIPE_CONNECT_WEBHOOK_SECRET")  # /webhooks/stripe/connect/
+STRIPE_API_URL = env_str("STRIPE_API_URL", "https://api.stripe.com")
+STRIPE_JS_URL = env_str("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+STRIPE_CURRENCY = "usd"
+STRIPE_LOCAL_URL = env_str(
+    "STRIPE_LOCAL_URL", "http://127.0.0.1:8420" if DEBUG and not STRIPE_SECRET_KEY else ""
+)
+if STRIPE_LOCAL_URL and not STRIPE_SECRET_KEY:
+    STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY = "sk_test_local", "pk_test_local"
+    STRIPE_WEBHOOK_SECRET = STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_local"
+    STRIPE_API_URL, STRIPE_JS_URL = STRIPE_LOCAL_URL, f"{STRIPE_LOCAL_URL}/js.stripe.com/v3/"
+# Stripe.js is loaded from Stripe, talks to Stripe's API and opens Stripe's frames (3-D Secure): the CSP
+# names exactly those origins (https://docs.stripe.com/security/guide#content-security-policy).
+_stripe_js_origin = "/".join(STRIPE_JS_URL.split("/", 3)[:3])
+_stripe_api_origin = "/".join(STRIPE_API_URL.split("/", 3)[:3])
+SECURE_CSP["script-src"].append(_stripe_js_origin)
+SECURE_CSP["connect-src"].append(_stripe_api_origin)
+SECURE_CSP["frame-src"] = [_stripe_js_origin, "https://hooks.stripe.com"]
+
 # --- Legacy-tool integrations (transition/integrations): empty URL or key = "not configured", and the
 # deprovisioning step then waits for a staff user to mark it done by hand. Keys also accept NAME_FILE.
 OPENPHONE_API_URL = env_str("OPENPHONE_API_URL")  # e.g. https://api.openphone.com/v1

@@ -528,3 +528,102 @@ def twilio(settings, monkeypatch):
     settings.TWILIO_API_URL = server.url
     yield server
     server.stop()
+
+
+# --- Stripe, played by the local Stripe-compatible server (devtools/stripe_local.py). ---------------------
+
+STRIPE_WEBHOOK_SECRET = "whsec_test_platform"
+STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_test_connect"
+
+
+@pytest.fixture(scope="session")
+def _stripe_server():
+    from devtools.stripe_local import LocalStripe
+
+    return LocalStripe().start()
+
+
+@pytest.fixture
+def stripe_local(settings, monkeypatch, _stripe_server):
+    """The product's Stripe settings pointing at the local server (one per test process, its objects kept
+    across tests; each test makes its own). When the test ends, every request it made to Stripe is checked
+    against Stripe's published specification (tests/stripe_contract.py): a call the specification lacks
+    fails the test that made it."""
+    from devtools import stripe_local as local
+    from tests.stripe_contract import violations
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    settings.STRIPE_SECRET_KEY, settings.STRIPE_PUBLISHABLE_KEY = "sk_test_local", "pk_test_local"
+    settings.STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = STRIPE_CONNECT_WEBHOOK_SECRET
+    settings.STRIPE_API_URL = _stripe_server.url
+    settings.STRIPE_JS_URL = f"{_stripe_server.url}/js.stripe.com/v3/"
+    csp = {name: list(sources) for name, sources in settings.SECURE_CSP.items()}
+    for name in ("script-src", "connect-src", "frame-src"):
+        csp.setdefault(name, []).append(_stripe_server.url)
+    settings.SECURE_CSP = csp
+    first = len(local.recorded)
+    _stripe_server.webhooks()
+    yield _stripe_server
+    _stripe_server.webhooks()
+    made = local.recorded[first:]
+    assert not violations(made), "Requests outside Stripe's specification:\n" + "\n".join(violations(made))
+
+
+def stripe_js_confirm(server, setup, payment_method: str = "pm_card_visa") -> dict:
+    """What Stripe.js does in the browser when the patient confirms a card: POST the SetupIntent's confirm
+    with the publishable key and the client secret (the card itself goes from the browser to Stripe only).
+    `payment_method` names one of Stripe's test cards (https://docs.stripe.com/testing): pm_card_visa, or
+    pm_card_chargeCustomerFail (saves, then declines when charged)."""
+    import requests
+
+    answer = requests.post(
+        f"{server.url}/v1/setup_intents/{setup.setup_intent_id}/confirm",
+        data={"key": "pk_test_local", "client_secret": setup.client_secret, "payment_method": payment_method},
+        headers={"Stripe-Account": setup.account_id} if setup.account_id else {},
+        timeout=10,
+    )
+    return answer.json()
+
+
+@pytest.fixture
+def stripe_connected(stripe_local, cast):
+    """Medspa A with its Stripe account connected and onboarded (charges enabled), through the product's
+    own Connect calls and the local server's stand-in for Stripe's hosted onboarding page."""
+    import requests
+
+    from medspa.payments import connect
+    from medspa.tenancy import medspa_scope
+
+    medspa = cast.medspa_a
+    with medspa_scope(medspa):
+        url = connect.account_connect(
+            medspa=medspa,
+            by=cast.admin_a,
+            account_type="standard",
+            return_url="http://127.0.0.1/return",
+            refresh_url="http://127.0.0.1/refresh",
+        )
+        requests.post(url, allow_redirects=False, timeout=10)
+        account = connect.account_refresh(medspa=medspa)
+    assert account.charges_enabled
+    return account
+
+
+@pytest.fixture
+def patient_card(stripe_local, stripe_connected, cast):
+    """A patient of medspa A with a Visa on file (saved as the booking page saves it)."""
+    from medspa.models.payments import SavedCard
+    from medspa.payments import cards
+    from medspa.tenancy import medspa_scope
+
+    medspa = cast.medspa_a
+    patient = factories.PatientFactory(medspa=medspa)
+    with medspa_scope(medspa):
+        customer = cards.customer_for(medspa=medspa, patient=patient)
+        setup = cards.card_setup_start(customer=customer)
+        stripe_js_confirm(stripe_local, setup)
+        return cards.card_save(
+            customer=customer, setup_intent_id=setup.setup_intent_id, via=SavedCard.Via.ONLINE
+        )

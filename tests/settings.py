@@ -13,6 +13,9 @@ _ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("EMBEDDED_PGDATA", str(_ROOT / ".data" / "postgres-test"))
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 os.environ["DEBUG"] = "false"
+# Stripe is set up only by the tests that use it (the stripe_local fixture), whatever the environment says.
+for _name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_LOCAL_URL", "STRIPE_WEBHOOK_SECRET"):
+    os.environ.pop(_name, None)
 
 from medspa.settings import *  # noqa: E402,F403
 

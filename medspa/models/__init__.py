@@ -1,6 +1,15 @@
 from medspa.models.api_tokens import ApiToken
 from medspa.models.audit import MasqueradeEvent, PatientAccessLog
 from medspa.models.patients import Patient, PatientImport, PatientProvider
+from medspa.models.payments import (
+    CardPayment,
+    CardRefund,
+    Dispute,
+    SavedCard,
+    StripeAccount,
+    StripeCustomer,
+    StripeEvent,
+)
 from medspa.models.tenancy import (
     Invitation,
     MedicalDirectorRequest,
@@ -13,6 +22,13 @@ from medspa.models.texting import TextMessage, TextThread
 from medspa.models.users import User, UserSession
 
 __all__ = [
+    "CardPayment",
+    "CardRefund",
+    "Dispute",
+    "SavedCard",
+    "StripeAccount",
+    "StripeCustomer",
+    "StripeEvent",
     "ApiToken",
     "Invitation",
     "MasqueradeEvent",

@@ -103,6 +103,8 @@ urlpatterns = [
     path(
         "webhooks/twilio/status/<str:label>/<int:pk>/", webhooks.twilio_status, name="twilio_status"
     ),  # Twilio's delivery receipts, signed (docs/texting.md)
+    path("webhooks/stripe/", webhooks.stripe_platform, name="stripe_webhook"),  # signed (docs/payments.md)
+    path("webhooks/stripe/connect/", webhooks.stripe_connect, name="stripe_connect_webhook"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
