@@ -58,21 +58,28 @@ def customer_for(*, medspa: Medspa, patient: Patient | None = None) -> StripeCus
         return StripeCustomer.objects.get(medspa=medspa, patient=patient, account_id=account)
 
 
-def card_setup_start(*, customer: StripeCustomer) -> CardSetup:
-    """A SetupIntent for saving a card for later, off-session charges (deposits, fees, bills)."""
+def card_setup_start(
+    *, customer: StripeCustomer | None = None, medspa: Medspa | None = None, metadata: dict | None = None
+) -> CardSetup:
+    """A SetupIntent for saving a card for later, off-session charges (deposits, fees, bills): for a known
+    customer, or (customer None) on the medspa's connected account for a patient not known yet (the public
+    booking page), its `metadata` then proving later which form it was made for."""
+    medspa_id = customer.medspa_id if customer is not None else medspa.pk
+    account = customer.account_id if customer is not None else account_id_for(medspa)
+    params: dict = {
+        "usage": "off_session",
+        "payment_method_types": ["card"],
+        "metadata": {"medspa": str(medspa_id), **(metadata or {})},
+    }
+    if customer is not None:
+        params["customer"] = customer.customer_id
     try:
         intent = client().v1.setup_intents.create(
-            {
-                "customer": customer.customer_id,
-                "usage": "off_session",
-                "payment_method_types": ["card"],
-                "metadata": {"medspa": str(customer.medspa_id)},
-            },
-            options(idempotency_key=f"setup-{uuid.uuid4()}", account=customer.account_id),
+            params, options(idempotency_key=f"setup-{uuid.uuid4()}", account=account)
         )
     except stripe.StripeError as error:
         raise translate(error) from error
-    return CardSetup(intent.id, intent.client_secret, customer.account_id)
+    return CardSetup(intent.id, intent.client_secret, account)
 
 
 def live_card(customer: StripeCustomer | None) -> SavedCard | None:
@@ -90,19 +97,42 @@ def patient_card(*, medspa: Medspa, patient: Patient) -> SavedCard | None:
     )
 
 
+def medspa_card(medspa: Medspa) -> SavedCard | None:
+    """The medspa's own card on file with Portrait (platform account), which pays Portrait's bills."""
+    return (
+        SavedCard.objects.filter(medspa=medspa, customer__patient__isnull=True, removed_at__isnull=True)
+        .select_related("customer")
+        .first()
+    )
+
+
 def card_save(
-    *, customer: StripeCustomer, setup_intent_id: str, via: str, by: User | None = None
+    *,
+    customer: StripeCustomer,
+    setup_intent_id: str,
+    via: str,
+    by: User | None = None,
+    expected_metadata: dict | None = None,
 ) -> SavedCard:
-    """Keeps the card a SetupIntent saved, once Stripe says it succeeded for this customer; it replaces the
-    customer's card on file (the old one is detached). The same SetupIntent twice keeps one card."""
+    """Keeps the card a SetupIntent saved, once Stripe says it succeeded for this customer (or, made before
+    the customer was known, for the form its metadata names: `expected_metadata`); the card is attached to
+    the customer and replaces its card on file (the old one is detached). The same SetupIntent twice keeps
+    one card."""
     api = client()
     account = customer.account_id
     try:
         intent = api.v1.setup_intents.retrieve(setup_intent_id, options=options(account=account))
     except stripe.StripeError as error:
         raise translate(error) from error
-    if intent.customer != customer.customer_id:
-        raise PaymentError("That card was not set up for this patient.")
+    if intent.customer:
+        if intent.customer != customer.customer_id:
+            raise PaymentError("That card was not set up for this patient.")
+    else:
+        metadata = intent.metadata.to_dict() if intent.metadata else {}
+        if not expected_metadata or any(
+            metadata.get(key) != str(value) for key, value in expected_metadata.items()
+        ):
+            raise PaymentError("That card was not set up on this form: please enter it again.")
     if intent.status != "succeeded" or not intent.payment_method:
         raise PaymentError("The card was not saved: please enter it again.")
     method_id = intent.payment_method if isinstance(intent.payment_method, str) else intent.payment_method.id

@@ -242,3 +242,31 @@ def test_the_local_servers_requests_are_checked_against_stripes_specification():
     assert "POST /v1/payment_intents: unknown parameter colour" in faults
     assert "POST /v1/payment_intents: a POST without an Idempotency-Key" in faults
     assert "GET /v1/balance_transactions: unknown query parameter month" in faults
+
+
+def test_a_card_set_up_before_the_patient_is_known_is_kept_only_for_its_own_form(
+    stripe_local, stripe_connected, cast
+):
+    medspa = cast.medspa_a
+    patient = factories.PatientFactory(medspa=medspa)
+    with medspa_scope(medspa):
+        setup = cards.card_setup_start(medspa=medspa, metadata={"booking": "form-1"})
+        stripe_js_confirm(stripe_local, setup)
+        customer = cards.customer_for(medspa=medspa, patient=patient)
+        with pytest.raises(client.PaymentError, match="not set up on this form"):
+            cards.card_save(
+                customer=customer,
+                setup_intent_id=setup.setup_intent_id,
+                via=SavedCard.Via.ONLINE,
+                expected_metadata={"booking": "form-2"},
+            )
+        card = cards.card_save(
+            customer=customer,
+            setup_intent_id=setup.setup_intent_id,
+            via=SavedCard.Via.ONLINE,
+            expected_metadata={"booking": "form-1"},
+        )
+        assert _charge(card, "after-attach").status == CardPayment.Status.SUCCEEDED
+    assert (
+        local.resources.PaymentMethod._api_retrieve(card.payment_method_id).customer == customer.customer_id
+    )
