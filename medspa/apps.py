@@ -18,3 +18,10 @@ class MedspaConfig(AppConfig):
         from medspa.services import onboarding_steps
 
         onboarding_steps.register()
+        from medspa.selectors.payments import payments_panel_context
+        from medspa.views.panels import ACCOUNT_SETTINGS, Panel
+
+        # Between the transition's card (10) and billing's (20): the card for Portrait's bills is set here.
+        ACCOUNT_SETTINGS.register(
+            Panel("medspa/_account_settings_payments.html", payments_panel_context, order=15)
+        )

@@ -91,6 +91,9 @@ TABLE: dict[str, Row] = {
     "twilio_status": Row(
         everyone(FORBIDDEN), method="post", kwargs=lambda w: {"label": "scheduling.notificationlog", "pk": 1}
     ),
+    # Stripe's events: a call without Stripe's signature is refused (400, as Stripe's libraries expect).
+    "stripe_webhook": Row(everyone(BAD_REQUEST), method="post"),
+    "stripe_connect_webhook": Row(everyone(BAD_REQUEST), method="post"),
     "invitation_list": Row((OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FOUND)),
     # An invitation of medspa A: its admin revokes it; medspa B's admin gets 404, not a hint it exists.
     "invitation_revoke": Row(
@@ -179,6 +182,16 @@ TABLE: dict[str, Row] = {
         ADMIN_A_THING_POST,
         method="post",
         kwargs=lambda w: {"pk": w["provider_a1_membership"].pk, "action": "grant-admin"},
+    ),
+    # Account settings → Payments. Stripe is not set up in this walk: each page sends the admin back to
+    # Account settings saying so (their work with Stripe: medspa/tests/test_payments_settings.py).
+    "settings_payments_connect": Row(ADMIN_POST, method="post", data={"account_type": "standard"}),
+    "settings_payments_return": Row(ADMIN_POST),
+    "settings_payments_refresh": Row(ADMIN_POST),
+    "settings_payments_card": Row(ADMIN_POST),
+    # Medspa A's card for Portrait's bills: medspa B's admin gets 404.
+    "settings_payments_card_remove": Row(
+        ADMIN_A_THING_POST, method="post", kwargs=lambda w: {"pk": w["bills_card"].pk}
     ),
     # admin_a's own API tokens: medspa B's admin (who has none of theirs by that id) gets 404.
     "api_token_list": Row(ADMIN_PAGE),
@@ -612,6 +625,7 @@ def _world_of_medspa_a(cast) -> dict:
         **inventory_world(cast),
         **transition_world(cast),
         **billing_world(cast),
+        **payments_world(cast),
     }
 
 
@@ -651,6 +665,18 @@ def billing_world(cast) -> dict:
     last_month = earnings.month_start(timezone.localdate(timezone=cast.medspa_a.tz), 1)
     bill, _ = billing_bills.bill_generate(medspa=cast.medspa_a, month=last_month)
     return {"bill": bill}
+
+
+def payments_world(cast) -> dict:
+    """Medspa A's card for Portrait's bills, as saved earlier (the rows only: Stripe is not asked here)."""
+    from medspa.models.payments import SavedCard, StripeCustomer
+
+    customer = StripeCustomer.objects.create(medspa=cast.medspa_a, customer_id="cus_table")
+    card = SavedCard.objects.create(
+        medspa=cast.medspa_a, customer=customer, payment_method_id="pm_table", brand="visa", last4="4242",
+        exp_month=12, exp_year=2030, via=SavedCard.Via.ACCOUNT, added_by=cast.admin_a,
+    )  # fmt: skip
+    return {"bills_card": card}
 
 
 def inventory_world(cast) -> dict:

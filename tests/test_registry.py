@@ -41,6 +41,7 @@ def test_the_apps_filled_each_registry_once_in_their_ready():
     ]
     assert [panel.template for panel in ACCOUNT_SETTINGS] == [
         "transition/_account_settings.html",
+        "medspa/_account_settings_payments.html",
         "billing/_account_settings.html",
     ]
     assert list(PROVIDER_PATIENT_LINKS) == [appointment_link, visit_link]

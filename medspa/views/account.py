@@ -157,7 +157,7 @@ def _settings_context(request, **forms):
             request.user,
         ),
         "checklist": onboarding.checklist(medspa, request.membership),
-        "panels": panels.account_settings_panels(request),  # the transition's and billing's cards
+        "panels": panels.account_settings_panels(request),  # the transition's, payments' and billing's cards
     }
     context.update(forms)
     return context

@@ -2,7 +2,8 @@
 registers (from its AppConfig.ready) a template and a function giving its context, with an order.
 
 - `PATIENT`: a patient's profile (clearances, appointments, visits, consents), context (patient, area).
-- `ACCOUNT_SETTINGS`: the medspa admin's Account settings (the transition, billing), context (request)."""
+- `ACCOUNT_SETTINGS`: the medspa admin's Account settings (the transition, payments, billing), context
+  (request)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
