@@ -342,10 +342,15 @@ STRIPE_CONNECT_WEBHOOK_SECRET = env_secret("STRIPE_CONNECT_WEBHOOK_SECRET")  # /
 STRIPE_API_URL = env_str("STRIPE_API_URL", "https://api.stripe.com")
 STRIPE_JS_URL = env_str("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 STRIPE_CURRENCY = "usd"
-STRIPE_LOCAL_URL = env_str(
-    "STRIPE_LOCAL_URL", "http://127.0.0.1:8420" if DEBUG and not STRIPE_SECRET_KEY else ""
+# The local server stands in only where no money can be meant: a DEBUG run without a real key.
+STRIPE_LOCAL_URL = (
+    "" if STRIPE_SECRET_KEY else env_str("STRIPE_LOCAL_URL", "http://127.0.0.1:8420" if DEBUG else "")
 )
-if STRIPE_LOCAL_URL and not STRIPE_SECRET_KEY:
+if STRIPE_LOCAL_URL and not DEBUG:
+    raise ImproperlyConfigured(
+        "STRIPE_LOCAL_URL (the local Stripe server) is for development runs (DEBUG) only."
+    )
+if STRIPE_LOCAL_URL:
     STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY = "sk_test_local", "pk_test_local"
     STRIPE_WEBHOOK_SECRET = STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_local"
     STRIPE_API_URL, STRIPE_JS_URL = STRIPE_LOCAL_URL, f"{STRIPE_LOCAL_URL}/js.stripe.com/v3/"

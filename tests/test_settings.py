@@ -47,7 +47,8 @@ def _database_url() -> str:
 
 def test_the_policy_forbids_inline_scripts_and_styles():
     assert "'unsafe-inline'" not in str(settings.SECURE_CSP)
-    assert settings.SECURE_CSP["script-src"] == ["'self'"]
+    # Scripts from the product and from Stripe.js only (the card field: docs/payments.md).
+    assert settings.SECURE_CSP["script-src"] == ["'self'", "https://js.stripe.com"]
     assert "django.middleware.csp.ContentSecurityPolicyMiddleware" in settings.MIDDLEWARE
 
 
@@ -114,3 +115,60 @@ def test_sqlite_is_refused():
     result = django_setup(DATABASE_URL="sqlite:///x.db", SECRET_KEY="k" * 60)
     assert result.returncode != 0
     assert "PostgreSQL" in result.stderr
+
+
+STRIPE_SETTINGS = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "from medspa.payments.client import configured; "
+    "print(json.dumps({'configured': configured(), 'key': s.STRIPE_SECRET_KEY, 'api': s.STRIPE_API_URL, "
+    "'local': s.STRIPE_LOCAL_URL, 'js': s.STRIPE_JS_URL, 'script_src': s.SECURE_CSP['script-src']}))"
+)
+
+
+def stripe_settings(**overrides: str) -> dict:
+    """The product's Stripe settings loaded in a fresh interpreter, from an environment with no STRIPE_
+    variable but `overrides`."""
+    import json
+
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("STRIPE_")}
+    environment |= {"DJANGO_SETTINGS_MODULE": "medspa.settings", "DATABASE_URL": _database_url(), **overrides}
+    result = subprocess.run(
+        [sys.executable, "-c", STRIPE_SETTINGS],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_without_a_stripe_key_leaves_stripe_unconfigured():
+    found = stripe_settings(DEBUG="false")
+    assert (found["configured"], found["key"], found["local"]) == (False, "", "")
+    assert found["api"] == "https://api.stripe.com"
+
+
+def test_a_development_run_without_a_key_uses_the_local_stripe_server():
+    found = stripe_settings(DEBUG="true")
+    assert found["configured"] and found["key"] == "sk_test_local"
+    assert found["local"] == found["api"] == "http://127.0.0.1:8420"
+    assert found["js"] == "http://127.0.0.1:8420/js.stripe.com/v3/"
+    assert "http://127.0.0.1:8420" in found["script_src"]
+
+
+def test_a_real_key_is_used_and_the_local_server_is_off_even_if_named():
+    found = stripe_settings(
+        DEBUG="true", STRIPE_SECRET_KEY="sk_test_real", STRIPE_LOCAL_URL="http://127.0.0.1:8420"
+    )
+    assert (found["configured"], found["key"], found["local"]) == (True, "sk_test_real", "")
+    assert found["api"] == "https://api.stripe.com" and "https://js.stripe.com" in found["script_src"]
+
+
+def test_the_local_stripe_server_is_refused_outside_a_development_run():
+    result = django_setup(
+        DEBUG="false", STRIPE_LOCAL_URL="http://127.0.0.1:8420", DATABASE_URL=_database_url()
+    )
+    assert result.returncode != 0
+    assert "STRIPE_LOCAL_URL" in result.stderr
