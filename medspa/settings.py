@@ -361,6 +361,11 @@ _stripe_api_origin = "/".join(STRIPE_API_URL.split("/", 3)[:3])
 SECURE_CSP["script-src"].append(_stripe_js_origin)
 SECURE_CSP["connect-src"].append(_stripe_api_origin)
 SECURE_CSP["frame-src"] = [_stripe_js_origin, "https://hooks.stripe.com"]
+# Connect's onboarding opens on Stripe's hosted pages, from the redirect that answers the "Connect with
+# Stripe" form: the policy's form-action must name them, or the browser stops there (the Account Link's
+# https://connect.stripe.com/setup/…, https://docs.stripe.com/api/account_links/object; or the local
+# server's own page).
+SECURE_CSP["form-action"].append(STRIPE_LOCAL_URL or "https://connect.stripe.com")
 
 # --- Legacy-tool integrations (transition/integrations): empty URL or key = "not configured", and the
 # deprovisioning step then waits for a staff user to mark it done by hand. Keys also accept NAME_FILE.

@@ -121,7 +121,8 @@ STRIPE_SETTINGS = (
     "import django, json; django.setup(); from django.conf import settings as s; "
     "from medspa.payments.client import configured; "
     "print(json.dumps({'configured': configured(), 'key': s.STRIPE_SECRET_KEY, 'api': s.STRIPE_API_URL, "
-    "'local': s.STRIPE_LOCAL_URL, 'js': s.STRIPE_JS_URL, 'script_src': s.SECURE_CSP['script-src']}))"
+    "'local': s.STRIPE_LOCAL_URL, 'js': s.STRIPE_JS_URL, 'script_src': s.SECURE_CSP['script-src'], "
+    "'form_action': s.SECURE_CSP['form-action']}))"
 )
 
 
@@ -155,7 +156,7 @@ def test_a_development_run_without_a_key_uses_the_local_stripe_server():
     assert found["configured"] and found["key"] == "sk_test_local"
     assert found["local"] == found["api"] == "http://127.0.0.1:8420"
     assert found["js"] == "http://127.0.0.1:8420/js.stripe.com/v3/"
-    assert "http://127.0.0.1:8420" in found["script_src"]
+    assert "http://127.0.0.1:8420" in found["script_src"] and "http://127.0.0.1:8420" in found["form_action"]
 
 
 def test_a_real_key_is_used_and_the_local_server_is_off_even_if_named():
@@ -164,6 +165,7 @@ def test_a_real_key_is_used_and_the_local_server_is_off_even_if_named():
     )
     assert (found["configured"], found["key"], found["local"]) == (True, "sk_test_real", "")
     assert found["api"] == "https://api.stripe.com" and "https://js.stripe.com" in found["script_src"]
+    assert "https://connect.stripe.com" in found["form_action"]  # Connect's hosted onboarding
 
 
 def test_the_local_stripe_server_is_refused_outside_a_development_run():
