@@ -538,6 +538,21 @@ class LocalStripe:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(15)
 
 
+def snapshot() -> dict:
+    """What the server holds (localstripe's objects, the connected accounts), for `restore` in a later run."""
+    return {
+        "store": dict(resources.store),
+        "accounts": dict(_accounts),
+        "object_account": dict(_object_account),
+    }
+
+
+def restore(saved: dict) -> None:
+    dict.update(resources.store, saved["store"])
+    _accounts.update(saved["accounts"])
+    _object_account.update(saved["object_account"])
+
+
 def serve(
     *,
     host: str = "127.0.0.1",

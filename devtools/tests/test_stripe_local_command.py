@@ -82,23 +82,17 @@ def _signed_with(secret: str, body: bytes, header: str) -> bool:
     return hmac.compare_digest(expected, parts["v1"])
 
 
-def test_the_command_serves_the_local_stripe_and_sends_events_to_the_runs_endpoints():
+def test_the_command_serves_the_local_stripe_and_sends_events_to_the_runs_endpoints(tmp_path):
     port, web_port = _free_port(), _free_port()
     events = HTTPServer(("127.0.0.1", web_port), _Events)
     events.RequestHandlerClass.received = queue.Queue()
     threading.Thread(target=events.serve_forever, daemon=True).start()
-    process = _start(DEBUG="true", STRIPE_LOCAL_URL=f"http://127.0.0.1:{port}", WEB_PORT=str(web_port))
+    run = {"DEBUG": "true", "STRIPE_LOCAL_URL": f"http://127.0.0.1:{port}", "DATA_DIR": str(tmp_path)}
+    process = _start(**run, WEB_PORT=str(web_port))
     api = f"http://127.0.0.1:{port}"
     key = {"Authorization": "Bearer sk_test_local"}
     try:
-
-        def balance():
-            try:
-                return http.get(f"{api}/v1/balance", headers=key, timeout=2)
-            except requests.ConnectionError:
-                return None if process.poll() is None else "exited"
-
-        answer = eventually(balance, timeout=60)
+        answer = eventually(lambda: _answer(f"{api}/v1/balance", process), timeout=60)
         assert answer not in (None, "exited"), process.stderr.read() if process.poll() is not None else ""
         assert answer.status_code == 200 and "available" in answer.json()
         assert http.get(f"{api}/v1/balance", timeout=5).status_code == 401  # no key, no answer
@@ -136,6 +130,21 @@ def test_the_command_serves_the_local_stripe_and_sends_events_to_the_runs_endpoi
         events.shutdown()
     assert code == 0
     assert f"the local Stripe server (no money moves) on http://127.0.0.1:{port}" in process.stdout.read()
+
+    # The next run finds the account the database names, onboarded as it was.
+    again = _start(**run)
+    try:
+        found = eventually(lambda: _answer(f"{api}/v1/accounts/{made['id']}", again), timeout=60)
+        assert found not in (None, "exited") and found.json()["charges_enabled"] is True
+    finally:
+        assert _stop(again) == 0
+
+
+def _answer(url: str, process: subprocess.Popen):
+    try:
+        return http.get(url, headers={"Authorization": "Bearer sk_test_local"}, timeout=2)
+    except requests.ConnectionError:
+        return None if process.poll() is None else "exited"
 
 
 def test_without_a_local_server_to_run_the_command_says_why_and_waits_until_stopped():
