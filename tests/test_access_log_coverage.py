@@ -117,6 +117,11 @@ NOT_PATIENT_DATA = {
         "api:api-root",
         "api:me",
     },
+    "Account settings → Payments: the medspa's own Stripe account and its own card, no patient's.": {
+        "settings_payments_card",
+        "settings_payments_refresh",
+        "settings_payments_return",
+    },
     "The audit chains' verification: counts and hashes per chain, no row's content.": {
         "audit_chains",
     },

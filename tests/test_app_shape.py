@@ -36,6 +36,7 @@ CORE_PLUMBING = {
     "money.py",
     "once.py",
     "patient_match.py",
+    "payments",
     "pdf.py",
     "permissions.py",
     "plan_changes.py",
