@@ -6,6 +6,7 @@ of it."""
 import re
 
 import requests
+from django.apps import apps
 from django.contrib.messages import get_messages
 
 from devtools import stripe_local as local
@@ -79,7 +80,10 @@ def test_without_stripe_the_panel_says_so_and_offers_nothing(client_as, cast):
     response = client.post(CONNECT, {"account_type": "standard"})
     assert response.status_code == 302 and response["Location"] == SETTINGS + "#payments"
     assert _said(response) == ["Card payments through Stripe are not set up for Portrait yet."]
-    assert client.get(CARD).status_code == 302
+    for url in (RETURN, REFRESH, CARD):
+        answer = client.get(url)
+        assert answer["Location"] == SETTINGS + "#payments"
+        assert _said(answer)[-1] == "Card payments through Stripe are not set up for Portrait yet."
     assert _account(cast.medspa_a) is None
 
 
@@ -184,7 +188,12 @@ def test_portrait_staff_masquerading_as_the_admin_may_connect(stripe_local, clie
     assert staff.post(CONNECT, {"account_type": "standard"}).status_code == 403  # no medspa of their own
     staff.post(f"/masquerade/{cast.admin_a.pk}/", {"reason": "Setting up payments on their call"})
     _onboarding(staff.post(CONNECT, {"account_type": "standard"}), stripe_local)
-    assert _account(cast.medspa_a) is not None
+    account = _account(cast.medspa_a)
+    assert account.connected_by == cast.admin_a  # the account acted as; the audit names who really did it
+    made = apps.get_model("medspa", "StripeAccountEvent").objects.get(
+        pgh_obj_id=account.pk, pgh_label="insert"
+    )
+    assert (made.pgh_context["user"], made.pgh_context["impersonator"]) == (cast.admin_a.pk, cast.staff.pk)
 
 
 def test_the_card_for_portraits_bills_is_added_replaced_and_removed(stripe_local, client_as, cast):

@@ -13,11 +13,20 @@ from medspa.errors import refusals
 from medspa.forms.payments import CardSaveForm, ConnectForm
 from medspa.models.payments import SavedCard
 from medspa.payments import cards, connect
+from medspa.payments.client import StripeNotConfigured, configured
 from medspa.selectors import payments as payment_selectors
 
 
 def _back():
     return redirect(reverse("account_settings") + "#payments")
+
+
+def _stripe_off(request) -> bool:
+    """Stripe is not set up for Portrait: said on the next page (the panel offers nothing then)."""
+    if configured():
+        return False
+    messages.error(request, StripeNotConfigured().message)
+    return True
 
 
 def _onboarding_link(request, *, account_type: str) -> str:
@@ -50,6 +59,8 @@ def payments_connect(request):
 @dashboard_area(dashboards.ADMIN)
 def payments_return(request):
     """Where Stripe's onboarding sends the admin back: what Stripe now says of the account."""
+    if _stripe_off(request):
+        return _back()
     with refusals(request):
         account = connect.account_refresh(medspa=request.medspa)
         if account is None:
@@ -68,6 +79,8 @@ def payments_return(request):
 @dashboard_area(dashboards.ADMIN)
 def payments_refresh(request):
     """Where Stripe sends the admin when an onboarding link has expired or was used: a fresh link."""
+    if _stripe_off(request):
+        return _back()
     account = payment_selectors.stripe_account_of(request.medspa)
     if account is None:
         messages.error(request, "No Stripe account is connected yet: choose Standard or Express.")
