@@ -22,6 +22,8 @@ from medspa.models.payments import SavedCard
 RETRY_DAYS = (3, 5, 7)
 # A bill that could not be charged at all (no card on file) is past due this many days after it was made.
 NO_CARD_GRACE_DAYS = 7
+# The schedule in words, for the pages: "3, 5 and 7 days".
+RETRY_WORDS = f"{', '.join(str(days) for days in RETRY_DAYS[:-1])} and {RETRY_DAYS[-1]} days"
 
 NOTHING_DUE, DUE, PROCESSING, RETRYING, PAST_DUE, PAID = (
     "nothing_due",

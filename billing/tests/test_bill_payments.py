@@ -23,7 +23,7 @@ from billing.services import bills as billing_bills
 from billing.services import payments as bill_charges
 from devtools import stripe_local as local
 from medspa.models.payments import CardPayment, SavedCard
-from medspa.payments import cards
+from medspa.payments import cards, events
 from medspa.tenancy import medspa_scope
 from providers.selectors import earnings
 from tests.fixtures import stripe_js_confirm
@@ -392,3 +392,67 @@ def test_the_daily_job_and_the_receipts_sweep_are_scheduled():
     assert schedule["bills-charge-due"]["task"] == "billing.tasks.bills_charge_due"
     assert schedule["bill-receipts-sweep"]["task"] == "billing.tasks.bill_receipts_sweep"
     assert bill_payments.RETRY_DAYS == (3, 5, 7)
+
+
+def test_stripes_event_settles_an_attempt_left_waiting_and_the_receipt_goes_once(
+    stripe_local, cast, django_capture_on_commit_callbacks
+):
+    """Stripe answered late (its event came first): the attempt is paid as the signed event says."""
+    card = card_on_file(stripe_local, cast.medspa_a)
+    bill = last_months_bill(cast.medspa_a)
+    with scopes_disabled():
+        attempt = BillCharge.objects.create(
+            medspa=bill.medspa, bill=bill, attempt=1, trigger="first", card=card, amount=bill.total
+        )
+        payment = CardPayment.objects.create(
+            medspa=bill.medspa,
+            purpose="portrait_bill",
+            customer=card.customer,
+            card=card,
+            payment_method_id=card.payment_method_id,
+            card_brand=card.brand,
+            card_last4=card.last4,
+            amount=bill.total,
+            description=f"Portrait bill {bill.number}",
+            idempotency_key=attempt.idempotency_key,
+        )
+    event = {
+        "id": f"evt_bill_{bill.pk}",
+        "object": "event",
+        "type": "payment_intent.succeeded",
+        "created": int(timezone.now().timestamp()),
+        "data": {
+            "object": {
+                "object": "payment_intent",
+                "id": f"pi_bill_{bill.pk}",
+                "status": "succeeded",
+                "amount": 100000,
+                "latest_charge": f"ch_bill_{bill.pk}",
+                "metadata": {"card_payment": str(payment.pk)},
+            }
+        },
+    }
+    for _ in range(2):  # delivered twice
+        with django_capture_on_commit_callbacks(execute=True):
+            events.event_receive(event)
+    with scopes_disabled():
+        attempt.refresh_from_db()
+    assert (attempt.status, attempt.card_payment_id) == ("succeeded", payment.pk)
+    assert state_of(bill).code == "paid" and len(mail.outbox) == 1
+    assert intents_of(bill) == []  # nothing asked of Stripe: it told
+
+
+def test_account_settings_shows_the_latest_bills_payment_and_the_bills_past_due(
+    stripe_local, cast, client_as
+):
+    bill = last_months_bill(cast.medspa_a)
+    client = client_as("admin_a")
+    page = client.get(reverse("account_settings")).content.decode()
+    assert "Due: no card on file." in page and "past due" not in page
+    card_on_file(stripe_local, cast.medspa_a, DECLINES)
+    first = timezone.now()
+    charge(bill, now=first)
+    for days in bill_payments.RETRY_DAYS:
+        charge(bill, now=first + timedelta(days=days))
+    page = client.get(reverse("account_settings")).content.decode()
+    assert "1 bill past due." in page and "Past due since" in page

@@ -62,6 +62,7 @@ def bill_list(request):
         "page": page,
         "bills": [(bill, states[bill.pk]) for bill in rows],
         "card_url": card_url(),
+        "retry_words": bill_payments.RETRY_WORDS,
         "estimate": estimate_of(medspa),
         **fees_context(),
     }

@@ -58,6 +58,7 @@ def bill_list(request):
         "page_total": sum((bill.total for bill in rows), ZERO),
         "grand_total": grand_total,
         "filtered": filtered,
+        "retry_words": bill_payments.RETRY_WORDS,
     }
     return render(request, "billing/staff/list.html", context, status=status)
 
