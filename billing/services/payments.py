@@ -251,7 +251,7 @@ def bill_receipt_send(*, charge_id: int) -> str:
         "bill": bill,
         "charge": charge,
         "medspa": medspa,
-        "paid_at": clock.local(charge.settled_at, medspa),
+        "paid_on": clock.local(charge.settled_at, medspa).date(),
     }
     message = EmailMessage(
         subject=f"Receipt: Portrait bill {bill.number} for {date_format(bill.month, 'F Y')} is paid",

@@ -4,10 +4,11 @@ the charge runs, a declined card tried again on its schedule and then past due, 
 the receipt emailed once, and what the medspa's pages, the staff list, the PDF and Django admin say."""
 
 import threading
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
@@ -456,3 +457,19 @@ def test_account_settings_shows_the_latest_bills_payment_and_the_bills_past_due(
         charge(bill, now=first + timedelta(days=days))
     page = client.get(reverse("account_settings")).content.decode()
     assert "1 bill past due." in page and "Past due since" in page
+
+
+def test_the_receipt_and_the_bill_give_the_day_it_was_paid_on_the_medspas_clock(
+    stripe_local, cast, client_as, django_capture_on_commit_callbacks
+):
+    """Paid at 11:30 PM in New York: the next day in UTC, still the same day for the medspa."""
+    card_on_file(stripe_local, cast.medspa_a)
+    bill = last_months_bill(cast.medspa_a)
+    day = timezone.localdate(timezone=cast.medspa_a.tz) + timedelta(days=1)
+    late = datetime.combine(day, time(23, 30), tzinfo=cast.medspa_a.tz)
+    with time_machine.travel(late, tick=False), django_capture_on_commit_callbacks(execute=True):
+        charge(bill)
+    paid_on = f"{day:%B} {day.day}, {day.year}"
+    assert f"Paid on: {paid_on}" in mail.outbox[0].body
+    page = client_as("admin_a").get(reverse("billing:detail", args=[bill.pk])).content.decode()
+    assert f"Paid on {paid_on} with Visa ending 4242" in page
