@@ -99,9 +99,9 @@ class PaymentState:
 
     @property
     def card_replaced(self) -> bool:
-        """A card is on file that no attempt was made with yet (added or replaced after a decline)."""
+        """A card is on file that the last attempt did not decline (added or replaced since)."""
         declined = self.declined
-        return declined is not None and self.card is not None and self.card.pk != declined.card_id
+        return self.card is not None and (declined is None or self.card.pk != declined.card_id)
 
 
 def _day(day: date) -> str:

@@ -302,6 +302,10 @@ def test_without_a_card_the_bill_is_due_then_past_due_and_says_what_to_do(stripe
     assert "There is no card on file to pay Portrait's bills" in page
     assert reverse("account_settings") + "#payments" in page
     assert reverse("billing:pay_now", args=[bill.pk]) not in page
+    listing = client.get(reverse("billing:list")).content.decode()
+    assert (
+        f'Due: no card on file · <a href="{reverse("account_settings")}#payments">add a card</a>' in listing
+    )
     refused = client.post(reverse("billing:pay_now", args=[bill.pk]), follow=True).content.decode()
     assert "There is no card on file to pay Portrait&#x27;s bills: add one in Account settings" in refused
     later = timezone.now() + timedelta(days=bill_payments.NO_CARD_GRACE_DAYS)
@@ -473,3 +477,15 @@ def test_the_receipt_and_the_bill_give_the_day_it_was_paid_on_the_medspas_clock(
     assert f"Paid on: {paid_on}" in mail.outbox[0].body
     page = client_as("admin_a").get(reverse("billing:detail", args=[bill.pk])).content.decode()
     assert f"Paid on {paid_on} with Visa ending 4242" in page
+
+
+def test_a_card_added_after_the_bill_went_past_due_is_offered_to_pay_it(stripe_local, cast, client_as):
+    bill = last_months_bill(cast.medspa_a)
+    later = timezone.now() + timedelta(days=bill_payments.NO_CARD_GRACE_DAYS)
+    assert state_of(bill, now=later).code == "past_due"
+    card_on_file(stripe_local, cast.medspa_a)
+    state = state_of(bill, now=later)
+    assert state.code == "past_due" and state.card_replaced and state.can_pay_now
+    assert bill.pk not in dict(bill_charges.bills_charge_due(now=later))  # only Pay now charges it now
+    listing = client_as("admin_a").get(reverse("billing:list")).content.decode()
+    assert "add a card" not in listing
