@@ -184,6 +184,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.bills_monthly",
         "schedule": crontab(minute=0, hour=12, day_of_month=1),
     },
+    # Each bill is charged once made (billing.tasks.bills_make); daily, 15:00 UTC (morning in every US time
+    # zone), the declined ones are tried again on their day (billing.selectors.payments.RETRY_DAYS) and the
+    # bills of medspas that added a card since are charged.
+    "bills-charge-due": {"task": "billing.tasks.bills_charge_due", "schedule": crontab(minute=0, hour=15)},
+    "bill-receipts-sweep": {"task": "billing.tasks.bill_receipts_sweep", "schedule": 60.0},
 }
 
 # --- Accounts, sessions, MFA. ---------------------------------------------------------------------------

@@ -881,6 +881,57 @@ def _bills_make(request):
     return Drill((medspa.pk,), effect)
 
 
+def _bill_world(request, *, charged: bool = False):
+    """Medspa A with a Visa on file with Portrait and last month's $1,000.00 bill (charged, its receipt owed,
+    when `charged`); the effect: its attempts, the card payments and the emails."""
+    from billing.models import BillCharge
+    from billing.services import payments as bill_payments
+    from billing.tests.test_bill_payments import card_on_file, last_months_bill
+    from medspa.models.payments import CardPayment
+
+    cast = request.getfixturevalue("cast")
+    card_on_file(request.getfixturevalue("stripe_local"), cast.medspa_a)
+    bill = last_months_bill(cast.medspa_a)
+    if charged:
+        bill_payments.bill_charge(bill=bill)  # the receipt's task is queued after a commit that never comes
+    effect = lambda: (  # noqa: E731
+        _outbox(),
+        _rows(BillCharge.objects, "attempt", "status", "receipt_sent_at"),
+        _rows(CardPayment.objects, "idempotency_key", "status"),
+    )
+    return bill, effect
+
+
+@drill("billing.tasks.bill_charge")
+def _bill_charge(request):
+    bill, effect = _bill_world(request)
+    return Drill((bill.pk, bill.medspa_id), effect)
+
+
+@drill("billing.tasks.bills_charge_due")
+def _bills_charge_due(request):
+    _, effect = _bill_world(request)
+    return Drill((), effect)
+
+
+@drill("billing.tasks.bill_receipt_send")
+def _bill_receipt_send(request):
+    from billing.models import BillCharge
+
+    bill, effect = _bill_world(request, charged=True)
+    charge = BillCharge.objects.get(bill=bill)
+    return Drill((charge.pk, bill.medspa_id), effect)
+
+
+@drill("billing.tasks.bill_receipts_sweep")
+def _bill_receipts_sweep(request):
+    from billing.models import BillCharge
+
+    bill, effect = _bill_world(request, charged=True)
+    BillCharge.objects.filter(bill=bill).update(receipt_next_attempt_at=timezone.now() - timedelta(minutes=1))
+    return Drill((), effect)
+
+
 def _gfe_patient(cast):
     from gfe.services import routing as gfe_routing
 

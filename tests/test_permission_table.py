@@ -549,6 +549,8 @@ TABLE: dict[str, Row] = {
     "billing:list": Row(ADMIN_PAGE),
     "billing:detail": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["bill"].pk}),
     "billing:pdf": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["bill"].pk}),
+    # Pay now: medspa A's admin is sent back to the bill (paid, or told why not); staff pay no bill.
+    "billing:pay_now": Row(ADMIN_A_THING_POST, method="post", kwargs=lambda w: {"pk": w["bill"].pk}),
     "billing_staff:list": Row(STAFF_PAGE),
     "billing_staff:run": Row(STAFF_ONLY(FOUND), method="post"),
     "billing_staff:detail": Row(STAFF_PAGE, kwargs=lambda w: {"pk": w["bill"].pk}),

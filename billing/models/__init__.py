@@ -1,3 +1,4 @@
 from billing.models.bills import Bill, BillLine, PlanPeriod
+from billing.models.charges import BillCharge
 
-__all__ = ["Bill", "BillLine", "PlanPeriod"]
+__all__ = ["Bill", "BillCharge", "BillLine", "PlanPeriod"]

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", bills.bill_list, name="list"),
     path("<int:pk>/", bills.bill_detail, name="detail"),
     path("<int:pk>/pdf/", bills.bill_pdf, name="pdf"),
+    path("<int:pk>/pay/", bills.bill_pay_now, name="pay_now"),
 ]

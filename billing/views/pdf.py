@@ -1,11 +1,12 @@
 """A bill as a PDF document (fpdf2): Portrait's header, the medspa and its shipping address as the bill
-recorded them when it was made, the bill's number, month and date, its lines and total; and the download
-response that carries it."""
+recorded them when it was made, the bill's number, month and date, whether it is paid (on which day, with
+which card) or past due, its lines and total; and the download response that carries it."""
 
 from django.http import HttpResponse
 from django.utils.formats import date_format
 
 from billing.models import Bill, BillLine
+from billing.selectors.payments import NOTHING_DUE, PaymentState
 from billing.services.bills import NOTHING_TO_BILL
 from medspa import clock
 from medspa.money import money_format as money
@@ -16,7 +17,7 @@ def filename(bill: Bill) -> str:
     return f"portrait-bill-{bill.number}.pdf"
 
 
-def bill_pdf_bytes(bill: Bill, lines: list[BillLine]) -> bytes:
+def bill_pdf_bytes(bill: Bill, lines: list[BillLine], payment: PaymentState | None = None) -> bytes:
     generated = clock.local(bill.generated_at, bill.medspa)
     month = date_format(bill.month, "F Y")
     document = Document(
@@ -36,6 +37,8 @@ def bill_pdf_bytes(bill: Bill, lines: list[BillLine]) -> bytes:
     fact("Bill number", bill.number)
     fact("Month", month)
     fact("Generated", date_format(generated, "F j, Y"))
+    if payment is not None and payment.code != NOTHING_DUE:
+        fact("Payment", payment.summary)
     pdf.ln(5)
 
     pdf.set_font(FAMILY, "", 10)
@@ -73,8 +76,8 @@ def bill_pdf_bytes(bill: Bill, lines: list[BillLine]) -> bytes:
     return document.output()
 
 
-def bill_response(bill: Bill, lines) -> HttpResponse:
-    response = HttpResponse(bill_pdf_bytes(bill, lines), content_type="application/pdf")
+def bill_response(bill: Bill, lines, payment: PaymentState | None = None) -> HttpResponse:
+    response = HttpResponse(bill_pdf_bytes(bill, lines, payment), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename(bill)}"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -1,5 +1,6 @@
-"""Portrait's bills of every medspa (Portrait staff only): the list with its month and medspa filters, each
-bill and its PDF, and a button that runs the monthly job now (it makes only the bills that are missing).
+"""Portrait's bills of every medspa (Portrait staff only): the list with its month, medspa and payment
+filters (past due), each bill with its charge attempts and its PDF, and a button that runs the monthly job
+now (it makes only the bills that are missing).
 
 Staff belong to no medspa, so bills are read with scopes disabled."""
 
@@ -14,6 +15,7 @@ from django_scopes import scopes_disabled
 from billing import tasks
 from billing.forms.filters import BillFilterForm
 from billing.models import Bill
+from billing.selectors import payments as bill_payments
 from billing.services import bills as billing_bills
 from billing.views.pdf import bill_response
 from medspa.models import Medspa
@@ -35,21 +37,28 @@ def bill_list(request):
             bills, status = bills.none(), 400
         elif form.is_bound:
             month, medspa = form.cleaned_data["month"], form.cleaned_data["medspa"]
+            payment = form.cleaned_data["payment"]
             if month is not None:
                 bills = bills.filter(month=month)
             if medspa is not None:
                 bills = bills.filter(medspa_id=medspa)
-            filtered = month is not None or medspa is not None
+            if payment == "past_due":
+                bills = bill_payments.past_due(bills)
+            elif payment == "unpaid":
+                bills = bill_payments.unpaid(bills)
+            filtered = month is not None or medspa is not None or bool(payment)
         page = Paginator(bills, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = list(page.object_list)
+        states = bill_payments.bill_payment_states(rows)
         grand_total = bills.aggregate(total=Sum("total"))["total"] or ZERO
     context = {
         "form": form,
         "page": page,
-        "bills": rows,
+        "bills": [(bill, states[bill.pk]) for bill in rows],
         "page_total": sum((bill.total for bill in rows), ZERO),
         "grand_total": grand_total,
         "filtered": filtered,
+        "retry_words": bill_payments.RETRY_WORDS,
     }
     return render(request, "billing/staff/list.html", context, status=status)
 
@@ -70,19 +79,20 @@ def bills_run(request):
     return redirect("billing_staff:list")
 
 
-def _bill(pk: int) -> tuple[Bill, list]:
+def _bill(pk: int) -> tuple[Bill, list, bill_payments.PaymentState]:
     with scopes_disabled():
         bill = get_object_or_404(Bill.objects.select_related("medspa"), pk=pk)
-        return bill, list(bill.lines.order_by("position"))
+        return bill, list(bill.lines.order_by("position")), bill_payments.bill_payment_states([bill])[bill.pk]
 
 
 @require_GET
 @staff_required
 def bill_detail(request, pk: int):
-    bill, lines = _bill(pk)
+    bill, lines, state = _bill(pk)
     context = {
         "bill": bill,
         "lines": lines,
+        "payment": state,
         "pdf_url": reverse("billing_staff:pdf", args=[bill.pk]),
         "back_url": reverse("billing_staff:list"),
         "back_label": "All bills",
@@ -95,5 +105,5 @@ def bill_detail(request, pk: int):
 @require_GET
 @staff_required
 def bill_pdf(request, pk: int):
-    bill, lines = _bill(pk)
-    return bill_response(bill, lines)
+    bill, lines, state = _bill(pk)
+    return bill_response(bill, lines, state)
