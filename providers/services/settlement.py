@@ -290,6 +290,10 @@ def _charge_undo(payment: CardPayment, *, by: User | None) -> None:
             idempotency_key=f"undo-{payment.idempotency_key}"[:100],
             by=by,
         )
-    except PaymentError:
+    except PaymentError as error:
         logger.exception("Card payment %s could not be refunded after a refused checkout", payment.pk)
-        raise
+        raise CheckoutRefused(
+            f"The card was charged {money_format(payment.amount)} but the sale could not be recorded, and "
+            f"Stripe did not take the refund ({error}). Refund it from Stripe's dashboard: nothing is "
+            "recorded as paid here."
+        ) from error

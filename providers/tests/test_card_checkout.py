@@ -537,3 +537,56 @@ class TestFees:
             )  # fmt: skip
             assert refund.card_refund.status == CardRefund.Status.SUCCEEDED
             assert stripe_refunds_of(sale.payments.get().card_payment) == 2500
+
+
+@pytest.mark.usefixtures("fee_policy")
+def test_a_fee_counts_in_earnings_like_any_sale(
+    cast, client_as, world, provider, stripe_local, stripe_connected
+):
+    card_for(stripe_local, world.patient)
+    appointment = no_show(world, provider)
+    with medspa_scope(cast.medspa_a):
+        fees.appointment_fee_charge(
+            appointment=appointment, kind=FeeKind.NO_SHOW, amount=Decimal("75"), by=cast.admin_a,
+            idempotency_key="fee",
+        )  # fmt: skip
+    page = client_as("admin_a").get(reverse("providers:admin_earnings")).content.decode()
+    assert "No-show and late-cancellation fees" in page and "$75.00" in page
+    assert "Appointment fee" in page
+
+
+def test_a_retail_cart_is_split_between_the_card_on_file_and_cash(
+    cast, client_as, world, provider, stripe_local, stripe_connected
+):
+    card_for(stripe_local, world.patient)
+    serum = factories.retail_product(cast.medspa_a, "Serum", "S1", "60", taxable=False)
+    with medspa_scope(cast.medspa_a):
+        sale = checkout.retail_sale_open(
+            provider=provider, location=world.location, by=cast.provider_a1, patient=world.patient
+        )
+        checkout.retail_line_set(sale=sale, product=serum, quantity=Decimal("2"))
+    client = client_as("provider_a1")
+    page = client.get(reverse("providers:sale_detail", args=[sale.pk])).content.decode()
+    assert "Card on file (Visa ending 4242)" in page
+    data = {**charge_data(form_key(page), card_amount="100", cash_amount="20"), "action": "charge"}
+    data["receipt_email"] = ""
+    response = client.post(reverse("providers:sale_detail", args=[sale.pk]), data)
+    assert response.status_code == 302
+    assert client.post(reverse("providers:sale_detail", args=[sale.pk]), data).status_code == 302  # again
+    with medspa_scope(cast.medspa_a):
+        sale.refresh_from_db()
+        assert sale.status == SaleStatus.PAID
+        payments = {p.method: p for p in sale.payments.all()}
+        assert payments["card"].card_payment.amount == Decimal("100.00") and payments["cash"].amount == 20
+        assert CardPayment.objects.count() == 1
+
+
+def test_a_walk_in_cart_on_a_connected_medspa_takes_the_card_on_the_terminal(
+    cast, client_as, world, provider, stripe_local, stripe_connected
+):
+    with medspa_scope(cast.medspa_a):
+        sale = checkout.retail_sale_open(provider=provider, location=world.location, by=cast.provider_a1)
+        serum = factories.retail_product(cast.medspa_a, "Serum", "S1", "60", taxable=False)
+        checkout.retail_line_set(sale=sale, product=serum, quantity=Decimal("1"))
+    page = client_as("provider_a1").get(reverse("providers:sale_detail", args=[sale.pk])).content.decode()
+    assert 'data-card-mode="walk_in"' in page and "Card, on the medspa" in page
