@@ -12,6 +12,7 @@ from decimal import Decimal
 from django import forms
 
 from medspa.http import ascii_int
+from medspa.models.payments import CardPayment
 from medspa.money import ZERO
 from providers.models import PaymentMethod
 from providers.services.settlement import Tender
@@ -81,6 +82,20 @@ class ChargeForm(forms.Form):
             if financing and not (cleaned.get("financing_reference") or "").strip():
                 self.add_error("financing_reference", "Name the financing company and plan.")
         return cleaned
+
+    def key_renew_if_declined(self) -> None:
+        """After Stripe declined this form's charge (nothing paid), the form shown again carries a new key,
+        so that trying again (the same card later, or another amount) asks Stripe anew. A charge whose
+        outcome is unknown (Stripe out of reach) keeps its key: asking again gets Stripe's one answer."""
+        key = self.data.get("idempotency_key", "")
+        if (
+            key
+            and CardPayment.objects.filter(
+                idempotency_key__endswith=f"-{key}", status=CardPayment.Status.FAILED
+            ).exists()
+        ):
+            self.data = self.data.copy()
+            self.data["idempotency_key"] = str(uuid.uuid4())
 
     def method_rows(self):
         """(amount field, reference field) per method, for the template."""

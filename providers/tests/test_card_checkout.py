@@ -136,6 +136,7 @@ class TestVisitCheckoutByCard:
         response = client.post(visit_url(ready_visit, "visit_checkout"), charge_data(key, card_amount="300"))
         assert response.status_code == 400
         assert "Your card was declined." in response.content.decode()
+        assert form_key(response.content.decode()) != key  # trying again asks Stripe anew
         with medspa_scope(cast.medspa_a):
             assert not Sale.objects.filter(visit=ready_visit).exists() and not Payment.objects.exists()
             assert Visit.objects.get(pk=ready_visit.pk).status == VisitStatus.OPEN

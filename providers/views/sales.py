@@ -179,6 +179,8 @@ def sale_detail(request, pk: int):
                 )
                 messages.success(request, f"{sale.number} is paid.")
                 return redirect("providers:sale_detail", pk=sale.pk)
+    if form.is_bound and form.errors:
+        form.key_renew_if_declined()
     status = 200 if preview is not None else 400
     return _render_sale(
         request, sale, dashboards.PROVIDER, status=status, checkout_form=form, preview=preview

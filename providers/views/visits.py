@@ -366,7 +366,11 @@ def visit_checkout(request, pk: int):
     form = ChargeForm(request.POST, card_on_file=card)
 
     def charge() -> str:  # refused when short or over paid, by the GFE gate, for a consent unsigned
-        sale = checkout.visit_checkout(visit=visit, by=request.user, **form.charge())
+        try:
+            sale = checkout.visit_checkout(visit=visit, by=request.user, **form.charge())
+        except ChartingRefused:
+            form.key_renew_if_declined()
+            raise
         return f"Paid {money_format(sale.total)} ({sale.number}). The care messages go out to the patient."
 
     return _submit(request, visit, form, charge, anchor="checkout", charge_form=form)
