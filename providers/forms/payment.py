@@ -46,9 +46,9 @@ class ChargeForm(forms.Form):
 
     idempotency_key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, card_on_file=None, **kwargs):
+    def __init__(self, *args, card_on_file=None, connected: bool = False, **kwargs):
         """`card_on_file`: the patient's card, charged through Stripe (None: a card is taken on the
-        medspa's own terminal)."""
+        medspa's own terminal, which the label says when the medspa is `connected` to Stripe)."""
         super().__init__(*args, **kwargs)
         self.card_on_file = card_on_file
         if not self.is_bound:
@@ -56,7 +56,10 @@ class ChargeForm(forms.Form):
         for method in PaymentMethod:
             label = method.label
             if method == PaymentMethod.CARD:
-                label = f"Card on file ({card_on_file})" if card_on_file else "Card, on the medspa's terminal"
+                if card_on_file is not None:
+                    label = f"Card on file ({card_on_file})"
+                elif connected:
+                    label = "Card, on the medspa's terminal"
             self.fields[f"{method.value}_amount"] = _money_field(f"{label} ($)")
             self.fields[f"{method.value}_reference"] = forms.CharField(
                 max_length=100, required=False, label=REFERENCE_LABELS[method]

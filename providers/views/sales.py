@@ -120,7 +120,11 @@ def _render_sale(request, sale: Sale, area: str, *, status: int = 200, **forms):
             add_form=forms.get("add_form") or CartAddForm(products=products),
             card_mode=card_mode,
             checkout_form=forms.get("checkout_form")
-            or CheckoutForm(initial={"receipt_email": sale.receipt_email}, card_on_file=card),
+            or CheckoutForm(
+                initial={"receipt_email": sale.receipt_email},
+                card_on_file=card,
+                connected=card_mode != "terminal",
+            ),
             preview=forms.get("preview"),
             has_products=products.exists(),
         )
@@ -165,8 +169,8 @@ def sale_detail(request, pk: int):
     if sale.status != SaleStatus.OPEN or sale.kind != SaleKind.RETAIL:
         messages.error(request, f"{sale.number} is {sale.get_status_display().lower()}: nothing to charge.")
         return redirect("providers:sale_detail", pk=sale.pk)
-    card, _mode = checkout_card(sale.medspa, sale.patient)
-    form = CheckoutForm(request.POST, card_on_file=card)
+    card, mode = checkout_card(sale.medspa, sale.patient)
+    form = CheckoutForm(request.POST, card_on_file=card, connected=mode != "terminal")
     preview = None
     if form.is_valid():
         charge = form.charge()

@@ -132,7 +132,8 @@ def _chart_context(request, visit: Visit, forms: dict, error: str) -> dict:
         "product_form": forms.get("product_form") or ProductForm(visit=visit),
         "notes_form": forms.get("notes_form") or NotesForm(initial={"notes": visit.notes}),
         "photo_form": forms.get("photo_form") or PhotoForm(),
-        "charge_form": forms.get("charge_form") or ChargeForm(card_on_file=card),
+        "charge_form": forms.get("charge_form")
+        or ChargeForm(card_on_file=card, connected=card_mode != "terminal"),
         "card_mode": card_mode,
         "deposit": checkout.visit_deposit(visit) if states["open"] else None,
         "addendum_form": forms.get("addendum_form") or AddendumForm(),
@@ -362,8 +363,8 @@ def visit_photo_remove(request, pk: int, photo_id: int):
 def visit_checkout(request, pk: int):
     """Charges the visit (split payment) and completes it; the care messages go out after the commit."""
     visit = _visit(request, pk)
-    card, _mode = checkout_card(visit.medspa, visit.patient)
-    form = ChargeForm(request.POST, card_on_file=card)
+    card, mode = checkout_card(visit.medspa, visit.patient)
+    form = ChargeForm(request.POST, card_on_file=card, connected=mode != "terminal")
 
     def charge() -> str:  # refused when short or over paid, by the GFE gate, for a consent unsigned
         try:
