@@ -14,7 +14,7 @@ class ProvidersConfig(AppConfig):
         from providers.models import CareMessageLog
         from providers.selectors import panels, patients
         from providers.services.care_messages import CARE_MESSAGES
-        from providers.views import calendar
+        from providers.views import calendar, fees
         from scheduling.selectors.calendar import APPOINTMENT_ACTIONS, AppointmentActions
 
         PATIENT.register(Panel("providers/panels/_visits.html", panels.visits_panel_context, order=30))
@@ -31,5 +31,10 @@ class ProvidersConfig(AppConfig):
                 calendar.visit_actions,
                 calendar.visit_page_actions,
                 related=(calendar.VISIT_RELATION,),
+            )
+        )
+        APPOINTMENT_ACTIONS.register(
+            AppointmentActions(
+                "Fees", fees.no_calendar_actions, fees.fee_page_actions, order=10, every_appointment=True
             )
         )

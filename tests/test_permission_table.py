@@ -292,6 +292,12 @@ TABLE: dict[str, Row] = {
     "providers:sale_refund": Row(
         A1_THING_BAD_POST, method="post", kwargs=lambda w: {"pk": w["paid_sale"].pk}
     ),
+    # The fee of provider_a1's appointment: its admin and its provider may ask (refused: no fee is due).
+    "providers:appointment_fee": Row(
+        (FOUND, FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FOUND),
+        method="post",
+        kwargs=lambda w: {"pk": w["appointment"].pk},
+    ),
     "providers:admin_sale_detail": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["paid_sale"].pk}),
     "providers:admin_sale_refund": Row(BAD_POST, method="post", kwargs=lambda w: {"pk": w["paid_sale"].pk}),
     "providers:care_message_resend": Row(

@@ -123,6 +123,8 @@ def _payment_label(payment) -> str:
     reference = (
         f" ····{payment.reference}" if payment.method == PaymentMethod.CARD and payment.reference else ""
     )
+    if payment.card_payment_id:
+        reference += " (refunded through Stripe)"
     left = getattr(payment, "left", None)
     rest = f", {money_format(left)} left to refund" if left is not None else ""
     return f"{payment.get_method_display()}{reference}: {money_format(payment.amount)} paid{rest}"

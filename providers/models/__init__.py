@@ -1,4 +1,5 @@
 from providers.models.sales import (
+    FeeKind,
     Payment,
     PaymentMethod,
     Refund,
@@ -19,6 +20,7 @@ from providers.models.visits import (
 )
 
 __all__ = [
+    "FeeKind",
     "CareMessageLog",
     "ChartAddendum",
     "Payment",

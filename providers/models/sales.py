@@ -16,9 +16,10 @@ from django.db.models import F, Q
 from django_scopes import ScopedManager
 
 from medspa.models import Medspa, Membership, Patient
+from medspa.models.payments import CardPayment, CardRefund
 from medspa.money import money_format
 from providers.models.visits import APPEND_ONLY, MONEY, Visit
-from scheduling.models import Location
+from scheduling.models import Appointment, Location
 from services_catalog.models import RetailProduct, Service
 
 PERCENT = {
@@ -31,6 +32,14 @@ PERCENT = {
 class SaleKind(models.TextChoices):
     VISIT = "visit", "Service visit"
     RETAIL = "retail", "Retail"
+    FEE = "fee", "Appointment fee"
+
+
+class FeeKind(models.TextChoices):
+    """The fees of a booking policy charged to the card on file, at most once per appointment and kind."""
+
+    NO_SHOW = "no_show", "No-show fee"
+    LATE_CANCEL = "late_cancel", "Late-cancellation fee"
 
 
 class SaleStatus(models.TextChoices):
@@ -57,6 +66,15 @@ class Sale(models.Model):
         related_name="sales",
         help_text="Empty for a retail customer who is not a patient.",
     )
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="fee_sales",
+        help_text="The appointment a no-show or late-cancellation fee is for.",
+    )
+    fee_kind = models.CharField(max_length=11, choices=FeeKind, blank=True)
     provider = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="sales")
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=6, choices=SaleStatus, default=SaleStatus.OPEN)
@@ -120,6 +138,17 @@ class Sale(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind=SaleKind.VISIT) | Q(visit__isnull=False), name="sale_visit_has_visit"
             ),
+            models.CheckConstraint(
+                condition=(Q(kind=SaleKind.FEE) & Q(appointment__isnull=False) & ~Q(fee_kind=""))
+                | (~Q(kind=SaleKind.FEE) & Q(appointment__isnull=True) & Q(fee_kind="")),
+                name="sale_fee_has_appointment",
+            ),
+            # One fee per appointment and kind, however many clicks or tabs ask for it.
+            models.UniqueConstraint(
+                fields=["appointment", "fee_kind"],
+                condition=Q(kind=SaleKind.FEE) & ~Q(status=SaleStatus.VOIDED),
+                name="sale_fee_once_per_appointment",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -141,6 +170,7 @@ class SaleLine(models.Model):
         SERVICE = "service", "Service"
         PRODUCT = "product", "Product used"
         RETAIL = "retail", "Retail"
+        FEE = "fee", "Appointment fee"
 
     medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="+")
     sale = models.ForeignKey(Sale, on_delete=models.CASCADE, related_name="lines")
@@ -190,6 +220,15 @@ class Payment(models.Model):
     reference = models.CharField(
         max_length=100, blank=True, help_text="Card's last four digits, financing plan, gift card number…"
     )
+    card_payment = models.OneToOneField(
+        CardPayment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sale_payment",
+        help_text="The charge through Stripe (a card on file, or the booking's deposit); empty for a card "
+        "taken on the medspa's own terminal.",
+    )
     received_at = models.DateTimeField(auto_now_add=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -197,7 +236,13 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(card_payment__isnull=True) | Q(method=PaymentMethod.CARD),
+                name="payment_stripe_is_card",
+            ),
+        ]
         triggers = [APPEND_ONLY]
 
     def __str__(self) -> str:
@@ -218,6 +263,14 @@ class Refund(models.Model):
     tax_part = models.DecimalField(**MONEY)
     tip_part = models.DecimalField(**MONEY)
     portrait_part = models.DecimalField(**MONEY)
+    card_refund = models.OneToOneField(
+        CardRefund,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sale_refund",
+        help_text="The refund Stripe accepted, for a payment charged through Stripe.",
+    )
     refunded_at = models.DateTimeField(auto_now_add=True)
     refunded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     idempotency_key = models.CharField(max_length=64)

@@ -155,6 +155,7 @@ class Summary(_Split):
     services: Decimal
     products: Decimal
     retail: Decimal
+    fees: Decimal
     subtotal: Decimal
     discounts: Decimal
     tax: Decimal
@@ -220,6 +221,7 @@ def summary(scope: Scope, period: Period) -> Summary:
         services=Sum("amount", filter=Q(kind=SaleLine.Kind.SERVICE)),
         products=Sum("amount", filter=Q(kind=SaleLine.Kind.PRODUCT)),
         retail=Sum("amount", filter=Q(kind=SaleLine.Kind.RETAIL)),
+        fees=Sum("amount", filter=Q(kind=SaleLine.Kind.FEE)),
     )
     paid = Payment.objects.filter(sale__in=sales.values("pk")).aggregate(
         total=Sum("amount"), financing=Sum("amount", filter=Q(method=PaymentMethod.FINANCING))
@@ -235,6 +237,7 @@ def summary(scope: Scope, period: Period) -> Summary:
         services=lines["services"] or ZERO,
         products=lines["products"] or ZERO,
         retail=lines["retail"] or ZERO,
+        fees=lines["fees"] or ZERO,
         subtotal=_total(sale_months, "subtotals"),
         discounts=_total(sale_months, "discounts"),
         tax=_total(sale_months, "taxes"),

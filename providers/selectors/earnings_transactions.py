@@ -38,7 +38,12 @@ from providers.selectors.earnings import (
 
 PER_PAGE = 50
 METHOD_LABELS = dict(PaymentMethod.choices)
-KIND_LABELS = {SaleKind.VISIT: "Service visit", SaleKind.RETAIL: "Retail", "refund": "Refund"}
+KIND_LABELS = {
+    SaleKind.VISIT: "Service visit",
+    SaleKind.RETAIL: "Retail",
+    SaleKind.FEE: "Appointment fee",
+    "refund": "Refund",
+}
 
 COLUMNS = [
     "at",

@@ -19,11 +19,14 @@ from django_scopes import scopes_disabled
 from medspa import once
 from medspa.celery import task_queue
 from medspa.models import Membership, Patient, User
+from medspa.models.payments import CardPayment
 from medspa.money import MAX_MONEY, ZERO, cents, money_format, share
-from providers.models import Payment, Refund, Sale, SaleKind, SaleLine, SaleStatus, Visit
+from medspa.payments.client import PaymentError
+from medspa.payments.refunds import card_refund
+from providers.models import Payment, PaymentMethod, Refund, Sale, SaleKind, SaleLine, SaleStatus, Visit
 from providers.models.visits import VisitStatus
 from providers.selectors import charts
-from providers.services import charting
+from providers.services import charting, fees, settlement
 from providers.services.settlement import CheckoutRefused, LineDraft, Tender, sale_settle, totals_for
 from scheduling.models import AppointmentStatus, Location
 from scheduling.services import booking
@@ -56,18 +59,11 @@ def visit_lines(visit: Visit) -> list[LineDraft]:
     return lines
 
 
-@transaction.atomic
-def visit_checkout(
-    *, visit: Visit, tenders: list[Tender], by: User, discount=ZERO, discount_reason: str = "", tip=ZERO
-) -> Sale:
-    """Charges the visit and completes it: the GFE gate is checked again on the day, every consent must be
-    signed, the payments must add up to the total. The appointment is completed and the care messages go
-    out after the commit."""
-    visit = (
-        Visit.objects.select_for_update(of=("self",))
-        .select_related("location", "patient", "medspa", "appointment")
-        .get(pk=visit.pk)
-    )
+def _visit_check(visit: Visit, *, lock: bool) -> Visit:
+    """The visit, refused unless it can be charged now: open, with services the GFE gate allows on the day
+    and every consent signed."""
+    visits = Visit.objects.select_related("location", "patient", "medspa", "appointment")
+    visit = (visits.select_for_update(of=("self",)) if lock else visits).get(pk=visit.pk)
     if visit.status != VisitStatus.OPEN:
         raise CheckoutRefused(
             f"This visit is {visit.get_status_display().lower()}: it cannot be charged again."
@@ -80,6 +76,72 @@ def visit_checkout(
         if refusal:
             raise CheckoutRefused(refusal)
     charting.consents_settle(visit)
+    return visit
+
+
+def _deposit_tender(visit: Visit) -> list[Tender]:
+    """The booking's deposit, already taken through Stripe, as the first card payment of the visit."""
+    deposit = fees.deposit_of(visit.appointment) if visit.appointment_id else None
+    if deposit is None or deposit.status != CardPayment.Status.SUCCEEDED:
+        return []
+    if Payment.objects.filter(card_payment=deposit).exists():
+        return []
+    label = f"Deposit, {deposit.card_brand.title()} ending {deposit.card_last4}".strip()
+    return [Tender(PaymentMethod.CARD, deposit.amount, label[:100], card_payment=deposit)]
+
+
+def visit_deposit(visit: Visit) -> CardPayment | None:
+    """The deposit the visit's checkout applies (for the page: the rest is what is left to pay)."""
+    tenders = _deposit_tender(visit)
+    return tenders[0].card_payment if tenders else None
+
+
+def visit_checkout(
+    *,
+    visit: Visit,
+    tenders: list[Tender],
+    by: User,
+    discount=ZERO,
+    discount_reason: str = "",
+    tip=ZERO,
+    idempotency_key: str = "",
+) -> Sale:
+    """Charges the visit and completes it: the GFE gate is checked again on the day, every consent must be
+    signed, the payments (with the booking's deposit, if any) must add up to the total. Everything is
+    checked before the card on file is charged (outside any transaction), then the sale is settled with
+    that charge; the appointment is completed and the care messages go out after the commit."""
+    done = settlement.sale_of_key(idempotency_key)
+    if done is not None:
+        return done
+    checked = _visit_check(visit, lock=False)
+    tenders = _deposit_tender(checked) + list(tenders)
+    settlement.charge_check(
+        visit_lines(checked),
+        discount=discount,
+        discount_reason=discount_reason,
+        tip=tip,
+        tenders=tenders,
+        tax_percent=Decimal("0"),
+    )
+
+    @transaction.atomic
+    def settle(paid: list[Tender]) -> Sale:
+        locked = _visit_check(visit, lock=True)
+        return _visit_settle(
+            locked, tenders=paid, by=by, discount=discount, discount_reason=discount_reason, tip=tip
+        )
+
+    return settlement.card_then_settle(
+        medspa=checked.medspa,
+        tenders=tenders,
+        by=by,
+        idempotency_key=idempotency_key,
+        description=f"Visit of {checked.patient.full_name}",
+        settle=settle,
+    )
+
+
+def _visit_settle(visit: Visit, *, tenders, by, discount, discount_reason, tip) -> Sale:
     sale = Sale(
         medspa=visit.medspa,
         kind=SaleKind.VISIT,
@@ -236,7 +298,6 @@ def _cart_totals_refresh(sale: Sale) -> None:
     sale.save(update_fields=["subtotal", "discount", "tax", "tip", "total", "updated_at"])
 
 
-@transaction.atomic
 def retail_checkout(
     *,
     sale: Sale,
@@ -246,21 +307,52 @@ def retail_checkout(
     discount_reason: str = "",
     tip=ZERO,
     receipt_email: str = "",
+    idempotency_key: str = "",
 ) -> Sale:
-    """Settles the cart; the receipt is emailed after the commit when there is an address."""
-    sale = _open_retail(sale)
-    lines = _cart_lines(sale)
-    if not lines:
-        raise CheckoutRefused("The cart is empty.")
-    sale.receipt_email = receipt_email.strip()[:254]
-    if sale.receipt_email:
-        sale.receipt_next_attempt_at = RECEIPTS.queued()[RECEIPTS.next_attempt_at]
-    sale_settle(
-        sale, lines, discount=discount, discount_reason=discount_reason, tip=tip, tenders=tenders, by=by
+    """Settles the cart (everything checked before a card on file is charged, outside any transaction);
+    the receipt is emailed after the commit when there is an address."""
+    done = settlement.sale_of_key(idempotency_key)
+    if done is not None:
+        return done
+    with transaction.atomic():
+        checked = _open_retail(sale)
+        lines = _cart_lines(checked)
+        if not lines:
+            raise CheckoutRefused("The cart is empty.")
+        settlement.charge_check(
+            lines,
+            discount=discount,
+            discount_reason=discount_reason,
+            tip=tip,
+            tenders=tenders,
+            tax_percent=checked.tax_percent,
+        )
+
+    @transaction.atomic
+    def settle(paid: list[Tender]) -> Sale:
+        locked = _open_retail(sale)
+        cart = _cart_lines(locked)
+        if not cart:
+            raise CheckoutRefused("The cart is empty.")
+        locked.receipt_email = receipt_email.strip()[:254]
+        if locked.receipt_email:
+            locked.receipt_next_attempt_at = RECEIPTS.queued()[RECEIPTS.next_attempt_at]
+        sale_settle(
+            locked, cart, discount=discount, discount_reason=discount_reason, tip=tip, tenders=paid, by=by
+        )
+        if locked.receipt_email:
+            transaction.on_commit(lambda: _receipt_queue(locked))
+        return locked
+
+    customer = checked.patient.full_name if checked.patient_id else "a walk-in customer"
+    return settlement.card_then_settle(
+        medspa=checked.medspa,
+        tenders=tenders,
+        by=by,
+        idempotency_key=idempotency_key,
+        description=f"Retail sale {checked.number} to {customer}",
+        settle=settle,
     )
-    if sale.receipt_email:
-        transaction.on_commit(lambda: _receipt_queue(sale))
-    return sale
 
 
 @transaction.atomic
@@ -312,15 +404,49 @@ def refundable(payment: Payment) -> Decimal:
     return payment.amount - refunded
 
 
-@transaction.atomic
 def sale_refund(
     *, sale: Sale, payment: Payment, amount: Decimal, reason: str, by: User, idempotency_key: str
 ) -> Refund:
-    """Gives back `amount` of one payment, to its method. The same key twice makes one refund."""
+    """Gives back `amount` of one payment, to its method. A payment charged through Stripe is refunded at
+    Stripe first (outside any transaction; Stripe's reservation under the charge's lock keeps concurrent
+    refunds within what was paid) and recorded only once Stripe accepted it. The same key twice makes one
+    refund."""
+    with transaction.atomic():
+        locked, amount = _refund_check(
+            sale=sale, payment=payment, amount=amount, reason=reason, idempotency_key=idempotency_key
+        )
+        if isinstance(locked, Refund):
+            return locked
+        if payment.card_payment_id is None:
+            return _refund_record(locked, payment, amount, reason=reason, by=by, key=idempotency_key)
+    try:
+        card = card_refund(
+            payment=CardPayment.objects.get(pk=payment.card_payment_id),
+            amount=amount,
+            reason=reason,
+            idempotency_key=f"sale-{sale.pk}-refund-{idempotency_key}"[:100],
+            by=by,
+        )
+    except PaymentError as error:  # Stripe refused (or could not be reached): nothing is recorded
+        raise CheckoutRefused(f"Stripe did not refund it: {error}") from error
+    if card.amount != amount:
+        raise CheckoutRefused("This refund was already asked for with another amount: reload the page.")
+    with transaction.atomic():
+        locked = Sale.objects.select_for_update().get(pk=sale.pk)
+        existing = Refund.objects.filter(sale=locked, idempotency_key=idempotency_key[:64]).first()
+        if existing is not None:
+            return existing
+        # Stripe accepted it: it is recorded even if the page's checks would now say otherwise, since the
+        # money went back (Stripe's reservation already kept it within what the card paid).
+        return _refund_record(locked, payment, amount, reason=reason, by=by, key=idempotency_key, card=card)
+
+
+def _refund_check(*, sale: Sale, payment: Payment, amount: Decimal, reason: str, idempotency_key: str):
+    """The sale locked and the amount in cents, or the refund this key already made."""
     sale = Sale.objects.select_for_update().get(pk=sale.pk)
-    existing = Refund.objects.filter(sale=sale, idempotency_key=idempotency_key).first()
+    existing = Refund.objects.filter(sale=sale, idempotency_key=idempotency_key[:64]).first()
     if existing is not None:
-        return existing
+        return existing, amount
     if sale.status != SaleStatus.PAID:
         raise CheckoutRefused("Only a paid sale can be refunded.")
     if payment.sale_id != sale.pk:
@@ -334,13 +460,19 @@ def sale_refund(
     if amount > left:
         method = payment.get_method_display().lower()
         raise CheckoutRefused(f"At most {money_format(left)} of this {method} payment is left to refund.")
+    return sale, amount
+
+
+def _refund_record(
+    sale: Sale, payment: Payment, amount: Decimal, *, reason: str, by: User, key: str, card=None
+) -> Refund:
     # Each part is what the sale's refunds should have given back by now (proportional to what is refunded)
     # less what earlier refunds gave back, so the refunds of a whole sale give back exactly its tax, tip and
     # Portrait share. Tax and tip never take more than the refund itself: its revenue part is never negative.
     given = sale.refunds.aggregate(
         amount=Sum("amount"), tax=Sum("tax_part"), tip=Sum("tip_part"), portrait=Sum("portrait_part")
     )
-    given = {key: value or ZERO for key, value in given.items()}
+    given = {name: value or ZERO for name, value in given.items()}
     after = given["amount"] + amount
     tax_part = min(max(share(after, sale.tax, sale.total) - given["tax"], ZERO), amount)
     tip_part = min(max(share(after, sale.tip, sale.total) - given["tip"], ZERO), amount - tax_part)
@@ -358,5 +490,6 @@ def sale_refund(
         tip_part=tip_part,
         portrait_part=portrait_part,
         refunded_by=by,
-        idempotency_key=idempotency_key[:64],
+        idempotency_key=key[:64],
+        card_refund=card,
     )

@@ -19,6 +19,7 @@ from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
 from medspa.services.patients import patient_access_record, patients_access_record
+from providers.views.fees import fee_actions
 from scheduling.models import Appointment, AppointmentStatus
 from scheduling.selectors import statuses
 from scheduling.selectors.calendar import AppointmentAction, appointment_for_page, calendar_grid, gfe_status
@@ -123,6 +124,7 @@ def _detail(request, appointment: Appointment):
         "appointment": appointment,
         "link_patient": False,
         "actions": _actions(appointment, can_check_in=can_check_in),
+        "fee_actions": fee_actions(appointment, sale_url_name="providers:sale_detail"),
         "visit_waits": _visit(appointment) is None and appointment.status != AppointmentStatus.CHECKED_IN,
         "gfe_status": gfe_status(appointment),
         "back_url": reverse("providers:calendar")

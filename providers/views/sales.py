@@ -22,6 +22,7 @@ from medspa.services.patients import patient_access_record, patients_access_reco
 from providers.forms.sales import CartAddForm, CartLineForm, CheckoutForm, RefundForm, RetailStartForm
 from providers.models import Payment, Sale, SaleKind, SaleStatus
 from providers.selectors.patients import provider_patients
+from providers.selectors.payments import checkout_card
 from providers.services import checkout, settlement
 from providers.services.settlement import LineDraft
 from scheduling.models import Location
@@ -39,7 +40,9 @@ NAMES = {  # the URL names of each dashboard's sale pages
 
 
 def _sales() -> QuerySet[Sale]:
-    return Sale.objects.select_related("location", "patient", "provider__user", "created_by")
+    return Sale.objects.select_related(
+        "medspa", "location", "patient", "provider__user", "created_by", "appointment"
+    )
 
 
 def _own_sale(request, pk: int) -> Sale:
@@ -111,18 +114,26 @@ def _render_sale(request, sale: Sale, area: str, *, status: int = 200, **forms):
     }
     if context["editable"]:
         products = _active_products()
+        card, card_mode = checkout_card(sale.medspa, sale.patient)
         context.update(
             rows=_cart_rows(sale, lines, forms.get("line_form")),
             add_form=forms.get("add_form") or CartAddForm(products=products),
+            card_mode=card_mode,
             checkout_form=forms.get("checkout_form")
-            or CheckoutForm(initial={"receipt_email": sale.receipt_email}),
+            or CheckoutForm(
+                initial={"receipt_email": sale.receipt_email},
+                card_on_file=card,
+                connected=card_mode != "terminal",
+            ),
             preview=forms.get("preview"),
             has_products=products.exists(),
         )
     if sale.status == SaleStatus.PAID:
-        payments = sale.payments.annotate(
-            refunded=Coalesce(Sum("refunds__amount"), Value(ZERO), output_field=MONEY_OUT)
-        ).order_by("id")
+        payments = (
+            sale.payments.select_related("card_payment")
+            .annotate(refunded=Coalesce(Sum("refunds__amount"), Value(ZERO), output_field=MONEY_OUT))
+            .order_by("id")
+        )
         refunds = list(sale.refunds.select_related("payment", "refunded_by").order_by("id"))
         refund_payments = _refundable_payments(sale)
         context.update(
@@ -158,7 +169,8 @@ def sale_detail(request, pk: int):
     if sale.status != SaleStatus.OPEN or sale.kind != SaleKind.RETAIL:
         messages.error(request, f"{sale.number} is {sale.get_status_display().lower()}: nothing to charge.")
         return redirect("providers:sale_detail", pk=sale.pk)
-    form = CheckoutForm(request.POST)
+    card, mode = checkout_card(sale.medspa, sale.patient)
+    form = CheckoutForm(request.POST, card_on_file=card, connected=mode != "terminal")
     preview = None
     if form.is_valid():
         charge = form.charge()
@@ -171,6 +183,8 @@ def sale_detail(request, pk: int):
                 )
                 messages.success(request, f"{sale.number} is paid.")
                 return redirect("providers:sale_detail", pk=sale.pk)
+    if form.is_bound and form.errors:
+        form.key_renew_if_declined()
     status = 200 if preview is not None else 400
     return _render_sale(
         request, sale, dashboards.PROVIDER, status=status, checkout_form=form, preview=preview

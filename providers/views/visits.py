@@ -35,6 +35,7 @@ from providers.forms.visits import (
 from providers.models import Sale, Visit, VisitStatus
 from providers.selectors import chart_pdf, charts
 from providers.selectors.patients import provider_patients
+from providers.selectors.payments import checkout_card
 from providers.services import charting, checkout
 from providers.services.charting import ChartingRefused
 from scheduling.models import Appointment
@@ -100,6 +101,7 @@ def _chart_context(request, visit: Visit, forms: dict, error: str) -> dict:
     needs = charts.consents_needed(visit)
     sale = Sale.objects.filter(visit=visit).prefetch_related("lines", "payments", "refunds").first()
     lines = checkout.visit_lines(visit) if states["open"] else []
+    card, card_mode = checkout_card(visit.medspa, visit.patient) if states["open"] else (None, "")
     return {
         "visit": visit,
         "patient": visit.patient,
@@ -130,7 +132,10 @@ def _chart_context(request, visit: Visit, forms: dict, error: str) -> dict:
         "product_form": forms.get("product_form") or ProductForm(visit=visit),
         "notes_form": forms.get("notes_form") or NotesForm(initial={"notes": visit.notes}),
         "photo_form": forms.get("photo_form") or PhotoForm(),
-        "charge_form": forms.get("charge_form") or ChargeForm(),
+        "charge_form": forms.get("charge_form")
+        or ChargeForm(card_on_file=card, connected=card_mode != "terminal"),
+        "card_mode": card_mode,
+        "deposit": checkout.visit_deposit(visit) if states["open"] else None,
         "addendum_form": forms.get("addendum_form") or AddendumForm(),
         "void_form": forms.get("void_form") or VoidForm(),
     }
@@ -358,10 +363,15 @@ def visit_photo_remove(request, pk: int, photo_id: int):
 def visit_checkout(request, pk: int):
     """Charges the visit (split payment) and completes it; the care messages go out after the commit."""
     visit = _visit(request, pk)
-    form = ChargeForm(request.POST)
+    card, mode = checkout_card(visit.medspa, visit.patient)
+    form = ChargeForm(request.POST, card_on_file=card, connected=mode != "terminal")
 
     def charge() -> str:  # refused when short or over paid, by the GFE gate, for a consent unsigned
-        sale = checkout.visit_checkout(visit=visit, by=request.user, **form.charge())
+        try:
+            sale = checkout.visit_checkout(visit=visit, by=request.user, **form.charge())
+        except ChartingRefused:
+            form.key_renew_if_declined()
+            raise
         return f"Paid {money_format(sale.total)} ({sale.number}). The care messages go out to the patient."
 
     return _submit(request, visit, form, charge, anchor="checkout", charge_form=form)

@@ -37,26 +37,32 @@ DAY_HOURS = (8, 18)  # the day view's rows at least span these hours; appointmen
 @dataclass(frozen=True)
 class AppointmentAction:
     """One button: a link (method "get") or a form posting `fields` as hidden inputs (method "post").
-    `css`: the button's classes besides "button" (e.g. "button-secondary")."""
+    `css`: the button's classes besides "button" (e.g. "button-secondary"). `confirm`: the question the
+    browser asks before posting (money, or what cannot be undone). `note`: words said before the link
+    instead of a button (method "note": e.g. "No-show fee charged $75.00 on Dec 7, 2026", then the link)."""
 
     label: str
     url: str
     method: str = "get"
     css: str = ""
     fields: tuple[tuple[str, str], ...] = ()
+    confirm: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
 class AppointmentActions:
     """What an app above adds to an appointment: `calendar(appointment)` its buttons on the day view,
     `page(appointment)` those on its page, in a card headed `title` (shown when there are buttons).
-    `related`: the appointment's relations they read, joined into the query."""
+    `related`: the appointment's relations they read, joined into the query. `every_appointment`: the
+    page's buttons are shown to the admin on every appointment's page, not only on their own."""
 
     title: str
     calendar: Callable[[Appointment], list[AppointmentAction]]
     page: Callable[[Appointment], list[AppointmentAction]]
     related: tuple[str, ...] = field(default=())
     order: int = 0
+    every_appointment: bool = False
 
 
 APPOINTMENT_ACTIONS: Registry[AppointmentActions] = Registry("appointment actions", order=lambda e: e.order)
@@ -71,10 +77,13 @@ def appointment_calendar_actions(appointment: Appointment) -> list[AppointmentAc
     return [action for entry in APPOINTMENT_ACTIONS for action in entry.calendar(appointment)]
 
 
-def appointment_page_cards(appointment: Appointment) -> list[dict]:
-    """The registered cards of buttons on `appointment`'s page: those that have buttons."""
+def appointment_page_cards(appointment: Appointment, *, own: bool = True) -> list[dict]:
+    """The registered cards of buttons on `appointment`'s page: those that have buttons (on another
+    provider's appointment, only the entries shown on every appointment)."""
     cards = []
     for entry in APPOINTMENT_ACTIONS:
+        if not own and not entry.every_appointment:
+            continue
         actions = entry.page(appointment)
         if actions:
             cards.append({"title": entry.title, "actions": actions})

@@ -84,7 +84,7 @@ def _detail(request, appointment, *, reschedule_form=None, cancel_form=None, err
         "coordinator_view": coordinator_view,
         "link_patient": not coordinator_view,
         "actions": actions,
-        "cards": appointment_page_cards(appointment) if own else [],
+        "cards": [] if coordinator_view else appointment_page_cards(appointment, own=own),
         "can_change": can_change,
         "reschedule_form": reschedule_form or AppointmentRescheduleForm(appointment=appointment),
         "cancel_form": cancel_form or AppointmentCancelForm(),
