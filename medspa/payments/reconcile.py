@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from medspa.models import Medspa
 from medspa.models.payments import CardPayment, CardRefund, StripeAccount
-from medspa.money import ZERO
+from medspa.money import ZERO, money_format
 from medspa.payments.balance import balance_transactions
 from medspa.payments.client import PaymentError, from_cents, translate
 
@@ -135,13 +135,15 @@ def _refund_line(refund: CardRefund, tz) -> Line:
 def _differences(stripe: Line, here: Line, fee_known: bool) -> str:
     problems = []
     if stripe.figures.gross != here.figures.gross:
-        problems.append(f"amount {stripe.figures.gross} at Stripe, {here.figures.gross} here")
+        problems.append(
+            f"amount {money_format(stripe.figures.gross)} at Stripe, {money_format(here.figures.gross)} here"
+        )
     if not fee_known:
         problems.append("Stripe's fee not learned here yet")
     elif stripe.figures.fees != here.figures.fees or stripe.figures.net != here.figures.net:
         problems.append(
-            f"fee {stripe.figures.fees} and net {stripe.figures.net} at Stripe, "
-            f"{here.figures.fees} and {here.figures.net} here"
+            f"fee {money_format(stripe.figures.fees)} and net {money_format(stripe.figures.net)} at Stripe, "
+            f"{money_format(here.figures.fees)} and {money_format(here.figures.net)} here"
         )
     return "; ".join(problems)
 

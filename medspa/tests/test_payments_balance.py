@@ -158,7 +158,7 @@ def test_a_fee_recorded_wrong_or_a_payment_stripe_does_not_have_is_named(
     assert month.here == Totals(D("145.00"), D("5.07"), D("139.93"))  # 2.62 + 2.00 + 0.45
     assert month.matched == 1
     assert [(m.stripe is not None, m.here is not None, m.problem) for m in month.mismatches] == [
-        (True, True, "fee 2.04 and net 57.96 at Stripe, 2.00 and 58.00 here"),
+        (True, True, "fee $2.04 and net $57.96 at Stripe, $2.00 and $58.00 here"),
         (False, True, "recorded here, not at Stripe this month (ch_ghost)"),
     ]
     assert ghost.charge_id == "ch_ghost"
