@@ -452,16 +452,19 @@ async def dispute_create(request: web.Request) -> web.Response:
     data = await server.get_post_data(request) or {}
     charge = resources.Charge._api_retrieve(data.get("charge", ""))
     dispute = fixture("dispute")
+    now = int(time.time())
     dispute.update(
         id="dp_" + secrets.token_hex(8),
         amount=_int(data.get("amount"), charge.amount),
         charge=charge.id,
         payment_intent=charge.payment_intent,
         currency=charge.currency,
-        created=int(time.time()),
+        created=now,
         reason=data.get("reason", "fraudulent"),
         status="needs_response",
     )
+    # Evidence is due days after the dispute, not on the example object's fixed date.
+    dispute["evidence_details"] = {**(dispute.get("evidence_details") or {}), "due_by": now + 7 * 86400}
     await _send("charge.dispute.created", dispute, account=_object_account.get(charge.id))
     return server.json_response(dispute)
 

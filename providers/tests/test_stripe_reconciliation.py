@@ -108,3 +108,52 @@ def test_the_earnings_summary_shows_stripes_fees_of_the_period(
     assert URL in page
     mine = client_as("provider_a1").get(reverse("providers:earnings")).content.decode()
     assert "card fees" not in mine
+
+
+def test_the_admin_answers_a_dispute_from_the_to_do_and_reconciles_the_month_in_a_browser(
+    live_cast, live_server, page, stripe_local, patient_card
+):
+    """Stripe's own delivery: the local server disputes the charge and sends charge.dispute.created to the
+    live server's Connect endpoint, signed; the admin's To-Do shows it, and the reconciliation balances."""
+    import requests
+    from django_scopes import scopes_disabled
+    from playwright.sync_api import expect
+
+    from medspa.models.payments import Dispute
+    from tests.browser import screenshot, sign_in
+    from tests.fixtures import STRIPE_CONNECT_WEBHOOK_SECRET
+
+    violations = []
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and violations.append(message.text),
+    )
+    with medspa_scope(live_cast.medspa_a):
+        payment = _charge(patient_card, "browser-1", D("180.00"))
+    stripe_local.webhooks(
+        connect=(live_server.url + reverse("stripe_connect_webhook"), STRIPE_CONNECT_WEBHOOK_SECRET)
+    )
+    requests.post(f"{stripe_local.url}/_test/disputes", data={"charge": payment.charge_id}, timeout=10)
+    deadline = timezone.now() + timedelta(seconds=20)
+    with scopes_disabled():
+        while not Dispute.objects.filter(payment=payment).exists():
+            assert timezone.now() < deadline, "the dispute event did not arrive"
+        due = clock.local(Dispute.objects.get(payment=payment).evidence_due_by, live_cast.medspa_a)
+    assert due.date() == clock.today(live_cast.medspa_a) + timedelta(days=7)
+    sign_in(page, live_server, live_cast.admin_a)
+    page.goto(live_server.url + reverse("dashboard_home"))
+    todo = page.locator("#todo-disputes")
+    expect(todo).to_contain_text("$180.00 disputed")
+    expect(todo).to_contain_text("The cardholder says they did not make this payment")
+    expect(todo).to_contain_text(f"Evidence due {due:%b} {due.day}, {due.year}")
+    screenshot(page, "admin-todo-dispute")
+    page.goto(live_server.url + reverse("providers:admin_earnings"))
+    page.get_by_role("link", name="Stripe reconciliation").click()
+    expect(page.get_by_role("status")).to_contain_text("Balanced")
+    expect(page.locator("#card-payments")).to_contain_text("$174.48")  # $180.00 less $5.52
+    screenshot(page, "stripe-reconciliation")
+    last_year = clock.today(live_cast.medspa_a).replace(day=1, year=clock.today(live_cast.medspa_a).year - 1)
+    page.get_by_label("Month", exact=True).fill(f"{last_year:%Y-%m}")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("No card payments in")).to_be_visible()
+    assert violations == []
