@@ -35,6 +35,8 @@ import hashlib
 import hmac
 import json
 import logging
+import os
+import pickle
 import secrets
 import threading
 import time
@@ -377,10 +379,15 @@ def _int(value, default=None):
 
 
 def balance_transactions(request: web.Request) -> web.Response:
-    """GET /v1/balance_transactions with its documented filters: created[gte|gt|lte|lt], payout, type, limit,
-    starting_after; newest first."""
+    """GET /v1/balance_transactions of the account (Stripe-Account) with its documented filters:
+    created[gte|gt|lte|lt], payout, type, limit, starting_after; newest first."""
     query = request.query
-    rows = [obj for key, obj in resources.store.items() if key.startswith("balance_transaction:")]
+    account = request.headers.get("Stripe-Account") or None  # each account lists its own, as at Stripe
+    rows = [
+        obj
+        for key, obj in resources.store.items()
+        if key.startswith("balance_transaction:") and _object_account.get(obj.source) == account
+    ]
     bounds = {op: _int(query.get(f"created[{op}]")) for op in ("gte", "gt", "lte", "lt")}
     rows = [
         row
@@ -445,16 +452,19 @@ async def dispute_create(request: web.Request) -> web.Response:
     data = await server.get_post_data(request) or {}
     charge = resources.Charge._api_retrieve(data.get("charge", ""))
     dispute = fixture("dispute")
+    now = int(time.time())
     dispute.update(
         id="dp_" + secrets.token_hex(8),
         amount=_int(data.get("amount"), charge.amount),
         charge=charge.id,
         payment_intent=charge.payment_intent,
         currency=charge.currency,
-        created=int(time.time()),
+        created=now,
         reason=data.get("reason", "fraudulent"),
         status="needs_response",
     )
+    # Evidence is due days after the dispute, not on the example object's fixed date.
+    dispute["evidence_details"] = {**(dispute.get("evidence_details") or {}), "due_by": now + 7 * 86400}
     await _send("charge.dispute.created", dispute, account=_object_account.get(charge.id))
     return server.json_response(dispute)
 
@@ -486,10 +496,13 @@ def app() -> web.Application:
         router.add_post("/_test/disputes", dispute_create)
         router.add_post("/_test/webhooks/{kind}", webhook_endpoint)
         router.add_get("/_test/requests", recorded_requests)
-        # Ahead of localstripe's own route, which takes no filter.
+        # Ahead of localstripe's own route, which takes no filter: first in the router's list and in its
+        # index by path (aiohttp resolves a plain path through the index, in the order routes were added).
+        resource = router.add_resource("/v1/balance_transactions")
+        resource.add_route("GET", balance_transactions)
         router._resources.insert(0, router._resources.pop())  # noqa: SLF001
-        router.add_get("/v1/balance_transactions", balance_transactions)
-        router._resources.insert(0, router._resources.pop())  # noqa: SLF001
+        same_path = router._resource_index[resource.canonical]  # noqa: SLF001
+        same_path.insert(0, same_path.pop(same_path.index(resource)))
         application._medspa_ready = True
     return application
 
@@ -538,19 +551,37 @@ class LocalStripe:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(15)
 
 
-def snapshot() -> dict:
-    """What the server holds (localstripe's objects, the connected accounts), for `restore` in a later run."""
-    return {
-        "store": dict(resources.store),
-        "accounts": dict(_accounts),
-        "object_account": dict(_object_account),
-    }
+def _state_kept_in(path: Path):
+    """A middleware that writes everything the server knows to `path` after each /v1/ write, before its
+    answer leaves (a new file renamed over the old one): a server killed at any moment restarts knowing
+    every object and idempotent answer up to its last write, as Stripe never forgets them."""
+
+    @web.middleware
+    async def keep_state(request: web.Request, handler):
+        response = await handler(request)
+        if request.method == "POST" and request.path.startswith("/v1/"):
+            state = {
+                "store": dict(resources.store),
+                "idempotent": _idempotent,
+                "accounts": _accounts,
+                "object_account": _object_account,
+            }
+            written = path.with_suffix(".new")
+            written.write_bytes(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(written, path)
+        return response
+
+    return keep_state
 
 
-def restore(saved: dict) -> None:
-    dict.update(resources.store, saved["store"])
-    _accounts.update(saved["accounts"])
-    _object_account.update(saved["object_account"])
+def _state_load(path: Path) -> None:
+    if not path.exists():
+        return
+    state = pickle.loads(path.read_bytes())  # noqa: S301 (the server's own file)
+    dict.update(resources.store, state["store"])
+    _idempotent.update(state["idempotent"])
+    _accounts.update(state["accounts"])
+    _object_account.update(state["object_account"])
 
 
 def serve(
@@ -559,9 +590,25 @@ def serve(
     port: int = 8420,
     platform: tuple[str, str] | None = None,
     connect: tuple[str, str] | None = None,
+    state: Path | None = None,
 ) -> None:
-    """Runs the server in the foreground (manage.py stripe_local)."""
+    """Runs the server in the foreground (`python -m devtools.stripe_local`). With `state`, a file, what it
+    knows survives a restart, even a kill -9 (the fault drills)."""
     for kind, endpoint in (("platform", platform), ("connect", connect)):
         if endpoint:
             _webhooks[kind] = endpoint
-    web.run_app(app(), host=host, port=port, access_log=None, print=lambda *args: None)
+    application = app()
+    if state is not None:
+        _state_load(state)
+        application.middlewares.insert(0, _state_kept_in(state))
+    web.run_app(application, host=host, port=port, access_log=None, print=lambda *args: None)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="The local Stripe-compatible server.")
+    parser.add_argument("--port", type=int, default=8420)
+    parser.add_argument("--state", type=Path, help="a file keeping what the server knows across restarts")
+    arguments = parser.parse_args()
+    serve(port=arguments.port, state=arguments.state)

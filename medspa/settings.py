@@ -173,6 +173,10 @@ CELERY_BEAT_SCHEDULE = {
     "invitation-emails-sweep": {"task": "medspa.tasks.invitation_emails_sweep", "schedule": 60.0},
     "gfe-emails-sweep": {"task": "gfe.tasks.gfe_emails_sweep", "schedule": 60.0},
     "confirmation-emails-sweep": {"task": "transition.tasks.confirmation_emails_sweep", "schedule": 60.0},
+    # Card payments left pending while Stripe was out of reach (asked again, with their own idempotency keys,
+    # after medspa.payments.charges.PENDING_RECHECK_AFTER), and Stripe's fees not learned then.
+    "pending-payments-resend": {"task": "medspa.tasks.pending_payments_resend", "schedule": 180.0},
+    "card-fees-sweep": {"task": "medspa.tasks.card_fees_sweep", "schedule": 3600.0},
     "gfe-clearances-expire": {"task": "gfe.tasks.clearances_expire_nightly", "schedule": 86400.0},
     "gfe-clearance-expiry-reminders": {"task": "gfe.tasks.clearance_expiry_reminders", "schedule": 86400.0},
     # Transition steps run on their dates (in each medspa's time zone); OpenPhone transfers are polled; a step

@@ -1,10 +1,12 @@
 """Celery tasks of the core app: they take ids, re-enter the medspa's scope and call services."""
 
+import stripe
 from celery import shared_task
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from medspa.models import UserSession
+from medspa.payments import balance, charges
 from medspa.services import invitations, patient_import
 from medspa.tenancy import medspa_scope
 
@@ -42,3 +44,28 @@ def sessions_clear_expired() -> int:
     # Bookkeeping rows whose session vanished some other way (logout elsewhere, a flushed store).
     UserSession.objects.exclude(session_key__in=Session.objects.values("session_key")).delete()
     return len(keys)
+
+
+@shared_task
+def card_payment_fees_learn(payment_id: int) -> bool:
+    """After a card payment succeeded: Stripe's fee and net of it, from its balance transaction."""
+    return balance.card_payment_fees_learn(payment_id=payment_id)
+
+
+@shared_task
+def card_fees_sweep() -> int:
+    """Hourly: the fees still unknown of payments that succeeded while Stripe was out of reach."""
+    return balance.card_fees_sweep()
+
+
+@shared_task(autoretry_for=(stripe.StripeError,), retry_backoff=60, max_retries=5)
+def payout_record(account: str, payout_id: str, arrived: int | None = None) -> int:
+    """After payout.paid: marks the card payments the payout paid out (Stripe lists them)."""
+    return balance.payout_record(account=account, payout_id=payout_id, arrived=arrived)
+
+
+@shared_task
+def pending_payments_resend() -> int:
+    """Every three minutes (Celery beat): card payments left pending when Stripe was out of reach are asked
+    again with their own idempotency key, so Stripe answers once (charging now, or replaying)."""
+    return charges.pending_payments_resend()

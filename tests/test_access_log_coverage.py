@@ -201,6 +201,7 @@ NOT_PATIENT_DATA = {
         "billing_staff:detail",
         "billing_staff:list",
         "billing_staff:pdf",
+        "providers:admin_stripe_reconciliation",
     },
     "Public booking pages: the medspa's services and free slots; booking_manage is the patient's own "
     "appointment, opened by the patient with the link sent to them.": {

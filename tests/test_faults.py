@@ -1047,6 +1047,73 @@ def _sessions(request):
     )
 
 
+def _card_payment(request, key: str, amount: str = "45.50"):
+    """A card payment of medspa A that succeeded at the local Stripe server (its fee not learned yet)."""
+    from medspa.tests.test_payments import _charge
+
+    card = request.getfixturevalue("patient_card")
+    with medspa_scope(card.medspa):
+        return _charge(card, key, Decimal(amount))
+
+
+def _card_figures():
+    from medspa.models.payments import CardPayment
+
+    return _rows(CardPayment.objects, "idempotency_key", "status", "fee", "net", "payout_id", "paid_out_at")
+
+
+@drill("medspa.tasks.card_payment_fees_learn")
+def _card_payment_fees(request):
+    payment = _card_payment(request, "drill-fees")
+    return Drill((payment.pk,), _card_figures)
+
+
+@drill("medspa.tasks.card_fees_sweep")
+def _card_fees_sweep(request):
+    from medspa.models.payments import CardPayment
+
+    payment = _card_payment(request, "drill-fees-sweep")
+    CardPayment.objects.filter(pk=payment.pk).update(succeeded_at=timezone.now() - timedelta(hours=1))
+    return Drill((), _card_figures)
+
+
+@drill("medspa.tasks.payout_record")
+def _payout_record(request):
+    import requests
+
+    payment = _card_payment(request, "drill-payout")
+    payout = requests.post(
+        f"{settings.STRIPE_API_URL}/_test/payouts", data={"account": payment.account_id}, timeout=10
+    ).json()
+    return Drill((payment.account_id, payout["id"], payout["arrival_date"]), _card_figures)
+
+
+@drill("medspa.tasks.pending_payments_resend")
+def _pending_payments_resend(request):
+    from devtools import stripe_local
+    from medspa.models.payments import CardPayment
+    from medspa.payments import client
+
+    card = request.getfixturevalue("patient_card")
+    reachable, settings.STRIPE_API_URL = settings.STRIPE_API_URL, f"http://127.0.0.1:{_free_port()}"
+    with medspa_scope(card.medspa), pytest.raises(client.StripeUnavailable):
+        _card_payment(request, "drill-pending")
+    settings.STRIPE_API_URL = reachable
+    CardPayment.objects.filter(idempotency_key="drill-pending").update(
+        created_at=timezone.now() - timedelta(minutes=10)
+    )
+
+    def effect():
+        made = [
+            key for key, found in stripe_local.resources.store.items()
+            if key.startswith("payment_intent:") and found.metadata.get("description") == "Visit"
+            and found.customer == card.customer.customer_id
+        ]  # fmt: skip
+        return _card_figures(), len(made)
+
+    return Drill((), effect)
+
+
 def _project_tasks() -> set[str]:
     """Every Celery task in the project's source (@shared_task, or @app.task), found by reading it rather
     than by asking Celery."""

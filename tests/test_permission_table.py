@@ -86,6 +86,9 @@ def STAFF_ONLY(status: int) -> tuple[int, ...]:  # noqa: N802 (reads as the cons
 TABLE: dict[str, Row] = {
     "home": Row((FOUND,) * 5 + (OK, FOUND)),  # members are sent to their dashboard; staff get a page
     "healthz": Row(everyone(OK)),
+    # Stripe's events: a POST without Stripe's signature is refused (400), whoever makes it.
+    "stripe_webhook": Row(everyone(BAD_REQUEST), method="post"),
+    "stripe_connect_webhook": Row(everyone(BAD_REQUEST), method="post"),
     "favicon": Row(everyone(FOUND)),
     # Twilio's delivery receipts: a call without Twilio's signature is refused, whoever makes it.
     "twilio_status": Row(
@@ -235,6 +238,7 @@ TABLE: dict[str, Row] = {
     ),
     "providers:admin_earnings": Row(ADMIN_PAGE),
     "providers:admin_earnings_csv": Row(ADMIN_PAGE),
+    "providers:admin_stripe_reconciliation": Row(ADMIN_PAGE),
     "providers:earnings": Row(PROVIDER_PAGE),
     "providers:earnings_csv": Row(PROVIDER_PAGE),
     "providers:patients": Row(PROVIDER_PAGE),

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import stripe
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from medspa.celery import task_queue
 from medspa.models import Medspa, User
 from medspa.models.payments import CardPayment, SavedCard
 from medspa.payments.client import (
@@ -181,6 +183,10 @@ def payment_succeeded(payment: CardPayment, *, intent_id: str, charge_id: str = 
             payment.succeeded_at = timezone.now()
             payment.failure_code = payment.failure_message = ""
             payment.save()
+            # Stripe's fee and net, from the charge's balance transaction (medspa.payments.balance).
+            transaction.on_commit(
+                partial(task_queue, "medspa.tasks.card_payment_fees_learn", payment.pk), robust=True
+            )
     return payment
 
 

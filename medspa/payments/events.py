@@ -13,6 +13,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 
 import stripe
 from django.db import IntegrityError, transaction
@@ -20,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from medspa.celery import task_queue
 from medspa.errors import DomainError
 from medspa.models.payments import CardPayment, CardRefund, Dispute, StripeAccount, StripeEvent
 from medspa.payments import charges, connect
@@ -103,6 +105,14 @@ def _process(row: StripeEvent) -> None:
         _refunds_apply(payment, data)
     elif kind.startswith("charge.dispute."):
         _dispute_apply(data, payment)
+    elif kind == "payout.paid":
+        # Which payments it paid out: Stripe lists them (medspa.payments.balance), after this commits.
+        transaction.on_commit(
+            partial(
+                task_queue, "medspa.tasks.payout_record", row.account_id, data["id"], data.get("arrival_date")
+            ),
+            robust=True,
+        )
     elif kind == "account.updated":
         account = StripeAccount.objects.filter(account_id=data.get("id")).first()
         if account is not None:

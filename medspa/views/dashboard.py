@@ -1,5 +1,5 @@
 """The landing page, switching dashboards, and the admin dashboard's overview with the onboarding
-checklist."""
+checklist and the admin's To-Do (disputed card payments to answer)."""
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.models import Membership, Patient
+from medspa.payments.disputes import disputes_open
 from medspa.permissions import has_role
 from medspa.services import onboarding
 
@@ -44,13 +45,15 @@ def dashboard_home(request):
 
 @dashboard_area(dashboards.ADMIN)
 def admin_overview(request):
-    """The admin's overview: the onboarding checklist until it is done, then the medspa at a glance."""
+    """The admin's overview: the onboarding checklist until it is done, the To-Do, then the medspa at a
+    glance."""
     checklist = onboarding.checklist(request.medspa, request.membership)
     context = {
         "checklist": checklist,
         "patient_count": Patient.objects.exclude(status="archived").count(),
         "to_clear_count": Patient.objects.filter(status="to_clear").count(),
         "provider_count": Membership.objects.filter(is_provider=True, is_active=True).count(),
+        "disputes": disputes_open(medspa=request.medspa),
     }
     return render(request, "medspa/dashboard_home.html", context)
 

@@ -78,3 +78,38 @@ def _plausible(day: date | None) -> date | None:
 def _provider_label(membership: Membership) -> str:
     name = membership.user.get_full_name()
     return name if membership.is_active else f"{name} (no longer active)"
+
+
+class MonthInput(forms.DateInput):
+    input_type = "month"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m")
+
+
+class StripeMonthForm(forms.Form):
+    """The month of the Stripe reconciliation (the medspa's months); empty: the current one."""
+
+    month = forms.DateField(
+        label="Month",
+        required=False,
+        widget=MonthInput(),
+        input_formats=["%Y-%m"],
+        error_messages={"invalid": "Enter a month, like 2026-03."},
+    )
+
+    def __init__(self, data: QueryDict, *, medspa: Medspa, today: date | None = None):
+        self.today = today or default_period(medspa).end
+        data = data.copy()
+        if not data.get("month", "").strip():
+            data["month"] = f"{self.today:%Y-%m}"
+        super().__init__(data)
+        self.fields["month"].help_text = f"Days in {medspa.time_zone} time."
+
+    def clean_month(self) -> date:
+        month = _plausible(self.cleaned_data["month"])
+        if month is None:
+            raise forms.ValidationError("Enter a month, like 2026-03.")
+        if month > month_start(self.today):
+            raise forms.ValidationError("That month has not begun yet.")
+        return month

@@ -455,8 +455,9 @@ class TestPages:
 # month, lines, payments) = 4; one page of the transactions (a UNION ALL; the count is the summary's) and
 # its sales' lines and payment methods = 2.
 PROVIDER_PAGE_QUERIES = 15
-# The admin page: the same, + by provider (sales, payments, refunds) = 3, + the provider select's options.
-ADMIN_PAGE_QUERIES = 19
+# The admin page: the same, + by provider (sales, payments, refunds) = 3, + the provider select's options,
+# + Stripe's fees of the period's card payments.
+ADMIN_PAGE_QUERIES = 20
 
 
 # --- CSV ----------------------------------------------------------------------------------------------------

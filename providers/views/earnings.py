@@ -11,6 +11,7 @@ from django.urls import reverse
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.models import Patient
+from medspa.payments.reconcile import stripe_fees_total
 from medspa.services.patients import patients_access_record
 from medspa.tenancy import medspa_scope
 from providers.forms.earnings import EarningsFilterForm
@@ -92,6 +93,10 @@ def _page(request, *, area: str):
             by_provider=earnings.by_provider(scope, period) if area == ADMIN else None,
             flex_percent=request.medspa.flex_revenue_split_percent,
         )
+        if area == ADMIN and scope.provider is None:
+            context["stripe_fees"] = stripe_fees_total(
+                medspa=request.medspa, since=period.since, until=period.until
+            )
     return render(request, "providers/earnings/page.html", context)
 
 

@@ -1,12 +1,11 @@
 """`manage.py stripe_local`: the local Stripe-compatible server (devtools.stripe_local) for `make run`, on
 the address of STRIPE_LOCAL_URL, sending its events to this run's two webhook endpoints. What it holds is
-kept in DATA_DIR/stripe-local.pickle when it stops and read back when it starts, so that the accounts,
+kept in DATA_DIR/stripe-local.pickle after each write and read back when it starts, so that the accounts,
 customers and cards the database names still exist at the next `make run`. Without
 STRIPE_LOCAL_URL (real keys configured, or a production run) it says so in one line and waits quietly until
 stopped: honcho stops every process of the Procfile as soon as one of them exits."""
 
 import os
-import pickle
 import signal
 from urllib.parse import urlsplit
 
@@ -47,19 +46,11 @@ class Command(BaseCommand):
         from devtools import stripe_local
 
         kept = settings.DATA_DIR / "stripe-local.pickle"
-        if kept.exists():
-            with kept.open("rb") as saved:  # written by this command only, in the run's own data folder
-                stripe_local.restore(pickle.load(saved))  # noqa: S301
-
-        async def keep(_app) -> None:
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            kept.write_bytes(pickle.dumps(stripe_local.snapshot(), protocol=pickle.HIGHEST_PROTOCOL))
-
-        stripe_local.app().on_cleanup.append(keep)
+        kept.parent.mkdir(parents=True, exist_ok=True)
         endpoints = webhook_endpoints()
         self.stdout.write(
             f"Stripe: the local Stripe server (no money moves) on {settings.STRIPE_LOCAL_URL}, events to "
             f"{endpoints['platform'][0]} and {endpoints['connect'][0]}"
         )
         self.stdout.flush()
-        stripe_local.serve(host="127.0.0.1", port=address.port, **endpoints)
+        stripe_local.serve(host="127.0.0.1", port=address.port, state=kept, **endpoints)
