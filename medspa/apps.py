@@ -16,5 +16,10 @@ class MedspaConfig(AppConfig):
 
         post_migrate.connect(database_post_migrate, sender=self, dispatch_uid="medspa.database_post_migrate")
         from medspa.services import onboarding_steps
+        from medspa.views import patient_cards
+        from medspa.views.panels import PATIENT, Panel
 
         onboarding_steps.register()
+        PATIENT.register(
+            Panel("medspa/patients/_card_panel.html", patient_cards.card_panel_context, order=40)
+        )
