@@ -17,6 +17,7 @@ from medspa.payments.client import PaymentError
 from medspa.payments.connect import ready_account
 from medspa.permissions import role_required
 from medspa.selectors.patients import patients_open_to
+from medspa.services.patients import patient_access_record
 
 AREAS = ("admin", "provider")
 
@@ -81,6 +82,7 @@ def patient_card(request, pk: int):
             )
         except PaymentError as failed:
             error = error or str(failed)
+    patient_access_record(patient=patient, request=request, viewed="Patient profile: card on file")
     context = {"patient": patient, "card": card, "setup": setup, "error": error, "area": area, "back": back}
     return render(
         request, "medspa/patients/card.html", context, status=400 if request.method == "POST" else 200

@@ -4,6 +4,8 @@ A deposit or a fee needs a card on file, and a card needs the medspa's connected
 medspa can take cards, the booking page states no policy and takes no card (a fee that cannot be charged is
 not promised, nor asked to be accepted)."""
 
+import hashlib
+
 from medspa.money import money_format
 from medspa.payments.connect import ready_account
 from scheduling.models import AppointmentType
@@ -43,3 +45,9 @@ def booking_policy_enforced(appointment_type: AppointmentType) -> bool:
 def booking_policy_text(appointment_type: AppointmentType) -> str:
     """The policy as one text, one sentence a line: what the appointment keeps as accepted."""
     return "\n".join(booking_policy_lines(appointment_type))
+
+
+def booking_policy_digest(appointment_type: AppointmentType) -> str:
+    """A short fingerprint of the policy's text: the form carries the one it showed, so that a policy changed
+    while the patient was reading is not recorded as accepted."""
+    return hashlib.sha256(booking_policy_text(appointment_type).encode()).hexdigest()[:16]

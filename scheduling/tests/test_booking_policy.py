@@ -3,13 +3,14 @@ it, its acceptance kept on the appointment, the card saved and the deposit charg
 server) when booking online, a declined card undoing the booking, and the card on the manage page."""
 
 import re
+import threading
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +21,7 @@ from medspa.payments import cards
 from medspa.tenancy import medspa_scope
 from scheduling.forms.settings import AppointmentTypeForm
 from scheduling.models import Appointment, AppointmentStatus, AppointmentType
-from scheduling.selectors.booking_policy import booking_policy_lines
+from scheduling.selectors.booking_policy import booking_policy_digest, booking_policy_lines
 from tests import factories
 from tests.fixtures import stripe_js_confirm
 
@@ -96,6 +97,7 @@ def form_page(client, world, start):
 
 def details(world, start, key, **fields) -> dict:
     return {
+        "policy_digest": booking_policy_digest(world.type),
         "appointment_type": world.type.pk,
         "provider": "any",
         "start": start.isoformat(),
@@ -258,6 +260,21 @@ class TestBookingWithADeposit:
         )
         assert appointments(world) == [] and payments(world) == [] and sent == []
 
+    def test_a_policy_changed_while_the_patient_read_it_is_not_recorded_as_accepted(
+        self, world, stripe_local, post, stripe_connected, sent
+    ):
+        client = Client()
+        start = at(2, 10)
+        key, setup_intent = card_typed(stripe_local, form_page(client, world, start).content.decode())
+        with medspa_scope(world.medspa):
+            AppointmentType.objects.filter(pk=world.type.pk).update(no_show_fee=Decimal("100"))
+        response = post(client, world.url, details(world, start, key, setup_intent=setup_intent))
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "changed while you were booking: please read it again" in page
+        assert "A missed appointment is charged $100.00" in page
+        assert appointments(world) == [] and payments(world) == []
+
     def test_it_refuses_to_book_without_a_card(self, world, stripe_local, post, stripe_connected, sent):
         client = Client()
         start = at(2, 10)
@@ -363,6 +380,47 @@ class TestManagePage:
         assert response.status_code == 400
         assert "That card was not set up for this patient." in response.content.decode()
 
+    def test_the_staff_appointment_page_shows_the_deposit_and_the_policy_accepted(
+        self, world, stripe_local, post, stripe_connected, client_as
+    ):
+        self.book(world, stripe_local, post)
+        [appointment] = appointments(world)
+        page = client_as("admin_a").get(reverse("scheduling:appointment_detail", args=[appointment.pk]))
+        text = page.content.decode()
+        assert "<dt>Deposit</dt><dd>$50.00 paid with Visa ending 4242</dd>" in text
+        assert "Accepted online" in text and escape(POLICY[2]) in text
+
     def test_a_token_of_nothing_shows_nothing(self, world, stripe_local, post, stripe_connected):
         response = post(Client(), reverse("booking_manage", args=["x" * 32]), {"action": "card_remove"})
         assert response.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_simultaneous_posts_of_one_form_book_once_charge_once_and_confirm_once(
+    world, stripe_local, stripe_connected, sent
+):
+    """Real threads, each with its own connection to PostgreSQL, released together (a triple-click)."""
+    start = at(2, 10)
+    key, setup_intent = card_typed(stripe_local, form_page(Client(), world, start).content.decode())
+    data = details(world, start, key, setup_intent=setup_intent)
+    barrier = threading.Barrier(3)
+    answers: list[int] = []
+
+    def attempt():
+        try:
+            client = Client()
+            barrier.wait()
+            answers.append(client.post(world.url, data).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [303, 303, 303]
+    [appointment] = appointments(world)
+    [payment] = payments(world)
+    assert appointment.deposit == payment and payment.status == CardPayment.Status.SUCCEEDED
+    assert sent == [(appointment.pk, "confirmation")]

@@ -31,6 +31,7 @@ from scheduling.forms.public import (
 from scheduling.models import Appointment, Location
 from scheduling.selectors import slots as slot_rules
 from scheduling.selectors.booking_policy import (
+    booking_policy_digest,
     booking_policy_enforced,
     booking_policy_lines,
     booking_policy_text,
@@ -220,6 +221,7 @@ def _details(flow: dict, form: BookingDetailsForm, *, error: str = "", offer_cho
         "error": error,
         "key": key,
         "policy": policy,
+        "policy_digest": booking_policy_digest(appointment_type) if policy else "",
         "deposit": appointment_type.deposit_due if policy else None,
         "setup": setup,
         "card_error": card_error,
