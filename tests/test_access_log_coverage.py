@@ -31,6 +31,7 @@ READS = {
     "texting_thread": lambda w: [w["patient"]],
     "dashboard_patient_detail": lambda w: [w["patient"]],
     "dashboard_patient_edit": lambda w: [w["patient"]],
+    "dashboard_patient_card": lambda w: [w["patient"]],
     "dashboard_patient_merge": lambda w: [w["flagged_patient"], w["patient"]],
     "providers:patients": lambda w: [w["patient"]],
     "providers:patient_detail": lambda w: [w["patient"]],

@@ -143,6 +143,10 @@ TABLE: dict[str, Row] = {
     "dashboard_patient_archive": Row(
         ADMIN_A_THING_POST, method="post", kwargs=lambda w: {"pk": w["patient"].pk}
     ),
+    # The patient's card on file (assigned to provider_a1): medspa A's admin and provider_a1 only.
+    "dashboard_patient_card": Row(
+        (OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FOUND), kwargs=lambda w: {"pk": w["patient"].pk}
+    ),
     # A record flagged as a possible duplicate: its medspa's admin compares, merges or keeps both.
     "dashboard_patient_merge": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["flagged_patient"].pk}),
     "dashboard_patient_not_a_duplicate": Row(

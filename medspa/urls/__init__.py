@@ -11,6 +11,7 @@ from medspa.views import (
     dashboard,
     invitations,
     masquerade,
+    patient_cards,
     patient_import,
     patient_merge,
     patients,
@@ -43,6 +44,7 @@ dashboard_urls = [
     path("patients/<int:pk>/", patients.patient_detail, name="dashboard_patient_detail"),
     path("patients/<int:pk>/edit/", patients.patient_edit, name="dashboard_patient_edit"),
     path("patients/<int:pk>/archive/", patients.patient_archive, name="dashboard_patient_archive"),
+    path("patients/<int:pk>/card/", patient_cards.patient_card, name="dashboard_patient_card"),
     path("patients/<int:pk>/merge/", patient_merge.merge, name="dashboard_patient_merge"),
     path(
         "patients/<int:pk>/not-a-duplicate/",

@@ -11,6 +11,7 @@ from medspa.http import ascii_int
 from medspa.models import Membership
 from medspa.validators import phone_clean
 from scheduling.models import AppointmentType
+from scheduling.selectors.booking_policy import booking_policy_digest, booking_policy_enforced
 
 ANY_PROVIDER = "any"
 START_HELP = "Give the time with its time zone (for example 2026-03-10T10:00:00-07:00)."
@@ -67,6 +68,10 @@ class BookingDetailsForm(forms.Form):
     consent_sms = forms.BooleanField(
         required=False, label="Text me about my appointments. Message and data rates may apply."
     )
+    accept_policy = forms.BooleanField(required=False, label="I accept the booking policy")
+    # Stripe's card field fills it (templates/payments/_card_field.html): the confirmed SetupIntent's id.
+    setup_intent = forms.CharField(max_length=64, required=False)
+    policy_digest = forms.CharField(max_length=16, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, location, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,6 +126,22 @@ class BookingDetailsForm(forms.Form):
                     self.add_error("provider", "That provider cannot be booked for this service.")
                 else:
                     cleaned["provider"] = found
+        cleaned["policy_enforced"] = appointment_type is not None and booking_policy_enforced(
+            appointment_type
+        )
+        if cleaned["policy_enforced"]:
+            if not cleaned.get("accept_policy"):
+                self.add_error(
+                    "accept_policy", "Please read the booking policy and tick “I accept the booking policy”."
+                )
+            elif cleaned.get("policy_digest") != booking_policy_digest(appointment_type):
+                self.add_error(
+                    "accept_policy",
+                    "The booking policy of this service changed while you were booking: "
+                    "please read it again.",
+                )
+            if not (cleaned.get("setup_intent") or "").strip():
+                self.add_error(None, "Please enter your card: this service is booked with a card on file.")
         return cleaned
 
     def slot_errors(self) -> list[str]:

@@ -4,6 +4,7 @@ medspa's scope at import time). The rules themselves live in scheduling.services
 them too, so that each error shows beside its field."""
 
 import re
+from decimal import Decimal
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -117,6 +118,24 @@ class AppointmentTypeForm(MedspaLocationForm, forms.ModelForm):
         label="Room or device needed",
         help_text="If you choose any, each appointment takes one of them that is free.",
     )
+    late_cancel_fee = forms.DecimalField(
+        label="Late-cancellation fee ($)",
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text="Charged to the card on file for cancelling or rescheduling inside the cancellation "
+        "window. "
+        "None when left blank.",
+    )
+    no_show_fee = forms.DecimalField(
+        label="No-show fee ($)",
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text="Charged to the card on file for a missed appointment. None when left blank.",
+    )
     online_bookable = forms.TypedChoiceField(
         label="Who books it",
         choices=[(True, "Patients online, and staff"), (False, "Staff only")],
@@ -137,6 +156,14 @@ class AppointmentTypeForm(MedspaLocationForm, forms.ModelForm):
             "buffer_before_minutes": "Buffer before (minutes)",
             "buffer_after_minutes": "Buffer after (minutes)",
             "cancellation_window_hours": "Cancellation window (hours)",
+            "deposit_amount": "Deposit ($)",
+            "deposit_percent": "Or a deposit of (% of the price)",
+        }
+        help_texts = {
+            "cancellation_window_hours": "Patients may cancel or reschedule online until this many hours "
+            "before; inside it, the late-cancellation fee applies.",
+            "deposit_amount": "Charged to the patient's card when they book online, toward the visit. Cards "
+            "are taken once your Stripe account is connected (Account settings → Payments).",
         }
 
     def __init__(self, *args, medspa, **kwargs):
@@ -175,6 +202,18 @@ class AppointmentTypeForm(MedspaLocationForm, forms.ModelForm):
                     self.add_error("duration_minutes", "This service has no duration: give one.")
             if cleaned.get("price") is None and "price" not in self.errors:
                 cleaned["price"] = service.price
+        for fee in ("late_cancel_fee", "no_show_fee"):
+            if cleaned.get(fee) is None and fee not in self.errors:
+                cleaned[fee] = Decimal("0")
+        if cleaned.get("deposit_amount") is not None and cleaned.get("deposit_percent") is not None:
+            self.add_error("deposit_percent", "Give the deposit as an amount or as a percent, not both.")
+        price = cleaned.get("price")
+        if (
+            cleaned.get("deposit_amount") is not None
+            and price is not None
+            and cleaned["deposit_amount"] > price
+        ):
+            self.add_error("deposit_amount", "The deposit cannot be more than the price.")
         if location is None:
             return cleaned
         name = (cleaned.get("name") or "").strip()

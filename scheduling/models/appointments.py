@@ -71,6 +71,26 @@ class Appointment(models.Model):
     idempotency_key = models.CharField(max_length=64, null=True, blank=True)
     manage_token = models.CharField(max_length=64, unique=True, default=_manage_token, editable=False)
     notes = models.TextField(blank=True)
+    # The booking policy as the patient read and accepted it online (its text then, not the type's now).
+    policy_text = models.TextField("booking policy accepted", blank=True)
+    policy_accepted_at = models.DateTimeField(null=True, blank=True)
+    policy_accepted_ip = models.GenericIPAddressField(null=True, blank=True)
+    policy_card = models.ForeignKey(
+        "medspa.SavedCard",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The card saved when the patient booked under the policy.",
+    )
+    deposit = models.ForeignKey(
+        "medspa.CardPayment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The deposit paid when booking (linked only once Stripe said it succeeded).",
+    )
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -255,9 +255,15 @@ def _check_patient_window(appointment: Appointment, now: datetime, what: str) ->
 
 @transaction.atomic
 def appointment_cancel(
-    *, appointment: Appointment, reason: str, by_patient: bool = False, now: datetime | None = None
+    *,
+    appointment: Appointment,
+    reason: str,
+    by_patient: bool = False,
+    now: datetime | None = None,
+    notify: bool = True,
 ) -> Appointment:
-    """Cancels an appointment with its reason; patients may do so online only within the policy."""
+    """Cancels an appointment with its reason; patients may do so online only within the policy.
+    notify=False (a booking undone before it was confirmed to anyone) sends nothing and runs no hook."""
     now = now or timezone.now()
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED):
@@ -270,7 +276,8 @@ def appointment_cancel(
     appointment.cancel_reason = reason.strip()[:300]
     appointment.cancelled_at = now
     appointment.save(update_fields=["status", "cancel_reason", "cancelled_at", "updated_at"])
-    transaction.on_commit(lambda: hooks.appointment_changed(appointment, "cancellation"))
+    if notify:
+        transaction.on_commit(lambda: hooks.appointment_changed(appointment, "cancellation"))
     return appointment
 
 

@@ -42,6 +42,10 @@ APPOINTMENT_TYPE_EDITABLE = [
     "horizon_days",
     "online_bookable",
     "cancellation_window_hours",
+    "deposit_amount",
+    "deposit_percent",
+    "late_cancel_fee",
+    "no_show_fee",
     "color",
 ]
 APPOINTMENT_TYPE_FIELDS = [name for name in APPOINTMENT_TYPE_EDITABLE if name not in ("providers", "rooms")]

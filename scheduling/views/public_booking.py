@@ -16,7 +16,10 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
 from medspa import patient_match
+from medspa.http import client_ip
 from medspa.models import Medspa
+from medspa.payments import cards
+from medspa.payments.client import PaymentError
 from medspa.tenancy import medspa_scope
 from scheduling.forms.public import (
     ANY_PROVIDER,
@@ -27,10 +30,21 @@ from scheduling.forms.public import (
 )
 from scheduling.models import Appointment, Location
 from scheduling.selectors import slots as slot_rules
+from scheduling.selectors.booking_policy import (
+    booking_policy_digest,
+    booking_policy_enforced,
+    booking_policy_lines,
+    booking_policy_text,
+)
 from scheduling.services.booking import (
     BookingInvalid,
     SlotUnavailable,
     appointment_book,
+)
+from scheduling.services.deposits import (
+    BookingPaymentFailed,
+    appointment_card_secure,
+    appointment_policy_accept,
 )
 from scheduling.services.ratelimit import (
     BOOKING_POSTS,
@@ -185,13 +199,32 @@ def _flow(location: Location, params, *, base: str, now: datetime) -> dict:
 
 def _details(flow: dict, form: BookingDetailsForm, *, error: str = "", offer_choices: bool = False) -> dict:
     """The details form of the page: the chosen time (hidden) or, after a failed post, the day's times to
-    choose from again; always a fresh idempotency key (nothing was booked with the last one)."""
+    choose from again; always a fresh idempotency key (nothing was booked with the last one). A type whose
+    booking policy the medspa can enforce shows the policy, its acceptance and Stripe's card field, with a
+    SetupIntent made for this form's key alone."""
     chosen = flow.get("chosen")
     choices = flow["slots"] if (offer_choices or chosen is None) and flow.get("slots") is not None else None
+    key = str(uuid.uuid4())
+    appointment_type = flow["appointment_type"]
+    policy, setup, card_error = [], None, ""
+    if booking_policy_enforced(appointment_type):
+        policy = booking_policy_lines(appointment_type)
+        try:
+            setup = cards.card_setup_start(medspa=appointment_type.medspa, metadata={"booking": key})
+        except PaymentError:
+            card_error = (
+                "This service is booked with a card, and our payment processor cannot be reached right now. "
+                "Please try again in a few minutes, or call us."
+            )
     return {
         "form": form,
         "error": error,
-        "key": str(uuid.uuid4()),
+        "key": key,
+        "policy": policy,
+        "policy_digest": booking_policy_digest(appointment_type) if policy else "",
+        "deposit": appointment_type.deposit_due if policy else None,
+        "setup": setup,
+        "card_error": card_error,
         "chosen": chosen,
         "choices": choices,
         "type_id": flow["appointment_type"].pk,
@@ -257,13 +290,30 @@ def _booking_post(request, medspa: Medspa, location: Location, base: str):
                 provider=data["provider"],
                 source=Appointment.Source.ONLINE,
                 idempotency_key=data["idempotency_key"],
+                # Under a booking policy, confirmed only once the card is saved and the deposit paid.
+                notify=not data["policy_enforced"],
             )
             if appointment.patient_id != patient.pk:  # a key reused with someone else's details
                 raise BookingInvalid("This form was already used. Please choose your time again.")
+            if data["policy_enforced"]:
+                appointment_policy_accept(
+                    appointment=appointment,
+                    text=booking_policy_text(data["appointment_type"]),
+                    ip=client_ip(request),
+                )
     except SlotUnavailable:
         return _rerender(request, medspa, location, base, form, error=TAKEN_MESSAGE, status=409)
     except BookingInvalid as error:
         return _rerender(request, medspa, location, base, form, error=str(error), status=400)
+    if data["policy_enforced"]:
+        try:
+            appointment_card_secure(
+                appointment=appointment,
+                setup_intent_id=data["setup_intent"],
+                form_key=data["idempotency_key"],
+            )
+        except BookingPaymentFailed as error:
+            return _rerender(request, medspa, location, base, form, error=str(error), status=402)
     return see_other(reverse("booking_manage", args=[appointment.manage_token]) + "?booked=1")
 
 

@@ -10,6 +10,10 @@ from django_scopes import scopes_disabled
 
 from medspa.errors import refusals
 from medspa.http import secret_link
+from medspa.models.payments import SavedCard
+from medspa.payments import cards
+from medspa.payments.client import PaymentError
+from medspa.payments.connect import ready_account
 from medspa.tenancy import medspa_scope
 from scheduling.forms.public import (
     CancelForm,
@@ -119,10 +123,34 @@ def _manage_page(request, appointment, *, cancel_form=None, error="", status=200
     }
     if can_change:
         context["reschedule"] = _reschedule_options(appointment, day, base, now)
+    context.update(_card_context(appointment, request))
     response = public_render(
         request, "scheduling/public/manage.html", context, medspa=appointment.medspa, status=status
     )
     return response
+
+
+def _card_context(appointment: Appointment, request) -> dict:
+    """The deposit paid, the policy accepted, the card on file and, when the medspa takes cards and the
+    patient has none, Stripe's card field to save one."""
+    medspa = appointment.medspa
+    card = cards.patient_card(medspa=medspa, patient=appointment.patient)
+    context = {
+        "deposit": appointment.deposit,
+        "card": card,
+        "card_removed": request.GET.get("card_removed") == "1",
+        "card_saved": request.GET.get("card_saved") == "1",
+        "fees_apply": appointment.appointment_type.late_cancel_fee > 0
+        or appointment.appointment_type.no_show_fee > 0,
+        "card_setup": None,
+    }
+    if card is None and appointment.is_active and ready_account(medspa) is not None:
+        try:
+            customer = cards.customer_for(medspa=medspa, patient=appointment.patient)
+            context["card_setup"] = cards.card_setup_start(customer=customer)
+        except PaymentError:
+            context["card_setup"] = None  # Stripe out of reach: the page says nothing of saving a card
+    return context
 
 
 @secret_link
@@ -130,7 +158,9 @@ def _manage_page(request, appointment, *, cancel_form=None, error="", status=200
 def booking_manage(request, token: str):
     with scopes_disabled():
         appointment = (
-            Appointment.objects.select_related("medspa", "location", "appointment_type", "provider__user")
+            Appointment.objects.select_related(
+                "medspa", "location", "appointment_type", "provider__user", "patient", "deposit"
+            )
             .filter(manage_token=token)
             .first()
         )
@@ -174,4 +204,26 @@ def _manage_post(request, appointment: Appointment):
         except BookingInvalid as error:
             return _manage_page(request, appointment, error=str(error), status=400, day=day)
         return see_other(f"{base}?rescheduled=1")
+    if action in ("card_remove", "card_save"):
+        return _card_post(request, appointment, action, base)
     return _manage_page(request, appointment, error="Please choose what to do.", status=400)
+
+
+def _card_post(request, appointment: Appointment, action: str, base: str):
+    """The patient removes their card on file, or saves one (Stripe's card field, a SetupIntent made for
+    their own customer)."""
+    medspa = appointment.medspa
+    try:
+        if action == "card_remove":
+            card = cards.patient_card(medspa=medspa, patient=appointment.patient)
+            if card is not None:
+                cards.card_remove(card=card, by=None)
+            return see_other(f"{base}?card_removed=1")
+        setup_intent = (request.POST.get("setup_intent") or "").strip()
+        if not setup_intent:
+            raise PaymentError("Please enter your card.")
+        customer = cards.customer_for(medspa=medspa, patient=appointment.patient)
+        cards.card_save(customer=customer, setup_intent_id=setup_intent, via=SavedCard.Via.MANAGE)
+    except PaymentError as error:
+        return _manage_page(request, appointment, error=str(error), status=error.status_code or 400)
+    return see_other(f"{base}?card_saved=1")

@@ -1,0 +1,113 @@
+"""The booking policy at booking time: the patient's acceptance kept on the appointment (the text as shown,
+when, from which address), then the card saved through Stripe and the deposit charged, before the booking is
+confirmed to anyone. A card that cannot be saved or a deposit declined undoes the booking without a word to
+the patient (they were never told it was booked), and nothing is recorded as paid.
+
+The card steps call Stripe and so run outside any transaction (medspa.payments.charges); one lock per
+appointment lets a retried request find the first one's card and deposit instead of making its own."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from medspa.models.payments import CardPayment, SavedCard
+from medspa.money import money_format
+from medspa.payments import cards, charges
+from medspa.payments.client import PaymentError
+from scheduling.models import Appointment, AppointmentStatus
+from scheduling.services import hooks
+from scheduling.services.booking import BookingError, appointment_cancel
+
+NOT_COMPLETED = "Your booking was not made"
+
+
+class BookingPaymentFailed(BookingError):
+    """The card could not be saved or the deposit was declined: the booking is undone, nothing was paid."""
+
+    status_code = 402
+
+
+@contextmanager
+def _appointment_lock(appointment: Appointment) -> Iterator[None]:
+    """Held across the Stripe calls (outside any transaction, so a session lock, released at the end)."""
+    key = f"booking-card:{appointment.pk}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [key])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+
+
+def appointment_policy_accept(
+    *, appointment: Appointment, text: str, ip: str | None, now: datetime | None = None
+) -> Appointment:
+    """Keeps the booking policy the patient accepted: its text as shown, when, and the client's address.
+    The first acceptance stands (a retried request does not rewrite it)."""
+    if appointment.policy_accepted_at is not None:
+        return appointment
+    appointment.policy_text = text
+    appointment.policy_accepted_at = now or timezone.now()
+    appointment.policy_accepted_ip = ip
+    appointment.save(update_fields=["policy_text", "policy_accepted_at", "policy_accepted_ip", "updated_at"])
+    return appointment
+
+
+def appointment_card_secure(*, appointment: Appointment, setup_intent_id: str, form_key: str) -> Appointment:
+    """Saves the card the booking form's SetupIntent confirmed (made for the form `form_key`) as the
+    patient's card on file, charges the type's deposit to it, links both to the appointment and only then
+    sends the booking's confirmation. Raises BookingPaymentFailed, the appointment cancelled, when the card
+    cannot be saved or is declined. Call outside any transaction; a retry with the same appointment saves
+    and charges once and confirms once."""
+    with _appointment_lock(appointment):
+        appointment = Appointment.objects.select_related("appointment_type", "medspa", "patient").get(
+            pk=appointment.pk
+        )
+        if appointment.status == AppointmentStatus.CANCELLED:
+            raise BookingPaymentFailed(
+                f"{NOT_COMPLETED}: {appointment.cancel_reason.lower()}. Please check your card and try again."
+            )
+        appointment_type = appointment.appointment_type
+        deposit = appointment_type.deposit_due
+        if appointment.policy_card_id and (deposit <= 0 or appointment.deposit_id):
+            return appointment  # a retry of a booking already secured
+        reason = "Card not saved"
+        try:
+            if not setup_intent_id:
+                raise PaymentError("Please enter your card.")
+            customer = cards.customer_for(medspa=appointment.medspa, patient=appointment.patient)
+            card = cards.card_save(
+                customer=customer,
+                setup_intent_id=setup_intent_id,
+                via=SavedCard.Via.ONLINE,
+                expected_metadata={"booking": form_key},
+            )
+            payment = None
+            if deposit > 0:
+                reason = "Deposit declined"
+                payment = charges.card_charge(
+                    medspa=appointment.medspa,
+                    purpose=CardPayment.Purpose.DEPOSIT,
+                    amount=deposit,
+                    card=card,
+                    description=f"Deposit for {appointment_type.name} ({money_format(deposit)})",
+                    idempotency_key=f"deposit-{appointment.pk}",
+                    metadata={"appointment": appointment.pk},
+                )
+            if payment is not None and payment.status != CardPayment.Status.SUCCEEDED:
+                # Stripe is still processing it: not paid yet, so not booked on its strength.
+                raise PaymentError("Your bank has not approved the deposit yet. Please try again shortly.")
+        except PaymentError as error:
+            appointment_cancel(appointment=appointment, reason=reason, notify=False)
+            raise BookingPaymentFailed(f"{NOT_COMPLETED}. {error}") from error
+        with transaction.atomic():
+            locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+            locked.policy_card = card
+            locked.deposit = payment
+            locked.save(update_fields=["policy_card", "deposit", "updated_at"])
+            transaction.on_commit(lambda: hooks.appointment_changed(locked, "confirmation"))
+        return locked
