@@ -94,9 +94,6 @@ TABLE: dict[str, Row] = {
     "twilio_status": Row(
         everyone(FORBIDDEN), method="post", kwargs=lambda w: {"label": "scheduling.notificationlog", "pk": 1}
     ),
-    # Stripe's events: a call without Stripe's signature is refused (400, as Stripe's libraries expect).
-    "stripe_webhook": Row(everyone(BAD_REQUEST), method="post"),
-    "stripe_connect_webhook": Row(everyone(BAD_REQUEST), method="post"),
     "invitation_list": Row((OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FOUND)),
     # An invitation of medspa A: its admin revokes it; medspa B's admin gets 404, not a hint it exists.
     "invitation_revoke": Row(
