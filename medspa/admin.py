@@ -482,42 +482,19 @@ class PatientImportAdmin(ReadOnlyAdmin):
 
 
 # --- Payments through Stripe: what Stripe said, for Portrait staff to read (changes go through the product).
-
-
-@admin.register(StripeAccount)
-class StripeAccountAdmin(ReadOnlyAdmin):
-    list_display = [
-        "medspa",
-        "account_id",
-        "account_type",
-        "charges_enabled",
-        "payouts_enabled",
-        "checked_at",
+PAYMENT_COLUMNS = {
+    StripeAccount: (["medspa", "account_id", "account_type", "charges_enabled", "checked_at"], []),
+    CardPayment: (["created_at", "medspa", "purpose", "amount", "status", "fee", "payout_id"], ["status"]),
+    CardRefund: (["created_at", "medspa", "payment", "amount", "status", "refund_id"], ["status"]),
+    Dispute: (
+        ["created_at", "medspa", "dispute_id", "amount", "reason", "status", "evidence_due_by"],
+        ["status"],
+    ),
+    StripeEvent: (["received_at", "type", "event_id", "account_id", "processed_at", "deliveries"], ["type"]),
+}
+for _model, (_columns, _filters) in PAYMENT_COLUMNS.items():
+    _ids = [
+        field.name for field in _model._meta.fields if field.name.endswith("_id") and not field.is_relation
     ]
-    search_fields = ["medspa__name", "account_id"]
-
-
-@admin.register(CardPayment)
-class CardPaymentAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "medspa", "purpose", "amount", "status", "card_last4", "fee", "payout_id"]
-    list_filter = ["status", "purpose"]
-    search_fields = ["payment_intent_id", "charge_id", "idempotency_key", "medspa__name"]
-
-
-@admin.register(CardRefund)
-class CardRefundAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "medspa", "payment", "amount", "status", "refund_id"]
-    list_filter = ["status"]
-
-
-@admin.register(Dispute)
-class DisputeAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "medspa", "dispute_id", "amount", "reason", "status", "evidence_due_by"]
-    list_filter = ["status"]
-
-
-@admin.register(StripeEvent)
-class StripeEventAdmin(ReadOnlyAdmin):
-    list_display = ["received_at", "type", "event_id", "account_id", "processed_at", "deliveries"]
-    list_filter = ["type"]
-    search_fields = ["event_id", "account_id"]
+    _options = {"list_display": _columns, "list_filter": _filters, "search_fields": _ids}
+    admin.site.register(_model, type(f"{_model.__name__}Admin", (ReadOnlyAdmin,), _options))

@@ -363,18 +363,8 @@ if STRIPE_LOCAL_URL:
     STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY = "sk_test_local", "pk_test_local"
     STRIPE_WEBHOOK_SECRET = STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_local"
     STRIPE_API_URL, STRIPE_JS_URL = STRIPE_LOCAL_URL, f"{STRIPE_LOCAL_URL}/js.stripe.com/v3/"
-# Stripe.js is loaded from Stripe, talks to Stripe's API and opens Stripe's frames (3-D Secure): the CSP
-# names exactly those origins (https://docs.stripe.com/security/guide#content-security-policy).
-_stripe_js_origin = "/".join(STRIPE_JS_URL.split("/", 3)[:3])
-_stripe_api_origin = "/".join(STRIPE_API_URL.split("/", 3)[:3])
-SECURE_CSP["script-src"].append(_stripe_js_origin)
-SECURE_CSP["connect-src"].append(_stripe_api_origin)
-SECURE_CSP["frame-src"] = [_stripe_js_origin, "https://hooks.stripe.com"]
-# Connect's onboarding opens on Stripe's hosted pages, from the redirect that answers the "Connect with
-# Stripe" form: the policy's form-action must name them, or the browser stops there (the Account Link's
-# https://connect.stripe.com/setup/…, https://docs.stripe.com/api/account_links/object; or the local
-# server's own page).
-SECURE_CSP["form-action"].append(STRIPE_LOCAL_URL or "https://connect.stripe.com")
+# The pages that use Stripe.js add Stripe's origins to the CSP themselves (medspa.payments.csp); every
+# other page names no other origin.
 
 # --- Legacy-tool integrations (transition/integrations): empty URL or key = "not configured", and the
 # deprovisioning step then waits for a staff user to mark it done by hand. Keys also accept NAME_FILE.

@@ -37,6 +37,7 @@ def test_the_apps_filled_each_registry_once_in_their_ready():
         "gfe/_patient_clearances.html",
         "scheduling/_patient_appointments.html",
         "providers/panels/_visits.html",
+        "medspa/patients/_card_panel.html",
         "providers/panels/_consents_and_messages.html",
     ]
     assert [panel.template for panel in ACCOUNT_SETTINGS] == [

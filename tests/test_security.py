@@ -47,10 +47,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Bill, BillLine
+from billing.tests.factories import BillChargeFactory
 from medspa.database import audit_tables
 from medspa.models import MasqueradeEvent, PatientAccessLog
 from medspa.tenancy import medspa_scope
-from medspa.tests.factories import TextMessageFactory
+from medspa.tests.factories import (
+    CardRefundFactory,
+    DisputeFactory,
+    StripeAccountFactory,
+    TextMessageFactory,
+)
 from medspa.tests.test_accounts import sign_in, totp_now
 from scheduling.services import booking
 from tests import factories
@@ -369,6 +375,11 @@ def test_every_append_only_table_refuses_update_and_delete(client_as, cast, sett
             amount=0,
         )
         TextMessageFactory(thread=things["text_thread"], medspa=cast.medspa_a)  # a patient's text
+        # Payments through Stripe: each row's insert writes its history event, which is append-only.
+        StripeAccountFactory(medspa=cast.medspa_a)
+        CardRefundFactory(medspa=cast.medspa_a)
+        DisputeFactory(medspa=cast.medspa_a)
+        BillChargeFactory()  # a medspa of its own: the cast's may have its card for bills already
     client = client_as("admin_a")
     client.get(f"/api/v1/patients/{things['patient'].pk}/")  # an access log row
     client.post(f"/masquerade/{cast.provider_a1.pk}/", {"reason": "Covering", "return_to": "/"})

@@ -47,8 +47,8 @@ def _database_url() -> str:
 
 def test_the_policy_forbids_inline_scripts_and_styles():
     assert "'unsafe-inline'" not in str(settings.SECURE_CSP)
-    # Scripts from the product and from Stripe.js only (the card field: docs/payments.md).
-    assert settings.SECURE_CSP["script-src"] == ["'self'", "https://js.stripe.com"]
+    # Scripts from the product only; the pages with Stripe's card field add Stripe.js (medspa.payments.csp).
+    assert settings.SECURE_CSP["script-src"] == ["'self'"]
     assert "django.middleware.csp.ContentSecurityPolicyMiddleware" in settings.MIDDLEWARE
 
 
@@ -119,10 +119,10 @@ def test_sqlite_is_refused():
 
 STRIPE_SETTINGS = (
     "import django, json; django.setup(); from django.conf import settings as s; "
-    "from medspa.payments.client import configured; "
+    "from medspa.payments.client import configured; from medspa.payments.csp import stripe_policy; "
     "print(json.dumps({'configured': configured(), 'key': s.STRIPE_SECRET_KEY, 'api': s.STRIPE_API_URL, "
-    "'local': s.STRIPE_LOCAL_URL, 'js': s.STRIPE_JS_URL, 'script_src': s.SECURE_CSP['script-src'], "
-    "'form_action': s.SECURE_CSP['form-action']}))"
+    "'local': s.STRIPE_LOCAL_URL, 'js': s.STRIPE_JS_URL, 'script_src': stripe_policy()['script-src'], "
+    "'form_action': stripe_policy()['form-action'], 'site_script_src': s.SECURE_CSP['script-src']}))"
 )
 
 
@@ -157,6 +157,7 @@ def test_a_development_run_without_a_key_uses_the_local_stripe_server():
     assert found["local"] == found["api"] == "http://127.0.0.1:8420"
     assert found["js"] == "http://127.0.0.1:8420/js.stripe.com/v3/"
     assert "http://127.0.0.1:8420" in found["script_src"] and "http://127.0.0.1:8420" in found["form_action"]
+    assert found["site_script_src"] == ["'self'"]  # only the pages with Stripe's card field name it
 
 
 def test_a_real_key_is_used_and_the_local_server_is_off_even_if_named():

@@ -4,8 +4,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
-from billing.models import Bill, BillLine, PlanPeriod
+from billing.models import Bill, BillCharge, BillLine, PlanPeriod
+from medspa.tests.factories import CardPaymentFactory, SavedCardFactory
 from tests.factories import MedspaFactory, TenantFactory
 
 SAME_MEDSPA = factory.SelfAttribute("..medspa")
@@ -44,3 +46,28 @@ class BillLineFactory(TenantFactory):
     kind = "coordinator_fee"
     description = "Coordinator fee"
     amount = Decimal("0.00")
+
+
+class BillChargeFactory(TenantFactory):
+    """A paid attempt at a bill, with the medspa's own card (on Portrait's account)."""
+
+    class Meta:
+        model = BillCharge
+
+    medspa = factory.SubFactory(MedspaFactory)
+    bill = factory.SubFactory(BillFactory, medspa=SAME_MEDSPA, total=Decimal("500.00"))
+    attempt = 1
+    trigger = BillCharge.Trigger.FIRST
+    card = factory.SubFactory(
+        SavedCardFactory, medspa=SAME_MEDSPA, customer__patient=None, customer__account_id=""
+    )
+    card_payment = factory.SubFactory(
+        CardPaymentFactory,
+        medspa=SAME_MEDSPA,
+        card=factory.SelfAttribute("..card"),
+        amount=Decimal("500.00"),
+        purpose="portrait_bill",
+    )
+    amount = Decimal("500.00")
+    status = BillCharge.Status.SUCCEEDED
+    settled_at = factory.LazyFunction(timezone.now)

@@ -41,6 +41,8 @@ KEPT: dict[str, str] = {
     "medspa.PatientAccessLog": "append-only: who read which record stays true",
     "gfe.GfeExam": "a signed exam, which the database never lets change",
     "services_catalog.ConsentSignature": "a signed consent, which the database never lets change",
+    "medspa.StripeCustomer": "the merged-away record's customer at Stripe, with the cards attached there and "
+    "the payments made with them; the record that stays keeps (or saves) its own card",
 }
 # Handled by the merge itself: provider assignments are united, flags and earlier merges re-pointed.
 OWN = {"medspa.PatientProvider", "medspa.Patient"}

@@ -1,11 +1,20 @@
 """Factories for the medspa app's models that tests/factories.py does not build (the cast's: Medspa, User,
 Membership, ProviderProfile, ProviderLicence, Patient, Invitation)."""
 
+from decimal import Decimal
+
 import factory
 from django.utils import timezone
 
 from medspa.models import (
     ApiToken,
+    CardPayment,
+    CardRefund,
+    Dispute,
+    SavedCard,
+    StripeAccount,
+    StripeCustomer,
+    StripeEvent,
     MasqueradeEvent,
     MedicalDirectorRequest,
     PatientAccessLog,
@@ -121,3 +130,103 @@ class TextMessageFactory(TenantFactory):
     to_number = "+16195550100"
     body = "Can I move my appointment to Friday?"
     provider_sid = factory.Sequence(lambda n: f"SM{n:032d}")
+
+
+# --- Payments through Stripe: rows as the core writes them (no call to Stripe here). -----------------------
+
+
+class StripeAccountFactory(TenantFactory):
+    class Meta:
+        model = StripeAccount
+
+    medspa = factory.SubFactory(MedspaFactory)
+    account_id = factory.Sequence(lambda n: f"acct_test{n:08d}")
+    charges_enabled = True
+    payouts_enabled = True
+    details_submitted = True
+
+
+class StripeCustomerFactory(TenantFactory):
+    """A patient's customer on the medspa's connected account."""
+
+    class Meta:
+        model = StripeCustomer
+
+    medspa = factory.SubFactory(MedspaFactory)
+    patient = factory.SubFactory(PatientFactory, medspa=factory.SelfAttribute("..medspa"))
+    account_id = factory.Sequence(lambda n: f"acct_test{n:08d}")
+    customer_id = factory.Sequence(lambda n: f"cus_test{n:08d}")
+
+
+class SavedCardFactory(TenantFactory):
+    class Meta:
+        model = SavedCard
+
+    medspa = factory.SubFactory(MedspaFactory)
+    customer = factory.SubFactory(StripeCustomerFactory, medspa=factory.SelfAttribute("..medspa"))
+    payment_method_id = factory.Sequence(lambda n: f"pm_test{n:08d}")
+    brand = "visa"
+    last4 = "4242"
+    exp_month = 12
+    exp_year = 2030
+    via = SavedCard.Via.ONLINE
+
+
+class CardPaymentFactory(TenantFactory):
+    """A card payment Stripe accepted."""
+
+    class Meta:
+        model = CardPayment
+
+    medspa = factory.SubFactory(MedspaFactory)
+    purpose = CardPayment.Purpose.CHECKOUT
+    card = factory.SubFactory(SavedCardFactory, medspa=factory.SelfAttribute("..medspa"))
+    customer = factory.SelfAttribute("card.customer")
+    account_id = factory.SelfAttribute("card.customer.account_id")
+    payment_method_id = factory.SelfAttribute("card.payment_method_id")
+    card_brand = "visa"
+    card_last4 = "4242"
+    amount = Decimal("100.00")
+    description = "Visit"
+    idempotency_key = factory.Sequence(lambda n: f"payment-{n}")
+    payment_intent_id = factory.Sequence(lambda n: f"pi_test{n:08d}")
+    charge_id = factory.Sequence(lambda n: f"ch_test{n:08d}")
+    status = CardPayment.Status.SUCCEEDED
+    succeeded_at = factory.LazyFunction(timezone.now)
+
+
+class CardRefundFactory(TenantFactory):
+    class Meta:
+        model = CardRefund
+
+    medspa = factory.SubFactory(MedspaFactory)
+    payment = factory.SubFactory(CardPaymentFactory, medspa=factory.SelfAttribute("..medspa"))
+    amount = Decimal("10.00")
+    reason = "Refund"
+    idempotency_key = factory.Sequence(lambda n: f"refund-{n}")
+    refund_id = factory.Sequence(lambda n: f"re_test{n:08d}")
+    status = CardRefund.Status.SUCCEEDED
+    succeeded_at = factory.LazyFunction(timezone.now)
+
+
+class StripeEventFactory(TenantFactory):
+    class Meta:
+        model = StripeEvent
+
+    event_id = factory.Sequence(lambda n: f"evt_test{n:08d}")
+    type = "payment_intent.succeeded"
+    created = factory.LazyFunction(timezone.now)
+    payload = factory.LazyAttribute(lambda event: {"id": event.event_id, "type": event.type, "data": {}})
+
+
+class DisputeFactory(TenantFactory):
+    class Meta:
+        model = Dispute
+
+    medspa = factory.SubFactory(MedspaFactory)
+    payment = factory.SubFactory(CardPaymentFactory, medspa=factory.SelfAttribute("..medspa"))
+    dispute_id = factory.Sequence(lambda n: f"dp_test{n:08d}")
+    charge_id = factory.SelfAttribute("payment.charge_id")
+    amount = Decimal("100.00")
+    reason = "fraudulent"
+    status = "needs_response"

@@ -21,6 +21,7 @@ from medspa.forms.accounts import (
     ProfileForm,
 )
 from medspa.models import MedicalDirectorRequest, Membership, ProviderLicence, ProviderProfile
+from medspa.payments.csp import uses_stripe
 from medspa.permissions import has_role, role_required
 from medspa.selectors import accounts as account_selectors
 from medspa.selectors import masquerade
@@ -163,6 +164,7 @@ def _settings_context(request, **forms):
     return context
 
 
+@uses_stripe
 @dashboard_area(dashboards.ADMIN)
 def account_settings(request):
     return render(request, "medspa/account_settings.html", _settings_context(request))

@@ -15,6 +15,7 @@ from medspa.models.payments import SavedCard
 from medspa.payments import cards
 from medspa.payments.client import PaymentError
 from medspa.payments.connect import ready_account
+from medspa.payments.csp import uses_stripe
 from medspa.permissions import role_required
 from medspa.selectors.patients import patients_open_to
 from medspa.services.patients import patient_access_record
@@ -36,6 +37,7 @@ def _profile_url(patient: Patient, area: str) -> str:
     return reverse("providers:patient_detail", args=[patient.pk])
 
 
+@uses_stripe
 @role_required("admin", "provider")
 @require_http_methods(["GET", "POST"])
 def patient_card(request, pk: int):

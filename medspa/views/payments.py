@@ -14,6 +14,7 @@ from medspa.forms.payments import CardSaveForm, ConnectForm
 from medspa.models.payments import SavedCard
 from medspa.payments import cards, connect
 from medspa.payments.client import StripeNotConfigured, configured
+from medspa.payments.csp import uses_stripe
 from medspa.selectors import payments as payment_selectors
 
 
@@ -56,6 +57,7 @@ def payments_connect(request):
     return _back()
 
 
+@uses_stripe
 @dashboard_area(dashboards.ADMIN)
 def payments_return(request):
     """Where Stripe's onboarding sends the admin back: what Stripe now says of the account."""
@@ -76,6 +78,7 @@ def payments_return(request):
     return _back()
 
 
+@uses_stripe
 @dashboard_area(dashboards.ADMIN)
 def payments_refresh(request):
     """Where Stripe sends the admin when an onboarding link has expired or was used: a fresh link."""
@@ -90,6 +93,7 @@ def payments_refresh(request):
     return _back()
 
 
+@uses_stripe
 @dashboard_area(dashboards.ADMIN)
 def payments_card(request):
     """The medspa's card for Portrait's bills, typed into Stripe's card field and saved with a SetupIntent

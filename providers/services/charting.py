@@ -207,16 +207,22 @@ def visit_consent_sign(
     )[0]
 
 
-def consents_settle(visit: Visit) -> None:
-    """Refuses while a consent is unsigned; records the earlier signatures that cover the others. A signed
-    chart's consents were settled when it was signed (a consent revised since does not reopen it)."""
+def consents_check(visit: Visit) -> list:
+    """Refuses while a consent is unsigned, writing nothing; the visit's consent needs otherwise (none for a
+    signed chart, whose consents were settled when it was signed: a consent revised since does not reopen
+    it)."""
     if visit.is_signed:
-        return
+        return []
     needs = charts.consents_needed(visit)
     unsigned = [need.consent.title for need in needs if not need.is_covered]
     if unsigned:
         raise ChartingRefused(f"The patient has not signed: {', '.join(unsigned)}.")
-    for need in needs:
+    return needs
+
+
+def consents_settle(visit: Visit) -> None:
+    """Refuses while a consent is unsigned; records the earlier signatures that cover the others."""
+    for need in consents_check(visit):
         VisitConsent.objects.get_or_create(
             visit=visit,
             version=need.version,

@@ -61,7 +61,8 @@ def visit_lines(visit: Visit) -> list[LineDraft]:
 
 def _visit_check(visit: Visit, *, lock: bool) -> Visit:
     """The visit, refused unless it can be charged now: open, with services the GFE gate allows on the day
-    and every consent signed."""
+    and every consent signed. Only under the lock, in the transaction that settles the sale, are the
+    earlier signatures that cover its consents recorded: the check before the charge writes nothing."""
     visits = Visit.objects.select_related("location", "patient", "medspa", "appointment")
     visit = (visits.select_for_update(of=("self",)) if lock else visits).get(pk=visit.pk)
     if visit.status != VisitStatus.OPEN:
@@ -75,7 +76,10 @@ def _visit_check(visit: Visit, *, lock: bool) -> Visit:
         refusal = charts.service_refusal(visit, service)
         if refusal:
             raise CheckoutRefused(refusal)
-    charting.consents_settle(visit)
+    if lock:
+        charting.consents_settle(visit)
+    else:
+        charting.consents_check(visit)
     return visit
 
 

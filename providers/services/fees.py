@@ -3,9 +3,8 @@ visit's checkout) and the no-show and late-cancellation fees, charged to the pat
 person who chose to (never automatically), at most once per appointment and kind. A fee is a sale of its
 own (kind FEE, no visit), so Earnings and refunds treat it like any other sale.
 
-The amounts are the appointment type's booking policy (`no_show_fee`, `late_cancel_fee`) and the
-appointment's `deposit`, read through `_fee_of` and `deposit_of` only, so that this works whether or not
-the policy's fields exist yet."""
+The amounts are the appointment type's booking policy (`no_show_fee`, `late_cancel_fee`, scheduling's) and
+the appointment's `deposit`, taken when the patient booked online (scheduling.services.deposits)."""
 
 from __future__ import annotations
 
@@ -33,14 +32,17 @@ FEE_PURPOSES = {
 
 def _fee_of(appointment: Appointment, kind: str) -> Decimal | None:
     """The fee of `kind` the appointment type's booking policy sets (None when it sets none)."""
-    amount = getattr(appointment.appointment_type, FEE_FIELDS[kind], None)
-    return cents(Decimal(amount)) if amount else None
+    amount = getattr(appointment.appointment_type, FEE_FIELDS[kind])
+    return cents(amount) if amount else None
 
 
 def deposit_of(appointment: Appointment | None) -> CardPayment | None:
-    """The deposit taken through Stripe when the appointment was booked, if any."""
-    deposit = getattr(appointment, "deposit", None) if appointment is not None else None
-    return deposit if isinstance(deposit, CardPayment) else None
+    """The deposit taken through Stripe when the appointment was booked, if any (linked only once Stripe
+    said it succeeded)."""
+    if appointment is None or appointment.deposit_id is None:
+        return None
+    deposit = appointment.deposit
+    return deposit if deposit.status == CardPayment.Status.SUCCEEDED else None
 
 
 def fee_due_kind(appointment: Appointment) -> str | None:

@@ -29,10 +29,8 @@ def _no_csp_violations_nor_server_errors(page: Page):
 
 
 def test_the_front_desk_charges_a_no_show_fee_then_refunds_part_of_it(
-    live_server, page: Page, live_cast, stripe_local, stripe_connected, monkeypatch
+    live_server, page: Page, live_cast, stripe_local, stripe_connected
 ):
-    # The booking policy's no-show fee, until scheduling's AppointmentType carries it.
-    monkeypatch.setattr(AppointmentType, "no_show_fee", Decimal("75.00"), raising=False)
     medspa = live_cast.medspa_a
     with medspa_scope(medspa):
         provider = live_cast.provider_a1.memberships.get()
@@ -42,6 +40,9 @@ def test_the_front_desk_charges_a_no_show_fee_then_refunds_part_of_it(
     appointment.status = AppointmentStatus.BOOKED  # booked, and the patient never came
     appointment.save(update_fields=["status"])
     with medspa_scope(medspa):
+        AppointmentType.objects.filter(pk=appointment.appointment_type_id).update(
+            no_show_fee=Decimal("75.00")
+        )
         customer = cards.customer_for(medspa=medspa, patient=world.patient)
         setup = cards.card_setup_start(customer=customer)
         stripe_js_confirm(stripe_local, setup)

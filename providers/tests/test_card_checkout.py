@@ -187,7 +187,7 @@ class TestVisitCheckoutByCard:
             assert Payment.objects.get().card_payment is None
 
     def test_the_booking_deposit_counts_toward_the_total_and_only_the_rest_is_charged(
-        self, cast, client_as, world, ready_visit, stripe_local, stripe_connected, monkeypatch
+        self, cast, client_as, world, ready_visit, stripe_local, stripe_connected
     ):
         card = card_for(stripe_local, world.patient)
         with medspa_scope(cast.medspa_a):
@@ -199,8 +199,7 @@ class TestVisitCheckoutByCard:
                 description="Deposit",
                 idempotency_key="deposit-1",
             )
-        # The booking policy's Appointment.deposit lands with scheduling's side of this work.
-        monkeypatch.setattr(Appointment, "deposit", property(lambda self: deposit), raising=False)
+            Appointment.objects.filter(pk=ready_visit.appointment_id).update(deposit=deposit)
         client = client_as("provider_a1")
         page = client.get(visit_url(ready_visit)).content.decode()
         assert "deposit of $50.00" in page
@@ -381,12 +380,13 @@ def test_twenty_refunds_at_once_of_one_card_payment_give_back_at_most_what_was_p
 # --- No-show and late-cancellation fees ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def fee_policy(monkeypatch):
-    """The booking policy's fees ($75 no-show, $40 late cancellation) until scheduling's AppointmentType
-    carries them."""
-    monkeypatch.setattr(AppointmentType, "no_show_fee", Decimal("75.00"), raising=False)
-    monkeypatch.setattr(AppointmentType, "late_cancel_fee", Decimal("40.00"), raising=False)
+def _fees_set(appointment) -> None:
+    """The booking policy of the appointment's type: $75 for a no-show, $40 for a late cancellation."""
+    with medspa_scope(appointment.medspa):
+        AppointmentType.objects.filter(pk=appointment.appointment_type_id).update(
+            no_show_fee=Decimal("75.00"), late_cancel_fee=Decimal("40.00")
+        )
+        appointment.appointment_type.refresh_from_db()
 
 
 def no_show(world, provider) -> Appointment:
@@ -394,6 +394,7 @@ def no_show(world, provider) -> Appointment:
     appointment = factories.checked_in_appointment(world, provider, start=start)
     appointment.status = AppointmentStatus.NO_SHOW
     appointment.save(update_fields=["status"])
+    _fees_set(appointment)
     return appointment
 
 
@@ -403,6 +404,7 @@ def cancelled(world, provider, *, hours_before: int) -> Appointment:
     appointment.status = AppointmentStatus.CANCELLED
     appointment.cancelled_at = start - timedelta(hours=hours_before)
     appointment.save(update_fields=["status", "cancelled_at"])
+    _fees_set(appointment)
     return appointment
 
 
@@ -414,7 +416,6 @@ def fee_url(appointment) -> str:
     return reverse("providers:appointment_fee", args=[appointment.pk])
 
 
-@pytest.mark.usefixtures("fee_policy")
 class TestFees:
     def test_a_no_show_fee_is_offered_charged_once_even_on_a_double_click(
         self, cast, client_as, world, provider, stripe_local, stripe_connected
@@ -458,6 +459,7 @@ class TestFees:
     ):
         card_for(stripe_local, world.patient)
         appointment = factories.checked_in_appointment(world, provider)
+        _fees_set(appointment)
         with medspa_scope(cast.medspa_a):
             assert fees.fee_offer(appointment) is None
             with pytest.raises(CheckoutRefused, match="Only an appointment marked as a no-show"):
@@ -540,7 +542,6 @@ class TestFees:
             assert stripe_refunds_of(sale.payments.get().card_payment) == 2500
 
 
-@pytest.mark.usefixtures("fee_policy")
 def test_a_fee_counts_in_earnings_like_any_sale(
     cast, client_as, world, provider, stripe_local, stripe_connected
 ):

@@ -20,6 +20,8 @@ from medspa.http import client_ip
 from medspa.models import Medspa
 from medspa.payments import cards
 from medspa.payments.client import PaymentError
+from medspa.payments.connect import ready_account
+from medspa.payments.csp import uses_stripe
 from medspa.tenancy import medspa_scope
 from scheduling.forms.public import (
     ANY_PROVIDER,
@@ -233,7 +235,13 @@ def _details(flow: dict, form: BookingDetailsForm, *, error: str = "", offer_cho
 
 
 def _location_page(request, medspa, location, flow: dict, *, details: dict | None = None, status: int = 200):
-    context = {"location": location, "flow": flow, "details": details}
+    # Stripe's scripts load with the whole page when its card field may appear in a later step.
+    context = {
+        "location": location,
+        "flow": flow,
+        "details": details,
+        "cards": ready_account(medspa) is not None,
+    }
     partial = request.htmx and not request.htmx.history_restore_request
     template = "scheduling/public/_flow.html" if partial else "scheduling/public/location.html"
     response = public_render(request, template, context, medspa=medspa, status=status)
@@ -241,6 +249,7 @@ def _location_page(request, medspa, location, flow: dict, *, details: dict | Non
     return response
 
 
+@uses_stripe
 @require_http_methods(["GET", "POST"])
 def booking_location(request, medspa_slug: str, location_slug: str):
     medspa = medspa_or_none(medspa_slug)

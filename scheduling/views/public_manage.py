@@ -14,6 +14,7 @@ from medspa.models.payments import SavedCard
 from medspa.payments import cards
 from medspa.payments.client import PaymentError
 from medspa.payments.connect import ready_account
+from medspa.payments.csp import uses_stripe
 from medspa.tenancy import medspa_scope
 from scheduling.forms.public import (
     CancelForm,
@@ -153,6 +154,7 @@ def _card_context(appointment: Appointment, request) -> dict:
     return context
 
 
+@uses_stripe
 @secret_link
 @require_http_methods(["GET", "POST"])
 def booking_manage(request, token: str):

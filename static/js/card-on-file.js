@@ -8,7 +8,12 @@
 (function () {
   "use strict";
   function mount(box) {
-    if (box.getAttribute("data-mounted") || typeof window.Stripe !== "function") { return; }
+    if (box.getAttribute("data-mounted")) { return; }
+    if (typeof window.Stripe !== "function") {
+      box.querySelector("[data-card-error]").textContent =
+        "The card field could not load (Stripe did not answer). Reload the page to try again.";
+      return;
+    }
     box.setAttribute("data-mounted", "1");
     var options = box.getAttribute("data-account") ? { stripeAccount: box.getAttribute("data-account") } : {};
     var stripe = window.Stripe(box.getAttribute("data-publishable-key"), options);
@@ -46,5 +51,4 @@
   }
   document.addEventListener("DOMContentLoaded", function () { mountAll(document); });
   document.addEventListener("htmx:load", function (event) { mountAll(event.target); });
-  mountAll(document);
 })();
