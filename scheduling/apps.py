@@ -8,10 +8,12 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         from gfe.services.clearances import BOOKED_SERVICES
         from medspa.messaging.opt_out import TEXTS_OWED, TextsOwed
+        from medspa.payments.charges import SETTLED_LATE
         from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
         from medspa.views.panels import PATIENT, Panel
         from scheduling.models import NotificationLog
         from scheduling.selectors import patient_appointments
+        from scheduling.services.deposits import deposit_return_if_unbooked
         from scheduling.services.notifications import NOTIFICATIONS
         from scheduling.views import onboarding_steps
 
@@ -28,3 +30,4 @@ class SchedulingConfig(AppConfig):
                 lambda ids: NotificationLog.objects.filter(appointment__patient_id__in=ids), NOTIFICATIONS
             )
         )
+        SETTLED_LATE.register(deposit_return_if_unbooked)

@@ -567,6 +567,15 @@ def stripe_local(settings, monkeypatch, _stripe_server):
     assert not violations(made), "Requests outside Stripe's specification:\n" + "\n".join(violations(made))
 
 
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then closed again): Stripe out of reach."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def stripe_js_confirm(server, setup, payment_method: str = "pm_card_visa") -> dict:
     """What Stripe.js does in the browser when the patient confirms a card: POST the SetupIntent's confirm
     with the publishable key and the client secret (the card itself goes from the browser to Stripe only).

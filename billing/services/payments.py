@@ -115,7 +115,7 @@ def _charge(attempt: BillCharge) -> BillCharge:
                 metadata=metadata,
             )
         elif payment.status == CardPayment.Status.PENDING:
-            payment = charges.payment_intent_send(payment, metadata=metadata)
+            payment = charges.payment_intent_send(payment)
     except StripeUnavailable:
         logger.warning("Stripe unavailable charging bill %s (attempt %s)", bill.number, attempt.attempt)
         payment = CardPayment.objects.filter(idempotency_key=key).first()

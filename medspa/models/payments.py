@@ -169,6 +169,9 @@ class CardPayment(models.Model):
     currency = models.CharField(max_length=3, default="usd")
     description = models.CharField(max_length=300)
     idempotency_key = models.CharField(max_length=100, unique=True)
+    # What the asking app added to the PaymentIntent's metadata: kept so that a payment sent again (the same
+    # key) sends the very same parameters, as Stripe requires of a replay.
+    metadata = models.JSONField(default=dict, blank=True)
     payment_intent_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
     charge_id = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(max_length=9, choices=Status, default=Status.PENDING)

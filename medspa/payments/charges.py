@@ -13,6 +13,7 @@ made and then forgotten by a rolled-back transaction is the one thing that must 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -36,8 +37,15 @@ from medspa.payments.client import (
     to_cents,
     translate,
 )
+from medspa.registry import Registry
 
 PENDING_RECHECK_AFTER = timedelta(minutes=2)
+
+# What follows a payment that Stripe settled after the request that asked for it had ended (Stripe out of
+# reach then: the sweep below sent it again, or Stripe's event told): the app that asked decides what the
+# money is for now (scheduling gives back the deposit of a booking that was not made). Called outside any
+# transaction, with the succeeded payment.
+SETTLED_LATE: Registry[Callable[[CardPayment], None]] = Registry("payments settled late")
 
 
 def _row(
@@ -49,6 +57,7 @@ def _row(
     idempotency_key: str,
     card: SavedCard,
     by: User | None,
+    metadata: dict,
 ) -> CardPayment:
     try:
         with transaction.atomic():
@@ -64,6 +73,7 @@ def _row(
                 amount=amount,
                 description=description[:300],
                 idempotency_key=idempotency_key,
+                metadata={name: str(value) for name, value in metadata.items()},
                 created_by=by,
             )
     except IntegrityError:
@@ -95,6 +105,7 @@ def card_charge(
         idempotency_key=idempotency_key,
         card=card,
         by=by,
+        metadata=metadata or {},
     )
     if payment.amount != amount or payment.purpose != purpose or payment.card_id != card.pk:
         raise PaymentError(
@@ -104,10 +115,10 @@ def card_charge(
         return payment
     if payment.status == CardPayment.Status.FAILED:
         raise CardDeclined(payment.failure_message or "The card was declined.")
-    return payment_intent_send(payment, metadata=metadata)
+    return payment_intent_send(payment)
 
 
-def payment_intent_send(payment: CardPayment, *, metadata: dict | None = None) -> CardPayment:
+def payment_intent_send(payment: CardPayment) -> CardPayment:
     """Sends (or sends again: same key, same parameters, Stripe's same answer) the payment's PaymentIntent."""
     params = {
         "amount": to_cents(payment.amount),
@@ -122,7 +133,7 @@ def payment_intent_send(payment: CardPayment, *, metadata: dict | None = None) -
             "medspa": str(payment.medspa_id),
             "purpose": payment.purpose,
             "description": payment.description[:500],
-            **{name: str(value) for name, value in (metadata or {}).items()},
+            **payment.metadata,
         },
     }
     try:
@@ -222,12 +233,15 @@ def pending_payments_resend(*, now: datetime | None = None) -> int:
         )
         for payment in waiting:
             try:
-                payment_intent_send(payment)
+                payment = payment_intent_send(payment)
             except StripeUnavailable:
                 continue
             except PaymentError:
                 pass
             settled += 1
+            if payment.status == CardPayment.Status.SUCCEEDED:
+                for follower in SETTLED_LATE:
+                    follower(payment)
     return settled
 
 

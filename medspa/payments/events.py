@@ -98,9 +98,13 @@ def _process(row: StripeEvent) -> None:
     kind = row.type
     payment = _payment_of(data) if kind.startswith(("payment_intent.", "charge.")) else None
     if kind.startswith("payment_intent.") and payment is not None:
+        was = payment.status
         with contextlib.suppress(PaymentError):  # a decline: the row says so now
             charges.payment_intent_apply(payment, data)
         payment.refresh_from_db()
+        if was != CardPayment.Status.SUCCEEDED and payment.status == CardPayment.Status.SUCCEEDED:
+            settled = payment  # Stripe told it before (or instead of) the answer to the request that asked
+            transaction.on_commit(lambda: [follower(settled) for follower in charges.SETTLED_LATE])
     elif kind == "charge.refunded" and payment is not None:
         _refunds_apply(payment, data)
     elif kind.startswith("charge.dispute."):

@@ -3,7 +3,6 @@ and net learned from the charge's balance transaction once it succeeded, the pay
 month reconciled with Stripe's balance transactions to the cent, disputes on the admin's To-Do, and payments
 left pending while Stripe was out of reach sent again by the sweep, once."""
 
-import socket
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -22,6 +21,7 @@ from medspa.payments.reconcile import Totals, stripe_month_reconcile
 from medspa.tasks import pending_payments_resend
 from medspa.tenancy import medspa_scope
 from medspa.tests.test_payments import _charge, _event, _intents, _post
+from tests.fixtures import closed_port
 
 D = Decimal
 
@@ -50,7 +50,7 @@ def test_fees_unknown_while_stripe_was_unreachable_are_learned_by_the_sweep(
 ):
     with medspa_scope(cast.medspa_a):
         payment = _charge(patient_card, "fee-later", D("19.99"))
-    reachable, settings.STRIPE_API_URL = settings.STRIPE_API_URL, f"http://127.0.0.1:{_closed_port()}"
+    reachable, settings.STRIPE_API_URL = settings.STRIPE_API_URL, f"http://127.0.0.1:{closed_port()}"
     assert balance.card_payment_fees_learn(payment_id=payment.pk) is False  # logged, not raised
     settings.STRIPE_API_URL = reachable
     assert balance.card_fees_sweep() == 0  # too recent: its own task is still expected to learn it
@@ -244,16 +244,10 @@ def test_respond_in_stripe_opens_the_payment_in_stripes_dashboard(settings, db, 
 # --- Payments left pending ------------------------------------------------------------------------------
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]  # closed again when the block ends: nothing listens there
-
-
 def test_a_payment_left_pending_while_stripe_was_unreachable_is_sent_again_once_by_the_sweep(
     patient_card, cast, settings
 ):
-    reachable, settings.STRIPE_API_URL = settings.STRIPE_API_URL, f"http://127.0.0.1:{_closed_port()}"
+    reachable, settings.STRIPE_API_URL = settings.STRIPE_API_URL, f"http://127.0.0.1:{closed_port()}"
     with medspa_scope(cast.medspa_a), pytest.raises(stripe_client.StripeUnavailable):
         _charge(patient_card, "unreachable-1", D("64.00"))
     with medspa_scope(cast.medspa_a):

@@ -12,10 +12,11 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from medspa.models.payments import CardPayment, SavedCard
 from medspa.money import money_format
-from medspa.payments import cards, charges
+from medspa.payments import cards, charges, refunds
 from medspa.payments.client import PaymentError
 from scheduling.models import Appointment, AppointmentStatus
 from scheduling.services import hooks
@@ -111,3 +112,28 @@ def appointment_card_secure(*, appointment: Appointment, setup_intent_id: str, f
             locked.save(update_fields=["policy_card", "deposit", "updated_at"])
             transaction.on_commit(lambda: hooks.appointment_changed(locked, "confirmation"))
         return locked
+
+
+def deposit_return_if_unbooked(payment: CardPayment) -> None:
+    """A deposit Stripe took after the booking it was for had been undone (Stripe out of reach when asked,
+    then the charge went through: told by the sweep or Stripe's event): given back in full, once. A deposit
+    of a booking that stands, or one the booking holds, is left alone."""
+    if payment.purpose != CardPayment.Purpose.DEPOSIT or payment.status != CardPayment.Status.SUCCEEDED:
+        return
+    appointment_id = str(payment.metadata.get("appointment", ""))
+    with scopes_disabled():
+        appointment = (
+            Appointment.objects.filter(pk=appointment_id).first() if appointment_id.isdigit() else None
+        )
+        if appointment is None or appointment.deposit_id is not None:
+            return
+        if appointment.status != AppointmentStatus.CANCELLED:
+            return
+        left = refunds.card_refundable(payment)
+        if left > 0:
+            refunds.card_refund(
+                payment=payment,
+                amount=left,
+                reason="The booking was not made: the deposit is given back",
+                idempotency_key=f"deposit-return-{payment.pk}",
+            )
