@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results"
 
@@ -65,6 +65,29 @@ def fill_booking_details(details, email: str) -> None:
     details.get_by_label("Phone").fill("(619) 555-0142")
     details.get_by_label("Date of birth").fill("1990-06-15")
     details.get_by_label("Email me about my appointments").check()
+
+
+def book_up_to_details(page: Page, live_server, location, day):
+    """At medspa A's booking page for `location`: Neurotoxin, anyone, `day`, 10:00, each step loaded by htmx
+    as a patient clicks; the "Your details" region it ends on."""
+    page.goto(f"{live_server.url}/book/glow-a/{location.slug}/")
+    page.get_by_role("link", name="Neurotoxin · 30 min").click()
+    page.get_by_role("link", name="Anyone available").click()
+    page.get_by_role("link", name=f"{day:%a, %b} {day.day}", exact=True).click()
+    page.get_by_role("link", name=re.compile(r"^10:00 AM P[SD]T$")).click()
+    details = page.get_by_role("region", name="5. Your details")
+    expect(details).to_be_visible()
+    return details
+
+
+def type_card(details, number: str) -> None:
+    """A test card typed into Stripe's card field, as the local Stripe server's Stripe.js stand-in shows it
+    (plain inputs named by their placeholders)."""
+    details.get_by_placeholder("number", exact=True).fill(number)
+    details.get_by_placeholder("exp_month").fill("12")
+    details.get_by_placeholder("exp_year").fill("34")
+    details.get_by_placeholder("cvc").fill("123")
+    details.get_by_placeholder("postal_code").fill("92101")
 
 
 def draw_signature(page: Page, canvas) -> None:

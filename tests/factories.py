@@ -183,6 +183,24 @@ def library_service(name="Neurotoxin: glabellar lines", price="325.00", **extra)
 
 
 @unscoped
+def booking_world(medspa, provider, **type_options):
+    """scheduling_world's location and appointment type for one provider, with the location's public booking
+    page (`url`), as the booking pages' tests use them."""
+    from types import SimpleNamespace
+
+    from django.urls import reverse
+
+    location, appointment_type = scheduling_world(medspa, [provider], **type_options)
+    return SimpleNamespace(
+        medspa=medspa,
+        provider=provider,
+        location=location,
+        type=appointment_type,
+        url=reverse("booking_location", args=[medspa.slug, location.slug]),
+    )
+
+
+@unscoped
 def scheduling_world(medspa, providers, *, tz="America/Los_Angeles", rooms=0, **type_options):
     """A location of `medspa` where `providers` (memberships) work 9:00–17:00 every day, and an appointment
     type (30 minutes, 10 minutes' buffer after, no notice needed) that they offer."""

@@ -567,6 +567,34 @@ def stripe_local(settings, monkeypatch, _stripe_server):
     assert not violations(made), "Requests outside Stripe's specification:\n" + "\n".join(violations(made))
 
 
+def at_once(count: int, action) -> list:
+    """`action(0)` … `action(count - 1)` in `count` threads released together (a barrier), each on its own
+    database connection (closed after) with tenant scoping off: each one's result, or the exception it
+    raised, in the order they ended. For races that must come out right."""
+    import threading
+
+    from django.db import connection
+
+    barrier, results = threading.Barrier(count), []
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            with scopes_disabled():
+                results.append(action(index))
+        except Exception as error:  # the race's loser: the test reads it
+            results.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return results
+
+
 def closed_port() -> int:
     """A loopback port nothing listens on (bound, then closed again): Stripe out of reach."""
     import socket
@@ -590,6 +618,23 @@ def stripe_js_confirm(server, setup, payment_method: str = "pm_card_visa") -> di
         timeout=10,
     )
     return answer.json()
+
+
+def stripe_js_confirm_on(server, html: str, payment_method: str = "pm_card_visa") -> str:
+    """Stripe.js confirming the card typed into the card field of a page (its SetupIntent's client secret
+    and account, read from the field's attributes): the SetupIntent's id, once Stripe says it succeeded."""
+    import re
+    from types import SimpleNamespace
+
+    secret = re.search(r'data-client-secret="([^"]+)"', html).group(1)
+    setup = SimpleNamespace(
+        setup_intent_id=secret.split("_secret_")[0],
+        client_secret=secret,
+        account_id=re.search(r'data-account="([^"]*)"', html).group(1),
+    )
+    answer = stripe_js_confirm(server, setup, payment_method)
+    assert answer.get("status") == "succeeded", answer
+    return setup.setup_intent_id
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ field; the day comes and she does not; the front desk marks the no-show, charges
 file after confirming, and refunds $25.00 of it. Each step moves money at Stripe (counted in its store),
 once."""
 
-import re
 from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -21,7 +20,13 @@ from medspa.tenancy import medspa_scope
 from providers.models import Refund, Sale, SaleKind
 from scheduling.models import Appointment, AppointmentStatus
 from tests import factories
-from tests.browser import fill_booking_details, no_csp_violations_nor_server_errors, sign_in
+from tests.browser import (
+    book_up_to_details,
+    fill_booking_details,
+    no_csp_violations_nor_server_errors,
+    sign_in,
+    type_card,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -58,22 +63,13 @@ def test_a_deposit_at_booking_a_no_show_fee_and_a_partial_refund_each_move_money
     patient_side = browser.new_context()
     page = patient_side.new_page()
     with no_csp_violations_nor_server_errors(page):
-        page.goto(f"{live_server.url}/book/glow-a/{location.slug}/")
-        page.get_by_role("link", name="Neurotoxin · 30 min").click()
-        page.get_by_role("link", name="Anyone available").click()
-        page.get_by_role("link", name=f"{day:%a, %b} {day.day}", exact=True).click()
-        page.get_by_role("link", name=re.compile(r"^10:00 AM P[SD]T$")).click()
-        details = page.get_by_role("region", name="5. Your details")
+        details = book_up_to_details(page, live_server, location, day)
         expect(details.get_by_role("group", name="Booking policy")).to_contain_text(
             "A missed appointment is charged $75.00"
         )
         fill_booking_details(details, "maya.chen@mail.example")
         details.get_by_label("I accept the booking policy").check()
-        details.get_by_placeholder("number", exact=True).fill("4242424242424242")
-        details.get_by_placeholder("exp_month").fill("12")
-        details.get_by_placeholder("exp_year").fill("34")
-        details.get_by_placeholder("cvc").fill("123")
-        details.get_by_placeholder("postal_code").fill("92101")
+        type_card(details, "4242424242424242")
         details.get_by_role("button", name="Confirm booking and pay the $50.00 deposit").click()
         expect(page.get_by_role("region", name="Deposit and booking policy")).to_contain_text(
             "Deposit paid: $50.00 with Visa ending 4242"

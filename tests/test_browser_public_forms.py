@@ -30,6 +30,7 @@ from scheduling.services import booking
 from services_catalog.services import catalog
 from tests import factories
 from tests.browser import (
+    book_up_to_details,
     draw_signature,
     eventually,
     fill_booking_details,
@@ -107,12 +108,7 @@ def test_a_patient_books_online_and_cancels_from_the_emailed_link(
     email = "maya.chen@mail.example"
 
     # Booking: the public form, posted by a visitor with no session.
-    page.goto(f"{live_server.url}/book/glow-a/{location.slug}/")
-    page.get_by_role("link", name="Neurotoxin · 30 min").click()
-    page.get_by_role("link", name="Anyone available").click()
-    page.get_by_role("link", name=f"{day:%a, %b} {day.day}", exact=True).click()
-    page.get_by_role("link", name=re.compile(r"^10:00 AM P[SD]T$")).click()
-    details = page.get_by_role("region", name="5. Your details")
+    details = book_up_to_details(page, live_server, location, day)
     fill_booking_details(details, email)
     submit(page, live_server, details.get_by_role("button", name="Confirm booking"))
     expect(page.get_by_role("status")).to_contain_text("You’re booked.")

@@ -3,7 +3,6 @@ against the local Stripe-compatible server: one charge per bill however often (o
 the charge runs, a declined card tried again on its schedule and then past due, Pay now after a new card,
 the receipt emailed once, and what the medspa's pages, the staff list, the PDF and Django admin say."""
 
-import threading
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -27,7 +26,7 @@ from medspa.models.payments import CardPayment, SavedCard
 from medspa.payments import cards, events
 from medspa.tenancy import medspa_scope
 from providers.selectors import earnings
-from tests.fixtures import stripe_js_confirm
+from tests.fixtures import at_once, stripe_js_confirm
 from tests.pdfs import pdf_text
 
 VISA, DECLINES = "pm_card_visa", "pm_card_chargeCustomerFail"
@@ -126,20 +125,7 @@ def test_a_bill_is_charged_once_on_the_platform_account_however_often_its_task_r
 def test_two_charge_tasks_at_once_make_one_payment_intent(stripe_local, cast):
     card_on_file(stripe_local, cast.medspa_a)
     bill = last_months_bill(cast.medspa_a)
-    start, results = threading.Barrier(2), []
-
-    def work() -> None:
-        start.wait()
-        try:
-            results.append(tasks.bill_charge(bill.pk, cast.medspa_a.pk))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    results = at_once(2, lambda _: tasks.bill_charge(bill.pk, cast.medspa_a.pk))
     assert sorted(results) == ["", "succeeded"]  # the second found the attempt claimed, or the bill paid
     assert len(intents_of(bill)) == 1
     with scopes_disabled():

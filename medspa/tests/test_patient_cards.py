@@ -1,30 +1,13 @@
 """The front desk's card on file on a patient's profile: shown, added (Stripe's card field, the local
 server), replaced and removed by the medspa's admin and the patient's own providers, and nobody else."""
 
-import re
-from types import SimpleNamespace
-
 import pytest
 from django.urls import reverse
 
 from medspa.models.payments import SavedCard
 from medspa.payments import cards
 from medspa.tenancy import medspa_scope
-from tests.fixtures import stripe_js_confirm
-
-SECRET = re.compile(r'data-client-secret="([^"]+)"')
-ACCOUNT = re.compile(r'data-account="([^"]*)"')
-
-
-def _confirm_on(stripe_local, page: str) -> str:
-    secret = SECRET.search(page).group(1)
-    setup = SimpleNamespace(
-        setup_intent_id=secret.split("_secret_")[0],
-        client_secret=secret,
-        account_id=ACCOUNT.search(page).group(1),
-    )
-    stripe_js_confirm(stripe_local, setup)
-    return setup.setup_intent_id
+from tests.fixtures import stripe_js_confirm_on
 
 
 def test_the_profile_shows_the_card_on_file_with_replace_and_a_confirmed_remove(patient_card, client_as):
@@ -40,7 +23,7 @@ def test_the_admin_replaces_the_card_and_the_card_keeps_who_added_it(
     patient = patient_card.customer.patient
     admin = client_as("admin_a")
     url = reverse("dashboard_patient_card", args=[patient.pk])
-    setup_intent = _confirm_on(stripe_local, admin.get(url, {"area": "admin"}).content.decode())
+    setup_intent = stripe_js_confirm_on(stripe_local, admin.get(url, {"area": "admin"}).content.decode())
     response = admin.post(url, {"area": "admin", "action": "save", "setup_intent": setup_intent})
     assert response.status_code == 302
     assert response["Location"] == reverse("dashboard_patient_detail", args=[patient.pk])

@@ -6,21 +6,18 @@ published specification when each test ends (the stripe_local fixture)."""
 import hashlib
 import hmac
 import json
-import threading
 import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.urls import reverse
-from django_scopes import scopes_disabled
 
 from devtools import stripe_local as local
 from medspa.models.payments import CardPayment, CardRefund, Dispute, SavedCard, StripeEvent
 from medspa.payments import cards, charges, client, refunds
 from medspa.tenancy import medspa_scope
 from tests import factories
-from tests.fixtures import STRIPE_CONNECT_WEBHOOK_SECRET, stripe_js_confirm
+from tests.fixtures import STRIPE_CONNECT_WEBHOOK_SECRET, at_once, stripe_js_confirm
 from tests.stripe_contract import violations
 
 
@@ -123,28 +120,15 @@ def test_twenty_refunds_at_once_give_back_at_most_what_was_paid(stripe_local, st
     stripe_js_confirm(stripe_local, setup)
     card = cards.card_save(customer=customer, setup_intent_id=setup.setup_intent_id, via=SavedCard.Via.ONLINE)
     payment = _charge(card, "race-pay", Decimal("100.00"))
-    outcomes: list[str] = []
-    start = threading.Barrier(20)
-
-    def refund(index: int) -> None:
-        start.wait()
-        try:
-            with scopes_disabled():
-                refunds.card_refund(
-                    payment=payment, amount=Decimal("15.00"), reason="Race", idempotency_key=f"race-{index}"
-                )
-            outcomes.append("refunded")
-        except client.PaymentError:
-            outcomes.append("refused")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=refund, args=(index,)) for index in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert outcomes.count("refunded") == 6 and outcomes.count("refused") == 14  # 6 × $15 ≤ $100 < 7 × $15
+    outcomes = at_once(
+        20,
+        lambda index: refunds.card_refund(
+            payment=payment, amount=Decimal("15.00"), reason="Race", idempotency_key=f"race-{index}"
+        ),
+    )
+    refunded = [outcome for outcome in outcomes if isinstance(outcome, CardRefund)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, client.PaymentError)]
+    assert len(refunded) == 6 and len(refused) == 14  # 6 × $15 ≤ $100 < 7 × $15
     assert sum(r.amount for r in CardRefund.objects.filter(payment=payment, status="succeeded")) == Decimal(
         "90.00"
     )

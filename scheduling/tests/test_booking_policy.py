@@ -6,7 +6,6 @@ import re
 import threading
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,12 +22,10 @@ from scheduling.forms.settings import AppointmentTypeForm
 from scheduling.models import Appointment, AppointmentStatus, AppointmentType
 from scheduling.selectors.booking_policy import booking_policy_digest, booking_policy_lines
 from tests import factories
-from tests.fixtures import stripe_js_confirm
+from tests.fixtures import stripe_js_confirm, stripe_js_confirm_on
 
 LA = ZoneInfo("America/Los_Angeles")
 KEY = re.compile(r'name="idempotency_key" value="([0-9a-f-]{36})"')
-SECRET = re.compile(r'data-client-secret="([^"]+)"')
-ACCOUNT = re.compile(r'data-account="([^"]*)"')
 POLICY = (
     "A $50.00 deposit is charged to your card when you book and goes toward your visit.",
     "Cancel or reschedule at least 24 hours ahead; later, a $40.00 fee is charged to your card on file.",
@@ -68,14 +65,7 @@ POLICY_OPTIONS = {
 
 @pytest.fixture
 def world(cast, provider):
-    location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider], **POLICY_OPTIONS)
-    return SimpleNamespace(
-        medspa=cast.medspa_a,
-        provider=provider,
-        location=location,
-        type=appointment_type,
-        url=reverse("booking_location", args=[cast.medspa_a.slug, location.slug]),
-    )
+    return factories.booking_world(cast.medspa_a, provider, **POLICY_OPTIONS)
 
 
 def at(days_ahead: int, hour: int) -> datetime:
@@ -114,15 +104,8 @@ def details(world, start, key, **fields) -> dict:
 
 def card_typed(stripe_local, page: str, payment_method: str = "pm_card_visa") -> tuple[str, str]:
     """The form's key, and the SetupIntent Stripe.js confirmed with the card typed into the page's field."""
-    secret = SECRET.search(page).group(1)
-    setup = SimpleNamespace(
-        setup_intent_id=secret.split("_secret_")[0],
-        client_secret=secret,
-        account_id=ACCOUNT.search(page).group(1),
-    )
-    answer = stripe_js_confirm(stripe_local, setup, payment_method)
-    assert answer.get("status") == "succeeded", answer
-    return KEY.search(page).group(1), setup.setup_intent_id
+    setup_intent = stripe_js_confirm_on(stripe_local, page, payment_method)
+    return KEY.search(page).group(1), setup_intent
 
 
 def appointments(world):
@@ -352,14 +335,8 @@ class TestManagePage:
             assert cards.patient_card(medspa=world.medspa, patient=appointment.patient) is None
             assert SavedCard.objects.get(pk=appointment.policy_card_id).removed_at is not None
 
-        secret = SECRET.search(page).group(1)
-        setup = SimpleNamespace(
-            setup_intent_id=secret.split("_secret_")[0],
-            client_secret=secret,
-            account_id=ACCOUNT.search(page).group(1),
-        )
-        stripe_js_confirm(stripe_local, setup)
-        saved = post(client, url, {"action": "card_save", "setup_intent": setup.setup_intent_id})
+        setup_intent = stripe_js_confirm_on(stripe_local, page)
+        saved = post(client, url, {"action": "card_save", "setup_intent": setup_intent})
         assert saved.status_code == 303
         page = client.get(saved["Location"]).content.decode()
         assert "Your card was saved" in page and "Visa ending 4242" in page

@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from medspa.messaging import sms
 from medspa.models.payments import CardPayment
 from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment, AppointmentStatus
 from tests import factories
-from tests.browser import fill_booking_details, screenshot
+from tests.browser import book_up_to_details, fill_booking_details, screenshot, type_card
 
 pytestmark = pytest.mark.browser
 
@@ -29,26 +29,6 @@ def _outboxes(settings):
     settings.SMS_BACKEND = "medspa.messaging.sms.LocmemSmsBackend"
     sms.outbox.clear()
     mail.outbox.clear()
-
-
-def book_up_to_details(page: Page, live_server, location, day: date):
-    """Service, anyone, the day, 10:00: each step loaded into the page by htmx, as a patient clicks."""
-    page.goto(f"{live_server.url}/book/glow-a/{location.slug}/")
-    page.get_by_role("link", name="Neurotoxin · 30 min").click()
-    page.get_by_role("link", name="Anyone available").click()
-    page.get_by_role("link", name=f"{day:%a, %b} {day.day}", exact=True).click()
-    page.get_by_role("link", name=re.compile(r"^10:00 AM P[SD]T$")).click()
-    details = page.get_by_role("region", name="5. Your details")
-    expect(details).to_be_visible()
-    return details
-
-
-def type_card(details, number: str) -> None:
-    details.get_by_placeholder("number", exact=True).fill(number)
-    details.get_by_placeholder("exp_month").fill("12")
-    details.get_by_placeholder("exp_year").fill("34")
-    details.get_by_placeholder("cvc").fill("123")
-    details.get_by_placeholder("postal_code").fill("92101")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ the visitor meets them, rate limits, the manage link and what the pages must nev
 import re
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
-from types import SimpleNamespace
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
@@ -41,17 +40,11 @@ def _steady_rate_limit_window(monkeypatch):
 
 @pytest.fixture
 def world(cast, provider):
-    location, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
-    location.phone = "(619) 555-0100"
+    world = factories.booking_world(cast.medspa_a, provider)
+    world.location.phone = "(619) 555-0100"
     with medspa_scope(cast.medspa_a):
-        location.save()
-    return SimpleNamespace(
-        medspa=cast.medspa_a,
-        provider=provider,
-        location=location,
-        type=appointment_type,
-        url=reverse("booking_location", args=[cast.medspa_a.slug, location.slug]),
-    )
+        world.location.save()
+    return world
 
 
 def today_la() -> date:
