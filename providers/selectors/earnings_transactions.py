@@ -14,6 +14,7 @@ from django.db.models import (
     CharField,
     ExpressionWrapper,
     F,
+    Max,
     OuterRef,
     QuerySet,
     StringAgg,
@@ -116,7 +117,8 @@ def _line_sum(kind: str) -> Coalesce:
 
 
 def sale_details(medspa: Medspa, sale_ids: Iterable[int]) -> dict[int, dict]:
-    """Services, products used, retail and the payment methods of these sales, by id: one query."""
+    """Services, products used, retail, the payment methods of these sales, and Stripe's fee on their card
+    payments with the day the last of them was paid out, by id: one query."""
     sale_ids = list(sale_ids)
     if not sale_ids:
         return {}
@@ -127,6 +129,11 @@ def sale_details(medspa: Medspa, sale_ids: Iterable[int]) -> dict[int, dict]:
         .annotate(methods=StringAgg("method", Value(","), distinct=True, order_by="method"))
         .values("methods")
     )
+    card_payments = (
+        Payment.objects.filter(sale=OuterRef("pk"), card_payment__isnull=False).order_by().values("sale")
+    )
+    fees = card_payments.annotate(fee=Sum("card_payment__fee")).values("fee")
+    paid_out = card_payments.annotate(last=Max("card_payment__paid_out_at")).values("last")
     rows = (
         Sale.objects.filter(medspa=medspa, pk__in=sale_ids)
         .order_by()
@@ -136,6 +143,8 @@ def sale_details(medspa: Medspa, sale_ids: Iterable[int]) -> dict[int, dict]:
             products=_line_sum(SaleLine.Kind.PRODUCT),
             retail=_line_sum(SaleLine.Kind.RETAIL),
             methods=Subquery(methods),
+            stripe_fee=Subquery(fees),
+            paid_out_at=Subquery(paid_out),
         )
     )
     return {row["pk"]: row for row in rows}
@@ -162,6 +171,8 @@ class TransactionRow(InDollars):
     portrait_share: Decimal
     link: str | None = None
     patient_id: int | None = None
+    stripe_fee: Decimal | None = None  # Stripe's fee on the sale's card payments, once Stripe told it
+    paid_out_at: datetime | None = None
 
     @classmethod
     def of(cls, values: dict, details: dict | None, tz: ZoneInfo, link=None) -> "TransactionRow":
@@ -187,6 +198,8 @@ class TransactionRow(InDollars):
             portrait_share=values["portrait"],
             link=link(values["sale_id"]) if link else None,
             patient_id=values["patient_id"],
+            stripe_fee=details.get("stripe_fee"),
+            paid_out_at=details["paid_out_at"].astimezone(tz) if details.get("paid_out_at") else None,
         )
 
     @property

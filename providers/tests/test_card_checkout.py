@@ -575,3 +575,34 @@ def test_a_walk_in_cart_on_a_connected_medspa_takes_the_card_on_the_terminal(
         checkout.retail_line_set(sale=sale, product=serum, quantity=Decimal("1"))
     page = client_as("provider_a1").get(reverse("providers:sale_detail", args=[sale.pk])).content.decode()
     assert 'data-card-mode="walk_in"' in page and "Card, on the medspa" in page
+
+
+def test_the_admins_earnings_show_stripes_fee_and_payout_beside_a_sale_paid_by_card(
+    cast, client_as, world, ready_visit, stripe_local, stripe_connected, django_capture_on_commit_callbacks
+):
+    import requests
+
+    from medspa.payments import balance
+
+    card = card_for(stripe_local, world.patient)
+    world.visit = ready_visit
+    with django_capture_on_commit_callbacks(execute=True):  # the fee is learned once the charge is committed
+        sale = card_sale(cast, world, card, key="fee-shown")
+    url = reverse("providers:admin_earnings")
+    page = client_as("admin_a").get(url).content.decode()
+    assert "Stripe's fee" in page and "$9.00" in page  # 2.9% of $300.00 + 30¢
+    # Stripe pays out: the sale's row says when.
+    payout = requests.post(
+        f"{stripe_local.url}/_test/payouts", data={"account": stripe_connected.account_id}, timeout=10
+    ).json()
+    with medspa_scope(cast.medspa_a):
+        balance.payout_record(account=stripe_connected.account_id, payout_id=payout["id"])
+        paid_out = sale.payments.get().card_payment
+        paid_out.refresh_from_db()
+    assert paid_out.payout_id == payout["id"]
+    page = client_as("admin_a").get(url).content.decode()
+    assert (
+        f'$9.00<br><span class="muted">paid out {paid_out.paid_out_at.astimezone(cast.medspa_a.tz):%b} '
+        in page
+    )
+    assert "Stripe's fee" not in client_as("provider_a1").get(reverse("providers:earnings")).content.decode()
