@@ -103,7 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "medspa.context_processors.tenant",
             ],
-            "builtins": ["medspa.templatetags.money"],
+            "builtins": ["medspa.templatetags.money", "medspa.templatetags.phones"],
         },
     },
 ]

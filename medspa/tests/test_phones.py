@@ -99,3 +99,15 @@ def test_staff_keep_each_medspas_texting_number_in_the_admin(client_as, cast):
     medspa.sms_number = "not a number"
     with pytest.raises(Exception, match="valid phone number"):
         medspa.clean_fields(exclude=[f.name for f in Medspa._meta.fields if f.name != "sms_number"])
+
+
+def test_a_number_reads_as_people_write_it_and_links_as_machines_dial_it():
+    from django.template import Context, Template
+
+    from medspa.templatetags.phones import phone
+
+    assert phone("+16195550100") == "(619) 555-0100"
+    assert phone("+442079460958") == "+44 20 7946 0958"
+    assert phone("") == "" and phone(None) == "" and phone("call the desk") == "call the desk"
+    page = Template('<a href="tel:{{ n }}">{{ n|phone }}</a>').render(Context({"n": "+16195550100"}))
+    assert page == '<a href="tel:+16195550100">(619) 555-0100</a>'
