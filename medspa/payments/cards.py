@@ -113,6 +113,7 @@ def card_save(
     via: str,
     by: User | None = None,
     expected_metadata: dict | None = None,
+    keep_replaced: bool = False,
 ) -> SavedCard:
     """Keeps the card a SetupIntent saved, once Stripe says it succeeded for this customer (or, made before
     the customer was known, for the form its metadata names: `expected_metadata`); the card is attached to
@@ -170,9 +171,28 @@ def card_save(
                 )
         except IntegrityError:
             return SavedCard.objects.get(payment_method_id=method_id)
-    for replaced in old:
-        _detach(replaced)
+    card.replaced = old
+    if not keep_replaced:
+        card_replacement_keep(card)
     return card
+
+
+def card_replacement_keep(card: SavedCard) -> None:
+    """The new card stands: the cards it replaced are detached at Stripe, never to be charged again."""
+    for replaced in getattr(card, "replaced", []):
+        _detach(replaced)
+
+
+def card_replacement_undo(card: SavedCard) -> None:
+    """The new card failed its first charge (a booking's deposit): it leaves the file, detached at Stripe,
+    and the card it replaced (kept attached meanwhile) is the card on file again."""
+    with transaction.atomic():
+        card.removed_at = timezone.now()
+        card.save(update_fields=["removed_at"])
+        for replaced in getattr(card, "replaced", []):
+            replaced.removed_at = replaced.removed_by = None
+            replaced.save(update_fields=["removed_at", "removed_by"])
+    _detach(card)
 
 
 def _detach(card: SavedCard) -> None:

@@ -6,6 +6,7 @@ the patient (they were never told it was booked), and nothing is recorded as pai
 The card steps call Stripe and so run outside any transaction (medspa.payments.charges); one lock per
 appointment lets a retried request find the first one's card and deposit instead of making its own."""
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -76,7 +77,7 @@ def appointment_card_secure(*, appointment: Appointment, setup_intent_id: str, f
         deposit = appointment_type.deposit_due
         if appointment.policy_card_id and (deposit <= 0 or appointment.deposit_id):
             return appointment  # a retry of a booking already secured
-        reason = "Card not saved"
+        reason, card = "Card not saved", None
         try:
             if not setup_intent_id:
                 raise PaymentError("Please enter your card.")
@@ -86,6 +87,7 @@ def appointment_card_secure(*, appointment: Appointment, setup_intent_id: str, f
                 setup_intent_id=setup_intent_id,
                 via=SavedCard.Via.ONLINE,
                 expected_metadata={"booking": form_key},
+                keep_replaced=True,  # the patient's card on file stays theirs until this one is charged
             )
             payment = None
             if deposit > 0:
@@ -103,8 +105,15 @@ def appointment_card_secure(*, appointment: Appointment, setup_intent_id: str, f
                 # Stripe is still processing it: not paid yet, so not booked on its strength.
                 raise PaymentError("Your bank has not approved the deposit yet. Please try again shortly.")
         except PaymentError as error:
+            if card is not None:
+                with contextlib.suppress(
+                    PaymentError
+                ):  # Stripe out of reach: the new card stays off file here
+                    cards.card_replacement_undo(card)
             appointment_cancel(appointment=appointment, reason=reason, notify=False)
             raise BookingPaymentFailed(f"{NOT_COMPLETED}. {error}") from error
+        with contextlib.suppress(PaymentError):  # a card Stripe could not detach now is off file all the same
+            cards.card_replacement_keep(card)
         with transaction.atomic():
             locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
             locked.policy_card = card

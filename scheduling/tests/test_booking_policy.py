@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from devtools import stripe_local as local
 from medspa.models.payments import CardPayment, SavedCard
 from medspa.payments import cards
 from medspa.tenancy import medspa_scope
@@ -309,6 +310,34 @@ class TestBookingWithADeposit:
         retried = post(client, world.url, data)
         assert retried.status_code == 402 and "Your booking was not made" in retried.content.decode()
         assert len(appointments(world)) == 1 and len(payments(world)) == 1
+
+    def test_a_card_declined_for_the_deposit_does_not_take_the_place_of_the_card_on_file(
+        self, world, stripe_local, post, stripe_connected, sent
+    ):
+        client = Client()
+        key, setup_intent = card_typed(stripe_local, form_page(client, world, at(2, 10)).content.decode())
+        assert (
+            post(client, world.url, details(world, at(2, 10), key, setup_intent=setup_intent)).status_code
+            == 303
+        )
+        [booked] = appointments(world)
+        with medspa_scope(world.medspa):
+            kept = cards.patient_card(medspa=world.medspa, patient=booked.patient)
+
+        # The same patient books again and types a card that saves but is declined when charged.
+        page = form_page(client, world, at(2, 11)).content.decode()
+        key, setup_intent = card_typed(stripe_local, page, "pm_card_chargeCustomerFail")
+        assert (
+            post(client, world.url, details(world, at(2, 11), key, setup_intent=setup_intent)).status_code
+            == 402
+        )
+        with medspa_scope(world.medspa):
+            on_file = cards.patient_card(medspa=world.medspa, patient=booked.patient)
+            declined = SavedCard.objects.exclude(pk=kept.pk).get(customer=kept.customer)
+        assert on_file.pk == kept.pk and declined.removed_at is not None
+        at_stripe = local.resources.PaymentMethod._api_retrieve
+        assert at_stripe(kept.payment_method_id).customer == kept.customer.customer_id  # still chargeable
+        assert at_stripe(declined.payment_method_id).customer is None  # detached: never charged again
 
 
 class TestManagePage:
