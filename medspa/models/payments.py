@@ -16,6 +16,12 @@ from medspa.models.patients import Patient
 from medspa.models.tenancy import Medspa
 
 MONEY = {"max_digits": 10, "decimal_places": 2}
+CARD_BRANDS = {"amex": "American Express", "mastercard": "Mastercard", "visa": "Visa"}
+
+
+def card_words(brand: str, last4: str) -> str:
+    """A card as people name it: "Visa ending 4242", "American Express ending 0005"."""
+    return f"{CARD_BRANDS.get(brand, brand.title())} ending {last4}"
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())
@@ -123,12 +129,7 @@ class SavedCard(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_brand_display()} ending {self.last4}"
-
-    def get_brand_display(self) -> str:
-        return {"amex": "American Express", "mastercard": "Mastercard", "visa": "Visa"}.get(
-            self.brand, self.brand.title()
-        )
+        return card_words(self.brand, self.last4)
 
     @property
     def expiry(self) -> str:
@@ -205,6 +206,11 @@ class CardPayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} {self.amount} ({self.get_status_display()})"
+
+    @property
+    def card_words(self) -> str:
+        """The card it was charged to, as people name it (kept with the payment: "Visa ending 4242")."""
+        return card_words(self.card_brand, self.card_last4)
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())

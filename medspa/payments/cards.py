@@ -82,12 +82,6 @@ def card_setup_start(
     return CardSetup(intent.id, intent.client_secret, account)
 
 
-def live_card(customer: StripeCustomer | None) -> SavedCard | None:
-    if customer is None:
-        return None
-    return customer.cards.filter(removed_at__isnull=True).first()
-
-
 def patient_card(*, medspa: Medspa, patient: Patient) -> SavedCard | None:
     """The patient's live card on file at the medspa, if any."""
     return (

@@ -32,7 +32,6 @@ from medspa.payments.client import (
     StripeUnavailable,
     client,
     decline_code,
-    from_cents,
     options,
     to_cents,
     translate,
@@ -243,7 +242,3 @@ def pending_payments_resend(*, now: datetime | None = None) -> int:
                 for follower in SETTLED_LATE:
                     follower(payment)
     return settled
-
-
-def amount_of(intent) -> Decimal:
-    return from_cents(intent["amount"])

@@ -57,7 +57,7 @@ def patient_card(request, pk: int):
                 if card is None:
                     raise Http404
                 cards.card_remove(card=card, by=request.user)
-                messages.success(request, f"{card.brand.title()} ending {card.last4} was removed.")
+                messages.success(request, f"{card} was removed.")
                 return redirect(back)
             if action != "save":
                 raise PaymentError("Please choose what to do.")
@@ -68,9 +68,7 @@ def patient_card(request, pk: int):
             saved = cards.card_save(
                 customer=customer, setup_intent_id=setup_intent, via=SavedCard.Via.FRONT_DESK, by=request.user
             )
-            messages.success(
-                request, f"{saved.brand.title()} ending {saved.last4} is on file for {patient.full_name}."
-            )
+            messages.success(request, f"{saved} is on file for {patient.full_name}.")
             return redirect(back)
         except PaymentError as failed:
             error = str(failed)

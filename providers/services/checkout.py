@@ -86,11 +86,11 @@ def _visit_check(visit: Visit, *, lock: bool) -> Visit:
 def _deposit_tender(visit: Visit) -> list[Tender]:
     """The booking's deposit, already taken through Stripe, as the first card payment of the visit."""
     deposit = fees.deposit_of(visit.appointment) if visit.appointment_id else None
-    if deposit is None or deposit.status != CardPayment.Status.SUCCEEDED:
+    if deposit is None:
         return []
     if Payment.objects.filter(card_payment=deposit).exists():
         return []
-    label = f"Deposit, {deposit.card_brand.title()} ending {deposit.card_last4}".strip()
+    label = f"Deposit, {deposit.card_words}"
     return [Tender(PaymentMethod.CARD, deposit.amount, label[:100], card_payment=deposit)]
 
 
