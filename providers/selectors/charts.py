@@ -17,9 +17,8 @@ from providers.models import Visit, VisitConsent
 from providers.models.visits import VisitStatus
 from services_catalog.models import ConsentSignature, ConsentVersion, Service
 from services_catalog.selectors import catalog as catalog_selectors
+from services_catalog.selectors import consents as consent_selectors
 
-# A patient's signature on a consent version covers later visits for a year; a new version needs a new one.
-CONSENT_VALID_FOR = timedelta(days=365)
 # The field's norm: a chart is finished (signed) within 72 hours of the visit.
 CHART_DUE_WITHIN = timedelta(hours=72)
 
@@ -115,12 +114,11 @@ def consents_needed(visit: Visit) -> list[ConsentNeed]:
             "signature"
         )
     }
-    since = visit_moment(visit) - CONSENT_VALID_FOR
-    earlier: dict[int, ConsentSignature] = {}
-    for signature in ConsentSignature.objects.filter(
-        patient__in=patient_records(visit.patient), version_id__in=versions, signed_at__gte=since
-    ).order_by("-signed_at"):
-        earlier.setdefault(signature.version_id, signature)
+    earlier = consent_selectors.covering_signatures(
+        patient_ids=patient_records(visit.patient).values_list("pk", flat=True),
+        version_ids=versions,
+        at=visit_moment(visit),
+    )
     needs = []
     for version_id, version in versions.items():
         if version_id in in_visit:

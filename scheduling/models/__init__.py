@@ -2,6 +2,7 @@ from scheduling.models.appointments import ACTIVE_STATUSES, Appointment, Appoint
 from scheduling.models.availability import AvailabilityOverride, AvailabilityRule, Closure
 from scheduling.models.locations import Location, Resource
 from scheduling.models.notifications import NotificationLog, NotificationSettings
+from scheduling.models.paperwork import HistoryChange, IntakeResponse
 from scheduling.models.types import AppointmentType
 
 __all__ = [
@@ -13,6 +14,8 @@ __all__ = [
     "AvailabilityRule",
     "CalendarFeed",
     "Closure",
+    "HistoryChange",
+    "IntakeResponse",
     "Location",
     "NotificationLog",
     "NotificationSettings",

@@ -1,5 +1,6 @@
 """Patient appointment notifications: what a medspa sends, and the log that makes each one go out once."""
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django_scopes import ScopedManager
@@ -27,6 +28,21 @@ class NotificationSettings(models.Model):
     reschedule = models.BooleanField(default=True)
     cancellation = models.BooleanField(default=True)
     no_show_follow_up = models.BooleanField("no-show follow-up", default=True)
+    paperwork_reminder = models.BooleanField(
+        "paperwork reminder",
+        default=True,
+        help_text="Reminds the patient, once, of forms and consents still to do before the visit.",
+    )
+    paperwork_reminder_hours = models.PositiveSmallIntegerField(
+        "paperwork reminder (hours before)",
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(336)],
+    )
+    pre_visit_care = models.BooleanField(
+        "pre-visit care messages",
+        default=True,
+        help_text="Sends the services' before-the-treatment care messages, each once.",
+    )
     templates = models.JSONField(
         default=dict, blank=True, help_text="Overrides of the default texts, by kind."
     )

@@ -8,7 +8,7 @@ from django_scopes import ScopedManager
 
 from medspa.models import Medspa, Membership
 from scheduling.models.locations import Location, Resource
-from services_catalog.models import Service
+from services_catalog.models import IntakeForm, Service
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -72,6 +72,12 @@ class AppointmentType(models.Model):
         decimal_places=2,
         default=Decimal("0"),
         validators=[MinValueValidator(0)],
+    )
+    intake_forms = models.ManyToManyField(
+        IntakeForm,
+        related_name="+",
+        blank=True,
+        help_text="The forms the patient completes before the visit, from the paperwork link.",
     )
     color = models.CharField(max_length=7, default="#7a4e8a", help_text="Hex colour on the calendar.")
     is_active = models.BooleanField(default=True)

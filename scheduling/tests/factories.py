@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from scheduling import models
-from services_catalog.tests.factories import ServiceFactory
+from services_catalog.tests.factories import IntakeFormVersionFactory, ServiceFactory
 from tests.factories import MedspaFactory, MembershipFactory, PatientFactory, TenantFactory, medspa_today
 
 
@@ -123,3 +123,26 @@ class NotificationLogFactory(TenantFactory):
     appointment = factory.SubFactory(AppointmentFactory, medspa=factory.SelfAttribute("..medspa"))
     kind = "confirmation"
     channel = "email"
+
+
+class IntakeResponseFactory(TenantFactory):
+    class Meta:
+        model = models.IntakeResponse
+
+    medspa = factory.SubFactory(MedspaFactory)
+    appointment = factory.SubFactory(AppointmentFactory, medspa=factory.SelfAttribute("..medspa"))
+    patient = factory.SelfAttribute("appointment.patient")
+    version = factory.SubFactory(IntakeFormVersionFactory, form__medspa=factory.SelfAttribute("...medspa"))
+    answers = factory.LazyFunction(lambda: {"pregnant": False, "allergies": "Latex"})
+    ip = "203.0.113.9"
+
+
+class HistoryChangeFactory(TenantFactory):
+    class Meta:
+        model = models.HistoryChange
+
+    medspa = factory.SubFactory(MedspaFactory)
+    response = factory.SubFactory(IntakeResponseFactory, medspa=factory.SelfAttribute("..medspa"))
+    patient = factory.SelfAttribute("response.patient")
+    record = "allergies"
+    proposed = "Latex"

@@ -3,11 +3,12 @@ pages nobody signs in to, their QR codes, and the patient's manage link."""
 
 from django.urls import path
 
-from scheduling.views import feeds, public_booking, public_manage, public_qr
+from scheduling.views import feeds, public_booking, public_manage, public_paperwork, public_qr
 
 urlpatterns = [
     # Before the location page: "/book/manage/<token>/" would otherwise read as a medspa and a location.
     path("book/manage/<str:token>/", public_manage.booking_manage, name="booking_manage"),
+    path("book/paperwork/<str:token>/", public_paperwork.booking_paperwork, name="booking_paperwork"),
     path("book/<slug:medspa_slug>/", public_booking.booking_medspa, name="booking_medspa"),
     path("book/<slug:medspa_slug>/qr.svg", public_qr.booking_medspa_qr, name="booking_medspa_qr"),
     path(

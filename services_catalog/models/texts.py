@@ -4,7 +4,9 @@ whatever was signed or sent keeps pointing at the exact text it used."""
 
 import pgtrigger
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models import Q
 from django_scopes import ScopedManager
 
 from medspa.models import Medspa, Membership, Patient
@@ -114,12 +116,24 @@ class CareMessage(VersionedText):
         POST = "post", "After the treatment"
 
     timing = models.CharField(max_length=4, choices=Timing, default=Timing.POST)
+    lead_hours = models.PositiveSmallIntegerField(
+        "send hours before",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(336)],
+        help_text="Before the treatment only: how many hours before the appointment it is sent. Empty: "
+        "with the booking's confirmation.",
+    )
 
     class Meta(VersionedText.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["medspa", "title"], name="care_message_title_unique", nulls_distinct=False
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(lead_hours__isnull=True) | (Q(timing="pre") & Q(lead_hours__lte=336)),
+                name="care_message_lead_time_before_only",
+            ),
         ]
 
 
@@ -176,7 +190,9 @@ class StandingOrderSignoff(models.Model):
 
 
 class ConsentSignature(models.Model):
-    """A patient's signature on one exact consent version: the text they signed is always that version's."""
+    """A patient's signature on one exact consent version: the text they signed is always that version's.
+    Witnessed by a staff member on the provider's screen, or signed by the patient alone from the paperwork
+    link (no witness)."""
 
     medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consent_signatures")
@@ -184,7 +200,10 @@ class ConsentSignature(models.Model):
     signature = models.FileField(upload_to="consent-signatures/")
     signed_at = models.DateTimeField(auto_now_add=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
-    witnessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty when the patient signed on their own, from the paperwork link before the visit.
+    witnessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     objects = ScopedManager(medspa="medspa")
 

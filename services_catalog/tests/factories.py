@@ -75,6 +75,51 @@ class StandingOrderSignoffFactory(TenantFactory):
     signed_by = factory.SubFactory(MembershipFactory, medspa=factory.SelfAttribute("..medspa"), is_admin=True)
 
 
+# A small intake form's questions: one section, a yes/no and a paragraph that proposes allergies.
+INTAKE_SECTIONS = [
+    {
+        "title": "Health",
+        "fields": [
+            {
+                "key": "pregnant",
+                "label": "Are you pregnant or breastfeeding?",
+                "kind": "yes_no",
+                "required": True,
+                "choices": [],
+                "help": "",
+                "record": "",
+            },
+            {
+                "key": "allergies",
+                "label": "List any allergies",
+                "kind": "long_text",
+                "required": False,
+                "choices": [],
+                "help": "",
+                "record": "allergies",
+            },
+        ],
+    }
+]
+
+
+class IntakeFormFactory(TenantFactory):
+    class Meta:
+        model = models.IntakeForm
+
+    medspa = factory.SubFactory(MedspaFactory)
+    title = factory.Sequence(lambda n: f"Intake form {n}")
+
+
+class IntakeFormVersionFactory(TenantFactory):
+    class Meta:
+        model = models.IntakeFormVersion
+
+    form = factory.SubFactory(IntakeFormFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    sections = factory.LazyFunction(lambda: [dict(section) for section in INTAKE_SECTIONS])
+
+
 class ServiceGroupFactory(TenantFactory):
     class Meta:
         model = models.ServiceGroup
