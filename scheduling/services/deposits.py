@@ -21,7 +21,7 @@ from medspa.payments import cards, charges, refunds
 from medspa.payments.client import PaymentError
 from scheduling.models import Appointment, AppointmentStatus
 from scheduling.services import hooks
-from scheduling.services.booking import BookingError, appointment_cancel
+from scheduling.services.booking import BookingError, BookingInvalid, appointment_cancel
 
 NOT_COMPLETED = "Your booking was not made"
 
@@ -121,6 +121,67 @@ def appointment_card_secure(*, appointment: Appointment, setup_intent_id: str, f
             locked.save(update_fields=["policy_card", "deposit", "updated_at"])
             transaction.on_commit(lambda: hooks.appointment_changed(locked, "confirmation"))
         return locked
+
+
+# Appointments whose deposit may still be paid from the manage link: not yet seen, not cancelled.
+PAYABLE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
+
+
+def deposit_payable(appointment: Appointment, *, now: datetime | None = None) -> bool:
+    """Whether the patient can pay the appointment's deposit from the manage link: its type asks one, none
+    was paid, the appointment is still ahead and open."""
+    return (
+        appointment.deposit_id is None
+        and appointment.status in PAYABLE_STATUSES
+        and appointment.start > (now or timezone.now())
+        and appointment.appointment_type.deposit_due > 0
+    )
+
+
+def appointment_deposit_pay(
+    *, appointment: Appointment, card: SavedCard, form_key: str, policy_text: str, ip: str | None
+) -> Appointment:
+    """The patient pays, from the manage link and with their card on file, the deposit of an appointment
+    booked without one (by the front desk, or before the medspa took cards), accepting the booking policy
+    as shown. A decline records nothing as paid and leaves the appointment booked; the form's key makes a
+    double-click charge once and lets a new attempt (another card, or the same one later) be a new charge.
+    Call outside any transaction."""
+    with _appointment_lock(appointment):
+        appointment = Appointment.objects.select_related("appointment_type", "medspa", "patient").get(
+            pk=appointment.pk
+        )
+        if appointment.deposit_id is not None:
+            return appointment  # paid meanwhile (a second click, another tab)
+        if not deposit_payable(appointment):
+            raise BookingInvalid("This appointment takes no deposit now.")
+        if card.customer.patient_id != appointment.patient_id or card.removed_at is not None:
+            raise BookingInvalid("Please save your card first.")
+        deposit = appointment.appointment_type.deposit_due
+        try:
+            payment = charges.card_charge(
+                medspa=appointment.medspa,
+                purpose=CardPayment.Purpose.DEPOSIT,
+                amount=deposit,
+                card=card,
+                description=f"Deposit for {appointment.appointment_type.name} ({money_format(deposit)})",
+                idempotency_key=f"deposit-{appointment.pk}-{form_key}"[:100],
+                metadata={"appointment": appointment.pk},
+            )
+        except PaymentError as error:
+            raise BookingPaymentFailed(f"The deposit was not paid. {error}") from error
+        if payment.status != CardPayment.Status.SUCCEEDED:
+            raise BookingPaymentFailed(
+                "Your bank has not approved the deposit yet. Please try again shortly."
+            )
+        with transaction.atomic():
+            locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+            locked.deposit = payment
+            fields = ["deposit", "updated_at"]
+            if locked.policy_card_id is None:
+                locked.policy_card = card
+                fields.append("policy_card")
+            locked.save(update_fields=fields)
+        return appointment_policy_accept(appointment=locked, text=policy_text, ip=ip)
 
 
 def deposit_return_if_unbooked(payment: CardPayment) -> None:

@@ -120,3 +120,57 @@ def test_a_card_declined_for_the_deposit_says_so_and_leaves_no_booking(
             medspa=live_cast.medspa_a, status=CardPayment.Status.SUCCEEDED
         ).exists()
     assert mail.outbox == []
+
+
+def test_a_patient_saves_a_card_on_the_manage_page_and_pays_the_deposit_the_front_desk_did_not_take(
+    live_server, browser: Browser, live_cast, clinic, provider
+):
+    from scheduling.tests.factories import AppointmentFactory
+
+    with medspa_scope(live_cast.medspa_a):
+        appointment_type = clinic.appointment_types.get()
+        start = timezone.now().astimezone(LA).replace(hour=11, minute=0, second=0, microsecond=0)
+        start += timedelta(days=3)
+        appointment = AppointmentFactory(
+            medspa=live_cast.medspa_a,
+            appointment_type=appointment_type,
+            provider=provider,
+            start=start,
+            end=start + timedelta(minutes=appointment_type.duration_minutes),
+        )
+    context = browser.new_context()
+    problems = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("console", lambda m: "Content Security Policy" in m.text and problems.append(m.text))
+        page.goto(f"{live_server.url}/book/manage/{appointment.manage_token}/")
+        due = page.get_by_role("region", name="Deposit due")
+        expect(due).to_contain_text("asks a deposit of $50.00 for this visit")
+        expect(due).to_contain_text("Save a card below, then pay the deposit here.")
+
+        card = page.get_by_role("region", name="Your card on file")
+        type_card(card, "4242424242424242")
+        card.get_by_role("button", name="Save a card").click()
+        expect(page.get_by_role("status")).to_contain_text("Your card was saved.")
+
+        due = page.get_by_role("region", name="Deposit due")
+        pay = due.get_by_role("button", name="Pay the $50.00 deposit with Visa ending 4242")
+        pay.click()  # the policy not accepted: the browser asks for it first
+        expect(page.get_by_role("status")).not_to_contain_text("deposit was paid")
+        due.get_by_label("I accept this booking policy").check()
+        screenshot(page, "scheduling_manage_deposit_due")
+        pay.click()
+        expect(page.get_by_role("status")).to_contain_text("Your deposit was paid.")
+        paid = page.get_by_role("region", name="Deposit and booking policy")
+        expect(paid).to_contain_text("Deposit paid: $50.00 with Visa ending 4242")
+        expect(page.get_by_role("region", name="Deposit due")).to_have_count(0)
+    finally:
+        context.close()
+    assert problems == []
+
+    with medspa_scope(live_cast.medspa_a):
+        saved = Appointment.objects.select_related("deposit").get(pk=appointment.pk)
+        assert saved.deposit.status == CardPayment.Status.SUCCEEDED and saved.deposit.amount == Decimal("50")
+        assert saved.status == AppointmentStatus.BOOKED and saved.policy_accepted_ip == "127.0.0.1"
+        assert CardPayment.objects.filter(medspa=live_cast.medspa_a).count() == 1

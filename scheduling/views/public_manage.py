@@ -1,6 +1,7 @@
 """The patient's manage page (no sign-in): cancel or reschedule within the policy, from the secret link in
 the confirmation. Posts and slot lookups are rate-limited per IP."""
 
+import uuid
 from datetime import date, datetime, timedelta
 
 from django.urls import reverse
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 from django_scopes import scopes_disabled
 
 from medspa.errors import refusals
-from medspa.http import secret_link
+from medspa.http import client_ip, secret_link
 from medspa.models.payments import SavedCard
 from medspa.payments import cards
 from medspa.payments.client import PaymentError
@@ -22,7 +23,14 @@ from scheduling.forms.public import (
 )
 from scheduling.models import Appointment, AppointmentStatus
 from scheduling.selectors import slots as slot_rules
+from scheduling.selectors.booking_policy import (
+    booking_policy_digest,
+    booking_policy_lines,
+    booking_policy_text,
+)
+from scheduling.services import deposits
 from scheduling.services.booking import (
+    BookingError,
     BookingInvalid,
     SlotUnavailable,
     appointment_cancel,
@@ -141,10 +149,16 @@ def _card_context(appointment: Appointment, request) -> dict:
         "card": card,
         "card_removed": request.GET.get("card_removed") == "1",
         "card_saved": request.GET.get("card_saved") == "1",
+        "deposit_paid": request.GET.get("deposit_paid") == "1",
         "fees_apply": appointment.appointment_type.late_cancel_fee > 0
         or appointment.appointment_type.no_show_fee > 0,
         "card_setup": None,
     }
+    if ready_account(medspa) is not None and deposits.deposit_payable(appointment):
+        context["deposit_due"] = appointment.appointment_type.deposit_due
+        context["deposit_key"] = uuid.uuid4().hex
+        context["policy_lines"] = booking_policy_lines(appointment.appointment_type)
+        context["policy_digest"] = booking_policy_digest(appointment.appointment_type)
     if card is None and appointment.is_active and ready_account(medspa) is not None:
         try:
             customer = cards.customer_for(medspa=medspa, patient=appointment.patient)
@@ -208,6 +222,8 @@ def _manage_post(request, appointment: Appointment):
         return see_other(f"{base}?rescheduled=1")
     if action in ("card_remove", "card_save"):
         return _card_post(request, appointment, action, base)
+    if action == "deposit_pay":
+        return _deposit_post(request, appointment, base)
     return _manage_page(request, appointment, error="Please choose what to do.", status=400)
 
 
@@ -229,3 +245,31 @@ def _card_post(request, appointment: Appointment, action: str, base: str):
     except PaymentError as error:
         return _manage_page(request, appointment, error=str(error), status=error.status_code or 400)
     return see_other(f"{base}?card_saved=1")
+
+
+def _deposit_post(request, appointment: Appointment, base: str):
+    """The patient pays the deposit of an appointment booked without one, with their card on file, after
+    accepting the booking policy as the page showed it."""
+    appointment_type = appointment.appointment_type
+    if request.POST.get("policy_digest") != booking_policy_digest(appointment_type):
+        error = "The booking policy changed while you were reading it: please read it again."
+        return _manage_page(request, appointment, error=error, status=409)
+    if request.POST.get("accept_policy") != "on":
+        return _manage_page(request, appointment, error="Please accept the booking policy.", status=400)
+    card = cards.patient_card(medspa=appointment.medspa, patient=appointment.patient)
+    if card is None:
+        return _manage_page(request, appointment, error="Please save your card first.", status=400)
+    form_key = (request.POST.get("deposit_key") or "").strip()
+    if not form_key.isalnum() or len(form_key) > 32:
+        return _manage_page(request, appointment, error="Please try again.", status=400)
+    try:
+        deposits.appointment_deposit_pay(
+            appointment=appointment,
+            card=card,
+            form_key=form_key,
+            policy_text=booking_policy_text(appointment_type),
+            ip=client_ip(request),
+        )
+    except BookingError as error:
+        return _manage_page(request, appointment, error=str(error), status=error.status_code)
+    return see_other(f"{base}?deposit_paid=1")
