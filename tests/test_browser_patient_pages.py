@@ -314,3 +314,16 @@ def test_the_rate_limited_page_fits_a_phone_and_passes_the_accessibility_check(
     assert response is not None and response.status == 429
     expect(page.get_by_role("heading", level=1)).to_have_text("Please wait a moment")
     check_phone_page(page)
+
+
+def test_a_refused_form_post_fits_a_phone_and_passes_the_accessibility_check(live_server, page: Page, clinic):
+    """The page of a post without its CSRF cookie (one a browser blocked or cleared)."""
+    location, _ = clinic
+    details = book_up_to_details(page, live_server, location, day_after(3))
+    fill_booking_details(details, "maya.chen@mail.example")
+    page.context.clear_cookies()
+    with page.expect_response(lambda response: response.request.method == "POST") as posted:
+        details.get_by_role("button", name="Confirm booking").click()
+    assert posted.value.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your form was not sent")
+    check_phone_page(page)
