@@ -68,13 +68,13 @@ def serious_violations(page: Page) -> list[str]:
 
 
 def small_targets(page: Page) -> list[str]:
-    """The visible buttons, links standing alone, fields and choices smaller than 24 × 24 px. A checkbox or a
-    radio button is tapped through its label, which is then the target."""
+    """The visible buttons, links standing alone (not inside a sentence), fields and choices smaller than
+    24 × 24 px. A checkbox or a radio button is tapped through its label, which is then the target."""
     return page.evaluate(
         """(tap) => {
           const small = [];
           // A link alone in its paragraph or list item is a control; one inside a sentence is exempt.
-          const alone = [...document.querySelectorAll("p > a, li > a")].filter(
+          const alone = [...document.querySelectorAll("p > a, li > a, dd > a, header > a")].filter(
             (link) => link.parentElement.textContent.trim() === link.textContent.trim());
           const controls = [...document.querySelectorAll(
             "button, a.button, input:not([type=hidden]), select, textarea, summary"), ...alone];
