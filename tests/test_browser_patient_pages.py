@@ -7,7 +7,8 @@ The pages: the medspa's booking link, a location's booking flow step by step (se
 details), the details form refused (a date of birth in the future), the time taken meanwhile, the booking
 policy with Stripe's card field (the local Stripe server's stand-in), the confirmation, the manage page
 (details, card on file saved and removed, the reschedule picker, cancelled, too late to change online), a
-booking page that is not available (404) and the "please wait" page of the rate limit (429). The paperwork
+booking page or manage link that is not available (404), the "please wait" page of the rate limit (429)
+and the page of a form refused for its missing CSRF cookie (403). The paperwork
 pages (/book/paperwork/…) have their own test. Nothing else is opened by a patient without signing in: the
 QR codes are SVG images, the calendar feed is a provider's, and a texted STOP is answered by text."""
 
