@@ -7,7 +7,8 @@ and of Account settings (medspa.views.panels.PATIENT, ACCOUNT_SETTINGS), what ma
 own (medspa.selectors.patients.PROVIDER_PATIENT_LINKS), what follows a change of a medspa's plan
 (medspa.plan_changes.PLAN_FOLLOWERS), the texts owed to patients that a STOP skips
 (medspa.messaging.opt_out.TEXTS_OWED), a patient's booked services for GFE
-(gfe.services.clearances.BOOKED_SERVICES), and the actions the Provider dashboard adds to an appointment on
+(gfe.services.clearances.BOOKED_SERVICES), a patient's answered intake forms for the GFE review
+(gfe.selectors.intake.INTAKE_ANSWERS), and the actions the Provider dashboard adds to an appointment on
 scheduling's calendar pages (scheduling.selectors.calendar.APPOINTMENT_ACTIONS)."""
 
 from collections.abc import Callable, Iterator

@@ -6,13 +6,14 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self) -> None:
+        from gfe.selectors.intake import INTAKE_ANSWERS
         from gfe.services.clearances import BOOKED_SERVICES
         from medspa.messaging.opt_out import TEXTS_OWED, TextsOwed
         from medspa.payments.charges import SETTLED_LATE
         from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
         from medspa.views.panels import PATIENT, Panel
         from scheduling.models import NotificationLog
-        from scheduling.selectors import patient_appointments
+        from scheduling.selectors import intake_answers, patient_appointments
         from scheduling.services.deposits import deposit_return_if_unbooked
         from scheduling.services.notifications import NOTIFICATIONS
         from scheduling.views import onboarding_steps
@@ -25,6 +26,7 @@ class SchedulingConfig(AppConfig):
         )
         PROVIDER_PATIENT_LINKS.register(patient_appointments.appointment_link)
         BOOKED_SERVICES.register(patient_appointments.booked_services)
+        INTAKE_ANSWERS.register(intake_answers.answered_forms)
         TEXTS_OWED.register(
             TextsOwed(
                 lambda ids: NotificationLog.objects.filter(appointment__patient_id__in=ids), NOTIFICATIONS

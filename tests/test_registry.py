@@ -2,6 +2,7 @@
 from their AppConfig.ready."""
 
 from billing.services.plans import plan_follow
+from gfe.selectors.intake import INTAKE_ANSWERS
 from gfe.services.clearances import BOOKED_SERVICES
 from inventory_orders.services.cart import carts_follow_plan
 from medspa.plan_changes import PLAN_FOLLOWERS
@@ -10,6 +11,7 @@ from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
 from medspa.services.onboarding import STEPS
 from medspa.views.panels import ACCOUNT_SETTINGS, PATIENT
 from providers.selectors.patients import visit_link
+from scheduling.selectors.intake_answers import answered_forms
 from scheduling.selectors.patient_appointments import appointment_link, booked_services
 
 
@@ -47,6 +49,7 @@ def test_the_apps_filled_each_registry_once_in_their_ready():
     ]
     assert list(PROVIDER_PATIENT_LINKS) == [appointment_link, visit_link]
     assert list(BOOKED_SERVICES) == [booked_services]
+    assert list(INTAKE_ANSWERS) == [answered_forms]
     assert list(PLAN_FOLLOWERS) == [carts_follow_plan, plan_follow]  # INSTALLED_APPS' order
     keys = [step.key for step in STEPS]
     assert len(keys) == len(set(keys)) == 8

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from gfe.forms.dashboard import GfeRequestForm, GfeSettingsForm, SelfClearanceForm
 from gfe.models import Clearance, ClearanceStatus, GfeExam, GfeRequest, GfeSettings, Routing
 from gfe.selectors import clearances as clearance_selectors
+from gfe.selectors.intake import intake_answers, intake_viewed
 from gfe.services import decisions, errors
 from gfe.services import requests as gfe_requests
 from gfe.services import routing as gfe_routing
@@ -340,11 +341,11 @@ def self_clear(request, patient_pk: int):
     (and a POST is refused with 403), never a broken form: a masquerading admin too, since the exam is
     signed under the provider's own licence."""
     patient = get_object_or_404(provider_patients(request.membership), pk=patient_pk)
-    patient_access_record(patient=patient, request=request, viewed="GFE self-clearance")
     refusal = masquerade.signature_personal_refusal(
         errors.EXAM_NOT_PERSONAL
     ) or clearance_selectors.provider_clearing_refusal(request.membership)
     if refusal:
+        patient_access_record(patient=patient, request=request, viewed="GFE self-clearance")
         context = {
             "patient": patient,
             "can_clear": False,
@@ -354,6 +355,10 @@ def self_clear(request, patient_pk: int):
         return render(
             request, "gfe/self_clear.html", context, status=403 if request.method == "POST" else 200
         )
+    answers = intake_answers(patient, time_zone=request.medspa.time_zone)
+    patient_access_record(
+        patient=patient, request=request, viewed=intake_viewed("GFE self-clearance", answers)
+    )
     profile = request.membership.provider_profile
     form = SelfClearanceForm(
         request.POST if request.method == "POST" else None,
@@ -380,6 +385,7 @@ def self_clear(request, patient_pk: int):
     context = {
         "patient": patient,
         "can_clear": True,
+        "answers": answers,
         "form": form,
         "profile": profile,
         "patient_url": dashboards.patient_url(request.dashboard, patient.pk),

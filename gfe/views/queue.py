@@ -15,6 +15,7 @@ from django_scopes import scopes_disabled
 
 from gfe.forms.review import GfeDecisionForm
 from gfe.models import OPEN_REQUEST_STATUSES, GfeRequest, RequestStatus, Routing
+from gfe.selectors.intake import intake_viewed
 from gfe.services import decisions
 from gfe.views.review import intake, request_services
 from medspa.errors import refusals
@@ -90,42 +91,42 @@ def queue_review(request, pk: int):
         )
     with medspa_scope(gfe_request.medspa_id, audit_context=True), medspa_time_zone(gfe_request.medspa):
         requested = request_services(gfe_request)
-        context = {"gfe_request": gfe_request, "medspa_name": gfe_request.medspa.name}
+        summary = intake(gfe_request, requested)
+        context = {"gfe_request": gfe_request, "medspa_name": gfe_request.medspa.name, "intake": summary}
         medspa_services.patient_access_record(
-            patient=gfe_request.patient, request=request, viewed="GFE queue: intake for review"
+            patient=gfe_request.patient,
+            request=request,
+            viewed=intake_viewed("GFE queue: intake for review", summary["answers"]),
         )
         if request.method == "GET" and not gfe_request.is_open:  # decided or expired: nothing to sign
-            return render(
-                request, "gfe/queue/review.html", {**context, "intake": intake(gfe_request, requested)}
-            )
+            return render(request, "gfe/queue/review.html", context)
         if request.method == "GET":  # reading never changes the request: Start review (a POST) does
             form = GfeDecisionForm(services=requested, initial={"clearer_name": request.user.full_name})
-            return _page(request, context, requested, form)
+            return _page(request, context, form)
         if request.POST.get("action") == "start":
             decisions.gfe_review_start(request=gfe_request)
             return redirect(request.path)
         form = GfeDecisionForm(request.POST, services=requested)
         if not form.is_valid():
-            return _page(request, context, requested, form, status=400)
+            return _page(request, context, form, status=400)
         with refusals(form=form) as refused:
             decisions.gfe_decide(
                 request=gfe_request, decisions=form.decisions(), exam=form.exam(), **form.signer()
             )
         if refused:
-            return _page(request, context, requested, form, status=400)
+            return _page(request, context, form, status=400)
     patient = gfe_request.patient
     messages.success(request, f"The GFE of {patient.first_name} {patient.last_name[:1]}. was signed.")
     return redirect("gfe_queue:list")
 
 
-def _page(request, context: dict, requested: list, form: GfeDecisionForm, *, status: int = 200):
+def _page(request, context: dict, form: GfeDecisionForm, *, status: int = 200):
     gfe_request = context["gfe_request"]
     return render(
         request,
         "gfe/queue/review.html",
         {
             **context,
-            "intake": intake(gfe_request, requested),
             "form": form,
             "not_started": gfe_request.status == RequestStatus.SENT,
         },

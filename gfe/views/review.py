@@ -2,9 +2,11 @@
 opens one request, once, until it expires.
 
 The page shows only that request's patient intake (first name, last initial, date of birth, allergies,
-medications, medical history notes) and the requested services: nothing else of the medspa. An unknown,
-used or expired link answers 410 Gone with the same page. The lookup is made with scopes disabled (by
-`services.review_link_open`); everything after it runs inside the request's medspa scope."""
+medications, medical history notes, the patient's answers to the intake forms of their visits in the last
+year, with when they answered) and the requested services: nothing else of the medspa (no contact details;
+a signature answer reads "Signed", never the image). An unknown, used or expired link answers 410 Gone with
+the same page. The lookup is made with scopes disabled (by `services.review_link_open`); everything after
+it runs inside the request's medspa scope."""
 
 from zoneinfo import ZoneInfo
 
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from gfe.forms.review import GfeDecisionForm
 from gfe.models import GfeRequest, GfeSettings, RequestStatus, Routing
+from gfe.selectors.intake import intake_answers, intake_viewed
 from gfe.services import decisions, errors, requests
 from medspa.errors import refusals
 from medspa.http import secret_link
@@ -36,7 +39,7 @@ def request_services(gfe_request: GfeRequest) -> list:
 
 
 def intake(gfe_request: GfeRequest, requested: list) -> dict:
-    """The patient intake a clearer sees, and nothing more."""
+    """The patient intake a clearer sees, and nothing more (select "patient" and "medspa")."""
     patient = gfe_request.patient
     return {
         "first_name": patient.first_name,
@@ -45,6 +48,7 @@ def intake(gfe_request: GfeRequest, requested: list) -> dict:
         "allergies": patient.allergies,
         "medications": patient.medications,
         "medical_history": patient.medical_history,
+        "answers": intake_answers(patient, time_zone=gfe_request.medspa.time_zone),
         "services": [service.display_name for service in requested],
         "urgent": gfe_request.urgent,
     }
@@ -90,10 +94,11 @@ def review(request, token: str):
             decisions.gfe_review_start(request=gfe_request)
             return redirect(request.path)
         gfe_settings = GfeSettings.objects.filter(medspa_id=gfe_request.medspa_id).first()
+        summary = intake(gfe_request, requested)
         patient_access_record(
             patient=gfe_request.patient,
             request=request,
-            viewed="GFE review link: patient intake",
+            viewed=intake_viewed("GFE review link: patient intake", summary["answers"]),
             actor_label=clearer_label(gfe_request, gfe_settings),
         )
         if request.method == "GET":
@@ -106,17 +111,17 @@ def review(request, token: str):
                 else {}
             )
             form = GfeDecisionForm(services=requested, initial=initial)
-            return _page(request, gfe_request, requested, form)
+            return _page(request, gfe_request, summary, form)
         form = GfeDecisionForm(request.POST, services=requested)
         if not form.is_valid():
-            return _page(request, gfe_request, requested, form, status=400)
+            return _page(request, gfe_request, summary, form, status=400)
         with refusals(form=form) as refused:
             decisions.gfe_decide(
                 request=gfe_request, decisions=form.decisions(), exam=form.exam(), **form.signer()
             )
         if refused:
-            return _page(request, gfe_request, requested, form, status=400)
-        return _render(request, "gfe/review/thanks.html", {"intake": intake(gfe_request, requested)})
+            return _page(request, gfe_request, summary, form, status=400)
+        return _render(request, "gfe/review/thanks.html", {"intake": summary})
 
 
 def _expiry_label(gfe_request: GfeRequest) -> str:
@@ -126,12 +131,12 @@ def _expiry_label(gfe_request: GfeRequest) -> str:
     return f"{moment:%b} {moment.day}, {moment.year}, {hour}:{moment:%M %p} {moment.tzname()}"
 
 
-def _page(request, gfe_request: GfeRequest, requested: list, form: GfeDecisionForm, *, status: int = 200):
+def _page(request, gfe_request: GfeRequest, summary: dict, form: GfeDecisionForm, *, status: int = 200):
     return _render(
         request,
         "gfe/review/review.html",
         {
-            "intake": intake(gfe_request, requested),
+            "intake": summary,
             "form": form,
             "expires": _expiry_label(gfe_request),
             "not_started": gfe_request.status == RequestStatus.SENT,

@@ -22,7 +22,13 @@ from medspa.services.patients import patient_access_record, patients_access_reco
 from providers.views.fees import fee_actions
 from scheduling.models import Appointment, AppointmentStatus
 from scheduling.selectors import statuses
-from scheduling.selectors.calendar import AppointmentAction, appointment_for_page, calendar_grid, gfe_status
+from scheduling.selectors.calendar import (
+    AppointmentAction,
+    appointment_for_page,
+    calendar_grid,
+    gfe_status,
+    paperwork_attach,
+)
 from scheduling.services import booking
 from scheduling.services import settings as settings_services
 
@@ -120,6 +126,7 @@ def _detail(request, appointment: Appointment):
     can_check_in = AppointmentStatus.CHECKED_IN in statuses.appointment_statuses_allowed(
         appointment=appointment
     )
+    paperwork_attach([appointment])
     context = {
         "appointment": appointment,
         "link_patient": False,

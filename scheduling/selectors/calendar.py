@@ -1,7 +1,11 @@
 """Reads of the calendars: the grid of a day or a week (every provider's, or one provider's own), an
 appointment with what its page shows, and its GFE line. Times are wall-clock times in each appointment's
 location's time zone. The grid costs a fixed number of queries however many appointments it shows
-(everything it renders is joined or prefetched).
+(everything it renders is joined or prefetched, and the paperwork of all of them is read at once).
+
+An open appointment (booked, confirmed or checked in) carries its paperwork (`appointment.paperwork`: the
+intake forms and consents done, scheduling.selectors.paperwork), or None when it needs none or is closed
+(completed, no-show, cancelled): the grid's chip and the appointment's page print it as one badge.
 
 The apps above put their own buttons on an appointment through APPOINTMENT_ACTIONS (e.g. the Provider
 dashboard's "Start visit" and "Open visit"): scheduling renders them and never names their routes or
@@ -27,6 +31,7 @@ from medspa.models import Membership
 from medspa.registry import Registry
 from scheduling.models import Appointment, AppointmentStatus, Location
 from scheduling.selectors import statuses
+from scheduling.selectors.paperwork import OPEN_STATUSES, Paperwork, paperwork_of
 
 DAY_HOURS = (8, 18)  # the day view's rows at least span these hours; appointments outside widen it
 
@@ -163,6 +168,8 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
         else:
             cells[(appointment.provider_id, local.date())].append(appointment)
 
+    paperwork_attach(shown)
+
     if view == "day":
         columns = rows_of
         rows = [
@@ -220,6 +227,16 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
     }
 
 
+def paperwork_attach(appointments: list[Appointment]) -> None:
+    """Sets `paperwork` on each appointment: its paperwork while it is open and needs some, else None. Reads
+    all of them in a fixed number of queries (select "appointment_type")."""
+    upcoming = [appointment for appointment in appointments if appointment.status in OPEN_STATUSES]
+    found: dict[int, Paperwork] = paperwork_of(upcoming) if upcoming else {}
+    for appointment in appointments:
+        paperwork = found.get(appointment.pk)
+        appointment.paperwork = paperwork if paperwork is not None and paperwork.needed else None
+
+
 def _date(value) -> date | None:
     """A YYYY-MM-DD date from the query string, or None when it is missing or no real date."""
     try:
@@ -232,7 +249,8 @@ def _date(value) -> date | None:
 
 
 def appointment_for_page(pk, *, provider: Membership | None = None) -> Appointment:
-    """The appointment with what its page shows; 404 for another medspa's (or another provider's)."""
+    """The appointment with what its page shows (its page adds its paperwork: `paperwork_attach`); 404 for
+    another medspa's (or another provider's)."""
     appointments = Appointment.objects.select_related(
         "location", "patient", "appointment_type", "provider__user", "resource", "created_by", *_related()
     )

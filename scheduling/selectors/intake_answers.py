@@ -1,13 +1,23 @@
 """An intake response as people read it: each question of the version the patient answered, with the answer
-in words. The patient's profile, the GFE review and the patient's own confirmation print it this way."""
+in words. The patient's profile, the GFE review and the patient's own confirmation print it this way.
+
+`answered_forms` gives the GFE review (gfe.selectors.intake.INTAKE_ANSWERS, registered by SchedulingConfig)
+a patient's latest answers to each form."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from django.utils import timezone
+
+from gfe.selectors.intake import AnsweredForm
+from medspa.models import Patient
+from medspa.selectors.patients import patient_records
 from scheduling.models import IntakeResponse
 from services_catalog.models import FieldKind
 
 NO_ANSWER = "—"
+# Older answers no longer describe the patient well enough to clear them on.
+ANSWERS_SHOWN_FOR = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -51,3 +61,29 @@ def answer_rows(response: IntakeResponse) -> list[AnswerRow]:
         )
         for field in response.version.fields()
     ]
+
+
+def answered_forms(patient: Patient) -> list[AnsweredForm]:
+    """The patient's latest response to each intake form in the last year (on any of their merged records),
+    with the answers in words, by title. One query."""
+    responses = (
+        IntakeResponse.objects.filter(
+            patient__in=patient_records(patient), submitted_at__gte=timezone.now() - ANSWERS_SHOWN_FOR
+        )
+        .select_related("version__form")
+        .order_by("-submitted_at", "-pk")
+    )
+    latest: dict[int, IntakeResponse] = {}
+    for response in responses:
+        latest.setdefault(response.version.form_id, response)
+    return sorted(
+        (
+            AnsweredForm(
+                title=response.version.form.title,
+                submitted_at=response.submitted_at,
+                rows=[(row.section, row.label, row.text) for row in answer_rows(response)],
+            )
+            for response in latest.values()
+        ),
+        key=lambda form: form.title.lower(),
+    )

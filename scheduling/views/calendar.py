@@ -29,6 +29,7 @@ from scheduling.selectors.calendar import (
     appointment_page_cards,
     calendar_grid,
     gfe_status,
+    paperwork_attach,
 )
 from scheduling.services import booking
 
@@ -79,6 +80,7 @@ def _detail(request, appointment, *, reschedule_form=None, cancel_form=None, err
         error = " ".join(reschedule_form.non_field_errors())
     coordinator_view = _coordinator_view(request)
     own = _is_own(request, appointment, coordinator_view=coordinator_view)
+    paperwork_attach([appointment])
     context = {
         "appointment": appointment,
         "coordinator_view": coordinator_view,
