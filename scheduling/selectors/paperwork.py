@@ -105,31 +105,37 @@ def paperwork_of(appointments: Iterable[Appointment]) -> dict[int, Paperwork]:
     for row in through.objects.filter(appointmenttype_id__in=type_ids).select_related("intakeform"):
         forms_of_type[row.appointmenttype_id].append(row.intakeform)
     latest: dict[tuple[int, int], IntakeResponse] = {}
+    asking = [a.pk for a in appointments if forms_of_type[a.appointment_type_id]]
     for response in (
-        IntakeResponse.objects.filter(appointment__in=appointments)
+        IntakeResponse.objects.filter(appointment_id__in=asking)
         .select_related("version")
         .order_by("-submitted_at")
+        if asking
+        else []
     ):
         latest.setdefault((response.appointment_id, response.version.form_id), response)
 
     services = _services(appointments)
     versions_of_service = {pk: consent_selectors.current_consent_versions([s]) for pk, s in services.items()}
-    patient_ids = {appointment.patient_id for appointment in appointments}
-    with scopes_disabled():  # merged-away records, which are in the same medspa
-        merged = dict(
-            Patient._base_manager.filter(merged_into_id__in=patient_ids).values_list("pk", "merged_into_id")
-        )
-    records: dict[int, set[int]] = {pk: {pk} for pk in patient_ids}
-    for pk, into in merged.items():
-        records[into].add(pk)
     version_ids = {version.pk for versions in versions_of_service.values() for version in versions}
-    signatures = list(
-        ConsentSignature.objects.filter(
-            patient_id__in=[pk for group in records.values() for pk in group],
-            version_id__in=version_ids,
-            signed_at__gte=min(a.start for a in appointments) - consent_selectors.CONSENT_VALID_FOR,
-        ).order_by("-signed_at")
-    )
+    signing = [a for a in appointments if versions_of_service.get(a.appointment_type.service_id)]
+    patient_ids = {appointment.patient_id for appointment in signing}
+    records: dict[int, set[int]] = {pk: {pk} for pk in patient_ids}
+    signatures: list[ConsentSignature] = []
+    if signing:
+        with scopes_disabled():  # merged-away records, which are in the same medspa
+            merged = Patient._base_manager.filter(merged_into_id__in=patient_ids).values_list(
+                "pk", "merged_into_id"
+            )
+            for pk, into in merged:
+                records[into].add(pk)
+        signatures = list(
+            ConsentSignature.objects.filter(
+                patient_id__in=[pk for group in records.values() for pk in group],
+                version_id__in=version_ids,
+                signed_at__gte=min(a.start for a in signing) - consent_selectors.CONSENT_VALID_FOR,
+            ).order_by("-signed_at")
+        )
 
     result = {}
     for appointment in appointments:
@@ -137,7 +143,7 @@ def paperwork_of(appointments: Iterable[Appointment]) -> dict[int, Paperwork]:
         for form in sorted(forms_of_type[appointment.appointment_type_id], key=lambda form: form.title):
             paperwork.forms.append((form, latest.get((appointment.pk, form.pk))))
         since = appointment.start - consent_selectors.CONSENT_VALID_FOR
-        own = records[appointment.patient_id]
+        own = records.get(appointment.patient_id, set())
         for version in versions_of_service.get(appointment.appointment_type.service_id, []):
             covering = next(
                 (

@@ -19,10 +19,10 @@ from tests.factories import unscoped
 # The week view's queries, however many appointments it shows: the request's own (session, user,
 # memberships, MFA check, the audit context twice, the session saved in a savepoint: 9), and the page's four:
 # the locations, their providers (prefetched), the providers, the appointments (joined with all they show);
-# the paperwork of all the appointments at once, of which this type asks none (its intake forms, the
-# responses, the service with its consents: two, the patients' merged-away records: 5); then the access log:
-# one INSERT for every patient the grid shows.
-WEEK_VIEW_QUERIES = 19
+# the paperwork of all the appointments at once, of which this type asks none (its intake forms, and the
+# service with its consents: two, then nothing more: no responses or signatures are looked for when no form
+# or consent is asked: 3); then the access log: one INSERT for every patient the grid shows.
+WEEK_VIEW_QUERIES = 17
 
 
 @unscoped
