@@ -95,6 +95,10 @@ class QuestionForm(forms.Form):
 
 
 class BaseQuestionFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["DELETE"].label = "Remove"
+
     def sections(self) -> list[dict]:
         """The rows kept, as a version's sections: each section where its first question stands, its
         questions by position (a row without one goes last, in page order). New questions get a key made

@@ -304,6 +304,8 @@ class TestBuilder:
     def test_removing_a_question_and_an_unchanged_save(self, client_as, cast):
         form = form_of(cast.medspa_a, title="Skin questions")
         client = client_as("admin_a")
+        page = client.get(f"{URL}{form.pk}/").content.decode()
+        assert '<label for="id_questions-1-DELETE">Remove</label>' in page
         keep = {**ROW, "section": "Health", "position": "1", "label": "Are you pregnant or breastfeeding?",
                 "kind": "yes_no", "required": "on", "key": "pregnant"}  # fmt: skip
         drop = {**ROW, "section": "Health", "position": "2", "label": "List any allergies",
