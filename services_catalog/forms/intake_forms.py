@@ -10,7 +10,6 @@ from services_catalog.models import FieldKind, IntakeForm, RecordField
 from services_catalog.services import intake_forms as intake_services
 from services_catalog.services.errors import IntakeFormInvalid
 
-CHOICE_HELP = "One a line; only for “One choice” and “Several choices”."
 EXTRA_ROWS = 3
 MORE_ROWS = 5
 
@@ -41,6 +40,9 @@ class IntakeFormDetailsForm(forms.Form):
 class QuestionForm(forms.Form):
     """One question of the builder. A row left blank is ignored; "Remove" drops the question."""
 
+    label = forms.CharField(label="Question", required=False, max_length=intake_services.LABEL_MAX)
+    kind = forms.ChoiceField(label="Answer", choices=FieldKind.choices, initial=FieldKind.TEXT)
+    required = forms.BooleanField(label="Required", required=False)
     section = forms.CharField(
         label="Section",
         required=False,
@@ -48,22 +50,17 @@ class QuestionForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "intake-sections"}),
     )
     position = forms.IntegerField(label="Position", required=False, min_value=1, max_value=999)
-    label = forms.CharField(label="Question", required=False, max_length=intake_services.LABEL_MAX)
-    kind = forms.ChoiceField(label="Answer", choices=FieldKind.choices, initial=FieldKind.TEXT)
-    required = forms.BooleanField(label="Required", required=False)
     choices = forms.CharField(
-        label="Choices",
+        label="Choices, one a line",
         required=False,
         max_length=intake_services.CHOICES_MAX * (intake_services.CHOICE_MAX + 2),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=CHOICE_HELP,
     )
-    help = forms.CharField(label="Help", required=False, max_length=intake_services.HELP_MAX)
+    help = forms.CharField(label="Help shown under it", required=False, max_length=intake_services.HELP_MAX)
     record = forms.ChoiceField(
         label="Proposes a change to",
         required=False,
-        choices=[("", "Nothing in the patient's record"), *RecordField.choices],
-        help_text="The answer is offered to staff as the patient's new allergies, medications or history.",
+        choices=[("", "Nothing"), *RecordField.choices],
     )
     key = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
