@@ -370,3 +370,26 @@ class TestBuilder:
 
     def test_providers_do_not_reach_the_builder(self, client_as, cast):
         assert client_as("provider_a1").get(f"{URL}new/").status_code == 403
+
+
+def test_the_list_and_the_builder_take_as_many_queries_for_many_forms_and_versions(client_as, cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as("admin_a")
+    form = form_of(cast.medspa_a, title="Ours")
+    form_of(None, title="Library")
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    few = (queries(URL), queries(f"{URL}{form.pk}/"))
+    for number in range(3):
+        form_of(cast.medspa_a, title=f"More {number}", by=cast.admin_a)
+        form_of(None, title=f"Library {number}")
+        services.intake_form_revise(
+            form=form, title="Ours", description="", sections=one(label=f"Goal {number}?"), by=cast.admin_a
+        )
+    assert (queries(URL), queries(f"{URL}{form.pk}/")) == few
