@@ -25,7 +25,7 @@ class AppointmentTypeAdmin(admin.ModelAdmin):
     list_display = ["name", "location", "medspa", "duration_minutes", "price", "online_bookable", "is_active"]
     list_filter = ["is_active", "online_bookable", "medspa"]
     search_fields = ["name", "location__name", "medspa__name"]
-    filter_horizontal = ["providers", "rooms"]
+    filter_horizontal = ["providers", "rooms", "intake_forms"]
     raw_id_fields = ["service"]
 
 

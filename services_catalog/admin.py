@@ -1,5 +1,5 @@
 """Django admin for Portrait staff: the services library (groups, services, consents, care messages,
-standing orders with their versions) and, read-mostly, what each medspa made of it."""
+standing orders and intake forms with their versions) and, read-mostly, what each medspa made of it."""
 
 from django import forms
 from django.contrib import admin
@@ -11,6 +11,8 @@ from services_catalog.models import (
     Consent,
     ConsentSignature,
     ConsentVersion,
+    IntakeForm,
+    IntakeFormVersion,
     LibraryService,
     RetailProduct,
     Service,
@@ -19,7 +21,8 @@ from services_catalog.models import (
     StandingOrderSignoff,
     StandingOrderVersion,
 )
-from services_catalog.services import texts
+from services_catalog.services import intake_forms, texts
+from services_catalog.services.errors import IntakeFormInvalid
 
 
 class VersionInline(admin.TabularInline):
@@ -68,7 +71,9 @@ class VersionedTextAdmin(admin.ModelAdmin):
             obj.save()
             texts.text_revise(document=obj, text=text, by=request.user, as_portrait=True)
         else:
-            extra = {"timing": obj.timing} if isinstance(obj, CareMessage) else {}
+            extra = (
+                {"timing": obj.timing, "lead_hours": obj.lead_hours} if isinstance(obj, CareMessage) else {}
+            )
             created = texts.text_create(
                 model=type(obj), medspa=obj.medspa, title=obj.title, text=text, by=request.user, **extra
             )
@@ -93,10 +98,19 @@ class ConsentAdmin(VersionedTextAdmin):
     inlines = [ConsentVersionInline]
 
 
+class CareMessageAdminForm(TextAdminForm):
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("lead_hours") is not None and cleaned.get("timing") != CareMessage.Timing.PRE:
+            self.add_error("lead_hours", texts.LEAD_TIME_AFTER)
+        return cleaned
+
+
 @admin.register(CareMessage)
 class CareMessageAdmin(VersionedTextAdmin):
-    fields = ["medspa", "title", "timing", "text"]
-    list_display = [*VersionedTextAdmin.list_display, "timing"]
+    form = CareMessageAdminForm
+    fields = ["medspa", "title", "timing", "lead_hours", "text"]
+    list_display = [*VersionedTextAdmin.list_display, "timing", "lead_hours"]
     inlines = [CareMessageVersionInline]
 
 
@@ -104,6 +118,74 @@ class CareMessageAdmin(VersionedTextAdmin):
 class StandingOrderAdmin(VersionedTextAdmin):
     fields = ["medspa", "title", "text"]
     inlines = [StandingOrderVersionInline]
+
+
+class IntakeFormVersionInline(VersionInline):
+    model = IntakeFormVersion
+    fields = ["number", "created_at", "created_by", "sections"]
+    readonly_fields = fields
+
+
+class IntakeFormAdminForm(forms.ModelForm):
+    sections = forms.JSONField(
+        widget=forms.Textarea(attrs={"rows": 24}),
+        help_text='The sections and their questions, as JSON: [{"title": …, "fields": [{"key", "label", '
+        '"kind", "required", "choices", "help", "record"}]}]. Saving changed questions adds a new '
+        "version; every earlier version stays as it was.",
+    )
+
+    def clean_sections(self):
+        try:
+            return intake_forms.sections_clean(self.cleaned_data["sections"])
+        except IntakeFormInvalid as error:
+            raise forms.ValidationError(error.message) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        title = (cleaned.get("title") or "").strip()
+        clash = IntakeForm._base_manager.filter(medspa=cleaned.get("medspa"), title__iexact=title)
+        if title and clash.exclude(pk=self.instance.pk).exists():
+            self.add_error("title", "There is already a form with this title.")
+        if len(cleaned.get("description") or "") > intake_forms.DESCRIPTION_MAX:
+            self.add_error("description", f"At most {intake_forms.DESCRIPTION_MAX} characters.")
+        return cleaned
+
+
+@admin.register(IntakeForm)
+class IntakeFormAdmin(VersionedTextAdmin):
+    """Staff write the library's intake forms here; each save of changed questions is a new version."""
+
+    form = IntakeFormAdminForm
+    fields = ["medspa", "title", "description", "sections"]
+    list_display = [*VersionedTextAdmin.list_display, "copied_from"]
+    inlines = [IntakeFormVersionInline]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = admin.ModelAdmin.get_form(self, request, obj, **kwargs)
+        if obj is not None and obj.current_version is not None:
+            form.base_fields["sections"].initial = obj.current_version.sections
+        return form
+
+    def save_model(self, request, obj, form, change):
+        sections = form.cleaned_data["sections"]
+        if change:
+            intake_forms.intake_form_revise(
+                form=obj,
+                title=obj.title,
+                description=obj.description,
+                sections=sections,
+                by=request.user,
+                as_portrait=True,
+            )
+        else:
+            created = intake_forms.intake_form_create(
+                medspa=obj.medspa,
+                title=obj.title,
+                description=obj.description,
+                sections=sections,
+                by=request.user,
+            )
+            obj.pk = created.pk
 
 
 @admin.register(ServiceGroup)

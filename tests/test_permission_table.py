@@ -28,7 +28,8 @@ from scheduling.models import AvailabilityOverride, AvailabilityRule, Closure, L
 from scheduling.services import booking
 from scheduling.services import settings as settings_services
 from services_catalog.models import CareMessage, Consent, StandingOrder
-from services_catalog.services import catalog, texts
+from services_catalog.services import catalog, intake_forms, texts
+from services_catalog.tests.factories import INTAKE_SECTIONS
 from tests import factories
 from tests.fixtures import CAST_NAMES
 
@@ -359,6 +360,13 @@ TABLE: dict[str, Row] = {
     # admin_a is medspa A's medical director.
     "services_catalog:standing_order_sign": Row(
         ADMIN_A_THING_POST, method="post", kwargs=lambda w: {"pk": w["standing_order"].pk}
+    ),
+    "services_catalog:intake_form_list": Row(ADMIN_PAGE),
+    "services_catalog:intake_form_create": Row(ADMIN_PAGE),
+    "services_catalog:intake_form_detail": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["intake_form"].pk}),
+    # A Portrait library form: each medspa's admin may copy it into their own forms.
+    "services_catalog:intake_form_copy": Row(
+        ADMIN_POST, method="post", kwargs=lambda w: {"pk": w["library_intake_form"].pk}
     ),
     "services_catalog:product_list": Row(ADMIN_PAGE),
     "services_catalog:product_create": Row(ADMIN_PAGE),
@@ -836,6 +844,12 @@ def services_world(cast) -> dict:
         ),  # fmt: skip
         "product": catalog.product_save(
             medspa=cast.medspa_a, data={"name": "Serum", "sku": "S1", "price": 10}
+        ),
+        "intake_form": intake_forms.intake_form_create(
+            medspa=cast.medspa_a, title="Ours", description="", sections=INTAKE_SECTIONS, by=None
+        ),
+        "library_intake_form": intake_forms.intake_form_create(
+            medspa=None, title="Medical history", description="", sections=INTAKE_SECTIONS, by=None
         ),
     }
 

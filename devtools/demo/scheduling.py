@@ -9,7 +9,7 @@ from django.utils import timezone
 from medspa.models import Medspa, Membership, Patient
 from scheduling.models import Appointment, AppointmentType, AvailabilityRule, Location, Resource
 from scheduling.services import booking
-from services_catalog.models import Service
+from services_catalog.models import IntakeForm, Service
 
 HOURS = {
     0: (time(9), time(17)),
@@ -19,18 +19,18 @@ HOURS = {
     4: (time(9), time(15)),
     5: (time(10), time(14)),
 }
-TYPES = [  # (library service name, minutes, buffer after)
-    ("Neurotoxin: glabellar lines", 30, 10),
-    ("Neurotoxin: upper face (three areas)", 45, 10),
-    ("Dermal filler: lips", 45, 15),
-    ("Chemical peel: superficial", 45, 15),
+TYPES = [  # (library service name, minutes, buffer after, the library intake forms the patient completes)
+    ("Neurotoxin: glabellar lines", 30, 10, ["Medical history", "Aesthetic intake"]),
+    ("Neurotoxin: upper face (three areas)", 45, 10, ["Medical history", "Aesthetic intake"]),
+    ("Dermal filler: lips", 45, 15, ["Medical history", "Aesthetic intake"]),
+    ("Chemical peel: superficial", 45, 15, ["Medical history"]),
 ]
 
 
 def location_seed(location: Location, providers: list[Membership]) -> None:
     medspa = location.medspa
     room, _ = Resource.objects.get_or_create(medspa=medspa, location=location, name="Treatment room 1")
-    for name, minutes, buffer_after in TYPES:
+    for name, minutes, buffer_after, form_titles in TYPES:
         service = Service.objects.filter(medspa=medspa, library_service__name=name).first()
         if service is None:
             continue
@@ -51,6 +51,8 @@ def location_seed(location: Location, providers: list[Membership]) -> None:
             appointment_type.providers.set([p for p in providers if p.is_provider])
             if name.startswith("Chemical peel"):
                 appointment_type.rooms.add(room)
+        if not appointment_type.intake_forms.exists():  # also on a demo seeded before intake forms existed
+            appointment_type.intake_forms.set(IntakeForm.library.filter(title__in=form_titles))
     for provider in providers:
         for weekday, (start, end) in HOURS.items():
             AvailabilityRule.objects.get_or_create(

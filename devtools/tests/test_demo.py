@@ -14,7 +14,7 @@ from devtools.demo import core as demo
 from medspa.models import Medspa, Membership, Patient, User
 from providers.models import Payment, Refund, Sale, Visit
 from providers.selectors import todo
-from scheduling.models import Appointment, Location
+from scheduling.models import Appointment, AppointmentType, Location
 from tests.factories import has_totp
 
 pytestmark = pytest.mark.slow  # seeds the whole demo
@@ -58,6 +58,16 @@ def test_the_demo_world_is_what_the_readme_promises_and_loads_twice_the_same(db)
     assert staff.is_staff
     assert all(has_totp(user) for user in User.objects.all())
     assert all(user.check_password(demo.DEMO_PASSWORD) for user in User.objects.all())
+
+
+@pytest.mark.scopes_disabled(reason="the demo seed builds and checks every demo medspa")
+def test_the_demo_appointment_types_name_portraits_intake_forms(db):
+    call_command("seed_demo")
+    types = AppointmentType.objects.filter(medspa__slug="glow-aesthetics").prefetch_related("intake_forms")
+    named = {t.name: sorted(form.title for form in t.intake_forms.all()) for t in types}
+    assert named["Neurotoxin: glabellar lines"] == ["Aesthetic intake", "Medical history"]
+    assert named["Dermal filler: lips"] == ["Aesthetic intake", "Medical history"]
+    assert all(form.is_library for t in types for form in t.intake_forms.all())
 
 
 @pytest.mark.scopes_disabled(reason="the demo seed builds and checks every demo medspa")

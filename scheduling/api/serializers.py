@@ -19,6 +19,7 @@ from scheduling import models
 from scheduling.services import settings as settings_services
 from scheduling.services.locations import LOCATION_DETAILS, location_save
 from services_catalog.models import Service
+from services_catalog.selectors.intake_forms import intake_forms_for
 
 TIME_ZONE_EXAMPLE = "2026-03-10T10:00:00-07:00"
 # In a query string an unencoded "+" arrives as a space: "…T10:00:00 07:00" means "+07:00".
@@ -66,6 +67,13 @@ class MedspaRelated(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return self.model.objects.filter(medspa=self.context["request"].medspa, **self.filters)
+
+
+class IntakeFormRelated(serializers.PrimaryKeyRelatedField):
+    """An intake form's id: one of the caller's medspa's or Portrait's; another medspa's does not exist."""
+
+    def get_queryset(self):
+        return intake_forms_for(self.context["request"].medspa)
 
 
 def _provider_field(**kwargs) -> MedspaRelated:
@@ -118,6 +126,7 @@ class AppointmentTypeSerializer(serializers.ModelSerializer):
     service = MedspaRelated(model=Service)
     providers = _provider_field(many=True, required=False)
     rooms = MedspaRelated(model=models.Resource, many=True, required=False)
+    intake_forms = IntakeFormRelated(many=True, required=False)
 
     class Meta:
         model = models.AppointmentType

@@ -89,7 +89,9 @@ class AppointmentTypeViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSe
     serializer_class = AppointmentTypeSerializer
 
     def get_queryset(self):
-        queryset = AppointmentType.objects.select_related("location").prefetch_related("providers", "rooms")
+        queryset = AppointmentType.objects.select_related("location").prefetch_related(
+            "providers", "rooms", "intake_forms"
+        )
         location = self.request.query_params.get("location")
         if location and self.action == "list":
             location_id = ascii_int(location)

@@ -14,8 +14,9 @@ from medspa.models import Membership
 from scheduling.models import AppointmentType, AvailabilityOverride, Location, Resource
 from scheduling.models.availability import Weekday
 from scheduling.services import settings as settings_services
-from services_catalog.models import Service
+from services_catalog.models import IntakeForm, Service
 from services_catalog.selectors.catalog import services_of, services_selectable
+from services_catalog.selectors.intake_forms import intake_forms_for
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -118,6 +119,14 @@ class AppointmentTypeForm(MedspaLocationForm, forms.ModelForm):
         label="Room or device needed",
         help_text="If you choose any, each appointment takes one of them that is free.",
     )
+    intake_forms = forms.ModelMultipleChoiceField(
+        queryset=IntakeForm.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Forms the patient completes before the visit",
+        help_text="Sent with the paperwork link: your own forms and Portrait's (Services / Products → "
+        "Intake forms).",
+    )
     late_cancel_fee = forms.DecimalField(
         label="Late-cancellation fee ($)",
         max_digits=10,
@@ -181,6 +190,7 @@ class AppointmentTypeForm(MedspaLocationForm, forms.ModelForm):
             .order_by("location__name", "name")
         )
         self.fields["rooms"].label_from_instance = lambda room: f"{room.name} ({room.location.name})"
+        self.fields["intake_forms"].queryset = intake_forms_for(medspa)
         if not self.instance.pk:
             self.initial.setdefault("online_bookable", True)
 

@@ -27,7 +27,7 @@ from scheduling.models import (
 
 RESOURCE_FIELDS = ["location", "name", "kind", "is_active"]
 # What an admin edits of an appointment type, in the order the page and the API show it (both take the list
-# from here): its own fields and the providers and rooms it is linked to.
+# from here): its own fields and the providers, rooms and intake forms it is linked to.
 APPOINTMENT_TYPE_EDITABLE = [
     "location",
     "service",
@@ -46,9 +46,11 @@ APPOINTMENT_TYPE_EDITABLE = [
     "deposit_percent",
     "late_cancel_fee",
     "no_show_fee",
+    "intake_forms",
     "color",
 ]
-APPOINTMENT_TYPE_FIELDS = [name for name in APPOINTMENT_TYPE_EDITABLE if name not in ("providers", "rooms")]
+APPOINTMENT_TYPE_LINKS = ("providers", "rooms", "intake_forms")
+APPOINTMENT_TYPE_FIELDS = [name for name in APPOINTMENT_TYPE_EDITABLE if name not in APPOINTMENT_TYPE_LINKS]
 
 
 # --- Rooms and devices ----------------------------------------------------------------------------------
@@ -76,7 +78,8 @@ def appointment_type_save(
     *, medspa: Medspa, data: dict, appointment_type: AppointmentType | None = None
 ) -> AppointmentType:
     """Creates or updates an appointment type of `medspa`: what it books, its length, buffers and price, the
-    providers who offer it and the rooms it needs (both at its location), and its booking rules."""
+    providers who offer it and the rooms it needs (both at its location), its booking rules, and the intake
+    forms the patient completes before the visit (the medspa's own or Portrait's)."""
     appointment_type = appointment_type or AppointmentType(medspa=medspa)
     for name in APPOINTMENT_TYPE_FIELDS:
         if name in data:
@@ -86,6 +89,9 @@ def appointment_type_save(
         raise ValidationError("Choose one of your locations and one of your services.")
     providers = list(data.get("providers", appointment_type.providers.all() if appointment_type.pk else []))
     rooms = list(data.get("rooms", appointment_type.rooms.all() if appointment_type.pk else []))
+    intake_forms = list(
+        data.get("intake_forms", appointment_type.intake_forms.all() if appointment_type.pk else [])
+    )
     working_here = set(location.providers.values_list("pk", flat=True))
     strangers = [provider for provider in providers if provider.pk not in working_here]
     if strangers:
@@ -93,10 +99,13 @@ def appointment_type_save(
         raise ValidationError({"providers": f"{names} does not work at {location.name}."})
     if any(room.location_id != location.pk for room in rooms):
         raise ValidationError({"rooms": f"Choose rooms and devices at {location.name}."})
+    if any(form.medspa_id not in (None, medspa.pk) for form in intake_forms):
+        raise ValidationError({"intake_forms": "Choose your own intake forms or Portrait's."})
     appointment_type.full_clean()
     appointment_type.save()
     appointment_type.providers.set(providers)
     appointment_type.rooms.set(rooms)
+    appointment_type.intake_forms.set(intake_forms)
     return appointment_type
 
 

@@ -11,6 +11,7 @@ from services_catalog.models import (
 )
 from services_catalog.models.catalog import SERVICE_FIELDS
 from services_catalog.selectors import catalog as catalog_selectors
+from services_catalog.services.texts import LEAD_TIME_AFTER
 
 
 class _MedspaRelated(serializers.PrimaryKeyRelatedField):
@@ -108,9 +109,20 @@ class ConsentSerializer(TextSerializer):
 
 
 class CareMessageSerializer(TextSerializer):
+    """`timing`: before or after the treatment; `lead_hours`: for a message before it, how many hours before
+    the appointment it is sent (null: with the booking's confirmation)."""
+
     class Meta(TextSerializer.Meta):
         model = CareMessage
-        fields = [*TextSerializer.Meta.fields, "timing"]
+        fields = [*TextSerializer.Meta.fields, "timing", "lead_hours"]
+        extra_kwargs = {"lead_hours": {"min_value": 1, "max_value": 336}}
+
+    def validate(self, attrs):
+        timing = attrs.get("timing", getattr(self.instance, "timing", CareMessage.Timing.POST))
+        lead_hours = attrs.get("lead_hours", getattr(self.instance, "lead_hours", None))
+        if lead_hours is not None and timing != CareMessage.Timing.PRE:
+            raise serializers.ValidationError({"lead_hours": [LEAD_TIME_AFTER]})
+        return attrs
 
 
 class StandingOrderSerializer(TextSerializer):

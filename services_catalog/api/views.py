@@ -113,9 +113,12 @@ class _TextViewSet(TenantAPIMixin, *READ_WRITE, viewsets.GenericViewSet):
             title=data.get("title"),
             text=data.get("text", document.current_version.text),
         )
-        if "timing" in data:
-            document.timing = data["timing"]
-            document.save(update_fields=["timing", "updated_at"])
+        if "timing" in data or "lead_hours" in data:
+            texts.care_message_timing_set(
+                care_message=document,
+                timing=data.get("timing", document.timing),
+                lead_hours=data.get("lead_hours", document.lead_hours),
+            )
         serializer.instance = type(document)._base_manager.get(pk=document.pk)
 
 

@@ -3,6 +3,7 @@ from django import forms
 from services_catalog.models import CareMessage, Consent, RetailProduct, Service, ServiceGroup, StandingOrder
 from services_catalog.models.catalog import SERVICE_FIELDS
 from services_catalog.selectors import catalog as catalog_selectors
+from services_catalog.services.texts import LEAD_TIME_AFTER
 
 
 class _MedspaTextsMixin:
@@ -121,6 +122,14 @@ class TextForm(forms.Form):
         self.model, self.medspa, self.instance = model, medspa, instance
         if model is CareMessage:
             self.fields["timing"] = forms.ChoiceField(choices=CareMessage.Timing.choices)
+            self.fields["lead_hours"] = forms.IntegerField(
+                label="Send hours before",
+                required=False,
+                min_value=1,
+                max_value=336,
+                help_text="Before the treatment only: how many hours before the appointment it is sent "
+                "(at most 336, two weeks). Empty: with the booking's confirmation.",
+            )
             self.fields["text"].help_text = "You may use {patient_first_name} and {medspa_name}."
 
     def clean_title(self):
@@ -137,6 +146,16 @@ class TextForm(forms.Form):
         if len(text) < 20:
             raise forms.ValidationError("Write the full text: at least a sentence or two.")
         return text
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            self.model is CareMessage
+            and cleaned.get("lead_hours") is not None
+            and cleaned.get("timing") == CareMessage.Timing.POST
+        ):
+            self.add_error("lead_hours", LEAD_TIME_AFTER)
+        return cleaned
 
 
 class RetailProductForm(forms.ModelForm):

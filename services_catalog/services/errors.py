@@ -23,3 +23,13 @@ class SignoffNotPersonal(ServiceRuleBroken, SignatureNotPersonal):
 # Said by the services and beside the disabled buttons while masquerading.
 SIGNOFF_NOT_PERSONAL = "sign off a standing order as the medical director"
 WITNESS_NOT_PERSONAL = "witness a patient's consent signature"
+
+
+class IntakeFormInvalid(ServiceRuleBroken):
+    """An intake form's questions that do not follow the form's schema; the message names the question."""
+
+
+class CareMessageTimingInvalid(ServiceRuleBroken):
+    """A lead time on a care message sent after the treatment: only pre-care is sent ahead of a visit."""
+
+    field = "lead_hours"

@@ -10,6 +10,7 @@ from services_catalog import models
 from services_catalog.services.errors import (
     SIGNOFF_NOT_PERSONAL,
     WITNESS_NOT_PERSONAL,
+    CareMessageTimingInvalid,
     LibraryTextLocked,
     ServiceRuleBroken,
     SignoffNotPersonal,
@@ -26,6 +27,8 @@ VERSION_MODELS = {
 def text_create(*, model: type, medspa: Medspa | None, title: str, text: str, by: User | None, **extra):
     """Creates a consent, care message or standing order with its first version. medspa=None makes it
     Portrait's (staff only)."""
+    if model is models.CareMessage:
+        _lead_time_check(extra.get("timing", models.CareMessage.Timing.POST), extra.get("lead_hours"))
     document = model(medspa=medspa, title=title.strip(), **extra)
     document.full_clean()
     document.save()
@@ -54,6 +57,32 @@ def text_revise(*, document, text: str, by: User | None, title: str | None = Non
     )
     document.save(update_fields=["updated_at"])
     return version
+
+
+LEAD_TIME_AFTER = (
+    "Only a message sent before the treatment is sent hours ahead: leave “Send hours before” empty for a "
+    "message sent after it."
+)
+
+
+def _lead_time_check(timing: str, lead_hours: int | None) -> None:
+    if lead_hours is not None and timing != models.CareMessage.Timing.PRE:
+        raise CareMessageTimingInvalid(LEAD_TIME_AFTER)
+
+
+@transaction.atomic
+def care_message_timing_set(
+    *, care_message: models.CareMessage, timing: str, lead_hours: int | None, as_portrait: bool = False
+) -> models.CareMessage:
+    """When a care message is sent: after the treatment, or before it (`lead_hours` before the appointment,
+    or with the booking's confirmation when None). Library messages change only through Portrait."""
+    if care_message.is_library and not as_portrait:
+        raise LibraryTextLocked("This text is Portrait's: create your own to change it.")
+    _lead_time_check(timing, lead_hours)
+    if (care_message.timing, care_message.lead_hours) != (timing, lead_hours):
+        care_message.timing, care_message.lead_hours = timing, lead_hours
+        care_message.save(update_fields=["timing", "lead_hours", "updated_at"])
+    return care_message
 
 
 def _parent(model: type) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from services_catalog.views import dashboard
+from services_catalog.views import dashboard, intake_forms
 
 app_name = "services_catalog"
 urlpatterns = [
@@ -15,6 +15,10 @@ urlpatterns = [
     path("texts/<slug:kind>/", dashboard.text_list, name="text_list"),
     path("texts/<slug:kind>/new/", dashboard.text_create, name="text_create"),
     path("texts/<slug:kind>/<int:pk>/", dashboard.text_detail, name="text_detail"),
+    path("intake-forms/", intake_forms.intake_form_list, name="intake_form_list"),
+    path("intake-forms/new/", intake_forms.intake_form_create, name="intake_form_create"),
+    path("intake-forms/<int:pk>/", intake_forms.intake_form_detail, name="intake_form_detail"),
+    path("intake-forms/<int:pk>/copy/", intake_forms.intake_form_copy, name="intake_form_copy"),
     path("standing-orders/<int:pk>/sign/", dashboard.standing_order_sign, name="standing_order_sign"),
     path("products/", dashboard.product_list, name="product_list"),
     path("products/new/", dashboard.product_create, name="product_create"),

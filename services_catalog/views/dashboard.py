@@ -213,7 +213,7 @@ def text_detail(request, kind: str, pk: int):
     if not document.is_library:
         initial = {"title": document.title, "text": document.current_version.text}
         if model is CareMessage:
-            initial["timing"] = document.timing
+            initial.update(timing=document.timing, lead_hours=document.lead_hours)
         form = TextForm(
             request.POST or None, model=model, medspa=request.medspa, instance=document, initial=initial
         )
@@ -224,9 +224,12 @@ def text_detail(request, kind: str, pk: int):
                 by=request.user,
                 title=form.cleaned_data["title"],
             )
-            if model is CareMessage and form.cleaned_data["timing"] != document.timing:
-                document.timing = form.cleaned_data["timing"]
-                document.save(update_fields=["timing", "updated_at"])
+            if model is CareMessage:
+                catalog_texts.care_message_timing_set(
+                    care_message=document,
+                    timing=form.cleaned_data["timing"],
+                    lead_hours=form.cleaned_data["lead_hours"],
+                )
             messages.success(
                 request, f"Saved as version {version.number}. Earlier versions are kept unchanged."
             )
