@@ -530,3 +530,25 @@ def test_nothing_goes_before_the_visit_once_it_has_started(world):
     notify(appointment, f"care-{message.pk}", now=late)
     assert set(log_of(appointment).values()) == {(SKIPPED, "the appointment had already started")}
     assert len(log_of(appointment)) == 4 and mail.outbox == [] and sms.outbox == []
+
+
+def test_the_sweeps_read_in_a_fixed_number_of_queries(world):
+    from django.test.utils import CaptureQueriesContext
+
+    intake_form(world)
+    care_message(world, "Arrive without makeup", lead_hours=24)
+    book(world, at(10))
+    moment = at(14) - timedelta(hours=24)  # every care message of 10:00 to 13:00 has come due
+
+    def queries(sweep) -> tuple[int, int]:
+        queued = []
+        with CaptureQueriesContext(connection) as captured:
+            sweep(now=moment, enqueue=lambda *task: queued.append(task))
+        return len(captured), len(queued)
+
+    one = (queries(pre_visit.paperwork_reminders_sweep), queries(pre_visit.pre_visit_care_sweep))
+    for hour in (11, 12, 13):
+        book(world, at(hour))
+    four = (queries(pre_visit.paperwork_reminders_sweep), queries(pre_visit.pre_visit_care_sweep))
+    assert [count for count, _ in four] == [count for count, _ in one]
+    assert [queued for _, queued in one] == [1, 1] and [queued for _, queued in four] == [4, 4]
