@@ -165,6 +165,9 @@ CELERY_BEAT_SCHEDULE = {
     "sessions-clear-expired": {"task": "medspa.tasks.sessions_clear_expired", "schedule": 3600.0},
     "patient-imports-purge": {"task": "medspa.tasks.patient_imports_purge", "schedule": 3600.0},
     "appointment-reminders-sweep": {"task": "scheduling.tasks.reminders_sweep", "schedule": 300.0},
+    # Before the visit: the paperwork reminder, and the care messages sent a lead time before the start.
+    "paperwork-reminders-sweep": {"task": "scheduling.tasks.paperwork_reminders_sweep", "schedule": 300.0},
+    "pre-visit-care-sweep": {"task": "scheduling.tasks.pre_visit_care_sweep", "schedule": 300.0},
     # Messages owed past their lease (a worker killed mid-send) or due for a retry: one task each.
     "notifications-sweep": {"task": "scheduling.tasks.notifications_sweep", "schedule": 60.0},
     "sale-receipts-sweep": {"task": "providers.tasks.sale_receipts_sweep", "schedule": 60.0},

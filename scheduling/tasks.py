@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from medspa.tenancy import medspa_scope
-from scheduling.services import notifications
+from scheduling.services import notifications, pre_visit
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -17,6 +17,22 @@ def appointment_notify(appointment_id: int, medspa_id: int, kind: str) -> None:
 def reminders_sweep() -> int:
     """Every few minutes (Celery beat): queues one task per reminder that has come due."""
     return notifications.reminders_sweep(
+        enqueue=lambda pk, medspa_id, kind: appointment_notify.delay(pk, medspa_id, kind)
+    )
+
+
+@shared_task
+def paperwork_reminders_sweep() -> int:
+    """Every few minutes (Celery beat): queues one task per paperwork reminder that has come due."""
+    return pre_visit.paperwork_reminders_sweep(
+        enqueue=lambda pk, medspa_id, kind: appointment_notify.delay(pk, medspa_id, kind)
+    )
+
+
+@shared_task
+def pre_visit_care_sweep() -> int:
+    """Every few minutes (Celery beat): queues one task per pre-visit care message that has come due."""
+    return pre_visit.pre_visit_care_sweep(
         enqueue=lambda pk, medspa_id, kind: appointment_notify.delay(pk, medspa_id, kind)
     )
 

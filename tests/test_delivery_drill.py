@@ -1,6 +1,7 @@
 """Drill: a worker killed with SIGKILL while it sends a patient's confirmation (the mail server hangs).
 With the folder broker the message goes with the worker; the row stays pending, and when its lease has run
-out the sweep, run by a new worker, sends it: delivered, and marked sent once."""
+out the sweep, run by a new worker, sends it: delivered, and marked sent once. And a pre-visit care message
+found by two sweeps (beat fired twice before the worker ran) is delivered by the real worker exactly once."""
 
 import json
 import os
@@ -20,7 +21,8 @@ from medspa.env import filesystem_broker_options
 from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment, NotificationLog
 from scheduling.services import notifications
-from scheduling.tasks import appointment_notify, notifications_sweep
+from scheduling.tasks import appointment_notify, notifications_sweep, pre_visit_care_sweep
+from services_catalog.tests.factories import CareMessageFactory, CareMessageVersionFactory
 from tests import factories
 from tests.test_faults import broker_at
 
@@ -136,3 +138,49 @@ def test_a_worker_killed_mid_send_leaves_the_confirmation_owed_and_the_sweep_sen
         ]
         assert (row.status, row.attempts, row.next_attempt_at) == (NotificationLog.Status.SENT, 1, None)
         assert notifications.notifications_sweep(now=timezone.now() + timedelta(days=1)) == []  # nothing owed
+
+
+def test_a_care_message_found_by_two_sweeps_is_sent_by_the_real_worker_once(transactional_db, cast, tmp_path):
+    with medspa_scope(cast.medspa_a):
+        provider = cast.provider_a1.memberships.get()
+        _, appointment_type = factories.scheduling_world(cast.medspa_a, [provider])
+        message = CareMessageFactory(
+            medspa=cast.medspa_a, title="Avoid blood thinners", timing="pre", lead_hours=96
+        )
+        CareMessageVersionFactory(care_message=message, text="No aspirin for a week, please.")
+        appointment_type.service.care_messages.add(message)
+        patient = factories.PatientFactory(
+            medspa=cast.medspa_a, email="care@mail.example", consent_email=True, consent_sms=False
+        )
+        start = (timezone.now() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+        appointment = Appointment.objects.create(
+            medspa=cast.medspa_a, location=appointment_type.location, provider=provider, patient=patient,
+            appointment_type=appointment_type, start=start, end=start + timedelta(minutes=30),
+            blocked_start=start, blocked_end=start + timedelta(minutes=40),
+        )  # fmt: skip
+        # Booked ten days ago: the message's moment (96 hours before) has come, and the sweep sends it.
+        Appointment.objects.filter(pk=appointment.pk).update(created_at=start - timedelta(days=10))
+        mail_folder, output = tmp_path / "mail", tmp_path / "workers.log"
+        mail_folder.mkdir()
+        broker = {"url": "filesystem://", "options": filesystem_broker_options(tmp_path / "broker")}
+        queue = Path(broker["options"]["data_folder_in"])
+        rows = NotificationLog.objects.filter(appointment=appointment, kind=f"care-{message.pk}")
+
+        with broker_at(broker["url"], broker["options"]):
+            pre_visit_care_sweep.delay()
+            pre_visit_care_sweep.delay()  # beat again before the worker ran the first: two tasks queued
+            worker = _worker(broker, mail_folder, output)
+            try:
+                _wait_for(
+                    lambda: list(queue.iterdir()) == [] and rows.filter(status="sent").exists(),
+                    "care message sent and queue drained",
+                    output,
+                )
+            finally:
+                _stop(worker)  # a warm shutdown: the task in hand is finished first
+
+        assert _mail_log(mail_folder) == ["sending care@mail.example", "sent care@mail.example"]
+        assert sorted(rows.values_list("channel", "status", "detail")) == [
+            ("email", "sent", ""),
+            ("sms", "skipped", "patient opted out of SMS"),
+        ]

@@ -59,6 +59,12 @@ from medspa.tenancy import medspa_scope
 from providers.models import CareMessageLog, Sale
 from providers.services import checkout, settlement
 from scheduling.models import Appointment, NotificationLog
+from services_catalog.tests.factories import (
+    CareMessageFactory,
+    CareMessageVersionFactory,
+    IntakeFormFactory,
+    IntakeFormVersionFactory,
+)
 from tests import factories
 from transition.models import ConfirmationEmail
 from transition.models.transitions import StepKind, StepStatus
@@ -677,6 +683,28 @@ def _reminders_sweep(request):
     cast = request.getfixturevalue("cast")
     _, appointment = _booked(cast, hours_ahead=47)  # inside the 48-hour reminder, booked days before
     Appointment.objects.filter(pk=appointment.pk).update(created_at=timezone.now() - timedelta(days=5))
+    return Drill((), lambda: (_outbox(), _rows(NotificationLog.objects, "kind", "channel", "status")))
+
+
+@drill("scheduling.tasks.paperwork_reminders_sweep")
+def _paperwork_reminders_sweep(request):
+    cast = request.getfixturevalue("cast")
+    appointment_type, appointment = _booked(cast, hours_ahead=47)  # inside the 48-hour paperwork reminder
+    Appointment.objects.filter(pk=appointment.pk).update(created_at=timezone.now() - timedelta(days=5))
+    form = IntakeFormFactory(medspa=cast.medspa_a)
+    IntakeFormVersionFactory(form=form)
+    appointment_type.intake_forms.add(form)  # a form still to fill in
+    return Drill((), lambda: (_outbox(), _rows(NotificationLog.objects, "kind", "channel", "status")))
+
+
+@drill("scheduling.tasks.pre_visit_care_sweep")
+def _pre_visit_care_sweep(request):
+    cast = request.getfixturevalue("cast")
+    appointment_type, appointment = _booked(cast, hours_ahead=23)  # inside the care message's 24 hours
+    Appointment.objects.filter(pk=appointment.pk).update(created_at=timezone.now() - timedelta(days=5))
+    message = CareMessageFactory(medspa=cast.medspa_a, timing="pre", lead_hours=24)
+    CareMessageVersionFactory(care_message=message)
+    appointment_type.service.care_messages.add(message)
     return Drill((), lambda: (_outbox(), _rows(NotificationLog.objects, "kind", "channel", "status")))
 
 

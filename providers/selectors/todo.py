@@ -194,7 +194,12 @@ def notifications_failed(membership: Membership) -> list[NotificationLog]:
     by the provider, or reported undelivered by Twilio's delivery receipt."""
     return list(
         NotificationLog.objects.filter(status=NotificationLog.Status.FAILED, appointment__provider=membership)
-        .select_related("appointment__patient", "appointment__appointment_type", "appointment__location")
+        .select_related(
+            "appointment__patient",
+            "appointment__appointment_type",
+            "appointment__location",
+            "care_version__care_message",
+        )
         .order_by("created_at", "pk")
     )
 
@@ -368,11 +373,18 @@ def _care_messages_section(membership: Membership) -> TodoSection:
     )
 
 
+def _notification_words(log: NotificationLog) -> str:
+    """ "Reminder", "Confirmation"; the paperwork reminder and a pre-visit care message by name."""
+    if log.care_version_id is not None or log.kind == "paperwork":
+        return log.kind_label
+    return log.kind.split("-")[0].capitalize()
+
+
 def _notifications_section(membership: Membership) -> TodoSection:
     items = [
         TodoItem(
             log.appointment.patient.full_name,
-            f"{log.kind.split('-')[0].capitalize()} of {log.appointment.appointment_type.name} on "
+            f"{_notification_words(log)} of {log.appointment.appointment_type.name} on "
             f"{_local(log.appointment.start, log.appointment.location.tz, '%b %-d')} by "
             f"{log.get_channel_display()}: {log.detail or 'failed'}",
             _patient_url(log.appointment.patient_id),

@@ -52,11 +52,11 @@ def care_message_resend(request, pk: int):
 def notification_resend(request, pk: int):
     """Sends one failed notification of the provider's own appointment again; anyone else's is a 404."""
     log = get_object_or_404(
-        NotificationLog.objects.select_related("appointment__patient"),
+        NotificationLog.objects.select_related("appointment__patient", "care_version__care_message"),
         pk=pk,
         appointment__provider=request.membership,
     )
-    what = f"The {log.kind} {log.get_channel_display()} to {log.appointment.patient.full_name}"
+    what = f"The {log.get_channel_display()} “{log.kind_label}” to {log.appointment.patient.full_name}"
     waiting = log.status == NotificationLog.Status.FAILED
     _resend(request, log, what, waiting=waiting, resend=notifications.notification_resend)
     return redirect("providers:todo")

@@ -1,4 +1,5 @@
-"""The admin's notification settings: switches, reminder lead times ("48, 2") and the texts of each kind."""
+"""The admin's notification settings: switches, reminder lead times ("48, 2"), the paperwork reminder's lead
+time, and the texts of each kind."""
 
 from django import forms
 
@@ -7,6 +8,7 @@ from scheduling.models import NotificationSettings
 from scheduling.selectors import notification_texts
 
 SUBJECT_MAX, EMAIL_MAX, SMS_MAX = 200, 5000, 640  # an SMS of 640 characters is four or five segments
+PAPERWORK_HOURS_MAX = 336  # two weeks, as NotificationSettings.paperwork_reminder_hours allows
 
 
 def field_prefix(kind: str) -> str:
@@ -58,6 +60,23 @@ class NotificationSettingsForm(forms.Form):
     reschedule = forms.BooleanField(label="Rescheduled appointment", required=False)
     cancellation = forms.BooleanField(label="Cancellation", required=False)
     no_show_follow_up = forms.BooleanField(label="No-show follow-up", required=False)
+    paperwork_reminder = forms.BooleanField(
+        label="Paperwork reminder",
+        required=False,
+        help_text="Once, while forms or consents are still to do. The confirmation carries the link anyway.",
+    )
+    paperwork_reminder_hours = forms.CharField(
+        label="Paperwork reminder (hours before)",
+        required=False,
+        max_length=12,
+        help_text=f"A whole number of hours from 1 to {PAPERWORK_HOURS_MAX}, e.g. 48.",
+    )
+    pre_visit_care = forms.BooleanField(
+        label="Pre-visit care messages",
+        required=False,
+        help_text="Each service's before-the-treatment care messages: with the confirmation, or at their "
+        "own lead time.",
+    )
 
     SWITCHES = [
         "email_enabled",
@@ -67,6 +86,8 @@ class NotificationSettingsForm(forms.Form):
         "reschedule",
         "cancellation",
         "no_show_follow_up",
+        "paperwork_reminder",
+        "pre_visit_care",
     ]
 
     def __init__(self, *args, settings_obj: NotificationSettings, **kwargs):
@@ -76,6 +97,7 @@ class NotificationSettingsForm(forms.Form):
             self.initial.setdefault(name, getattr(settings_obj, name))
         hours = notification_texts.reminder_hours_clean(settings_obj.reminder_hours)
         self.initial.setdefault("reminder_hours", ", ".join(map(str, hours)))
+        self.initial.setdefault("paperwork_reminder_hours", settings_obj.paperwork_reminder_hours)
         for kind in notification_texts.TEMPLATE_KINDS:
             texts = notification_texts.template_for(settings_obj, kind)
             names = template_field_names(kind)
@@ -94,10 +116,24 @@ class NotificationSettingsForm(forms.Form):
     def clean_reminder_hours(self):
         return reminder_hours_parse(self.cleaned_data["reminder_hours"])
 
+    def clean_paperwork_reminder_hours(self) -> int | None:
+        raw = self.cleaned_data["paperwork_reminder_hours"].strip()
+        if not raw:
+            return None
+        hours = ascii_int(raw)  # ASCII digits only: "²" or "٣" is no number of hours
+        if hours is None or not 1 <= hours <= PAPERWORK_HOURS_MAX:
+            raise forms.ValidationError(
+                f"“{raw}” is not a whole number of hours from 1 to {PAPERWORK_HOURS_MAX}."
+            )
+        return hours
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("reminders") and cleaned.get("reminder_hours") == []:
             self.add_error("reminder_hours", "Give at least one lead time, or turn reminders off.")
+        hours_given = "paperwork_reminder_hours" in self.errors or cleaned.get("paperwork_reminder_hours")
+        if cleaned.get("paperwork_reminder") and not hours_given:
+            self.add_error("paperwork_reminder_hours", "Give the hours before, or turn the reminder off.")
         for kind in notification_texts.TEMPLATE_KINDS:
             for name in template_field_names(kind).values():
                 problems = notification_texts.template_problems(cleaned.get(name) or "")
@@ -120,5 +156,7 @@ class NotificationSettingsForm(forms.Form):
         """What scheduling.services.notification_settings.notification_settings_save takes."""
         data = {name: self.cleaned_data[name] for name in self.SWITCHES}
         data["reminder_hours"] = self.cleaned_data["reminder_hours"]
+        if self.cleaned_data["paperwork_reminder_hours"] is not None:
+            data["paperwork_reminder_hours"] = self.cleaned_data["paperwork_reminder_hours"]
         data["templates"] = templates_from(self.cleaned_data)
         return data

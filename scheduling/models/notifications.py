@@ -8,6 +8,7 @@ from django_scopes import ScopedManager
 from medspa.models import Medspa
 from medspa.models.messages import MessageLog
 from scheduling.models.appointments import Appointment
+from services_catalog.models import CareMessageVersion
 
 
 def _default_reminders() -> list[int]:
@@ -17,7 +18,8 @@ def _default_reminders() -> list[int]:
 class NotificationSettings(models.Model):
     """A medspa's patient notifications: which go out, by email and / or SMS, when, and their texts.
     Templates may use {patient_first_name}, {medspa_name}, {location_name}, {appointment_type},
-    {date}, {time}, {provider_name} and {manage_link}."""
+    {date}, {time}, {provider_name}, {manage_link}, {paperwork_link} (the patient's forms and consents for
+    the visit) and {paperwork_line} (a sentence asking for them with the link; empty when none are left)."""
 
     medspa = models.OneToOneField(Medspa, on_delete=models.CASCADE, related_name="notification_settings")
     email_enabled = models.BooleanField("send email", default=True)
@@ -53,13 +55,27 @@ class NotificationSettings(models.Model):
         return f"Notifications of {self.medspa}"
 
 
+# How the log names a kind (the settings page's labels live in scheduling.selectors.notification_texts).
+KIND_WORDS = {
+    "confirmation": "Booking confirmation",
+    "cancellation": "Cancellation",
+    "no-show": "No-show follow-up",
+    "paperwork": "Paperwork reminder",
+}
+
+
 class NotificationLog(MessageLog):
     """One notification decision for an appointment: pending, sent, failed or skipped. The unique row per
     (appointment, kind, channel) is written in the same transaction as the decision, and marked sent in the
     transaction that holds its lock while the message goes: recorded once, sent until it went."""
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="notifications")
+    # Also "paperwork" (the paperwork reminder) and "care-<care message id>" (a pre-visit care message).
     kind = models.CharField(max_length=40, help_text="confirmation, reminder-48h, reschedule, …")
+    # A pre-visit care message: the exact text it sends (the care message's current version when decided).
+    care_version = models.ForeignKey(
+        CareMessageVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at"]
@@ -77,3 +93,16 @@ class NotificationLog(MessageLog):
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.channel}: {self.status}"
+
+    @property
+    def kind_label(self) -> str:
+        """The kind in words, as the appointment's log and the To-Do print it ("Reminder, 48h before",
+        "Pre-visit care: Avoid blood thinners"); select "care_version__care_message" for a list."""
+        if self.care_version_id is not None:
+            return f"Pre-visit care: {self.care_version.care_message.title}"
+        kind = self.kind
+        if kind.startswith("reminder-"):
+            return f"Reminder, {kind.removeprefix('reminder-')} before"
+        if kind.startswith("reschedule-"):
+            return "Rescheduled"
+        return KIND_WORDS.get(kind, kind)

@@ -1,6 +1,9 @@
 """The texts of patient appointment notifications: the kinds, their default texts and placeholders, the
 rendering of a text for an appointment, and the previews of the Notifications settings page. Sending lives in
-scheduling.services.notifications, the medspa's settings in scheduling.services.notification_settings."""
+scheduling.services.notifications, the medspa's settings in scheduling.services.notification_settings.
+
+Besides the kinds a medspa edits, a pre-visit care message is sent as kind "care-<care message id>": its
+text is the care message's own (services catalog), not a template."""
 
 import re
 import string
@@ -18,25 +21,31 @@ from scheduling.models import (
     Location,
     NotificationSettings,
 )
+from scheduling.selectors.paperwork import OPEN_STATUSES, appointment_paperwork, paperwork_link
 
 EMAIL, SMS = "email", "sms"
 CHANNELS = (EMAIL, SMS)
 
-CONFIRMATION, REMINDER, RESCHEDULE, CANCELLATION, NO_SHOW = (
+CONFIRMATION, REMINDER, RESCHEDULE, CANCELLATION, NO_SHOW, PAPERWORK, CARE = (
     "confirmation",
     "reminder",
     "reschedule",
     "cancellation",
     "no-show",
+    "paperwork",
+    "care",
 )
-# The kinds whose texts a medspa can edit (every reminder lead time shares the one reminder text).
-TEMPLATE_KINDS = [CONFIRMATION, REMINDER, RESCHEDULE, CANCELLATION, NO_SHOW]
+# The kinds whose texts a medspa can edit (every reminder lead time shares the one reminder text; a care
+# message's text is the care message's).
+TEMPLATE_KINDS = [CONFIRMATION, REMINDER, RESCHEDULE, CANCELLATION, NO_SHOW, PAPERWORK]
 KIND_LABELS = {
     CONFIRMATION: "Booking confirmation",
     REMINDER: "Reminder",
     RESCHEDULE: "Rescheduled",
     CANCELLATION: "Cancellation",
     NO_SHOW: "No-show follow-up",
+    PAPERWORK: "Paperwork reminder",
+    CARE: "Pre-visit care",
 }
 # The NotificationSettings switch of each kind, and how a skipped row names it.
 KIND_SWITCHES = {
@@ -45,6 +54,8 @@ KIND_SWITCHES = {
     RESCHEDULE: ("reschedule", "reschedule notices"),
     CANCELLATION: ("cancellation", "cancellation notices"),
     NO_SHOW: ("no_show_follow_up", "no-show follow-ups"),
+    PAPERWORK: ("paperwork_reminder", "paperwork reminders"),
+    CARE: ("pre_visit_care", "pre-visit care messages"),
 }
 # When the task runs, the appointment must still be in a state the kind is about; otherwise it is stale
 # (a reminder of an appointment cancelled meanwhile, a confirmation of one already cancelled) and nothing
@@ -55,9 +66,14 @@ KIND_STATUSES = {
     RESCHEDULE: {AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED},
     CANCELLATION: {AppointmentStatus.CANCELLED},
     NO_SHOW: {AppointmentStatus.NO_SHOW},
+    PAPERWORK: {AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED},
+    CARE: {AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED},
 }
+# The kinds sent ahead of the visit at a lead time: none once the appointment has started.
+BEFORE_THE_VISIT = {REMINDER, PAPERWORK, CARE}
 REMINDER_STATUSES = [AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED]
 _REMINDER_KIND = re.compile(r"^reminder-([1-9]\d{0,2})h$")
+_CARE_KIND = re.compile(r"^care-([1-9]\d{0,17})$")
 MAX_REMINDER_HOURS = 168
 MAX_REMINDERS = 4
 
@@ -70,21 +86,25 @@ PLACEHOLDERS = (
     "time",
     "provider_name",
     "manage_link",
+    "paperwork_link",
+    "paperwork_line",
 )
 
 _SIGN_OFF = "See you soon,\n{medspa_name}"
 _MANAGE = "Need to change or cancel? {manage_link}"
+# {paperwork_line} says nothing when there is no paperwork to do, and then leaves no gap (`compose`).
+PAPERWORK_LINE = "Before your visit, please complete your forms and consents: {link}"
 DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
     CONFIRMATION: {
         "subject": "You're booked: {appointment_type} on {date}",
         "email": (
             "Hi {patient_first_name},\n\n"
             "You're booked for {appointment_type} with {provider_name} on {date} at {time}, "
-            "at {location_name}.\n\n" + _MANAGE + "\n\n" + _SIGN_OFF
+            "at {location_name}.\n\n{paperwork_line}\n\n" + _MANAGE + "\n\n" + _SIGN_OFF
         ),
         "sms": (
             "{medspa_name}: you're booked for {appointment_type} on {date} at {time} at {location_name}. "
-            "Manage: {manage_link} Reply STOP to opt out."
+            "{paperwork_line} Manage: {manage_link} Reply STOP to opt out."
         ),
     },
     REMINDER: {
@@ -92,7 +112,7 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "email": (
             "Hi {patient_first_name},\n\n"
             "A friendly reminder of your {appointment_type} with {provider_name} on {date} at {time}, "
-            "at {location_name}.\n\n" + _MANAGE + "\n\n" + _SIGN_OFF
+            "at {location_name}.\n\n{paperwork_line}\n\n" + _MANAGE + "\n\n" + _SIGN_OFF
         ),
         "sms": (
             "{medspa_name} reminder: {appointment_type} on {date} at {time} at {location_name}. "
@@ -104,7 +124,7 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "email": (
             "Hi {patient_first_name},\n\n"
             "Your {appointment_type} with {provider_name} is now on {date} at {time}, "
-            "at {location_name}.\n\n" + _MANAGE + "\n\n" + _SIGN_OFF
+            "at {location_name}.\n\n{paperwork_line}\n\n" + _MANAGE + "\n\n" + _SIGN_OFF
         ),
         "sms": (
             "{medspa_name}: your {appointment_type} is now on {date} at {time} at {location_name}. "
@@ -136,6 +156,19 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
             "We hope all is well: get in touch to find another time."
         ),
     },
+    PAPERWORK: {
+        "subject": "Your forms for {appointment_type} on {date}",
+        "email": (
+            "Hi {patient_first_name},\n\n"
+            "Your {appointment_type} with {provider_name} is on {date} at {time}, at {location_name}. "
+            "A few forms and consents are still to do before your visit: it takes a few minutes, and "
+            "saves time when you arrive.\n\n{paperwork_link}\n\n" + _MANAGE + "\n\n" + _SIGN_OFF
+        ),
+        "sms": (
+            "{medspa_name}: please complete your forms and consents before your {appointment_type} on "
+            "{date} at {time}: {paperwork_link}"
+        ),
+    },
 }
 TEMPLATE_PARTS = ("subject", "email", "sms")
 
@@ -148,12 +181,25 @@ def reminder_kind(hours: int) -> str:
     return f"reminder-{hours}h"
 
 
+def care_kind(care_message_id: int) -> str:
+    return f"{CARE}-{care_message_id}"
+
+
+def care_message_id(kind: str) -> int | None:
+    """ "care-12" → 12; None for any other kind."""
+    match = _CARE_KIND.match(kind)
+    return int(match.group(1)) if match else None
+
+
 def template_kind(kind: str) -> str:
-    """The kind whose text `kind` uses: "reminder-48h" → "reminder"; raises UnknownKind for nonsense."""
-    if kind in KIND_STATUSES:
+    """The kind whose text (and switch) `kind` uses: "reminder-48h" → "reminder", "care-12" → "care";
+    raises UnknownKind for nonsense."""
+    if kind in KIND_STATUSES and kind != CARE:
         return kind
     if _REMINDER_KIND.match(kind):
         return REMINDER
+    if _CARE_KIND.match(kind):
+        return CARE
     raise UnknownKind(f"Unknown notification kind {kind!r}.")
 
 
@@ -206,6 +252,14 @@ def render(text: str, context: dict[str, str]) -> str:
     return _SIMPLE_FIELD.sub(lambda match: values[match.group(1)], text)
 
 
+def compose(text: str, context: dict[str, str]) -> str:
+    """A message's body: `text` rendered, without the blank line or double space that a placeholder with
+    nothing to say (an empty {paperwork_line}) would leave."""
+    rendered = render(text, context)
+    rendered = re.sub(r"[ \t]+\n", "\n", re.sub(r"(?<=\S)[ \t]{2,}(?=\S)", " ", rendered))
+    return re.sub(r"\n{3,}", "\n\n", rendered).strip()
+
+
 def _plain_fields_only(text: str) -> bool:
     try:
         parsed = list(string.Formatter().parse(text))
@@ -247,10 +301,22 @@ def manage_link(appointment: Appointment) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("booking_manage", args=[appointment.manage_token])
 
 
+def paperwork_context(appointment: Appointment) -> dict[str, str]:
+    """{paperwork_link} while the appointment is ahead (the link closes after it), and {paperwork_line}, the
+    sentence that asks for the forms and consents still to do: empty when there are none."""
+    if appointment.status not in OPEN_STATUSES:
+        return {"paperwork_link": "", "paperwork_line": ""}
+    link = paperwork_link(appointment)
+    paperwork = appointment_paperwork(appointment)
+    to_do = paperwork.needed and not paperwork.complete
+    return {"paperwork_link": link, "paperwork_line": PAPERWORK_LINE.format(link=link) if to_do else ""}
+
+
 def appointment_context(appointment: Appointment) -> dict[str, str]:
     """The placeholders' values for `appointment`, date and time in its location's time zone."""
     local = appointment.local_start
     return {
+        **paperwork_context(appointment),
         "patient_first_name": appointment.patient.first_name,
         "medspa_name": appointment.medspa.display_name,
         "location_name": appointment.location.name,
@@ -273,6 +339,7 @@ def _sample_context(settings_obj: NotificationSettings) -> dict[str, str]:
     today = timezone.now().astimezone(tz).date()
     tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
     moment = datetime.combine(tuesday, time(10, 30), tzinfo=tz)
+    sample_paperwork = f"{settings.SITE_URL.rstrip('/')}/book/paperwork/sample-link/"
     return {
         "patient_first_name": "Alex",
         "medspa_name": medspa.display_name,
@@ -282,6 +349,8 @@ def _sample_context(settings_obj: NotificationSettings) -> dict[str, str]:
         "time": format_time(moment),
         "provider_name": "Jordan Rivera",
         "manage_link": f"{settings.SITE_URL.rstrip('/')}/book/manage/sample-link/",
+        "paperwork_link": sample_paperwork,
+        "paperwork_line": PAPERWORK_LINE.format(link=sample_paperwork),
     }
 
 
@@ -297,7 +366,7 @@ def notification_preview(*, settings_obj: NotificationSettings, kind: str, chann
     if channel == "subject":
         return subject_line(texts, context)
     if channel == EMAIL:
-        return f"Subject: {subject_line(texts, context)}\n\n{render(texts['email'], context)}"
+        return f"Subject: {subject_line(texts, context)}\n\n{compose(texts['email'], context)}"
     if channel == SMS:
-        return render(texts["sms"], context)
+        return compose(texts["sms"], context)
     raise ValueError(f"Unknown channel {channel!r}.")

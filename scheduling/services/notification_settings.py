@@ -20,14 +20,20 @@ def notification_settings_get(*, medspa_id: int) -> NotificationSettings:
 @transaction.atomic
 def notification_settings_save(*, settings_obj: NotificationSettings, data: dict) -> NotificationSettings:
     """Saves switches, lead times and texts. `data` holds the model's switches, `reminder_hours` (a list of
-    whole hours) and `templates` ({kind: {"subject", "email", "sms"}}); a text equal to the default (or
-    empty) is not stored, so that it follows later improvements of the default."""
+    whole hours), `paperwork_reminder_hours` (1 to 336) and `templates` ({kind: {"subject", "email",
+    "sms"}}); a text equal to the default (or empty) is not stored, so that it follows later improvements
+    of the default."""
     switches = ["email_enabled", "sms_enabled"] + [field for field, _ in KIND_SWITCHES.values()]
     for name in switches:
         if name in data:
             setattr(settings_obj, name, bool(data[name]))
     if "reminder_hours" in data:
         settings_obj.reminder_hours = reminder_hours_clean(list(data["reminder_hours"]))
+    if "paperwork_reminder_hours" in data:
+        settings_obj.paperwork_reminder_hours = int(data["paperwork_reminder_hours"])
+        # The model's validators (1 to 336 hours): ValidationError for anything else.
+        others = [field.name for field in NotificationSettings._meta.fields]
+        settings_obj.clean_fields(exclude=[name for name in others if name != "paperwork_reminder_hours"])
     if "templates" in data:
         overrides: dict[str, dict[str, str]] = {}
         for kind, parts in data["templates"].items():

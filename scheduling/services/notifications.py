@@ -11,7 +11,10 @@ message goes, marked sent in the same transaction. A worker killed mid-send leav
 failed send is recorded; `notifications_sweep` (Celery beat, every minute) queues one task per row whose
 lease ran out or whose retry is due, until the row is sent or, after the last attempt, failed.
 
-Reminders are found by `reminders_sweep` (Celery beat, every few minutes), not by long-delayed tasks."""
+Reminders are found by `reminders_sweep` (Celery beat, every few minutes), not by long-delayed tasks; so are
+the paperwork reminder and the pre-visit care messages with a lead time (scheduling.services.pre_visit). A
+pre-visit care message that goes with the confirmation is decided in the confirmation's own run, in the same
+transaction as the confirmation's rows: one row per (appointment, "care-<id>", channel), as any other kind."""
 
 import logging
 from collections.abc import Callable
@@ -27,23 +30,31 @@ from medspa.messaging import opt_out, sms
 from medspa.models.messages import receipt_fields
 from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment, NotificationLog, NotificationSettings
+from scheduling.selectors import pre_visit
 from scheduling.selectors.notification_texts import (
+    BEFORE_THE_VISIT,
+    CARE,
     CHANNELS,
+    CONFIRMATION,
     EMAIL,
     KIND_STATUSES,
     KIND_SWITCHES,
-    REMINDER,
+    PAPERWORK,
     REMINDER_STATUSES,
     RESCHEDULE,
     appointment_context,
+    care_kind,
+    care_message_id,
+    compose,
     reminder_hours_clean,
     reminder_kind,
-    render,
     subject_line,
     template_for,
     template_kind,
 )
+from scheduling.selectors.paperwork import appointment_paperwork
 from scheduling.services.notification_settings import notification_settings_get
+from services_catalog.models import CareMessageVersion
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +68,7 @@ def _skip_reason(
     switch, plural = KIND_SWITCHES[base]
     if not getattr(settings_obj, switch):
         return f"{plural} turned off for this medspa"
-    if base == REMINDER and appointment.start <= now:
+    if base in BEFORE_THE_VISIT and appointment.start <= now:
         return "the appointment had already started"
     patient = appointment.patient
     if channel == EMAIL:
@@ -86,7 +97,9 @@ def log_kind(appointment: Appointment, kind: str) -> str:
 
 def appointment_notify(*, appointment_id: int, kind: str, now: datetime | None = None) -> None:
     """Sends the patient the `kind` notification of an appointment ("confirmation", "reschedule",
-    "cancellation", "no-show", "reminder-<N>h") by email and SMS, each at most once, ever.
+    "cancellation", "no-show", "reminder-<N>h", "paperwork", "care-<care message id>") by email and SMS,
+    each at most once, ever. A confirmation or reschedule notice brings along the pre-visit care messages
+    then due (scheduling.selectors.pre_visit), each decided in the same transaction.
 
     Run it in the appointment's medspa scope and outside any transaction (as the Celery task does): the
     decision rows must be committed before anything is sent. Calling it again, from a retry or a racing
@@ -103,30 +116,82 @@ def appointment_notify(*, appointment_id: int, kind: str, now: datetime | None =
     if appointment is None or appointment.status not in KIND_STATUSES[base]:
         return  # gone, or stale: e.g. a reminder of an appointment cancelled since
     settings_obj = notification_settings_get(medspa_id=appointment.medspa_id)
-    logged_as = log_kind(appointment, kind)
+    decisions = _decisions(appointment, kind, settings_obj=settings_obj, now=now)
 
     claimed: list[NotificationLog] = []
     queued = NOTIFICATIONS.queued(now)
     with transaction.atomic():
-        for channel in CHANNELS:
-            reason = _skip_reason(
-                settings_obj=settings_obj, appointment=appointment, base=base, channel=channel, now=now
-            )
-            row, created = NotificationLog.objects.get_or_create(
-                appointment=appointment,
-                kind=logged_as,
-                channel=channel,
-                defaults={
-                    "medspa_id": appointment.medspa_id,
-                    "status": NotificationLog.Status.SKIPPED if reason else NotificationLog.Status.PENDING,
-                    "detail": reason,
-                    **({} if reason else queued),
-                },
-            )
-            if created and not reason:
-                claimed.append(row)
+        for logged_as, row_base, version, done in decisions:
+            for channel in CHANNELS:
+                reason = done or _skip_reason(
+                    settings_obj=settings_obj,
+                    appointment=appointment,
+                    base=row_base,
+                    channel=channel,
+                    now=now,
+                )
+                row, created = NotificationLog.objects.get_or_create(
+                    appointment=appointment,
+                    kind=logged_as,
+                    channel=channel,
+                    defaults={
+                        "medspa_id": appointment.medspa_id,
+                        "status": NotificationLog.Status.SKIPPED
+                        if reason
+                        else NotificationLog.Status.PENDING,
+                        "detail": reason,
+                        "care_version": version,
+                        **({} if reason else queued),
+                    },
+                )
+                if created and not reason:
+                    claimed.append(row)
     for row in claimed:
         _deliver(row, appointment, now=now)
+
+
+def _decisions(
+    appointment: Appointment, kind: str, *, settings_obj: NotificationSettings, now: datetime
+) -> list[tuple[str, str, CareMessageVersion | None, str]]:
+    """What this run decides: (kind as logged, its template kind, the care message version it sends, and a
+    reason not to send that holds for every channel). Empty when the kind is not due (any more): a lead
+    time whose moment an appointment moved later has not come, and the sweep sends it then."""
+    base = template_kind(kind)
+    if base == CARE:
+        message = next(
+            (m for m in _pre_visit_messages(appointment) if m.pk == care_message_id(kind)), None
+        )  # gone from the service since: stale
+        if message is None or message.current_version is None:
+            return []
+        if not pre_visit.care_due_with_notice(appointment, message, now=now):
+            return []
+        return [(kind, CARE, message.current_version, "")]
+    if base == PAPERWORK:
+        if now < appointment.start - timedelta(hours=settings_obj.paperwork_reminder_hours):
+            return []
+        return [(kind, PAPERWORK, None, paperwork_done(appointment))]
+    decisions = [(log_kind(appointment, kind), base, None, "")]
+    if base in (CONFIRMATION, RESCHEDULE) and settings_obj.pre_visit_care:
+        decisions += [
+            (care_kind(message.pk), CARE, message.current_version, "")
+            for message in _pre_visit_messages(appointment)
+            if message.current_version is not None
+            and pre_visit.care_due_with_notice(appointment, message, now=now)
+        ]
+    return decisions
+
+
+def _pre_visit_messages(appointment: Appointment):
+    service_id = appointment.appointment_type.service_id
+    return pre_visit.pre_visit_care_messages([service_id]).get(service_id, [])
+
+
+def paperwork_done(appointment: Appointment) -> str:
+    """Why a paperwork reminder is not sent: its forms and consents are done (or there are none); else ""."""
+    paperwork = appointment_paperwork(appointment)
+    if not paperwork.needed:
+        return "no forms or consents for this appointment"
+    return "forms and consents already complete" if paperwork.complete else ""
 
 
 # Where a NotificationLog row keeps its message (medspa.once): owed while pending.
@@ -147,7 +212,31 @@ def notification_deliver(*, log_id: int, now: datetime | None = None) -> str:
     appointment = Appointment.objects.select_related(
         "medspa", "location", "patient", "appointment_type", "provider__user"
     ).get(pk=row.appointment_id)
+    if reason := _no_longer_due(row, appointment):
+        # Checked again as it goes: a paperwork reminder whose forms were done while it waited for a retry,
+        # a message before the visit of an appointment cancelled since, is not sent.
+        NotificationLog.objects.filter(pk=row.pk, status=NotificationLog.Status.PENDING).update(
+            status=NotificationLog.Status.SKIPPED,
+            detail=reason,
+            next_attempt_at=None,
+            updated_at=now or timezone.now(),
+        )
+        return ""
     return _deliver(row, appointment, now=now)
+
+
+def _no_longer_due(row: NotificationLog, appointment: Appointment) -> str:
+    """Why a pending message before the visit is not sent after all; "" when it still goes."""
+    base = _row_base(row)
+    if base not in BEFORE_THE_VISIT:
+        return ""
+    if appointment.status not in KIND_STATUSES[base]:
+        return f"the appointment is {appointment.get_status_display().lower()}"
+    return paperwork_done(appointment) if base == PAPERWORK else ""
+
+
+def _row_base(row: NotificationLog) -> str:
+    return RESCHEDULE if row.kind.startswith(f"{RESCHEDULE}-") else template_kind(row.kind)
 
 
 def notification_resend(*, log: NotificationLog) -> bool:
@@ -167,9 +256,12 @@ def notification_resend(*, log: NotificationLog) -> bool:
             "medspa", "location", "patient", "appointment_type", "provider__user"
         ).get(pk=row.appointment_id)
         settings_obj = notification_settings_get(medspa_id=appointment.medspa_id)
-        base = RESCHEDULE if row.kind.startswith(f"{RESCHEDULE}-") else template_kind(row.kind)
-        reason = _skip_reason(
-            settings_obj=settings_obj, appointment=appointment, base=base, channel=row.channel, now=now
+        reason = _no_longer_due(row, appointment) or _skip_reason(
+            settings_obj=settings_obj,
+            appointment=appointment,
+            base=_row_base(row),
+            channel=row.channel,
+            now=now,
         )
         row.status = NotificationLog.Status.SKIPPED if reason else NotificationLog.Status.PENDING
         row.detail = reason
@@ -183,18 +275,19 @@ def notification_resend(*, log: NotificationLog) -> bool:
 def _deliver(
     row: NotificationLog, appointment: Appointment, *, now: datetime | None, durable: bool = True
 ) -> str:
-    kind = row.kind if not row.kind.startswith(f"{RESCHEDULE}-") else RESCHEDULE
-    texts = template_for(notification_settings_get(medspa_id=appointment.medspa_id), kind)
     context = appointment_context(appointment)
+    if row.care_version_id is not None:
+        subject, email, text = _care_texts(row, appointment, context)
+    else:
+        kind = row.kind if not row.kind.startswith(f"{RESCHEDULE}-") else RESCHEDULE
+        texts = template_for(notification_settings_get(medspa_id=appointment.medspa_id), kind)
+        subject = subject_line(texts, context)
+        email, text = compose(texts["email"], context), compose(texts["sms"], context)
     if row.channel == EMAIL:
-        message = EmailMessage(
-            subject=subject_line(texts, context),
-            body=render(texts["email"], context),
-            to=[appointment.patient.email.strip()],
-        )
+        message = EmailMessage(subject=subject, body=email, to=[appointment.patient.email.strip()])
         send = message.send
     else:
-        phone, body = appointment.patient.phone.strip(), render(texts["sms"], context)
+        phone, body = appointment.patient.phone.strip(), text
 
         def send() -> str:
             return sms.send_text(row, medspa=appointment.medspa, to=phone, body=body)
@@ -202,6 +295,26 @@ def _deliver(
     return once.deliver_once(
         NotificationLog.objects.filter(pk=row.pk), NOTIFICATIONS, send, now=now, durable=durable
     )
+
+
+# Twilio refuses a body over 1,600 characters (ten segments); a longer care message's text is cut at a word.
+SMS_BODY_MAX = 1600
+
+
+def _care_texts(
+    row: NotificationLog, appointment: Appointment, context: dict[str, str]
+) -> tuple[str, str, str]:
+    """A pre-visit care message's subject, email and SMS: the text of the version decided when the row was
+    written, with the appointment's placeholders filled (the care message editor offers {patient_first_name}
+    and {medspa_name}; an unknown one stays as written)."""
+    version = CareMessageVersion.objects.select_related("care_message").get(pk=row.care_version_id)
+    title, sender = version.care_message.title, appointment.medspa.display_name
+    subject = " ".join(f"Before your {appointment.appointment_type.name} at {sender}: {title}".split())[:200]
+    text = compose(version.text, context)
+    sms_body = f"{sender}: {title}\n\n{text}"
+    if len(sms_body) > SMS_BODY_MAX:
+        sms_body = sms_body[: SMS_BODY_MAX - 1].rsplit(maxsplit=1)[0] + "…"
+    return subject, text, sms_body
 
 
 def notifications_sweep(*, now: datetime | None = None) -> list[tuple[int, int]]:

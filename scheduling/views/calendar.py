@@ -11,6 +11,7 @@ their own appointments, outside the coordinator's dashboard."""
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -81,6 +82,8 @@ def _detail(request, appointment, *, reschedule_form=None, cancel_form=None, err
     coordinator_view = _coordinator_view(request)
     own = _is_own(request, appointment, coordinator_view=coordinator_view)
     paperwork_attach([appointment])
+    # The notification log names a pre-visit care message by its title.
+    prefetch_related_objects([appointment], "notifications__care_version__care_message")
     context = {
         "appointment": appointment,
         "coordinator_view": coordinator_view,
