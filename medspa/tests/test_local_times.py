@@ -37,6 +37,10 @@ SHOWS = {
     "services_catalog:text_detail": LOCAL_TIMES,
     "dashboard_patient_detail": APPOINTMENT,
     "providers:patient_detail": APPOINTMENT,
+    "dashboard_home": APPOINTMENT,  # the To-Do: tomorrow's paperwork
+    "paperwork:response_detail": LOCAL_TIMES,
+    "paperwork:change_accept": LOCAL_TIMES,
+    "paperwork:patient_responses": LOCAL_TIMES,
     "inventory_staff:list": ("10:30 PM PST",),
     "inventory_staff:review": ("10:30 PM PST",),
     "inventory_staff:issues": ("10:30 PM PST",),

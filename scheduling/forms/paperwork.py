@@ -16,3 +16,6 @@ class HistoryChangeAcceptForm(forms.Form):
         strip=True,
         error_messages={"required": "Write what the record should say, or decline the answer instead."},
     )
+    # The record's text the page showed beside the answer: if it changed meanwhile, the accept is refused
+    # instead of overwriting what the person did not see.
+    record_was = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)

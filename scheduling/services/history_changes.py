@@ -45,13 +45,27 @@ def _context(change: HistoryChange, by: User, decision: str) -> dict:
     }
 
 
+def _same_text(one: str, other: str) -> bool:
+    """Whether two texts of the record say the same (a browser sends a textarea's line breaks as CRLF)."""
+    return one.replace("\r\n", "\n").strip() == other.replace("\r\n", "\n").strip()
+
+
 @transaction.atomic
-def history_change_accept(*, change: HistoryChange, by: User, text: str | None = None) -> HistoryChange:
+def history_change_accept(
+    *, change: HistoryChange, by: User, text: str | None = None, record_was: str | None = None
+) -> HistoryChange:
     """Writes the patient's answer (or `text`, the person's own wording: the current record and the answer
     combined, say) to the part of the record the change names, and marks the change accepted by `by`. The
     record may have changed since the answer came (the page showed the current one beside it): what it held
-    is replaced by what the person accepted. Raises HistoryChangeRefused for a change decided already."""
+    is replaced by what the person accepted. `record_was`, the record's text the person saw beside the answer:
+    when the record says something else now (changed meanwhile), nothing is overwritten and the accept is
+    refused. Raises HistoryChangeRefused for a change decided already, or a record changed meanwhile."""
     change, patient = _lock(change)
+    if record_was is not None and not _same_text(record_was, getattr(patient, change.record)):
+        raise HistoryChangeRefused(
+            f"{change.get_record_display()} changed while you were reviewing the answer: nothing was "
+            "changed. Look at what the record says now, then accept again."
+        )
     written = change.proposed if text is None else text.strip()
     with pghistory.context(history_change=_context(change, by, "accept")):
         setattr(patient, change.record, written)

@@ -144,7 +144,9 @@ class TestPages:
         assert '<textarea name="text"' in page and ">\nLatex, penicillin</textarea>" in page
 
     def test_accepting_with_edited_text_writes_it_and_names_who(self, cast, client_as, world, answer):
-        response = client_as("provider_a1").post(accept_url(answer), {"text": "Latex; penicillin (hives)"})
+        response = client_as("provider_a1").post(
+            accept_url(answer), {"text": "Latex; penicillin (hives)", "record_was": "Latex"}
+        )
         assert response.status_code == 302
         assert (
             response["Location"]
@@ -172,11 +174,39 @@ class TestPages:
         assert client.post(decline_url(answer)).status_code == 302
         page = client.get(accept_url(answer)).content.decode()
         assert "was declined by" in page and '<textarea name="text"' not in page
-        stale = client.post(accept_url(answer), {"text": "Latex"})
+        stale = client.post(accept_url(answer), {"text": "Latex", "record_was": "Latex"})
         assert stale.status_code == 409 and "already declined" in stale.content.decode()
         with medspa_scope(cast.medspa_a):
             world.patient.refresh_from_db()
         assert world.patient.allergies == "Latex"
+
+    def test_a_record_changed_while_the_page_was_open_is_not_overwritten(
+        self, cast, client_as, world, answer
+    ):
+        client = client_as("admin_a")
+        page = client.get(accept_url(answer)).content.decode()
+        assert '<input type="hidden" name="record_was" value="Latex"' in page
+        with medspa_scope(cast.medspa_a):
+            world.patient.allergies = "Latex, sulfa"  # a colleague edits the record meanwhile
+            world.patient.save()
+        response = client.post(accept_url(answer), {"text": "Latex, penicillin", "record_was": "Latex"})
+        assert response.status_code == 409
+        page = response.content.decode()
+        assert "changed while you were reviewing" in page
+        assert '<input type="hidden" name="record_was" value="Latex, sulfa"' in page  # shown as it is now
+        with medspa_scope(cast.medspa_a):
+            world.patient.refresh_from_db()
+            answer.refresh_from_db()
+        assert world.patient.allergies == "Latex, sulfa" and answer.status == HistoryChange.Status.PENDING
+        # Seen now: accepted with the person's combined text, line breaks as a browser sends them.
+        with medspa_scope(cast.medspa_a):
+            world.patient.allergies = "Latex\nSulfa"
+            world.patient.save()
+        combined = {"text": "Latex\r\nSulfa\r\nPenicillin", "record_was": "Latex\r\nSulfa"}
+        assert client.post(accept_url(answer), combined).status_code == 302
+        with medspa_scope(cast.medspa_a):
+            world.patient.refresh_from_db()
+        assert world.patient.allergies == "Latex\r\nSulfa\r\nPenicillin"
 
     def test_declining_asks_first_and_leaves_the_record(self, cast, client_as, world, answer):
         client = client_as("admin_a")

@@ -97,20 +97,31 @@ def change_accept(request, pk: int):
     """The record as it is now beside the patient's answer, and the text to write, which starts as the answer
     and may be edited (the two combined, say) before it is accepted."""
     change = _change(request, pk)
-    form = HistoryChangeAcceptForm(request.POST or None, initial={"text": change.proposed})
+    context = _decision_context(request, change)
+    form = HistoryChangeAcceptForm(
+        request.POST or None, initial={"text": change.proposed, "record_was": context["current"]}
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
-        with refusals(form=form) as refused:
+        with refusals() as refused:
             history_changes.history_change_accept(
-                change=change, by=request.user, text=form.cleaned_data["text"]
+                change=change,
+                by=request.user,
+                text=form.cleaned_data["text"],
+                record_was=form.cleaned_data["record_was"],
             )
             messages.success(request, f"{change.get_record_display()} of {change.patient.full_name} updated.")
             return redirect(_profile_url(request, change.patient))
         status = refused.status_code
-        change.refresh_from_db()  # decided meanwhile: the page shows by whom
+        change = _change(request, pk)  # decided, or the record changed, meanwhile: shown as it is now
+        context = _decision_context(request, change)
+        form = HistoryChangeAcceptForm(
+            {"text": form.cleaned_data["text"], "record_was": context["current"]}, initial=form.initial
+        )
+        form.is_valid()
+        form.add_error(None, refused.message)
     elif request.method == "POST":
         status = 400
-    context = _decision_context(request, change)
     _record(request, context["patient"], f"answer to review ({change.get_record_display().lower()})")
     return render(request, "scheduling/paperwork/accept.html", {**context, "form": form}, status=status)
 
