@@ -106,6 +106,24 @@ class TestPanel:
         assert all(reverse("paperwork:response_detail", args=[r.pk]) in every for r in responses)
         assert logged(cast, world.patient)[-1] == (cast.admin_a.pk, "Admin dashboard: intake responses")
 
+    def test_a_merged_away_records_answers_show_on_the_record_that_stays(
+        self, cast, client_as, world, provider, forms
+    ):
+        from medspa.services import patient_merge
+
+        appointment = booked(world, provider, timezone.now() + timedelta(days=3))
+        with medspa_scope(cast.medspa_a):
+            response = IntakeResponseFactory(medspa=cast.medspa_a, appointment=appointment, version=forms[0])
+            change = HistoryChangeFactory(medspa=cast.medspa_a, response=response)
+            survivor = factories.PatientFactory(medspa=cast.medspa_a)
+            patient_merge.patient_merge(survivor=survivor, duplicate=world.patient, by=cast.admin_a)
+        page = (
+            client_as("admin_a").get(reverse("dashboard_patient_detail", args=[survivor.pk])).content.decode()
+        )
+        assert reverse("paperwork:response_detail", args=[response.pk]) in page
+        assert reverse("paperwork:change_accept", args=[change.pk]) in page
+        assert "Forms 1 of 2" in page  # the appointment moved to the record that stays, its answers with it
+
 
 class TestAnswers:
     def test_the_answers_show_in_words_with_when_and_from_where(
