@@ -243,6 +243,20 @@ class TestPages:
     def test_portrait_staff_decide_only_through_a_masquerade(self, cast, client_as, answer):
         assert client_as("staff").post(decline_url(answer)).status_code == 403
 
+    def test_through_a_masquerade_the_audit_names_both_people(self, cast, client_as, world, answer):
+        from medspa.tests.test_masquerade import start
+
+        client = client_as("staff")
+        assert start(client, cast.provider_a1, reason="Helping with the intake review").status_code == 302
+        response = client.post(accept_url(answer), {"text": "Latex, penicillin", "record_was": "Latex"})
+        assert response.status_code == 302
+        with medspa_scope(cast.medspa_a):
+            answer.refresh_from_db()
+            context = patient_events(world.patient)[-1].pgh_context
+        assert answer.decided_by == cast.provider_a1  # the masquerade acts as the provider
+        assert context["history_change"]["by"] == cast.provider_a1.pk
+        assert context["history_change"]["impersonator"] == context["impersonator"] == cast.staff.pk
+
     def test_each_look_at_an_answer_is_in_the_access_log(self, cast, client_as, world, answer):
         client = client_as("admin_a")
         client.get(accept_url(answer))
