@@ -11,9 +11,9 @@ class SchedulingConfig(AppConfig):
         from medspa.messaging.opt_out import TEXTS_OWED, TextsOwed
         from medspa.payments.charges import SETTLED_LATE
         from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
-        from medspa.views.panels import PATIENT, Panel
+        from medspa.views.panels import ADMIN_TODO, PATIENT, Panel
         from scheduling.models import NotificationLog
-        from scheduling.selectors import intake_answers, patient_appointments
+        from scheduling.selectors import intake_answers, patient_appointments, patient_paperwork
         from scheduling.services.deposits import deposit_return_if_unbooked
         from scheduling.services.notifications import NOTIFICATIONS
         from scheduling.views import onboarding_steps
@@ -23,6 +23,12 @@ class SchedulingConfig(AppConfig):
             Panel(
                 "scheduling/_patient_appointments.html", patient_appointments.profile_panel_context, order=20
             )
+        )
+        PATIENT.register(
+            Panel("scheduling/_patient_paperwork.html", patient_paperwork.profile_panel_context, order=25)
+        )
+        ADMIN_TODO.register(
+            Panel("scheduling/_admin_todo_paperwork.html", patient_paperwork.admin_todo_context)
         )
         PROVIDER_PATIENT_LINKS.register(patient_appointments.appointment_link)
         BOOKED_SERVICES.register(patient_appointments.booked_services)

@@ -29,6 +29,7 @@ READS = {
     "dashboard_patients": lambda w: [w["patient"]],
     "texting_inbox": lambda w: [w["patient"]],
     "texting_thread": lambda w: [w["patient"]],
+    "dashboard_home": lambda w: [w["appointment"].patient],  # the To-Do: tomorrow's paperwork, answers
     "dashboard_patient_detail": lambda w: [w["patient"]],
     "dashboard_patient_edit": lambda w: [w["patient"]],
     "dashboard_patient_card": lambda w: [w["patient"]],
@@ -48,6 +49,10 @@ READS = {
     "providers:earnings_csv": lambda w: [w["paid_sale"].patient],
     "providers:admin_earnings": lambda w: [w["paid_sale"].patient],
     "providers:admin_earnings_csv": lambda w: [w["paid_sale"].patient],
+    "paperwork:patient_responses": lambda w: [w["appointment"].patient],
+    "paperwork:response_detail": lambda w: [w["appointment"].patient],
+    "paperwork:change_accept": lambda w: [w["appointment"].patient],
+    "paperwork:change_decline": lambda w: [w["appointment"].patient],
     "scheduling:calendar": lambda w: [w["appointment"].patient],
     "scheduling:appointment_detail": lambda w: [w["appointment"].patient],
     "scheduling:appointment_new": lambda w: [w["patient"], w["appointment"].patient],
@@ -128,7 +133,6 @@ NOT_PATIENT_DATA = {
     },
     "The medspa's settings, catalog, rooms, availability and texts: no patient in them.": {
         "account_settings",
-        "dashboard_home",
         "dashboard_providers",
         "onboarding",
         "dashboard_patient_create",

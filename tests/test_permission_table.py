@@ -397,6 +397,24 @@ TABLE: dict[str, Row] = {
     "api:retail-product-list": Row(MEMBERS_ONLY),
     "api:retail-product-detail": Row(A_API_THING, kwargs=lambda w: {"pk": w["product"].pk}),
     # Scheduling: settings, calendar, notifications
+    # The pages behind the Paperwork panel, for the world's appointment's patient (provider_a1's by that
+    # appointment): medspa A's admin and provider_a1 only; another provider, or medspa, finds nothing.
+    "paperwork:patient_responses": Row(
+        (OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FOUND),
+        kwargs=lambda w: {"patient_pk": w["appointment"].patient_id},
+    ),
+    "paperwork:response_detail": Row(
+        (OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FOUND),
+        kwargs=lambda w: {"pk": w["intake_response"].pk},
+    ),
+    "paperwork:change_accept": Row(
+        (OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FOUND),
+        kwargs=lambda w: {"pk": w["history_change"].pk},
+    ),
+    "paperwork:change_decline": Row(
+        (OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FOUND),
+        kwargs=lambda w: {"pk": w["history_change"].pk},
+    ),
     "scheduling:calendar": Row(ADMIN_PAGE),
     "scheduling:appointment_new": Row(ADMIN_PAGE),
     "scheduling:appointment_detail": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["appointment"].pk}),
@@ -808,6 +826,7 @@ def scheduling_world(cast) -> dict:
         notify=False,
     )
     return {
+        **paperwork_world(cast, appointment),
         "scheduling_location": location,
         "appointment_type": appointment_type,
         "appointment": appointment,
@@ -821,6 +840,19 @@ def scheduling_world(cast) -> dict:
         ),
         "feed": settings_services.calendar_feed_get_or_create(provider=provider),
     }
+
+
+def paperwork_world(cast, appointment) -> dict:
+    """Two intake forms of the appointment's type, one answered (its paperwork is not complete), the answer
+    proposing a change to the patient's allergies that waits for review."""
+    from scheduling.tests.factories import HistoryChangeFactory, IntakeResponseFactory
+    from services_catalog.tests.factories import IntakeFormVersionFactory
+
+    answered, pending = (IntakeFormVersionFactory(form__medspa=cast.medspa_a) for _ in range(2))
+    appointment.appointment_type.intake_forms.add(answered.form, pending.form)
+    response = IntakeResponseFactory(medspa=cast.medspa_a, appointment=appointment, version=answered)
+    change = HistoryChangeFactory(medspa=cast.medspa_a, response=response, proposed="Latex, penicillin")
+    return {"intake_response": response, "history_change": change}
 
 
 def services_world(cast) -> dict:

@@ -9,7 +9,7 @@ from medspa.plan_changes import PLAN_FOLLOWERS
 from medspa.registry import Registry
 from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
 from medspa.services.onboarding import STEPS
-from medspa.views.panels import ACCOUNT_SETTINGS, PATIENT
+from medspa.views.panels import ACCOUNT_SETTINGS, ADMIN_TODO, PATIENT
 from providers.selectors.patients import visit_link
 from scheduling.selectors.intake_answers import answered_forms
 from scheduling.selectors.patient_appointments import appointment_link, booked_services
@@ -38,6 +38,7 @@ def test_the_apps_filled_each_registry_once_in_their_ready():
     assert [panel.template for panel in PATIENT] == [
         "gfe/_patient_clearances.html",
         "scheduling/_patient_appointments.html",
+        "scheduling/_patient_paperwork.html",
         "providers/panels/_visits.html",
         "medspa/patients/_card_panel.html",
         "providers/panels/_consents_and_messages.html",
@@ -47,6 +48,7 @@ def test_the_apps_filled_each_registry_once_in_their_ready():
         "medspa/_account_settings_payments.html",
         "billing/_account_settings.html",
     ]
+    assert [panel.template for panel in ADMIN_TODO] == ["scheduling/_admin_todo_paperwork.html"]
     assert list(PROVIDER_PATIENT_LINKS) == [appointment_link, visit_link]
     assert list(BOOKED_SERVICES) == [booked_services]
     assert list(INTAKE_ANSWERS) == [answered_forms]

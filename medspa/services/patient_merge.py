@@ -41,6 +41,10 @@ KEPT: dict[str, str] = {
     "medspa.PatientAccessLog": "append-only: who read which record stays true",
     "gfe.GfeExam": "a signed exam, which the database never lets change",
     "services_catalog.ConsentSignature": "a signed consent, which the database never lets change",
+    "scheduling.IntakeResponse": "the answers as the patient sent them, which the database never lets "
+    "change; the record that stays shows them (scheduling.selectors.patient_paperwork)",
+    "scheduling.HistoryChange": "kept with the answer that proposed it; accepting one changes the record "
+    "that stays (scheduling.services.history_changes)",
     "medspa.StripeCustomer": "the merged-away record's customer at Stripe, with the cards attached there and "
     "the payments made with them; the record that stays keeps (or saves) its own card",
 }

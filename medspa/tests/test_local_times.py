@@ -37,6 +37,10 @@ SHOWS = {
     "services_catalog:text_detail": LOCAL_TIMES,
     "dashboard_patient_detail": APPOINTMENT,
     "providers:patient_detail": APPOINTMENT,
+    "dashboard_home": APPOINTMENT,  # the To-Do: tomorrow's paperwork
+    "paperwork:response_detail": APPOINTMENT,  # and when it was sent, 10:30 PM (no UTC time, as everywhere)
+    "paperwork:patient_responses": APPOINTMENT,
+    "paperwork:change_accept": LOCAL_TIMES,  # when the answer was sent
     "inventory_staff:list": ("10:30 PM PST",),
     "inventory_staff:review": ("10:30 PM PST",),
     "inventory_staff:issues": ("10:30 PM PST",),

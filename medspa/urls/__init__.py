@@ -91,6 +91,8 @@ urlpatterns = [
     path("inbox/", texting.inbox, name="texting_inbox"),
     path("inbox/<int:pk>/", texting.thread, name="texting_thread"),
     path("inbox/unread/", texting.unread, name="texting_unread"),
+    # Both dashboards' pages behind a patient's Paperwork panel (scheduling.urls.paperwork).
+    path("paperwork/", include("scheduling.urls.paperwork")),
     path("favicon.ico", dashboard.favicon, name="favicon"),
     path("dashboard/", include(dashboard_urls)),
     path("", include("providers.urls")),

@@ -1,5 +1,6 @@
 """The landing page, switching dashboards, and the admin dashboard's overview with the onboarding
-checklist and the admin's To-Do (disputed card payments to answer)."""
+checklist and the admin's To-Do (disputed card payments to answer, and the sections the apps add:
+medspa.views.panels.ADMIN_TODO)."""
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -14,6 +15,8 @@ from medspa.models import Membership, Patient
 from medspa.payments.disputes import disputes_open
 from medspa.permissions import has_role
 from medspa.services import onboarding
+from medspa.services.patients import patients_access_record
+from medspa.views import panels
 
 
 @login_required
@@ -48,8 +51,11 @@ def admin_overview(request):
     """The admin's overview: the onboarding checklist until it is done, the To-Do, then the medspa at a
     glance."""
     checklist = onboarding.checklist(request.medspa, request.membership)
+    todo_panels, shown = panels.admin_todo_panels(request)
+    patients_access_record(patients=shown, request=request, viewed="Admin dashboard: To-Do")
     context = {
         "checklist": checklist,
+        "todo_panels": todo_panels,
         "patient_count": Patient.objects.exclude(status="archived").count(),
         "to_clear_count": Patient.objects.filter(status="to_clear").count(),
         "provider_count": Membership.objects.filter(is_provider=True, is_active=True).count(),

@@ -3,7 +3,10 @@ registers (from its AppConfig.ready) a template and a function giving its contex
 
 - `PATIENT`: a patient's profile (clearances, appointments, visits, consents), context (patient, area).
 - `ACCOUNT_SETTINGS`: the medspa admin's Account settings (the transition, payments, billing), context
-  (request)."""
+  (request).
+- `ADMIN_TODO`: the admin's To-Do on their overview, below the core's own (disputed payments), context
+  (request). A section that names patients gives them as `patients` in its context: the page writes them to
+  the access log."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +25,7 @@ class Panel:
 
 PATIENT: Registry[Panel] = Registry("patient profile panels", order=lambda panel: panel.order)
 ACCOUNT_SETTINGS: Registry[Panel] = Registry("account settings panels", order=lambda panel: panel.order)
+ADMIN_TODO: Registry[Panel] = Registry("admin To-Do sections", order=lambda panel: panel.order)
 
 
 def _render(panels: Registry[Panel], request, context: dict, *args) -> list[str]:
@@ -39,3 +43,13 @@ def patient_panels(request, patient, area: str) -> list[str]:
 
 def account_settings_panels(request) -> list[str]:
     return _render(ACCOUNT_SETTINGS, request, {}, request)
+
+
+def admin_todo_panels(request) -> tuple[list[str], list]:
+    """The sections the apps add to the admin's To-Do, rendered in order, and the patients they name."""
+    rendered, patients = [], []
+    for panel in ADMIN_TODO:
+        context = panel.context(request)
+        patients += context.get("patients", [])
+        rendered.append(render_to_string(panel.template, context, request=request))
+    return rendered, patients

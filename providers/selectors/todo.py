@@ -4,7 +4,8 @@ item goes away the moment the thing is done. Each item links to the page that se
 The sections: charts to sign (overdue past 72 hours), charts an admin signed on the provider's behalf
 while masquerading (waiting for the provider's co-signature), completed appointments without a chart (with the
 Charting add-on), GFE requests waiting for a decision or the patient, today's appointments not checked
-in, clearances expiring within 30 days, care messages and appointment notifications that failed to send
+in, tomorrow's appointments whose paperwork is not complete, intake answers waiting for review, clearances
+expiring within 30 days, care messages and appointment notifications that failed to send
 (a text Twilio reported undelivered included). A constant number of queries,
 however many items."""
 
@@ -24,6 +25,7 @@ from providers.models import CareMessageLog, Visit, VisitStatus
 from providers.selectors import care_messages, charts
 from providers.selectors.patients import provider_patients
 from scheduling.models import Appointment, AppointmentStatus, NotificationLog
+from scheduling.selectors import patient_paperwork
 from services_catalog.models import Service
 
 EXPIRY_HORIZON = timedelta(days=30)
@@ -334,6 +336,45 @@ def _check_in_section(membership: Membership, now: datetime) -> TodoSection:
     )
 
 
+def _paperwork_section(membership: Membership, now: datetime) -> TodoSection:
+    due = patient_paperwork.paperwork_due_tomorrow(Appointment.objects.filter(provider=membership), now=now)
+    items = [
+        TodoItem(
+            item.appointment.patient.full_name,
+            f"{item.appointment.appointment_type.name} at "
+            f"{_local(item.appointment.start, item.appointment.location.tz, '%-I:%M %p')} "
+            f"({item.appointment.location.name}): {item.missing}",
+            _patient_url(item.appointment.patient_id) + "#paperwork",
+            record=item.appointment.patient,
+        )
+        for item in due
+    ]
+    return TodoSection(
+        "paperwork",
+        "Tomorrow's paperwork not complete",
+        "The patient has not finished the forms or consents: remind them, or plan time before the visit.",
+        items,
+    )
+
+
+def _answers_section(membership: Membership) -> TodoSection:
+    items = [
+        TodoItem(
+            patient.full_name,
+            patient_paperwork.answers_to_review_words(patient.answers_to_review),
+            _patient_url(patient.pk) + "#paperwork",
+            record=patient,
+        )
+        for patient in patient_paperwork.patients_with_answers_to_review(provider_patients(membership))
+    ]
+    return TodoSection(
+        "answers",
+        "Intake answers to review",
+        "Accept or decline each answer that would change the patient's record, on their profile.",
+        items,
+    )
+
+
 def _clearances_section(membership: Membership, today: date) -> TodoSection:
     items = [
         TodoItem(
@@ -410,6 +451,8 @@ def todo_of(membership: Membership, medspa: Medspa, *, now: datetime | None = No
     sections += [
         _gfe_section(membership, medspa),
         _check_in_section(membership, now),
+        _paperwork_section(membership, now),
+        _answers_section(membership),
         _clearances_section(membership, clock.today(medspa, now=now)),
         _care_messages_section(membership),
         _notifications_section(membership),

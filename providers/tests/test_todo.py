@@ -20,6 +20,7 @@ from providers.selectors import todo
 from providers.services import care_messages, charting
 from scheduling.models import Appointment, AppointmentStatus, NotificationLog
 from scheduling.services import booking
+from scheduling.tests.factories import HistoryChangeFactory, IntakeResponseFactory
 from tests import factories
 
 pytestmark = [
@@ -28,7 +29,7 @@ pytestmark = [
 ]
 
 URL = "/provider/todo/"
-TODO_QUERIES = 21
+TODO_QUERIES = 30
 
 
 @pytest.fixture
@@ -326,6 +327,12 @@ class TestPage:
                 )  # fmt: skip
                 appointment_at(world, provider, now - timedelta(days=3 + number), AppointmentStatus.COMPLETED,
                                patient=patient)  # fmt: skip
+                # Tomorrow's appointment, its consent unsigned, and an intake answer waiting for review.
+                tomorrow = appointment_at(world, provider, start + timedelta(days=1), patient=patient)
+                HistoryChangeFactory(
+                    medspa=cast.medspa_a,
+                    response=IntakeResponseFactory(medspa=cast.medspa_a, appointment=tomorrow),
+                )
                 visit = charting.visit_start_walk_in(
                     patient=patient, provider=provider, location=world.location, by=cast.provider_a1
                 )
@@ -347,15 +354,17 @@ class TestPage:
         # session, user, memberships, MFA enrolment, audit context (pghistory set_config); then the To-Do:
         # unsigned charts, completed appointments without a chart, the clearing refusal (provider profile,
         # its licences), the GFE routing, the waiting requests and their services, today's appointments,
-        # expiring clearances, failed care messages, failed notifications; the access log (one INSERT for
-        # every patient listed);
+        # tomorrow's appointments and their paperwork (the types' forms, the responses, the services, their
+        # consents and the consents' versions, merged-away records, the signatures), the patients with
+        # answers to review; expiring clearances, failed care messages, failed notifications; the access log
+        # (one INSERT for every patient listed);
         # audit context again, then the session save that renews the idle timeout (savepoint, update, release)
         with django_assert_num_queries(TODO_QUERIES):
             response = client.get(URL)
         sections = {s.key: s.count for s in response.context["todo"].sections}
         assert sections == {"charts": count, "cosign": count, "needs_chart": count, "gfe": count,
-                            "check_in": count, "clearances": 1, "care_messages": count,
-                            "notifications": count}  # fmt: skip
+                            "check_in": count, "paperwork": count, "answers": count, "clearances": 1,
+                            "care_messages": count, "notifications": count}  # fmt: skip
 
 
 def factories_member(medspa):
