@@ -27,7 +27,12 @@ def _latest_date() -> date:
 def _field(question: dict) -> forms.Field:
     """The Django field of one question of a version (see services_catalog.models.intake)."""
     kind, required = question.get("kind"), bool(question.get("required"))
-    options = {"label": question["label"], "required": required, "help_text": question.get("help", "")}
+    options = {
+        "label": question["label"],
+        "required": required,
+        "help_text": question.get("help", ""),
+        "error_messages": {"required": "Please answer this question."},
+    }
     choices = [(str(choice), str(choice)) for choice in question.get("choices") or []]
     if kind == FieldKind.LONG_TEXT:
         return forms.CharField(max_length=PARAGRAPH_MAX, widget=forms.Textarea(attrs={"rows": 4}), **options)

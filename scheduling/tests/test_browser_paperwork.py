@@ -32,6 +32,7 @@ from tests.browser import (
     eventually,
     fill_booking_details,
     no_csp_violations_nor_server_errors,
+    screenshot,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("media_and_sms")]
@@ -144,6 +145,7 @@ def sign_consent(page: Page, title: str, text: str) -> None:
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE_WIDTH
     page.get_by_label("I have read and agree to this consent").check()
     draw_signature(page, canvas)
+    screenshot(page, f"paperwork-consent-{title.split()[0].lower()}-phone")
     page.get_by_role("button", name="Sign this consent").click()
 
 
@@ -167,22 +169,26 @@ def test_a_patient_books_online_then_completes_the_paperwork_on_a_phone(live_ser
     expect(page.get_by_text("To sign")).to_have_count(2)
     fits_and_passes_axe(page)
 
-    # The intake form: sent empty first, it comes back with its errors, then answered in full.
+    # The intake form: sent with the required choices left out, it comes back with its errors and keeps the
+    # answers given, the drawn signature too; then answered in full.
     page.get_by_role("link", name="Start: Medical history").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Medical history")
     fits_and_passes_axe(page)
+    page.get_by_label("List any allergies").fill("Latex")
+    draw_signature(page, page.locator("canvas[data-signature-pad]"))
     page.get_by_role("button", name="Send my answers").click()
     expect(page.get_by_role("alert")).to_contain_text("Please check the answers marked below.")
+    expect(page.get_by_label("List any allergies")).to_have_value("Latex")
+    expect(page.locator("input[name='q-signature']")).to_have_value(re.compile(r"^data:image/png;base64,"))
     fits_and_passes_axe(page)
+    screenshot(page, "paperwork-form-with-errors-phone")
     page.get_by_role("group", name=re.compile(r"^Are you pregnant")).get_by_label("No", exact=True).check()
-    page.get_by_label("List any allergies").fill("Latex")
     page.get_by_label("Medications you take").fill("Tretinoin")
     page.get_by_label("Date of your last treatment").fill("2026-01-15")
     page.get_by_role("group", name=re.compile(r"^Main area to treat")).get_by_label("Eyes").check()
     concerns = page.get_by_role("group", name="Concerns")
     concerns.get_by_label("Lines").check()
     concerns.get_by_label("Texture").check()
-    draw_signature(page, page.locator("canvas[data-signature-pad]"))
     page.get_by_role("button", name="Send my answers").click()
 
     # The two consents, each signed by drawing on the pad.
@@ -192,6 +198,7 @@ def test_a_patient_books_online_then_completes_the_paperwork_on_a_phone(live_ser
     expect(page.get_by_role("heading", name="All done")).to_be_visible()
     expect(page.get_by_text("To do")).to_have_count(0)
     fits_and_passes_axe(page)
+    screenshot(page, "paperwork-all-done-phone")
 
     with medspa_scope(location.medspa_id):
         response = IntakeResponse.objects.get(appointment=appointment)

@@ -183,7 +183,7 @@ def test_a_form_with_errors_comes_back_with_every_answer_and_its_errors_announce
     assert response.status_code == 400
     assert 'role="alert"' in page and "Please check the answers marked below." in page
     assert 'aria-describedby="id_q-pregnant_error"' in page and 'id="id_q-pregnant_error"' in page
-    assert "Draw your signature in the box first." in page
+    assert "Please answer this question." in page and "Draw your signature in the box first." in page
     assert "Latex</textarea>" in page and 'value="2026-01-15"' in page
     assert re.search(r'value="Eyes"[^>]*checked', page) and re.search(r'value="Texture"[^>]*checked', page)
     with medspa_scope(world["medspa"]):
@@ -244,6 +244,8 @@ def test_after_the_last_step_the_page_says_all_done(client, world):
     assert response["Location"] == world["url"]
     page = text(client.get(world["url"]))
     assert "All done" in page and "To do" not in page and "To sign" not in page
+    page = text(client.get(world["url"], {"step": f"consent-{version.pk}"}))
+    assert "You signed this consent on" in page and "data-signature-pad" not in page
     # A signed consent posted again changes nothing.
     client.post(world["url"], {"step": f"consent-{version.pk}", "agree": "on", "data_url": drawn()})
     with medspa_scope(world["medspa"]):

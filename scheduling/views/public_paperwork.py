@@ -50,35 +50,57 @@ class Step:
 def _steps(appointment: Appointment, base: str) -> tuple[list[Step], bool]:
     """The steps of the appointment's paperwork in order, and whether its forms and consents are all done."""
     tz = appointment.location.tz
+
+    def on(moment) -> str:
+        return day_label(moment.astimezone(tz).date()) if moment else ""
+
     paperwork = paperwork_rules.appointment_paperwork(appointment)
     steps = []
     for form, response in paperwork.forms:
-        when = day_label(response.submitted_at.astimezone(tz).date()) if response else ""
-        steps.append(
-            Step(f"form-{form.pk}", form.title, "form", bool(when), f"Done {when}" if when else "To do", when)
-        )
-        steps[-1].form, steps[-1].response = form, response
-    for version, signature in paperwork.consents:
-        when = day_label(signature.signed_at.astimezone(tz).date()) if signature else ""
-        title = version.consent.title
+        when = on(response and response.submitted_at)
         steps.append(
             Step(
-                f"consent-{version.pk}",
-                title,
-                "consent",
-                bool(when),
-                f"Signed {when}" if when else "To sign",
-                when,
+                key=f"form-{form.pk}",
+                title=form.title,
+                kind="form",
+                done=response is not None,
+                status=f"Done {when}" if response else "To do",
+                when=when,
+                form=form,
+                response=response,
             )
         )
-        steps[-1].version, steps[-1].signature = version, signature
+    for version, signature in paperwork.consents:
+        when = on(signature and signature.signed_at)
+        steps.append(
+            Step(
+                key=f"consent-{version.pk}",
+                title=version.consent.title,
+                kind="consent",
+                done=signature is not None,
+                status=f"Signed {when}" if signature else "To sign",
+                when=when,
+                version=version,
+                signature=signature,
+            )
+        )
     for step in steps:
         step.url = f"{base}?step={step.key}"
     if appointment.appointment_type.has_booking_policy and (
         cards.patient_card(medspa=appointment.medspa, patient=appointment.patient) is None
     ):
         manage = reverse("booking_manage", args=[appointment.manage_token])
-        steps.append(Step("card", "Save a card", "card", False, "To do", "", url=f"{manage}#card"))
+        steps.append(
+            Step(
+                key="card",
+                title="Save a card",
+                kind="card",
+                done=False,
+                status="To do",
+                when="",
+                url=f"{manage}#card",
+            )
+        )
     return steps, paperwork.complete
 
 
@@ -131,6 +153,7 @@ def _overview(request, appointment: Appointment, steps: list[Step], complete: bo
         "facts": _facts(appointment),
         "steps": steps,
         "complete": complete,
+        "has_paperwork": any(step.kind != "card" for step in steps),
         "next_step": to_do[0] if to_do else None,
         "card_step": next((step for step in steps if step.kind == "card"), None),
         "missing_step": status == 404,
