@@ -32,7 +32,7 @@ def _open_appointment(appointment: Appointment) -> Appointment:
     """The appointment, locked so that two submissions of the same link take turns; refused once it is no
     longer open (cancelled, over, or marked done or a no-show)."""
     locked = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("patient", "appointment_type")
         .get(pk=appointment.pk)
     )
