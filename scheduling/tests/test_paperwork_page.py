@@ -392,3 +392,29 @@ def test_the_services_refuse_what_the_appointment_does_not_need(world):
                 appointment=appointment, version=newer, answers=ok, ip=None
             )
         assert IntakeResponse.objects.count() == 0 and ConsentSignature.objects.count() == 1
+
+
+def test_a_drawing_that_is_not_a_png_is_refused(client, world):
+    forged = "data:image/png;base64," + base64.b64encode(b"<svg onload=alert(1)>" * 10).decode()
+    response = client.post(world["url"], answers(step=form_step(world), **{"q-signature": forged}))
+    assert response.status_code == 400 and "could not be read" in text(response)
+    version = world["consents"][0]
+    response = client.post(world["url"], {"step": f"consent-{version.pk}", "agree": "on", "data_url": forged})
+    assert response.status_code == 400 and "could not be read" in text(response)
+    with medspa_scope(world["medspa"]):
+        assert IntakeResponse.objects.count() == 0 and ConsentSignature.objects.count() == 0
+
+
+def test_times_are_those_of_the_location(client, cast, provider):
+    with medspa_scope(cast.medspa_a):
+        location, appointment_type = factories.scheduling_world(
+            cast.medspa_a, [provider], tz="America/New_York"
+        )
+        start = (timezone.now() + timedelta(days=2)).replace(hour=15, minute=0, second=0, microsecond=0)
+        appointment = AppointmentFactory(
+            medspa=cast.medspa_a, appointment_type=appointment_type, provider=provider, start=start
+        )
+    page = text(client.get(reverse("booking_paperwork", args=[paperwork_rules.paperwork_token(appointment)])))
+    local = appointment.start.astimezone(location.tz)
+    assert f"{local:%I:%M %p}".lstrip("0") + f" {local.tzname()}" in page and local.tzname() in ("EST", "EDT")
+    assert "There are no forms or consents to complete before this visit." in page
