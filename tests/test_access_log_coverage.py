@@ -212,10 +212,12 @@ NOT_PATIENT_DATA = {
         "providers:admin_stripe_reconciliation",
     },
     "Public booking pages: the medspa's services and free slots; booking_manage is the patient's own "
-    "appointment, opened by the patient with the link sent to them.": {
+    "appointment, and booking_paperwork the patient's own forms and consents, each opened by the patient "
+    "with the link sent to them.": {
         "booking_location",
         "booking_location_qr",
         "booking_manage",
+        "booking_paperwork",
         "booking_medspa",
         "booking_medspa_qr",
     },

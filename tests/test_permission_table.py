@@ -25,6 +25,7 @@ from medspa.models import PatientImport, TextThread
 from medspa.services.accounts import api_token_create
 from medspa.tenancy import medspa_scope
 from scheduling.models import AvailabilityOverride, AvailabilityRule, Closure, Location
+from scheduling.selectors.paperwork import paperwork_token
 from scheduling.services import booking
 from scheduling.services import settings as settings_services
 from services_catalog.models import CareMessage, Consent, StandingOrder
@@ -474,6 +475,7 @@ TABLE: dict[str, Row] = {
         kwargs=lambda w: {"medspa_slug": "glow-a", "location_slug": w["scheduling_location"].slug},
     ),
     "booking_manage": Row(everyone(OK), kwargs=lambda w: {"token": w["appointment"].manage_token}),
+    "booking_paperwork": Row(everyone(OK), kwargs=lambda w: {"token": paperwork_token(w["appointment"])}),
     "calendar_feed": Row(everyone(OK), kwargs=lambda w: {"token": w["feed"].token}),
     # Scheduling API. Providers see their own appointments and availability only (provider_a2: 404).
     "api:location-list": Row(MEMBERS_ONLY),

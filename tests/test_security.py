@@ -376,6 +376,8 @@ def test_every_append_only_table_refuses_update_and_delete(client_as, cast, sett
             amount=0,
         )
         TextMessageFactory(thread=things["text_thread"], medspa=cast.medspa_a)  # a patient's text
+        # A patient's intake answers (to a form version) and the change they propose, with its history event.
+        HistoryChangeFactory(medspa=cast.medspa_a)
         # Payments through Stripe: each row's insert writes its history event, which is append-only.
         StripeAccountFactory(medspa=cast.medspa_a)
         CardRefundFactory(medspa=cast.medspa_a)

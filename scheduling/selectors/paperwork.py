@@ -22,7 +22,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from medspa.models import Patient
-from scheduling.models import Appointment, AppointmentStatus, IntakeResponse
+from scheduling.models import Appointment, AppointmentStatus, IntakeResponse, Location
 from services_catalog.models import ConsentSignature, ConsentVersion, IntakeForm, Service
 from services_catalog.selectors import consents as consent_selectors
 
@@ -208,3 +208,21 @@ def paperwork_open(token: str, *, now: datetime | None = None) -> Appointment | 
     if appointment.status not in OPEN_STATUSES or appointment.end <= (now or timezone.now()):
         return None
     return appointment
+
+
+def paperwork_link_location(token: str) -> Location | None:
+    """The location of the appointment a genuine paperwork link names, open or not (None for anything else):
+    the page that says a link has ended gives its phone number. Reads across medspas."""
+    if len(token) > 300:
+        return None
+    try:
+        data = signing.loads(token, salt=PAPERWORK_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("a"), int):
+        return None
+    with scopes_disabled():
+        appointment = Appointment.objects.select_related("location").filter(pk=data["a"]).first()
+    if appointment is None or data.get("p") != _proof(appointment):
+        return None
+    return appointment.location

@@ -11,6 +11,8 @@ from medspa.http import client_ip
 WINDOW_SECONDS = 10 * 60
 BOOKING_POSTS = ("booking-post", 10)  # booking, cancelling or rescheduling requests per IP per window
 SLOT_LOOKUPS = ("slot-lookup", 120)  # computations of open slots per IP per window
+PAPERWORK_POSTS = ("paperwork-post", 30)  # answers and signatures sent from paperwork links per IP per window
+PAPERWORK_VIEWS = ("paperwork-view", 120)  # paperwork pages opened per IP per window
 
 
 def _now() -> int:

@@ -12,7 +12,7 @@ from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
 from medspa.services.patients import patient_access_record
-from scheduling.forms.paperwork import HistoryChangeAcceptForm
+from scheduling.forms.history_changes import HistoryChangeAcceptForm
 from scheduling.models import HistoryChange, IntakeResponse
 from scheduling.selectors import patient_paperwork
 from scheduling.selectors.intake_answers import answer_rows

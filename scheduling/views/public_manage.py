@@ -22,6 +22,7 @@ from scheduling.forms.public import (
     RescheduleForm,
 )
 from scheduling.models import Appointment, AppointmentStatus
+from scheduling.selectors import paperwork as paperwork_rules
 from scheduling.selectors import slots as slot_rules
 from scheduling.selectors.booking_policy import (
     booking_policy_digest,
@@ -133,10 +134,41 @@ def _manage_page(request, appointment, *, cancel_form=None, error="", status=200
     if can_change:
         context["reschedule"] = _reschedule_options(appointment, day, base, now)
     context.update(_card_context(appointment, request))
+    context.update(_paperwork_context(appointment, now))
     response = public_render(
         request, "scheduling/public/manage.html", context, medspa=appointment.medspa, status=status
     )
     return response
+
+
+def _paperwork_context(appointment: Appointment, now: datetime) -> dict:
+    """The forms and consents before the visit and how far the patient is, with the paperwork link while the
+    appointment is still open and something is left to do."""
+    if appointment.status not in paperwork_rules.OPEN_STATUSES or appointment.end <= now:
+        return {"paperwork": None}
+    paperwork = paperwork_rules.appointment_paperwork(appointment)
+    if not paperwork.needed:
+        return {"paperwork": None}
+    tz = appointment.location.tz
+    rows = [
+        (
+            form.title,
+            f"done {day_label(response.submitted_at.astimezone(tz).date())}" if response else "to do",
+        )
+        for form, response in paperwork.forms
+    ] + [
+        (
+            version.consent.title,
+            f"signed {day_label(signature.signed_at.astimezone(tz).date())}" if signature else "to sign",
+        )
+        for version, signature in paperwork.consents
+    ]
+    token = paperwork_rules.paperwork_token(appointment)
+    return {
+        "paperwork": paperwork,
+        "paperwork_rows": rows,
+        "paperwork_url": reverse("booking_paperwork", args=[token]),
+    }
 
 
 def _card_context(appointment: Appointment, request) -> dict:

@@ -17,19 +17,31 @@
   });
 })();
 
-// Signature pad: <canvas data-signature-pad> inside a form with a hidden "data_url" input. Drawing uses
-// pointer events (mouse, finger, stylus); submitting puts the drawing in the input as a PNG data URL.
+// Signature pad: <canvas data-signature-pad> inside a form with a hidden "data_url" input (or the input
+// named by data-signature-input, for a form with several pads; each pad's [data-signature-clear] button
+// sits in its own fieldset). Drawing uses pointer events (mouse, finger, stylus); submitting puts the
+// drawing in the input as a PNG data URL. A drawing already in the input (a form shown again after an
+// error) is drawn back on the pad.
 (function () {
   "use strict";
   document.querySelectorAll("canvas[data-signature-pad]").forEach(function (canvas) {
     var form = canvas.closest("form");
-    var input = form.querySelector("input[name=data_url]");
+    var name = canvas.getAttribute("data-signature-input") || "data_url";
+    var input = form.querySelector("input[name='" + name + "']");
     var context = canvas.getContext("2d");
     var drawing = false;
     var drawn = false;
     context.lineWidth = 2.2;
     context.lineCap = "round";
     context.strokeStyle = "#1f2330";
+    if (input.value.indexOf("data:image/png;base64,") === 0) {
+      var earlier = new Image();
+      earlier.onload = function () {
+        context.drawImage(earlier, 0, 0, canvas.width, canvas.height);
+        drawn = true;
+      };
+      earlier.src = input.value;
+    }
     function point(event) {
       var box = canvas.getBoundingClientRect();
       return {
@@ -54,7 +66,7 @@
     ["pointerup", "pointercancel", "pointerleave"].forEach(function (name) {
       canvas.addEventListener(name, function () { drawing = false; });
     });
-    var clear = form.querySelector("[data-signature-clear]");
+    var clear = (canvas.closest("fieldset") || form).querySelector("[data-signature-clear]");
     if (clear) {
       clear.addEventListener("click", function () {
         context.clearRect(0, 0, canvas.width, canvas.height);

@@ -1,0 +1,220 @@
+"""The paperwork before a visit, on a phone (390 × 844), through a real Chromium: a patient books online,
+opens the paperwork link, answers the intake form, signs the two consents the service needs by drawing with
+the mouse, and sees "All done". Every page fits the phone's width and axe finds nothing serious on it.
+
+Emails go out through Celery, eager in tests, in the live server's thread of this process: the link is read
+from the confirmation email when the email carries it, else from the link the page itself hands out."""
+
+import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core import mail
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from medspa.tenancy import medspa_scope
+from scheduling.models import Appointment, HistoryChange, IntakeResponse
+from scheduling.selectors import paperwork as paperwork_rules
+from services_catalog.models import ConsentSignature
+from services_catalog.tests.factories import (
+    ConsentFactory,
+    ConsentVersionFactory,
+    IntakeFormFactory,
+    IntakeFormVersionFactory,
+)
+from tests import factories
+from tests.browser import (
+    book_up_to_details,
+    draw_signature,
+    eventually,
+    fill_booking_details,
+    no_csp_violations_nor_server_errors,
+    screenshot,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("media_and_sms")]
+
+LA = ZoneInfo("America/Los_Angeles")
+PHONE_WIDTH = 390
+
+
+def question(key, label, kind, *, required=False, choices=(), record=""):
+    return {
+        "key": key,
+        "label": label,
+        "kind": kind,
+        "required": required,
+        "choices": list(choices),
+        "help": "",
+        "record": record,
+    }
+
+
+SECTIONS = [
+    {
+        "title": "Your health",
+        "fields": [
+            question("pregnant", "Are you pregnant or breastfeeding?", "yes_no", required=True),
+            question("allergies", "List any allergies", "long_text", record="allergies"),
+            question("medications", "Medications you take", "text", record="medications"),
+            question("last_treatment", "Date of your last treatment", "date"),
+        ],
+    },
+    {
+        "title": "Your goals",
+        "fields": [
+            question("area", "Main area to treat", "choice", required=True, choices=["Forehead", "Eyes"]),
+            question("concerns", "Concerns", "multi_choice", choices=["Lines", "Volume", "Texture"]),
+            question("signature", "Your signature", "signature", required=True),
+        ],
+    },
+]
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": PHONE_WIDTH, "height": 844}}
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations_nor_server_errors(page: Page):
+    with no_csp_violations_nor_server_errors(page):
+        yield
+
+
+@pytest.fixture
+def clinic(live_cast):
+    """Medspa A's location taking online bookings for Neurotoxin, whose service needs two consents and whose
+    type names a medical history form asking every kind of question."""
+    medspa = live_cast.medspa_a
+    with medspa_scope(medspa):
+        provider = live_cast.provider_a1.memberships.get()
+        location, appointment_type = factories.scheduling_world(medspa, [provider])
+        consents = [
+            ConsentVersionFactory(consent=ConsentFactory(medspa=medspa, title=title), number=1, text=text)
+            for title, text in (
+                ("Neurotoxin treatment consent", "Bruising, swelling and headache may occur."),
+                ("Photography consent", "Photos of the treated area are kept in your chart."),
+            )
+        ]
+        appointment_type.service.consents.set([version.consent for version in consents])
+        form = IntakeFormFactory(medspa=medspa, title="Medical history")
+        IntakeFormVersionFactory(form=form, number=1, sections=SECTIONS)
+        appointment_type.intake_forms.set([form])
+    return location, consents
+
+
+def fits_and_passes_axe(page: Page) -> None:
+    """The page needs no sideways scrolling on the phone, and axe finds nothing serious or critical on it."""
+    too_wide = page.evaluate(
+        """width => Array.from(document.querySelectorAll("body *"))
+            .filter(element => element.getBoundingClientRect().right > width)
+            .map(element => element.tagName + "." + element.className)""",
+        PHONE_WIDTH,
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH, (page.url, too_wide)
+    results = Axe().run(page)
+    serious = [
+        (violation["id"], [node["target"] for node in violation["nodes"]])
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], page.url
+
+
+def paperwork_path(appointment: Appointment, email: str) -> tuple[str, str]:
+    """The paperwork link's path, from the confirmation email when it carries it, else as the selector gives
+    it; and where it was read."""
+    sent = eventually(lambda: [message for message in mail.outbox if email in message.to])
+    for message in sent:
+        found = re.search(r"https?://[^/\s]+(/book/paperwork/[^/\s]+/)", message.body)
+        if found:
+            return found.group(1), "email"
+    return re.sub(r"^https?://[^/]+", "", paperwork_rules.paperwork_link(appointment)), "selector"
+
+
+def sign_consent(page: Page, title: str, text: str) -> None:
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.get_by_text(text)).to_be_visible()
+    fits_and_passes_axe(page)
+    canvas = page.locator("canvas[data-signature-pad]")
+    box = canvas.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE_WIDTH
+    page.get_by_label("I have read and agree to this consent").check()
+    draw_signature(page, canvas)
+    screenshot(page, f"paperwork-consent-{title.split()[0].lower()}-phone")
+    page.get_by_role("button", name="Sign this consent").click()
+
+
+def test_a_patient_books_online_then_completes_the_paperwork_on_a_phone(live_server, page: Page, clinic):
+    location, consents = clinic
+    day = timezone.now().astimezone(LA).date() + timedelta(days=3)
+    email = "maya.chen@mail.example"
+
+    details = book_up_to_details(page, live_server, location, day)
+    fill_booking_details(details, email)
+    details.get_by_role("button", name="Confirm booking").click()
+    expect(page.get_by_role("status")).to_contain_text("You’re booked.")
+    expect(page.get_by_role("link", name="Complete your forms and consents")).to_be_visible()
+    fits_and_passes_axe(page)
+    with medspa_scope(location.medspa_id):
+        appointment = Appointment.objects.select_related("patient").get(patient__email=email)
+
+    path, _read_from = paperwork_path(appointment, email)
+    page.goto(live_server.url + path)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Before your visit")
+    expect(page.get_by_text("To sign")).to_have_count(2)
+    fits_and_passes_axe(page)
+
+    # The intake form: sent with the required choices left out, it comes back with its errors and keeps the
+    # answers given, the drawn signature too; then answered in full.
+    page.get_by_role("link", name="Start: Medical history").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Medical history")
+    fits_and_passes_axe(page)
+    page.get_by_label("List any allergies").fill("Latex")
+    draw_signature(page, page.locator("canvas[data-signature-pad]"))
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please check the answers marked below.")
+    expect(page.get_by_label("List any allergies")).to_have_value("Latex")
+    expect(page.locator("input[name='q-signature']")).to_have_value(re.compile(r"^data:image/png;base64,"))
+    fits_and_passes_axe(page)
+    screenshot(page, "paperwork-form-with-errors-phone")
+    page.get_by_role("group", name=re.compile(r"^Are you pregnant")).get_by_label("No", exact=True).check()
+    page.get_by_label("Medications you take").fill("Tretinoin")
+    page.get_by_label("Date of your last treatment").fill("2026-01-15")
+    page.get_by_role("group", name=re.compile(r"^Main area to treat")).get_by_label("Eyes").check()
+    concerns = page.get_by_role("group", name="Concerns")
+    concerns.get_by_label("Lines").check()
+    concerns.get_by_label("Texture").check()
+    page.get_by_role("button", name="Send my answers").click()
+
+    # The two consents, each signed by drawing on the pad.
+    sign_consent(page, "Neurotoxin treatment consent", "Bruising, swelling and headache may occur.")
+    sign_consent(page, "Photography consent", "Photos of the treated area are kept in your chart.")
+
+    expect(page.get_by_role("heading", name="All done")).to_be_visible()
+    expect(page.get_by_text("To do")).to_have_count(0)
+    fits_and_passes_axe(page)
+    screenshot(page, "paperwork-all-done-phone")
+
+    with medspa_scope(location.medspa_id):
+        response = IntakeResponse.objects.get(appointment=appointment)
+        signatures = list(ConsentSignature.objects.filter(patient=appointment.patient))
+        changes = {
+            change.record: change for change in HistoryChange.objects.filter(patient=appointment.patient)
+        }
+        appointment.patient.refresh_from_db()
+    assert response.answers["pregnant"] is False and response.answers["area"] == "Eyes"
+    assert response.answers["concerns"] == ["Lines", "Texture"]
+    assert response.answers["last_treatment"] == "2026-01-15"
+    assert response.answers["signature"].startswith("data:image/png;base64,")
+    assert sorted(signature.version_id for signature in signatures) == sorted(v.pk for v in consents)
+    assert all(signature.witnessed_by is None and signature.ip for signature in signatures)
+    assert {record: (c.proposed, c.status) for record, c in changes.items()} == {
+        "allergies": ("Latex", HistoryChange.Status.PENDING),
+        "medications": ("Tretinoin", HistoryChange.Status.PENDING),
+    }
+    assert (appointment.patient.allergies, appointment.patient.medications) == ("", "")
