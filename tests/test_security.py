@@ -383,8 +383,6 @@ def test_every_append_only_table_refuses_update_and_delete(client_as, cast, sett
         CardRefundFactory(medspa=cast.medspa_a)
         DisputeFactory(medspa=cast.medspa_a)
         BillChargeFactory()  # a medspa of its own: the cast's may have its card for bills already
-        # A patient's intake answers (and the form version they answered), and the change they propose.
-        HistoryChangeFactory(medspa=cast.medspa_a)
     client = client_as("admin_a")
     client.get(f"/api/v1/patients/{things['patient'].pk}/")  # an access log row
     client.post(f"/masquerade/{cast.provider_a1.pk}/", {"reason": "Covering", "return_to": "/"})
