@@ -29,7 +29,7 @@ pytestmark = [
 ]
 
 URL = "/provider/todo/"
-TODO_QUERIES = 30
+TODO_QUERIES = 29
 
 
 @pytest.fixture
@@ -354,8 +354,9 @@ class TestPage:
         # session, user, memberships, MFA enrolment, audit context (pghistory set_config); then the To-Do:
         # unsigned charts, completed appointments without a chart, the clearing refusal (provider profile,
         # its licences), the GFE routing, the waiting requests and their services, today's appointments,
-        # tomorrow's appointments and their paperwork (the types' forms, the responses, the services, their
-        # consents and the consents' versions, merged-away records, the signatures), the patients with
+        # tomorrow's appointments and their paperwork (the types' forms: none, so no responses are looked
+        # for; the services, their consents and the consents' versions, merged-away records, the
+        # signatures), the patients with
         # answers to review; expiring clearances, failed care messages, failed notifications; the access log
         # (one INSERT for every patient listed);
         # audit context again, then the session save that renews the idle timeout (savepoint, update, release)

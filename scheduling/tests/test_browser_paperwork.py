@@ -12,14 +12,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
+from gfe.services import requests as gfe_requests
+from gfe.tests.test_gfe_clearers import own_clearer
+from medspa.messaging import sms
 from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment, HistoryChange, IntakeResponse
 from scheduling.selectors import paperwork as paperwork_rules
-from services_catalog.models import ConsentSignature
+from services_catalog.models import CareMessage, ConsentSignature
 from services_catalog.tests.factories import (
+    CareMessageFactory,
+    CareMessageVersionFactory,
     ConsentFactory,
     ConsentVersionFactory,
     IntakeFormFactory,
@@ -33,12 +39,14 @@ from tests.browser import (
     fill_booking_details,
     no_csp_violations_nor_server_errors,
     screenshot,
+    sign_in,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("media_and_sms")]
 
 LA = ZoneInfo("America/Los_Angeles")
 PHONE_WIDTH = 390
+CARE_TITLE = "Before your neurotoxin"
 
 
 def question(key, label, kind, *, required=False, choices=(), record=""):
@@ -104,6 +112,10 @@ def clinic(live_cast):
         form = IntakeFormFactory(medspa=medspa, title="Medical history")
         IntakeFormVersionFactory(form=form, number=1, sections=SECTIONS)
         appointment_type.intake_forms.set([form])
+        care = CareMessageFactory(medspa=medspa, title=CARE_TITLE, timing=CareMessage.Timing.PRE)
+        CareMessageVersionFactory(care_message=care, number=1, text="Avoid aspirin for a week before.")
+        appointment_type.service.care_messages.set([care])
+        own_clearer(medspa)  # the GFE goes to the medspa's outside clearer, by a link
     return location, consents
 
 
@@ -149,13 +161,16 @@ def sign_consent(page: Page, title: str, text: str) -> None:
     page.get_by_role("button", name="Sign this consent").click()
 
 
-def test_a_patient_books_online_then_completes_the_paperwork_on_a_phone(live_server, page: Page, clinic):
+def test_a_patient_books_online_then_completes_the_paperwork_on_a_phone(
+    live_server, page: Page, browser: Browser, live_cast, clinic
+):
     location, consents = clinic
     day = timezone.now().astimezone(LA).date() + timedelta(days=3)
     email = "maya.chen@mail.example"
 
     details = book_up_to_details(page, live_server, location, day)
     fill_booking_details(details, email)
+    details.get_by_label("Text me about my appointments").check()
     details.get_by_role("button", name="Confirm booking").click()
     expect(page.get_by_role("status")).to_contain_text("You’re booked.")
     expect(page.get_by_role("link", name="Complete your forms and consents")).to_be_visible()
@@ -163,7 +178,8 @@ def test_a_patient_books_online_then_completes_the_paperwork_on_a_phone(live_ser
     with medspa_scope(location.medspa_id):
         appointment = Appointment.objects.select_related("patient").get(patient__email=email)
 
-    path, _read_from = paperwork_path(appointment, email)
+    path, read_from = paperwork_path(appointment, email)
+    assert read_from == "email"  # the patient receives the link in the confirmation
     page.goto(live_server.url + path)
     expect(page.get_by_role("heading", level=1)).to_have_text("Before your visit")
     expect(page.get_by_text("To sign")).to_have_count(2)
@@ -218,3 +234,62 @@ def test_a_patient_books_online_then_completes_the_paperwork_on_a_phone(live_ser
         "medications": ("Tretinoin", HistoryChange.Status.PENDING),
     }
     assert (appointment.patient.allergies, appointment.patient.medications) == ("", "")
+
+    staff_sees_the_paperwork(live_server, browser, live_cast, appointment, email)
+
+
+def staff_sees_the_paperwork(live_server, browser: Browser, live_cast, appointment, email) -> None:
+    """The rest of the issue's proof, at a desk: the provider reads the answers on the patient's profile and
+    the outside clearer in the GFE review, the calendar shows the paperwork complete, and the pre-visit care
+    message went once per channel, however often the sweep runs."""
+    from scheduling.models import NotificationLog
+    from scheduling.services import pre_visit
+
+    desk = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = desk.new_page()
+        with no_csp_violations_nor_server_errors(page):
+            sign_in(page, live_server, live_cast.provider_a1)
+            page.goto(live_server.url + reverse("providers:patient_detail", args=[appointment.patient_id]))
+            panel = page.locator("#paperwork")
+            expect(panel).to_contain_text("Forms complete · Consents signed")
+            expect(panel).to_contain_text("Allergies")
+            panel.get_by_role("link", name="Medical history").first.click()
+            expect(page.locator("main")).to_contain_text("List any allergies")
+            expect(page.locator("main")).to_contain_text("Latex")
+            screenshot(page, "paperwork-provider-reads-the-answers")
+
+            day = appointment.start.astimezone(LA).date().isoformat()
+            page.goto(f"{live_server.url}{reverse('providers:calendar')}?view=day&date={day}")
+            expect(page.get_by_text("Paperwork complete").first).to_be_visible()
+            screenshot(page, "paperwork-calendar-complete")
+
+        with medspa_scope(appointment.medspa_id):
+            gfe_request = gfe_requests.gfe_request_create(
+                patient=appointment.patient,
+                services=[appointment.appointment_type.service],
+                requested_by=None,
+            ) or appointment.patient.gfe_requests.latest("pk")
+        review = desk.new_page()
+        with no_csp_violations_nor_server_errors(review):
+            review.goto(f"{live_server.url}/gfe/review/{gfe_request.review_token}/")
+            expect(review.locator("main")).to_contain_text("Medical history")
+            expect(review.locator("main")).to_contain_text(re.compile(r"Answered \w{3} \d{1,2}, \d{4} at"))
+            expect(review.locator("main")).to_contain_text("Latex")
+            screenshot(review, "paperwork-gfe-review-answers")
+    finally:
+        desk.close()
+
+    pre_visit.pre_visit_care_sweep()
+    pre_visit.pre_visit_care_sweep()  # a second run, as beat would: nothing more goes
+    with medspa_scope(appointment.medspa_id):
+        care = list(
+            NotificationLog.objects.filter(appointment=appointment, kind__startswith="care-").values_list(
+                "channel", "status"
+            )
+        )
+    assert sorted(care) == [("email", "sent"), ("sms", "sent")]  # one per channel, ever
+    care_emails = [m for m in mail.outbox if email in m.to and CARE_TITLE in m.subject]
+    assert len(care_emails) == 1 and "Avoid aspirin" in care_emails[0].body
+    care_texts = [text for text in sms.outbox if CARE_TITLE in text["body"]]
+    assert len(care_texts) == 1 and "Avoid aspirin" in care_texts[0]["body"]
