@@ -1,9 +1,11 @@
 """The paperwork before a visit, on a phone (390 × 844), through a real Chromium: a patient books online,
-opens the paperwork link, answers the intake form, signs the two consents the service needs by drawing with
-the mouse, and sees "All done". Every page fits the phone's width and axe finds nothing serious on it.
+opens the paperwork link from the confirmation email, answers the intake form, signs the two consents the
+service needs by drawing with the mouse, and sees "All done". Every page fits the phone's width and axe finds
+nothing serious on it. Then, at a desk, the provider reads the answers on the patient's profile, the
+calendar shows the paperwork complete, the outside clearer reads the answers in the GFE review, and the
+pre-visit care message went once by email and once by text.
 
-Emails go out through Celery, eager in tests, in the live server's thread of this process: the link is read
-from the confirmation email when the email carries it, else from the link the page itself hands out."""
+Emails go out through Celery, eager in tests, in the live server's thread of this process."""
 
 import re
 from datetime import timedelta
@@ -21,7 +23,7 @@ from gfe.tests.test_gfe_clearers import own_clearer
 from medspa.messaging import sms
 from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment, HistoryChange, IntakeResponse
-from scheduling.selectors import paperwork as paperwork_rules
+from scheduling.tests.test_paperwork_page import SECTIONS  # every kind of question
 from services_catalog.models import CareMessage, ConsentSignature
 from services_catalog.tests.factories import (
     CareMessageFactory,
@@ -47,39 +49,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("media_and_sms")]
 LA = ZoneInfo("America/Los_Angeles")
 PHONE_WIDTH = 390
 CARE_TITLE = "Before your neurotoxin"
-
-
-def question(key, label, kind, *, required=False, choices=(), record=""):
-    return {
-        "key": key,
-        "label": label,
-        "kind": kind,
-        "required": required,
-        "choices": list(choices),
-        "help": "",
-        "record": record,
-    }
-
-
-SECTIONS = [
-    {
-        "title": "Your health",
-        "fields": [
-            question("pregnant", "Are you pregnant or breastfeeding?", "yes_no", required=True),
-            question("allergies", "List any allergies", "long_text", record="allergies"),
-            question("medications", "Medications you take", "text", record="medications"),
-            question("last_treatment", "Date of your last treatment", "date"),
-        ],
-    },
-    {
-        "title": "Your goals",
-        "fields": [
-            question("area", "Main area to treat", "choice", required=True, choices=["Forehead", "Eyes"]),
-            question("concerns", "Concerns", "multi_choice", choices=["Lines", "Volume", "Texture"]),
-            question("signature", "Your signature", "signature", required=True),
-        ],
-    },
-]
 
 
 @pytest.fixture
@@ -137,15 +106,16 @@ def fits_and_passes_axe(page: Page) -> None:
     assert serious == [], page.url
 
 
-def paperwork_path(appointment: Appointment, email: str) -> tuple[str, str]:
-    """The paperwork link's path, from the confirmation email when it carries it, else as the selector gives
-    it; and where it was read."""
+def paperwork_path(email: str) -> str:
+    """The paperwork link's path, as the confirmation email carries it."""
     sent = eventually(lambda: [message for message in mail.outbox if email in message.to])
-    for message in sent:
-        found = re.search(r"https?://[^/\s]+(/book/paperwork/[^/\s]+/)", message.body)
-        if found:
-            return found.group(1), "email"
-    return re.sub(r"^https?://[^/]+", "", paperwork_rules.paperwork_link(appointment)), "selector"
+    links = [
+        found.group(1)
+        for message in sent
+        if (found := re.search(r"https?://[^/\s]+(/book/paperwork/[^/\s]+/)", message.body))
+    ]
+    assert links, [message.body for message in sent]
+    return links[0]
 
 
 def sign_consent(page: Page, title: str, text: str) -> None:
@@ -178,8 +148,7 @@ def test_a_patient_books_online_then_completes_the_paperwork_on_a_phone(
     with medspa_scope(location.medspa_id):
         appointment = Appointment.objects.select_related("patient").get(patient__email=email)
 
-    path, read_from = paperwork_path(appointment, email)
-    assert read_from == "email"  # the patient receives the link in the confirmation
+    path = paperwork_path(email)  # the patient receives the link in the confirmation
     page.goto(live_server.url + path)
     expect(page.get_by_role("heading", level=1)).to_have_text("Before your visit")
     expect(page.get_by_text("To sign")).to_have_count(2)
