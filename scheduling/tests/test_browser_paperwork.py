@@ -49,6 +49,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("media_and_sms")]
 LA = ZoneInfo("America/Los_Angeles")
 PHONE_WIDTH = 390
 CARE_TITLE = "Before your neurotoxin"
+# A consent as long as real ones: more than its box shows, so that the box scrolls (and must be reachable by
+# keyboard, as axe checks).
+RISKS = "".join(f"\n\nRisk {number}: a rare effect, explained by your provider." for number in range(1, 25))
 
 
 @pytest.fixture
@@ -71,7 +74,9 @@ def clinic(live_cast):
         provider = live_cast.provider_a1.memberships.get()
         location, appointment_type = factories.scheduling_world(medspa, [provider])
         consents = [
-            ConsentVersionFactory(consent=ConsentFactory(medspa=medspa, title=title), number=1, text=text)
+            ConsentVersionFactory(
+                consent=ConsentFactory(medspa=medspa, title=title), number=1, text=text + RISKS
+            )
             for title, text in (
                 ("Neurotoxin treatment consent", "Bruising, swelling and headache may occur."),
                 ("Photography consent", "Photos of the treated area are kept in your chart."),
