@@ -13,6 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from medspa.models.payments import SavedCard
+from medspa.payments import cards
 from medspa.tenancy import medspa_scope
 from scheduling.models import AppointmentStatus, HistoryChange, IntakeResponse
 from scheduling.selectors import paperwork as paperwork_rules
@@ -252,13 +254,41 @@ def test_after_the_last_step_the_page_says_all_done(client, world):
         assert ConsentSignature.objects.count() == 2
 
 
-def test_a_booking_policy_adds_a_step_to_save_a_card(client, world):
+def test_a_booking_policy_adds_a_step_to_save_a_card_where_the_medspa_takes_cards(
+    client, world, stripe_local, stripe_connected
+):
     world["type"].late_cancel_fee = Decimal("50")
     with medspa_scope(world["medspa"]):
         world["type"].save()
     page = text(client.get(world["url"]))
     manage = reverse("booking_manage", args=[world["appointment"].manage_token])
     assert "Save a card" in page and f'href="{manage}#card"' in page
+
+
+def test_without_the_medspas_stripe_account_no_card_step_is_offered(client, world):
+    world["type"].late_cancel_fee = Decimal("50")
+    with medspa_scope(world["medspa"]):
+        world["type"].save()
+    assert "Save a card" not in text(client.get(world["url"]))  # its page could not take one
+
+
+def test_a_deposit_the_booking_did_not_take_is_a_step_once_a_card_is_on_file(
+    client, world, stripe_local, stripe_connected
+):
+    from tests.fixtures import stripe_js_confirm
+
+    world["type"].deposit_amount = Decimal("1250")
+    with medspa_scope(world["medspa"]):
+        world["type"].price = Decimal("2500")
+        world["type"].save()
+        customer = cards.customer_for(medspa=world["medspa"], patient=world["appointment"].patient)
+        setup = cards.card_setup_start(customer=customer)
+        stripe_js_confirm(stripe_local, setup)
+        cards.card_save(customer=customer, setup_intent_id=setup.setup_intent_id, via=SavedCard.Via.MANAGE)
+    page = text(client.get(world["url"]))
+    manage = reverse("booking_manage", args=[world["appointment"].manage_token])
+    assert "Pay the $1,250.00 deposit" in page and f'href="{manage}#deposit-title"' in page
+    assert "Save a card" not in page
 
 
 # --- Links that do not open, and steps that are not the appointment's ---------------------------------------
@@ -341,13 +371,17 @@ def test_the_manage_page_shows_the_paperwork_and_links_to_it_while_something_is_
     manage = reverse("booking_manage", args=[world["appointment"].manage_token])
     page = text(client.get(manage))
     assert "Before your visit: forms and consents" in page and "Medical history: to do" in page
-    assert "Neurotoxin consent: to sign" in page and f'href="{world["url"]}"' in page
+    assert "Neurotoxin consent: to sign" in page
+    # The link the page hands out (signed when the page was made, so not the fixture's string) opens this
+    # appointment's paperwork.
+    [token] = re.findall(r'href="/book/paperwork/([^/"]+)/"', page)
+    assert paperwork_rules.paperwork_open(token).pk == world["appointment"].pk
     client.post(world["url"], answers(step=form_step(world)))
     for version in world["consents"]:
         client.post(world["url"], {"step": f"consent-{version.pk}", "agree": "on", "data_url": drawn()})
     page = text(client.get(manage))
     assert "Forms complete · Consents signed" in page and "Medical history: done" in page
-    assert f'href="{world["url"]}"' not in page
+    assert "/book/paperwork/" not in page
 
 
 # --- The services' refusals ---------------------------------------------------------------------------------

@@ -10,11 +10,14 @@ from django.views.decorators.http import require_http_methods
 
 from medspa.errors import refusals
 from medspa.http import client_ip, secret_link
+from medspa.money import money_format
 from medspa.payments import cards
+from medspa.payments.connect import ready_account
 from medspa.tenancy import medspa_scope
 from scheduling.forms.paperwork import ConsentSignForm, IntakeAnswersForm
 from scheduling.models import Appointment
 from scheduling.selectors import paperwork as paperwork_rules
+from scheduling.services import deposits
 from scheduling.services import paperwork as paperwork_services
 from scheduling.services.ratelimit import PAPERWORK_POSTS, PAPERWORK_VIEWS, rate_limit_exceeded
 from scheduling.views.public_common import (
@@ -86,21 +89,21 @@ def _steps(appointment: Appointment, base: str) -> tuple[list[Step], bool]:
         )
     for step in steps:
         step.url = f"{base}?step={step.key}"
-    if appointment.appointment_type.has_booking_policy and (
-        cards.patient_card(medspa=appointment.medspa, patient=appointment.patient) is None
-    ):
+    # The booking policy's own step, done on the appointment's page, and only where the medspa takes cards
+    # (without its Stripe account that page can take no card): a card on file, else a deposit still due.
+    if appointment.appointment_type.has_booking_policy and ready_account(appointment.medspa) is not None:
         manage = reverse("booking_manage", args=[appointment.manage_token])
-        steps.append(
-            Step(
-                key="card",
-                title="Save a card",
-                kind="card",
-                done=False,
-                status="To do",
-                when="",
-                url=f"{manage}#card",
+        if cards.patient_card(medspa=appointment.medspa, patient=appointment.patient) is None:
+            title, url = "Save a card", f"{manage}#card"
+        elif deposits.deposit_payable(appointment):
+            deposit = money_format(appointment.appointment_type.deposit_due)
+            title, url = f"Pay the {deposit} deposit", f"{manage}#deposit-title"
+        else:
+            title = url = ""
+        if title:
+            steps.append(
+                Step(key="card", title=title, kind="card", done=False, status="To do", when="", url=url)
             )
-        )
     return steps, paperwork.complete
 
 
