@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -162,11 +161,6 @@ def paperwork_of(appointments: Iterable[Appointment]) -> dict[int, Paperwork]:
 
 def appointment_paperwork(appointment: Appointment) -> Paperwork:
     return paperwork_of([appointment])[appointment.pk]
-
-
-def forms_prefetch() -> Prefetch:
-    """The appointment type's intake forms with their versions, for pages that print the questions."""
-    return Prefetch("appointment_type__intake_forms", IntakeForm.all_objects.prefetch_related("versions"))
 
 
 # --- The patient's link -------------------------------------------------------------------------------------
