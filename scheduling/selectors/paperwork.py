@@ -10,6 +10,7 @@ The patient's link (`paperwork_link`) is signed with the site's secret and names
 of its manage token: it cannot be guessed or moved to another appointment, and it ends (`paperwork_open`
 answers None) when the appointment is over or cancelled, or after PAPERWORK_LINK_MAX_AGE."""
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -120,7 +121,8 @@ def paperwork_of(appointments: Iterable[Appointment]) -> dict[int, Paperwork]:
     signing = [a for a in appointments if versions_of_service.get(a.appointment_type.service_id)]
     patient_ids = {appointment.patient_id for appointment in signing}
     records: dict[int, set[int]] = {pk: {pk} for pk in patient_ids}
-    signatures: list[ConsentSignature] = []
+    # Each (patient record, consent version)'s signatures, newest first.
+    signed: dict[tuple[int, int], list[ConsentSignature]] = defaultdict(list)
     if signing:
         with scopes_disabled():  # merged-away records, which are in the same medspa
             merged = Patient._base_manager.filter(merged_into_id__in=patient_ids).values_list(
@@ -128,13 +130,12 @@ def paperwork_of(appointments: Iterable[Appointment]) -> dict[int, Paperwork]:
             )
             for pk, into in merged:
                 records[into].add(pk)
-        signatures = list(
-            ConsentSignature.objects.filter(
-                patient_id__in=[pk for group in records.values() for pk in group],
-                version_id__in=version_ids,
-                signed_at__gte=min(a.start for a in signing) - consent_selectors.CONSENT_VALID_FOR,
-            ).order_by("-signed_at")
-        )
+        for signature in ConsentSignature.objects.filter(
+            patient_id__in=[pk for group in records.values() for pk in group],
+            version_id__in=version_ids,
+            signed_at__gte=min(a.start for a in signing) - consent_selectors.CONSENT_VALID_FOR,
+        ).order_by("-signed_at"):
+            signed[signature.patient_id, signature.version_id].append(signature)
 
     result = {}
     for appointment in appointments:
@@ -144,15 +145,15 @@ def paperwork_of(appointments: Iterable[Appointment]) -> dict[int, Paperwork]:
         since = appointment.start - consent_selectors.CONSENT_VALID_FOR
         own = records.get(appointment.patient_id, set())
         for version in versions_of_service.get(appointment.appointment_type.service_id, []):
-            covering = next(
+            covering = max(
                 (
                     signature
-                    for signature in signatures
-                    if signature.version_id == version.pk
-                    and signature.patient_id in own
-                    and signature.signed_at >= since
+                    for record in own
+                    for signature in signed.get((record, version.pk), [])[:1]
+                    if signature.signed_at >= since
                 ),
-                None,
+                key=lambda signature: signature.signed_at,
+                default=None,
             )
             paperwork.consents.append((version, covering))
         result[appointment.pk] = paperwork

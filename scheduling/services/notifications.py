@@ -358,25 +358,35 @@ def reminders_sweep(
                 at = start - timedelta(hours=hour)
                 if at <= now < start and created_at < at:
                     due.append((pk, medspa_id, reminder_kind(hour)))
-        if not due:
-            return 0
-        decided = set(
-            NotificationLog.objects.filter(
-                appointment_id__in={pk for pk, _, _ in due}, kind__startswith="reminder-"
-            ).values_list("appointment_id", "kind")
-        )
+        due = undecided(due, kind__startswith="reminder-")
+    return notify_each(due, now=now, enqueue=enqueue)
 
-    attempted = 0
+
+def undecided(due: list[tuple[int, int, str]], **kinds) -> list[tuple[int, int, str]]:
+    """The (appointment id, medspa id, kind) messages of `due` that have no row yet, whatever its status: one
+    query (the sweeps' way of leaving out what was already decided). `kinds` narrows the rows looked at."""
+    if not due:
+        return []
+    decided = set(
+        NotificationLog.objects.filter(appointment_id__in={pk for pk, _, _ in due}, **kinds).values_list(
+            "appointment_id", "kind"
+        )
+    )
+    return [(pk, medspa_id, kind) for pk, medspa_id, kind in due if (pk, kind) not in decided]
+
+
+def notify_each(
+    due: list[tuple[int, int, str]], *, now: datetime, enqueue: Callable[[int, int, str], None] | None
+) -> int:
+    """Hands each message of a sweep to `enqueue(appointment_id, medspa_id, kind)` (one task each) or, without
+    it, sends it here in its medspa's scope; returns how many it attempted."""
     for pk, medspa_id, kind in due:
-        if (pk, kind) in decided:
-            continue
-        attempted += 1
         try:
             if enqueue is not None:
                 enqueue(pk, medspa_id, kind)
                 continue
             with medspa_scope(medspa_id):
                 appointment_notify(appointment_id=pk, kind=kind, now=now)
-        except Exception:  # one appointment's trouble must not hold up everyone else's reminders
-            logger.exception("Reminder %s of appointment %s failed", kind, pk)
-    return attempted
+        except Exception:  # one appointment's trouble must not hold up everyone else's messages
+            logger.exception("Message %s of appointment %s failed", kind, pk)
+    return len(due)

@@ -12,12 +12,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from medspa.tenancy import medspa_scope
-from scheduling.models import Appointment, NotificationLog, NotificationSettings
+from scheduling.models import Appointment, NotificationSettings
 from scheduling.selectors import pre_visit
 from scheduling.selectors.notification_texts import PAPERWORK, REMINDER_STATUSES, care_kind
 from scheduling.selectors.paperwork import paperwork_of
-from scheduling.services.notifications import appointment_notify
+from scheduling.services.notifications import notify_each, undecided
 from services_catalog.models import CareMessage
 
 logger = logging.getLogger(__name__)
@@ -34,31 +33,6 @@ def _upcoming(now: datetime, hours: int):
     return Appointment.objects.filter(
         status__in=REMINDER_STATUSES, start__gt=now, start__lte=now + timedelta(hours=hours)
     )
-
-
-def _undecided(due: list[tuple[int, int, str]], kinds: dict) -> list[tuple[int, int, str]]:
-    """`due` without the (appointment, kind) pairs that already have a row: one query."""
-    if not due:
-        return []
-    decided = set(
-        NotificationLog.objects.filter(appointment_id__in={pk for pk, _, _ in due}, **kinds).values_list(
-            "appointment_id", "kind"
-        )
-    )
-    return [(pk, medspa_id, kind) for pk, medspa_id, kind in due if (pk, kind) not in decided]
-
-
-def _hand_over(due: list[tuple[int, int, str]], *, now: datetime, enqueue: Enqueue | None) -> int:
-    for pk, medspa_id, kind in due:
-        try:
-            if enqueue is not None:
-                enqueue(pk, medspa_id, kind)
-                continue
-            with medspa_scope(medspa_id):
-                appointment_notify(appointment_id=pk, kind=kind, now=now)
-        except Exception:  # one appointment's trouble must not hold up everyone else's messages
-            logger.exception("Message %s of appointment %s failed", kind, pk)
-    return len(due)
 
 
 def paperwork_reminders_sweep(*, now: datetime | None = None, enqueue: Enqueue | None = None) -> int:
@@ -93,8 +67,8 @@ def paperwork_reminders_sweep(*, now: datetime | None = None, enqueue: Enqueue |
             for a in due
             if paperwork[a.pk].needed and not paperwork[a.pk].complete
         ]
-        due = _undecided(due, {"kind": PAPERWORK})
-    return _hand_over(due, now=now, enqueue=enqueue)
+        due = undecided(due, kind=PAPERWORK)
+    return notify_each(due, now=now, enqueue=enqueue)
 
 
 def pre_visit_care_sweep(*, now: datetime | None = None, enqueue: Enqueue | None = None) -> int:
@@ -126,5 +100,5 @@ def pre_visit_care_sweep(*, now: datetime | None = None, enqueue: Enqueue | None
             for message in messages.get(a.appointment_type.service_id, [])
             if pre_visit.care_due_by_sweep(a, message, now=now)
         ]
-        due = _undecided(due, {"kind__startswith": "care-"})
-    return _hand_over(due, now=now, enqueue=enqueue)
+        due = undecided(due, kind__startswith="care-")
+    return notify_each(due, now=now, enqueue=enqueue)
