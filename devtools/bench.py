@@ -63,6 +63,66 @@ def time_with_queries(operation: Callable[[], object], runs: int, warmup: int) -
     return Timing(timings, len(queries))
 
 
+@dataclass(frozen=True)
+class Paired:
+    """Timed runs of an operation and of its bare SQL, interleaved run by run (so that both see the same
+    machine): the operation's cost as a multiple of the one query it cannot do without."""
+
+    runs: list[float]
+    bare: list[float]
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.runs) / statistics.median(self.bare)
+
+
+def time_paired(
+    operation: Callable[[object], object], bare: Callable[[object], object], inputs: list, warmup: int
+) -> Paired:
+    """For each input, the operation then its bare query, each timed; `warmup` untimed rounds first."""
+    for value in inputs[:warmup]:
+        operation(value)
+        bare(value)
+    runs, bares = [], []
+    for value in inputs[warmup:]:
+        began = clock.perf_counter()
+        operation(value)
+        middle = clock.perf_counter()
+        bare(value)
+        ended = clock.perf_counter()
+        runs.append((middle - began) * 1000)
+        bares.append((ended - middle) * 1000)
+    return Paired(runs, bares)
+
+
+def sql_run(statements: list[tuple[str, object]]) -> None:
+    """Executes the statements with a raw cursor and fetches every row they return."""
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            if cursor.description is not None:
+                cursor.fetchall()
+
+
+def sql_of(queryset) -> tuple[str, object]:
+    """The SQL and parameters a queryset runs, for re-running them with a raw cursor."""
+    return queryset.query.get_compiler(queryset.db).as_sql()
+
+
+def captured_sql(request: Callable[[], object]) -> list[tuple[str, None]]:
+    """The SQL statements one call made, as executed (parameters inlined), for re-running alone."""
+    with CaptureQueriesContext(connection) as captured:
+        request()
+    return [(query["sql"], None) for query in captured.captured_queries]
+
+
+def analyze(models: Iterable[type[Model]]) -> None:
+    """ANALYZE the models' tables: after a bulk insert, so that the planner knows their rows."""
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+
+
 def signed_in_client(user: User) -> Client:
     """A test client signed in as the user, for whole pages through sessions, middleware and templates."""
     client = Client()
@@ -162,20 +222,24 @@ class BenchCommand(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=2026, help="Seed of the random choices.")
         parser.add_argument("--keep", action="store_true", help="Keep the bench medspa afterwards.")
+        parser.add_argument(
+            "--no-migrate",
+            action="store_true",
+            help="Skip `migrate` (the database is known to be up to date).",
+        )
 
-    def handle(self, *args, runs: int, warmup: int, seed: int, keep: bool, **options):
+    def handle(self, *args, runs: int, warmup: int, seed: int, keep: bool, no_migrate: bool, **options):
         started = clock.perf_counter()
-        call_command("migrate", interactive=False, verbosity=0)  # the tests' database may be fresh
+        if not no_migrate:
+            call_command("migrate", interactive=False, verbosity=0)  # the tests' database may be fresh
         rng = random.Random(seed)
         with scopes_disabled():
             world = self.seed(rng)
-        with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum keeps them in use
-            for model in self.analyzed_models:
-                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+        self.analyze()
         seeded = clock.perf_counter()
         self.stdout.write(
             f"Seeded {world['medspa'].name} ({world['medspa'].slug}): {self.describe(world)} "
-            f"in {seeded - started:.1f} s (migrations checked)."
+            f"in {seeded - started:.1f} s{'' if no_migrate else ' (migrations checked)'}."
         )
         try:
             results = self.measure(world, rng, runs=runs, warmup=warmup)
@@ -190,6 +254,11 @@ class BenchCommand(BaseCommand):
                 self.stdout.write("Deleted the bench medspa and everything it held.")
         self.report(results, runs=runs)
         self.stdout.write(f"Total {clock.perf_counter() - started:.1f} s.")
+
+    def analyze(self) -> None:
+        """Fresh planner statistics of the seeded tables, as autovacuum keeps them in use: without them a
+        plan chosen for the empty tables of before the bulk insert can stay (a scan of every row)."""
+        analyze(self.analyzed_models)
 
     def seed(self, rng: random.Random) -> dict:
         """The bench medspa and all it holds: a dict with at least "medspa"."""

@@ -84,6 +84,37 @@ def wall_instant(day: date, wall: time, tz) -> datetime:
     return later
 
 
+def search_window(tz, first_day: date, days: int) -> tuple[datetime, datetime]:
+    """The instants whose appointments can touch the slots of `days` days from `first_day` (wall-clock
+    days of `tz`), with a few hours' margin for the days the clocks change."""
+    last_day = first_day + timedelta(days=days - 1)
+    return (
+        datetime.combine(first_day, time.min, tzinfo=tz) - timedelta(hours=3),
+        datetime.combine(last_day, time.max, tzinfo=tz) + timedelta(hours=3),
+    )
+
+
+def busy_intervals(
+    provider_ids: list[int],
+    room_ids: list[int],
+    range_start: datetime,
+    range_end: datetime,
+    exclude_appointment_id: int | None = None,
+):
+    """(provider, room, blocked start, blocked end) of the active appointments of these providers or rooms
+    whose blocked time meets [range_start, range_end)."""
+    return (
+        Appointment.objects.filter(
+            Q(provider_id__in=provider_ids) | Q(resource_id__in=room_ids),
+            status__in=ACTIVE_STATUSES,
+            blocked_start__lt=range_end,
+            blocked_end__gt=range_start,
+        )
+        .exclude(pk=exclude_appointment_id)
+        .values_list("provider_id", "resource_id", "blocked_start", "blocked_end")
+    )
+
+
 class SlotFinder:
     """Loads what an appointment type's slots depend on for a range of days, once."""
 
@@ -105,8 +136,7 @@ class SlotFinder:
         self.now = now or timezone.now()
         self.first_day, self.days = first_day, days
         last_day = first_day + timedelta(days=days - 1)
-        range_start = datetime.combine(first_day, time.min, tzinfo=self.tz) - timedelta(hours=3)
-        range_end = datetime.combine(last_day, time.max, tzinfo=self.tz) + timedelta(hours=3)
+        range_start, range_end = search_window(self.tz, first_day, days)
 
         providers = appointment_type.providers.filter(is_active=True, locations=self.location)
         if provider_id is not None:
@@ -135,15 +165,10 @@ class SlotFinder:
 
         busy_by_provider, busy_by_room = defaultdict(list), defaultdict(list)
         if not ignore_bookings:
-            overlapping = Appointment.objects.filter(
-                Q(provider_id__in=self.provider_ids) | Q(resource_id__in=self.room_ids),
-                status__in=ACTIVE_STATUSES,
-                blocked_start__lt=range_end,
-                blocked_end__gt=range_start,
-            ).exclude(pk=exclude_appointment_id)
-            for provider, resource, start, end in overlapping.values_list(
-                "provider_id", "resource_id", "blocked_start", "blocked_end"
-            ):
+            overlapping = busy_intervals(
+                self.provider_ids, self.room_ids, range_start, range_end, exclude_appointment_id
+            )
+            for provider, resource, start, end in overlapping:
                 busy_by_provider[provider].append((start, end))
                 if resource is not None:
                     busy_by_room[resource].append((start, end))
