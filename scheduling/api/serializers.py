@@ -59,14 +59,16 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 @extend_schema_field(OpenApiTypes.INT)
 class MedspaRelated(serializers.PrimaryKeyRelatedField):
-    """A related id limited to the caller's medspa (and to `filters`): another medspa's id does not exist."""
+    """A related id limited to the caller's medspa (and to `filters`): another medspa's id does not exist.
+    `related` is loaded with it (select_related), for the service and the answer that use it next."""
 
-    def __init__(self, *, model, filters: dict | None = None, **kwargs):
-        self.model, self.filters = model, filters or {}
+    def __init__(self, *, model, filters: dict | None = None, related: tuple[str, ...] = (), **kwargs):
+        self.model, self.filters, self.related = model, filters or {}, related
         super().__init__(**kwargs)
 
     def get_queryset(self):
-        return self.model.objects.filter(medspa=self.context["request"].medspa, **self.filters)
+        queryset = self.model.objects.filter(medspa=self.context["request"].medspa, **self.filters)
+        return queryset.select_related(*self.related) if self.related else queryset
 
 
 class IntakeFormRelated(serializers.PrimaryKeyRelatedField):
@@ -340,9 +342,10 @@ class _Times(serializers.Serializer):
 
 
 class AppointmentBookSerializer(_Times):
-    appointment_type = MedspaRelated(model=models.AppointmentType)
+    # Each with what the booking and its answer read of it: one query a field.
+    appointment_type = MedspaRelated(model=models.AppointmentType, related=("location",))
     patient = MedspaRelated(model=Patient)
-    provider = _provider_field(required=False, allow_null=True)
+    provider = _provider_field(required=False, allow_null=True, related=("user",))
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
     idempotency_key = serializers.CharField(required=False, allow_null=True, max_length=64, default=None)
 

@@ -13,6 +13,7 @@ from medspa.api.permissions import TenantAPIMixin
 from medspa.api.reads import PatientReadLogMixin
 from medspa.api.schema import ErrorSerializer
 from medspa.http import ascii_int
+from medspa.models import Membership
 from medspa.permissions import has_role
 from scheduling.api.serializers import (
     AppointmentBookSerializer,
@@ -256,21 +257,21 @@ class AppointmentViewSet(
         serializer = AppointmentBookSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        key = data["idempotency_key"]
-        if key:
-            existing = Appointment.objects.filter(medspa=request.medspa, idempotency_key=key).first()
-            if existing is not None:
-                return self._answer(existing)
-        appointment = booking.appointment_book(
+        # One look-up of the key (the service's), and the answer from the objects in hand: the appointment
+        # comes back with its type, location, patient and provider, as the serializer loaded them.
+        appointment, booked = booking.appointment_book_or_find(
             appointment_type=data["appointment_type"],
             start=data["start"],
             patient=data["patient"],
             provider=data.get("provider"),
             by=request.user,
-            idempotency_key=key,
+            idempotency_key=data["idempotency_key"],
             notes=data["notes"],
         )
-        return self._answer(appointment, status.HTTP_201_CREATED)
+        if appointment.provider_id is not None and not Appointment.provider.is_cached(appointment):
+            appointment.provider = Membership.objects.select_related("user").get(pk=appointment.provider_id)
+        code = status.HTTP_201_CREATED if booked else status.HTTP_200_OK
+        return Response(AppointmentSerializer(appointment, context=self.get_serializer_context()).data, code)
 
     @extend_schema(
         request=AppointmentRescheduleSerializer, responses={200: AppointmentSerializer, 409: ErrorSerializer}

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Q
+from django.db.models import BigIntegerField, Q, TimeField, Value
 from django.utils import timezone
 
 from scheduling.models import (
@@ -267,3 +267,150 @@ def distinct_times(slots: list[Slot]) -> list[Slot]:
             seen.add(slot.start)
             result.append(slot)
     return result
+
+
+# --- One start time -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartCheck:
+    """What a booking at one exact start finds: the open slots there (one per free provider, in provider
+    order, as `open_slots` lists them), whether the start lies in hours at all, bookings aside, and whether
+    the provider asked for (if any) offers the type."""
+
+    slots: list[Slot]
+    in_hours: bool
+    offered: bool = True
+
+
+class _OneStart(SlotFinder):
+    """SlotFinder's reading of a provider's windows (rules, overrides, closures), over rows of one day
+    loaded elsewhere; SlotFinder's own loading (a whole range of days and its appointments) is not run."""
+
+    def __init__(self, location, day: date, rules: list, overrides: list, closed: bool):
+        self.location = location
+        self.rules = defaultdict(list)
+        for provider_id, start_time, end_time in rules:
+            self.rules[(provider_id, day.weekday())].append((start_time, end_time))
+        self.overrides = defaultdict(list)
+        for override in overrides:
+            self.overrides[(override.provider_id, day)].append(override)
+        self.closed = {day} if closed else set()
+
+
+def _one_start_rows(appointment_type, day, *, provider_id, offered_id, blocked, exclude_appointment_id):
+    """Everything one start depends on, in one query (a UNION ALL of rows tagged by kind): the day's weekly
+    hours and overrides of the type's providers at the location, a closure of the day, the type's rooms,
+    the appointments of those providers or rooms that overlap `blocked`, and whether `offered_id` offers the
+    type. Columns: kind, an id (provider or room), the location or the room of an appointment, two times."""
+    location = appointment_type.location
+    no_id, no_time = Value(None, output_field=BigIntegerField()), Value(None, output_field=TimeField())
+    parts = []
+    if offered_id is not None:
+        offers = appointment_type.providers.filter(pk=offered_id)
+        parts.append(offers.values_list(Value("offers"), "pk", no_id, no_time, no_time))
+    if day is not None:
+        providers = appointment_type.providers.filter(is_active=True, locations=location)
+        if provider_id is not None:
+            providers = providers.filter(pk=provider_id)
+        providers = providers.values("pk")
+        rooms = appointment_type.rooms.filter(is_active=True)
+        here = Q(location=location) | Q(location__isnull=True)
+        busy = Appointment.objects.filter(
+            Q(provider_id__in=providers) | Q(resource_id__in=rooms.values("pk")),
+            status__in=ACTIVE_STATUSES,
+            blocked_start__lt=blocked[1],
+            blocked_end__gt=blocked[0],
+        )
+        if exclude_appointment_id is not None:
+            busy = busy.exclude(pk=exclude_appointment_id)
+        parts += [
+            AvailabilityRule.objects.filter(
+                location=location, weekday=day.weekday(), provider_id__in=providers
+            ).values_list(Value("rule"), "provider_id", "location_id", "start_time", "end_time"),
+            AvailabilityOverride.objects.filter(here, provider_id__in=providers, date=day).values_list(
+                "kind", "provider_id", "location_id", "start_time", "end_time"
+            ),
+            Closure.objects.filter(here, date=day).values_list(
+                Value("closed"), no_id, "location_id", no_time, no_time
+            ),
+            rooms.values_list(Value("room"), "pk", no_id, no_time, no_time),
+            busy.values_list(Value("busy"), "provider_id", "resource_id", no_time, no_time),
+        ]
+    if not parts:
+        return []
+    parts = [part.order_by() for part in parts]
+    return list(parts[0].union(*parts[1:], all=True).order_by()) if len(parts) > 1 else list(parts[0])
+
+
+def start_check(
+    appointment_type: AppointmentType,
+    start: datetime,
+    *,
+    provider_id: int | None = None,
+    now: datetime | None = None,
+    exclude_appointment_id: int | None = None,
+    notice: bool = True,
+    offered_id: int | None = None,
+) -> StartCheck:
+    """Whether `start` can be booked for the type (and provider): the slots that `open_slots` of its day
+    would list at exactly `start`, with the same rules (the 15-minute lattice from each window's start,
+    daylight saving, closures, overrides, notice and horizon, rooms), but reading only that day's hours and
+    the appointments that overlap the one interval a booking there would block, in one query. With
+    `offered_id`, it also tells whether that provider offers the type (in the same query)."""
+    tz = appointment_type.location.tz
+    now = now or timezone.now()
+    duration = timedelta(minutes=appointment_type.duration_minutes)
+    before = timedelta(minutes=appointment_type.buffer_before_minutes)
+    after = timedelta(minutes=appointment_type.buffer_after_minutes)
+    earliest = now + timedelta(minutes=appointment_type.min_notice_minutes if notice else 0)
+    latest = now + timedelta(days=appointment_type.horizon_days)
+    in_range = earliest <= start <= latest  # else no slot, and the day may not even be a date
+    day = start.astimezone(tz).date() if in_range else None
+    blocked_start, blocked_end = (start - before, start + duration + after) if in_range else (None, None)
+    rows = _one_start_rows(
+        appointment_type,
+        day,
+        provider_id=provider_id,
+        offered_id=offered_id,
+        blocked=(blocked_start, blocked_end),
+        exclude_appointment_id=exclude_appointment_id,
+    )
+    by_kind = defaultdict(list)
+    for kind, *values in rows:
+        by_kind[kind].append(values)
+    offered = offered_id is None or bool(by_kind["offers"])
+    if not in_range:
+        return StartCheck([], False, offered)
+
+    overrides = [
+        AvailabilityOverride(
+            kind=kind, provider_id=pid, location_id=location_id, start_time=opens, end_time=closes, date=day
+        )
+        for kind in AvailabilityOverride.Kind.values
+        for pid, location_id, opens, closes in by_kind[kind]
+    ]
+    rules = [(pid, opens, closes) for pid, _, opens, closes in by_kind["rule"]]
+    finder = _OneStart(appointment_type.location, day, rules, overrides, bool(by_kind["closed"]))
+    in_lattice = []  # one entry per window whose lattice holds `start`, as day_slots walks them
+    for pid in sorted({pid for pid, *_ in rules} | {o.provider_id for o in overrides}):
+        for window_start, window_end in finder.windows(pid, day):
+            opens, close = wall_instant(day, window_start, tz), wall_instant(day, window_end, tz)
+            if opens <= start and start + duration <= close and (start - opens) % STEP == timedelta(0):
+                in_lattice.append(pid)
+    if not in_lattice:
+        return StartCheck([], False, offered)
+
+    room_ids = sorted(pid for pid, *_ in by_kind["room"])
+    busy_providers = {pid for pid, *_ in by_kind["busy"]}
+    busy_rooms = {room for _, room, *_ in by_kind["busy"]}
+    free_room = next((rid for rid in room_ids if rid not in busy_rooms), None)
+    if room_ids and free_room is None:
+        return StartCheck([], True, offered)
+    found = [Slot(start, start + duration, pid, free_room) for pid in in_lattice if pid not in busy_providers]
+    return StartCheck(found, True, offered)
+
+
+def slots_at(appointment_type: AppointmentType, start: datetime, **options) -> list[Slot]:
+    """The open slots at exactly `start`: those of `open_slots` for its day that start then."""
+    return start_check(appointment_type, start, **options).slots

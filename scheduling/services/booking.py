@@ -56,7 +56,12 @@ def _check_request(
     now: datetime,
     online: bool,
     provider: Membership | None,
-) -> None:
+    exclude_appointment_id: int | None = None,
+) -> list[slots.Slot]:
+    """Checks the request in the order its errors are told, and returns the slots at exactly `start` (one
+    per free provider); a clear error when there is none. The minimum notice binds patients booking online;
+    the front desk may book a walk-in inside it. One query (scheduling.selectors.slots.start_check) reads
+    whether the provider offers the type, the start's hours and what is booked around it."""
     if not isinstance(start, datetime) or timezone.is_naive(start):
         raise BookingInvalid("Give the time with its time zone (for example 2026-03-10T10:00:00-07:00).")
     location = appointment_type.location
@@ -64,7 +69,16 @@ def _check_request(
         raise BookingInvalid(f"{location.name} is not taking bookings.")
     if not appointment_type.is_active or (online and not appointment_type.online_bookable):
         raise BookingInvalid(f"{appointment_type.name} cannot be booked {'online' if online else 'now'}.")
-    if provider is not None and not appointment_type.providers.filter(pk=provider.pk).exists():
+    check = slots.start_check(
+        appointment_type,
+        start,
+        provider_id=provider.pk if provider else None,
+        offered_id=provider.pk if provider else None,
+        now=now,
+        exclude_appointment_id=exclude_appointment_id,
+        notice=online,
+    )
+    if not check.offered:
         raise BookingInvalid(f"{provider.user.get_full_name()} does not offer {appointment_type.name}.")
     if start < now:
         raise BookingInvalid("That time is in the past.")
@@ -75,25 +89,9 @@ def _check_request(
         raise BookingInvalid(
             f"{appointment_type.name} can be booked up to {appointment_type.horizon_days} days ahead."
         )
-
-
-def _candidates(
-    *, appointment_type, start, provider, now, online, exclude_appointment_id=None
-) -> list[slots.Slot]:
-    """The slots at exactly `start` (one per free provider); a clear error when there is none. The minimum
-    notice binds patients booking online; the front desk may book a walk-in inside it."""
-    day = start.astimezone(appointment_type.location.tz).date()
-    options = {
-        "provider_id": provider.pk if provider else None,
-        "now": now,
-        "exclude_appointment_id": exclude_appointment_id,
-        "notice": online,
-    }
-    found = [slot for slot in slots.open_slots(appointment_type, day, **options) if slot.start == start]
-    if found:
-        return found
-    in_hours = slots.open_slots(appointment_type, day, ignore_bookings=True, **options)
-    if any(slot.start == start for slot in in_hours):
+    if check.slots:
+        return check.slots
+    if check.in_hours:
         raise SlotUnavailable()
     raise BookingInvalid("That time is outside the hours when this appointment can be booked.")
 
@@ -158,7 +156,6 @@ def _place(appointment: Appointment, candidates: list[slots.Slot], *, provider_f
     raise SlotUnavailable()
 
 
-@transaction.atomic
 def appointment_book(
     *,
     appointment_type: AppointmentType,
@@ -175,36 +172,80 @@ def appointment_book(
     """Books `patient` into `appointment_type` at `start` with `provider` (or whoever is free). The same
     idempotency key books once: a double-click or a retry returns the first booking. notify=False (demo
     data, imports) sends the patient nothing."""
+    appointment, _ = appointment_book_or_find(
+        appointment_type=appointment_type,
+        start=start,
+        patient=patient,
+        provider=provider,
+        source=source,
+        by=by,
+        idempotency_key=idempotency_key,
+        notes=notes,
+        now=now,
+        notify=notify,
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_book_or_find(
+    *,
+    appointment_type: AppointmentType,
+    start: datetime,
+    patient: Patient,
+    provider: Membership | None = None,
+    source: str = Appointment.Source.STAFF,
+    by: User | None = None,
+    idempotency_key: str | None = None,
+    notes: str = "",
+    now: datetime | None = None,
+    notify: bool = True,
+) -> tuple[Appointment, bool]:
+    """appointment_book, saying whether it booked now (True) or found the booking its idempotency key made
+    before (False: the API then answers 200, not 201). Either way the appointment comes with its type,
+    location, patient and provider (with the provider's user) in hand: the answer reads nothing again."""
     now = now or timezone.now()
     medspa_id = appointment_type.medspa_id
-    if idempotency_key:
-        existing = Appointment.objects.filter(medspa_id=medspa_id, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
-    if patient.medspa_id != medspa_id:
-        raise BookingInvalid("This patient is not one of this medspa's.")
-    online = source == Appointment.Source.ONLINE
-    _check_request(appointment_type=appointment_type, start=start, now=now, online=online, provider=provider)
-    candidates = _candidates(
-        appointment_type=appointment_type, start=start, provider=provider, now=now, online=online
-    )
-    appointment = Appointment(
-        medspa_id=medspa_id,
-        location=appointment_type.location,
-        patient=patient,
-        appointment_type=appointment_type,
-        source=source,
-        created_by=by,
-        notes=notes,
-        idempotency_key=idempotency_key or None,
-    )
     try:
+        if patient.medspa_id != medspa_id:
+            raise BookingInvalid("This patient is not one of this medspa's.")
+        online = source == Appointment.Source.ONLINE
+        candidates = _check_request(
+            appointment_type=appointment_type, start=start, now=now, online=online, provider=provider
+        )
+        appointment = Appointment(
+            medspa_id=medspa_id,
+            location=appointment_type.location,
+            patient=patient,
+            appointment_type=appointment_type,
+            source=source,
+            created_by=by,
+            notes=notes,
+            idempotency_key=idempotency_key or None,
+        )
         _place(appointment, candidates, provider_fixed=provider is not None)
-    except IntegrityError:  # the same key won a race: that booking is the answer
-        return Appointment.objects.get(medspa_id=medspa_id, idempotency_key=idempotency_key)
+    except (BookingError, IntegrityError):
+        # The same key booked before (a retry, a double-click, one that won a race): that booking is the
+        # answer, whatever this request meets now (that very booking in the way, a time since past). The key
+        # is looked up only then, not before every booking: a new booking's insert meets the key's unique
+        # constraint (an IntegrityError) if it was used meanwhile.
+        existing = _booked_with_key(medspa_id, idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return existing, False
+    if provider is not None and provider.pk == appointment.provider_id:
+        appointment.provider = provider  # in hand already (the slot set only its id)
     if notify:
         transaction.on_commit(lambda: hooks.appointment_changed(appointment, "confirmation"))
-    return appointment
+    return appointment, True
+
+
+def _booked_with_key(medspa_id: int, idempotency_key: str) -> Appointment | None:
+    return (
+        Appointment.objects.select_related("location", "appointment_type", "patient", "provider__user")
+        .filter(medspa_id=medspa_id, idempotency_key=idempotency_key)
+        .first()
+    )
 
 
 @transaction.atomic
@@ -224,19 +265,12 @@ def appointment_reschedule(
     if by_patient:
         _check_patient_window(appointment, now, "reschedule")
     provider = provider or appointment.provider
-    _check_request(
+    candidates = _check_request(
         appointment_type=appointment.appointment_type,
         start=start,
         now=now,
         online=by_patient,
         provider=provider,
-    )
-    candidates = _candidates(
-        appointment_type=appointment.appointment_type,
-        start=start,
-        provider=provider,
-        now=now,
-        online=by_patient,
         exclude_appointment_id=appointment.pk,
     )
     _place(appointment, candidates, provider_fixed=True)

@@ -185,6 +185,46 @@ class TestBookingCycle:
         assert calls == [(response.json()["id"], "confirmation")]
 
 
+class TestWhatABookingCosts:
+    def test_a_booking_through_the_api_makes_a_fixed_few_queries(
+        self, world, coordinator, django_assert_num_queries
+    ):
+        client = api(coordinator)
+        data = payload(world, at(day_ahead(), 10), idempotency_key="pinned-1")
+        with django_assert_num_queries(14):
+            # the request's transaction (a savepoint inside the test's); the caller's membership and medspa;
+            # their second factor; the appointment type with its location; the patient; the provider with
+            # their user; the service's savepoint; the start's hours, rooms and what overlaps it, and whether
+            # the provider offers the type (one query); the provider's row lock; the insert in its savepoint
+            # (3); the two savepoints released. No look-up of the key (the insert meets it), no read again.
+            response = client.post(APPOINTMENTS, data, format="json")
+        assert response.status_code == 201, response.json()
+
+    def test_the_answer_is_the_appointment_as_read_afterwards(self, cast, world, coordinator):
+        second = membership(cast.provider_a2)
+        with medspa_scope(world["medspa"]):
+            world["location"].providers.add(second)
+            world["type"].providers.add(second)
+        add_hours(cast, second, world["location"])
+        client = api(coordinator)
+        anyone = payload(world, at(day_ahead(), 11), notes="Any provider", idempotency_key="read-1")
+        del anyone["provider"]
+        for data in (payload(world, at(day_ahead(), 10), notes="First visit"), anyone, anyone):
+            answer = client.post(APPOINTMENTS, data, format="json")
+            assert answer.status_code in (200, 201), answer.json()
+            assert answer.json() == client.get(f"{APPOINTMENTS}{answer.json()['id']}/").json()
+        assert answer.status_code == 200  # the same key again: the first booking
+
+    def test_a_retry_finds_its_booking_even_once_its_time_has_passed(self, world, coordinator):
+        client = api(coordinator)
+        start = at(day_ahead(), 10)
+        first = client.post(APPOINTMENTS, payload(world, start, idempotency_key="late-1"), format="json")
+        assert first.status_code == 201
+        with time_machine.travel(start + timedelta(hours=1)):
+            retry = client.post(APPOINTMENTS, payload(world, start, idempotency_key="late-1"), format="json")
+        assert retry.status_code == 200 and retry.json()["id"] == first.json()["id"]
+
+
 def test_staff_book_inside_the_online_minimum_notice(cast, world, coordinator):
     # The minimum notice is the online rule for patients; the front desk books a walk-in through the API.
     world["type"].min_notice_minutes = 30 * 24 * 60
