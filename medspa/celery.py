@@ -62,13 +62,17 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-def task_queue(name: str, *args) -> None:
-    """Queues the task called `name` ("<app>.tasks.<function>") with `args`, at once: call it from
-    `transaction.on_commit`. The task is the registered one (its module imported on first use), so it is
-    queued exactly as its `.delay()` would be, with the broker fallback above. An unknown name raises."""
+def task_queue(name: str, *args, countdown: int | None = None) -> None:
+    """Queues the task called `name` ("<app>.tasks.<function>") with `args`, at once (or to run `countdown`
+    seconds later): call it from `transaction.on_commit`. The task is the registered one (its module
+    imported on first use), so it is queued exactly as its `.delay()` would be, with the broker fallback
+    above. An unknown name raises."""
     if name not in app.tasks:
         importlib.import_module(name.rpartition(".")[0])
-    app.tasks[name].delay(*args)
+    if countdown:
+        app.tasks[name].apply_async(args, countdown=countdown)
+    else:
+        app.tasks[name].delay(*args)
 
 
 @app.on_after_configure.connect

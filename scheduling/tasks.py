@@ -7,10 +7,11 @@ from scheduling.services import notifications, pre_visit
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def appointment_notify(appointment_id: int, medspa_id: int, kind: str) -> None:
-    """Sends the patient the `kind` notification of an appointment, once per channel."""
+def appointment_notify(appointment_id: int, medspa_id: int, kind: str, stands_at: str = "") -> None:
+    """Sends the patient the `kind` notification of an appointment, once per channel (a reschedule notice:
+    only while the appointment still stands at `stands_at`)."""
     with medspa_scope(medspa_id):
-        notifications.appointment_notify(appointment_id=appointment_id, kind=kind)
+        notifications.appointment_notify(appointment_id=appointment_id, kind=kind, stands_at=stands_at)
 
 
 @shared_task

@@ -7,6 +7,7 @@ Django admin is walked the same way: every ModelAdmin of a model that shows a pa
 and its change page."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib import admin
@@ -37,6 +38,7 @@ READS = {
     "providers:patients": lambda w: [w["patient"]],
     "providers:patient_detail": lambda w: [w["patient"]],
     "providers:calendar": lambda w: [w["appointment"].patient],
+    "providers:calendar_events": lambda w: [w["appointment"].patient],
     "providers:todo": lambda w: [w["visit"].patient],
     "providers:visit_detail": lambda w: [w["visit"].patient],
     "providers:visit_photo": lambda w: [w["visit"].patient],
@@ -54,6 +56,7 @@ READS = {
     "paperwork:change_accept": lambda w: [w["appointment"].patient],
     "paperwork:change_decline": lambda w: [w["appointment"].patient],
     "scheduling:calendar": lambda w: [w["appointment"].patient],
+    "scheduling:calendar_events": lambda w: [w["appointment"].patient],
     "scheduling:appointment_detail": lambda w: [w["appointment"].patient],
     "scheduling:appointment_new": lambda w: [w["patient"], w["appointment"].patient],
     "gfe:home": lambda w: [w["gfe_patient"]],
@@ -247,7 +250,16 @@ WHO |= {"providers:admin_sale_detail": "admin_a", "providers:admin_earnings": "a
 QUERY = {
     "scheduling:calendar": lambda w: {"view": "day", "date": w["appointment"].local_start.date().isoformat()},
     "providers:calendar": lambda w: {"view": "day", "date": w["appointment"].local_start.date().isoformat()},
+    "scheduling:calendar_events": lambda w: grid_days(w["appointment"]),
+    "providers:calendar_events": lambda w: grid_days(w["appointment"]),
 }
+
+
+def grid_days(appointment) -> dict:
+    """The time grid's range that holds `appointment`'s day."""
+    day = appointment.local_start.date()
+    return {"start": day.isoformat(), "end": (day + timedelta(days=1)).isoformat()}
+
 
 # Admin models that name a patient but are not reads of a record.
 ADMIN_NOT_LOGGED = {

@@ -247,6 +247,7 @@ TABLE: dict[str, Row] = {
     "providers:patients": Row(PROVIDER_PAGE),
     "providers:todo": Row(PROVIDER_PAGE),
     "providers:calendar": Row(PROVIDER_PAGE),
+    "providers:calendar_events": Row(PROVIDER_PAGE, data={"start": "2026-12-07", "end": "2026-12-14"}),
     # Service visits: provider_a1's visit and its rows; a checked-in appointment of theirs to start one from.
     "providers:visit_start": Row(
         A1_THING_POST, method="post", kwargs=lambda w: {"appointment_id": w["checked_in"].pk}
@@ -417,6 +418,11 @@ TABLE: dict[str, Row] = {
         kwargs=lambda w: {"pk": w["history_change"].pk},
     ),
     "scheduling:calendar": Row(ADMIN_PAGE),
+    "scheduling:calendar_events": Row(ADMIN_PAGE, data={"start": "2026-12-07", "end": "2026-12-14"}),
+    # A drop on the grid: the admin's (a move to where it is already changes nothing); medspa B's gets 404.
+    "scheduling:appointment_move": Row(
+        ADMIN_A_THING, method="post", kwargs=lambda w: {"pk": w["appointment"].pk}
+    ),
     "scheduling:appointment_new": Row(ADMIN_PAGE),
     "scheduling:appointment_detail": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["appointment"].pk}),
     "scheduling:appointment_status": Row(

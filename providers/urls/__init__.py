@@ -10,6 +10,7 @@ urlpatterns = [
     path("provider/patients/", patients.patients, name="patients"),
     path("provider/patients/<int:pk>/", patients.patient_detail, name="patient_detail"),
     path("provider/calendar/", calendar.provider_calendar, name="calendar"),
+    path("provider/calendar/events/", calendar.provider_calendar_events, name="calendar_events"),
     path("provider/appointments/<int:pk>/fee/", fees.appointment_fee, name="appointment_fee"),
     *visits.urlpatterns,
     *sales.urlpatterns,

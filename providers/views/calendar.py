@@ -14,6 +14,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_GET
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
@@ -27,10 +28,12 @@ from scheduling.selectors.calendar import (
     appointment_for_page,
     calendar_grid,
     gfe_status,
+    grid_attributes,
     paperwork_attach,
 )
 from scheduling.services import booking
 from scheduling.services import settings as settings_services
+from scheduling.views.calendar_grid import events_response
 
 # The appointment's service visit (this app's Visit, a reverse one-to-one), joined with the appointment.
 VISIT_RELATION = "visit"
@@ -117,8 +120,18 @@ def provider_calendar(request):
         can_book=False,
         can_pick_provider=False,
         feed_url=request.build_absolute_uri(reverse("calendar_feed", kwargs={"token": feed.token})),
+        grid=grid_attributes(context, events_url=reverse("providers:calendar_events")),
     )
     return render(request, "providers/calendar/calendar.html", context)
+
+
+@require_GET
+@dashboard_area(dashboards.PROVIDER)
+def provider_calendar_events(request):
+    """The provider's own appointments of a range of days, for their time grid: no one else's, whatever the
+    query asks. Their grid only shows: moving appointments is the front desk's (the admin's calendar)."""
+    here = reverse("providers:calendar")
+    return events_response(request, own=request.membership, url_of=lambda pk: f"{here}?appointment={pk}")
 
 
 def _detail(request, appointment: Appointment):

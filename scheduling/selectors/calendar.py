@@ -1,19 +1,19 @@
-"""Reads of the calendars: the grid of a day or a week (every provider's, or one provider's own), an
-appointment with what its page shows, and its GFE line. Times are wall-clock times in each appointment's
-location's time zone. The grid costs a fixed number of queries however many appointments it shows
-(everything it renders is joined or prefetched, and the paperwork of all of them is read at once).
+"""Reads of the calendars: the calendar page (its filters, and the list of the chosen day that works without
+the time grid; the grid's own data is scheduling.selectors.calendar_events), an appointment with what its
+page shows, and its GFE line. Times are wall-clock times in each appointment's location's time zone. The
+page costs a fixed number of queries however many appointments its day lists (everything it renders is
+joined or prefetched, and the paperwork of all of them is read at once).
 
 An open appointment (booked, confirmed or checked in) carries its paperwork (`appointment.paperwork`: the
 intake forms and consents done, scheduling.selectors.paperwork), or None when it needs none or is closed
-(completed, no-show, cancelled): the grid's chip and the appointment's page print it as one badge.
+(completed, no-show, cancelled): the day's list and the appointment's page print it as one badge.
 
 The apps above put their own buttons on an appointment through APPOINTMENT_ACTIONS (e.g. the Provider
 dashboard's "Start visit" and "Open visit"): scheduling renders them and never names their routes or
-models. An entry names the relations it reads (joined into the grid's and the page's query) and gives the
-buttons of an appointment on the calendar's day view and on the appointment's page."""
+models. An entry names the relations it reads (joined into the list's and the page's query) and gives the
+buttons of an appointment on the calendar's day list and on the appointment's page."""
 
 import zoneinfo
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -32,9 +32,6 @@ from medspa.registry import Registry
 from scheduling.models import Appointment, AppointmentStatus, Location
 from scheduling.selectors import statuses
 from scheduling.selectors.paperwork import OPEN_STATUSES, Paperwork, paperwork_of
-
-DAY_HOURS = (8, 18)  # the day view's rows at least span these hours; appointments outside widen it
-
 
 # --- Buttons the apps above put on an appointment ---------------------------------------------------------
 
@@ -95,14 +92,18 @@ def appointment_page_cards(appointment: Appointment, *, own: bool = True) -> lis
     return cards
 
 
-# --- The grid ---------------------------------------------------------------------------------------------
+# --- The page ----------------------------------------------------------------------------------------------
 
 
 def calendar_grid(request, *, own: Membership | None = None) -> dict:
-    """The calendar's context from ?view=day|week&date=YYYY-MM-DD&location=&provider=&cancelled=1.
-    `own`: the provider whose calendar this is (only their appointments; no provider filter).
-    "appointments": the appointments shown, in order (the view records that their patients were seen)."""
+    """The calendar page's context from ?view=day|week&date=YYYY-MM-DD&location=&provider=&cancelled=1
+    &by=provider|room. The time grid itself is drawn in the browser from the events endpoint
+    (scheduling.selectors.calendar_events); the page lists the chosen day's appointments, for whoever does
+    without the grid (no script, a screen reader) and for their buttons. `own`: the provider whose calendar
+    this is (only their appointments; no provider filter). "appointments": the day's appointments, in order
+    (the view records that their patients were seen)."""
     view = "day" if request.GET.get("view") == "day" else "week"
+    by = "room" if request.GET.get("by") == "room" and own is None else "provider"
     locations = list(Location.objects.prefetch_related("providers").order_by("-is_active", "name"))
     location_id = ascii_int(request.GET.get("location"), max_digits=18)
     location = next((loc for loc in locations if loc.pk == location_id), None)
@@ -124,12 +125,12 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
         provider = next((p for p in providers if p.pk == provider_id), None)
     show_cancelled = request.GET.get("cancelled") == "1"
 
-    # A few hours' margin each side: locations in other time zones may still fall on these days.
-    range_start = datetime.combine(days[0], time.min, tzinfo=zone) - timedelta(hours=14)
-    range_end = datetime.combine(days[-1] + timedelta(days=1), time.min, tzinfo=zone) + timedelta(hours=14)
+    # The day's list: a few hours' margin each side, as locations in other time zones may fall on the day.
+    range_start = datetime.combine(day, time.min, tzinfo=zone) - timedelta(hours=14)
+    range_end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone) + timedelta(hours=14)
     # The relations the apps above read for their buttons are joined too, so that they cost no query.
     appointments = Appointment.objects.filter(start__lt=range_end, end__gt=range_start).select_related(
-        "location", "patient", "appointment_type", "provider__user", *_related()
+        "location", "patient", "appointment_type", "provider__user", "resource", *_related()
     )
     if location is not None:
         appointments = appointments.filter(location=location)
@@ -137,54 +138,16 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
         appointments = appointments.filter(provider=provider)
     if not show_cancelled:
         appointments = appointments.exclude(status=AppointmentStatus.CANCELLED)
-
-    shown_days = set(days)
-    if provider is not None:
-        rows_of = [provider]
-    elif location is not None:
-        working = {membership.pk for membership in location.providers.all()}
-        rows_of = [p for p in providers if p.pk in working]
-    else:
-        rows_of = list(providers)
-    row_ids = {p.pk for p in rows_of}
-    cells = defaultdict(list)
-    hours = set(range(*DAY_HOURS))
     shown = []
     now = timezone.now()
     for appointment in appointments.order_by("start", "pk"):
-        local = appointment.start.astimezone(appointment.location.tz)
-        if local.date() not in shown_days:
+        if appointment.start.astimezone(appointment.location.tz).date() != day:
             continue
         appointment.can_check_in = AppointmentStatus.CHECKED_IN in statuses.appointment_statuses_allowed(
             appointment=appointment, now=now
         )
         shown.append(appointment)
-        if appointment.provider_id not in row_ids:  # e.g. a provider who has left still has appointments
-            rows_of.append(appointment.provider)
-            row_ids.add(appointment.provider_id)
-        if view == "day":
-            hours.add(local.hour)
-            cells[(appointment.provider_id, local.hour)].append(appointment)
-        else:
-            cells[(appointment.provider_id, local.date())].append(appointment)
-
     paperwork_attach(shown)
-
-    if view == "day":
-        columns = rows_of
-        rows = [
-            {
-                "hour": time(hour),
-                "cells": [{"provider": p, "appointments": cells[(p.pk, hour)]} for p in columns],
-            }
-            for hour in range(min(hours), max(hours) + 1)
-        ]
-    else:
-        columns = days
-        rows = [
-            {"provider": p, "cells": [{"day": d, "appointments": cells[(p.pk, d)]} for d in days]}
-            for p in rows_of
-        ]
 
     step = timedelta(days=1 if view == "day" else 7)
     base = {
@@ -192,6 +155,7 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
         "location": location.pk if location else "",
         "provider": "" if own else (provider.pk if provider else ""),
         "cancelled": "1" if show_cancelled else "",
+        "by": "room" if by == "room" else "",
     }
 
     def query(**changes) -> str:
@@ -202,15 +166,15 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
         title = date_format(day, "l, F j, Y")
     else:
         title = f"{date_format(days[0], 'M j')} – {date_format(days[-1], 'M j, Y')}"
-    zones = sorted({loc.time_zone for loc in ([location] if location else locations) if loc.is_active})
+    shown_zones = [loc.time_zone for loc in ([location] if location else locations) if loc.is_active]
+    zones = sorted(set(shown_zones))
     return {
         "view": view,
+        "by": by,
         "day": day,
         "days": days,
         "today": today,
         "title": title,
-        "columns": columns,
-        "rows": rows,
         "appointments": shown,
         "locations": locations,
         "location": location,
@@ -218,13 +182,52 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
         "provider": provider,
         "show_cancelled": show_cancelled,
         "zones": zones,
+        # The grid's clock (today, the line at "now"): the zone's offset now, as the grid takes no zone names.
+        "grid_offset": _offset(zoneinfo.ZoneInfo(zones[0]) if len(zones) == 1 else zone, now),
         "statuses": AppointmentStatus.choices,
         "prev_query": query(date=(day - step).isoformat()),
         "next_query": query(date=(day + step).isoformat()),
         "today_query": query(date=today.isoformat()),
         "day_query": query(view="day", date=day.isoformat()),
         "week_query": query(view="week", date=day.isoformat()),
+        "by_provider_query": query(by="", date=day.isoformat()),
+        "by_room_query": query(by="room", date=day.isoformat()),
     }
+
+
+def grid_attributes(
+    context: dict, *, events_url: str, move_url: str = "", book_url: dict | None = None
+) -> dict:
+    """The time grid's settings, as the data attributes static/js/calendar.js reads: the view the page
+    chose, its day, the filters, the grid's clock, where to read events, where to post moves (none: the
+    grid cannot be changed) and where an empty time books (none: it books nothing)."""
+    view, by, provider = context["view"], context["by"], context["provider"]
+    own = not context.get("can_pick_provider")
+    if own or (view == "week" and provider is not None):
+        grid_view = "timeGridDay" if view == "day" else "timeGridWeek"
+    else:
+        grid_view = "resourceTimeGridDay" if view == "day" else "resourceTimeGridWeek"
+    location = context["location"]
+    return {
+        "view": grid_view,
+        "date": context["day"].isoformat(),
+        "time-zone": context["grid_offset"],
+        "events-url": events_url,
+        "location": location.pk if location else "",
+        "provider": "" if own or provider is None else provider.pk,
+        "cancelled": "1" if context["show_cancelled"] else "",
+        "by": by,
+        "editable": "1" if move_url else "",
+        "move-url": move_url,
+        **(book_url or {}),
+    }
+
+
+def _offset(zone: zoneinfo.ZoneInfo, now: datetime) -> str:
+    """The zone's UTC offset at `now`, as "-08:00"."""
+    minutes = int(now.astimezone(zone).utcoffset().total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def paperwork_attach(appointments: list[Appointment]) -> None:

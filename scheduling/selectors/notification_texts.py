@@ -7,7 +7,7 @@ text is the care message's own (services catalog), not a template."""
 
 import re
 import string
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.urls import reverse
@@ -370,3 +370,9 @@ def notification_preview(*, settings_obj: NotificationSettings, kind: str, chann
     if channel == SMS:
         return compose(texts["sms"], context)
     raise ValueError(f"Unknown channel {channel!r}.")
+
+
+def appointment_place(appointment: Appointment) -> str:
+    """Where and with whom an appointment stands, as a reschedule notice tells it: its start (UTC) and its
+    provider, "2026-12-08T18:30:00Z|12"."""
+    return f"{appointment.start.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}|{appointment.provider_id}"

@@ -392,3 +392,91 @@ def appointment_import(
             if constraint != ROOM_CONSTRAINT:
                 raise
     raise SlotUnavailable(f"No room for {appointment_type.name} is free in the EHR at that time.")
+
+
+# --- Changes made on the calendar's grid -------------------------------------------------------------------
+
+
+def _open_for_change(appointment: Appointment, what: str) -> Appointment:
+    """The appointment, locked; refused when it is closed (completed, no-show) or cancelled."""
+    appointment = (
+        Appointment.objects.select_for_update().select_related("appointment_type").get(pk=appointment.pk)
+    )
+    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED):
+        raise BookingInvalid(f"A {appointment.get_status_display().lower()} appointment cannot be {what}.")
+    return appointment
+
+
+def _save_placed(appointment: Appointment, fields: list[str]) -> None:
+    """Saves the new place of an appointment; the exclusion constraints have the last word: the provider or
+    the room busy then is SlotUnavailable (409), never a 500."""
+    try:
+        with transaction.atomic():
+            appointment.save(update_fields=[*fields, "updated_at"])
+    except IntegrityError as error:
+        if _constraint(error) == PROVIDER_CONSTRAINT:
+            raise SlotUnavailable(
+                f"{appointment.provider.user.get_full_name()} has another appointment then."
+            ) from error
+        if _constraint(error) == ROOM_CONSTRAINT:
+            raise SlotUnavailable(f"{appointment.resource.name} is taken then.") from error
+        raise
+
+
+@transaction.atomic
+def appointment_resize(
+    *, appointment: Appointment, end: datetime, now: datetime | None = None
+) -> Appointment:
+    """Makes an appointment end at `end` (the grid's edge dragged): the start stays, the time blocked for
+    the provider and the room follows with the type's buffer after. A time that overlaps another
+    appointment of the provider or of the room is SlotUnavailable (409); an end at or before the start, or
+    a closed or cancelled appointment, is refused. The patient is told as after a reschedule."""
+    now = now or timezone.now()
+    if not isinstance(end, datetime) or timezone.is_naive(end):
+        raise BookingInvalid("Give the end with its time zone.")
+    appointment = _open_for_change(appointment, "resized")
+    if end <= appointment.start:
+        raise BookingInvalid("The appointment must end after it starts.")
+    if appointment.start < now:
+        raise BookingInvalid("An appointment that has begun cannot be resized.")
+    if end - appointment.start > timedelta(hours=12):
+        raise BookingInvalid("An appointment lasts at most 12 hours.")
+    after = timedelta(minutes=appointment.appointment_type.buffer_after_minutes)
+    appointment.end, appointment.blocked_end = end, end + after
+    _lock_candidates(
+        [
+            slots.Slot(
+                start=appointment.start,
+                end=end,
+                provider_id=appointment.provider_id,
+                resource_id=appointment.resource_id,
+            )
+        ]
+    )
+    _save_placed(appointment, ["end", "blocked_end"])
+    transaction.on_commit(lambda: hooks.appointment_changed(appointment, "reschedule"))
+    return appointment
+
+
+@transaction.atomic
+def appointment_room_set(*, appointment: Appointment, resource: Resource) -> Appointment:
+    """Puts an appointment in another of its type's rooms at the same time (a drop on a room's column).
+    A room the type is not given is refused (BookingInvalid); a room busy then is SlotUnavailable (409)."""
+    appointment = _open_for_change(appointment, "moved")
+    if appointment.resource_id == resource.pk:
+        return appointment
+    if not appointment.appointment_type.rooms.filter(pk=resource.pk, is_active=True).exists():
+        raise BookingInvalid(f"{appointment.appointment_type.name} is not given in {resource.name}.")
+    appointment.resource = resource
+    _lock_candidates(
+        [
+            slots.Slot(
+                start=appointment.start,
+                end=appointment.end,
+                provider_id=appointment.provider_id,
+                resource_id=resource.pk,
+            )
+        ]
+    )
+    _save_placed(appointment, ["resource"])
+    return appointment

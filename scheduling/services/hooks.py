@@ -12,6 +12,11 @@ from gfe.services import requests as gfe_requests
 from medspa.celery import task_queue
 from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment
+from scheduling.selectors.notification_texts import appointment_place
+
+# A reschedule notice waits this long before it goes: a move undone or corrected meanwhile (the calendar's
+# Undo lasts a few seconds less) sends no message about a time that no longer stands.
+RESCHEDULE_NOTICE_DELAY = 15
 
 
 def appointment_changed(appointment: Appointment, kind: str) -> None:
@@ -22,6 +27,16 @@ def appointment_changed(appointment: Appointment, kind: str) -> None:
         with medspa_scope(appointment.medspa_id), transaction.atomic():
             gfe_requests.gfe_requests_for_cancelled_booking(patient=appointment.patient)
             gfe_clearances.patient_status_refresh(patient=appointment.patient)
+    if kind == "reschedule":
+        task_queue(
+            "scheduling.tasks.appointment_notify",
+            appointment.pk,
+            appointment.medspa_id,
+            kind,
+            appointment_place(appointment),
+            countdown=RESCHEDULE_NOTICE_DELAY,
+        )
+        return
     task_queue("scheduling.tasks.appointment_notify", appointment.pk, appointment.medspa_id, kind)
 
 

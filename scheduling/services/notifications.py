@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -43,6 +44,7 @@ from scheduling.selectors.notification_texts import (
     REMINDER_STATUSES,
     RESCHEDULE,
     appointment_context,
+    appointment_place,
     care_kind,
     care_message_id,
     compose,
@@ -95,7 +97,9 @@ def log_kind(appointment: Appointment, kind: str) -> str:
     return kind
 
 
-def appointment_notify(*, appointment_id: int, kind: str, now: datetime | None = None) -> None:
+def appointment_notify(
+    *, appointment_id: int, kind: str, stands_at: str = "", now: datetime | None = None
+) -> None:
     """Sends the patient the `kind` notification of an appointment ("confirmation", "reschedule",
     "cancellation", "no-show", "reminder-<N>h", "paperwork", "care-<care message id>") by email and SMS,
     each at most once, ever. A confirmation or reschedule notice brings along the pre-visit care messages
@@ -103,7 +107,11 @@ def appointment_notify(*, appointment_id: int, kind: str, now: datetime | None =
 
     Run it in the appointment's medspa scope and outside any transaction (as the Celery task does): the
     decision rows must be committed before anything is sent. Calling it again, from a retry or a racing
-    worker, sends nothing more."""
+    worker, sends nothing more.
+
+    A reschedule notice names where the move left the appointment (`stands_at`, appointment_place): it is
+    not sent when the appointment has moved since (a later move's notice tells the patient), nor when it
+    stands again where the patient was last told (a move undone before its notice went)."""
     now = now or timezone.now()
     base = template_kind(kind)
     appointment = (
@@ -115,6 +123,8 @@ def appointment_notify(*, appointment_id: int, kind: str, now: datetime | None =
     )
     if appointment is None or appointment.status not in KIND_STATUSES[base]:
         return  # gone, or stale: e.g. a reminder of an appointment cancelled since
+    if base == RESCHEDULE and _reschedule_stale(appointment, stands_at):
+        return
     settings_obj = notification_settings_get(medspa_id=appointment.medspa_id)
     decisions = _decisions(appointment, kind, settings_obj=settings_obj, now=now)
 
@@ -148,6 +158,34 @@ def appointment_notify(*, appointment_id: int, kind: str, now: datetime | None =
                     claimed.append(row)
     for row in claimed:
         _deliver(row, appointment, now=now)
+
+
+def _reschedule_stale(appointment: Appointment, stands_at: str) -> bool:
+    """The reschedule notice would tell nothing true or new: the appointment no longer stands at
+    `stands_at`, or the patient's last word about it (sent, or on its way) is the confirmation and the
+    appointment stands again where it was booked. (Standing again at the time of the last reschedule notice
+    is already that notice's row: `log_kind` names the time, and a row is sent once.)"""
+    if stands_at and appointment_place(appointment) != stands_at:
+        return True
+    last = (
+        NotificationLog.objects.filter(appointment=appointment, status__in=TOLD)
+        .filter(Q(kind=CONFIRMATION) | Q(kind__startswith=f"{RESCHEDULE}-"))
+        .order_by("-created_at", "-pk")
+        .values_list("kind", flat=True)
+        .first()
+    )
+    if last != CONFIRMATION:
+        return False
+    booked = (
+        Appointment.pgh_event_model.objects.filter(pgh_obj_id=appointment.pk, pgh_label="insert")
+        .values("start", "provider_id")
+        .first()
+    )
+    return booked == {"start": appointment.start, "provider_id": appointment.provider_id}
+
+
+# A message the patient has had, or that is on its way.
+TOLD = (NotificationLog.Status.PENDING, NotificationLog.Status.SENT)
 
 
 def _decisions(

@@ -79,20 +79,25 @@ def go_to_date(page: Page, day: date) -> None:
     expect(page).to_have_url(re.compile(rf"[?&]date={day.isoformat()}(&|$)"))
 
 
-def day_cell(page: Page, hour_label: str, provider_name: str):
-    """The day view's cell of `provider_name`'s column in the `hour_label` ("10 AM") row."""
-    headers = page.locator("table.calendar-day thead th")
-    expect(headers.filter(has_text=provider_name)).to_have_count(1)
-    names = [text.strip() for text in headers.all_inner_texts()]
-    row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=hour_label, exact=True))
-    expect(row).to_have_count(1)
-    return row.get_by_role("cell").nth(names.index(provider_name) - 1)  # the first header is "Time"
+def day_list(page: Page):
+    """The calendar's list of the chosen day (under the time grid)."""
+    return page.get_by_role("region", name=re.compile(r"^List · "))
 
 
-def chip(scope, patient, at: str | None = None):
-    """An appointment on the grid: its link reads "10:00 AM Ana Lopez Neurotoxin … Booked"."""
-    prefix = re.escape(f"{at} ") if at else r".*"
-    return scope.get_by_role("link", name=re.compile(rf"^{prefix}{re.escape(patient.full_name)}\b"))
+def day_row(page: Page, at: str, provider_name: str):
+    """The day list's rows at `at` ("10:00 AM") with `provider_name`."""
+    time_cell = page.get_by_role("cell", name=re.compile(rf"^{re.escape(at)}–"))
+    return day_list(page).get_by_role("row").filter(has=time_cell).filter(has_text=provider_name)
+
+
+def chip(scope, patient):
+    """An appointment's link in the day list: the patient's name."""
+    return scope.get_by_role("link", name=patient.full_name, exact=True)
+
+
+def grid_event(page: Page, patient):
+    """The appointment drawn on the time grid."""
+    return page.locator("#calendar-grid .ec-event").filter(has_text=patient.full_name)
 
 
 def card(page: Page, title: str):
@@ -182,7 +187,7 @@ def test_an_admin_books_reschedules_and_cancels_an_appointment_on_the_calendar(
     page.get_by_role("group", name="View").get_by_role("link", name="Day", exact=True).click()
     expect(page).to_have_url(re.compile(r"[?&]view=day(&|$)"))
     expect(page.get_by_role("heading", level=2, name=long_day(day))).to_be_visible()
-    expect(chip(page.locator("table.calendar-day"), patient)).to_have_count(0)
+    expect(chip(day_list(page), patient)).to_have_count(0)
 
     # Book through the form.
     page.get_by_role("link", name="Book an appointment").click()
@@ -224,9 +229,11 @@ def test_an_admin_books_reschedules_and_cancels_an_appointment_on_the_calendar(
     expect(page).to_have_url(
         re.compile(rf"/dashboard/scheduling/calendar/\?view=day&date={day.isoformat()}$")
     )
-    booked_chip = chip(day_cell(page, "10 AM", "Jordan Rivera"), patient, at="10:00 AM")
+    booked_chip = chip(day_row(page, "10:00 AM", "Jordan Rivera"), patient)
     expect(booked_chip).to_be_visible()
-    expect(booked_chip).to_contain_text("Booked")
+    expect(day_row(page, "10:00 AM", "Jordan Rivera")).to_contain_text("Booked")
+    expect(grid_event(page, patient)).to_contain_text("10:00")  # and on the time grid
+    expect(grid_event(page, patient)).to_contain_text("Booked")
     screenshot(page, "scheduling_admin_calendar_booked_at_10")
 
     # Reschedule to 11:00.
@@ -251,13 +258,14 @@ def test_an_admin_books_reschedules_and_cancels_an_appointment_on_the_calendar(
         assert Appointment.objects.filter(patient=patient).count() == 1
 
     page.get_by_role("link", name="Back to the calendar").click()
-    expect(chip(day_cell(page, "11 AM", "Jordan Rivera"), patient, at="11:00 AM")).to_be_visible()
-    expect(chip(page.locator("table.calendar-day"), patient)).to_have_count(1)  # gone from 10:00
-    expect(chip(day_cell(page, "10 AM", "Jordan Rivera"), patient)).to_have_count(0)
+    expect(chip(day_row(page, "11:00 AM", "Jordan Rivera"), patient)).to_be_visible()
+    expect(chip(day_list(page), patient)).to_have_count(1)  # gone from 10:00
+    expect(chip(day_row(page, "10:00 AM", "Jordan Rivera"), patient)).to_have_count(0)
+    expect(grid_event(page, patient)).to_contain_text("11:00")
     screenshot(page, "scheduling_admin_calendar_moved_to_11")
 
     # Cancel with a reason, accepting the confirmation dialog.
-    chip(day_cell(page, "11 AM", "Jordan Rivera"), patient).click()
+    chip(day_row(page, "11:00 AM", "Jordan Rivera"), patient).click()
     cancel = card(page, "Cancel")
     cancel.get_by_label("Reason").fill("Patient is travelling that week")
     questions = []
@@ -292,13 +300,14 @@ def test_an_admin_books_reschedules_and_cancels_an_appointment_on_the_calendar(
 
     # Off the calendar, unless cancelled appointments are shown.
     page.get_by_role("link", name="Back to the calendar").click()
-    expect(chip(page.locator("table.calendar-day"), patient)).to_have_count(0)
+    expect(chip(day_list(page), patient)).to_have_count(0)
     calendar_filters(page).get_by_label("Show cancelled").check()
     calendar_filters(page).get_by_role("button", name="Show").click()
     expect(page).to_have_url(re.compile(r"[?&]cancelled=1(&|$)"))
-    cancelled_chip = chip(day_cell(page, "11 AM", "Jordan Rivera"), patient, at="11:00 AM")
-    expect(cancelled_chip).to_be_visible()
-    expect(cancelled_chip).to_contain_text("Cancelled")
+    expect(chip(day_row(page, "11:00 AM", "Jordan Rivera"), patient)).to_be_visible()
+    expect(day_row(page, "11:00 AM", "Jordan Rivera")).to_contain_text("Cancelled")
+    expect(grid_event(page, patient)).to_contain_text("Cancelled")  # in words, struck through
+    expect(grid_event(page, patient)).to_have_class(re.compile(r"\bstatus-cancelled\b"))
 
     # The patient was told each time (email; no phone, no SMS consent).
     subjects = eventually(lambda: len(mail.outbox) >= 3 and [message.subject for message in mail.outbox])
@@ -457,9 +466,9 @@ def test_a_provider_sees_only_their_own_calendar(live_server, page: Page, live_c
     go_to_date(page, day)
 
     # Week view: one row, theirs; only my appointment.
-    week = page.locator("table.calendar-week")
-    expect(week.get_by_role("rowheader")).to_have_text(["Jordan Rivera"])
-    expect(chip(week, my_patient, at="10:00 AM")).to_be_visible()
+    expect(chip(day_row(page, "10:00 AM", "Jordan Rivera"), my_patient)).to_be_visible()
+    expect(grid_event(page, my_patient)).to_be_visible()
+    expect(page.locator("#calendar-grid .ec-event")).to_have_count(1)
     expect(page.get_by_text("Okafor")).to_have_count(0)
     expect(page.get_by_text("Sam Patel")).to_have_count(0)
     # No provider filter, nothing of the locations' settings, no admin navigation.
@@ -474,13 +483,14 @@ def test_a_provider_sees_only_their_own_calendar(live_server, page: Page, live_c
     # Day view: one column, theirs; only my appointment.
     page.get_by_role("group", name="View").get_by_role("link", name="Day", exact=True).click()
     expect(page).to_have_url(re.compile(r"[?&]view=day(&|$)"))
-    expect(page.locator("table.calendar-day thead th")).to_have_text(["Time", "Jordan Rivera"])
-    expect(chip(day_cell(page, "10 AM", "Jordan Rivera"), my_patient, at="10:00 AM")).to_be_visible()
+    expect(chip(day_row(page, "10:00 AM", "Jordan Rivera"), my_patient)).to_be_visible()
+    expect(grid_event(page, my_patient)).to_be_visible()
+    expect(page.locator("#calendar-grid .ec-event")).to_have_count(1)
     expect(page.get_by_text("Okafor")).to_have_count(0)
     expect(page.locator('a[href*="/dashboard/scheduling"]')).to_have_count(0)
 
     # My appointment opens; the other provider's is a 404.
-    chip(page.locator("table.calendar-day"), my_patient).click()
+    grid_event(page, my_patient).click()  # an event on the grid opens the appointment
     expect(page).to_have_url(url_is(live_server, f"/provider/calendar/?appointment={my_appointment.pk}"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Neurotoxin · Ana Lopez")
     expect(fact(page, "Provider")).to_have_text("Jordan Rivera")

@@ -23,12 +23,12 @@ from services_catalog.tests.factories import (
 from tests import factories
 from tests.factories import unscoped
 
-# The week view's queries when its appointments ask for paperwork: the request's own 9, the page's 4 and
-# the access log's INSERT (as in test_calendar's WEEK_VIEW_QUERIES), then the paperwork of every
-# appointment shown, at once: the types' intake forms, the responses to them, the services, their consents
-# and the consents' versions (prefetched), the patients' merged-away records and the signatures of those
-# versions: 7.
-PAPERWORK_WEEK_QUERIES = 21
+# The grid's week of events when its appointments ask for paperwork: the request's own 9, the locations,
+# the appointments, the provider columns and the access log's INSERT (as in test_calendar_grid's
+# EVENTS_QUERIES, its paperwork aside), then the paperwork of every appointment shown, at once: the types'
+# intake forms, the responses to them, the services, their consents and the consents' versions
+# (prefetched), the patients' merged-away records and the signatures of those versions: 7.
+PAPERWORK_EVENTS_QUERIES = 20
 
 HIDDEN = '<span class="visually-hidden">Paperwork to do: </span>'
 
@@ -128,9 +128,10 @@ def booked(world, paperwork):
 
 
 def chip_of(content: str, patient_name: str) -> str:
-    """The chip on the grid that names the patient."""
+    """The row of the day's list that names the patient (the grid draws the same words from the events
+    endpoint: test_the_grids_events_carry_the_same_paperwork_words)."""
     start = content.index(patient_name)
-    return content[content.rindex('<a class="appt', 0, start) : content.index("</a>", start)]
+    return content[content.rindex('<tr class="appt-row', 0, start) : content.index("</tr>", start)]
 
 
 @pytest.mark.parametrize("view", ["day", "week"])
@@ -203,15 +204,32 @@ def fill(world, paperwork, count):
 
 
 @pytest.mark.parametrize("count", [3, 40])
-def test_the_week_view_reads_all_paperwork_in_a_fixed_number_of_queries(
+def test_the_grids_week_reads_all_paperwork_in_a_fixed_number_of_queries(
     client_as, world, paperwork, count, django_assert_num_queries
 ):
     monday = fill(world, paperwork, count)
     client = client_as("admin_a")
-    url = reverse("scheduling:calendar") + f"?view=week&date={monday}"
-    client.get(url)  # the first request of a session writes it; measure the ones after
-    with django_assert_num_queries(PAPERWORK_WEEK_QUERIES):
-        response = client.get(url)
-    content = response.content.decode()
-    assert content.count("appt-paperwork") == count
-    assert content.count("Forms 1 of 2 · Consents 1 of 2") == count // 2
+    url = reverse("scheduling:calendar_events")
+    week = {"start": monday.isoformat(), "end": (monday + timedelta(days=7)).isoformat()}
+    client.get(url, week)  # the first request of a session writes it; measure the ones after
+    with django_assert_num_queries(PAPERWORK_EVENTS_QUERIES):
+        response = client.get(url, week)
+    words = [event["extendedProps"]["paperwork"] for event in response.json()["events"]]
+    assert len(words) == count and all(words)
+    assert words.count("Forms 1 of 2 · Consents 1 of 2") == count // 2
+
+
+def test_the_grids_events_carry_the_same_paperwork_words(client_as, world, booked):
+    day = day_after_tomorrow(world["location"])
+    span = {"start": day.isoformat(), "end": (day + timedelta(days=1)).isoformat()}
+    for client, url in [
+        (client_as("admin_a"), reverse("scheduling:calendar_events")),
+        (client_as("provider_a1"), reverse("providers:calendar_events")),
+    ]:
+        events = client.get(url, span).json()["events"]
+        words = {event["title"]: event["extendedProps"]["paperwork"] for event in events}
+        assert words["Nadia " + booked["nothing"].patient.last_name] == "Forms 0 of 2 · Consents 0 of 2"
+        assert words["Omar Brightwater"] == "Paperwork complete"
+        by_id = {event["id"]: event["extendedProps"]["paperwork"] for event in events}
+        assert by_id[str(booked["half"].pk)] == "Forms 1 of 2 · Consents 1 of 2"
+        assert by_id[str(booked["free"].pk)] == ""  # the consultation asks nothing

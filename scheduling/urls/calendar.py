@@ -4,10 +4,11 @@
 
 from django.urls import path
 
-from scheduling.views import calendar
+from scheduling.views import calendar, calendar_grid
 
 urlpatterns = [
     path("calendar/", calendar.calendar, name="calendar"),
+    path("calendar/events/", calendar_grid.calendar_events, name="calendar_events"),
     path("appointments/new/", calendar.appointment_new, name="appointment_new"),
     path("appointments/<int:pk>/", calendar.appointment_detail, name="appointment_detail"),
     path(
@@ -17,4 +18,5 @@ urlpatterns = [
     ),
     path("appointments/<int:pk>/cancel/", calendar.appointment_cancel, name="appointment_cancel"),
     path("appointments/<int:pk>/status/", calendar.appointment_status, name="appointment_status"),
+    path("appointments/<int:pk>/move/", calendar_grid.appointment_move, name="appointment_move"),
 ]

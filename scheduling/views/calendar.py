@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
@@ -30,6 +30,7 @@ from scheduling.selectors.calendar import (
     appointment_page_cards,
     calendar_grid,
     gfe_status,
+    grid_attributes,
     paperwork_attach,
 )
 from scheduling.services import booking
@@ -45,8 +46,9 @@ STATUS_ACTIONS = {
 
 @dashboard_area(dashboards.ADMIN, dashboards.COORDINATOR)
 def calendar(request):
-    """Every provider's calendar, for the admin and the coordinator: day (providers × hours) or week
-    (providers × days)."""
+    """Every provider's calendar, for the admin and the coordinator: the time grid of a day (a column per
+    provider or per room) or a week, drawn from the events endpoint, moved by dragging
+    (scheduling.views.calendar_grid); and the day's list with the appointments' buttons."""
     context = calendar_grid(request)
     coordinator_view = _coordinator_view(request)
     for appointment in context["appointments"]:
@@ -58,8 +60,26 @@ def calendar(request):
         request=request,
         viewed=f"Calendar: {context['title']}",
     )
-    context.update(coordinator_view=coordinator_view, can_book=True, can_pick_provider=True)
+    context.update(
+        coordinator_view=coordinator_view,
+        can_book=True,
+        can_pick_provider=True,
+        grid=grid_attributes(
+            context,
+            events_url=reverse("scheduling:calendar_events"),
+            move_url=reverse("scheduling:appointment_move", args=[0]),
+            book_url=_quick_book_url(),
+        ),
+    )
     return render(request, "scheduling/calendar/calendar.html", context)
+
+
+def _quick_book_url() -> dict:
+    """Where a click on an empty time books: the quick booking panel, or the booking page without it."""
+    try:
+        return {"quick-book-url": reverse("scheduling:quick_book")}
+    except NoReverseMatch:
+        return {"book-url": reverse("scheduling:appointment_new")}
 
 
 def _coordinator_view(request) -> bool:

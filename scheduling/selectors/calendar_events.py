@@ -1,0 +1,195 @@
+"""The calendar's time grid as data: the columns (providers or rooms) and the appointments of a range of
+days, for the grid the browser draws (static/js/calendar.js, EventCalendar). Read from rows (`.values()`),
+never one model object per appointment, in a fixed number of queries however busy the week.
+
+Times are wall-clock times at each appointment's location, sent without an offset ("2026-11-01T09:30:00"):
+the grid shows them as they are, so that a week that crosses a change of daylight saving time keeps every
+appointment at the hour the clinic's clock says. A drop on the grid sends such a time back, read in the
+appointment's location's zone (scheduling.views.calendar_grid)."""
+
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from medspa.models import Membership
+from scheduling.models import Appointment, AppointmentStatus, AppointmentType, Location, Resource
+from scheduling.selectors.paperwork import OPEN_STATUSES, paperwork_of
+
+BY_PROVIDER, BY_ROOM = "provider", "room"
+NO_ROOM = "none"  # the room column of appointments that take no room
+MAX_DAYS = 42  # the longest range one request reads
+# The statuses the grid lets staff drag: an appointment still to come, not yet begun.
+MOVABLE = {AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED}
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    """What the grid asks for: the days [start, end), the filters, and whose calendar it is (`own`: a
+    provider's own, with none of anyone else's appointments)."""
+
+    start: date
+    end: date
+    location_id: int | None = None
+    provider_id: int | None = None
+    show_cancelled: bool = False
+    by: str = BY_PROVIDER
+    own: Membership | None = None
+
+
+def wall_clock(moment: datetime, zone: zoneinfo.ZoneInfo) -> str:
+    """`moment` as the clock at `zone` shows it, without an offset: "2026-11-01T01:30:00"."""
+    return moment.astimezone(zone).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+def calendar_events(query: EventQuery, *, url_of) -> dict:
+    """{"resources": the columns, "events": the appointments, "patients": their (id, medspa id) pairs for
+    the access log}. `url_of(pk)` gives the page an event opens."""
+    locations = {row["pk"]: row for row in Location.objects.values("pk", "name", "time_zone", "is_active")}
+    zones = {pk: zoneinfo.ZoneInfo(row["time_zone"]) for pk, row in locations.items()}
+    # A few hours' margin each side: locations in other time zones may still fall on these days.
+    any_zone = zones.get(query.location_id) or timezone.get_current_timezone()
+    range_start = datetime.combine(query.start, time.min, tzinfo=any_zone) - timedelta(hours=14)
+    range_end = datetime.combine(query.end, time.min, tzinfo=any_zone) + timedelta(hours=14)
+
+    appointments = Appointment.objects.filter(start__lt=range_end, end__gt=range_start)
+    if query.location_id is not None:
+        appointments = appointments.filter(location_id=query.location_id)
+    if query.own is not None:
+        appointments = appointments.filter(provider=query.own)
+    elif query.provider_id is not None:
+        appointments = appointments.filter(provider_id=query.provider_id)
+    if not query.show_cancelled:
+        appointments = appointments.exclude(status=AppointmentStatus.CANCELLED)
+    rows = [
+        row
+        for row in appointments.order_by("start", "pk").values(
+            "pk",
+            "start",
+            "end",
+            "status",
+            "location_id",
+            "provider_id",
+            "resource_id",
+            "patient_id",
+            "medspa_id",
+            "appointment_type_id",
+            "appointment_type__service_id",
+            "appointment_type__name",
+            "appointment_type__color",
+            "patient__first_name",
+            "patient__last_name",
+            "provider__user__full_name",
+            "provider__user__email",
+            "resource__name",
+        )  # fmt: skip
+        if query.start <= row["start"].astimezone(zones[row["location_id"]]).date() < query.end
+    ]
+    paperwork = _paperwork(rows)
+    resources = _resources(query, rows)
+    events = [_event(row, zones, locations, paperwork, query, url_of) for row in rows]
+    patients = sorted({(row["patient_id"], row["medspa_id"]) for row in rows})
+    return {"resources": resources, "events": events, "patients": patients}
+
+
+def _name(row: dict) -> str:
+    return f"{row['patient__first_name']} {row['patient__last_name']}".strip()
+
+
+def _event(row, zones, locations, paperwork, query: EventQuery, url_of) -> dict:
+    zone = zones[row["location_id"]]
+    status = AppointmentStatus(row["status"])
+    if query.by == BY_ROOM:
+        resource_id = str(row["resource_id"]) if row["resource_id"] else NO_ROOM
+    else:
+        resource_id = str(row["provider_id"])
+    provider = row["provider__user__full_name"] or row["provider__user__email"]
+    return {
+        "id": str(row["pk"]),
+        "resourceId": resource_id,
+        "start": wall_clock(row["start"], zone),
+        "end": wall_clock(row["end"], zone),
+        "title": _name(row),
+        "classNames": ["appt", f"status-{status.value}"],
+        "editable": query.own is None and status in MOVABLE,
+        "extendedProps": {
+            "url": url_of(row["pk"]),
+            "patient": _name(row),
+            "type": row["appointment_type__name"],
+            "color": row["appointment_type__color"],
+            "provider": provider,
+            "providerId": row["provider_id"],
+            "room": row["resource__name"] or "",
+            "roomId": row["resource_id"],
+            "location": locations[row["location_id"]]["name"],
+            "status": status.value,
+            "statusLabel": status.label,
+            "paperwork": paperwork.get(row["pk"], ""),
+        },
+    }
+
+
+def _paperwork(rows: list[dict]) -> dict[int, str]:
+    """Each open appointment's paperwork as the calendar prints it ("Paperwork complete", "Forms 1 of 2 ·
+    Consents 0 of 2"), or nothing when it needs none; the rule is scheduling.selectors.paperwork's, given
+    bare appointments built from the rows (no query each)."""
+    upcoming = []
+    for row in rows:
+        if row["status"] not in OPEN_STATUSES:
+            continue
+        appointment = Appointment(
+            pk=row["pk"],
+            patient_id=row["patient_id"],
+            appointment_type_id=row["appointment_type_id"],
+            start=row["start"],
+        )
+        appointment.appointment_type = AppointmentType(
+            pk=row["appointment_type_id"], service_id=row["appointment_type__service_id"]
+        )
+        upcoming.append(appointment)
+    words = {}
+    for pk, found in (paperwork_of(upcoming) if upcoming else {}).items():
+        if found.needed:
+            words[pk] = "Paperwork complete" if found.complete else found.label
+    return words
+
+
+def _resources(query: EventQuery, rows: Iterable[dict]) -> list[dict]:
+    """The columns: the providers (those working at the chosen location, or the chosen one), or the rooms
+    (the chosen location's, or every active location's); also anyone the appointments name who is not among
+    them (a provider who has left still has appointments), and a "No room" column when one takes none."""
+    if query.own is not None:
+        return []
+    if query.by == BY_ROOM:
+        rooms = Resource.objects.filter(kind=Resource.Kind.ROOM)
+        if query.location_id is not None:
+            rooms = rooms.filter(location_id=query.location_id)
+        wanted = {row["resource_id"] for row in rows if row["resource_id"]}
+        rooms = rooms.filter(Q(is_active=True, location__is_active=True) | Q(pk__in=wanted))
+        columns = [
+            {
+                "id": str(room["pk"]),
+                "title": room["name"],
+                "extendedProps": {"location": room["location__name"]},
+            }
+            for room in rooms.order_by("location__name", "name").values("pk", "name", "location__name")
+        ]
+        if any(not row["resource_id"] for row in rows):
+            columns.append({"id": NO_ROOM, "title": "No room", "extendedProps": {"location": ""}})
+        return columns
+    providers = Membership.objects.filter(is_provider=True, is_active=True)
+    if query.provider_id is not None:
+        providers = providers.filter(pk=query.provider_id)
+    elif query.location_id is not None:
+        providers = providers.filter(locations__pk=query.location_id)
+    wanted = {row["provider_id"] for row in rows}
+    people = Membership.objects.filter(Q(pk__in=providers.values("pk")) | Q(pk__in=wanted))
+    return [
+        {"id": str(person["pk"]), "title": person["user__full_name"] or person["user__email"]}
+        for person in people.order_by("user__full_name", "user__email").values(
+            "pk", "user__full_name", "user__email"
+        )
+    ]

@@ -1,0 +1,204 @@
+"""The calendar's time grid in a real Chromium: the front desk drags an appointment to a new time, to another
+provider's column, and drags its lower edge to make it longer; each time the database has the new place and
+the toast's Undo puts it back. A time taken answers with the reason and the appointment goes back where it
+was. No Content Security Policy violation (the grid sets its styles through the CSSOM), no script error, and
+axe finds nothing serious on the page.
+
+The drags are the mouse's own: press on the event, move in steps, release over the target slot, whose place
+is measured on the grid (a slot is 32 px high, half an hour)."""
+
+import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from medspa.tenancy import medspa_scope
+from scheduling.models import Appointment
+from tests import factories
+from tests.browser import eventually, no_csp_violations_nor_server_errors, screenshot, sign_in
+from tests.factories import unscoped
+
+pytestmark = pytest.mark.browser
+
+LA = ZoneInfo("America/Los_Angeles")
+SLOT = 32  # px: half an hour on the grid (static/js/calendar.js's slotHeight)
+SERIOUS = ("serious", "critical")
+
+
+@pytest.fixture(autouse=True)
+def _watched(page: Page):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    with no_csp_violations_nor_server_errors(page):
+        yield
+    assert errors == []
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 1000}}
+
+
+def at_la(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=LA)
+
+
+@unscoped
+def named(user, full_name: str):
+    user.full_name = full_name
+    user.save(update_fields=["full_name"])
+    return user.memberships.get()
+
+
+@pytest.fixture
+def desk(live_cast):
+    """Jordan Rivera and Sam Lee work 9:00–17:00 at a Los Angeles clinic; Ana Lopez is booked with Jordan at
+    10:00 three days from now (30 minutes, 10 minutes' buffer after)."""
+    jordan = named(live_cast.provider_a1, "Jordan Rivera")
+    sam = named(live_cast.provider_a2, "Sam Lee")
+    location, appointment_type = factories.scheduling_world(live_cast.medspa_a, [jordan, sam])
+    day = timezone.now().astimezone(LA).date() + timedelta(days=3)
+    with medspa_scope(live_cast.medspa_a):
+        patient = factories.PatientFactory(medspa=live_cast.medspa_a, first_name="Ana", last_name="Lopez")
+        start = at_la(day, 10)
+        appointment = Appointment.objects.create(
+            medspa=live_cast.medspa_a, location=location, provider=jordan, patient=patient,
+            appointment_type=appointment_type, start=start, end=start + timedelta(minutes=30),
+            blocked_start=start, blocked_end=start + timedelta(minutes=40),
+        )  # fmt: skip
+    return {"medspa": live_cast.medspa_a, "jordan": jordan, "sam": sam, "patient": patient,
+            "appointment": appointment, "day": day, "location": location,
+            "type": appointment_type}  # fmt: skip
+
+
+def place(desk) -> tuple:
+    """The appointment's start and end on the clinic's clock, and its provider's id, from the database."""
+    with medspa_scope(desk["medspa"]):
+        appointment = Appointment.objects.get(pk=desk["appointment"].pk)
+    return (appointment.start.astimezone(LA), appointment.end.astimezone(LA), appointment.provider_id)
+
+
+def settles(desk, expected: tuple) -> None:
+    assert eventually(lambda: place(desk) == expected), place(desk)
+
+
+def open_day(page: Page, live_server, desk) -> None:
+    page.goto(f"{live_server.url}/dashboard/scheduling/calendar/?view=day&date={desk['day'].isoformat()}")
+    expect(event_of(page)).to_be_visible()
+
+
+def event_of(page: Page):
+    return page.locator("#calendar-grid .ec-event").filter(has_text="Ana Lopez")
+
+
+def column_x(page: Page, name: str) -> float:
+    header = page.locator("#calendar-grid .ec-header").get_by_text(name, exact=True)
+    box = header.bounding_box()
+    assert box is not None
+    return box["x"] + box["width"] / 2
+
+
+def drag(page: Page, start: tuple[float, float], end: tuple[float, float]) -> None:
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(start[0], start[1] + 4, steps=2)  # past the drag threshold
+    page.mouse.move(*end, steps=12)
+    page.mouse.up()
+
+
+def grab_point(page: Page) -> tuple[float, float]:
+    box = event_of(page).bounding_box()
+    assert box is not None
+    return box["x"] + box["width"] / 2, box["y"] + 8
+
+
+def toast(page: Page):
+    return page.locator("#calendar-toast")
+
+
+def undo(page: Page) -> None:
+    toast(page).get_by_role("button", name="Undo").click()
+
+
+def serious_violations(page: Page) -> list[str]:
+    found = Axe().run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']]}"
+        for v in found
+        if v["impact"] in SERIOUS
+    ]
+
+
+def test_dragging_an_appointment_moves_it_and_undo_puts_it_back(live_server, page: Page, live_cast, desk):
+    day, jordan, sam = desk["day"], desk["jordan"], desk["sam"]
+    sign_in(page, live_server, live_cast.admin_a)
+    open_day(page, live_server, desk)
+    expect(event_of(page)).to_contain_text("10:00")
+    expect(event_of(page)).to_contain_text("Booked")
+    expect(toast(page)).to_be_hidden()
+    screenshot(page, "calendar_grid_day")
+
+    # An hour later, same column.
+    x, y = grab_point(page)
+    drag(page, (x, y), (x, y + 2 * SLOT))
+    expect(toast(page)).to_contain_text(f"Moved to {day:%a %b} {day.day}, 11:00 AM with Jordan Rivera")
+    expect(toast(page)).to_have_attribute("role", "status")
+    settles(desk, (at_la(day, 11), at_la(day, 11, 30), jordan.pk))
+    screenshot(page, "calendar_grid_moved")
+    undo(page)
+    settles(desk, (at_la(day, 10), at_la(day, 10, 30), jordan.pk))
+    expect(event_of(page)).to_contain_text("10:00")
+
+    # To Sam Lee's column, same time.
+    x, y = grab_point(page)
+    drag(page, (x, y), (column_x(page, "Sam Lee"), y))
+    expect(toast(page)).to_contain_text("10:00 AM with Sam Lee")
+    settles(desk, (at_la(day, 10), at_la(day, 10, 30), sam.pk))
+    undo(page)
+    settles(desk, (at_la(day, 10), at_la(day, 10, 30), jordan.pk))
+
+    # The lower edge half an hour down: it ends at 11:00.
+    expect(event_of(page)).to_contain_text("10:00")
+    event_of(page).hover()
+    resizer = event_of(page).locator(".ec-resizer")
+    box = resizer.bounding_box()
+    assert box is not None
+    edge = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    drag(page, edge, (edge[0], edge[1] + SLOT))
+    expect(toast(page)).to_contain_text("Moved to")
+    settles(desk, (at_la(day, 10), at_la(day, 11), jordan.pk))
+    undo(page)
+    settles(desk, (at_la(day, 10), at_la(day, 10, 30), jordan.pk))
+
+
+@unscoped
+def test_a_drop_on_a_taken_time_says_why_and_goes_back(live_server, page: Page, live_cast, desk):
+    day = desk["day"]
+    start = at_la(day, 11)
+    Appointment.objects.create(
+        medspa=desk["medspa"], location=desk["location"], provider=desk["jordan"],
+        patient=factories.PatientFactory(medspa=desk["medspa"], first_name="Omar", last_name="Brightwater"),
+        appointment_type=desk["type"], start=start, end=start + timedelta(minutes=30),
+        blocked_start=start, blocked_end=start + timedelta(minutes=40),
+    )  # fmt: skip
+    sign_in(page, live_server, live_cast.admin_a)
+    open_day(page, live_server, desk)
+    x, y = grab_point(page)
+    drag(page, (x, y), (x, y + 2 * SLOT))  # onto Omar's 11:00
+    expect(page.get_by_role("alert")).to_contain_text("no longer available")
+    expect(event_of(page)).to_contain_text("10:00")  # back where it was
+    assert place(desk) == (at_la(day, 10), at_la(day, 10, 30), desk["jordan"].pk)
+
+
+def test_the_calendar_pages_have_no_serious_accessibility_violation(live_server, page: Page, live_cast, desk):
+    sign_in(page, live_server, live_cast.admin_a)
+    day = desk["day"].isoformat()
+    for query in (f"view=day&date={day}", f"view=week&date={day}", f"view=day&date={day}&by=room"):
+        page.goto(f"{live_server.url}/dashboard/scheduling/calendar/?{query}")
+        expect(event_of(page)).to_be_visible()
+        assert serious_violations(page) == [], query
+    expect(page.get_by_role("region", name=re.compile(r"^List · "))).to_contain_text("Ana Lopez")

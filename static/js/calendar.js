@@ -1,0 +1,286 @@
+// The calendar's time grid (EventCalendar, static/vendor/event-calendar): appointments placed by time and
+// length in provider or room columns, read from the events endpoint; drag one to move it, drag its lower
+// edge to change its end (POST to the move endpoint; the grid reverts when refused and says why), Undo for a
+// few seconds after; click an empty time to book it in the quick booking panel (#quick-book).
+//
+// The page's #calendar-grid carries the settings as data attributes (scheduling.selectors.calendar
+// .grid_attributes). Times travel as wall-clock times at the appointment's location without an offset
+// ("2026-12-08T10:30"): the grid shows them as they are, and sends them back the same way.
+(function () {
+  "use strict";
+
+  var UNDO_SECONDS = 8;
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  function pad(number) {
+    return (number < 10 ? "0" : "") + number;
+  }
+
+  // The grid hands out Dates whose local fields (getHours, …) are the wall clock in the calendar's zone,
+  // whatever the browser's own zone: read back as such, they are the clinic's wall clock.
+  function wallClock(date) {
+    return (
+      date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) +
+      "T" + pad(date.getHours()) + ":" + pad(date.getMinutes())
+    );
+  }
+
+  function describe(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
+
+  function eventNodes(info) {
+    var props = info.event.extendedProps;
+    var nodes = [];
+    var time = describe(info.timeText);
+    time.className = "appt-time";
+    nodes.push(time);
+    var patient = describe(props.patient);
+    patient.className = "appt-patient";
+    nodes.push(patient);
+    var type = describe(props.type + (props.room ? " · " + props.room : ""));
+    type.className = "appt-type";
+    nodes.push(type);
+    var status = describe(props.statusLabel);
+    status.className = "appt-status";
+    nodes.push(status);
+    if (props.paperwork) {
+      var paperwork = describe(props.paperwork);
+      paperwork.className =
+        "appt-paperwork " + (props.paperwork === "Paperwork complete" ? "paperwork-complete" : "paperwork-due");
+      nodes.push(paperwork);
+    }
+    return { domNodes: nodes };
+  }
+
+  function start(element) {
+    var data = element.dataset;
+    var editable = data.editable === "1";
+    var byRoom = data.by === "room";
+    var alertBox = document.getElementById("calendar-alert");
+    var toast = document.getElementById("calendar-toast");
+    var panel = document.getElementById("quick-book");
+    var cache = {};
+    var toastTimer = null;
+
+    function query(info) {
+      var params = new URLSearchParams({
+        start: info.startStr.slice(0, 10),
+        end: info.endStr.slice(0, 10),
+        location: data.location || "",
+        provider: data.provider || "",
+        by: data.by || "provider",
+      });
+      if (data.cancelled === "1") params.set("cancelled", "1");
+      return data.eventsUrl + "?" + params.toString();
+    }
+
+    // The resources and the events of a range come in one answer: read it once for both.
+    function load(info) {
+      var url = query(info);
+      if (!cache[url]) {
+        cache[url] = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(
+          function (response) {
+            if (!response.ok) throw new Error("The calendar could not be loaded (" + response.status + ").");
+            return response.json();
+          }
+        );
+        cache[url].catch(function (error) {
+          delete cache[url];
+          say(error.message);
+        });
+      }
+      return cache[url];
+    }
+
+    function refetch() {
+      cache = {};
+      calendar.refetchEvents();
+    }
+
+    function say(message) {
+      alertBox.textContent = message;
+      alertBox.hidden = !message;
+    }
+
+    function showToast(message, undo) {
+      clearTimeout(toastTimer);
+      toast.textContent = "";
+      toast.appendChild(describe(message));
+      if (undo) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "button button-small button-secondary";
+        button.textContent = "Undo";
+        button.addEventListener("click", function () {
+          hideToast();
+          post(undo.id, undo.place).then(function (answer) {
+            if (answer.ok) showToast("Undone: back to " + answer.body.message.replace(/^Moved to /, ""), null);
+            refetch();
+          });
+        });
+        toast.appendChild(document.createTextNode(" — "));
+        toast.appendChild(button);
+      }
+      toast.hidden = false;
+      toastTimer = setTimeout(hideToast, UNDO_SECONDS * 1000);
+    }
+
+    function hideToast() {
+      clearTimeout(toastTimer);
+      toast.hidden = true;
+      toast.textContent = "";
+    }
+
+    function post(id, fields) {
+      var url = data.moveUrl.replace("/0/", "/" + encodeURIComponent(id) + "/");
+      return fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+        body: JSON.stringify(fields),
+      }).then(
+        function (response) {
+          return response
+            .json()
+            .catch(function () {
+              return { detail: "The change could not be saved (" + response.status + ")." };
+            })
+            .then(function (body) {
+              if (!response.ok) say(body.detail || "The change could not be saved.");
+              return { ok: response.ok, body: body };
+            });
+        },
+        function () {
+          say("The change could not be saved: check the connection and try again.");
+          return { ok: false, body: {} };
+        }
+      );
+    }
+
+    function changed(info, fields) {
+      say("");
+      post(info.event.id, fields).then(function (answer) {
+        if (!answer.ok) {
+          info.revert();
+          return;
+        }
+        var body = answer.body;
+        showToast(body.message, { id: body.id, place: body.previous });
+        refetch();
+      });
+    }
+
+    function onDrop(info) {
+      var fields = { start: wallClock(info.event.start), end: wallClock(info.event.end) };
+      if (info.newResource) {
+        if (byRoom && info.newResource.id === "none") {
+          info.revert();
+          say("Choose a room: an appointment cannot be moved out of every room.");
+          return;
+        }
+        fields[byRoom ? "resource" : "provider"] = info.newResource.id;
+      }
+      changed(info, fields);
+    }
+
+    function onResize(info) {
+      changed(info, { start: wallClock(info.event.start), end: wallClock(info.event.end) });
+    }
+
+    function onDateClick(info) {
+      if (info.allDay) return;
+      var when = wallClock(info.date);
+      var resource = info.resource ? info.resource.id : "";
+      var provider = byRoom ? data.provider || "" : resource || data.provider || "";
+      var room = byRoom && resource !== "none" ? resource : "";
+      if (data.quickBookUrl) {
+        var params = new URLSearchParams({ start: when, provider: provider, location: data.location || "", resource: room });
+        panel.hidden = false;
+        window.htmx.ajax("GET", data.quickBookUrl + "?" + params.toString(), { target: "#quick-book", swap: "innerHTML" });
+      } else if (data.bookUrl) {
+        var fallback = new URLSearchParams({ date: when.slice(0, 10), time: when.slice(11, 16) });
+        if (provider) fallback.set("provider", provider);
+        window.location.assign(data.bookUrl + "?" + fallback.toString());
+      }
+    }
+
+    var options = {
+      view: data.view,
+      date: data.date,
+      timeZone: data.timeZone || "local",
+      firstDay: 1,
+      headerToolbar: { start: "", center: "", end: "" },
+      allDaySlot: false,
+      slotMinTime: "07:00",
+      slotMaxTime: "21:00",
+      flexibleSlotTimeLimits: true,
+      slotDuration: "00:30",
+      snapDuration: "00:15",
+      slotHeight: 32,
+      scrollTime: "08:00",
+      nowIndicator: true,
+      datesAboveResources: true,
+      editable: editable,
+      eventStartEditable: editable,
+      eventDurationEditable: editable,
+      refetchResourcesOnNavigate: true,
+      resources: function (info, success, failure) {
+        load(info).then(function (answer) {
+          success(answer.resources);
+        }, failure);
+      },
+      eventSources: [
+        {
+          events: function (info, success, failure) {
+            load(info).then(function (answer) {
+              success(answer.events);
+            }, failure);
+          },
+        },
+      ],
+      eventContent: eventNodes,
+      // The type's colour on the event's edge, set through the CSSOM (the CSP allows no style attribute).
+      eventDidMount: function (info) {
+        info.el.style.borderLeftColor = info.event.extendedProps.color;
+      },
+      eventClick: function (info) {
+        info.jsEvent.preventDefault();
+        window.location.assign(info.event.extendedProps.url);
+      },
+      eventDrop: onDrop,
+      eventResize: onResize,
+    };
+    if (data.quickBookUrl || data.bookUrl) options.dateClick = onDateClick;
+    var calendar = window.EventCalendar.create(element, options);
+
+    document.body.addEventListener("appointment-booked", refetch);
+    document.addEventListener("click", function (event) {
+      if (event.target.closest && event.target.closest("[data-quick-book-close]")) {
+        panel.hidden = true;
+        panel.textContent = "";
+      }
+    });
+    element.calendar = calendar;
+  }
+
+  function init() {
+    var element = document.getElementById("calendar-grid");
+    if (element && window.EventCalendar) start(element);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
