@@ -4,10 +4,13 @@
 
 from django.urls import path
 
-from scheduling.views import calendar
+from scheduling.views import calendar, quick_book
 
 urlpatterns = [
     path("calendar/", calendar.calendar, name="calendar"),
+    path("calendar/book/", quick_book.quick_book, name="quick_book"),
+    path("calendar/book/patients/", quick_book.quick_book_patients, name="quick_book_patients"),
+    path("calendar/book/times/", quick_book.quick_book_times, name="quick_book_times"),
     path("appointments/new/", calendar.appointment_new, name="appointment_new"),
     path("appointments/<int:pk>/", calendar.appointment_detail, name="appointment_detail"),
     path(
