@@ -59,6 +59,9 @@ READS = {
     "scheduling:calendar_events": lambda w: [w["appointment"].patient],
     "scheduling:appointment_detail": lambda w: [w["appointment"].patient],
     "scheduling:appointment_new": lambda w: [w["patient"], w["appointment"].patient],
+    "scheduling:quick_book": lambda w: [w["patient"]],  # the patient it was opened for
+    "scheduling:quick_book_patients": lambda w: [w["patient"]],  # the type-ahead's matches
+    "scheduling:quick_book_times": lambda w: [w["patient"]],  # the warnings name the patient chosen
     "gfe:home": lambda w: [w["gfe_patient"]],
     "gfe:exam_detail": lambda w: [w["gfe_patient"]],
     "gfe:exam_pdf": lambda w: [w["gfe_patient"]],
@@ -250,8 +253,14 @@ WHO |= {"providers:admin_sale_detail": "admin_a", "providers:admin_earnings": "a
 QUERY = {
     "scheduling:calendar": lambda w: {"view": "day", "date": w["appointment"].local_start.date().isoformat()},
     "providers:calendar": lambda w: {"view": "day", "date": w["appointment"].local_start.date().isoformat()},
+<<<<<<< HEAD
     "scheduling:calendar_events": lambda w: grid_days(w["appointment"]),
     "providers:calendar_events": lambda w: grid_days(w["appointment"]),
+=======
+    "scheduling:quick_book": lambda w: {"patient": w["patient"].pk},
+    "scheduling:quick_book_patients": lambda w: {"q": w["patient"].last_name},
+    "scheduling:quick_book_times": lambda w: {"patient": w["patient"].pk},
+>>>>>>> wt-quickbook
 }
 
 

@@ -424,6 +424,9 @@ TABLE: dict[str, Row] = {
         ADMIN_A_THING, method="post", kwargs=lambda w: {"pk": w["appointment"].pk}
     ),
     "scheduling:appointment_new": Row(ADMIN_PAGE),
+    "scheduling:quick_book": Row(ADMIN_PAGE),
+    "scheduling:quick_book_patients": Row(ADMIN_PAGE),
+    "scheduling:quick_book_times": Row(ADMIN_PAGE),
     "scheduling:appointment_detail": Row(ADMIN_A_THING, kwargs=lambda w: {"pk": w["appointment"].pk}),
     "scheduling:appointment_status": Row(
         ADMIN_A_THING_POST,

@@ -4,11 +4,14 @@
 
 from django.urls import path
 
-from scheduling.views import calendar, calendar_grid
+from scheduling.views import calendar, calendar_grid, quick_book
 
 urlpatterns = [
     path("calendar/", calendar.calendar, name="calendar"),
     path("calendar/events/", calendar_grid.calendar_events, name="calendar_events"),
+    path("calendar/book/", quick_book.quick_book, name="quick_book"),
+    path("calendar/book/patients/", quick_book.quick_book_patients, name="quick_book_patients"),
+    path("calendar/book/times/", quick_book.quick_book_times, name="quick_book_times"),
     path("appointments/new/", calendar.appointment_new, name="appointment_new"),
     path("appointments/<int:pk>/", calendar.appointment_detail, name="appointment_detail"),
     path(

@@ -138,3 +138,101 @@
   paint(document);
   document.addEventListener("htmx:afterSwap", function (event) { paint(event.target); });
 })();
+
+// --- Quick booking panel (scheduling/templates/scheduling/quick_book/) -------------------------------------
+// The patient type-ahead: [data-quick-book-search] is an ARIA combobox whose listbox htmx fills; the arrow
+// keys move through the options, Enter or a click chooses one (its id goes in [data-quick-book-patient],
+// whose change event refreshes the panel's warnings), Escape closes the list. The panel's answers 400 and
+// 409 (the form again, with its errors) are swapped like a 200. [data-quick-book-close] outside the
+// calendar's <aside id="quick-book"> (the panel as a page) goes back to the calendar.
+(function () {
+  "use strict";
+  function panelOf(element) { return element.closest ? element.closest("[data-quick-book]") : null; }
+  function options(panel) { return Array.prototype.slice.call(panel.querySelectorAll("[role=option]")); }
+  function listbox(panel) { return panel.querySelector("[role=listbox]"); }
+  function input(panel) { return panel.querySelector("[data-quick-book-search]"); }
+  function setActive(panel, index) {
+    var all = options(panel);
+    all.forEach(function (option, i) {
+      option.setAttribute("aria-selected", i === index ? "true" : "false");
+      option.classList.toggle("is-active", i === index);
+    });
+    if (index >= 0 && all[index]) {
+      input(panel).setAttribute("aria-activedescendant", all[index].id);
+      all[index].scrollIntoView({ block: "nearest" });
+    } else {
+      input(panel).removeAttribute("aria-activedescendant");
+    }
+  }
+  function activeIndex(panel) {
+    return options(panel).findIndex(function (option) { return option.getAttribute("aria-selected") === "true"; });
+  }
+  function close(panel) {
+    var list = listbox(panel);
+    if (list) { list.hidden = true; }
+    input(panel).setAttribute("aria-expanded", "false");
+    input(panel).removeAttribute("aria-activedescendant");
+  }
+  function choose(panel, option) {
+    var hidden = panel.querySelector("[data-quick-book-patient]");
+    hidden.value = option.getAttribute("data-patient-id");
+    input(panel).value = option.getAttribute("data-patient-name");
+    panel.querySelector("[data-quick-book-chosen]").textContent =
+      "Chosen: " + option.getAttribute("data-patient-name") + " (" + option.getAttribute("data-patient-born") + ")";
+    close(panel);
+    hidden.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (!field.matches || !field.matches("[data-quick-book-search]")) { return; }
+    var panel = panelOf(field), list = listbox(panel), all = options(panel);
+    var open = list && !list.hidden && all.length > 0, index = activeIndex(panel);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (!all.length) { return; }
+      event.preventDefault();
+      list.hidden = false;
+      field.setAttribute("aria-expanded", "true");
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      setActive(panel, index < 0 ? (step > 0 ? 0 : all.length - 1) : (index + step + all.length) % all.length);
+    } else if (event.key === "Enter") {
+      event.preventDefault();  // never books from the search box
+      if (open && index >= 0) { choose(panel, all[index]); }
+    } else if (event.key === "Escape" && open) {
+      event.preventDefault();
+      close(panel);
+    }
+  });
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field.matches || !field.matches("[data-quick-book-search]")) { return; }
+    var panel = panelOf(field), hidden = panel.querySelector("[data-quick-book-patient]");
+    if (hidden.value) {  // typing again un-chooses the patient chosen
+      hidden.value = "";
+      panel.querySelector("[data-quick-book-chosen]").textContent = "";
+      hidden.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest ? event.target.closest("[data-quick-book] [role=option]") : null;
+    if (option) { choose(panelOf(option), option); return; }
+    var button = event.target.closest ? event.target.closest("[data-quick-book-close]") : null;
+    if (button && !button.closest("#quick-book")) {
+      window.location.assign(panelOf(button).getAttribute("data-calendar-url"));
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target.id !== "qb-patient-results") { return; }
+    var panel = panelOf(event.target), list = listbox(panel);
+    var open = Boolean(list && !list.hidden && options(panel).length);
+    input(panel).setAttribute("aria-expanded", open ? "true" : "false");
+    input(panel).removeAttribute("aria-activedescendant");
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if ((status === 400 || status === 409) && panelOf(event.detail.elt)) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+})();
+// --- End of the quick booking panel ------------------------------------------------------------------------
