@@ -29,6 +29,7 @@ READS = {
     "dashboard_patients": lambda w: [w["patient"]],
     "texting_inbox": lambda w: [w["patient"]],
     "texting_thread": lambda w: [w["patient"]],
+    "search": lambda w: [w["patient"]],  # the patient's name searched (QUERY)
     "dashboard_home": lambda w: [w["appointment"].patient],  # the To-Do: tomorrow's paperwork, answers
     "dashboard_patient_detail": lambda w: [w["patient"]],
     "dashboard_patient_edit": lambda w: [w["patient"]],
@@ -247,6 +248,7 @@ WHO |= {"providers:admin_sale_detail": "admin_a", "providers:admin_earnings": "a
 QUERY = {
     "scheduling:calendar": lambda w: {"view": "day", "date": w["appointment"].local_start.date().isoformat()},
     "providers:calendar": lambda w: {"view": "day", "date": w["appointment"].local_start.date().isoformat()},
+    "search": lambda w: {"q": w["patient"].last_name},
 }
 
 # Admin models that name a patient but are not reads of a record.
