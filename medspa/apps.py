@@ -15,12 +15,14 @@ class MedspaConfig(AppConfig):
         from medspa.database import database_post_migrate
 
         post_migrate.connect(database_post_migrate, sender=self, dispatch_uid="medspa.database_post_migrate")
+        from medspa import search
         from medspa.selectors.payments import payments_panel_context
         from medspa.services import onboarding_steps
         from medspa.views import patient_cards
         from medspa.views.panels import ACCOUNT_SETTINGS, PATIENT, Panel
 
         onboarding_steps.register()
+        search.register()
         # Between the transition's card (10) and billing's (20): the card for Portrait's bills is set here.
         ACCOUNT_SETTINGS.register(
             Panel("medspa/_account_settings_payments.html", payments_panel_context, order=15)

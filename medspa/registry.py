@@ -8,7 +8,8 @@ what makes a patient a provider's own (medspa.selectors.patients.PROVIDER_PATIEN
 change of a medspa's plan (medspa.plan_changes.PLAN_FOLLOWERS), the texts owed to patients that a STOP
 skips (medspa.messaging.opt_out.TEXTS_OWED), a patient's booked services for GFE
 (gfe.services.clearances.BOOKED_SERVICES), a patient's answered intake forms for the GFE review
-(gfe.selectors.intake.INTAKE_ANSWERS), and the actions the Provider dashboard adds to an appointment on
+(gfe.selectors.intake.INTAKE_ANSWERS), the kinds of result of the top bar's search (medspa.search.SEARCH),
+and the actions the Provider dashboard adds to an appointment on
 scheduling's calendar pages (scheduling.selectors.calendar.APPOINTMENT_ACTIONS)."""
 
 from collections.abc import Callable, Iterator

@@ -8,7 +8,9 @@ class ProvidersConfig(AppConfig):
     verbose_name = "Provider dashboard"
 
     def ready(self) -> None:
+        from medspa import dashboards
         from medspa.messaging.opt_out import TEXTS_OWED, TextsOwed
+        from medspa.search import SEARCH, SearchSource
         from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
         from medspa.views.panels import PATIENT, Panel
         from providers.models import CareMessageLog
@@ -36,5 +38,14 @@ class ProvidersConfig(AppConfig):
         APPOINTMENT_ACTIONS.register(
             AppointmentActions(
                 "Fees", fees.no_calendar_actions, fees.fee_page_actions, order=10, every_appointment=True
+            )
+        )
+        SEARCH.register(
+            SearchSource(
+                "appointments",
+                "Appointments",
+                frozenset({dashboards.PROVIDER}),
+                calendar.own_appointments_found,
+                order=20,
             )
         )

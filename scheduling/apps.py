@@ -8,12 +8,14 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         from gfe.selectors.intake import INTAKE_ANSWERS
         from gfe.services.clearances import BOOKED_SERVICES
+        from medspa import dashboards
         from medspa.messaging.opt_out import TEXTS_OWED, TextsOwed
         from medspa.payments.charges import SETTLED_LATE
+        from medspa.search import SEARCH, SearchSource
         from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
         from medspa.views.panels import ADMIN_TODO, PATIENT, Panel
         from scheduling.models import NotificationLog
-        from scheduling.selectors import intake_answers, patient_appointments, patient_paperwork
+        from scheduling.selectors import intake_answers, patient_appointments, patient_paperwork, search
         from scheduling.services.deposits import deposit_return_if_unbooked
         from scheduling.services.notifications import NOTIFICATIONS
         from scheduling.views import onboarding_steps
@@ -39,3 +41,18 @@ class SchedulingConfig(AppConfig):
             )
         )
         SETTLED_LATE.register(deposit_return_if_unbooked)
+        # The coordinator opens no patient profile: a patient found opens the booking form for them instead.
+        SEARCH.register(
+            SearchSource(
+                "patients", "Patients", frozenset({dashboards.COORDINATOR}), search.patients_to_book, order=10
+            )
+        )
+        SEARCH.register(
+            SearchSource(
+                "appointments",
+                "Appointments",
+                frozenset({dashboards.ADMIN, dashboards.COORDINATOR}),
+                search.appointments_found,
+                order=20,
+            )
+        )

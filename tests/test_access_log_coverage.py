@@ -30,6 +30,7 @@ READS = {
     "dashboard_patients": lambda w: [w["patient"]],
     "texting_inbox": lambda w: [w["patient"]],
     "texting_thread": lambda w: [w["patient"]],
+    "search": lambda w: [w["patient"]],  # the patient's name searched (QUERY)
     "dashboard_home": lambda w: [w["appointment"].patient],  # the To-Do: tomorrow's paperwork, answers
     "dashboard_patient_detail": lambda w: [w["patient"]],
     "dashboard_patient_edit": lambda w: [w["patient"]],
@@ -253,14 +254,12 @@ WHO |= {"providers:admin_sale_detail": "admin_a", "providers:admin_earnings": "a
 QUERY = {
     "scheduling:calendar": lambda w: {"view": "day", "date": w["appointment"].local_start.date().isoformat()},
     "providers:calendar": lambda w: {"view": "day", "date": w["appointment"].local_start.date().isoformat()},
-<<<<<<< HEAD
     "scheduling:calendar_events": lambda w: grid_days(w["appointment"]),
     "providers:calendar_events": lambda w: grid_days(w["appointment"]),
-=======
     "scheduling:quick_book": lambda w: {"patient": w["patient"].pk},
     "scheduling:quick_book_patients": lambda w: {"q": w["patient"].last_name},
     "scheduling:quick_book_times": lambda w: {"patient": w["patient"].pk},
->>>>>>> wt-quickbook
+    "search": lambda w: {"q": w["patient"].last_name},
 }
 
 

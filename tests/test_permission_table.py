@@ -157,6 +157,8 @@ TABLE: dict[str, Row] = {
     # The texting inbox: every member opens their own (admins all threads, providers their patients'); a
     # thread of a patient looked after by provider_a1 opens to medspa A's admin and to provider_a1 only.
     "texting_inbox": Row(MEMBER_PAGE),
+    # The top bar's search: every member, in their dashboard (each finds only what they may open there).
+    "search": Row(MEMBER_PAGE),
     "texting_unread": Row(MEMBER_PAGE),
     "texting_thread": Row(
         (OK, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, FOUND),

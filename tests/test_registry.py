@@ -7,6 +7,7 @@ from gfe.services.clearances import BOOKED_SERVICES
 from inventory_orders.services.cart import carts_follow_plan
 from medspa.plan_changes import PLAN_FOLLOWERS
 from medspa.registry import Registry
+from medspa.search import SEARCH
 from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
 from medspa.services.onboarding import STEPS
 from medspa.views.panels import ACCOUNT_SETTINGS, ADMIN_TODO, PATIENT
@@ -53,6 +54,14 @@ def test_the_apps_filled_each_registry_once_in_their_ready():
     assert list(BOOKED_SERVICES) == [booked_services]
     assert list(INTAKE_ANSWERS) == [answered_forms]
     assert list(PLAN_FOLLOWERS) == [carts_follow_plan, plan_follow]  # INSTALLED_APPS' order
+    # The top bar's search: each dashboard's kinds, in order (a coordinator's patients open the booking form).
+    assert [(source.key, sorted(source.dashboards)) for source in SEARCH] == [
+        ("patients", ["admin", "provider"]),
+        ("patients", ["coordinator"]),
+        ("appointments", ["admin", "coordinator"]),
+        ("appointments", ["provider"]),
+        ("orders", ["admin"]),
+    ]
     keys = [step.key for step in STEPS]
     assert len(keys) == len(set(keys)) == 8
     assert [step.order for step in STEPS] == sorted(step.order for step in STEPS)

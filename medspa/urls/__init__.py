@@ -17,6 +17,7 @@ from medspa.views import (
     patients,
     payments,
     providers_tab,
+    search,
     texting,
     webhooks,
 )
@@ -91,6 +92,8 @@ urlpatterns = [
     path("inbox/", texting.inbox, name="texting_inbox"),
     path("inbox/<int:pk>/", texting.thread, name="texting_thread"),
     path("inbox/unread/", texting.unread, name="texting_unread"),
+    # The top bar's search, in every dashboard (each searches what its apps registered in medspa.search).
+    path("search/", search.search, name="search"),
     # Both dashboards' pages behind a patient's Paperwork panel (scheduling.urls.paperwork).
     path("paperwork/", include("scheduling.urls.paperwork")),
     path("favicon.ico", dashboard.favicon, name="favicon"),

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
+from medspa.search import SearchResult
 from medspa.services.patients import patient_access_record, patients_access_record
 from providers.views.fees import fee_actions
 from scheduling.models import Appointment, AppointmentStatus
@@ -31,6 +32,7 @@ from scheduling.selectors.calendar import (
     grid_attributes,
     paperwork_attach,
 )
+from scheduling.selectors.search import appointment_results, appointments_matching
 from scheduling.services import booking
 from scheduling.services import settings as settings_services
 from scheduling.views.calendar_grid import events_response
@@ -155,3 +157,11 @@ def _detail(request, appointment: Appointment):
         patient=appointment.patient, request=request, viewed=f"Appointment {appointment.pk}"
     )
     return render(request, "providers/calendar/detail.html", context)
+
+
+def own_appointments_found(request, query: str, *, limit: int, offset: int = 0) -> list[SearchResult]:
+    """The top bar's search in the Provider dashboard: only the provider's own appointments, each opening
+    on their own calendar."""
+    here = reverse("providers:calendar")
+    appointments = appointments_matching(query).filter(provider=request.membership)[offset : offset + limit]
+    return appointment_results(appointments, lambda appointment: f"{here}?appointment={appointment.pk}")

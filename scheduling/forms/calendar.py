@@ -8,9 +8,9 @@ from datetime import date, datetime, time
 from django import forms
 
 from medspa.models import Membership, Patient
-from medspa.models.patients import PatientStatus
 from scheduling.forms.settings import DateInput, TimeInput, provider_label
 from scheduling.models import Appointment, AppointmentType, Location
+from scheduling.selectors.search import patients_bookable
 
 
 def aware(day: date, at: time, location: Location) -> datetime:
@@ -34,11 +34,7 @@ class AppointmentBookForm(forms.Form):
     def __init__(self, *args, medspa, **kwargs):
         super().__init__(*args, **kwargs)
         self.medspa = medspa
-        self.fields["patient"].queryset = (
-            Patient.objects.filter(medspa=medspa)
-            .exclude(status=PatientStatus.ARCHIVED)
-            .order_by("last_name", "first_name", "pk")
-        )
+        self.fields["patient"].queryset = patients_bookable(medspa).order_by("last_name", "first_name", "pk")
         self.fields["patient"].label_from_instance = lambda patient: (
             f"{patient.last_name}, {patient.first_name} ({patient.date_of_birth:%m/%d/%Y})"
         )

@@ -236,3 +236,63 @@
   });
 })();
 // --- End of the quick booking panel ------------------------------------------------------------------------
+// --- Top bar search (templates: medspa/search/) ------------------------------------------------------------
+// "/" (when not typing in a field) and Ctrl+K / Cmd+K put the cursor in the search box; htmx fills the
+// results popup as one types. Escape closes the popup (and leaves the box); the up and down arrows move
+// through the results, Enter opens the one focused (it is a link). A click or a focus elsewhere closes it.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-search]");
+  if (!form) { return; }
+  var input = form.querySelector("input[name=q]");
+  var popup = form.querySelector("[data-search-popup]");
+
+  function typing(element) {
+    return element.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(element.tagName);
+  }
+  function show(open) { popup.classList.toggle("is-closed", !open); }
+  function focusBox(event) {
+    event.preventDefault();
+    input.focus();
+    input.select();
+    show(true);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.altKey) { return; }
+    if ((event.key === "k" || event.key === "K") && (event.ctrlKey || event.metaKey)) {
+      focusBox(event);
+    } else if (event.key === "/" && !event.ctrlKey && !event.metaKey && !typing(event.target)) {
+      focusBox(event);
+    }
+  });
+
+  form.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      show(false);
+      input.focus();
+      return;
+    }
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") { return; }
+    var links = Array.prototype.slice.call(popup.querySelectorAll("a[href]"));
+    if (!links.length) { return; }
+    event.preventDefault();
+    show(true);
+    var at = links.indexOf(document.activeElement);
+    var next = event.key === "ArrowDown" ? at + 1 : (at === -1 ? links.length - 1 : at - 1);
+    if (next >= links.length || next < 0) {
+      input.focus();
+    } else {
+      links[next].focus();
+    }
+  });
+
+  input.addEventListener("input", function () { show(true); });
+  document.addEventListener("click", function (event) {
+    if (!form.contains(event.target)) { show(false); }
+  });
+  form.addEventListener("focusout", function (event) {
+    if (event.relatedTarget && !form.contains(event.relatedTarget)) { show(false); }
+  });
+})();
