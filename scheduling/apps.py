@@ -11,9 +11,9 @@ class SchedulingConfig(AppConfig):
         from medspa.messaging.opt_out import TEXTS_OWED, TextsOwed
         from medspa.payments.charges import SETTLED_LATE
         from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
-        from medspa.views.panels import ADMIN_TODO, PATIENT, Panel
+        from medspa.views.panels import ADMIN_TODAY, ADMIN_TODO, PATIENT, Panel
         from scheduling.models import NotificationLog
-        from scheduling.selectors import intake_answers, patient_appointments, patient_paperwork
+        from scheduling.selectors import intake_answers, patient_appointments, patient_paperwork, today
         from scheduling.services.deposits import deposit_return_if_unbooked
         from scheduling.services.notifications import NOTIFICATIONS
         from scheduling.views import onboarding_steps
@@ -30,6 +30,7 @@ class SchedulingConfig(AppConfig):
         ADMIN_TODO.register(
             Panel("scheduling/_admin_todo_paperwork.html", patient_paperwork.admin_todo_context)
         )
+        ADMIN_TODAY.register(Panel("scheduling/_admin_today.html", today.admin_today_context, order=10))
         PROVIDER_PATIENT_LINKS.register(patient_appointments.appointment_link)
         BOOKED_SERVICES.register(patient_appointments.booked_services)
         INTAKE_ANSWERS.register(intake_answers.answered_forms)

@@ -9,7 +9,7 @@ from medspa.plan_changes import PLAN_FOLLOWERS
 from medspa.registry import Registry
 from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
 from medspa.services.onboarding import STEPS
-from medspa.views.panels import ACCOUNT_SETTINGS, ADMIN_TODO, PATIENT
+from medspa.views.panels import ACCOUNT_SETTINGS, ADMIN_TODAY, ADMIN_TODO, PATIENT
 from providers.selectors.patients import visit_link
 from scheduling.selectors.intake_answers import answered_forms
 from scheduling.selectors.patient_appointments import appointment_link, booked_services
@@ -49,6 +49,9 @@ def test_the_apps_filled_each_registry_once_in_their_ready():
         "billing/_account_settings.html",
     ]
     assert [panel.template for panel in ADMIN_TODO] == ["scheduling/_admin_todo_paperwork.html"]
+    assert [panel.template for panel in ADMIN_TODAY] == [
+        "scheduling/_admin_today.html",
+    ]
     assert list(PROVIDER_PATIENT_LINKS) == [appointment_link, visit_link]
     assert list(BOOKED_SERVICES) == [booked_services]
     assert list(INTAKE_ANSWERS) == [answered_forms]

@@ -99,7 +99,8 @@ def appointment_page_cards(appointment: Appointment, *, own: bool = True) -> lis
 
 
 def calendar_grid(request, *, own: Membership | None = None) -> dict:
-    """The calendar's context from ?view=day|week&date=YYYY-MM-DD&location=&provider=&cancelled=1.
+    """The calendar's context from ?view=day|week&date=YYYY-MM-DD&location=&provider=&cancelled=1&status=
+    (`status`: only the appointments of that status, e.g. a day's no-shows; "cancelled" shows the cancelled).
     `own`: the provider whose calendar this is (only their appointments; no provider filter).
     "appointments": the appointments shown, in order (the view records that their patients were seen)."""
     view = "day" if request.GET.get("view") == "day" else "week"
@@ -122,7 +123,9 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
         )
         provider_id = ascii_int(request.GET.get("provider"), max_digits=18)
         provider = next((p for p in providers if p.pk == provider_id), None)
-    show_cancelled = request.GET.get("cancelled") == "1"
+    status = request.GET.get("status", "")
+    status = status if status in AppointmentStatus.values else ""
+    show_cancelled = request.GET.get("cancelled") == "1" or status == AppointmentStatus.CANCELLED
 
     # A few hours' margin each side: locations in other time zones may still fall on these days.
     range_start = datetime.combine(days[0], time.min, tzinfo=zone) - timedelta(hours=14)
@@ -135,7 +138,9 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
         appointments = appointments.filter(location=location)
     if provider is not None:
         appointments = appointments.filter(provider=provider)
-    if not show_cancelled:
+    if status:
+        appointments = appointments.filter(status=status)
+    elif not show_cancelled:
         appointments = appointments.exclude(status=AppointmentStatus.CANCELLED)
 
     shown_days = set(days)
@@ -192,6 +197,7 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
         "location": location.pk if location else "",
         "provider": "" if own else (provider.pk if provider else ""),
         "cancelled": "1" if show_cancelled else "",
+        "status": status,
     }
 
     def query(**changes) -> str:
@@ -217,6 +223,7 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
         "providers": providers,
         "provider": provider,
         "show_cancelled": show_cancelled,
+        "status_filter": status,
         "zones": zones,
         "statuses": AppointmentStatus.choices,
         "prev_query": query(date=(day - step).isoformat()),
