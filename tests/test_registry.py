@@ -52,6 +52,7 @@ def test_the_apps_filled_each_registry_once_in_their_ready():
     assert [panel.template for panel in ADMIN_TODAY] == [
         "scheduling/_admin_today.html",
         "gfe/_admin_today.html",
+        "providers/earnings/_today.html",
     ]
     assert list(PROVIDER_PATIENT_LINKS) == [appointment_link, visit_link]
     assert list(BOOKED_SERVICES) == [booked_services]
