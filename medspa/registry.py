@@ -3,10 +3,11 @@ the lower app owns and reads, and that the higher apps fill from their AppConfig
 imports the higher ones; it reads what they registered, in order.
 
 The registries: onboarding steps (medspa.services.onboarding.STEPS), the sections of a patient's profile,
-of Account settings and of the admin's To-Do (medspa.views.panels.PATIENT, ACCOUNT_SETTINGS, ADMIN_TODO),
-what makes a patient a provider's own (medspa.selectors.patients.PROVIDER_PATIENT_LINKS), what follows a
-change of a medspa's plan (medspa.plan_changes.PLAN_FOLLOWERS), the texts owed to patients that a STOP
-skips (medspa.messaging.opt_out.TEXTS_OWED), a patient's booked services for GFE
+of Account settings, of the admin's To-Do and of the admin's Today (medspa.views.panels.PATIENT,
+ACCOUNT_SETTINGS, ADMIN_TODO, ADMIN_TODAY), what makes a patient a provider's own
+(medspa.selectors.patients.PROVIDER_PATIENT_LINKS), what follows a change of a medspa's plan
+(medspa.plan_changes.PLAN_FOLLOWERS), the texts owed to patients that a STOP skips
+(medspa.messaging.opt_out.TEXTS_OWED), a patient's booked services for GFE
 (gfe.services.clearances.BOOKED_SERVICES), a patient's answered intake forms for the GFE review
 (gfe.selectors.intake.INTAKE_ANSWERS), the kinds of result of the top bar's search (medspa.search.SEARCH),
 and the actions the Provider dashboard adds to an appointment on

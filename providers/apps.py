@@ -12,9 +12,9 @@ class ProvidersConfig(AppConfig):
         from medspa.messaging.opt_out import TEXTS_OWED, TextsOwed
         from medspa.search import SEARCH, SearchSource
         from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
-        from medspa.views.panels import PATIENT, Panel
+        from medspa.views.panels import ADMIN_TODAY, PATIENT, Panel
         from providers.models import CareMessageLog
-        from providers.selectors import panels, patients
+        from providers.selectors import panels, patients, today
         from providers.services.care_messages import CARE_MESSAGES
         from providers.views import calendar, fees
         from scheduling.selectors.calendar import APPOINTMENT_ACTIONS, AppointmentActions
@@ -23,6 +23,7 @@ class ProvidersConfig(AppConfig):
         PATIENT.register(
             Panel("providers/panels/_consents_and_messages.html", panels.consents_panel_context, order=40)
         )
+        ADMIN_TODAY.register(Panel("providers/earnings/_today.html", today.admin_today_context, order=30))
         PROVIDER_PATIENT_LINKS.register(patients.visit_link)
         TEXTS_OWED.register(
             TextsOwed(lambda ids: CareMessageLog.objects.filter(visit__patient_id__in=ids), CARE_MESSAGES)

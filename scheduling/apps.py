@@ -13,9 +13,15 @@ class SchedulingConfig(AppConfig):
         from medspa.payments.charges import SETTLED_LATE
         from medspa.search import SEARCH, SearchSource
         from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
-        from medspa.views.panels import ADMIN_TODO, PATIENT, Panel
+        from medspa.views.panels import ADMIN_TODAY, ADMIN_TODO, PATIENT, Panel
         from scheduling.models import NotificationLog
-        from scheduling.selectors import intake_answers, patient_appointments, patient_paperwork, search
+        from scheduling.selectors import (
+            intake_answers,
+            patient_appointments,
+            patient_paperwork,
+            search,
+            today,
+        )
         from scheduling.services.deposits import deposit_return_if_unbooked
         from scheduling.services.notifications import NOTIFICATIONS
         from scheduling.views import onboarding_steps
@@ -32,6 +38,7 @@ class SchedulingConfig(AppConfig):
         ADMIN_TODO.register(
             Panel("scheduling/_admin_todo_paperwork.html", patient_paperwork.admin_todo_context)
         )
+        ADMIN_TODAY.register(Panel("scheduling/_admin_today.html", today.admin_today_context, order=10))
         PROVIDER_PATIENT_LINKS.register(patient_appointments.appointment_link)
         BOOKED_SERVICES.register(patient_appointments.booked_services)
         INTAKE_ANSWERS.register(intake_answers.answered_forms)

@@ -10,7 +10,7 @@ from medspa.registry import Registry
 from medspa.search import SEARCH
 from medspa.selectors.patients import PROVIDER_PATIENT_LINKS
 from medspa.services.onboarding import STEPS
-from medspa.views.panels import ACCOUNT_SETTINGS, ADMIN_TODO, PATIENT
+from medspa.views.panels import ACCOUNT_SETTINGS, ADMIN_TODAY, ADMIN_TODO, PATIENT
 from providers.selectors.patients import visit_link
 from scheduling.selectors.intake_answers import answered_forms
 from scheduling.selectors.patient_appointments import appointment_link, booked_services
@@ -50,6 +50,11 @@ def test_the_apps_filled_each_registry_once_in_their_ready():
         "billing/_account_settings.html",
     ]
     assert [panel.template for panel in ADMIN_TODO] == ["scheduling/_admin_todo_paperwork.html"]
+    assert [panel.template for panel in ADMIN_TODAY] == [
+        "scheduling/_admin_today.html",
+        "gfe/_admin_today.html",
+        "providers/earnings/_today.html",
+    ]
     assert list(PROVIDER_PATIENT_LINKS) == [appointment_link, visit_link]
     assert list(BOOKED_SERVICES) == [booked_services]
     assert list(INTAKE_ANSWERS) == [answered_forms]

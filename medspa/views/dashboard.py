@@ -1,5 +1,6 @@
 """The landing page, switching dashboards, and the admin dashboard's overview with the onboarding
-checklist and the admin's To-Do (disputed card payments to answer, and the sections the apps add:
+checklist, the medspa's day (the "Today" sections the apps add: medspa.views.panels.ADMIN_TODAY) and the
+admin's To-Do (disputed card payments to answer, and the sections the apps add:
 medspa.views.panels.ADMIN_TODO)."""
 
 from django.contrib.auth.decorators import login_required
@@ -9,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
-from medspa import dashboards
+from medspa import clock, dashboards
 from medspa.dashboards import dashboard_area
 from medspa.models import Membership, Patient
 from medspa.payments.disputes import disputes_open
@@ -48,13 +49,17 @@ def dashboard_home(request):
 
 @dashboard_area(dashboards.ADMIN)
 def admin_overview(request):
-    """The admin's overview: the onboarding checklist until it is done, the To-Do, then the medspa at a
-    glance."""
+    """The admin's overview: the onboarding checklist until it is done, today, the To-Do, then the medspa at
+    a glance."""
     checklist = onboarding.checklist(request.medspa, request.membership)
+    today_panels, shown_today = panels.admin_today_panels(request)
+    patients_access_record(patients=shown_today, request=request, viewed="Admin dashboard: Today")
     todo_panels, shown = panels.admin_todo_panels(request)
     patients_access_record(patients=shown, request=request, viewed="Admin dashboard: To-Do")
     context = {
         "checklist": checklist,
+        "today_date": clock.today(request.medspa),
+        "today_panels": today_panels,
         "todo_panels": todo_panels,
         "patient_count": Patient.objects.exclude(status="archived").count(),
         "to_clear_count": Patient.objects.filter(status="to_clear").count(),

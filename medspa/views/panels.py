@@ -6,7 +6,10 @@ registers (from its AppConfig.ready) a template and a function giving its contex
   (request).
 - `ADMIN_TODO`: the admin's To-Do on their overview, below the core's own (disputed payments), context
   (request). A section that names patients gives them as `patients` in its context: the page writes them to
-  the access log."""
+  the access log.
+- `ADMIN_TODAY`: the "Today" sections of the admin's overview (today's appointments, who is late, GFEs
+  waiting, today's revenue), context (request). As in the To-Do, a section naming patients gives them as
+  `patients`."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +29,7 @@ class Panel:
 PATIENT: Registry[Panel] = Registry("patient profile panels", order=lambda panel: panel.order)
 ACCOUNT_SETTINGS: Registry[Panel] = Registry("account settings panels", order=lambda panel: panel.order)
 ADMIN_TODO: Registry[Panel] = Registry("admin To-Do sections", order=lambda panel: panel.order)
+ADMIN_TODAY: Registry[Panel] = Registry("admin Today sections", order=lambda panel: panel.order)
 
 
 def _render(panels: Registry[Panel], request, context: dict, *args) -> list[str]:
@@ -45,11 +49,23 @@ def account_settings_panels(request) -> list[str]:
     return _render(ACCOUNT_SETTINGS, request, {}, request)
 
 
-def admin_todo_panels(request) -> tuple[list[str], list]:
-    """The sections the apps add to the admin's To-Do, rendered in order, and the patients they name."""
+def _render_naming(panels: Registry[Panel], request) -> tuple[list[str], list]:
+    """The panels rendered in order with what their functions give for `request`, and the patients they
+    name (their contexts' `patients`)."""
     rendered, patients = [], []
-    for panel in ADMIN_TODO:
+    for panel in panels:
         context = panel.context(request)
         patients += context.get("patients", [])
         rendered.append(render_to_string(panel.template, context, request=request))
     return rendered, patients
+
+
+def admin_todo_panels(request) -> tuple[list[str], list]:
+    """The sections the apps add to the admin's To-Do, rendered in order, and the patients they name."""
+    return _render_naming(ADMIN_TODO, request)
+
+
+def admin_today_panels(request) -> tuple[list[str], list]:
+    """The "Today" sections the apps add to the admin's overview, rendered in order, and the patients they
+    name."""
+    return _render_naming(ADMIN_TODAY, request)

@@ -23,6 +23,7 @@ from django.db.models import (
     DecimalField,
     F,
     Max,
+    Min,
     Q,
     QuerySet,
     Sum,
@@ -287,6 +288,43 @@ def summary_is_flex(scope: Scope, period: Period) -> bool:
         or paid_sales(scope, period).filter(portrait_percent__gt=0).exists()
         or refunds_given(scope, period).filter(portrait_part__gt=0).exists()
     )
+
+
+# --- Days ---------------------------------------------------------------------------------------------------
+
+
+def revenue_by_day(scope: Scope, days: Iterable[date]) -> dict[date, Decimal]:
+    """Each of `days`' revenue net of refunds, the medspa's days, counted as summary() counts a period's:
+    the sales paid that day (subtotal - discount), less the revenue part of the refunds given that day.
+    Two queries however many days."""
+    periods = {day: Period(day, day, scope.medspa.tz) for day in sorted(set(days))}
+    if not periods:
+        return {}
+    span = Period(min(periods), max(periods), scope.medspa.tz)
+
+    def by_day(amount, at: str) -> dict:
+        return {
+            f"day_{number}": Sum(amount, filter=Q(**{f"{at}__gte": p.since, f"{at}__lt": p.until}))
+            for number, p in enumerate(periods.values())
+        }
+
+    sold = paid_sales(scope, span).aggregate(**by_day(F("subtotal") - F("discount"), "paid_at"))
+    refunded = refunds_given(scope, span).aggregate(
+        **by_day(F("amount") - F("tax_part") - F("tip_part"), "refunded_at")
+    )
+    return {
+        day: (sold[f"day_{number}"] or ZERO) - (refunded[f"day_{number}"] or ZERO)
+        for number, day in enumerate(periods)
+    }
+
+
+def first_sale_day(scope: Scope) -> date | None:
+    """The medspa's day the scope's first sale was paid on (None before any): where its history starts."""
+    first = Sale.objects.filter(medspa=scope.medspa, status=SaleStatus.PAID)
+    if scope.provider is not None:
+        first = first.filter(provider=scope.provider)
+    paid_at = first.aggregate(first=Min("paid_at"))["first"]
+    return paid_at.astimezone(scope.medspa.tz).date() if paid_at is not None else None
 
 
 # --- By provider --------------------------------------------------------------------------------------------

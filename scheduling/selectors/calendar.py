@@ -97,11 +97,12 @@ def appointment_page_cards(appointment: Appointment, *, own: bool = True) -> lis
 
 def calendar_grid(request, *, own: Membership | None = None) -> dict:
     """The calendar page's context from ?view=day|week&date=YYYY-MM-DD&location=&provider=&cancelled=1
-    &by=provider|room. The time grid itself is drawn in the browser from the events endpoint
-    (scheduling.selectors.calendar_events); the page lists the chosen day's appointments, for whoever does
-    without the grid (no script, a screen reader) and for their buttons. `own`: the provider whose calendar
-    this is (only their appointments; no provider filter). "appointments": the day's appointments, in order
-    (the view records that their patients were seen)."""
+    &by=provider|room&status= (`status`: only the appointments of that status in the day's list, e.g. a
+    day's no-shows; "cancelled" shows the cancelled). The time grid itself is drawn in the browser from the
+    events endpoint (scheduling.selectors.calendar_events); the page lists the chosen day's appointments,
+    for whoever does without the grid (no script, a screen reader) and for their buttons. `own`: the
+    provider whose calendar this is (only their appointments; no provider filter). "appointments": the
+    day's appointments, in order (the view records that their patients were seen)."""
     view = "day" if request.GET.get("view") == "day" else "week"
     by = "room" if request.GET.get("by") == "room" and own is None else "provider"
     locations = list(Location.objects.prefetch_related("providers").order_by("-is_active", "name"))
@@ -123,7 +124,9 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
         )
         provider_id = ascii_int(request.GET.get("provider"), max_digits=18)
         provider = next((p for p in providers if p.pk == provider_id), None)
-    show_cancelled = request.GET.get("cancelled") == "1"
+    status = request.GET.get("status", "")
+    status = status if status in AppointmentStatus.values else ""
+    show_cancelled = request.GET.get("cancelled") == "1" or status == AppointmentStatus.CANCELLED
 
     # The day's list: a few hours' margin each side, as locations in other time zones may fall on the day.
     range_start = datetime.combine(day, time.min, tzinfo=zone) - timedelta(hours=14)
@@ -136,7 +139,9 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
         appointments = appointments.filter(location=location)
     if provider is not None:
         appointments = appointments.filter(provider=provider)
-    if not show_cancelled:
+    if status:
+        appointments = appointments.filter(status=status)
+    elif not show_cancelled:
         appointments = appointments.exclude(status=AppointmentStatus.CANCELLED)
     shown = []
     now = timezone.now()
@@ -156,6 +161,7 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
         "provider": "" if own else (provider.pk if provider else ""),
         "cancelled": "1" if show_cancelled else "",
         "by": "room" if by == "room" else "",
+        "status": status,
     }
 
     def query(**changes) -> str:
@@ -181,6 +187,7 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
         "providers": providers,
         "provider": provider,
         "show_cancelled": show_cancelled,
+        "status_filter": status,
         "zones": zones,
         # The grid's clock (today, the line at "now"): the zone's offset now, as the grid takes no zone names.
         "grid_offset": _offset(zoneinfo.ZoneInfo(zones[0]) if len(zones) == 1 else zone, now),

@@ -86,7 +86,8 @@ def profile_panel_context(patient: Patient, area: str) -> dict:
 
 @dataclass(frozen=True)
 class PaperworkDue:
-    """An appointment of tomorrow whose paperwork is not complete."""
+    """An appointment whose paperwork is not complete: tomorrow's in the To-Do, today's in the admin's Today
+    (scheduling.selectors.today)."""
 
     appointment: Appointment
     paperwork: Paperwork
