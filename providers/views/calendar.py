@@ -122,7 +122,7 @@ def provider_calendar(request):
         can_book=False,
         can_pick_provider=False,
         feed_url=request.build_absolute_uri(reverse("calendar_feed", kwargs={"token": feed.token})),
-        grid=grid_attributes(context, events_url=reverse("providers:calendar_events")),
+        grid=grid_attributes(context, events_url=reverse("providers:calendar_events"), own=True),
     )
     return render(request, "providers/calendar/calendar.html", context)
 

@@ -203,13 +203,13 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
 
 
 def grid_attributes(
-    context: dict, *, events_url: str, move_url: str = "", book_url: dict | None = None
+    context: dict, *, events_url: str, own: bool = False, move_url: str = "", book_url: dict | None = None
 ) -> dict:
     """The time grid's settings, as the data attributes static/js/calendar.js reads: the view the page
     chose, its day, the filters, the grid's clock, where to read events, where to post moves (none: the
-    grid cannot be changed) and where an empty time books (none: it books nothing)."""
+    grid cannot be changed) and where an empty time books (none: it books nothing). `own`: a provider's
+    own calendar (no columns)."""
     view, by, provider = context["view"], context["by"], context["provider"]
-    own = not context.get("can_pick_provider")
     if own or (view == "week" and provider is not None):
         grid_view = "timeGridDay" if view == "day" else "timeGridWeek"
     else:

@@ -121,7 +121,11 @@ def toast(page: Page):
 
 
 def undo(page: Page) -> None:
-    toast(page).get_by_role("button", name="Undo").click()
+    """Clicks the toast's Undo and waits for the grid to read its events again (a drag started while the grid
+    redraws would be lost)."""
+    with page.expect_response(lambda response: "/calendar/events/" in response.url):
+        toast(page).get_by_role("button", name="Undo").click()
+    expect(toast(page)).to_contain_text("Undone: back to")
 
 
 def serious_violations(page: Page) -> list[str]:
