@@ -129,6 +129,10 @@ def test_the_front_desk_books_a_patient_on_file_then_a_new_one(page: Page, live_
     assert second.local_start.strftime("%H:%M") == "11:30"
     assert patients_named("Maya") == 1
 
+    # As a page, the panel's Close goes back to the calendar.
+    page.get_by_role("button", name="Close the booking panel").click()
+    expect(page).to_have_url(re.compile(re.escape(reverse("scheduling:calendar")) + "$"))
+
 
 def test_the_calendar_loads_the_panel_as_a_fragment_and_hears_of_the_booking(
     page: Page, live_server, live_cast

@@ -229,6 +229,17 @@ def test_the_search_costs_a_fixed_number_of_queries(cast, admin, clinic):
     assert len(queries) == 11, [q["sql"][:90] for q in queries.captured_queries]
 
 
+def test_without_script_find_offers_the_matches_as_choices_and_logs_them(cast, admin, clinic):
+    jane = clinic["jane"]
+    page = admin.get(PANEL, {"q": "quillfeather", "location": clinic["location"].pk}).content.decode()
+    assert f'<input type="radio" name="patient" value="{jane.pk}">' in page
+    assert 'value="quillfeather"' in page  # the search box keeps what was typed
+    with medspa_scope(cast.medspa_a):
+        assert PatientAccessLog.objects.filter(patient=jane, viewed="Calendar: quick booking").exists()
+    chosen = admin.get(PANEL, {"q": "quillfeather", "patient": jane.pk}).content.decode()
+    assert "Chosen: Janeway Quillfeather" in chosen and 'type="radio" name="patient"' not in chosen
+
+
 # --- Booking ------------------------------------------------------------------------------------------------
 
 
@@ -349,6 +360,17 @@ def test_what_cannot_be_booked_is_a_bad_request_shown_in_the_panel(admin, clinic
     assert 'id="quick-book-panel"' in response.content.decode()
     assert patients_named("Maya", "Chen") == []
     assert appointments_of(clinic["jane"]) == []
+
+
+def test_a_patient_of_another_medspa_cannot_be_booked_nor_offered(cast, admin, clinic):
+    stranger = factories.PatientFactory(medspa=cast.medspa_b, first_name="Janeway", last_name="Quillfeather")
+    day = day_ahead(clinic["location"])
+    for fields in ({"patient": stranger.pk}, {"use_patient": stranger.pk}):
+        response = admin.post(PANEL, booking(clinic, day, **fields), **HTMX)
+        assert response.status_code == 400, fields
+        assert "That patient cannot be booked here: find them again." in response.content.decode()
+    assert appointments_of(stranger) == []
+    assert "Chosen:" not in admin.get(PANEL, {"patient": stranger.pk}).content.decode()
 
 
 def test_a_double_click_books_once_and_adds_the_new_patient_once(admin, clinic):
