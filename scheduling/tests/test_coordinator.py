@@ -260,7 +260,8 @@ def test_the_coordinator_reaches_nothing_but_the_calendar(client, cast, clinic, 
 COORDINATOR_PAGES = {
     "scheduling:calendar", "scheduling:appointment_new", "scheduling:appointment_detail",
     "scheduling:appointment_reschedule", "scheduling:appointment_cancel", "scheduling:appointment_status",
-    "dashboard_patient_create",
+    "dashboard_patient_create", "scheduling:quick_book", "scheduling:quick_book_patients",
+    "scheduling:quick_book_times",
 }  # fmt: skip
 
 

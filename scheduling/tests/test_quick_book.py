@@ -18,7 +18,7 @@ from gfe.models.clearances import ClearanceStatus
 from gfe.tests.factories import ClearanceFactory
 from medspa.models import Patient, PatientAccessLog
 from medspa.tenancy import medspa_scope
-from scheduling.models import Appointment
+from scheduling.models import Appointment, AppointmentType, Resource
 from services_catalog.tests.factories import IntakeFormFactory
 from tests import factories
 from tests.factories import unscoped
@@ -156,6 +156,32 @@ def test_a_clicked_time_that_is_not_open_says_why_and_offers_the_nearest(admin, 
     closed = admin.get(PANEL, {"start": wall(day, 18), "provider": clinic["a1"].pk}).content.decode()
     assert f"6:00 PM is not open: {a1_name} is not working at {location.name} then." in closed
     assert "Nearest open: 4:00 PM, 4:15 PM, 4:30 PM." in closed
+
+
+@unscoped
+def room_and_its_type(clinic):
+    """Room 1 at the clinic, needed by a second type, Laser; Neurotoxin needs no room."""
+    location = clinic["location"]
+    room = Resource.objects.create(medspa=location.medspa, location=location, name="Room 1")
+    laser = AppointmentType.objects.create(
+        medspa=room.medspa, location=room.location, service=clinic["type"].service, name="Laser",
+        duration_minutes=45, price=Decimal("500"), min_notice_minutes=0,
+    )  # fmt: skip
+    laser.rooms.add(room)
+    laser.providers.add(clinic["a2"])
+    return room, laser
+
+
+def test_a_click_in_a_room_column_offers_the_types_that_need_that_room(admin, clinic):
+    room, laser = room_and_its_type(clinic)
+    day = day_ahead(clinic["location"])
+    in_room = admin.get(PANEL, {"start": wall(day, 10), "resource": room.pk}).content.decode()
+    assert f'<option value="{laser.pk}" selected>Laser (45 min)</option>' in in_room
+    assert "Neurotoxin (30 min)" not in in_room
+    a1, a2 = clinic["a1"].user.get_full_name(), clinic["a2"].user.get_full_name()
+    assert f'<option value="{clinic["a2"].pk}">{a2}</option>' in in_room and a1 not in in_room
+    anywhere = admin.get(PANEL, {"start": wall(day, 10)}).content.decode()
+    assert "Laser (45 min)" in anywhere and "Neurotoxin (30 min)" in anywhere
 
 
 def test_a_location_of_another_medspa_is_not_found(cast, clinic):
