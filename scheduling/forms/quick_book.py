@@ -106,6 +106,8 @@ class QuickBookForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if "patient" in self.errors or "use_patient" in self.errors:  # hidden, or a button: say it above
+            self.add_error(None, "That patient cannot be booked here: find them again.")
         if cleaned.get("use_patient") is not None:
             cleaned["patient"] = cleaned["use_patient"]
         value = cleaned.get("start") or ""

@@ -261,6 +261,7 @@ COORDINATOR_PAGES = {
     "scheduling:calendar", "scheduling:appointment_new", "scheduling:appointment_detail",
     "scheduling:appointment_reschedule", "scheduling:appointment_cancel", "scheduling:appointment_status",
     "dashboard_patient_create", "scheduling:calendar_events", "scheduling:appointment_move",
+    "scheduling:quick_book", "scheduling:quick_book_patients", "scheduling:quick_book_times",
 }  # fmt: skip
 
 

@@ -18,7 +18,7 @@ from gfe.models.clearances import ClearanceStatus
 from gfe.tests.factories import ClearanceFactory
 from medspa.models import Patient, PatientAccessLog
 from medspa.tenancy import medspa_scope
-from scheduling.models import Appointment
+from scheduling.models import Appointment, AppointmentType, Resource
 from services_catalog.tests.factories import IntakeFormFactory
 from tests import factories
 from tests.factories import unscoped
@@ -158,6 +158,32 @@ def test_a_clicked_time_that_is_not_open_says_why_and_offers_the_nearest(admin, 
     assert "Nearest open: 4:00 PM, 4:15 PM, 4:30 PM." in closed
 
 
+@unscoped
+def room_and_its_type(clinic):
+    """Room 1 at the clinic, needed by a second type, Laser; Neurotoxin needs no room."""
+    location = clinic["location"]
+    room = Resource.objects.create(medspa=location.medspa, location=location, name="Room 1")
+    laser = AppointmentType.objects.create(
+        medspa=room.medspa, location=room.location, service=clinic["type"].service, name="Laser",
+        duration_minutes=45, price=Decimal("500"), min_notice_minutes=0,
+    )  # fmt: skip
+    laser.rooms.add(room)
+    laser.providers.add(clinic["a2"])
+    return room, laser
+
+
+def test_a_click_in_a_room_column_offers_the_types_that_need_that_room(admin, clinic):
+    room, laser = room_and_its_type(clinic)
+    day = day_ahead(clinic["location"])
+    in_room = admin.get(PANEL, {"start": wall(day, 10), "resource": room.pk}).content.decode()
+    assert f'<option value="{laser.pk}" selected>Laser (45 min)</option>' in in_room
+    assert "Neurotoxin (30 min)" not in in_room
+    a1, a2 = clinic["a1"].user.get_full_name(), clinic["a2"].user.get_full_name()
+    assert f'<option value="{clinic["a2"].pk}">{a2}</option>' in in_room and a1 not in in_room
+    anywhere = admin.get(PANEL, {"start": wall(day, 10)}).content.decode()
+    assert "Laser (45 min)" in anywhere and "Neurotoxin (30 min)" in anywhere
+
+
 def test_a_location_of_another_medspa_is_not_found(cast, clinic):
     other, _ = factories.scheduling_world(cast.medspa_b, [member(cast.provider_b)])
     response = signed_in(cast.admin_a).get(PANEL, {"location": other.pk})
@@ -227,6 +253,17 @@ def test_the_search_costs_a_fixed_number_of_queries(cast, admin, clinic):
     # savepoint, 6 the matches (one trigram-indexed query, LIMIT 10), 7 the access log's one INSERT for
     # all eight, 8 its release, 9-11 the session's expiry moved on (savepoint, UPDATE, release).
     assert len(queries) == 11, [q["sql"][:90] for q in queries.captured_queries]
+
+
+def test_without_script_find_offers_the_matches_as_choices_and_logs_them(cast, admin, clinic):
+    jane = clinic["jane"]
+    page = admin.get(PANEL, {"q": "quillfeather", "location": clinic["location"].pk}).content.decode()
+    assert f'<input type="radio" name="patient" value="{jane.pk}">' in page
+    assert 'value="quillfeather"' in page  # the search box keeps what was typed
+    with medspa_scope(cast.medspa_a):
+        assert PatientAccessLog.objects.filter(patient=jane, viewed="Calendar: quick booking").exists()
+    chosen = admin.get(PANEL, {"q": "quillfeather", "patient": jane.pk}).content.decode()
+    assert "Chosen: Janeway Quillfeather" in chosen and 'type="radio" name="patient"' not in chosen
 
 
 # --- Booking ------------------------------------------------------------------------------------------------
@@ -349,6 +386,17 @@ def test_what_cannot_be_booked_is_a_bad_request_shown_in_the_panel(admin, clinic
     assert 'id="quick-book-panel"' in response.content.decode()
     assert patients_named("Maya", "Chen") == []
     assert appointments_of(clinic["jane"]) == []
+
+
+def test_a_patient_of_another_medspa_cannot_be_booked_nor_offered(cast, admin, clinic):
+    stranger = factories.PatientFactory(medspa=cast.medspa_b, first_name="Janeway", last_name="Quillfeather")
+    day = day_ahead(clinic["location"])
+    for fields in ({"patient": stranger.pk}, {"use_patient": stranger.pk}):
+        response = admin.post(PANEL, booking(clinic, day, **fields), **HTMX)
+        assert response.status_code == 400, fields
+        assert "That patient cannot be booked here: find them again." in response.content.decode()
+    assert appointments_of(stranger) == []
+    assert "Chosen:" not in admin.get(PANEL, {"patient": stranger.pk}).content.decode()
 
 
 def test_a_double_click_books_once_and_adds_the_new_patient_once(admin, clinic):

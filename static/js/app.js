@@ -221,8 +221,9 @@
     }
   });
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.target.id !== "qb-patient-results") { return; }
-    var panel = panelOf(event.target), list = listbox(panel);
+    var target = event.detail.target;  // the swap's target (the event itself may come from its children)
+    if (!target || target.id !== "qb-patient-results" || event.target !== target) { return; }
+    var panel = panelOf(target), list = listbox(panel);
     var open = Boolean(list && !list.hidden && options(panel).length);
     input(panel).setAttribute("aria-expanded", open ? "true" : "false");
     input(panel).removeAttribute("aria-activedescendant");
