@@ -73,7 +73,8 @@ class Today:
 
     @property
     def total(self) -> int:
-        return len(self.appointments)
+        """Today's appointments but the cancelled ones (counted apart): those the calendar's day shows."""
+        return sum(1 for a in self.appointments if a.status != AppointmentStatus.CANCELLED)
 
     @property
     def calendar_url(self) -> str:
