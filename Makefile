@@ -58,12 +58,14 @@ test: install lint
 test-fast: PYTEST_ARGS = -n auto --dist worksteal -m "not slow"
 test-fast: test
 
-# Speed on seeded busy medspas, p50 / p95: scheduling (open slots, first available, the admin week view) and
+# Speed on seeded busy medspas, p50 / p95: scheduling (open slots, first available, the admin week view),
+# a booking through the API against /healthz (CPU and wall time, the ratio, SQL statements per booking) and
 # earnings (a year of 20,000 sales: the earnings pages and the CSV export).
 # The tests' embedded PostgreSQL, not the demo one; each command seeds and deletes its own medspa.
 bench: install
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
 		DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py bench_scheduling $(BENCH_ARGS) && \
+		DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py bench_booking $(BENCH_ARGS) && \
 		DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py bench_earnings $(BENCH_ARGS)
 
 demo: setup
@@ -95,8 +97,11 @@ restore: install
 # Under load (not part of `make test`): gunicorn on 127.0.0.1 and a free port, against a throwaway copy of the
 # tests' database seeded with a busy medspa, driven by locust; bounded in time, it stops everything by itself.
 # `make load`: the everyday mix, LOAD_USERS (20) for LOAD_SECONDS (60). `make load-race`: 50 clients book the
-# same few slots at once, then the database is checked for double bookings. See scripts/load/run.py.
-.PHONY: load load-race
+# same few slots at once, then the database is checked for double bookings. `make load-book`: booking
+# throughput, BOOK_CLIENTS (50) API clients each booking free slots of its own back to back for BOOK_SECONDS
+# (30) on 2 workers x 4 threads (LOAD_WORKERS, LOAD_THREADS): bookings/s, p50 / p95 / p99, errors, 409s and
+# the double-booking check. See scripts/load/run.py.
+.PHONY: load load-race load-book
 load: install
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
 		DJANGO_SETTINGS_MODULE=scripts.load.settings $(PY) -m scripts.load.run
@@ -104,3 +109,7 @@ load: install
 load-race: install
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
 		DJANGO_SETTINGS_MODULE=scripts.load.settings $(PY) -m scripts.load.run --race
+
+load-book: install
+	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
+		DJANGO_SETTINGS_MODULE=scripts.load.settings $(PY) -m scripts.load.run --book

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from medspa.tenancy import medspa_scope
-from scheduling.services import notifications, pre_visit
+from scheduling.services import hooks, notifications, pre_visit
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -12,6 +12,13 @@ def appointment_notify(appointment_id: int, medspa_id: int, kind: str, stands_at
     only while the appointment still stands at `stands_at`)."""
     with medspa_scope(medspa_id):
         notifications.appointment_notify(appointment_id=appointment_id, kind=kind, stands_at=stands_at)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def appointment_gfe(appointment_id: int, medspa_id: int, kind: str) -> None:
+    """The GFE's side of a booking, a move or a cancellation (a GFE requested or closed), after commit."""
+    with medspa_scope(medspa_id):
+        hooks.appointment_gfe(appointment_id=appointment_id, kind=kind)
 
 
 @shared_task

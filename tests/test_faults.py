@@ -678,6 +678,23 @@ def _booked(cast, *, hours_ahead: int = 72):
     return appointment_type, appointment
 
 
+@drill("scheduling.tasks.appointment_gfe")
+def _appointment_gfe(request):
+    # A booking of a service that needs clearance, the patient without one: the task requests the GFE once.
+    from gfe.models import Clearance, GfeRequest
+
+    cast = request.getfixturevalue("cast")
+    _, appointment = _booked(cast)
+    assert appointment.appointment_type.service.effective_requires_gfe
+    return Drill(
+        (appointment.pk, appointment.medspa_id, "confirmation"),
+        lambda: (
+            _rows(GfeRequest.objects, "patient_id", "source", "status"),
+            _rows(Clearance.objects, "patient_id", "service_id", "status"),
+        ),
+    )
+
+
 @drill("scheduling.tasks.reminders_sweep")
 def _reminders_sweep(request):
     cast = request.getfixturevalue("cast")

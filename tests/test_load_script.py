@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment, AppointmentStatus
+from scheduling.selectors import slots
 from scripts.load import checks, mix, seed
 from tests import factories
 
@@ -51,6 +53,45 @@ def test_the_locustfile_builds_its_users_from_the_mix():
         kind: {"weight": mix.USER_WEIGHTS[kind], "tasks": mix.TASK_WEIGHTS[kind]} for kind in mix.USER_WEIGHTS
     }
     assert described["race"] == {"RaceVisitor": mix.RACE_API_EVERY - 1, "RaceApiClient": 1}
+    assert described["book"] == {"BookApiClient": ["book_next_free_slot"]}
+    assert "book_api" in mix.ENDPOINTS and mix.BOOK_CLIENTS == 50 and mix.BOOK_SECONDS > 0
+
+
+def test_the_booking_load_defaults_to_fifty_clients_for_thirty_seconds_on_threads(monkeypatch):
+    from scripts.load import run
+
+    for name in ("LOAD_THREADS", "BOOK_SECONDS", "BOOK_CLIENTS", "LOAD_SECONDS", "RACE_CLIENTS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "argv", ["run", "--book"])
+    args = run.arguments()
+    assert (args.book, args.race, args.clients, args.seconds, args.workers, args.threads) == (
+        True, False, 50, 30, 2, 4,
+    )  # fmt: skip
+    monkeypatch.setattr(sys, "argv", ["run"])
+    args = run.arguments()
+    assert (args.book, args.seconds, args.threads) == (False, 60, 1)  # the everyday mix as before
+    monkeypatch.setattr(sys, "argv", ["run", "--book", "--race"])
+    with pytest.raises(SystemExit):
+        run.arguments()
+
+
+def test_the_booking_figures_count_anything_but_201_200_and_409_as_an_error():
+    from scripts.load import run
+
+    outcomes = {
+        "seconds": 10.0,
+        "endpoints": {
+            mix.ENDPOINTS["book_api"]: {
+                "codes": {"201": 40, "200": 1, "409": 3, "500": 1, "400": 2, "no answer": 1},
+                "times": [float(ms) for ms in range(1, 49)],
+                "failures": {},
+            }
+        },
+    }
+    figures = run.booking_figures(outcomes)
+    assert (figures["booked"], figures["taken"], figures["errors"], figures["requests"]) == (40, 3, 4, 48)
+    assert figures["per_second"] == pytest.approx(4.0)
+    assert (figures["p50"], figures["p95"], figures["p99"]) == (24.0, 46.0, 48.0)
 
 
 def _appointment(world, provider, start, *, status=AppointmentStatus.BOOKED, patient=None):
@@ -125,6 +166,33 @@ def test_the_race_slots_are_open_and_the_first_two_overlap(world):
     for slot in chosen[2:]:
         assert all(abs(slot.start - other.start) >= blocked for other in chosen if other is not slot)
     assert seed.most_bookable(chosen, world.type) == mix.RACE_SLOTS - 1  # what the race report holds it to
+
+
+@pytest.mark.django_db
+def test_the_booking_loads_hands_share_no_slot_and_each_slot_is_open(cast):
+    import random
+
+    with medspa_scope(cast.medspa_a):
+        providers = [cast.provider_a1.memberships.get(), cast.provider_a2.memberships.get()]
+        location, appointment_type = factories.scheduling_world(
+            cast.medspa_a, providers, duration_minutes=15, buffer_after_minutes=0
+        )
+        first = timezone.localdate(timezone=location.tz) + timedelta(days=2)
+        _appointment(SimpleNamespace(medspa=cast.medspa_a, location=location, type=appointment_type),
+                     providers[0], datetime.combine(first, time(10), tzinfo=location.tz))  # fmt: skip
+        hands = seed.free_slots_dealt(appointment_type, first, 3, 5, random.Random(1))
+        dealt = [slot for hand in hands for slot in hand]
+        assert len(hands) == 5 and len(dealt) == len({(s.provider_id, s.start) for s in dealt})
+        open_now = {
+            (slot.provider_id, slot.start)
+            for day in range(3)
+            for slot in slots.open_slots(appointment_type, first + timedelta(days=day))
+        }
+        assert {(s.provider_id, s.start) for s in dealt} == open_now  # every open slot, none taken
+        assert all({s.provider_id for s in hand} == {p.pk for p in providers} for hand in hands)
+        buffered = factories.scheduling_world(cast.medspa_a, providers)[1]  # 10 minutes' buffer after
+        with pytest.raises(ValueError, match="no buffers"):
+            seed.free_slots_dealt(buffered, first, 1, 5, random.Random(1))
 
 
 @pytest.mark.django_db

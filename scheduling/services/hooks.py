@@ -1,6 +1,8 @@
 """What happens after an appointment changes (after the transaction commits): the patient's notification
-is queued, and a booking of a service that needs clearance requests a GFE (the GFE app sits below
+is queued, and so is the GFE's side (scheduling.tasks.appointment_gfe): a booking of a service that needs
+clearance requests a GFE, a cancellation closes the request its booking made (the GFE app sits below
 scheduling, so scheduling calls it and tells it, through a registered function, what a patient has booked).
+Both are tasks, so that the request that booked answers without waiting for them.
 The reads the apps below ask scheduling for (a patient's booked services, the appointments panel, a
 provider's patients) live in scheduling.selectors.patient_appointments; SchedulingConfig.ready registers
 them with those apps' registries."""
@@ -18,15 +20,13 @@ from scheduling.selectors.notification_texts import appointment_place
 # Undo lasts a few seconds less) sends no message about a time that no longer stands.
 RESCHEDULE_NOTICE_DELAY = 15
 
+GFE_KINDS = ("confirmation", "reschedule", "cancellation")  # the changes the GFE's side follows
+
 
 def appointment_changed(appointment: Appointment, kind: str) -> None:
     """kind: confirmation, reschedule, cancellation or no-show."""
-    if kind in ("confirmation", "reschedule"):
-        gfe_for_booking(appointment)
-    elif kind == "cancellation":
-        with medspa_scope(appointment.medspa_id), transaction.atomic():
-            gfe_requests.gfe_requests_for_cancelled_booking(patient=appointment.patient)
-            gfe_clearances.patient_status_refresh(patient=appointment.patient)
+    if kind in GFE_KINDS:
+        task_queue("scheduling.tasks.appointment_gfe", appointment.pk, appointment.medspa_id, kind)
     if kind == "reschedule":
         task_queue(
             "scheduling.tasks.appointment_notify",
@@ -38,6 +38,27 @@ def appointment_changed(appointment: Appointment, kind: str) -> None:
         )
         return
     task_queue("scheduling.tasks.appointment_notify", appointment.pk, appointment.medspa_id, kind)
+
+
+def appointment_gfe(*, appointment_id: int, kind: str) -> None:
+    """The GFE's side of a change (in the appointment's medspa scope): a booking or a move requests a GFE
+    when one is due, a cancellation closes the request its booking made. Run twice, it does it once: a GFE
+    already requested is not requested again, a request already closed is not closed again."""
+    appointment = (
+        Appointment.objects.select_related(
+            "appointment_type__service__library_service", "patient", "location"
+        )
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        return
+    if kind == "cancellation":
+        with transaction.atomic():
+            gfe_requests.gfe_requests_for_cancelled_booking(patient=appointment.patient)
+            gfe_clearances.patient_status_refresh(patient=appointment.patient)
+    elif kind in ("confirmation", "reschedule"):
+        gfe_for_booking(appointment)
 
 
 def gfe_for_booking(appointment: Appointment) -> None:

@@ -22,11 +22,17 @@ def copy_name(source: str) -> str:
 
 
 def database_copy(settings_dict: dict, source: str, target: str) -> None:
-    """`target` as a fresh copy of `source` (which nobody may be connected to meanwhile)."""
+    """`target` as a fresh copy of `source` (which nobody may be connected to meanwhile), with the owner of
+    `source`: the public schema belongs to the database's owner, and the owner role creates tables in it."""
     with _maintenance(settings_dict) as connection:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target)))
+        (owner,) = connection.execute(
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", [source]
+        ).fetchone()
         connection.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(target), sql.Identifier(source))
+            sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
+                sql.Identifier(target), sql.Identifier(source), sql.Identifier(owner)
+            )
         )
 
 

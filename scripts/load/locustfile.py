@@ -5,6 +5,10 @@ which seeds the medspa, writes the state this file reads (LOAD_STATE: a JSON fil
   sends it; a new visitor every few pages), clicking through the flow as htmx does, sometimes booking.
 - FrontDesk: the medspa's admin, signed in: the calendar's day and week, patients, profiles, appointments.
 - Provider: a provider, signed in: their day, their patients, their charts (opening and saving notes).
+- BookApiClient (`make load-book`): each client books free slots of its own hand (scripts/load/seed.py deals
+  them out, none shared) through the API with a front-desk coordinator's token of its own, one after another
+  without think time, until the run ends or its hand is spent; 201 (booked), 200 (its key again) and 409
+  (taken) are right answers, anything else fails.
 - RaceVisitor / RaceApiClient (`make load-race`): each opens the booking form of one of the same few slots
   (with the race's provider, or half of the visitors with anyone available), waits until every client is
   ready, then all book at once (through the page, or the API with the admin's token).
@@ -389,8 +393,40 @@ class RaceApiClient(HttpUser):
         raise StopUser()
 
 
+class BookApiClient(HttpUser):
+    wait_time = constant(0)
+
+    def on_start(self):
+        book = state()["book"]
+        number = next(_counters["BookApiClient"])
+        self.hand = iter(book["hands"][number % len(book["hands"])])
+        self.token = book["api_tokens"][number % len(book["api_tokens"])]
+        self.rng = random.Random(number)
+
+    @task
+    def book_next_free_slot(self):
+        book = state()["book"]
+        provider_start = next(self.hand, None)
+        if provider_start is None:
+            raise StopUser()
+        provider, start = provider_start
+        payload = {
+            "appointment_type": book["type"],
+            "provider": provider,
+            "patient": self.rng.choice(book["patients"]),
+            "start": start,
+            "idempotency_key": str(uuid.uuid4()),
+        }
+        with self.client.post(
+            "/api/v1/appointments/", json=payload, headers={"Authorization": f"Token {self.token}"},
+            name=_name("book_api"), catch_response=True,
+        ) as response:  # fmt: skip
+            _check(response, (200, 201, 409))
+
+
 LOAD_USERS = [Visitor, FrontDesk, Provider]
 RACE_USERS = [RaceVisitor, RaceApiClient]
+BOOK_USERS = [BookApiClient]
 
 
 def describe() -> dict:
@@ -399,4 +435,8 @@ def describe() -> dict:
     for user in LOAD_USERS:
         counted = Counter(task.__name__ for task in user.tasks)
         mix_seen[user.__name__] = {"weight": user.weight, "tasks": dict(counted)}
-    return {"load": mix_seen, "race": {user.__name__: user.weight for user in RACE_USERS}}
+    return {
+        "load": mix_seen,
+        "race": {user.__name__: user.weight for user in RACE_USERS},
+        "book": {user.__name__: [task.__name__ for task in user.tasks] for user in BOOK_USERS},
+    }

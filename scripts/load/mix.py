@@ -43,6 +43,12 @@ RACE_CLIENTS = 50
 RACE_SLOTS = 3
 RACE_API_EVERY = 5
 
+# Booking throughput (`make load-book`): that many API clients, each booking free slots of its own (none
+# shared with another client, spread over the providers and days) one after another, without think time.
+BOOK_CLIENTS = 50
+BOOK_SECONDS = 30
+BOOK_TYPE = "Consultation"  # 15 minutes, no buffers: every open quarter hour is a slot of its own
+
 # Endpoint names in the report (locust's `name=`), so that one endpoint is one row whatever its ids.
 ENDPOINTS = {
     "booking_page": "GET /book/<medspa>/<location>/",
@@ -63,6 +69,7 @@ ENDPOINTS = {
     "race_form": "race: GET /book/… ?start= (form)",
     "race_post": "race: POST /book/<medspa>/<location>/",
     "race_api": "race: POST /api/v1/appointments/",
+    "book_api": "book: POST /api/v1/appointments/",
 }
 
 

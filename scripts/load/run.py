@@ -1,20 +1,27 @@
-"""`make load` and `make load-race`: the product under load on loopback, bounded in time, stopping by itself.
+"""`make load`, `make load-race` and `make load-book`: the product under load on loopback, bounded in time,
+stopping by itself.
 
-    python -m scripts.load.run [--race] [--seconds N] [--users N] [--keep]
+    python -m scripts.load.run [--race | --book] [--seconds N] [--users N] [--clients N] [--keep]
 
 1. Copies the tests' database (scripts/load/database.py) and seeds a busy medspa in the copy
    (scripts/load/seed.py). The settings are scripts/load/settings.py: the tests' overlay served as production
    would be, on plain HTTP.
 2. Starts gunicorn on 127.0.0.1 and a free port: LOAD_WORKERS (2) workers of LOAD_THREADS threads (1: sync
-   workers, as the Dockerfile runs them; the race uses 8 so that its clients reach PostgreSQL together),
+   workers, as the Dockerfile runs them; the race uses 8 so that its clients reach PostgreSQL together; the
+   booking load 4: one worker per core, and while one thread waits for PostgreSQL another runs Python),
    DATABASE_POOL on unless the environment says otherwise (as docker-compose.yml runs it).
 3. Runs locust headless (scripts/load/locustfile.py): the everyday mix with LOAD_USERS (20) users for
-   LOAD_SECONDS (60), or the race: RACE_CLIENTS (50) clients booking the same few slots at once.
+   LOAD_SECONDS (60); the race: RACE_CLIENTS (50) clients booking the same few slots at once; or the booking
+   load (--book): BOOK_CLIENTS (50) API clients booking free slots of their own, back to back, for
+   BOOK_SECONDS (30).
 4. Prints per endpoint the requests, requests/s, p50 / p95 / p99 / max (ms), failures and 5xx; for the race,
-   what was booked, and the database's verdict: no two active appointments of one provider (or room) overlap.
+   what was booked, and the database's verdict: no two active appointments of one provider (or room) overlap;
+   for the booking load, bookings/s, p50 / p95 / p99, errors (any answer but 201, 200 or 409), 409s and the
+   same verdict.
 5. Stops gunicorn (its own process group, by id), drops the copy (unless --keep) and the temporary folder.
 
-Exits 1 on any 5xx or failed request, or on a double booking."""
+Exits 1 on any 5xx or failed request, or on a double booking (and, for the booking load, when the database
+holds another number of bookings than the clients were told 201)."""
 
 import argparse
 import json
@@ -45,13 +52,19 @@ def _env_int(name: str, default: int) -> int:
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--race", action="store_true", help="The race scenario instead of the everyday mix.")
-    parser.add_argument("--seconds", type=int, default=_env_int("LOAD_SECONDS", 60))
+    scenario = parser.add_mutually_exclusive_group()
+    scenario.add_argument(
+        "--race", action="store_true", help="The race scenario instead of the everyday mix."
+    )
+    scenario.add_argument(
+        "--book", action="store_true", help="Booking throughput instead of the everyday mix."
+    )
+    parser.add_argument("--seconds", type=int, default=None, help="LOAD_SECONDS (60), BOOK_SECONDS (30).")
     parser.add_argument("--users", type=int, default=_env_int("LOAD_USERS", 20))
-    parser.add_argument("--clients", type=int, default=_env_int("RACE_CLIENTS", 50))
+    parser.add_argument("--clients", type=int, default=None, help="RACE_CLIENTS, BOOK_CLIENTS (50).")
     parser.add_argument("--workers", type=int, default=_env_int("LOAD_WORKERS", 2))
     parser.add_argument(
-        "--threads", type=int, default=None, help="Per worker (1 for the mix, 8 for the race)."
+        "--threads", type=int, default=None, help="Per worker (1 for the mix, 8 for the race, 4 for --book)."
     )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
@@ -59,7 +72,11 @@ def arguments() -> argparse.Namespace:
     )
     args = parser.parse_args()
     if args.threads is None:
-        args.threads = _env_int("LOAD_THREADS", 8 if args.race else 1)
+        args.threads = _env_int("LOAD_THREADS", 8 if args.race else 4 if args.book else 1)
+    if args.seconds is None:
+        args.seconds = _env_int("BOOK_SECONDS", 30) if args.book else _env_int("LOAD_SECONDS", 60)
+    if args.clients is None:
+        args.clients = _env_int("BOOK_CLIENTS", 50) if args.book else _env_int("RACE_CLIENTS", 50)
     if args.seconds < 1 or args.users < 1 or args.clients < 2:
         parser.error("--seconds, --users must be positive and --clients at least 2.")
     return args
@@ -221,6 +238,52 @@ def machine_line(workers: int, threads: int, pool: str) -> str:
     )
 
 
+def booking_figures(outcomes: dict) -> dict:
+    """The booking load's figures from the locustfile's records: bookings/s over the run, the latencies of
+    every booking request, errors (any answer but 201, 200 or 409, or none) and 409s."""
+    from scripts.load import mix
+
+    record = outcomes.get("endpoints", {}).get(mix.ENDPOINTS["book_api"], {"codes": {}, "times": []})
+    codes, times = record["codes"], record["times"]
+    seconds = max(outcomes.get("seconds", 0.0), 1e-9)
+    booked = codes.get("201", 0)
+    return {
+        "requests": len(times),
+        "booked": booked,
+        "repeated": codes.get("200", 0),
+        "taken": codes.get("409", 0),
+        "errors": sum(count for code, count in codes.items() if code not in ("200", "201", "409")),
+        "per_second": booked / seconds,
+        "p50": percentile(times, 0.5),
+        "p95": percentile(times, 0.95),
+        "p99": percentile(times, 0.99),
+        "seconds": seconds,
+    }
+
+
+def booking_verdict(world: dict, outcomes: dict, began) -> int:
+    """Prints the booking load's line and the database's check; 1 when something is wrong."""
+    from django_scopes import scopes_disabled
+
+    from scheduling.models import ACTIVE_STATUSES, Appointment
+    from scripts.load import checks
+
+    figures = booking_figures(outcomes)
+    with scopes_disabled():
+        made = Appointment.objects.filter(
+            medspa=world["medspa"], status__in=ACTIVE_STATUSES, created_at__gte=began
+        ).count()
+    overlaps = checks.double_bookings(world["medspa"].pk)
+    print(
+        f"\nBookings: {figures['booked']} booked in {figures['seconds']:.1f} s = {figures['per_second']:.1f} "
+        f"bookings/s; p50 {figures['p50']:.0f} ms, p95 {figures['p95']:.0f} ms, p99 {figures['p99']:.0f} ms; "
+        f"{figures['taken']} answered 409, {figures['errors']} errors (anything but 201 / 200 / 409); "
+        f"{made} appointments made in the database."
+    )
+    print(f"Double bookings in the database: {len(overlaps)}" + (f" {overlaps}" if overlaps else ""))
+    return int(bool(overlaps or figures["errors"] or made != figures["booked"] or not figures["booked"]))
+
+
 # --- The run ------------------------------------------------------------------------------------------------
 
 
@@ -274,7 +337,7 @@ def run(args: argparse.Namespace, workdir: Path, began: float) -> int:
     from scripts.load import checks, mix, seed
 
     call_command("createcachetable", verbosity=0)
-    world, state = seed.seed(random.Random(args.seed), users=max(args.users, 1))
+    world, state = seed.seed(random.Random(args.seed), users=max(args.users, 1), book_clients=args.clients)
     print(
         f"Seeded {world['medspa'].slug} in a copy of the tests' database: 10 providers, 5 appointment types, "
         f"300 patients, {world['appointments']:,} appointments over 60 days, open charts, signed-in sessions "
@@ -303,7 +366,7 @@ def run(args: argparse.Namespace, workdir: Path, began: float) -> int:
         "--worker-class", "sync" if args.threads == 1 else "gthread",
         "--timeout", "60", "--graceful-timeout", "10", "--log-level", "warning",
     ]  # fmt: skip
-    users = args.clients if args.race else args.users
+    users = args.clients if args.race or args.book else args.users
     # LOAD_CLASSES="FrontDesk" runs one kind of user only (to see what it costs alone).
     classes = [name for name in os.environ.get("LOAD_CLASSES", "").split(",") if name.strip()] or [
         "Visitor", "FrontDesk", "Provider",
@@ -311,10 +374,10 @@ def run(args: argparse.Namespace, workdir: Path, began: float) -> int:
     seconds = min(args.seconds, 60) if args.race else args.seconds
     locust_command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", url,
-        "--users", str(users), "--spawn-rate", str(users if args.race else max(1, users // 5)),
+        "--users", str(users), "--spawn-rate", str(users if args.race or args.book else max(1, users // 5)),
         "--run-time", f"{seconds}s", "--stop-timeout", "10", "--only-summary",
         "--loglevel", "WARNING", "--exit-code-on-error", "0",
-        *(["RaceVisitor", "RaceApiClient"] if args.race else classes),
+        *(["RaceVisitor", "RaceApiClient"] if args.race else ["BookApiClient"] if args.book else classes),
     ]  # fmt: skip
 
     status = 0
@@ -330,6 +393,8 @@ def run(args: argparse.Namespace, workdir: Path, began: float) -> int:
             scenario = (
                 f"race: {args.clients} clients, {mix.RACE_SLOTS} slots"
                 if args.race
+                else f"booking: {args.clients} API clients booking free slots for {seconds} s"
+                if args.book
                 else f"{users} users for {seconds} s (think time {os.environ.get('LOAD_WAIT', '0.5,2')} s)"
             )
             print(f"gunicorn on {url}; locust: {scenario}…", flush=True)
@@ -382,6 +447,8 @@ def run(args: argparse.Namespace, workdir: Path, began: float) -> int:
         )
         if overlaps or booked != told_booked or pinned > race["pinned_most"] or refused_wrongly:
             status = 1
+    if args.book:
+        status = booking_verdict(world, outcomes, race_began) or status
     if cpu_seconds is not None and requests:
         print(
             f"gunicorn used {cpu_seconds:.1f} CPU-seconds during the run: "

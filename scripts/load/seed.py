@@ -5,7 +5,8 @@ working 8:00–19:00 every day, 5 appointment types, 300 patients and 5,000 appo
 the first three days fully booked. On top of it: every provider enrolled in two-factor authentication (the
 bench admin already is) with open charts (walk-in visits) of their patients, signed-in sessions for the
 front desk and the providers (made here, as tests/browser.py's sign_in does: past the MFA stage, whose own
-test is the browser login test), an API token for the admin, and the race's few slots.
+test is the browser login test), an API token for the admin, the race's few slots, and for the booking load
+a coordinator with an API token per client and the open slots of a 15-minute type dealt out among them.
 
 `seed` returns the bench's world and what the locustfile reads (a JSON-able dict, the "state"). Nothing is
 deleted afterwards: the load runs in a throwaway copy of the tests' database (scripts/load/run.py), as the
@@ -26,7 +27,7 @@ from devtools.bench import TOTP_SECRET
 from devtools.management.commands.bench_scheduling import FULL_DAYS
 from devtools.management.commands.bench_scheduling import Command as SchedulingBench
 from medspa.middleware import SESSION_STARTED_KEY
-from medspa.models import Medspa, Patient, User
+from medspa.models import Medspa, Membership, Patient, User
 from medspa.services import accounts as services
 from medspa.tenancy import SESSION_MEDSPA_KEY, medspa_scope
 from providers.services import charting
@@ -89,20 +90,48 @@ def race_slots_choose(appointment_type, provider, day) -> list:
     return chosen
 
 
-def seed(rng: random.Random, *, users: int) -> tuple[dict, dict]:
+def _api_client(medspa: Medspa, number: int) -> str:
+    """A front-desk coordinator of the medspa (two-factor enrolled) and their API token: one per client of
+    the booking load, as each integration or desk has its own, and each stays inside the API's per-user
+    rate (a single token shared by fifty clients would be throttled, as it should be)."""
+    user = User(email=f"load-book-{medspa.slug}-{number}@load.example", full_name=f"Front Desk {number:02d}")
+    user.set_unusable_password()
+    user.save()
+    Membership.objects.create(medspa=medspa, user=user, is_coordinator=True)
+    TOTP.activate(user, TOTP_SECRET)
+    return services.api_token_create(user=user, name="booking load")[1]
+
+
+def free_slots_dealt(appointment_type, first_day, days: int, clients: int, rng: random.Random) -> list[list]:
+    """Every open slot of the type (any provider) from `first_day` over `days` days, dealt out to `clients`
+    hands, each in a random order: no two hands share a slot, and each hand spreads over providers and
+    days. Slots of the type never overlap one another when it has no buffers and lasts one step, so every
+    slot of a hand stays bookable whatever the other hands book."""
+    if appointment_type.buffer_before_minutes or appointment_type.buffer_after_minutes:
+        raise ValueError("The booking load's type must have no buffers.")
+    if timedelta(minutes=appointment_type.duration_minutes) != slots.STEP:
+        raise ValueError("The booking load's type must last one step of the slot lattice.")
+    finder = slots.SlotFinder(appointment_type, first_day, days)
+    found = [slot for slots_of_day in finder.all_days().values() for slot in slots_of_day]
+    rng.shuffle(found)
+    return [found[number::clients] for number in range(clients)]
+
+
+def seed(rng: random.Random, *, users: int, book_clients: int = mix.BOOK_CLIENTS) -> tuple[dict, dict]:
     """Seeds the busy medspa; returns (world, state): the bench's world (for the checks) and
-    the locustfile's state. `users` sessions are made for each signed-in kind (one per simulated user)."""
+    the locustfile's state. `users` sessions are made for each signed-in kind (one per simulated user), and
+    `book_clients` hands of free slots for the booking load."""
     with scopes_disabled():
         bench = SchedulingBench()
         world = bench.seed(rng)
         # The bulk-inserted rows' statistics, before the first plan is chosen: without them the planner
         # keeps the plans of the empty tables (a scan of every appointment for each slot lookup).
         bench.analyze()
-        return world, _extras(rng, world, users=users)
+        return world, _extras(rng, world, users=users, book_clients=book_clients)
 
 
 @transaction.atomic
-def _extras(rng: random.Random, world: dict, *, users: int) -> dict:
+def _extras(rng: random.Random, world: dict, *, users: int, book_clients: int) -> dict:
     medspa, admin, location = world["medspa"], world["admin"], world["location"]
     providers, types, today = world["providers"], world["types"], world["today"]
     with medspa_scope(medspa):
@@ -143,6 +172,11 @@ def _extras(rng: random.Random, world: dict, *, users: int) -> dict:
         _, token = services.api_token_create(user=admin, name="load test")
         all_patients = list(Patient.objects.filter(medspa=medspa).order_by("pk").values_list("pk", flat=True))
         appointments = list(Appointment.objects.filter(medspa=medspa).values_list("pk", flat=True))
+        book_tokens = [_api_client(medspa, number) for number in range(book_clients)]
+        book_type = next(t for t in types if t.name == mix.BOOK_TYPE)
+        book_hands = free_slots_dealt(
+            book_type, today + timedelta(days=FULL_DAYS), 60 - FULL_DAYS, book_clients, rng
+        )
 
     world["race"] = {
         "type": race_type.pk,
@@ -174,5 +208,14 @@ def _extras(rng: random.Random, world: dict, *, users: int) -> dict:
             "starts": [s.start.astimezone(location.tz).isoformat() for s in race_slots],
             "api_token": token,
             "api_patients": rng.sample(all_patients, min(mix.RACE_CLIENTS, len(all_patients))),
+        },
+        "book": {
+            "type": book_type.pk,
+            "api_tokens": book_tokens,
+            "patients": all_patients,
+            "hands": [
+                [[slot.provider_id, slot.start.astimezone(location.tz).isoformat()] for slot in hand]
+                for hand in book_hands
+            ],
         },
     }
