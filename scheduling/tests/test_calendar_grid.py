@@ -431,8 +431,8 @@ def test_appointment_resize_keeps_the_start_and_moves_the_buffer(world):
 
 @pytest.fixture
 def told(world, settings, monkeypatch):
-    """Jane asks for emails and texts; the notifications the moves queue are kept, to run when the test says
-    (as the broker would, RESCHEDULE_NOTICE_DELAY seconds later)."""
+    """Jane asks for emails and texts; the tasks the moves queue (the notifications, the GFE's side) are kept,
+    to run when the test says (as the broker would, RESCHEDULE_NOTICE_DELAY seconds later)."""
     settings.SMS_BACKEND = "medspa.messaging.sms.LocmemSmsBackend"
     sms.outbox.clear()
     patient = world["jane"]
@@ -440,16 +440,23 @@ def told(world, settings, monkeypatch):
     with medspa_scope(world["medspa"]):
         patient.save()
     queued = []
-    monkeypatch.setattr(hooks, "task_queue", lambda name, *args, **options: queued.append((args, options)))
+    monkeypatch.setattr(
+        hooks, "task_queue", lambda name, *args, **options: queued.append((name, args, options))
+    )
     return queued
 
 
 def run(queued):
-    from scheduling.tasks import appointment_notify
+    from scheduling import tasks
 
-    for args, _options in queued:
-        appointment_notify(*args)
+    for name, args, _options in queued:
+        getattr(tasks, name.rpartition(".")[2])(*args)
     queued.clear()
+
+
+def notices(queued) -> list[dict]:
+    """The options of the notifications queued (the GFE's tasks left out)."""
+    return [options for name, _args, options in queued if name == "scheduling.tasks.appointment_notify"]
 
 
 def reschedule_rows(appointment):
@@ -486,7 +493,7 @@ def test_a_move_undone_within_the_window_sends_the_patient_nothing(
     client = client_as("admin_a")
     with django_capture_on_commit_callbacks(execute=True):
         body = move(client, appointment, start=local(day, 12), end=local(day, 12, 30)).json()
-    assert told[0][1] == {"countdown": hooks.RESCHEDULE_NOTICE_DELAY}  # the notice waits out the Undo
+    assert notices(told) == [{"countdown": hooks.RESCHEDULE_NOTICE_DELAY}]  # the notice waits out the Undo
     with django_capture_on_commit_callbacks(execute=True):
         assert move(client, appointment, **body["previous"]).status_code == 200
     assert reload(appointment).start == appointment.start
