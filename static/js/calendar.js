@@ -250,8 +250,12 @@
       ],
       eventContent: eventNodes,
       // The type's colour on the event's edge, set through the CSSOM (the CSP allows no style attribute).
+      // The grid is hidden from assistive technology (the day's list is the way through for the keyboard
+      // and screen readers): its events leave the tab order.
       eventDidMount: function (info) {
         info.el.style.borderLeftColor = info.event.extendedProps.color;
+        info.el.removeAttribute("tabindex");
+        info.el.removeAttribute("role");
       },
       eventClick: function (info) {
         info.jsEvent.preventDefault();
