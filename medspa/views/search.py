@@ -20,7 +20,7 @@ KIND_PAGE_SIZE = 25  # of one kind ("Show all"), page by page
 
 def _nothing_found(sources) -> str:
     """ "patients, appointments or orders": the kinds the dashboard searches, for "No … match"."""
-    labels = [source.label.lower() for source in sources]
+    labels = [source.label.lower() for source in sources] or ["results"]
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
 
 

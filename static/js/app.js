@@ -239,8 +239,9 @@
 // --- End of the quick booking panel ------------------------------------------------------------------------
 // --- Top bar search (templates: medspa/search/) ------------------------------------------------------------
 // "/" (when not typing in a field) and Ctrl+K / Cmd+K put the cursor in the search box; htmx fills the
-// results popup as one types. Escape closes the popup (and leaves the box); the up and down arrows move
-// through the results, Enter opens the one focused (it is a link). A click or a focus elsewhere closes it.
+// results popup as one types. Escape closes the popup, the cursor back in the box; the up and down arrows
+// move through the results, Enter opens the one focused (it is a link). A click or a focus elsewhere closes
+// the popup.
 (function () {
   "use strict";
   var form = document.querySelector("form[data-search]");
@@ -297,3 +298,4 @@
     if (event.relatedTarget && !form.contains(event.relatedTarget)) { show(false); }
   });
 })();
+// --- End of the top bar search ---------------------------------------------------------------------------
