@@ -206,3 +206,44 @@ def test_the_calendar_pages_have_no_serious_accessibility_violation(live_server,
         expect(event_of(page)).to_be_visible()
         assert serious_violations(page) == [], query
     expect(page.get_by_role("region", name=re.compile(r"^List · "))).to_contain_text("Ana Lopez")
+
+
+def test_a_click_on_an_empty_time_books_a_new_patient_without_leaving_the_calendar(
+    live_server, page: Page, live_cast, desk
+):
+    """The front desk clicks Sam Lee's empty noon, types a new patient into the panel that opens beside the
+    grid, books, and sees the appointment on the grid: no page was left."""
+    day, sam = desk["day"], desk["sam"]
+    sign_in(page, live_server, live_cast.admin_a)
+    open_day(page, live_server, desk)
+    calendar_url = page.url
+    box = event_of(page).bounding_box()  # Ana's 10:00: noon is four half-hour slots below its top
+    assert box is not None
+    page.mouse.click(column_x(page, "Sam Lee"), box["y"] + 4 * SLOT + 6)  # the slot's first quarter
+
+    panel = page.get_by_role("region", name="Book an appointment")
+    expect(panel).to_be_visible()
+    expect(panel.get_by_role("radio", name="12:00 PM", exact=True)).to_be_checked()
+    panel.get_by_text("New patient", exact=True).click()
+    panel.get_by_label("First name").fill("Noor")
+    panel.get_by_label("Last name").fill("Haddad")
+    panel.get_by_label("Date of birth").fill("1988-02-29")
+    panel.get_by_label("Phone").fill("(619) 555-0177")
+    assert serious_violations(page) == []
+    panel.get_by_role("button", name="Book", exact=True).click()
+
+    expect(page.get_by_role("status").filter(has_text="Booked:")).to_contain_text(
+        f"Booked: Noor Haddad for {desk['type'].name} on {day:%a %b} {day.day}, 12:00 PM with Sam Lee"
+    )
+    booked = page.locator("#calendar-grid .ec-event").filter(has_text="Noor Haddad")
+    expect(booked).to_be_visible()  # the grid fetched its events again
+    expect(booked).to_contain_text("12:00")
+    assert page.url == calendar_url
+    with medspa_scope(desk["medspa"]):
+        appointment = Appointment.objects.select_related("patient").get(patient__last_name="Haddad")
+    assert appointment.provider_id == sam.pk
+    assert appointment.start.astimezone(LA) == at_la(day, 12)
+    assert appointment.patient.phone == "+16195550177"
+    screenshot(page, "calendar_grid_quick_booked")
+    page.get_by_role("button", name="Close the booking panel").click()
+    expect(panel).to_be_hidden()

@@ -144,9 +144,8 @@ def test_the_calendar_loads_the_panel_as_a_fragment_and_hears_of_the_booking(
     url = panel_url(live_server, location, a1, day, "14:00")
     page.evaluate(
         """(url) => {
-          const aside = document.createElement("aside");
-          aside.id = "quick-book";
-          document.querySelector("main").appendChild(aside);
+          const aside = document.getElementById("quick-book");  // the calendar's own, hidden until used
+          aside.hidden = false;
           document.body.addEventListener("appointment-booked", (event) => {
             window.bookedId = event.detail.id;
           });

@@ -206,7 +206,13 @@
       if (data.quickBookUrl) {
         var params = new URLSearchParams({ start: when, provider: provider, location: data.location || "", resource: room });
         panel.hidden = false;
-        window.htmx.ajax("GET", data.quickBookUrl + "?" + params.toString(), { target: "#quick-book", swap: "innerHTML" });
+        window.htmx.ajax("GET", data.quickBookUrl + "?" + params.toString(), { target: "#quick-book", swap: "innerHTML" })
+          .then(function () {
+            // The panel opens beside the grid (a drawer on wide screens): the keyboard goes to its first field.
+            var first = panel.querySelector("input:not([type=hidden]), select");
+            if (first) first.focus({ preventScroll: true });
+            panel.scrollIntoView({ block: "nearest" });
+          });
       } else if (data.bookUrl) {
         var fallback = new URLSearchParams({ date: when.slice(0, 10), time: when.slice(11, 16) });
         if (provider) fallback.set("provider", provider);
