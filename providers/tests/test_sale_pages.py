@@ -446,7 +446,7 @@ class TestRunningTotal:
         line_url = reverse("providers:sale_line", args=[sale.pk])
         response = client.post(line_url, {"product": world.serum.pk, "quantity": 3}, HTTP_HX_REQUEST="true")
         assert response.status_code == 200 and response["HX-Trigger"] == "cart-changed"
-        assert 'id="cart"' in response.content.decode()
+        assert 'id="cart"' in response.content.decode() and "$294.97" in response.content.decode()  # subtotal
         figures = dict(
             re.findall(r'data-figure="(\w+)">([^<]+)<', client.post(total_url, typed).content.decode())
         )

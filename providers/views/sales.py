@@ -245,7 +245,7 @@ def sale_line(request, pk: int):
             else:
                 checkout.retail_line_set(sale=sale, product=product, quantity=form.new_quantity())
             if request.htmx:  # a quantity changed in place: the cart again, and the running total told
-                response = _render_sale(request, sale, dashboards.PROVIDER)
+                response = _render_sale(request, _own_sale(request, pk), dashboards.PROVIDER)  # new figures
                 response["HX-Trigger"] = "cart-changed"
                 return response
             return redirect(reverse("providers:sale_detail", args=[sale.pk]) + "#cart")
