@@ -198,7 +198,7 @@ class TestCatalog:
         catalog.pads.save()
         page = text(admin.get(HOME))
         assert "Unavailable" in page
-        assert 'Add to cart<span class="visually-hidden">: Prep pads</span>' not in page
+        assert 'Add to cart<span class="visually-hidden"> (Prep pads)</span>' not in page
         assert add(admin, catalog.pads).status_code == 400
         assert not CartLine.objects.exists()
 
