@@ -77,6 +77,7 @@ ADMINS_AND_PROVIDERS_API = (OK, OK, OK, OK, OK, FORBIDDEN, FORBIDDEN)
 A1_THING = (NOT_FOUND, OK, NOT_FOUND, FORBIDDEN, NOT_FOUND, FORBIDDEN, FOUND)
 STAFF_PAGE = (FORBIDDEN,) * 5 + (OK, FOUND)
 A1_THING_POST = (NOT_FOUND, FOUND, NOT_FOUND, FORBIDDEN, NOT_FOUND, FORBIDDEN, FOUND)
+A1_THING_OK_POST = (NOT_FOUND, OK, NOT_FOUND, FORBIDDEN, NOT_FOUND, FORBIDDEN, FOUND)
 A1_THING_BAD_POST = (NOT_FOUND, BAD_REQUEST, NOT_FOUND, FORBIDDEN, NOT_FOUND, FORBIDDEN, FOUND)
 
 
@@ -278,6 +279,10 @@ TABLE: dict[str, Row] = {
     ),
     "providers:visit_notes_save": Row(A1_THING_POST, method="post", kwargs=lambda w: {"pk": w["visit"].pk}),
     "providers:visit_sign": Row(A1_THING_POST, method="post", kwargs=lambda w: {"pk": w["visit"].pk}),
+    # The checkout's running total (an htmx partial): worked out for the visit's own provider only.
+    "providers:visit_checkout_total": Row(
+        A1_THING_OK_POST, method="post", kwargs=lambda w: {"pk": w["visit"].pk}
+    ),
     "providers:visit_service_remove": Row(
         A1_THING_POST,
         method="post",
@@ -298,6 +303,7 @@ TABLE: dict[str, Row] = {
     "providers:sales": Row(PROVIDER_PAGE),
     "providers:sale_detail": Row(A1_THING, kwargs=lambda w: {"pk": w["paid_sale"].pk}),
     "providers:sale_line": Row(A1_THING_BAD_POST, method="post", kwargs=lambda w: {"pk": w["cart"].pk}),
+    "providers:sale_total": Row(A1_THING_OK_POST, method="post", kwargs=lambda w: {"pk": w["cart"].pk}),
     "providers:sale_void": Row(A1_THING_POST, method="post", kwargs=lambda w: {"pk": w["cart"].pk}),
     "providers:sale_refund": Row(
         A1_THING_BAD_POST, method="post", kwargs=lambda w: {"pk": w["paid_sale"].pk}

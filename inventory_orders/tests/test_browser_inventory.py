@@ -73,10 +73,10 @@ def test_add_to_cart_check_out_staff_change_and_the_admin_sees_it(live_server, p
     expect(toxin_row).to_contain_text("$60.00 (10%)")
     expect(toxin_row).to_contain_text("Ships refrigerated.")
     toxin_row.get_by_label(f"Quantity of {TOXIN}").fill("2")
-    toxin_row.get_by_role("button", name=f"Add {TOXIN} to the cart").click()
+    toxin_row.get_by_role("button", name=f"Add to cart ({TOXIN})").click()
     expect(page.get_by_role("status")).to_contain_text(f"2 × {TOXIN} (100 units) added to the cart.")
     page.locator(f"#product-{products['filler'].pk}").get_by_role(
-        "button", name=f"Add {FILLER} to the cart"
+        "button", name=f"Add to cart ({FILLER})"
     ).click()
     expect(page.get_by_role("link", name="Cart: 3 items · $1,370.00")).to_be_visible()
     screenshot(page, "inventory_catalog")

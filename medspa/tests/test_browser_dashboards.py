@@ -41,7 +41,7 @@ def provider_nav(page: Page):
 
 
 def open_user_menu(page: Page, user) -> None:
-    page.get_by_label(f"Account menu for {user.email}").click()
+    page.locator("summary", has_text=f"Account menu for {user.email}").click()
 
 
 def expect_not_allowed(page: Page, live_server, path: str) -> None:
@@ -172,7 +172,7 @@ def test_an_admin_masquerades_as_a_provider_acts_with_the_banner_visible_then_st
     expect(banner).to_be_visible()
     expect(banner).to_contain_text(f"You are masquerading as {provider.get_full_name()}")
     expect(banner.get_by_role("button", name="Stop masquerading")).to_be_visible()
-    expect(page.get_by_label(f"Account menu for {provider.email}")).to_be_visible()
+    expect(page.locator("summary", has_text=f"Account menu for {provider.email}")).to_be_visible()
     expect(provider_nav(page).get_by_role("link")).to_have_text(PROVIDER_TABS)
     page.get_by_role("link", name="Lopez, Ana").click()
 
@@ -194,7 +194,7 @@ def test_an_admin_masquerades_as_a_provider_acts_with_the_banner_visible_then_st
         f"You stopped masquerading as {provider.get_full_name()}"
     )
     expect(masquerade_banner(page)).to_have_count(0)
-    expect(page.get_by_label(f"Account menu for {admin.email}")).to_be_visible()
+    expect(page.locator("summary", has_text=f"Account menu for {admin.email}")).to_be_visible()
     expect(admin_nav(page).get_by_role("link")).to_have_text(ADMIN_TABS)
     screenshot(page, "masquerade_stopped")
 

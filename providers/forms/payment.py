@@ -110,6 +110,16 @@ class ChargeForm(forms.Form):
             for m in PaymentMethod
         ]
 
+    def typed_so_far(self) -> dict:
+        """The discount, the tip and what the payment methods add up to, as typed so far (for the running
+        total: a figure not valid yet counts as nothing)."""
+        if not self.is_bound:
+            return {"discount": ZERO, "tip": ZERO, "paid": ZERO}
+        self.is_valid()  # cleaned_data then holds the figures that are valid
+        data = self.cleaned_data
+        paid = sum((data.get(f"{m.value}_amount") or ZERO for m in PaymentMethod), ZERO)
+        return {"discount": data.get("discount") or ZERO, "tip": data.get("tip") or ZERO, "paid": paid}
+
     def charge(self) -> dict:
         """The keyword arguments of visit_checkout / retail_checkout (besides the sale or visit and by)."""
         data = self.cleaned_data

@@ -97,6 +97,37 @@ def totals_for(lines: list[LineDraft], *, discount: Decimal, tip: Decimal, tax_p
     return figures
 
 
+@dataclass(frozen=True)
+class RunningTotal:
+    """A checkout's figures while the provider is still filling it in: the totals of the lines with the
+    discount and tip typed so far, what the payments typed (and a deposit taken) cover, or why the figures
+    make no sale yet (`refusal`)."""
+
+    totals: Totals | None
+    paid: Decimal
+    tax_percent: Decimal
+    refusal: str = ""
+
+    @property
+    def due(self) -> Decimal:
+        """What is still to pay (negative: paid over)."""
+        return (self.totals.total if self.totals else ZERO) - self.paid
+
+    @property
+    def over(self) -> Decimal:
+        """What the payments typed exceed the total by."""
+        return -self.due
+
+
+def running_total(lines: list[LineDraft], *, discount, tip, tax_percent: Decimal, paid) -> RunningTotal:
+    """The figures the charge would settle with (totals_for's own arithmetic), nothing charged or saved."""
+    try:
+        figures = totals_for(lines, discount=discount, tip=tip, tax_percent=tax_percent)
+    except CheckoutRefused as refusal:
+        return RunningTotal(None, cents(paid), tax_percent, refusal=str(refusal))
+    return RunningTotal(figures, cents(paid), tax_percent)
+
+
 def _portrait_percent(sale: Sale) -> Decimal:
     medspa = sale.medspa
     if medspa.business_model == BusinessModel.FLEX and medspa.flex_revenue_split_percent is not None:

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from medspa.tenancy import medspa_scope
 from providers.models import Refund, Sale, SaleStatus
+from providers.services import checkout
 from services_catalog.services import catalog
 from tests import factories
 from tests.browser import screenshot, sign_in, url_is
@@ -127,3 +128,52 @@ def test_a_provider_sells_two_products_split_card_and_cash_and_refunds_part(
         refund = Refund.objects.get()
         assert refund.amount == Decimal("30.00") and refund.payment.method == "card"
     screenshot(page, "retail_refund")
+
+
+def test_the_charge_shows_a_running_total_that_follows_each_quantity_and_figure_typed(
+    live_server, page: Page, live_cast
+):
+    """Before anything is submitted: a quantity changed in the cart, a discount, a tip and a payment each
+    change the total and what is still to pay, as the server's settlement works them out."""
+    medspa, user = live_cast.medspa_a, live_cast.provider_a1
+    with medspa_scope(medspa):
+        membership = user.memberships.get()
+    world = factories.charting_world(medspa, membership)
+    world.location.sales_tax_percent = Decimal("8.875")
+    world.location.save()
+    serum = product(medspa, "Serum", "S1", "89.99", taxable=True)
+    gift = product(medspa, "Gift box", "G1", "25", taxable=False)
+    with medspa_scope(medspa):
+        sale = checkout.retail_sale_open(provider=membership, location=world.location, by=user)
+        checkout.retail_line_set(sale=sale, product=serum, quantity=Decimal("1"))
+        checkout.retail_line_set(sale=sale, product=gift, quantity=Decimal("1"))
+    sign_in(page, live_server, user)
+    page.goto(f"{live_server.url}/provider/sales/{sale.pk}/")
+    running = page.get_by_role("region", name="Running total")
+    total, due = running.locator("[data-figure=total]"), running.locator("[data-figure=due]")
+    expect(total).to_have_text("$122.98")  # $114.99 + 8.875 % tax on the serum ($7.99)
+
+    # Three serums: 294.97 + tax 23.96 (8.875 % of 269.97), with no button pressed.
+    page.get_by_label("Quantity of Serum", exact=True).fill("3")
+    page.get_by_label("Quantity of Serum", exact=True).press("Tab")  # leaving the field changes it
+    expect(total).to_have_text("$318.93")
+    expect(page.locator("section#cart tr.sale-total")).to_contain_text("$318.93")
+    with medspa_scope(medspa):
+        assert sale.lines.get(retail_product=serum).quantity == 3  # the cart keeps the new quantity
+
+    charge = page.locator("section#charge")
+    charge.get_by_label("Tip ($)").fill("1000")
+    expect(total).to_have_text("$1,318.93")
+    # A $20 discount: the serums' share is $18.30 of it, so the tax falls to $22.34 (8.875 % of 251.67).
+    charge.get_by_label("Discount ($)").fill("20")
+    expect(running).to_contain_text("−$20.00")
+    expect(total).to_have_text("$1,297.31")
+    charge.get_by_label("Cash ($)", exact=True).fill("300")
+    expect(running.locator("[data-figure=paid]")).to_have_text("$300.00")
+    expect(due).to_have_text("$997.31")
+    charge.get_by_label("Card ($)", exact=True).fill("1000")
+    expect(running).to_contain_text("Paid over by")
+    expect(due).to_have_text("$2.69")
+    with medspa_scope(medspa):
+        sale.refresh_from_db()
+        assert sale.status == SaleStatus.OPEN  # nothing was charged

@@ -13,7 +13,7 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from medspa.tenancy import medspa_scope
-from providers.models import CareMessageLog, Visit, VisitConsent
+from providers.models import CareMessageLog, Sale, Visit, VisitConsent
 from providers.services import charting
 from scheduling.models import AppointmentStatus
 from tests import factories
@@ -151,3 +151,32 @@ def test_an_admin_masquerading_signs_on_the_providers_behalf_and_the_provider_co
     expect(page.locator("section#sign")).to_contain_text("The chart is locked")
     visit.refresh_from_db()
     assert visit.is_cosigned and visit.chart_signed_by == provider
+
+
+def test_the_visit_checkout_shows_a_running_total_as_the_figures_are_typed(
+    live_server, page: Page, live_cast
+):
+    provider = live_cast.provider_a1
+    with medspa_scope(live_cast.medspa_a):
+        membership = provider.memberships.get()
+        world = factories.charting_world(live_cast.medspa_a, membership)
+        visit = charting.visit_start_walk_in(
+            patient=world.patient, provider=membership, location=world.location, by=provider
+        )
+        charting.visit_service_add(visit=visit, service=world.service)  # $300
+    sign_in(page, live_server, provider)
+    page.goto(f"{live_server.url}/provider/visits/{visit.pk}/")
+    checkout = page.locator("section#checkout")
+    running = checkout.get_by_role("region", name="Running total")
+    total, due = running.locator("[data-figure=total]"), running.locator("[data-figure=due]")
+    expect(total).to_have_text("$300.00")
+    checkout.get_by_label("Tip ($)").fill("1000.5")
+    expect(total).to_have_text("$1,300.50")
+    checkout.get_by_label("Discount ($)").fill("50")
+    expect(total).to_have_text("$1,250.50")
+    checkout.get_by_label("Cash ($)", exact=True).fill("200")
+    expect(due).to_have_text("$1,050.50")
+    checkout.get_by_label("Discount ($)").fill("400")  # more than the subtotal: said at once
+    expect(running).to_contain_text("The discount ($400.00) is more than the subtotal ($300.00).")
+    with medspa_scope(live_cast.medspa_a):
+        assert not Sale.objects.filter(visit=visit).exists()  # nothing was charged

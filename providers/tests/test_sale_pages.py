@@ -423,3 +423,35 @@ class TestSalesList:
         with django_assert_num_queries(12):
             response = client.get(url)
         assert len(re.findall(r'href="/provider/sales/\d+/"', response.content.decode())) == 25
+
+
+class TestRunningTotal:
+    def test_it_follows_the_cart_the_discount_the_tip_and_the_payments(
+        self, client_as, cast, world, provider
+    ):
+        sale = cart(cast, world, provider, (world.serum, 2), (world.gift, 1))
+        client = client_as("provider_a1")
+        total_url = reverse("providers:sale_total", args=[sale.pk])
+        page = client.get(detail(sale)).content.decode()
+        assert f'hx-post="{total_url}"' in page and 'data-figure="total">$220.95<' in page
+
+        # As paid_sale's, less $20 (taxable share 17.56): 184.98 + tax 14.41 + tip 1,000 = 1,199.39.
+        typed = charge_data(discount="20", discount_reason="Promo", tip="1000", cash_amount="100")
+        page = client.post(total_url, typed).content.decode()
+        assert re.search(r"Tax \(8\.875% on taxable items\)</dt><dd>\$14\.41<", page)
+        figures = dict(re.findall(r'data-figure="(\w+)">([^<]+)<', page))
+        assert figures == {"total": "$1,199.39", "paid": "$100.00", "due": "$1,099.39"}
+
+        # A quantity changed in place (htmx): the cart comes back and the running total is told to follow.
+        line_url = reverse("providers:sale_line", args=[sale.pk])
+        response = client.post(line_url, {"product": world.serum.pk, "quantity": 3}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200 and response["HX-Trigger"] == "cart-changed"
+        assert 'id="cart"' in response.content.decode() and "$294.97" in response.content.decode()  # subtotal
+        figures = dict(
+            re.findall(r'data-figure="(\w+)">([^<]+)<', client.post(total_url, typed).content.decode())
+        )
+        # 3 serums and the box: 294.97 − 20 + tip 1,000 + tax 22.34 (8.875 % of 269.97 less 18.30 of the $20).
+        assert figures["total"] == "$1,297.31"
+        sale.refresh_from_db()
+        assert sale.status == SaleStatus.OPEN
+        assert client_as("provider_a2").post(total_url, typed).status_code == 404

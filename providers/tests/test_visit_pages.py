@@ -446,3 +446,36 @@ def unmasked(response) -> str:
     """The page without its CSRF tokens and script nonces, which are new in every response."""
     pattern = r'(csrfmiddlewaretoken" value="|"X-CSRFToken": "|nonce=")[^"]+'
     return re.sub(pattern, r"\1", response.content.decode())
+
+
+def test_the_checkout_works_out_its_running_total_as_the_figures_are_typed(cast, client_as, world, visit):
+    """What htmx asks for as the provider types: the settlement's figures for what is typed, nothing paid.
+    The visit's appointment brought its service ($300)."""
+    client = client_as("provider_a1")
+    page = client.get(url("visit_detail", visit.pk)).content.decode()
+    assert f'hx-post="{url("visit_checkout_total", visit.pk)}"' in page
+    assert re.search(r'data-figure="due">\$300\.00<', page)
+
+    typed = {
+        "discount": "1000",
+        "discount_reason": "",
+        "tip": "20.5",
+        "card_amount": "200",
+        "cash_amount": "x",
+    }
+    response = client.post(url("visit_checkout_total", visit.pk), {**typed, "discount": "45.5"})
+    assert response.status_code == 200
+    figures = dict(re.findall(r'data-figure="(\w+)">([^<]+)<', response.content.decode()))
+    assert figures == {
+        "total": "$275.00",
+        "paid": "$200.00",
+        "due": "$75.00",
+    }  # 300 − 45.50 + 20.50; "x" is 0
+    over = client.post(url("visit_checkout_total", visit.pk), {"card_amount": "1250.5"}).content.decode()
+    assert "Paid over by" in over and 'data-figure="due">$950.50<' in over
+    refused = client.post(url("visit_checkout_total", visit.pk), typed).content.decode()
+    assert "The discount ($1,000.00) is more than the subtotal ($300.00)." in refused
+    with medspa_scope(cast.medspa_a):
+        visit.refresh_from_db()
+        assert visit.status == VisitStatus.OPEN and not Payment.objects.exists()
+    assert client_as("provider_a2").post(url("visit_checkout_total", visit.pk), typed).status_code == 404

@@ -35,6 +35,7 @@ urlpatterns = [
         name="visit_photo_remove",
     ),
     path("provider/visits/<int:pk>/checkout/", views.visit_checkout, name="visit_checkout"),
+    path("provider/visits/<int:pk>/checkout/total/", views.visit_checkout_total, name="visit_checkout_total"),
     path("provider/visits/<int:pk>/pdf/", views.visit_pdf, name="visit_pdf"),
     path("provider/visits/<int:pk>/sign/", views.visit_sign, name="visit_sign"),
     path("provider/visits/<int:pk>/addenda/", views.visit_addendum_add, name="visit_addendum_add"),

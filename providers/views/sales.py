@@ -126,6 +126,7 @@ def _render_sale(request, sale: Sale, area: str, *, status: int = 200, **forms):
                 connected=card_mode != "terminal",
             ),
             preview=forms.get("preview"),
+            running=_running_total(sale, lines, forms.get("checkout_form") or CheckoutForm()),
             has_products=products.exists(),
         )
     if sale.status == SaleStatus.PAID:
@@ -201,6 +202,30 @@ def _preview(sale: Sale, charge: dict) -> settlement.Totals:
     )
 
 
+def _running_total(sale: Sale, lines: list, form: CheckoutForm) -> settlement.RunningTotal:
+    """The open cart's charge as typed so far in `form`, with the location's sales tax."""
+    typed = form.typed_so_far()
+    drafts = [
+        LineDraft(line.kind, line.description, line.quantity, line.unit_price, taxable=line.taxable)
+        for line in lines
+    ]
+    return settlement.running_total(
+        drafts, discount=typed["discount"], tip=typed["tip"], tax_percent=sale.tax_percent, paid=typed["paid"]
+    )
+
+
+@require_POST
+@dashboard_area(dashboards.PROVIDER)
+def sale_total(request, pk: int):
+    """The open cart's running total (an htmx partial) as the provider changes a quantity or types the
+    discount, the tip and the payments: the settlement's arithmetic on the saved lines, nothing charged."""
+    sale = _own_sale(request, pk)
+    running = None
+    if sale.status == SaleStatus.OPEN and sale.kind == SaleKind.RETAIL:
+        running = _running_total(sale, list(sale.lines.all()), CheckoutForm(request.POST))
+    return render(request, "providers/_running_total.html", {"running": running})
+
+
 @require_POST
 @dashboard_area(dashboards.PROVIDER)
 def sale_line(request, pk: int):
@@ -219,6 +244,10 @@ def sale_line(request, pk: int):
                 checkout.retail_line_add(sale=sale, product=product, quantity=quantity)
             else:
                 checkout.retail_line_set(sale=sale, product=product, quantity=form.new_quantity())
+            if request.htmx:  # a quantity changed in place: the cart again, and the running total told
+                response = _render_sale(request, _own_sale(request, pk), dashboards.PROVIDER)  # new figures
+                response["HX-Trigger"] = "cart-changed"
+                return response
             return redirect(reverse("providers:sale_detail", args=[sale.pk]) + "#cart")
     if sale.status != SaleStatus.OPEN:
         messages.error(request, "; ".join(form.non_field_errors()) or "This sale cannot change any more.")

@@ -36,7 +36,7 @@ from providers.models import Sale, Visit, VisitStatus
 from providers.selectors import chart_pdf, charts
 from providers.selectors.patients import provider_patients
 from providers.selectors.payments import checkout_card
-from providers.services import charting, checkout
+from providers.services import charting, checkout, settlement
 from providers.services.charting import ChartingRefused
 from scheduling.models import Appointment
 from services_catalog.selectors.catalog import consent_versions_for
@@ -102,6 +102,8 @@ def _chart_context(request, visit: Visit, forms: dict, error: str) -> dict:
     sale = Sale.objects.filter(visit=visit).prefetch_related("lines", "payments", "refunds").first()
     lines = checkout.visit_lines(visit) if states["open"] else []
     card, card_mode = checkout_card(visit.medspa, visit.patient) if states["open"] else (None, "")
+    deposit = checkout.visit_deposit(visit) if states["open"] else None
+    charge_form = forms.get("charge_form") or ChargeForm(card_on_file=card, connected=card_mode != "terminal")
     return {
         "visit": visit,
         "patient": visit.patient,
@@ -132,10 +134,10 @@ def _chart_context(request, visit: Visit, forms: dict, error: str) -> dict:
         "product_form": forms.get("product_form") or ProductForm(visit=visit),
         "notes_form": forms.get("notes_form") or NotesForm(initial={"notes": visit.notes}),
         "photo_form": forms.get("photo_form") or PhotoForm(),
-        "charge_form": forms.get("charge_form")
-        or ChargeForm(card_on_file=card, connected=card_mode != "terminal"),
+        "charge_form": charge_form,
         "card_mode": card_mode,
-        "deposit": checkout.visit_deposit(visit) if states["open"] else None,
+        "deposit": deposit,
+        "running": _running_total(charge_form, lines, deposit) if lines else None,
         "addendum_form": forms.get("addendum_form") or AddendumForm(),
         "void_form": forms.get("void_form") or VoidForm(),
     }
@@ -375,6 +377,30 @@ def visit_checkout(request, pk: int):
         return f"Paid {money_format(sale.total)} ({sale.number}). The care messages go out to the patient."
 
     return _submit(request, visit, form, charge, anchor="checkout", charge_form=form)
+
+
+def _running_total(form: ChargeForm, lines: list, deposit) -> settlement.RunningTotal:
+    """The visit's checkout as typed so far in `form` (no tax on a visit's services and products), the
+    booking's deposit counting as paid."""
+    typed = form.typed_so_far()
+    paid = typed["paid"] + (deposit.amount if deposit is not None else ZERO)
+    return settlement.running_total(
+        lines, discount=typed["discount"], tip=typed["tip"], tax_percent=ZERO, paid=paid
+    )
+
+
+@require_POST
+@dashboard_area(dashboards.PROVIDER)
+def visit_checkout_total(request, pk: int):
+    """The checkout's running total (an htmx partial) as the provider types the discount, the tip and the
+    payments: worked out by the settlement's own arithmetic, nothing charged."""
+    visit = _visit(request, pk)
+    if visit.status != VisitStatus.OPEN:
+        return render(request, "providers/_running_total.html", {"running": None})
+    lines = checkout.visit_lines(visit)
+    deposit = checkout.visit_deposit(visit)
+    running = _running_total(ChargeForm(request.POST), lines, deposit) if lines else None
+    return render(request, "providers/_running_total.html", {"running": running})
 
 
 @require_POST

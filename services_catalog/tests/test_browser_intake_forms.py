@@ -33,7 +33,7 @@ def test_an_admin_copies_a_library_form_adds_a_question_and_reads_both_versions(
     screenshot(page, "intake_forms_list")
 
     page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Copy Medical history to edit").click()
+    page.get_by_role("button", name="Copy to edit (Medical history)").click()
     with medspa_scope(live_cast.medspa_a):
         copy = IntakeForm.objects.get()
     expect(page).to_have_url(url_is(live_server, f"/dashboard/services/intake-forms/{copy.pk}/"))
