@@ -96,15 +96,16 @@ restore: install
 
 # Under load (not part of `make test`): gunicorn on 127.0.0.1 and a free port, against a throwaway copy of the
 # tests' database seeded with a busy medspa, driven by locust; bounded in time, it stops everything by itself.
-# `make load`: the everyday mix, LOAD_USERS (20) for LOAD_SECONDS (60). `make load-race`: 50 clients book the
-# same few slots at once, then the database is checked for double bookings. `make load-book`: booking
-# throughput, BOOK_CLIENTS (50) API clients each booking free slots of its own back to back for BOOK_SECONDS
-# (30) on 2 workers x 4 threads (LOAD_WORKERS, LOAD_THREADS): bookings/s, p50 / p95 / p99, errors, 409s and
-# the double-booking check. See scripts/load/run.py.
+# `make load`: the everyday mix, LOAD_USERS (20) for LOAD_SECONDS (60), then the booking throughput (below).
+# `make load-race`: 50 clients book the same few slots at once, then the database is checked for double
+# bookings. `make load-book`: the booking throughput alone, BOOK_CLIENTS (50) API clients each booking free
+# slots of its own back to back for BOOK_SECONDS (30) on 2 workers x 4 threads (LOAD_WORKERS, LOAD_THREADS):
+# bookings/s, p50 / p95 / p99, errors, 409s and the double-booking check. See scripts/load/run.py.
 .PHONY: load load-race load-book
 load: install
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
-		DJANGO_SETTINGS_MODULE=scripts.load.settings $(PY) -m scripts.load.run
+		DJANGO_SETTINGS_MODULE=scripts.load.settings $(PY) -m scripts.load.run && \
+		DJANGO_SETTINGS_MODULE=scripts.load.settings $(PY) -m scripts.load.run --book
 
 load-race: install
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
