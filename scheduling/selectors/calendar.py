@@ -223,6 +223,7 @@ def grid_attributes(
         "location": location.pk if location else "",
         "provider": "" if own or provider is None else provider.pk,
         "cancelled": "1" if context["show_cancelled"] else "",
+        "status": context["status_filter"],
         "by": by,
         "editable": "1" if move_url else "",
         "move-url": move_url,

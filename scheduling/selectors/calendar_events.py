@@ -36,6 +36,7 @@ class EventQuery:
     location_id: int | None = None
     provider_id: int | None = None
     show_cancelled: bool = False
+    status: str = ""  # only the appointments of this status (the admin's Today links to a day's no-shows)
     by: str = BY_PROVIDER
     own: Membership | None = None
 
@@ -62,7 +63,9 @@ def calendar_events(query: EventQuery, *, url_of) -> dict:
         appointments = appointments.filter(provider=query.own)
     elif query.provider_id is not None:
         appointments = appointments.filter(provider_id=query.provider_id)
-    if not query.show_cancelled:
+    if query.status:
+        appointments = appointments.filter(status=query.status)
+    elif not query.show_cancelled:
         appointments = appointments.exclude(status=AppointmentStatus.CANCELLED)
     rows = [
         row

@@ -142,6 +142,14 @@ def test_filters_by_provider_location_and_cancelled(client_as, cast, world):
     assert events(client, **span, location=elsewhere.pk)["events"] == []
     # Medspa B's admin sees none of medspa A's.
     assert events(client_as("admin_b"), **span, cancelled="1")["events"] == []
+    # One status only, as the admin's Today links to it; an unknown status filters nothing.
+    assert [e["id"] for e in events(client, **span, status="cancelled")["events"]] == [str(theirs.pk)]
+    assert [e["id"] for e in events(client, **span, status="booked")["events"]] == [str(mine.pk)]
+    assert [e["id"] for e in events(client, **span, status="nonsense")["events"]] == [str(mine.pk)]
+    page = client.get(
+        reverse("scheduling:calendar"), {"view": "day", "date": day.isoformat(), "status": "booked"}
+    )
+    assert 'data-status="booked"' in page.content.decode()
 
 
 @unscoped

@@ -23,7 +23,7 @@ from medspa.errors import DomainError
 from medspa.http import ascii_int
 from medspa.models import Membership, Patient
 from medspa.services.patients import patients_access_record
-from scheduling.models import Resource
+from scheduling.models import AppointmentStatus, Resource
 from scheduling.selectors.calendar import appointment_for_page
 from scheduling.selectors.calendar_events import (
     BY_PROVIDER,
@@ -58,6 +58,7 @@ def events_response(request, *, own: Membership | None, url_of) -> JsonResponse:
         location_id=ascii_int(request.GET.get("location"), max_digits=18),
         provider_id=None if own else ascii_int(request.GET.get("provider"), max_digits=18),
         show_cancelled=request.GET.get("cancelled") == "1",
+        status=status if (status := request.GET.get("status", "")) in AppointmentStatus.values else "",
         by=BY_ROOM if request.GET.get("by") == BY_ROOM and own is None else BY_PROVIDER,
         own=own,
     )

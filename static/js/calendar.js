@@ -81,6 +81,7 @@
         by: data.by || "provider",
       });
       if (data.cancelled === "1") params.set("cancelled", "1");
+      if (data.status) params.set("status", data.status);
       return data.eventsUrl + "?" + params.toString();
     }
 
