@@ -208,12 +208,10 @@ def grid_attributes(
     """The time grid's settings, as the data attributes static/js/calendar.js reads: the view the page
     chose, its day, the filters, the grid's clock, where to read events, where to post moves (none: the
     grid cannot be changed) and where an empty time books (none: it books nothing). `own`: a provider's
-    own calendar (no columns)."""
+    own calendar (no columns). The day has a column per provider (or room); the week a column per day, each
+    day's appointments side by side: seven days of every provider's columns leave no room to read a name."""
     view, by, provider = context["view"], context["by"], context["provider"]
-    if own or (view == "week" and provider is not None):
-        grid_view = "timeGridDay" if view == "day" else "timeGridWeek"
-    else:
-        grid_view = "resourceTimeGridDay" if view == "day" else "resourceTimeGridWeek"
+    grid_view = "timeGridWeek" if view == "week" else "timeGridDay" if own else "resourceTimeGridDay"
     location = context["location"]
     return {
         "view": grid_view,

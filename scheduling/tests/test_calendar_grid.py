@@ -565,6 +565,8 @@ def test_the_page_gives_the_grid_its_settings(client_as, world):
     assert 'src="/static/vendor/event-calendar/event-calendar.min.js"' in content
     week = client.get(reverse("scheduling:calendar"), {"view": "week", "provider": world["a1"].pk}).content
     assert b'data-view="timeGridWeek"' in week
+    everyone = client.get(reverse("scheduling:calendar"), {"view": "week"}).content
+    assert b'data-view="timeGridWeek"' in everyone  # a column a day, not a column a provider a day
     own = client_as("provider_a1").get(reverse("providers:calendar"), {"view": "day"}).content.decode()
     assert 'data-view="timeGridDay"' in own and 'data-editable=""' in own and 'data-move-url=""' in own
     assert f'data-events-url="{reverse("providers:calendar_events")}"' in own

@@ -47,7 +47,9 @@
     var patient = describe(props.patient);
     patient.className = "appt-patient";
     nodes.push(patient);
-    var type = describe(props.type + (props.room ? " · " + props.room : ""));
+    // The week has a column a day, not a provider: each appointment names its provider.
+    var who = info.view.type === "timeGridWeek" && props.provider ? " · " + props.provider : "";
+    var type = describe(props.type + (props.room ? " · " + props.room : "") + who);
     type.className = "appt-type";
     nodes.push(type);
     var status = describe(props.statusLabel);
