@@ -29,6 +29,8 @@ NOT_DOMAIN = {
         "a notification kind no code sends: a programming error"
     ),
     "billing.services.plans.PlanMissing": "a medspa without a plan is a bug to fix, not a request to refuse",
+    "scheduling.views.quick_book._BookedBefore": "the quick booking panel's own signal that its key booked "
+    "already: it undoes the patient made meanwhile and answers that booking",
     "transition.services.base.LeaseLost": "a run whose lease another run took: it stops without recording",
     "transition.integrations.base.NotConfigured": "an integration without settings: recorded on the step",
     "transition.integrations.base.IntegrationError": "the vendor refused or did not answer: retried",

@@ -188,6 +188,7 @@ def test_with_the_broker_down_pages_answer_and_the_work_is_done_once(
     refused = [r for r in caplog.records if r.name == "medspa.celery" and "did not take" in r.getMessage()]
     assert {r.args[0] for r in refused} == {
         "scheduling.tasks.appointment_notify",
+        "scheduling.tasks.appointment_gfe",
         "medspa.tasks.invitation_email_send",
     }
 
@@ -212,11 +213,11 @@ def test_with_the_broker_down_pages_answer_and_the_work_is_done_once(
                 )
                 redelivered = appointment_notify.delay(appointment.pk, appointment.medspa_id, "confirmation")
                 deadline = time.monotonic() + 30
-                while time.monotonic() < deadline and (len(finished) < 2 or redelivered.id not in finished):
+                while time.monotonic() < deadline and (len(finished) < 3 or redelivered.id not in finished):
                     time.sleep(0.1)
     finally:
         task_postrun.disconnect(record)
-    assert again.status_code == 303 and len(finished) == 2  # the booking's confirmation, the redelivery
+    assert again.status_code == 303 and len(finished) == 3  # the confirmation, its GFE side, the redelivery
     assert _sent_to("back@mail.example") == 1 and _sent_to("down@mail.example") == 1
     assert len(sms.outbox) == 2
     with medspa_scope(cast.medspa_a):
@@ -326,7 +327,7 @@ def test_with_redis_down_booking_slot_search_and_sign_in_answer_and_the_booking_
         )
         assert again.status_code == 303
         queued = redis.Redis.from_url(redis_process.url(1)).llen(settings.CELERY_TASK_DEFAULT_QUEUE)
-        assert queued == 1  # the new booking's confirmation, for a worker (not run here)
+        assert queued == 2  # the new booking's confirmation and its GFE side, for a worker (not run here)
         assert _sent_to("redis.back@mail.example") == 0
 
 

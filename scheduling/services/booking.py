@@ -11,7 +11,7 @@ from django.utils import timezone
 from medspa.errors import DomainError
 from medspa.models import Membership, Patient, User
 from scheduling.models import Appointment, AppointmentStatus, AppointmentType, Resource
-from scheduling.selectors import slots
+from scheduling.selectors import slots, start_check
 from scheduling.selectors.statuses import status_refusal
 from scheduling.services import hooks
 
@@ -60,7 +60,7 @@ def _check_request(
 ) -> list[slots.Slot]:
     """Checks the request in the order its errors are told, and returns the slots at exactly `start` (one
     per free provider); a clear error when there is none. The minimum notice binds patients booking online;
-    the front desk may book a walk-in inside it. One query (scheduling.selectors.slots.start_check) reads
+    the front desk may book a walk-in inside it. One query (scheduling.selectors.start_check) reads
     whether the provider offers the type, the start's hours and what is booked around it."""
     if not isinstance(start, datetime) or timezone.is_naive(start):
         raise BookingInvalid("Give the time with its time zone (for example 2026-03-10T10:00:00-07:00).")
@@ -69,7 +69,7 @@ def _check_request(
         raise BookingInvalid(f"{location.name} is not taking bookings.")
     if not appointment_type.is_active or (online and not appointment_type.online_bookable):
         raise BookingInvalid(f"{appointment_type.name} cannot be booked {'online' if online else 'now'}.")
-    check = slots.start_check(
+    check = start_check.start_check(
         appointment_type,
         start,
         provider_id=provider.pk if provider else None,

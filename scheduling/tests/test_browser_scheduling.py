@@ -194,7 +194,7 @@ def test_an_admin_books_reschedules_and_cancels_an_appointment_on_the_calendar(
     expect(page).to_have_url(url_is(live_server, "/dashboard/scheduling/appointments/new/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Book an appointment")
     expect(page.get_by_label("Date")).to_have_value(day.isoformat())  # carried over from the calendar
-    page.get_by_label("Patient").select_option(label="Lopez, Ana (04/12/1985)")
+    page.get_by_label("Patient", exact=True).select_option(label="Lopez, Ana (04/12/1985)")
     page.get_by_label("Appointment type").select_option(label=f"Neurotoxin · {location.name} (30 min)")
     page.get_by_label("Provider").select_option(label="Jordan Rivera")
     page.get_by_label("Time").fill("10:00")

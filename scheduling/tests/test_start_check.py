@@ -1,4 +1,4 @@
-"""A booking checks only its own start (scheduling.selectors.slots.start_check), so that one start must be
+"""A booking checks only its own start (scheduling.selectors.start_check), so that one start must be
 judged exactly as the whole day's open slots judge it: property-style, over many starts of many days of a
 seeded world with odd hours, overrides, a closure, rooms, buffers and bookings, the two daylight saving
 days of 2026 among them."""
@@ -19,7 +19,7 @@ from scheduling.models import (
     Closure,
     Resource,
 )
-from scheduling.selectors import slots
+from scheduling.selectors import slots, start_check
 from tests import factories
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -151,7 +151,7 @@ def test_one_start_is_judged_as_the_whole_days_open_slots_judge_it(cast):
                                 appointment_type, day, ignore_bookings=True, **options
                             )
                             for start in rng.sample(_starts(day, rng), 25) + [s.start for s in day_slots[:3]]:
-                                check = slots.start_check(appointment_type, start, **options)
+                                check = start_check.start_check(appointment_type, start, **options)
                                 assert check.slots == [s for s in day_slots if s.start == start], (day, start)
                                 assert check.in_hours == any(s.start == start for s in in_hours), (day, start)
                                 checked += 1
@@ -168,27 +168,31 @@ def test_the_lattice_runs_from_each_windows_opening_across_both_clock_changes(ca
         first = providers[0].pk
         # 00:30–04:10 on the spring day: 2:00–3:00 does not exist; 01:45 still opens a slot, and 03:00 PDT
         # (the instant after 01:59:59 PST) is on the lattice that started at 00:30 PST.
-        spring = slots.slots_at(plain, datetime(2026, 3, 8, 1, 45, tzinfo=LA), provider_id=first, now=now)
+        spring = start_check.slots_at(
+            plain, datetime(2026, 3, 8, 1, 45, tzinfo=LA), provider_id=first, now=now
+        )
         assert [slot.provider_id for slot in spring] == [first]
         jump = datetime(2026, 3, 8, 10, 0, tzinfo=UTC)  # 03:00 PDT
-        assert [s.start for s in slots.slots_at(plain, jump, provider_id=first, now=now)] == [jump]
-        assert slots.slots_at(plain, jump + timedelta(minutes=10), provider_id=first, now=now) == []
+        assert [s.start for s in start_check.slots_at(plain, jump, provider_id=first, now=now)] == [jump]
+        assert start_check.slots_at(plain, jump + timedelta(minutes=10), provider_id=first, now=now) == []
         # The repeated 1 a.m. hour of the fall day: 01:15 PDT and 01:15 PST are two distinct slots.
         twice = [datetime(2026, 11, 1, 8, 15, tzinfo=UTC), datetime(2026, 11, 1, 9, 15, tzinfo=UTC)]
         now = datetime(2026, 10, 1, tzinfo=UTC)
         for moment in twice:
-            assert [s.start for s in slots.slots_at(plain, moment, provider_id=first, now=now)] == [moment]
+            assert [s.start for s in start_check.slots_at(plain, moment, provider_id=first, now=now)] == [
+                moment
+            ]
         # The closed day has nothing, and says the time is outside the hours.
         now = datetime(2026, 2, 1, tzinfo=UTC)
-        closed = slots.start_check(plain, datetime(2026, 3, 10, 10, tzinfo=LA), now=now)
+        closed = start_check.start_check(plain, datetime(2026, 3, 10, 10, tzinfo=LA), now=now)
         assert closed.slots == [] and not closed.in_hours
         # A provider who does not offer the type is told apart (the booking's own message).
         outsider = factories.MembershipFactory(medspa=cast.medspa_a, is_provider=True).pk
-        refused = slots.start_check(
+        refused = start_check.start_check(
             plain, datetime(2026, 3, 9, 10, tzinfo=LA), provider_id=outsider, offered_id=outsider, now=now
         )
         assert not refused.offered and refused.slots == [] and not refused.in_hours
-        assert slots.start_check(
+        assert start_check.start_check(
             plain, datetime(2026, 3, 9, 10, tzinfo=LA), offered_id=first, now=now
         ).offered
 
@@ -203,7 +207,7 @@ def test_it_reads_one_query_whatever_the_day_holds(cast, django_assert_num_queri
         # whether the provider offers the type: one UNION ALL
         for start in (datetime(2026, 3, 9, 10, tzinfo=LA), datetime(2026, 3, 8, 2, 30, tzinfo=LA)):
             with django_assert_num_queries(1):
-                check = slots.start_check(roomy, start, now=now, offered_id=providers[1].pk)
+                check = start_check.start_check(roomy, start, now=now, offered_id=providers[1].pk)
             assert check.offered
         with django_assert_num_queries(0):  # beyond the horizon: no slot, and nothing to read
-            assert slots.start_check(roomy, datetime(2026, 9, 9, 10, tzinfo=LA), now=now).slots == []
+            assert start_check.start_check(roomy, datetime(2026, 9, 9, 10, tzinfo=LA), now=now).slots == []

@@ -51,7 +51,7 @@ class Place:
     resource_id: int | None = None
     types: QuerySet[AppointmentType] = field(default_factory=AppointmentType.objects.none)
     appointment_type: AppointmentType | None = None
-    providers: QuerySet[Membership] = field(default_factory=Membership.objects.none)
+    offering: QuerySet[Membership] = field(default_factory=Membership.objects.none)
     provider: Membership | None = None
     day: date | None = None
     start: datetime | None = None
@@ -76,8 +76,8 @@ def _place(params: QueryDict, now: datetime) -> Place:
         iter(offered or types), None
     )
     if place.appointment_type is not None:
-        place.providers = selectors.providers_offering(place.appointment_type)
-        place.provider = next((p for p in place.providers if p.pk == provider_id), None)
+        place.offering = selectors.providers_offering(place.appointment_type)
+        place.provider = next((p for p in place.offering if p.pk == provider_id), None)
     start = local_start(params.get("start") or "", location)
     day = parse_date(params.get("date") or "") if params.get("date") else None
     place.day = day or (start.date() if start else now.astimezone(location.tz).date())
@@ -106,7 +106,7 @@ def _form(request, place: Place, *, data=None, initial=None) -> QuickBookForm:
         medspa=request.medspa,
         location=place.location,
         types=place.types,
-        providers=place.providers,
+        providers=place.offering,
         initial=initial,
     )
 
@@ -245,6 +245,7 @@ class _BookedBefore(Exception):
 def _book(request: HttpRequest) -> HttpResponse:
     # A double click (or a retry) of a form that booked already: its booking, and nothing made again.
     key = request.POST.get("idempotency_key", "").strip()
+    key = key if "\x00" not in key else ""  # no such key can exist: the form refuses it below
     done = Appointment.objects.filter(idempotency_key=key).first() if key else None
     if done is not None:
         return _booked(request, done)
