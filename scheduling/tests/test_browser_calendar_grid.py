@@ -12,7 +12,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -21,12 +20,12 @@ from scheduling.models import Appointment
 from tests import factories
 from tests.browser import eventually, no_csp_violations_nor_server_errors, screenshot, sign_in
 from tests.factories import unscoped
+from tests.test_browser_patient_pages import serious_violations
 
 pytestmark = pytest.mark.browser
 
 LA = ZoneInfo("America/Los_Angeles")
 SLOT = 32  # px: half an hour on the grid (static/js/calendar.js's slotHeight)
-SERIOUS = ("serious", "critical")
 
 
 @pytest.fixture(autouse=True)
@@ -126,15 +125,6 @@ def undo(page: Page) -> None:
     with page.expect_response(lambda response: "/calendar/events/" in response.url):
         toast(page).get_by_role("button", name="Undo").click()
     expect(toast(page)).to_contain_text("Undone: back to")
-
-
-def serious_violations(page: Page) -> list[str]:
-    found = Axe().run(page).response["violations"]
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']]}"
-        for v in found
-        if v["impact"] in SERIOUS
-    ]
 
 
 def test_dragging_an_appointment_moves_it_and_undo_puts_it_back(live_server, page: Page, live_cast, desk):

@@ -8,7 +8,6 @@ import re
 from datetime import datetime, time, timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -18,26 +17,15 @@ from scheduling.models import Appointment
 from tests import factories
 from tests.browser import no_csp_violations_nor_server_errors, sign_in
 from tests.factories import unscoped
+from tests.test_browser_patient_pages import serious_violations
 
 pytestmark = pytest.mark.browser
-
-SERIOUS = ("serious", "critical")
-axe = Axe()
 
 
 @pytest.fixture(autouse=True)
 def _no_csp_violations_nor_server_errors(page: Page):
     with no_csp_violations_nor_server_errors(page):
         yield
-
-
-def serious_violations(page: Page) -> list[str]:
-    found = axe.run(page).response["violations"]
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']]}"
-        for v in found
-        if v["impact"] in SERIOUS
-    ]
 
 
 @unscoped
