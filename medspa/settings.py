@@ -144,10 +144,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The Redis cache answers a safe default when Redis is down (medspa.cache), each call bounded by this timeout.
 REDIS_URL = env_secret("REDIS_URL")
 CACHE_SOCKET_TIMEOUT_MS = env_int("CACHE_SOCKET_TIMEOUT_MS", 500, minimum=50)
+# The Redis broker. A task Redis handed to a worker that never acked it (acks_late: a worker killed with
+# SIGKILL, a machine lost) goes to a worker again once the visibility timeout has passed since it was handed
+# out (a warm shutdown gives its tasks back at once). Celery's Redis caveats
+# (https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html#caveats): it must
+# exceed the longest ETA (countdowns and retry waits, held by the worker until due, unacked), or the task
+# runs again and again; and the longer it is, the later a killed worker's tasks come back (Redis' default,
+# an hour, left a reschedule notice or a GFE request an hour late). Our longest wait is 10 minutes, the cap
+# of a retry's backoff (tests/test_settings.py checks it): 15 minutes leaves the task 5 minutes to run.
+# A running worker looks for such tasks every unacked_restore_interval (10 s) times unacked_restore_throttle
+# (kombu.transport.redis; 10 by default, 100 s in all): 1 makes it every 10 s, one small Redis query.
+REDIS_BROKER_OPTIONS = {"visibility_timeout": 15 * 60, "unacked_restore_throttle": 1}
 if REDIS_URL:
     CACHES = {"default": redis_cache(REDIS_URL, socket_timeout=CACHE_SOCKET_TIMEOUT_MS / 1000)}
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = dict(REDIS_BROKER_OPTIONS)
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table"}

@@ -99,7 +99,7 @@ def _real_broker(tmp_path) -> tuple[str, dict]:
     """The machine's Redis when it answers (a database of its own, so no other run's worker takes these
     messages), else a folder broker of this test's own."""
     if _answers("127.0.0.1", 6379):
-        return "redis://127.0.0.1:6379/13", {"visibility_timeout": 3600}
+        return "redis://127.0.0.1:6379/13", dict(settings.REDIS_BROKER_OPTIONS)
     return "filesystem://", filesystem_broker_options(tmp_path / "broker")
 
 

@@ -175,3 +175,30 @@ def test_the_local_stripe_server_is_refused_outside_a_development_run():
     )
     assert result.returncode != 0
     assert "STRIPE_LOCAL_URL" in result.stderr
+
+
+def test_the_redis_visibility_timeout_outlasts_every_wait_a_task_is_held_for():
+    """Celery's Redis caveat: a task held by a worker past the visibility timeout (a countdown, a retry's
+    backoff) is handed to another worker and runs again. Every wait the project's tasks use stays five
+    minutes below it, the time left for the run itself."""
+    from celery.utils.time import get_exponential_backoff_interval
+
+    from medspa.celery import app
+    from scheduling.services import hooks
+
+    app.loader.import_default_modules()
+    waits = {"scheduling.tasks.appointment_notify (reschedule notice)": hooks.RESCHEDULE_NOTICE_DELAY}
+    for name, task in app.tasks.items():
+        if name.startswith("celery.") or not getattr(task, "autoretry_for", ()):
+            continue
+        if task.retry_backoff:
+            factor = 1 if task.retry_backoff is True else task.retry_backoff
+            waits[name] = get_exponential_backoff_interval(
+                factor, task.max_retries - 1, getattr(task, "retry_backoff_max", 600), full_jitter=False
+            )  # celery.app.autoretry's own default cap: 600 s
+        else:
+            waits[name] = task.default_retry_delay
+    assert len(waits) > 5  # the retrying tasks were found
+    longest = max(waits.values())
+    assert longest == 600  # medspa.tasks' Stripe retries: the backoff's cap
+    assert longest + 5 * 60 <= settings.REDIS_BROKER_OPTIONS["visibility_timeout"], waits

@@ -53,7 +53,7 @@ def test_a_worker_killed_mid_step_leaves_it_on_its_lease_and_the_sweep_finishes_
     step = steps(transition)[StepKind.TIGERCONNECT]
     group = f"{TC}/v2/group/G1/"
     stub.script("DELETE", group, hang=HELD, after_effect=True)  # deleted, and the answer held
-    broker = {"url": redis_process.url(0), "options": {"visibility_timeout": 3600}}
+    broker = {"url": redis_process.url(0), "options": dict(settings.REDIS_BROKER_OPTIONS)}
     output = tmp_path / "workers.log"
 
     with broker_at(broker["url"], broker["options"]):

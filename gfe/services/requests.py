@@ -37,10 +37,15 @@ def gfe_request_create(
     source: str = GfeRequest.Source.MANUAL,
 ) -> GfeRequest | None:
     """Requests a GFE for `services`, routed by the medspa's setting. Services already cleared or already
-    requested are left out; None when nothing is left to request."""
+    requested are left out; None when nothing is left to request.
+
+    The patient's row is locked first (as the status refresh below would lock it anyway), so that two runs
+    at once (the GFE task delivered again while its first run works, two bookings of one patient) look for
+    an open request one after the other: the second finds the first's request instead of making another."""
     medspa = patient.medspa
     if any(service.medspa_id != medspa.pk for service in services):
         raise GfeRuleBroken("Request clearance only for this medspa's services.")
+    Patient.objects.select_for_update(no_key=True).filter(pk=patient.pk).values_list("pk").get()
     gfe_settings = settings_for(medspa)
     pending = clearance_selectors.services_with_open_request(patient)
     wanted = [
