@@ -256,8 +256,12 @@ UNDONE = {1, 4, 6}  # moves undone on the calendar within the notice's delay
 
 @pytest.mark.scopes_disabled(reason="counts every patient's notices at once")
 def test_reschedule_notices_held_by_a_killed_worker_come_back_and_each_standing_move_is_told_once(
-    transactional_db, cast, client_as, broker, ran, tmp_path
+    transactional_db, cast, client_as, broker, ran, tmp_path, monkeypatch
 ):
+    # The worker must be killed while it holds the notices, before they come due: on a busy machine the
+    # moves, their GFE tasks and the worker's fetch can take most of the product's 15 seconds, so the drill
+    # gives them 45 (the notices wait out the same countdown whatever its length).
+    monkeypatch.setattr(hooks, "RESCHEDULE_NOTICE_DELAY", 45)
     medspa = cast.medspa_a
     provider = cast.provider_a1.memberships.get()
     location, appointment_type = factories.scheduling_world(medspa, [provider])
