@@ -32,6 +32,58 @@
     );
   }
 
+  // The events endpoint's answer is a table (scheduling.selectors.calendar_events): "columns" names the
+  // fields of each of the "rows", an appointment a row, whose patient, type, provider, room, location, status
+  // and paperwork are places in the lists of those names; "start" counts minutes on the clinic's clock from
+  // midnight of "day", "minutes" is the length. Made here into EventCalendar's events
+  // (https://github.com/vkurko/calendar#event-object).
+  function expand(feed) {
+    var at = {};
+    feed.columns.forEach(function (name, index) {
+      at[name] = index;
+    });
+    var midnight = Date.UTC(+feed.day.slice(0, 4), +feed.day.slice(5, 7) - 1, +feed.day.slice(8, 10));
+    // Counted in UTC, which keeps no daylight saving time: the minutes stay the clinic's wall clock.
+    function clock(minutes) {
+      var moment = new Date(midnight + minutes * 60000);
+      return (
+        moment.getUTCFullYear() + "-" + pad(moment.getUTCMonth() + 1) + "-" + pad(moment.getUTCDate()) +
+        "T" + pad(moment.getUTCHours()) + ":" + pad(moment.getUTCMinutes()) + ":00"
+      );
+    }
+    return feed.rows.map(function (row) {
+      var id = String(row[at.id]);
+      var type = feed.types[row[at.type]];
+      var provider = feed.providers[row[at.provider]];
+      var room = row[at.room] === null ? null : feed.rooms[row[at.room]];
+      var status = feed.statuses[row[at.status]];
+      var patient = feed.patients[row[at.patient]];
+      return {
+        id: id,
+        resourceId: feed.by === "room" ? (room ? String(room[0]) : "none") : String(provider[0]),
+        start: clock(row[at.start]),
+        end: clock(row[at.start] + row[at.minutes]),
+        title: patient,
+        classNames: ["appt", "status-" + status[0]],
+        editable: status[2],
+        extendedProps: {
+          url: feed.url.replace("{id}", encodeURIComponent(id)),
+          patient: patient,
+          type: type[0],
+          color: type[1],
+          provider: provider[1],
+          providerId: provider[0],
+          room: room ? room[1] : "",
+          roomId: room ? room[0] : null,
+          location: feed.locations[row[at.location]],
+          status: status[0],
+          statusLabel: status[1],
+          paperwork: row[at.paperwork] === null ? "" : feed.paperwork[row[at.paperwork]],
+        },
+      };
+    });
+  }
+
   function describe(text) {
     var span = document.createElement("span");
     span.textContent = text;
@@ -91,12 +143,14 @@
     function load(info) {
       var url = query(info);
       if (!cache[url]) {
-        cache[url] = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(
-          function (response) {
+        cache[url] = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (response) {
             if (!response.ok) throw new Error("The calendar could not be loaded (" + response.status + ").");
             return response.json();
-          }
-        );
+          })
+          .then(function (feed) {
+            return { resources: feed.resources, events: expand(feed) };
+          });
         cache[url].catch(function (error) {
           delete cache[url];
           say(error.message);
