@@ -1,7 +1,8 @@
 // The calendar's time grid (EventCalendar, static/vendor/event-calendar): appointments placed by time and
 // length in provider or room columns, read from the events endpoint; drag one to move it, drag its lower
 // edge to change its end (POST to the move endpoint; the grid reverts when refused and says why), Undo for a
-// few seconds after; click an empty time to book it in the quick booking panel (#quick-book).
+// few seconds after; click an empty time to book it in the quick booking panel (#quick-book). The day's list
+// under the grid (#day-list) is read again after each change.
 //
 // The page's #calendar-grid carries the settings as data attributes (scheduling.selectors.calendar
 // .grid_attributes). Times travel as wall-clock times at the appointment's location without an offset
@@ -159,9 +160,15 @@
       return cache[url];
     }
 
+    // After a change (a drop, an Undo, a booking) the grid reads its events again, and the day's list under
+    // it, which is the server's (it works without script), is read again from this page and put in place
+    // (htmx's `select`: https://htmx.org/api/#ajax).
     function refetch() {
       cache = {};
       calendar.refetchEvents();
+      if (document.getElementById("day-list")) {
+        window.htmx.ajax("GET", window.location.href, { target: "#day-list", select: "#day-list", swap: "outerHTML" });
+      }
     }
 
     function say(message) {
