@@ -117,54 +117,59 @@ COLUMNS = ["id", "start", "minutes", "patient", "type", "provider", "room", "loc
 
 def _table(rows: list[dict], paperwork: dict[int, str], locations: dict, query: EventQuery) -> dict:
     """The appointments as calendar_events describes them: the columns once, a row of numbers each, and the
-    lookups the rows point into."""
-    # Each lookup maps a key (an id, a status, the words) to [its place, what the browser is sent].
-    lookups: dict[str, dict] = {
-        name: {} for name in ("patients", "types", "providers", "rooms", "locations", "statuses", "paperwork")
-    }
-
-    def place(lookup: str, key, value) -> int:
-        found = lookups[lookup].get(key)
-        if found is None:
-            found = lookups[lookup][key] = (len(lookups[lookup]), value)
-        return found[0]
-
+    lists the rows point into, each name once (in the order the rows first name it)."""
     movable = MOVABLE if query.own is None else set()  # a provider's own grid only shows
+    lists = {
+        "patients": {row["patient_id"]: _name(row) for row in rows},
+        "types": {
+            row["appointment_type_id"]: [row["appointment_type__name"], row["appointment_type__color"]]
+            for row in rows
+        },
+        "providers": {
+            row["provider_id"]: [
+                row["provider_id"],
+                row["provider__user__full_name"] or row["provider__user__email"],
+            ]
+            for row in rows
+        },
+        "rooms": {
+            row["resource_id"]: [row["resource_id"], row["resource__name"]]
+            for row in rows
+            if row["resource_id"]
+        },
+        "locations": {row["location_id"]: locations[row["location_id"]]["name"] for row in rows},
+        "statuses": {
+            status: [status.value, status.label, status in movable]
+            for status in map(AppointmentStatus, dict.fromkeys(row["status"] for row in rows))
+        },
+        "paperwork": {words: words for words in (paperwork.get(row["pk"]) for row in rows) if words},
+    }
+    # Each key's place in its list.
+    at = {name: {key: place for place, key in enumerate(listed)} for name, listed in lists.items()}
+    patients, types, providers, rooms = at["patients"], at["types"], at["providers"], at["rooms"]
+    places, statuses, words = at["locations"], at["statuses"], at["paperwork"]
     midnight = datetime.combine(query.start, time.min)
     minute = timedelta(minutes=1)
-    table = []
-    for row in rows:
-        status = AppointmentStatus(row["status"])
-        words = paperwork.get(row["pk"])
-        table.append(
-            [
-                row["pk"],
-                (row["local_start"] - midnight) // minute,
-                (row["local_end"] - row["local_start"]) // minute,
-                place("patients", row["patient_id"], _name(row)),
-                place(
-                    "types",
-                    row["appointment_type_id"],
-                    [row["appointment_type__name"], row["appointment_type__color"]],
-                ),
-                place(
-                    "providers",
-                    row["provider_id"],
-                    [row["provider_id"], row["provider__user__full_name"] or row["provider__user__email"]],
-                ),
-                None
-                if row["resource_id"] is None
-                else place("rooms", row["resource_id"], [row["resource_id"], row["resource__name"]]),
-                place("locations", row["location_id"], locations[row["location_id"]]["name"]),
-                place("statuses", status, [status.value, status.label, status in movable]),
-                None if words is None else place("paperwork", words, words),
-            ]
-        )
+    table = [
+        [
+            row["pk"],
+            (row["local_start"] - midnight) // minute,
+            (row["local_end"] - row["local_start"]) // minute,
+            patients[row["patient_id"]],
+            types[row["appointment_type_id"]],
+            providers[row["provider_id"]],
+            rooms.get(row["resource_id"]),
+            places[row["location_id"]],
+            statuses[row["status"]],
+            words.get(paperwork.get(row["pk"])),
+        ]
+        for row in rows
+    ]
     return {
         "day": query.start.isoformat(),
         "columns": COLUMNS,
         "rows": table,
-        **{name: [value for _, value in found.values()] for name, found in lookups.items()},
+        **{name: list(listed.values()) for name, listed in lists.items()},
     }
 
 
