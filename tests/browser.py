@@ -37,8 +37,8 @@ def sign_in(page: Page, live_server, user) -> None:
 @contextmanager
 def no_csp_violations_nor_server_errors(page: Page) -> Iterator[None]:
     """Fails the test on a script or style the Content Security Policy blocked (it would break the page
-    silently) or on a 500 answer (one to an htmx request would not always show on the page). Wrap an autouse
-    fixture's `yield` in it."""
+    silently) or on a 500 answer (one to an htmx request would not always show on the page). Every test's
+    `page` is watched so (tests/fixtures.py); wrap the steps on any other page in it."""
     violations, errors = [], []
 
     def record(message):

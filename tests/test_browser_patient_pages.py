@@ -29,7 +29,6 @@ from tests import factories
 from tests.browser import (
     book_up_to_details,
     fill_booking_details,
-    no_csp_violations_nor_server_errors,
     type_card,
 )
 
@@ -46,12 +45,6 @@ axe = Axe()
 @pytest.fixture
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": PHONE, "is_mobile": True, "has_touch": True}
-
-
-@pytest.fixture(autouse=True)
-def _no_csp_violations_nor_server_errors(page: Page):
-    with no_csp_violations_nor_server_errors(page):
-        yield
 
 
 # --- The checks ---------------------------------------------------------------------------------------------

@@ -59,12 +59,6 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": PHONE_WIDTH, "height": 844}}
 
 
-@pytest.fixture(autouse=True)
-def _no_csp_violations_nor_server_errors(page: Page):
-    with no_csp_violations_nor_server_errors(page):
-        yield
-
-
 @pytest.fixture
 def clinic(live_cast):
     """Medspa A's location taking online bookings for Neurotoxin, whose service needs two consents and whose
