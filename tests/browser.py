@@ -6,11 +6,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Page, expect
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results"
+PHONE = {"width": 390, "height": 844}  # the viewport of the phone-sized tests
+SERIOUS = ("serious", "critical")  # the axe-core impacts a page may not have
+
+axe = Axe()
 
 
 def url_is(live_server, path: str) -> re.Pattern:
@@ -23,6 +28,17 @@ def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")  # else the sticky top bar is drawn mid-page in a full-page shot
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now: each rule's id, impact and the
+    elements it found, for the assertion's message."""
+    found = axe.run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']]}"
+        for v in found
+        if v["impact"] in SERIOUS
+    ]
 
 
 def sign_in(page: Page, live_server, user) -> None:

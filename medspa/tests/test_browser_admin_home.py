@@ -19,8 +19,7 @@ from providers.tests.test_earnings import bulk_sales
 from scheduling.models import Appointment, AppointmentStatus
 from services_catalog.tests.factories import IntakeFormVersionFactory
 from tests import factories
-from tests.browser import screenshot, sign_in, url_is
-from tests.test_browser_patient_pages import PHONE, serious_violations
+from tests.browser import PHONE, screenshot, serious_violations, sign_in, url_is
 
 pytestmark = pytest.mark.browser
 

@@ -11,11 +11,9 @@ from medspa.tenancy import medspa_scope
 from providers.selectors import charts
 from providers.services import charting, checkout, settlement
 from tests import factories
-from tests.browser import sign_in
+from tests.browser import PHONE, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("media_and_sms")]
-
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture

@@ -18,9 +18,8 @@ from playwright.sync_api import Page, expect
 from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment
 from tests import factories
-from tests.browser import eventually, screenshot, sign_in
+from tests.browser import eventually, screenshot, serious_violations, sign_in
 from tests.factories import unscoped
-from tests.test_browser_patient_pages import serious_violations
 
 pytestmark = pytest.mark.browser
 

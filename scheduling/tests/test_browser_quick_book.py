@@ -15,9 +15,8 @@ from playwright.sync_api import Page, expect
 from medspa.models import Patient
 from scheduling.models import Appointment
 from tests import factories
-from tests.browser import sign_in
+from tests.browser import serious_violations, sign_in
 from tests.factories import unscoped
-from tests.test_browser_patient_pages import serious_violations
 
 pytestmark = pytest.mark.browser
 
