@@ -6,11 +6,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Page, expect
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results"
+PHONE = {"width": 390, "height": 844}  # the viewport of the phone-sized tests
+SERIOUS = ("serious", "critical")  # the axe-core impacts a page may not have
+
+axe = Axe()
 
 
 def url_is(live_server, path: str) -> re.Pattern:
@@ -25,6 +30,17 @@ def screenshot(page: Page, name: str) -> None:
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now: each rule's id, impact and the
+    elements it found, for the assertion's message."""
+    found = axe.run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']]}"
+        for v in found
+        if v["impact"] in SERIOUS
+    ]
+
+
 def sign_in(page: Page, live_server, user) -> None:
     """Gives the browser the session of a test client signed in as `user` (past the MFA stage, whose own
     browser test is test_browser_login.py)."""
@@ -37,8 +53,8 @@ def sign_in(page: Page, live_server, user) -> None:
 @contextmanager
 def no_csp_violations_nor_server_errors(page: Page) -> Iterator[None]:
     """Fails the test on a script or style the Content Security Policy blocked (it would break the page
-    silently) or on a 500 answer (one to an htmx request would not always show on the page). Wrap an autouse
-    fixture's `yield` in it."""
+    silently) or on a 500 answer (one to an htmx request would not always show on the page). Every test's
+    `page` is watched so (tests/fixtures.py); wrap the steps on any other page in it."""
     violations, errors = [], []
 
     def record(message):

@@ -19,6 +19,7 @@ from medspa.messaging import sms
 from medspa.tenancy import medspa_scope
 from providers.services import charting
 from tests import factories
+from tests.browser import no_csp_violations_nor_server_errors
 from tests.stub_server import (
     AC,
     ACUITY_KEY,
@@ -380,6 +381,18 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-dev-shm-usage",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def _page_watched(request):
+    """Every test that drives pytest-playwright's `page` fails on a script or style the Content Security
+    Policy blocked, or on a 5xx answer (tests/browser.py's no_csp_violations_nor_server_errors); a test that
+    drives no browser opens none."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    with no_csp_violations_nor_server_errors(request.getfixturevalue("page")):
+        yield
 
 
 @pytest.fixture

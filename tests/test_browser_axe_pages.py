@@ -15,7 +15,6 @@ from collections import Counter
 from unittest import mock
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.db import transaction
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
@@ -24,17 +23,13 @@ from playwright.sync_api import Browser, Page
 from medspa.dashboards import HOMES, TABS, dashboards_open_to
 from medspa.tenancy import medspa_scope
 from tests import factories
-from tests.browser import no_csp_violations_nor_server_errors, sign_in
+from tests.browser import PHONE, SERIOUS, axe, no_csp_violations_nor_server_errors, sign_in
 from tests.test_permission_table import TABLE
 from tests.test_permission_table import world as permission_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("media_and_sms")]
 
-SERIOUS = ("serious", "critical")
-PHONE = {"width": 390, "height": 844}
 MEMBERS = ["admin_a", "provider_a1", "coordinator", "staff"]
-
-axe = Axe()
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
@@ -27,20 +26,17 @@ from scheduling.models import Appointment
 from scheduling.services import booking
 from tests import factories
 from tests.browser import (
+    PHONE,
     book_up_to_details,
     fill_booking_details,
-    no_csp_violations_nor_server_errors,
+    serious_violations,
     type_card,
 )
 
 pytestmark = pytest.mark.browser
 
 LA = ZoneInfo("America/Los_Angeles")
-PHONE = {"width": 390, "height": 844}
-SERIOUS = ("serious", "critical")
 TAP = 24  # px: WCAG 2.5.8's smallest target
-
-axe = Axe()
 
 
 @pytest.fixture
@@ -48,24 +44,7 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": PHONE, "is_mobile": True, "has_touch": True}
 
 
-@pytest.fixture(autouse=True)
-def _no_csp_violations_nor_server_errors(page: Page):
-    with no_csp_violations_nor_server_errors(page):
-        yield
-
-
 # --- The checks ---------------------------------------------------------------------------------------------
-
-
-def serious_violations(page: Page) -> list[str]:
-    """axe-core's serious and critical violations on the page as it is now: each rule's id, impact and the
-    elements it found, for the assertion's message."""
-    found = axe.run(page).response["violations"]
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']]}"
-        for v in found
-        if v["impact"] in SERIOUS
-    ]
 
 
 def small_targets(page: Page) -> list[str]:

@@ -47,12 +47,6 @@ pytestmark = pytest.mark.browser
 LA = ZoneInfo("America/Los_Angeles")
 
 
-@pytest.fixture(autouse=True)
-def _no_csp_violations_nor_server_errors(page: Page):
-    with no_csp_violations_nor_server_errors(page):
-        yield
-
-
 # --- Helpers ------------------------------------------------------------------------------------------------
 
 

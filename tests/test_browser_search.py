@@ -14,19 +14,12 @@ from playwright.sync_api import Browser, Page, expect
 from medspa.tenancy import medspa_scope
 from scheduling.services import booking
 from tests import factories
-from tests.browser import no_csp_violations_nor_server_errors, sign_in, url_is
+from tests.browser import PHONE, no_csp_violations_nor_server_errors, serious_violations, sign_in, url_is
 from tests.factories import unscoped
-from tests.test_browser_patient_pages import PHONE, serious_violations
 
 pytestmark = pytest.mark.browser
 
 LA = ZoneInfo("America/Los_Angeles")
-
-
-@pytest.fixture(autouse=True)
-def _no_csp_violations_nor_server_errors(page: Page):
-    with no_csp_violations_nor_server_errors(page):
-        yield
 
 
 @unscoped

@@ -19,7 +19,7 @@ from gfe.models import Clearance, ClearanceStatus, GfeExam, GfeRequest
 from medspa.tenancy import medspa_scope
 from services_catalog.services import catalog
 from tests import factories
-from tests.browser import draw_signature, no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
+from tests.browser import draw_signature, screenshot, sign_in, url_is
 from tests.factories import unscoped
 
 pytestmark = pytest.mark.browser
@@ -30,13 +30,6 @@ APPROVE = "Approve services and diagnoses"
 REVIEWED = ("Medical history reviewed", "Medications reviewed", "Allergies reviewed")
 DIAGNOSES = "Dynamic glabellar rhytides, moderate; no contraindication found."
 ICD10 = "L90.8"
-
-
-@pytest.fixture(autouse=True)
-def _no_csp_violations_nor_server_errors(page: Page):
-    """A script or style the Content Security Policy blocks would break the pages silently."""
-    with no_csp_violations_nor_server_errors(page):
-        yield
 
 
 def provider_nav(page: Page):

@@ -17,19 +17,12 @@ from playwright.sync_api import Page, expect
 from inventory_orders.models import CatalogProduct, Order, OrderStatus, Supplier
 from inventory_orders.services.rules import earliest_delivery
 from medspa.tenancy import medspa_scope
-from tests.browser import no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
+from tests.browser import screenshot, sign_in, url_is
 
 pytestmark = pytest.mark.browser
 
 TOXIN = "Toxin 100"
 FILLER = "Lip filler"
-
-
-@pytest.fixture(autouse=True)
-def _no_csp_violations_nor_server_errors(page: Page):
-    """A script or style the Content Security Policy blocks would break the pages silently."""
-    with no_csp_violations_nor_server_errors(page):
-        yield
 
 
 def catalog() -> dict:

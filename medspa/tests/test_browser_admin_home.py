@@ -19,16 +19,9 @@ from providers.tests.test_earnings import bulk_sales
 from scheduling.models import Appointment, AppointmentStatus
 from services_catalog.tests.factories import IntakeFormVersionFactory
 from tests import factories
-from tests.browser import no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
-from tests.test_browser_patient_pages import PHONE, serious_violations
+from tests.browser import PHONE, screenshot, serious_violations, sign_in, url_is
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _no_csp_violations_nor_server_errors(page: Page):
-    with no_csp_violations_nor_server_errors(page):
-        yield
 
 
 def zone_at_noon() -> str:

@@ -13,15 +13,9 @@ from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment
 from scheduling.services import booking
 from tests import factories
-from tests.browser import no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
+from tests.browser import screenshot, sign_in, url_is
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _watched(page: Page):
-    with no_csp_violations_nor_server_errors(page):
-        yield
 
 
 def test_an_admin_merges_a_possible_duplicate_after_confirming(live_server, page: Page, live_cast):

@@ -12,15 +12,9 @@ from playwright.sync_api import Page, expect
 from medspa.models.payments import StripeAccount
 from medspa.payments import cards
 from medspa.tenancy import medspa_scope
-from tests.browser import no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
+from tests.browser import screenshot, sign_in, url_is
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _no_csp_violations(page: Page):
-    with no_csp_violations_nor_server_errors(page):
-        yield
 
 
 def test_an_admin_connects_stripe_and_adds_the_card_for_portraits_bills(

@@ -11,22 +11,14 @@ from medspa.tenancy import medspa_scope
 from providers.selectors import charts
 from providers.services import charting, checkout, settlement
 from tests import factories
-from tests.browser import no_csp_violations_nor_server_errors, sign_in
+from tests.browser import PHONE, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("media_and_sms")]
-
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": PHONE, "is_mobile": True, "has_touch": True}
-
-
-@pytest.fixture(autouse=True)
-def _no_csp_violations_nor_server_errors(page: Page):
-    with no_csp_violations_nor_server_errors(page):
-        yield
 
 
 @pytest.fixture

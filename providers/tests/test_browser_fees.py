@@ -16,16 +16,10 @@ from medspa.tenancy import medspa_scope
 from providers.models import Refund, Sale, SaleKind
 from scheduling.models import AppointmentStatus, AppointmentType
 from tests import factories
-from tests.browser import no_csp_violations_nor_server_errors, screenshot, sign_in
+from tests.browser import screenshot, sign_in
 from tests.fixtures import stripe_js_confirm
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _no_csp_violations_nor_server_errors(page: Page):
-    with no_csp_violations_nor_server_errors(page):
-        yield
 
 
 def test_the_front_desk_charges_a_no_show_fee_then_refunds_part_of_it(

@@ -17,19 +17,12 @@ from providers.models import CareMessageLog, Sale, Visit, VisitConsent
 from providers.services import charting
 from scheduling.models import AppointmentStatus
 from tests import factories
-from tests.browser import draw_signature, no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
+from tests.browser import draw_signature, screenshot, sign_in, url_is
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.usefixtures("media_and_sms"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _no_csp_violations_nor_server_errors(page: Page):
-    """A script or style the Content Security Policy blocks would break the signature pad silently."""
-    with no_csp_violations_nor_server_errors(page):
-        yield
 
 
 def test_a_visit_from_check_in_to_signed_chart_and_care_messages(live_server, page: Page, live_cast):

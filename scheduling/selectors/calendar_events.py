@@ -1,11 +1,14 @@
 """The calendar's time grid as data: the columns (providers or rooms) and the appointments of a range of
 days, for the grid the browser draws (static/js/calendar.js, EventCalendar). Read from rows (`.values()`),
-never one model object per appointment, in a fixed number of queries however busy the week.
+never one model object per appointment, in a fixed number of queries however busy the week; sent as a table
+(columns named once, a row of numbers per appointment, the names rows share listed once), as a busy week
+holds a thousand appointments.
 
-Times are wall-clock times at each appointment's location, sent without an offset ("2026-11-01T09:30:00"):
-the grid shows them as they are, so that a week that crosses a change of daylight saving time keeps every
-appointment at the hour the clinic's clock says. A drop on the grid sends such a time back, read in the
-appointment's location's zone (scheduling.views.calendar_grid)."""
+Times are wall-clock times at each appointment's location, counted in minutes from the range's first
+midnight on that clock: the grid shows them as they are, so that a week that crosses a change of daylight
+saving time keeps every appointment at the hour the clinic's clock says. A drop on the grid sends such a
+time back ("2026-11-01T09:30"), read in the appointment's location's zone
+(scheduling.views.calendar_grid)."""
 
 import zoneinfo
 from collections.abc import Iterable
@@ -41,14 +44,17 @@ class EventQuery:
     own: Membership | None = None
 
 
-def wall_clock(moment: datetime, zone: zoneinfo.ZoneInfo) -> str:
-    """`moment` as the clock at `zone` shows it, without an offset: "2026-11-01T01:30:00"."""
-    return moment.astimezone(zone).replace(tzinfo=None).isoformat(timespec="seconds")
+def calendar_events(query: EventQuery, *, url_of) -> tuple[dict, list[tuple[int, int]]]:
+    """The grid's data, and the (id, medspa id) pairs of the patients it names, for the access log.
+    `url_of(pk)` gives the page an event opens.
 
-
-def calendar_events(query: EventQuery, *, url_of) -> dict:
-    """{"resources": the columns, "events": the appointments, "patients": their (id, medspa id) pairs for
-    the access log}. `url_of(pk)` gives the page an event opens."""
+    The data is a table, as a busy week holds a thousand appointments (the grid's expansion of it into
+    EventCalendar's events is static/js/calendar.js's `expand`): "columns" names the fields of each of the
+    "rows", an appointment a row; "start" counts minutes on the clinic's clock from midnight of "day" (the
+    range's first), "minutes" its length; patient, type, provider, room, location, status and paperwork are
+    places in the lists of the same names, which hold each name once ("room" and "paperwork" are null when
+    it has none). "url" is the page an event opens, "{id}" standing for its id; "by" says what the columns
+    ("resources") are."""
     locations = {row["pk"]: row for row in Location.objects.values("pk", "name", "time_zone", "is_active")}
     zones = {pk: zoneinfo.ZoneInfo(row["time_zone"]) for pk, row in locations.items()}
     # A few hours' margin each side: locations in other time zones may still fall on these days.
@@ -67,80 +73,108 @@ def calendar_events(query: EventQuery, *, url_of) -> dict:
         appointments = appointments.filter(status=query.status)
     elif not query.show_cancelled:
         appointments = appointments.exclude(status=AppointmentStatus.CANCELLED)
-    rows = [
-        row
-        for row in appointments.order_by("start", "pk").values(
-            "pk",
-            "start",
-            "end",
-            "status",
-            "location_id",
-            "provider_id",
-            "resource_id",
-            "patient_id",
-            "medspa_id",
-            "appointment_type_id",
-            "appointment_type__service_id",
-            "appointment_type__name",
-            "appointment_type__color",
-            "patient__first_name",
-            "patient__last_name",
-            "provider__user__full_name",
-            "provider__user__email",
-            "resource__name",
-        )  # fmt: skip
-        if query.start <= row["start"].astimezone(zones[row["location_id"]]).date() < query.end
-    ]
+    rows = []
+    for row in appointments.order_by("start", "pk").values(
+        "pk",
+        "start",
+        "end",
+        "status",
+        "location_id",
+        "provider_id",
+        "resource_id",
+        "patient_id",
+        "medspa_id",
+        "appointment_type_id",
+        "appointment_type__service_id",
+        "appointment_type__name",
+        "appointment_type__color",
+        "patient__first_name",
+        "patient__last_name",
+        "provider__user__full_name",
+        "provider__user__email",
+        "resource__name",
+    ):  # fmt: skip
+        zone = zones[row["location_id"]]
+        row["local_start"] = row["start"].astimezone(zone).replace(tzinfo=None)
+        if query.start <= row["local_start"].date() < query.end:
+            row["local_end"] = row["end"].astimezone(zone).replace(tzinfo=None)
+            rows.append(row)
     paperwork = _paperwork(rows)
-    resources = _resources(query, rows)
-    # The page an event opens: reversed once, then the id put in (a reverse() each costs more than the rest
-    # of the event).
-    marker = 987654321987
-    template = url_of(marker)
-
-    def url(pk: int) -> str:
-        return template.replace(str(marker), str(pk))
-
-    events = [_event(row, zones, locations, paperwork, query, url) for row in rows]
+    # The page an event opens: reversed once, the id left for the browser to put in.
+    marker = "987654321987"
+    feed = {
+        "resources": _resources(query, rows),
+        "by": query.by,
+        "url": url_of(int(marker)).replace(marker, "{id}"),
+        **_table(rows, paperwork, locations, query),
+    }
     patients = sorted({(row["patient_id"], row["medspa_id"]) for row in rows})
-    return {"resources": resources, "events": events, "patients": patients}
+    return feed, patients
+
+
+COLUMNS = ["id", "start", "minutes", "patient", "type", "provider", "room", "location", "status", "paperwork"]
+
+
+def _table(rows: list[dict], paperwork: dict[int, str], locations: dict, query: EventQuery) -> dict:
+    """The appointments as calendar_events describes them: the columns once, a row of numbers each, and the
+    lists the rows point into, each name once (in the order the rows first name it)."""
+    movable = MOVABLE if query.own is None else set()  # a provider's own grid only shows
+    lists = {
+        "patients": {row["patient_id"]: _name(row) for row in rows},
+        "types": {
+            row["appointment_type_id"]: [row["appointment_type__name"], row["appointment_type__color"]]
+            for row in rows
+        },
+        "providers": {
+            row["provider_id"]: [
+                row["provider_id"],
+                row["provider__user__full_name"] or row["provider__user__email"],
+            ]
+            for row in rows
+        },
+        "rooms": {
+            row["resource_id"]: [row["resource_id"], row["resource__name"]]
+            for row in rows
+            if row["resource_id"]
+        },
+        "locations": {row["location_id"]: locations[row["location_id"]]["name"] for row in rows},
+        "statuses": {
+            status: [status.value, status.label, status in movable]
+            for status in map(AppointmentStatus, dict.fromkeys(row["status"] for row in rows))
+        },
+        "paperwork": {words: words for words in (paperwork.get(row["pk"]) for row in rows) if words},
+    }
+    # Each key's place in its list.
+    at = {name: {key: place for place, key in enumerate(listed)} for name, listed in lists.items()}
+    patients, types, providers, rooms = at["patients"], at["types"], at["providers"], at["rooms"]
+    places, statuses, words = at["locations"], at["statuses"], at["paperwork"]
+    midnight = datetime.combine(query.start, time.min)
+    minute = timedelta(minutes=1)
+    table = [
+        [
+            row["pk"],
+            (row["local_start"] - midnight) // minute,
+            (row["local_end"] - row["local_start"]) // minute,
+            patients[row["patient_id"]],
+            types[row["appointment_type_id"]],
+            providers[row["provider_id"]],
+            rooms.get(row["resource_id"]),
+            places[row["location_id"]],
+            statuses[row["status"]],
+            words.get(paperwork.get(row["pk"])),
+        ]
+        for row in rows
+    ]
+    return {
+        "day": query.start.isoformat(),
+        "columns": COLUMNS,
+        "rows": table,
+        **{name: list(listed.values()) for name, listed in lists.items()},
+    }
 
 
 def _name(row: dict) -> str:
     return f"{row['patient__first_name']} {row['patient__last_name']}".strip()
-
-
-def _event(row, zones, locations, paperwork, query: EventQuery, url_of) -> dict:
-    zone = zones[row["location_id"]]
-    status = AppointmentStatus(row["status"])
-    if query.by == BY_ROOM:
-        resource_id = str(row["resource_id"]) if row["resource_id"] else NO_ROOM
-    else:
-        resource_id = str(row["provider_id"])
-    provider = row["provider__user__full_name"] or row["provider__user__email"]
-    return {
-        "id": str(row["pk"]),
-        "resourceId": resource_id,
-        "start": wall_clock(row["start"], zone),
-        "end": wall_clock(row["end"], zone),
-        "title": _name(row),
-        "classNames": ["appt", f"status-{status.value}"],
-        "editable": query.own is None and status in MOVABLE,
-        "extendedProps": {
-            "url": url_of(row["pk"]),
-            "patient": _name(row),
-            "type": row["appointment_type__name"],
-            "color": row["appointment_type__color"],
-            "provider": provider,
-            "providerId": row["provider_id"],
-            "room": row["resource__name"] or "",
-            "roomId": row["resource_id"],
-            "location": locations[row["location_id"]]["name"],
-            "status": status.value,
-            "statusLabel": status.label,
-            "paperwork": paperwork.get(row["pk"], ""),
-        },
-    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """The calendar's time grid in a real Chromium: the front desk drags an appointment to a new time, to another
 provider's column, and drags its lower edge to make it longer; each time the database has the new place and
-the toast's Undo puts it back. A time taken answers with the reason and the appointment goes back where it
-was. No Content Security Policy violation (the grid sets its styles through the CSSOM), no script error, and
-axe finds nothing serious on the page.
+the toast's Undo puts it back, and the day's list under the grid says so each time. A time taken answers with
+the reason and the appointment goes back where it was. No Content Security Policy violation (the grid sets
+its styles through the CSSOM), no script error, and axe finds nothing serious on the page.
 
 The drags are the mouse's own: press on the event, move in steps, release over the target slot, whose place
 is measured on the grid (a slot is 32 px high, half an hour)."""
@@ -18,9 +18,8 @@ from playwright.sync_api import Page, expect
 from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment
 from tests import factories
-from tests.browser import eventually, no_csp_violations_nor_server_errors, screenshot, sign_in
+from tests.browser import eventually, screenshot, serious_violations, sign_in
 from tests.factories import unscoped
-from tests.test_browser_patient_pages import serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -29,11 +28,12 @@ SLOT = 32  # px: half an hour on the grid (static/js/calendar.js's slotHeight)
 
 
 @pytest.fixture(autouse=True)
-def _watched(page: Page):
+def _no_script_errors(page: Page):
+    """An uncaught error in calendar.js would leave the grid half drawn without a word (the Content Security
+    Policy and 5xx answers are watched for every browser test: tests/fixtures.py)."""
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    with no_csp_violations_nor_server_errors(page):
-        yield
+    yield
     assert errors == []
 
 
@@ -169,6 +169,32 @@ def test_dragging_an_appointment_moves_it_and_undo_puts_it_back(live_server, pag
     settles(desk, (at_la(day, 10), at_la(day, 10, 30), jordan.pk))
 
 
+def day_list(page: Page):
+    """The list of the chosen day under the grid, as the server renders it."""
+    return page.get_by_role("region", name=re.compile(r"^List · "))
+
+
+def test_the_days_list_follows_a_drag_and_its_undo(live_server, page: Page, live_cast, desk):
+    """The list under the grid is read again after each change: it never names a time the grid has left."""
+    sign_in(page, live_server, live_cast.admin_a)
+    open_day(page, live_server, desk)
+    ana = day_list(page).get_by_role("row").filter(has_text="Ana Lopez")
+    expect(ana).to_contain_text("10:00 AM–10:30 AM")
+    x, y = grab_point(page)
+    drag(page, (x, y), (x, y + 2 * SLOT))
+    expect(toast(page)).to_contain_text("11:00 AM with Jordan Rivera")
+    expect(ana).to_contain_text("11:00 AM–11:30 AM")
+    undo(page)
+    expect(ana).to_contain_text("10:00 AM–10:30 AM")
+    # Its edge half an hour down: the list says it ends at 11:00.
+    event_of(page).hover()
+    box = event_of(page).locator(".ec-resizer").bounding_box()
+    assert box is not None
+    edge = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    drag(page, edge, (edge[0], edge[1] + SLOT))
+    expect(ana).to_contain_text("10:00 AM–11:00 AM")
+
+
 @unscoped
 def test_a_drop_on_a_taken_time_says_why_and_goes_back(live_server, page: Page, live_cast, desk):
     day = desk["day"]
@@ -195,7 +221,7 @@ def test_the_calendar_pages_have_no_serious_accessibility_violation(live_server,
         page.goto(f"{live_server.url}/dashboard/scheduling/calendar/?{query}")
         expect(event_of(page)).to_be_visible()
         assert serious_violations(page) == [], query
-    expect(page.get_by_role("region", name=re.compile(r"^List · "))).to_contain_text("Ana Lopez")
+    expect(day_list(page)).to_contain_text("Ana Lopez")
 
 
 def test_a_click_on_an_empty_time_books_a_new_patient_without_leaving_the_calendar(
@@ -228,6 +254,9 @@ def test_a_click_on_an_empty_time_books_a_new_patient_without_leaving_the_calend
     booked = page.locator("#calendar-grid .ec-event").filter(has_text="Noor Haddad")
     expect(booked).to_be_visible()  # the grid fetched its events again
     expect(booked).to_contain_text("12:00")
+    expect(day_list(page).get_by_role("row").filter(has_text="Noor Haddad")).to_contain_text(
+        "12:00 PM–12:30 PM"
+    )
     assert page.url == calendar_url
     with medspa_scope(desk["medspa"]):
         appointment = Appointment.objects.select_related("patient").get(patient__last_name="Haddad")

@@ -12,7 +12,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -41,6 +40,7 @@ from tests.browser import (
     fill_booking_details,
     no_csp_violations_nor_server_errors,
     screenshot,
+    serious_violations,
     sign_in,
 )
 
@@ -57,12 +57,6 @@ RISKS = "".join(f"\n\nRisk {number}: a rare effect, explained by your provider."
 @pytest.fixture
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": PHONE_WIDTH, "height": 844}}
-
-
-@pytest.fixture(autouse=True)
-def _no_csp_violations_nor_server_errors(page: Page):
-    with no_csp_violations_nor_server_errors(page):
-        yield
 
 
 @pytest.fixture
@@ -102,13 +96,7 @@ def fits_and_passes_axe(page: Page) -> None:
         PHONE_WIDTH,
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH, (page.url, too_wide)
-    results = Axe().run(page)
-    serious = [
-        (violation["id"], [node["target"] for node in violation["nodes"]])
-        for violation in results.response["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-    assert serious == [], page.url
+    assert serious_violations(page) == [], page.url
 
 
 def paperwork_path(email: str) -> str:

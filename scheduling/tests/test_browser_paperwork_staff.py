@@ -14,15 +14,9 @@ from scheduling.models import Appointment, HistoryChange
 from scheduling.tests.factories import HistoryChangeFactory, IntakeResponseFactory
 from services_catalog.tests.factories import IntakeFormVersionFactory
 from tests import factories
-from tests.browser import no_csp_violations_nor_server_errors, screenshot, sign_in
+from tests.browser import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _watched(page: Page):
-    with no_csp_violations_nor_server_errors(page):
-        yield
 
 
 def test_an_admin_accepts_one_answer_in_their_own_words_and_declines_another(

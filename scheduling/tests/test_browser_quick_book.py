@@ -15,17 +15,10 @@ from playwright.sync_api import Page, expect
 from medspa.models import Patient
 from scheduling.models import Appointment
 from tests import factories
-from tests.browser import no_csp_violations_nor_server_errors, sign_in
+from tests.browser import serious_violations, sign_in
 from tests.factories import unscoped
-from tests.test_browser_patient_pages import serious_violations
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _no_csp_violations_nor_server_errors(page: Page):
-    with no_csp_violations_nor_server_errors(page):
-        yield
 
 
 @unscoped

@@ -62,13 +62,13 @@ def events_response(request, *, own: Membership | None, url_of) -> JsonResponse:
         by=BY_ROOM if request.GET.get("by") == BY_ROOM and own is None else BY_PROVIDER,
         own=own,
     )
-    data = events_of(query, url_of=url_of)
+    data, seen = events_of(query, url_of=url_of)
     patients_access_record(
-        patients=[Patient(pk=pk, medspa_id=medspa_id) for pk, medspa_id in data.pop("patients")],
+        patients=[Patient(pk=pk, medspa_id=medspa_id) for pk, medspa_id in seen],
         request=request,
         viewed=f"Calendar: {start.isoformat()} to {(end - timedelta(days=1)).isoformat()}",
     )
-    return JsonResponse(data)
+    return JsonResponse(data, json_dumps_params={"separators": (",", ":")})  # no spaces: a row an appointment
 
 
 @require_GET

@@ -8,15 +8,9 @@ from playwright.sync_api import Page, expect
 from medspa.tenancy import medspa_scope
 from services_catalog.models import IntakeForm
 from services_catalog.services.library import library_load
-from tests.browser import no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
+from tests.browser import screenshot, sign_in, url_is
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def _no_csp_violations_nor_server_errors(page: Page):
-    with no_csp_violations_nor_server_errors(page):
-        yield
 
 
 def test_an_admin_copies_a_library_form_adds_a_question_and_reads_both_versions(

@@ -15,7 +15,7 @@ from medspa.tenancy import medspa_scope
 from services_catalog.models import Consent, Service, ServiceGroup
 from services_catalog.services import texts as services
 from tests import factories
-from tests.browser import no_csp_violations_nor_server_errors, screenshot, sign_in, url_is
+from tests.browser import screenshot, sign_in, url_is
 
 pytestmark = pytest.mark.browser
 
@@ -48,12 +48,6 @@ def open_services_tab(page: Page, live_server) -> None:
     admin_nav(page).get_by_role("link", name="Services / Products").click()
     expect(page).to_have_url(url_is(live_server, "/dashboard/services/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Services / Products")
-
-
-@pytest.fixture(autouse=True)
-def _no_csp_violations_nor_server_errors(page: Page):
-    with no_csp_violations_nor_server_errors(page):
-        yield
 
 
 # --- Importing from the Portrait library ------------------------------------------------------------------

@@ -1,7 +1,8 @@
 // The calendar's time grid (EventCalendar, static/vendor/event-calendar): appointments placed by time and
 // length in provider or room columns, read from the events endpoint; drag one to move it, drag its lower
 // edge to change its end (POST to the move endpoint; the grid reverts when refused and says why), Undo for a
-// few seconds after; click an empty time to book it in the quick booking panel (#quick-book).
+// few seconds after; click an empty time to book it in the quick booking panel (#quick-book). The day's list
+// under the grid (#day-list) is read again after each change.
 //
 // The page's #calendar-grid carries the settings as data attributes (scheduling.selectors.calendar
 // .grid_attributes). Times travel as wall-clock times at the appointment's location without an offset
@@ -30,6 +31,58 @@
       date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) +
       "T" + pad(date.getHours()) + ":" + pad(date.getMinutes())
     );
+  }
+
+  // The events endpoint's answer is a table (scheduling.selectors.calendar_events): "columns" names the
+  // fields of each of the "rows", an appointment a row, whose patient, type, provider, room, location, status
+  // and paperwork are places in the lists of those names; "start" counts minutes on the clinic's clock from
+  // midnight of "day", "minutes" is the length. Made here into EventCalendar's events
+  // (https://github.com/vkurko/calendar#event-object).
+  function expand(feed) {
+    var at = {};
+    feed.columns.forEach(function (name, index) {
+      at[name] = index;
+    });
+    var midnight = Date.UTC(+feed.day.slice(0, 4), +feed.day.slice(5, 7) - 1, +feed.day.slice(8, 10));
+    // Counted in UTC, which keeps no daylight saving time: the minutes stay the clinic's wall clock.
+    function clock(minutes) {
+      var moment = new Date(midnight + minutes * 60000);
+      return (
+        moment.getUTCFullYear() + "-" + pad(moment.getUTCMonth() + 1) + "-" + pad(moment.getUTCDate()) +
+        "T" + pad(moment.getUTCHours()) + ":" + pad(moment.getUTCMinutes()) + ":00"
+      );
+    }
+    return feed.rows.map(function (row) {
+      var id = String(row[at.id]);
+      var type = feed.types[row[at.type]];
+      var provider = feed.providers[row[at.provider]];
+      var room = row[at.room] === null ? null : feed.rooms[row[at.room]];
+      var status = feed.statuses[row[at.status]];
+      var patient = feed.patients[row[at.patient]];
+      return {
+        id: id,
+        resourceId: feed.by === "room" ? (room ? String(room[0]) : "none") : String(provider[0]),
+        start: clock(row[at.start]),
+        end: clock(row[at.start] + row[at.minutes]),
+        title: patient,
+        classNames: ["appt", "status-" + status[0]],
+        editable: status[2],
+        extendedProps: {
+          url: feed.url.replace("{id}", encodeURIComponent(id)),
+          patient: patient,
+          type: type[0],
+          color: type[1],
+          provider: provider[1],
+          providerId: provider[0],
+          room: room ? room[1] : "",
+          roomId: room ? room[0] : null,
+          location: feed.locations[row[at.location]],
+          status: status[0],
+          statusLabel: status[1],
+          paperwork: row[at.paperwork] === null ? "" : feed.paperwork[row[at.paperwork]],
+        },
+      };
+    });
   }
 
   function describe(text) {
@@ -91,12 +144,14 @@
     function load(info) {
       var url = query(info);
       if (!cache[url]) {
-        cache[url] = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(
-          function (response) {
+        cache[url] = fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (response) {
             if (!response.ok) throw new Error("The calendar could not be loaded (" + response.status + ").");
             return response.json();
-          }
-        );
+          })
+          .then(function (feed) {
+            return { resources: feed.resources, events: expand(feed) };
+          });
         cache[url].catch(function (error) {
           delete cache[url];
           say(error.message);
@@ -105,9 +160,15 @@
       return cache[url];
     }
 
+    // After a change (a drop, an Undo, a booking) the grid reads its events again, and the day's list under
+    // it, which is the server's (it works without script), is read again from this page and put in place
+    // (htmx's `select`: https://htmx.org/api/#ajax).
     function refetch() {
       cache = {};
       calendar.refetchEvents();
+      if (document.getElementById("day-list")) {
+        window.htmx.ajax("GET", window.location.href, { target: "#day-list", select: "#day-list", swap: "outerHTML" });
+      }
     }
 
     function say(message) {

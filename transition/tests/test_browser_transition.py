@@ -38,13 +38,6 @@ STEP_NAMES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _no_csp_violations_nor_server_errors(page: Page):
-    """A script or style the Content Security Policy blocks would break the pages silently."""
-    with no_csp_violations_nor_server_errors(page):
-        yield
-
-
 def long_day(day) -> str:
     return f"{day:%b} {day.day}, {day.year}"
 
