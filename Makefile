@@ -100,7 +100,9 @@ restore: install
 # `make load-race`: 50 clients book the same few slots at once, then the database is checked for double
 # bookings. `make load-book`: the booking throughput alone, BOOK_CLIENTS (50) API clients each booking free
 # slots of its own back to back for BOOK_SECONDS (30) on 2 workers x 4 threads (LOAD_WORKERS, LOAD_THREADS):
-# bookings/s, p50 / p95 / p99, errors, 409s and the double-booking check. See scripts/load/run.py.
+# bookings/s, p50 / p95 / p99, errors, 409s and the double-booking check. See scripts/load/run.py. The
+# booking load caches in Redis, as production does (docker-compose.yml): LOAD_REDIS_URL (a local Redis, its
+# database 0); an empty one falls back to the database cache.
 .PHONY: load load-race load-book
 load: install
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
@@ -111,6 +113,7 @@ load-race: install
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
 		DJANGO_SETTINGS_MODULE=scripts.load.settings $(PY) -m scripts.load.run --race
 
+LOAD_REDIS_URL ?= redis://127.0.0.1:6379/0
 load-book: install
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
-		DJANGO_SETTINGS_MODULE=scripts.load.settings $(PY) -m scripts.load.run --book
+		REDIS_URL=$(LOAD_REDIS_URL) DJANGO_SETTINGS_MODULE=scripts.load.settings $(PY) -m scripts.load.run --book

@@ -1,3 +1,5 @@
+import copy
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from rest_framework import serializers
@@ -5,6 +7,21 @@ from rest_framework import serializers
 from medspa.models import Medspa, Membership, Patient
 from medspa.models.patients import PATIENT_EDITABLE_FIELDS
 from medspa.validators import phone_clean, state_code
+
+
+class FieldsBuiltOnce:
+    """For a ModelSerializer: its fields built from the model once per class, not on every instance. DRF
+    builds them again for each serializer (ModelSerializer.get_fields reads the model's fields and maps
+    each); here each instance gets a copy of the first build, as a plain Serializer gets a copy of its
+    declared fields (https://www.django-rest-framework.org/api-guide/serializers/#modelserializer). Only for
+    serializers whose fields depend on neither the instance nor the context."""
+
+    def get_fields(self):
+        built = type(self).__dict__.get("_fields_built")
+        if built is None:
+            built = super().get_fields()
+            type(self)._fields_built = built
+        return copy.deepcopy(built)
 
 
 class MedspaSerializer(serializers.ModelSerializer):

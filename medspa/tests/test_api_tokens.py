@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from medspa.models import ApiToken
@@ -123,3 +124,24 @@ def test_a_plaintext_token_of_before_is_hashed_by_the_migration_and_keeps_workin
     token = ApiToken.objects.get(user=cast.admin_a)
     assert token.expiry > timezone.now() and token.created < timezone.now() - timedelta(days=300)
     assert token_client(cast.admin_a, key).get("/api/v1/me/").status_code == 200
+
+
+def test_a_token_request_reads_the_token_its_user_and_their_second_factor_in_one_query(cast):
+    _, plaintext = api_token_create(user=cast.admin_a)
+    client = token_client(cast.admin_a, plaintext)
+    client.get("/api/v1/me/")  # the first use is written; the next, within the minute, is not
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/me/").status_code == 200
+    tokens = [query["sql"] for query in queries if "medspa_apitoken" in query["sql"]]
+    second_factor = [query["sql"] for query in queries if "mfa_authenticator" in query["sql"]]
+    assert len(tokens) == 1 and second_factor == tokens  # the token's query answers it, no query of its own
+
+
+def test_the_users_other_expired_tokens_are_deleted_when_the_last_use_is_written(cast):
+    token, plaintext = api_token_create(user=cast.admin_a)
+    expired, _ = api_token_create(user=cast.admin_a)
+    ApiToken.objects.filter(pk=expired.pk).update(expiry=timezone.now() - timedelta(seconds=1))
+    theirs, _ = api_token_create(user=cast.provider_a1)
+    ApiToken.objects.filter(pk=theirs.pk).update(expiry=timezone.now() - timedelta(seconds=1))
+    assert token_client(cast.admin_a, plaintext).get("/api/v1/me/").status_code == 200
+    assert set(ApiToken.objects.values_list("pk", flat=True)) == {token.pk, theirs.pk}

@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from medspa.api.serializers import PhoneField
+from medspa.api.serializers import FieldsBuiltOnce, PhoneField
 from medspa.models import Membership, Patient
 from medspa.models.patients import PatientStatus
 from medspa.validators import state_code
@@ -269,7 +269,7 @@ def slot_data(slot, location: models.Location) -> dict:
 # --- Appointments -----------------------------------------------------------------------------------------
 
 
-class AppointmentSerializer(serializers.ModelSerializer):
+class AppointmentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """An appointment as read: times in the location's time zone, with their offset."""
 
     provider_name = serializers.CharField(source="provider.user.get_full_name", read_only=True)

@@ -287,6 +287,23 @@ def booking_verdict(world: dict, outcomes: dict, began) -> int:
 # --- The run ------------------------------------------------------------------------------------------------
 
 
+def redis_check() -> None:
+    """With REDIS_URL set, Redis must answer before the run: the cache fails open when Redis is down
+    (medspa.cache), which would let the run skip what the throttles cost in production."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
+    except (redis.exceptions.RedisError, OSError) as error:
+        raise SystemExit(
+            f"Redis does not answer at {url} ({error}): start it, or set REDIS_URL empty (LOAD_REDIS_URL= "
+            "for make load-book) to run with the database cache."
+        ) from None
+
+
 def main() -> int:
     args = arguments()
     workdir = Path(tempfile.mkdtemp(prefix="medspa-load-"))
@@ -294,6 +311,7 @@ def main() -> int:
     os.environ["LOAD_BROKER_DIR"] = str(workdir / "broker")
     os.environ.pop("LOAD_DATABASE_NAME", None)
 
+    redis_check()
     import django
 
     django.setup()
