@@ -104,16 +104,16 @@ restore: install
 # booking load caches in Redis, as production does (docker-compose.yml): LOAD_REDIS_URL (a local Redis, its
 # database 0); an empty one falls back to the database cache.
 .PHONY: load load-race load-book
+LOAD_REDIS_URL ?= redis://127.0.0.1:6379/0
 load: install
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
 		DJANGO_SETTINGS_MODULE=scripts.load.settings $(PY) -m scripts.load.run && \
-		DJANGO_SETTINGS_MODULE=scripts.load.settings $(PY) -m scripts.load.run --book
+		REDIS_URL=$(LOAD_REDIS_URL) DJANGO_SETTINGS_MODULE=scripts.load.settings $(PY) -m scripts.load.run --book
 
 load-race: install
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
 		DJANGO_SETTINGS_MODULE=scripts.load.settings $(PY) -m scripts.load.run --race
 
-LOAD_REDIS_URL ?= redis://127.0.0.1:6379/0
 load-book: install
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
 		REDIS_URL=$(LOAD_REDIS_URL) DJANGO_SETTINGS_MODULE=scripts.load.settings $(PY) -m scripts.load.run --book
