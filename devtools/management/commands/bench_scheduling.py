@@ -8,8 +8,8 @@ Then, for each number of PAST appointments (--past, 1,000 / 5,000 / 20,000 by de
 grid of the days before today, most completed; the planner's statistics refreshed after each), it times,
 inside the medspa's scope, N runs of each lookup after a warm-up, each run followed by its bare query:
 
-- open slots of one day (varying days and types); bare: the SQL of the day's busy intervals, the same
-  statement the lookup runs, with a raw cursor                                      target <= 3x bare
+- open slots of one day (varying days and types); bare: the busy-interval part of the lookup's one
+  statement (the same SELECT of the day's window), asked alone with a raw cursor    target <= 3x bare
 - the first available slot in the next 30 days (from the full days); bare: the 30 days' busy intervals
                                                                                     target <= 3x bare
 - both flat: the p50 at the most past appointments within 1.5x of the p50 at the fewest
@@ -50,7 +50,6 @@ from devtools.bench import (
     captured_sql,
     percentile,
     signed_in_client,
-    sql_of,
     sql_run,
     time_paired,
     time_runs,
@@ -288,8 +287,9 @@ class Command(BenchCommand):
         return results
 
     def _slot_lookups(self, world: dict, rng: random.Random, *, runs: int, warmup: int) -> dict[str, Paired]:
-        """Open slots of one day and the first available in 30 days, each with its bare query: the SQL of
-        the busy intervals it reads (the same statement, same window), run alone with a raw cursor."""
+        """Open slots of one day and the first available in 30 days, each with its bare query: the
+        busy-interval part of the lookup's one statement (slots.BUSY_SQL, the same SELECT of the same
+        window), asked alone for the type's providers and rooms with a raw cursor."""
         today, now = world["today"], timezone.now()
         # Fresh objects, as a request would load them (the type with its location).
         types = list(
@@ -300,7 +300,8 @@ class Command(BenchCommand):
         def busy_sql(appointment_type, first_day: date, days: int) -> list:
             finder = finders[appointment_type.pk]
             window = slots.search_window(appointment_type.location.tz, first_day, days)
-            return [sql_of(slots.busy_intervals(finder.provider_ids, finder.room_ids, *window))]
+            medspa_id = appointment_type.medspa_id
+            return [slots.busy_statement(medspa_id, finder.provider_ids, finder.room_ids, *window)]
 
         days = [
             (t, today + timedelta(days=rng.randrange(DAYS)))
