@@ -43,10 +43,9 @@ from django_scopes import scopes_disabled
 from devtools.bench import (
     BenchCommand,
     Paired,
-    bench_location,
+    bench_clinic,
     bench_medspa_delete,
     bench_patients,
-    bench_team,
     captured_sql,
     percentile,
     signed_in_client,
@@ -54,7 +53,7 @@ from devtools.bench import (
     time_paired,
     time_runs,
 )
-from medspa.models import Medspa, Membership, Patient
+from medspa.models import Membership, Patient
 from medspa.tenancy import medspa_scope
 from scheduling.models import (
     Appointment,
@@ -65,7 +64,6 @@ from scheduling.models import (
 )
 from scheduling.selectors import slots
 from services_catalog.models import Service, ServiceGroup
-from services_catalog.services import catalog
 
 ZONE = ZoneInfo("America/New_York")
 PROVIDERS, APPOINTMENTS, DAYS = 10, 5_000, 60
@@ -90,6 +88,7 @@ PAST_STATUS_WEIGHTS = [85, 9, 6]
 # The audit trail's insert events of made-up past rows: skipped (seeding 20,000 rows twice as fast).
 AUDIT_INSERT = "scheduling.Appointment:insert_insert"
 RATIO_TARGET, FLAT_TARGET = 3.0, 1.5
+PRICE = Decimal("300")
 PAGE_RATIO_TARGET, PAGE_KB_TARGET = 5.0, 100.0
 PAGE_RUNS_SHARE = 10  # the week's requests: a tenth of the lookups' runs (each costs far more)
 
@@ -146,53 +145,11 @@ class Command(BenchCommand):
 
     @transaction.atomic
     def seed(self, rng: random.Random) -> dict:
-        token = secrets.token_hex(4)
-        medspa = Medspa.objects.create(
-            name="Bench medspa", slug=f"bench-{token}", time_zone="America/New_York", business_model="launch"
+        clinic = bench_clinic(
+            secrets.token_hex(4), providers=PROVIDERS, hours=(OPEN_HOUR, CLOSE_HOUR), types=TYPES, price=PRICE
         )
-        admin, providers = bench_team(medspa, token, PROVIDERS)
-        location = bench_location(medspa, "America/New_York")
-        location.providers.set(providers)
-        AvailabilityRule.objects.bulk_create(
-            AvailabilityRule(
-                medspa=medspa,
-                provider=provider,
-                location=location,
-                weekday=weekday,
-                start_time=time(OPEN_HOUR),
-                end_time=time(CLOSE_HOUR),
-            )
-            for provider in providers
-            for weekday in range(7)
-        )
-        group = catalog.group_save(medspa=medspa, data={"name": "Bench treatments"})
-        types = []
-        for name, duration, before, after in TYPES:
-            service = catalog.service_create(
-                medspa=medspa,
-                data={
-                    "group": group,
-                    "name": name,
-                    "price": Decimal("300"),
-                    "duration_minutes": duration,
-                    "is_active": True,
-                },
-            )
-            appointment_type = AppointmentType.objects.create(
-                medspa=medspa,
-                location=location,
-                service=service,
-                name=name,
-                duration_minutes=duration,
-                buffer_before_minutes=before,
-                buffer_after_minutes=after,
-                price=Decimal("300"),
-                min_notice_minutes=60,
-                horizon_days=90,
-            )
-            appointment_type.providers.set(providers)
-            types.append(appointment_type)
-
+        medspa, admin, providers = clinic.medspa, clinic.admin, clinic.providers
+        location, types = clinic.location, clinic.types
         patients = bench_patients(medspa, PATIENTS)
         today = timezone.now().astimezone(ZONE).date()
         rows = self._appointments(rng, medspa, location, providers, types, patients, admin, today)
