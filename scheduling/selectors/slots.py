@@ -7,6 +7,7 @@ closures and the rooms, and the busy intervals of the window (read through the e
 index, so that the medspa's past appointments cost nothing)."""
 
 import bisect
+import itertools
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -39,19 +40,15 @@ class Slot:
 
 class _Blocked:
     """The starts a provider or room cannot take: for each busy interval, the open interval of starts whose
-    blocked time (buffers included) would meet it, merged and sorted, so that their ends rise too."""
+    blocked time (buffers included) would meet it, in order of their opening, each with the latest closing
+    among it and those before it (so that the closings rise too, and one look at them answers for all)."""
 
     def __init__(self, busy: list[tuple[int, int]], before: int, reach: int):
         # A start s blocks [s - before, s + reach): it meets [busy_start, busy_end) when
         # busy_start - reach < s < busy_end + before.
-        self.lows, self.highs = [], []
-        for busy_start, busy_end in sorted(busy):
-            low, high = busy_start - reach, busy_end + before
-            if self.highs and low < self.highs[-1]:  # open intervals: one that starts at an end is apart
-                self.highs[-1] = max(self.highs[-1], high)
-            else:
-                self.lows.append(low)
-                self.highs.append(high)
+        busy.sort()
+        self.lows = [busy_start - reach for busy_start, _ in busy]
+        self.highs = list(itertools.accumulate((busy_end + before for _, busy_end in busy), max))
 
     def takes(self, start: int) -> bool:
         """Whether `start` is blocked (O(log n))."""
@@ -250,24 +247,20 @@ def lookup_statement(
 
 
 def _lookup(appointment_type: AppointmentType, first_day: date, days: int, **options) -> tuple[dict, list]:
-    """The providers, their hours (rules and overrides), the closures and the rooms, and the busy intervals
-    of the window (unless `bookings` is false): see LOOKUP_SQL."""
+    """The providers, their hours (rules and overrides), the closures and the rooms; and the statement's
+    rows, among which the busy intervals of the window (unless `bookings` is false): see LOOKUP_SQL."""
     with connection.cursor() as cursor:
         cursor.execute(*lookup_statement(appointment_type, first_day, days, **options))
         rows = cursor.fetchall()
-    busy = []
-    for providers, rules, overrides, closures, rooms, *interval in rows:
-        if providers is None:
-            busy.append(interval)
-        else:
-            hours = {
-                "providers": providers,
-                "rules": json.loads(rules) if rules else [],
-                "overrides": json.loads(overrides) if overrides else [],
-                "closures": closures,
-                "rooms": rooms,
-            }
-    return hours, busy
+    hours = next(row for row in rows if row[0] is not None)  # the one row whose providers are not NULL
+    providers, rules, overrides, closures, rooms = hours[:5]
+    return {
+        "providers": providers,
+        "rules": json.loads(rules) if rules else [],
+        "overrides": json.loads(overrides) if overrides else [],
+        "closures": closures,
+        "rooms": rooms,
+    }, rows
 
 
 class SlotFinder:
@@ -291,7 +284,7 @@ class SlotFinder:
         self.now = now or timezone.now()
         self.first_day, self.days = first_day, days
 
-        hours, busy = _lookup(
+        hours, rows = _lookup(
             appointment_type,
             first_day,
             days,
@@ -319,10 +312,12 @@ class SlotFinder:
         before = appointment_type.buffer_before_minutes * 60_000_000
         reach = (appointment_type.duration_minutes + appointment_type.buffer_after_minutes) * 60_000_000
         busy_by_provider, busy_by_room = defaultdict(list), defaultdict(list)
-        for provider, resource, start, end in busy:
-            busy_by_provider[provider].append((start, end))
-            if resource is not None:
-                busy_by_room[resource].append((start, end))
+        for row in rows:
+            if row[0] is None:  # an interval's row (else the hours')
+                interval = row[7:]
+                busy_by_provider[row[5]].append(interval)
+                if row[6] is not None:
+                    busy_by_room[row[6]].append(interval)
         self.blocked = {pid: _Blocked(busy_by_provider[pid], before, reach) for pid in self.provider_ids}
         self.room_blocked = [(rid, _Blocked(busy_by_room[rid], before, reach)) for rid in self.room_ids]
 
