@@ -1,9 +1,10 @@
 """What the `make bench` commands share: a command that seeds its own busy medspa, times operations on it
 after a warm-up, prints p50 / p95 / max in milliseconds against targets, and deletes what it made (unless
---keep); the medspa's admin, providers and patients; timing, nearest-rank percentiles and the report table.
+--keep); the medspa's admin, providers and patients, and its clinic with the providers' hours and the
+appointment types; timing, nearest-rank percentiles and the report table.
 
-Each bench command (`bench_scheduling`, `bench_earnings`) subclasses `BenchCommand` with its own seeding,
-operations and clean-up of its own rows."""
+Each bench command (`bench_scheduling`, `bench_booking`, `bench_earnings`) subclasses `BenchCommand` with
+its own seeding, operations and clean-up of its own rows."""
 
 import math
 import random
@@ -11,7 +12,8 @@ import statistics
 import time as clock
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
+from decimal import Decimal
 
 from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management import call_command
@@ -23,7 +25,8 @@ from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 
 from medspa.models import Medspa, Membership, Patient, PatientAccessLog, User
-from scheduling.models import Location
+from scheduling.models import AppointmentType, AvailabilityRule, Location
+from services_catalog.services import catalog
 
 # The bench admin's authenticator secret: the admin signs in through the test client with two factors done.
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -173,6 +176,66 @@ def bench_location(medspa: Medspa, time_zone: str, **fields) -> Location:
         time_zone=time_zone,
         **fields,
     )
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """A bench medspa's people and its one location, with the appointment types offered there."""
+
+    medspa: Medspa
+    admin: User
+    providers: list[Membership]
+    location: Location
+    types: list[AppointmentType]
+
+
+def bench_clinic(
+    token: str,
+    *,
+    providers: int,
+    hours: tuple[int, int],
+    types: list[tuple[str, int, int, int]],
+    price: Decimal,
+) -> Clinic:
+    """A fresh "Bench medspa" (slug `bench-<token>`, in New York) with its admin and `providers` providers,
+    who all work at its one location from `hours[0]`:00 to `hours[1]`:00 every day and all offer each of
+    `types` there: (name, duration, buffer before, buffer after) in minutes, a service of the same name and
+    price each, an hour's minimum notice and a 90-day horizon."""
+    medspa = Medspa.objects.create(
+        name="Bench medspa", slug=f"bench-{token}", time_zone="America/New_York", business_model="launch"
+    )
+    admin, members = bench_team(medspa, token, providers)
+    location = bench_location(medspa, "America/New_York")
+    location.providers.set(members)
+    AvailabilityRule.objects.bulk_create(
+        AvailabilityRule(
+            medspa=medspa, provider=provider, location=location, weekday=weekday,
+            start_time=time(hours[0]), end_time=time(hours[1]),
+        )
+        for provider in members
+        for weekday in range(7)
+    )  # fmt: skip
+    group = catalog.group_save(medspa=medspa, data={"name": "Bench treatments"})
+    offered = []
+    for name, duration, before, after in types:
+        service = catalog.service_create(
+            medspa=medspa,
+            data={
+                "group": group,
+                "name": name,
+                "price": price,
+                "duration_minutes": duration,
+                "is_active": True,
+            },
+        )
+        appointment_type = AppointmentType.objects.create(
+            medspa=medspa, location=location, service=service, name=name, duration_minutes=duration,
+            buffer_before_minutes=before, buffer_after_minutes=after, price=price,
+            min_notice_minutes=60, horizon_days=90,
+        )  # fmt: skip
+        appointment_type.providers.set(members)
+        offered.append(appointment_type)
+    return Clinic(medspa, admin, members, location, offered)
 
 
 def bench_medspa_delete(medspa: Medspa, *, first: Iterable[type[Model]] = ()) -> None:

@@ -74,7 +74,7 @@ UNION ALL SELECT 'busy', provider_id, resource_id, NULL, NULL FROM scheduling_ap
     WHERE %(day)s::date IS NOT NULL AND medspa_id = %(medspa)s
     AND (provider_id IN (SELECT id FROM providers) OR resource_id IN (SELECT id FROM rooms))
     AND status = ANY(%(active)s)
-    -- The exclusion constraints' own expression, so that their GiST index answers it (busy_intervals).
+    -- The exclusion constraints' own expression, so that their GiST index answers it (slots.BUSY_SQL).
     AND tstzrange(blocked_start, blocked_end, '[)') && tstzrange(%(blocked_start)s, %(blocked_end)s, '[)')
     AND id IS DISTINCT FROM %(exclude)s::bigint
 """

@@ -1,5 +1,5 @@
-"""What a slot lookup costs the database: a fixed number of queries, and a read of the busy intervals that
-stays inside the window asked for, however many appointments the medspa had before it."""
+"""What a slot lookup costs the database: one query, whose read of the busy intervals stays inside the window
+asked for, however many appointments the medspa had before it."""
 
 import json
 from datetime import UTC, date, datetime, time, timedelta
@@ -75,15 +75,14 @@ def _past(appointment_type, providers, patient, room, *, days: int, skip: int = 
 
 
 def _rows_read(appointment_type) -> tuple[int, set[str], list[str]]:
-    """EXPLAIN ANALYZE of the lookup's busy-interval query for DAY, with sequential scans off (the tables
-    of a test are too small for the planner to want an index otherwise): the rows its scans of the
-    appointments read (returned, filtered out or rechecked away), the indexes they used, their index
+    """EXPLAIN ANALYZE of the lookup's one statement for DAY, with sequential scans off (the tables of a
+    test are too small for the planner to want an index otherwise): the rows its scans of the appointments
+    read (returned, filtered out or rechecked away), the indexes of the appointments they used, their index
     conditions."""
-    finder = slots.SlotFinder(appointment_type, DAY, 1, now=NOW)
-    window = slots.search_window(appointment_type.location.tz, DAY, 1)
-    query = slots.busy_intervals(finder.provider_ids, finder.room_ids, *window)
-    sql, params = query.query.get_compiler(query.db).as_sql()
+    sql, params = slots.lookup_statement(appointment_type, DAY, 1)
     with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'scheduling_appointment'")
+        appointment_indexes = {name for (name,) in cursor.fetchall()}
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
@@ -93,7 +92,10 @@ def _rows_read(appointment_type) -> tuple[int, set[str], list[str]]:
 
     def walk(node):
         nonlocal read
-        if node.get("Relation Name") == "scheduling_appointment" or "Index Name" in node:
+        if (
+            node.get("Relation Name") == "scheduling_appointment"
+            or node.get("Index Name") in appointment_indexes
+        ):
             loops = node.get("Actual Loops", 1)
             read += (node["Actual Rows"] + node.get("Rows Removed by Filter", 0)) * loops
             read += node.get("Rows Removed by Index Recheck", 0)
@@ -107,14 +109,14 @@ def _rows_read(appointment_type) -> tuple[int, set[str], list[str]]:
     return read, indexes, conditions
 
 
-def test_open_slots_of_a_day_cost_two_queries(cast, clinic, django_assert_num_queries):
+def test_open_slots_of_a_day_cost_one_query(cast, clinic, django_assert_num_queries):
     appointment_type, providers, _, _ = clinic
     with medspa_scope(cast.medspa_a):
-        # 1. the type's providers, their hours, overrides and closures of the day, and its rooms
-        # 2. the busy intervals of those providers and rooms in the day's window
-        with django_assert_num_queries(2):
+        # The type's providers, their hours, overrides and closures of the days, its rooms, and the busy
+        # intervals of those providers and rooms in the window: one statement.
+        with django_assert_num_queries(1):
             found = slots.open_slots(appointment_type, DAY, now=NOW)
-        with django_assert_num_queries(2):
+        with django_assert_num_queries(1):
             first = slots.first_available(appointment_type, days=30, now=NOW)
     ten = datetime.combine(DAY, time(10), tzinfo=appointment_type.location.tz)
     # The room is taken at 10:00 (with its buffer until 10:40): neither provider has a slot that needs it.
@@ -136,3 +138,25 @@ def test_the_busy_intervals_read_only_the_window_however_long_the_past(cast, cli
     assert few == many
     assert indexes <= EXCLUSION_INDEXES and indexes
     assert all("&&" in condition for condition in conditions)
+
+
+def test_the_busy_intervals_asked_alone_are_those_the_lookup_reads(cast, clinic):
+    """The bench's bare query is the lookup's busy-interval part asked alone: both read the same rows."""
+    appointment_type, providers, patient, room = clinic
+    with medspa_scope(cast.medspa_a):
+        _past(appointment_type, providers, patient, room, days=2)
+        for first_day, days, expected in ((DAY, 1, 1), (DAY - timedelta(days=2), 3, 33)):
+            sql, params = slots.lookup_statement(appointment_type, first_day, days)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                read = [tuple(row[5:]) for row in cursor.fetchall() if row[0] is None]
+                finder = slots.SlotFinder(appointment_type, first_day, days, now=NOW)
+                cursor.execute(
+                    *slots.busy_statement(
+                        cast.medspa_a.pk, finder.provider_ids, finder.room_ids, params["range_start"],
+                        params["range_end"],
+                    )
+                )  # fmt: skip
+                alone = cursor.fetchall()
+            assert sorted(read) == sorted(alone)
+            assert len(alone) == expected  # the day's booking; and the two days' 32 past ones

@@ -30,20 +30,17 @@ from django.utils import timezone
 from devtools.bench import (
     BenchCommand,
     Timing,
-    bench_location,
+    bench_clinic,
     bench_medspa_delete,
     bench_patients,
-    bench_team,
     percentile,
 )
 from gfe.models import Clearance, GfeRequest
 from medspa.celery import app as celery_app
-from medspa.models import Medspa
 from medspa.models.api_tokens import ApiToken
 from medspa.services.accounts import api_token_create
 from scheduling.models import Appointment, AppointmentType, AvailabilityRule, Location
 from services_catalog.models import Service, ServiceGroup
-from services_catalog.services import catalog
 
 ZONE = ZoneInfo("America/New_York")
 PROVIDERS, PATIENTS, DAYS = 10, 300, 60
@@ -72,34 +69,15 @@ class Command(BenchCommand):
 
     @transaction.atomic
     def seed(self, rng: random.Random) -> dict:
-        token = secrets.token_hex(4)
-        medspa = Medspa.objects.create(
-            name="Bench medspa", slug=f"bench-{token}", time_zone="America/New_York", business_model="launch"
+        clinic = bench_clinic(
+            secrets.token_hex(4),
+            providers=PROVIDERS,
+            hours=(OPEN_HOUR, CLOSE_HOUR),
+            types=[("Consultation", MINUTES, 0, 0)],
+            price=Decimal("150"),
         )
-        admin, providers = bench_team(medspa, token, PROVIDERS)
-        location = bench_location(medspa, "America/New_York")
-        location.providers.set(providers)
-        AvailabilityRule.objects.bulk_create(
-            AvailabilityRule(
-                medspa=medspa, provider=provider, location=location, weekday=weekday,
-                start_time=time(OPEN_HOUR), end_time=time(CLOSE_HOUR),
-            )
-            for provider in providers
-            for weekday in range(7)
-        )  # fmt: skip
-        group = catalog.group_save(medspa=medspa, data={"name": "Bench treatments"})
-        service = catalog.service_create(
-            medspa=medspa,
-            data={
-                "group": group, "name": "Consultation", "price": Decimal("150"),
-                "duration_minutes": MINUTES, "is_active": True,
-            },
-        )  # fmt: skip
-        appointment_type = AppointmentType.objects.create(
-            medspa=medspa, location=location, service=service, name="Consultation",
-            duration_minutes=MINUTES, price=Decimal("150"), min_notice_minutes=60, horizon_days=90,
-        )  # fmt: skip
-        appointment_type.providers.set(providers)
+        medspa, admin, providers = clinic.medspa, clinic.admin, clinic.providers
+        (appointment_type,) = clinic.types
         patients = bench_patients(medspa, PATIENTS)
         _, api_token = api_token_create(user=admin, name="bench")
         return {

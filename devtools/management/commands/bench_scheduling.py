@@ -8,8 +8,8 @@ Then, for each number of PAST appointments (--past, 1,000 / 5,000 / 20,000 by de
 grid of the days before today, most completed; the planner's statistics refreshed after each), it times,
 inside the medspa's scope, N runs of each lookup after a warm-up, each run followed by its bare query:
 
-- open slots of one day (varying days and types); bare: the SQL of the day's busy intervals, the same
-  statement the lookup runs, with a raw cursor                                      target <= 3x bare
+- open slots of one day (varying days and types); bare: the busy-interval part of the lookup's one
+  statement (the same SELECT of the day's window), asked alone with a raw cursor    target <= 3x bare
 - the first available slot in the next 30 days (from the full days); bare: the 30 days' busy intervals
                                                                                     target <= 3x bare
 - both flat: the p50 at the most past appointments within 1.5x of the p50 at the fewest
@@ -43,19 +43,17 @@ from django_scopes import scopes_disabled
 from devtools.bench import (
     BenchCommand,
     Paired,
-    bench_location,
+    bench_clinic,
     bench_medspa_delete,
     bench_patients,
-    bench_team,
     captured_sql,
     percentile,
     signed_in_client,
-    sql_of,
     sql_run,
     time_paired,
     time_runs,
 )
-from medspa.models import Medspa, Membership, Patient
+from medspa.models import Membership, Patient
 from medspa.tenancy import medspa_scope
 from scheduling.models import (
     Appointment,
@@ -66,7 +64,6 @@ from scheduling.models import (
 )
 from scheduling.selectors import slots
 from services_catalog.models import Service, ServiceGroup
-from services_catalog.services import catalog
 
 ZONE = ZoneInfo("America/New_York")
 PROVIDERS, APPOINTMENTS, DAYS = 10, 5_000, 60
@@ -91,6 +88,7 @@ PAST_STATUS_WEIGHTS = [85, 9, 6]
 # The audit trail's insert events of made-up past rows: skipped (seeding 20,000 rows twice as fast).
 AUDIT_INSERT = "scheduling.Appointment:insert_insert"
 RATIO_TARGET, FLAT_TARGET = 3.0, 1.5
+PRICE = Decimal("300")
 PAGE_RATIO_TARGET, PAGE_KB_TARGET = 5.0, 100.0
 PAGE_RUNS_SHARE = 10  # the week's requests: a tenth of the lookups' runs (each costs far more)
 
@@ -147,53 +145,11 @@ class Command(BenchCommand):
 
     @transaction.atomic
     def seed(self, rng: random.Random) -> dict:
-        token = secrets.token_hex(4)
-        medspa = Medspa.objects.create(
-            name="Bench medspa", slug=f"bench-{token}", time_zone="America/New_York", business_model="launch"
+        clinic = bench_clinic(
+            secrets.token_hex(4), providers=PROVIDERS, hours=(OPEN_HOUR, CLOSE_HOUR), types=TYPES, price=PRICE
         )
-        admin, providers = bench_team(medspa, token, PROVIDERS)
-        location = bench_location(medspa, "America/New_York")
-        location.providers.set(providers)
-        AvailabilityRule.objects.bulk_create(
-            AvailabilityRule(
-                medspa=medspa,
-                provider=provider,
-                location=location,
-                weekday=weekday,
-                start_time=time(OPEN_HOUR),
-                end_time=time(CLOSE_HOUR),
-            )
-            for provider in providers
-            for weekday in range(7)
-        )
-        group = catalog.group_save(medspa=medspa, data={"name": "Bench treatments"})
-        types = []
-        for name, duration, before, after in TYPES:
-            service = catalog.service_create(
-                medspa=medspa,
-                data={
-                    "group": group,
-                    "name": name,
-                    "price": Decimal("300"),
-                    "duration_minutes": duration,
-                    "is_active": True,
-                },
-            )
-            appointment_type = AppointmentType.objects.create(
-                medspa=medspa,
-                location=location,
-                service=service,
-                name=name,
-                duration_minutes=duration,
-                buffer_before_minutes=before,
-                buffer_after_minutes=after,
-                price=Decimal("300"),
-                min_notice_minutes=60,
-                horizon_days=90,
-            )
-            appointment_type.providers.set(providers)
-            types.append(appointment_type)
-
+        medspa, admin, providers = clinic.medspa, clinic.admin, clinic.providers
+        location, types = clinic.location, clinic.types
         patients = bench_patients(medspa, PATIENTS)
         today = timezone.now().astimezone(ZONE).date()
         rows = self._appointments(rng, medspa, location, providers, types, patients, admin, today)
@@ -288,8 +244,9 @@ class Command(BenchCommand):
         return results
 
     def _slot_lookups(self, world: dict, rng: random.Random, *, runs: int, warmup: int) -> dict[str, Paired]:
-        """Open slots of one day and the first available in 30 days, each with its bare query: the SQL of
-        the busy intervals it reads (the same statement, same window), run alone with a raw cursor."""
+        """Open slots of one day and the first available in 30 days, each with its bare query: the
+        busy-interval part of the lookup's one statement (slots.BUSY_SQL, the same SELECT of the same
+        window), asked alone for the type's providers and rooms with a raw cursor."""
         today, now = world["today"], timezone.now()
         # Fresh objects, as a request would load them (the type with its location).
         types = list(
@@ -300,7 +257,8 @@ class Command(BenchCommand):
         def busy_sql(appointment_type, first_day: date, days: int) -> list:
             finder = finders[appointment_type.pk]
             window = slots.search_window(appointment_type.location.tz, first_day, days)
-            return [sql_of(slots.busy_intervals(finder.provider_ids, finder.room_ids, *window))]
+            medspa_id = appointment_type.medspa_id
+            return [slots.busy_statement(medspa_id, finder.provider_ids, finder.room_ids, *window)]
 
         days = [
             (t, today + timedelta(days=rng.randrange(DAYS)))
