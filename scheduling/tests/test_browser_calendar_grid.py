@@ -5,7 +5,8 @@ was. No Content Security Policy violation (the grid sets its styles through the 
 axe finds nothing serious on the page.
 
 The drags are the mouse's own: press on the event, move in steps, release over the target slot, whose place
-is measured on the grid (a slot is 32 px high, half an hour)."""
+is measured on the grid (a slot is 32 px high, half an hour). The keyboard's way is its own test: Tab to the
+appointment, M for the Move dialog, and Undo from the keyboard too."""
 
 import re
 from datetime import date, datetime, time, timedelta
@@ -20,6 +21,7 @@ from scheduling.models import Appointment
 from tests import factories
 from tests.browser import eventually, no_csp_violations_nor_server_errors, screenshot, sign_in
 from tests.factories import unscoped
+from tests.test_browser_axe_pages import serious_violations as strict_violations
 from tests.test_browser_patient_pages import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -169,6 +171,69 @@ def test_dragging_an_appointment_moves_it_and_undo_puts_it_back(live_server, pag
     settles(desk, (at_la(day, 10), at_la(day, 10, 30), jordan.pk))
 
 
+def tab_to_an_appointment(page: Page) -> None:
+    """Presses Tab from the top of the page until an appointment of the grid has the keyboard."""
+    for _ in range(100):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('ec-event')"):
+            return
+    raise AssertionError("No appointment of the grid is in the tab order.")
+
+
+def test_the_keyboard_moves_an_appointment_and_undoes_it(live_server, page: Page, live_cast, desk):
+    """Keyboard only: Tab reaches Ana Lopez's appointment, a button named by its time, patient, day and
+    provider; M opens the Move dialog filled in with its place; half an hour later with Sam Lee, Move: the
+    database has it, the keyboard is on the toast's Undo, which puts it back, and the keyboard is on the
+    appointment again. Escape leaves the dialog without a move."""
+    day, jordan, sam = desk["day"], desk["jordan"], desk["sam"]
+    sign_in(page, live_server, live_cast.admin_a)
+    open_day(page, live_server, desk)
+    appointment = event_of(page)
+    shown = f"10:00 – 10:30 AM Ana Lopez {desk['type'].name} Booked"
+    expect(appointment).to_have_accessible_name(f"{shown} , {day:%a, %b} {day.day}, with Jordan Rivera")
+    tab_to_an_appointment(page)
+    expect(appointment).to_be_focused()
+
+    dialog = page.get_by_role("dialog", name="Move an appointment")
+    page.keyboard.press("Escape")  # nothing to close: nothing happens
+    page.keyboard.press("m")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Date")).to_have_value(day.isoformat())
+    expect(dialog.get_by_label("Start")).to_have_value("10:00")
+    expect(dialog.get_by_label("Provider")).to_have_value(str(jordan.pk))
+    expect(dialog.get_by_label("Start")).to_be_focused()
+    assert strict_violations(page) == []  # axe's experimental rules too (label-content-name-mismatch)
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(appointment).to_be_focused()
+
+    page.keyboard.press("m")
+    expect(dialog.get_by_label("Start")).to_be_focused()
+    page.keyboard.press("ArrowDown")  # a quarter hour a press
+    page.keyboard.press("ArrowDown")
+    expect(dialog.get_by_label("Start")).to_have_value("10:30")
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_label("Provider")).to_be_focused()
+    page.keyboard.type("Sam")
+    expect(dialog.get_by_label("Provider")).to_have_value(str(sam.pk))
+    page.keyboard.press("Tab")  # the room: this type takes none
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Move")).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(dialog).to_be_hidden()
+    expect(toast(page)).to_contain_text(f"Moved to {day:%a %b} {day.day}, 10:30 AM with Sam Lee")
+    settles(desk, (at_la(day, 10, 30), at_la(day, 11), sam.pk))
+    undo_button = toast(page).get_by_role("button", name="Undo")
+    expect(undo_button).to_be_focused()
+    with page.expect_response(lambda response: "/calendar/events/" in response.url):
+        page.keyboard.press("Enter")
+    expect(toast(page)).to_contain_text("Undone: back to")
+    settles(desk, (at_la(day, 10), at_la(day, 10, 30), jordan.pk))
+    expect(appointment).to_contain_text("10:00")
+    expect(appointment).to_be_focused()
+
+
 @unscoped
 def test_a_drop_on_a_taken_time_says_why_and_goes_back(live_server, page: Page, live_cast, desk):
     day = desk["day"]
@@ -195,6 +260,7 @@ def test_the_calendar_pages_have_no_serious_accessibility_violation(live_server,
         page.goto(f"{live_server.url}/dashboard/scheduling/calendar/?{query}")
         expect(event_of(page)).to_be_visible()
         assert serious_violations(page) == [], query
+        assert strict_violations(page) == [], query  # axe's experimental rules too: the events are buttons
     expect(page.get_by_role("region", name=re.compile(r"^List · "))).to_contain_text("Ana Lopez")
 
 
@@ -237,3 +303,4 @@ def test_a_click_on_an_empty_time_books_a_new_patient_without_leaving_the_calend
     screenshot(page, "calendar_grid_quick_booked")
     page.get_by_role("button", name="Close the booking panel").click()
     expect(panel).to_be_hidden()
+
