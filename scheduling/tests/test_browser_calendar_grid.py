@@ -17,7 +17,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from medspa.tenancy import medspa_scope
-from scheduling.models import Appointment
+from scheduling.models import Appointment, Resource
 from tests import factories
 from tests.browser import eventually, no_csp_violations_nor_server_errors, screenshot, sign_in
 from tests.factories import unscoped
@@ -304,3 +304,39 @@ def test_a_click_on_an_empty_time_books_a_new_patient_without_leaving_the_calend
     page.get_by_role("button", name="Close the booking panel").click()
     expect(panel).to_be_hidden()
 
+
+def test_a_click_on_an_empty_time_in_a_room_column_books_in_that_room(
+    live_server, page: Page, live_cast, desk
+):
+    """Rooms 1 and 2 both take the type; the front desk clicks Room 2's empty noon in the Rooms view: the
+    panel names Room 2 and the appointment is made in it, not in Room 1, which the service picks first."""
+    day = desk["day"]
+    with medspa_scope(desk["medspa"]):
+        room_1, room_2 = (
+            Resource.objects.create(medspa=desk["medspa"], location=desk["location"], name=name)
+            for name in ("Room 1", "Room 2")
+        )
+        desk["type"].rooms.add(room_1, room_2)
+    sign_in(page, live_server, live_cast.admin_a)
+    page.goto(f"{live_server.url}/dashboard/scheduling/calendar/?view=day&date={day.isoformat()}&by=room")
+    expect(event_of(page)).to_be_visible()  # Ana's 10:00, in the "No room" column
+    box = event_of(page).bounding_box()
+    assert box is not None
+    page.mouse.click(column_x(page, "Room 2"), box["y"] + 4 * SLOT + 6)
+
+    panel = page.get_by_role("region", name="Book an appointment")
+    expect(panel.get_by_text("Room: Room 2")).to_be_visible()
+    expect(panel.get_by_role("radio", name="12:00 PM", exact=True)).to_be_checked()
+    panel.get_by_text("New patient", exact=True).click()
+    panel.get_by_label("First name").fill("Noor")
+    panel.get_by_label("Last name").fill("Haddad")
+    panel.get_by_label("Date of birth").fill("1988-02-29")
+    assert serious_violations(page) == []
+    panel.get_by_role("button", name="Book", exact=True).click()
+
+    expect(page.get_by_role("status").filter(has_text="Booked:")).to_contain_text("Noor Haddad")
+    with medspa_scope(desk["medspa"]):
+        appointment = Appointment.objects.get(patient__last_name="Haddad")
+    assert appointment.resource_id == room_2.pk
+    assert appointment.start.astimezone(LA) == at_la(day, 12)
+    expect(page.locator("#calendar-grid .ec-event").filter(has_text="Noor Haddad")).to_be_visible()
