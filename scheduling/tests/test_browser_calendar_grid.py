@@ -198,6 +198,7 @@ def test_the_keyboard_moves_an_appointment_and_undoes_it(live_server, page: Page
     page.keyboard.press("Escape")  # nothing to close: nothing happens
     page.keyboard.press("m")
     expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(f"Ana Lopez, now {day:%a, %b} {day.day}, 10:00 AM with Jordan Rivera.")
     expect(dialog.get_by_label("Date")).to_have_value(day.isoformat())
     expect(dialog.get_by_label("Start")).to_have_value("10:00")
     expect(dialog.get_by_label("Provider")).to_have_value(str(jordan.pk))
@@ -216,6 +217,7 @@ def test_the_keyboard_moves_an_appointment_and_undoes_it(live_server, page: Page
     expect(dialog.get_by_label("Provider")).to_be_focused()
     page.keyboard.type("Sam")
     expect(dialog.get_by_label("Provider")).to_have_value(str(sam.pk))
+    screenshot(page, "calendar_grid_move_dialog")
     page.keyboard.press("Tab")  # the room: this type takes none
     page.keyboard.press("Tab")
     expect(dialog.get_by_role("button", name="Move")).to_be_focused()
@@ -250,6 +252,33 @@ def test_a_drop_on_a_taken_time_says_why_and_goes_back(live_server, page: Page, 
     drag(page, (x, y), (x, y + 2 * SLOT))  # onto Omar's 11:00
     expect(page.get_by_role("alert")).to_contain_text("no longer available")
     expect(event_of(page)).to_contain_text("10:00")  # back where it was
+    assert place(desk) == (at_la(day, 10), at_la(day, 10, 30), desk["jordan"].pk)
+
+
+@unscoped
+def test_a_keyboard_move_to_a_taken_time_says_why_in_the_dialog(live_server, page: Page, live_cast, desk):
+    day = desk["day"]
+    start = at_la(day, 11)
+    Appointment.objects.create(
+        medspa=desk["medspa"], location=desk["location"], provider=desk["jordan"],
+        patient=factories.PatientFactory(medspa=desk["medspa"], first_name="Omar", last_name="Brightwater"),
+        appointment_type=desk["type"], start=start, end=start + timedelta(minutes=30),
+        blocked_start=start, blocked_end=start + timedelta(minutes=40),
+    )  # fmt: skip
+    sign_in(page, live_server, live_cast.admin_a)
+    open_day(page, live_server, desk)
+    tab_to_an_appointment(page)
+    expect(event_of(page)).to_be_focused()
+    page.keyboard.press("m")
+    dialog = page.get_by_role("dialog", name="Move an appointment")
+    for _ in range(4):  # 11:00
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(dialog.get_by_role("alert")).to_contain_text("no longer available")
+    expect(dialog).to_be_visible()  # still open, to choose again
     assert place(desk) == (at_la(day, 10), at_la(day, 10, 30), desk["jordan"].pk)
 
 

@@ -334,7 +334,8 @@
       room.value = props.roomId ? String(props.roomId) : "";
       if (room.value !== (props.roomId ? String(props.roomId) : "")) room.value = "";
       moveDialog.querySelector("[data-move-from]").textContent =
-        props.patient + ", now " + dayLabel(event.start) + " " + when.slice(11, 16) + " with " + props.provider +
+        props.patient + ", now " + dayLabel(event.start) + ", " + timeLabel(when.slice(11, 16)) + " with " +
+        props.provider +
         (props.room ? " in " + props.room : "") + ".";
       showMoveError("");
       moveDialog.dataset.eventId = event.id;
