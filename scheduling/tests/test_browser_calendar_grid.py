@@ -282,6 +282,36 @@ def test_a_keyboard_move_to_a_taken_time_says_why_in_the_dialog(live_server, pag
     assert place(desk) == (at_la(day, 10), at_la(day, 10, 30), desk["jordan"].pk)
 
 
+@unscoped
+def test_in_the_rooms_view_the_keyboard_moves_an_appointment_to_another_room(
+    live_server, page: Page, live_cast, desk
+):
+    day = desk["day"]
+    room_1, room_2 = (
+        Resource.objects.create(medspa=desk["medspa"], location=desk["location"], name=name)
+        for name in ("Room 1", "Room 2")
+    )
+    desk["type"].rooms.add(room_1, room_2)
+    Appointment.objects.filter(pk=desk["appointment"].pk).update(resource=room_1)
+    sign_in(page, live_server, live_cast.admin_a)
+    page.goto(f"{live_server.url}/dashboard/scheduling/calendar/?view=day&date={day.isoformat()}&by=room")
+    expect(event_of(page)).to_be_visible()
+    tab_to_an_appointment(page)
+    page.keyboard.press("m")
+    dialog = page.get_by_role("dialog", name="Move an appointment")
+    room = dialog.get_by_label("Room")
+    expect(room).to_have_value(str(room_1.pk))
+    page.keyboard.press("Tab")  # from the start to the provider
+    page.keyboard.press("Tab")
+    expect(room).to_be_focused()
+    page.keyboard.type("Room 2")
+    expect(room).to_have_value(str(room_2.pk))
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(toast(page)).to_contain_text("Moved to")
+    assert eventually(lambda: Appointment.objects.get(pk=desk["appointment"].pk).resource_id == room_2.pk)
+
+
 def test_the_calendar_pages_have_no_serious_accessibility_violation(live_server, page: Page, live_cast, desk):
     sign_in(page, live_server, live_cast.admin_a)
     day = desk["day"].isoformat()

@@ -147,7 +147,9 @@
 
     function hideToast() {
       clearTimeout(toastTimer);
-      var hadFocus = toast.contains(document.activeElement);
+      // From the keyboard (focus shown on Undo), the keyboard goes back to the appointment; a mouse's click
+      // leaves the focus alone, as before.
+      var hadFocus = toast.querySelector(":focus-visible") !== null;
       toast.hidden = true;
       toast.textContent = "";
       if (hadFocus && toast.dataset.eventId) focusEvent(toast.dataset.eventId);
