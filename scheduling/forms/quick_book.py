@@ -15,7 +15,7 @@ from medspa.forms.patients import PatientForm
 from medspa.models import Membership, Patient
 from medspa.models.patients import PatientStatus
 from scheduling.forms.settings import DateInput, provider_label
-from scheduling.models import AppointmentType, Location
+from scheduling.models import AppointmentType, Location, Resource
 
 NEW_PATIENT_FIELDS = [
     "first_name",
@@ -74,7 +74,10 @@ class QuickBookForm(forms.Form):
     use_patient = forms.ModelChoiceField(queryset=Patient.objects.none(), required=False)
     add_anyway = forms.BooleanField(required=False, label="They are a different person: add a new record")
     location = forms.ModelChoiceField(queryset=Location.objects.none(), empty_label=None)
-    resource = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # The room of the column clicked in the Rooms view: the booking is made in it (or refused).
+    resource = forms.ModelChoiceField(
+        queryset=Resource.objects.none(), required=False, widget=forms.HiddenInput
+    )
     appointment_type = forms.ModelChoiceField(
         queryset=AppointmentType.objects.none(), label="Service", empty_label=None
     )
@@ -98,6 +101,9 @@ class QuickBookForm(forms.Form):
         self.fields["appointment_type"].label_from_instance = lambda appointment_type: (
             f"{appointment_type.name} ({appointment_type.duration_minutes} min)"
         )
+        self.fields["resource"].queryset = Resource.objects.filter(
+            location=location, kind=Resource.Kind.ROOM, is_active=True
+        )
         self.fields["provider"].queryset = providers
         self.fields["provider"].label_from_instance = provider_label
         self.place = location
@@ -108,6 +114,8 @@ class QuickBookForm(forms.Form):
         cleaned = super().clean()
         if "patient" in self.errors or "use_patient" in self.errors:  # hidden, or a button: say it above
             self.add_error(None, "That patient cannot be booked here: find them again.")
+        if "resource" in self.errors:  # hidden: say it above
+            self.add_error(None, "That room takes no bookings here: click a time in its column again.")
         if cleaned.get("use_patient") is not None:
             cleaned["patient"] = cleaned["use_patient"]
         value = cleaned.get("start") or ""

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -29,7 +30,7 @@ from gfe.selectors import clearances as gfe_selectors
 from medspa.http import ascii_int
 from medspa.models import Membership
 from medspa.registry import Registry
-from scheduling.models import Appointment, AppointmentStatus, Location
+from scheduling.models import Appointment, AppointmentStatus, Location, Resource
 from scheduling.selectors import statuses
 from scheduling.selectors.paperwork import OPEN_STATUSES, Paperwork, paperwork_of
 
@@ -227,6 +228,16 @@ def grid_attributes(
         "move-url": move_url,
         **(book_url or {}),
     }
+
+
+def rooms_to_move_to() -> QuerySet[Resource]:
+    """The active rooms, with their location, that the Move dialog offers (the keyboard's way to move an
+    appointment on the grid; the appointment's type decides at the move which of them it may use)."""
+    return (
+        Resource.objects.filter(kind=Resource.Kind.ROOM, is_active=True)
+        .select_related("location")
+        .order_by("location__name", "name")
+    )
 
 
 def _offset(zone: zoneinfo.ZoneInfo, now: datetime) -> str:

@@ -15,7 +15,7 @@ from medspa.models import Membership, Patient
 from medspa.models.patients import PatientStatus
 from medspa.money import money_format
 from medspa.selectors.patients import patient_list
-from scheduling.models import Appointment, AppointmentType
+from scheduling.models import Appointment, AppointmentType, Resource
 from scheduling.selectors import slots
 from scheduling.selectors.paperwork import paperwork_of
 
@@ -128,6 +128,33 @@ def time_refusal(
     if provider:
         return f"{who} is booked then (or the room {appointment_type.name} needs is taken)."
     return f"Everyone who offers {appointment_type.name} is booked then (or the room it needs is taken)."
+
+
+def room_refusal(appointment_type: AppointmentType, room: Resource | None, resource_id: int | None) -> str:
+    """Why the room clicked on the calendar (`resource_id`, `room` when it is one of the location's active
+    rooms) cannot take the type; empty when it can, or when no room was clicked."""
+    if resource_id is None:
+        return ""
+    if room is None:
+        return "That room takes no bookings here: click a time in its column again."
+    if not appointment_type.rooms.filter(pk=room.pk).exists():
+        return f"{appointment_type.name} is not given in {room.name}: choose a service given there."
+    return ""
+
+
+def room_free(times: list[OpenTime], appointment_type: AppointmentType, room: Resource) -> list[OpenTime]:
+    """The open times at which `room` is free for the type, its buffers included (one query): the times a
+    booking forced into that room can take."""
+    if not times:
+        return []
+    before = timedelta(minutes=appointment_type.buffer_before_minutes)
+    after = timedelta(minutes=appointment_type.buffer_after_minutes + appointment_type.duration_minutes)
+    busy = list(slots.busy_intervals([], [room.pk], times[0].start - before, times[-1].start + after))
+    return [
+        time
+        for time in times
+        if not any(start < time.start + after and time.start - before < end for _, _, start, end in busy)
+    ]
 
 
 def nearest_times(times: list[OpenTime], start: datetime) -> list[OpenTime]:

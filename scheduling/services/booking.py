@@ -4,6 +4,7 @@ are the last word on double booking, whatever races happen between the check and
 
 import functools
 from contextlib import nullcontext
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import psycopg
@@ -217,9 +218,11 @@ def appointment_book_or_find(
     notes: str = "",
     now: datetime | None = None,
     notify: bool = True,
+    resource: Resource | None = None,
 ) -> tuple[Appointment, bool]:
     """appointment_book, saying whether it booked now (True) or found the booking its idempotency key made
-    before (False: the API then answers 200, not 201). Either way the appointment comes with its type,
+    before (False: the API then answers 200, not 201); in the room `resource` when given (a time clicked
+    in a room's column), else in the first room free. Either way the appointment comes with its type,
     location, patient and provider (with the provider's user) in hand: the answer reads nothing again."""
     now = now or timezone.now()
     medspa_id = appointment_type.medspa_id
@@ -230,6 +233,8 @@ def appointment_book_or_find(
         candidates = _check_request(
             appointment_type=appointment_type, start=start, now=now, online=online, provider=provider
         )
+        if resource is not None:
+            candidates = _in_room(appointment_type, resource, candidates)
         appointment = Appointment(
             medspa_id=medspa_id,
             location=appointment_type.location,
@@ -255,6 +260,16 @@ def appointment_book_or_find(
     if notify:
         transaction.on_commit(lambda: hooks.appointment_changed(appointment, "confirmation"))
     return appointment, True
+
+
+def _in_room(
+    appointment_type: AppointmentType, resource: Resource, candidates: list[slots.Slot]
+) -> list[slots.Slot]:
+    """The candidate slots, in the room asked for: one the type is not given in (or an inactive one) is
+    refused; whether it is free then is the room's exclusion constraint's word (SlotUnavailable)."""
+    if not appointment_type.rooms.filter(pk=resource.pk, is_active=True).exists():
+        raise BookingInvalid(f"{appointment_type.name} is not given in {resource.name}.")
+    return [replace(slot, resource_id=resource.pk) for slot in candidates]
 
 
 def _booked_with_key(medspa_id: int, idempotency_key: str) -> Appointment | None:

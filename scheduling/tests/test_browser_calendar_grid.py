@@ -5,7 +5,8 @@ the reason and the appointment goes back where it was. No Content Security Polic
 its styles through the CSSOM), no script error, and axe finds nothing serious on the page.
 
 The drags are the mouse's own: press on the event, move in steps, release over the target slot, whose place
-is measured on the grid (a slot is 32 px high, half an hour)."""
+is measured on the grid (a slot is 32 px high, half an hour). The keyboard's way is its own test: Tab to the
+appointment, M for the Move dialog, and Undo from the keyboard too."""
 
 import re
 from datetime import date, datetime, time, timedelta
@@ -16,10 +17,11 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from medspa.tenancy import medspa_scope
-from scheduling.models import Appointment
+from scheduling.models import Appointment, Resource
 from tests import factories
 from tests.browser import eventually, screenshot, serious_violations, sign_in
 from tests.factories import unscoped
+from tests.test_browser_axe_pages import serious_violations as strict_violations
 
 pytestmark = pytest.mark.browser
 
@@ -195,6 +197,71 @@ def test_the_days_list_follows_a_drag_and_its_undo(live_server, page: Page, live
     expect(ana).to_contain_text("10:00 AM–11:00 AM")
 
 
+def tab_to_an_appointment(page: Page) -> None:
+    """Presses Tab from the top of the page until an appointment of the grid has the keyboard."""
+    for _ in range(100):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('ec-event')"):
+            return
+    raise AssertionError("No appointment of the grid is in the tab order.")
+
+
+def test_the_keyboard_moves_an_appointment_and_undoes_it(live_server, page: Page, live_cast, desk):
+    """Keyboard only: Tab reaches Ana Lopez's appointment, a button named by its time, patient, day and
+    provider; M opens the Move dialog filled in with its place; half an hour later with Sam Lee, Move: the
+    database has it, the keyboard is on the toast's Undo, which puts it back, and the keyboard is on the
+    appointment again. Escape leaves the dialog without a move."""
+    day, jordan, sam = desk["day"], desk["jordan"], desk["sam"]
+    sign_in(page, live_server, live_cast.admin_a)
+    open_day(page, live_server, desk)
+    appointment = event_of(page)
+    shown = f"10:00 – 10:30 AM Ana Lopez {desk['type'].name} Booked"
+    expect(appointment).to_have_accessible_name(f"{shown} , {day:%a, %b} {day.day}, with Jordan Rivera")
+    tab_to_an_appointment(page)
+    expect(appointment).to_be_focused()
+
+    dialog = page.get_by_role("dialog", name="Move an appointment")
+    page.keyboard.press("Escape")  # nothing to close: nothing happens
+    page.keyboard.press("m")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(f"Ana Lopez, now {day:%a, %b} {day.day}, 10:00 AM with Jordan Rivera.")
+    expect(dialog.get_by_label("Date")).to_have_value(day.isoformat())
+    expect(dialog.get_by_label("Start")).to_have_value("10:00")
+    expect(dialog.get_by_label("Provider")).to_have_value(str(jordan.pk))
+    expect(dialog.get_by_label("Start")).to_be_focused()
+    assert strict_violations(page) == []  # axe's experimental rules too (label-content-name-mismatch)
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(appointment).to_be_focused()
+
+    page.keyboard.press("m")
+    expect(dialog.get_by_label("Start")).to_be_focused()
+    page.keyboard.press("ArrowDown")  # a quarter hour a press
+    page.keyboard.press("ArrowDown")
+    expect(dialog.get_by_label("Start")).to_have_value("10:30")
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_label("Provider")).to_be_focused()
+    page.keyboard.type("Sam")
+    expect(dialog.get_by_label("Provider")).to_have_value(str(sam.pk))
+    screenshot(page, "calendar_grid_move_dialog")
+    page.keyboard.press("Tab")  # the room: this type takes none
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Move")).to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(dialog).to_be_hidden()
+    expect(toast(page)).to_contain_text(f"Moved to {day:%a %b} {day.day}, 10:30 AM with Sam Lee")
+    settles(desk, (at_la(day, 10, 30), at_la(day, 11), sam.pk))
+    undo_button = toast(page).get_by_role("button", name="Undo")
+    expect(undo_button).to_be_focused()
+    with page.expect_response(lambda response: "/calendar/events/" in response.url):
+        page.keyboard.press("Enter")
+    expect(toast(page)).to_contain_text("Undone: back to")
+    settles(desk, (at_la(day, 10), at_la(day, 10, 30), jordan.pk))
+    expect(appointment).to_contain_text("10:00")
+    expect(appointment).to_be_focused()
+
+
 @unscoped
 def test_a_drop_on_a_taken_time_says_why_and_goes_back(live_server, page: Page, live_cast, desk):
     day = desk["day"]
@@ -214,6 +281,63 @@ def test_a_drop_on_a_taken_time_says_why_and_goes_back(live_server, page: Page, 
     assert place(desk) == (at_la(day, 10), at_la(day, 10, 30), desk["jordan"].pk)
 
 
+@unscoped
+def test_a_keyboard_move_to_a_taken_time_says_why_in_the_dialog(live_server, page: Page, live_cast, desk):
+    day = desk["day"]
+    start = at_la(day, 11)
+    Appointment.objects.create(
+        medspa=desk["medspa"], location=desk["location"], provider=desk["jordan"],
+        patient=factories.PatientFactory(medspa=desk["medspa"], first_name="Omar", last_name="Brightwater"),
+        appointment_type=desk["type"], start=start, end=start + timedelta(minutes=30),
+        blocked_start=start, blocked_end=start + timedelta(minutes=40),
+    )  # fmt: skip
+    sign_in(page, live_server, live_cast.admin_a)
+    open_day(page, live_server, desk)
+    tab_to_an_appointment(page)
+    expect(event_of(page)).to_be_focused()
+    page.keyboard.press("m")
+    dialog = page.get_by_role("dialog", name="Move an appointment")
+    for _ in range(4):  # 11:00
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(dialog.get_by_role("alert")).to_contain_text("no longer available")
+    expect(dialog).to_be_visible()  # still open, to choose again
+    assert place(desk) == (at_la(day, 10), at_la(day, 10, 30), desk["jordan"].pk)
+
+
+@unscoped
+def test_in_the_rooms_view_the_keyboard_moves_an_appointment_to_another_room(
+    live_server, page: Page, live_cast, desk
+):
+    day = desk["day"]
+    room_1, room_2 = (
+        Resource.objects.create(medspa=desk["medspa"], location=desk["location"], name=name)
+        for name in ("Room 1", "Room 2")
+    )
+    desk["type"].rooms.add(room_1, room_2)
+    Appointment.objects.filter(pk=desk["appointment"].pk).update(resource=room_1)
+    sign_in(page, live_server, live_cast.admin_a)
+    page.goto(f"{live_server.url}/dashboard/scheduling/calendar/?view=day&date={day.isoformat()}&by=room")
+    expect(event_of(page)).to_be_visible()
+    tab_to_an_appointment(page)
+    page.keyboard.press("m")
+    dialog = page.get_by_role("dialog", name="Move an appointment")
+    room = dialog.get_by_label("Room")
+    expect(room).to_have_value(str(room_1.pk))
+    page.keyboard.press("Tab")  # from the start to the provider
+    page.keyboard.press("Tab")
+    expect(room).to_be_focused()
+    page.keyboard.type("Room 2")
+    expect(room).to_have_value(str(room_2.pk))
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(toast(page)).to_contain_text("Moved to")
+    assert eventually(lambda: Appointment.objects.get(pk=desk["appointment"].pk).resource_id == room_2.pk)
+
+
 def test_the_calendar_pages_have_no_serious_accessibility_violation(live_server, page: Page, live_cast, desk):
     sign_in(page, live_server, live_cast.admin_a)
     day = desk["day"].isoformat()
@@ -221,6 +345,7 @@ def test_the_calendar_pages_have_no_serious_accessibility_violation(live_server,
         page.goto(f"{live_server.url}/dashboard/scheduling/calendar/?{query}")
         expect(event_of(page)).to_be_visible()
         assert serious_violations(page) == [], query
+        assert strict_violations(page) == [], query  # axe's experimental rules too: the events are buttons
     expect(day_list(page)).to_contain_text("Ana Lopez")
 
 
@@ -266,3 +391,40 @@ def test_a_click_on_an_empty_time_books_a_new_patient_without_leaving_the_calend
     screenshot(page, "calendar_grid_quick_booked")
     page.get_by_role("button", name="Close the booking panel").click()
     expect(panel).to_be_hidden()
+
+
+def test_a_click_on_an_empty_time_in_a_room_column_books_in_that_room(
+    live_server, page: Page, live_cast, desk
+):
+    """Rooms 1 and 2 both take the type; the front desk clicks Room 2's empty noon in the Rooms view: the
+    panel names Room 2 and the appointment is made in it, not in Room 1, which the service picks first."""
+    day = desk["day"]
+    with medspa_scope(desk["medspa"]):
+        room_1, room_2 = (
+            Resource.objects.create(medspa=desk["medspa"], location=desk["location"], name=name)
+            for name in ("Room 1", "Room 2")
+        )
+        desk["type"].rooms.add(room_1, room_2)
+    sign_in(page, live_server, live_cast.admin_a)
+    page.goto(f"{live_server.url}/dashboard/scheduling/calendar/?view=day&date={day.isoformat()}&by=room")
+    expect(event_of(page)).to_be_visible()  # Ana's 10:00, in the "No room" column
+    box = event_of(page).bounding_box()
+    assert box is not None
+    page.mouse.click(column_x(page, "Room 2"), box["y"] + 4 * SLOT + 6)
+
+    panel = page.get_by_role("region", name="Book an appointment")
+    expect(panel.get_by_text("Room: Room 2")).to_be_visible()
+    expect(panel.get_by_role("radio", name="12:00 PM", exact=True)).to_be_checked()
+    panel.get_by_text("New patient", exact=True).click()
+    panel.get_by_label("First name").fill("Noor")
+    panel.get_by_label("Last name").fill("Haddad")
+    panel.get_by_label("Date of birth").fill("1988-02-29")
+    assert serious_violations(page) == []
+    panel.get_by_role("button", name="Book", exact=True).click()
+
+    expect(page.get_by_role("status").filter(has_text="Booked:")).to_contain_text("Noor Haddad")
+    with medspa_scope(desk["medspa"]):
+        appointment = Appointment.objects.get(patient__last_name="Haddad")
+    assert appointment.resource_id == room_2.pk
+    assert appointment.start.astimezone(LA) == at_la(day, 12)
+    expect(page.locator("#calendar-grid .ec-event").filter(has_text="Noor Haddad")).to_be_visible()

@@ -18,12 +18,13 @@ from tests.factories import unscoped
 
 # The week page's queries, however many appointments its day lists (the grid's come from the events
 # endpoint, scheduling/tests/test_calendar_grid.py): the request's own (session, user, memberships, MFA
-# check, the audit context twice, the session saved in a savepoint: 9), and the page's four: the locations,
-# their providers (prefetched), the providers, the day's appointments (joined with all they show); the
+# check, the audit context twice, the session saved in a savepoint: 9), and the page's five: the locations,
+# their providers (prefetched), the providers, the rooms the Move dialog offers (with their locations), the
+# day's appointments (joined with all they show); the
 # paperwork of all the appointments at once, of which this type asks none (its intake forms, and the
 # service with its consents: two, then nothing more: no responses or signatures are looked for when no form
 # or consent is asked: 3); then the access log: one INSERT for every patient the list shows.
-WEEK_VIEW_QUERIES = 17
+WEEK_VIEW_QUERIES = 18
 
 
 @unscoped

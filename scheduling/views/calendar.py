@@ -32,6 +32,7 @@ from scheduling.selectors.calendar import (
     gfe_status,
     grid_attributes,
     paperwork_attach,
+    rooms_to_move_to,
 )
 from scheduling.services import booking
 
@@ -62,6 +63,9 @@ def calendar(request):
     )
     context.update(
         coordinator_view=coordinator_view,
+        # The Move dialog's rooms (the keyboard's way to move an appointment; it offers the appointment's
+        # location's only).
+        move_rooms=rooms_to_move_to(),
         can_book=True,
         can_pick_provider=True,
         grid=grid_attributes(

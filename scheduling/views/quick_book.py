@@ -8,6 +8,8 @@ patient and the booking are one transaction: a refused booking leaves no patient
 
 GET parameters: `start` (the location's wall clock, 2026-12-08T10:30), `provider`, `location`, `resource`
 (ids, each optional), and the form's own fields when the panel refreshes its times (`quick_book_times`).
+`resource` is the room of the column clicked in the Rooms view: the panel offers the times that room is free
+and books in it; a type not given there is refused, and the room's exclusion constraint has the last word.
 Booked with htmx, the answer carries `HX-Trigger: {"appointment-booked": {"id": <pk>}}` for the calendar."""
 
 from dataclasses import dataclass, field
@@ -32,7 +34,7 @@ from medspa.models import Membership, Patient
 from medspa.models.patients import PatientStatus
 from medspa.services.patients import patient_create, patients_access_record
 from scheduling.forms.quick_book import NewPatientForm, QuickBookForm, local_start
-from scheduling.models import Appointment, AppointmentType, Location
+from scheduling.models import Appointment, AppointmentType, Location, Resource
 from scheduling.selectors import quick_book as selectors
 from scheduling.services import booking
 
@@ -49,6 +51,7 @@ class Place:
     location: Location | None
     locations: QuerySet[Location]
     resource_id: int | None = None
+    room: Resource | None = None  # the room `resource_id` names, when one of the location's active rooms
     types: QuerySet[AppointmentType] = field(default_factory=AppointmentType.objects.none)
     appointment_type: AppointmentType | None = None
     offering: QuerySet[Membership] = field(default_factory=Membership.objects.none)
@@ -68,6 +71,9 @@ def _place(params: QueryDict, now: datetime) -> Place:
     place = Place(location=location, locations=locations, resource_id=ascii_int(params.get("resource")))
     if location is None:
         return place
+    if place.resource_id is not None:
+        rooms = Resource.objects.filter(location=location, kind=Resource.Kind.ROOM, is_active=True)
+        place.room = rooms.filter(pk=place.resource_id).first()
     place.types = selectors.types_at(location, resource_id=place.resource_id)
     types = list(place.types)
     chosen = ascii_int(params.get("appointment_type"))
@@ -113,19 +119,26 @@ def _form(request, place: Place, *, data=None, initial=None) -> QuickBookForm:
 
 def _when(place: Place, *, patient: Patient | None, now: datetime) -> dict:
     """The times of the day, the one chosen (when open), why the one asked is not, and the warnings."""
-    context = {"times": [], "chosen": "", "refusal": "", "nearest": [], "warnings": []}
+    context = {"times": [], "chosen": "", "refusal": "", "nearest": [], "warnings": [], "room_refusal": ""}
     appointment_type = place.appointment_type
     if appointment_type is None or place.day is None:
         return context
-    times = selectors.open_times(appointment_type, place.day, provider=place.provider, now=now)
+    context["room_refusal"] = selectors.room_refusal(appointment_type, place.room, place.resource_id)
+    if context["room_refusal"]:
+        return context
+    open_anywhere = selectors.open_times(appointment_type, place.day, provider=place.provider, now=now)
+    times = selectors.room_free(open_anywhere, appointment_type, place.room) if place.room else open_anywhere
     context["times"] = times
     if place.start is not None:
         wanted = selectors.OpenTime(place.start)
         if any(time.value == wanted.value for time in times):
             context["chosen"] = wanted.value
         else:
-            context["refusal"] = f"{wanted.label} is not open: " + selectors.time_refusal(
-                appointment_type, place.start, provider=place.provider, now=now
+            taken = any(time.value == wanted.value for time in open_anywhere)  # open, but not the room
+            context["refusal"] = f"{wanted.label} is not open: " + (
+                f"{place.room.name} is taken then."
+                if taken
+                else selectors.time_refusal(appointment_type, place.start, provider=place.provider, now=now)
             )
             context["nearest"] = selectors.nearest_times(times, place.start)
     start = place.start if context["chosen"] else None
@@ -286,7 +299,7 @@ def _book(request: HttpRequest) -> HttpResponse:
                         data=new_form.cleaned_data,
                         possible_duplicate_of=namesakes[0] if namesakes else None,
                     )
-                appointment = booking.appointment_book(
+                appointment, _ = booking.appointment_book_or_find(
                     appointment_type=data["appointment_type"],
                     start=data["start"],
                     patient=patient,
@@ -295,6 +308,7 @@ def _book(request: HttpRequest) -> HttpResponse:
                     notes=data["notes"],
                     idempotency_key=data["idempotency_key"] or None,
                     now=now,
+                    resource=data["resource"],
                 )
                 if creating and appointment.patient_id != patient.pk:
                     raise _BookedBefore(appointment)

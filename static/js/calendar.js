@@ -1,8 +1,10 @@
 // The calendar's time grid (EventCalendar, static/vendor/event-calendar): appointments placed by time and
 // length in provider or room columns, read from the events endpoint; drag one to move it, drag its lower
 // edge to change its end (POST to the move endpoint; the grid reverts when refused and says why), Undo for a
-// few seconds after; click an empty time to book it in the quick booking panel (#quick-book). The day's list
-// under the grid (#day-list) is read again after each change.
+// few seconds after; click an empty time to book it in the quick booking panel (#quick-book). From the
+// keyboard, an appointment is a button in the tab order: Enter opens it, M opens the Move dialog
+// (#calendar-move, filled in with its place), which posts to the same move endpoint and offers the same Undo.
+// The day's list under the grid (#day-list) is read again after each change.
 //
 // The page's #calendar-grid carries the settings as data attributes (scheduling.selectors.calendar
 // .grid_attributes). Times travel as wall-clock times at the appointment's location without an offset
@@ -176,9 +178,12 @@
       alertBox.hidden = !message;
     }
 
-    function showToast(message, undo) {
+    // `focus`: the move came from the keyboard, so the keyboard goes to Undo (and back to the appointment
+    // when the toast goes).
+    function showToast(message, undo, focus) {
       clearTimeout(toastTimer);
       toast.textContent = "";
+      delete toast.dataset.eventId;
       toast.appendChild(describe(message));
       if (undo) {
         var button = document.createElement("button");
@@ -194,16 +199,30 @@
         });
         toast.appendChild(document.createTextNode(" — "));
         toast.appendChild(button);
+        toast.dataset.eventId = undo.id;
       }
       toast.hidden = false;
       toastTimer = setTimeout(hideToast, UNDO_SECONDS * 1000);
+      if (undo && focus) button.focus();
     }
 
     function hideToast() {
       clearTimeout(toastTimer);
+      // From the keyboard (focus shown on Undo), the keyboard goes back to the appointment; a mouse's click
+      // leaves the focus alone, as before.
+      var hadFocus = toast.querySelector(":focus-visible") !== null;
       toast.hidden = true;
       toast.textContent = "";
+      if (hadFocus && toast.dataset.eventId) focusEvent(toast.dataset.eventId);
     }
+
+    // While the keyboard is on Undo, it stays (the few seconds start again when the keyboard leaves).
+    toast.addEventListener("focusin", function () {
+      clearTimeout(toastTimer);
+    });
+    toast.addEventListener("focusout", function () {
+      if (!toast.hidden) toastTimer = setTimeout(hideToast, UNDO_SECONDS * 1000);
+    });
 
     function post(id, fields) {
       var url = data.moveUrl.replace("/0/", "/" + encodeURIComponent(id) + "/");
@@ -284,6 +303,180 @@
       }
     }
 
+    // --- The keyboard ------------------------------------------------------------------------------------
+    // Where the grid can be changed, each appointment is a button in the tab order (the grid's own: Enter
+    // opens it) named by its time, patient, type, status, day and provider; M opens the Move dialog. The
+    // read-only grid (a provider's own) stays hidden from assistive technology, its events out of the tab
+    // order: the day's list is the way through there.
+    var moveDialog = document.getElementById("calendar-move");
+    var pendingFocus = null; // the appointment to focus again when the grid redraws it (after a move)
+
+    function eventElement(id) {
+      return element.querySelector('.ec-event[data-event-id="' + CSS.escape(String(id)) + '"]');
+    }
+
+    function focusEvent(id) {
+      pendingFocus = String(id);
+      var node = eventElement(id);
+      if (node) node.focus();
+    }
+
+    document.addEventListener("focusin", function (event) {
+      var target = event.target.dataset ? event.target.dataset.eventId : null;
+      if (pendingFocus && target !== pendingFocus) pendingFocus = null;
+    });
+
+    function dayLabel(date) {
+      return date.toLocaleDateString("en-US", { weekday: "short", month: "short", day: "numeric" });
+    }
+
+    // The type's colour on the event's edge, set through the CSSOM (the CSP allows no style attribute).
+    function eventMounted(info) {
+      var el = info.el;
+      var props = info.event.extendedProps;
+      el.style.borderLeftColor = props.color;
+      if (!editable) {
+        el.removeAttribute("tabindex");
+        el.removeAttribute("role");
+        return;
+      }
+      el.dataset.eventId = info.event.id;
+      // Its name is its text, then what its column says, written out for a screen reader only (no
+      // aria-label: the name keeps the words shown, as label-content-name-mismatch asks).
+      var column = describe(", " + dayLabel(info.event.start) + ", with " + props.provider);
+      column.className = "visually-hidden appt-column";
+      el.appendChild(column);
+      el.setAttribute("aria-describedby", "calendar-keys");
+      if (info.event.editable !== false) el.setAttribute("aria-keyshortcuts", "M");
+      var focused = document.activeElement;
+      var unclaimed = focused === document.body || element.contains(focused); // the grid's, or nobody's
+      if (pendingFocus === info.event.id && unclaimed) el.focus();
+    }
+
+    // EventCalendar marks its grid up as an ARIA table whose row groups hold the events beside their rows:
+    // a broken table, once the grid is no longer hidden. Its boxes are taken back to plain ones (the
+    // appointments stay buttons), whenever it draws them.
+    var TABLE_ROLES = ["table", "row", "rowgroup", "columnheader", "rowheader", "cell", "gridcell"];
+    var TABLE_ATTRIBUTES = ["aria-colindex", "aria-colspan", "aria-rowindex"];
+
+    function plainBoxes() {
+      element.querySelectorAll("[role]").forEach(function (node) {
+        if (TABLE_ROLES.indexOf(node.getAttribute("role")) >= 0) node.removeAttribute("role");
+      });
+      element.querySelectorAll("[" + TABLE_ATTRIBUTES.join("],[") + "]").forEach(function (node) {
+        TABLE_ATTRIBUTES.forEach(function (name) {
+          node.removeAttribute(name);
+        });
+      });
+    }
+
+    function openMove(id) {
+      var event = calendar.getEventById(id);
+      if (!event || !moveDialog) return;
+      var props = event.extendedProps;
+      if (event.editable === false) {
+        say("A " + props.statusLabel.toLowerCase() + " appointment cannot be moved.");
+        return;
+      }
+      say("");
+      var form = moveDialog.querySelector("form");
+      var when = wallClock(event.start);
+      form.elements.date.value = when.slice(0, 10);
+      quarterHours(form.elements.time, when.slice(11, 16));
+      var provider = form.elements.provider;
+      provider.value = String(props.providerId);
+      if (provider.value !== String(props.providerId)) {
+        provider.appendChild(new Option(props.provider, String(props.providerId), true, true));
+      }
+      var room = form.elements.resource;
+      Array.prototype.forEach.call(room.options, function (option) {
+        var elsewhere = option.value !== "" && option.dataset.location !== props.location;
+        option.hidden = elsewhere;
+        option.disabled = elsewhere;
+      });
+      room.value = props.roomId ? String(props.roomId) : "";
+      if (room.value !== (props.roomId ? String(props.roomId) : "")) room.value = "";
+      moveDialog.querySelector("[data-move-from]").textContent =
+        props.patient + ", now " + dayLabel(event.start) + ", " + timeLabel(when.slice(11, 16)) + " with " +
+        props.provider +
+        (props.room ? " in " + props.room : "") + ".";
+      showMoveError("");
+      moveDialog.dataset.eventId = event.id;
+      moveDialog.showModal();
+      form.elements.time.focus();
+    }
+
+    // The start's choices: every quarter hour of the day, and the appointment's own time when it is off them.
+    function quarterHours(select, current) {
+      select.textContent = "";
+      for (var minutes = 0; minutes < 24 * 60; minutes += 15) {
+        var value = pad(Math.floor(minutes / 60)) + ":" + pad(minutes % 60);
+        select.appendChild(new Option(timeLabel(value), value));
+      }
+      select.value = current;
+      if (select.value !== current) {
+        select.appendChild(new Option(timeLabel(current), current, true, true));
+      }
+    }
+
+    function timeLabel(value) {
+      var hours = Number(value.slice(0, 2));
+      return ((hours + 11) % 12) + 1 + ":" + value.slice(3, 5) + (hours < 12 ? " AM" : " PM");
+    }
+
+    function showMoveError(message) {
+      var box = moveDialog.querySelector("[data-move-error]");
+      box.textContent = message;
+      box.hidden = !message;
+    }
+
+    function submitMove(event) {
+      event.preventDefault();
+      var form = event.target;
+      var id = moveDialog.dataset.eventId;
+      var fields = {
+        start: form.elements.date.value + "T" + form.elements.time.value,
+        provider: form.elements.provider.value,
+      };
+      if (form.elements.resource.value) fields.resource = form.elements.resource.value;
+      post(id, fields).then(function (answer) {
+        if (!answer.ok) {
+          showMoveError(answer.body.detail || "The change could not be saved.");
+          return;
+        }
+        say("");
+        moveDialog.close("moved");
+        showToast(answer.body.message, { id: answer.body.id, place: answer.body.previous }, true);
+        refetch();
+      });
+    }
+
+    function keyboardMoves() {
+      plainBoxes();
+      new MutationObserver(plainBoxes).observe(element, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        attributeFilter: ["role"].concat(TABLE_ATTRIBUTES),
+      });
+      element.addEventListener("keydown", function (event) {
+        var target = event.target.closest && event.target.closest(".ec-event[data-event-id]");
+        if (!target || event.altKey || event.ctrlKey || event.metaKey || event.key.toLowerCase() !== "m") return;
+        event.preventDefault();
+        openMove(target.dataset.eventId);
+      });
+      if (!moveDialog) return;
+      moveDialog.querySelector("form").addEventListener("submit", submitMove);
+      moveDialog.querySelector("[data-move-cancel]").addEventListener("click", function () {
+        moveDialog.close();
+      });
+      // Closed without a move (Cancel, Escape): the keyboard goes back to the appointment.
+      moveDialog.addEventListener("close", function () {
+        if (moveDialog.returnValue !== "moved") focusEvent(moveDialog.dataset.eventId);
+        moveDialog.returnValue = "";
+      });
+    }
+
     var options = {
       view: data.view,
       date: data.date,
@@ -319,14 +512,7 @@
         },
       ],
       eventContent: eventNodes,
-      // The type's colour on the event's edge, set through the CSSOM (the CSP allows no style attribute).
-      // The grid is hidden from assistive technology (the day's list is the way through for the keyboard
-      // and screen readers): its events leave the tab order.
-      eventDidMount: function (info) {
-        info.el.style.borderLeftColor = info.event.extendedProps.color;
-        info.el.removeAttribute("tabindex");
-        info.el.removeAttribute("role");
-      },
+      eventDidMount: eventMounted,
       eventClick: function (info) {
         info.jsEvent.preventDefault();
         window.location.assign(info.event.extendedProps.url);
@@ -336,6 +522,7 @@
     };
     if (data.quickBookUrl || data.bookUrl) options.dateClick = onDateClick;
     var calendar = window.EventCalendar.create(element, options);
+    if (editable) keyboardMoves();
 
     document.body.addEventListener("appointment-booked", refetch);
     document.addEventListener("click", function (event) {
