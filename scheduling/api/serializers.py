@@ -3,9 +3,10 @@ another medspa is "does not exist" (400), never used. Times go out in the locati
 offset, and come in only with one: a time without a zone is refused, never guessed."""
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -16,6 +17,7 @@ from medspa.models import Membership, Patient
 from medspa.models.patients import PatientStatus
 from medspa.validators import state_code
 from scheduling import models
+from scheduling.selectors import booking_request
 from scheduling.services import settings as settings_services
 from scheduling.services.locations import LOCATION_DETAILS, location_save
 from services_catalog.models import Service
@@ -341,13 +343,62 @@ class _Times(serializers.Serializer):
         return attrs
 
 
+class _BookingParty(MedspaRelated):
+    """A related id of a booking request, found in the rows its serializer read for all three at once
+    (scheduling.selectors.booking_request): the same answers as MedspaRelated's own look-up, "does not exist"
+    for another medspa's id, "incorrect type" for what is not an id, without a query of its own."""
+
+    def to_internal_value(self, data):
+        pk = _pk_of(self.model, data)
+        if pk is _NOT_AN_ID:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        found = getattr(self.parent.parties, self.field_name)
+        if found is None or found.pk != pk:
+            self.fail("does_not_exist", pk_value=data)
+        return found
+
+
+_NOT_AN_ID = object()
+
+
+def _pk_of(model, data):
+    """The id `data` stands for as the ORM reads it in `.get(pk=data)` (PrimaryKeyRelatedField's look-up):
+    _NOT_AN_ID where that would be a TypeError or ValueError ("incorrect type"), None for an id beyond the
+    column's range (which the ORM finds nothing for)."""
+    field = model._meta.pk
+    if isinstance(data, bool):
+        return _NOT_AN_ID
+    try:
+        pk = field.get_prep_value(data)
+    except (TypeError, ValueError):
+        return _NOT_AN_ID
+    low, high = connection.ops.integer_field_range(field.get_internal_type())
+    return pk if pk is not None and low <= pk <= high else None
+
+
 class AppointmentBookSerializer(_Times):
-    # Each with what the booking and its answer read of it: one query a field.
-    appointment_type = MedspaRelated(model=models.AppointmentType, related=("location",))
-    patient = MedspaRelated(model=Patient)
-    provider = _provider_field(required=False, allow_null=True, related=("user",))
+    # The type with its location, the patient, the provider with their user: what the booking and its answer
+    # read of them, in one statement for the three (to_internal_value).
+    appointment_type = _BookingParty(model=models.AppointmentType)
+    patient = _BookingParty(model=Patient)
+    provider = _BookingParty(model=Membership, filters={"is_provider": True}, required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
     idempotency_key = serializers.CharField(required=False, allow_null=True, max_length=64, default=None)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, Mapping):
+            return super().to_internal_value(data)  # refused there, before any field
+        ids = {}
+        for name in ("appointment_type", "patient", "provider"):
+            pk = _pk_of(self.fields[name].model, data.get(name))
+            ids[name] = None if pk is _NOT_AN_ID else pk
+        self.parties = booking_request.booking_parties(
+            medspa_id=self.context["request"].medspa.pk,
+            appointment_type_id=ids.get("appointment_type"),
+            patient_id=ids.get("patient"),
+            provider_id=ids.get("provider"),
+        )
+        return super().to_internal_value(data)
 
     def type_of(self, attrs):
         return attrs.get("appointment_type")

@@ -3,17 +3,20 @@ caller's medspa only, and exactly one booking when twenty clients race for one s
 
 import threading
 from datetime import datetime, time, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.db import connection
 from django.utils import timezone
+from rest_framework import serializers
 from rest_framework.test import APIClient
 
-from medspa.models import Membership
+from medspa.models import Membership, Patient
 from medspa.tenancy import medspa_scope
-from scheduling.models import ACTIVE_STATUSES, Appointment, AvailabilityRule, Location
+from scheduling.api.serializers import AppointmentBookSerializer, MedspaRelated
+from scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentType, AvailabilityRule, Location
 from scheduling.selectors import slots
 from scheduling.services import booking
 from tests import factories
@@ -191,11 +194,12 @@ class TestWhatABookingCosts:
     ):
         client = api(coordinator)
         data = payload(world, at(day_ahead(), 10), idempotency_key="pinned-1")
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(10):
             # the request's transaction (a savepoint inside the test's); the caller's membership and medspa;
-            # their second factor; the appointment type with its location; the patient; the provider with
-            # their user; the start's hours, rooms and what overlaps it, and whether the provider offers the
-            # type (one query); the provider's row lock; the insert in its savepoint (3); the request's
+            # their second factor; the appointment type with its location, the patient and the provider
+            # with their user (one query: scheduling.selectors.booking_request); the start's hours, rooms
+            # and what overlaps it, and whether the provider offers the type (one query); the provider's
+            # row lock; the insert in its savepoint (3); the request's
             # savepoint released. The service opens no savepoint of its own inside the request's transaction
             # (it was 2 statements more); no look-up of the key (the insert meets it), no read again.
             response = client.post(APPOINTMENTS, data, format="json")
@@ -581,6 +585,39 @@ class TestOtherMedspas:
             assert "does not exist" in str(response.json()[field])
         with medspa_scope(world["medspa"]):
             assert Appointment.objects.count() == 0
+
+    def test_a_bookings_ids_are_answered_as_the_orms_look_up_answers_them(self, cast, world, coordinator):
+        # The booking serializer reads its three rows in one statement; each id must still be refused (or
+        # found) exactly as a PrimaryKeyRelatedField of the caller's medspa would: the reference below.
+        class Reference(serializers.Serializer):
+            appointment_type = MedspaRelated(model=AppointmentType)
+            patient = MedspaRelated(model=Patient)
+            provider = MedspaRelated(
+                model=Membership, filters={"is_provider": True}, required=False, allow_null=True
+            )
+
+        location_b, type_b = factories.scheduling_world(cast.medspa_b, [membership(cast.provider_b)])
+        patient_b = factories.PatientFactory(medspa=cast.medspa_b)
+        not_a_provider = membership(coordinator).pk
+        odd = ["abc", "", " 7 ", True, -1, 0, 2**63, 2**70, 1.5, [1], {"id": 1}, None, "١"]
+        mine = {"appointment_type": world["type"].pk, "patient": world["patient"].pk,
+                "provider": world["provider"].pk}  # fmt: skip
+        theirs = {"appointment_type": type_b.pk, "patient": patient_b.pk,
+                  "provider": membership(cast.provider_b).pk}  # fmt: skip
+        context = {"request": SimpleNamespace(medspa=world["medspa"])}
+        start = at(day_ahead(), 10).isoformat()
+        with medspa_scope(world["medspa"]):
+            for field in mine:
+                values = [*odd, mine[field], theirs[field], str(mine[field]), mine[field] + 0.5]
+                values += [not_a_provider] if field == "provider" else []
+                for value in values:
+                    data = {**mine, field: value, "start": start}
+                    ours = AppointmentBookSerializer(data=data, context=context)
+                    reference = Reference(data=data, context=context)
+                    assert ours.is_valid() == reference.is_valid(), (field, value)
+                    assert ours.errors.get(field) == reference.errors.get(field), (field, value)
+                    if field in ours.validated_data:
+                        assert ours.validated_data[field] == reference.validated_data[field]
 
     def test_another_medspas_things_are_404_or_400(self, cast, world):
         appointment = book_directly(world, at(day_ahead(), 10))
