@@ -11,35 +11,12 @@ import psycopg
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from medspa.errors import DomainError
 from medspa.models import Membership, Patient, User
 from scheduling.models import Appointment, AppointmentStatus, AppointmentType, Resource
 from scheduling.selectors import slots, start_check
 from scheduling.selectors.statuses import status_refusal
 from scheduling.services import hooks
-
-
-class BookingError(DomainError):
-    """A booking request that cannot be met; the message says why, for the person who asked."""
-
-    def api_data(self) -> dict:
-        # The Scheduling API has answered a refused booking as DRF answers its own errors from the start:
-        # its clients read `detail` as a string.
-        return {"detail": self.message}
-
-
-class BookingInvalid(BookingError):
-    """The request itself is wrong: in the past, outside hours, beyond the horizon, …"""
-
-
-class SlotUnavailable(BookingError):
-    """The time was free when shown but has been taken meanwhile: a conflict (409) for the API."""
-
-    status_code = 409
-
-    def __init__(self, message: str = "That time is no longer available: please choose another."):
-        super().__init__(message)
-
+from scheduling.services.booking_errors import BookingError, BookingInvalid, SlotUnavailable
 
 PROVIDER_CONSTRAINT = "appointment_no_provider_double_booking"
 ROOM_CONSTRAINT = "appointment_no_room_double_booking"
