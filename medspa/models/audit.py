@@ -12,7 +12,10 @@ class PatientAccessLog(models.Model):
     Who looked is a user, or, for someone without an account (the outside clearer's emailed link), a label
     naming them. Append-only: the database refuses UPDATE and DELETE on this table."""
 
-    medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the chain's (medspa, chain_seq) index serves every look-up by medspa. With one,
+    # statistics taken before a medspa's rows came made the planner read the chain trigger's "last link of
+    # this medspa" through it, every row of the medspa and a sort, for each row inserted.
+    medspa = models.ForeignKey(Medspa, on_delete=models.PROTECT, related_name="+", db_index=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="access_log")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
