@@ -159,6 +159,8 @@ def forms_on(who: str, page: str, html: str) -> tuple[list[Form], list[str]]:
         action = urljoin(page, raw["action"] or page).split("#")[0]
         if urlsplit(action).netloc:
             continue
+        if raw["method"] == "dialog":  # closes its <dialog> and sends nothing: what the page's script posts
+            continue  # instead is a POST endpoint of the permission table, sent below with its form's fields
         form = Form(who=who, page=page, action=action, method=raw["method"])
         for entry in raw["inputs"]:
             name, kind = entry["name"], entry["kind"]
