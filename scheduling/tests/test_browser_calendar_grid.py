@@ -122,11 +122,16 @@ def toast(page: Page):
 
 
 def undo(page: Page) -> None:
-    """Clicks the toast's Undo and waits for the grid to read its events again (a drag started while the grid
-    redraws would be lost)."""
-    with page.expect_response(lambda response: "/calendar/events/" in response.url):
+    """Clicks the toast's Undo and waits for the grid to read its events again and for the day's list to be
+    read again, then for the page to be drawn: a drag started while the grid redraws its events would be
+    lost, its press landing on an element the grid is replacing."""
+    with (
+        page.expect_response(lambda response: "/calendar/events/" in response.url),
+        page.expect_response(lambda response: response.request.headers.get("hx-request") == "true"),
+    ):
         toast(page).get_by_role("button", name="Undo").click()
     expect(toast(page)).to_contain_text("Undone: back to")
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
 def test_dragging_an_appointment_moves_it_and_undo_puts_it_back(live_server, page: Page, live_cast, desk):
