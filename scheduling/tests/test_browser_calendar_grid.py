@@ -267,16 +267,21 @@ def test_the_keyboard_moves_an_appointment_and_undoes_it(live_server, page: Page
     expect(appointment).to_be_focused()
 
 
-@unscoped
-def test_a_drop_on_a_taken_time_says_why_and_goes_back(live_server, page: Page, live_cast, desk):
-    day = desk["day"]
-    start = at_la(day, 11)
+def omar_at_eleven(desk) -> None:
+    """Another patient booked with Jordan Rivera at 11:00 on the desk's day: the time a move is refused."""
+    start = at_la(desk["day"], 11)
     Appointment.objects.create(
         medspa=desk["medspa"], location=desk["location"], provider=desk["jordan"],
         patient=factories.PatientFactory(medspa=desk["medspa"], first_name="Omar", last_name="Brightwater"),
         appointment_type=desk["type"], start=start, end=start + timedelta(minutes=30),
         blocked_start=start, blocked_end=start + timedelta(minutes=40),
     )  # fmt: skip
+
+
+@unscoped
+def test_a_drop_on_a_taken_time_says_why_and_goes_back(live_server, page: Page, live_cast, desk):
+    day = desk["day"]
+    omar_at_eleven(desk)
     sign_in(page, live_server, live_cast.admin_a)
     open_day(page, live_server, desk)
     x, y = grab_point(page)
@@ -289,13 +294,7 @@ def test_a_drop_on_a_taken_time_says_why_and_goes_back(live_server, page: Page, 
 @unscoped
 def test_a_keyboard_move_to_a_taken_time_says_why_in_the_dialog(live_server, page: Page, live_cast, desk):
     day = desk["day"]
-    start = at_la(day, 11)
-    Appointment.objects.create(
-        medspa=desk["medspa"], location=desk["location"], provider=desk["jordan"],
-        patient=factories.PatientFactory(medspa=desk["medspa"], first_name="Omar", last_name="Brightwater"),
-        appointment_type=desk["type"], start=start, end=start + timedelta(minutes=30),
-        blocked_start=start, blocked_end=start + timedelta(minutes=40),
-    )  # fmt: skip
+    omar_at_eleven(desk)
     sign_in(page, live_server, live_cast.admin_a)
     open_day(page, live_server, desk)
     tab_to_an_appointment(page)
