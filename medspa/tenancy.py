@@ -32,11 +32,18 @@ def membership_choose(memberships: list[Membership], preferred_medspa_id) -> Mem
     return memberships[0] if memberships else None
 
 
+def memberships_known(request, user, memberships: list[Membership]) -> None:
+    """Tells tenant_resolve `user`'s memberships (as memberships_of reads them), read already with something
+    else (an API token: medspa.api.auth), so that it reads them no more."""
+    request._memberships_known = (user.pk, memberships)
+
+
 def tenant_resolve(request, user) -> None:
     """Sets request.memberships / .membership / .medspa for `user` (once per request and user)."""
     if getattr(request, "tenant_user_id", object()) == user.pk:
         return
-    memberships = memberships_of(user)
+    known = getattr(request, "_memberships_known", None)
+    memberships = known[1] if known is not None and known[0] == user.pk else memberships_of(user)
     session = getattr(request, "session", None)
     membership = membership_choose(
         memberships, session.get(SESSION_MEDSPA_KEY) if session is not None else None

@@ -9,9 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from medspa.api import auth
 from medspa.models import ApiToken
 from medspa.services.accounts import api_token_create
+from medspa.tenancy import memberships_of
 from medspa.tests.test_api import token_client
+from tests import factories
 
 
 def tables_holding(text: str) -> list[str]:
@@ -126,7 +129,7 @@ def test_a_plaintext_token_of_before_is_hashed_by_the_migration_and_keeps_workin
     assert token_client(cast.admin_a, key).get("/api/v1/me/").status_code == 200
 
 
-def test_a_token_request_reads_the_token_its_user_and_their_second_factor_in_one_query(cast):
+def test_a_token_request_reads_the_token_its_user_their_second_factor_and_memberships_in_one_query(cast):
     _, plaintext = api_token_create(user=cast.admin_a)
     client = token_client(cast.admin_a, plaintext)
     client.get("/api/v1/me/")  # the first use is written; the next, within the minute, is not
@@ -134,7 +137,25 @@ def test_a_token_request_reads_the_token_its_user_and_their_second_factor_in_one
         assert client.get("/api/v1/me/").status_code == 200
     tokens = [query["sql"] for query in queries if "medspa_apitoken" in query["sql"]]
     second_factor = [query["sql"] for query in queries if "mfa_authenticator" in query["sql"]]
+    memberships = [query["sql"] for query in queries if "medspa_membership" in query["sql"]]
     assert len(tokens) == 1 and second_factor == tokens  # the token's query answers it, no query of its own
+    assert memberships == tokens
+
+
+def test_the_token_query_finds_the_users_memberships_as_the_tenant_look_up_does(cast):
+    """Every active membership, each with its medspa, in memberships_of's order (by the medspa's name): the
+    request works in the first unless told otherwise, so the order matters."""
+    user = cast.admin_a
+    for name in ("Aardvark Aesthetics", "Zinnia Skin"):
+        factories.MembershipFactory(user=user, medspa=factories.MedspaFactory(name=name), is_admin=True)
+    factories.MembershipFactory(user=user, medspa=factories.MedspaFactory(name="Abbey"), is_active=False)
+    token, plaintext = api_token_create(user=user)
+    (found,) = auth._tokens(token.token_key)
+    expected = [(m.pk, m.medspa_id, m.medspa.name, m.is_admin) for m in memberships_of(user)]
+    assert [(m.pk, m.medspa_id, m.medspa.name, m.is_admin) for m in found.user_memberships] == expected
+    assert len(expected) == 3 and expected[0][2] == "Aardvark Aesthetics"
+    assert (found.user, found.user_has_mfa) == (user, True)
+    assert token_client(user, plaintext).get("/api/v1/me/").status_code == 200
 
 
 def test_the_users_other_expired_tokens_are_deleted_when_the_last_use_is_written(cast):

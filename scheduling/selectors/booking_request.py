@@ -6,9 +6,9 @@ import functools
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Model
 
 from medspa.models import Membership, Patient, User
+from medspa.rows import ModelColumns, instances
 from scheduling.models import AppointmentType, Location
 
 
@@ -22,45 +22,16 @@ class BookingParties:
     provider: Membership | None
 
 
-class _Columns:
-    """One model's columns in a statement written out, and its rows made into instances as the ORM makes
-    them: each field's converters applied, then Model.from_db.
-    https://docs.djangoproject.com/en/stable/ref/models/instances/#django.db.models.Model.from_db"""
-
-    def __init__(self, model: type[Model], alias: str):
-        self.model = model
-        fields = model._meta.concrete_fields
-        self.names = [field.attname for field in fields]
-        self.sql = ", ".join(f'{alias}."{field.column}"' for field in fields)
-        self.width = len(fields)
-        self.converters = []
-        for index, field in enumerate(fields):
-            column = field.get_col(alias)
-            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-            if found:
-                self.converters.append((index, column, found))
-
-    def instance(self, values: list) -> Model | None:
-        if values[0] is None:  # no such row: the LEFT JOIN's nulls (every table's first column is its id)
-            return None
-        for index, column, converters in self.converters:
-            for converter in converters:
-                values[index] = converter(values[index], column, connection)
-        return self.model.from_db(connection.alias, self.names, values)
-
-
 @functools.cache
-def _statement() -> tuple[str, list[_Columns]]:
+def _statement() -> tuple[str, list[ModelColumns]]:
     """Built once, from the models: the statement costs no composing per request."""
     tables = [
-        _Columns(AppointmentType, "t"),
-        _Columns(Location, "l"),
-        _Columns(Patient, "p"),
-        _Columns(Membership, "m"),
-        _Columns(User, "u"),
+        ModelColumns(AppointmentType, "t"),
+        ModelColumns(Location, "l"),
+        ModelColumns(Patient, "p"),
+        ModelColumns(Membership, "m"),
+        ModelColumns(User, "u"),
     ]
-    for table in tables:
-        assert table.names[0] == table.model._meta.pk.attname  # instance() reads a missing row from it
     names = {model: model._meta.db_table for model in (AppointmentType, Location, Patient, Membership, User)}
     # Every row is looked for in the medspa only (as the tenant scope would add it); the provider must be a
     # providing member, as the serializer's field asked. The location and the user come with the row that
@@ -91,12 +62,8 @@ def booking_parties(
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, parameters)
-        row = list(cursor.fetchone())
-    found, offset = [], 0
-    for table in tables:
-        found.append(table.instance(row[offset : offset + table.width]))
-        offset += table.width
-    appointment_type, location, patient, provider, user = found
+        row = cursor.fetchone()
+    appointment_type, location, patient, provider, user = instances(row, tables)
     if appointment_type is not None:
         appointment_type.location = location
     if provider is not None:

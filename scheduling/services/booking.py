@@ -7,26 +7,15 @@ from contextlib import nullcontext
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-import psycopg
-from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from medspa.models import Membership, Patient, User
 from scheduling.models import Appointment, AppointmentStatus, AppointmentType, Resource
 from scheduling.selectors import slots, start_check
 from scheduling.selectors.statuses import status_refusal
-from scheduling.services import hooks
+from scheduling.services import hooks, placing
 from scheduling.services.booking_errors import BookingError, BookingInvalid, SlotUnavailable
-
-PROVIDER_CONSTRAINT = "appointment_no_provider_double_booking"
-ROOM_CONSTRAINT = "appointment_no_room_double_booking"
-KEY_CONSTRAINT = "appointment_booked_once_per_key"
-LOCK_ATTEMPTS = 3  # inserts of one appointment that lost a race for a lock (a deadlock) before a 409
-
-
-def _constraint(error: IntegrityError) -> str:
-    cause = error.__cause__
-    return getattr(getattr(cause, "diag", None), "constraint_name", "") or ""
 
 
 def _check_request(
@@ -76,72 +65,9 @@ def _check_request(
     raise BookingInvalid("That time is outside the hours when this appointment can be booked.")
 
 
-def _lock_candidates(candidates: list[slots.Slot]) -> None:
-    """Locks the rooms, then the providers, that the candidate slots name, each in the order of their ids,
-    before the insert. Two bookings that need one room or one provider then queue here, instead of meeting
-    inside the exclusion constraint, which inserts its index entry before it checks: two inserts that each
-    see the other's entry wait for each other, a deadlock. FOR NO KEY UPDATE, so rows that point to a room
-    or a provider can still be written meanwhile. Written out, as start_check's query is: less CPU."""
-    rooms = sorted({slot.resource_id for slot in candidates if slot.resource_id is not None})
-    providers = sorted({slot.provider_id for slot in candidates})
-    with connection.cursor() as cursor:
-        for statement, ids in ((_LOCK_ROOMS, rooms), (_LOCK_PROVIDERS, providers)):
-            if ids:
-                cursor.execute(statement, [ids])
-
-
-_LOCK_ROOMS = "SELECT id FROM scheduling_resource WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
-_LOCK_PROVIDERS = "SELECT id FROM medspa_membership WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
-
-
-def _lock_lost(error: DatabaseError) -> bool:
-    """A deadlock or a serialization failure: the transaction lost a race, and may simply try again."""
-    return isinstance(error.__cause__, (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure))
-
-
-def _save_retrying(appointment: Appointment) -> None:
-    """Saves the appointment in a savepoint, again when it lost a race for a lock: rolling back to the
-    savepoint releases what the insert held, so the other transaction goes on; then the insert is tried
-    once more (and meets the other's appointment as an IntegrityError). Still losing after a few attempts,
-    the time is taken: SlotUnavailable (409), never a 500."""
-    pk, adding = appointment.pk, appointment._state.adding
-    for _attempt in range(LOCK_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                appointment.save()
-            return
-        except OperationalError as error:
-            if not _lock_lost(error):
-                raise
-            appointment.pk, appointment._state.adding = pk, adding  # as before the rolled-back save
-    raise SlotUnavailable()
-
-
-def _place(appointment: Appointment, candidates: list[slots.Slot], *, provider_fixed: bool) -> Appointment:
-    """Saves the appointment in the first candidate slot the database accepts."""
-    appointment_type = appointment.appointment_type
-    before = timedelta(minutes=appointment_type.buffer_before_minutes)
-    after = timedelta(minutes=appointment_type.buffer_after_minutes)
-    _lock_candidates(candidates)
-    for slot in candidates:
-        appointment.provider_id, appointment.resource_id = slot.provider_id, slot.resource_id
-        appointment.start, appointment.end = slot.start, slot.end
-        appointment.blocked_start, appointment.blocked_end = slot.start - before, slot.end + after
-        try:
-            _save_retrying(appointment)
-            return appointment
-        except IntegrityError as error:
-            constraint = _constraint(error)
-            if constraint not in (PROVIDER_CONSTRAINT, ROOM_CONSTRAINT):
-                raise  # the idempotency key, or anything else: not a taken slot
-            if provider_fixed and constraint == PROVIDER_CONSTRAINT:
-                break
-    raise SlotUnavailable()
-
-
 def _in_a_transaction(function):
     """Runs `function` in the caller's transaction if any (a request's: the locks last until it commits), else
-    in a new one; never in a savepoint: the insert has its own (_save_retrying), a refusal wrote nothing."""
+    in a new one; never in a savepoint: the insert has its own (_insert_retrying), a refusal wrote nothing."""
 
     @functools.wraps(function)
     def inner(*args, **kwargs):
@@ -222,7 +148,7 @@ def appointment_book_or_find(
             notes=notes,
             idempotency_key=idempotency_key or None,
         )
-        _place(appointment, candidates, provider_fixed=provider is not None)
+        placing.place(appointment, candidates, provider_fixed=provider is not None)
     except (BookingError, IntegrityError):
         # The same key booked before (a retry, a double-click, one that won a race): that booking is the
         # answer, whatever this request meets now (that very booking in the way, a time since past). The key
@@ -282,7 +208,7 @@ def appointment_reschedule(
         provider=provider,
         exclude_appointment_id=appointment.pk,
     )
-    _place(appointment, candidates, provider_fixed=True)
+    placing.place(appointment, candidates, provider_fixed=True)
     transaction.on_commit(lambda: hooks.appointment_changed(appointment, "reschedule"))
     return appointment
 
@@ -390,15 +316,15 @@ def appointment_import(
                 appointment.save()
             return appointment
         except IntegrityError as error:
-            constraint = _constraint(error)
-            if constraint == KEY_CONSTRAINT:
+            constraint = placing.constraint_of(error)
+            if constraint == placing.KEY_CONSTRAINT:
                 medspa_id = appointment_type.medspa_id
                 return Appointment.objects.get(medspa_id=medspa_id, idempotency_key=idempotency_key)
-            if constraint == PROVIDER_CONSTRAINT:
+            if constraint == placing.PROVIDER_CONSTRAINT:
                 raise SlotUnavailable(
                     f"{provider.user.get_full_name()} already has an appointment in the EHR at that time."
                 ) from error
-            if constraint != ROOM_CONSTRAINT:
+            if constraint != placing.ROOM_CONSTRAINT:
                 raise
     raise SlotUnavailable(f"No room for {appointment_type.name} is free in the EHR at that time.")
 
@@ -423,11 +349,11 @@ def _save_placed(appointment: Appointment, fields: list[str]) -> None:
         with transaction.atomic():
             appointment.save(update_fields=[*fields, "updated_at"])
     except IntegrityError as error:
-        if _constraint(error) == PROVIDER_CONSTRAINT:
+        if placing.constraint_of(error) == placing.PROVIDER_CONSTRAINT:
             raise SlotUnavailable(
                 f"{appointment.provider.user.get_full_name()} has another appointment then."
             ) from error
-        if _constraint(error) == ROOM_CONSTRAINT:
+        if placing.constraint_of(error) == placing.ROOM_CONSTRAINT:
             raise SlotUnavailable(f"{appointment.resource.name} is taken then.") from error
         raise
 
@@ -452,7 +378,7 @@ def appointment_resize(
         raise BookingInvalid("An appointment lasts at most 12 hours.")
     after = timedelta(minutes=appointment.appointment_type.buffer_after_minutes)
     appointment.end, appointment.blocked_end = end, end + after
-    _lock_candidates(
+    placing.lock_candidates(
         [
             slots.Slot(
                 start=appointment.start,
@@ -477,7 +403,7 @@ def appointment_room_set(*, appointment: Appointment, resource: Resource) -> App
     if not appointment.appointment_type.rooms.filter(pk=resource.pk, is_active=True).exists():
         raise BookingInvalid(f"{appointment.appointment_type.name} is not given in {resource.name}.")
     appointment.resource = resource
-    _lock_candidates(
+    placing.lock_candidates(
         [
             slots.Slot(
                 start=appointment.start,

@@ -14,6 +14,7 @@ from rest_framework import serializers
 from rest_framework.test import APIClient
 
 from medspa.models import Membership, Patient
+from medspa.services.accounts import api_token_create
 from medspa.tenancy import medspa_scope
 from scheduling.api.serializers import AppointmentBookSerializer, MedspaRelated
 from scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentType, AvailabilityRule, Location
@@ -194,16 +195,28 @@ class TestWhatABookingCosts:
     ):
         client = api(coordinator)
         data = payload(world, at(day_ahead(), 10), idempotency_key="pinned-1")
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(8):
             # the request's transaction (a savepoint inside the test's); the caller's membership and medspa;
             # their second factor; the appointment type with its location, the patient and the provider
             # with their user (one query: scheduling.selectors.booking_request); the start's hours, rooms
             # and what overlaps it, and whether the provider offers the type (one query); the provider's
-            # row lock; the insert in its savepoint (3); the request's
-            # savepoint released. The service opens no savepoint of its own inside the request's transaction
-            # (it was 2 statements more); no look-up of the key (the insert meets it), no read again.
+            # row lock; the insert with its savepoint (one round trip: scheduling.services.placing); the
+            # request's savepoint released. The service opens no savepoint of Django's inside the request's
+            # transaction; no look-up of the key (the insert meets it), no read again.
             response = client.post(APPOINTMENTS, data, format="json")
         assert response.status_code == 201, response.json()
+
+    def test_with_an_api_token_the_caller_is_one_query(self, world, coordinator, django_assert_num_queries):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=coordinator)[1]}")
+        assert client.get(APPOINTMENTS).status_code == 200  # the token's first use is written (once a minute)
+        data = payload(world, at(day_ahead(), 10), idempotency_key="pinned-token")
+        with django_assert_num_queries(7):
+            # as above, but the token, its user, their second factor and their memberships with their
+            # medspas are one query (medspa.api.auth)
+            response = client.post(APPOINTMENTS, data, format="json")
+        assert response.status_code == 201, response.json()
+        assert response.json()["patient"] == world["patient"].pk
 
     def test_the_answer_is_the_appointment_as_read_afterwards(self, cast, world, coordinator):
         second = membership(cast.provider_a2)
