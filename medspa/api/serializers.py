@@ -10,18 +10,23 @@ from medspa.validators import phone_clean, state_code
 
 
 class FieldsBuiltOnce:
-    """For a ModelSerializer: its fields built from the model once per class, not on every instance. DRF
-    builds them again for each serializer (ModelSerializer.get_fields reads the model's fields and maps
-    each); here each instance gets a copy of the first build, as a plain Serializer gets a copy of its
-    declared fields (https://www.django-rest-framework.org/api-guide/serializers/#modelserializer). Only for
-    serializers whose fields depend on neither the instance nor the context."""
+    """For a serializer: its fields built once per class, not on every instance. DRF builds a
+    ModelSerializer's fields again for each serializer (get_fields reads the model's fields and maps each),
+    and gives a plain Serializer a deep copy of its declared fields, which makes each field anew from its
+    arguments (Field.__deepcopy__) (https://www.django-rest-framework.org/api-guide/serializers/#modelserializer).
+    Here each instance gets a shallow copy of each field of the first build, unbound, for bind() to set its
+    name and parent on; a nested serializer is copied deeply, as DRF does. Only for serializers whose fields
+    depend on neither the instance nor the context, and hold nothing they change while in use."""
 
     def get_fields(self):
         built = type(self).__dict__.get("_fields_built")
         if built is None:
             built = super().get_fields()
             type(self)._fields_built = built
-        return copy.deepcopy(built)
+        return {
+            name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
+            for name, field in built.items()
+        }
 
 
 class MedspaSerializer(serializers.ModelSerializer):

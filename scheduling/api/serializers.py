@@ -376,7 +376,7 @@ def _pk_of(model, data):
     return pk if pk is not None and low <= pk <= high else None
 
 
-class AppointmentBookSerializer(_Times):
+class AppointmentBookSerializer(FieldsBuiltOnce, _Times):
     # The type with its location, the patient, the provider with their user: what the booking and its answer
     # read of them, in one statement for the three (to_internal_value).
     appointment_type = _BookingParty(model=models.AppointmentType)
