@@ -24,11 +24,13 @@ Exits 1 on any 5xx or failed request, or on a double booking (and, for the booki
 holds another number of bookings than the clients were told 201)."""
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import platform
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -125,6 +127,34 @@ def server_cpu_seconds(server: subprocess.Popen) -> float | None:
         return sum(sum(p.cpu_times()[:2]) for p in processes)
     except psutil.Error:
         return None
+
+
+def database_cpu_seconds() -> dict[int, float] | None:
+    """The CPU time (user + system) of each process of the PostgreSQL server the run uses (its postmaster
+    and every child: backends, WAL writer, checkpointer…), by process id, so far."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    try:
+        postmaster = psutil.Process(backend).parent()
+        processes = [postmaster, *postmaster.children(recursive=True)]
+    except psutil.Error:
+        return None
+    times = {}
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            times[process.pid] = sum(process.cpu_times()[:2])
+    return times
+
+
+def database_cpu_used(before: dict[int, float] | None, after: dict[int, float] | None) -> float | None:
+    """What the server's processes used between the two readings (a process started meanwhile: all of its
+    time; one that ended meanwhile is not counted, so this is at least what was used)."""
+    if before is None or after is None:
+        return None
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def refused_while_open(world: dict, answers: list[dict]) -> int:
@@ -228,7 +258,7 @@ def machine_line(workers: int, threads: int, pool: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         postgres = cursor.fetchone()[0].split()[0]
-    cache = "Redis" if os.environ.get("REDIS_URL") else "database cache"
+    cache = "Redis (cache and broker)" if os.environ.get("REDIS_URL") else "database cache, folder broker"
     kind = f"{workers} sync workers" if threads == 1 else f"{workers} workers × {threads} threads"
     load = "/".join(f"{value:.1f}" for value in os.getloadavg())
     return (
@@ -304,11 +334,24 @@ def redis_check() -> None:
         ) from None
 
 
+def redis_broker_clear(prefix: str) -> None:
+    """Deletes what the run's tasks left in Redis under its own key prefix (no worker reads them)."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    for key in client.scan_iter(match=f"{prefix}*", count=1000):
+        client.delete(key)
+
+
 def main() -> int:
     args = arguments()
     workdir = Path(tempfile.mkdtemp(prefix="medspa-load-"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "scripts.load.settings"
     os.environ["LOAD_BROKER_DIR"] = str(workdir / "broker")
+    os.environ["LOAD_BROKER_PREFIX"] = broker_prefix = f"medspa-load-{workdir.name}:"
     os.environ.pop("LOAD_DATABASE_NAME", None)
 
     redis_check()
@@ -332,6 +375,7 @@ def main() -> int:
         status = run(args, workdir, began)
     finally:
         connection.close()
+        redis_broker_clear(broker_prefix)
         if args.keep:
             print(f"Kept the database {copy}: drop it when done.")
         else:
@@ -399,7 +443,7 @@ def run(args: argparse.Namespace, workdir: Path, began: float) -> int:
     ]  # fmt: skip
 
     status = 0
-    server, cpu_seconds = None, None
+    server, cpu_seconds, database_seconds, locust_seconds = None, None, None, None
     try:
         with log_path.open("w") as log:
             server = subprocess.Popen(  # noqa: S603 (our own command line)
@@ -407,7 +451,8 @@ def run(args: argparse.Namespace, workdir: Path, began: float) -> int:
                 start_new_session=True,
             )  # fmt: skip
             wait_healthy(url, server)
-            cpu_before = server_cpu_seconds(server)
+            cpu_before, database_before = server_cpu_seconds(server), database_cpu_seconds()
+            locust_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             scenario = (
                 f"race: {args.clients} clients, {mix.RACE_SLOTS} slots"
                 if args.race
@@ -422,9 +467,15 @@ def run(args: argparse.Namespace, workdir: Path, began: float) -> int:
                     locust_command, cwd=ROOT, env=env, timeout=seconds + 120, check=False,
                     stdout=output, stderr=subprocess.STDOUT,
                 )  # fmt: skip
-            cpu_after = server_cpu_seconds(server)
+            cpu_after, database_after = server_cpu_seconds(server), database_cpu_seconds()
+            locust_after = resource.getrusage(resource.RUSAGE_CHILDREN)
             if cpu_before is not None and cpu_after is not None:
                 cpu_seconds = cpu_after - cpu_before
+            database_seconds = database_cpu_used(database_before, database_after)
+            locust_seconds = sum(
+                getattr(locust_after, name) - getattr(locust_before, name)
+                for name in ("ru_utime", "ru_stime")
+            )
     finally:
         if server is not None:
             stop(server)
@@ -470,7 +521,14 @@ def run(args: argparse.Namespace, workdir: Path, began: float) -> int:
     if cpu_seconds is not None and requests:
         print(
             f"gunicorn used {cpu_seconds:.1f} CPU-seconds during the run: "
-            f"{cpu_seconds * 1000 / requests:.0f} ms of CPU per request on average (PostgreSQL's apart)."
+            f"{cpu_seconds * 1000 / requests:.1f} ms of CPU per request on average (PostgreSQL's apart)."
+        )
+    if database_seconds is not None and locust_seconds is not None and requests:
+        per_request = {name: seconds * 1000 / requests for name, seconds in
+                       (("database", database_seconds), ("locust", locust_seconds))}  # fmt: skip
+        print(
+            f"PostgreSQL used {database_seconds:.1f} CPU-seconds ({per_request['database']:.1f} ms per "
+            f"request), locust {locust_seconds:.1f} ({per_request['locust']:.1f} ms per request)."
         )
     print(machine_line(args.workers, args.threads, pool))
     print(
