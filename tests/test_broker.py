@@ -1,11 +1,13 @@
 """A task queued after commit travels through the configured broker (Redis in CI, the folder broker on a
 machine with nothing configured) to a real worker, which re-enters the medspa's scope and does the work."""
 
+import json
 import sys
 import time
 from datetime import timedelta
 
 import pytest
+import redis
 from celery.contrib.testing.worker import start_worker
 from celery.exceptions import NotRegistered
 from django.conf import settings
@@ -14,8 +16,9 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from medspa.celery import app, task_queue
+from medspa.celery import app, task_queue, tasks_queue
 from medspa.services import accounts as services
+from tests.test_faults import RedisProcess, _free_port, broker_at
 
 pytestmark = pytest.mark.slow  # starts a redis-server of its own
 
@@ -64,3 +67,73 @@ def test_a_task_name_that_names_no_task_is_refused_loudly():
         task_queue("medspa.tasks.no_such_task")
     with pytest.raises(ModuleNotFoundError):
         task_queue("medspa.no_such_module.task")
+
+
+# --- Several tasks in one write -----------------------------------------------------------------------
+
+
+def _messages(client, queue: str) -> list[dict]:
+    """The messages waiting in a Redis broker's queue: each task's name, arguments, id and ETA."""
+    held = []
+    for raw in client.lrange(queue, 0, -1):
+        headers = json.loads(raw)["headers"]
+        held.append({"task": headers["task"], "args": headers["argsrepr"], "id": headers["id"]})
+        held[-1]["eta"] = headers["eta"]
+    return sorted(held, key=lambda message: message["task"])
+
+
+def test_tasks_queued_together_reach_redis_in_one_pipeline_each_as_queued_alone(tmp_path, monkeypatch):
+    """A booking's follow-ups (medspa.celery.tasks_queue): both messages in the queue, each with its own id,
+    its arguments and its countdown, written in one pipeline (one execute of a non-transactional pipeline)."""
+    redis_server = RedisProcess(tmp_path)
+    redis_server.start()
+    executes = []
+    original = redis.client.Pipeline.execute
+
+    def execute(self, *args, **kwargs):
+        executes.append([command[0][0] for command in self.command_stack])
+        return original(self, *args, **kwargs)
+
+    try:
+        monkeypatch.setattr(redis.client.Pipeline, "execute", execute)
+        with broker_at(redis_server.url(0), dict(settings.REDIS_BROKER_OPTIONS)):
+            tasks_queue([
+                ("scheduling.tasks.appointment_gfe", (7, 3, "confirmation"), None),
+                ("scheduling.tasks.appointment_notify", (7, 3, "reschedule", "Tue 10:00"), 45),
+            ])  # fmt: skip
+        client = redis.Redis.from_url(redis_server.url(0))
+        held = _messages(client, settings.CELERY_TASK_DEFAULT_QUEUE)
+    finally:
+        redis_server.kill()
+    assert [(m["task"], m["args"]) for m in held] == [
+        ("scheduling.tasks.appointment_gfe", "(7, 3, 'confirmation')"),
+        ("scheduling.tasks.appointment_notify", "(7, 3, 'reschedule', 'Tue 10:00')"),
+    ]
+    assert held[0]["eta"] is None and held[1]["eta"] is not None  # the countdown, as apply_async sets it
+    assert held[0]["id"] != held[1]["id"]
+    # Both pushes in one round trip (before it, the first publish's declarations of the queue)
+    assert ["LPUSH", "LPUSH"] in executes
+
+
+def test_tasks_queued_together_with_the_broker_down_each_run_here_once(db, caplog, monkeypatch):
+    """Nothing listens on the broker's port: each task runs in this process once, its refusal logged."""
+    ran = []
+    monkeypatch.setattr(
+        "scheduling.services.notifications.appointment_notify",
+        lambda **kwargs: ran.append(("notify", kwargs["appointment_id"], kwargs["kind"])),
+    )
+    monkeypatch.setattr(
+        "scheduling.services.hooks.appointment_gfe",
+        lambda **kwargs: ran.append(("gfe", kwargs["appointment_id"], kwargs["kind"])),
+    )
+    with broker_at(f"redis://127.0.0.1:{_free_port()}/0"):
+        tasks_queue([
+            ("scheduling.tasks.appointment_gfe", (7, 3, "confirmation"), None),
+            ("scheduling.tasks.appointment_notify", (7, 3, "confirmation"), None),
+        ])  # fmt: skip
+    assert sorted(ran) == [("gfe", 7, "confirmation"), ("notify", 7, "confirmation")]
+    refused = [r for r in caplog.records if r.name == "medspa.celery" and "did not take" in r.getMessage()]
+    assert sorted(r.args[0] for r in refused) == [
+        "scheduling.tasks.appointment_gfe",
+        "scheduling.tasks.appointment_notify",
+    ]

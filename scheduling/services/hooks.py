@@ -11,7 +11,7 @@ from django.db import transaction
 
 from gfe.services import clearances as gfe_clearances
 from gfe.services import requests as gfe_requests
-from medspa.celery import task_queue
+from medspa.celery import tasks_queue
 from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment
 from scheduling.selectors.notification_texts import appointment_place
@@ -24,20 +24,15 @@ GFE_KINDS = ("confirmation", "reschedule", "cancellation")  # the changes the GF
 
 
 def appointment_changed(appointment: Appointment, kind: str) -> None:
-    """kind: confirmation, reschedule, cancellation or no-show."""
-    if kind in GFE_KINDS:
-        task_queue("scheduling.tasks.appointment_gfe", appointment.pk, appointment.medspa_id, kind)
+    """kind: confirmation, reschedule, cancellation or no-show. Its tasks go to the broker in one write."""
+    ids = (appointment.pk, appointment.medspa_id, kind)
+    calls = [("scheduling.tasks.appointment_gfe", ids, None)] if kind in GFE_KINDS else []
     if kind == "reschedule":
-        task_queue(
-            "scheduling.tasks.appointment_notify",
-            appointment.pk,
-            appointment.medspa_id,
-            kind,
-            appointment_place(appointment),
-            countdown=RESCHEDULE_NOTICE_DELAY,
-        )
-        return
-    task_queue("scheduling.tasks.appointment_notify", appointment.pk, appointment.medspa_id, kind)
+        notice = (*ids, appointment_place(appointment))
+        calls.append(("scheduling.tasks.appointment_notify", notice, RESCHEDULE_NOTICE_DELAY))
+    else:
+        calls.append(("scheduling.tasks.appointment_notify", ids, None))
+    tasks_queue(calls)
 
 
 def appointment_gfe(*, appointment_id: int, kind: str) -> None:

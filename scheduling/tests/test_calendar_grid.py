@@ -473,9 +473,13 @@ def told(world, settings, monkeypatch):
     with medspa_scope(world["medspa"]):
         patient.save()
     queued = []
-    monkeypatch.setattr(
-        hooks, "task_queue", lambda name, *args, **options: queued.append((name, args, options))
-    )
+
+    def keep(calls):
+        queued.extend(
+            (name, args, {"countdown": countdown} if countdown else {}) for name, args, countdown in calls
+        )
+
+    monkeypatch.setattr(hooks, "tasks_queue", keep)
     return queued
 
 
