@@ -182,13 +182,16 @@ def day_list(page: Page):
 
 
 def test_the_days_list_follows_a_drag_and_its_undo(live_server, page: Page, live_cast, desk):
-    """The list under the grid is read again after each change: it never names a time the grid has left."""
+    """The list under the grid is read again after each change, alone (not the whole page): it never names a
+    time the grid has left."""
     sign_in(page, live_server, live_cast.admin_a)
     open_day(page, live_server, desk)
     ana = day_list(page).get_by_role("row").filter(has_text="Ana Lopez")
     expect(ana).to_contain_text("10:00 AM–10:30 AM")
     x, y = grab_point(page)
-    drag(page, (x, y), (x, y + 2 * SLOT))
+    with page.expect_response(lambda response: "/calendar/list/?" in response.url) as listed:
+        drag(page, (x, y), (x, y + 2 * SLOT))
+    assert listed.value.status == 200
     expect(toast(page)).to_contain_text("11:00 AM with Jordan Rivera")
     expect(ana).to_contain_text("11:00 AM–11:30 AM")
     undo(page)

@@ -163,13 +163,14 @@
     }
 
     // After a change (a drop, an Undo, a booking) the grid reads its events again, and the day's list under
-    // it, which is the server's (it works without script), is read again from this page and put in place
-    // (htmx's `select`: https://htmx.org/api/#ajax).
+    // it, which is the server's (it works without script), is read again alone from the address it carries
+    // (data-list-url: the page's day and filters) and put in its place.
     function refetch() {
       cache = {};
       calendar.refetchEvents();
-      if (document.getElementById("day-list")) {
-        window.htmx.ajax("GET", window.location.href, { target: "#day-list", select: "#day-list", swap: "outerHTML" });
+      var list = document.getElementById("day-list");
+      if (list && list.dataset.listUrl) {
+        window.htmx.ajax("GET", list.dataset.listUrl, { target: "#day-list", swap: "outerHTML" });
       }
     }
 
