@@ -6,7 +6,7 @@ its styles through the CSSOM), no script error, and axe finds nothing serious on
 
 The drags are the mouse's own: press on the event, move in steps, release over the target slot, whose place
 is measured on the grid (a slot is 32 px high, half an hour). The keyboard's way is its own test: Tab to the
-appointment, M for the Move dialog, and Undo from the keyboard too."""
+appointment, M for the Move dialog, and Undo from the keyboard too; the dialog offers the grid's hours."""
 
 import re
 from datetime import date, datetime, time, timedelta
@@ -268,6 +268,52 @@ def test_the_keyboard_moves_an_appointment_and_undoes_it(live_server, page: Page
     settles(desk, (at_la(day, 10), at_la(day, 10, 30), jordan.pk))
     expect(appointment).to_contain_text("10:00")
     expect(appointment).to_be_focused()
+
+
+def start_times(dialog) -> list[str]:
+    return (
+        dialog.get_by_label("Start")
+        .locator("option")
+        .evaluate_all("(options) => options.map((option) => option.value)")
+    )
+
+
+@unscoped
+def test_the_move_dialog_offers_the_grids_hours_and_the_appointments_own_time(
+    live_server, page: Page, live_cast, desk
+):
+    """The grid shows 7:00 to 21:00: the Move dialog's start offers those hours' quarters, 7:00 AM to 8:45
+    PM, not midnight; an appointment booked at 6:40 AM, off them, finds its own time among them, first."""
+    day = desk["day"]
+    early = at_la(day, 6, 40)
+    Appointment.objects.create(
+        medspa=desk["medspa"], location=desk["location"], provider=desk["sam"],
+        patient=factories.PatientFactory(medspa=desk["medspa"], first_name="Omar", last_name="Brightwater"),
+        appointment_type=desk["type"], start=early, end=early + timedelta(minutes=30),
+        blocked_start=early, blocked_end=early + timedelta(minutes=40),
+    )  # fmt: skip
+    sign_in(page, live_server, live_cast.admin_a)
+    open_day(page, live_server, desk)
+    dialog = page.get_by_role("dialog", name="Move an appointment")
+    grid_hours = [f"{minutes // 60:02d}:{minutes % 60:02d}" for minutes in range(7 * 60, 21 * 60, 15)]
+
+    event_of(page).focus()
+    page.keyboard.press("m")
+    expect(dialog.get_by_label("Start")).to_have_value("10:00")
+    assert start_times(dialog) == grid_hours
+    expect(dialog.get_by_label("Start").locator("option").first).to_have_text("7:00 AM")
+    expect(dialog.get_by_label("Start").locator("option").last).to_have_text("8:45 PM")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+    omar = page.locator("#calendar-grid .ec-event").filter(has_text="Omar Brightwater")
+    omar.focus()
+    page.keyboard.press("m")
+    expect(dialog.get_by_label("Start")).to_have_value("06:40")
+    assert start_times(dialog) == ["06:40", *grid_hours]
+    expect(dialog.get_by_label("Start").locator("option:checked")).to_have_text("6:40 AM")
+    page.keyboard.press("ArrowDown")  # on to the grid's first quarter hour
+    expect(dialog.get_by_label("Start")).to_have_value("07:00")
 
 
 def omar_at_eleven(desk) -> None:

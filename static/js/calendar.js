@@ -407,17 +407,24 @@
       form.elements.time.focus();
     }
 
-    // The start's choices: every quarter hour of the day, and the appointment's own time when it is off them.
+    // The start's choices: the quarter hours of the hours the grid shows (slotMinTime to slotMaxTime), and
+    // the appointment's own time, in its place, when it is off them.
     function quarterHours(select, current) {
+      var values = [];
+      var last = clockMinutes(options.slotMaxTime);
+      for (var minutes = clockMinutes(options.slotMinTime); minutes < last; minutes += 15) {
+        values.push(pad(Math.floor(minutes / 60)) + ":" + pad(minutes % 60));
+      }
+      if (values.indexOf(current) < 0) values.push(current);
       select.textContent = "";
-      for (var minutes = 0; minutes < 24 * 60; minutes += 15) {
-        var value = pad(Math.floor(minutes / 60)) + ":" + pad(minutes % 60);
+      values.sort().forEach(function (value) {
         select.appendChild(new Option(timeLabel(value), value));
-      }
+      });
       select.value = current;
-      if (select.value !== current) {
-        select.appendChild(new Option(timeLabel(current), current, true, true));
-      }
+    }
+
+    function clockMinutes(value) {
+      return Number(value.slice(0, 2)) * 60 + Number(value.slice(3, 5));
     }
 
     function timeLabel(value) {
