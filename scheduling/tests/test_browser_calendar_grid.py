@@ -6,7 +6,8 @@ its styles through the CSSOM), no script error, and axe finds nothing serious on
 
 The drags are the mouse's own: press on the event, move in steps, release over the target slot, whose place
 is measured on the grid (a slot is 32 px high, half an hour). The keyboard's way is its own test: Tab to the
-appointment, M for the Move dialog, and Undo from the keyboard too; the dialog offers the grid's hours."""
+appointment, M for the Move dialog, and Undo from the keyboard too; the dialog offers the grid's hours, and in
+the week view moves an appointment to another day."""
 
 import re
 from datetime import date, datetime, time, timedelta
@@ -389,6 +390,40 @@ def test_in_the_rooms_view_the_keyboard_moves_an_appointment_to_another_room(
     page.keyboard.press("Enter")
     expect(toast(page)).to_contain_text("Moved to")
     assert eventually(lambda: Appointment.objects.get(pk=desk["appointment"].pk).resource_id == room_2.pk)
+
+
+def test_in_the_week_view_the_move_dialog_moves_an_appointment_to_another_day_and_undo_brings_it_back(
+    live_server, page: Page, live_cast, desk
+):
+    """The week shows a column a day: Ana Lopez's 10:00 is moved from the keyboard to another day of the
+    same week, same time and provider; the database has it, the grid draws it in that day's column and the
+    list of the chosen day no longer names her; Undo puts her back on her day, in the list again."""
+    day, jordan = desk["day"], desk["jordan"]
+    other = day + timedelta(days=1) if day.weekday() < 6 else day - timedelta(days=1)  # the week is Mon–Sun
+    sign_in(page, live_server, live_cast.admin_a)
+    page.goto(f"{live_server.url}/dashboard/scheduling/calendar/?view=week&date={day.isoformat()}")
+    expect(event_of(page)).to_contain_text(f"{day:%a, %b} {day.day}, with Jordan Rivera")
+    expect(day_list(page)).to_contain_text("Ana Lopez")
+
+    event_of(page).focus()
+    page.keyboard.press("m")
+    dialog = page.get_by_role("dialog", name="Move an appointment")
+    expect(dialog.get_by_label("Date")).to_have_value(day.isoformat())
+    dialog.get_by_label("Date").fill(other.isoformat())
+    expect(dialog.get_by_label("Start")).to_have_value("10:00")
+    dialog.get_by_role("button", name="Move").click()
+
+    expect(dialog).to_be_hidden()
+    expect(toast(page)).to_contain_text(f"Moved to {other:%a %b} {other.day}, 10:00 AM with Jordan Rivera")
+    settles(desk, (at_la(other, 10), at_la(other, 10, 30), jordan.pk))
+    expect(event_of(page)).to_contain_text(f"{other:%a, %b} {other.day}, with Jordan Rivera")
+    expect(day_list(page)).not_to_contain_text("Ana Lopez")  # the list is the chosen day's
+    undo(page)
+    settles(desk, (at_la(day, 10), at_la(day, 10, 30), jordan.pk))
+    expect(event_of(page)).to_contain_text(f"{day:%a, %b} {day.day}, with Jordan Rivera")
+    expect(day_list(page).get_by_role("row").filter(has_text="Ana Lopez")).to_contain_text(
+        "10:00 AM–10:30 AM"
+    )
 
 
 def test_the_calendar_pages_have_no_serious_accessibility_violation(live_server, page: Page, live_cast, desk):
