@@ -58,6 +58,7 @@ READS = {
     "paperwork:change_decline": lambda w: [w["appointment"].patient],
     "scheduling:calendar": lambda w: [w["appointment"].patient],
     "scheduling:calendar_events": lambda w: [w["appointment"].patient],
+    "scheduling:calendar_day_list": lambda w: [w["appointment"].patient],
     "scheduling:appointment_detail": lambda w: [w["appointment"].patient],
     "scheduling:appointment_new": lambda w: [w["patient"], w["appointment"].patient],
     "scheduling:quick_book": lambda w: [w["patient"]],  # the patient it was opened for
@@ -253,6 +254,10 @@ WHO |= {"providers:admin_sale_detail": "admin_a", "providers:admin_earnings": "a
 # Query strings that put the world's appointment (tomorrow) on the calendar shown.
 QUERY = {
     "scheduling:calendar": lambda w: {"view": "day", "date": w["appointment"].local_start.date().isoformat()},
+    "scheduling:calendar_day_list": lambda w: {
+        "view": "day",
+        "date": w["appointment"].local_start.date().isoformat(),
+    },
     "providers:calendar": lambda w: {"view": "day", "date": w["appointment"].local_start.date().isoformat()},
     "scheduling:calendar_events": lambda w: grid_days(w["appointment"]),
     "providers:calendar_events": lambda w: grid_days(w["appointment"]),

@@ -427,6 +427,7 @@ TABLE: dict[str, Row] = {
     ),
     "scheduling:calendar": Row(ADMIN_PAGE),
     "scheduling:calendar_events": Row(ADMIN_PAGE, data={"start": "2026-12-07", "end": "2026-12-14"}),
+    "scheduling:calendar_day_list": Row(ADMIN_PAGE),  # the page's list alone, as the page
     # A drop on the grid: the admin's (a move to where it is already changes nothing); medspa B's gets 404.
     "scheduling:appointment_move": Row(
         ADMIN_A_THING, method="post", kwargs=lambda w: {"pk": w["appointment"].pk}

@@ -121,6 +121,7 @@ def provider_calendar(request):
     context.update(
         can_book=False,
         can_pick_provider=False,
+        day_list_empty="providers/calendar/_day_list_empty.html",
         feed_url=request.build_absolute_uri(reverse("calendar_feed", kwargs={"token": feed.token})),
         grid=grid_attributes(context, events_url=reverse("providers:calendar_events"), own=True),
     )

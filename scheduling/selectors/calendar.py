@@ -193,6 +193,9 @@ def calendar_grid(request, *, own: Membership | None = None) -> dict:
         # The grid's clock (today, the line at "now"): the zone's offset now, as the grid takes no zone names.
         "grid_offset": _offset(zoneinfo.ZoneInfo(zones[0]) if len(zones) == 1 else zone, now),
         "statuses": AppointmentStatus.choices,
+        # This page's view, filters and day (the day pinned: "today" may be another day by the time the
+        # day's list is read again, scheduling.views.calendar.calendar_day_list).
+        "page_query": query(date=day.isoformat()),
         "prev_query": query(date=(day - step).isoformat()),
         "next_query": query(date=(day + step).isoformat()),
         "today_query": query(date=today.isoformat()),

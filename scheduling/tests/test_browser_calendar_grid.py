@@ -6,7 +6,8 @@ its styles through the CSSOM), no script error, and axe finds nothing serious on
 
 The drags are the mouse's own: press on the event, move in steps, release over the target slot, whose place
 is measured on the grid (a slot is 32 px high, half an hour). The keyboard's way is its own test: Tab to the
-appointment, M for the Move dialog, and Undo from the keyboard too."""
+appointment, M for the Move dialog, and Undo from the keyboard too; the dialog offers the grid's hours, and in
+the week view moves an appointment to another day."""
 
 import re
 from datetime import date, datetime, time, timedelta
@@ -182,13 +183,16 @@ def day_list(page: Page):
 
 
 def test_the_days_list_follows_a_drag_and_its_undo(live_server, page: Page, live_cast, desk):
-    """The list under the grid is read again after each change: it never names a time the grid has left."""
+    """The list under the grid is read again after each change, alone (not the whole page): it never names a
+    time the grid has left."""
     sign_in(page, live_server, live_cast.admin_a)
     open_day(page, live_server, desk)
     ana = day_list(page).get_by_role("row").filter(has_text="Ana Lopez")
     expect(ana).to_contain_text("10:00 AM–10:30 AM")
     x, y = grab_point(page)
-    drag(page, (x, y), (x, y + 2 * SLOT))
+    with page.expect_response(lambda response: "/calendar/list/?" in response.url) as listed:
+        drag(page, (x, y), (x, y + 2 * SLOT))
+    assert listed.value.status == 200
     expect(toast(page)).to_contain_text("11:00 AM with Jordan Rivera")
     expect(ana).to_contain_text("11:00 AM–11:30 AM")
     undo(page)
@@ -267,6 +271,52 @@ def test_the_keyboard_moves_an_appointment_and_undoes_it(live_server, page: Page
     expect(appointment).to_be_focused()
 
 
+def start_times(dialog) -> list[str]:
+    return (
+        dialog.get_by_label("Start")
+        .locator("option")
+        .evaluate_all("(options) => options.map((option) => option.value)")
+    )
+
+
+@unscoped
+def test_the_move_dialog_offers_the_grids_hours_and_the_appointments_own_time(
+    live_server, page: Page, live_cast, desk
+):
+    """The grid shows 7:00 to 21:00: the Move dialog's start offers those hours' quarters, 7:00 AM to 8:45
+    PM, not midnight; an appointment booked at 6:40 AM, off them, finds its own time among them, first."""
+    day = desk["day"]
+    early = at_la(day, 6, 40)
+    Appointment.objects.create(
+        medspa=desk["medspa"], location=desk["location"], provider=desk["sam"],
+        patient=factories.PatientFactory(medspa=desk["medspa"], first_name="Omar", last_name="Brightwater"),
+        appointment_type=desk["type"], start=early, end=early + timedelta(minutes=30),
+        blocked_start=early, blocked_end=early + timedelta(minutes=40),
+    )  # fmt: skip
+    sign_in(page, live_server, live_cast.admin_a)
+    open_day(page, live_server, desk)
+    dialog = page.get_by_role("dialog", name="Move an appointment")
+    grid_hours = [f"{minutes // 60:02d}:{minutes % 60:02d}" for minutes in range(7 * 60, 21 * 60, 15)]
+
+    event_of(page).focus()
+    page.keyboard.press("m")
+    expect(dialog.get_by_label("Start")).to_have_value("10:00")
+    assert start_times(dialog) == grid_hours
+    expect(dialog.get_by_label("Start").locator("option").first).to_have_text("7:00 AM")
+    expect(dialog.get_by_label("Start").locator("option").last).to_have_text("8:45 PM")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+    omar = page.locator("#calendar-grid .ec-event").filter(has_text="Omar Brightwater")
+    omar.focus()
+    page.keyboard.press("m")
+    expect(dialog.get_by_label("Start")).to_have_value("06:40")
+    assert start_times(dialog) == ["06:40", *grid_hours]
+    expect(dialog.get_by_label("Start").locator("option:checked")).to_have_text("6:40 AM")
+    page.keyboard.press("ArrowDown")  # on to the grid's first quarter hour
+    expect(dialog.get_by_label("Start")).to_have_value("07:00")
+
+
 def omar_at_eleven(desk) -> None:
     """Another patient booked with Jordan Rivera at 11:00 on the desk's day: the time a move is refused."""
     start = at_la(desk["day"], 11)
@@ -340,6 +390,40 @@ def test_in_the_rooms_view_the_keyboard_moves_an_appointment_to_another_room(
     page.keyboard.press("Enter")
     expect(toast(page)).to_contain_text("Moved to")
     assert eventually(lambda: Appointment.objects.get(pk=desk["appointment"].pk).resource_id == room_2.pk)
+
+
+def test_in_the_week_view_the_move_dialog_moves_an_appointment_to_another_day_and_undo_brings_it_back(
+    live_server, page: Page, live_cast, desk
+):
+    """The week shows a column a day: Ana Lopez's 10:00 is moved from the keyboard to another day of the
+    same week, same time and provider; the database has it, the grid draws it in that day's column and the
+    list of the chosen day no longer names her; Undo puts her back on her day, in the list again."""
+    day, jordan = desk["day"], desk["jordan"]
+    other = day + timedelta(days=1) if day.weekday() < 6 else day - timedelta(days=1)  # the week is Mon–Sun
+    sign_in(page, live_server, live_cast.admin_a)
+    page.goto(f"{live_server.url}/dashboard/scheduling/calendar/?view=week&date={day.isoformat()}")
+    expect(event_of(page)).to_contain_text(f"{day:%a, %b} {day.day}, with Jordan Rivera")
+    expect(day_list(page)).to_contain_text("Ana Lopez")
+
+    event_of(page).focus()
+    page.keyboard.press("m")
+    dialog = page.get_by_role("dialog", name="Move an appointment")
+    expect(dialog.get_by_label("Date")).to_have_value(day.isoformat())
+    dialog.get_by_label("Date").fill(other.isoformat())
+    expect(dialog.get_by_label("Start")).to_have_value("10:00")
+    dialog.get_by_role("button", name="Move").click()
+
+    expect(dialog).to_be_hidden()
+    expect(toast(page)).to_contain_text(f"Moved to {other:%a %b} {other.day}, 10:00 AM with Jordan Rivera")
+    settles(desk, (at_la(other, 10), at_la(other, 10, 30), jordan.pk))
+    expect(event_of(page)).to_contain_text(f"{other:%a, %b} {other.day}, with Jordan Rivera")
+    expect(day_list(page)).not_to_contain_text("Ana Lopez")  # the list is the chosen day's
+    undo(page)
+    settles(desk, (at_la(day, 10), at_la(day, 10, 30), jordan.pk))
+    expect(event_of(page)).to_contain_text(f"{day:%a, %b} {day.day}, with Jordan Rivera")
+    expect(day_list(page).get_by_role("row").filter(has_text="Ana Lopez")).to_contain_text(
+        "10:00 AM–10:30 AM"
+    )
 
 
 def test_the_calendar_pages_have_no_serious_accessibility_violation(live_server, page: Page, live_cast, desk):

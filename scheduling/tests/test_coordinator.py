@@ -260,8 +260,9 @@ def test_the_coordinator_reaches_nothing_but_the_calendar(client, cast, clinic, 
 COORDINATOR_PAGES = {
     "scheduling:calendar", "scheduling:appointment_new", "scheduling:appointment_detail",
     "scheduling:appointment_reschedule", "scheduling:appointment_cancel", "scheduling:appointment_status",
-    "dashboard_patient_create", "scheduling:calendar_events", "scheduling:appointment_move",
-    "scheduling:quick_book", "scheduling:quick_book_patients", "scheduling:quick_book_times",
+    "dashboard_patient_create", "scheduling:calendar_events", "scheduling:calendar_day_list",
+    "scheduling:appointment_move", "scheduling:quick_book", "scheduling:quick_book_patients",
+    "scheduling:quick_book_times",
 }  # fmt: skip
 
 

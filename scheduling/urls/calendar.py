@@ -8,6 +8,7 @@ from scheduling.views import calendar, calendar_grid, quick_book
 
 urlpatterns = [
     path("calendar/", calendar.calendar, name="calendar"),
+    path("calendar/list/", calendar.calendar_day_list, name="calendar_day_list"),
     path("calendar/events/", calendar_grid.calendar_events, name="calendar_events"),
     path("calendar/book/", quick_book.quick_book, name="quick_book"),
     path("calendar/book/patients/", quick_book.quick_book_patients, name="quick_book_patients"),

@@ -15,7 +15,7 @@ from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import date_format
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
@@ -50,19 +50,8 @@ def calendar(request):
     """Every provider's calendar, for the admin and the coordinator: the time grid of a day (a column per
     provider or per room) or a week, drawn from the events endpoint, moved by dragging
     (scheduling.views.calendar_grid); and the day's list with the appointments' buttons."""
-    context = calendar_grid(request)
-    coordinator_view = _coordinator_view(request)
-    for appointment in context["appointments"]:
-        appointment.calendar_url = reverse("scheduling:appointment_detail", args=[appointment.pk])
-        if _is_own(request, appointment, coordinator_view=coordinator_view):
-            appointment.calendar_actions = appointment_calendar_actions(appointment)
-    patients_access_record(
-        patients=[appointment.patient for appointment in context["appointments"]],
-        request=request,
-        viewed=f"Calendar: {context['title']}",
-    )
+    context = _with_day_list(request)
     context.update(
-        coordinator_view=coordinator_view,
         # The Move dialog's rooms (the keyboard's way to move an appointment; it offers the appointment's
         # location's only).
         move_rooms=rooms_to_move_to(),
@@ -76,6 +65,37 @@ def calendar(request):
         ),
     )
     return render(request, "scheduling/calendar/calendar.html", context)
+
+
+@require_GET
+@dashboard_area(dashboards.ADMIN, dashboards.COORDINATOR)
+def calendar_day_list(request):
+    """The calendar page's list of the day alone, for the same day and filters (the page's query string):
+    what the grid reads again after a move, an Undo or a booking, instead of the whole page."""
+    return render(request, "scheduling/calendar/_day_list.html", _with_day_list(request))
+
+
+def _with_day_list(request) -> dict:
+    """The calendar page's context with its day's list ready to show (each appointment's link, and the
+    buttons of the apps above on the viewer's own) and a read of every patient it names logged; the list
+    says where it is read again alone."""
+    context = calendar_grid(request)
+    coordinator_view = _coordinator_view(request)
+    for appointment in context["appointments"]:
+        appointment.calendar_url = reverse("scheduling:appointment_detail", args=[appointment.pk])
+        if _is_own(request, appointment, coordinator_view=coordinator_view):
+            appointment.calendar_actions = appointment_calendar_actions(appointment)
+    patients_access_record(
+        patients=[appointment.patient for appointment in context["appointments"]],
+        request=request,
+        viewed=f"Calendar: {context['title']}",
+    )
+    context.update(
+        coordinator_view=coordinator_view,
+        day_list_empty="scheduling/calendar/_day_list_empty.html",
+        day_list_url=reverse("scheduling:calendar_day_list") + context["page_query"],
+    )
+    return context
 
 
 def _quick_book_url() -> dict:

@@ -163,13 +163,14 @@
     }
 
     // After a change (a drop, an Undo, a booking) the grid reads its events again, and the day's list under
-    // it, which is the server's (it works without script), is read again from this page and put in place
-    // (htmx's `select`: https://htmx.org/api/#ajax).
+    // it, which is the server's (it works without script), is read again alone from the address it carries
+    // (data-list-url: the page's day and filters) and put in its place.
     function refetch() {
       cache = {};
       calendar.refetchEvents();
-      if (document.getElementById("day-list")) {
-        window.htmx.ajax("GET", window.location.href, { target: "#day-list", select: "#day-list", swap: "outerHTML" });
+      var list = document.getElementById("day-list");
+      if (list && list.dataset.listUrl) {
+        window.htmx.ajax("GET", list.dataset.listUrl, { target: "#day-list", swap: "outerHTML" });
       }
     }
 
@@ -406,17 +407,24 @@
       form.elements.time.focus();
     }
 
-    // The start's choices: every quarter hour of the day, and the appointment's own time when it is off them.
+    // The start's choices: the quarter hours of the hours the grid shows (slotMinTime to slotMaxTime), and
+    // the appointment's own time, in its place, when it is off them.
     function quarterHours(select, current) {
+      var values = [];
+      var last = clockMinutes(options.slotMaxTime);
+      for (var minutes = clockMinutes(options.slotMinTime); minutes < last; minutes += 15) {
+        values.push(pad(Math.floor(minutes / 60)) + ":" + pad(minutes % 60));
+      }
+      if (values.indexOf(current) < 0) values.push(current);
       select.textContent = "";
-      for (var minutes = 0; minutes < 24 * 60; minutes += 15) {
-        var value = pad(Math.floor(minutes / 60)) + ":" + pad(minutes % 60);
+      values.sort().forEach(function (value) {
         select.appendChild(new Option(timeLabel(value), value));
-      }
+      });
       select.value = current;
-      if (select.value !== current) {
-        select.appendChild(new Option(timeLabel(current), current, true, true));
-      }
+    }
+
+    function clockMinutes(value) {
+      return Number(value.slice(0, 2)) * 60 + Number(value.slice(3, 5));
     }
 
     function timeLabel(value) {
