@@ -86,6 +86,11 @@ dashboard_urls = [
 urlpatterns = [
     path("", dashboard.home, name="home"),
     path("healthz", dashboard.healthz, name="healthz"),
+    # The API first: its clients call it the most, and Django tries the patterns in order (the empty
+    # prefixes below are each searched through).
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("webhooks/twilio/inbound/", texting.twilio_inbound, name="twilio_inbound"),
     # Both dashboards' Inbox (an admin sees the medspa's conversations, a provider their patients'), hence
     # not under /dashboard/, which is the Medspa Admin dashboard's.
@@ -125,9 +130,6 @@ urlpatterns = [
     path("webhooks/stripe/connect/", webhooks.stripe_connect, name="stripe_connect_webhook"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include((api_v1, "api"), namespace="api")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
 ]
 
 admin.site.site_header = "Portrait operations"
