@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from medspa.celery import tasks_queue
 from medspa.tenancy import medspa_scope
 from scheduling.services import hooks, notifications, pre_visit
 
@@ -12,6 +13,20 @@ def appointment_notify(appointment_id: int, medspa_id: int, kind: str, stands_at
     only while the appointment still stands at `stands_at`)."""
     with medspa_scope(medspa_id):
         notifications.appointment_notify(appointment_id=appointment_id, kind=kind, stands_at=stands_at)
+
+
+@shared_task(bind=True)
+def appointment_followups(self, appointment_id: int, medspa_id: int, kind: str) -> None:
+    """A booking's follow-ups, queued from here as tasks of their own (each retried and delivered again on
+    its own): the GFE's side and the patient's confirmation. Run in the process that booked because the
+    broker did not take this message (medspa.celery.BrokerFallbackTask), it runs them there too, without
+    asking the broker twice more. Delivered twice, it queues them twice, and each does its work once."""
+    calls = hooks.followups(appointment_id, medspa_id, kind)
+    if self.request.is_eager and not self.app.conf.task_always_eager:
+        for name, args, _countdown in calls:
+            self.app.tasks[name].run_here(args, None, None)
+        return
+    tasks_queue(calls)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

@@ -186,9 +186,10 @@ def test_with_the_broker_down_pages_answer_and_the_work_is_done_once(
             NotificationLog.objects.filter(appointment=appointment).values_list("kind", "channel", "status")
         ) == {("confirmation", "email", "sent"), ("confirmation", "sms", "sent")}
     refused = [r for r in caplog.records if r.name == "medspa.celery" and "did not take" in r.getMessage()]
+    # The booking's one message and the invitation's: the booking's follow-ups then ran here, without
+    # asking the broker again (scheduling.tasks.appointment_followups).
     assert {r.args[0] for r in refused} == {
-        "scheduling.tasks.appointment_notify",
-        "scheduling.tasks.appointment_gfe",
+        "scheduling.tasks.appointment_followups",
         "medspa.tasks.invitation_email_send",
     }
 
@@ -213,11 +214,12 @@ def test_with_the_broker_down_pages_answer_and_the_work_is_done_once(
                 )
                 redelivered = appointment_notify.delay(appointment.pk, appointment.medspa_id, "confirmation")
                 deadline = time.monotonic() + 30
-                while time.monotonic() < deadline and (len(finished) < 3 or redelivered.id not in finished):
+                while time.monotonic() < deadline and (len(finished) < 4 or redelivered.id not in finished):
                     time.sleep(0.1)
     finally:
         task_postrun.disconnect(record)
-    assert again.status_code == 303 and len(finished) == 3  # the confirmation, its GFE side, the redelivery
+    # The booking's follow-ups, the confirmation and its GFE side they queued, the redelivery
+    assert again.status_code == 303 and len(finished) == 4
     assert _sent_to("back@mail.example") == 1 and _sent_to("down@mail.example") == 1
     assert len(sms.outbox) == 2
     with medspa_scope(cast.medspa_a):
@@ -327,7 +329,7 @@ def test_with_redis_down_booking_slot_search_and_sign_in_answer_and_the_booking_
         )
         assert again.status_code == 303
         queued = redis.Redis.from_url(redis_process.url(1)).llen(settings.CELERY_TASK_DEFAULT_QUEUE)
-        assert queued == 2  # the new booking's confirmation and its GFE side, for a worker (not run here)
+        assert queued == 1  # the new booking's follow-ups (its confirmation and GFE side), for a worker
         assert _sent_to("redis.back@mail.example") == 0
 
 
@@ -692,6 +694,23 @@ def _appointment_gfe(request):
         lambda: (
             _rows(GfeRequest.objects, "patient_id", "source", "status"),
             _rows(Clearance.objects, "patient_id", "service_id", "status"),
+        ),
+    )
+
+
+@drill("scheduling.tasks.appointment_followups")
+def _appointment_followups(request):
+    # A booking's follow-ups, queued from the task: the confirmation sent once, the GFE requested once.
+    from gfe.models import GfeRequest
+
+    cast = request.getfixturevalue("cast")
+    _, appointment = _booked(cast)
+    return Drill(
+        (appointment.pk, appointment.medspa_id, "confirmation"),
+        lambda: (
+            _outbox(),
+            _rows(NotificationLog.objects, "kind", "channel", "status"),
+            _rows(GfeRequest.objects, "patient_id", "source", "status"),
         ),
     )
 

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from gfe.services import clearances as gfe_clearances
 from gfe.services import requests as gfe_requests
-from medspa.celery import tasks_queue
+from medspa.celery import task_queue, tasks_queue
 from medspa.tenancy import medspa_scope
 from scheduling.models import Appointment
 from scheduling.selectors.notification_texts import appointment_place
@@ -24,8 +24,14 @@ GFE_KINDS = ("confirmation", "reschedule", "cancellation")  # the changes the GF
 
 
 def appointment_changed(appointment: Appointment, kind: str) -> None:
-    """kind: confirmation, reschedule, cancellation or no-show. Its tasks go to the broker in one write."""
+    """kind: confirmation, reschedule, cancellation or no-show. A booking queues one task, which queues its
+    two follow-ups from the worker (appointment_followups): the request that booked composes one message
+    instead of two, and Celery's composing was most of a publish's CPU. A move's notice must wait out the
+    Undo from the move itself, so a move queues its two tasks at once (in one write)."""
     ids = (appointment.pk, appointment.medspa_id, kind)
+    if kind == "confirmation":
+        task_queue("scheduling.tasks.appointment_followups", *ids)
+        return
     calls = [("scheduling.tasks.appointment_gfe", ids, None)] if kind in GFE_KINDS else []
     if kind == "reschedule":
         notice = (*ids, appointment_place(appointment))
@@ -33,6 +39,12 @@ def appointment_changed(appointment: Appointment, kind: str) -> None:
     else:
         calls.append(("scheduling.tasks.appointment_notify", ids, None))
     tasks_queue(calls)
+
+
+def followups(appointment_id: int, medspa_id: int, kind: str) -> list[tuple[str, tuple, None]]:
+    """A booking's follow-up tasks as tasks_queue takes them: the GFE's side, the patient's notification."""
+    ids = (appointment_id, medspa_id, kind)
+    return [(f"scheduling.tasks.{name}", ids, None) for name in ("appointment_gfe", "appointment_notify")]
 
 
 def appointment_gfe(*, appointment_id: int, kind: str) -> None:

@@ -96,6 +96,12 @@ def _insert_retrying(appointment: Appointment) -> bool:
     raise SlotUnavailable()
 
 
+def _key_used(appointment: Appointment) -> bool:
+    return Appointment.objects.filter(
+        medspa_id=appointment.medspa_id, idempotency_key=appointment.idempotency_key
+    ).exists()
+
+
 def place(appointment: Appointment, candidates: list[slots.Slot], *, provider_fixed: bool) -> Appointment:
     """Saves the appointment in the first candidate slot the database accepts."""
     appointment_type = appointment.appointment_type
@@ -110,7 +116,9 @@ def place(appointment: Appointment, candidates: list[slots.Slot], *, provider_fi
         if adding:
             if _insert_retrying(appointment):
                 return appointment
-            continue  # taken (the next room may be free), or the key used: the caller looks the key up
+            if appointment.idempotency_key and _key_used(appointment):
+                break  # a booking made with this key already: the caller looks it up
+            continue  # taken: the next candidate may be free
         try:
             _save_retrying(appointment)
             return appointment

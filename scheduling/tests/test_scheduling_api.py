@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.test import APIClient
@@ -232,6 +233,32 @@ class TestWhatABookingCosts:
             assert answer.status_code in (200, 201), answer.json()
             assert answer.json() == client.get(f"{APPOINTMENTS}{answer.json()['id']}/").json()
         assert answer.status_code == 200  # the same key again: the first booking
+
+    def test_a_retry_for_anyone_stops_at_the_first_insert_that_meets_its_key(self, cast, world, coordinator):
+        """The first booking took one provider; the retry's start then offers the others, and the insert's
+        conflict is the key's: one look-up of the key, not an insert per provider left."""
+        others = [membership(user) for user in (cast.provider_a2, cast.admin_a)]
+        with medspa_scope(world["medspa"]):
+            for other in others:
+                other.is_provider = True
+                other.save(update_fields=["is_provider"])
+                world["location"].providers.add(other)
+                world["type"].providers.add(other)
+                add_hours(cast, other, world["location"])
+        client = api(coordinator)
+        anyone = payload(world, at(day_ahead(), 11), idempotency_key="anyone-1")
+        del anyone["provider"]
+        first = client.post(APPOINTMENTS, anyone, format="json")
+        assert first.status_code == 201
+        with CaptureQueriesContext(connection) as queries:
+            retry = client.post(APPOINTMENTS, anyone, format="json")
+        assert retry.status_code == 200 and retry.json()["id"] == first.json()["id"]
+        inserts = [
+            q["sql"] for q in queries if "INSERT INTO" in q["sql"] and "scheduling_appointment" in q["sql"]
+        ]
+        assert len(inserts) == 1  # two providers were still free: the second was not tried
+        with medspa_scope(world["medspa"]):
+            assert Appointment.objects.filter(idempotency_key="anyone-1").count() == 1
 
     def test_a_retry_finds_its_booking_even_once_its_time_has_passed(self, world, coordinator):
         client = api(coordinator)
