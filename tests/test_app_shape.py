@@ -41,6 +41,7 @@ CORE_PLUMBING = {
     "permissions.py",
     "plan_changes.py",
     "registry.py",
+    "rows.py",
     "search.py",
     "settings.py",
     "signals.py",
