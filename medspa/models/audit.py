@@ -1,6 +1,8 @@
 import pgtrigger
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django_scopes import ScopedManager
 
 from medspa.models.patients import Patient
@@ -101,6 +103,12 @@ class MasqueradeEvent(models.Model):
             models.UniqueConstraint(
                 fields=["medspa", "chain_seq"], nulls_distinct=False, name="masqueradeevent_one_row_per_link"
             )
+        ]
+        # The chain trigger finds a chain's last link by coalesce(medspa_id, 0) (one chain for masquerades
+        # outside any medspa), which neither the constraint's index nor medspa_id's can answer: without this
+        # one, each insert read the whole log and sorted it.
+        indexes = [
+            models.Index(Coalesce("medspa", Value(0)), F("chain_seq"), name="masqueradeevent_last_link")
         ]
         triggers = [
             pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),

@@ -4,7 +4,7 @@ database on every insert, verified by `audit_verify` and Portrait staff's page, 
 import threading
 
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from medspa.audit_chain import CHAINS, GENESIS, audit_chains_verify, link_hash, row_payload_sql
 from medspa.models import MasqueradeEvent, PatientAccessLog
@@ -155,3 +155,51 @@ def test_concurrent_inserts_keep_one_valid_chain_per_medspa(transactional_db, ca
         (cast.medspa_a.pk, 50, True),
         (cast.medspa_b.pk, 50, True),
     ]
+
+
+def _index_columns(table: str) -> list[list[str]]:
+    """Each index of `table`, as its columns in order."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT array_agg(a.attname ORDER BY k.position)
+            FROM pg_index i
+            JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, position) ON true
+            JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+            WHERE i.indrelid = %s::regclass
+            GROUP BY i.indexrelid
+            """,
+            [table],
+        )
+        return [list(row[0]) for row in cursor.fetchall()]
+
+
+def _last_link_plan(chain) -> str:
+    """The plan of the chain trigger's look-up of a chain's last link (migration 0006), with sequential scans
+    and sorts priced out: one the indexes cannot answer still scans and sorts."""
+    key_of_one = chain.key.replace("medspa_id", "1::bigint")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off")
+        cursor.execute(
+            f"EXPLAIN SELECT chain_seq, chain_hash FROM {chain.table} "  # noqa: S608 (the module's constants)
+            f"WHERE {chain.key} = {key_of_one} ORDER BY chain_seq DESC LIMIT 1"
+        )
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_a_chains_last_link_is_read_from_an_index_in_chain_order(db):
+    """The trigger reads a chain's last link once per row inserted: through an index, in chain_seq order,
+    never the whole chain and a sort (the masquerade log's chain, keyed by coalesce(medspa_id, 0), was read
+    whole for each insert until migration 0016)."""
+    for chain in CHAINS:
+        plan = _last_link_plan(chain)
+        assert "Index" in plan and "Seq Scan" not in plan and "Sort" not in plan, (chain.table, plan)
+
+
+def test_no_index_but_the_chains_own_leads_with_the_access_logs_medspa(db):
+    """An index on the access log's medspa alone once let the planner, with statistics taken before a medspa's
+    rows came, read every row of the medspa and sort them for each insert (a week's calendar page: 210 ms of
+    access-log inserts instead of 15): the (medspa, chain_seq) index must be the only one that leads with the
+    medspa, so that no statistics can pick another (medspa migration 0015)."""
+    indexes = _index_columns(PatientAccessLog._meta.db_table)
+    assert [columns for columns in indexes if columns[0] == "medspa_id"] == [["medspa_id", "chain_seq"]]
