@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from medspa.celery import app, task_queue, tasks_queue
 from medspa.services import accounts as services
-from tests.test_faults import RedisProcess, _free_port, broker_at
+from tests.test_faults import _free_port, broker_at
 
 pytestmark = pytest.mark.slow  # starts a redis-server of its own
 
@@ -82,11 +82,9 @@ def _messages(client, queue: str) -> list[dict]:
     return sorted(held, key=lambda message: message["task"])
 
 
-def test_tasks_queued_together_reach_redis_in_one_pipeline_each_as_queued_alone(tmp_path, monkeypatch):
+def test_tasks_queued_together_reach_redis_in_one_pipeline_each_as_queued_alone(redis_process, monkeypatch):
     """A booking's follow-ups (medspa.celery.tasks_queue): both messages in the queue, each with its own id,
     its arguments and its countdown, written in one pipeline (one execute of a non-transactional pipeline)."""
-    redis_server = RedisProcess(tmp_path)
-    redis_server.start()
     executes = []
     original = redis.client.Pipeline.execute
 
@@ -94,17 +92,13 @@ def test_tasks_queued_together_reach_redis_in_one_pipeline_each_as_queued_alone(
         executes.append([command[0][0] for command in self.command_stack])
         return original(self, *args, **kwargs)
 
-    try:
-        monkeypatch.setattr(redis.client.Pipeline, "execute", execute)
-        with broker_at(redis_server.url(0), dict(settings.REDIS_BROKER_OPTIONS)):
-            tasks_queue([
-                ("scheduling.tasks.appointment_gfe", (7, 3, "confirmation"), None),
-                ("scheduling.tasks.appointment_notify", (7, 3, "reschedule", "Tue 10:00"), 45),
-            ])  # fmt: skip
-        client = redis.Redis.from_url(redis_server.url(0))
-        held = _messages(client, settings.CELERY_TASK_DEFAULT_QUEUE)
-    finally:
-        redis_server.kill()
+    monkeypatch.setattr(redis.client.Pipeline, "execute", execute)
+    with broker_at(redis_process.url(0), dict(settings.REDIS_BROKER_OPTIONS)):
+        tasks_queue([
+            ("scheduling.tasks.appointment_gfe", (7, 3, "confirmation"), None),
+            ("scheduling.tasks.appointment_notify", (7, 3, "reschedule", "Tue 10:00"), 45),
+        ])  # fmt: skip
+    held = _messages(redis.Redis.from_url(redis_process.url(0)), settings.CELERY_TASK_DEFAULT_QUEUE)
     assert [(m["task"], m["args"]) for m in held] == [
         ("scheduling.tasks.appointment_gfe", "(7, 3, 'confirmation')"),
         ("scheduling.tasks.appointment_notify", "(7, 3, 'reschedule', 'Tue 10:00')"),

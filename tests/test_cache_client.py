@@ -6,21 +6,12 @@ import threading
 import pytest
 
 from medspa.cache import ResilientRedisCache
-from tests.test_faults import RedisProcess
 
-pytestmark = pytest.mark.slow  # starts a redis-server of its own
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisProcess(tmp_path)
-    server.start()
-    yield server
-    server.kill()
+pytestmark = pytest.mark.slow  # starts a redis-server of its own (the redis_process fixture)
 
 
-def test_every_call_uses_one_client_and_threads_share_it(redis_server):
-    cache = ResilientRedisCache(redis_server.url(0), {"OPTIONS": {"socket_timeout": 2}})
+def test_every_call_uses_one_client_and_threads_share_it(redis_process):
+    cache = ResilientRedisCache(redis_process.url(0), {"OPTIONS": {"socket_timeout": 2}})
     client = cache._cache.get_client(write=True)
     assert cache._cache.get_client() is client and cache._cache.get_client(write=True) is client
 
@@ -40,11 +31,11 @@ def test_every_call_uses_one_client_and_threads_share_it(redis_server):
     assert cache.get("visits") == 800
 
 
-def test_the_shared_client_finds_redis_again_after_a_restart(redis_server):
-    cache = ResilientRedisCache(redis_server.url(0), {"OPTIONS": {"socket_timeout": 1}})
+def test_the_shared_client_finds_redis_again_after_a_restart(redis_process):
+    cache = ResilientRedisCache(redis_process.url(0), {"OPTIONS": {"socket_timeout": 1}})
     cache.set("before", 1)
-    redis_server.kill()
+    redis_process.kill()
     assert cache.get("before") is None  # down: the safe default, no exception
-    redis_server.start()  # the same port, nothing kept
+    redis_process.start()  # the same port, nothing kept
     cache.set("after", 2)
     assert cache.get("after") == 2

@@ -655,14 +655,24 @@ def _rows(queryset, *fields) -> list:
     return sorted(queryset.values_list(*fields), key=repr)
 
 
+def _notified() -> tuple:
+    return _outbox(), _rows(NotificationLog.objects, "kind", "channel", "status")
+
+
+def _gfe_asked() -> tuple:
+    from gfe.models import Clearance, GfeRequest
+
+    return (
+        _rows(GfeRequest.objects, "patient_id", "source", "status"),
+        _rows(Clearance.objects, "patient_id", "service_id", "status"),
+    )
+
+
 @drill("scheduling.tasks.appointment_notify")
 def _appointment_notify(request):
     cast = request.getfixturevalue("cast")
     _, appointment = _booked(cast)
-    return Drill(
-        (appointment.pk, appointment.medspa_id, "confirmation"),
-        lambda: (_outbox(), _rows(NotificationLog.objects, "kind", "channel", "status")),
-    )
+    return Drill((appointment.pk, appointment.medspa_id, "confirmation"), _notified)
 
 
 def _booked(cast, *, hours_ahead: int = 72):
@@ -684,35 +694,18 @@ def _booked(cast, *, hours_ahead: int = 72):
 @drill("scheduling.tasks.appointment_gfe")
 def _appointment_gfe(request):
     # A booking of a service that needs clearance, the patient without one: the task requests the GFE once.
-    from gfe.models import Clearance, GfeRequest
-
     cast = request.getfixturevalue("cast")
     _, appointment = _booked(cast)
     assert appointment.appointment_type.service.effective_requires_gfe
-    return Drill(
-        (appointment.pk, appointment.medspa_id, "confirmation"),
-        lambda: (
-            _rows(GfeRequest.objects, "patient_id", "source", "status"),
-            _rows(Clearance.objects, "patient_id", "service_id", "status"),
-        ),
-    )
+    return Drill((appointment.pk, appointment.medspa_id, "confirmation"), _gfe_asked)
 
 
 @drill("scheduling.tasks.appointment_followups")
 def _appointment_followups(request):
     # A booking's follow-ups, queued from the task: the confirmation sent once, the GFE requested once.
-    from gfe.models import GfeRequest
-
     cast = request.getfixturevalue("cast")
     _, appointment = _booked(cast)
-    return Drill(
-        (appointment.pk, appointment.medspa_id, "confirmation"),
-        lambda: (
-            _outbox(),
-            _rows(NotificationLog.objects, "kind", "channel", "status"),
-            _rows(GfeRequest.objects, "patient_id", "source", "status"),
-        ),
-    )
+    return Drill((appointment.pk, appointment.medspa_id, "confirmation"), lambda: (_notified(), _gfe_asked()))
 
 
 @drill("scheduling.tasks.reminders_sweep")
