@@ -164,11 +164,12 @@ def test_the_coordinator_reads_the_list_without_the_admins_links(world, day):
     assert "Janeway Quillfeather" in alone and ">Start visit</button>" not in alone
 
 
-def test_it_logs_a_read_of_every_patient_it_shows(client_as, cast, world, day):
+@pytest.mark.parametrize("view", ["day", "week"])
+def test_it_logs_a_read_of_every_patient_it_shows_naming_the_listed_day(client_as, cast, world, day, view):
     client = client_as("admin_a")
     with medspa_scope(world["medspa"]):
         before = PatientAccessLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    response = client.get(reverse("scheduling:calendar_day_list"), {"view": "day", "date": day})
+    response = client.get(reverse("scheduling:calendar_day_list"), {"view": view, "date": day})
     assert response.status_code == 200
     with medspa_scope(world["medspa"]):
         logged = PatientAccessLog.objects.filter(pk__gt=before)

@@ -88,7 +88,8 @@ def _with_day_list(request) -> dict:
     patients_access_record(
         patients=[appointment.patient for appointment in context["appointments"]],
         request=request,
-        viewed=f"Calendar: {context['title']}",
+        # The list's day (the week view's title names the week, the list one day of it)
+        viewed=f"Calendar: {context['day']:%A, %B} {context['day'].day}, {context['day'].year}",
     )
     context.update(
         coordinator_view=coordinator_view,
