@@ -150,7 +150,7 @@ def room_free(times: list[OpenTime], appointment_type: AppointmentType, room: Re
     before = timedelta(minutes=appointment_type.buffer_before_minutes)
     after = timedelta(minutes=appointment_type.buffer_after_minutes + appointment_type.duration_minutes)
     busy = slots.busy_intervals(
-        room.medspa_id, [], [room.pk], times[0].start - before, times[-1].start + after
+        slots.busy_statement(room.medspa_id, [], [room.pk], times[0].start - before, times[-1].start + after)
     )
     return [
         time

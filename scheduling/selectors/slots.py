@@ -188,19 +188,10 @@ def busy_statement(
     }
 
 
-def busy_intervals(
-    medspa_id: int,
-    provider_ids: list[int],
-    room_ids: list[int],
-    range_start: datetime,
-    range_end: datetime,
-    exclude_appointment_id: int | None = None,
-) -> list[tuple[int, int | None, datetime, datetime]]:
-    """(provider, room, blocked start, blocked end) of the medspa's active appointments of these providers
-    or rooms whose blocked time meets [range_start, range_end), unordered: see BUSY_SQL."""
-    sql, parameters = busy_statement(
-        medspa_id, provider_ids, room_ids, range_start, range_end, exclude_appointment_id
-    )
+def busy_intervals(statement: tuple[str, dict]) -> list[tuple[int, int | None, datetime, datetime]]:
+    """What a busy_statement finds: (provider, room, blocked start, blocked end) of the medspa's active
+    appointments of its providers or rooms whose blocked time meets its range, unordered: see BUSY_SQL."""
+    sql, parameters = statement
     with connection.cursor() as cursor:
         cursor.execute(sql, parameters)
         rows = cursor.fetchall()
