@@ -36,12 +36,15 @@ class OneClientPerPool(RedisCacheClient):
     takes a connection from its pool for each command
     (https://redis.readthedocs.io/en/stable/advanced_features.html, "A note about threading")."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}  # by connection pool
+
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
-        clients = self.__dict__.setdefault("_clients", {})
-        client = clients.get(id(pool))
+        client = self._clients.get(id(pool))
         if client is None:
-            client = clients[id(pool)] = super().get_client(key, write=write)
+            client = self._clients[id(pool)] = super().get_client(key, write=write)
         return client
 
 

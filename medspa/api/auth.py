@@ -60,8 +60,10 @@ def _tokens(token_key: str) -> list[ApiToken]:
     found: dict[str, ApiToken] = {}
     for row in rows:
         token, user, membership, medspa = instances(row, tables)
-        token = found.setdefault(token.digest, token)
-        if not hasattr(token, "user_memberships"):
+        if token.digest in found:
+            token = found[token.digest]
+        else:
+            found[token.digest] = token
             token.user, token.user_has_mfa, token.user_memberships = user, row[-1], []
         if membership is not None:
             membership.medspa = medspa
