@@ -118,6 +118,17 @@ def grab_point(page: Page) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + 8
 
 
+def lower_edge(page: Page) -> tuple[float, float]:
+    """The middle of the appointment's lower edge (its resize handle), once the grid has drawn it in place:
+    after an Undo the grid may replace the event's element once more, and a handle read from the element being
+    replaced has no box, so the handle is read again until it has one."""
+    resizer = event_of(page).locator(".ec-resizer")
+    expect(resizer).to_be_attached()
+    box = eventually(lambda: event_of(page).hover() or resizer.bounding_box(), timeout=5)
+    assert box is not None
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
 def toast(page: Page):
     return page.locator("#calendar-toast")
 
@@ -165,11 +176,7 @@ def test_dragging_an_appointment_moves_it_and_undo_puts_it_back(live_server, pag
 
     # The lower edge half an hour down: it ends at 11:00.
     expect(event_of(page)).to_contain_text("10:00")
-    event_of(page).hover()
-    resizer = event_of(page).locator(".ec-resizer")
-    box = resizer.bounding_box()
-    assert box is not None
-    edge = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    edge = lower_edge(page)
     drag(page, edge, (edge[0], edge[1] + SLOT))
     expect(toast(page)).to_contain_text("Moved to")
     settles(desk, (at_la(day, 10), at_la(day, 11), jordan.pk))
@@ -198,10 +205,7 @@ def test_the_days_list_follows_a_drag_and_its_undo(live_server, page: Page, live
     undo(page)
     expect(ana).to_contain_text("10:00 AM–10:30 AM")
     # Its edge half an hour down: the list says it ends at 11:00.
-    event_of(page).hover()
-    box = event_of(page).locator(".ec-resizer").bounding_box()
-    assert box is not None
-    edge = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    edge = lower_edge(page)
     drag(page, edge, (edge[0], edge[1] + SLOT))
     expect(ana).to_contain_text("10:00 AM–11:00 AM")
 
