@@ -316,6 +316,41 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"  # never served publicly: files go through views that check permissions
+# Backups (scripts/backup, the scheduled backup task) go to their own storage: a folder by default.
+STORAGES["backups"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": env_str("BACKUP_DIR", str(DATA_DIR / "backups")), "file_permissions_mode": 0o600},
+}
+# Files in S3-compatible object storage when S3_BUCKET is set (django-storages' S3 backend): a private
+# bucket, every object encrypted at rest by the server (S3_SSE: AES256, or aws:kms with S3_SSE_KMS_KEY_ID),
+# never a public URL: uploads are read through the permission-checked views, or through URLs signed for
+# S3_SIGNED_URL_SECONDS. Media under media/, backups under backups/ (or in BACKUP_S3_BUCKET).
+S3_BUCKET = env_str("S3_BUCKET")
+if S3_BUCKET:
+    _s3_encryption = {"ServerSideEncryption": env_str("S3_SSE", "AES256")}
+    if env_str("S3_SSE_KMS_KEY_ID"):
+        _s3_encryption["SSEKMSKeyId"] = env_str("S3_SSE_KMS_KEY_ID")
+    _s3 = {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+        "region_name": env_str("S3_REGION", "us-east-1"),
+        "access_key": env_secret("S3_ACCESS_KEY_ID") or None,
+        "secret_key": env_secret("S3_SECRET_ACCESS_KEY") or None,
+        "default_acl": None,  # the bucket's own: private
+        "querystring_auth": True,
+        "signature_version": "s3v4",
+        "querystring_expire": env_int("S3_SIGNED_URL_SECONDS", 60, minimum=1),
+        "file_overwrite": False,
+        "object_parameters": _s3_encryption,
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "location": "media"},
+    }
+    STORAGES["backups"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "bucket_name": env_str("BACKUP_S3_BUCKET", S3_BUCKET), "location": "backups"},
+    }
 
 # --- Email: the console by default, SMTP (or any backend) when configured. -------------------------------
 _email_backend = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
