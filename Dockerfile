@@ -4,8 +4,8 @@ FROM python:3.12-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 
-COPY requirements.lock pyproject.toml ./
-RUN pip install --no-cache-dir -r requirements.lock
+COPY requirements/prod.lock pyproject.toml ./
+RUN pip install --no-cache-dir --require-hashes -r prod.lock
 
 COPY . .
 RUN pip install --no-cache-dir --no-deps -e . \
