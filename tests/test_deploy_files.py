@@ -9,7 +9,9 @@ PostgreSQL client."""
 import configparser
 import copy
 import json
+import os
 import re
+import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -254,6 +256,37 @@ def test_caddy_and_the_app_agree_on_the_proxies_to_trust(services):
     assert services["caddy"]["environment"]["WEB_UPSTREAMS"] == "web:8000"
     assert re.search(r"^\s*health_uri /readyz$", caddyfile, re.MULTILINE)
     assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in services["caddy"]["volumes"]
+
+
+def test_caddy_reads_the_caddyfile_as_a_tls_site_in_front_of_every_web_node(tmp_path):
+    # Caddy's own parser (Debian's caddy, scripts/ensure-caddy): the JSON config the Caddyfile becomes.
+    environment = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "SITE_URL": "https://portal.example.com",
+        "WEB_UPSTREAMS": "10.0.0.11:8000 10.0.0.12:8000",
+    }
+    result = subprocess.run(
+        ["caddy", "adapt", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    (server,) = json.loads(result.stdout)["apps"]["http"]["servers"].values()
+    assert server["listen"] == [":443"]
+    (site,) = server["routes"]
+    assert site["match"] == [{"host": ["portal.example.com"]}]
+    readyz, proxy = site["handle"][0]["routes"]
+    assert readyz["match"] == [{"path": ["/readyz"]}] and readyz["handle"][0]["status_code"] == 404
+    (handler,) = proxy["handle"]
+    assert [upstream["dial"] for upstream in handler["upstreams"]] == ["10.0.0.11:8000", "10.0.0.12:8000"]
+    assert handler["health_checks"]["active"]["uri"] == "/readyz"
+    assert handler["health_checks"]["active"]["headers"] == {"Host": ["localhost"]}
+    assert "trusted_proxies" not in json.dumps(server), (
+        "see test_caddy_and_the_app_agree_on_the_proxies_to_trust"
+    )
 
 
 def dockerfile_stages() -> list[dict]:
