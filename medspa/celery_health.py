@@ -95,8 +95,8 @@ def _redis_database(url: str) -> tuple | None:
 
 @checks.register(checks.Tags.caches)
 def cache_and_broker_apart(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """In production, the cache and the Celery broker in one Redis database is a warning: the cache's eviction
-    (allkeys-lru, under maxmemory) or a FLUSHDB meant to clear the cache would drop the queued tasks."""
+    """In production, the cache and the Celery broker in one Redis database is a warning: a FLUSHDB meant to
+    clear the cache would drop the queued tasks, and no eviction policy could keep the cache's keys apart."""
     if settings.DEBUG:
         return []
     location = settings.CACHES.get("default", {}).get("LOCATION")
@@ -106,10 +106,11 @@ def cache_and_broker_apart(app_configs=None, **kwargs) -> list[checks.CheckMessa
         return []
     return [
         checks.Warning(
-            "The cache and the Celery broker share one Redis database: evicting cache keys (maxmemory-policy "
-            "allkeys-lru) or flushing the cache would drop queued tasks.",
+            "The cache and the Celery broker share one Redis database: flushing the cache (FLUSHDB) would "
+            "drop queued tasks.",
             hint="Give each its own database: REDIS_CACHE_URL=redis://host:6379/0 and "
-            "CELERY_BROKER_URL=redis://host:6379/1 (docs/operations.md).",
+            "CELERY_BROKER_URL=redis://host:6379/1; under maxmemory, maxmemory-policy volatile-lru or "
+            "noeviction, never allkeys-* (docs/operations.md).",
             id="medspa.W001",
         )
     ]

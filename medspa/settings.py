@@ -142,8 +142,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker when configured; otherwise the database cache and a folder broker. ---
 # REDIS_URL alone serves both; a fleet gives each its own database (REDIS_CACHE_URL, CELERY_BROKER_URL: /0 and
-# /1 under compose), so that the cache's eviction (maxmemory-policy allkeys-lru) or a FLUSHDB to clear it
-# never drops queued tasks (the system check medspa.celery_health.cache_and_broker_apart warns otherwise).
+# /1 under compose), so that a FLUSHDB to clear the cache never drops queued tasks (the system check
+# medspa.celery_health.cache_and_broker_apart warns otherwise). Redis evicts from every database of an
+# instance alike: under maxmemory, volatile-lru (the cache's keys expire, the broker's do not) or noeviction.
 # The Redis cache answers a safe default when Redis is down (medspa.cache), each call bounded by this timeout.
 REDIS_URL = env_secret("REDIS_URL")
 REDIS_CACHE_URL = env_secret("REDIS_CACHE_URL") or REDIS_URL
