@@ -182,11 +182,11 @@ REDIS_BROKER_OPTIONS = {"visibility_timeout": 15 * 60, "unacked_restore_throttle
 CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL") or REDIS_URL
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "redis+socket://")):
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = dict(REDIS_BROKER_OPTIONS)
-elif CELERY_BROKER_URL:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {}
-else:
+elif CELERY_BROKER_URL in ("", "filesystem://"):
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(DATA_DIR / "celery")
+else:  # another transport kombu knows (amqp://...): its own defaults
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
 
 CELERY_TASK_IGNORE_RESULT = True
 # A task is acked once it has run, and given back when its worker process dies under it (SIGKILL, the OOM
