@@ -29,6 +29,7 @@ CORE_PLUMBING = {
     "env.py",
     "errors.py",
     "fonts",
+    "health.py",
     "http.py",
     "images.py",
     "logs.py",
