@@ -50,6 +50,6 @@ EXPOSE 8000
 # Liveness only (GET /livez checks nothing but the process answering); readiness is the proxy's business
 # (deploy/Caddyfile asks /readyz). worker and beat replace this with their own check in docker-compose.yml.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/livez', timeout=4)"]
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://localhost:8000/livez', timeout=4)"]
 # WEB_CONCURRENCY is gunicorn's own default for --workers.
 CMD ["gunicorn", "medspa.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--graceful-timeout", "30"]

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import logout
+from django.core.signals import request_finished
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -14,22 +15,26 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from pghistory.middleware import HistoryMiddleware
 
+from medspa import logs
 from medspa.http import client_ip, request_id_for
 from medspa.selectors.masquerade import impersonator_id, masquerade_acting
 from medspa.tenancy import medspa_scope, tenant_resolve
 from medspa.timezones import medspa_of
 
 SESSION_STARTED_KEY = "auth_started_at"
+request_finished.connect(logs.request_end, dispatch_uid="medspa.logs.request_end")
 
 
 class RequestIdMiddleware:
-    """Gives every request an id (the caller's X-Request-ID if well-formed) for logs and the audit trail."""
+    """Gives every request an id (the caller's X-Request-ID if well-formed) for logs, errors and the audit
+    trail, answered in the X-Request-ID header; the log lines of the request name it (medspa.logs)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         request.request_id = request_id_for(request)
+        logs.request_begin(request)
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response

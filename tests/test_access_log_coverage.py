@@ -125,6 +125,8 @@ NOT_PATIENT_DATA = {
     "Site plumbing and the API's description: no data of anyone.": {
         "favicon",
         "healthz",
+        "livez",
+        "readyz",
         "home",
         "api_docs",
         "api_schema",

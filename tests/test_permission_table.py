@@ -89,6 +89,8 @@ def STAFF_ONLY(status: int) -> tuple[int, ...]:  # noqa: N802 (reads as the cons
 TABLE: dict[str, Row] = {
     "home": Row((FOUND,) * 5 + (OK, FOUND)),  # members are sent to their dashboard; staff get a page
     "healthz": Row(everyone(OK)),
+    "livez": Row(everyone(OK)),
+    "readyz": Row(everyone(OK)),
     # Stripe's events: a POST without Stripe's signature is refused (400), whoever makes it.
     "stripe_webhook": Row(everyone(BAD_REQUEST), method="post"),
     "stripe_connect_webhook": Row(everyone(BAD_REQUEST), method="post"),

@@ -9,6 +9,7 @@ from medspa.views import (
     api_tokens,
     audit,
     dashboard,
+    health,
     invitations,
     masquerade,
     patient_cards,
@@ -86,6 +87,8 @@ dashboard_urls = [
 urlpatterns = [
     path("", dashboard.home, name="home"),
     path("healthz", dashboard.healthz, name="healthz"),
+    path("livez", health.livez, name="livez"),  # docs/operations.md: liveness and readiness probes
+    path("readyz", health.readyz, name="readyz"),
     # The API first: its clients call it the most, and Django tries the patterns in order (the empty
     # prefixes below are each searched through).
     path("api/v1/", include((api_v1, "api"), namespace="api")),
