@@ -51,9 +51,12 @@ def audit_tables() -> list[str]:
 @contextmanager
 def connected_as(role: str, using: str = "default") -> Iterator[None]:
     """Runs the block on a connection of `role` ("owner", "app"; the tests add "superuser"), from
-    settings.DATABASE_ROLES, then goes back to the connection's own role."""
+    settings.DATABASE_ROLES, then goes back to the connection's own role. A role with a HOST and PORT of its
+    own connects there (the owner straight to PostgreSQL while the app role goes through PgBouncer)."""
     connection = connections[using]
-    wanted = {key: settings.DATABASE_ROLES[role].get(key) or "" for key in ("USER", "PASSWORD")}
+    credentials = settings.DATABASE_ROLES[role]
+    keys = ("USER", "PASSWORD", *(key for key in ("HOST", "PORT") if key in credentials))
+    wanted = {key: credentials.get(key) or "" for key in keys}
     saved = {key: connection.settings_dict.get(key) or "" for key in wanted}
     if saved == wanted:
         yield
