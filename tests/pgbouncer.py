@@ -88,7 +88,7 @@ class PgBouncer:
                 f"admin_users = {self.admin_user}",
                 "pool_mode = transaction",
                 f"default_pool_size = {POOL_SIZE}",
-                "max_client_conn = 1000",
+                "max_client_conn = 200",
                 # Idle server connections go soon: the end of a run drops its databases.
                 "server_idle_timeout = 10",
                 f"logfile = {self.folder / 'pgbouncer.log'}",

@@ -3,7 +3,11 @@ connections, in transaction mode; the owner's and the superuser's go to PostgreS
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+
+from medspa.database import CursorOutsideTransaction, cursor_outside_transaction_refuse
+from tests.pgbouncer import enabled as pgbouncer_enabled
 
 
 @pytest.fixture
@@ -54,3 +58,20 @@ def test_the_owner_and_the_superuser_connect_to_postgresql_itself(bouncer, trans
     users = {row["user"] for row in bouncer.show("CLIENTS") if row["database"] != "pgbouncer"}
     roles = {role: settings.DATABASE_ROLES[role]["USER"] for role in ("owner", "superuser", "app")}
     assert roles["app"] in users and not {roles["owner"], roles["superuser"]} & users
+
+
+def test_behind_pgbouncer_a_server_side_cursor_outside_a_transaction_is_refused(
+    transactional_db, cast, settings
+):
+    """Django would declare it WITH HOLD, which stays on whichever server connection made it: refused at once
+    rather than failing now and then. Inside a transaction it is read as usual."""
+    settings.DATABASE_PGBOUNCER = True
+    connection.close()  # the next connection is a new one, which gets the check
+    try:
+        with pytest.raises(CursorOutsideTransaction):
+            list(get_user_model().objects.iterator())
+        with transaction.atomic():
+            assert len(list(get_user_model().objects.iterator(chunk_size=2))) == 6
+    finally:
+        if not pgbouncer_enabled():
+            connection.execute_wrappers.remove(cursor_outside_transaction_refuse)
