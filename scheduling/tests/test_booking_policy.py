@@ -433,11 +433,11 @@ def test_three_simultaneous_posts_of_one_form_book_once_charge_once_and_confirm_
     assert sent == [(appointment.pk, "confirmation")]
 
 
-def test_the_card_step_lock_is_a_transaction_level_one_held_for_the_block_and_gone_after_it(
-    appointment, connect_as
-):
+@pytest.mark.django_db
+def test_the_card_step_lock_is_a_transaction_level_one_held_for_the_block_and_gone_after_it(connect_as):
     """Not a session lock, which PgBouncer in transaction mode would leave on whichever server connection took
     it: a transaction-level lock on a connection of its own, whose transaction lasts as long as the block."""
+    appointment = Appointment(pk=424242)  # the lock is the appointment's id's
     key = f"booking-card:{appointment.pk}"
     other = connect_as("app")
     other.autocommit = True
