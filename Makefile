@@ -46,11 +46,14 @@ lint: install
 # The test settings use their own embedded PostgreSQL (unless DATABASE_URL is set), stopped at the end.
 # One pytest-xdist worker per core: each has its own test database and its own pair of database roles.
 # worksteal: a worker that runs out of tests takes some of the other's, so neither waits on a slow tail.
+# Each worker starts its own PgBouncer in transaction mode in front of that PostgreSQL and runs the tests
+# through it, as production does (tests/pgbouncer.py); TEST_PGBOUNCER=0 connects straight to PostgreSQL.
 PYTEST_ARGS ?= -n auto --dist worksteal
 test: install lint
 	scripts/ensure-chromium
 	scripts/ensure-redis
 	scripts/ensure-caddy
+	scripts/ensure-pgbouncer
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
 		DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run && \
 		$(PY) -m pytest $(PYTEST_ARGS)

@@ -10,12 +10,14 @@ class MedspaConfig(AppConfig):
 
     def ready(self) -> None:
         self.connect_signals()
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
         from medspa import celery_health  # noqa: F401 (its system check)
-        from medspa.database import database_post_migrate
+        from medspa.database import database_connection_created, database_post_migrate
 
         post_migrate.connect(database_post_migrate, sender=self, dispatch_uid="medspa.database_post_migrate")
+        connection_created.connect(database_connection_created, dispatch_uid="medspa.database_connection")
         from medspa import search
         from medspa.selectors.payments import payments_panel_context
         from medspa.services import onboarding_steps

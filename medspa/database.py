@@ -51,9 +51,12 @@ def audit_tables() -> list[str]:
 @contextmanager
 def connected_as(role: str, using: str = "default") -> Iterator[None]:
     """Runs the block on a connection of `role` ("owner", "app"; the tests add "superuser"), from
-    settings.DATABASE_ROLES, then goes back to the connection's own role."""
+    settings.DATABASE_ROLES, then goes back to the connection's own role. A role with a HOST and PORT of its
+    own connects there (the owner straight to PostgreSQL while the app role goes through PgBouncer)."""
     connection = connections[using]
-    wanted = {key: settings.DATABASE_ROLES[role].get(key) or "" for key in ("USER", "PASSWORD")}
+    credentials = settings.DATABASE_ROLES[role]
+    keys = ("USER", "PASSWORD", *(key for key in ("HOST", "PORT") if key in credentials))
+    wanted = {key: credentials.get(key) or "" for key in keys}
     saved = {key: connection.settings_dict.get(key) or "" for key in wanted}
     if saved == wanted:
         yield
@@ -106,3 +109,32 @@ def database_post_migrate(sender, using: str = "default", plan=None, **kwargs) -
     """After `migrate` (not after `flush`, which sends the same signal with no plan)."""
     if plan is not None:
         privileges_grant(using)
+
+
+class CursorOutsideTransaction(RuntimeError):
+    """A server-side cursor (QuerySet.iterator()) read outside a transaction behind PgBouncer."""
+
+
+def cursor_outside_transaction_refuse(execute, sql, params, many, context):
+    """Behind PgBouncer in transaction mode (DATABASE_PGBOUNCER), an execute wrapper: a server-side cursor
+    outside a transaction is refused at once. Django would declare it WITH HOLD, which stays on whichever
+    server connection made it, so the next fetch fails now and then, or reads another client's cursor; read
+    it inside transaction.atomic() instead (providers.selectors.earnings_csv)."""
+    import psycopg
+
+    connection = context["connection"]
+    if isinstance(context["cursor"].cursor, psycopg.ServerCursor) and connection.get_autocommit():
+        raise CursorOutsideTransaction(
+            "A server-side cursor outside a transaction cannot work through PgBouncer in transaction mode: "
+            "iterate inside transaction.atomic()."
+        )
+    return execute(sql, params, many, context)
+
+
+def database_connection_created(sender, connection, **kwargs) -> None:
+    """Each new connection, behind PgBouncer: refuses server-side cursors outside a transaction."""
+    if (
+        getattr(settings, "DATABASE_PGBOUNCER", False)
+        and cursor_outside_transaction_refuse not in connection.execute_wrappers
+    ):
+        connection.execute_wrappers.append(cursor_outside_transaction_refuse)

@@ -113,13 +113,17 @@ TEMPLATES = [
 # is the owner role that `migrate` and `createcachetable` use (the same database, another user). Without
 # DATABASE_OWNER_URL, one role does both (no split). The embedded PostgreSQL makes both roles itself.
 DATABASE_URL = env_secret("DATABASE_URL")
+DATABASE_PGBOUNCER = env_bool("DATABASE_PGBOUNCER", False)  # PgBouncer, transaction mode: docs/operations.md
+_owner_server: dict = {}  # the owner's HOST and PORT when they differ (medspa.database switches them too)
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=True)}
     if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
     _owner = dj_database_url.parse(env_secret("DATABASE_OWNER_URL") or DATABASE_URL)
     if any(_owner[key] != DATABASES["default"][key] for key in ("NAME", "HOST", "PORT")):
-        raise ImproperlyConfigured("DATABASE_OWNER_URL must name the same database as DATABASE_URL.")
+        if not DATABASE_PGBOUNCER or _owner["NAME"] != DATABASES["default"]["NAME"]:
+            raise ImproperlyConfigured("DATABASE_OWNER_URL must name the same database as DATABASE_URL.")
+        _owner_server = {"HOST": _owner["HOST"], "PORT": _owner["PORT"]}
 else:
     EMBEDDED_PGDATA = Path(env_str("EMBEDDED_PGDATA", str(DATA_DIR / "postgres")))
     DATABASES = {
@@ -131,13 +135,16 @@ else:
     _owner = {"USER": embedded.OWNER_ROLE, "PASSWORD": ""}
 DATABASE_ROLES = {
     "app": {"USER": DATABASES["default"]["USER"], "PASSWORD": DATABASES["default"].get("PASSWORD", "")},
-    "owner": {"USER": _owner["USER"], "PASSWORD": _owner.get("PASSWORD", "")},
+    "owner": {"USER": _owner["USER"], "PASSWORD": _owner.get("PASSWORD", ""), **_owner_server},
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+_options = DATABASES["default"].setdefault("OPTIONS", {})
 if env_bool("DATABASE_POOL", False):
-    # psycopg 3's connection pool (one per process); incompatible with CONN_MAX_AGE.
-    DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 1, "max_size": env_int("DATABASE_POOL_MAX", 10)}}
+    # psycopg 3's connection pool (one per process, to PgBouncer too); incompatible with CONN_MAX_AGE.
+    _options["pool"] = {"min_size": 1, "max_size": env_int("DATABASE_POOL_MAX", 10)}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+if DATABASE_PGBOUNCER:  # no server-side prepared statements (Django's default, pinned against an override)
+    _options["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker when configured; otherwise the database cache and a folder broker. ---

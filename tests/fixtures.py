@@ -80,22 +80,34 @@ def pytest_sessionfinish(session):
 # --- The database roles (tests/settings.py): made and migrated as the owner, tested as the app role. -----
 
 
+def role_conninfo(role: str, dbname: str) -> dict:
+    """psycopg's connection arguments for `role` (settings.DATABASE_ROLES) on database `dbname`: the role's
+    own HOST and PORT when it has them (tests/pgbouncer.py: the app role through PgBouncer, the others
+    straight to PostgreSQL), else the connection's."""
+    from django.conf import settings
+    from django.db import connection
+
+    credentials, db = settings.DATABASE_ROLES[role], connection.settings_dict
+    info = {"dbname": dbname, "user": credentials["USER"], "password": credentials["PASSWORD"],
+            "host": credentials.get("HOST", db["HOST"]),
+            "port": credentials.get("PORT", db["PORT"])}  # fmt: skip
+    return {key: value for key, value in info.items() if value}
+
+
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, pgbouncer):
     """Before the test database is made: its two roles exist (the owner may create databases), any test
-    database left behind belongs to the owner, and the connection is the owner's."""
+    database left behind belongs to the owner, and the connection is the owner's (to PostgreSQL itself:
+    the app role's go through `pgbouncer` unless TEST_PGBOUNCER=0)."""
     from django.conf import settings
     from django.db import connection
     from psycopg import sql
 
     from medspa import database, embedded
 
-    superuser = settings.DATABASE_ROLES["superuser"]
     owner, app = (settings.DATABASE_ROLES[role] for role in ("owner", "app"))
     test_name = connection.creation._get_test_db_name()
-    info = {"dbname": "postgres", "user": superuser["USER"], "password": superuser["PASSWORD"],
-            "host": connection.settings_dict["HOST"], "port": connection.settings_dict["PORT"]}  # fmt: skip
-    with psycopg.connect(**{k: v for k, v in info.items() if v}) as admin, admin.transaction():
+    with psycopg.connect(**role_conninfo("superuser", "postgres")) as admin, admin.transaction():
         # pytest-xdist's workers share the roles: one at a time alters them ("tuple concurrently updated").
         admin.execute("SELECT pg_advisory_xact_lock(hashtext('medspa tests: database roles'))")
         embedded.roles_create(admin, owner=owner["USER"], app=app["USER"], createdb=True)
@@ -116,13 +128,7 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 
 def _superuser_connect(dbname: str = "postgres") -> psycopg.Connection:
-    from django.conf import settings
-    from django.db import connection
-
-    superuser = settings.DATABASE_ROLES["superuser"]
-    info = {"dbname": dbname, "user": superuser["USER"], "password": superuser["PASSWORD"],
-            "host": connection.settings_dict["HOST"], "port": connection.settings_dict["PORT"]}  # fmt: skip
-    return psycopg.connect(**{k: v for k, v in info.items() if v}, autocommit=True)
+    return psycopg.connect(**role_conninfo("superuser", dbname), autocommit=True)
 
 
 def _template_name(test_name: str) -> str:
@@ -179,6 +185,7 @@ def django_db_setup(
     django_db_keepdb,
     django_db_createdb,
     django_db_modify_db_settings,
+    pgbouncer,
 ):
     """The test database is made and migrated (as the owner): every test runs as the app role.
 
@@ -218,6 +225,8 @@ def django_db_setup(
     yield
     with django_db_blocker.unblock():
         database.role_switch("owner")  # the owner drops its test database
+        if pgbouncer is not None:
+            pgbouncer.stop()  # and its server connections to it
         if not django_db_keepdb:
             try:
                 teardown_databases(config, verbosity=request.config.option.verbose)
@@ -258,19 +267,15 @@ def as_owner(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def connect_as():
-    """connect_as("app" | "owner" | "superuser") → a psycopg connection of that role to the test database,
-    closed after the test. See committed data only: use it with transactional_db."""
-    from django.conf import settings
+    """connect_as("app" | "owner" | "superuser") → a psycopg connection of that role to the test database
+    (the app role's through PgBouncer, as the product's), closed after the test. See committed data only: use
+    it with transactional_db."""
     from django.db import connection
 
     opened = []
 
     def connect(role: str) -> psycopg.Connection:
-        credentials = settings.DATABASE_ROLES[role]
-        db = connection.settings_dict
-        info = {"dbname": db["NAME"], "host": db["HOST"], "port": db["PORT"], "user": credentials["USER"],
-                "password": credentials["PASSWORD"]}  # fmt: skip
-        opened.append(psycopg.connect(**{key: value for key, value in info.items() if value}))
+        opened.append(psycopg.connect(**role_conninfo(role, connection.settings_dict["NAME"])))
         return opened[-1]
 
     yield connect

@@ -9,6 +9,8 @@ the superuser with triggers off (tests/management/commands/flush.py), as the pro
 import os
 from pathlib import Path
 
+from medspa.env import env_bool
+
 _ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("EMBEDDED_PGDATA", str(_ROOT / ".data" / "postgres-test"))
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
@@ -16,6 +18,11 @@ os.environ["DEBUG"] = "false"
 # Stripe is set up only by the tests that use it (the stripe_local fixture), whatever the environment says.
 for _name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_LOCAL_URL", "STRIPE_WEBHOOK_SECRET"):
     os.environ.pop(_name, None)
+
+# The app role's connections go through a PgBouncer in transaction mode that the tests start
+# (tests/pgbouncer.py), with the product's settings for it; TEST_PGBOUNCER=0 connects straight to PostgreSQL.
+if env_bool("TEST_PGBOUNCER", True):
+    os.environ["DATABASE_PGBOUNCER"] = "true"
 
 from medspa.settings import *  # noqa: E402,F403
 

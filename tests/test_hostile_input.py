@@ -428,8 +428,9 @@ class Sweep:
             for table in _tables()
         )
         self._cross_sql = _cross_medspa_sql()
+        # Gone with the test's transaction, which holds one server connection throughout (PgBouncer too).
         with connection.cursor() as cursor:
-            cursor.execute("CREATE TEMPORARY TABLE hostile_input_mark (n integer)")
+            cursor.execute("CREATE TEMPORARY TABLE hostile_input_mark (n integer) ON COMMIT DROP")
         assert self.crossed() == []  # the world itself keeps every medspa to itself
         self.rows = {table: total for table, (total, _) in self._query(self._rows_sql, xid=0).items()}
 

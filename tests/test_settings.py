@@ -207,3 +207,49 @@ def test_the_redis_visibility_timeout_outlasts_every_wait_a_task_is_held_for():
     assert longest + 5 * 60 <= settings.REDIS_BROKER_OPTIONS["visibility_timeout"], waits
     # A task run at once is killed at the hard time limit before its message could be handed out again.
     assert settings.REDIS_BROKER_OPTIONS["visibility_timeout"] >= settings.CELERY_TASK_TIME_LIMIT + 5 * 60
+
+
+def _database_settings(monkeypatch, **environment) -> dict:
+    """The product's database settings for this environment (settings.py run afresh; nothing connects)."""
+    import runpy
+
+    for name in ("DATABASE_OWNER_URL", "DATABASE_PGBOUNCER", "DATABASE_POOL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {"SECRET_KEY": "k" * 60, **environment}.items():
+        monkeypatch.setenv(name, value)
+    namespace = runpy.run_path(str(Path(settings.BASE_DIR) / "medspa" / "settings.py"))
+    return {"DATABASES": namespace["DATABASES"], "DATABASE_ROLES": namespace["DATABASE_ROLES"]}
+
+
+BOUNCER = "postgres://medspa_app:a@pgbouncer:6432/medspa"
+DIRECT = "postgres://medspa_owner:o@postgres:5432/medspa"
+
+
+def test_behind_pgbouncer_the_owner_may_reach_postgresql_itself(monkeypatch):
+    found = _database_settings(
+        monkeypatch,
+        DATABASE_URL=BOUNCER,
+        DATABASE_OWNER_URL=DIRECT,
+        DATABASE_PGBOUNCER="true",
+        DATABASE_POOL="1",
+    )
+    default = found["DATABASES"]["default"]
+    assert (default["HOST"], default["PORT"], default["USER"]) == ("pgbouncer", 6432, "medspa_app")
+    assert default["OPTIONS"]["prepare_threshold"] is None  # no server-side prepared statements
+    assert default["OPTIONS"]["pool"]["max_size"] == 10  # a small pool of connections to PgBouncer
+    owner = found["DATABASE_ROLES"]["owner"]
+    assert (owner["USER"], owner["HOST"], owner["PORT"]) == ("medspa_owner", "postgres", 5432)
+
+
+def test_without_pgbouncer_the_owner_names_the_same_server_and_nothing_else_changes(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_OWNER_URL must name the same database"):
+        _database_settings(monkeypatch, DATABASE_URL=BOUNCER, DATABASE_OWNER_URL=DIRECT)
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_OWNER_URL must name the same database"):
+        _database_settings(
+            monkeypatch, DATABASE_URL=BOUNCER, DATABASE_PGBOUNCER="true",
+            DATABASE_OWNER_URL="postgres://medspa_owner:o@postgres:5432/another",
+        )  # fmt: skip
+    same = BOUNCER.replace("medspa_app:a", "medspa_owner:o")
+    found = _database_settings(monkeypatch, DATABASE_URL=BOUNCER, DATABASE_OWNER_URL=same)
+    assert "prepare_threshold" not in found["DATABASES"]["default"]["OPTIONS"]
+    assert "HOST" not in found["DATABASE_ROLES"]["owner"]  # the owner's connection is the app role's

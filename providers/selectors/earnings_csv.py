@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from itertools import batched
 
+from django.db import transaction
+
 from providers.selectors.earnings import Period, Scope
 from providers.selectors.earnings_transactions import TransactionRow, transaction_rows, transactions
 
@@ -43,13 +45,24 @@ def csv_rows(
     scope: Scope, period: Period, *, is_flex: bool, chunk_size: int = 2000, on_chunk: Callable | None = None
 ) -> Iterator[list]:
     """The header and every transaction of the period, read from the database in chunks; `on_chunk` is
-    given each chunk's rows before they are written (the access log)."""
+    given each chunk's rows before they are written (the access log).
+
+    The chunks come from a server-side cursor, which lives as long as its transaction: the rows are read in
+    one transaction of their own (the response's body is read after the view and its request's transaction
+    are done). Outside one, Django would declare the cursor WITH HOLD, which PgBouncer in transaction mode
+    cannot keep: the next fetch may reach another server connection. A download stopped half-way commits
+    too, so the access log keeps the chunks that were sent."""
     yield CSV_HEADER + (["Portrait share"] if is_flex else [])
-    for chunk in batched(transactions(scope, period).iterator(chunk_size=chunk_size), chunk_size):
-        rows = transaction_rows(scope, period, list(chunk))
-        if on_chunk is not None:
-            on_chunk(rows)
-        yield from (_csv_cells(row, is_flex) for row in rows)
+    queryset = transactions(scope, period)
+    with transaction.atomic(using=queryset.db):
+        try:
+            for chunk in batched(queryset.iterator(chunk_size=chunk_size), chunk_size):
+                rows = transaction_rows(scope, period, list(chunk))
+                if on_chunk is not None:
+                    on_chunk(rows)
+                yield from (_csv_cells(row, is_flex) for row in rows)
+        except GeneratorExit:
+            return  # the client went away: what was logged stays
 
 
 def _csv_cells(row: TransactionRow, is_flex: bool) -> list:

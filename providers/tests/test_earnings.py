@@ -11,11 +11,13 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from medspa.models import PatientAccessLog
 from medspa.models.tenancy import BusinessModel
 from medspa.tenancy import medspa_scope
 from providers.models import Payment, Refund, Sale, SaleKind, SaleLine, SaleStatus
@@ -522,6 +524,53 @@ class TestCsv:
         assert f"earnings-{provider.pk}-2026-01-01-to-2026-01-31.csv" in response["Content-Disposition"]
         rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
         assert len(rows) == 1 and rows[0]["Portrait share"] == "15.00" and rows[0]["Date"] == "2026-01-05"
+
+    @pytest.mark.django_db(transaction=True)
+    def test_the_export_streams_from_one_cursor_in_a_transaction_of_its_own(
+        self, client_as, medspa, provider, connect_as, monkeypatch
+    ):
+        """The body is read after the view's transaction is done. Its rows come from a server-side cursor in
+        a transaction of the export's own, not a WITH HOLD one, which PgBouncer in transaction mode cannot
+        keep: here another client takes an idle server connection between the chunks, the one the export
+        would have left between its fetches, and the export reads on."""
+        patients = [factories.PatientFactory(medspa=medspa) for _ in range(5)]
+        for patient in patients:
+            bulk_sales(provider, patient=patient)
+        monkeypatch.setitem(earnings_csv.csv_rows.__kwdefaults__, "chunk_size", 2)
+        other, cursors, rows_of = connect_as("app"), [], earnings_csv.transaction_rows
+
+        def chunk_rows(scope, period, chunk):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT name, is_holdable FROM pg_cursors")
+                cursors.append(cursor.fetchall())
+            other.execute("SELECT 1")  # a transaction of its own: it holds its server connection
+            return rows_of(scope, period, chunk)
+
+        monkeypatch.setattr(earnings_csv, "transaction_rows", chunk_rows)
+        body = TestPages._csv(client_as("admin_a"), "/dashboard/earnings/transactions.csv")
+        other.rollback()
+        assert len(list(csv.DictReader(io.StringIO(body)))) == 5
+        # Chunks of 2, 2 and 1 (the last read to the end, its cursor closed): one named cursor, not WITH HOLD.
+        (name, holdable) = cursors[0][0]
+        assert cursors == [[(name, False)], [(name, False)], []] and name.startswith("_django_curs_")
+        with medspa_scope(medspa):
+            assert PatientAccessLog.objects.filter(patient__in=patients).count() == 5
+
+    @pytest.mark.django_db(transaction=True)
+    def test_an_export_stopped_half_way_keeps_the_access_log_of_what_was_sent(
+        self, client_as, medspa, provider, monkeypatch
+    ):
+        patients = [factories.PatientFactory(medspa=medspa) for _ in range(5)]
+        for patient in patients:
+            bulk_sales(provider, patient=patient)
+        monkeypatch.setitem(earnings_csv.csv_rows.__kwdefaults__, "chunk_size", 2)
+        response = client_as("admin_a").get("/dashboard/earnings/transactions.csv")
+        lines = iter(response.streaming_content)
+        assert [next(lines) for _ in range(3)]  # the header and the first chunk's two rows
+        response.close()  # the client went away: the server closes the response, and its generator
+        with medspa_scope(medspa):
+            assert PatientAccessLog.objects.filter(patient__in=patients).count() == 2
+        assert connection.get_autocommit() and not connection.in_atomic_block
 
 
 # --- The chart ----------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -34,15 +34,22 @@ class BookingPaymentFailed(BookingError):
 
 @contextmanager
 def _appointment_lock(appointment: Appointment) -> Iterator[None]:
-    """Held across the Stripe calls (outside any transaction, so a session lock, released at the end)."""
+    """Held across the Stripe calls, which run outside any transaction: a transaction-level lock taken on a
+    connection of its own, whose transaction lasts as long as the block. Not a session lock: through PgBouncer
+    in transaction mode it would stay on whichever server connection took it, and the unlock could reach
+    another one. Ending the holder's transaction (however the block ends) releases the lock."""
     key = f"booking-card:{appointment.pk}"
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [key])
+    holder = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
+        holder.set_autocommit(False)
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+        try:
+            holder.rollback()  # it wrote nothing: ending its transaction is what releases the lock
+        finally:
+            holder.close()
 
 
 def appointment_policy_accept(

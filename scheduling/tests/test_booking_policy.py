@@ -22,6 +22,7 @@ from medspa.tenancy import medspa_scope
 from scheduling.forms.settings import AppointmentTypeForm
 from scheduling.models import Appointment, AppointmentStatus, AppointmentType
 from scheduling.selectors.booking_policy import booking_policy_digest, booking_policy_lines
+from scheduling.services import deposits
 from tests import factories
 from tests.fixtures import stripe_js_confirm, stripe_js_confirm_on
 
@@ -430,3 +431,22 @@ def test_three_simultaneous_posts_of_one_form_book_once_charge_once_and_confirm_
     [payment] = payments(world)
     assert appointment.deposit == payment and payment.status == CardPayment.Status.SUCCEEDED
     assert sent == [(appointment.pk, "confirmation")]
+
+
+@pytest.mark.django_db
+def test_the_card_step_lock_is_a_transaction_level_one_held_for_the_block_and_gone_after_it(connect_as):
+    """Not a session lock, which PgBouncer in transaction mode would leave on whichever server connection took
+    it: a transaction-level lock on a connection of its own, whose transaction lasts as long as the block."""
+    appointment = Appointment(pk=424242)  # the lock is the appointment's id's
+    key = f"booking-card:{appointment.pk}"
+    other = connect_as("app")
+    other.autocommit = True
+    taken = "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))"
+    # The lock's holder (a bigint key is classid's and objid's 32 bits each): a session in a transaction.
+    holders = """SELECT a.state FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+        WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
+        AND (l.classid::bigint << 32 | l.objid::bigint) = hashtextextended(%s, 0)"""
+    with deposits._appointment_lock(appointment):
+        assert other.execute(taken, [key]).fetchone() == (False,)  # held by the block
+        assert other.execute(holders, [key]).fetchall() == [("idle in transaction",)]
+    assert other.execute(taken, [key]).fetchone() == (True,)  # free again once the block is done
