@@ -4,7 +4,7 @@ standing orders and intake forms with their versions) and, read-mostly, what eac
 from django import forms
 from django.contrib import admin
 
-from medspa.admin import PatientReadLogAdmin, ReadOnlyAdmin
+from medspa.admin import PatientReadLogAdmin, ReadOnlyAdmin, StoredFilesAdmin
 from services_catalog.models import (
     CareMessage,
     CareMessageVersion,
@@ -257,7 +257,7 @@ class StandingOrderSignoffAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ConsentSignature)
-class ConsentSignatureAdmin(PatientReadLogAdmin, StandingOrderSignoffAdmin):
+class ConsentSignatureAdmin(PatientReadLogAdmin, StoredFilesAdmin, StandingOrderSignoffAdmin):
     list_display = ["patient", "version", "medspa", "signed_at", "witnessed_by"]
     list_filter = ["medspa"]
-    readonly_fields = ["medspa", "patient", "version", "signature", "signed_at", "ip", "witnessed_by"]
+    readonly_fields = ["medspa", "patient", "version", "signed_at", "ip", "witnessed_by"]
