@@ -6,12 +6,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import FileField
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from medspa import once
+from medspa import files, once
 from medspa.http import ascii_int
 from medspa.models import (
     CardPayment,
@@ -188,35 +187,7 @@ class PatientReadLogAdmin:
         return response
 
 
-class StoredFilesAdmin:
-    """For the admin of a model with uploaded files: its change page says which files are on file, never
-    where. Django's admin links a file to its storage URL, which from S3 is a signed URL to a member's or a
-    patient's file, outside the permission-checked views and their access log; nor does the admin take
-    uploads, which would skip their re-encoding (medspa.images). Put it before ModelAdmin in the bases."""
-
-    def _stored_files(self) -> list[str]:
-        return [field.name for field in self.model._meta.concrete_fields if isinstance(field, FileField)]
-
-    def _without_files(self, names) -> list:
-        stored = self._stored_files()
-        kept = [name for name in names if name not in stored and name != "files_on_file"]
-        return [*kept, "files_on_file"] if stored else kept
-
-    def get_fields(self, request, obj=None):
-        return self._without_files(super().get_fields(request, obj))
-
-    def get_readonly_fields(self, request, obj=None):
-        return self._without_files(super().get_readonly_fields(request, obj))
-
-    @admin.display(description="files")
-    def files_on_file(self, obj):
-        fields = [self.model._meta.get_field(name) for name in self._stored_files()]
-        return ", ".join(
-            f"{field.verbose_name}: {'on file' if getattr(obj, field.name) else '—'}" for field in fields
-        )
-
-
-class AuditEventAdmin(PatientReadLogAdmin, StoredFilesAdmin, ReadOnlyAdmin):
+class AuditEventAdmin(PatientReadLogAdmin, files.StoredFilesAdmin, ReadOnlyAdmin):
     """Write audit of one tracked model: every insert / update / delete with its context."""
 
     list_display = ["pgh_created_at", "pgh_label", "pgh_obj_id", "actor", "impersonator", "ip", "request_id"]
@@ -387,7 +358,7 @@ class ProviderLicenceInline(admin.TabularInline):
 
 
 @admin.register(ProviderProfile)
-class ProviderProfileAdmin(StoredFilesAdmin, admin.ModelAdmin):
+class ProviderProfileAdmin(files.StoredFilesAdmin, admin.ModelAdmin):
     list_display = ["__str__", "medspa", "credential", "position", "can_clear_gfe", "headshot_preview"]
     list_filter = ["credential", "can_clear_gfe", "medspa"]
     search_fields = ["membership__user__email", "membership__user__full_name"]

@@ -16,10 +16,13 @@ and picks the way per kind of file (each view's docstring says why):
 
 Both answer `Cache-Control: private, no-store`, name the type from the stored name's suffix (uploads are
 re-encoded as PNG or JPEG, or kept as a PDF: medspa.images) and say inline for those, attachment for
-anything else. A record whose file is gone answers 404."""
+anything else. A record whose file is gone answers 404. `StoredFilesAdmin` keeps the Django admin from
+linking to a file at all."""
 
 from pathlib import PurePosixPath
 
+from django.contrib import admin
+from django.db.models import FileField
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
@@ -89,3 +92,31 @@ def file_signed_redirect(file: FieldFile, *, filename: str) -> HttpResponse:
     # The signed URL is a bearer credential until it expires: it is not passed on to the next page.
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+class StoredFilesAdmin:
+    """For the admin of a model with uploaded files: its change page says which files are on file, never
+    where. Django's admin links a file to its storage URL, which from S3 is a signed URL to a member's or a
+    patient's file, outside the permission-checked views and their access log; nor does the admin take
+    uploads, which would skip their re-encoding (medspa.images). Put it before ModelAdmin in the bases."""
+
+    def _stored_files(self) -> list[str]:
+        return [field.name for field in self.model._meta.concrete_fields if isinstance(field, FileField)]
+
+    def _without_files(self, names) -> list:
+        stored = self._stored_files()
+        kept = [name for name in names if name not in stored and name != "files_on_file"]
+        return [*kept, "files_on_file"] if stored else kept
+
+    def get_fields(self, request, obj=None):
+        return self._without_files(super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._without_files(super().get_readonly_fields(request, obj))
+
+    @admin.display(description="files")
+    def files_on_file(self, obj):
+        fields = [self.model._meta.get_field(name) for name in self._stored_files()]
+        return ", ".join(
+            f"{field.verbose_name}: {'on file' if getattr(obj, field.name) else '—'}" for field in fields
+        )

@@ -4,7 +4,8 @@ standing orders and intake forms with their versions) and, read-mostly, what eac
 from django import forms
 from django.contrib import admin
 
-from medspa.admin import PatientReadLogAdmin, ReadOnlyAdmin, StoredFilesAdmin
+from medspa.admin import PatientReadLogAdmin, ReadOnlyAdmin
+from medspa.files import StoredFilesAdmin
 from services_catalog.models import (
     CareMessage,
     CareMessageVersion,

@@ -28,6 +28,7 @@ CORE_PLUMBING = {
     "embedded.py",
     "env.py",
     "errors.py",
+    "files.py",
     "fonts",
     "http.py",
     "images.py",
