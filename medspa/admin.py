@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from medspa import once
+from medspa import files, once
 from medspa.http import ascii_int
 from medspa.models import (
     CardPayment,
@@ -187,7 +187,7 @@ class PatientReadLogAdmin:
         return response
 
 
-class AuditEventAdmin(PatientReadLogAdmin, ReadOnlyAdmin):
+class AuditEventAdmin(PatientReadLogAdmin, files.StoredFilesAdmin, ReadOnlyAdmin):
     """Write audit of one tracked model: every insert / update / delete with its context."""
 
     list_display = ["pgh_created_at", "pgh_label", "pgh_obj_id", "actor", "impersonator", "ip", "request_id"]
@@ -358,7 +358,7 @@ class ProviderLicenceInline(admin.TabularInline):
 
 
 @admin.register(ProviderProfile)
-class ProviderProfileAdmin(admin.ModelAdmin):
+class ProviderProfileAdmin(files.StoredFilesAdmin, admin.ModelAdmin):
     list_display = ["__str__", "medspa", "credential", "position", "can_clear_gfe", "headshot_preview"]
     list_filter = ["credential", "can_clear_gfe", "medspa"]
     search_fields = ["membership__user__email", "membership__user__full_name"]

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 
 from medspa.admin import PatientReadLogAdmin, ReadOnlyAdmin
+from medspa.files import StoredFilesAdmin
 from services_catalog.models import (
     CareMessage,
     CareMessageVersion,
@@ -257,7 +258,7 @@ class StandingOrderSignoffAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ConsentSignature)
-class ConsentSignatureAdmin(PatientReadLogAdmin, StandingOrderSignoffAdmin):
+class ConsentSignatureAdmin(PatientReadLogAdmin, StoredFilesAdmin, StandingOrderSignoffAdmin):
     list_display = ["patient", "version", "medspa", "signed_at", "witnessed_by"]
     list_filter = ["medspa"]
-    readonly_fields = ["medspa", "patient", "version", "signature", "signed_at", "ip", "witnessed_by"]
+    readonly_fields = ["medspa", "patient", "version", "signed_at", "ip", "witnessed_by"]

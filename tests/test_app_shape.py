@@ -30,6 +30,7 @@ CORE_PLUMBING = {
     "embedded.py",
     "env.py",
     "errors.py",
+    "files.py",
     "fonts",
     "health.py",
     "http.py",

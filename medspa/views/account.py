@@ -1,14 +1,14 @@
 """A member's own profile (/profile/) and the admin's Account settings (/dashboard/settings/)."""
 
-import mimetypes
+from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from medspa import dashboards
+from medspa import dashboards, files
 from medspa.dashboards import dashboard_area
 from medspa.errors import refusals
 from medspa.forms.accounts import (
@@ -120,7 +120,13 @@ PROFILE_FILES = {"headshot", "signature", "photo_id"}
 @role_required(*MEMBER_ROLES)
 def profile_file(request, membership_id: int, kind: str):
     """Serves an uploaded profile file to people allowed to see it: colleagues see headshots and
-    signatures; a photo ID only its owner and the medspa's admins. Never from a public URL."""
+    signatures; a photo ID only its owner and the medspa's admins. Never from a public URL.
+
+    Headshots and signatures are streamed through this view (medspa.files.file_stream): pages show them in
+    an <img>, which the CSP allows from our own origin only. A photo ID opens as a page of its own (an
+    image or a scanned PDF) from the profile's link: from S3 it is a redirect, after the check above, to a
+    URL signed for S3_SIGNED_URL_SECONDS (medspa.files.file_signed_redirect), so a large scan is read
+    from the bucket by the browser's viewer rather than through a web worker; from the folder, streamed."""
     if kind not in PROFILE_FILES:
         raise Http404
     profile = get_object_or_404(ProviderProfile, membership_id=membership_id)
@@ -133,10 +139,10 @@ def profile_file(request, membership_id: int, kind: str):
     upload = getattr(profile, kind)
     if not upload:
         raise Http404
-    content_type = mimetypes.guess_type(upload.name)[0] or "application/octet-stream"
-    response = FileResponse(upload.open("rb"), content_type=content_type)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    filename = f"{kind.replace('_', '-')}-{membership_id}{PurePosixPath(upload.name).suffix.lower()}"
+    if kind == "photo_id":
+        return files.file_signed_redirect(upload, filename=filename)
+    return files.file_stream(upload, filename=filename)
 
 
 def _settings_context(request, **forms):
