@@ -1,5 +1,6 @@
 """S3, played by moto's server on loopback (moto.server.ThreadedMotoServer: the S3 REST protocol over HTTP,
-the same requests boto3 sends to AWS), with a private bucket that encrypts every object by default.
+the same requests boto3 sends to AWS), with a private bucket that does not encrypt by default: an object
+found encrypted was encrypted because the product's request asked for it.
 
 `s3` points the product's storages (medspa/settings.py: STORAGES "default" and "backups") at it for one test
 and empties the bucket afterwards; `s3_server` is the server, one per test process."""
@@ -70,12 +71,6 @@ def s3_server():
         PublicAccessBlockConfiguration=dict.fromkeys(
             ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True
         ),
-    )
-    client.put_bucket_encryption(
-        Bucket=BUCKET,
-        ServerSideEncryptionConfiguration={
-            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-        },
     )
     yield S3(url=url, bucket=BUCKET, client=client)
     server.stop()
