@@ -49,6 +49,7 @@ PYTEST_ARGS ?= -n auto --dist worksteal
 test: install lint
 	scripts/ensure-chromium
 	scripts/ensure-redis
+	scripts/ensure-age
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
 		DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run && \
 		$(PY) -m pytest $(PYTEST_ARGS)

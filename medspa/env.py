@@ -1,6 +1,7 @@
 """Typed readers of the environment for settings.py: each fails loudly on a value it cannot read."""
 
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -57,6 +58,16 @@ def env_secret(name: str, default: str = "") -> str:
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {exc}") from None
     return os.environ.get(name, default)
+
+
+def env_lines(name: str) -> list[str]:
+    """A list separated by commas or new lines, from NAME or the file NAME_FILE names, without blank lines
+    and `#` comments (the shape of age's recipients files)."""
+    return [
+        item.strip()
+        for item in re.split(r"[,\n]", env_secret(name))
+        if item.strip() and not item.strip().startswith("#")
+    ]
 
 
 def filesystem_broker_options(folder: Path) -> dict:

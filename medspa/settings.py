@@ -11,7 +11,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from medspa import embedded
+from medspa import embedded, env
 from medspa.cache import redis_cache
 from medspa.env import env_bool, env_int, env_list, env_secret, env_str, filesystem_broker_options
 
@@ -207,6 +207,7 @@ CELERY_BEAT_SCHEDULE = {
     # bills of medspas that added a card since are charged.
     "bills-charge-due": {"task": "billing.tasks.bills_charge_due", "schedule": crontab(minute=0, hour=15)},
     "bill-receipts-sweep": {"task": "billing.tasks.bill_receipts_sweep", "schedule": 60.0},
+    "database-backup": {"task": "medspa.tasks.database_backup", "schedule": crontab(minute=15, hour=3)},
 }
 
 # --- Accounts, sessions, MFA. ---------------------------------------------------------------------------
@@ -351,6 +352,12 @@ if S3_BUCKET:
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {**_s3, "bucket_name": env_str("BACKUP_S3_BUCKET", S3_BUCKET), "location": "backups"},
     }
+
+BACKUP_AGE_RECIPIENTS = env.env_lines("BACKUP_AGE_RECIPIENTS")  # age public keys (medspa.services.backups)
+BACKUP_AGE_IDENTITY_FILE = env_str("BACKUP_AGE_IDENTITY_FILE")  # only where backups are restored
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7, minimum=1)
+BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4, minimum=0)
+BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 12, minimum=0)
 
 # --- Email: the console by default, SMTP (or any backend) when configured. -------------------------------
 _email_backend = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

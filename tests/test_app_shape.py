@@ -39,6 +39,7 @@ CORE_PLUMBING = {
     "payments",
     "pdf.py",
     "permissions.py",
+    "pgtools.py",
     "plan_changes.py",
     "registry.py",
     "rows.py",

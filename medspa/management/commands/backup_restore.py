@@ -1,0 +1,56 @@
+"""Restores an encrypted backup from the backups storage (medspa.services.backups) into an empty database:
+`manage.py backup_restore latest` (or a backup's name), decrypted with the age identity of
+BACKUP_AGE_IDENTITY_FILE (or --identity), checked against its manifest, restored in one transaction."""
+
+import dj_database_url
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from medspa.services import backups
+
+
+class Command(BaseCommand):
+    help = "Restores an encrypted backup (a name, or latest) from the backups storage into an empty database."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", nargs="?", default="latest", help="a backup's name, or latest (default)")
+        parser.add_argument("--identity", help="the age identity file (default: BACKUP_AGE_IDENTITY_FILE)")
+        parser.add_argument(
+            "--database-url",
+            help="the empty database to restore into, as the role to own its objects (default: the "
+            "configured database as its owner role)",
+        )
+        parser.add_argument("--list", action="store_true", help="lists the complete backups and stops")
+
+    def handle(self, *args, name, identity, database_url, list, **options):
+        if list:
+            complete, _ = backups.backups_list()
+            for backup in complete:
+                manifest = backups.manifest_read(backup)
+                self.stdout.write(
+                    f"{backup}  {manifest.size:>14,} bytes  PostgreSQL {manifest.server_version}"
+                )
+            return
+        identity = identity or settings.BACKUP_AGE_IDENTITY_FILE
+        if not identity:
+            raise CommandError(
+                "Say which age identity decrypts the backups: --identity or BACKUP_AGE_IDENTITY_FILE."
+            )
+        embedded = False
+        if database_url:
+            db = dj_database_url.parse(database_url)
+            parts = {"dbname": "NAME", "user": "USER", "password": "PASSWORD", "host": "HOST", "port": "PORT"}
+            conninfo = {key: str(db[part]) for key, part in parts.items() if db.get(part)}
+        else:
+            conninfo = backups.database_conninfo("owner")
+            embedded = getattr(settings, "EMBEDDED_PGDATA", None) is not None
+        try:
+            manifest = backups.backup_restore(
+                name=name, conninfo=conninfo, identity_file=identity, embedded=embedded
+            )
+        except backups.BackupError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            f"Restored {manifest.name} ({manifest.size:,} bytes, made {manifest.created}) into database "
+            f"{conninfo['dbname']}. Run `manage.py migrate` if the code is newer than the backup."
+        )
