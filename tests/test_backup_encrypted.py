@@ -6,6 +6,7 @@ where patients, appointments and audit rows are found whole. Rotation deletes ol
 import hashlib
 import json
 import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -16,7 +17,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import RequestFactory
 
-from medspa.models import Patient, PatientAccessLog
+from medspa.models import Medspa, Patient, PatientAccessLog
 from medspa.services import backups, patients
 from medspa.tasks import database_backup
 from medspa.tenancy import medspa_scope
@@ -145,3 +146,45 @@ def test_without_recipients_nothing_is_stored_unencrypted(tmp_path, settings):
         assert list(tmp_path.iterdir()) == []
     finally:
         storages._storages = {}
+
+
+def test_make_backup_encrypts_to_the_recipients_and_make_restore_decrypts_with_the_identity(
+    transactional_db, cast, age_keys, fresh_database, tmp_path
+):
+    public, identity = age_keys
+    backup_file = tmp_path / "medspa.dump.age"
+    source = connection.settings_dict["NAME"]
+    made = test_backup._run("backup", source, str(backup_file), BACKUP_AGE_RECIPIENTS=f"# ops\n{public}\n")
+    assert made.returncode == 0, made.stderr
+    assert "encrypted to 1 age recipient(s)" in made.stdout
+    assert backup_file.read_bytes().startswith(b"age-encryption.org/v1\n")
+    assert backup_file.stat().st_mode & 0o077 == 0
+
+    no_key = test_backup._run("restore", fresh_database, str(backup_file))
+    assert no_key.returncode != 0 and "BACKUP_AGE_IDENTITY_FILE" in no_key.stderr
+    restored = test_backup._run(
+        "restore", fresh_database, str(backup_file), BACKUP_AGE_IDENTITY_FILE=str(identity)
+    )
+    assert restored.returncode == 0, restored.stderr
+    with (
+        psycopg.connect(**_conninfo(source)) as original,
+        psycopg.connect(**_conninfo(fresh_database)) as copy,
+    ):
+        tables = _tables(original.cursor())
+        assert _counts(copy.cursor(), tables) == _counts(original.cursor(), tables)
+        assert _counts(copy.cursor(), [Medspa._meta.db_table]) == {Medspa._meta.db_table: 2}
+
+
+def test_make_backup_of_a_configured_database_refuses_to_write_it_unencrypted(tmp_path):
+    url = "postgres://medspa@127.0.0.1:9/medspa"  # never reached: refused before connecting
+    env = {"DATABASE_URL": url, "DATABASE_OWNER_URL": url, "BACKUP_FILE": str(tmp_path / "x.dump")}
+    refused = subprocess.run(
+        [sys.executable, str(test_backup.ROOT / "scripts" / "backup")],
+        env={**test_backup._script_env("medspa"), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode != 0
+    assert "Refusing to write an unencrypted backup of database medspa" in refused.stderr
+    assert list(tmp_path.iterdir()) == []
