@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import RequestFactory
 
@@ -143,6 +143,8 @@ def test_without_recipients_nothing_is_stored_unencrypted(tmp_path, settings):
         del settings.EMBEDDED_PGDATA  # a configured database: an error, every day until it is set
         with pytest.raises(backups.BackupNotConfigured, match="BACKUP_AGE_RECIPIENTS is empty"):
             backups.backup_daily()
+        with pytest.raises(CommandError, match="BACKUP_AGE_RECIPIENTS is empty"):
+            call_command("backup_database")
         assert list(tmp_path.iterdir()) == []
     finally:
         storages._storages = {}

@@ -2,6 +2,8 @@
 `manage.py backup_restore latest` (or a backup's name), decrypted with the age identity of
 BACKUP_AGE_IDENTITY_FILE (or --identity), checked against its manifest, restored in one transaction."""
 
+import time
+
 import dj_database_url
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -44,6 +46,7 @@ class Command(BaseCommand):
         else:
             conninfo = backups.database_conninfo("owner")
             embedded = getattr(settings, "EMBEDDED_PGDATA", None) is not None
+        started = time.monotonic()
         try:
             manifest = backups.backup_restore(
                 name=name, conninfo=conninfo, identity_file=identity, embedded=embedded
@@ -52,5 +55,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         self.stdout.write(
             f"Restored {manifest.name} ({manifest.size:,} bytes, made {manifest.created}) into database "
-            f"{conninfo['dbname']}. Run `manage.py migrate` if the code is newer than the backup."
+            f"{conninfo['dbname']} in {time.monotonic() - started:.1f} s. Run `manage.py migrate` if the "
+            "code is newer than the backup."
         )
