@@ -190,3 +190,24 @@ def test_make_backup_of_a_configured_database_refuses_to_write_it_unencrypted(tm
     assert refused.returncode != 0
     assert "Refusing to write an unencrypted backup of database medspa" in refused.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_backup_is_logged_as_an_error_fails_the_task_and_leaves_nothing_stored(
+    transactional_db, tmp_path, settings, caplog
+):
+    settings.BACKUP_AGE_RECIPIENTS = ["age1notakey"]  # age refuses it: the backup cannot be encrypted
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "backups": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
+    storages._storages = {}
+    try:
+        with pytest.raises(backups.BackupError, match="age failed"):
+            database_backup()
+    finally:
+        storages._storages = {}
+    assert [r.levelname for r in caplog.records if r.getMessage() == "Database backup failed"] == ["ERROR"]
+    assert list(tmp_path.iterdir()) == []

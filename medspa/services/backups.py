@@ -209,8 +209,8 @@ def backup_create(*, now: datetime | None = None, storage: Storage | None = None
                     if process.poll() is None:
                         process.kill()
                         process.wait()
+            _check(age, age_errors, "age")  # first: when age dies, pg_dump dies of the closed pipe
             _check(dump, dump_errors, "pg_dump")
-            _check(age, age_errors, "age")
             out.seek(0)
             saved = storage.save(name, File(out, name=name))
     manifest = Manifest(
