@@ -352,9 +352,9 @@ if S3_BUCKET:
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {**_s3, "bucket_name": env_str("BACKUP_S3_BUCKET", S3_BUCKET), "location": "backups"},
     }
-
 BACKUP_AGE_RECIPIENTS = env.env_lines("BACKUP_AGE_RECIPIENTS")  # age public keys (medspa.services.backups)
 BACKUP_AGE_IDENTITY_FILE = env_str("BACKUP_AGE_IDENTITY_FILE")  # only where backups are restored
+BACKUP_DATABASE_URL = env_secret("BACKUP_DATABASE_URL")  # PostgreSQL itself, as the owner (not PgBouncer)
 BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7, minimum=1)
 BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4, minimum=0)
 BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 12, minimum=0)

@@ -60,6 +60,9 @@ def test_the_daily_backup_is_encrypted_in_the_bucket_and_restores_into_an_empty_
         factories.paid_visit(world, provider, cast.provider_a1)  # an appointment, a chart, a sale
         assert Appointment.objects.count() == 1 and Patient.objects.count() == 4
 
+    # As under PgBouncer, where pg_dump connects to PostgreSQL itself (BACKUP_DATABASE_URL).
+    settings.DATABASE_PGBOUNCER = True
+    settings.BACKUP_DATABASE_URL = _database_url(connection.settings_dict["NAME"])
     name = database_backup()
     assert database_backup() == name  # once per UTC day: a second run finds it made
     assert s3.keys("backups/") == [f"backups/{name}", f"backups/{name}.json"]
@@ -211,3 +214,14 @@ def test_a_failed_backup_is_logged_as_an_error_fails_the_task_and_leaves_nothing
         storages._storages = {}
     assert [r.levelname for r in caplog.records if r.getMessage() == "Database backup failed"] == ["ERROR"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_under_pgbouncer_the_backup_needs_a_direct_connection(settings):
+    settings.DATABASE_PGBOUNCER, settings.BACKUP_DATABASE_URL = True, ""
+    with pytest.raises(backups.BackupError, match="set BACKUP_DATABASE_URL to PostgreSQL itself"):
+        backups.backup_conninfo()
+    settings.BACKUP_DATABASE_URL = "postgres://owner:s%40cret@db.internal:5433/medspa?sslmode=require"
+    assert backups.backup_conninfo() == {
+        "dbname": "medspa", "user": "owner", "password": "s@cret", "host": "db.internal", "port": "5433",
+        "sslmode": "require",
+    }  # fmt: skip

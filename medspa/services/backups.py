@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import dj_database_url
 import psycopg
 from django.conf import settings
 from django.core.files import File
@@ -131,6 +132,29 @@ def _is_embedded() -> bool:
     return getattr(settings, "EMBEDDED_PGDATA", None) is not None
 
 
+def conninfo_from_url(url: str) -> dict[str, str]:
+    """libpq's connection parameters from a postgres:// URL."""
+    db = dj_database_url.parse(url)
+    parts = {"dbname": "NAME", "user": "USER", "password": "PASSWORD", "host": "HOST", "port": "PORT"}
+    info = {key: str(db[part]) for key, part in parts.items() if db.get(part)}
+    return info | {key: str(value) for key, value in db.get("OPTIONS", {}).items() if key in _LIBPQ_ENV}
+
+
+def backup_conninfo() -> dict[str, str]:
+    """Where pg_dump and pg_restore connect: BACKUP_DATABASE_URL, else the product's database as its owner.
+    Never through PgBouncer in transaction mode: pg_dump's session settings (`SET search_path = ''`) would
+    stay on a pooled server connection and break other clients' queries
+    (https://github.com/pgbouncer/pgbouncer/issues/452)."""
+    if settings.BACKUP_DATABASE_URL:
+        return conninfo_from_url(settings.BACKUP_DATABASE_URL)
+    if getattr(settings, "DATABASE_PGBOUNCER", False):
+        raise BackupError(
+            "DATABASE_URL goes through PgBouncer, which pg_dump must not use: set BACKUP_DATABASE_URL to "
+            "PostgreSQL itself, as the owner role."
+        )
+    return database_conninfo("owner")
+
+
 def database_conninfo(role: str = "owner") -> dict[str, str]:
     """libpq's connection parameters for the product's database as `role` (DATABASE_ROLES)."""
     db, credentials = connections["default"].settings_dict, settings.DATABASE_ROLES[role]
@@ -177,9 +201,10 @@ def backup_create(*, now: datetime | None = None, storage: Storage | None = None
     storage = _storage(storage)
     started, monotonic = now or datetime.now(UTC), time.monotonic()
     name = started.strftime(NAME_FORMAT)
-    conninfo = database_conninfo("owner")
+    conninfo = backup_conninfo()
     server_version = _server_version(conninfo)
-    pg_dump = tool_choose("pg_dump", server_major=int(server_version.split(".")[0]), embedded=_is_embedded())
+    embedded = _is_embedded() and not settings.BACKUP_DATABASE_URL
+    pg_dump = tool_choose("pg_dump", server_major=int(server_version.split(".")[0]), embedded=embedded)
     encrypt = [age_binary(), "--encrypt", *(arg for key in recipients for arg in ("--recipient", key))]
     digest, size = hashlib.sha256(), 0
     with tempfile.TemporaryDirectory(prefix="medspa-backup-") as folder:

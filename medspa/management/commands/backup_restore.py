@@ -4,7 +4,6 @@ BACKUP_AGE_IDENTITY_FILE (or --identity), checked against its manifest, restored
 
 import time
 
-import dj_database_url
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -38,14 +37,17 @@ class Command(BaseCommand):
             raise CommandError(
                 "Say which age identity decrypts the backups: --identity or BACKUP_AGE_IDENTITY_FILE."
             )
+        # The configured database (BACKUP_DATABASE_URL, else as its owner), or the one named.
+        conninfo = backups.conninfo_from_url(database_url) if database_url else None
         embedded = False
-        if database_url:
-            db = dj_database_url.parse(database_url)
-            parts = {"dbname": "NAME", "user": "USER", "password": "PASSWORD", "host": "HOST", "port": "PORT"}
-            conninfo = {key: str(db[part]) for key, part in parts.items() if db.get(part)}
-        else:
-            conninfo = backups.database_conninfo("owner")
-            embedded = getattr(settings, "EMBEDDED_PGDATA", None) is not None
+        if conninfo is None:
+            try:
+                conninfo = backups.backup_conninfo()
+            except backups.BackupError as exc:
+                raise CommandError(str(exc)) from None
+            embedded = (
+                getattr(settings, "EMBEDDED_PGDATA", None) is not None and not settings.BACKUP_DATABASE_URL
+            )
         started = time.monotonic()
         try:
             manifest = backups.backup_restore(
