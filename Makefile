@@ -16,9 +16,10 @@ help:
 	@echo "make test   set everything up, then ruff, the import contracts, the migrations check and the whole test suite"
 	@echo "make test-fast   the same without the slow tests (browser, real processes, walks over every page)"
 
-$(STAMP): pyproject.toml requirements.lock
+# The development lock (production's dependencies and the test tools), every file checked against its hash.
+$(STAMP): pyproject.toml requirements/dev.lock
 	@test -x $(PY) || { py=$$(scripts/find-python) && echo "Creating $(VENV) with $$py" && $$py -m venv $(VENV); }
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
@@ -50,6 +51,7 @@ test: install lint
 	scripts/ensure-chromium
 	scripts/ensure-redis
 	scripts/ensure-age
+	scripts/ensure-caddy
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
 		DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run && \
 		$(PY) -m pytest $(PYTEST_ARGS)
@@ -71,11 +73,19 @@ bench: install
 
 demo: setup
 
-# Refresh requirements.lock from pyproject.toml's pins (needs the package index).
+# Both locks from pyproject.toml with every file's sha256, by uv in a throwaway venv (needs the package
+# index): requirements/prod.lock, the [project] dependencies (the Dockerfile installs it), and
+# requirements/dev.lock, those and the dev extra at the same versions (`make install`). Versions already
+# locked stay unless pyproject.toml asks for others; LOCK_UPGRADE=--upgrade takes the newest allowed.
+# --universal: one lock for every Python >= 3.12 and platform, markers saying where a package applies.
+UV_VERSION := 0.13.10
+UV_COMPILE = .lock-venv/bin/uv pip compile pyproject.toml --quiet --universal --generate-hashes \
+	--custom-compile-command 'make lock' $(LOCK_UPGRADE)
 lock:
 	rm -rf .lock-venv && $$(scripts/find-python) -m venv .lock-venv
-	.lock-venv/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
-	.lock-venv/bin/pip freeze --exclude-editable --disable-pip-version-check | grep -v '^-e' > requirements.lock
+	.lock-venv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(UV_COMPILE) -o requirements/prod.lock
+	$(UV_COMPILE) --extra dev -c requirements/prod.lock -o requirements/dev.lock
 	rm -rf .lock-venv
 
 db-stop: install

@@ -12,6 +12,7 @@ class MedspaConfig(AppConfig):
         self.connect_signals()
         from django.db.models.signals import post_migrate
 
+        from medspa import celery_health  # noqa: F401 (its system check)
         from medspa.database import database_post_migrate
 
         post_migrate.connect(database_post_migrate, sender=self, dispatch_uid="medspa.database_post_migrate")

@@ -60,14 +60,18 @@ def env_secret(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
-def env_lines(name: str) -> list[str]:
-    """A list separated by commas or new lines, from NAME or the file NAME_FILE names, without blank lines
-    and `#` comments (the shape of age's recipients files)."""
-    return [
-        item.strip()
-        for item in re.split(r"[,\n]", env_secret(name))
-        if item.strip() and not item.strip().startswith("#")
-    ]
+def env_recipients(name: str) -> list[str]:
+    """age recipients from NAME or the file NAME_FILE names: separated by spaces, commas or new lines, without
+    `#` comments (the shape of age's recipients files); an SSH key (`ssh-ed25519 AAAA... comment`) is one
+    recipient up to the end of its line or comma."""
+    recipients = []
+    for line in re.split(r"[,\n]", env_secret(name)):
+        line = line.strip()
+        if line.startswith("ssh-"):
+            recipients.append(line)
+        elif line and not line.startswith("#"):
+            recipients.extend(line.split())
+    return recipients
 
 
 def filesystem_broker_options(folder: Path) -> dict:

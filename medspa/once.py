@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -109,6 +110,8 @@ def deliver_once(
         attempts += 1
         try:
             sent = send()
+        except SoftTimeLimitExceeded:  # the task's time is up, not the send's fault: the row stays owed
+            raise
         except Exception as error:  # whatever the backend raised: the row says so, the log has the trace
             logger.warning(
                 "Sending the message of %s failed (attempt %s)", row.model.__name__, attempts, exc_info=True

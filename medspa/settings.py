@@ -7,11 +7,11 @@ from pathlib import Path
 
 import dj_database_url
 import pghistory
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from medspa import embedded, env
+from medspa.beat_schedule import BEAT_SCHEDULE
 from medspa.cache import redis_cache
 from medspa.env import env_bool, env_int, env_list, env_secret, env_str, filesystem_broker_options
 
@@ -141,74 +141,72 @@ if env_bool("DATABASE_POOL", False):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker when configured; otherwise the database cache and a folder broker. ---
+# REDIS_URL alone serves both; a fleet gives each its own database (REDIS_CACHE_URL, CELERY_BROKER_URL: /0 and
+# /1 under compose), so that a FLUSHDB to clear the cache never drops queued tasks (the system check
+# medspa.celery_health.cache_and_broker_apart warns otherwise). Redis evicts from every database of an
+# instance alike: under maxmemory, volatile-lru (the cache's keys expire, the broker's do not) or noeviction.
 # The Redis cache answers a safe default when Redis is down (medspa.cache), each call bounded by this timeout.
 REDIS_URL = env_secret("REDIS_URL")
+REDIS_CACHE_URL = env_secret("REDIS_CACHE_URL") or REDIS_URL
 CACHE_SOCKET_TIMEOUT_MS = env_int("CACHE_SOCKET_TIMEOUT_MS", 500, minimum=50)
-# The Redis broker. A task Redis handed to a worker that never acked it (acks_late: a worker killed with
-# SIGKILL, a machine lost) goes to a worker again once the visibility timeout has passed since it was handed
-# out (a warm shutdown gives its tasks back at once). Celery's Redis caveats
-# (https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html#caveats): it must
-# exceed the longest ETA (countdowns and retry waits, held by the worker until due, unacked), or the task
-# runs again and again; and the longer it is, the later a killed worker's tasks come back (Redis' default,
-# an hour, left a reschedule notice or a GFE request an hour late). Our longest wait is 10 minutes, the cap
-# of a retry's backoff (tests/test_settings.py checks it): 15 minutes leaves the task 5 minutes to run.
-# A running worker looks for such tasks every unacked_restore_interval (10 s) times unacked_restore_throttle
-# (kombu.transport.redis; 10 by default, 100 s in all): 1 makes it every 10 s, one small Redis query.
-REDIS_BROKER_OPTIONS = {"visibility_timeout": 15 * 60, "unacked_restore_throttle": 1}
-if REDIS_URL:
-    CACHES = {"default": redis_cache(REDIS_URL, socket_timeout=CACHE_SOCKET_TIMEOUT_MS / 1000)}
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = dict(REDIS_BROKER_OPTIONS)
+if REDIS_CACHE_URL:
+    CACHES = {"default": redis_cache(REDIS_CACHE_URL, socket_timeout=CACHE_SOCKET_TIMEOUT_MS / 1000)}
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table"}
     }
+
+# Celery's time limits: a task past the soft limit gets SoftTimeLimitExceeded (the long ones stop cleanly and
+# keep what they did, transition.services.runner), past the hard limit its process is killed and replaced.
+# Every task stays within them (tests/test_celery_settings.py): a worker's stop grace period longer than the
+# hard limit (compose: 660 s) lets a deploy's warm shutdown finish every running task.
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600, minimum=1)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540, minimum=1)
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CELERY_TASK_SOFT_TIME_LIMIT={CELERY_TASK_SOFT_TIME_LIMIT} must be below "
+        f"CELERY_TASK_TIME_LIMIT={CELERY_TASK_TIME_LIMIT}: the soft limit lets a task stop cleanly first."
+    )
+# The Redis broker. A task Redis handed to a worker that never acked it (acks_late: a worker killed with
+# SIGKILL, a machine lost) goes to a worker again once the visibility timeout has passed since it was handed
+# out (a warm shutdown gives its tasks back at once). Celery's Redis caveats
+# (https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html#caveats): it must
+# exceed the longest ETA (countdowns and retry waits, held by the worker until due, unacked) and the longest
+# run, or the task runs again; and the longer it is, the later a killed worker's tasks come back (Redis'
+# default, an hour, left a reschedule notice or a GFE request an hour late). Our longest wait is 10 minutes,
+# the cap of a retry's backoff, and the longest run the hard time limit, 10 minutes (tests/test_settings.py
+# checks both): 15 minutes leaves a retried task 5 minutes to run, and a task run at once its full limit.
+# A running worker looks for such tasks every unacked_restore_interval (10 s) times unacked_restore_throttle
+# (kombu.transport.redis; 10 by default, 100 s in all): 1 makes it every 10 s, one small Redis query.
+REDIS_BROKER_OPTIONS = {"visibility_timeout": 15 * 60, "unacked_restore_throttle": 1}
+CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL") or REDIS_URL
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "redis+socket://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = dict(REDIS_BROKER_OPTIONS)
+elif CELERY_BROKER_URL in ("", "filesystem://"):
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(DATA_DIR / "celery")
+else:  # another transport kombu knows (amqp://...): its own defaults
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
 
 CELERY_TASK_IGNORE_RESULT = True
+# A task is acked once it has run, and given back when its worker process dies under it (SIGKILL, the OOM
+# killer): delivered again, it does its work once (every task is at-least-once safe). One killed at the hard
+# time limit is acked as failed (task_acks_on_failure_or_timeout), not run again and again: what it owed is
+# found by its sweep (a row owed past its lease, a transition step past its lease).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE = {
-    "sessions-clear-expired": {"task": "medspa.tasks.sessions_clear_expired", "schedule": 3600.0},
-    "patient-imports-purge": {"task": "medspa.tasks.patient_imports_purge", "schedule": 3600.0},
-    "appointment-reminders-sweep": {"task": "scheduling.tasks.reminders_sweep", "schedule": 300.0},
-    # Before the visit: the paperwork reminder, and the care messages sent a lead time before the start.
-    "paperwork-reminders-sweep": {"task": "scheduling.tasks.paperwork_reminders_sweep", "schedule": 300.0},
-    "pre-visit-care-sweep": {"task": "scheduling.tasks.pre_visit_care_sweep", "schedule": 300.0},
-    # Messages owed past their lease (a worker killed mid-send) or due for a retry: one task each.
-    "notifications-sweep": {"task": "scheduling.tasks.notifications_sweep", "schedule": 60.0},
-    "sale-receipts-sweep": {"task": "providers.tasks.sale_receipts_sweep", "schedule": 60.0},
-    "care-messages-sweep": {"task": "providers.tasks.care_messages_sweep", "schedule": 60.0},
-    "order-emails-sweep": {"task": "inventory_orders.tasks.order_emails_sweep", "schedule": 60.0},
-    "invitation-emails-sweep": {"task": "medspa.tasks.invitation_emails_sweep", "schedule": 60.0},
-    "gfe-emails-sweep": {"task": "gfe.tasks.gfe_emails_sweep", "schedule": 60.0},
-    "confirmation-emails-sweep": {"task": "transition.tasks.confirmation_emails_sweep", "schedule": 60.0},
-    # Card payments left pending while Stripe was out of reach (asked again, with their own idempotency keys,
-    # after medspa.payments.charges.PENDING_RECHECK_AFTER), and Stripe's fees not learned then.
-    "pending-payments-resend": {"task": "medspa.tasks.pending_payments_resend", "schedule": 180.0},
-    "card-fees-sweep": {"task": "medspa.tasks.card_fees_sweep", "schedule": 3600.0},
-    "gfe-clearances-expire": {"task": "gfe.tasks.clearances_expire_nightly", "schedule": 86400.0},
-    "gfe-clearance-expiry-reminders": {"task": "gfe.tasks.clearance_expiry_reminders", "schedule": 86400.0},
-    # Transition steps run on their dates (in each medspa's time zone); OpenPhone transfers are polled; a step
-    # whose worker stopped is run again once its lease (transition.services.base.STEP_LEASE, minutes) runs
-    # out.
-    "transition-steps-due": {"task": "transition.tasks.steps_due", "schedule": 60.0},
-    # Noon UTC on the 1st is past midnight in every US time zone, so "last month" is over everywhere.
-    "bills-monthly": {
-        "task": "billing.tasks.bills_monthly",
-        "schedule": crontab(minute=0, hour=12, day_of_month=1),
-    },
-    # Each bill is charged once made (billing.tasks.bills_make); daily, 15:00 UTC (morning in every US time
-    # zone), the declined ones are tried again on their day (billing.selectors.payments.RETRY_DAYS) and the
-    # bills of medspas that added a card since are charged.
-    "bills-charge-due": {"task": "billing.tasks.bills_charge_due", "schedule": crontab(minute=0, hour=15)},
-    "bill-receipts-sweep": {"task": "billing.tasks.bill_receipts_sweep", "schedule": 60.0},
-    "database-backup": {"task": "medspa.tasks.database_backup", "schedule": crontab(minute=15, hour=3)},
-}
+# Beat: its scheduler touches CELERY_BEAT_HEARTBEAT_FILE on every tick (`manage.py celery_health beat`), and
+# ticks at least once a minute, so the file is never older than that while beat runs.
+CELERY_BEAT_SCHEDULER = "medspa.celery_health:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 60
+CELERY_BEAT_HEARTBEAT_FILE = Path(
+    env_str("CELERY_BEAT_HEARTBEAT_FILE", str(DATA_DIR / "celerybeat-heartbeat"))
+)
+# Beat's jobs and their times (hourly and daily ones at fixed UTC times: medspa.beat_schedule).
+CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 
 # --- Accounts, sessions, MFA. ---------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -352,7 +350,7 @@ if S3_BUCKET:
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {**_s3, "bucket_name": env_str("BACKUP_S3_BUCKET", S3_BUCKET), "location": "backups"},
     }
-BACKUP_AGE_RECIPIENTS = env.env_lines("BACKUP_AGE_RECIPIENTS")  # age public keys (medspa.services.backups)
+BACKUP_AGE_RECIPIENTS = env.env_recipients("BACKUP_AGE_RECIPIENTS")  # age public keys (services.backups)
 BACKUP_AGE_IDENTITY_FILE = env_str("BACKUP_AGE_IDENTITY_FILE")  # only where backups are restored
 BACKUP_DATABASE_URL = env_secret("BACKUP_DATABASE_URL")  # PostgreSQL itself, as the owner (not PgBouncer)
 BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7, minimum=1)

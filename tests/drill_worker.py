@@ -1,7 +1,8 @@
 """A Celery worker in a process of its own, for the drills that kill one with SIGKILL: `python -m
 tests.drill_worker`. The drill passes the test database's connection (DRILL_DATABASE, JSON), the broker
 (DRILL_BROKER, JSON: url and transport options), the folder of tests.held_mail (HELD_MAIL) and, optionally,
-settings of its own (DRILL_SETTINGS, JSON: name to value, such as the vendors' stub URLs).
+settings of its own (DRILL_SETTINGS, JSON: name to value, such as the vendors' stub URLs), and its pool
+(DRILL_POOL: solo unless given).
 
 With DRILL_TASKS (a folder), each task that returns is written to the folder's "ran" log (a JSON line: name
 and arguments) before the worker acks it; while a file "hold-after" there names the task, the worker then
@@ -49,7 +50,9 @@ if __name__ == "__main__":
     app.worker_main(
         [
             "worker",
-            "--pool=solo",
+            # Solo by default (one process to kill); DRILL_POOL=prefork for what only it does (time limits).
+            f"--pool={os.environ.get('DRILL_POOL', 'solo')}",
+            "--concurrency=1",
             "--loglevel=WARNING",
             "--without-heartbeat",
             "--without-gossip",

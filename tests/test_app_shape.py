@@ -19,8 +19,10 @@ OPTIONAL = {"api", "tasks.py", "management", "templatetags", "data", "integratio
 CORE_PLUMBING = {
     "adapters.py",
     "audit_chain.py",
+    "beat_schedule.py",
     "cache.py",
     "celery.py",
+    "celery_health.py",
     "clock.py",
     "context_processors.py",
     "dashboards.py",

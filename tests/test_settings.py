@@ -24,6 +24,9 @@ def test_production_mode_passes_the_deploy_check():
         "SECRET_KEY": "x9$Vq2!mZ7#pL4@rT8^wK1&nB6*cJ3(hF5)dG0_sY-uE=aQ+iO",
         "ALLOWED_HOSTS": "portal.example.com",
         "DATABASE_URL": _database_url(),
+        # The cache and the broker in Redis databases of their own (one is warned of: medspa.W001).
+        "REDIS_CACHE_URL": "redis://127.0.0.1:6379/0",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/1",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -202,3 +205,5 @@ def test_the_redis_visibility_timeout_outlasts_every_wait_a_task_is_held_for():
     longest = max(waits.values())
     assert longest == 600  # medspa.tasks' Stripe retries: the backoff's cap
     assert longest + 5 * 60 <= settings.REDIS_BROKER_OPTIONS["visibility_timeout"], waits
+    # A task run at once is killed at the hard time limit before its message could be handed out again.
+    assert settings.REDIS_BROKER_OPTIONS["visibility_timeout"] >= settings.CELERY_TASK_TIME_LIMIT + 5 * 60

@@ -33,6 +33,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.db import connections
 
+from medspa.env import env_bool
 from medspa.pgtools import tool_choose, tool_major
 
 logger = logging.getLogger(__name__)
@@ -147,7 +148,8 @@ def backup_conninfo() -> dict[str, str]:
     (https://github.com/pgbouncer/pgbouncer/issues/452)."""
     if settings.BACKUP_DATABASE_URL:
         return conninfo_from_url(settings.BACKUP_DATABASE_URL)
-    if getattr(settings, "DATABASE_PGBOUNCER", False):
+    pgbouncer = getattr(settings, "DATABASE_PGBOUNCER", None)
+    if env_bool("DATABASE_PGBOUNCER", False) if pgbouncer is None else pgbouncer:
         raise BackupError(
             "DATABASE_URL goes through PgBouncer, which pg_dump must not use: set BACKUP_DATABASE_URL to "
             "PostgreSQL itself, as the owner role."

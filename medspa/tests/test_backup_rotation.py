@@ -86,15 +86,19 @@ def test_rotation_in_a_folder_deletes_old_backups_with_their_manifests_and_nothi
     assert all(name + ".json" in left for name in complete)
 
 
-def test_recipients_come_from_commas_or_lines_or_a_file_without_comments(monkeypatch, tmp_path):
-    from medspa.env import env_lines
+def test_recipients_come_from_spaces_commas_or_lines_or_a_file_without_comments(monkeypatch, tmp_path):
+    from medspa.env import env_recipients
 
-    monkeypatch.setenv("BACKUP_AGE_RECIPIENTS", "age1aaa, age1bbb\nssh-ed25519 AAAAC3 ops@example.com\n")
-    assert env_lines("BACKUP_AGE_RECIPIENTS") == ["age1aaa", "age1bbb", "ssh-ed25519 AAAAC3 ops@example.com"]
+    monkeypatch.setenv(
+        "BACKUP_AGE_RECIPIENTS", "age1aaa age1bbb, age1ccc\nssh-ed25519 AAAAC3 ops@example.com\n"
+    )
+    assert env_recipients("BACKUP_AGE_RECIPIENTS") == [
+        "age1aaa", "age1bbb", "age1ccc", "ssh-ed25519 AAAAC3 ops@example.com"
+    ]  # fmt: skip
     recipients = tmp_path / "recipients.txt"
-    recipients.write_text("# the operations team\nage1ccc\n\nage1ddd\n")
+    recipients.write_text("# the operations team\nage1ddd\n\nage1eee\n")
     monkeypatch.setenv("BACKUP_AGE_RECIPIENTS_FILE", str(recipients))
-    assert env_lines("BACKUP_AGE_RECIPIENTS") == ["age1ccc", "age1ddd"]
+    assert env_recipients("BACKUP_AGE_RECIPIENTS") == ["age1ddd", "age1eee"]
 
 
 def test_the_backup_runs_daily_on_a_crontab_not_an_interval_restarted_by_each_deploy(settings):

@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.utils import timezone
 
@@ -118,3 +119,28 @@ def test_the_reminders_sweep_queues_one_task_per_due_reminder(cast, monkeypatch)
     assert scheduling_tasks.reminders_sweep.apply().get() == 1
     assert queued == [(appointment.pk, appointment.medspa_id, "reminder-48h")]
     assert mail.outbox == []  # the beat task sends nothing itself
+
+
+@pytest.mark.usefixtures("media_and_sms")
+def test_a_receipt_whose_send_reaches_the_task_time_limit_stays_owed_as_it_was(
+    cast, world, provider, monkeypatch
+):
+    """The worker raises SoftTimeLimitExceeded in the task's body: the send is not counted as failed, the row
+    keeps its lease (the sweep queues it again once it runs out), and the next run sends it once."""
+    send = mail.EmailMessage.send
+    with medspa_scope(cast.medspa_a):
+        sale = _receipted_sale(cast, world, provider)
+        owed = Sale.objects.values_list("receipt_attempts", "receipt_error", "receipt_next_attempt_at")
+        before = owed.get(pk=sale.pk)
+
+        def time_is_up(self, *args, **kwargs):
+            raise SoftTimeLimitExceeded()
+
+        monkeypatch.setattr(mail.EmailMessage, "send", time_is_up)
+        with pytest.raises(SoftTimeLimitExceeded):
+            checkout.sale_receipt_send(sale_id=sale.pk)
+        assert owed.get(pk=sale.pk) == before
+
+        monkeypatch.setattr(mail.EmailMessage, "send", send)
+        assert checkout.sale_receipt_send(sale_id=sale.pk) == once.SENT
+        assert [m.to for m in mail.outbox] == [["buyer@mail.example"]]

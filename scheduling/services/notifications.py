@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
@@ -425,6 +426,8 @@ def notify_each(
                 continue
             with medspa_scope(medspa_id):
                 appointment_notify(appointment_id=pk, kind=kind, now=now)
+        except SoftTimeLimitExceeded:  # the sweep's time is up: the rest stay due, for the next sweep
+            raise
         except Exception:  # one appointment's trouble must not hold up everyone else's messages
             logger.exception("Message %s of appointment %s failed", kind, pk)
     return len(due)

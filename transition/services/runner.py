@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -160,6 +161,30 @@ def step_run(*, step_id: int) -> TransitionStep | None:
     except LeaseLost:
         logger.warning("Transition step %s: this run's lease ran out and another run has the step", step.pk)
         return step
+    except SoftTimeLimitExceeded:
+        # The task's soft time limit (CELERY_TASK_SOFT_TIME_LIMIT): what the step did is saved as it went (an
+        # import's bookings one by one, a vendor's effect recorded before the next), so the step is due again
+        # at once and the next run, in a fresh task, goes on where this one stopped.
+        logger.warning("Transition step %s stopped at the task's time limit", step.pk)
+        if step.attempts < MAX_ATTEMPTS:
+            with transaction.atomic():
+                step = step_locked(step)
+                if not _still_ours(step, now):
+                    return step
+                step_set(
+                    step,
+                    StepStatus.PENDING,
+                    f"Attempt {step.attempts} of {MAX_ATTEMPTS} reached the time limit of a background task; "
+                    "it goes on where it stopped within a minute.",
+                    next_run_at=timezone.now(),
+                )
+            return step
+        logger.error("Transition step %s reached the time limit %s times: it fails", step.pk, MAX_ATTEMPTS)
+        outcome = Outcome(
+            StepStatus.FAILED,
+            f"The step reached the time limit of a background task {MAX_ATTEMPTS} times: Portrait has been "
+            "alerted.",
+        )
     except NotConfigured as error:
         logger.info("Transition step %s waits for a person: %s", step.pk, error)  # names the missing settings
         outcome = _by_hand(step)
