@@ -352,7 +352,7 @@ if S3_BUCKET:
     }
 BACKUP_AGE_RECIPIENTS = env.env_recipients("BACKUP_AGE_RECIPIENTS")  # age public keys (services.backups)
 BACKUP_AGE_IDENTITY_FILE = env_str("BACKUP_AGE_IDENTITY_FILE")  # only where backups are restored
-BACKUP_DATABASE_URL = env_secret("BACKUP_DATABASE_URL")  # PostgreSQL itself, as the owner (not PgBouncer)
+BACKUP_DATABASE_URL = env_secret("BACKUP_DATABASE_URL")  # PostgreSQL itself, not PgBouncer
 BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7, minimum=1)
 BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4, minimum=0)
 BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 12, minimum=0)

@@ -152,7 +152,7 @@ def backup_conninfo() -> dict[str, str]:
     if env_bool("DATABASE_PGBOUNCER", False) if pgbouncer is None else pgbouncer:
         raise BackupError(
             "DATABASE_URL goes through PgBouncer, which pg_dump must not use: set BACKUP_DATABASE_URL to "
-            "PostgreSQL itself, as the owner role."
+            "PostgreSQL itself (the app role may dump: it reads every table)."
         )
     return database_conninfo("owner")
 
