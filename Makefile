@@ -52,6 +52,7 @@ PYTEST_ARGS ?= -n auto --dist worksteal
 test: install lint
 	scripts/ensure-chromium
 	scripts/ensure-redis
+	scripts/ensure-age
 	scripts/ensure-caddy
 	scripts/ensure-pgbouncer
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
@@ -106,6 +107,19 @@ backup: install
 
 restore: install
 	$(PY) scripts/restore
+
+# The encrypted backups of the backups storage (a folder, or the bucket under S3_BUCKET), as the daily job
+# makes them: `make backup-now` makes one now; `make restore-backup BACKUP=latest` (or a backup's name)
+# restores one into the configured database, which must be empty, with BACKUP_AGE_IDENTITY_FILE.
+BACKUP ?= latest
+.PHONY: backup-now restore-backup
+backup-now: install
+	scripts/ensure-age
+	$(RUN_ENV) $(PY) manage.py backup_database
+
+restore-backup: install
+	scripts/ensure-age
+	$(RUN_ENV) $(PY) manage.py backup_restore $(BACKUP)
 
 # Under load (not part of `make test`): gunicorn on 127.0.0.1 and a free port, against a throwaway copy of the
 # tests' database seeded with a busy medspa, driven by locust; bounded in time, it stops everything by itself.

@@ -51,4 +51,6 @@ BEAT_SCHEDULE = {
     # bills of medspas that added a card since are charged.
     "bills-charge-due": {"task": "billing.tasks.bills_charge_due", "schedule": crontab(minute=0, hour=15)},
     "bill-receipts-sweep": {"task": "billing.tasks.bill_receipts_sweep", "schedule": 60.0},
+    # The encrypted backup of the database (medspa.services.backups): 03:15 UTC, night in every US time zone.
+    "database-backup": {"task": "medspa.tasks.database_backup", "schedule": crontab(minute=15, hour=3)},
 }

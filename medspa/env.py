@@ -1,6 +1,7 @@
 """Typed readers of the environment for settings.py: each fails loudly on a value it cannot read."""
 
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -70,6 +71,20 @@ def env_secret(name: str, default: str = "") -> str:
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {exc}") from None
     return os.environ.get(name, default)
+
+
+def env_recipients(name: str) -> list[str]:
+    """age recipients from NAME or the file NAME_FILE names: separated by spaces, commas or new lines, without
+    `#` comments (the shape of age's recipients files); an SSH key (`ssh-ed25519 AAAA... comment`) is one
+    recipient up to the end of its line or comma."""
+    recipients = []
+    for line in re.split(r"[,\n]", env_secret(name)):
+        line = line.strip()
+        if line.startswith("ssh-"):
+            recipients.append(line)
+        elif line and not line.startswith("#"):
+            recipients.extend(line.split())
+    return recipients
 
 
 def filesystem_broker_options(folder: Path) -> dict:

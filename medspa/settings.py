@@ -10,10 +10,11 @@ import pghistory
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from medspa import embedded, logs, observability
+from medspa import embedded, env, logs, observability
 from medspa.beat_schedule import BEAT_SCHEDULE
 from medspa.cache import redis_cache
 from medspa.env import env_bool, env_float, env_int, env_list, env_secret, env_str, filesystem_broker_options
+from medspa.file_storages import file_storages
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / ".data")))
@@ -322,41 +323,15 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"  # never served publicly: files go through views that check permissions
-# Backups (scripts/backup, the scheduled backup task) go to their own storage: a folder by default.
-STORAGES["backups"] = {
-    "BACKEND": "django.core.files.storage.FileSystemStorage",
-    "OPTIONS": {"location": env_str("BACKUP_DIR", str(DATA_DIR / "backups")), "file_permissions_mode": 0o600},
-}
-# Files in S3-compatible object storage when S3_BUCKET is set (django-storages' S3 backend): a private
-# bucket, every object encrypted at rest by the server (S3_SSE: AES256, or aws:kms with S3_SSE_KMS_KEY_ID),
-# never a public URL: uploads are read through the permission-checked views, or through URLs signed for
-# S3_SIGNED_URL_SECONDS. Media under media/, backups under backups/ (or in BACKUP_S3_BUCKET).
+# Uploads and backups: folders by default, a private encrypted S3 bucket when S3_BUCKET is set.
 S3_BUCKET = env_str("S3_BUCKET")
-if S3_BUCKET:
-    _s3_encryption = {"ServerSideEncryption": env_str("S3_SSE", "AES256")}
-    if env_str("S3_SSE_KMS_KEY_ID"):
-        _s3_encryption["SSEKMSKeyId"] = env_str("S3_SSE_KMS_KEY_ID")
-    _s3 = {
-        "bucket_name": S3_BUCKET,
-        "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
-        "region_name": env_str("S3_REGION", "us-east-1"),
-        "access_key": env_secret("S3_ACCESS_KEY_ID") or None,
-        "secret_key": env_secret("S3_SECRET_ACCESS_KEY") or None,
-        "default_acl": None,  # the bucket's own: private
-        "querystring_auth": True,
-        "signature_version": "s3v4",
-        "querystring_expire": env_int("S3_SIGNED_URL_SECONDS", 60, minimum=1),
-        "file_overwrite": False,
-        "object_parameters": _s3_encryption,
-    }
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {**_s3, "location": "media"},
-    }
-    STORAGES["backups"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {**_s3, "bucket_name": env_str("BACKUP_S3_BUCKET", S3_BUCKET), "location": "backups"},
-    }
+STORAGES.update(file_storages(DATA_DIR, S3_BUCKET))
+BACKUP_AGE_RECIPIENTS = env.env_recipients("BACKUP_AGE_RECIPIENTS")  # age public keys (services.backups)
+BACKUP_AGE_IDENTITY_FILE = env_str("BACKUP_AGE_IDENTITY_FILE")  # only where backups are restored
+BACKUP_DATABASE_URL = env_secret("BACKUP_DATABASE_URL")  # PostgreSQL itself, not PgBouncer
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7, minimum=1)
+BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4, minimum=0)
+BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 12, minimum=0)
 
 # --- Email: the console by default, SMTP (or any backend) when configured. -------------------------------
 _email_backend = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

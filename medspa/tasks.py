@@ -1,5 +1,7 @@
 """Celery tasks of the core app: they take ids, re-enter the medspa's scope and call services."""
 
+import logging
+
 import stripe
 from celery import shared_task
 from django.contrib.sessions.models import Session
@@ -7,8 +9,10 @@ from django.utils import timezone
 
 from medspa.models import UserSession
 from medspa.payments import balance, charges
-from medspa.services import invitations, patient_import
+from medspa.services import backups, invitations, patient_import
 from medspa.tenancy import medspa_scope
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -69,3 +73,16 @@ def pending_payments_resend() -> int:
     """Every three minutes (Celery beat): card payments left pending when Stripe was out of reach are asked
     again with their own idempotency key, so Stripe answers once (charging now, or replaying)."""
     return charges.pending_payments_resend()
+
+
+@shared_task
+def database_backup() -> str | None:
+    """Daily at 03:15 UTC (Celery beat): an encrypted backup of the database to the backups storage, once
+    per UTC day, then the rotation. Within the workers' time limits (CELERY_TASK_TIME_LIMIT); a failure is
+    logged as an error (and so reaches Sentry when SENTRY_DSN is set) and fails the task."""
+    try:
+        manifest = backups.backup_daily()
+    except Exception:
+        logger.exception("Database backup failed")
+        raise
+    return manifest.name if manifest else None

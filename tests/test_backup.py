@@ -44,6 +44,7 @@ def _script_env(name: str) -> dict:
         key: value
         for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "DATABASE_OWNER_URL", "RESTORE_FORCE", "BACKUP_FILE"}
+        and not key.startswith("BACKUP_AGE_")
     }
     pgdata = getattr(settings, "EMBEDDED_PGDATA", None)
     if pgdata is not None:
@@ -135,7 +136,7 @@ def test_a_backup_restores_into_an_empty_database_with_every_patient_chart_and_a
 
     backup_file = tmp_path / "medspa.dump"
     source = connection.settings_dict["NAME"]
-    made = _run("backup", source, BACKUP_FILE=str(backup_file))
+    made = _run("backup", source, BACKUP_FILE=str(backup_file), BACKUP_ALLOW_UNENCRYPTED="1")
     assert made.returncode == 0, made.stderr
     assert backup_file.stat().st_mode & 0o077 == 0  # patient data: readable by its owner only
 
