@@ -3,6 +3,7 @@ Caddy accepts, and a short run (15 s of load) with real processes, a node and a 
 ends with nothing lost or doubled. The short run takes minutes (migrations and seeding a fresh primary
 first), so it is a slow test: `make test` runs it, `make test-fast` leaves it out."""
 
+import json
 import os
 import re
 import shutil
@@ -33,8 +34,20 @@ def test_the_proxys_caddyfile_is_one_caddy_accepts(tmp_path):
     )  # fmt: skip
 
     assert adapted.returncode == 0, adapted.stderr
-    assert '"health_uri":"/readyz"' in adapted.stdout.replace(" ", "")
-    assert '"dial":"127.0.0.1:8002"' in adapted.stdout.replace(" ", "")
+    (server,) = json.loads(adapted.stdout)["apps"]["http"]["servers"].values()
+    assert server["listen"] == ["127.0.0.1:8443"]  # loopback only
+    (proxy,) = [handler for handler in _handlers(server["routes"]) if handler["handler"] == "reverse_proxy"]
+    assert [upstream["dial"] for upstream in proxy["upstreams"]] == ["127.0.0.1:8001", "127.0.0.1:8002"]
+    assert proxy["health_checks"]["active"]["uri"] == "/readyz"
+    assert proxy["load_balancing"]["selection_policy"]["policy"] == "round_robin"
+
+
+def _handlers(routes: list) -> list:
+    found = []
+    for route in routes:
+        for handler in route.get("handle", []):
+            found += [handler, *_handlers(handler.get("routes", []))]
+    return found
 
 
 @pytest.mark.slow

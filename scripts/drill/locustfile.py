@@ -8,8 +8,8 @@ or makes it now (201), never a second one. Each booking's outcome (key, last sta
 attempts) and the time of every failed request go to DRILL_OUTCOMES (JSON) when the run stops, for the
 drill's count of what was lost or doubled.
 
-Requests go through `requests` (locust's HttpUser), which trusts the proxy's certificate through
-REQUESTS_CA_BUNDLE: Caddy's local root, set by scripts/drill/run.py."""
+Requests go through `requests` (locust's HttpUser), which trusts the proxy's certificate: Caddy's local
+root, REQUESTS_CA_BUNDLE (set by scripts/drill/checks.py)."""
 
 import itertools
 import json
@@ -19,10 +19,15 @@ import time
 import uuid
 from pathlib import Path
 
-from locust import HttpUser, constant, events, task
+from locust import HttpUser, clients, constant, events, task
 from locust.exception import StopUser
 
 from scripts.load.locustfile import FrontDesk, Provider, Visitor, state  # noqa: F401 (users for locust)
+
+# locust verifies certificates with a context it loads once from certifi's bundle (locust.clients): the
+# proxy's local root joins it, so that the drill's clients trust Caddy's certificate and nothing else new.
+if os.environ.get("REQUESTS_CA_BUNDLE"):
+    clients._preloaded_ssl_context.load_verify_locations(os.environ["REQUESTS_CA_BUNDLE"])
 
 BOOKING = "drill: POST /api/v1/appointments/ (booking, retried on a lost answer)"
 RETRIED = {0, 502, 503, 504}  # no answer, or the proxy could not get one from a node

@@ -313,9 +313,10 @@ def caddyfile(storage: Path, port: int, nodes: list[int], health_uri: str) -> st
     listener, the local CA's root kept in `storage` and not installed in the system's trust store."""
     upstreams = " ".join(f"127.0.0.1:{node}" for node in nodes)
     return (
-        "{\n\tadmin off\n\tlocal_certs\n\tskip_install_trust\n\tauto_https disable_redirects\n"
+        "{\n\tadmin off\n\tdefault_bind 127.0.0.1\n\tlocal_certs\n\tskip_install_trust\n"
+        "\tauto_https disable_redirects\n"
         f"\tstorage file_system {storage}\n\thttp_port {free_port()}\n\thttps_port {port}\n}}\n"
-        f"https://127.0.0.1:{port} {{\n\ttls internal\n"
+        f"https://127.0.0.1:{port} {{\n\tbind 127.0.0.1\n\ttls internal\n"
         f"\treverse_proxy {upstreams} {{\n"
         "\t\tlb_policy round_robin\n\t\tlb_try_duration 5s\n\t\tlb_try_interval 100ms\n"
         "\t\tfail_duration 10s\n\t\tmax_fails 1\n"
