@@ -172,9 +172,8 @@ def drain(stack: Stack, env: dict, limit: float, visibility_timeout: int) -> dic
 
     client = redis.Redis.from_url(env["CELERY_BROKER_URL"])
     prefix = (getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}).get("global_keyprefix", "")
-    queue, unacked, index = (
-        prefix + name for name in (settings.CELERY_TASK_DEFAULT_QUEUE, "unacked", "unacked_index")
-    )
+    names = (getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery"), "unacked", "unacked_index")
+    queue, unacked, index = (prefix + name for name in names)
 
     def set_back() -> int:
         held = client.zrange(index, 0, -1, withscores=True)

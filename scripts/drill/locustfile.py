@@ -29,6 +29,19 @@ from scripts.load.locustfile import FrontDesk, Provider, Visitor, state  # noqa:
 if os.environ.get("REQUESTS_CA_BUNDLE"):
     clients._preloaded_ssl_context.load_verify_locations(os.environ["REQUESTS_CA_BUNDLE"])
 
+_request = clients.HttpSession.request
+
+
+def _request_as_a_browser(self, method, url, *args, **kwargs):
+    """A browser's form post names its origin; over HTTPS, Django's CSRF check refuses a post naming
+    neither an Origin nor a Referer (`make load`'s plain HTTP does not ask)."""
+    if method.upper() not in ("GET", "HEAD", "OPTIONS"):
+        kwargs["headers"] = {"Origin": self.base_url, **(kwargs.get("headers") or {})}
+    return _request(self, method, url, *args, **kwargs)
+
+
+clients.HttpSession.request = _request_as_a_browser
+
 BOOKING = "drill: POST /api/v1/appointments/ (booking, retried on a lost answer)"
 RETRIED = {0, 502, 503, 504}  # no answer, or the proxy could not get one from a node
 ATTEMPTS = 6
