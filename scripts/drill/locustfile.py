@@ -44,7 +44,7 @@ clients.HttpSession.request = _request_as_a_browser
 
 BOOKING = "drill: POST /api/v1/appointments/ (booking, retried on a lost answer)"
 RETRIED = {0, 502, 503, 504}  # no answer, or the proxy could not get one from a node
-ATTEMPTS = 6
+ATTEMPTS = 10  # 0.5 s apart: longer than the proxy takes to see a node gone
 
 _numbers = itertools.count()
 bookings: list[dict] = []
@@ -109,4 +109,4 @@ class DrillBooker(HttpUser):
                 response.failure(f"HTTP {status}" if status else f"no answer: {response.error!r}")
             if status not in RETRIED:
                 return
-            time.sleep(0.3)
+            time.sleep(0.5)

@@ -238,8 +238,12 @@ def drill(stack: Stack, args: argparse.Namespace) -> int:
     step(f"photo: {photo['verdict']}")
     figures.update(photo["figures"])
 
+    standby_before = stack.standby_transactions(DATABASE)
     load = checks.load_with_kills(stack, args, state, proxy, root_cert, node_env)
     figures.update(load["figures"])
+    figures["standby: transactions during the load (replica reads)"] = str(
+        stack.standby_transactions(DATABASE) - standby_before
+    )
     step("draining the broker with the surviving worker…")
     drained = checks.drain(stack, node_env, DRAIN_SECONDS, VISIBILITY_TIMEOUT)
     figures.update(drained)

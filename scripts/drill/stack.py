@@ -197,6 +197,15 @@ class Stack:
             ).fetchone()
         return bool(streaming) and behind <= 0
 
+    def standby_transactions(self, database: str) -> int:
+        """Transactions the standby has run in `database` so far (pg_stat_database): the reads the nodes
+        sent it through DATABASE_REPLICA_URL."""
+        with psycopg.connect(self.superuser_url("replica"), autocommit=True) as replica:
+            row = replica.execute(
+                "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = %s", [database]
+            ).fetchone()
+        return int(row[0]) if row else 0
+
     # --- PgBouncer ----------------------------------------------------------------------------------------
 
     def pgbouncer(self, users: list[str], database: str) -> int:
@@ -289,7 +298,8 @@ class Stack:
     def caddy(self, nodes: list[int], health_uri: str, *, port: int) -> int:
         """The TLS proxy: a certificate from Caddy's own local CA (`tls internal`), both nodes behind it
         (round robin, a failed dial tried on the other node for up to 5 s, each node's `health_uri` asked
-        every second), X-Forwarded-For / -Proto set for the nodes. The drill's clients stand in for the
+        every 2 s: a dead node refuses the connection at once, a busy one may take seconds to answer and
+        stays in), X-Forwarded-For / -Proto set for the nodes. The drill's clients stand in for the
         visitors' own edge: their X-Forwarded-For entry is kept (trusted_proxies), as a CDN's would be."""
         folder = self.folder / "caddy"
         folder.mkdir()
@@ -319,8 +329,8 @@ def caddyfile(storage: Path, port: int, nodes: list[int], health_uri: str) -> st
         f"https://127.0.0.1:{port} {{\n\tbind 127.0.0.1\n\ttls internal\n"
         f"\treverse_proxy {upstreams} {{\n"
         "\t\tlb_policy round_robin\n\t\tlb_try_duration 5s\n\t\tlb_try_interval 100ms\n"
-        "\t\tfail_duration 10s\n\t\tmax_fails 1\n"
-        f"\t\thealth_uri {health_uri}\n\t\thealth_interval 1s\n\t\thealth_timeout 2s\n"
+        "\t\tfail_duration 10s\n\t\tmax_fails 3\n"
+        f"\t\thealth_uri {health_uri}\n\t\thealth_interval 2s\n\t\thealth_timeout 10s\n"
         "\t\thealth_headers {\n\t\t\tX-Forwarded-Proto https\n\t\t}\n"
         "\t\ttrusted_proxies 127.0.0.1/32\n\t}\n}\n"
     )
