@@ -144,3 +144,16 @@ load-race: install
 load-book: install
 	@trap 'DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py embedded_db stop' EXIT; \
 		REDIS_URL=$(LOAD_REDIS_URL) DJANGO_SETTINGS_MODULE=scripts.load.settings $(PY) -m scripts.load.run --book
+
+# The scale drill (not part of `make test`): on this machine and 127.0.0.1 only, bounded in time, stopping
+# everything it started by itself (also on Ctrl-C): a primary PostgreSQL and a standby streaming from it,
+# PgBouncer (transaction mode), moto's S3 server, a Redis of its own, two gunicorn nodes behind Caddy (TLS),
+# two Celery workers. A photo uploaded through one node is read through the other; locust loads the proxy for
+# DRILL_SECONDS (60) while one node and one worker are killed; prints the figures and exits 1 if anything was
+# lost or doubled. See docs/scale-drill.md and scripts/drill/run.py.
+.PHONY: drill-scale
+drill-scale: install
+	scripts/ensure-pgbouncer
+	scripts/ensure-caddy
+	scripts/ensure-redis
+	$(PY) -m scripts.drill.run $(DRILL_ARGS)
