@@ -193,6 +193,9 @@ def test_the_app_reaches_postgres_through_pgbouncer_in_transaction_mode(services
         assert databases[replica.path.lstrip("/")]["host"] == "postgres-replica"
         assert databases[replica.path.lstrip("/")]["dbname"] == "medspa"
         assert services[name]["depends_on"]["pgbouncer"]["condition"] == "service_healthy"
+        # The scheduled backup's pg_dump sets session state: PostgreSQL itself, as the app role.
+        backup = urlsplit(environment["BACKUP_DATABASE_URL"])
+        assert (backup.hostname, backup.port, backup.username) == ("postgres", 5432, "medspa_app"), name
 
 
 def test_migrations_run_once_as_the_owner_straight_against_postgres_before_the_app(services):
