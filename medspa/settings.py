@@ -11,7 +11,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from medspa import embedded
+from medspa import database, embedded
 from medspa.cache import redis_cache
 from medspa.env import env_bool, env_int, env_list, env_secret, env_str, filesystem_broker_options
 
@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "medspa.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "medspa.db_router.ReplicaSticky",  # after a write, the user reads the primary for a while
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -139,6 +140,12 @@ if env_bool("DATABASE_POOL", False):
     DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 1, "max_size": env_int("DATABASE_POOL_MAX", 10)}}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Read replica (docs/operations.md#read-replica): DATABASE_REPLICA_URL, a standby read like the primary.
+DATABASES.update(database.replica_settings(env_secret("DATABASE_REPLICA_URL"), DATABASES["default"]))
+DATABASE_REPLICA_READS = env_bool("DATABASE_REPLICA_READS", True)  # false: its pages read the primary again
+DATABASE_ROUTERS = ["medspa.db_router.ReplicaRouter"]
+REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 5, minimum=0)  # after a write, the user's reads
 
 # --- Redis: cache and Celery broker when configured; otherwise the database cache and a folder broker. ---
 # The Redis cache answers a safe default when Redis is down (medspa.cache), each call bounded by this timeout.
