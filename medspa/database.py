@@ -1,4 +1,4 @@
-"""The database's two roles and the audit tables' protection.
+"""The database's two roles, the audit tables' protection, and the read replica's settings.
 
 The owner role runs migrations and set-up commands and owns every table. The app role (web and workers) owns
 nothing, so it cannot ALTER, TRUNCATE or switch triggers off; it may read and write ordinary tables, and only
@@ -6,10 +6,13 @@ read and insert into the audit tables. After every `migrate` (as the owner), gra
 triggers are brought up to date for every table there is, so a new table or a new pghistory event model is
 covered without a migration of its own."""
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import dj_database_url
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from psycopg import sql
 
@@ -29,6 +32,30 @@ APPEND_ONLY_TRIGGERS = (
     "CREATE OR REPLACE TRIGGER audit_no_truncate BEFORE TRUNCATE ON {table} "
     "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()",
 )
+
+
+def replica_settings(url: str, primary: dict) -> dict:
+    """DATABASES' "replica" entry for DATABASE_REPLICA_URL (none without it): a streaming standby of the
+    primary, read as the same app role (it is a copy: the roles and rights are the primary's), with the
+    primary's options and pool, whatever they are by then. Not in ATOMIC_REQUESTS: a request would open a
+    transaction (a connection) on it whether it read there or not. Its TEST mirror is "default": a test run
+    never makes a database on a standby. Only the views that opt in read from it (medspa.db_router)."""
+    if not url:
+        return {}
+    replica = dj_database_url.parse(url)
+    if not replica["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must point at PostgreSQL (postgres://...).")
+    if replica["USER"] != primary["USER"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must name the app role, as DATABASE_URL does.")
+    address = {key: replica[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")}
+    return {
+        "replica": {
+            **copy.deepcopy(primary),
+            **address,
+            "ATOMIC_REQUESTS": False,
+            "TEST": {"MIRROR": "default"},
+        }
+    }
 
 
 def audit_tables() -> list[str]:

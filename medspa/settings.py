@@ -10,7 +10,7 @@ import pghistory
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from medspa import embedded, env, logs, observability
+from medspa import database, embedded, env, logs, observability
 from medspa.beat_schedule import BEAT_SCHEDULE
 from medspa.cache import redis_cache
 from medspa.env import env_bool, env_float, env_int, env_list, env_secret, env_str, filesystem_broker_options
@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "medspa.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "medspa.db_router.ReplicaSticky",  # after a write, the user reads the primary for a while
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -147,6 +148,12 @@ if env_bool("DATABASE_POOL", False):
 if DATABASE_PGBOUNCER:  # no server-side prepared statements (Django's default, pinned against an override)
     _options["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Read replica (docs/operations.md#read-replica): DATABASE_REPLICA_URL, a standby read like the primary.
+DATABASES.update(database.replica_settings(env_secret("DATABASE_REPLICA_URL"), DATABASES["default"]))
+DATABASE_REPLICA_READS = env_bool("DATABASE_REPLICA_READS", True)  # false: its pages read the primary again
+DATABASE_ROUTERS = ["medspa.db_router.ReplicaRouter"]
+REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 5, minimum=0)  # after a write, the user's reads
 
 # --- Redis: cache and Celery broker when configured; otherwise the database cache and a folder broker. ---
 # REDIS_URL alone serves both; a fleet gives each its own database (REDIS_CACHE_URL, CELERY_BROKER_URL: /0 and

@@ -222,8 +222,12 @@ def django_db_setup(
             if lock is not None:
                 lock.close()  # releases the advisory lock
         database.role_switch("app")
+        if "replica" in connections:  # the test database's mirror (tests/settings.py): the app role reads it
+            database.role_switch("app", "replica")
     yield
     with django_db_blocker.unblock():
+        if "replica" in connections:
+            connections["replica"].close()
         database.role_switch("owner")  # the owner drops its test database
         if pgbouncer is not None:
             pgbouncer.stop()  # and its server connections to it

@@ -39,6 +39,16 @@ else:
     _superuser = {"USER": "postgres", "PASSWORD": ""}
 DATABASE_ROLES = {**DATABASE_ROLES, "superuser": _superuser}  # noqa: F405
 DATABASES["default"].update(_superuser)  # noqa: F405 (until the harness switches to the app role)
+# The replica: the test database itself through a second connection (Django's TEST MIRROR), which sees only
+# committed rows. Reads go there only in the tests that ask (medspa/tests/test_db_router.py's `replica`
+# fixture, with transactional_db); elsewhere the opted-in pages read the primary, as without a replica.
+DATABASES["replica"] = {  # noqa: F405
+    **DATABASES["default"],  # noqa: F405
+    "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),  # noqa: F405
+    "ATOMIC_REQUESTS": False,
+    "TEST": {"MIRROR": "default"},
+}
+DATABASE_REPLICA_READS = False
 INSTALLED_APPS = [*INSTALLED_APPS, "tests"]  # noqa: F405 (its flush command)
 
 SECURE_SSL_REDIRECT = False  # the test client and the live server speak plain HTTP

@@ -26,6 +26,7 @@ CORE_PLUMBING = {
     "clock.py",
     "context_processors.py",
     "dashboards.py",
+    "db_router.py",
     "database.py",
     "embedded.py",
     "env.py",

@@ -1,5 +1,6 @@
 """Earnings: the provider's own (the sales they made), and the medspa's and each provider's for the admin,
-with the transaction list and its CSV export.
+with the transaction list and its CSV export. They read from the replica, when one is configured
+(medspa.db_router).
 
 The transaction list names patients, so every patient on a page (or in each chunk of the export) is written
 to the patient access log, in one INSERT per page or chunk."""
@@ -10,6 +11,7 @@ from django.urls import reverse
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.db_router import replica_export, replica_view
 from medspa.models import Patient
 from medspa.payments.reconcile import stripe_fees_total
 from medspa.services.patients import patients_access_record
@@ -24,23 +26,27 @@ CSV_URL = {PROVIDER: "providers:earnings_csv", ADMIN: "providers:admin_earnings_
 
 
 @dashboard_area(dashboards.PROVIDER)
+@replica_view
 def earnings_page(request):
     """The provider's own earnings: their sales and the refunds of them."""
     return _page(request, area=PROVIDER)
 
 
 @dashboard_area(dashboards.ADMIN)
+@replica_view
 def admin_earnings(request):
     """The medspa's earnings (or one provider's, chosen in the filter) and each provider's part."""
     return _page(request, area=ADMIN)
 
 
 @dashboard_area(dashboards.PROVIDER)
+@replica_view
 def earnings_csv(request):
     return _csv(request, area=PROVIDER)
 
 
 @dashboard_area(dashboards.ADMIN)
+@replica_view
 def admin_earnings_csv(request):
     return _csv(request, area=ADMIN)
 
@@ -113,7 +119,8 @@ def _csv(request, *, area: str):
         _log(request, rows, "Earnings: transactions CSV")
 
     def lines():
-        with medspa_scope(request.medspa):  # the body is read after the view (and its scope) returned
+        # The body is read after the view (and its scopes) returned.
+        with medspa_scope(request.medspa), replica_export(request):
             yield from csv_lines(csv_rows(scope, period, is_flex=is_flex, on_chunk=logged))
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from medspa import dashboards
 from medspa.dashboards import dashboard_area
+from medspa.db_router import replica_view
 from medspa.models.payments import StripeAccount
 from medspa.payments.client import PaymentError
 from medspa.payments.reconcile import card_payments_paid, month_bounds, stripe_month_reconcile
@@ -16,6 +17,7 @@ PAYMENTS_PER_PAGE = 25
 
 
 @dashboard_area(dashboards.ADMIN)
+@replica_view
 def admin_stripe_reconciliation(request):
     """The chosen month (the current one by default) against Stripe's records; an empty state until the
     medspa connects its Stripe account."""
