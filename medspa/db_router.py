@@ -94,12 +94,14 @@ def replica_export(request) -> Iterator[None]:
 
 
 def replica_view(view: Callable) -> Callable:
-    """The view's reads from the replica (`replica_reads` with the request). Put it under the permission
+    """The view's reads from the replica, in one transaction there (`replica_export` with the request): the
+    page is one snapshot, and a queryset the page iterates with a server-side cursor (a form's choices do)
+    lives inside a transaction, as PgBouncer's transaction mode requires. Put it under the permission
     decorators, so that what decides access is read from the primary."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        with replica_reads(request):
+        with replica_export(request):
             return view(request, *args, **kwargs)
 
     return wrapped
