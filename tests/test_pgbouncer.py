@@ -75,3 +75,27 @@ def test_behind_pgbouncer_a_server_side_cursor_outside_a_transaction_is_refused(
     finally:
         if not pgbouncer_enabled():
             connection.execute_wrappers.remove(cursor_outside_transaction_refuse)
+
+
+def test_a_connection_made_inside_the_audit_context_leaves_no_audit_wrapper_behind(
+    settings, transactional_db
+):
+    """pghistory's context enters before the request's first query, so the connection is often made inside it;
+    when the context exits, the connection must be left with the guard alone. With the guard on top of the
+    wrappers, the context's exit removed the guard and left pghistory's wrapper, and the next request's
+    session save failed outside any context ('_thread._local' object has no attribute 'value')."""
+    import pghistory
+
+    settings.DATABASE_PGBOUNCER = True
+    connection.close()
+    connection.execute_wrappers[:] = [
+        w for w in connection.execute_wrappers if w is not cursor_outside_transaction_refuse
+    ]
+    try:
+        with pghistory.context(url="/test"):
+            connection.ensure_connection()  # the connection is made here: the guard joins the wrappers
+        assert connection.execute_wrappers == [cursor_outside_transaction_refuse]
+        get_user_model().objects.filter(pk=0).update(full_name="x")  # a write outside any context runs
+    finally:
+        if not pgbouncer_enabled():
+            connection.execute_wrappers.remove(cursor_outside_transaction_refuse)
