@@ -161,10 +161,10 @@ def cursor_outside_transaction_refuse(execute, sql, params, many, context):
 def database_connection_created(sender, connection, **kwargs) -> None:
     """Each new connection, behind PgBouncer: refuses server-side cursors outside a transaction.
 
-    The guard goes to the bottom of the connection's wrappers, never the top: a connection is often made inside
-    an `execute_wrapper` block (pghistory's context enters before the request's first query), and that block's
-    exit removes the last wrapper of the list, whichever it is. On top, the guard would be removed in its
-    place and pghistory's wrapper left behind, outliving its context."""
+    The guard goes to the bottom of the connection's wrappers, never the top: a connection is often made
+    inside an `execute_wrapper` block (pghistory's context enters before the request's first query), and that
+    block's exit removes the last wrapper of the list, whichever it is. On top, the guard would be removed in
+    its place and pghistory's wrapper left behind, outliving its context."""
     if (
         getattr(settings, "DATABASE_PGBOUNCER", False)
         and cursor_outside_transaction_refuse not in connection.execute_wrappers

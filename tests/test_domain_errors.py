@@ -35,6 +35,10 @@ NOT_DOMAIN = {
     "transition.integrations.base.NotConfigured": "an integration without settings: recorded on the step",
     "transition.integrations.base.IntegrationError": "the vendor refused or did not answer: retried",
     "transition.integrations.acuity.PageFull": "Acuity filled its page (`max`): the window is read in halves",
+    "medspa.database.CursorOutsideTransaction": "code that would break behind PgBouncer: a programming error",
+    "medspa.pgtools.ToolMissing": "pg_dump, pg_restore or age not installed: the operator's to fix",
+    "medspa.services.backups.BackupError": "a backup or restore that failed: logged for the operator",
+    "medspa.services.backups.BackupNotConfigured": "no backup recipients: the operator's setting to make",
 }
 
 
