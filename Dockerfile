@@ -52,4 +52,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://localhost:8000/livez', timeout=4)"]
 # WEB_CONCURRENCY is gunicorn's own default for --workers.
-CMD ["gunicorn", "medspa.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--graceful-timeout", "30"]
+# --keep-alive 75: longer than Caddy keeps an idle connection to a node (deploy/Caddyfile), so gunicorn never
+# closes one just as Caddy sends a request on it.
+CMD ["gunicorn", "medspa.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--graceful-timeout", "30", \
+     "--keep-alive", "75"]

@@ -284,6 +284,9 @@ class Stack:
             sys.executable, "-m", "gunicorn", "medspa.wsgi", "--bind", f"127.0.0.1:{port}",
             "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
             "--timeout", "60", "--graceful-timeout", "10", "--log-level", "warning",
+            # Idle connections from Caddy stay open longer than Caddy keeps them (below): otherwise gunicorn's
+            # 2 s default closes one just as Caddy sends a request on it, and the request is reset.
+            "--keep-alive", "75",
         ], env=env)  # fmt: skip
         self.ports[name] = port
         wait_for(name, lambda: answers(port), process=self.processes[name], seconds=90)
@@ -332,5 +335,6 @@ def caddyfile(storage: Path, port: int, nodes: list[int], health_uri: str) -> st
         "\t\tfail_duration 10s\n\t\tmax_fails 3\n"
         f"\t\thealth_uri {health_uri}\n\t\thealth_interval 2s\n\t\thealth_timeout 10s\n"
         "\t\thealth_headers {\n\t\t\tX-Forwarded-Proto https\n\t\t}\n"
-        "\t\ttrusted_proxies 127.0.0.1/32\n\t}\n}\n"
+        "\t\ttrusted_proxies 127.0.0.1/32\n"
+        "\t\ttransport http {\n\t\t\tkeepalive 60s\n\t\t}\n\t}\n}\n"
     )
