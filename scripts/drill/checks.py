@@ -113,14 +113,15 @@ def load_with_kills(stack: Stack, args, state: dict, proxy: str, root_cert: Path
         "DRILL_BOOKERS": str(args.bookers),
         "REQUESTS_CA_BUNDLE": str(root_cert),
     }
-    users = args.users + args.bookers
+    users = args.users + args.bookers + 1  # and one EarningsReader: the pages the standby serves
     command = [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", proxy,
         "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{args.seconds}s",
         "--stop-timeout", "10", "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
-        "Visitor", "FrontDesk", "Provider", "DrillBooker",
+        "Visitor", "FrontDesk", "Provider", "DrillBooker", "EarningsReader",
     ]  # fmt: skip
-    print(f"locust: {args.users} users of the everyday mix and {args.bookers} API bookers through {proxy} "
+    print(f"locust: {args.users} users of the everyday mix, {args.bookers} API bookers and a provider "
+          f"reading earnings (the standby's page) through {proxy} "
           f"for {args.seconds} s; node 1 and worker 1 get SIGKILL at {KILL_AT * args.seconds:.0f} s…",
           flush=True)  # fmt: skip
     with stack.log("locust").open("w") as output:

@@ -22,6 +22,7 @@ from pathlib import Path
 from locust import HttpUser, clients, constant, events, task
 from locust.exception import StopUser
 
+from scripts.load import locustfile as everyday
 from scripts.load.locustfile import FrontDesk, Provider, Visitor, state  # noqa: F401 (users for locust)
 
 # locust verifies certificates with a context it loads once from certifi's bundle (locust.clients): the
@@ -62,6 +63,26 @@ def _write(environment, **kwargs):
     path = os.environ.get("DRILL_OUTCOMES")
     if path:
         Path(path).write_text(json.dumps({"bookings": bookings, "failures_at": failures_at}))
+
+
+class EarningsReader(everyday._SignedIn):
+    """A provider reading their earnings page now and then: the page the web nodes read from the standby
+    (DATABASE_REPLICA_URL), so that the drill's count of the standby's transactions shows it serving reads."""
+
+    fixed_count = 1  # taken from --users, as the bookers are
+    wait_time = constant(1)
+
+    def on_start(self):
+        rows = state()["providers"]
+        self._sign_in(rows[next(everyday._counters["Provider"]) % len(rows)]["session"])
+
+    @task
+    def earnings(self):
+        with self.client.get(
+            "/provider/earnings/", name="GET /provider/earnings/ (read replica)", allow_redirects=False,
+            catch_response=True,
+        ) as response:  # fmt: skip
+            everyday._check(response, (200,))
 
 
 class DrillBooker(HttpUser):

@@ -241,9 +241,10 @@ def drill(stack: Stack, args: argparse.Namespace) -> int:
     standby_before = stack.standby_transactions(DATABASE)
     load = checks.load_with_kills(stack, args, state, proxy, root_cert, node_env)
     figures.update(load["figures"])
-    figures["standby: transactions during the load (replica reads)"] = str(
-        stack.standby_transactions(DATABASE) - standby_before
-    )
+    standby_reads = stack.standby_transactions(DATABASE) - standby_before
+    figures["standby: transactions during the load (replica reads)"] = str(standby_reads)
+    if standby_reads == 0:  # the earnings pages read there (medspa.db_router): the router was not used
+        load["problems"].append("the standby served no read during the load")
     step("draining the broker with the surviving worker…")
     drained = checks.drain(stack, node_env, DRAIN_SECONDS, VISIBILITY_TIMEOUT)
     figures.update(drained)
