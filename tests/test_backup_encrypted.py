@@ -199,6 +199,7 @@ def test_a_failed_backup_is_logged_as_an_error_fails_the_task_and_leaves_nothing
     transactional_db, tmp_path, settings, caplog
 ):
     settings.BACKUP_AGE_RECIPIENTS = ["age1notakey"]  # age refuses it: the backup cannot be encrypted
+    settings.BACKUP_DATABASE_URL = _database_url(connection.settings_dict["NAME"])  # not through PgBouncer
     settings.STORAGES = {
         **settings.STORAGES,
         "backups": {

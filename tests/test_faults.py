@@ -1172,6 +1172,30 @@ def _pending_payments_resend(request):
     return Drill((), effect)
 
 
+@drill("medspa.tasks.database_backup")
+def _database_backup(request):
+    """The day's backup, to a folder, encrypted to a throwaway age key; pg_dump straight to PostgreSQL."""
+    from django.core.files.storage import storages
+
+    from tests.test_backup_encrypted import _database_url
+
+    folder = request.getfixturevalue("tmp_path")
+    identity = folder / "identity.txt"
+    subprocess.run(["age-keygen", "-o", str(identity)], check=True, capture_output=True, timeout=30)
+    public = next(line.split(": ")[1] for line in identity.read_text().splitlines() if "public key" in line)
+    overrides = request.getfixturevalue("settings")
+    overrides.BACKUP_AGE_RECIPIENTS = [public]
+    overrides.BACKUP_DATABASE_URL = _database_url(connection.settings_dict["NAME"])
+    overrides.STORAGES = {
+        **settings.STORAGES,
+        "backups": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": folder / "b"},
+        },
+    }
+    return Drill((), lambda: sorted(storages["backups"].listdir("")[1]) if (folder / "b").exists() else [])
+
+
 def _project_tasks() -> set[str]:
     """Every Celery task in the project's source (@shared_task, or @app.task), found by reading it rather
     than by asking Celery."""

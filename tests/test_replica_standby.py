@@ -58,6 +58,12 @@ def primary_and_standby(django_db_setup, django_db_blocker, settings):
         with django_db_blocker.unblock():
             primary = standby_servers.start_primary_with_replication(root)
             servers.append(primary)
+            # Every role on the primary: behind PgBouncer the test settings send the owner straight to the
+            # tests' own PostgreSQL (its HOST and PORT), which is not this one.
+            settings.DATABASE_ROLES = {
+                role: {**credentials, "HOST": primary.host, "PORT": str(primary.port)}
+                for role, credentials in settings.DATABASE_ROLES.items()
+            }
             _migrated(primary)
             standby = standby_servers.start_standby(primary)
             servers.append(standby)
