@@ -16,11 +16,9 @@ import json
 import os
 import random
 import time
-import uuid
 from pathlib import Path
 
 from locust import HttpUser, clients, constant, events, task
-from locust.exception import StopUser
 
 from scripts.load import locustfile as everyday
 from scripts.load.locustfile import FrontDesk, Provider, Visitor, state  # noqa: F401 (users for locust)
@@ -100,18 +98,7 @@ class DrillBooker(HttpUser):
 
     @task
     def book(self):
-        book = state()["book"]
-        provider_start = next(self.hand, None)
-        if provider_start is None:
-            raise StopUser()
-        provider, start = provider_start
-        payload = {
-            "appointment_type": book["type"],
-            "provider": provider,
-            "patient": self.rng.choice(book["patients"]),
-            "start": start,
-            "idempotency_key": str(uuid.uuid4()),
-        }
+        payload = everyday.next_booking(self.hand, self.rng)
         outcome = {"key": payload["idempotency_key"], "status": None, "id": None, "attempts": 0}
         bookings.append(outcome)
         while outcome["attempts"] < ATTEMPTS:

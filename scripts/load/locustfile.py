@@ -393,6 +393,23 @@ class RaceApiClient(HttpUser):
         raise StopUser()
 
 
+def next_booking(hand, rng: random.Random) -> dict:
+    """The API booking of the next free slot of a client's own hand (provider, start), with a patient of the
+    seeded ones and an idempotency key of its own; StopUser once the hand is played."""
+    book = state()["book"]
+    provider_start = next(hand, None)
+    if provider_start is None:
+        raise StopUser()
+    provider, start = provider_start
+    return {
+        "appointment_type": book["type"],
+        "provider": provider,
+        "patient": rng.choice(book["patients"]),
+        "start": start,
+        "idempotency_key": str(uuid.uuid4()),
+    }
+
+
 class BookApiClient(FastHttpUser):
     # locust's lighter HTTP client (geventhttpclient): the load's own CPU, on the same two cores as gunicorn
     # and PostgreSQL, is a few times smaller per request than with `requests` at these rates.
@@ -408,18 +425,7 @@ class BookApiClient(FastHttpUser):
 
     @task
     def book_next_free_slot(self):
-        book = state()["book"]
-        provider_start = next(self.hand, None)
-        if provider_start is None:
-            raise StopUser()
-        provider, start = provider_start
-        payload = {
-            "appointment_type": book["type"],
-            "provider": provider,
-            "patient": self.rng.choice(book["patients"]),
-            "start": start,
-            "idempotency_key": str(uuid.uuid4()),
-        }
+        payload = next_booking(self.hand, self.rng)
         with self.client.post(
             "/api/v1/appointments/", json=payload, headers={"Authorization": f"Token {self.token}"},
             name=_name("book_api"), catch_response=True,
