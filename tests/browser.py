@@ -41,9 +41,18 @@ def serious_violations(page: Page) -> list[str]:
     ]
 
 
+def sign_out(page: Page) -> None:
+    """Forgets the browser's session. The page is left first: a request it still has in flight (the inbox
+    badge's, sent on load) would otherwise answer after the cookies are cleared and set its session again
+    (every answer renews the session cookie), signing the next user's browser back in as the last one."""
+    page.goto("about:blank")
+    page.context.clear_cookies()
+
+
 def sign_in(page: Page, live_server, user) -> None:
     """Gives the browser the session of a test client signed in as `user` (past the MFA stage, whose own
-    browser test is test_browser_login.py)."""
+    browser test is test_browser_login.py), in place of any it had (see sign_out)."""
+    sign_out(page)
     client = Client()
     client.force_login(user)
     name = settings.SESSION_COOKIE_NAME

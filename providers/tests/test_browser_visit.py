@@ -130,12 +130,11 @@ def test_an_admin_masquerading_signs_on_the_providers_behalf_and_the_provider_co
     expect(page.locator("section#sign")).to_contain_text(behalf)
     expect(page.locator("section#sign")).to_contain_text("waits for their co-signature")
     page.get_by_role("button", name="Stop masquerading").click()
-    # Its answer sets the admin's own session again: wait for it, or it could land after the cookies are
-    # cleared below and sign the admin back in over the provider.
+    # Its answer sets the admin's own session again: wait for it (sign_in then leaves the page, so that
+    # none of its later requests can answer over the provider's session).
     expect(page.get_by_role("button", name="Stop masquerading")).to_have_count(0)
 
     # The provider finds it in their To-Do and co-signs it, which locks it.
-    page.context.clear_cookies()
     sign_in(page, live_server, provider)
     page.goto(f"{live_server.url}/provider/todo/")
     cosign = page.locator("section#todo-cosign")
