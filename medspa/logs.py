@@ -74,13 +74,28 @@ def context_fields() -> dict:
     return fields
 
 
+def plain_where(record: logging.LogRecord) -> str:
+    """What the plain format prints in brackets: the request, the task and the medspa a line was logged in,
+    those known, or "-" (start-up, a command)."""
+    parts = []
+    if record.request_id:
+        parts.append(f"request {record.request_id}")
+    if record.task:
+        parts.append(f"task {record.task} {record.task_id}")
+    if record.medspa or record.medspa_id:
+        parts.append(f"medspa {record.medspa or record.medspa_id}")
+    return " ".join(parts) or "-"
+
+
 class ContextFilter(logging.Filter):
-    """Adds FIELDS to every record (None where unknown), so that both formats can name them."""
+    """Adds FIELDS to every record (None where unknown), so that both formats can name them, and `where`,
+    the plain format's summary of them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         for key, value in context_fields().items():
             if not hasattr(record, key):
                 setattr(record, key, value)
+        record.where = plain_where(record)
         return True
 
 
@@ -130,13 +145,14 @@ def logging_config(log_format: str, level: str, *, email_admins: bool) -> dict:
             "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
         },
         "formatters": {
-            "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(where)s] %(message)s"},
             "json": {
                 "()": "pythonjsonlogger.json.JsonFormatter",
                 "fmt": ["asctime", "levelname", "name", "message", *FIELDS],
                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
                 # Django's request logger passes the request: its repr would print the query string.
-                "reserved_attrs": [*RESERVED_ATTRS, "request"],
+                # `where` is the plain format's summary of FIELDS, which the JSON line has one by one.
+                "reserved_attrs": [*RESERVED_ATTRS, "request", "where"],
             },
         },
         "handlers": {

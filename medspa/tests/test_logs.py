@@ -38,7 +38,7 @@ def test_a_request_log_line_names_the_request_the_medspa_and_the_user_and_not_wh
     assert line["request_id"] == response["X-Request-ID"]
     assert (line["medspa_id"], line["medspa"]) == (cast.medspa_a.pk, cast.medspa_a.slug)
     assert line["user_id"] == cast.admin_a.pk
-    assert cast.admin_a.email not in json.dumps(line) and "request" not in line
+    assert cast.admin_a.email not in json.dumps(line) and "request" not in line and "where" not in line
     assert line["time"]
 
 
@@ -62,9 +62,39 @@ def test_a_celery_task_log_line_names_the_task_and_its_medspa(cast, log_lines):
     assert line["request_id"] is None
 
 
-def test_the_plain_format_names_the_request_id_and_a_bad_format_fails_loudly():
+def _plain_line(message: str) -> str:
+    """`message` as the plain format prints it, through the context filter, as the console handler does."""
     config = logs.logging_config("plain", "INFO", email_admins=False)
-    assert "%(request_id)s" in config["formatters"]["plain"]["format"]
+    record = logging.LogRecord("medspa.tests", logging.INFO, __file__, 1, message, None, None)
+    logs.ContextFilter().filter(record)
+    return logging.Formatter(config["formatters"]["plain"]["format"]).format(record)
+
+
+@app.task(name="medspa.tests.test_logs.task_that_prints_plain")
+def task_that_prints_plain(medspa_id: int) -> str:
+    with medspa_scope(medspa_id):
+        return _plain_line("swept")
+
+
+def test_the_plain_format_names_the_request_or_task_and_the_medspa_and_a_bad_format_fails_loudly(cast):
+    assert _plain_line("started").endswith(" medspa.tests [-] started")  # no request, no task: no None
+
+    request = RequestFactory().get("/")
+    request.request_id, request.medspa = "0123abcd", cast.medspa_a
+    logs.request_begin(request)
+    try:
+        line = _plain_line("seen")
+    finally:
+        logs.request_end()
+    assert line.endswith(f" [request 0123abcd medspa {cast.medspa_a.slug}] seen")
+
+    with medspa_scope(cast.medspa_a.pk):  # a line in a medspa's scope, outside any request
+        assert _plain_line("swept").endswith(f" [medspa {cast.medspa_a.pk}] swept")
+
+    result = task_that_prints_plain.delay(cast.medspa_a.pk)
+    expected = f" [task {task_that_prints_plain.name} {result.id} medspa {cast.medspa_a.pk}] swept"
+    assert result.get().endswith(expected)
+
     with pytest.raises(ImproperlyConfigured, match="LOG_FORMAT"):
         logs.logging_config("xml", "INFO", email_admins=False)
 
