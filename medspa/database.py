@@ -48,14 +48,13 @@ def replica_settings(url: str, primary: dict) -> dict:
     if replica["USER"] != primary["USER"]:
         raise ImproperlyConfigured("DATABASE_REPLICA_URL must name the app role, as DATABASE_URL does.")
     address = {key: replica[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")}
-    return {
-        "replica": {
-            **copy.deepcopy(primary),
-            **address,
-            "ATOMIC_REQUESTS": False,
-            "TEST": {"MIRROR": "default"},
-        }
-    }
+    return {"replica": replica_entry(primary, **address)}
+
+
+def replica_entry(primary: dict, **address) -> dict:
+    """The replica's entry: a copy of the primary's (its options and pool) at `address` (the primary's own
+    when none is given: the tests' mirror), out of ATOMIC_REQUESTS, mirroring "default" in test runs."""
+    return {**copy.deepcopy(primary), **address, "ATOMIC_REQUESTS": False, "TEST": {"MIRROR": "default"}}
 
 
 def audit_tables() -> list[str]:

@@ -24,6 +24,7 @@ for _name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_LOCAL_URL",
 if env_bool("TEST_PGBOUNCER", True):
     os.environ["DATABASE_PGBOUNCER"] = "true"
 
+from medspa import database  # noqa: E402
 from medspa.settings import *  # noqa: E402,F403
 
 if DATABASE_URL:  # noqa: F405
@@ -40,14 +41,9 @@ else:
 DATABASE_ROLES = {**DATABASE_ROLES, "superuser": _superuser}  # noqa: F405
 DATABASES["default"].update(_superuser)  # noqa: F405 (until the harness switches to the app role)
 # The replica: the test database itself through a second connection (Django's TEST MIRROR), which sees only
-# committed rows. Reads go there only in the tests that ask (medspa/tests/test_db_router.py's `replica`
+# committed rows. Reads go there only in the tests that ask (tests/test_replica.py's `replica`
 # fixture, with transactional_db); elsewhere the opted-in pages read the primary, as without a replica.
-DATABASES["replica"] = {  # noqa: F405
-    **DATABASES["default"],  # noqa: F405
-    "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),  # noqa: F405
-    "ATOMIC_REQUESTS": False,
-    "TEST": {"MIRROR": "default"},
-}
+DATABASES["replica"] = database.replica_entry(DATABASES["default"])  # noqa: F405
 DATABASE_REPLICA_READS = False
 INSTALLED_APPS = [*INSTALLED_APPS, "tests"]  # noqa: F405 (its flush command)
 

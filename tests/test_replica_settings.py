@@ -2,16 +2,14 @@
 none at all."""
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
+from tests.fresh_settings import settings_process
+
 pytestmark = pytest.mark.slow  # loads the settings in fresh interpreters
 
-ROOT = Path(__file__).resolve().parent.parent
 PRIMARY = "postgres://medspa_app:app-pw@primary.internal:5432/medspa"
 DATABASES = (
     "import django, json; django.setup(); from django.conf import settings as s; "
@@ -20,16 +18,7 @@ DATABASES = (
 
 
 def loaded(**variables: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REPLICA_"))}
-    environment |= {"DJANGO_SETTINGS_MODULE": "medspa.settings", "SECRET_KEY": "k" * 60, **variables}
-    return subprocess.run(
-        [sys.executable, "-c", DATABASES],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return settings_process(DATABASES, without=("DATABASE_", "REPLICA_"), SECRET_KEY="k" * 60, **variables)
 
 
 def test_the_replica_has_the_primarys_settings_and_the_standbys_address(tmp_path):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from medspa import env
+from tests.fresh_settings import settings_process
 
 pytestmark = pytest.mark.slow  # starts Django in subprocesses
 
@@ -92,20 +93,7 @@ def test_a_secret_can_come_from_a_file(monkeypatch, tmp_path):
 def django_setup(**overrides: str | None) -> subprocess.CompletedProcess:
     """Loads the product's settings in a fresh interpreter with the environment changed as given
     (None removes a variable)."""
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "medspa.settings"}
-    for name, value in overrides.items():
-        if value is None:
-            environment.pop(name, None)
-        else:
-            environment[name] = value
-    return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return settings_process("import django; django.setup()", timeout=60, **overrides)
 
 
 def test_a_configured_deployment_without_a_secret_key_refuses_to_start():
@@ -134,15 +122,8 @@ def stripe_settings(**overrides: str) -> dict:
     variable but `overrides`."""
     import json
 
-    environment = {name: value for name, value in os.environ.items() if not name.startswith("STRIPE_")}
-    environment |= {"DJANGO_SETTINGS_MODULE": "medspa.settings", "DATABASE_URL": _database_url(), **overrides}
-    result = subprocess.run(
-        [sys.executable, "-c", STRIPE_SETTINGS],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = settings_process(
+        STRIPE_SETTINGS, without=("STRIPE_",), timeout=60, DATABASE_URL=_database_url(), **overrides
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
